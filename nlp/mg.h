@@ -1,0 +1,43 @@
+/* The few things every folder shares: the program's one error enum and the
+ * caller-supplied error buffer convention. It lives in nlp/ because nlp/ is the
+ * bottom layer that every other folder already depends on. */
+#ifndef MG_H
+#define MG_H
+
+#include <stddef.h>
+
+#define MG_ERR_LEN 256
+
+enum mg_err {
+	MG_OK = 0,
+	MG_ERR_NOMEM,
+	MG_ERR_IO,
+	MG_ERR_INPUT,     /* the caller's input is malformed: bad CSV row, bad option */
+	MG_ERR_UTF8,      /* text is not valid UTF-8 */
+	MG_ERR_TOO_LONG,  /* text or body over its cap */
+	MG_ERR_EMPTY,     /* nothing to work on: empty or whitespace-only question */
+	MG_ERR_DB,
+	MG_ERR_NOT_FOUND,
+	MG_ERR_CONFLICT,
+	MG_ERR_FULL,
+	MG_ERR_AUTH,
+	MG_ERR_RATE,
+	MG_ERR_ANALYSER,  /* MeCab or the stemmer failed */
+	MG_ERR_INTERNAL,
+};
+
+const char *mg_strerror(int rc);
+
+/* Formats into err (MG_ERR_LEN bytes) when err is not NULL; returns rc so that
+ * `return mg_fail(err, MG_ERR_INPUT, "line %d: ...", n);` reads as one step. */
+int mg_fail(char *err, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees).
+ * Refuses files larger than cap bytes with MG_ERR_TOO_LONG. */
+int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char *err);
+
+/* Today's date in the process's time zone as YYYY-MM-DD (11 bytes with NUL). */
+void mg_today(char out[11]);
+
+#endif

@@ -1,0 +1,585 @@
+/* Text analysis: normalisation, MeCab, readings, English stemming. The model
+ * is loaded once per process; each thread gets its own tagger, lattice and
+ * stemmer because MeCab's parse(lattice) is only thread-safe per lattice and
+ * libstemmer keeps state in its stemmer object. */
+#include "nlp/nlp.h"
+
+#include <libstemmer.h>
+#include <mecab.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+struct nlp_model {
+	mecab_model_t *mecab;
+};
+
+struct nlp_analyser {
+	mecab_t *tagger;
+	mecab_lattice_t *lattice;
+	struct sb_stemmer *stemmer;
+	char *gram;           /* the current run of katakana reading */
+	size_t gram_len, gram_cap;
+};
+
+int nlp_model_open(struct nlp_model **out, char *err)
+{
+	*out = NULL;
+	struct nlp_model *m = calloc(1, sizeof *m);
+	if (!m)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	/* "" reads the system mecabrc, which names the installed dictionary. */
+	m->mecab = mecab_model_new2("");
+	if (!m->mecab) {
+		free(m);
+		return mg_fail(err, MG_ERR_ANALYSER,
+			       "cannot load the MeCab dictionary (is mecab-ipadic-utf8 installed?)");
+	}
+	*out = m;
+	return MG_OK;
+}
+
+void nlp_model_close(struct nlp_model *model)
+{
+	if (!model)
+		return;
+	mecab_model_destroy(model->mecab);
+	free(model);
+}
+
+int nlp_analyser_new(struct nlp_model *model, struct nlp_analyser **out, char *err)
+{
+	*out = NULL;
+	struct nlp_analyser *an = calloc(1, sizeof *an);
+	if (!an)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	an->tagger = mecab_model_new_tagger(model->mecab);
+	an->lattice = mecab_model_new_lattice(model->mecab);
+	an->stemmer = sb_stemmer_new("english", "UTF_8");
+	if (!an->tagger || !an->lattice || !an->stemmer) {
+		nlp_analyser_free(an);
+		return mg_fail(err, MG_ERR_ANALYSER, "cannot create a MeCab tagger or English stemmer");
+	}
+	return *out = an, MG_OK;
+}
+
+void nlp_analyser_free(struct nlp_analyser *an)
+{
+	if (!an)
+		return;
+	if (an->lattice)
+		mecab_lattice_destroy(an->lattice);
+	if (an->tagger)
+		mecab_destroy(an->tagger);
+	if (an->stemmer)
+		sb_stemmer_delete(an->stemmer);
+	free(an->gram);
+	free(an);
+}
+
+/* ---- normalisation ---------------------------------------------------- */
+
+int nlp_normalise(const char *text, size_t len, char **out, size_t *out_len, char *err)
+{
+	*out = NULL;
+	*out_len = 0;
+	/* Control characters (NUL included) become spaces before utf8proc sees them. */
+	uint8_t *clean = malloc(len + 1);
+	if (!clean)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+		clean[i] = (c < 0x20 || c == 0x7f) ? ' ' : c;
+	}
+	clean[len] = 0;
+	uint8_t *mapped = NULL;
+	utf8proc_ssize_t n = utf8proc_map(clean, (utf8proc_ssize_t)len, &mapped,
+					  UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+					  UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
+	free(clean);
+	if (n < 0) {
+		if (n == UTF8PROC_ERROR_NOMEM)
+			return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		return mg_fail(err, MG_ERR_UTF8, "the text is not valid UTF-8");
+	}
+	/* Squeeze whitespace (NFKC made U+3000 a plain space) and trim. */
+	size_t w = 0;
+	int space = 1;
+	for (utf8proc_ssize_t r = 0; r < n; r++) {
+		if (mapped[r] == ' ') {
+			if (!space)
+				mapped[w++] = ' ';
+			space = 1;
+		} else {
+			mapped[w++] = mapped[r];
+			space = 0;
+		}
+	}
+	if (w && mapped[w - 1] == ' ')
+		w--;
+	mapped[w] = 0;
+	*out = (char *)mapped;
+	*out_len = w;
+	return MG_OK;
+}
+
+static int is_kana_or_kanji(int32_t cp)
+{
+	return (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x3400 && cp <= 0x9fff) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xff66 && cp <= 0xff9f);
+}
+
+int nlp_is_english(const char *text, size_t len)
+{
+	int latin = 0;
+	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
+	while (i < n) {
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)text + i, n - i, &cp);
+		if (k <= 0)
+			return 0;
+		if (is_kana_or_kanji(cp))
+			return 0;
+		if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+			latin = 1;
+		i += k;
+	}
+	return latin;
+}
+
+/* ---- synonyms ----------------------------------------------------------- */
+
+struct syn_pair {
+	char *variant, *canonical;
+	size_t vlen;
+};
+
+struct nlp_synonyms {
+	struct syn_pair *pairs;
+	size_t n, cap;
+	int sorted;
+	size_t bucket[257];  /* pairs whose variant starts with byte b: [bucket[b], bucket[b+1]) */
+};
+
+struct nlp_synonyms *nlp_synonyms_new(void)
+{
+	return calloc(1, sizeof(struct nlp_synonyms));
+}
+
+void nlp_synonyms_free(struct nlp_synonyms *syn)
+{
+	if (!syn)
+		return;
+	for (size_t i = 0; i < syn->n; i++) {
+		free(syn->pairs[i].variant);
+		free(syn->pairs[i].canonical);
+	}
+	free(syn->pairs);
+	free(syn);
+}
+
+size_t nlp_synonyms_count(const struct nlp_synonyms *syn)
+{
+	return syn ? syn->n : 0;
+}
+
+int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char *variant, char *err)
+{
+	char *c = NULL, *v = NULL;
+	size_t clen, vlen;
+	int rc = nlp_normalise(canonical, strlen(canonical), &c, &clen, err);
+	if (rc == MG_OK)
+		rc = nlp_normalise(variant, strlen(variant), &v, &vlen, err);
+	if (rc == MG_OK && (!clen || !vlen))
+		rc = mg_fail(err, MG_ERR_INPUT, "a synonym is empty");
+	if (rc == MG_OK && !strcmp(c, v)) {  /* listing the canonical word itself is harmless */
+		free(c);
+		free(v);
+		return MG_OK;
+	}
+	for (size_t i = 0; rc == MG_OK && i < syn->n; i++) {
+		if (!strcmp(syn->pairs[i].variant, v)) {
+			free(c);
+			free(v);
+			return MG_OK;
+		}
+	}
+	if (rc == MG_OK && syn->n == syn->cap) {
+		size_t cap = syn->cap ? syn->cap * 2 : 64;
+		struct syn_pair *p = realloc(syn->pairs, cap * sizeof *p);
+		if (!p)
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		else
+			syn->pairs = p, syn->cap = cap;
+	}
+	if (rc != MG_OK) {
+		free(c);
+		free(v);
+		return rc;
+	}
+	syn->pairs[syn->n++] = (struct syn_pair){v, c, vlen};
+	syn->sorted = 0;
+	return MG_OK;
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct syn_pair *x = a, *y = b;
+	unsigned char bx = (unsigned char)x->variant[0], by = (unsigned char)y->variant[0];
+	if (bx != by)
+		return bx < by ? -1 : 1;
+	if (x->vlen != y->vlen)  /* longest first within a bucket */
+		return x->vlen > y->vlen ? -1 : 1;
+	return strcmp(x->variant, y->variant);
+}
+
+static void synonyms_sort(struct nlp_synonyms *syn)
+{
+	qsort(syn->pairs, syn->n, sizeof *syn->pairs, pair_cmp);
+	size_t i = 0;
+	for (int b = 0; b <= 256; b++) {
+		while (i < syn->n && (unsigned char)syn->pairs[i].variant[0] < b)
+			i++;
+		syn->bucket[b] = i;
+	}
+	syn->bucket[256] = syn->n;
+	syn->sorted = 1;
+}
+
+static int is_word_byte(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+int nlp_synonyms_apply(const struct nlp_synonyms *csyn, const char *text, size_t len,
+		       char **out, size_t *out_len)
+{
+	/* Sorting lazily keeps add() cheap; the list is not shared while it is built. */
+	struct nlp_synonyms *syn = (struct nlp_synonyms *)csyn;
+	if (syn && !syn->sorted)
+		synonyms_sort(syn);
+	size_t cap = len + 1, w = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return MG_ERR_NOMEM;
+	for (size_t i = 0; i < len;) {
+		const struct syn_pair *hit = NULL;
+		unsigned char b = (unsigned char)text[i];
+		int at_word_start = !(i > 0 && is_word_byte((unsigned char)text[i - 1]));
+		if (syn) {
+			for (size_t k = syn->bucket[b]; k < syn->bucket[b + 1]; k++) {
+				const struct syn_pair *p = &syn->pairs[k];
+				if (p->vlen > len - i || memcmp(text + i, p->variant, p->vlen))
+					continue;
+				/* Latin variants match whole words only ("shot" not in "screenshot"). */
+				if (is_word_byte(b) && (!at_word_start ||
+				    (i + p->vlen < len && is_word_byte((unsigned char)text[i + p->vlen]))))
+					continue;
+				hit = p;
+				break;
+			}
+		}
+		const char *src = hit ? hit->canonical : text + i;
+		size_t n = 1;
+		if (hit) {
+			n = strlen(hit->canonical);
+		} else {  /* copy one whole UTF-8 character */
+			while (i + n < len && ((unsigned char)text[i + n] & 0xc0) == 0x80)
+				n++;
+		}
+		if (w + n + 1 > cap) {
+			cap = (w + n + 1) * 2;
+			char *bigger = realloc(buf, cap);
+			if (!bigger) {
+				free(buf);
+				return MG_ERR_NOMEM;
+			}
+			buf = bigger;
+		}
+		memcpy(buf + w, src, n);
+		w += n;
+		if (hit) {
+			i += hit->vlen;
+		} else {
+			i += 1;
+			while (i < len && ((unsigned char)text[i] & 0xc0) == 0x80)
+				i++;
+		}
+	}
+	buf[w] = 0;
+	*out = buf;
+	*out_len = w;
+	return MG_OK;
+}
+
+/* ---- analysis ----------------------------------------------------------- */
+
+/* Words that carry no topic. Japanese entries are lemmas as ipadic writes them. */
+static const char *const stop_ja[] = {
+	"する", "ある", "いる", "なる", "できる", "おる", "くる", "いう", "やる", "もらう",
+	"くれる", "いただく", "くださる", "ください", "下さる", "しまう", "おく", "みる",
+	"こと", "もの", "ため", "よう", "とき", "ところ", "ん", "の", "さん", "様", "方",
+	"何", "なん", "なに", "どう", "どこ", "いつ", "誰", "これ", "それ", "あれ", "ここ",
+	"そこ", "私", "僕", "わたし", "自分", "よい", "いい", "良い", "ない", "ほしい",
+	"欲しい", "思う", "教える", "知る", "わかる", "分かる", "お願い", "願う", "場合",
+	"的", "等", "など", "今", "今日", "問題", "大丈夫", "ー", "?", "方法",
+};
+
+static const char *const stop_en[] = {
+	"a", "about", "am", "an", "and", "any", "are", "as", "at", "be", "been", "can",
+	"could", "did", "do", "does", "doing", "for", "from", "get", "got", "have", "has",
+	"how", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "please",
+	"should", "so", "some", "that", "the", "there", "this", "to", "up", "was", "we",
+	"what", "when", "where", "which", "who", "why", "will", "with", "would", "you",
+	"your", "s", "t", "don", "im", "want", "need", "hello", "hi", "thanks", "thank",
+	"tell", "know", "let", "still", "just", "one", "them", "they", "he", "she", "her",
+	"his", "our", "us", "than", "then", "but", "not", "no", "yes", "by", "into",
+};
+
+static int in_list(const char *const *list, size_t n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == len && !memcmp(list[i], s, len))
+			return 1;
+	return 0;
+}
+
+#define NFIELDS 9
+
+/* Splits MeCab's comma-separated feature string into at most NFIELDS fields
+ * (ipadic has 9 for known words, 7 for unknown ones). */
+static int split_features(const char *feature, const char *f[NFIELDS], size_t flen[NFIELDS])
+{
+	int n = 0;
+	const char *p = feature;
+	while (n < NFIELDS) {
+		const char *comma = strchr(p, ',');
+		f[n] = p;
+		flen[n] = comma ? (size_t)(comma - p) : strlen(p);
+		n++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return n;
+}
+
+static int field_is(const char *f, size_t len, const char *s)
+{
+	return strlen(s) == len && !memcmp(f, s, len);
+}
+
+static int gram_push(struct nlp_analyser *an, const char *s, size_t len)
+{
+	if (an->gram_len + len + 1 > an->gram_cap) {
+		size_t cap = (an->gram_len + len + 1) * 2;
+		char *g = realloc(an->gram, cap);
+		if (!g)
+			return MG_ERR_NOMEM;
+		an->gram = g;
+		an->gram_cap = cap;
+	}
+	memcpy(an->gram + an->gram_len, s, len);
+	an->gram_len += len;
+	return MG_OK;
+}
+
+/* Appends text's kana as katakana (hiragana shifted, long-vowel marks dropped
+ * so that ふくはんのー and 副反応 read alike); other characters as they are. */
+static int gram_push_reading(struct nlp_analyser *an, const char *s, size_t len)
+{
+	utf8proc_ssize_t i = 0;
+	while (i < (utf8proc_ssize_t)len) {
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)s + i, (utf8proc_ssize_t)len - i, &cp);
+		if (k <= 0)
+			return MG_ERR_UTF8;
+		i += k;
+		if (cp == 0x30fc)
+			continue;
+		if (cp >= 0x3041 && cp <= 0x3096)
+			cp += 0x60;
+		uint8_t enc[4];
+		utf8proc_ssize_t m = utf8proc_encode_char(cp, enc);
+		int rc = gram_push(an, (const char *)enc, (size_t)m);
+		if (rc)
+			return rc;
+	}
+	return MG_OK;
+}
+
+/* Emits the bigrams of the current reading run, then empties it. */
+static int gram_flush(struct nlp_analyser *an, nlp_emit_fn emit, void *ctx)
+{
+	char tok[1 + 8];
+	size_t starts[2] = {0, 0};
+	int have = 0, rc = 0;
+	size_t i = 0;
+	tok[0] = NLP_GRAM_PREFIX;
+	while (i < an->gram_len && !rc) {
+		size_t k = 1;
+		while (i + k < an->gram_len && ((unsigned char)an->gram[i + k] & 0xc0) == 0x80)
+			k++;
+		if (have == 0) {
+			starts[0] = i;
+			have = 1;
+		} else {
+			starts[1] = i;
+			size_t n = i + k - starts[0];
+			if (n <= 8) {
+				memcpy(tok + 1, an->gram + starts[0], n);
+				rc = emit(ctx, NLP_GRAM, tok, (int)(n + 1));
+			}
+			starts[0] = starts[1];
+			have = 2;
+		}
+		i += k;
+	}
+	if (!rc && have == 1 && an->gram_len <= 7) {  /* a one-kana run still counts */
+		memcpy(tok + 1, an->gram, an->gram_len);
+		rc = emit(ctx, NLP_GRAM, tok, (int)(an->gram_len + 1));
+	}
+	an->gram_len = 0;
+	return rc;
+}
+
+static int is_ascii_word(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!is_word_byte((unsigned char)s[i]) && s[i] != '\'')
+			return 0;
+	return len > 0;
+}
+
+static int emit_english(struct nlp_analyser *an, const char *s, size_t len,
+			nlp_emit_fn emit, void *ctx)
+{
+	/* MeCab keeps "don't" together as one unknown word; split at apostrophes. */
+	size_t i = 0;
+	while (i < len) {
+		size_t j = i;
+		while (j < len && s[j] != '\'')
+			j++;
+		size_t n = j - i;
+		if (n && !in_list(stop_en, sizeof stop_en / sizeof *stop_en, s + i, n)) {
+			const sb_symbol *st = sb_stemmer_stem(an->stemmer, (const sb_symbol *)s + i, (int)n);
+			if (!st)
+				return MG_ERR_NOMEM;
+			int rc = emit(ctx, NLP_TERM, (const char *)st, sb_stemmer_length(an->stemmer));
+			if (rc)
+				return rc;
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
+/* Decides whether a Japanese token carries topic: nouns, verbs and adjectives,
+ * without the dependent and pronoun subclasses and without the stop words. */
+static int is_content(const char *f[NFIELDS], size_t flen[NFIELDS], int nf,
+		      const char *lemma, size_t lemma_len)
+{
+	if (nf < 2)
+		return 0;
+	int noun = field_is(f[0], flen[0], "名詞");
+	int verb = field_is(f[0], flen[0], "動詞");
+	int adj = field_is(f[0], flen[0], "形容詞");
+	if (!noun && !verb && !adj)
+		return 0;
+	if (field_is(f[1], flen[1], "非自立") || field_is(f[1], flen[1], "代名詞"))
+		return 0;
+	if (verb && field_is(f[1], flen[1], "接尾"))
+		return 0;
+	if (noun && field_is(f[1], flen[1], "数"))
+		return 0;  /* numerals are kept through their reading grams only */
+	return !in_list(stop_ja, sizeof stop_ja / sizeof *stop_ja, lemma, lemma_len);
+}
+
+int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
+		const char *text, size_t len, nlp_emit_fn emit, void *ctx, char *err)
+{
+	char *norm = NULL, *rewritten = NULL;
+	size_t norm_len = 0, rw_len = 0;
+	int rc = nlp_normalise(text, len, &norm, &norm_len, err);
+	if (rc != MG_OK)
+		return rc;
+	rc = nlp_synonyms_apply(syn, norm, norm_len, &rewritten, &rw_len);
+	free(norm);
+	if (rc != MG_OK)
+		return mg_fail(err, rc, "out of memory");
+	if (rw_len == 0) {
+		free(rewritten);
+		return MG_OK;
+	}
+
+	mecab_lattice_set_sentence2(an->lattice, rewritten, rw_len);
+	if (!mecab_parse_lattice(an->tagger, an->lattice)) {
+		mg_fail(err, MG_ERR_ANALYSER, "MeCab: %s", mecab_lattice_strerror(an->lattice));
+		free(rewritten);
+		return MG_ERR_ANALYSER;
+	}
+	an->gram_len = 0;
+	char term[256];
+	for (const mecab_node_t *node = mecab_lattice_get_bos_node(an->lattice);
+	     node && rc == 0; node = node->next) {
+		if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE)
+			continue;
+		const char *surface = node->surface;  /* not NUL-terminated */
+		size_t slen = node->length;
+		/* MeCab swallows the spaces between words; a space ends a reading run. */
+		if (node->rlength != node->length)
+			rc = gram_flush(an, emit, ctx);
+		if (rc)
+			break;
+		if (is_ascii_word(surface, slen)) {
+			rc = gram_flush(an, emit, ctx);
+			if (!rc)
+				rc = emit_english(an, surface, slen, emit, ctx);
+			continue;
+		}
+		const char *f[NFIELDS];
+		size_t flen[NFIELDS];
+		int nf = split_features(node->feature, f, flen);
+		if (field_is(f[0], flen[0], "記号")) {
+			rc = gram_flush(an, emit, ctx);
+			continue;
+		}
+		const char *lemma = surface;
+		size_t lemma_len = slen;
+		if (nf > 6 && !field_is(f[6], flen[6], "*")) {
+			lemma = f[6];
+			lemma_len = flen[6];
+		}
+		const char *reading = surface;
+		size_t reading_len = slen;
+		if (nf > 7 && !field_is(f[7], flen[7], "*")) {
+			reading = f[7];
+			reading_len = flen[7];
+		}
+		rc = gram_push_reading(an, reading, reading_len);
+		if (rc || !is_content(f, flen, nf, lemma, lemma_len) || lemma_len + 2 > sizeof term)
+			continue;
+		rc = emit(ctx, NLP_TERM, lemma, (int)lemma_len);
+		if (!rc && field_is(f[0], flen[0], "名詞") && reading_len + 2 <= sizeof term) {
+			/* The noun's kana reading lets せっしゅ meet 接種. */
+			size_t save = an->gram_len;
+			rc = gram_push_reading(an, reading, reading_len);
+			if (!rc) {
+				term[0] = NLP_READING_PREFIX;
+				size_t n = an->gram_len - save;
+				if (n + 1 <= sizeof term) {
+					memcpy(term + 1, an->gram + save, n);
+					rc = emit(ctx, NLP_TERM, term, (int)(n + 1));
+				}
+			}
+			an->gram_len = save;
+		}
+	}
+	if (!rc)
+		rc = gram_flush(an, emit, ctx);
+	free(rewritten);
+	if (rc == MG_ERR_NOMEM || rc == MG_ERR_UTF8)
+		mg_fail(err, rc, "%s", mg_strerror(rc));
+	return rc;
+}

@@ -1,0 +1,60 @@
+/* Text → search terms. Owns Unicode normalisation (NFKC, case folding), the
+ * synonym rewrite, MeCab analysis (lemmas and readings of content words) and
+ * the English stemmer. Knows nothing about SQLite or HTTP. */
+#ifndef NLP_H
+#define NLP_H
+
+#include <stddef.h>
+
+#include "nlp/mg.h"
+
+struct nlp_model;     /* the MeCab model: one per process, shared by all threads */
+struct nlp_analyser;  /* tagger, lattice, stemmer and buffers: one per thread */
+struct nlp_synonyms;  /* variant → canonical rewrite list; immutable while in use */
+
+/* Prefixes that keep the three kinds of term apart in one index. A lemma has
+ * none; the kana reading of a noun starts with '@'; a reading bigram with '~'. */
+#define NLP_READING_PREFIX '@'
+#define NLP_GRAM_PREFIX    '~'
+
+enum nlp_kind {
+	NLP_TERM,  /* a lemma, an English stem or a noun's reading: a word */
+	NLP_GRAM,  /* two kana of the text's reading: survives hiragana input and typos */
+};
+
+/* Called once per term, in text order; tok is valid only during the call and
+ * is not NUL-terminated. A non-zero return stops the analysis and is returned
+ * by nlp_analyse() unchanged (the FTS5 tokenizer passes SQLite codes through). */
+typedef int (*nlp_emit_fn)(void *ctx, enum nlp_kind kind, const char *tok, int len);
+
+int nlp_model_open(struct nlp_model **out, char *err);
+void nlp_model_close(struct nlp_model *model);
+
+/* The analyser borrows the model, which must outlive it. */
+int nlp_analyser_new(struct nlp_model *model, struct nlp_analyser **out, char *err);
+void nlp_analyser_free(struct nlp_analyser *an);
+
+/* Analyses len bytes of text (need not be NUL-terminated; NUL and control
+ * bytes count as spaces). syn may be NULL. Returns MG_ERR_UTF8 for invalid
+ * UTF-8, MG_OK, or what emit returned. */
+int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
+		const char *text, size_t len, nlp_emit_fn emit, void *ctx, char *err);
+
+/* NFKC + case folding, control characters as spaces, runs of spaces squeezed
+ * and trimmed. *out is malloc'd and NUL-terminated; the caller frees it. */
+int nlp_normalise(const char *text, size_t len, char **out, size_t *out_len, char *err);
+
+/* True when the text has Latin letters and no kana or kanji: answer in English. */
+int nlp_is_english(const char *text, size_t len);
+
+struct nlp_synonyms *nlp_synonyms_new(void);
+void nlp_synonyms_free(struct nlp_synonyms *syn);
+/* Both words are normalised first. A variant listed twice keeps its first canonical. */
+int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char *variant, char *err);
+size_t nlp_synonyms_count(const struct nlp_synonyms *syn);
+/* Rewrites variants to their canonical word, longest variant first. *out is
+ * malloc'd and NUL-terminated; the caller frees it. */
+int nlp_synonyms_apply(const struct nlp_synonyms *syn, const char *text, size_t len,
+		       char **out, size_t *out_len);
+
+#endif

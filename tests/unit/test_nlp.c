@@ -1,0 +1,102 @@
+/* What the analyser must get right for residents: the same entry is found
+ * whether a word is typed in kanji, hiragana, full-width or English. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+
+#include <stdlib.h>
+
+static int has_term(const char *terms, const char *t)
+{
+	size_t n = strlen(t);
+	for (const char *p = terms; (p = strstr(p, t)); p += n)
+		if ((p == terms || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+			return 1;
+	return 0;
+}
+
+TEST(nlp, lemmas_of_content_words)
+{
+	const char *t = fixture_terms("接種券が届かないのですが", NULL);
+	CHECK(has_term(t, "接種"));
+	CHECK(has_term(t, "券"));
+	CHECK(has_term(t, "届く"));
+	CHECK(!has_term(t, "が"));   /* particles carry no topic */
+	CHECK(!has_term(t, "です"));
+}
+
+TEST(nlp, hiragana_reading_meets_kanji)
+{
+	/* A resident typing only hiragana shares reading bigrams with the kanji form. */
+	char kanji[8192];
+	snprintf(kanji, sizeof kanji, "%s", fixture_terms("副反応が心配", NULL));
+	const char *kana = fixture_terms("ふくはんのうがしんぱい", NULL);
+	CHECK(has_term(kanji, "~フク") && has_term(kana, "~フク"));
+	CHECK(has_term(kanji, "~ハン") && has_term(kana, "~ハン"));
+	CHECK(has_term(kanji, "~パイ") && has_term(kana, "~パイ"));
+}
+
+TEST(nlp, fullwidth_and_halfwidth_fold)
+{
+	char a[8192];
+	snprintf(a, sizeof a, "%s", fixture_terms("ＰＣＲ　ｾｯｼｭｹﾝ", NULL));
+	const char *b = fixture_terms("pcr セッシュケン", NULL);
+	CHECK_STR(a, b);
+}
+
+TEST(nlp, english_is_stemmed_without_stop_words)
+{
+	const char *t = fixture_terms("Can I book vaccinations for my mother?", NULL);
+	CHECK(has_term(t, "book"));
+	CHECK(has_term(t, "vaccin"));
+	CHECK(has_term(t, "mother"));
+	CHECK(!has_term(t, "can"));
+	CHECK(!has_term(t, "my"));
+}
+
+TEST(nlp, synonyms_rewrite_longest_variant_first)
+{
+	char err[MG_ERR_LEN];
+	struct nlp_synonyms *syn = nlp_synonyms_new();
+	REQUIRE(syn);
+	CHECK(nlp_synonyms_add(syn, "副反応", "副作用", err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "接種券", "クーポン券", err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "接種券", "クーポン", err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "vaccination", "shot", err) == MG_OK);
+	char *out = NULL;
+	size_t n;
+	REQUIRE(nlp_synonyms_apply(syn, "クーポン券の副作用", strlen("クーポン券の副作用"), &out, &n) == MG_OK);
+	CHECK_STR(out, "接種券の副反応");
+	free(out);
+	/* Latin variants only as whole words. */
+	REQUIRE(nlp_synonyms_apply(syn, "a shot, a screenshot", 20, &out, &n) == MG_OK);
+	CHECK_STR(out, "a vaccination, a screenshot");
+	free(out);
+	nlp_synonyms_free(syn);
+}
+
+TEST(nlp, bad_input_is_refused_or_harmless)
+{
+	char err[MG_ERR_LEN];
+	struct nlp_analyser *an = NULL;
+	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
+	CHECK(nlp_analyse(an, NULL, "\xff\xfe", 2, NULL, NULL, err) == MG_ERR_UTF8);
+	CHECK_STR(fixture_terms("", NULL), "");
+	CHECK_STR(fixture_terms("   \t ", NULL), "");
+	/* NUL bytes and emoji in the middle of a question are just separators. */
+	CHECK_STR(fixture_terms("予約\0取消", NULL), fixture_terms("予約", NULL));
+	const char *t = fixture_terms("予約😀したい\"*NEAR(^:", NULL);
+	CHECK(has_term(t, "予約"));
+	nlp_analyser_free(an);
+}
+
+TEST(nlp, normalise_squeezes_and_folds)
+{
+	char *out = NULL;
+	size_t n;
+	char err[MG_ERR_LEN];
+	REQUIRE(nlp_normalise("  Ａｂｃ　　ｶﾞｲﾄﾞ \n", strlen("  Ａｂｃ　　ｶﾞｲﾄﾞ \n"), &out, &n, err) == MG_OK);
+	CHECK_STR(out, "abc ガイド");
+	free(out);
+	CHECK(nlp_is_english("Can I book?", 11));
+	CHECK(!nlp_is_english("予約 book", strlen("予約 book")));
+}

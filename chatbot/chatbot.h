@@ -1,0 +1,62 @@
+/* The answer engine as the rest of the program sees it: a question in, one
+ * decision out (answer, clarify or hand-off), as the JSON object of the
+ * contract in the README. Also the town's configuration (lines, opening hours,
+ * holidays, the facts entries refer to). Knows nothing about HTTP. */
+#ifndef CHATBOT_H
+#define CHATBOT_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "nlp/nlp.h"
+
+struct town;     /* parsed town.json; immutable after load, shared by threads */
+struct chatbot;  /* one per thread: a database connection and an analyser */
+
+/* Loads the town configuration from path, or the sample town built into the
+ * binary when path is NULL. */
+int town_load(const char *path, struct town **out, char *err);
+void town_free(struct town *town);
+const char *town_name(const struct town *town, const char *lang);
+/* The public part of the configuration as a new JSON object (caller decrefs):
+ * town name and, per line, label, phone, hours text and whether it is open at now. */
+json_t *town_public_json(const struct town *town, const char *lang, time_t now);
+
+/* Opens (creating and filling with the sample knowledge base if needed) the
+ * database at db_path. Borrows model and town, which must outlive it. */
+int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *model,
+		 const struct town *town, char *err);
+void chatbot_close(struct chatbot *bot);
+/* The connection, for callers that run their own statements (import, export,
+ * the booking and staff modules share the database file). */
+struct kb *chatbot_kb(struct chatbot *bot);
+
+struct ask_opts {
+	int top;                   /* candidates to report, 1..CHATBOT_MAX_TOP; 0 = default */
+	const char *lang;          /* "ja" or "en"; NULL = from the question's script */
+	time_t now;                /* for opening hours and validity; 0 = time(NULL) */
+	const char *conversation;  /* conversation id for the event log; may be NULL */
+	int no_log;                /* 1: do not write the event log (eval, bench) */
+};
+
+/* Answers one question. On success *out is a new JSON object (caller decrefs)
+ * with question, lang, decision, confidence, answer, candidates, handoff.
+ * Empty, over-long or invalid-UTF-8 questions fail with MG_ERR_EMPTY,
+ * MG_ERR_TOO_LONG or MG_ERR_UTF8 and a message a resident can read in err. */
+int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
+		const struct ask_opts *opts, json_t **out, char *err);
+
+/* Type-ahead: up to limit entries whose question matches what is typed so far,
+ * as a JSON array of {id, slug, question}. */
+int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int limit,
+		    const char *lang, json_t **out, char *err);
+/* The questions to show before anything is typed: JSON array of {id, slug, question}. */
+int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **out, char *err);
+/* One published entry by its external id: {id, slug, category, route, question,
+ * answer, url, updated_at}; MG_ERR_NOT_FOUND if there is none. */
+int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t **out, char *err);
+/* Records 👍 (helpful=1) or 👎 (helpful=0) on an answered entry. */
+int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
+		     int helpful, char *err);
+
+#endif

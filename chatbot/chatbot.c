@@ -204,7 +204,8 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	struct kb_query_stats qs;
 	int n = 0;
 	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
-	rc = kb_search(bot->kb, norm, norm_len, &POLICY_WEIGHTS, today, cand, want, &n, &qs, err);
+	rc = kb_search(bot->kb, norm, norm_len, o.weights ? o.weights : &POLICY_WEIGHTS, today, cand,
+		       want, &n, &qs, err);
 	free(norm);
 	if (rc != MG_OK)
 		return rc;

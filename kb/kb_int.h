@@ -32,7 +32,7 @@ struct kb {
 	struct nlp_synonyms *syn;
 	int64_t generation;  /* kb_meta.generation when syn and rows were loaded */
 	int64_t rows;        /* rows in kb_fts */
-	sqlite3_stmt *st_search, *st_vocab, *st_meta, *st_generation;
+	sqlite3_stmt *st_search, *st_floor, *st_vocab, *st_meta, *st_generation;
 	/* entry rowid → slot in the per-search hit array, -1 when untouched */
 	int32_t *by_entry;
 	int64_t *touched;

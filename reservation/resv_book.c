@@ -486,11 +486,15 @@ static int cancel_core(struct resv *r, const char *ticket, const char *key,
 		rc = active_booking(r, ticket, &id, err);
 		if (rc == MG_ERR_NOT_FOUND)
 			rc = mg_fail(err, rc, "there is no reservation to cancel");
+		long long booked = 0;
+		if (rc == MG_OK)
+			rc = resv_x_int(r, &booked, err, "SELECT status = 'booked' FROM resv_bookings"
+					" WHERE id = ?", "i", id);
+		if (rc == MG_OK && !booked)
+			rc = mg_fail(err, MG_ERR_CONFLICT, "the resident is already checked in");
 		if (rc == MG_OK)
 			rc = resv_x_int(r, &slot_id, err, "SELECT slot_id FROM resv_bookings"
-					" WHERE id = ? AND status = 'booked'", "i", id);
-		if (rc == MG_ERR_NOT_FOUND)
-			rc = mg_fail(err, MG_ERR_CONFLICT, "the resident is already checked in");
+					" WHERE id = ?", "i", id);
 		if (rc == MG_OK)
 			rc = resv_x_slot(r, slot_id, &slot, err);
 		if (rc == MG_OK && slot.started)

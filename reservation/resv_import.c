@@ -38,7 +38,7 @@ struct import {
 	char *cell[IMPORT_MAX_COLUMNS];
 	int ncell, too_many;
 	int line, row_line;            /* line being fed; line the current row started on */
-	int header_done, rows, bad, fatal;
+	int header_done, header_bad, rows, bad, fatal;
 	long today;
 	resv_report_fn report;
 	void *report_ctx;
@@ -297,15 +297,19 @@ static void on_header(struct import *im)
 				im->map[i] = c;
 				found = 1;
 			}
-		if (!found && *h)
+		if (!found && *h) {
 			bad_row(im, im->row_line, "unknown column \"%s\"", h);
+			im->header_bad = 1;
+		}
 	}
 	for (int c = 0; im->cols[c].name; c++) {
 		int found = 0;
 		for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++)
 			found |= im->map[i] == c;
-		if (im->cols[c].required && !found)
+		if (im->cols[c].required && !found) {
 			bad_row(im, im->row_line, "missing column \"%s\"", im->cols[c].name);
+			im->header_bad = 1;
+		}
 	}
 	im->header_done = 1;
 }
@@ -349,7 +353,7 @@ static void on_row(int term, void *ctx)
 		bad_row(im, im->row_line, "more than %d columns", IMPORT_MAX_COLUMNS);
 	} else if (!im->header_done) {
 		on_header(im);
-	} else if (!blank_row(im)) {
+	} else if (!blank_row(im) && !im->header_bad) {  /* rows under a bad header mean nothing */
 		im->rows++;
 		switch (im->kind) {
 		case RESV_IMPORT_VENUES: import_venue(im); break;

@@ -886,6 +886,15 @@ int resv_free_slots(struct resv *r, const char *venue, const char *date, const c
 		return mg_fail(err, MG_ERR_INPUT, "a date is written YYYY-MM-DD");
 	if (date_to && !date)
 		return mg_fail(err, MG_ERR_INPUT, "a range needs its first date");
+	/* A seat held by an offer whose time is up is free again: pass it on
+	 * before listing (a write only when an offer is due). */
+	long long due = 0;
+	int rc = resv_x_int(r, &due, err, "SELECT count(*) FROM resv_offers WHERE status = 'pending'"
+			    " AND expires_at <= ?", "i", (long long)resv_x_now(r));
+	if (rc == MG_OK && due)
+		rc = resv_expire_offers(r, NULL, err);
+	if (rc != MG_OK)
+		return rc;
 	resv_x_now_text(r, now);
 	resv_x_date_format(resv_x_today(r), today);
 	char sql[1024];
@@ -898,7 +907,7 @@ int resv_free_slots(struct resv *r, const char *venue, const char *date, const c
 		 " ORDER BY s.date, s.start, v.code", free_where);
 	json_t *a = json_array();
 	sqlite3_stmt *st = NULL;
-	int rc = a ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	rc = a ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)
 		rc = resv_x_prep(r, &st, err, sql, "ttttt", now, today, venue, date, date_to);
 	int s = SQLITE_DONE;

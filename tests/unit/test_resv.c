@@ -628,10 +628,15 @@ TEST(resv, cancelled_seat_goes_to_the_first_waiting_and_expires_onwards)
 	long long offer = json_integer_value(json_object_get(json_array_get(offers, 0), "id"));
 	json_decref(offers);
 
-	/* Nobody answers: the offer expires and passes to 6. */
+	/* Nobody answers: the offer expires and passes to 6 (a resident looking
+	 * at the free slots is enough to move it on). */
 	resv_set_now(r, time(NULL) + RESV_OFFER_TTL_S + 1);
-	int expired = 0;
-	CHECK(resv_expire_offers(r, &expired, err) == MG_OK && expired == 1);
+	json_t *list = NULL;
+	CHECK(resv_free_slots(r, "chuo", day, NULL, &list, err) == MG_OK);
+	CHECK(json_array_size(list) == 0);  /* the seat is 6's now */
+	json_decref(list);
+	int expired = -1;
+	CHECK(resv_expire_offers(r, &expired, err) == MG_OK && expired == 0);
 	CHECK(resv_staff_accept(r, "1000000005", offer, NULL, NULL, err) == MG_ERR_CONFLICT);
 	REQUIRE(resv_staff_offers(r, "1000000006", &offers, err) == MG_OK);
 	REQUIRE(json_array_size(offers) == 1);
@@ -919,5 +924,35 @@ TEST(resv, killed_mid_booking_loses_no_confirmed_booking)
 	CHECK(resv_check(r, err) == MG_OK);
 	long long total = count(db, "SELECT count(*) FROM resv_bookings");
 	CHECK(total >= n && total <= n + 1);  /* at most the one committed but not yet told */
+	resv_close(r);
+}
+
+/* ---- The sample town --------------------------------------------------------------------- */
+
+TEST(resv, sample_town_behaves_as_documented)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	struct resv *r = NULL;
+	REQUIRE(resv_open(&r, new_db(), err) == MG_OK);
+	REQUIRE(resv_seed_sample(r, "reservation/data", 0, err) == MG_OK);
+	/* Seeding again leaves the town alone. */
+	CHECK(resv_seed_sample(r, "reservation/data", 0, err) == MG_OK);
+	json_t *slots = NULL;
+	REQUIRE(resv_free_slots(r, "kita", NULL, NULL, &slots, err) == MG_OK);
+	REQUIRE(json_array_size(slots) > 0);
+	/* The first kita slot is tomorrow's single seat. */
+	json_t *one = json_array_get(slots, 0);
+	CHECK(json_integer_value(json_object_get(one, "free")) == 1);
+	struct resv_request q = slot_req(json_integer_value(json_object_get(one, "id")));
+	json_decref(slots);
+
+	CHECK(resv_login(r, "1234567890", "1950-04-01", "demo", token, err) == MG_OK);
+	CHECK(resv_book(r, token, &q, NULL, err) == MG_OK);
+	CHECK(resv_staff_book(r, "5678901234", &q, NULL, err) == MG_ERR_FULL);
+	CHECK(resv_staff_book(r, "3456789012", &q, NULL, err) == MG_ERR_CONFLICT);
+	CHECK(contains(err, "next dose can be from"));
+	CHECK(resv_staff_book(r, "4567890123", &q, NULL, err) == MG_ERR_CONFLICT);
+	CHECK(contains(err, "same as the last"));
+	CHECK(resv_staff_book(r, "2345678901", &q, NULL, err) == MG_ERR_FULL);  /* eligible, but full */
 	resv_close(r);
 }

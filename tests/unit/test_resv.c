@@ -956,3 +956,46 @@ TEST(resv, sample_town_behaves_as_documented)
 	CHECK(resv_staff_book(r, "2345678901", &q, NULL, err) == MG_ERR_FULL);  /* eligible, but full */
 	resv_close(r);
 }
+
+/* Mangled files and inputs (a cheap fuzz under the sanitizers): each import
+ * either succeeds or is refused as bad input, and the seats stay consistent. */
+TEST(resv, mangled_imports_and_inputs_are_refused_or_harmless)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	static const char *const seeds[] = {
+		"venue,date,start,minutes,capacity,product\nchuo,today+5,10:00,30,2,covid\n"
+		"\"hospital\",\"2030/1/2\",9:30,15,4,covid\n",
+		"ticket,birth_date,dose_date,dose_product\n1000000009,1950-01-01,today-1,covid\n",
+		"code,name,address\nminami,\"南, \"\"新\"\" 会館\",\"1\n2\"\n",
+	};
+	static const enum resv_import_kind kinds[] = {RESV_IMPORT_SLOTS, RESV_IMPORT_TICKETS,
+						      RESV_IMPORT_VENUES};
+	unsigned seed = 12345;
+	const char *path = tmp_path("mangled.csv");
+	for (int round = 0; round < 300; round++) {
+		int k = round % 3;
+		char buf[512];
+		size_t n = strlen(seeds[k]);
+		memcpy(buf, seeds[k], n + 1);
+		for (int m = 0; m < 1 + round % 4; m++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % n;
+			static const char bytes[] = ",\"\n\r\xEF\xBB\xBF\x80\xE3-/+9 a\x01";
+			buf[at] = bytes[(seed >> 20) % (sizeof bytes - 1)];
+		}
+		FILE *f = fopen(path, "wb");
+		REQUIRE(f);
+		fwrite(buf, 1, n, f);
+		fclose(f);
+		int rc = resv_import(r, kinds[k], path, NULL, NULL, NULL, err);
+		CHECK(rc == MG_OK || rc == MG_ERR_INPUT || rc == MG_ERR_UTF8);
+		/* The same bytes as log-in input. */
+		buf[40] = '\0';
+		rc = resv_login(r, buf, buf + 10, "fuzz", token, err);
+		CHECK(rc == MG_ERR_INPUT || rc == MG_ERR_AUTH || rc == MG_ERR_RATE);
+	}
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}

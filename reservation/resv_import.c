@@ -91,7 +91,7 @@ static int date_cell(const struct import *im, const char *s, long *days)
 		if (!s[5])
 			n = 0;
 		else if ((s[5] != '+' && s[5] != '-') ||
-			 int_cell(s + 6, 0, RESV_MAX_INTERVAL_DAYS * 10, &n))
+			 int_cell(s + 6, 0, RESV_MAX_INTERVAL_DAYS, &n))  /* older: write the date */
 			return -1;
 		*days = im->today + (s[5] == '-' ? -n : n);
 		return 0;

@@ -13,7 +13,9 @@ int chatbot_seed_sample(struct chatbot *bot, char *err)
 	int groups = 0, imported = 0;
 	int rc = kb_import_synonyms(bot->kb, kb_sample_synonyms, kb_sample_synonyms_len,
 				    "synonyms.tsv", &groups, err);
-	struct kb_import_opts opts = {.placeholder = town_has_fact, .ctx = (void *)bot->town};
+	/* The sample's placeholders are the sample town's; a town with its own
+	 * town.json imports its own entries, which are checked against it. */
+	struct kb_import_opts opts = {0};
 	if (rc == MG_OK)
 		rc = kb_import(bot->kb, kb_sample_faq, kb_sample_faq_len, "faq.csv", &opts, &imported, err);
 	return rc;
@@ -202,7 +204,8 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	struct kb_query_stats qs;
 	int n = 0;
 	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
-	rc = kb_search(bot->kb, norm, norm_len, &POLICY_WEIGHTS, today, cand, want, &n, &qs, err);
+	rc = kb_search(bot->kb, norm, norm_len, o.weights ? o.weights : &POLICY_WEIGHTS, today, cand,
+		       want, &n, &qs, err);
 	free(norm);
 	if (rc != MG_OK)
 		return rc;

@@ -6,6 +6,7 @@
 #include "chatbot/chatbot_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,14 +136,15 @@ struct sample {
 	int y;
 };
 
-static int features(struct chatbot *bot, const char *q, const char *expected, struct sample *s)
+static int features(struct chatbot *bot, const struct kb_weights *w, const char *q,
+		    const char *expected, struct sample *s)
 {
 	struct kb_candidate c[EVAL_TOP];
 	struct kb_query_stats qs;
 	int n = 0;
 	char today[11];
 	mg_today(today);
-	if (kb_search(chatbot_kb(bot), q, strlen(q), &POLICY_WEIGHTS, today, c, EVAL_TOP, &n, &qs,
+	if (kb_search(chatbot_kb(bot), q, strlen(q), w, today, c, EVAL_TOP, &n, &qs,
 		      NULL) != MG_OK || n == 0)
 		return 0;
 	double s2 = 0;
@@ -197,9 +199,46 @@ static void calibrate(const struct sample *s, int n)
 			       pct(right[k], bins[k]));
 }
 
+/* "term_query=0.6,answer=0.2": other weights for one run, to measure a change
+ * before it goes into chatbot/policy.h. */
+static int parse_weights(const char *spec, struct kb_weights *w)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} FIELDS[] = {
+		{"term_query", offsetof(struct kb_weights, term_query)},
+		{"term_row", offsetof(struct kb_weights, term_row)},
+		{"gram_query", offsetof(struct kb_weights, gram_query)},
+		{"gram_row", offsetof(struct kb_weights, gram_row)},
+		{"gram_share", offsetof(struct kb_weights, gram_share)},
+		{"answer", offsetof(struct kb_weights, answer)},
+		{"max_df_ratio", offsetof(struct kb_weights, max_df_ratio)},
+	};
+	while (*spec) {
+		size_t n = strcspn(spec, "=");
+		const char *v = spec + n;
+		if (*v != '=')
+			return -1;
+		size_t k = 0;
+		while (k < sizeof FIELDS / sizeof *FIELDS &&
+		       (strlen(FIELDS[k].name) != n || strncmp(FIELDS[k].name, spec, n)))
+			k++;
+		if (k == sizeof FIELDS / sizeof *FIELDS)
+			return -1;
+		char *end;
+		*(double *)((char *)w + FIELDS[k].off) = strtod(v + 1, &end);
+		if (end == v + 1 || (*end && *end != ','))
+			return -1;
+		spec = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
 int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	int floor = 0, misses = 0, cal = 0;
+	struct kb_weights weights = POLICY_WEIGHTS;
 	const char *file = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--floor"))
@@ -208,6 +247,12 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 			misses = 1;
 		else if (!strcmp(argv[i], "--calibrate"))
 			cal = 1;
+		else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
+			if (parse_weights(argv[++i], &weights)) {
+				fprintf(stderr, "eval: --weights takes name=value,... (names as in struct kb_weights)\n");
+				return 2;
+			}
+		}
 		else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else
@@ -233,7 +278,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	char *line = NULL;
 	size_t lcap = 0;
 	ssize_t len;
-	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1};
+	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1, .weights = &weights};
 	while ((len = getline(&line, &lcap, f)) >= 0) {
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -267,7 +312,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 					break;
 				samples = s;
 			}
-			nsamples += features(env.bot, line, expected, &samples[nsamples]);
+			nsamples += features(env.bot, &weights, line, expected, &samples[nsamples]);
 		}
 	}
 	free(line);

@@ -25,13 +25,27 @@ static const char SCHEMA[] =
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
 	"  updated_at TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS kb_synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);"
-	/* nwords/ngrams: how many words and bigrams the row has, for the row-side
-	 * coverage; kind: see enum kb_kind. */
+	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);";
+
+/* nwords/ngrams: how many words and bigrams the row has, for the row-side
+ * coverage; kind: see enum kb_kind. */
+static const char FTS_SCHEMA[] =
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
 	"  text, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
-	"  tokenize='madoguchi', detail=column);"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');"
-	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);";
+	"  tokenize='madoguchi');"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');";
+
+/* Empties the index by dropping it: a DELETE would re-tokenize every row,
+ * and rows indexed under another synonym list would then delete the wrong
+ * terms and corrupt the index. */
+int kb_fts_reset(struct kb *kb, char *err)
+{
+	if (sqlite3_exec(kb->db, "DROP TABLE IF EXISTS kb_vocab; DROP TABLE IF EXISTS kb_fts;",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "index");
+	return MG_OK;
+}
 
 /* ---- the FTS5 tokenizer ------------------------------------------------- */
 
@@ -98,9 +112,8 @@ static void aux_matched(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_c
 		nphrase = KB_MAX_PHRASES;
 	for (int i = 0; i < nphrase; i++) {
 		Fts5PhraseIter it;
-		int col = -1;
-		/* With detail=column, xPhraseFirstColumn says whether the phrase is in a column. */
-		int rc = api->xPhraseFirstColumn(fts, i, &it, &col);
+		int col = -1, off = -1;
+		int rc = api->xPhraseFirst(fts, i, &it, &col, &off);
 		if (rc != SQLITE_OK) {
 			sqlite3_result_error_code(ctx, rc);
 			return;
@@ -156,7 +169,8 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 		sqlite3_busy_timeout(kb->db, KB_BUSY_TIMEOUT_MS);
 		rc = register_fts(kb, err);
 	}
-	if (rc == MG_OK && sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == MG_OK && (sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
+			    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
 		rc = kb_db_fail(kb, err, path);
 	if (rc == MG_OK)
 		rc = kb_sync(kb, err);
@@ -173,6 +187,7 @@ void kb_close(struct kb *kb)
 	if (!kb)
 		return;
 	sqlite3_finalize(kb->st_search);
+	sqlite3_finalize(kb->st_floor);
 	sqlite3_finalize(kb->st_vocab);
 	sqlite3_finalize(kb->st_meta);
 	sqlite3_finalize(kb->st_generation);
@@ -473,10 +488,12 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	if (rc != MG_OK || nmatch == 0)
 		goto done;
 
-	if (!kb->st_search &&
-	    sqlite3_prepare_v2(kb->db,
-			       "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts), bm25(kb_fts) "
-			       "FROM kb_fts WHERE kb_fts MATCH ?", -1, &kb->st_search, NULL) != SQLITE_OK) {
+	sqlite3_stmt **st = w->bm25_only ? &kb->st_floor : &kb->st_search;
+	if (!*st && sqlite3_prepare_v2(kb->db, w->bm25_only
+			? "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts), bm25(kb_fts) "
+			  "FROM kb_fts WHERE kb_fts MATCH ?"
+			: "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts) "
+			  "FROM kb_fts WHERE kb_fts MATCH ?", -1, st, NULL) != SQLITE_OK) {
 		rc = kb_db_fail(kb, err, "search");
 		goto done;
 	}
@@ -488,19 +505,19 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	double word_total = 0;
 	for (int k = 0; k < q->nwords; k++)
 		word_total += q->word_idf[k];
-	sqlite3_bind_text(kb->st_search, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
 	int step;
-	while ((step = sqlite3_step(kb->st_search)) == SQLITE_ROW) {
-		int64_t entry = sqlite3_column_int64(kb->st_search, 0);
-		int kind = sqlite3_column_int(kb->st_search, 1);
-		double nwords = sqlite3_column_double(kb->st_search, 2);
-		double ngrams = sqlite3_column_double(kb->st_search, 3);
-		const uint64_t *bits = sqlite3_column_blob(kb->st_search, 4);
+	while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
+		int64_t entry = sqlite3_column_int64(*st, 0);
+		int kind = sqlite3_column_int(*st, 1);
+		double nwords = sqlite3_column_double(*st, 2);
+		double ngrams = sqlite3_column_double(*st, 3);
+		const uint64_t *bits = sqlite3_column_blob(*st, 4);
 		if (entry <= 0 || entry >= kb->by_entry_cap || !bits)
 			continue;
 		double tq = 0, tr = 0, gq = 0, gr = 0, score;
 		if (w->bm25_only) {
-			score = -sqlite3_column_double(kb->st_search, 5);
+			score = -sqlite3_column_double(*st, 5);
 		} else {
 			int word_seen[KB_MAX_PHRASES] = {0};
 			int words_matched = 0, grams_matched = 0;
@@ -544,7 +561,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 			*h = (struct row_hit){score, h->a_score, tq, tr, gq, gr};
 		}
 	}
-	sqlite3_reset(kb->st_search);
+	sqlite3_reset(*st);
 	if (step != SQLITE_DONE) {
 		rc = kb_db_fail(kb, err, "search");
 		goto done;

@@ -32,7 +32,7 @@ struct kb {
 	struct nlp_synonyms *syn;
 	int64_t generation;  /* kb_meta.generation when syn and rows were loaded */
 	int64_t rows;        /* rows in kb_fts */
-	sqlite3_stmt *st_search, *st_vocab, *st_meta, *st_generation;
+	sqlite3_stmt *st_search, *st_floor, *st_vocab, *st_meta, *st_generation;
 	/* entry rowid → slot in the per-search hit array, -1 when untouched */
 	int32_t *by_entry;
 	int64_t *touched;
@@ -44,6 +44,7 @@ int kb_sync(struct kb *kb, char *err);
 int kb_bump_generation(struct kb *kb, char *err);
 int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,
 		       const char *today, struct kb_candidate *out, int max, int *n, char *err);
+int kb_fts_reset(struct kb *kb, char *err);
 /* Re-analyses every entry into kb_fts (after the synonyms changed). */
 int kb_reindex(struct kb *kb, char *err);
 

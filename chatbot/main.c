@@ -5,6 +5,7 @@
 
 #include "chatbot/chatbot_int.h"
 #include "chatbot/cli.h"
+#include "reservation/resv.h"
 
 static const struct {
 	const char *name;
@@ -15,6 +16,7 @@ static const struct {
 	{"import", chatbot_cli_import, "import [--append] [--synonyms FILE.tsv] [FILE.csv]  load the knowledge base"},
 	{"export", chatbot_cli_export, "export [FILE.csv|-]  write the knowledge base for Excel"},
 	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] FILE.tsv  answer-quality figures"},
+	{"booking", resv_cli, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };
 
 static void usage(FILE *f)

@@ -70,7 +70,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/kb/sample.o: $(EMBEDDED)
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d $(BUILD)/tests/bench/bench_ask.d
 
 # Installs the Debian packages that are missing (needs root and the package archive).
 deps:

@@ -181,7 +181,7 @@ static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POL
 	return k;
 }
 
-int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
+static int ask(struct chatbot *bot, const char *question, size_t len,
 		const struct ask_opts *opts, json_t **out, char *err)
 {
 	*out = NULL;
@@ -279,6 +279,15 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	}
 	*out = res;
 	return MG_OK;
+}
+
+int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
+		const struct ask_opts *opts, json_t **out, char *err)
+{
+	int began = kb_read_begin(bot->kb);
+	int rc = ask(bot, question, len, opts, out, err);
+	kb_read_end(bot->kb, began);
+	return rc;
 }
 
 int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int limit,

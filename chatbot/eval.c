@@ -247,6 +247,7 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"answer", offsetof(struct kb_weights, answer)},
 		{"vocabulary", offsetof(struct kb_weights, vocabulary)},
 		{"max_df_ratio", offsetof(struct kb_weights, max_df_ratio)},
+		{"gram_max_df_ratio", offsetof(struct kb_weights, gram_max_df_ratio)},
 	};
 	while (*spec) {
 		size_t n = strcspn(spec, "=");

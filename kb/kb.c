@@ -227,12 +227,14 @@ void kb_close(struct kb *kb)
 		return;
 	sqlite3_finalize(kb->st_search);
 	sqlite3_finalize(kb->st_floor);
-	sqlite3_finalize(kb->st_vocab);
+	sqlite3_finalize(kb->st_entry_by_row);
+	sqlite3_finalize(kb->st_entry_by_id);
 	sqlite3_finalize(kb->st_meta);
 	sqlite3_finalize(kb->st_generation);
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
+	kb_stats_free(kb->stats);
 	free(kb->by_entry);
 	free(kb->touched);
 	free(kb);
@@ -241,6 +243,18 @@ void kb_close(struct kb *kb)
 sqlite3 *kb_db(struct kb *kb)
 {
 	return kb->db;
+}
+
+int kb_read_begin(struct kb *kb)
+{
+	return sqlite3_get_autocommit(kb->db) &&
+	       sqlite3_exec(kb->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void kb_read_end(struct kb *kb, int began)
+{
+	if (began)
+		sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL);
 }
 
 int kb_count(struct kb *kb, int64_t *n, char *err)
@@ -282,16 +296,15 @@ int kb_sync(struct kb *kb, char *err)
 				      (const char *)sqlite3_column_text(st, 1), err);
 	sqlite3_finalize(st);
 	st = NULL;
-	int64_t rows = 0, max_entry = 0;
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db,
-		"SELECT (SELECT count(*) FROM kb_fts WHERE kind<4), "  /* KB_KIND_ANSWER, asserted below */
-		"(SELECT coalesce(max(id), 0) FROM kb_entries)",
-		-1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		rows = sqlite3_column_int64(st, 0);
-		max_entry = sqlite3_column_int64(st, 1);
-	} else if (rc == MG_OK) {
-		rc = kb_db_fail(kb, err, "index size");
-	}
+	int64_t max_entry = 0;
+	struct kb_stats *stats = NULL;
+	if (rc == MG_OK)
+		rc = kb_stats_load(kb, &stats, err);
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(id), 0) FROM kb_entries",
+					      -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		max_entry = sqlite3_column_int64(st, 0);
+	else if (rc == MG_OK)
+		rc = kb_db_fail(kb, err, "entries");
 	sqlite3_finalize(st);
 	if (rc == MG_OK && max_entry + 1 > kb->by_entry_cap) {
 		size_t cap = (size_t)max_entry + 1;
@@ -311,16 +324,16 @@ int kb_sync(struct kb *kb, char *err)
 	}
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
+		kb_stats_free(stats);
 		return rc;
 	}
 	nlp_synonyms_free(kb->syn);
+	kb_stats_free(kb->stats);
 	kb->syn = syn;
-	kb->rows = rows;
+	kb->stats = stats;
 	kb->generation = gen;
 	return MG_OK;
 }
-
-_Static_assert(KB_KIND_ANSWER == 4, "kb_sync counts question rows as kind<4");
 
 int kb_bump_generation(struct kb *kb, char *err)
 {
@@ -407,34 +420,25 @@ static void query_order(struct query *q)
 	memcpy(q->word, word, sizeof word);
 }
 
-/* Document frequencies from the fts5vocab table; idf as in BM25, kept positive. */
+/* Document frequencies from the loaded statistics; idf as in BM25, kept positive. */
 static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *w, char *err)
 {
-	if (!kb->st_vocab && sqlite3_prepare_v2(kb->db, "SELECT col, doc FROM kb_vocab WHERE term=?",
-						 -1, &kb->st_vocab, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "vocabulary");
-	double n = (double)(kb->rows > 0 ? kb->rows : 1);
+	(void)err;
+	double n = (double)(kb->stats->question_rows > 0 ? kb->stats->question_rows : 1);
 	if (w->bm25_only) {  /* the floor: every lemma as it is, no statistics */
 		for (int i = 0; i < q->nphrases; i++)
 			q->in_match[i] = 1;
 		return MG_OK;
 	}
 	for (int i = 0; i < q->nphrases; i++) {
-		sqlite3_bind_text(kb->st_vocab, 1, q->phrase[i], q->len[i], SQLITE_STATIC);
-		int64_t in_answers = 0;
-		q->df[i] = 0;
-		while (sqlite3_step(kb->st_vocab) == SQLITE_ROW) {
-			const char *col = (const char *)sqlite3_column_text(kb->st_vocab, 0);
-			if (col && col[0] == 'q')
-				q->df[i] = sqlite3_column_int64(kb->st_vocab, 1);
-			else
-				in_answers = sqlite3_column_int64(kb->st_vocab, 1);
-		}
-		sqlite3_reset(kb->st_vocab);
+		const struct kb_term *t = kb_stats_term(kb->stats, q->phrase[i], q->len[i]);
+		int64_t in_answers = t ? t->df_answer : 0;
+		q->df[i] = t ? t->df_question : 0;
 		q->idf[i] = log(1.0 + (n - (double)q->df[i] + 0.5) / ((double)q->df[i] + 0.5));
 		/* Very common terms select nearly every row and say nothing: skip. A
 		 * term only answers use still finds them, but counts as unknown. */
-		int common = (double)q->df[i] > w->max_df_ratio * n && q->df[i] > w->min_df_stop;
+		double ratio = i < q->nterms ? w->max_df_ratio : w->gram_max_df_ratio;
+		int common = (double)q->df[i] > ratio * n && q->df[i] > w->min_df_stop;
 		q->in_match[i] = (q->df[i] > 0 || in_answers > 0) && !common;
 	}
 	/* A word's weight is that of its best-known spelling (lemma or reading);
@@ -560,13 +564,16 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 
 	sqlite3_stmt **st = w->bm25_only ? &kb->st_floor : &kb->st_search;
 	if (!*st && sqlite3_prepare_v2(kb->db, w->bm25_only
-			? "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts), bm25(kb_fts) "
-			  "FROM kb_fts WHERE kb_fts MATCH ?"
-			: "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts) "
-			  "FROM kb_fts WHERE kb_fts MATCH ?", -1, st, NULL) != SQLITE_OK) {
+			? "SELECT rowid, mg_matched(kb_fts), bm25(kb_fts) FROM kb_fts WHERE kb_fts MATCH ?"
+			: "SELECT rowid, mg_matched(kb_fts) FROM kb_fts WHERE kb_fts MATCH ?",
+			-1, st, NULL) != SQLITE_OK) {
 		rc = kb_db_fail(kb, err, "search");
 		goto done;
 	}
+	int phrase_of[KB_MAX_PHRASES];  /* MATCH phrase → query phrase */
+	for (int i = 0; i < q->nphrases; i++)
+		if (pos[i] >= 0)
+			phrase_of[pos[i]] = i;
 	hits = malloc((size_t)kb->by_entry_cap * sizeof *hits);
 	if (!hits) {
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -578,32 +585,37 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
 	int step;
 	while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
-		int64_t entry = sqlite3_column_int64(*st, 0);
-		int kind = sqlite3_column_int(*st, 1);
-		double nwords = sqlite3_column_double(*st, 2);
-		double ngrams = sqlite3_column_double(*st, 3);
-		const uint64_t *bits = sqlite3_column_blob(*st, 4);
-		if (entry <= 0 || entry >= kb->by_entry_cap || !bits)
+		int64_t rowid = sqlite3_column_int64(*st, 0);
+		const uint64_t *bits = sqlite3_column_blob(*st, 1);
+		if (rowid <= 0 || rowid >= kb->stats->nrows || !bits)
+			continue;
+		const struct kb_row *row = &kb->stats->rows[rowid];
+		int64_t entry = row->entry;
+		int kind = row->kind;
+		double nwords = row->nwords, ngrams = row->ngrams;
+		if (entry <= 0 || entry >= kb->by_entry_cap)
 			continue;
 		double tq = 0, tr = 0, gq = 0, gr = 0, score;
 		if (w->bm25_only) {
-			score = -sqlite3_column_double(*st, 5);
+			score = -sqlite3_column_double(*st, 2);
 		} else {
-			int word_seen[KB_MAX_PHRASES] = {0};
+			uint64_t word_seen[KB_MAX_PHRASES / 64] = {0};
 			int words_matched = 0, grams_matched = 0;
-			for (int i = 0; i < q->nphrases; i++) {
-				int p = pos[i];
-				if (p < 0 || !(bits[p / 64] >> (p % 64) & 1))
-					continue;
-				if (i < q->nterms) {
-					if (!word_seen[q->word[i]]) {
-						word_seen[q->word[i]] = 1;
-						words_matched++;
-						tq += q->word_idf[q->word[i]];
+			/* Only the phrases the row holds: walk the set bits. */
+			for (int k = 0; k < KB_MAX_PHRASES / 64; k++) {
+				for (uint64_t b = bits[k]; b; b &= b - 1) {
+					int i = phrase_of[k * 64 + __builtin_ctzll(b)];
+					if (i >= q->nterms) {
+						grams_matched++;
+						gq += q->idf[i];
+						continue;
 					}
-				} else {
-					grams_matched++;
-					gq += q->idf[i];
+					int wd = q->word[i];
+					if (!(word_seen[wd / 64] >> (wd % 64) & 1)) {
+						word_seen[wd / 64] |= (uint64_t)1 << (wd % 64);
+						words_matched++;
+						tq += q->word_idf[wd];
+					}
 				}
 			}
 			tq = word_total > 0 ? tq / word_total : 0;
@@ -697,25 +709,24 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err)
 {
 	memset(out, 0, sizeof *out);
-	char sql[512];
-	snprintf(sql, sizeof sql, "SELECT %s FROM kb_entries WHERE %s", KB_ENTRY_COLUMNS,
-		 entry > 0 ? "id=?" : "ext_id=?");
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt **st = entry > 0 ? &kb->st_entry_by_row : &kb->st_entry_by_id;
+	if (!*st && sqlite3_prepare_v2(kb->db, entry > 0
+			? "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE id=?"
+			: "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE ext_id=?", -1, st, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "entry");
 	if (entry > 0)
-		sqlite3_bind_int64(st, 1, entry);
+		sqlite3_bind_int64(*st, 1, entry);
 	else
-		sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(*st, 1, id ? id : "", -1, SQLITE_STATIC);
 	int rc = MG_OK;
-	int step = sqlite3_step(st);
+	int step = sqlite3_step(*st);
 	if (step == SQLITE_ROW) {
 		char **field[] = {&out->id, &out->slug, &out->category, &out->route, &out->status,
 				  &out->question, &out->answer, &out->question_en, &out->answer_en,
 				  &out->alt_questions, &out->keywords, &out->valid_from, &out->valid_to, &out->url,
 				  &out->source, &out->updated_at};
 		for (int i = 0; i < (int)(sizeof field / sizeof *field) && rc == MG_OK; i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
+			const char *v = (const char *)sqlite3_column_text(*st, i);
 			*field[i] = strdup(v ? v : "");
 			if (!*field[i])
 				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -725,7 +736,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	} else {
 		rc = kb_db_fail(kb, err, "entry");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(*st);
 	if (rc != MG_OK)
 		kb_entry_clear(out);
 	return rc;

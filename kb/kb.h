@@ -18,6 +18,11 @@ struct kb;
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err);
 void kb_close(struct kb *kb);
 sqlite3 *kb_db(struct kb *kb);
+/* One read transaction around several reads: one snapshot, and one lock
+ * instead of one per statement. kb_read_begin returns whether it began one
+ * (not when a transaction is already open); pass that to kb_read_end. */
+int kb_read_begin(struct kb *kb);
+void kb_read_end(struct kb *kb, int began);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 
@@ -64,6 +69,7 @@ struct kb_weights {
 			       * questions and keywords */
 	double max_df_ratio;  /* terms in more than this share of rows are ignored... */
 	int min_df_stop;      /* ...if they are also in more than this many rows */
+	double gram_max_df_ratio;  /* the same share for reading bigrams */
 	int bm25_only;        /* the floor: untuned BM25 over lemmas, for comparison */
 };
 

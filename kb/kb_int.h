@@ -42,13 +42,40 @@ enum kb_col {
 	"alt_questions, keywords, valid_from, valid_to, url, source, updated_at"
 extern const char *const kb_col_name[KB_NCOLS];
 
+/* A term of the index and the number of question and answer rows holding it. */
+struct kb_term {
+	size_t off;  /* into kb_stats.term_text */
+	int len;
+	int64_t df_question, df_answer;
+};
+
+/* An index row: the entry it belongs to, its kind and its size. */
+struct kb_row {
+	int64_t entry;
+	int kind;
+	int nwords, ngrams;
+};
+
+struct kb_stats {
+	struct kb_term *terms;  /* sorted as the index sorts (memcmp) */
+	size_t nterms;
+	char *term_text;
+	struct kb_row *rows;    /* by rowid; entry 0 = no such row */
+	int64_t nrows;
+	int64_t question_rows;
+};
+
+int kb_stats_load(struct kb *kb, struct kb_stats **out, char *err);
+void kb_stats_free(struct kb_stats *st);
+const struct kb_term *kb_stats_term(const struct kb_stats *st, const char *term, int len);
+
 struct kb {
 	sqlite3 *db;
 	struct nlp_analyser *an;
 	struct nlp_synonyms *syn;
 	int64_t generation;  /* kb_meta.generation when syn and rows were loaded */
-	int64_t rows;        /* rows in kb_fts */
-	sqlite3_stmt *st_search, *st_floor, *st_vocab, *st_meta, *st_generation;
+	struct kb_stats *stats;  /* of generation */
+	sqlite3_stmt *st_search, *st_floor, *st_entry_by_row, *st_entry_by_id, *st_meta, *st_generation;
 	/* entry rowid → slot in the per-search hit array, -1 when untouched */
 	int32_t *by_entry;
 	int64_t *touched;

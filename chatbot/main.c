@@ -5,6 +5,7 @@
 
 #include "chatbot/chatbot_int.h"
 #include "chatbot/cli.h"
+#include "chatbot/events.h"
 
 static const struct {
 	const char *name;
@@ -15,6 +16,8 @@ static const struct {
 	{"import", chatbot_cli_import, "import [--append] [--synonyms FILE.tsv] [FILE.csv]  load the knowledge base"},
 	{"export", chatbot_cli_export, "export [FILE.csv|-]  write the knowledge base for Excel"},
 	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] FILE.tsv  answer-quality figures"},
+	{"report", events_cli_report, "report [--from DATE] [--to DATE] [--csv|--json]  deflection and the figures around it"},
+	{"retain", events_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
 };
 
 static void usage(FILE *f)

@@ -493,9 +493,10 @@ static const char INSERT_FTS[] =
 int kb_reindex(struct kb *kb, char *err)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL;
-	int rc = MG_OK;
-	if (sqlite3_exec(kb->db, "DELETE FROM kb_fts", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(kb->db, "SELECT id, question, answer, question_en, answer_en, alt_questions "
+	int rc = kb_fts_reset(kb, err);
+	if (rc != MG_OK)
+		return rc;
+	if (sqlite3_prepare_v2(kb->db, "SELECT id, question, answer, question_en, answer_en, alt_questions "
 			       "FROM kb_entries", -1, &sel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &ins, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "re-index");
@@ -528,9 +529,13 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!append && sqlite3_exec(kb->db, "DELETE FROM kb_entries; DELETE FROM kb_fts;",
-				    NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "import");
+	if (!append) {
+		if (sqlite3_exec(kb->db, "DELETE FROM kb_entries", NULL, NULL, NULL) != SQLITE_OK)
+			return kb_db_fail(kb, err, "import");
+		rc = kb_fts_reset(kb, err);
+		if (rc != MG_OK)
+			return rc;
+	}
 	/* Entries without an id get the next free number. */
 	int64_t next_id = 1;
 	if (sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries",

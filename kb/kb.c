@@ -25,13 +25,27 @@ static const char SCHEMA[] =
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
 	"  updated_at TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS kb_synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);"
-	/* nwords/ngrams: how many words and bigrams the row has, for the row-side
-	 * coverage; kind: see enum kb_kind. */
+	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);";
+
+/* nwords/ngrams: how many words and bigrams the row has, for the row-side
+ * coverage; kind: see enum kb_kind. */
+static const char FTS_SCHEMA[] =
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
 	"  text, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
 	"  tokenize='madoguchi', detail=column);"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');"
-	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);";
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');";
+
+/* Empties the index by dropping it: a DELETE would re-tokenize every row,
+ * and rows indexed under another synonym list would then delete the wrong
+ * terms and corrupt the index. */
+int kb_fts_reset(struct kb *kb, char *err)
+{
+	if (sqlite3_exec(kb->db, "DROP TABLE IF EXISTS kb_vocab; DROP TABLE IF EXISTS kb_fts;",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "index");
+	return MG_OK;
+}
 
 /* ---- the FTS5 tokenizer ------------------------------------------------- */
 
@@ -156,7 +170,8 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 		sqlite3_busy_timeout(kb->db, KB_BUSY_TIMEOUT_MS);
 		rc = register_fts(kb, err);
 	}
-	if (rc == MG_OK && sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == MG_OK && (sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
+			    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
 		rc = kb_db_fail(kb, err, path);
 	if (rc == MG_OK)
 		rc = kb_sync(kb, err);

@@ -44,6 +44,7 @@ int kb_sync(struct kb *kb, char *err);
 int kb_bump_generation(struct kb *kb, char *err);
 int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,
 		       const char *today, struct kb_candidate *out, int max, int *n, char *err);
+int kb_fts_reset(struct kb *kb, char *err);
 /* Re-analyses every entry into kb_fts (after the synonyms changed). */
 int kb_reindex(struct kb *kb, char *err);
 

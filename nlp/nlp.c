@@ -193,11 +193,6 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
 		rc = nlp_normalise(variant, strlen(variant), &v, &vlen, err);
 	if (rc == MG_OK && (!clen || !vlen))
 		rc = mg_fail(err, MG_ERR_INPUT, "a synonym is empty");
-	if (rc == MG_OK && !strcmp(c, v)) {  /* listing the canonical word itself is harmless */
-		free(c);
-		free(v);
-		return MG_OK;
-	}
 	for (size_t i = 0; rc == MG_OK && i < syn->n; i++) {
 		if (!strcmp(syn->pairs[i].variant, v)) {
 			free(c);
@@ -220,6 +215,10 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
 	}
 	syn->pairs[syn->n++] = (struct syn_pair){v, c, vlen};
 	syn->sorted = 0;
+	/* The canonical word maps to itself, so that a variant inside it
+	 * (コールセンタ in コールセンター) never rewrites it: the longer match wins. */
+	if (strcmp(c, syn->pairs[syn->n - 1].variant))
+		return nlp_synonyms_add(syn, canonical, canonical, err);
 	return MG_OK;
 }
 

@@ -136,20 +136,31 @@ static int same_topic(const struct kb_candidate *a, const struct kb_candidate *b
 	return a->slug[0] ? !strcmp(a->slug, b->slug) : a->entry == b->entry;
 }
 
-double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)
+void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query_stats *qs,
+		      double x[POLICY_CONF_FEATURES])
 {
-	if (n == 0)
-		return 0;
-	double s1 = c[0].score, s2 = 0;
+	double s2 = 0;
 	for (int i = 1; i < n; i++) {
 		if (!same_topic(&c[0], &c[i])) {
 			s2 = c[i].score;
 			break;
 		}
 	}
-	double known = qs->words ? (double)qs->known_words / qs->words : 0;
-	double z = POLICY_CONF_B0 + POLICY_CONF_B_SCORE * s1 + POLICY_CONF_B_MARGIN * (s1 - s2) +
-		   POLICY_CONF_B_KNOWN * known;
+	x[0] = n ? c[0].score : 0;
+	x[1] = n ? c[0].score - s2 : 0;
+	x[2] = n ? c[0].term_query : 0;
+	x[3] = qs->words ? (double)qs->known_words / qs->words : 0;
+}
+
+double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)
+{
+	if (n == 0)
+		return 0;
+	double x[POLICY_CONF_FEATURES];
+	chatbot_features(c, n, qs, x);
+	double z = POLICY_CONF_BIAS;
+	for (int k = 0; k < POLICY_CONF_FEATURES; k++)
+		z += POLICY_CONF_COEF[k] * x[k];
 	return 1 / (1 + exp(-z));
 }
 
@@ -205,7 +216,8 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	struct kb_query_stats qs;
 	int n = 0;
 	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
-	rc = kb_search(bot->kb, norm, norm_len, &POLICY_WEIGHTS, today, cand, want, &n, &qs, err);
+	rc = kb_search(bot->kb, norm, norm_len, o.weights ? o.weights : &POLICY_WEIGHTS, today, cand,
+		       want, &n, &qs, err);
 	free(norm);
 	if (rc != MG_OK)
 		return rc;

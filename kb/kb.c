@@ -20,7 +20,7 @@ static const char SCHEMA[] =
 	"  route TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'published',"
 	"  question TEXT NOT NULL, answer TEXT NOT NULL,"
 	"  question_en TEXT NOT NULL DEFAULT '', answer_en TEXT NOT NULL DEFAULT '',"
-	"  alt_questions TEXT NOT NULL DEFAULT '',"
+	"  alt_questions TEXT NOT NULL DEFAULT '', keywords TEXT NOT NULL DEFAULT '',"
 	"  valid_from TEXT NOT NULL DEFAULT '', valid_to TEXT NOT NULL DEFAULT '',"
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
 	"  updated_at TEXT NOT NULL);"
@@ -32,7 +32,7 @@ static const char SCHEMA[] =
 static const char FTS_SCHEMA[] =
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
 	"  text, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
-	"  tokenize='madoguchi', detail=column);"
+	"  tokenize='madoguchi');"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');";
 
 /* Empties the index by dropping it: a DELETE would re-tokenize every row,
@@ -112,9 +112,8 @@ static void aux_matched(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_c
 		nphrase = KB_MAX_PHRASES;
 	for (int i = 0; i < nphrase; i++) {
 		Fts5PhraseIter it;
-		int col = -1;
-		/* With detail=column, xPhraseFirstColumn says whether the phrase is in a column. */
-		int rc = api->xPhraseFirstColumn(fts, i, &it, &col);
+		int col = -1, off = -1;
+		int rc = api->xPhraseFirst(fts, i, &it, &col, &off);
 		if (rc != SQLITE_OK) {
 			sqlite3_result_error_code(ctx, rc);
 			return;
@@ -156,6 +155,39 @@ int kb_db_fail(struct kb *kb, char *err, const char *what)
 	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(kb->db));
 }
 
+/* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
+ * Version 2 added keywords and renumbered the row kinds: re-index. */
+static int migrate(struct kb *kb, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+	if (sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='schema'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version >= KB_SCHEMA_VERSION)
+		return MG_OK;
+	int fresh = sqlite3_exec(kb->db, "SELECT keywords FROM kb_entries LIMIT 0", NULL, NULL, NULL) == SQLITE_OK;
+	int rc = MG_OK;
+	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "migration");
+	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
+				   NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "migration");
+	if (rc == MG_OK)
+		rc = kb_reindex(kb, err);
+	if (rc == MG_OK && sqlite3_exec(kb->db, "INSERT OR REPLACE INTO kb_meta VALUES('schema', "
+				       KB_STR(KB_SCHEMA_VERSION) ")", NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "migration");
+	if (rc == MG_OK)
+		rc = kb_bump_generation(kb, err);
+	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "migration");
+	if (rc != MG_OK)
+		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err)
 {
 	*out = NULL;
@@ -175,6 +207,8 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 		rc = kb_db_fail(kb, err, path);
 	if (rc == MG_OK)
 		rc = kb_sync(kb, err);
+	if (rc == MG_OK)
+		rc = migrate(kb, err);
 	if (rc != MG_OK) {
 		kb_close(kb);
 		return rc;
@@ -188,6 +222,7 @@ void kb_close(struct kb *kb)
 	if (!kb)
 		return;
 	sqlite3_finalize(kb->st_search);
+	sqlite3_finalize(kb->st_floor);
 	sqlite3_finalize(kb->st_vocab);
 	sqlite3_finalize(kb->st_meta);
 	sqlite3_finalize(kb->st_generation);
@@ -443,7 +478,25 @@ static int query_match(const struct query *q, char *out, size_t cap, int pos[KB_
 struct row_hit {
 	double q_score, a_score;
 	double tq, tr, gq, gr;
+	uint64_t seen[KB_MAX_PHRASES / 64];  /* phrases found in any question row or the keywords */
 };
+
+/* The share of the question's words (idf-weighted) found anywhere in the
+ * entry's questions and keywords: evidence spread over several phrasings. */
+static double vocabulary(const struct query *q, const int pos[KB_MAX_PHRASES], const uint64_t *seen,
+			 double word_total)
+{
+	int word_seen[KB_MAX_PHRASES] = {0};
+	double sum = 0;
+	for (int i = 0; i < q->nterms; i++) {
+		int p = pos[i];
+		if (p < 0 || !(seen[p / 64] >> (p % 64) & 1) || word_seen[q->word[i]])
+			continue;
+		word_seen[q->word[i]] = 1;
+		sum += q->word_idf[q->word[i]];
+	}
+	return word_total > 0 ? sum / word_total : 0;
+}
 
 static int cand_cmp(const void *a, const void *b)
 {
@@ -488,10 +541,12 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	if (rc != MG_OK || nmatch == 0)
 		goto done;
 
-	if (!kb->st_search &&
-	    sqlite3_prepare_v2(kb->db,
-			       "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts), bm25(kb_fts) "
-			       "FROM kb_fts WHERE kb_fts MATCH ?", -1, &kb->st_search, NULL) != SQLITE_OK) {
+	sqlite3_stmt **st = w->bm25_only ? &kb->st_floor : &kb->st_search;
+	if (!*st && sqlite3_prepare_v2(kb->db, w->bm25_only
+			? "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts), bm25(kb_fts) "
+			  "FROM kb_fts WHERE kb_fts MATCH ?"
+			: "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts) "
+			  "FROM kb_fts WHERE kb_fts MATCH ?", -1, st, NULL) != SQLITE_OK) {
 		rc = kb_db_fail(kb, err, "search");
 		goto done;
 	}
@@ -503,19 +558,19 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	double word_total = 0;
 	for (int k = 0; k < q->nwords; k++)
 		word_total += q->word_idf[k];
-	sqlite3_bind_text(kb->st_search, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
 	int step;
-	while ((step = sqlite3_step(kb->st_search)) == SQLITE_ROW) {
-		int64_t entry = sqlite3_column_int64(kb->st_search, 0);
-		int kind = sqlite3_column_int(kb->st_search, 1);
-		double nwords = sqlite3_column_double(kb->st_search, 2);
-		double ngrams = sqlite3_column_double(kb->st_search, 3);
-		const uint64_t *bits = sqlite3_column_blob(kb->st_search, 4);
+	while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
+		int64_t entry = sqlite3_column_int64(*st, 0);
+		int kind = sqlite3_column_int(*st, 1);
+		double nwords = sqlite3_column_double(*st, 2);
+		double ngrams = sqlite3_column_double(*st, 3);
+		const uint64_t *bits = sqlite3_column_blob(*st, 4);
 		if (entry <= 0 || entry >= kb->by_entry_cap || !bits)
 			continue;
 		double tq = 0, tr = 0, gq = 0, gr = 0, score;
 		if (w->bm25_only) {
-			score = -sqlite3_column_double(kb->st_search, 5);
+			score = -sqlite3_column_double(*st, 5);
 		} else {
 			int word_seen[KB_MAX_PHRASES] = {0};
 			int words_matched = 0, grams_matched = 0;
@@ -555,11 +610,16 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 		if (kind >= KB_KIND_ANSWER) {
 			if (score > h->a_score)
 				h->a_score = score;
-		} else if (score > h->q_score) {
-			*h = (struct row_hit){score, h->a_score, tq, tr, gq, gr};
+			continue;
+		}
+		for (int k = 0; k < KB_MAX_PHRASES / 64; k++)
+			h->seen[k] |= bits[k];
+		if (kind != KB_KIND_KEYWORDS && score > h->q_score) {
+			h->q_score = score;
+			h->tq = tq, h->tr = tr, h->gq = gq, h->gr = gr;
 		}
 	}
-	sqlite3_reset(kb->st_search);
+	sqlite3_reset(*st);
 	if (step != SQLITE_DONE) {
 		rc = kb_db_fail(kb, err, "search");
 		goto done;
@@ -571,8 +631,10 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	}
 	for (int s = 0; s < ntouched; s++) {
 		struct row_hit *h = &hits[s];
+		double vocab = w->bm25_only ? 0 : vocabulary(q, pos, h->seen, word_total);
 		all[s] = (struct kb_candidate){.entry = kb->touched[s],
-			.score = h->q_score + w->answer * h->a_score,
+			.score = h->q_score + w->answer * h->a_score + w->vocabulary * vocab,
+			.vocabulary = vocab,
 			.term_query = h->tq, .term_row = h->tr, .gram_query = h->gq,
 			.gram_row = h->gr, .answer = h->a_score};
 	}
@@ -615,15 +677,11 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 
 /* ---- entries ------------------------------------------------------------------ */
 
-static const char ENTRY_COLUMNS[] =
-	"ext_id, slug, category, route, status, question, answer, question_en, answer_en, "
-	"alt_questions, valid_from, valid_to, url, source, updated_at";
-
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err)
 {
 	memset(out, 0, sizeof *out);
 	char sql[512];
-	snprintf(sql, sizeof sql, "SELECT %s FROM kb_entries WHERE %s", ENTRY_COLUMNS,
+	snprintf(sql, sizeof sql, "SELECT %s FROM kb_entries WHERE %s", KB_ENTRY_COLUMNS,
 		 entry > 0 ? "id=?" : "ext_id=?");
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -637,7 +695,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	if (step == SQLITE_ROW) {
 		char **field[] = {&out->id, &out->slug, &out->category, &out->route, &out->status,
 				  &out->question, &out->answer, &out->question_en, &out->answer_en,
-				  &out->alt_questions, &out->valid_from, &out->valid_to, &out->url,
+				  &out->alt_questions, &out->keywords, &out->valid_from, &out->valid_to, &out->url,
 				  &out->source, &out->updated_at};
 		for (int i = 0; i < (int)(sizeof field / sizeof *field) && rc == MG_OK; i++) {
 			const char *v = (const char *)sqlite3_column_text(st, i);
@@ -659,7 +717,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 void kb_entry_clear(struct kb_entry *e)
 {
 	char *fields[] = {e->id, e->slug, e->category, e->route, e->status, e->question, e->answer,
-			  e->question_en, e->answer_en, e->alt_questions, e->valid_from, e->valid_to,
+			  e->question_en, e->answer_en, e->alt_questions, e->keywords, e->valid_from, e->valid_to,
 			  e->url, e->source, e->updated_at};
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 		free(fields[i]);

@@ -60,6 +60,8 @@ struct kb_weights {
 	double gram_row;
 	double gram_share;    /* how much reading bigrams count next to words (0..1) */
 	double answer;        /* weight of the best answer row next to the best question row */
+	double vocabulary;    /* weight of the question's words found anywhere in the entry's
+			       * questions and keywords */
 	double max_df_ratio;  /* terms in more than this share of rows are ignored... */
 	int min_df_stop;      /* ...if they are also in more than this many rows */
 	int bm25_only;        /* the floor: untuned BM25 over lemmas, for comparison */
@@ -74,6 +76,7 @@ struct kb_candidate {
 	char route[16];
 	double score;
 	double term_query, term_row, gram_query, gram_row, answer;  /* of the best rows */
+	double vocabulary;
 };
 
 struct kb_query_stats {
@@ -92,7 +95,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 /* One entry's fields as NUL-terminated strings owned by the entry. */
 struct kb_entry {
 	char *id, *slug, *category, *route, *status, *question, *answer, *question_en,
-	     *answer_en, *alt_questions, *valid_from, *valid_to, *url, *source, *updated_at;
+	     *answer_en, *alt_questions, *keywords, *valid_from, *valid_to, *url, *source, *updated_at;
 };
 /* Loads the entry with rowid (entry > 0) or external id; MG_ERR_NOT_FOUND if none. */
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err);

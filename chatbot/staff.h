@@ -80,6 +80,25 @@ int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action
  * target, before, after}. */
 int staff_audit_list(sqlite3 *db, int limit, json_t **out, char *err);
 
+/* ---- curation (chatbot/curate.c) ------------------------------------------------ */
+
+struct chatbot;
+
+/* One entry with every field as the editor shows it (drafts too). */
+int staff_entry_get(struct chatbot *bot, const char *id, json_t **out, char *err);
+/* Adds question to the entry's alternate questions (no change if it is
+ * there already); residents asking it get the entry from the next search.
+ * who needs STAFF_EDIT_KB (NULL: the command line). A question still holding
+ * a redaction placeholder is refused (MG_ERR_INPUT). Audited. */
+int staff_add_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
+			const char *question, char *err);
+/* Creates (no "id") or replaces an entry from the editor's JSON object of
+ * string fields (id, slug, category, route, status "draft"|"published",
+ * question, answer, question_en, answer_en, alt_questions, keywords,
+ * valid_from, valid_to, url, source). id_out gets its id. Audited. */
+int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_t *fields,
+		     char id_out[64], char *err);
+
 /* `madoguchi user add NAME --role ROLE` (password from the terminal or the
  * first line of stdin), `madoguchi user list` */
 int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv);

@@ -174,3 +174,94 @@ TEST(staff, roles_have_the_rights_of_the_issue)
 	CHECK(staff_role_parse("call_center", &r) == MG_OK && r == STAFF_CALL_CENTER);
 	CHECK(staff_role_parse("root", &r) == MG_ERR_INPUT);
 }
+
+/* ---- curation: from the review queue to an answer ------------------------------- */
+
+#include "chatbot/events.h"
+
+static const char *decision_of(struct chatbot *bot, const char *q, char slug[64])
+{
+	static char d[32];
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.conversation = "curation"};
+	slug[0] = 0;
+	if (chatbot_ask(bot, q, strlen(q), &o, &r, err) != MG_OK)
+		return "error";
+	snprintf(d, sizeof d, "%s", json_string_value(json_object_get(r, "decision")));
+	json_t *a = json_object_get(r, "answer");
+	if (json_is_object(a))
+		snprintf(slug, 64, "%s", json_string_value(json_object_get(a, "slug")));
+	json_decref(r);
+	return d;
+}
+
+TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
+{
+	struct chatbot *bot = staff_fixture("st_curate.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1], slug[64];
+	struct staff_session hana, ken, s;
+	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	const char *miss = "接種券がどこかにいってしまった";
+	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
+	/* the review queue has it */
+	char today[11];
+	mg_today(today);
+	json_t *queue = NULL;
+	REQUIRE(events_unanswered(db, NULL, today, today, 0.75, 10, &queue, err) == MG_OK);
+	REQUIRE(json_array_size(queue) == 1);
+	const char *q = json_string_value(json_object_get(json_array_get(queue, 0), "question"));
+	CHECK_STR(q, miss);
+	/* the gate passes hana's form; reception is refused and nothing changes */
+	REQUIRE(staff_guard(db, token, hana.csrf, STAFF_EDIT_KB, time(NULL), &s, err) == MG_OK);
+	char kt[STAFF_TOKEN_LEN + 1];
+	REQUIRE(staff_login(db, "ken", "reception desk 2026", time(NULL), kt, &ken, err) == MG_OK);
+	CHECK(staff_add_alternate(bot, &ken, "1", q, err) == MG_ERR_AUTH);
+	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
+	/* one click: an alternate question of entry 1, answered at once */
+	REQUIRE(staff_add_alternate(bot, &s, "1", q, err) == MG_OK);
+	CHECK_STR(decision_of(bot, miss, slug), "answer");
+	CHECK_STR(slug, "ticket-lost");
+	/* the audit log says who did it, with the alternates before and after */
+	json_t *audit = NULL;
+	REQUIRE(staff_audit_list(db, 1, &audit, err) == MG_OK);
+	json_t *last = json_array_get(audit, 0);
+	CHECK_STR(json_string_value(json_object_get(last, "who")), "hana");
+	CHECK_STR(json_string_value(json_object_get(last, "action")), "entry.add_alternate");
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(last, "after"), "alt_questions")), miss) != NULL);
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(last, "before"), "alt_questions")), miss) == NULL);
+	/* a placeholder left in the question is refused */
+	CHECK(staff_add_alternate(bot, &s, "1", "<NAME>さんの接種券", err) == MG_ERR_INPUT);
+	json_decref(audit);
+	json_decref(queue);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, a_draft_is_not_shown_until_it_is_published)
+{
+	struct chatbot *bot = staff_fixture("st_draft.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1], slug[64], id[64];
+	struct staff_session hana;
+	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	const char *q = "接種会場に駐車場はありますか";
+	json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "slug", "venue-parking", "category", "venue",
+				   "route", "none", "status", "draft", "question", q, "answer",
+				   "会場の駐車場は50台です。");
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, err) == MG_OK);
+	CHECK_STR(id, "7");
+	decision_of(bot, q, slug);
+	CHECK(strcmp(slug, "venue-parking") != 0);  /* a draft is never an answer */
+	json_object_set_new(fields, "id", json_string(id));
+	json_object_set_new(fields, "status", json_string("published"));
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, err) == MG_OK);
+	CHECK_STR(decision_of(bot, q, slug), "answer");
+	CHECK_STR(slug, "venue-parking");
+	/* bad fields change nothing */
+	json_object_set_new(fields, "route", json_string("fax"));
+	CHECK(staff_entry_save(bot, &hana, fields, id, err) == MG_ERR_INPUT);
+	CHECK_STR(decision_of(bot, q, slug), "answer");
+	json_decref(fields);
+	fixture_bot_close(bot);
+}

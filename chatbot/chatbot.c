@@ -164,13 +164,14 @@ double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_q
 	return 1 / (1 + exp(-z));
 }
 
-/* The candidates to offer in a clarification: the best of each topic within
- * the band below the best score. Writes indexes into pick[], returns how many. */
+/* The topics to offer in a clarification: the best candidate of each of the
+ * first two topics, and a third when it is within the band of the best.
+ * Writes indexes into pick_out[], returns how many. */
 static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POLICY_CLARIFY_MAX])
 {
 	int k = 0;
 	for (int i = 0; i < n && k < POLICY_CLARIFY_MAX; i++) {
-		if (c[i].score < c[0].score - POLICY_CLARIFY_BAND)
+		if (k >= 2 && c[i].score < c[0].score - POLICY_CLARIFY_BAND)
 			break;
 		int dup = 0;
 		for (int j = 0; j < k; j++)
@@ -227,7 +228,7 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
 	if (n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
 		decision = "answer";
-	} else if (n > 1 && cand[0].score >= POLICY_CLARIFY_MIN_SCORE) {
+	} else if (n > 1 && conf >= POLICY_CLARIFY_MIN_CONFIDENCE) {
 		nchoices = clarify_choices(cand, n, choices);
 		if (nchoices >= 2)
 			decision = "clarify";

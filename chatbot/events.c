@@ -606,9 +606,10 @@ static int cmp_cp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The group key of a question: the characters of its content words (lemmas,
- * katakana read as hiragana), sorted. Residents write 粗大ごみ, 粗大ゴミ and
- * ごみ 粗大 for one question, and MeCab cuts each differently; the bag of
+/* The group key of a question: the set of characters of its content words
+ * (lemmas, katakana read as hiragana), sorted. Residents write 粗大ごみ,
+ * 粗大ゴミ and ごみ 粗大 for one question, and the analyser cuts each
+ * differently (a compound and its parts, or the parts only); the set of
  * characters is the same. Questions without content words are their own key. */
 static char *group_key(struct nlp_analyser *an, const char *q)
 {
@@ -653,6 +654,8 @@ static char *group_key(struct nlp_analyser *an, const char *q)
 	size_t w = 0;
 	for (size_t i = 0; key && i < n; i++) {
 		uint32_t cp = cps[i];
+		if (i > 0 && cp == cps[i - 1])
+			continue;
 		if (cp < 0x80) {
 			key[w++] = (char)cp;
 		} else if (cp < 0x800) {

@@ -8,6 +8,7 @@
 #include "chatbot/events.h"
 #include "chatbot/forecast.h"
 #include "chatbot/staff.h"
+#include "reservation/resv.h"
 
 static const struct {
 	const char *name;
@@ -22,6 +23,7 @@ static const struct {
 	{"forecast", forecast_cli, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
 	{"user", staff_cli_user, "user add NAME --role admin|editor|call_center|reception | user list  staff accounts"},
 	{"retain", events_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
+	{"booking", resv_cli, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };
 
 static void usage(FILE *f)

@@ -446,11 +446,13 @@ static int index_text(struct kb *kb, sqlite3_stmt *ins, int64_t entry, int kind,
 	struct counter c = {0, 0};
 	int rc = nlp_analyse(kb->an, kb->syn, t, strlen(t), count_terms, &c, err);
 	if (rc == MG_OK && (c.words || c.grams)) {
-		sqlite3_bind_text(ins, 1, t, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 2, entry);
-		sqlite3_bind_int(ins, 3, kind);
-		sqlite3_bind_int(ins, 4, c.words);
-		sqlite3_bind_int(ins, 5, c.grams);
+		int answer = kind >= KB_KIND_ANSWER;
+		sqlite3_bind_text(ins, answer ? 2 : 1, t, -1, SQLITE_STATIC);
+		sqlite3_bind_null(ins, answer ? 1 : 2);
+		sqlite3_bind_int64(ins, 3, entry);
+		sqlite3_bind_int(ins, 4, kind);
+		sqlite3_bind_int(ins, 5, c.words);
+		sqlite3_bind_int(ins, 6, c.grams);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = kb_db_fail(kb, err, "index");
 		sqlite3_reset(ins);
@@ -493,7 +495,7 @@ static int index_entry(struct kb *kb, sqlite3_stmt *ins, int64_t entry, const ch
 }
 
 static const char INSERT_FTS[] =
-	"INSERT INTO kb_fts(text, entry, kind, nwords, ngrams) VALUES(?,?,?,?,?)";
+	"INSERT INTO kb_fts(q, a, entry, kind, nwords, ngrams) VALUES(?1,?2,?3,?4,?5,?6)";
 
 int kb_reindex(struct kb *kb, char *err)
 {

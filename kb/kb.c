@@ -29,11 +29,14 @@ static const char SCHEMA[] =
 
 /* nwords/ngrams: how many words and bigrams the row has, for the row-side
  * coverage; kind: see enum kb_kind. */
+/* Questions (q) and answers (a) are separate columns so that fts5vocab
+ * counts a term's rows per column: a word residents use is weighed by the
+ * questions that hold it, not by how often long answers mention it. */
 static const char FTS_SCHEMA[] =
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
-	"  text, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
+	"  q, a, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
 	"  tokenize='madoguchi');"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');";
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'col');";
 
 /* Empties the index by dropping it: a DELETE would re-tokenize every row,
  * and rows indexed under another synonym list would then delete the wrong
@@ -156,7 +159,8 @@ int kb_db_fail(struct kb *kb, char *err, const char *what)
 }
 
 /* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
- * Version 2 added keywords and renumbered the row kinds: re-index. */
+ * Version 2 added keywords and renumbered the row kinds, version 3 split
+ * questions and answers into two index columns: both re-index. */
 static int migrate(struct kb *kb, char *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -280,7 +284,8 @@ int kb_sync(struct kb *kb, char *err)
 	st = NULL;
 	int64_t rows = 0, max_entry = 0;
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db,
-		"SELECT (SELECT count(*) FROM kb_fts), (SELECT coalesce(max(id), 0) FROM kb_entries)",
+		"SELECT (SELECT count(*) FROM kb_fts WHERE kind<4), "  /* KB_KIND_ANSWER, asserted below */
+		"(SELECT coalesce(max(id), 0) FROM kb_entries)",
 		-1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		rows = sqlite3_column_int64(st, 0);
 		max_entry = sqlite3_column_int64(st, 1);
@@ -314,6 +319,8 @@ int kb_sync(struct kb *kb, char *err)
 	kb->generation = gen;
 	return MG_OK;
 }
+
+_Static_assert(KB_KIND_ANSWER == 4, "kb_sync counts question rows as kind<4");
 
 int kb_bump_generation(struct kb *kb, char *err)
 {
@@ -403,7 +410,7 @@ static void query_order(struct query *q)
 /* Document frequencies from the fts5vocab table; idf as in BM25, kept positive. */
 static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *w, char *err)
 {
-	if (!kb->st_vocab && sqlite3_prepare_v2(kb->db, "SELECT doc FROM kb_vocab WHERE term=?",
+	if (!kb->st_vocab && sqlite3_prepare_v2(kb->db, "SELECT col, doc FROM kb_vocab WHERE term=?",
 						 -1, &kb->st_vocab, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "vocabulary");
 	double n = (double)(kb->rows > 0 ? kb->rows : 1);
@@ -414,12 +421,21 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	}
 	for (int i = 0; i < q->nphrases; i++) {
 		sqlite3_bind_text(kb->st_vocab, 1, q->phrase[i], q->len[i], SQLITE_STATIC);
-		q->df[i] = sqlite3_step(kb->st_vocab) == SQLITE_ROW ? sqlite3_column_int64(kb->st_vocab, 0) : 0;
+		int64_t in_answers = 0;
+		q->df[i] = 0;
+		while (sqlite3_step(kb->st_vocab) == SQLITE_ROW) {
+			const char *col = (const char *)sqlite3_column_text(kb->st_vocab, 0);
+			if (col && col[0] == 'q')
+				q->df[i] = sqlite3_column_int64(kb->st_vocab, 1);
+			else
+				in_answers = sqlite3_column_int64(kb->st_vocab, 1);
+		}
 		sqlite3_reset(kb->st_vocab);
 		q->idf[i] = log(1.0 + (n - (double)q->df[i] + 0.5) / ((double)q->df[i] + 0.5));
-		/* Very common terms select nearly every row and say nothing: skip. */
-		q->in_match[i] = q->df[i] > 0 &&
-				 ((double)q->df[i] <= w->max_df_ratio * n || q->df[i] <= w->min_df_stop);
+		/* Very common terms select nearly every row and say nothing: skip. A
+		 * term only answers use still finds them, but counts as unknown. */
+		int common = (double)q->df[i] > w->max_df_ratio * n && q->df[i] > w->min_df_stop;
+		q->in_match[i] = (q->df[i] > 0 || in_answers > 0) && !common;
 	}
 	/* A word's weight is that of its best-known spelling (lemma or reading);
 	 * a word the knowledge base has never seen weighs the most. */
@@ -427,7 +443,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		q->word_idf[k] = -1;
 	for (int i = 0; i < q->nterms; i++) {
 		int k = q->word[i];
-		int common = q->df[i] > 0 && !q->in_match[i];
+		int common = q->df[i] > 0 && !q->in_match[i];  /* a stop word here */
 		if (common) {
 			q->word_idf[k] = 0;  /* a stop word in this knowledge base */
 		} else if (q->word_idf[k] != 0) {
@@ -444,6 +460,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	for (int i = q->nterms; i < q->nphrases; i++)
 		if (!q->df[i] || q->in_match[i])
 			q->gram_idf_total += q->idf[i];
+
 	return MG_OK;
 }
 

@@ -50,6 +50,10 @@ int staff_add_alternate(struct chatbot *bot, const struct staff_session *who, co
 		return mg_fail(err, MG_ERR_AUTH, "the role %s may not edit the knowledge base",
 			       staff_role_name(who->role));
 	int rc = phrasing_ok(question, err);
+	/* The audit table exists before the entry changes: the two are separate
+	 * transactions, and a change must not go unaudited for want of a table. */
+	if (rc == MG_OK)
+		rc = staff_init(kb_db(chatbot_kb(bot)), err);
 	if (rc != MG_OK)
 		return rc;
 	struct kb_entry e;
@@ -115,11 +119,14 @@ int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_
 		.valid_to = (char *)field(fields, "valid_to"), .url = (char *)field(fields, "url"),
 		.source = (char *)field(fields, "source"),
 	};
+	int rc = staff_init(kb_db(chatbot_kb(bot)), err);
+	if (rc != MG_OK)
+		return rc;
 	json_t *before = NULL;
 	if (*e.id)
 		staff_entry_get(bot, e.id, &before, NULL);
 	char id[KB_ID_LEN];
-	int rc = kb_entry_put(chatbot_kb(bot), &e, id, err);
+	rc = kb_entry_put(chatbot_kb(bot), &e, id, err);
 	json_t *after = NULL;
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, id, &after, err);

@@ -3,6 +3,7 @@
  * booking, the nurse line or the call centre. The thresholds live in
  * chatbot/policy.h. */
 #include "chatbot/chatbot_int.h"
+#include "chatbot/events.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -277,6 +278,9 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		json_decref(res);
 		return rc;
 	}
+	/* A failed log line never costs the resident the answer. */
+	if (!o.no_log)
+		events_log_ask(kb_db(bot->kb), &o, res, NULL);
 	*out = res;
 	return MG_OK;
 }
@@ -370,12 +374,13 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t 
 int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
 		     int helpful, char *err)
 {
-	(void)conversation;
-	(void)helpful;
 	struct kb_entry e;
 	int rc = kb_entry_get(bot->kb, 0, entry_id, &e, err);
 	if (rc == MG_OK)
 		kb_entry_clear(&e);
-	/* Recorded by the event log (chatbot/events.c) once it exists. */
+	struct events_event ev = {.type = EVENTS_FEEDBACK, .conversation = conversation,
+				  .entry_id = entry_id, .helpful = helpful};
+	if (rc == MG_OK)
+		rc = events_log(kb_db(bot->kb), &ev, err);
 	return rc;
 }

@@ -5,6 +5,9 @@
 
 #include "chatbot/chatbot_int.h"
 #include "chatbot/cli.h"
+#include "chatbot/events.h"
+#include "chatbot/forecast.h"
+#include "chatbot/staff.h"
 #include "reservation/resv.h"
 
 static const struct {
@@ -16,6 +19,10 @@ static const struct {
 	{"import", chatbot_cli_import, "import [--append] [--synonyms FILE.tsv] [FILE.csv]  load the knowledge base"},
 	{"export", chatbot_cli_export, "export [FILE.csv|-]  write the knowledge base for Excel"},
 	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] FILE.tsv  answer-quality figures"},
+	{"report", events_cli_report, "report [--from DATE] [--to DATE] [--csv|--json]  deflection and the figures around it"},
+	{"forecast", forecast_cli, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
+	{"user", staff_cli_user, "user add NAME --role admin|editor|call_center|reception | user list  staff accounts"},
+	{"retain", events_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
 	{"booking", resv_cli, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };
 

@@ -106,6 +106,11 @@ struct kb_entry {
 /* Loads the entry with rowid (entry > 0) or external id; MG_ERR_NOT_FOUND if none. */
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err);
 void kb_entry_clear(struct kb_entry *e);
+/* Creates the entry (e->id empty: the next free number) or replaces the one
+ * with its id, every field at once, and re-indexes; searches see it at once.
+ * NULL fields are empty; an empty status is "published". id_out (may be
+ * NULL) gets the id. Bad fields: MG_ERR_INPUT and nothing is written. */
+int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN], char *err);
 /* Whether the entry may be shown to residents on date today. */
 int kb_entry_live(const struct kb_entry *e, const char *today);
 

@@ -59,6 +59,16 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/kb/sample.o: $(EMBEDDED)
 
+# The widget's static files, built into the binary with their gzip -9
+# (see widget/assets.c); -n keeps the bytes the same from build to build.
+WIDGET_STATIC = $(wildcard widget/static/*)
+WIDGET_GZ     = $(WIDGET_STATIC:%=$(BUILD)/%.gz)
+$(BUILD)/widget/static/%.gz: widget/static/%
+	@mkdir -p $(dir $@)
+	gzip -9 -n -c $< > $@
+$(BUILD)/widget/assets.o: $(WIDGET_STATIC) $(WIDGET_GZ)
+$(BUILD)/widget/assets.o: CFLAGS += -DASSETS_BUILD='"$(BUILD)"'
+
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d
 
 # Installs the Debian packages that are missing (needs root and the package archive).

@@ -1,0 +1,357 @@
+/* ask(): a question → ranked candidates (kb/) → one decision with a
+ * calibrated confidence: answer, clarify between a few topics, or hand off to
+ * booking, the nurse line or the call centre. The thresholds live in
+ * chatbot/policy.h. */
+#include "chatbot/chatbot_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int chatbot_seed_sample(struct chatbot *bot, char *err)
+{
+	int groups = 0, imported = 0;
+	int rc = kb_import_synonyms(bot->kb, kb_sample_synonyms, kb_sample_synonyms_len,
+				    "synonyms.tsv", &groups, err);
+	struct kb_import_opts opts = {.placeholder = town_has_fact, .ctx = (void *)bot->town};
+	if (rc == MG_OK)
+		rc = kb_import(bot->kb, kb_sample_faq, kb_sample_faq_len, "faq.csv", &opts, &imported, err);
+	return rc;
+}
+
+int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *model,
+		 const struct town *town, char *err)
+{
+	*out = NULL;
+	struct chatbot *bot = calloc(1, sizeof *bot);
+	if (!bot)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	bot->town = town;
+	int64_t n = 0;
+	int rc = kb_open(&bot->kb, db_path, model, err);
+	if (rc == MG_OK)
+		rc = kb_count(bot->kb, &n, err);
+	/* A new database starts with the sample knowledge base, through the
+	 * same import path staff use. */
+	if (rc == MG_OK && n == 0)
+		rc = chatbot_seed_sample(bot, err);
+	if (rc != MG_OK) {
+		chatbot_close(bot);
+		return rc;
+	}
+	*out = bot;
+	return MG_OK;
+}
+
+void chatbot_close(struct chatbot *bot)
+{
+	if (!bot)
+		return;
+	kb_close(bot->kb);
+	free(bot);
+}
+
+struct kb *chatbot_kb(struct chatbot *bot)
+{
+	return bot->kb;
+}
+
+/* Replaces {{key}} with the town's facts. Returns a new JSON string. */
+static json_t *expand(const struct town *town, const char *text, const char *lang)
+{
+	size_t cap = strlen(text) * 2 + 64, w = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	for (const char *s = text; *s;) {
+		const char *open = strstr(s, "{{");
+		const char *close = open ? strstr(open + 2, "}}") : NULL;
+		const char *value = close ? town_fact(town, open + 2, (size_t)(close - open - 2), lang) : NULL;
+		size_t lit = open ? (size_t)(open - s) : strlen(s);
+		if (close && !value)  /* an unknown key stays visible rather than vanishing */
+			lit = (size_t)(close + 2 - s);
+		size_t vlen = value ? strlen(value) : 0;
+		if (w + lit + vlen + 1 > cap) {
+			cap = (w + lit + vlen + 1) * 2;
+			char *b = realloc(buf, cap);
+			if (!b) {
+				free(buf);
+				return NULL;
+			}
+			buf = b;
+		}
+		memcpy(buf + w, s, lit);
+		w += lit;
+		s += lit;
+		if (value) {
+			memcpy(buf + w, value, vlen);
+			w += vlen;
+			s = close + 2;
+		} else if (!close) {
+			break;
+		}
+	}
+	buf[w] = 0;
+	json_t *j = json_string(buf);
+	free(buf);
+	return j;
+}
+
+static const char *pick(const char *ja, const char *en, const char *lang)
+{
+	return (!strcmp(lang, "en") && en && *en) ? en : ja;
+}
+
+/* The entry's question and answer in the resident's language. */
+static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const char *lang)
+{
+	json_t *j = json_pack("{s:s, s:s, s:o*, s:o*, s:s, s:s, s:s}",
+			      "id", e->id, "slug", e->slug,
+			      "question", expand(bot->town, pick(e->question, e->question_en, lang), lang),
+			      "answer", expand(bot->town, pick(e->answer, e->answer_en, lang), lang),
+			      "route", e->route[0] ? e->route : "none",
+			      "category", e->category, "updated_at", e->updated_at);
+	if (j && e->url[0])
+		json_object_set_new(j, "url", expand(bot->town, e->url, lang));
+	return j;
+}
+
+static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c, const char *lang)
+{
+	struct kb_entry e;
+	if (kb_entry_get(bot->kb, c->entry, NULL, &e, NULL) != MG_OK)
+		return NULL;
+	json_t *j = json_pack("{s:s, s:s, s:o*, s:f}", "id", e.id, "slug", e.slug,
+			      "question", expand(bot->town, pick(e.question, e.question_en, lang), lang),
+			      "score", round(c->score * 1000) / 1000);
+	kb_entry_clear(&e);
+	return j;
+}
+
+static int same_topic(const struct kb_candidate *a, const struct kb_candidate *b)
+{
+	return a->slug[0] ? !strcmp(a->slug, b->slug) : a->entry == b->entry;
+}
+
+double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)
+{
+	if (n == 0)
+		return 0;
+	double s1 = c[0].score, s2 = 0;
+	for (int i = 1; i < n; i++) {
+		if (!same_topic(&c[0], &c[i])) {
+			s2 = c[i].score;
+			break;
+		}
+	}
+	double known = qs->words ? (double)qs->known_words / qs->words : 0;
+	double z = POLICY_CONF_B0 + POLICY_CONF_B_SCORE * s1 + POLICY_CONF_B_MARGIN * (s1 - s2) +
+		   POLICY_CONF_B_KNOWN * known;
+	return 1 / (1 + exp(-z));
+}
+
+/* The candidates to offer in a clarification: the best of each topic within
+ * the band below the best score. Writes indexes into pick[], returns how many. */
+static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POLICY_CLARIFY_MAX])
+{
+	int k = 0;
+	for (int i = 0; i < n && k < POLICY_CLARIFY_MAX; i++) {
+		if (c[i].score < c[0].score - POLICY_CLARIFY_BAND)
+			break;
+		int dup = 0;
+		for (int j = 0; j < k; j++)
+			dup |= same_topic(&c[pick_out[j]], &c[i]);
+		if (!dup)
+			pick_out[k++] = i;
+	}
+	return k;
+}
+
+int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
+		const struct ask_opts *opts, json_t **out, char *err)
+{
+	*out = NULL;
+	struct ask_opts o = opts ? *opts : (struct ask_opts){0};
+	if (o.top <= 0)
+		o.top = POLICY_DEFAULT_TOP;
+	if (o.top > POLICY_MAX_TOP)
+		o.top = POLICY_MAX_TOP;
+	if (!o.now)
+		o.now = time(NULL);
+	if (len > POLICY_MAX_QUESTION_BYTES)
+		return mg_fail(err, MG_ERR_TOO_LONG, "the question is too long (at most %d bytes); "
+			       "please ask one thing at a time", POLICY_MAX_QUESTION_BYTES);
+	char *norm = NULL;
+	size_t norm_len = 0;
+	int rc = nlp_normalise(question, len, &norm, &norm_len, err);
+	if (rc != MG_OK)
+		return rc;
+	if (norm_len == 0) {
+		free(norm);
+		return mg_fail(err, MG_ERR_EMPTY, "the question is empty");
+	}
+	const char *lang = o.lang ? o.lang : nlp_is_english(norm, norm_len) ? "en" : "ja";
+	if (strcmp(lang, "en"))
+		lang = "ja";
+
+	char today[11];
+	struct tm tm;
+	localtime_r(&o.now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	struct kb_candidate cand[POLICY_MAX_TOP];
+	struct kb_query_stats qs;
+	int n = 0;
+	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
+	rc = kb_search(bot->kb, norm, norm_len, &POLICY_WEIGHTS, today, cand, want, &n, &qs, err);
+	free(norm);
+	if (rc != MG_OK)
+		return rc;
+
+	double conf = chatbot_confidence(cand, n, &qs);
+	const char *decision = "handoff";
+	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
+	if (n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
+		decision = "answer";
+	} else if (n > 1 && cand[0].score >= POLICY_CLARIFY_MIN_SCORE) {
+		nchoices = clarify_choices(cand, n, choices);
+		if (nchoices >= 2)
+			decision = "clarify";
+	}
+
+	json_t *res = json_object();
+	json_t *list = json_array();
+	if (!res || !list) {
+		json_decref(res);
+		json_decref(list);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	json_object_set_new(res, "question", json_stringn(question, len));
+	json_object_set_new(res, "lang", json_string(lang));
+	json_object_set_new(res, "decision", json_string(decision));
+	json_object_set_new(res, "confidence", json_real(round(conf * 1000) / 1000));
+	for (int i = 0; i < n && i < o.top; i++)
+		json_array_append_new(list, candidate_json(bot, &cand[i], lang));
+	json_object_set_new(res, "candidates", list);
+
+	json_t *answer = json_null(), *handoff = json_null(), *followup = json_null();
+	if (!strcmp(decision, "answer")) {
+		struct kb_entry e;
+		rc = kb_entry_get(bot->kb, cand[0].entry, NULL, &e, err);
+		if (rc == MG_OK) {
+			answer = answer_json(bot, &e, lang);
+			/* An answer about booking, a worry or a form still offers the
+			 * way on: the booking flow or the line that handles it. */
+			if (e.route[0] && strcmp(e.route, "none"))
+				followup = town_line_json(bot->town, town_line(bot->town, e.route), lang, o.now);
+			kb_entry_clear(&e);
+		}
+	} else if (!strcmp(decision, "clarify")) {
+		json_t *choices_json = json_array();
+		for (int i = 0; i < nchoices; i++)
+			json_array_append_new(choices_json, candidate_json(bot, &cand[choices[i]], lang));
+		json_object_set_new(res, "choices", choices_json);
+	} else {
+		const char *route = (n > 0 && cand[0].score >= POLICY_ROUTE_MIN_SCORE) ? cand[0].route
+											 : "call_center";
+		handoff = town_line_json(bot->town, town_line(bot->town, route), lang, o.now);
+	}
+	json_object_set_new(res, "answer", answer);
+	json_object_set_new(res, "handoff", handoff);
+	json_object_set_new(res, "followup", followup);
+	if (rc != MG_OK) {
+		json_decref(res);
+		return rc;
+	}
+	*out = res;
+	return MG_OK;
+}
+
+int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int limit,
+		    const char *lang, json_t **out, char *err)
+{
+	*out = NULL;
+	if (limit <= 0 || limit > POLICY_MAX_TOP)
+		limit = POLICY_DEFAULT_TOP;
+	if (len > POLICY_MAX_QUESTION_BYTES)
+		return mg_fail(err, MG_ERR_TOO_LONG, "too long");
+	char today[11];
+	mg_today(today);
+	struct kb_candidate cand[POLICY_MAX_TOP];
+	struct kb_query_stats qs;
+	int n = 0;
+	int rc = kb_search(bot->kb, prefix, len, &POLICY_WEIGHTS, today, cand, limit, &n, &qs, err);
+	if (rc != MG_OK)
+		return rc;
+	if (!lang)
+		lang = nlp_is_english(prefix, len) ? "en" : "ja";
+	json_t *list = json_array();
+	for (int i = 0; list && i < n; i++)
+		json_array_append_new(list, candidate_json(bot, &cand[i], lang));
+	if (!list)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	*out = list;
+	return MG_OK;
+}
+
+int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **out, char *err)
+{
+	*out = NULL;
+	if (limit <= 0 || limit > POLICY_MAX_TOP)
+		limit = POLICY_POPULAR_DEFAULT;
+	if (!lang)
+		lang = "ja";
+	char today[11];
+	mg_today(today);
+	/* Until the event log says what residents ask most, the knowledge base's
+	 * own order stands: staff list the most asked entries first. */
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb_db(bot->kb),
+			       "SELECT id FROM kb_entries WHERE status='published' "
+			       "AND (valid_from='' OR valid_from<=?1) AND (valid_to='' OR valid_to>=?1) "
+			       "ORDER BY id LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
+		return mg_fail(err, MG_ERR_DB, "popular: %s", sqlite3_errmsg(kb_db(bot->kb)));
+	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	json_t *list = json_array();
+	while (list && sqlite3_step(st) == SQLITE_ROW) {
+		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0)};
+		json_t *j = candidate_json(bot, &c, lang);
+		json_object_del(j, "score");
+		json_array_append_new(list, j);
+	}
+	sqlite3_finalize(st);
+	if (!list)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	*out = list;
+	return MG_OK;
+}
+
+int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t **out, char *err)
+{
+	*out = NULL;
+	struct kb_entry e;
+	char today[11];
+	mg_today(today);
+	int rc = kb_entry_get(bot->kb, 0, id, &e, err);
+	if (rc != MG_OK)
+		return rc;
+	if (!kb_entry_live(&e, today))
+		rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
+	else if (!(*out = answer_json(bot, &e, lang ? lang : "ja")))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	kb_entry_clear(&e);
+	return rc;
+}
+
+int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
+		     int helpful, char *err)
+{
+	(void)conversation;
+	(void)helpful;
+	struct kb_entry e;
+	int rc = kb_entry_get(bot->kb, 0, entry_id, &e, err);
+	if (rc == MG_OK)
+		kb_entry_clear(&e);
+	/* Recorded by the event log (chatbot/events.c) once it exists. */
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* What the chatbot/ files share among themselves. */
+#ifndef CHATBOT_INT_H
+#define CHATBOT_INT_H
+
+#include "chatbot/chatbot.h"
+#include "chatbot/cli.h"
+#include "chatbot/policy.h"
+#include "chatbot/town_int.h"
+#include "kb/kb.h"
+
+struct chatbot {
+	struct kb *kb;
+	const struct town *town;  /* borrowed */
+};
+
+/* Loads the sample synonyms and entries built into the binary. */
+int chatbot_seed_sample(struct chatbot *bot, char *err);
+/* The calibrated confidence that c[0] is the right topic (see policy.h). */
+double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs);
+
+/* Subcommands implemented in chatbot/. */
+int chatbot_cli_import(const struct cli_ctx *ctx, int argc, char **argv);
+int chatbot_cli_export(const struct cli_ctx *ctx, int argc, char **argv);
+int chatbot_cli_ask(const struct cli_ctx *ctx, int argc, char **argv);
+int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv);
+
+/* Opens model, town and bot for a subcommand; prints the error and returns
+ * non-zero on failure. chatbot_cli_close accepts what is NULL. */
+struct cli_env {
+	struct nlp_model *model;
+	struct town *town;
+	struct chatbot *bot;
+};
+int chatbot_cli_open(const struct cli_ctx *ctx, struct cli_env *env);
+void chatbot_cli_close(struct cli_env *env);
+
+#endif

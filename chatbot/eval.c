@@ -1,0 +1,287 @@
+/* `madoguchi eval`: answer quality on a labelled question set, measured
+ * through the same chatbot_ask() residents get. Also fits the confidence
+ * (--calibrate) and measures the untuned floor (--floor) for comparison.
+ * Lines are `question<TAB>expected`; expected is slugs or ids separated by
+ * '|', or '-' for a question the knowledge base must not answer. */
+#include "chatbot/chatbot_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EVAL_TOP 10  /* MRR@10 */
+
+struct tally {
+	int in, out;                     /* in-scope and out-of-scope questions */
+	int top1, top3, answered, wrong, settled;
+	double mrr;
+	int out_handoff, out_answered;
+	double conf_answered_sum;
+};
+
+static int expected_has(const char *expected, const char *slug, const char *id)
+{
+	const char *s = expected;
+	while (*s) {
+		size_t n = strcspn(s, "|");
+		if ((strlen(slug) == n && !strncmp(s, slug, n)) || (strlen(id) == n && !strncmp(s, id, n)))
+			return 1;
+		s += n;
+		if (*s)
+			s++;
+	}
+	return 0;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+static void count(struct tally *t, const char *q, const char *expected, json_t *r, int misses)
+{
+	const char *decision = jstr(r, "decision");
+	json_t *cands = json_object_get(r, "candidates");
+	json_t *first = json_array_get(cands, 0);
+	if (!strcmp(expected, "-")) {
+		t->out++;
+		t->out_handoff += !strcmp(decision, "handoff");
+		t->out_answered += !strcmp(decision, "answer");
+		if (misses && strcmp(decision, "handoff"))
+			printf("OUT  %-8s %-24s conf %.2f  %s\n", decision, jstr(first, "slug"),
+			       json_real_value(json_object_get(r, "confidence")), q);
+		return;
+	}
+	t->in++;
+	int rank = 0;
+	size_t i;
+	json_t *c;
+	json_array_foreach(cands, i, c) {
+		if (expected_has(expected, jstr(c, "slug"), jstr(c, "id"))) {
+			rank = (int)i + 1;
+			break;
+		}
+	}
+	t->top1 += rank == 1;
+	t->top3 += rank >= 1 && rank <= 3;
+	t->mrr += rank ? 1.0 / rank : 0;
+	int answered = !strcmp(decision, "answer");
+	t->answered += answered;
+	t->wrong += answered && rank != 1;
+	t->settled += (answered || !strcmp(decision, "clarify")) && rank == 1;
+	if (answered)
+		t->conf_answered_sum += json_real_value(json_object_get(r, "confidence"));
+	if (misses && !((answered || !strcmp(decision, "clarify")) && rank == 1))
+		printf("%-4s %-8s got %-22s want %-22s rank %d conf %.2f  %s\n",
+		       answered ? "BAD" : "MISS", decision, jstr(first, "slug"), expected, rank,
+		       json_real_value(json_object_get(r, "confidence")), q);
+}
+
+static double pct(int a, int b)
+{
+	return b ? 100.0 * a / b : 0;
+}
+
+static void print_tally(const char *name, const struct tally *t)
+{
+	printf("%s: %d questions (%d in scope, %d out of scope)\n", name, t->in + t->out, t->in, t->out);
+	printf("  top-1 accuracy            %5.1f%%\n", pct(t->top1, t->in));
+	printf("  top-3 accuracy            %5.1f%%\n", pct(t->top3, t->in));
+	printf("  MRR@10                    %5.3f\n", t->in ? t->mrr / t->in : 0);
+	printf("  answered                  %5.1f%%\n", pct(t->answered, t->in));
+	printf("  answered wrongly          %5.1f%%\n", pct(t->wrong, t->in));
+	printf("  settled right             %5.1f%%   (answered or clarified, right topic first)\n",
+	       pct(t->settled, t->in));
+	printf("  out of scope handed off   %5.1f%%\n", pct(t->out_handoff, t->out));
+	printf("  out of scope answered     %5.1f%%\n", pct(t->out_answered, t->out));
+	if (t->answered)
+		printf("  mean confidence answered  %5.3f   (precision of answers %.3f)\n",
+		       t->conf_answered_sum / t->answered,
+		       (double)(t->answered - t->wrong) / (t->answered + t->out_answered));
+}
+
+/* Retrieval figures of the untuned floor: MeCab lemmas, FTS5 BM25, OR of terms. */
+static void floor_tally(struct chatbot *bot, const char *q, const char *expected, struct tally *t)
+{
+	if (!strcmp(expected, "-"))
+		return;
+	struct kb_candidate c[EVAL_TOP];
+	struct kb_query_stats qs;
+	int n = 0;
+	char today[11];
+	mg_today(today);
+	t->in++;
+	if (kb_search(chatbot_kb(bot), q, strlen(q), &POLICY_FLOOR_WEIGHTS, today, c, EVAL_TOP, &n,
+		      &qs, NULL) != MG_OK)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (expected_has(expected, c[i].slug, c[i].id)) {
+			t->top1 += i == 0;
+			t->top3 += i < 3;
+			t->mrr += 1.0 / (i + 1);
+			break;
+		}
+	}
+}
+
+/* ---- calibration: logistic regression of "the first topic is right" ---------- */
+
+#define CAL_FEATURES 3
+
+struct sample {
+	double x[CAL_FEATURES];
+	int y;
+};
+
+static int features(struct chatbot *bot, const char *q, const char *expected, struct sample *s)
+{
+	struct kb_candidate c[EVAL_TOP];
+	struct kb_query_stats qs;
+	int n = 0;
+	char today[11];
+	mg_today(today);
+	if (kb_search(chatbot_kb(bot), q, strlen(q), &POLICY_WEIGHTS, today, c, EVAL_TOP, &n, &qs,
+		      NULL) != MG_OK || n == 0)
+		return 0;
+	double s2 = 0;
+	for (int i = 1; i < n; i++)
+		if (strcmp(c[i].slug, c[0].slug)) {
+			s2 = c[i].score;
+			break;
+		}
+	s->x[0] = c[0].score;
+	s->x[1] = c[0].score - s2;
+	s->x[2] = qs.words ? (double)qs.known_words / qs.words : 0;
+	s->y = strcmp(expected, "-") && expected_has(expected, c[0].slug, c[0].id);
+	return 1;
+}
+
+static void calibrate(const struct sample *s, int n)
+{
+	double b[CAL_FEATURES + 1] = {0};
+	/* Plain gradient descent: a few thousand steps on a few hundred rows. */
+	for (int iter = 0; iter < 20000; iter++) {
+		double g[CAL_FEATURES + 1] = {0};
+		for (int i = 0; i < n; i++) {
+			double z = b[0];
+			for (int k = 0; k < CAL_FEATURES; k++)
+				z += b[k + 1] * s[i].x[k];
+			double e = 1 / (1 + exp(-z)) - s[i].y;
+			g[0] += e;
+			for (int k = 0; k < CAL_FEATURES; k++)
+				g[k + 1] += e * s[i].x[k];
+		}
+		for (int k = 0; k <= CAL_FEATURES; k++)
+			b[k] -= 0.5 * g[k] / n;
+	}
+	printf("calibration on %d questions (features: s1, s1-s2, known words):\n", n);
+	printf("  #define POLICY_CONF_B0       (%.2f)\n  #define POLICY_CONF_B_SCORE  (%.2f)\n"
+	       "  #define POLICY_CONF_B_MARGIN (%.2f)\n  #define POLICY_CONF_B_KNOWN  (%.2f)\n",
+	       b[0], b[1], b[2], b[3]);
+	/* Reliability: in each confidence band, how often the first topic was right. */
+	int bins[10] = {0}, right[10] = {0};
+	for (int i = 0; i < n; i++) {
+		double z = b[0] + b[1] * s[i].x[0] + b[2] * s[i].x[1] + b[3] * s[i].x[2];
+		int k = (int)(10 / (1 + exp(-z)));
+		if (k > 9)
+			k = 9;
+		bins[k]++;
+		right[k] += s[i].y;
+	}
+	printf("  confidence band   questions   right\n");
+	for (int k = 0; k < 10; k++)
+		if (bins[k])
+			printf("  %.1f–%.1f          %4d       %5.1f%%\n", k / 10.0, (k + 1) / 10.0, bins[k],
+			       pct(right[k], bins[k]));
+}
+
+int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	int floor = 0, misses = 0, cal = 0;
+	const char *file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--floor"))
+			floor = 1;
+		else if (!strcmp(argv[i], "--misses"))
+			misses = 1;
+		else if (!strcmp(argv[i], "--calibrate"))
+			cal = 1;
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else
+			file = NULL, i = argc;
+	}
+	if (!file) {
+		fprintf(stderr, "usage: madoguchi eval [--floor] [--misses] [--calibrate] FILE.tsv\n");
+		return 2;
+	}
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		perror(file);
+		return 1;
+	}
+	struct cli_env env;
+	if (chatbot_cli_open(ctx, &env) != MG_OK) {
+		fclose(f);
+		return 1;
+	}
+	struct tally t = {0}, fl = {0};
+	struct sample *samples = NULL;
+	int nsamples = 0, cap = 0, bad = 0, lineno = 0;
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1};
+	while ((len = getline(&line, &lcap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if (!len || line[0] == '#')
+			continue;
+		char *tab = strrchr(line, '\t');
+		if (!tab) {
+			fprintf(stderr, "%s:%d: no tab between question and expected\n", file, lineno);
+			bad++;
+			continue;
+		}
+		*tab = 0;
+		const char *expected = tab + 1;
+		char err[MG_ERR_LEN];
+		json_t *r = NULL;
+		if (chatbot_ask(env.bot, line, strlen(line), &o, &r, err) != MG_OK) {
+			fprintf(stderr, "%s:%d: %s\n", file, lineno, err);
+			bad++;
+			continue;
+		}
+		count(&t, line, expected, r, misses);
+		json_decref(r);
+		if (floor)
+			floor_tally(env.bot, line, expected, &fl);
+		if (cal) {
+			if (nsamples == cap) {
+				cap = cap ? cap * 2 : 256;
+				struct sample *s = realloc(samples, (size_t)cap * sizeof *s);
+				if (!s)
+					break;
+				samples = s;
+			}
+			nsamples += features(env.bot, line, expected, &samples[nsamples]);
+		}
+	}
+	free(line);
+	fclose(f);
+	print_tally(file, &t);
+	if (floor) {
+		printf("floor (MeCab lemmas + untuned FTS5 BM25, OR of terms), same questions:\n");
+		printf("  top-1 accuracy            %5.1f%%\n", pct(fl.top1, fl.in));
+		printf("  top-3 accuracy            %5.1f%%\n", pct(fl.top3, fl.in));
+		printf("  MRR@10                    %5.3f\n", fl.in ? fl.mrr / fl.in : 0);
+	}
+	if (cal)
+		calibrate(samples, nsamples);
+	free(samples);
+	chatbot_cli_close(&env);
+	return bad ? 1 : 0;
+}

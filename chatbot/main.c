@@ -1,0 +1,66 @@
+/* madoguchi: one binary, subcommands. Global options (--db, --config) are
+ * accepted before or after the subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "chatbot/chatbot_int.h"
+#include "chatbot/cli.h"
+
+static const struct {
+	const char *name;
+	cli_fn fn;
+	const char *help;
+} COMMANDS[] = {
+	{"ask", chatbot_cli_ask, "ask [--json] [--top N] [--lang ja|en] [QUESTION]  answer (stdin: one per line)"},
+	{"import", chatbot_cli_import, "import [--append] [--synonyms FILE.tsv] [FILE.csv]  load the knowledge base"},
+	{"export", chatbot_cli_export, "export [FILE.csv|-]  write the knowledge base for Excel"},
+	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] FILE.tsv  answer-quality figures"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: madoguchi [--db PATH] [--config town.json] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+		fprintf(f, "  %s\n", COMMANDS[i].help);
+	fprintf(f, "\n--db PATH          the database (default madoguchi.db; created with the sample FAQ)\n"
+		   "--config FILE      the town's configuration (default: the sample town built in)\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_ctx ctx = {.db = "madoguchi.db", .config = NULL};
+	char *rest[256];
+	int nrest = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if ((!strcmp(a, "--db") || !strcmp(a, "--config")) && i + 1 < argc) {
+			if (!strcmp(a, "--db"))
+				ctx.db = argv[++i];
+			else
+				ctx.config = argv[++i];
+		} else if (!strncmp(a, "--db=", 5)) {
+			ctx.db = a + 5;
+		} else if (!strncmp(a, "--config=", 9)) {
+			ctx.config = a + 9;
+		} else if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
+			usage(stdout);
+			return 0;
+		} else if (nrest < (int)(sizeof rest / sizeof *rest) - 1) {
+			rest[nrest++] = argv[i];
+		} else {
+			fprintf(stderr, "madoguchi: too many arguments\n");
+			return 2;
+		}
+	}
+	rest[nrest] = NULL;
+	if (nrest == 0) {
+		usage(stderr);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+		if (!strcmp(rest[0], COMMANDS[i].name))
+			return COMMANDS[i].fn(&ctx, nrest, rest);
+	fprintf(stderr, "madoguchi: unknown command '%s'\n\n", rest[0]);
+	usage(stderr);
+	return 2;
+}

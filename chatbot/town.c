@@ -1,0 +1,311 @@
+/* The town's configuration (town.json): names, the three lines with their
+ * phone numbers and opening hours, holidays, and the facts that entries name
+ * as {{key}}. Opening hours are evaluated in the process's local time, which
+ * town_load sets from the town's time zone before any thread starts. */
+#include "chatbot/town_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const DAY_KEYS[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+static const char *const DAY_JA[7] = {"日", "月", "火", "水", "木", "金", "土"};
+static const char *const DAY_EN[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+static const char *const LINE_KEYS[TOWN_NLINES] = {"call_center", "nurse", "booking"};
+
+static int day_index(const char *s, size_t n)
+{
+	for (int d = 0; d < 7; d++)
+		if (n == 3 && !strncmp(s, DAY_KEYS[d], 3))
+			return d;
+	return -1;
+}
+
+/* "mon-fri,sat" → a 7-bit mask of week days (bit 0 = Sunday). */
+static int parse_days(const char *s, unsigned *mask)
+{
+	*mask = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		const char *dash = memchr(s, '-', n);
+		int a = day_index(s, dash ? (size_t)(dash - s) : n);
+		int b = dash ? day_index(dash + 1, n - (size_t)(dash + 1 - s)) : a;
+		if (a < 0 || b < 0)
+			return -1;
+		for (int d = a;; d = (d + 1) % 7) {
+			*mask |= 1u << d;
+			if (d == b)
+				break;
+		}
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+static int parse_span(const char *s, int *open, int *close)
+{
+	int h1, m1, h2, m2;
+	char tail;
+	if (sscanf(s, "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &tail) != 4 || h1 < 0 || m1 < 0 ||
+	    m1 > 59 || m2 < 0 || m2 > 59 || h2 > 24 || (h2 == 24 && m2) || h1 * 60 + m1 >= h2 * 60 + m2)
+		return -1;
+	*open = h1 * 60 + m1;
+	*close = h2 * 60 + m2;
+	return 0;
+}
+
+static const char *str_or(json_t *obj, const char *key, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+	return v ? v : dflt;
+}
+
+static int load_line(struct town_line *line, const char *key, json_t *j, char *err)
+{
+	line->json = j;
+	line->key = key;
+	if (!json_is_object(j))
+		return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s is missing", key);
+	json_t *hours = json_object_get(j, "hours");
+	const char *day;
+	json_t *span;
+	json_object_foreach(hours, day, span) {
+		unsigned mask;
+		int open, close;
+		const char *s = json_string_value(span);
+		if (parse_days(day, &mask) || !s || parse_span(s, &open, &close))
+			return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s.hours: cannot read \"%s\": \"%s\"",
+				       key, day, s ? s : "?");
+		for (int d = 0; d < 7; d++) {
+			if (!(mask & (1u << d)))
+				continue;
+			if (line->nspans[d] == TOWN_MAX_SPANS)
+				return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s: too many spans", key);
+			line->span[d][line->nspans[d]][0] = open;
+			line->span[d][line->nspans[d]][1] = close;
+			line->nspans[d]++;
+		}
+	}
+	line->closed_on_holidays = json_is_true(json_object_get(j, "closed_on_holidays"));
+	return MG_OK;
+}
+
+int town_load(const char *path, struct town **out, char *err)
+{
+	*out = NULL;
+	json_error_t jerr;
+	json_t *root = path ? json_load_file(path, 0, &jerr)
+			    : json_loadb(kb_sample_town, kb_sample_town_len, 0, &jerr);
+	if (!root)
+		return mg_fail(err, MG_ERR_INPUT, "%s: line %d: %s", path ? path : "town.json",
+			       jerr.line, jerr.text);
+	struct town *t = calloc(1, sizeof *t);
+	int rc = t ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK) {
+		t->root = root;
+		t->facts = json_object_get(root, "facts");
+		t->holidays = json_object_get(root, "holidays");
+		json_t *lines = json_object_get(root, "lines");
+		for (int i = 0; i < TOWN_NLINES && rc == MG_OK; i++)
+			rc = load_line(&t->line[i], LINE_KEYS[i], json_object_get(lines, LINE_KEYS[i]), err);
+		const char *tz = json_string_value(json_object_get(json_object_get(root, "town"), "timezone"));
+		if (rc == MG_OK && tz) {
+			setenv("TZ", tz, 1);
+			tzset();
+		}
+	} else {
+		json_decref(root);
+	}
+	if (rc != MG_OK) {
+		town_free(t);
+		return rc;
+	}
+	*out = t;
+	return MG_OK;
+}
+
+void town_free(struct town *town)
+{
+	if (!town)
+		return;
+	json_decref(town->root);
+	free(town);
+}
+
+const char *town_name(const struct town *town, const char *lang)
+{
+	json_t *t = json_object_get(town->root, "town");
+	return (lang && !strcmp(lang, "en")) ? str_or(t, "name_en", str_or(t, "name", ""))
+					     : str_or(t, "name", "");
+}
+
+const char *town_fact(const struct town *town, const char *key, size_t len, const char *lang)
+{
+	char k[128];
+	if (len >= sizeof k)
+		return NULL;
+	memcpy(k, key, len);
+	k[len] = 0;
+	json_t *v = json_object_get(town->facts, k);
+	if (json_is_object(v)) {
+		const char *en = json_string_value(json_object_get(v, "en"));
+		const char *ja = json_string_value(json_object_get(v, "ja"));
+		return (lang && !strcmp(lang, "en") && en) ? en : ja;
+	}
+	return json_string_value(v);
+}
+
+int town_has_fact(void *town, const char *key, size_t len)
+{
+	return town_fact(town, key, len, "ja") != NULL;
+}
+
+const struct town_line *town_line(const struct town *town, const char *route)
+{
+	for (int i = 0; i < TOWN_NLINES; i++)
+		if (route && !strcmp(route, LINE_KEYS[i]))
+			return &town->line[i];
+	return &town->line[TOWN_CALL_CENTER];
+}
+
+static int is_holiday(const struct town *town, const struct tm *tm)
+{
+	char day[11];
+	strftime(day, sizeof day, "%Y-%m-%d", tm);
+	size_t i;
+	json_t *h;
+	json_array_foreach(town->holidays, i, h) {
+		const char *s = json_string_value(h);
+		if (s && !strcmp(s, day))
+			return 1;
+	}
+	return 0;
+}
+
+static int open_at(const struct town *town, const struct town_line *line, const struct tm *tm, int minute)
+{
+	if (line->closed_on_holidays && is_holiday(town, tm))
+		return 0;
+	for (int s = 0; s < line->nspans[tm->tm_wday]; s++)
+		if (minute >= line->span[tm->tm_wday][s][0] && minute < line->span[tm->tm_wday][s][1])
+			return 1;
+	return 0;
+}
+
+int town_open_now(const struct town *town, const struct town_line *line, time_t now)
+{
+	struct tm tm;
+	localtime_r(&now, &tm);
+	return open_at(town, line, &tm, tm.tm_hour * 60 + tm.tm_min);
+}
+
+/* When the line next opens, as local time; 0 if not within two weeks. */
+static time_t next_opening(const struct town *town, const struct town_line *line, time_t now)
+{
+	struct tm tm;
+	localtime_r(&now, &tm);
+	int minute = tm.tm_hour * 60 + tm.tm_min;
+	for (int day = 0; day < 14; day++) {
+		struct tm d = tm;
+		d.tm_mday += day;
+		d.tm_hour = 12;  /* noon: safe from DST edges when normalising */
+		d.tm_min = d.tm_sec = 0;
+		d.tm_isdst = -1;
+		mktime(&d);
+		if (line->closed_on_holidays && is_holiday(town, &d))
+			continue;
+		for (int s = 0; s < line->nspans[d.tm_wday]; s++) {
+			int open = line->span[d.tm_wday][s][0];
+			if (day == 0 && open <= minute)
+				continue;
+			d.tm_hour = open / 60;
+			d.tm_min = open % 60;
+			d.tm_isdst = -1;
+			return mktime(&d);
+		}
+	}
+	return 0;
+}
+
+/* "月〜金 8:30〜17:15、土 9:00〜12:00" from the hours table, unless the
+ * configuration writes it out itself (hours_text / hours_text_en). */
+static void hours_text(const struct town_line *line, const char *lang, char *out, size_t cap)
+{
+	int en = lang && !strcmp(lang, "en");
+	const char *given = str_or(line->json, en ? "hours_text_en" : "hours_text", NULL);
+	if (given) {
+		snprintf(out, cap, "%s", given);
+		return;
+	}
+	size_t w = 0;
+	out[0] = 0;
+	json_t *hours = json_object_get(line->json, "hours");
+	const char *day;
+	json_t *span;
+	json_object_foreach(hours, day, span) {
+		char days[64] = "";
+		size_t dw = 0;
+		for (const char *p = day; *p && dw + 8 < sizeof days; p++) {
+			int d = day_index(p, 3);
+			if (d >= 0) {
+				dw += (size_t)snprintf(days + dw, sizeof days - dw, "%s", en ? DAY_EN[d] : DAY_JA[d]);
+				p += 2;
+			} else {
+				dw += (size_t)snprintf(days + dw, sizeof days - dw, "%s",
+						       *p == '-' ? (en ? "–" : "〜") : "・");
+			}
+		}
+		int o = 0, c = 0;
+		parse_span(json_string_value(span), &o, &c);
+		if (w < cap)
+			w += (size_t)snprintf(out + w, cap - w, "%s%s %d:%02d%s%d:%02d", w ? (en ? ", " : "、") : "",
+					      days, o / 60, o % 60, en ? "–" : "〜", c / 60, c % 60);
+	}
+	if (line->closed_on_holidays && w < cap)
+		snprintf(out + w, cap - w, "%s", en ? " (closed on holidays)" : "（祝日を除く）");
+}
+
+json_t *town_line_json(const struct town *town, const struct town_line *line, const char *lang, time_t now)
+{
+	int en = lang && !strcmp(lang, "en");
+	char hours[256], opens[64] = "";
+	hours_text(line, lang, hours, sizeof hours);
+	int open = town_open_now(town, line, now);
+	if (!open) {
+		time_t next = next_opening(town, line, now);
+		if (next) {
+			struct tm tm;
+			localtime_r(&next, &tm);
+			if (en)
+				strftime(opens, sizeof opens, "%a %H:%M", &tm);
+			else
+				snprintf(opens, sizeof opens, "%d月%d日(%s) %d:%02d", tm.tm_mon + 1, tm.tm_mday,
+					 DAY_JA[tm.tm_wday], tm.tm_hour, tm.tm_min);
+		}
+	}
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s}",
+			      "route", line->key,
+			      "label", str_or(line->json, en ? "label_en" : "label", str_or(line->json, "label", "")),
+			      "phone", str_or(line->json, "phone", ""),
+			      "open_now", open,
+			      "hours", hours);
+	if (j && opens[0])
+		json_object_set_new(j, "opens_at", json_string(opens));
+	const char *url = str_or(line->json, "url", NULL);
+	if (j && url)
+		json_object_set_new(j, "url", json_string(url));
+	return j;
+}
+
+json_t *town_public_json(const struct town *town, const char *lang, time_t now)
+{
+	if (!now)
+		now = time(NULL);
+	json_t *lines = json_object();
+	for (int i = 0; lines && i < TOWN_NLINES; i++)
+		json_object_set_new(lines, LINE_KEYS[i], town_line_json(town, &town->line[i], lang, now));
+	return json_pack("{s:s, s:s, s:o}", "town", town_name(town, lang),
+			 "lang", (lang && !strcmp(lang, "en")) ? "en" : "ja", "lines", lines);
+}

@@ -1,0 +1,35 @@
+/* The town configuration as chatbot/ files see it. */
+#ifndef TOWN_INT_H
+#define TOWN_INT_H
+
+#include "chatbot/chatbot.h"
+#include "kb/kb.h"
+
+enum { TOWN_CALL_CENTER, TOWN_NURSE, TOWN_BOOKING, TOWN_NLINES };
+#define TOWN_MAX_SPANS 4  /* opening spans per week day (e.g. morning and afternoon) */
+
+struct town_line {
+	const char *key;         /* "call_center", "nurse", "booking" */
+	json_t *json;            /* borrowed from town->root */
+	int span[7][TOWN_MAX_SPANS][2];  /* per week day (0 = Sunday): [open, close) in minutes */
+	int nspans[7];
+	int closed_on_holidays;
+};
+
+struct town {
+	json_t *root;
+	json_t *facts, *holidays;  /* borrowed from root */
+	struct town_line line[TOWN_NLINES];
+};
+
+/* The value of {{key}} in lang (len bytes of key); NULL if the town has none. */
+const char *town_fact(const struct town *town, const char *key, size_t len, const char *lang);
+/* kb_placeholder_fn over a struct town. */
+int town_has_fact(void *town, const char *key, size_t len);
+/* The line a route hands off to; unknown routes and "none" go to the call centre. */
+const struct town_line *town_line(const struct town *town, const char *route);
+int town_open_now(const struct town *town, const struct town_line *line, time_t now);
+/* {route, label, phone, open_now, hours, opens_at?, url?} as a new object. */
+json_t *town_line_json(const struct town *town, const struct town_line *line, const char *lang, time_t now);
+
+#endif

@@ -1,0 +1,762 @@
+/* Import and export of the staff's files: entries as CSV or TSV (UTF-8,
+ * UTF-8 with BOM, or CP932 from Excel), the synonym list as TSV. Imports are
+ * all or nothing: every row is checked before one transaction writes them. */
+#include "kb/kb_int.h"
+
+#include <csv.h>
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <utf8proc.h>
+
+/* The columns, in the order export writes them. */
+enum col {
+	C_ID, C_SLUG, C_CATEGORY, C_ROUTE, C_STATUS, C_QUESTION, C_ANSWER, C_QUESTION_EN,
+	C_ANSWER_EN, C_ALT, C_VALID_FROM, C_VALID_TO, C_URL, C_SOURCE, C_UPDATED_AT, NCOLS
+};
+static const char *const col_name[NCOLS] = {
+	"id", "slug", "category", "route", "status", "question", "answer", "question_en",
+	"answer_en", "alt_questions", "valid_from", "valid_to", "url", "source", "updated_at",
+};
+
+struct row {
+	char *v[NCOLS];  /* NULL when the file has no such column */
+	int line;
+};
+
+struct parse {
+	struct csv_parser csv;
+	int line;            /* physical line being fed */
+	int row_line;        /* line where the current row started */
+	int header_done;
+	int nheader;
+	int map[KB_MAX_COLUMNS];  /* file column → enum col, -1 = ignored */
+	char **fields;            /* the current row's fields */
+	int nfields, cap_fields;
+	struct row *rows;
+	int nrows, cap_rows;
+	int errors;
+	int oom;
+	const struct kb_import_opts *opts;
+	const char *name;
+	char *err;
+};
+
+static void report(struct parse *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void report(struct parse *p, int line, const char *fmt, ...)
+{
+	char msg[MG_ERR_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!p->errors)  /* the first bad row is also the error's detail */
+		mg_fail(p->err, MG_ERR_INPUT, "%s: line %d: %s", p->name, line, msg);
+	p->errors++;
+	if (p->opts && p->opts->report)
+		p->opts->report(p->opts->ctx, line, msg);
+}
+
+static void on_field(void *data, size_t len, void *parse)
+{
+	struct parse *p = parse;
+	if (p->oom)
+		return;
+	if (p->nfields == p->cap_fields) {
+		int cap = p->cap_fields ? p->cap_fields * 2 : 16;
+		char **f = realloc(p->fields, (size_t)cap * sizeof *f);
+		if (!f) {
+			p->oom = 1;
+			return;
+		}
+		p->fields = f;
+		p->cap_fields = cap;
+	}
+	char *s = malloc(len + 1);
+	if (!s) {
+		p->oom = 1;
+		return;
+	}
+	memcpy(s, data ? data : "", len);
+	s[len] = 0;
+	p->fields[p->nfields++] = s;
+}
+
+static void free_fields(struct parse *p)
+{
+	for (int i = 0; i < p->nfields; i++)
+		free(p->fields[i]);
+	p->nfields = 0;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s), a = 0;
+	while (a < n && isspace((unsigned char)s[a]))
+		a++;
+	while (n > a && isspace((unsigned char)s[n - 1]))
+		n--;
+	memmove(s, s + a, n - a);
+	s[n - a] = 0;
+}
+
+static void header_row(struct parse *p)
+{
+	p->header_done = 1;
+	p->nheader = p->nfields;
+	int seen[NCOLS] = {0};
+	if (p->nfields > KB_MAX_COLUMNS) {
+		report(p, p->row_line, "the header has %d columns, at most %d are read",
+		       p->nfields, KB_MAX_COLUMNS);
+		return;
+	}
+	for (int i = 0; i < p->nfields; i++) {
+		char *h = p->fields[i];
+		trim(h);
+		for (char *c = h; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		p->map[i] = -1;
+		for (int c = 0; c < NCOLS; c++) {
+			if (!strcmp(h, col_name[c])) {
+				if (seen[c])
+					report(p, p->row_line, "column '%s' appears twice", h);
+				seen[c] = 1;
+				p->map[i] = c;
+			}
+		}
+	}
+	if (!seen[C_QUESTION] || !seen[C_ANSWER])
+		report(p, p->row_line, "the header needs a 'question' and an 'answer' column");
+}
+
+static void on_row(int term, void *parse)
+{
+	(void)term;
+	struct parse *p = parse;
+	if (p->oom)
+		return;
+	if (!p->header_done) {
+		header_row(p);
+	} else if (p->nfields == 1 && !p->fields[0][0]) {
+		/* an empty line between rows */
+	} else if (p->nfields != p->nheader) {
+		report(p, p->row_line, "%d fields, but the header has %d", p->nfields, p->nheader);
+	} else if (p->nrows >= KB_MAX_ENTRIES) {
+		if (p->nrows == KB_MAX_ENTRIES)
+			report(p, p->row_line, "more than %d entries", KB_MAX_ENTRIES);
+	} else {
+		if (p->nrows == p->cap_rows) {
+			int cap = p->cap_rows ? p->cap_rows * 2 : 64;
+			struct row *r = realloc(p->rows, (size_t)cap * sizeof *r);
+			if (!r) {
+				p->oom = 1;
+				free_fields(p);
+				return;
+			}
+			p->rows = r;
+			p->cap_rows = cap;
+		}
+		struct row *r = &p->rows[p->nrows++];
+		memset(r, 0, sizeof *r);
+		r->line = p->row_line;
+		for (int i = 0; i < p->nfields; i++) {
+			if (p->map[i] >= 0) {
+				r->v[p->map[i]] = p->fields[i];
+				p->fields[i] = NULL;
+			}
+		}
+	}
+	free_fields(p);
+}
+
+static int is_space_only(unsigned char c)
+{
+	return c == ' ';
+}
+
+/* Decodes data to UTF-8: strips a BOM, accepts valid UTF-8 as is, otherwise
+ * reads it as CP932 (what Excel writes in Japan). *out is malloc'd. */
+static int decode(const char *data, size_t len, const char *name, char **out, size_t *out_len, char *err)
+{
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
+		data += 3;
+		len -= 3;
+	}
+	int utf8 = 1;
+	for (utf8proc_ssize_t i = 0; i < (utf8proc_ssize_t)len;) {
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)data + i, (utf8proc_ssize_t)len - i, &cp);
+		if (k <= 0) {
+			utf8 = 0;
+			break;
+		}
+		i += k;
+	}
+	if (utf8) {
+		*out = malloc(len + 1);
+		if (!*out)
+			return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		memcpy(*out, data, len);
+		(*out)[len] = 0;
+		*out_len = len;
+		return MG_OK;
+	}
+	iconv_t cd = iconv_open("UTF-8", "CP932");
+	if (cd == (iconv_t)-1)
+		return mg_fail(err, MG_ERR_INTERNAL, "no CP932 converter");
+	size_t cap = len * 3 / 2 + 16, in_left = len, out_left = cap;
+	char *buf = malloc(cap + 1), *in = (char *)data, *o = buf;
+	int rc = buf ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
+		int line = 1;
+		for (const char *c = data; c < in; c++)
+			line += *c == '\n';
+		rc = mg_fail(err, MG_ERR_UTF8, "%s: line %d: the file is neither UTF-8 nor CP932", name, line);
+	}
+	iconv_close(cd);
+	if (rc != MG_OK) {
+		free(buf);
+		return rc;
+	}
+	*out_len = cap - out_left;
+	buf[*out_len] = 0;
+	*out = buf;
+	return MG_OK;
+}
+
+static int parse_file(struct parse *p, const char *text, size_t len)
+{
+	/* A header with more tabs than commas makes the file a TSV. */
+	const char *eol = memchr(text, '\n', len);
+	size_t hlen = eol ? (size_t)(eol - text) : len;
+	int tabs = 0, commas = 0;
+	for (size_t i = 0; i < hlen; i++) {
+		tabs += text[i] == '\t';
+		commas += text[i] == ',';
+	}
+	unsigned char delim = tabs > commas ? '\t' : ',';
+	if (csv_init(&p->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+		return MG_ERR_NOMEM;
+	csv_set_delim(&p->csv, delim);
+	csv_set_space_func(&p->csv, is_space_only);
+	int rc = MG_OK;
+	p->line = 1;
+	p->row_line = 1;
+	/* Fed a line at a time so that every row knows the line it starts on. */
+	for (size_t at = 0; at < len && rc == MG_OK;) {
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = nl ? (size_t)(nl - (text + at)) + 1 : len - at;
+		int rows_before = p->nrows + p->errors + !p->header_done;
+		if (csv_parse(&p->csv, text + at, n, on_field, on_row, p) != n) {
+			report(p, p->row_line, "%s", csv_strerror(csv_error(&p->csv)));
+			rc = MG_ERR_INPUT;
+		}
+		at += n;
+		p->line++;
+		/* When this line ended a row, the next row starts on the next line;
+		 * an empty line between rows moves the start on too. */
+		int rows_after = p->nrows + p->errors + !p->header_done;
+		if (rows_after != rows_before || (n <= 2 && p->nfields == 0))
+			p->row_line = p->line;
+	}
+	if (rc == MG_OK && csv_fini(&p->csv, on_field, on_row, p) != 0) {
+		report(p, p->row_line, "%s", csv_strerror(csv_error(&p->csv)));
+		rc = MG_ERR_INPUT;
+	}
+	csv_free(&p->csv);
+	free_fields(p);
+	if (p->oom)
+		return MG_ERR_NOMEM;
+	if (!p->header_done) {
+		report(p, 1, "the file is empty");
+		rc = MG_ERR_INPUT;
+	}
+	return rc;
+}
+
+static int valid_date(const char *s)
+{
+	int y, m, d;
+	char tail;
+	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+		return 0;
+	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return 0;
+	return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
+static int valid_slug(const char *s)
+{
+	if (!*s)
+		return 1;
+	if (strlen(s) >= KB_ID_LEN)
+		return 0;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_'))
+			return 0;
+	return 1;
+}
+
+static int one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
+static const char *const ROUTES[] = {"", "booking", "nurse", "call_center", "none", NULL};
+static const char *const STATUSES[] = {"", "published", "draft", NULL};
+
+/* Checks every {{key}} of a field against the town's facts. */
+static void check_placeholders(struct parse *p, const struct row *r, enum col c)
+{
+	const char *s = r->v[c];
+	for (const char *open = s ? strstr(s, "{{") : NULL; open; open = strstr(open, "{{")) {
+		const char *close = strstr(open + 2, "}}");
+		if (!close) {
+			report(p, r->line, "%s: '{{' without '}}'", col_name[c]);
+			return;
+		}
+		size_t n = (size_t)(close - open - 2);
+		if (p->opts && p->opts->placeholder && !p->opts->placeholder(p->opts->ctx, open + 2, n))
+			report(p, r->line, "%s: unknown placeholder {{%.*s}} (add it to the town's facts)",
+			       col_name[c], (int)n, open + 2);
+		open = close + 2;
+	}
+}
+
+static void check_row(struct parse *p, struct row *r)
+{
+	for (int c = 0; c < NCOLS; c++)
+		if (r->v[c] && c != C_QUESTION && c != C_ANSWER && c != C_QUESTION_EN &&
+		    c != C_ANSWER_EN && c != C_ALT && c != C_SOURCE)
+			trim(r->v[c]);
+	const char *q = r->v[C_QUESTION] ? r->v[C_QUESTION] : "";
+	const char *a = r->v[C_ANSWER] ? r->v[C_ANSWER] : "";
+	int blank_q = 1, blank_a = 1;
+	for (const char *c = q; *c; c++)
+		blank_q &= isspace((unsigned char)*c) != 0;
+	for (const char *c = a; *c; c++)
+		blank_a &= isspace((unsigned char)*c) != 0;
+	if (blank_q)
+		report(p, r->line, "the question is empty");
+	if (blank_a)
+		report(p, r->line, "the answer is empty");
+	for (int c = 0; c < NCOLS; c++) {
+		size_t cap = (c == C_ANSWER || c == C_ANSWER_EN) ? KB_MAX_ANSWER_BYTES
+			   : c == C_ALT ? KB_MAX_ANSWER_BYTES : KB_MAX_FIELD_BYTES;
+		if (r->v[c] && strlen(r->v[c]) > cap)
+			report(p, r->line, "%s is longer than %zu bytes", col_name[c], cap);
+	}
+	if (r->v[C_ID] && strlen(r->v[C_ID]) >= KB_ID_LEN)
+		report(p, r->line, "id is longer than %d bytes", KB_ID_LEN - 1);
+	if (r->v[C_SLUG] && !valid_slug(r->v[C_SLUG]))
+		report(p, r->line, "slug '%s' may only hold a-z, 0-9 and '-'", r->v[C_SLUG]);
+	if (r->v[C_ROUTE] && !one_of(r->v[C_ROUTE], ROUTES))
+		report(p, r->line, "route '%s' is not booking, nurse, call_center or none", r->v[C_ROUTE]);
+	if (r->v[C_STATUS] && !one_of(r->v[C_STATUS], STATUSES))
+		report(p, r->line, "status '%s' is not published or draft", r->v[C_STATUS]);
+	for (int c = C_VALID_FROM; c <= C_VALID_TO; c++)
+		if (r->v[c] && r->v[c][0] && !valid_date(r->v[c]))
+			report(p, r->line, "%s '%s' is not a date (YYYY-MM-DD)", col_name[c], r->v[c]);
+	if (r->v[C_VALID_FROM] && r->v[C_VALID_TO] && r->v[C_VALID_FROM][0] && r->v[C_VALID_TO][0] &&
+	    strcmp(r->v[C_VALID_FROM], r->v[C_VALID_TO]) > 0)
+		report(p, r->line, "valid_to is before valid_from");
+	static const enum col with_placeholders[] = {C_QUESTION, C_ANSWER, C_QUESTION_EN, C_ANSWER_EN, C_URL};
+	for (size_t i = 0; i < sizeof with_placeholders / sizeof *with_placeholders; i++)
+		check_placeholders(p, r, with_placeholders[i]);
+}
+
+struct id_line {
+	const char *id;
+	int line;
+};
+
+static int id_line_cmp(const void *a, const void *b)
+{
+	const struct id_line *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+	return c ? c : x->line - y->line;
+}
+
+static void check_duplicate_ids(struct parse *p)
+{
+	struct id_line *ids = malloc(((size_t)p->nrows + 1) * sizeof *ids);
+	if (!ids) {
+		p->oom = 1;
+		return;
+	}
+	int n = 0;
+	for (int i = 0; i < p->nrows; i++)
+		if (p->rows[i].v[C_ID] && p->rows[i].v[C_ID][0])
+			ids[n++] = (struct id_line){p->rows[i].v[C_ID], p->rows[i].line};
+	qsort(ids, (size_t)n, sizeof *ids, id_line_cmp);
+	for (int i = 1; i < n; i++)
+		if (!strcmp(ids[i].id, ids[i - 1].id))
+			report(p, ids[i].line, "id '%s' is already used on line %d", ids[i].id, ids[i - 1].line);
+	free(ids);
+}
+
+/* ---- writing entries and their index rows ------------------------------------- */
+
+struct counter {
+	int words, grams;
+};
+
+static int count_terms(void *ctx, enum nlp_kind kind, const char *tok, int len)
+{
+	(void)len;
+	struct counter *c = ctx;
+	if (kind == NLP_GRAM)
+		c->grams++;
+	else if (tok[0] != NLP_READING_PREFIX)
+		c->words++;
+	return 0;
+}
+
+/* Placeholders are town facts, not words a resident types: blank them out of
+ * the indexed text. Returns a malloc'd copy. */
+static char *without_placeholders(const char *s)
+{
+	char *out = strdup(s);
+	if (!out)
+		return NULL;
+	for (char *open = strstr(out, "{{"); open; open = strstr(open, "{{")) {
+		char *close = strstr(open + 2, "}}");
+		if (!close)
+			break;
+		memset(open, ' ', (size_t)(close + 2 - open));
+		open = close + 2;
+	}
+	return out;
+}
+
+static int index_text(struct kb *kb, sqlite3_stmt *ins, int64_t entry, int kind,
+		      const char *text, size_t len, char *err)
+{
+	char *clean = strndup(text, len);
+	char *t = clean ? without_placeholders(clean) : NULL;
+	free(clean);
+	if (!t)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	struct counter c = {0, 0};
+	int rc = nlp_analyse(kb->an, kb->syn, t, strlen(t), count_terms, &c, err);
+	if (rc == MG_OK && (c.words || c.grams)) {
+		sqlite3_bind_text(ins, 1, t, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, entry);
+		sqlite3_bind_int(ins, 3, kind);
+		sqlite3_bind_int(ins, 4, c.words);
+		sqlite3_bind_int(ins, 5, c.grams);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = kb_db_fail(kb, err, "index");
+		sqlite3_reset(ins);
+	}
+	free(t);
+	return rc;
+}
+
+/* Indexes every phrasing of one entry. */
+static int index_entry(struct kb *kb, sqlite3_stmt *ins, int64_t entry, const char *question,
+		       const char *answer, const char *question_en, const char *answer_en,
+		       const char *alts, char *err)
+{
+	int rc = index_text(kb, ins, entry, KB_KIND_QUESTION, question, strlen(question), err);
+	if (rc == MG_OK && question_en && *question_en)
+		rc = index_text(kb, ins, entry, KB_KIND_QUESTION_EN, question_en, strlen(question_en), err);
+	if (rc == MG_OK)
+		rc = index_text(kb, ins, entry, KB_KIND_ANSWER, answer, strlen(answer), err);
+	if (rc == MG_OK && answer_en && *answer_en)
+		rc = index_text(kb, ins, entry, KB_KIND_ANSWER_EN, answer_en, strlen(answer_en), err);
+	/* Alternate questions are separated by '|' or by line breaks (Alt+Enter in Excel). */
+	for (const char *s = alts ? alts : ""; rc == MG_OK && *s;) {
+		size_t n = strcspn(s, "|\n");
+		if (n)
+			rc = index_text(kb, ins, entry, KB_KIND_ALT, s, n, err);
+		s += n;
+		if (*s)
+			s++;
+	}
+	return rc;
+}
+
+static const char INSERT_FTS[] =
+	"INSERT INTO kb_fts(text, entry, kind, nwords, ngrams) VALUES(?,?,?,?,?)";
+
+int kb_reindex(struct kb *kb, char *err)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc = MG_OK;
+	if (sqlite3_exec(kb->db, "DELETE FROM kb_fts", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(kb->db, "SELECT id, question, answer, question_en, answer_en, alt_questions "
+			       "FROM kb_entries", -1, &sel, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &ins, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "re-index");
+	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW)
+		rc = index_entry(kb, ins, sqlite3_column_int64(sel, 0),
+				 (const char *)sqlite3_column_text(sel, 1),
+				 (const char *)sqlite3_column_text(sel, 2),
+				 (const char *)sqlite3_column_text(sel, 3),
+				 (const char *)sqlite3_column_text(sel, 4),
+				 (const char *)sqlite3_column_text(sel, 5), err);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+/* Joins alternate questions with '|' whatever separated them in the file. */
+static void normalise_alts(char *s)
+{
+	for (char *c = s; c && *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = *c == '\n' ? '|' : ' ';
+}
+
+static int write_rows(struct kb *kb, struct parse *p, int append, int *imported, char *err)
+{
+	sqlite3_stmt *ins = NULL, *fts = NULL, *next = NULL;
+	int rc = MG_OK;
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!append && sqlite3_exec(kb->db, "DELETE FROM kb_entries; DELETE FROM kb_fts;",
+				    NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "import");
+	/* Entries without an id get the next free number. */
+	int64_t next_id = 1;
+	if (sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries",
+			       -1, &next, NULL) == SQLITE_OK && sqlite3_step(next) == SQLITE_ROW)
+		next_id = sqlite3_column_int64(next, 0);
+	sqlite3_finalize(next);
+	for (int i = 0; i < p->nrows; i++) {
+		const char *id = p->rows[i].v[C_ID];
+		if (id && *id) {
+			char *end;
+			long long v = strtoll(id, &end, 10);
+			if (!*end && v >= next_id)
+				next_id = v + 1;
+		}
+	}
+	if (sqlite3_prepare_v2(kb->db,
+		"INSERT INTO kb_entries(ext_id, slug, category, route, status, question, answer, "
+		"question_en, answer_en, alt_questions, valid_from, valid_to, url, source, updated_at) "
+		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &fts, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "import");
+	for (int i = 0; rc == MG_OK && i < p->nrows; i++) {
+		struct row *r = &p->rows[i];
+		char auto_id[32];
+		if (!r->v[C_ID] || !r->v[C_ID][0]) {
+			snprintf(auto_id, sizeof auto_id, "%lld", (long long)next_id++);
+			free(r->v[C_ID]);
+			r->v[C_ID] = strdup(auto_id);
+			if (!r->v[C_ID]) {
+				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+				break;
+			}
+		}
+		normalise_alts(r->v[C_ALT]);
+		for (int c = 0; c < NCOLS; c++) {
+			const char *v = r->v[c] ? r->v[c] : "";
+			if (c == C_STATUS && !*v)
+				v = "published";
+			if (c == C_UPDATED_AT && !*v)
+				v = now;
+			sqlite3_bind_text(ins, c + 1, v, -1, SQLITE_STATIC);
+		}
+		int step = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (step == SQLITE_CONSTRAINT) {
+			rc = mg_fail(err, MG_ERR_CONFLICT, "%s: line %d: id '%s' is already in the knowledge base",
+				     p->name, r->line, r->v[C_ID]);
+			if (p->opts && p->opts->report)
+				p->opts->report(p->opts->ctx, r->line, "id is already in the knowledge base");
+			break;
+		}
+		if (step != SQLITE_DONE) {
+			rc = kb_db_fail(kb, err, "import");
+			break;
+		}
+		rc = index_entry(kb, fts, sqlite3_last_insert_rowid(kb->db), r->v[C_QUESTION],
+				 r->v[C_ANSWER], r->v[C_QUESTION_EN], r->v[C_ANSWER_EN], r->v[C_ALT], err);
+		if (rc == MG_OK)
+			(*imported)++;
+	}
+	sqlite3_finalize(ins);
+	sqlite3_finalize(fts);
+	return rc;
+}
+
+static void parse_free(struct parse *p)
+{
+	for (int i = 0; i < p->nrows; i++)
+		for (int c = 0; c < NCOLS; c++)
+			free(p->rows[i].v[c]);
+	free(p->rows);
+	free_fields(p);
+	free(p->fields);
+}
+
+int kb_import(struct kb *kb, const char *data, size_t len, const char *name,
+	      const struct kb_import_opts *opts, int *imported, char *err)
+{
+	*imported = 0;
+	char *text = NULL;
+	size_t text_len = 0;
+	int rc = decode(data, len, name, &text, &text_len, err);
+	if (rc != MG_OK)
+		return rc;
+	struct parse p = {.opts = opts, .name = name, .err = err};
+	rc = parse_file(&p, text, text_len);
+	free(text);
+	for (int i = 0; rc == MG_OK && i < p.nrows; i++)
+		check_row(&p, &p.rows[i]);
+	if (rc == MG_OK)
+		check_duplicate_ids(&p);
+	if (p.oom)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	else if (p.errors) {
+		char first[MG_ERR_LEN];
+		snprintf(first, sizeof first, "%s", err);
+		rc = mg_fail(err, MG_ERR_INPUT, "%d bad row%s, nothing imported; first: %s",
+			     p.errors, p.errors == 1 ? "" : "s", first);
+	} else if (p.nrows == 0) {
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: no entries, nothing imported", name);
+	}
+	if (rc == MG_OK) {
+		if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			rc = kb_db_fail(kb, err, "import");
+		else {
+			rc = kb_sync(kb, err);
+			if (rc == MG_OK)
+				rc = write_rows(kb, &p, opts && opts->append, imported, err);
+			if (rc == MG_OK)
+				rc = kb_bump_generation(kb, err);
+			if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+				rc = kb_db_fail(kb, err, "import");
+			if (rc != MG_OK) {
+				sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+				*imported = 0;
+			}
+		}
+	}
+	parse_free(&p);
+	return rc;
+}
+
+/* ---- synonyms -------------------------------------------------------------------- */
+
+int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *name,
+		       int *groups, char *err)
+{
+	*groups = 0;
+	char *text = NULL;
+	size_t text_len = 0;
+	int rc = decode(data, len, name, &text, &text_len, err);
+	if (rc != MG_OK)
+		return rc;
+	struct nlp_synonyms *syn = nlp_synonyms_new();
+	sqlite3_stmt *ins = NULL;
+	if (!syn)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && sqlite3_exec(kb->db, "BEGIN IMMEDIATE; DELETE FROM kb_synonyms;",
+					NULL, NULL, NULL) != SQLITE_OK) {
+		rc = kb_db_fail(kb, err, "synonyms");
+		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+		nlp_synonyms_free(syn);
+		free(text);
+		return rc;
+	}
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT OR IGNORE INTO kb_synonyms VALUES(?,?)",
+					      -1, &ins, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "synonyms");
+	int line = 0;
+	for (char *save = NULL, *l = rc == MG_OK ? strtok_r(text, "\n", &save) : NULL;
+	     l && rc == MG_OK; l = strtok_r(NULL, "\n", &save)) {
+		line++;
+		l[strcspn(l, "\r")] = 0;
+		if (!*l || *l == '#')
+			continue;
+		char *fsave = NULL, *canonical = strtok_r(l, "\t", &fsave);
+		int variants = 0;
+		for (char *v = strtok_r(NULL, "\t", &fsave); v && rc == MG_OK; v = strtok_r(NULL, "\t", &fsave)) {
+			trim(v);
+			if (!*v)
+				continue;
+			rc = nlp_synonyms_add(syn, canonical, v, err);
+			sqlite3_bind_text(ins, 1, v, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, 2, canonical, -1, SQLITE_STATIC);
+			if (rc == MG_OK && sqlite3_step(ins) != SQLITE_DONE)
+				rc = kb_db_fail(kb, err, "synonyms");
+			sqlite3_reset(ins);
+			variants++;
+		}
+		if (rc == MG_OK && !variants)
+			rc = mg_fail(err, MG_ERR_INPUT, "%s: line %d: a canonical word without variants", name, line);
+		else if (rc != MG_OK && rc != MG_ERR_DB)
+			rc = mg_fail(err, rc, "%s: line %d: bad synonym", name, line);
+		(*groups)++;
+	}
+	sqlite3_finalize(ins);
+	free(text);
+	/* The index is re-analysed with the new list inside the same transaction. */
+	struct nlp_synonyms *old = kb->syn;
+	if (rc == MG_OK) {
+		kb->syn = syn;
+		rc = kb_reindex(kb, err);
+	}
+	if (rc == MG_OK)
+		rc = kb_bump_generation(kb, err);
+	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "synonyms");
+	if (rc == MG_OK) {
+		nlp_synonyms_free(old);
+		kb->generation = -1;  /* the next search reloads the statistics */
+		return MG_OK;
+	}
+	sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+	if (kb->syn == syn)
+		kb->syn = old;
+	nlp_synonyms_free(syn);
+	*groups = 0;
+	return rc;
+}
+
+/* ---- export ------------------------------------------------------------------------ */
+
+int kb_export(struct kb *kb, FILE *out, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "SELECT ext_id, slug, category, route, status, question, answer, question_en, answer_en, "
+		 "alt_questions, valid_from, valid_to, url, source, updated_at FROM kb_entries ORDER BY id");
+	if (sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "export");
+	fputs("\xef\xbb\xbf", out);  /* Excel needs the BOM to read UTF-8 */
+	for (int c = 0; c < NCOLS; c++)
+		fprintf(out, "%s%s", col_name[c], c + 1 < NCOLS ? "," : "\r\n");
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < NCOLS; c++) {
+			const char *v = (const char *)sqlite3_column_text(st, c);
+			csv_fwrite(out, v ? v : "", v ? strlen(v) : 0);
+			fputs(c + 1 < NCOLS ? "," : "\r\n", out);
+		}
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return kb_db_fail(kb, err, "export");
+	if (fflush(out) != 0 || ferror(out))
+		return mg_fail(err, MG_ERR_IO, "cannot write the export: %s", strerror(errno));
+	return MG_OK;
+}

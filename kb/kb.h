@@ -1,0 +1,106 @@
+/* The knowledge base: the SQLite schema of entries and synonyms, the FTS5
+ * tokenizer backed by nlp/, import and export of the staff's CSV, and search
+ * returning ranked candidates with the features a decision needs. It never
+ * decides what a resident is told. */
+#ifndef KB_H
+#define KB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nlp/nlp.h"
+
+struct kb;
+
+/* Opens or creates the database at path (WAL, busy timeout, schema). Borrows
+ * model, which must outlive the kb. One kb per thread. */
+int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err);
+void kb_close(struct kb *kb);
+sqlite3 *kb_db(struct kb *kb);
+/* Number of entries (published or not). */
+int kb_count(struct kb *kb, int64_t *n, char *err);
+
+/* ---- import and export -------------------------------------------------- */
+
+/* Called for each bad row of an import, with the file's line number. */
+typedef void (*kb_report_fn)(void *ctx, int line, const char *message);
+/* Called for each {{key}} in an entry; returns 1 if the town defines key. */
+typedef int (*kb_placeholder_fn)(void *ctx, const char *key, size_t len);
+
+struct kb_import_opts {
+	int append;                   /* 0: the file replaces the whole knowledge base */
+	kb_report_fn report;          /* may be NULL */
+	kb_placeholder_fn placeholder;/* may be NULL: every key is accepted */
+	void *ctx;                    /* passed to both callbacks */
+};
+
+/* Imports entries from a CSV or TSV file's bytes (UTF-8, UTF-8 with BOM, or
+ * CP932), named name in messages. All or nothing: on any bad row nothing is
+ * changed, every bad row is reported and err says how many. *imported gets
+ * the number of entries written. */
+int kb_import(struct kb *kb, const char *data, size_t len, const char *name,
+	      const struct kb_import_opts *opts, int *imported, char *err);
+/* Replaces the synonym list with a synonyms.tsv file's bytes and re-indexes. */
+int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *name,
+		       int *groups, char *err);
+/* Writes every entry as CSV (UTF-8 with BOM, CRLF, every column) that
+ * kb_import reads back unchanged. */
+int kb_export(struct kb *kb, FILE *out, char *err);
+
+/* ---- search --------------------------------------------------------------- */
+
+/* How rows are scored; the values are the caller's product decisions
+ * (see chatbot/policy.h). A row is one phrasing of an entry: its question,
+ * an alternate question, the English question, or an answer. */
+struct kb_weights {
+	double term_query;    /* share of the question's words (idf-weighted) found in the row */
+	double term_row;      /* share of the row's words that the question has */
+	double gram_query;    /* the same two for reading bigrams */
+	double gram_row;
+	double gram_share;    /* how much reading bigrams count next to words (0..1) */
+	double answer;        /* weight of the best answer row next to the best question row */
+	double max_df_ratio;  /* terms in more than this share of rows are ignored */
+	int bm25_only;        /* the floor: untuned BM25 over lemmas, for comparison */
+};
+
+#define KB_ID_LEN 64
+
+struct kb_candidate {
+	int64_t entry;            /* rowid in entries */
+	char id[KB_ID_LEN];       /* external id */
+	char slug[KB_ID_LEN];
+	char route[16];
+	double score;
+	double term_query, term_row, gram_query, gram_row, answer;  /* of the best rows */
+};
+
+struct kb_query_stats {
+	int words;         /* content words in the question */
+	int known_words;   /* of those, words that occur in the knowledge base */
+	int grams;         /* reading bigrams in the question */
+};
+
+/* Finds up to max published, currently valid (today = YYYY-MM-DD) entries
+ * for the question, best first, into out[0..*n). A question without any
+ * searchable term gives *n = 0. */
+int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_weights *w,
+	      const char *today, struct kb_candidate *out, int max, int *n,
+	      struct kb_query_stats *stats, char *err);
+
+/* One entry's fields as NUL-terminated strings owned by the entry. */
+struct kb_entry {
+	char *id, *slug, *category, *route, *status, *question, *answer, *question_en,
+	     *answer_en, *alt_questions, *valid_from, *valid_to, *url, *source, *updated_at;
+};
+/* Loads the entry with rowid (entry > 0) or external id; MG_ERR_NOT_FOUND if none. */
+int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err);
+void kb_entry_clear(struct kb_entry *e);
+/* Whether the entry may be shown to residents on date today. */
+int kb_entry_live(const struct kb_entry *e, const char *today);
+
+/* ---- the sample knowledge base built into the binary ----------------------- */
+extern const char kb_sample_faq[], kb_sample_synonyms[], kb_sample_town[];
+extern const unsigned kb_sample_faq_len, kb_sample_synonyms_len, kb_sample_town_len;
+
+#endif

@@ -5,6 +5,7 @@
 
 #include "chatbot/chatbot_int.h"
 #include "chatbot/cli.h"
+#include "widget/http.h"
 
 static const struct {
 	const char *name;
@@ -14,6 +15,7 @@ static const struct {
 	{"ask", chatbot_cli_ask, "ask [--json] [--top N] [--lang ja|en] [QUESTION]  answer (stdin: one per line)"},
 	{"import", chatbot_cli_import, "import [--append] [--synonyms FILE.tsv] [FILE.csv]  load the knowledge base"},
 	{"export", chatbot_cli_export, "export [FILE.csv|-]  write the knowledge base for Excel"},
+	{"serve", http_cli_serve, "serve [--listen ADDR] [--port N] [--threads N] [--assets DIR] [--cors-origin URL]  the web server and widget"},
 	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] FILE.tsv  answer-quality figures"},
 };
 

@@ -31,7 +31,7 @@
       launcher: 'ワクチンの質問', title: 'ワクチン相談窓口', close: '閉じる',
       other: 'English', otherLang: 'en', otherLabel: 'Switch to English',
       larger: '文字を大きく', normal: '文字を標準に', restart: '最初から',
-      placeholder: '質問を入力（例：接種券をなくした）', inputLabel: '質問',
+      placeholder: '例：接種券をなくした', inputLabel: '質問',
       send: '送信', popular: 'よくある質問', suggest: '入力候補',
       greeting: 'こんにちは。ワクチン接種についての質問にお答えします。下のボタンを押すか、質問を入力してください。',
       typing: '回答を準備しています', you: 'あなた', bot: '窓口',
@@ -51,7 +51,7 @@
       launcher: 'Vaccine questions', title: 'Vaccine help desk', close: 'Close',
       other: '日本語', otherLang: 'ja', otherLabel: '日本語に切り替える',
       larger: 'Larger text', normal: 'Normal text', restart: 'Start over',
-      placeholder: 'Type your question (e.g. I lost my ticket)', inputLabel: 'Question',
+      placeholder: 'e.g. I lost my ticket', inputLabel: 'Question',
       send: 'Send', popular: 'Common questions', suggest: 'Suggestions',
       greeting: 'Hello. I answer questions about vaccinations. Choose a question below or type your own.',
       typing: 'Preparing an answer', you: 'You', bot: 'Help desk',
@@ -192,12 +192,12 @@
     var tools = el('div', { class: 'mg-tools' }, [
       el('button', { type: 'button', class: 'mg-tool', lang: t('otherLang'), 'aria-label': t('otherLabel'), text: t('other'), onclick: switchLang }),
       el('button', { type: 'button', class: 'mg-tool', 'aria-pressed': String(state.large), text: t('larger'), onclick: toggleLarge }),
-      el('button', { type: 'button', class: 'mg-tool', text: t('restart'), onclick: restart }),
-      el('button', { type: 'button', class: 'mg-tool mg-close', 'aria-label': t('close'), text: '×', onclick: function () { setOpen(false); } })
+      el('button', { type: 'button', class: 'mg-tool', text: t('restart'), onclick: restart })
     ]);
+    var close = el('button', { type: 'button', class: 'mg-tool mg-close', 'aria-label': t('close'), text: '×', onclick: function () { setOpen(false); } });
     ui.panel = el('div', {
       id: 'mg-panel', class: 'mg-panel', role: 'dialog', 'aria-labelledby': 'mg-title', hidden: !state.open
-    }, [el('div', { class: 'mg-head' }, [ui.title, tools]), ui.callbar, ui.chat, ui.view]);
+    }, [el('div', { class: 'mg-head' }, [ui.title, close, tools]), ui.callbar, ui.chat, ui.view]);
     ui.panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') setOpen(false); });
 
     frame.appendChild(ui.panel);
@@ -335,8 +335,10 @@
     }
     var href = a.url && safeHref(a.url);
     if (href) kids.push(el('p', {}, [el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', text: t('link') })]));
-    /* An answer about booking carries the way into booking with it. */
-    var h = m.handoff || (a.route === 'booking' ? Object.assign({}, line('booking'), { route: 'booking' }) : null);
+    /* An answer about booking carries the way into booking with it, one about
+     * health the nurse line; the call centre is already in the call bar. */
+    var h = m.handoff;
+    if (h && h.route !== 'booking' && h.route !== 'nurse') h = null;
     if (h) kids.push(handoffCard(h));
     kids.push(feedback(m));
     return botBubble(kids);
@@ -370,16 +372,24 @@
       box.appendChild(el('button', {
         type: 'button', class: 'mg-chip', text: c.question, disabled: m.chosen !== undefined,
         'aria-pressed': m.chosen === c.id ? 'true' : null,
-        onclick: function () { m.chosen = c.id; save(); choose(c); }
+        onclick: function () { settle(this, c.id); choose(c); }
       }));
     });
     box.appendChild(el('button', {
       type: 'button', class: 'mg-chip mg-none', text: t('none'), disabled: m.chosen !== undefined,
+      'aria-pressed': m.chosen === null ? 'true' : null,
       onclick: function () {
-        m.chosen = null; save();
+        settle(this, null);
         add({ who: 'bot', kind: 'handoff', data: line('call_center') || { route: 'call_center' } });
       }
     }));
+    /* One choice per question: the others are disabled, the choice marked. */
+    function settle(button, id) {
+      m.chosen = id;
+      save();
+      box.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
+      button.setAttribute('aria-pressed', 'true');
+    }
     return botBubble([el('p', { text: t('clarify') }), box]);
   }
 
@@ -389,7 +399,7 @@
     waiting(true);
     api('entries/' + encodeURIComponent(c.id) + '?lang=' + state.lang).then(function (e) {
       waiting(false);
-      add({ who: 'bot', kind: 'answer', data: e });
+      add({ who: 'bot', kind: 'answer', data: e, handoff: e.route ? line(e.route) : null });
     }, failed);
   }
 
@@ -454,7 +464,7 @@
       waiting(false);
       state.conversation = r.conversation || state.conversation;
       if (r.decision === 'answer' && r.answer)
-        add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.handoff });
+        add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.followup || r.handoff });
       else if (r.decision === 'clarify' && r.candidates && r.candidates.length)
         add({ who: 'bot', kind: 'clarify', data: r.candidates.map(function (c) { return { id: c.id, question: c.question }; }) });
       else
@@ -503,6 +513,7 @@
     ui.suggest.hidden = false;
   }
   function hideSuggest() {
+    clearTimeout(suggestTimer);  // a type-ahead still waiting would reopen the list
     suggestSeq++;
     ui.suggest.hidden = true;
     ui.suggest.textContent = '';

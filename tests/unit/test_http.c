@@ -132,7 +132,8 @@ static void stop_shared(void)
 
 static struct http_server *start(struct http_opts *o)
 {
-	char err[MG_ERR_LEN], db[512];
+	static char db[512];  /* the server borrows it for its whole life */
+	char err[MG_ERR_LEN];
 	if (!town && town_load(NULL, &town, err) != MG_OK) {
 		fprintf(stderr, "town: %s\n", err);
 		return NULL;

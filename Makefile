@@ -27,7 +27,12 @@ CFLAGS  += -std=c11 $(OPT) -g -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Wshadow -W
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
 	   $(shell mecab-config --libs 2>/dev/null) -lstemmer -lcsv -lpthread -lm
 
-ifneq ($(SANITIZER),)
+ifeq ($(FUZZ),1)
+  CC       = clang
+  BUILD    = build/fuzz
+  CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+  BIN      = $(BUILD)/madoguchi
+else ifneq ($(SANITIZER),)
   BUILD    = build/san
   CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=$(SANITIZER)
@@ -54,6 +59,12 @@ $(BIN): $(LIB_OBJ) $(BUILD)/chatbot/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(RUNNER): $(LIB_OBJ) $(TEST_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz-ask: tests/fuzz/fuzz_ask.c $(LIB_OBJ)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bench-ask: $(BUILD)/tests/bench/bench_ask.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c

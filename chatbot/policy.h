@@ -19,7 +19,8 @@ static const struct kb_weights POLICY_WEIGHTS = {
 	.gram_row = 0.3,
 	.gram_share = 0.35,   /* readings rescue hiragana and typos but are noisier than words */
 	.answer = 0.15,       /* the answer text helps when no phrasing is close */
-	.max_df_ratio = 0.25, /* terms in over a quarter of all phrasings are noise here */
+	.max_df_ratio = 0.25, /* terms in over a quarter of all phrasings are noise here, */
+	.min_df_stop = 50,    /* unless the knowledge base is too small to tell */
 	.bm25_only = 0,
 };
 

@@ -357,13 +357,19 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 						 -1, &kb->st_vocab, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "vocabulary");
 	double n = (double)(kb->rows > 0 ? kb->rows : 1);
+	if (w->bm25_only) {  /* the floor: every lemma as it is, no statistics */
+		for (int i = 0; i < q->nphrases; i++)
+			q->in_match[i] = 1;
+		return MG_OK;
+	}
 	for (int i = 0; i < q->nphrases; i++) {
 		sqlite3_bind_text(kb->st_vocab, 1, q->phrase[i], q->len[i], SQLITE_STATIC);
 		q->df[i] = sqlite3_step(kb->st_vocab) == SQLITE_ROW ? sqlite3_column_int64(kb->st_vocab, 0) : 0;
 		sqlite3_reset(kb->st_vocab);
 		q->idf[i] = log(1.0 + (n - (double)q->df[i] + 0.5) / ((double)q->df[i] + 0.5));
 		/* Very common terms select nearly every row and say nothing: skip. */
-		q->in_match[i] = q->df[i] > 0 && (double)q->df[i] <= w->max_df_ratio * n;
+		q->in_match[i] = q->df[i] > 0 &&
+				 ((double)q->df[i] <= w->max_df_ratio * n || q->df[i] <= w->min_df_stop);
 	}
 	/* A word's weight is that of its best-known spelling (lemma or reading);
 	 * a word the knowledge base has never seen weighs the most. */

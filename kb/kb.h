@@ -60,7 +60,8 @@ struct kb_weights {
 	double gram_row;
 	double gram_share;    /* how much reading bigrams count next to words (0..1) */
 	double answer;        /* weight of the best answer row next to the best question row */
-	double max_df_ratio;  /* terms in more than this share of rows are ignored */
+	double max_df_ratio;  /* terms in more than this share of rows are ignored... */
+	int min_df_stop;      /* ...if they are also in more than this many rows */
 	int bm25_only;        /* the floor: untuned BM25 over lemmas, for comparison */
 };
 

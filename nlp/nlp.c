@@ -452,6 +452,23 @@ static int is_ascii_word(const char *s, size_t len)
 	return len > 0;
 }
 
+/* ipadic tags ASCII punctuation as nouns; Unicode's categories know better. */
+static int is_punctuation(const char *s, size_t len)
+{
+	utf8proc_ssize_t i = 0;
+	while (i < (utf8proc_ssize_t)len) {
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)s + i, (utf8proc_ssize_t)len - i, &cp);
+		if (k <= 0)
+			return 0;
+		utf8proc_category_t c = utf8proc_category(cp);
+		if (c < UTF8PROC_CATEGORY_PC || c > UTF8PROC_CATEGORY_ZS)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
 static int emit_english(struct nlp_analyser *an, const char *s, size_t len,
 			nlp_emit_fn emit, void *ctx)
 {
@@ -541,7 +558,7 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		const char *f[NFIELDS];
 		size_t flen[NFIELDS];
 		int nf = split_features(node->feature, f, flen);
-		if (field_is(f[0], flen[0], "記号")) {
+		if (field_is(f[0], flen[0], "記号") || is_punctuation(surface, slen)) {
 			rc = gram_flush(an, emit, ctx);
 			continue;
 		}

@@ -57,3 +57,100 @@ const char *fixture_terms(const char *text, const struct nlp_synonyms *syn)
 	nlp_analyser_free(an);
 	return c.buf;
 }
+
+#include "tests/unit/test.h"
+
+static struct town *town;
+
+static void free_town(void)
+{
+	town_free(town);
+}
+
+const struct town *fixture_town(void)
+{
+	if (!town) {
+		char err[MG_ERR_LEN];
+		if (town_load("tests/unit/data/town.json", &town, err) != MG_OK) {
+			fprintf(stderr, "fixture: %s\n", err);
+			exit(2);
+		}
+		atexit(free_town);
+	}
+	return town;
+}
+
+const char *fixture_path(const char *name)
+{
+	static char path[4][512];
+	static int next;
+	char *p = path[next++ % 4];
+	snprintf(p, sizeof path[0], "%s/%s", test_tmpdir(), name);
+	return p;
+}
+
+char *fixture_read(const char *path, size_t *len)
+{
+	char *data = NULL, err[MG_ERR_LEN];
+	if (mg_read_file(path, 1u << 26, &data, len, err) != MG_OK) {
+		fprintf(stderr, "fixture: %s\n", err);
+		exit(2);
+	}
+	return data;
+}
+
+static int test_fact(void *ctx, const char *key, size_t len)
+{
+	(void)ctx;
+	return !strncmp(key, "call_center_phone", len) || !strncmp(key, "town_name", len);
+}
+
+struct chatbot *fixture_bot(const char *name)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = NULL;
+	const char *db = fixture_path(name);
+	if (chatbot_open(&bot, db, fixture_model(), fixture_town(), err) != MG_OK) {
+		fprintf(stderr, "fixture: %s\n", err);
+		exit(2);
+	}
+	size_t len;
+	int n;
+	char *syn = fixture_read("tests/unit/data/mini_synonyms.tsv", &len);
+	if (kb_import_synonyms(chatbot_kb(bot), syn, len, "mini_synonyms.tsv", &n, err) != MG_OK) {
+		fprintf(stderr, "fixture: %s\n", err);
+		exit(2);
+	}
+	free(syn);
+	char *csv = fixture_read("tests/unit/data/mini.csv", &len);
+	struct kb_import_opts opts = {.placeholder = test_fact};
+	if (kb_import(chatbot_kb(bot), csv, len, "mini.csv", &opts, &n, err) != MG_OK) {
+		fprintf(stderr, "fixture: %s\n", err);
+		exit(2);
+	}
+	free(csv);
+	return bot;
+}
+
+void fixture_bot_close(struct chatbot *bot)
+{
+	chatbot_close(bot);
+}
+
+const char *fixture_ask(struct chatbot *bot, const char *question)
+{
+	static char out[MG_ERR_LEN + 64];
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.no_log = 1};
+	if (chatbot_ask(bot, question, strlen(question), &o, &r, err) != MG_OK) {
+		snprintf(out, sizeof out, "error %s", err);
+		return out;
+	}
+	json_t *first = json_array_get(json_object_get(r, "candidates"), 0);
+	const char *slug = json_string_value(json_object_get(first, "slug"));
+	snprintf(out, sizeof out, "%s %s", json_string_value(json_object_get(r, "decision")),
+		 slug && *slug ? slug : "-");
+	json_decref(r);
+	return out;
+}

@@ -8,4 +8,21 @@ struct nlp_model *fixture_model(void);
 /* The terms of text, space-separated, in a static buffer. */
 const char *fixture_terms(const char *text, const struct nlp_synonyms *syn);
 
+
+#include "chatbot/chatbot.h"
+#include "kb/kb.h"
+
+/* A chatbot on a new database in the test directory, holding the small test
+ * knowledge base tests/unit/data/mini.csv and its synonyms; the town is
+ * tests/unit/data/town.json. Close with fixture_bot_close(). */
+struct chatbot *fixture_bot(const char *name);
+void fixture_bot_close(struct chatbot *bot);
+const struct town *fixture_town(void);
+/* A path in the test directory. */
+const char *fixture_path(const char *name);
+/* Reads a file of the source tree, NUL-terminated (caller frees). */
+char *fixture_read(const char *path, size_t *len);
+/* Asks and returns the decision and first candidate's slug as "decision slug". */
+const char *fixture_ask(struct chatbot *bot, const char *question);
+
 #endif

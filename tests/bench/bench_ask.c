@@ -1,0 +1,191 @@
+/* In-process cost of ask() next to the bare floor (MeCab parse + one FTS5
+ * BM25 query), on the shipped knowledge base and on a synthetic one of
+ * 10,000 entries, and the peak memory. Questions are the first column of a
+ * labelled set. Usage: bench-ask DB_DIR QUESTIONS.tsv [ROUNDS] */
+#include "chatbot/chatbot_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define SYNTHETIC_ENTRIES 10000
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct questions {
+	char **q;
+	int n;
+};
+
+static int load_questions(const char *path, struct questions *qs)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0;
+	qs->q = NULL;
+	qs->n = 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\t\n")] = 0;
+		char **q = realloc(qs->q, (size_t)(qs->n + 1) * sizeof *q);
+		if (!q)
+			break;
+		qs->q = q;
+		qs->q[qs->n++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Times fn over every question, rounds times; prints median, p99, q/s. */
+static void run(const char *label, struct chatbot *bot, const struct questions *qs, int rounds, int floor)
+{
+	int total = qs->n * rounds;
+	double *t = malloc((size_t)total * sizeof *t);
+	if (!t)
+		return;
+	char err[MG_ERR_LEN], today[11];
+	mg_today(today);
+	struct ask_opts o = {.no_log = 1};
+	double start = now_us();
+	for (int r = 0, k = 0; r < rounds; r++) {
+		for (int i = 0; i < qs->n; i++, k++) {
+			double t0 = now_us();
+			if (floor) {
+				struct kb_candidate c[POLICY_DEFAULT_TOP];
+				struct kb_query_stats st;
+				int n;
+				kb_search(chatbot_kb(bot), qs->q[i], strlen(qs->q[i]), &POLICY_FLOOR_WEIGHTS,
+					  today, c, POLICY_DEFAULT_TOP, &n, &st, err);
+			} else {
+				json_t *res = NULL;
+				if (chatbot_ask(bot, qs->q[i], strlen(qs->q[i]), &o, &res, err) == MG_OK)
+					json_decref(res);
+			}
+			t[k] = now_us() - t0;
+		}
+	}
+	double wall = now_us() - start;
+	qsort(t, (size_t)total, sizeof *t, dcmp);
+	printf("  %-28s median %7.1f µs   p99 %7.1f µs   %8.0f questions/s\n", label,
+	       t[total / 2], t[total * 99 / 100], total / (wall / 1e6));
+	free(t);
+}
+
+/* A knowledge base of n entries made of the sample's own sentences, so that
+ * its vocabulary and lengths are those of a real FAQ, only far more of it. */
+static char *synthetic_csv(struct chatbot *sample, int n, size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	char **sent = NULL;
+	int nsent = 0;
+	sqlite3_prepare_v2(kb_db(chatbot_kb(sample)), "SELECT answer || '。' || alt_questions FROM kb_entries",
+			   -1, &st, NULL);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *text = strdup((const char *)sqlite3_column_text(st, 0));
+		for (char *save = NULL, *s = strtok_r(text, "。|\n\"{}", &save); s; s = strtok_r(NULL, "。|\n\"{}", &save)) {
+			if (strlen(s) < 9)
+				continue;
+			char **m = realloc(sent, (size_t)(nsent + 1) * sizeof *m);
+			if (!m)
+				break;
+			sent = m;
+			sent[nsent++] = strdup(s);
+		}
+		free(text);
+	}
+	sqlite3_finalize(st);
+	size_t cap = (size_t)n * 1024, w = 0;
+	char *csv = malloc(cap);
+	w += (size_t)snprintf(csv + w, cap - w, "id,question,answer,alt_questions\n");
+	srand(42);
+	for (int i = 0; i < n && nsent > 0 && w + 2048 < cap; i++) {
+		const char *a = sent[rand() % nsent], *b = sent[rand() % nsent], *c = sent[rand() % nsent];
+		const char *d = sent[rand() % nsent], *e = sent[rand() % nsent];
+		w += (size_t)snprintf(csv + w, cap - w, "%d,\"%.300s\",\"%.300s。%.300s。%.300s\",\"%.200s\"\n",
+				      i + 1, a, b, c, d, e);
+	}
+	for (int i = 0; i < nsent; i++)
+		free(sent[i]);
+	free(sent);
+	*len = w;
+	return csv;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench-ask DB_DIR QUESTIONS.tsv [ROUNDS]\n");
+		return 2;
+	}
+	int rounds = argc > 3 ? atoi(argv[3]) : 5;
+	struct questions qs;
+	if (load_questions(argv[2], &qs) || qs.n == 0) {
+		fprintf(stderr, "bench-ask: cannot read %s\n", argv[2]);
+		return 1;
+	}
+	char err[MG_ERR_LEN], path[1024];
+	struct nlp_model *model = NULL;
+	struct town *town = NULL;
+	struct chatbot *bot = NULL, *big = NULL;
+	if (town_load(NULL, &town, err) || nlp_model_open(&model, err)) {
+		fprintf(stderr, "bench-ask: %s\n", err);
+		return 1;
+	}
+	snprintf(path, sizeof path, "%s/bench-sample.db", argv[1]);
+	remove(path);
+	if (chatbot_open(&bot, path, model, town, err)) {
+		fprintf(stderr, "bench-ask: %s\n", err);
+		return 1;
+	}
+	printf("ask() in process, %d questions x %d rounds, one thread\n", qs.n, rounds);
+	printf("shipped knowledge base:\n");
+	run("floor (MeCab + FTS5 BM25)", bot, &qs, rounds, 1);
+	run("ask()", bot, &qs, rounds, 0);
+
+	snprintf(path, sizeof path, "%s/bench-synthetic.db", argv[1]);
+	remove(path);
+	size_t len = 0;
+	char *csv = synthetic_csv(bot, SYNTHETIC_ENTRIES, &len);
+	int imported = 0;
+	struct kb_import_opts opts = {0};
+	double t0 = now_us();
+	if (chatbot_open(&big, path, model, town, err) ||
+	    kb_import(chatbot_kb(big), csv, len, "synthetic.csv", &opts, &imported, err)) {
+		fprintf(stderr, "bench-ask: %s\n", err);
+		return 1;
+	}
+	printf("synthetic knowledge base: %d entries (imported and indexed in %.1f s):\n", imported,
+	       (now_us() - t0) / 1e6);
+	run("floor (MeCab + FTS5 BM25)", big, &qs, rounds, 1);
+	run("ask()", big, &qs, rounds, 0);
+	free(csv);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("peak memory (max RSS): %.1f MB\n", ru.ru_maxrss / 1024.0);
+	chatbot_close(big);
+	chatbot_close(bot);
+	for (int i = 0; i < qs.n; i++)
+		free(qs.q[i]);
+	free(qs.q);
+	nlp_model_close(model);
+	town_free(town);
+	return 0;
+}

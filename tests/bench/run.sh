@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `make bench`: the figures in the README, measured on this machine in one run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+make -s build/rel/bench-ask
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+echo "== answer engine (in process) =="
+./build/rel/bench-ask "$dir" tests/eval/dev.tsv "${BENCH_ROUNDS:-5}"
+for extra in tests/bench/http.sh tests/bench/booking.sh; do
+  if [ -x "$extra" ]; then echo; "$extra"; fi
+done

@@ -1,0 +1,146 @@
+/* What a resident sees from ask(): the decision, the entry, the hand-off
+ * with the right phone number and whether that line is open, and a clear
+ * refusal for input that is not a question. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+#include "chatbot/town_int.h"
+
+#include <stdlib.h>
+
+static json_t *ask_at(struct chatbot *bot, const char *q, time_t now)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.no_log = 1, .now = now};
+	if (chatbot_ask(bot, q, strlen(q), &o, &r, err) != MG_OK)
+		return NULL;
+	return r;
+}
+
+/* Local time in the test town (Asia/Tokyo, set by town_load). */
+static time_t at(int y, int mo, int d, int h, int mi)
+{
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
+			.tm_min = mi, .tm_isdst = -1};
+	return mktime(&tm);
+}
+
+static const char *s(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+TEST(chatbot, a_clear_question_is_answered_with_its_entry)
+{
+	struct chatbot *bot = fixture_bot("cb1.db");
+	json_t *r = ask_at(bot, "接種券をなくしてしまいました", 0);
+	REQUIRE(r);
+	CHECK_STR(s(r, "decision"), "answer");
+	json_t *a = json_object_get(r, "answer");
+	CHECK_STR(s(a, "id"), "1");
+	CHECK_STR(s(a, "slug"), "ticket-lost");
+	/* The town's phone number replaces the placeholder. */
+	CHECK(strstr(s(a, "answer"), "0120-111-111") != NULL);
+	CHECK(strstr(s(a, "answer"), "{{") == NULL);
+	double c = json_real_value(json_object_get(r, "confidence"));
+	CHECK(c >= 0.6 && c <= 1.0);
+	CHECK(json_is_null(json_object_get(r, "handoff")));
+	CHECK(json_array_size(json_object_get(r, "candidates")) == 3);
+	json_decref(r);
+	fixture_bot_close(bot);
+}
+
+TEST(chatbot, english_questions_get_english_answers)
+{
+	struct chatbot *bot = fixture_bot("cb2.db");
+	json_t *r = ask_at(bot, "I lost my vaccination ticket", 0);
+	REQUIRE(r);
+	CHECK_STR(s(r, "lang"), "en");
+	CHECK_STR(s(r, "decision"), "answer");
+	CHECK(strstr(s(json_object_get(r, "answer"), "answer"), "You can get a new ticket") != NULL);
+	json_decref(r);
+	fixture_bot_close(bot);
+}
+
+TEST(chatbot, out_of_scope_goes_to_the_call_centre_with_hours)
+{
+	struct chatbot *bot = fixture_bot("cb3.db");
+	/* Tuesday 2026-11-24 10:00: the call centre is open. */
+	json_t *r = ask_at(bot, "粗大ごみの出し方を教えて", at(2026, 11, 24, 10, 0));
+	REQUIRE(r);
+	CHECK_STR(s(r, "decision"), "handoff");
+	json_t *h = json_object_get(r, "handoff");
+	CHECK_STR(s(h, "route"), "call_center");
+	CHECK_STR(s(h, "phone"), "0120-111-111");
+	CHECK(json_is_true(json_object_get(h, "open_now")));
+	json_decref(r);
+	/* Monday 2026-11-23 is a holiday: closed, and it says when it opens. */
+	r = ask_at(bot, "粗大ごみの出し方を教えて", at(2026, 11, 23, 10, 0));
+	REQUIRE(r);
+	h = json_object_get(r, "handoff");
+	CHECK(json_is_false(json_object_get(h, "open_now")));
+	CHECK(strstr(s(h, "opens_at"), "11月24日") != NULL);
+	json_decref(r);
+	fixture_bot_close(bot);
+}
+
+TEST(chatbot, opening_hours_follow_the_configuration)
+{
+	const struct town *t = fixture_town();
+	const struct town_line *cc = town_line(t, "call_center"), *nurse = town_line(t, "nurse");
+	CHECK(town_open_now(t, cc, at(2026, 11, 24, 8, 30)));    /* Tue, opening minute */
+	CHECK(!town_open_now(t, cc, at(2026, 11, 24, 17, 15)));  /* Tue, closing minute */
+	CHECK(town_open_now(t, cc, at(2026, 11, 28, 11, 59)));   /* Sat morning */
+	CHECK(!town_open_now(t, cc, at(2026, 11, 28, 12, 0)));
+	CHECK(!town_open_now(t, cc, at(2026, 11, 29, 10, 0)));   /* Sunday */
+	CHECK(!town_open_now(t, cc, at(2026, 11, 23, 10, 0)));   /* holiday */
+	CHECK(town_open_now(t, nurse, at(2026, 11, 23, 2, 0)));  /* the nurse line never closes */
+	CHECK(town_line(t, "none") == cc);
+}
+
+TEST(chatbot, bad_input_gets_a_clear_error)
+{
+	struct chatbot *bot = fixture_bot("cb4.db");
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	CHECK(chatbot_ask(bot, "", 0, NULL, &r, err) == MG_ERR_EMPTY);
+	CHECK(chatbot_ask(bot, " \t\n　", strlen(" \t\n　"), NULL, &r, err) == MG_ERR_EMPTY);
+	CHECK(chatbot_ask(bot, "\xe6\x8e\xa5\xff", 4, NULL, &r, err) == MG_ERR_UTF8);
+	char *big = malloc(100 * 1024);
+	REQUIRE(big);
+	memset(big, 'a', 100 * 1024);
+	CHECK(chatbot_ask(bot, big, 100 * 1024, NULL, &r, err) == MG_ERR_TOO_LONG);
+	free(big);
+	CHECK(r == NULL);
+	fixture_bot_close(bot);
+}
+
+TEST(chatbot, fts_syntax_and_odd_text_are_just_text)
+{
+	struct chatbot *bot = fixture_bot("cb5.db");
+	static const char *const odd[] = {
+		"\"", "*", "NEAR(", "AND", "^", ":", "接種券\" OR \"予約", "予約 NOT キャンセル",
+		"接種券*", "col:接種券", "😀😀😀", "<script>alert(1)</script>", "ｾｯｼｭｹﾝ ﾅｸｼﾀ",
+		"接種券\0なくした", "a\"b'c;DROP TABLE kb_entries;--", "{{call_center_phone}}",
+	};
+	for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+		json_t *r = ask_at(bot, odd[i], 0);
+		CHECK(r != NULL);
+		CHECK(s(r, "decision") != NULL);
+		json_decref(r);
+	}
+	/* The entries survived the SQL-looking one, and a NUL in the middle is a space. */
+	CHECK_STR(fixture_ask(bot, "接種券をなくしました"), "answer ticket-lost");
+	fixture_bot_close(bot);
+}
+
+TEST(chatbot, a_new_database_starts_with_the_sample_knowledge_base)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = NULL;
+	REQUIRE(chatbot_open(&bot, fixture_path("fresh.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	int64_t n = 0;
+	CHECK(kb_count(chatbot_kb(bot), &n, err) == MG_OK);
+	CHECK(n >= 44);  /* at least one entry per topic */
+	chatbot_close(bot);
+}

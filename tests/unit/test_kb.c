@@ -1,0 +1,195 @@
+/* The knowledge base as staff meet it: what import accepts, what it refuses
+ * (with the line), that nothing is half-imported, and that export
+ * round-trips. And search as residents meet it. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+#include "chatbot/town_int.h"
+
+#include <stdlib.h>
+
+struct bad_rows {
+	int lines[16];
+	int n;
+	char last[MG_ERR_LEN];
+};
+
+static void record(void *ctx, int line, const char *message)
+{
+	struct bad_rows *b = ctx;
+	if (b->n < 16)
+		b->lines[b->n++] = line;
+	snprintf(b->last, sizeof b->last, "%s", message);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static int import_text(struct chatbot *bot, const char *text, int append, struct bad_rows *b, char *err)
+{
+	int n = 0;
+	struct kb_import_opts o = {.append = append, .report = record, .ctx = b};
+	int rc = kb_import(chatbot_kb(bot), text, strlen(text), "test.csv", &o, &n, err);
+	return rc == MG_OK ? n : -rc;
+}
+
+static int64_t entries(struct chatbot *bot)
+{
+	int64_t n = -1;
+	kb_count(chatbot_kb(bot), &n, NULL);
+	return n;
+}
+
+TEST(kb, a_file_with_only_id_question_answer_loads)
+{
+	struct chatbot *bot = fixture_bot("kb1.db");
+	char err[MG_ERR_LEN];
+	struct bad_rows b = {0};
+	CHECK(import_text(bot, "id,question,answer\n7,会場に駐車場はありますか,あります。\n", 0, &b, err) == 1);
+	CHECK(entries(bot) == 1);  /* import replaces the whole knowledge base */
+	CHECK_STR(fixture_ask(bot, "駐車場ある？"), "answer -");
+	json_t *e = NULL;
+	CHECK(chatbot_entry(bot, "7", "ja", &e, err) == MG_OK);  /* the external id is kept */
+	json_decref(e);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, bad_rows_are_reported_by_line_and_nothing_is_imported)
+{
+	struct chatbot *bot = fixture_bot("kb2.db");
+	int64_t before = entries(bot);
+	char err[MG_ERR_LEN];
+	struct bad_rows b = {0};
+	const char *csv =
+		"id,slug,route,question,answer,valid_to\n"
+		"10,ok-row,none,正しい質問,正しい答え,\n"           /* line 2: fine */
+		"11,Bad Slug,none,質問,答え,\n"                     /* line 3: slug */
+		"12,x,nowhere,質問,答え,\n"                          /* line 4: route */
+		"13,x,none,\"複数行の\n質問\",答え,2026-02-30\n"    /* lines 5-6: date */
+		"14,x,none,,答え,\n"                                /* line 7: empty question */
+		"15,x,none,質問,答え\n"                              /* line 8: a field short */
+		"10,x,none,質問,答え,\n";                            /* line 9: id again */
+	CHECK(import_text(bot, csv, 0, &b, err) == -MG_ERR_INPUT);
+	REQUIRE(b.n == 6);
+	qsort(b.lines, (size_t)b.n, sizeof *b.lines, int_cmp);  /* field counts are found first */
+	CHECK(b.lines[0] == 3);
+	CHECK(b.lines[1] == 4);
+	CHECK(b.lines[2] == 5);
+	CHECK(b.lines[3] == 7);
+	CHECK(b.lines[4] == 8);
+	CHECK(b.lines[5] == 9);
+	CHECK(strstr(err, "6 bad rows") != NULL);
+	CHECK(entries(bot) == before);  /* the old knowledge base is untouched */
+	CHECK_STR(fixture_ask(bot, "接種券をなくしました"), "answer ticket-lost");
+	fixture_bot_close(bot);
+}
+
+TEST(kb, malformed_quotes_and_missing_columns_are_refused)
+{
+	struct chatbot *bot = fixture_bot("kb3.db");
+	char err[MG_ERR_LEN];
+	struct bad_rows b = {0};
+	CHECK(import_text(bot, "id,question\n1,質問だけ\n", 0, &b, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "answer") != NULL);
+	b.n = 0;
+	CHECK(import_text(bot, "question,answer\n\"閉じない引用,答え\n", 0, &b, err) == -MG_ERR_INPUT);
+	CHECK(b.n >= 1 && b.lines[0] == 2);
+	CHECK(import_text(bot, "", 0, &b, err) == -MG_ERR_INPUT);
+	CHECK(entries(bot) == 6);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, cp932_bom_and_tsv_files_load)
+{
+	struct chatbot *bot = fixture_bot("kb4.db");
+	char err[MG_ERR_LEN];
+	struct bad_rows b = {0};
+	/* 接種券 in CP932 */
+	const char cp932[] = "question,answer\n\x90\xda\x8e\xed\x8c\x94,\x8d\xc4\x94\xad\x8d\x73\n";
+	CHECK(import_text(bot, cp932, 0, &b, err) == 1);
+	json_t *e = NULL;
+	CHECK(chatbot_entry(bot, "1", "ja", &e, err) == MG_OK);
+	CHECK_STR(json_string_value(json_object_get(e, "question")), "接種券");
+	CHECK_STR(json_string_value(json_object_get(e, "answer")), "再発行");
+	json_decref(e);
+	CHECK(import_text(bot, "\xef\xbb\xbfid\tquestion\tanswer\n5\t会場の場所\t駅前です\n", 0, &b, err) == 1);
+	CHECK(chatbot_entry(bot, "5", "ja", &e, err) == MG_OK);
+	json_decref(e);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, append_adds_and_refuses_a_taken_id)
+{
+	struct chatbot *bot = fixture_bot("kb5.db");
+	char err[MG_ERR_LEN];
+	struct bad_rows b = {0};
+	CHECK(import_text(bot, "id,question,answer\n50,会場に駐車場はありますか,あります\n", 1, &b, err) == 1);
+	CHECK(entries(bot) == 7);
+	CHECK(import_text(bot, "id,question,answer\n1,同じid,答え\n", 1, &b, err) == -MG_ERR_CONFLICT);
+	CHECK(entries(bot) == 7);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, unknown_placeholders_are_refused)
+{
+	struct chatbot *bot = fixture_bot("kb6.db");
+	char err[MG_ERR_LEN];
+	int n;
+	const char *csv = "question,answer\n電話番号は,{{no_such_fact}}へ\n";
+	struct kb_import_opts o = {.placeholder = town_has_fact, .ctx = (void *)fixture_town()};
+	CHECK(kb_import(chatbot_kb(bot), csv, strlen(csv), "t.csv", &o, &n, err) == MG_ERR_INPUT);
+	CHECK(strstr(err, "no_such_fact") != NULL);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, export_round_trips_through_import)
+{
+	struct chatbot *bot = fixture_bot("kb7.db");
+	char err[MG_ERR_LEN];
+	const char *path1 = fixture_path("export1.csv"), *path2 = fixture_path("export2.csv");
+	FILE *f = fopen(path1, "wb");
+	REQUIRE(f);
+	CHECK(kb_export(chatbot_kb(bot), f, err) == MG_OK);
+	fclose(f);
+	size_t len1, len2;
+	char *one = fixture_read(path1, &len1);
+	CHECK(len1 > 3 && !memcmp(one, "\xef\xbb\xbf", 3));  /* Excel's BOM */
+	struct kb_import_opts o = {0};
+	int n = 0;
+	CHECK(kb_import(chatbot_kb(bot), one, len1, "export1.csv", &o, &n, err) == MG_OK);
+	CHECK(n == 6);
+	f = fopen(path2, "wb");
+	REQUIRE(f);
+	CHECK(kb_export(chatbot_kb(bot), f, err) == MG_OK);
+	fclose(f);
+	char *two = fixture_read(path2, &len2);
+	CHECK(len1 == len2 && !memcmp(one, two, len1));
+	free(one);
+	free(two);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, expired_and_draft_entries_are_never_found)
+{
+	struct chatbot *bot = fixture_bot("kb8.db");
+	CHECK(strncmp(fixture_ask(bot, "春の集団接種の予約"), "answer old-campaign", 19) != 0);
+	char err[MG_ERR_LEN];
+	struct bad_rows b = {0};
+	CHECK(import_text(bot, "id,status,question,answer\n1,draft,会場に駐車場はありますか,下書き\n"
+			       "2,published,接種券をなくしました,再発行します\n", 0, &b, err) == 2);
+	CHECK_STR(fixture_ask(bot, "会場に駐車場はありますか"), "handoff -");
+	json_t *e = NULL;
+	CHECK(chatbot_entry(bot, "1", "ja", &e, err) == MG_ERR_NOT_FOUND);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, synonyms_connect_residents_words_to_entries)
+{
+	struct chatbot *bot = fixture_bot("kb9.db");
+	/* クーポン券 and 副作用 appear in no entry; the synonym list maps them. */
+	CHECK_STR(fixture_ask(bot, "クーポン券が来ない"), "answer ticket-not-arrived");
+	CHECK(strstr(fixture_ask(bot, "副作用が心配"), "side-effects-common") != NULL);
+	CHECK(strstr(fixture_ask(bot, "予約を取り消し"), "booking-cancel") != NULL);
+	fixture_bot_close(bot);
+}

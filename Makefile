@@ -16,6 +16,9 @@ DEB_PACKAGES = build-essential pkg-config libmecab-dev mecab mecab-ipadic-utf8 \
 	libcsv-dev libsodium-dev
 DEB_BENCH    = wrk nginx-light hyperfine
 DEB_FUZZ     = clang libclang-rt-14-dev
+# Browser tests: Debian's chromium, node for playwright-core, and fonts so that
+# the screenshots show Japanese text and the 👍/👎 buttons.
+DEB_E2E      = chromium nodejs fonts-ipafont-gothic fonts-noto-color-emoji
 
 PKGS     = sqlite3 libmicrohttpd libutf8proc jansson libsodium
 CFLAGS  += -std=c11 $(OPT) -g -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 \
@@ -48,7 +51,7 @@ RUNNER   = $(BUILD)/unit-tests
 # Files built into the binary (see kb/sample.c, widget/assets.c).
 EMBEDDED = kb/data/faq.csv kb/data/synonyms.tsv kb/data/town.json
 
-.PHONY: all deps run test unit eval-check bench fuzz clean distclean
+.PHONY: all deps run test unit eval-check bench bench-http e2e fuzz clean distclean
 
 all: $(BIN)
 
@@ -69,6 +72,16 @@ $(BUILD)/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/kb/sample.o: $(EMBEDDED)
+
+# The widget's static files, built into the binary with their gzip -9
+# (see widget/assets.c); -n keeps the bytes the same from build to build.
+WIDGET_STATIC = $(wildcard widget/static/*)
+WIDGET_GZ     = $(WIDGET_STATIC:%=$(BUILD)/%.gz)
+$(BUILD)/widget/static/%.gz: widget/static/%
+	@mkdir -p $(dir $@)
+	gzip -9 -n -c $< > $@
+$(BUILD)/widget/assets.o: $(WIDGET_STATIC) $(WIDGET_GZ)
+$(BUILD)/widget/assets.o: CFLAGS += -DASSETS_BUILD='"$(BUILD)"'
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d $(BUILD)/tests/bench/bench_ask.d
 
@@ -97,11 +110,29 @@ eval-check: $(BIN)
 test: deps
 	$(MAKE) unit
 	$(MAKE) eval-check
+	$(MAKE) e2e
 
 bench: deps
 	@$(MAKE) deps EXTRA_DEB="$(DEB_BENCH)"
 	$(MAKE) all
 	./tests/bench/run.sh
+
+# The widget in a real browser (tests/e2e): installs chromium and node from
+# Debian if missing (npm too, unless node already brings it), then the exact
+# npm packages of package-lock.json, then node's test runner. Screenshots go
+# to tests/artefacts/.
+e2e:
+	@$(MAKE) deps EXTRA_DEB="$(DEB_E2E)"
+	@command -v npm >/dev/null || $(MAKE) deps EXTRA_DEB=npm
+	$(MAKE) all
+	cd tests/e2e && npm ci --no-audit --no-fund
+	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs
+
+# The HTTP benchmark alone (make bench runs it too once tests/bench/run.sh calls it).
+bench-http:
+	@$(MAKE) deps EXTRA_DEB="$(DEB_BENCH)"
+	$(MAKE) all
+	./tests/bench/http.sh ./$(BIN)
 
 fuzz:
 	@$(MAKE) deps EXTRA_DEB="$(DEB_FUZZ)"

@@ -1,0 +1,226 @@
+/* The FAQ routes of the JSON API under /api/v1: ask, feedback, type-ahead,
+ * popular questions, one entry, the town's public configuration, health.
+ * Validates what the client sent, calls the engine, shapes the reply; holds
+ * no business rule. */
+#include "widget/api.h"
+
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+
+#include "widget/limits.h"
+
+/* "ja" or "en" from the body or the query string; absent is NULL. */
+static int read_lang(struct http_call *c, const char *lang, const char **out)
+{
+	*out = NULL;
+	if (!lang)
+		return 0;
+	if (strcmp(lang, "ja") && strcmp(lang, "en"))
+		return http_fail(c, 400, "lang must be \"ja\" or \"en\"");
+	*out = lang;
+	return 0;
+}
+
+/* Lists and the town's configuration need a language; Japanese is the town's. */
+static const char *lang_or_ja(const char *lang)
+{
+	return lang ? lang : "ja";
+}
+
+static int token_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return 0;
+	for (const char *p = s; *p; p++) {
+		char ch = *p;
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* A body string field: absent is NULL, present must be a string. */
+static int body_string(struct http_call *c, const char *key, const char **out)
+{
+	json_t *v = json_object_get(c->body, key);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return http_fail(c, 400, "%s must be a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int h_ask(struct http_call *c, json_t **out)
+{
+	const char *question = NULL, *conversation = NULL, *lang = NULL;
+	int status = body_string(c, "question", &question);
+	if (!status)
+		status = body_string(c, "conversation", &conversation);
+	if (!status)
+		status = body_string(c, "lang", &lang);
+	if (!status)
+		status = read_lang(c, lang, &lang);
+	if (status)
+		return status;
+	if (!question)
+		return http_fail(c, 400, "question is required");
+	size_t qlen = json_string_length(json_object_get(c->body, "question"));
+	if (qlen > HTTP_QUESTION_MAX_BYTES)
+		return http_fail(c, 400, "the question is longer than %d bytes",
+				 HTTP_QUESTION_MAX_BYTES);
+	if (conversation && !token_ok(conversation, HTTP_CONVERSATION_MAX))
+		return http_fail(c, 400, "conversation is not a conversation id");
+
+	struct ask_opts opts = {.lang = lang};
+	json_t *top = json_object_get(c->body, "top");
+	if (top) {
+		if (!json_is_integer(top) || json_integer_value(top) < 1 ||
+		    json_integer_value(top) > HTTP_TOP_MAX)
+			return http_fail(c, 400, "top must be an integer from 1 to %d", HTTP_TOP_MAX);
+		opts.top = (int)json_integer_value(top);
+	}
+
+	/* A new conversation gets a random id: nothing about the resident is in it. */
+	char fresh[HTTP_CONVERSATION_BYTES * 2 + 1];
+	if (!conversation) {
+		unsigned char raw[HTTP_CONVERSATION_BYTES];
+		randombytes_buf(raw, sizeof raw);
+		sodium_bin2hex(fresh, sizeof fresh, raw, sizeof raw);
+		conversation = fresh;
+	}
+	opts.conversation = conversation;
+
+	struct chatbot *bot = http_call_bot(c);
+	if (!bot)
+		return 500;
+	int rc = chatbot_ask(bot, question, qlen, &opts, out, c->msg);
+	if (rc != MG_OK)
+		return http_status_of(rc);
+	if (json_object_set_new(*out, "conversation", json_string(conversation))) {
+		json_decref(*out);
+		*out = NULL;
+		return http_fail(c, 500, "out of memory");
+	}
+	return 200;
+}
+
+static int h_feedback(struct http_call *c, json_t **out)
+{
+	const char *conversation = NULL, *entry = NULL;
+	int status = body_string(c, "conversation", &conversation);
+	if (!status)
+		status = body_string(c, "entry", &entry);
+	if (status)
+		return status;
+	json_t *helpful = json_object_get(c->body, "helpful");
+	if (!conversation || !token_ok(conversation, HTTP_CONVERSATION_MAX))
+		return http_fail(c, 400, "conversation is required");
+	if (!entry || !*entry || strlen(entry) > HTTP_ENTRY_ID_MAX)
+		return http_fail(c, 400, "entry is required");
+	if (!json_is_boolean(helpful))
+		return http_fail(c, 400, "helpful must be true or false");
+
+	struct chatbot *bot = http_call_bot(c);
+	if (!bot)
+		return 500;
+	int rc = chatbot_feedback(bot, conversation, entry, json_is_true(helpful), c->msg);
+	if (rc != MG_OK)
+		return http_status_of(rc);
+	*out = json_pack("{s:b}", "ok", 1);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* Wraps a list from the engine as {key: [...]}: an object leaves room for
+ * fields added later without breaking the widget. */
+static int list_reply(struct http_call *c, const char *key, int rc, json_t *list, json_t **out)
+{
+	if (rc != MG_OK)
+		return http_status_of(rc);
+	*out = json_pack("{s:o}", key, list);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_suggest(struct http_call *c, json_t **out)
+{
+	const char *q = http_call_arg(c, "q"), *lang = NULL;
+	int status = read_lang(c, http_call_arg(c, "lang"), &lang);
+	if (status)
+		return status;
+	if (!q)
+		return http_fail(c, 400, "q is required");
+	size_t len = strlen(q);
+	if (len > HTTP_SUGGEST_MAX_BYTES)
+		return http_fail(c, 400, "q is longer than %d bytes", HTTP_SUGGEST_MAX_BYTES);
+	struct chatbot *bot = http_call_bot(c);
+	if (!bot)
+		return 500;
+	json_t *list = NULL;
+	int rc = chatbot_suggest(bot, q, len, HTTP_SUGGEST_LIMIT, lang_or_ja(lang), &list, c->msg);
+	return list_reply(c, "suggestions", rc, list, out);
+}
+
+static int h_popular(struct http_call *c, json_t **out)
+{
+	const char *lang = NULL;
+	int status = read_lang(c, http_call_arg(c, "lang"), &lang);
+	if (status)
+		return status;
+	struct chatbot *bot = http_call_bot(c);
+	if (!bot)
+		return 500;
+	json_t *list = NULL;
+	int rc = chatbot_popular(bot, HTTP_POPULAR_LIMIT, lang_or_ja(lang), &list, c->msg);
+	return list_reply(c, "popular", rc, list, out);
+}
+
+static int h_entry(struct http_call *c, json_t **out)
+{
+	const char *lang = NULL;
+	int status = read_lang(c, http_call_arg(c, "lang"), &lang);
+	if (status)
+		return status;
+	if (!*c->rest || strlen(c->rest) > HTTP_ENTRY_ID_MAX || strchr(c->rest, '/'))
+		return http_fail(c, 404, "no such entry");
+	struct chatbot *bot = http_call_bot(c);
+	if (!bot)
+		return 500;
+	int rc = chatbot_entry(bot, c->rest, lang_or_ja(lang), out, c->msg);
+	if (rc == MG_ERR_NOT_FOUND)
+		return http_fail(c, 404, "no such entry");
+	return rc == MG_OK ? 200 : http_status_of(rc);
+}
+
+static int h_config(struct http_call *c, json_t **out)
+{
+	const char *lang = NULL;
+	int status = read_lang(c, http_call_arg(c, "lang"), &lang);
+	if (status)
+		return status;
+	*out = town_public_json(http_call_town(c), lang_or_ja(lang), time(NULL));
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* Healthy means this worker can answer: its database and analyser open. */
+static int h_health(struct http_call *c, json_t **out)
+{
+	if (!http_call_bot(c))
+		return 503;
+	*out = json_pack("{s:s}", "status", "ok");
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+const struct http_route http_routes[] = {
+	{"POST", "/api/v1/ask", h_ask},
+	{"POST", "/api/v1/feedback", h_feedback},
+	{"GET", "/api/v1/suggest", h_suggest},
+	{"GET", "/api/v1/popular", h_popular},
+	{"GET", "/api/v1/entries/", h_entry},
+	{"GET", "/api/v1/config", h_config},
+	{"GET", "/healthz", h_health},
+	{NULL, NULL, NULL},
+};

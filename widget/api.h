@@ -1,0 +1,53 @@
+/* The contract between the server (widget/http.c) and the JSON routes: a route
+ * is a method, a path and a handler that returns an HTTP status and a JSON
+ * body. The FAQ routes live in widget/api.c; other folders' web routes (the
+ * booking flow, the staff console) add their lines to http_routes there. */
+#ifndef HTTP_API_H
+#define HTTP_API_H
+
+#include <jansson.h>
+
+#include "chatbot/chatbot.h"
+#include "nlp/mg.h"
+
+struct http_server;
+struct MHD_Connection;
+
+/* One request as a handler sees it. Everything is borrowed for the call. */
+struct http_call {
+	struct http_server *srv;
+	struct MHD_Connection *conn;
+	const char *path;   /* the URL path, e.g. "/api/v1/entries/101" */
+	const char *rest;   /* for prefix routes: what follows the prefix */
+	json_t *body;       /* POST: the parsed JSON body (an object); else NULL */
+	char msg[MG_ERR_LEN];  /* the message of an error status, for the resident */
+};
+
+/* Returns the HTTP status. On 2xx *out is a new JSON value (the call's
+ * owner decrefs it); otherwise call->msg says what was wrong. */
+typedef int (*http_handler)(struct http_call *call, json_t **out);
+
+struct http_route {
+	const char *method;  /* "GET" (also answers HEAD) or "POST" */
+	const char *path;    /* exact path, or a prefix when it ends in '/' */
+	http_handler fn;
+};
+
+/* NULL-ended, in widget/api.c. */
+extern const struct http_route http_routes[];
+
+/* This worker thread's chatbot, opened on first use; NULL when it cannot be
+ * opened (call->msg then says why and the handler returns 500). */
+struct chatbot *http_call_bot(struct http_call *call);
+const struct town *http_call_town(const struct http_call *call);
+/* A query-string argument, URL-decoded, or NULL. */
+const char *http_call_arg(const struct http_call *call, const char *name);
+/* Fills call->msg and returns status, so that a handler can
+ * `return http_fail(call, 400, "...")`. */
+int http_fail(struct http_call *call, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The HTTP status for an error of the engine: bad input 400, missing 404,
+ * rate 429, anything else 500. */
+int http_status_of(int mg_rc);
+
+#endif

@@ -1,0 +1,50 @@
+/* The built-in copies of widget/static/: each file and its gzip -9 (made by
+ * the Makefile into the build folder) are included by the assembler, so the
+ * bytes served are exactly the files in the repository. */
+#include "widget/assets.h"
+
+#include <string.h>
+
+#ifndef ASSETS_BUILD
+#error "ASSETS_BUILD (the build folder holding the .gz files) is set by the Makefile"
+#endif
+
+/* Defines sym (the bytes of file) and sym_end just past them, in .rodata. */
+#define EMBED(sym, file)                                                   \
+	__asm__(".section .rodata\n"                                       \
+		".global " #sym "\n.hidden " #sym "\n.balign 16\n" #sym ":\n" \
+		".incbin \"" file "\"\n"                                   \
+		".global " #sym "_end\n.hidden " #sym "_end\n" #sym "_end:\n" \
+		".byte 0\n.previous\n");                                   \
+	extern const unsigned char sym[], sym##_end[]
+
+#define STATIC(name) "widget/static/" name
+#define GZ(name) ASSETS_BUILD "/widget/static/" name ".gz"
+
+EMBED(http_index_html, STATIC("index.html"));
+EMBED(http_index_html_gz, GZ("index.html"));
+EMBED(http_demo_css, STATIC("demo.css"));
+EMBED(http_demo_css_gz, GZ("demo.css"));
+EMBED(http_widget_js, STATIC("widget.js"));
+EMBED(http_widget_js_gz, GZ("widget.js"));
+EMBED(http_widget_css, STATIC("widget.css"));
+EMBED(http_widget_css_gz, GZ("widget.css"));
+
+#define BYTES(sym) sym, sym##_end, sym##_gz, sym##_gz_end
+
+static const struct http_asset assets[] = {
+	{"/", "index.html", "text/html; charset=utf-8", 1, BYTES(http_index_html)},
+	{"/demo.css", "demo.css", "text/css; charset=utf-8", 0, BYTES(http_demo_css)},
+	{"/widget.js", "widget.js", "text/javascript; charset=utf-8", 0, BYTES(http_widget_js)},
+	{"/widget.css", "widget.css", "text/css; charset=utf-8", 0, BYTES(http_widget_css)},
+};
+
+const struct http_asset *http_asset_find(const char *path)
+{
+	for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++)
+		if (!strcmp(assets[i].path, path))
+			return &assets[i];
+	if (!strcmp(path, "/index.html"))
+		return &assets[0];
+	return NULL;
+}

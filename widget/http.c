@@ -1,0 +1,753 @@
+/* The HTTP transport: libmicrohttpd with a pool of epoll worker threads,
+ * request bodies collected under a cap, per-client rate limit, CORS for the
+ * configured origins, the security headers, static files, the JSON error
+ * shape, a clean shutdown, and the `serve` subcommand. The routes themselves
+ * are in widget/api.c. */
+#include "widget/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "widget/api.h"
+#include "widget/assets.h"
+#include "widget/rate.h"
+
+#define DEFAULT_LISTEN "127.0.0.1"
+#define DEFAULT_PORT 8080
+
+/* The demo page and any page served here: only our own script and style, no
+ * inline code, never framed. */
+#define CSP_PAGE                                                              \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; " \
+	"form-action 'self'; frame-ancestors 'none'"
+/* Everything else (JSON, script, style) is never a document. */
+#define CSP_NONE "default-src 'none'; frame-ancestors 'none'"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_opts opts;
+	struct nlp_model *model;
+	const struct town *town;
+	struct http_rate *rate;  /* NULL: no limit */
+	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
+	int key_made;
+	unsigned port;
+	atomic_int in_flight;    /* requests between first call and completion */
+};
+
+/* Per-request state, from the first call of the access handler to the
+ * completion callback, which frees it. */
+struct request {
+	char *body;
+	size_t len;
+	int too_big;    /* the body went over HTTP_BODY_MAX: drain it, answer 413 */
+	int replied;    /* a response was queued on the first call */
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- what handlers use (widget/api.h) ---------------------------------- */
+
+int http_fail(struct http_call *call, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(call->msg, sizeof call->msg, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int http_status_of(int mg_rc)
+{
+	switch (mg_rc) {
+	case MG_ERR_INPUT:
+	case MG_ERR_UTF8:
+	case MG_ERR_TOO_LONG:
+	case MG_ERR_EMPTY: return 400;
+	case MG_ERR_NOT_FOUND: return 404;
+	case MG_ERR_CONFLICT:
+	case MG_ERR_FULL: return 409;
+	case MG_ERR_AUTH: return 403;
+	case MG_ERR_RATE: return 429;
+	default: return 500;
+	}
+}
+
+static void bot_destroy(void *bot)
+{
+	chatbot_close(bot);
+}
+
+struct chatbot *http_call_bot(struct http_call *call)
+{
+	struct http_server *srv = call->srv;
+	struct chatbot *bot = pthread_getspecific(srv->bot_key);
+	if (bot)
+		return bot;
+	char err[MG_ERR_LEN];
+	if (chatbot_open(&bot, srv->opts.db, srv->model, srv->town, err) != MG_OK) {
+		if (!srv->opts.quiet)
+			fprintf(stderr, "madoguchi: %s: %s\n", srv->opts.db, err);
+		http_fail(call, 500, "the service is not available");
+		return NULL;
+	}
+	if (pthread_setspecific(srv->bot_key, bot)) {
+		chatbot_close(bot);
+		http_fail(call, 500, "out of memory");
+		return NULL;
+	}
+	return bot;
+}
+
+const struct town *http_call_town(const struct http_call *call)
+{
+	return call->srv->town;
+}
+
+const char *http_call_arg(const struct http_call *call, const char *name)
+{
+	return MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- responses --------------------------------------------------------- */
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 400: return "bad request";
+	case 403: return "forbidden";
+	case 404: return "not found";
+	case 405: return "method not allowed";
+	case 409: return "conflict";
+	case 413: return "request body too large";
+	case 415: return "the body must be application/json";
+	case 429: return "too many requests: please wait a moment";
+	case 503: return "the service is not available";
+	default: return "internal error";
+	}
+}
+
+static int origin_allowed(const struct http_server *srv, const char *origin)
+{
+	for (int i = 0; origin && i < HTTP_CORS_MAX && srv->opts.cors[i]; i++)
+		if (!strcmp(srv->opts.cors[i], origin))
+			return 1;
+	return 0;
+}
+
+enum kind { KIND_API, KIND_PAGE, KIND_ASSET };
+
+/* Adds the headers every response carries, then queues it. Takes resp. */
+static enum MHD_Result send_response(struct http_server *srv, struct MHD_Connection *conn,
+				     int status, struct MHD_Response *resp, enum kind kind)
+{
+	if (!resp)
+		return MHD_NO;
+	int ok = 1;
+	ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Referrer-Policy", "no-referrer") == MHD_YES;
+	ok &= MHD_add_response_header(resp, "Content-Security-Policy",
+				      kind == KIND_PAGE ? CSP_PAGE : CSP_NONE) == MHD_YES;
+	if (kind == KIND_PAGE) {
+		ok &= MHD_add_response_header(resp, "X-Frame-Options", "DENY") == MHD_YES;
+		ok &= MHD_add_response_header(resp, "Cache-Control", "no-cache") == MHD_YES;
+	} else if (kind == KIND_ASSET) {
+		char cc[64];
+		snprintf(cc, sizeof cc, "public, max-age=%d", HTTP_ASSET_MAX_AGE_S);
+		ok &= MHD_add_response_header(resp, "Cache-Control", cc) == MHD_YES;
+		/* The script and style are loaded by the towns' pages, on other origins. */
+		ok &= MHD_add_response_header(resp, "Cross-Origin-Resource-Policy",
+					      "cross-origin") == MHD_YES;
+	} else {
+		ok &= MHD_add_response_header(resp, "Cache-Control", "no-store") == MHD_YES;
+		const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+		if (srv->opts.cors[0])
+			ok &= MHD_add_response_header(resp, "Vary", "Origin") == MHD_YES;
+		if (origin_allowed(srv, origin))
+			ok &= MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+						      origin) == MHD_YES;
+	}
+	enum MHD_Result r = ok ? MHD_queue_response(conn, (unsigned)status, resp) : MHD_NO;
+	MHD_destroy_response(resp);
+	return r;
+}
+
+/* Takes body (may be NULL for an empty reply). */
+static enum MHD_Result send_json(struct http_server *srv, struct MHD_Connection *conn,
+				 int status, json_t *body)
+{
+	/* Six significant digits: scores and confidences, not float noise. */
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	json_decref(body);
+	struct MHD_Response *resp;
+	if (text)
+		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	else
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	if (text && MHD_add_response_header(resp, "Content-Type",
+					    "application/json; charset=utf-8") != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return send_response(srv, conn, status, resp, KIND_API);
+}
+
+/* {"error": {"status": 404, "message": "..."}}; msg NULL = the status's text. */
+static enum MHD_Result send_error(struct http_server *srv, struct MHD_Connection *conn,
+				  int status, const char *msg)
+{
+	if (!msg || !*msg)
+		msg = status_text(status);
+	json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", msg);
+	if (!body)
+		return MHD_NO;
+	return send_json(srv, conn, status, body);
+}
+
+/* 405 carries the methods that path does answer. */
+static enum MHD_Result send_405(struct http_server *srv, struct MHD_Connection *conn,
+				const char *allow)
+{
+	json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", 405, "message",
+				 status_text(405));
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	if (MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8") !=
+		    MHD_YES ||
+	    MHD_add_response_header(resp, "Allow", allow) != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return send_response(srv, conn, 405, resp, KIND_API);
+}
+
+/* ---- static files ------------------------------------------------------ */
+
+static int accepts_gzip(struct MHD_Connection *conn)
+{
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding");
+	return ae && strstr(ae, "gzip");
+}
+
+static enum MHD_Result send_asset(struct http_server *srv, struct MHD_Connection *conn,
+				  const struct http_asset *a)
+{
+	struct MHD_Response *resp = NULL;
+	int gz = 0;
+	if (srv->opts.assets) {
+		/* Developing: read the file afresh so that an edit shows on reload. */
+		char path[4096], err[MG_ERR_LEN], *data;
+		size_t len;
+		snprintf(path, sizeof path, "%s/%s", srv->opts.assets, a->file);
+		if (mg_read_file(path, HTTP_ASSET_MAX, &data, &len, err) != MG_OK) {
+			if (!srv->opts.quiet)
+				fprintf(stderr, "madoguchi: %s\n", err);
+			return send_error(srv, conn, 404, NULL);
+		}
+		resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(data);
+	} else {
+		gz = accepts_gzip(conn);
+		size_t len = gz ? (size_t)(a->gz_end - a->gz) : (size_t)(a->data_end - a->data);
+		resp = MHD_create_response_from_buffer(len,
+						       (void *)(gz ? a->gz : a->data),
+						       MHD_RESPMEM_PERSISTENT);
+	}
+	if (!resp)
+		return MHD_NO;
+	int ok = MHD_add_response_header(resp, "Content-Type", a->type) == MHD_YES;
+	if (!srv->opts.assets)
+		ok &= MHD_add_response_header(resp, "Vary", "Accept-Encoding") == MHD_YES;
+	if (gz)
+		ok &= MHD_add_response_header(resp, "Content-Encoding", "gzip") == MHD_YES;
+	if (!ok) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return send_response(srv, conn, 200, resp, a->page ? KIND_PAGE : KIND_ASSET);
+}
+
+/* ---- routing ----------------------------------------------------------- */
+
+static int route_matches(const struct http_route *r, const char *path, const char **rest)
+{
+	size_t n = strlen(r->path);
+	if (r->path[n - 1] == '/') {
+		if (strncmp(path, r->path, n))
+			return 0;
+		*rest = path + n;
+		return 1;
+	}
+	*rest = "";
+	return !strcmp(path, r->path);
+}
+
+static int is_get(const char *method)
+{
+	return !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+}
+
+/* The route for method and path; NULL with allow filled when the path exists
+ * under other methods (405), NULL with allow empty when it does not (404). */
+static const struct http_route *find_route(const char *method, const char *path,
+					   const char **rest, char *allow, size_t allow_size)
+{
+	allow[0] = 0;
+	for (const struct http_route *r = http_routes; r->method; r++) {
+		if (!route_matches(r, path, rest))
+			continue;
+		if (!strcmp(r->method, method) || (!strcmp(r->method, "GET") && is_get(method)))
+			return r;
+		size_t used = strlen(allow);
+		snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "", r->method);
+	}
+	return NULL;
+}
+
+static int is_json(const char *content_type)
+{
+	static const char want[] = "application/json";
+	if (!content_type || strncasecmp(content_type, want, sizeof want - 1))
+		return 0;
+	char next = content_type[sizeof want - 1];
+	return next == 0 || next == ';' || next == ' ';
+}
+
+static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection *conn,
+				 const struct http_route *r, const char *path, const char *rest,
+				 const struct request *req)
+{
+	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest};
+	if (!strcmp(r->method, "POST")) {
+		json_error_t jerr;
+		call.body = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES,
+				       &jerr);
+		if (!call.body)
+			return send_error(srv, conn, 400, "the body is not valid JSON");
+		if (!json_is_object(call.body)) {
+			json_decref(call.body);
+			return send_error(srv, conn, 400, "the body must be a JSON object");
+		}
+	}
+	json_t *out = NULL;
+	int status = r->fn(&call, &out);
+	json_decref(call.body);
+	if (status >= 200 && status < 300)
+		return send_json(srv, conn, status, out);
+	json_decref(out);
+	if (status >= 500 && !srv->opts.quiet)
+		fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
+	/* Never show a resident the inside of a server failure. */
+	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
+}
+
+static int client_allowed(struct http_server *srv, struct MHD_Connection *conn)
+{
+	if (!srv->rate)
+		return 1;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return 1;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+		return http_rate_take(srv->rate, &s6->sin6_addr, sizeof s6->sin6_addr, now_ms());
+	}
+	const struct sockaddr_in *s4 = (const void *)sa;
+	return http_rate_take(srv->rate, &s4->sin_addr, sizeof s4->sin_addr, now_ms());
+}
+
+static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn)
+{
+	json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", 429, "message",
+				 status_text(429));
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	if (!text)
+		return MHD_NO;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	char retry[16];
+	snprintf(retry, sizeof retry, "%d", HTTP_RATE_RETRY_S);
+	if (MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8") !=
+		    MHD_YES ||
+	    MHD_add_response_header(resp, "Retry-After", retry) != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return send_response(srv, conn, 429, resp, KIND_API);
+}
+
+/* The preflight of a cross-origin POST: only configured origins get the
+ * permission headers; the browser refuses the call for anyone else. */
+static enum MHD_Result send_preflight(struct http_server *srv, struct MHD_Connection *conn)
+{
+	const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+	if (!origin_allowed(srv, origin))
+		return send_error(srv, conn, 403, "this origin may not call the API");
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	char age[16];
+	snprintf(age, sizeof age, "%d", HTTP_CORS_MAX_AGE_S);
+	if (MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST") != MHD_YES ||
+	    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type") != MHD_YES ||
+	    MHD_add_response_header(resp, "Access-Control-Max-Age", age) != MHD_YES) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return send_response(srv, conn, 204, resp, KIND_API);
+}
+
+/* The first call of a request: everything that can be refused before the body
+ * is read is refused here (MHD lets a response be queued only now or once the
+ * whole body is in). */
+static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection *conn,
+				  const char *url, const char *method, struct request *req)
+{
+	int api = !strncmp(url, "/api/", 5);
+	if (api && !client_allowed(srv, conn)) {
+		req->replied = 1;
+		return send_429(srv, conn);
+	}
+	if (!strcmp(method, MHD_HTTP_METHOD_OPTIONS) && api) {
+		req->replied = 1;
+		return send_preflight(srv, conn);
+	}
+	if (!strcmp(method, MHD_HTTP_METHOD_POST)) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
+			req->replied = 1;
+			return send_error(srv, conn, 413, NULL);
+		}
+		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_TYPE);
+		const char *rest;
+		char allow[64];
+		/* Requiring JSON also makes every cross-origin POST preflighted. */
+		if (find_route(method, url, &rest, allow, sizeof allow) && !is_json(ct)) {
+			req->replied = 1;
+			return send_error(srv, conn, 415, NULL);
+		}
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **state)
+{
+	(void)version;
+	struct http_server *srv = cls;
+	struct request *req = *state;
+	if (!req) {
+		req = calloc(1, sizeof *req);
+		if (!req)
+			return MHD_NO;
+		*state = req;
+		atomic_fetch_add(&srv->in_flight, 1);
+		return first_call(srv, conn, url, method, req);
+	}
+	if (req->replied) {
+		*upload_size = 0;  /* drain whatever the client still sends */
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (req->too_big || req->len + n > HTTP_BODY_MAX) {
+			req->too_big = 1;
+			return MHD_YES;
+		}
+		char *grown = realloc(req->body, req->len + n);
+		if (!grown)
+			return MHD_NO;
+		memcpy(grown + req->len, upload, n);
+		req->body = grown;
+		req->len += n;
+		return MHD_YES;
+	}
+	if (req->too_big)
+		return send_error(srv, conn, 413, NULL);
+
+	const char *rest;
+	char allow[64];
+	const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow);
+	if (r)
+		return run_route(srv, conn, r, url, rest, req);
+	if (allow[0])
+		return send_405(srv, conn, allow);
+	const struct http_asset *a = http_asset_find(url);
+	if (a) {
+		if (!is_get(method))
+			return send_405(srv, conn, "GET, HEAD");
+		return send_asset(srv, conn, a);
+	}
+	return send_error(srv, conn, 404, NULL);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+			 enum MHD_RequestTerminationCode code)
+{
+	(void)conn;
+	(void)code;
+	struct http_server *srv = cls;
+	struct request *req = *state;
+	if (!req)
+		return;
+	free(req->body);
+	free(req);
+	*state = NULL;
+	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+	const struct http_server *srv = cls;
+	if (srv->opts.quiet)
+		return;
+	fputs("madoguchi: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+static int cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+int http_start(const struct http_opts *opts, struct nlp_model *model,
+	       const struct town *town, struct http_server **out, char *err)
+{
+	*out = NULL;
+	if (sodium_init() < 0)
+		return mg_fail(err, MG_ERR_INTERNAL, "libsodium cannot start");
+	struct http_server *srv = calloc(1, sizeof *srv);
+	if (!srv)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	srv->opts = *opts;
+	srv->model = model;
+	srv->town = town;
+	if (!srv->opts.listen)
+		srv->opts.listen = DEFAULT_LISTEN;
+	if (srv->opts.threads <= 0)
+		srv->opts.threads = cores();
+	int rc = MG_OK;
+
+	/* Opening the database once here creates and fills it before the
+	 * workers race to, and a bad path fails at start, not on first ask. */
+	struct chatbot *probe = NULL;
+	rc = chatbot_open(&probe, srv->opts.db, model, town, err);
+	chatbot_close(probe);
+
+	if (rc == MG_OK && srv->opts.rate_burst >= 0) {
+		int burst = srv->opts.rate_burst ? srv->opts.rate_burst : HTTP_RATE_BURST;
+		int per_s = srv->opts.rate_per_second ? srv->opts.rate_per_second
+						      : HTTP_RATE_PER_SECOND;
+		srv->rate = http_rate_new(burst, per_s);
+		if (!srv->rate)
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (rc == MG_OK) {
+		if (pthread_key_create(&srv->bot_key, bot_destroy))
+			rc = mg_fail(err, MG_ERR_INTERNAL, "no thread-local key left");
+		else
+			srv->key_made = 1;
+	}
+
+	struct sockaddr_in sa4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6};
+	const struct sockaddr *sa = (const struct sockaddr *)&sa4;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	if (rc == MG_OK) {
+		if (opts->port > 65535) {
+			rc = mg_fail(err, MG_ERR_INPUT, "port %u: not a port", opts->port);
+		} else if (inet_pton(AF_INET, srv->opts.listen, &sa4.sin_addr) == 1) {
+			sa4.sin_port = htons((uint16_t)opts->port);
+		} else if (inet_pton(AF_INET6, srv->opts.listen, &sa6.sin6_addr) == 1) {
+			sa6.sin6_port = htons((uint16_t)opts->port);
+			sa = (const struct sockaddr *)&sa6;
+			flags |= MHD_USE_IPv6;
+		} else {
+			rc = mg_fail(err, MG_ERR_INPUT, "%s: not an IP address", srv->opts.listen);
+		}
+	}
+	if (rc == MG_OK) {
+		srv->daemon = MHD_start_daemon(
+			flags, (uint16_t)opts->port, NULL, NULL, on_request, srv,
+			MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv,
+			MHD_OPTION_SOCK_ADDR, sa,
+			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opts.threads,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
+			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
+			MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+			MHD_OPTION_END);
+		if (!srv->daemon)
+			rc = mg_fail(err, MG_ERR_IO, "cannot listen on %s port %u: %s",
+				     srv->opts.listen, opts->port, strerror(errno));
+	}
+	if (rc == MG_OK) {
+		const union MHD_DaemonInfo *di =
+			MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+		srv->port = di ? di->port : opts->port;
+		*out = srv;
+		return MG_OK;
+	}
+	http_stop(srv);
+	return rc;
+}
+
+unsigned http_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+void http_stop(struct http_server *srv)
+{
+	if (!srv)
+		return;
+	if (srv->daemon) {
+		MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+		for (long long until = now_ms() + HTTP_DRAIN_MS;
+		     atomic_load(&srv->in_flight) > 0 && now_ms() < until;)
+			usleep(10 * 1000);
+		/* Worker threads exit here; their chatbots close by the key's destructor. */
+		MHD_stop_daemon(srv->daemon);
+		if (listener != MHD_INVALID_SOCKET)
+			close(listener);
+	}
+	if (srv->key_made)
+		pthread_key_delete(srv->bot_key);
+	http_rate_free(srv->rate);
+	free(srv);
+}
+
+/* ---- madoguchi serve --------------------------------------------------- */
+
+static void serve_usage(void)
+{
+	fprintf(stderr,
+		"usage: madoguchi [--db PATH] [--config PATH] serve [--listen ADDR] [--port N]\n"
+		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n");
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max || s[0] == '-')
+		return 0;
+	*out = (unsigned)v;
+	return 1;
+}
+
+int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct http_opts opts = {.port = DEFAULT_PORT, .db = ctx->db};
+	int ncors = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		unsigned n;
+		if (!strcmp(a, "--no-rate-limit")) {
+			opts.rate_burst = -1;
+			continue;
+		}
+		if (!v) {
+			serve_usage();
+			return 2;
+		}
+		i++;
+		if (!strcmp(a, "--listen")) {
+			opts.listen = v;
+		} else if (!strcmp(a, "--port") && parse_uint(v, 65535, &n)) {
+			opts.port = n;
+		} else if (!strcmp(a, "--threads") && parse_uint(v, 256, &n) && n > 0) {
+			opts.threads = (int)n;
+		} else if (!strcmp(a, "--assets")) {
+			opts.assets = v;
+		} else if (!strcmp(a, "--cors-origin") && ncors < HTTP_CORS_MAX - 1) {
+			opts.cors[ncors++] = v;
+		} else {
+			serve_usage();
+			return 2;
+		}
+	}
+
+	/* Worker threads inherit this mask, so the signals reach sigwait below. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	char err[MG_ERR_LEN];
+	struct nlp_model *model = NULL;
+	struct town *town = NULL;
+	struct http_server *srv = NULL;
+	int rc = nlp_model_open(&model, err);
+	if (rc == MG_OK)
+		rc = town_load(ctx->config, &town, err);
+	if (rc == MG_OK)
+		rc = http_start(&opts, model, town, &srv, err);
+	if (rc == MG_OK) {
+		const char *host = opts.listen ? opts.listen : DEFAULT_LISTEN;
+		int v6 = strchr(host, ':') != NULL;
+		printf("listening on http://%s%s%s:%u\n", v6 ? "[" : "", host, v6 ? "]" : "",
+		       http_port(srv));
+		fflush(stdout);
+		int sig = 0;
+		sigwait(&stop, &sig);
+		fprintf(stderr, "madoguchi: %s: finishing requests in flight\n", strsignal(sig));
+		http_stop(srv);
+	} else {
+		fprintf(stderr, "madoguchi serve: %s\n", err);
+	}
+	town_free(town);
+	nlp_model_close(model);
+	return rc == MG_OK ? 0 : 1;
+}

@@ -1,0 +1,83 @@
+/* The web boundary's limits in one place: how much a client may send, how
+ * often, and for how long. Each is a product decision with the reason next to
+ * it; the server tests exercise every one. */
+#ifndef HTTP_LIMITS_H
+#define HTTP_LIMITS_H
+
+/* Largest request body read. An ask is a question of at most
+ * HTTP_QUESTION_MAX_BYTES plus a conversation id and two small fields; even
+ * fully \u-escaped that stays well under 8 KB. Anything larger is a mistake
+ * or an attack and gets 413 without being buffered. */
+#define HTTP_BODY_MAX (8 * 1024)
+
+/* Longest question accepted, in bytes of UTF-8. Residents' questions are one
+ * or two sentences (the longest in the labelled sets is under 100 characters);
+ * 1,000 bytes is about 330 kanji, room for a pasted paragraph, while keeping
+ * the analyser's work per request small and bounded. */
+#define HTTP_QUESTION_MAX_BYTES 1000
+
+/* Longest type-ahead prefix: suggestions are for the first words of a
+ * question, so a long prefix adds cost and no better suggestions. */
+#define HTTP_SUGGEST_MAX_BYTES 200
+
+/* Type-ahead and popular lists: what fits above the input on a phone without
+ * scrolling. */
+#define HTTP_SUGGEST_LIMIT 5
+#define HTTP_POPULAR_LIMIT 6
+
+/* Candidates a client may ask for with "top" (the widget uses the default). */
+#define HTTP_TOP_MAX 10
+
+/* Conversation ids are random tokens the server hands out; a client-supplied
+ * one is accepted only if it looks like one (letters, digits, '-', '_'). */
+#define HTTP_CONVERSATION_MAX 64
+#define HTTP_CONVERSATION_BYTES 16  /* random bytes: 128 bits, unguessable */
+
+/* Entry ids are short external ids from the CSV ("101", "ticket-lost-1"). */
+#define HTTP_ENTRY_ID_MAX 64
+
+/* Per-client rate limit on /api: a token bucket per IP address. A resident
+ * typing (debounced type-ahead, about one call per word) and asking never
+ * empties a bucket of 60 with 2 tokens a second; a script hammering the API is
+ * refused with 429 after a few seconds and can retry after HTTP_RATE_RETRY_S. */
+#define HTTP_RATE_BURST 60
+#define HTTP_RATE_PER_SECOND 2
+#define HTTP_RATE_RETRY_S 1
+/* Buckets kept in memory (direct-mapped by address hash): bounded memory
+ * whatever the number of clients; two addresses that collide share a bucket
+ * only while both are active, which errs on the side of refusing. */
+#define HTTP_RATE_SLOTS 4096
+
+/* Seconds an idle or slow connection is kept: long enough for a phone on a
+ * poor line to send a question, short enough that slow-sending clients cannot
+ * hold every connection. */
+#define HTTP_CONNECTION_TIMEOUT_S 15
+
+/* Open connections at once: the widget uses one or two per resident; this
+ * bounds memory (MHD's per-connection pool) under a flood. */
+#define HTTP_CONNECTION_LIMIT 1024
+
+/* Memory MHD reserves per connection for headers; 32 KB holds the headers
+ * browsers send with room to spare and refuses header floods with 431. */
+#define HTTP_CONNECTION_MEMORY (32 * 1024)
+
+/* On SIGTERM: stop accepting, then wait at most this long for requests in
+ * flight to finish before closing the remaining (idle keep-alive) connections. */
+#define HTTP_DRAIN_MS 3000
+
+/* Size of a static file served from --assets DIR while developing. */
+#define HTTP_ASSET_MAX (1024 * 1024)
+
+/* Origins listed with --cors-origin (the town's web sites that embed the widget). */
+#define HTTP_CORS_MAX 16
+
+/* Browsers may cache a CORS preflight this long (seconds): fewer round trips
+ * from the town's page, and an origin removed from the list stops working
+ * within ten minutes. */
+#define HTTP_CORS_MAX_AGE_S 600
+
+/* The widget script and style are cached briefly by browsers so that a fix
+ * reaches every town page within five minutes. */
+#define HTTP_ASSET_MAX_AGE_S 300
+
+#endif

@@ -1,0 +1,18 @@
+/* Per-client rate limiting: a token bucket per client address, in memory,
+ * bounded (HTTP_RATE_SLOTS buckets) and shared by the worker threads. */
+#ifndef HTTP_RATE_H
+#define HTTP_RATE_H
+
+#include <stddef.h>
+
+struct http_rate;
+
+/* burst tokens at most, refilled at per_second. Returns NULL when out of memory. */
+struct http_rate *http_rate_new(int burst, int per_second);
+void http_rate_free(struct http_rate *rl);
+/* Takes one token for the client whose address is the len bytes at addr
+ * (the raw IPv4 or IPv6 address) at time now_ms. Returns 1 when the request
+ * may go ahead, 0 when the client must wait. Thread-safe. */
+int http_rate_take(struct http_rate *rl, const void *addr, size_t len, long long now_ms);
+
+#endif

@@ -1,0 +1,576 @@
+/* madoguchi (窓口): the chat widget a town embeds with one tag,
+ *   <script src="https://TOWN-HOST/widget.js" data-lang="ja" async></script>
+ * It renders in a shadow root with its own stylesheet, never uses innerHTML,
+ * eval or inline styles (it runs under a strict CSP), sets no cookies, and
+ * keeps the conversation in sessionStorage so that it survives a reload.
+ *
+ * Other modules (the booking flow) plug in through window.madoguchi.register:
+ *   madoguchi.register('booking', function (view, ctx, mg) { ... });
+ * The function fills `view` (an element inside the panel); ctx is what the
+ * hand-off carried; mg gives api(), el(), t() and back(). */
+(function () {
+  'use strict';
+
+  if (window.madoguchi && window.madoguchi.loaded) return;
+
+  /* ---- settings: product decisions, in one place ---- */
+  var SUGGEST_DELAY_MS = 250;   // a pause between keystrokes, not every key: few calls
+  var SUGGEST_MIN_CHARS = 2;    // one kana matches everything; two start to narrow
+  var REQUEST_TIMEOUT_MS = 15000; // a phone on a poor line, then an honest error
+  var KEEP_MESSAGES = 40;       // what a reload restores; older turns are dropped
+  var QUESTION_MAX = 300;       // characters; the server caps bytes (1,000)
+  var STORE_KEY = 'madoguchi.v1';
+
+  var script = document.currentScript;
+  var BASE = new URL(script && script.src ? script.src : '/widget.js', location.href);
+  var API = new URL('/api/v1/', BASE).href;
+
+  /* ---- words ---- */
+  var WORDS = {
+    ja: {
+      launcher: 'ワクチンの質問', title: 'ワクチン相談窓口', close: '閉じる',
+      other: 'English', otherLang: 'en', otherLabel: 'Switch to English',
+      larger: '文字を大きく', normal: '文字を標準に', restart: '最初から',
+      placeholder: '例：接種券をなくした', inputLabel: '質問',
+      send: '送信', popular: 'よくある質問', suggest: '入力候補',
+      greeting: 'こんにちは。ワクチン接種についての質問にお答えします。下のボタンを押すか、質問を入力してください。',
+      typing: '回答を準備しています', you: 'あなた', bot: '窓口',
+      clarify: 'どちらの質問に近いですか？', none: 'どれでもない（電話で相談）',
+      helpfulQ: 'この回答は役に立ちましたか？', yes: '役に立った', no: '役に立たなかった',
+      thanks: 'ご意見ありがとうございます。', more: '詳しく見る', link: '詳しくはこちら',
+      book: '予約に進む', call: '電話する', openNow: '受付中', closed: '受付時間外',
+      hours: '受付時間', callUs: 'お電話でお問い合わせください。',
+      nurse: '体調についてのご心配は、看護師にご相談ください。',
+      booking: '予約のお手続き', bookingText: '予約は予約ページまたはお電話でお手続きいただけます。',
+      bookingPage: '予約ページを開く', back: 'チャットに戻る',
+      error: 'うまく送信できませんでした。時間をおいてもう一度お試しください。',
+      busy: '混み合っています。少し時間をおいてからお試しください。',
+      phone: '電話'
+    },
+    en: {
+      launcher: 'Vaccine questions', title: 'Vaccine help desk', close: 'Close',
+      other: '日本語', otherLang: 'ja', otherLabel: '日本語に切り替える',
+      larger: 'Larger text', normal: 'Normal text', restart: 'Start over',
+      placeholder: 'e.g. I lost my ticket', inputLabel: 'Question',
+      send: 'Send', popular: 'Common questions', suggest: 'Suggestions',
+      greeting: 'Hello. I answer questions about vaccinations. Choose a question below or type your own.',
+      typing: 'Preparing an answer', you: 'You', bot: 'Help desk',
+      clarify: 'Which of these is closest to your question?', none: 'None of these (call us)',
+      helpfulQ: 'Was this answer helpful?', yes: 'Helpful', no: 'Not helpful',
+      thanks: 'Thank you for your feedback.', more: 'More details', link: 'More information',
+      book: 'Go to booking', call: 'Call', openNow: 'Open now', closed: 'Closed now',
+      hours: 'Hours', callUs: 'Please call us.',
+      nurse: 'If you are worried about your health, please talk to a nurse.',
+      booking: 'Booking', bookingText: 'You can book on the booking page or by phone.',
+      bookingPage: 'Open the booking page', back: 'Back to the chat',
+      error: 'Your question could not be sent. Please try again in a moment.',
+      busy: 'We are busy. Please try again in a moment.',
+      phone: 'Phone'
+    }
+  };
+
+  /* ---- state, kept in sessionStorage (never cookies) ---- */
+  var state = load() || {
+    lang: (script && script.getAttribute('data-lang')) === 'en' ? 'en' : 'ja',
+    large: false, open: false, conversation: null, messages: []
+  };
+  function load() {
+    try {
+      var s = JSON.parse(sessionStorage.getItem(STORE_KEY));
+      return s && Array.isArray(s.messages) ? s : null;
+    } catch (e) { return null; }
+  }
+  function save() {
+    state.messages = state.messages.slice(-KEEP_MESSAGES);
+    try { sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* private mode: live on */ }
+  }
+  function t(key) { return WORDS[state.lang][key]; }
+
+  /* ---- DOM without innerHTML: text is always text ---- */
+  function el(tag, attrs, kids) {
+    var n = document.createElement(tag);
+    for (var k in attrs || {}) {
+      if (attrs[k] === null || attrs[k] === undefined || attrs[k] === false) continue;
+      if (k === 'text') n.textContent = attrs[k];
+      else if (k === 'class') n.className = attrs[k];
+      else if (k.slice(0, 2) === 'on') n.addEventListener(k.slice(2), attrs[k]);
+      else n.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+    }
+    (kids || []).forEach(function (c) {
+      if (c !== null && c !== undefined) n.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return n;
+  }
+  function safeHref(url) {
+    try {
+      var u = new URL(url, location.href);
+      return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+    } catch (e) { return null; }
+  }
+  function telHref(phone) { return 'tel:' + String(phone).replace(/[^0-9+]/g, ''); }
+
+  /* URLs and phone numbers in server text become links; the rest stays text. */
+  var LINKABLE = /(https?:\/\/[^\s<>"'）」、。]+)|(0\d{1,4}-\d{1,4}-\d{3,4})/g;
+  function richText(parent, text) {
+    String(text).split('\n').forEach(function (line, i) {
+      if (i) parent.appendChild(el('br'));
+      var at = 0, m;
+      LINKABLE.lastIndex = 0;
+      while ((m = LINKABLE.exec(line))) {
+        if (m.index > at) parent.appendChild(document.createTextNode(line.slice(at, m.index)));
+        var href = m[1] ? safeHref(m[1]) : telHref(m[2]);
+        parent.appendChild(href
+          ? el('a', { href: href, target: m[1] ? '_blank' : null, rel: m[1] ? 'noopener noreferrer' : null, text: m[0] })
+          : document.createTextNode(m[0]));
+        at = m.index + m[0].length;
+      }
+      if (at < line.length) parent.appendChild(document.createTextNode(line.slice(at)));
+    });
+    return parent;
+  }
+
+  /* ---- the API ---- */
+  function api(path, body) {
+    var ctl = new AbortController();
+    var timer = setTimeout(function () { ctl.abort(); }, REQUEST_TIMEOUT_MS);
+    var opts = { credentials: 'omit', signal: ctl.signal, headers: {} };
+    if (body !== undefined) {
+      opts.method = 'POST';
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(API + path, opts).then(function (r) {
+      clearTimeout(timer);
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (!r.ok) { var e = new Error((j.error && j.error.message) || r.statusText); e.status = r.status; throw e; }
+        return j;
+      });
+    }, function (e) { clearTimeout(timer); throw e; });
+  }
+
+  /* ---- the frame: host, shadow root, stylesheet ---- */
+  var host = el('div', { id: 'madoguchi-widget' });
+  var root = host.attachShadow({ mode: 'open' });
+  var frame = el('div', { class: 'mg', hidden: true });
+  var css = el('link', { rel: 'stylesheet', href: new URL('widget.css', BASE).href });
+  css.addEventListener('load', function () { frame.hidden = false; });
+  css.addEventListener('error', function () { frame.hidden = false; });
+  root.appendChild(css);
+  root.appendChild(frame);
+
+  var config = null;  // GET /config: town name and phone lines
+  var ui = {};        // the elements rebuilt when the language changes
+  var busy = false, composing = false, suggestSeq = 0, suggestTimer = null;
+
+  function build() {
+    frame.textContent = '';
+    frame.className = 'mg' + (state.large ? ' mg-large' : '');
+    frame.setAttribute('lang', state.lang);
+    ui.launcher = el('button', {
+      class: 'mg-launcher', type: 'button', 'aria-expanded': String(state.open),
+      'aria-controls': 'mg-panel', onclick: function () { setOpen(!state.open); }
+    }, [el('span', { class: 'mg-launcher-icon', 'aria-hidden': 'true', text: '💬' }), t('launcher')]);
+
+    ui.title = el('h2', { id: 'mg-title', class: 'mg-title', text: townTitle() });
+    ui.callbar = el('p', { class: 'mg-callbar' });
+    ui.log = el('div', { class: 'mg-log', role: 'log', 'aria-live': 'polite', 'aria-labelledby': 'mg-title' });
+    ui.suggest = el('div', { class: 'mg-suggest', role: 'group', 'aria-label': t('suggest'), hidden: true });
+    ui.input = el('textarea', {
+      class: 'mg-input', rows: '1', maxlength: String(QUESTION_MAX), 'aria-label': t('inputLabel'),
+      placeholder: t('placeholder'), enterkeyhint: 'send'
+    });
+    ui.input.addEventListener('keydown', onKey);
+    ui.input.addEventListener('compositionstart', function () { composing = true; });
+    ui.input.addEventListener('compositionend', function () { composing = false; });
+    ui.input.addEventListener('input', onType);
+    var form = el('form', { class: 'mg-form', onsubmit: function (e) { e.preventDefault(); send(ui.input.value); } }, [
+      ui.input, el('button', { class: 'mg-send', type: 'submit', text: t('send') })
+    ]);
+    ui.chat = el('div', { class: 'mg-chat' }, [ui.log, ui.suggest, form]);
+    ui.view = el('section', { class: 'mg-view', hidden: true, 'aria-labelledby': 'mg-view-title' });
+
+    var tools = el('div', { class: 'mg-tools' }, [
+      el('button', { type: 'button', class: 'mg-tool', lang: t('otherLang'), 'aria-label': t('otherLabel'), text: t('other'), onclick: switchLang }),
+      el('button', { type: 'button', class: 'mg-tool', 'aria-pressed': String(state.large), text: t('larger'), onclick: toggleLarge }),
+      el('button', { type: 'button', class: 'mg-tool', text: t('restart'), onclick: restart })
+    ]);
+    var close = el('button', { type: 'button', class: 'mg-tool mg-close', 'aria-label': t('close'), text: '×', onclick: function () { setOpen(false); } });
+    ui.panel = el('div', {
+      id: 'mg-panel', class: 'mg-panel', role: 'dialog', 'aria-labelledby': 'mg-title', hidden: !state.open
+    }, [el('div', { class: 'mg-head' }, [ui.title, close, tools]), ui.callbar, ui.chat, ui.view]);
+    ui.panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') setOpen(false); });
+
+    frame.appendChild(ui.panel);
+    frame.appendChild(ui.launcher);
+    renderCallbar();
+    renderLog();
+  }
+
+  function townTitle() {
+    var name = config && (typeof config.town === 'string' ? config.town : config.town && config.town.name);
+    return name ? name + ' ' + t('title') : t('title');
+  }
+
+  /* The call centre is always one tap away. */
+  function line(route) {
+    var lines = config && config.lines;
+    if (Array.isArray(lines)) return lines.filter(function (l) { return l.route === route; })[0] || null;
+    return lines ? lines[route] || null : null;
+  }
+  function renderCallbar() {
+    ui.callbar.textContent = '';
+    var cc = line('call_center');
+    if (!cc || !cc.phone) { ui.callbar.hidden = true; return; }
+    ui.callbar.hidden = false;
+    ui.callbar.appendChild(document.createTextNode((cc.label || t('phone')) + ': '));
+    ui.callbar.appendChild(el('a', { href: telHref(cc.phone), text: cc.phone }));
+    ui.callbar.appendChild(el('span', { class: cc.open_now ? 'mg-open' : 'mg-shut', text: ' ' + (cc.open_now ? t('openNow') : t('closed')) }));
+  }
+
+  function loadConfig() {
+    return api('config?lang=' + state.lang).then(function (c) {
+      config = c;
+      ui.title.textContent = townTitle();
+      renderCallbar();
+    }, function () { /* the widget works without it */ });
+  }
+
+  /* ---- opening, language, text size ---- */
+  function setOpen(open) {
+    state.open = open;
+    save();
+    ui.panel.hidden = !open;
+    ui.launcher.setAttribute('aria-expanded', String(open));
+    frame.classList.toggle('mg-is-open', open);
+    if (open) {
+      if (!config) loadConfig();
+      if (!state.messages.length) renderLog();
+      fitViewport();
+      ui.input.focus();
+    } else {
+      ui.launcher.focus();
+    }
+  }
+  function switchLang() {
+    state.lang = t('otherLang');
+    save();
+    config = null;
+    build();
+    loadConfig();
+    ui.panel.querySelector('.mg-tool').focus();
+  }
+  function toggleLarge() {
+    state.large = !state.large;
+    save();
+    frame.classList.toggle('mg-large', state.large);
+    this.setAttribute('aria-pressed', String(state.large));
+  }
+  function restart() {
+    state.messages = [];
+    state.conversation = null;
+    save();
+    closeView();
+    renderLog();
+    ui.input.focus();
+  }
+
+  /* On phones the panel is full screen; the on-screen keyboard shrinks the
+   * visual viewport, and the panel follows it so the input stays in sight. */
+  function fitViewport() {
+    var vv = window.visualViewport;
+    if (!vv) return;
+    host.style.setProperty('--mg-vh', vv.height + 'px');
+    host.style.setProperty('--mg-top', vv.offsetTop + 'px');
+  }
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener('resize', fitViewport);
+    window.visualViewport.addEventListener('scroll', fitViewport);
+  }
+
+  /* ---- the conversation ---- */
+  function renderLog() {
+    ui.log.textContent = '';
+    ui.log.appendChild(botBubble([el('p', { text: t('greeting') })]));
+    if (!state.messages.length) showPopular();
+    state.messages.forEach(function (m) { ui.log.appendChild(render(m)); });
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function showPopular() {
+    var box = el('div', { class: 'mg-popular', role: 'group', 'aria-label': t('popular') }, [
+      el('p', { class: 'mg-label', text: t('popular') })
+    ]);
+    ui.log.appendChild(box);
+    api('popular?lang=' + state.lang).then(function (j) {
+      (j.popular || []).forEach(function (q) {
+        box.appendChild(el('button', { type: 'button', class: 'mg-chip', text: q.question, onclick: function () { send(q.question); } }));
+      });
+    }, function () { box.remove(); });
+  }
+
+  function botBubble(kids) {
+    return el('div', { class: 'mg-msg mg-bot', tabindex: '-1' }, [
+      el('span', { class: 'mg-who', text: t('bot') + ': ' })].concat(kids));
+  }
+
+  /* A message is data ({who, kind, data}); render() is the only way it
+   * becomes DOM, both when it arrives and when a reload restores it. */
+  function render(m) {
+    if (m.who === 'user')
+      return el('div', { class: 'mg-msg mg-user' }, [el('span', { class: 'mg-who', text: t('you') + ': ' }), el('p', { text: m.text })]);
+    if (m.kind === 'answer') return renderAnswer(m);
+    if (m.kind === 'clarify') return renderClarify(m);
+    if (m.kind === 'handoff') return botBubble([handoffCard(m.data)]);
+    return botBubble([el('p', { class: 'mg-error', text: m.text })]);
+  }
+
+  function renderAnswer(m) {
+    var a = m.data || {};
+    var parts = String(a.answer || '').split(/\n\s*\n/);
+    var kids = [richText(el('p'), parts[0])];
+    if (parts.length > 1) {
+      var details = el('details', { class: 'mg-more' }, [el('summary', { text: t('more') })]);
+      parts.slice(1).forEach(function (p) { details.appendChild(richText(el('p'), p)); });
+      kids.push(details);
+    }
+    var href = a.url && safeHref(a.url);
+    if (href) kids.push(el('p', {}, [el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', text: t('link') })]));
+    /* An answer about booking carries the way into booking with it, one about
+     * health the nurse line; the call centre is already in the call bar. */
+    var h = m.handoff;
+    if (h && h.route !== 'booking' && h.route !== 'nurse') h = null;
+    if (h) kids.push(handoffCard(h));
+    kids.push(feedback(m));
+    return botBubble(kids);
+  }
+
+  function feedback(m) {
+    var box = el('div', { class: 'mg-feedback', role: 'group', 'aria-label': t('helpfulQ') });
+    if (m.helpful !== undefined) {
+      box.appendChild(el('p', { text: t('thanks') }));
+      return box;
+    }
+    function vote(helpful) {
+      return function () {
+        m.helpful = helpful;
+        save();
+        api('feedback', { conversation: state.conversation, entry: String(m.data.id), helpful: helpful }).catch(function () {});
+        box.textContent = '';
+        box.appendChild(el('p', { tabindex: '-1', text: t('thanks') }));
+        box.firstChild.focus();
+      };
+    }
+    box.appendChild(el('span', { class: 'mg-label', text: t('helpfulQ') }));
+    box.appendChild(el('button', { type: 'button', class: 'mg-vote', 'aria-label': t('yes'), title: t('yes'), text: '👍', onclick: vote(true) }));
+    box.appendChild(el('button', { type: 'button', class: 'mg-vote', 'aria-label': t('no'), title: t('no'), text: '👎', onclick: vote(false) }));
+    return box;
+  }
+
+  function renderClarify(m) {
+    var box = el('div', { class: 'mg-choices', role: 'group', 'aria-label': t('clarify') });
+    (m.data || []).forEach(function (c) {
+      box.appendChild(el('button', {
+        type: 'button', class: 'mg-chip', text: c.question, disabled: m.chosen !== undefined,
+        'aria-pressed': m.chosen === c.id ? 'true' : null,
+        onclick: function () { settle(this, c.id); choose(c); }
+      }));
+    });
+    box.appendChild(el('button', {
+      type: 'button', class: 'mg-chip mg-none', text: t('none'), disabled: m.chosen !== undefined,
+      'aria-pressed': m.chosen === null ? 'true' : null,
+      onclick: function () {
+        settle(this, null);
+        add({ who: 'bot', kind: 'handoff', data: line('call_center') || { route: 'call_center' } });
+      }
+    }));
+    /* One choice per question: the others are disabled, the choice marked. */
+    function settle(button, id) {
+      m.chosen = id;
+      save();
+      box.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
+      button.setAttribute('aria-pressed', 'true');
+    }
+    return botBubble([el('p', { text: t('clarify') }), box]);
+  }
+
+  /* A chosen clarification shows that exact entry, not a new search. */
+  function choose(c) {
+    add({ who: 'user', text: c.question });
+    waiting(true);
+    api('entries/' + encodeURIComponent(c.id) + '?lang=' + state.lang).then(function (e) {
+      waiting(false);
+      add({ who: 'bot', kind: 'answer', data: e, handoff: e.route ? line(e.route) : null });
+    }, failed);
+  }
+
+  function handoffCard(h) {
+    h = h || {};
+    var route = h.route || 'call_center';
+    var card = el('div', { class: 'mg-card mg-' + route }, [
+      el('p', { class: 'mg-card-title', text: h.label || (route === 'booking' ? t('booking') : t('phone')) })
+    ]);
+    if (route === 'nurse') card.appendChild(el('p', { text: t('nurse') }));
+    if (route === 'call_center') card.appendChild(el('p', { text: t('callUs') }));
+    if (route === 'booking')
+      card.appendChild(el('button', { type: 'button', class: 'mg-primary', text: t('book'), onclick: function () { openBooking({ handoff: h }); } }));
+    if (h.phone) {
+      card.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone) }, [
+        el('span', { 'aria-hidden': 'true', text: '📞 ' }), t('call') + ' ' + h.phone]));
+      var when = h.open_now ? t('openNow') : t('closed');
+      var hours = h.opens_at ? ' · ' + h.opens_at : (h.hours ? ' · ' + t('hours') + ' ' + h.hours : '');
+      card.appendChild(el('p', { class: h.open_now ? 'mg-open' : 'mg-shut', text: when + hours }));
+    }
+    return card;
+  }
+
+  function add(m) {
+    state.messages.push(m);
+    save();
+    var node = render(m);
+    ui.log.appendChild(node);
+    ui.log.scrollTop = ui.log.scrollHeight;
+    if (m.who === 'bot') node.focus();  // screen readers and keyboards land on the answer
+    return node;
+  }
+
+  function waiting(on) {
+    busy = on;
+    if (ui.typing) { ui.typing.remove(); ui.typing = null; }
+    if (on) {
+      ui.typing = el('div', { class: 'mg-msg mg-bot mg-typing', role: 'status' }, [
+        el('span', { class: 'mg-dots', 'aria-hidden': 'true' }, [el('span'), el('span'), el('span')]),
+        el('span', { class: 'mg-sr', text: t('typing') })
+      ]);
+      ui.log.appendChild(ui.typing);
+      ui.log.scrollTop = ui.log.scrollHeight;
+    }
+  }
+
+  function failed(e) {
+    waiting(false);
+    add({ who: 'bot', kind: 'error', text: e && e.status === 429 ? t('busy') : t('error') });
+  }
+
+  function send(text) {
+    var q = String(text || '').trim();
+    if (!q || busy) return;
+    ui.input.value = '';
+    hideSuggest();
+    add({ who: 'user', text: q });
+    waiting(true);
+    var body = { question: q };
+    if (state.conversation) body.conversation = state.conversation;
+    api('ask', body).then(function (r) {
+      waiting(false);
+      state.conversation = r.conversation || state.conversation;
+      if (r.decision === 'answer' && r.answer)
+        add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.followup || r.handoff });
+      else if (r.decision === 'clarify' && r.candidates && r.candidates.length)
+        add({ who: 'bot', kind: 'clarify', data: r.candidates.map(function (c) { return { id: c.id, question: c.question }; }) });
+      else
+        add({ who: 'bot', kind: 'handoff', data: r.handoff || line('call_center') });
+    }, failed);
+  }
+
+  /* ---- typing: Enter sends, except while an IME is composing ---- */
+  function onKey(e) {
+    if (e.key === 'ArrowDown' && !ui.suggest.hidden) {
+      e.preventDefault();
+      ui.suggest.querySelector('button').focus();
+      return;
+    }
+    if (e.key === 'Escape' && !ui.suggest.hidden) { e.stopPropagation(); hideSuggest(); return; }
+    if (e.key !== 'Enter' || e.shiftKey) return;
+    /* Enter that confirms a kana→kanji conversion is not a send (keyCode 229:
+     * browsers that report the IME's keydown without isComposing). */
+    if (e.isComposing || e.keyCode === 229 || composing) return;
+    e.preventDefault();
+    send(ui.input.value);
+  }
+
+  function onType() {
+    clearTimeout(suggestTimer);
+    var q = ui.input.value.trim();
+    if (q.length < SUGGEST_MIN_CHARS) { hideSuggest(); return; }
+    suggestTimer = setTimeout(function () {
+      var seq = ++suggestSeq;
+      api('suggest?lang=' + state.lang + '&q=' + encodeURIComponent(q)).then(function (j) {
+        if (seq !== suggestSeq) return;  // a later keystroke already asked
+        showSuggest(j.suggestions || []);
+      }, hideSuggest);
+    }, SUGGEST_DELAY_MS);
+  }
+  function showSuggest(list) {
+    ui.suggest.textContent = '';
+    if (!list.length) { hideSuggest(); return; }
+    ui.suggest.appendChild(el('p', { class: 'mg-label', text: t('suggest') }));
+    list.forEach(function (s) {
+      ui.suggest.appendChild(el('button', {
+        type: 'button', class: 'mg-chip', text: s.question, onclick: function () { send(s.question); },
+        onkeydown: function (e) { if (e.key === 'Escape') { hideSuggest(); ui.input.focus(); } }
+      }));
+    });
+    ui.suggest.hidden = false;
+  }
+  function hideSuggest() {
+    clearTimeout(suggestTimer);  // a type-ahead still waiting would reopen the list
+    suggestSeq++;
+    ui.suggest.hidden = true;
+    ui.suggest.textContent = '';
+  }
+
+  /* ---- modules: the booking flow plugs in here ---- */
+  var modules = {};
+  function showView(title) {
+    ui.chat.hidden = true;
+    ui.view.textContent = '';
+    ui.view.hidden = false;
+    var back = el('button', { type: 'button', class: 'mg-tool mg-back', text: '← ' + t('back'), onclick: closeView });
+    var h = el('h3', { id: 'mg-view-title', class: 'mg-view-title', tabindex: '-1', text: title });
+    var body = el('div', { class: 'mg-view-body' });
+    ui.view.appendChild(back);
+    ui.view.appendChild(h);
+    ui.view.appendChild(body);
+    h.focus();
+    return body;
+  }
+  function closeView() {
+    ui.view.hidden = true;
+    ui.view.textContent = '';
+    ui.chat.hidden = false;
+    ui.input.focus();
+  }
+
+  /* The hand-off to booking: tells the page (a 'madoguchi:booking' event that
+   * crosses the shadow boundary), then shows the booking module if one is
+   * registered, or the booking page and phone until it is. */
+  function openBooking(ctx) {
+    ctx = ctx || {};
+    ctx.conversation = state.conversation;
+    ctx.lang = state.lang;
+    host.dispatchEvent(new CustomEvent('madoguchi:booking', { detail: ctx, bubbles: true, composed: true }));
+    var view = showView(t('booking'));
+    if (modules.booking) { modules.booking(view, ctx, mg); return; }
+    var h = ctx.handoff || line('booking') || {};
+    view.appendChild(el('p', { text: t('bookingText') }));
+    var href = h.url && safeHref(h.url);
+    if (href) view.appendChild(el('a', { class: 'mg-primary', href: href, target: '_blank', rel: 'noopener noreferrer', text: t('bookingPage') }));
+    if (h.phone) view.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone), text: '📞 ' + t('call') + ' ' + h.phone }));
+  }
+
+  var mg = {
+    loaded: true,
+    api: api, el: el, t: t, back: closeView, openBooking: openBooking,
+    register: function (name, fn) { modules[name] = fn; },
+    open: function () { setOpen(true); }
+  };
+  window.madoguchi = mg;
+
+  function start() {
+    build();
+    document.body.appendChild(host);
+    if (state.open) loadConfig();
+  }
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start);
+})();

@@ -90,12 +90,15 @@ async function open(page) {
   await page.locator('.mg-panel').waitFor();
 }
 
+// The reply, not the typing indicator (itself a .mg-bot while it shows).
+const REPLY = '.mg-bot:not(.mg-typing)';
+
 async function ask(page, question) {
-  const before = await page.locator('.mg-bot').count();
+  const before = await page.locator(REPLY).count();
   await page.locator('.mg-input').fill(question);
   await page.locator('.mg-input').press('Enter');
-  await page.locator('.mg-bot').nth(before).waitFor({ timeout: WAIT_MS });
-  return page.locator('.mg-bot').last();
+  await page.locator(REPLY).nth(before).waitFor({ timeout: WAIT_MS });
+  return page.locator(REPLY).last();
 }
 
 // What the shadow root has focused, as "tag.class".
@@ -150,7 +153,7 @@ test('a question in Japanese gets its answer, with focus on it', async () => {
   await page.locator('.mg-input').fill(question);
   await page.locator('.mg-input').press('Enter');
   await page.locator('.mg-typing').waitFor({ timeout: WAIT_MS });
-  const answer = page.locator('.mg-bot').last();
+  const answer = page.locator(REPLY).last();
   await page.locator('.mg-feedback').first().waitFor({ timeout: WAIT_MS });
   assert.ok((await answer.innerText()).includes(firstParagraph(expected.answer.answer)));
   assert.equal(await page.locator('.mg-typing').count(), 0);
@@ -203,10 +206,10 @@ test('a clarification offers the close entries and shows the one chosen', async 
   assert.equal(await choices.count(), candidates.length);
   const pick = candidates[1];
   const entry = await api('entries/' + encodeURIComponent(pick.id) + '?lang=ja');
-  const before = await page.locator('.mg-bot').count();
+  const before = await page.locator(REPLY).count();
   await choices.nth(1).click();
-  await page.locator('.mg-bot').nth(before).waitFor({ timeout: WAIT_MS });
-  const answer = page.locator('.mg-bot').last();
+  await page.locator(REPLY).nth(before).waitFor({ timeout: WAIT_MS });
+  const answer = page.locator(REPLY).last();
   assert.ok((await answer.innerText()).includes(firstParagraph(entry.answer)));
   assert.equal(await choices.nth(1).getAttribute('aria-pressed'), 'true');
   assert.ok(await choices.nth(0).isDisabled());

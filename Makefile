@@ -83,7 +83,7 @@ $(BUILD)/widget/static/%.gz: widget/static/%
 $(BUILD)/widget/assets.o: $(WIDGET_STATIC) $(WIDGET_GZ)
 $(BUILD)/widget/assets.o: CFLAGS += -DASSETS_BUILD='"$(BUILD)"'
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d $(BUILD)/tests/bench/bench_ask.d
 
 # Installs the Debian packages that are missing (needs root and the package archive).
 deps:
@@ -110,6 +110,7 @@ eval-check: $(BIN)
 test: deps
 	$(MAKE) unit
 	$(MAKE) eval-check
+	$(MAKE) e2e
 
 bench: deps
 	@$(MAKE) deps EXTRA_DEB="$(DEB_BENCH)"

@@ -3,6 +3,7 @@
  * booking, the nurse line or the call centre. The thresholds live in
  * chatbot/policy.h. */
 #include "chatbot/chatbot_int.h"
+#include "chatbot/events.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -13,7 +14,9 @@ int chatbot_seed_sample(struct chatbot *bot, char *err)
 	int groups = 0, imported = 0;
 	int rc = kb_import_synonyms(bot->kb, kb_sample_synonyms, kb_sample_synonyms_len,
 				    "synonyms.tsv", &groups, err);
-	struct kb_import_opts opts = {.placeholder = town_has_fact, .ctx = (void *)bot->town};
+	/* The sample's placeholders are the sample town's; a town with its own
+	 * town.json imports its own entries, which are checked against it. */
+	struct kb_import_opts opts = {0};
 	if (rc == MG_OK)
 		rc = kb_import(bot->kb, kb_sample_faq, kb_sample_faq_len, "faq.csv", &opts, &imported, err);
 	return rc;
@@ -133,30 +136,42 @@ static int same_topic(const struct kb_candidate *a, const struct kb_candidate *b
 	return a->slug[0] ? !strcmp(a->slug, b->slug) : a->entry == b->entry;
 }
 
-double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)
+void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query_stats *qs,
+		      double x[POLICY_CONF_FEATURES])
 {
-	if (n == 0)
-		return 0;
-	double s1 = c[0].score, s2 = 0;
+	double s2 = 0;
 	for (int i = 1; i < n; i++) {
 		if (!same_topic(&c[0], &c[i])) {
 			s2 = c[i].score;
 			break;
 		}
 	}
-	double known = qs->words ? (double)qs->known_words / qs->words : 0;
-	double z = POLICY_CONF_B0 + POLICY_CONF_B_SCORE * s1 + POLICY_CONF_B_MARGIN * (s1 - s2) +
-		   POLICY_CONF_B_KNOWN * known;
+	x[0] = n ? c[0].score : 0;
+	x[1] = n ? c[0].score - s2 : 0;
+	x[2] = n ? c[0].term_query : 0;
+	x[3] = qs->words ? (double)qs->known_words / qs->words : 0;
+}
+
+double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)
+{
+	if (n == 0)
+		return 0;
+	double x[POLICY_CONF_FEATURES];
+	chatbot_features(c, n, qs, x);
+	double z = POLICY_CONF_BIAS;
+	for (int k = 0; k < POLICY_CONF_FEATURES; k++)
+		z += POLICY_CONF_COEF[k] * x[k];
 	return 1 / (1 + exp(-z));
 }
 
-/* The candidates to offer in a clarification: the best of each topic within
- * the band below the best score. Writes indexes into pick[], returns how many. */
+/* The topics to offer in a clarification: the best candidate of each of the
+ * first two topics, and a third when it is within the band of the best.
+ * Writes indexes into pick_out[], returns how many. */
 static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POLICY_CLARIFY_MAX])
 {
 	int k = 0;
 	for (int i = 0; i < n && k < POLICY_CLARIFY_MAX; i++) {
-		if (c[i].score < c[0].score - POLICY_CLARIFY_BAND)
+		if (k >= 2 && c[i].score < c[0].score - POLICY_CLARIFY_BAND)
 			break;
 		int dup = 0;
 		for (int j = 0; j < k; j++)
@@ -167,7 +182,7 @@ static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POL
 	return k;
 }
 
-int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
+static int ask(struct chatbot *bot, const char *question, size_t len,
 		const struct ask_opts *opts, json_t **out, char *err)
 {
 	*out = NULL;
@@ -202,7 +217,8 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	struct kb_query_stats qs;
 	int n = 0;
 	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
-	rc = kb_search(bot->kb, norm, norm_len, &POLICY_WEIGHTS, today, cand, want, &n, &qs, err);
+	rc = kb_search(bot->kb, norm, norm_len, o.weights ? o.weights : &POLICY_WEIGHTS, today, cand,
+		       want, &n, &qs, err);
 	free(norm);
 	if (rc != MG_OK)
 		return rc;
@@ -212,7 +228,7 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
 	if (n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
 		decision = "answer";
-	} else if (n > 1 && cand[0].score >= POLICY_CLARIFY_MIN_SCORE) {
+	} else if (n > 1 && conf >= POLICY_CLARIFY_MIN_CONFIDENCE) {
 		nchoices = clarify_choices(cand, n, choices);
 		if (nchoices >= 2)
 			decision = "clarify";
@@ -262,8 +278,20 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 		json_decref(res);
 		return rc;
 	}
+	/* A failed log line never costs the resident the answer. */
+	if (!o.no_log)
+		events_log_ask(kb_db(bot->kb), &o, res, NULL);
 	*out = res;
 	return MG_OK;
+}
+
+int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
+		const struct ask_opts *opts, json_t **out, char *err)
+{
+	int began = kb_read_begin(bot->kb);
+	int rc = ask(bot, question, len, opts, out, err);
+	kb_read_end(bot->kb, began);
+	return rc;
 }
 
 int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int limit,
@@ -346,12 +374,13 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t 
 int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
 		     int helpful, char *err)
 {
-	(void)conversation;
-	(void)helpful;
 	struct kb_entry e;
 	int rc = kb_entry_get(bot->kb, 0, entry_id, &e, err);
 	if (rc == MG_OK)
 		kb_entry_clear(&e);
-	/* Recorded by the event log (chatbot/events.c) once it exists. */
+	struct events_event ev = {.type = EVENTS_FEEDBACK, .conversation = conversation,
+				  .entry_id = entry_id, .helpful = helpful};
+	if (rc == MG_OK)
+		rc = events_log(kb_db(bot->kb), &ev, err);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <time.h>
 
+#include "kb/kb.h"
 #include "nlp/nlp.h"
 
 struct town;     /* parsed town.json; immutable after load, shared by threads */
@@ -37,6 +38,7 @@ struct ask_opts {
 	time_t now;                /* for opening hours and validity; 0 = time(NULL) */
 	const char *conversation;  /* conversation id for the event log; may be NULL */
 	int no_log;                /* 1: do not write the event log (eval, bench) */
+	const struct kb_weights *weights;  /* NULL = chatbot/policy.h (eval tries others) */
 };
 
 /* Answers one question. On success *out is a new JSON object (caller decrefs)

@@ -15,6 +15,9 @@ struct chatbot {
 
 /* Loads the sample synonyms and entries built into the binary. */
 int chatbot_seed_sample(struct chatbot *bot, char *err);
+/* The confidence's inputs (see policy.h), shared with eval --calibrate. */
+void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query_stats *qs,
+		      double x[POLICY_CONF_FEATURES]);
 /* The calibrated confidence that c[0] is the right topic (see policy.h). */
 double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs);
 

@@ -6,6 +6,7 @@
 #include "chatbot/chatbot_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,33 +129,27 @@ static void floor_tally(struct chatbot *bot, const char *q, const char *expected
 
 /* ---- calibration: logistic regression of "the first topic is right" ---------- */
 
-#define CAL_FEATURES 3
+#define CAL_FEATURES POLICY_CONF_FEATURES
 
 struct sample {
 	double x[CAL_FEATURES];
-	int y;
+	int y;    /* the first topic is right */
+	int out;  /* the question is out of scope */
 };
 
-static int features(struct chatbot *bot, const char *q, const char *expected, struct sample *s)
+static int features(struct chatbot *bot, const struct kb_weights *w, const char *q,
+		    const char *expected, struct sample *s)
 {
 	struct kb_candidate c[EVAL_TOP];
 	struct kb_query_stats qs;
 	int n = 0;
 	char today[11];
 	mg_today(today);
-	if (kb_search(chatbot_kb(bot), q, strlen(q), &POLICY_WEIGHTS, today, c, EVAL_TOP, &n, &qs,
-		      NULL) != MG_OK || n == 0)
+	if (kb_search(chatbot_kb(bot), q, strlen(q), w, today, c, EVAL_TOP, &n, &qs, NULL) != MG_OK)
 		return 0;
-	double s2 = 0;
-	for (int i = 1; i < n; i++)
-		if (strcmp(c[i].slug, c[0].slug)) {
-			s2 = c[i].score;
-			break;
-		}
-	s->x[0] = c[0].score;
-	s->x[1] = c[0].score - s2;
-	s->x[2] = qs.words ? (double)qs.known_words / qs.words : 0;
-	s->y = strcmp(expected, "-") && expected_has(expected, c[0].slug, c[0].id);
+	chatbot_features(c, n, &qs, s->x);
+	s->out = !strcmp(expected, "-");
+	s->y = !s->out && expected_has(expected, c[0].slug, c[0].id);
 	return 1;
 }
 
@@ -176,15 +171,21 @@ static void calibrate(const struct sample *s, int n)
 		for (int k = 0; k <= CAL_FEATURES; k++)
 			b[k] -= 0.5 * g[k] / n;
 	}
-	printf("calibration on %d questions (features: s1, s1-s2, known words):\n", n);
-	printf("  #define POLICY_CONF_B0       (%.2f)\n  #define POLICY_CONF_B_SCORE  (%.2f)\n"
-	       "  #define POLICY_CONF_B_MARGIN (%.2f)\n  #define POLICY_CONF_B_KNOWN  (%.2f)\n",
-	       b[0], b[1], b[2], b[3]);
+	printf("calibration on %d questions (x = s1, s1-s2, q1, known):\n", n);
+	printf("  #define POLICY_CONF_BIAS (%.2f)\n  static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {", b[0]);
+	for (int k = 1; k <= CAL_FEATURES; k++)
+		printf("%.2f%s", b[k], k < CAL_FEATURES ? ", " : "};\n");
 	/* Reliability: in each confidence band, how often the first topic was right. */
 	int bins[10] = {0}, right[10] = {0};
+	double *conf = malloc((size_t)n * sizeof *conf);
+	if (!conf)
+		return;
 	for (int i = 0; i < n; i++) {
-		double z = b[0] + b[1] * s[i].x[0] + b[2] * s[i].x[1] + b[3] * s[i].x[2];
-		int k = (int)(10 / (1 + exp(-z)));
+		double z = b[0];
+		for (int k = 0; k < CAL_FEATURES; k++)
+			z += b[k + 1] * s[i].x[k];
+		conf[i] = 1 / (1 + exp(-z));
+		int k = (int)(10 * conf[i]);
 		if (k > 9)
 			k = 9;
 		bins[k]++;
@@ -195,11 +196,83 @@ static void calibrate(const struct sample *s, int n)
 		if (bins[k])
 			printf("  %.1f–%.1f          %4d       %5.1f%%\n", k / 10.0, (k + 1) / 10.0, bins[k],
 			       pct(right[k], bins[k]));
+	/* What each answer threshold would do: the choice of POLICY_ANSWER_MIN_CONFIDENCE. */
+	int in = 0;
+	for (int i = 0; i < n; i++)
+		in += !s[i].out;
+	printf("  answer at       answered   wrongly (of in-scope)   out of scope answered\n");
+	for (double t = 0.5; t < 0.99; t += 0.05) {
+		int ans = 0, wrong = 0, out_ans = 0;
+		for (int i = 0; i < n; i++) {
+			if (conf[i] < t)
+				continue;
+			if (s[i].out)
+				out_ans++;
+			else
+				ans++, wrong += !s[i].y;
+		}
+		printf("  >= %.2f        %5.1f%%     %5.1f%%                  %5.1f%%\n", t, pct(ans, in),
+		       pct(wrong, in), pct(out_ans, n - in));
+	}
+	/* What each hand-off threshold would do: below it nothing is offered (no
+	 * answer, no choice), the choice of POLICY_CLARIFY_MIN_CONFIDENCE. */
+	printf("  offer at        settled right (of in-scope)   out of scope handed off\n");
+	for (double t = 0.1; t < 0.61; t += 0.05) {
+		int settled = 0, out_kept = 0;
+		for (int i = 0; i < n; i++) {
+			if (s[i].out)
+				out_kept += conf[i] < t;
+			else
+				settled += conf[i] >= t && s[i].y;
+		}
+		printf("  >= %.2f        %5.1f%%                        %5.1f%%\n", t, pct(settled, in),
+		       pct(out_kept, n - in));
+	}
+	free(conf);
+}
+
+/* "term_query=0.6,answer=0.2": other weights for one run, to measure a change
+ * before it goes into chatbot/policy.h. */
+static int parse_weights(const char *spec, struct kb_weights *w)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} FIELDS[] = {
+		{"term_query", offsetof(struct kb_weights, term_query)},
+		{"term_row", offsetof(struct kb_weights, term_row)},
+		{"gram_query", offsetof(struct kb_weights, gram_query)},
+		{"gram_row", offsetof(struct kb_weights, gram_row)},
+		{"gram_share", offsetof(struct kb_weights, gram_share)},
+		{"answer", offsetof(struct kb_weights, answer)},
+		{"vocabulary", offsetof(struct kb_weights, vocabulary)},
+		{"max_df_ratio", offsetof(struct kb_weights, max_df_ratio)},
+		{"gram_max_df_ratio", offsetof(struct kb_weights, gram_max_df_ratio)},
+	};
+	while (*spec) {
+		size_t n = strcspn(spec, "=");
+		const char *v = spec + n;
+		if (*v != '=')
+			return -1;
+		size_t k = 0;
+		while (k < sizeof FIELDS / sizeof *FIELDS &&
+		       (strlen(FIELDS[k].name) != n || strncmp(FIELDS[k].name, spec, n)))
+			k++;
+		if (k == sizeof FIELDS / sizeof *FIELDS)
+			return -1;
+		char *end;
+		*(double *)((char *)w + FIELDS[k].off) = strtod(v + 1, &end);
+		if (end == v + 1 || (*end && *end != ','))
+			return -1;
+		spec = *end ? end + 1 : end;
+	}
+	return 0;
 }
 
 int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	int floor = 0, misses = 0, cal = 0;
+	struct kb_weights weights = POLICY_WEIGHTS;
 	const char *file = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--floor"))
@@ -208,6 +281,12 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 			misses = 1;
 		else if (!strcmp(argv[i], "--calibrate"))
 			cal = 1;
+		else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
+			if (parse_weights(argv[++i], &weights)) {
+				fprintf(stderr, "eval: --weights takes name=value,... (names as in struct kb_weights)\n");
+				return 2;
+			}
+		}
 		else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else
@@ -233,7 +312,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	char *line = NULL;
 	size_t lcap = 0;
 	ssize_t len;
-	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1};
+	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1, .weights = &weights};
 	while ((len = getline(&line, &lcap, f)) >= 0) {
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -267,7 +346,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 					break;
 				samples = s;
 			}
-			nsamples += features(env.bot, line, expected, &samples[nsamples]);
+			nsamples += features(env.bot, &weights, line, expected, &samples[nsamples]);
 		}
 	}
 	free(line);

@@ -5,6 +5,10 @@
 
 #include "chatbot/chatbot_int.h"
 #include "chatbot/cli.h"
+#include "chatbot/events.h"
+#include "chatbot/forecast.h"
+#include "chatbot/staff.h"
+#include "reservation/resv.h"
 #include "widget/http.h"
 
 static const struct {
@@ -17,6 +21,11 @@ static const struct {
 	{"export", chatbot_cli_export, "export [FILE.csv|-]  write the knowledge base for Excel"},
 	{"serve", http_cli_serve, "serve [--listen ADDR] [--port N] [--threads N] [--assets DIR] [--cors-origin URL]  the web server and widget"},
 	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] FILE.tsv  answer-quality figures"},
+	{"report", events_cli_report, "report [--from DATE] [--to DATE] [--csv|--json]  deflection and the figures around it"},
+	{"forecast", forecast_cli, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
+	{"user", staff_cli_user, "user add NAME --role admin|editor|call_center|reception | user list  staff accounts"},
+	{"retain", events_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
+	{"booking", resv_cli, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };
 
 static void usage(FILE *f)

@@ -13,18 +13,14 @@
 #include <time.h>
 #include <utf8proc.h>
 
-/* The columns, in the order export writes them. */
-enum col {
-	C_ID, C_SLUG, C_CATEGORY, C_ROUTE, C_STATUS, C_QUESTION, C_ANSWER, C_QUESTION_EN,
-	C_ANSWER_EN, C_ALT, C_VALID_FROM, C_VALID_TO, C_URL, C_SOURCE, C_UPDATED_AT, NCOLS
-};
-static const char *const col_name[NCOLS] = {
+const char *const kb_col_name[KB_NCOLS] = {
 	"id", "slug", "category", "route", "status", "question", "answer", "question_en",
-	"answer_en", "alt_questions", "valid_from", "valid_to", "url", "source", "updated_at",
+	"answer_en", "alt_questions", "keywords", "valid_from", "valid_to", "url", "source",
+	"updated_at",
 };
 
 struct row {
-	char *v[NCOLS];  /* NULL when the file has no such column */
+	char *v[KB_NCOLS];  /* NULL when the file has no such column */
 	int line;
 };
 
@@ -34,7 +30,7 @@ struct parse {
 	int row_line;        /* line where the current row started */
 	int header_done;
 	int nheader;
-	int map[KB_MAX_COLUMNS];  /* file column → enum col, -1 = ignored */
+	int map[KB_MAX_COLUMNS];  /* file column → enum kb_col, -1 = ignored */
 	char **fields;            /* the current row's fields */
 	int nfields, cap_fields;
 	struct row *rows;
@@ -110,7 +106,7 @@ static void header_row(struct parse *p)
 {
 	p->header_done = 1;
 	p->nheader = p->nfields;
-	int seen[NCOLS] = {0};
+	int seen[KB_NCOLS] = {0};
 	if (p->nfields > KB_MAX_COLUMNS) {
 		report(p, p->row_line, "the header has %d columns, at most %d are read",
 		       p->nfields, KB_MAX_COLUMNS);
@@ -122,8 +118,8 @@ static void header_row(struct parse *p)
 		for (char *c = h; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
 		p->map[i] = -1;
-		for (int c = 0; c < NCOLS; c++) {
-			if (!strcmp(h, col_name[c])) {
+		for (int c = 0; c < KB_NCOLS; c++) {
+			if (!strcmp(h, kb_col_name[c])) {
 				if (seen[c])
 					report(p, p->row_line, "column '%s' appears twice", h);
 				seen[c] = 1;
@@ -131,7 +127,7 @@ static void header_row(struct parse *p)
 			}
 		}
 	}
-	if (!seen[C_QUESTION] || !seen[C_ANSWER])
+	if (!seen[KB_C_QUESTION] || !seen[KB_C_ANSWER])
 		report(p, p->row_line, "the header needs a 'question' and an 'answer' column");
 }
 
@@ -316,31 +312,31 @@ static const char *const ROUTES[] = {"", "booking", "nurse", "call_center", "non
 static const char *const STATUSES[] = {"", "published", "draft", NULL};
 
 /* Checks every {{key}} of a field against the town's facts. */
-static void check_placeholders(struct parse *p, const struct row *r, enum col c)
+static void check_placeholders(struct parse *p, const struct row *r, enum kb_col c)
 {
 	const char *s = r->v[c];
 	for (const char *open = s ? strstr(s, "{{") : NULL; open; open = strstr(open, "{{")) {
 		const char *close = strstr(open + 2, "}}");
 		if (!close) {
-			report(p, r->line, "%s: '{{' without '}}'", col_name[c]);
+			report(p, r->line, "%s: '{{' without '}}'", kb_col_name[c]);
 			return;
 		}
 		size_t n = (size_t)(close - open - 2);
 		if (p->opts && p->opts->placeholder && !p->opts->placeholder(p->opts->ctx, open + 2, n))
 			report(p, r->line, "%s: unknown placeholder {{%.*s}} (add it to the town's facts)",
-			       col_name[c], (int)n, open + 2);
+			       kb_col_name[c], (int)n, open + 2);
 		open = close + 2;
 	}
 }
 
 static void check_row(struct parse *p, struct row *r)
 {
-	for (int c = 0; c < NCOLS; c++)
-		if (r->v[c] && c != C_QUESTION && c != C_ANSWER && c != C_QUESTION_EN &&
-		    c != C_ANSWER_EN && c != C_ALT && c != C_SOURCE)
+	for (int c = 0; c < KB_NCOLS; c++)
+		if (r->v[c] && c != KB_C_QUESTION && c != KB_C_ANSWER && c != KB_C_QUESTION_EN &&
+		    c != KB_C_ANSWER_EN && c != KB_C_ALT && c != KB_C_SOURCE && c != KB_C_KEYWORDS)
 			trim(r->v[c]);
-	const char *q = r->v[C_QUESTION] ? r->v[C_QUESTION] : "";
-	const char *a = r->v[C_ANSWER] ? r->v[C_ANSWER] : "";
+	const char *q = r->v[KB_C_QUESTION] ? r->v[KB_C_QUESTION] : "";
+	const char *a = r->v[KB_C_ANSWER] ? r->v[KB_C_ANSWER] : "";
 	int blank_q = 1, blank_a = 1;
 	for (const char *c = q; *c; c++)
 		blank_q &= isspace((unsigned char)*c) != 0;
@@ -350,27 +346,27 @@ static void check_row(struct parse *p, struct row *r)
 		report(p, r->line, "the question is empty");
 	if (blank_a)
 		report(p, r->line, "the answer is empty");
-	for (int c = 0; c < NCOLS; c++) {
-		size_t cap = (c == C_ANSWER || c == C_ANSWER_EN) ? KB_MAX_ANSWER_BYTES
-			   : c == C_ALT ? KB_MAX_ANSWER_BYTES : KB_MAX_FIELD_BYTES;
+	for (int c = 0; c < KB_NCOLS; c++) {
+		size_t cap = (c == KB_C_ANSWER || c == KB_C_ANSWER_EN) ? KB_MAX_ANSWER_BYTES
+			   : (c == KB_C_ALT || c == KB_C_KEYWORDS) ? KB_MAX_ANSWER_BYTES : KB_MAX_FIELD_BYTES;
 		if (r->v[c] && strlen(r->v[c]) > cap)
-			report(p, r->line, "%s is longer than %zu bytes", col_name[c], cap);
+			report(p, r->line, "%s is longer than %zu bytes", kb_col_name[c], cap);
 	}
-	if (r->v[C_ID] && strlen(r->v[C_ID]) >= KB_ID_LEN)
+	if (r->v[KB_C_ID] && strlen(r->v[KB_C_ID]) >= KB_ID_LEN)
 		report(p, r->line, "id is longer than %d bytes", KB_ID_LEN - 1);
-	if (r->v[C_SLUG] && !valid_slug(r->v[C_SLUG]))
-		report(p, r->line, "slug '%s' may only hold a-z, 0-9 and '-'", r->v[C_SLUG]);
-	if (r->v[C_ROUTE] && !one_of(r->v[C_ROUTE], ROUTES))
-		report(p, r->line, "route '%s' is not booking, nurse, call_center or none", r->v[C_ROUTE]);
-	if (r->v[C_STATUS] && !one_of(r->v[C_STATUS], STATUSES))
-		report(p, r->line, "status '%s' is not published or draft", r->v[C_STATUS]);
-	for (int c = C_VALID_FROM; c <= C_VALID_TO; c++)
+	if (r->v[KB_C_SLUG] && !valid_slug(r->v[KB_C_SLUG]))
+		report(p, r->line, "slug '%s' may only hold a-z, 0-9 and '-'", r->v[KB_C_SLUG]);
+	if (r->v[KB_C_ROUTE] && !one_of(r->v[KB_C_ROUTE], ROUTES))
+		report(p, r->line, "route '%s' is not booking, nurse, call_center or none", r->v[KB_C_ROUTE]);
+	if (r->v[KB_C_STATUS] && !one_of(r->v[KB_C_STATUS], STATUSES))
+		report(p, r->line, "status '%s' is not published or draft", r->v[KB_C_STATUS]);
+	for (int c = KB_C_VALID_FROM; c <= KB_C_VALID_TO; c++)
 		if (r->v[c] && r->v[c][0] && !valid_date(r->v[c]))
-			report(p, r->line, "%s '%s' is not a date (YYYY-MM-DD)", col_name[c], r->v[c]);
-	if (r->v[C_VALID_FROM] && r->v[C_VALID_TO] && r->v[C_VALID_FROM][0] && r->v[C_VALID_TO][0] &&
-	    strcmp(r->v[C_VALID_FROM], r->v[C_VALID_TO]) > 0)
+			report(p, r->line, "%s '%s' is not a date (YYYY-MM-DD)", kb_col_name[c], r->v[c]);
+	if (r->v[KB_C_VALID_FROM] && r->v[KB_C_VALID_TO] && r->v[KB_C_VALID_FROM][0] && r->v[KB_C_VALID_TO][0] &&
+	    strcmp(r->v[KB_C_VALID_FROM], r->v[KB_C_VALID_TO]) > 0)
 		report(p, r->line, "valid_to is before valid_from");
-	static const enum col with_placeholders[] = {C_QUESTION, C_ANSWER, C_QUESTION_EN, C_ANSWER_EN, C_URL};
+	static const enum kb_col with_placeholders[] = {KB_C_QUESTION, KB_C_ANSWER, KB_C_QUESTION_EN, KB_C_ANSWER_EN, KB_C_URL};
 	for (size_t i = 0; i < sizeof with_placeholders / sizeof *with_placeholders; i++)
 		check_placeholders(p, r, with_placeholders[i]);
 }
@@ -396,8 +392,8 @@ static void check_duplicate_ids(struct parse *p)
 	}
 	int n = 0;
 	for (int i = 0; i < p->nrows; i++)
-		if (p->rows[i].v[C_ID] && p->rows[i].v[C_ID][0])
-			ids[n++] = (struct id_line){p->rows[i].v[C_ID], p->rows[i].line};
+		if (p->rows[i].v[KB_C_ID] && p->rows[i].v[KB_C_ID][0])
+			ids[n++] = (struct id_line){p->rows[i].v[KB_C_ID], p->rows[i].line};
 	qsort(ids, (size_t)n, sizeof *ids, id_line_cmp);
 	for (int i = 1; i < n; i++)
 		if (!strcmp(ids[i].id, ids[i - 1].id))
@@ -450,11 +446,13 @@ static int index_text(struct kb *kb, sqlite3_stmt *ins, int64_t entry, int kind,
 	struct counter c = {0, 0};
 	int rc = nlp_analyse(kb->an, kb->syn, t, strlen(t), count_terms, &c, err);
 	if (rc == MG_OK && (c.words || c.grams)) {
-		sqlite3_bind_text(ins, 1, t, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, 2, entry);
-		sqlite3_bind_int(ins, 3, kind);
-		sqlite3_bind_int(ins, 4, c.words);
-		sqlite3_bind_int(ins, 5, c.grams);
+		int answer = kind >= KB_KIND_ANSWER;
+		sqlite3_bind_text(ins, answer ? 2 : 1, t, -1, SQLITE_STATIC);
+		sqlite3_bind_null(ins, answer ? 1 : 2);
+		sqlite3_bind_int64(ins, 3, entry);
+		sqlite3_bind_int(ins, 4, kind);
+		sqlite3_bind_int(ins, 5, c.words);
+		sqlite3_bind_int(ins, 6, c.grams);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = kb_db_fail(kb, err, "index");
 		sqlite3_reset(ins);
@@ -463,49 +461,58 @@ static int index_text(struct kb *kb, sqlite3_stmt *ins, int64_t entry, int kind,
 	return rc;
 }
 
-/* Indexes every phrasing of one entry. */
-static int index_entry(struct kb *kb, sqlite3_stmt *ins, int64_t entry, const char *question,
-		       const char *answer, const char *question_en, const char *answer_en,
-		       const char *alts, char *err)
+/* Indexes every phrasing of one entry; f holds its columns (NULL = empty). */
+static int index_entry(struct kb *kb, sqlite3_stmt *ins, int64_t entry, const char *const f[KB_NCOLS],
+		       char *err)
 {
-	int rc = index_text(kb, ins, entry, KB_KIND_QUESTION, question, strlen(question), err);
-	if (rc == MG_OK && question_en && *question_en)
-		rc = index_text(kb, ins, entry, KB_KIND_QUESTION_EN, question_en, strlen(question_en), err);
-	if (rc == MG_OK)
-		rc = index_text(kb, ins, entry, KB_KIND_ANSWER, answer, strlen(answer), err);
-	if (rc == MG_OK && answer_en && *answer_en)
-		rc = index_text(kb, ins, entry, KB_KIND_ANSWER_EN, answer_en, strlen(answer_en), err);
-	/* Alternate questions are separated by '|' or by line breaks (Alt+Enter in Excel). */
-	for (const char *s = alts ? alts : ""; rc == MG_OK && *s;) {
-		size_t n = strcspn(s, "|\n");
-		if (n)
-			rc = index_text(kb, ins, entry, KB_KIND_ALT, s, n, err);
-		s += n;
-		if (*s)
-			s++;
+	static const struct {
+		enum kb_col col;
+		enum kb_kind kind;
+		int list;  /* '|'-separated phrasings, one row each */
+	} ROWS[] = {
+		{KB_C_QUESTION, KB_KIND_QUESTION, 0}, {KB_C_QUESTION_EN, KB_KIND_QUESTION_EN, 0},
+		{KB_C_ANSWER, KB_KIND_ANSWER, 0},     {KB_C_ANSWER_EN, KB_KIND_ANSWER_EN, 0},
+		{KB_C_ALT, KB_KIND_ALT, 1},           {KB_C_KEYWORDS, KB_KIND_KEYWORDS, 0},
+	};
+	int rc = MG_OK;
+	for (size_t r = 0; r < sizeof ROWS / sizeof *ROWS && rc == MG_OK; r++) {
+		const char *s = f[ROWS[r].col] ? f[ROWS[r].col] : "";
+		if (!ROWS[r].list) {
+			if (*s)
+				rc = index_text(kb, ins, entry, ROWS[r].kind, s, strlen(s), err);
+			continue;
+		}
+		while (rc == MG_OK && *s) {
+			size_t n = strcspn(s, "|\n");
+			if (n)
+				rc = index_text(kb, ins, entry, ROWS[r].kind, s, n, err);
+			s += n;
+			if (*s)
+				s++;
+		}
 	}
 	return rc;
 }
 
 static const char INSERT_FTS[] =
-	"INSERT INTO kb_fts(text, entry, kind, nwords, ngrams) VALUES(?,?,?,?,?)";
+	"INSERT INTO kb_fts(q, a, entry, kind, nwords, ngrams) VALUES(?1,?2,?3,?4,?5,?6)";
 
 int kb_reindex(struct kb *kb, char *err)
 {
 	sqlite3_stmt *sel = NULL, *ins = NULL;
-	int rc = MG_OK;
-	if (sqlite3_exec(kb->db, "DELETE FROM kb_fts", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(kb->db, "SELECT id, question, answer, question_en, answer_en, alt_questions "
-			       "FROM kb_entries", -1, &sel, NULL) != SQLITE_OK ||
+	int rc = kb_fts_reset(kb, err);
+	if (rc != MG_OK)
+		return rc;
+	if (sqlite3_prepare_v2(kb->db, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries", -1, &sel,
+			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &ins, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "re-index");
-	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW)
-		rc = index_entry(kb, ins, sqlite3_column_int64(sel, 0),
-				 (const char *)sqlite3_column_text(sel, 1),
-				 (const char *)sqlite3_column_text(sel, 2),
-				 (const char *)sqlite3_column_text(sel, 3),
-				 (const char *)sqlite3_column_text(sel, 4),
-				 (const char *)sqlite3_column_text(sel, 5), err);
+	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW) {
+		const char *f[KB_NCOLS];
+		for (int c = 0; c < KB_NCOLS; c++)
+			f[c] = (const char *)sqlite3_column_text(sel, c);
+		rc = index_entry(kb, ins, sqlite3_column_int64(sel, KB_NCOLS), f, err);
+	}
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
 	return rc;
@@ -528,9 +535,13 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!append && sqlite3_exec(kb->db, "DELETE FROM kb_entries; DELETE FROM kb_fts;",
-				    NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "import");
+	if (!append) {
+		if (sqlite3_exec(kb->db, "DELETE FROM kb_entries", NULL, NULL, NULL) != SQLITE_OK)
+			return kb_db_fail(kb, err, "import");
+		rc = kb_fts_reset(kb, err);
+		if (rc != MG_OK)
+			return rc;
+	}
 	/* Entries without an id get the next free number. */
 	int64_t next_id = 1;
 	if (sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries",
@@ -538,7 +549,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 		next_id = sqlite3_column_int64(next, 0);
 	sqlite3_finalize(next);
 	for (int i = 0; i < p->nrows; i++) {
-		const char *id = p->rows[i].v[C_ID];
+		const char *id = p->rows[i].v[KB_C_ID];
 		if (id && *id) {
 			char *end;
 			long long v = strtoll(id, &end, 10);
@@ -547,29 +558,29 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 		}
 	}
 	if (sqlite3_prepare_v2(kb->db,
-		"INSERT INTO kb_entries(ext_id, slug, category, route, status, question, answer, "
-		"question_en, answer_en, alt_questions, valid_from, valid_to, url, source, updated_at) "
-		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK ||
+		"INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") "
+		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &fts, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "import");
 	for (int i = 0; rc == MG_OK && i < p->nrows; i++) {
 		struct row *r = &p->rows[i];
 		char auto_id[32];
-		if (!r->v[C_ID] || !r->v[C_ID][0]) {
+		if (!r->v[KB_C_ID] || !r->v[KB_C_ID][0]) {
 			snprintf(auto_id, sizeof auto_id, "%lld", (long long)next_id++);
-			free(r->v[C_ID]);
-			r->v[C_ID] = strdup(auto_id);
-			if (!r->v[C_ID]) {
+			free(r->v[KB_C_ID]);
+			r->v[KB_C_ID] = strdup(auto_id);
+			if (!r->v[KB_C_ID]) {
 				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 				break;
 			}
 		}
-		normalise_alts(r->v[C_ALT]);
-		for (int c = 0; c < NCOLS; c++) {
+		normalise_alts(r->v[KB_C_ALT]);
+		normalise_alts(r->v[KB_C_KEYWORDS]);
+		for (int c = 0; c < KB_NCOLS; c++) {
 			const char *v = r->v[c] ? r->v[c] : "";
-			if (c == C_STATUS && !*v)
+			if (c == KB_C_STATUS && !*v)
 				v = "published";
-			if (c == C_UPDATED_AT && !*v)
+			if (c == KB_C_UPDATED_AT && !*v)
 				v = now;
 			sqlite3_bind_text(ins, c + 1, v, -1, SQLITE_STATIC);
 		}
@@ -577,7 +588,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 		sqlite3_reset(ins);
 		if (step == SQLITE_CONSTRAINT) {
 			rc = mg_fail(err, MG_ERR_CONFLICT, "%s: line %d: id '%s' is already in the knowledge base",
-				     p->name, r->line, r->v[C_ID]);
+				     p->name, r->line, r->v[KB_C_ID]);
 			if (p->opts && p->opts->report)
 				p->opts->report(p->opts->ctx, r->line, "id is already in the knowledge base");
 			break;
@@ -586,8 +597,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 			rc = kb_db_fail(kb, err, "import");
 			break;
 		}
-		rc = index_entry(kb, fts, sqlite3_last_insert_rowid(kb->db), r->v[C_QUESTION],
-				 r->v[C_ANSWER], r->v[C_QUESTION_EN], r->v[C_ANSWER_EN], r->v[C_ALT], err);
+		rc = index_entry(kb, fts, sqlite3_last_insert_rowid(kb->db), (const char *const *)r->v, err);
 		if (rc == MG_OK)
 			(*imported)++;
 	}
@@ -599,7 +609,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 static void parse_free(struct parse *p)
 {
 	for (int i = 0; i < p->nrows; i++)
-		for (int c = 0; c < NCOLS; c++)
+		for (int c = 0; c < KB_NCOLS; c++)
 			free(p->rows[i].v[c]);
 	free(p->rows);
 	free_fields(p);
@@ -736,21 +746,18 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 int kb_export(struct kb *kb, FILE *out, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	char sql[512];
-	snprintf(sql, sizeof sql,
-		 "SELECT ext_id, slug, category, route, status, question, answer, question_en, answer_en, "
-		 "alt_questions, valid_from, valid_to, url, source, updated_at FROM kb_entries ORDER BY id");
+	static const char sql[] = "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries ORDER BY id";
 	if (sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "export");
 	fputs("\xef\xbb\xbf", out);  /* Excel needs the BOM to read UTF-8 */
-	for (int c = 0; c < NCOLS; c++)
-		fprintf(out, "%s%s", col_name[c], c + 1 < NCOLS ? "," : "\r\n");
+	for (int c = 0; c < KB_NCOLS; c++)
+		fprintf(out, "%s%s", kb_col_name[c], c + 1 < KB_NCOLS ? "," : "\r\n");
 	int step;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int c = 0; c < NCOLS; c++) {
+		for (int c = 0; c < KB_NCOLS; c++) {
 			const char *v = (const char *)sqlite3_column_text(st, c);
 			csv_fwrite(out, v ? v : "", v ? strlen(v) : 0);
-			fputs(c + 1 < NCOLS ? "," : "\r\n", out);
+			fputs(c + 1 < KB_NCOLS ? "," : "\r\n", out);
 		}
 	}
 	sqlite3_finalize(st);

@@ -20,18 +20,35 @@ static const char SCHEMA[] =
 	"  route TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'published',"
 	"  question TEXT NOT NULL, answer TEXT NOT NULL,"
 	"  question_en TEXT NOT NULL DEFAULT '', answer_en TEXT NOT NULL DEFAULT '',"
-	"  alt_questions TEXT NOT NULL DEFAULT '',"
+	"  alt_questions TEXT NOT NULL DEFAULT '', keywords TEXT NOT NULL DEFAULT '',"
 	"  valid_from TEXT NOT NULL DEFAULT '', valid_to TEXT NOT NULL DEFAULT '',"
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
 	"  updated_at TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS kb_synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);"
-	/* nwords/ngrams: how many words and bigrams the row has, for the row-side
-	 * coverage; kind: see enum kb_kind. */
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
-	"  text, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
-	"  tokenize='madoguchi', detail=column);"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'row');"
 	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);";
+
+/* nwords/ngrams: how many words and bigrams the row has, for the row-side
+ * coverage; kind: see enum kb_kind. */
+/* Questions (q) and answers (a) are separate columns so that fts5vocab
+ * counts a term's rows per column: a word residents use is weighed by the
+ * questions that hold it, not by how often long answers mention it. */
+static const char FTS_SCHEMA[] =
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
+	"  q, a, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
+	"  tokenize='madoguchi');"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'col');";
+
+/* Empties the index by dropping it: a DELETE would re-tokenize every row,
+ * and rows indexed under another synonym list would then delete the wrong
+ * terms and corrupt the index. */
+int kb_fts_reset(struct kb *kb, char *err)
+{
+	if (sqlite3_exec(kb->db, "DROP TABLE IF EXISTS kb_vocab; DROP TABLE IF EXISTS kb_fts;",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "index");
+	return MG_OK;
+}
 
 /* ---- the FTS5 tokenizer ------------------------------------------------- */
 
@@ -98,9 +115,8 @@ static void aux_matched(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_c
 		nphrase = KB_MAX_PHRASES;
 	for (int i = 0; i < nphrase; i++) {
 		Fts5PhraseIter it;
-		int col = -1;
-		/* With detail=column, xPhraseFirstColumn says whether the phrase is in a column. */
-		int rc = api->xPhraseFirstColumn(fts, i, &it, &col);
+		int col = -1, off = -1;
+		int rc = api->xPhraseFirst(fts, i, &it, &col, &off);
 		if (rc != SQLITE_OK) {
 			sqlite3_result_error_code(ctx, rc);
 			return;
@@ -142,6 +158,40 @@ int kb_db_fail(struct kb *kb, char *err, const char *what)
 	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(kb->db));
 }
 
+/* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
+ * Version 2 added keywords and renumbered the row kinds, version 3 split
+ * questions and answers into two index columns: both re-index. */
+static int migrate(struct kb *kb, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+	if (sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='schema'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version >= KB_SCHEMA_VERSION)
+		return MG_OK;
+	int fresh = sqlite3_exec(kb->db, "SELECT keywords FROM kb_entries LIMIT 0", NULL, NULL, NULL) == SQLITE_OK;
+	int rc = MG_OK;
+	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "migration");
+	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
+				   NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "migration");
+	if (rc == MG_OK)
+		rc = kb_reindex(kb, err);
+	if (rc == MG_OK && sqlite3_exec(kb->db, "INSERT OR REPLACE INTO kb_meta VALUES('schema', "
+				       KB_STR(KB_SCHEMA_VERSION) ")", NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "migration");
+	if (rc == MG_OK)
+		rc = kb_bump_generation(kb, err);
+	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "migration");
+	if (rc != MG_OK)
+		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err)
 {
 	*out = NULL;
@@ -156,10 +206,13 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 		sqlite3_busy_timeout(kb->db, KB_BUSY_TIMEOUT_MS);
 		rc = register_fts(kb, err);
 	}
-	if (rc == MG_OK && sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == MG_OK && (sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
+			    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
 		rc = kb_db_fail(kb, err, path);
 	if (rc == MG_OK)
 		rc = kb_sync(kb, err);
+	if (rc == MG_OK)
+		rc = migrate(kb, err);
 	if (rc != MG_OK) {
 		kb_close(kb);
 		return rc;
@@ -173,12 +226,15 @@ void kb_close(struct kb *kb)
 	if (!kb)
 		return;
 	sqlite3_finalize(kb->st_search);
-	sqlite3_finalize(kb->st_vocab);
+	sqlite3_finalize(kb->st_floor);
+	sqlite3_finalize(kb->st_entry_by_row);
+	sqlite3_finalize(kb->st_entry_by_id);
 	sqlite3_finalize(kb->st_meta);
 	sqlite3_finalize(kb->st_generation);
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
+	kb_stats_free(kb->stats);
 	free(kb->by_entry);
 	free(kb->touched);
 	free(kb);
@@ -187,6 +243,18 @@ void kb_close(struct kb *kb)
 sqlite3 *kb_db(struct kb *kb)
 {
 	return kb->db;
+}
+
+int kb_read_begin(struct kb *kb)
+{
+	return sqlite3_get_autocommit(kb->db) &&
+	       sqlite3_exec(kb->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void kb_read_end(struct kb *kb, int began)
+{
+	if (began)
+		sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL);
 }
 
 int kb_count(struct kb *kb, int64_t *n, char *err)
@@ -228,15 +296,15 @@ int kb_sync(struct kb *kb, char *err)
 				      (const char *)sqlite3_column_text(st, 1), err);
 	sqlite3_finalize(st);
 	st = NULL;
-	int64_t rows = 0, max_entry = 0;
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db,
-		"SELECT (SELECT count(*) FROM kb_fts), (SELECT coalesce(max(id), 0) FROM kb_entries)",
-		-1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		rows = sqlite3_column_int64(st, 0);
-		max_entry = sqlite3_column_int64(st, 1);
-	} else if (rc == MG_OK) {
-		rc = kb_db_fail(kb, err, "index size");
-	}
+	int64_t max_entry = 0;
+	struct kb_stats *stats = NULL;
+	if (rc == MG_OK)
+		rc = kb_stats_load(kb, &stats, err);
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(id), 0) FROM kb_entries",
+					      -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		max_entry = sqlite3_column_int64(st, 0);
+	else if (rc == MG_OK)
+		rc = kb_db_fail(kb, err, "entries");
 	sqlite3_finalize(st);
 	if (rc == MG_OK && max_entry + 1 > kb->by_entry_cap) {
 		size_t cap = (size_t)max_entry + 1;
@@ -256,11 +324,13 @@ int kb_sync(struct kb *kb, char *err)
 	}
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
+		kb_stats_free(stats);
 		return rc;
 	}
 	nlp_synonyms_free(kb->syn);
+	kb_stats_free(kb->stats);
 	kb->syn = syn;
-	kb->rows = rows;
+	kb->stats = stats;
 	kb->generation = gen;
 	return MG_OK;
 }
@@ -350,26 +420,26 @@ static void query_order(struct query *q)
 	memcpy(q->word, word, sizeof word);
 }
 
-/* Document frequencies from the fts5vocab table; idf as in BM25, kept positive. */
+/* Document frequencies from the loaded statistics; idf as in BM25, kept positive. */
 static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *w, char *err)
 {
-	if (!kb->st_vocab && sqlite3_prepare_v2(kb->db, "SELECT doc FROM kb_vocab WHERE term=?",
-						 -1, &kb->st_vocab, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "vocabulary");
-	double n = (double)(kb->rows > 0 ? kb->rows : 1);
+	(void)err;
+	double n = (double)(kb->stats->question_rows > 0 ? kb->stats->question_rows : 1);
 	if (w->bm25_only) {  /* the floor: every lemma as it is, no statistics */
 		for (int i = 0; i < q->nphrases; i++)
 			q->in_match[i] = 1;
 		return MG_OK;
 	}
 	for (int i = 0; i < q->nphrases; i++) {
-		sqlite3_bind_text(kb->st_vocab, 1, q->phrase[i], q->len[i], SQLITE_STATIC);
-		q->df[i] = sqlite3_step(kb->st_vocab) == SQLITE_ROW ? sqlite3_column_int64(kb->st_vocab, 0) : 0;
-		sqlite3_reset(kb->st_vocab);
+		const struct kb_term *t = kb_stats_term(kb->stats, q->phrase[i], q->len[i]);
+		int64_t in_answers = t ? t->df_answer : 0;
+		q->df[i] = t ? t->df_question : 0;
 		q->idf[i] = log(1.0 + (n - (double)q->df[i] + 0.5) / ((double)q->df[i] + 0.5));
-		/* Very common terms select nearly every row and say nothing: skip. */
-		q->in_match[i] = q->df[i] > 0 &&
-				 ((double)q->df[i] <= w->max_df_ratio * n || q->df[i] <= w->min_df_stop);
+		/* Very common terms select nearly every row and say nothing: skip. A
+		 * term only answers use still finds them, but counts as unknown. */
+		double ratio = i < q->nterms ? w->max_df_ratio : w->gram_max_df_ratio;
+		int common = (double)q->df[i] > ratio * n && q->df[i] > w->min_df_stop;
+		q->in_match[i] = (q->df[i] > 0 || in_answers > 0) && !common;
 	}
 	/* A word's weight is that of its best-known spelling (lemma or reading);
 	 * a word the knowledge base has never seen weighs the most. */
@@ -377,7 +447,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		q->word_idf[k] = -1;
 	for (int i = 0; i < q->nterms; i++) {
 		int k = q->word[i];
-		int common = q->df[i] > 0 && !q->in_match[i];
+		int common = q->df[i] > 0 && !q->in_match[i];  /* a stop word here */
 		if (common) {
 			q->word_idf[k] = 0;  /* a stop word in this knowledge base */
 		} else if (q->word_idf[k] != 0) {
@@ -394,6 +464,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	for (int i = q->nterms; i < q->nphrases; i++)
 		if (!q->df[i] || q->in_match[i])
 			q->gram_idf_total += q->idf[i];
+
 	return MG_OK;
 }
 
@@ -428,7 +499,25 @@ static int query_match(const struct query *q, char *out, size_t cap, int pos[KB_
 struct row_hit {
 	double q_score, a_score;
 	double tq, tr, gq, gr;
+	uint64_t seen[KB_MAX_PHRASES / 64];  /* phrases found in any question row or the keywords */
 };
+
+/* The share of the question's words (idf-weighted) found anywhere in the
+ * entry's questions and keywords: evidence spread over several phrasings. */
+static double vocabulary(const struct query *q, const int pos[KB_MAX_PHRASES], const uint64_t *seen,
+			 double word_total)
+{
+	int word_seen[KB_MAX_PHRASES] = {0};
+	double sum = 0;
+	for (int i = 0; i < q->nterms; i++) {
+		int p = pos[i];
+		if (p < 0 || !(seen[p / 64] >> (p % 64) & 1) || word_seen[q->word[i]])
+			continue;
+		word_seen[q->word[i]] = 1;
+		sum += q->word_idf[q->word[i]];
+	}
+	return word_total > 0 ? sum / word_total : 0;
+}
 
 static int cand_cmp(const void *a, const void *b)
 {
@@ -473,13 +562,18 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	if (rc != MG_OK || nmatch == 0)
 		goto done;
 
-	if (!kb->st_search &&
-	    sqlite3_prepare_v2(kb->db,
-			       "SELECT entry, kind, nwords, ngrams, mg_matched(kb_fts), bm25(kb_fts) "
-			       "FROM kb_fts WHERE kb_fts MATCH ?", -1, &kb->st_search, NULL) != SQLITE_OK) {
+	sqlite3_stmt **st = w->bm25_only ? &kb->st_floor : &kb->st_search;
+	if (!*st && sqlite3_prepare_v2(kb->db, w->bm25_only
+			? "SELECT rowid, mg_matched(kb_fts), bm25(kb_fts) FROM kb_fts WHERE kb_fts MATCH ?"
+			: "SELECT rowid, mg_matched(kb_fts) FROM kb_fts WHERE kb_fts MATCH ?",
+			-1, st, NULL) != SQLITE_OK) {
 		rc = kb_db_fail(kb, err, "search");
 		goto done;
 	}
+	int phrase_of[KB_MAX_PHRASES];  /* MATCH phrase → query phrase */
+	for (int i = 0; i < q->nphrases; i++)
+		if (pos[i] >= 0)
+			phrase_of[pos[i]] = i;
 	hits = malloc((size_t)kb->by_entry_cap * sizeof *hits);
 	if (!hits) {
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -488,35 +582,40 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	double word_total = 0;
 	for (int k = 0; k < q->nwords; k++)
 		word_total += q->word_idf[k];
-	sqlite3_bind_text(kb->st_search, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
 	int step;
-	while ((step = sqlite3_step(kb->st_search)) == SQLITE_ROW) {
-		int64_t entry = sqlite3_column_int64(kb->st_search, 0);
-		int kind = sqlite3_column_int(kb->st_search, 1);
-		double nwords = sqlite3_column_double(kb->st_search, 2);
-		double ngrams = sqlite3_column_double(kb->st_search, 3);
-		const uint64_t *bits = sqlite3_column_blob(kb->st_search, 4);
-		if (entry <= 0 || entry >= kb->by_entry_cap || !bits)
+	while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(*st, 0);
+		const uint64_t *bits = sqlite3_column_blob(*st, 1);
+		if (rowid <= 0 || rowid >= kb->stats->nrows || !bits)
+			continue;
+		const struct kb_row *row = &kb->stats->rows[rowid];
+		int64_t entry = row->entry;
+		int kind = row->kind;
+		double nwords = row->nwords, ngrams = row->ngrams;
+		if (entry <= 0 || entry >= kb->by_entry_cap)
 			continue;
 		double tq = 0, tr = 0, gq = 0, gr = 0, score;
 		if (w->bm25_only) {
-			score = -sqlite3_column_double(kb->st_search, 5);
+			score = -sqlite3_column_double(*st, 2);
 		} else {
-			int word_seen[KB_MAX_PHRASES] = {0};
+			uint64_t word_seen[KB_MAX_PHRASES / 64] = {0};
 			int words_matched = 0, grams_matched = 0;
-			for (int i = 0; i < q->nphrases; i++) {
-				int p = pos[i];
-				if (p < 0 || !(bits[p / 64] >> (p % 64) & 1))
-					continue;
-				if (i < q->nterms) {
-					if (!word_seen[q->word[i]]) {
-						word_seen[q->word[i]] = 1;
-						words_matched++;
-						tq += q->word_idf[q->word[i]];
+			/* Only the phrases the row holds: walk the set bits. */
+			for (int k = 0; k < KB_MAX_PHRASES / 64; k++) {
+				for (uint64_t b = bits[k]; b; b &= b - 1) {
+					int i = phrase_of[k * 64 + __builtin_ctzll(b)];
+					if (i >= q->nterms) {
+						grams_matched++;
+						gq += q->idf[i];
+						continue;
 					}
-				} else {
-					grams_matched++;
-					gq += q->idf[i];
+					int wd = q->word[i];
+					if (!(word_seen[wd / 64] >> (wd % 64) & 1)) {
+						word_seen[wd / 64] |= (uint64_t)1 << (wd % 64);
+						words_matched++;
+						tq += q->word_idf[wd];
+					}
 				}
 			}
 			tq = word_total > 0 ? tq / word_total : 0;
@@ -540,11 +639,16 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 		if (kind >= KB_KIND_ANSWER) {
 			if (score > h->a_score)
 				h->a_score = score;
-		} else if (score > h->q_score) {
-			*h = (struct row_hit){score, h->a_score, tq, tr, gq, gr};
+			continue;
+		}
+		for (int k = 0; k < KB_MAX_PHRASES / 64; k++)
+			h->seen[k] |= bits[k];
+		if (kind != KB_KIND_KEYWORDS && score > h->q_score) {
+			h->q_score = score;
+			h->tq = tq, h->tr = tr, h->gq = gq, h->gr = gr;
 		}
 	}
-	sqlite3_reset(kb->st_search);
+	sqlite3_reset(*st);
 	if (step != SQLITE_DONE) {
 		rc = kb_db_fail(kb, err, "search");
 		goto done;
@@ -556,8 +660,10 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 	}
 	for (int s = 0; s < ntouched; s++) {
 		struct row_hit *h = &hits[s];
+		double vocab = w->bm25_only ? 0 : vocabulary(q, pos, h->seen, word_total);
 		all[s] = (struct kb_candidate){.entry = kb->touched[s],
-			.score = h->q_score + w->answer * h->a_score,
+			.score = h->q_score + w->answer * h->a_score + w->vocabulary * vocab,
+			.vocabulary = vocab,
 			.term_query = h->tq, .term_row = h->tr, .gram_query = h->gq,
 			.gram_row = h->gr, .answer = h->a_score};
 	}
@@ -600,32 +706,27 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 
 /* ---- entries ------------------------------------------------------------------ */
 
-static const char ENTRY_COLUMNS[] =
-	"ext_id, slug, category, route, status, question, answer, question_en, answer_en, "
-	"alt_questions, valid_from, valid_to, url, source, updated_at";
-
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err)
 {
 	memset(out, 0, sizeof *out);
-	char sql[512];
-	snprintf(sql, sizeof sql, "SELECT %s FROM kb_entries WHERE %s", ENTRY_COLUMNS,
-		 entry > 0 ? "id=?" : "ext_id=?");
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
+	sqlite3_stmt **st = entry > 0 ? &kb->st_entry_by_row : &kb->st_entry_by_id;
+	if (!*st && sqlite3_prepare_v2(kb->db, entry > 0
+			? "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE id=?"
+			: "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE ext_id=?", -1, st, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "entry");
 	if (entry > 0)
-		sqlite3_bind_int64(st, 1, entry);
+		sqlite3_bind_int64(*st, 1, entry);
 	else
-		sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(*st, 1, id ? id : "", -1, SQLITE_STATIC);
 	int rc = MG_OK;
-	int step = sqlite3_step(st);
+	int step = sqlite3_step(*st);
 	if (step == SQLITE_ROW) {
 		char **field[] = {&out->id, &out->slug, &out->category, &out->route, &out->status,
 				  &out->question, &out->answer, &out->question_en, &out->answer_en,
-				  &out->alt_questions, &out->valid_from, &out->valid_to, &out->url,
+				  &out->alt_questions, &out->keywords, &out->valid_from, &out->valid_to, &out->url,
 				  &out->source, &out->updated_at};
 		for (int i = 0; i < (int)(sizeof field / sizeof *field) && rc == MG_OK; i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
+			const char *v = (const char *)sqlite3_column_text(*st, i);
 			*field[i] = strdup(v ? v : "");
 			if (!*field[i])
 				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -635,7 +736,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	} else {
 		rc = kb_db_fail(kb, err, "entry");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(*st);
 	if (rc != MG_OK)
 		kb_entry_clear(out);
 	return rc;
@@ -644,7 +745,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 void kb_entry_clear(struct kb_entry *e)
 {
 	char *fields[] = {e->id, e->slug, e->category, e->route, e->status, e->question, e->answer,
-			  e->question_en, e->answer_en, e->alt_questions, e->valid_from, e->valid_to,
+			  e->question_en, e->answer_en, e->alt_questions, e->keywords, e->valid_from, e->valid_to,
 			  e->url, e->source, e->updated_at};
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 		free(fields[i]);

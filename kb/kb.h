@@ -18,6 +18,11 @@ struct kb;
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err);
 void kb_close(struct kb *kb);
 sqlite3 *kb_db(struct kb *kb);
+/* One read transaction around several reads: one snapshot, and one lock
+ * instead of one per statement. kb_read_begin returns whether it began one
+ * (not when a transaction is already open); pass that to kb_read_end. */
+int kb_read_begin(struct kb *kb);
+void kb_read_end(struct kb *kb, int began);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 
@@ -60,8 +65,11 @@ struct kb_weights {
 	double gram_row;
 	double gram_share;    /* how much reading bigrams count next to words (0..1) */
 	double answer;        /* weight of the best answer row next to the best question row */
+	double vocabulary;    /* weight of the question's words found anywhere in the entry's
+			       * questions and keywords */
 	double max_df_ratio;  /* terms in more than this share of rows are ignored... */
 	int min_df_stop;      /* ...if they are also in more than this many rows */
+	double gram_max_df_ratio;  /* the same share for reading bigrams */
 	int bm25_only;        /* the floor: untuned BM25 over lemmas, for comparison */
 };
 
@@ -74,6 +82,7 @@ struct kb_candidate {
 	char route[16];
 	double score;
 	double term_query, term_row, gram_query, gram_row, answer;  /* of the best rows */
+	double vocabulary;
 };
 
 struct kb_query_stats {
@@ -92,11 +101,16 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 /* One entry's fields as NUL-terminated strings owned by the entry. */
 struct kb_entry {
 	char *id, *slug, *category, *route, *status, *question, *answer, *question_en,
-	     *answer_en, *alt_questions, *valid_from, *valid_to, *url, *source, *updated_at;
+	     *answer_en, *alt_questions, *keywords, *valid_from, *valid_to, *url, *source, *updated_at;
 };
 /* Loads the entry with rowid (entry > 0) or external id; MG_ERR_NOT_FOUND if none. */
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err);
 void kb_entry_clear(struct kb_entry *e);
+/* Creates the entry (e->id empty: the next free number) or replaces the one
+ * with its id, every field at once, and re-indexes; searches see it at once.
+ * NULL fields are empty; an empty status is "published". id_out (may be
+ * NULL) gets the id. Bad fields: MG_ERR_INPUT and nothing is written. */
+int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN], char *err);
 /* Whether the entry may be shown to residents on date today. */
 int kb_entry_live(const struct kb_entry *e, const char *today);
 

@@ -193,11 +193,6 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
 		rc = nlp_normalise(variant, strlen(variant), &v, &vlen, err);
 	if (rc == MG_OK && (!clen || !vlen))
 		rc = mg_fail(err, MG_ERR_INPUT, "a synonym is empty");
-	if (rc == MG_OK && !strcmp(c, v)) {  /* listing the canonical word itself is harmless */
-		free(c);
-		free(v);
-		return MG_OK;
-	}
 	for (size_t i = 0; rc == MG_OK && i < syn->n; i++) {
 		if (!strcmp(syn->pairs[i].variant, v)) {
 			free(c);
@@ -220,6 +215,10 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
 	}
 	syn->pairs[syn->n++] = (struct syn_pair){v, c, vlen};
 	syn->sorted = 0;
+	/* The canonical word maps to itself, so that a variant inside it
+	 * (コールセンタ in コールセンター) never rewrites it: the longer match wins. */
+	if (strcmp(c, syn->pairs[syn->n - 1].variant))
+		return nlp_synonyms_add(syn, canonical, canonical, err);
 	return MG_OK;
 }
 
@@ -346,6 +345,7 @@ static int in_list(const char *const *list, size_t n, const char *s, size_t len)
 }
 
 #define NFIELDS 9
+#define NLP_MAX_COMPOUND_BYTES 48  /* 16 kanji: longer runs are lists, not words */
 
 /* Splits MeCab's comma-separated feature string into at most NFIELDS fields
  * (ipadic has 9 for known words, 7 for unknown ones). */
@@ -513,6 +513,36 @@ static int is_content(const char *f[NFIELDS], size_t flen[NFIELDS], int nf,
 	return !in_list(stop_ja, sizeof stop_ja / sizeof *stop_ja, lemma, lemma_len);
 }
 
+/* Consecutive nouns also count as one word (接種+券 → 接種券, 歯+医者 →
+ * 歯医者): a compound the knowledge base never uses marks a question about
+ * something else even when its parts are familiar. */
+struct compound {
+	char buf[NLP_MAX_COMPOUND_BYTES];
+	size_t len;
+	int parts;
+};
+
+static int compound_flush(struct compound *c, nlp_emit_fn emit, void *ctx)
+{
+	int rc = 0;
+	if (c->parts >= 2)
+		rc = emit(ctx, NLP_TERM, c->buf, (int)c->len);
+	c->len = 0;
+	c->parts = 0;
+	return rc;
+}
+
+static void compound_add(struct compound *c, const char *s, size_t len)
+{
+	if (c->len + len > sizeof c->buf) {
+		c->parts = 0;  /* too long to be a word: forget it */
+		return;
+	}
+	memcpy(c->buf + c->len, s, len);
+	c->len += len;
+	c->parts++;
+}
+
 int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		const char *text, size_t len, nlp_emit_fn emit, void *ctx, char *err)
 {
@@ -538,6 +568,7 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 	}
 	an->gram_len = 0;
 	char term[256];
+	struct compound comp = {.len = 0};
 	for (const mecab_node_t *node = mecab_lattice_get_bos_node(an->lattice);
 	     node && rc == 0; node = node->next) {
 		if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE)
@@ -545,11 +576,17 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		const char *surface = node->surface;  /* not NUL-terminated */
 		size_t slen = node->length;
 		/* MeCab swallows the spaces between words; a space ends a reading run. */
-		if (node->rlength != node->length)
+		if (node->rlength != node->length) {
 			rc = gram_flush(an, emit, ctx);
+			if (!rc)
+				rc = compound_flush(&comp, emit, ctx);
+		}
 		if (rc)
 			break;
 		if (is_ascii_word(surface, slen)) {
+			rc = compound_flush(&comp, emit, ctx);
+			if (rc)
+				break;
 			rc = gram_flush(an, emit, ctx);
 			if (!rc)
 				rc = emit_english(an, surface, slen, emit, ctx);
@@ -560,6 +597,8 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		int nf = split_features(node->feature, f, flen);
 		if (field_is(f[0], flen[0], "記号") || is_punctuation(surface, slen)) {
 			rc = gram_flush(an, emit, ctx);
+			if (!rc)
+				rc = compound_flush(&comp, emit, ctx);
 			continue;
 		}
 		const char *lemma = surface;
@@ -575,7 +614,12 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 			reading_len = flen[7];
 		}
 		rc = gram_push_reading(an, reading, reading_len);
-		if (rc || !is_content(f, flen, nf, lemma, lemma_len) || lemma_len + 2 > sizeof term)
+		int content = !rc && is_content(f, flen, nf, lemma, lemma_len);
+		if (!rc && content && field_is(f[0], flen[0], "名詞"))
+			compound_add(&comp, surface, slen);
+		else if (!rc)
+			rc = compound_flush(&comp, emit, ctx);
+		if (rc || !content || lemma_len + 2 > sizeof term)
 			continue;
 		rc = emit(ctx, NLP_TERM, lemma, (int)lemma_len);
 		if (!rc && field_is(f[0], flen[0], "名詞") && reading_len + 2 <= sizeof term) {
@@ -595,6 +639,8 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 	}
 	if (!rc)
 		rc = gram_flush(an, emit, ctx);
+	if (!rc)
+		rc = compound_flush(&comp, emit, ctx);
 	free(rewritten);
 	if (rc == MG_ERR_NOMEM || rc == MG_ERR_UTF8)
 		mg_fail(err, rc, "%s", mg_strerror(rc));

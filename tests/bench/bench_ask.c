@@ -89,6 +89,17 @@ static void run(const char *label, struct chatbot *bot, const struct questions *
 	free(t);
 }
 
+/* How many bytes of s fit in max without cutting a UTF-8 character. */
+static int cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max)
+		return (int)n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return (int)max;
+}
+
 /* A knowledge base of n entries made of the sample's own sentences, so that
  * its vocabulary and lengths are those of a real FAQ, only far more of it. */
 static char *synthetic_csv(struct chatbot *sample, int n, size_t *len)
@@ -100,7 +111,13 @@ static char *synthetic_csv(struct chatbot *sample, int n, size_t *len)
 			   -1, &st, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char *text = strdup((const char *)sqlite3_column_text(st, 0));
-		for (char *save = NULL, *s = strtok_r(text, "。|\n\"{}", &save); s; s = strtok_r(NULL, "。|\n\"{}", &save)) {
+		/* sentences end at 。, | or a line break; quotes and braces go */
+		for (char *p = text; (p = strstr(p, "。"));)
+			memset(p, '\n', 3);
+		for (char *p = text; *p; p++)
+			if (*p == '|' || *p == '"' || *p == '{' || *p == '}')
+				*p = '\n';
+		for (char *save = NULL, *s = strtok_r(text, "\n", &save); s; s = strtok_r(NULL, "\n", &save)) {
 			if (strlen(s) < 9)
 				continue;
 			char **m = realloc(sent, (size_t)(nsent + 1) * sizeof *m);
@@ -119,8 +136,8 @@ static char *synthetic_csv(struct chatbot *sample, int n, size_t *len)
 	for (int i = 0; i < n && nsent > 0 && w + 2048 < cap; i++) {
 		const char *a = sent[rand() % nsent], *b = sent[rand() % nsent], *c = sent[rand() % nsent];
 		const char *d = sent[rand() % nsent], *e = sent[rand() % nsent];
-		w += (size_t)snprintf(csv + w, cap - w, "%d,\"%.300s\",\"%.300s。%.300s。%.300s\",\"%.200s\"\n",
-				      i + 1, a, b, c, d, e);
+		w += (size_t)snprintf(csv + w, cap - w, "%d,\"%.*s\",\"%.*s。%.*s。%.*s\",\"%.*s\"\n", i + 1,
+				      cut(a, 300), a, cut(b, 300), b, cut(c, 300), c, cut(d, 300), d, cut(e, 200), e);
 	}
 	for (int i = 0; i < nsent; i++)
 		free(sent[i]);

@@ -188,7 +188,8 @@ test('a clarification offers the close entries and shows the one chosen', async 
   const found = await findQuestion(['予約', '接種券', 'ワクチン', '副反応', '予約の変更かキャンセル'],
     (r) => r.decision === 'clarify');
   const question = found ? found.question : '接種のことで聞きたい';
-  const candidates = found ? found.reply.candidates : popular.slice(0, 2);
+  // The engine offers `choices` (one per topic); `candidates` is its ranking.
+  const candidates = found ? (found.reply.choices || found.reply.candidates) : popular.slice(0, 2);
   if (!found) {
     await page.route('**/api/v1/ask', (route) => route.fulfill({
       contentType: 'application/json',

@@ -465,8 +465,8 @@
       state.conversation = r.conversation || state.conversation;
       if (r.decision === 'answer' && r.answer)
         add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.followup || r.handoff });
-      else if (r.decision === 'clarify' && r.candidates && r.candidates.length)
-        add({ who: 'bot', kind: 'clarify', data: r.candidates.map(function (c) { return { id: c.id, question: c.question }; }) });
+      else if (r.decision === 'clarify' && (r.choices || r.candidates || []).length)
+        add({ who: 'bot', kind: 'clarify', data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question }; }) });
       else
         add({ who: 'bot', kind: 'handoff', data: r.handoff || line('call_center') });
     }, failed);

@@ -1,0 +1,94 @@
+/* The conversation event log and the figures computed from it: what residents
+ * asked (with personal data removed), what the engine decided, what they
+ * clicked, and from that the deflection rate and its companions, per day,
+ * route, topic and hour. Lives in the knowledge base's SQLite file (tables
+ * ev_*). The definitions are in chatbot/METRICS.md. No IP address, no raw
+ * question and no client-chosen text other than the conversation id is stored. */
+#ifndef EVENTS_H
+#define EVENTS_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <time.h>
+
+#include "chatbot/chatbot.h"
+#include "chatbot/cli.h"
+
+/* A conversation id is the token the web layer hands out (32 hex digits from
+ * 16 random bytes); ids outside [A-Za-z0-9_-]{1,64} are refused. */
+#define EVENTS_ID_MAX 64
+
+enum events_type {
+	EVENTS_ASK,                /* written by chatbot_ask() */
+	EVENTS_FEEDBACK,           /* 👍/👎 on an answer: entry_id, helpful */
+	EVENTS_CLARIFY_CHOSEN,     /* the resident picked entry_id from "did you mean" */
+	EVENTS_HANDOFF_SHOWN,      /* a line's number was shown outside an ask: route */
+	EVENTS_HANDOFF_CLICKED,    /* route, channel "phone" or "booking" */
+	EVENTS_BOOKING_OPENED,
+	EVENTS_BOOKING_COMPLETED,
+};
+
+struct events_event {
+	enum events_type type;
+	const char *conversation;  /* required */
+	const char *entry_id;      /* feedback, clarify_chosen; else NULL */
+	const char *route;         /* handoff_*: "call_center", "nurse", "booking"; else NULL */
+	const char *channel;       /* handoff_clicked: "phone" or "booking"; else NULL */
+	int helpful;               /* feedback: 1 👍, 0 👎 */
+	time_t now;                /* 0 = time(NULL) */
+};
+
+/* Creates the ev_ tables if they are missing. The logging functions do this
+ * themselves on first use; readers (report, console) call it once. */
+int events_init(sqlite3 *db, char *err);
+
+/* Records one ask from chatbot_ask()'s result (borrowed, not changed except
+ * that a "conversation" member is added when opts has none and a new id was
+ * made). The question is normalised and redacted before it is written. */
+int events_log_ask(sqlite3 *db, const struct ask_opts *opts, json_t *result, char *err);
+/* Records an event of any other type; the conversation is created if new. */
+int events_log(sqlite3 *db, const struct events_event *ev, char *err);
+/* Writes a new random conversation id into id (EVENTS_ID_MAX + 1 bytes). */
+void events_new_id(char id[EVENTS_ID_MAX + 1]);
+
+/* Replaces personal data in normalised text with <EMAIL>, <DATE>, <PHONE>,
+ * <TICKET>, <NUMBER> and <NAME>. *out is malloc'd, NUL-terminated; caller frees. */
+int events_redact(const char *text, size_t len, char **out, char *err);
+
+/* The figures of METRICS.md for conversations started on days from..to
+ * (YYYY-MM-DD, inclusive), as a new JSON object (caller decrefs):
+ *   totals {conversations, deflected, self_service, answered_conversations,
+ *           questions, answered, clarified, handed_off, helpful, unhelpful,
+ *           deflection_rate, answered_rate, clarify_rate, handoff_rate,
+ *           helpful_ratio}
+ *   days [{day, conversations, deflected, self_service, questions, answered,
+ *          deflection_rate}]
+ *   handoffs [{route, questions, rate}]   clicks [{channel, n}]
+ *   topics [{topic, questions, answered, answered_rate, unhelpful}]
+ *   hours [24 counts of questions by hour of day]
+ *   unhelpful_entries [{slug, n}]
+ * Days whose events were removed by retention come from ev_daily. Rates are
+ * null when their denominator is 0. This is the only place they are computed. */
+int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, char *err);
+
+/* Folds the days of conversations older than keep_days before now into
+ * ev_daily and deletes their events. *deleted gets the events removed. */
+int events_retain(sqlite3 *db, int keep_days, time_t now, int *deleted, char *err);
+
+/* Questions the knowledge base did not answer confidently (hand-offs,
+ * clarifications, answers below min_confidence) on days from..to, grouped by
+ * meaning: the same content words in any order and form (an is given) or the
+ * same normalised text (an is NULL). Largest group first, dismissed groups
+ * left out; a JSON array of {key, question (the most frequent wording), n,
+ * questions [up to 5 wordings], last_day, top_slug}. */
+int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, const char *to,
+		      double min_confidence, int limit, json_t **out, char *err);
+/* Hides the group with this key from the review queue. */
+int events_dismiss(sqlite3 *db, const char *key, char *err);
+
+/* `madoguchi report --from DATE --to DATE [--csv] [--json]` */
+int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv);
+/* `madoguchi retain [--days N]` */
+int events_cli_retain(const struct cli_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,56 @@
+/* The product decisions of the event log, the staff accounts and the
+ * call-volume forecast, in one place, each with the reason that chose it.
+ * The answer engine's own decisions are in chatbot/policy.h. */
+#ifndef OPS_POLICY_H
+#define OPS_POLICY_H
+
+/* ---- the event log -------------------------------------------------------- */
+
+/* Events are kept this many days, then folded into daily figures. 90 days
+ * covers one vaccination season's review and the forecast's look-back
+ * (OPS_FORECAST_WEEKS) with room to spare; the figures stay for good. */
+#define OPS_RETAIN_DAYS 90
+
+/* An answer below this confidence goes to the review queue although it was
+ * shown: between the answer threshold (0.6, policy.h) and here about one in
+ * four answers had the wrong topic on tests/eval/dev.tsv. */
+#define OPS_REVIEW_MAX_CONFIDENCE 0.75
+
+/* ---- staff accounts ------------------------------------------------------- */
+
+/* A session lasts a working day: staff log in in the morning, not every hour. */
+#define OPS_SESSION_SECONDS (9 * 3600)
+/* Five wrong passwords in a row lock the account for 15 minutes: enough for
+ * typos, a brute-force of even a weak password takes years at that rate. */
+#define OPS_LOGIN_MAX_FAILURES 5
+#define OPS_LOGIN_LOCK_SECONDS (15 * 60)
+/* Argon2id cost: libsodium's "interactive" limits (64 MiB, 2 passes), about
+ * 0.1 s on the town's small server; logins are rare, guesses must be costly. */
+#define OPS_PWHASH_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define OPS_PWHASH_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+/* The shortest password accepted: a passphrase, not a PIN. */
+#define OPS_PASSWORD_MIN 10
+
+/* ---- the call-volume forecast --------------------------------------------- */
+
+/* Weeks of history the baseline is averaged over: long enough to smooth one
+ * odd day, short enough to follow a campaign's phase. */
+#define OPS_FORECAST_WEEKS 4
+/* Defaults of the settings the call centre can change (forecast --aht etc.):
+ * 180 s average handling time and 80 % answered within 20 s are the
+ * contract figures of the town's call-centre tender. */
+#define OPS_FORECAST_AHT_SECONDS 180
+#define OPS_FORECAST_TARGET_SECONDS 20
+#define OPS_FORECAST_SERVICE_LEVEL 0.80
+/* Hours the call centre is staffed per day, to turn calls per day into an
+ * hourly arrival rate (8:30–17:15 on weekdays in the sample town). */
+#define OPS_FORECAST_OPEN_HOURS 8.75
+/* Of residents who receive a mailed ticket, the share who ask something in
+ * the following days, and how the questions spread over those days (sum 1):
+ * the 2021 campaign's figures reported by towns of this size, roughly 1 in
+ * 10 residents calling, half of them in the first three days. */
+#define OPS_FORECAST_CONTACT_SHARE 0.10
+static const double OPS_FORECAST_DECAY[] = {0.20, 0.17, 0.13, 0.10, 0.08, 0.07, 0.06,
+					    0.05, 0.04, 0.04, 0.03, 0.03};
+
+#endif

@@ -1,0 +1,492 @@
+/* Staff accounts, sessions and the audit log (see staff.h). Passwords are
+ * Argon2id strings from libsodium; session tokens are random and only their
+ * BLAKE2b hash is stored, so a copy of the database opens no session. */
+#include "chatbot/staff.h"
+#include "chatbot/chatbot_int.h"
+#include "chatbot/ops_policy.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+static const char SCHEMA[] =
+	"CREATE TABLE IF NOT EXISTS staff_users("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+	"  pwhash TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0,"
+	"  locked_until INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS staff_sessions("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  user INTEGER NOT NULL REFERENCES staff_users(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS staff_audit("
+	"  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,"
+	"  target TEXT NOT NULL DEFAULT '', before TEXT, after TEXT);";
+
+static const char *const ROLE_NAMES[STAFF_NROLES] = {
+	[STAFF_ADMIN] = "admin",
+	[STAFF_EDITOR] = "editor",
+	[STAFF_CALL_CENTER] = "call_center",
+	[STAFF_RECEPTION] = "reception",
+};
+
+static int db_fail(sqlite3 *db, char *err, const char *what)
+{
+	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+int staff_init(sqlite3 *db, char *err)
+{
+	if (sodium_init() < 0)
+		return mg_fail(err, MG_ERR_INTERNAL, "libsodium failed to start");
+	if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, err, "staff schema");
+	return MG_OK;
+}
+
+int staff_role_parse(const char *name, enum staff_role *out)
+{
+	for (int r = 0; r < STAFF_NROLES; r++) {
+		if (name && !strcmp(name, ROLE_NAMES[r])) {
+			*out = (enum staff_role)r;
+			return MG_OK;
+		}
+	}
+	return MG_ERR_INPUT;
+}
+
+const char *staff_role_name(enum staff_role role)
+{
+	return role < STAFF_NROLES ? ROLE_NAMES[role] : "?";
+}
+
+/* Who may do what: the issue's four roles. Editors see the figures because
+ * the figures tell them what to fix; the call centre plans with them. */
+int staff_can(enum staff_role role, enum staff_right right)
+{
+	switch (right) {
+	case STAFF_VIEW_REPORTS:
+		return role == STAFF_ADMIN || role == STAFF_EDITOR || role == STAFF_CALL_CENTER;
+	case STAFF_EDIT_KB:
+		return role == STAFF_ADMIN || role == STAFF_EDITOR;
+	case STAFF_MANAGE_USERS:
+		return role == STAFF_ADMIN;
+	case STAFF_VIEW_FORECAST:
+		return role == STAFF_ADMIN || role == STAFF_CALL_CENTER;
+	case STAFF_RECEPTION_OPS:
+		return role == STAFF_ADMIN || role == STAFF_RECEPTION;
+	}
+	return 0;
+}
+
+static int name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > STAFF_NAME_MAX)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '_' || *p == '-'))
+			return 0;
+	return 1;
+}
+
+int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action, const char *target,
+		json_t *before, json_t *after, char *err)
+{
+	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = MG_OK;
+	if (sqlite3_prepare_v2(db, "INSERT INTO staff_audit(ts, who, action, target, before, after)"
+				   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "audit");
+	if (rc == MG_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+		sqlite3_bind_text(st, 2, who ? who->name : "(command line)", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, target ? target : "", -1, SQLITE_STATIC);
+		if (b)
+			sqlite3_bind_text(st, 5, b, -1, SQLITE_STATIC);
+		if (a)
+			sqlite3_bind_text(st, 6, a, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "audit");
+	}
+	sqlite3_finalize(st);
+	free(b);
+	free(a);
+	return rc;
+}
+
+int staff_audit_list(sqlite3 *db, int limit, json_t **out, char *err)
+{
+	*out = NULL;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT ts, who, action, target, before, after FROM staff_audit"
+				   " ORDER BY id DESC LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "audit");
+	sqlite3_bind_int(st, 1, limit);
+	json_t *list = json_array();
+	while (list && sqlite3_step(st) == SQLITE_ROW) {
+		json_t *before = sqlite3_column_text(st, 4) ? json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL) : NULL;
+		json_t *after = sqlite3_column_text(st, 5) ? json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL) : NULL;
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o*, s:o*}",
+						      "ts", (json_int_t)sqlite3_column_int64(st, 0),
+						      "who", (const char *)sqlite3_column_text(st, 1),
+						      "action", (const char *)sqlite3_column_text(st, 2),
+						      "target", (const char *)sqlite3_column_text(st, 3),
+						      "before", before, "after", after));
+	}
+	sqlite3_finalize(st);
+	if (!list)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	*out = list;
+	return MG_OK;
+}
+
+int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *name,
+		   enum staff_role role, const char *password, char *err)
+{
+	if (actor && !staff_can(actor->role, STAFF_MANAGE_USERS))
+		return mg_fail(err, MG_ERR_AUTH, "only an administrator can add accounts");
+	if (!name_ok(name))
+		return mg_fail(err, MG_ERR_INPUT, "a name is 1 to %d letters, digits, '.', '_' or '-'",
+			       STAFF_NAME_MAX);
+	if (role >= STAFF_NROLES)
+		return mg_fail(err, MG_ERR_INPUT, "unknown role");
+	if (!password || strlen(password) < OPS_PASSWORD_MIN)
+		return mg_fail(err, MG_ERR_INPUT, "the password must have at least %d characters",
+			       OPS_PASSWORD_MIN);
+	int rc = staff_init(db, err);
+	char hash[crypto_pwhash_STRBYTES];
+	if (rc == MG_OK && crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS,
+					     OPS_PWHASH_MEM) != 0)
+		rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT staff_add", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "add account");
+	if (rc == MG_OK && sqlite3_prepare_v2(db, "INSERT INTO staff_users(name, role, pwhash, created)"
+						  " VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "add account");
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ROLE_NAMES[role], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+		int step = sqlite3_step(st);
+		if (step == SQLITE_CONSTRAINT)
+			rc = mg_fail(err, MG_ERR_CONFLICT, "there is already an account %s", name);
+		else if (step != SQLITE_DONE)
+			rc = db_fail(db, err, "add account");
+	}
+	sqlite3_finalize(st);
+	json_t *after = json_pack("{s:s, s:s}", "name", name, "role", ROLE_NAMES[role]);
+	if (rc == MG_OK)
+		rc = staff_audit(db, actor, "user.add", name, NULL, after, err);
+	json_decref(after);
+	if (rc == MG_OK && sqlite3_exec(db, "RELEASE staff_add", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "add account");
+	if (rc != MG_OK && !sqlite3_get_autocommit(db)) {
+		sqlite3_exec(db, "ROLLBACK TO staff_add", NULL, NULL, NULL);
+		sqlite3_exec(db, "RELEASE staff_add", NULL, NULL, NULL);
+	}
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
+/* ---- sessions ---------------------------------------------------------------- */
+
+static void token_hash(const char *token, char out[2 * crypto_generichash_BYTES + 1])
+{
+	unsigned char h[crypto_generichash_BYTES];
+	crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
+	sodium_bin2hex(out, 2 * crypto_generichash_BYTES + 1, h, sizeof h);
+}
+
+static void random_hex(char out[STAFF_TOKEN_LEN + 1])
+{
+	unsigned char raw[STAFF_TOKEN_LEN / 2];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(out, STAFF_TOKEN_LEN + 1, raw, sizeof raw);
+}
+
+/* A hash to verify against when the name is unknown, so that a wrong name
+ * takes as long as a wrong password and does not reveal which names exist. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
+{
+	if (crypto_pwhash_str(dummy_hash, "not a password", 14, OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
+		dummy_hash[0] = 0;
+}
+
+static int set_failures(sqlite3 *db, int64_t user, int failures, time_t locked_until, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = MG_OK;
+	if (sqlite3_prepare_v2(db, "UPDATE staff_users SET failures=?2, locked_until=?3 WHERE id=?1", -1,
+			       &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "login");
+	sqlite3_bind_int64(st, 1, user);
+	sqlite3_bind_int(st, 2, failures);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)locked_until);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(db, err, "login");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
+		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err)
+{
+	token[0] = 0;
+	memset(s, 0, sizeof *s);
+	int rc = staff_init(db, err);
+	if (rc != MG_OK)
+		return rc;
+	if (!name || !password)
+		return mg_fail(err, MG_ERR_AUTH, "wrong name or password");
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT id, role, pwhash, failures, locked_until FROM staff_users"
+				   " WHERE name=?1", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "login");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	int64_t user = found ? sqlite3_column_int64(st, 0) : 0;
+	enum staff_role role = STAFF_NROLES;
+	char hash[crypto_pwhash_STRBYTES] = "";
+	int failures = found ? sqlite3_column_int(st, 3) : 0;
+	time_t locked_until = found ? (time_t)sqlite3_column_int64(st, 4) : 0;
+	if (found) {
+		staff_role_parse((const char *)sqlite3_column_text(st, 1), &role);
+		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+
+	if (found && locked_until > now)
+		return mg_fail(err, MG_ERR_RATE, "too many wrong passwords: the account is locked for %lld more minutes",
+			       (long long)((locked_until - now + 59) / 60));
+	if (!found) {
+		pthread_once(&dummy_once, make_dummy);
+		if (crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
+			dummy_hash[0] = 0;  /* cannot match: "not a password" is too short to add */
+		return mg_fail(err, MG_ERR_AUTH, "wrong name or password");
+	}
+	if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+		failures++;
+		rc = set_failures(db, user, failures >= OPS_LOGIN_MAX_FAILURES ? 0 : failures,
+				  failures >= OPS_LOGIN_MAX_FAILURES ? now + OPS_LOGIN_LOCK_SECONDS : 0, err);
+		if (rc == MG_OK && failures >= OPS_LOGIN_MAX_FAILURES) {
+			struct staff_session who = {.user = user};
+			snprintf(who.name, sizeof who.name, "%s", name);
+			staff_audit(db, &who, "user.locked", name, NULL, NULL, NULL);
+		}
+		return rc != MG_OK ? rc : mg_fail(err, MG_ERR_AUTH, "wrong name or password");
+	}
+	if (role >= STAFF_NROLES)
+		return mg_fail(err, MG_ERR_AUTH, "the account has no valid role");
+
+	char th[2 * crypto_generichash_BYTES + 1];
+	random_hex(token);
+	token_hash(token, th);
+	random_hex(s->csrf);
+	s->user = user;
+	s->role = role;
+	s->expires = now + OPS_SESSION_SECONDS;
+	snprintf(s->name, sizeof s->name, "%s", name);
+	rc = set_failures(db, user, 0, 0, err);
+	if (rc == MG_OK && sqlite3_prepare_v2(db, "INSERT INTO staff_sessions(token_hash, user, csrf, created, expires)"
+						  " VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "login");
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, user);
+		sqlite3_bind_text(st, 3, s->csrf, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)s->expires);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "login");
+		sqlite3_finalize(st);
+	}
+	/* Expired sessions of anyone go at each login: the table stays small. */
+	if (rc == MG_OK && sqlite3_prepare_v2(db, "DELETE FROM staff_sessions WHERE expires <= ?1", -1, &st,
+					      NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != MG_OK) {
+		token[0] = 0;
+		memset(s, 0, sizeof *s);
+	}
+	return rc;
+}
+
+int staff_session_get(sqlite3 *db, const char *token, time_t now, struct staff_session *s, char *err)
+{
+	memset(s, 0, sizeof *s);
+	if (!token || strlen(token) != STAFF_TOKEN_LEN)
+		return mg_fail(err, MG_ERR_AUTH, "please log in");
+	int rc = staff_init(db, err);
+	if (rc != MG_OK)
+		return rc;
+	char th[2 * crypto_generichash_BYTES + 1];
+	token_hash(token, th);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT s.user, u.name, u.role, s.csrf, s.expires FROM staff_sessions s"
+				   " JOIN staff_users u ON u.id=s.user WHERE s.token_hash=?1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(db, err, "session");
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+	rc = mg_fail(err, MG_ERR_AUTH, "please log in");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		time_t expires = (time_t)sqlite3_column_int64(st, 4);
+		if (expires <= now) {
+			rc = mg_fail(err, MG_ERR_AUTH, "the session has expired: please log in again");
+		} else if (staff_role_parse((const char *)sqlite3_column_text(st, 2), &s->role) == MG_OK) {
+			s->user = sqlite3_column_int64(st, 0);
+			snprintf(s->name, sizeof s->name, "%s", (const char *)sqlite3_column_text(st, 1));
+			snprintf(s->csrf, sizeof s->csrf, "%s", (const char *)sqlite3_column_text(st, 3));
+			s->expires = expires;
+			rc = MG_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != MG_OK)
+		memset(s, 0, sizeof *s);
+	return rc;
+}
+
+int staff_logout(sqlite3 *db, const char *token, char *err)
+{
+	if (!token)
+		return MG_OK;
+	char th[2 * crypto_generichash_BYTES + 1];
+	token_hash(token, th);
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, "DELETE FROM staff_sessions WHERE token_hash=?1", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "logout");
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : db_fail(db, err, "logout");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_right right,
+		time_t now, struct staff_session *s, char *err)
+{
+	int rc = staff_session_get(db, token, now, s, err);
+	if (rc != MG_OK)
+		return rc;
+	if (!csrf || strlen(csrf) != STAFF_TOKEN_LEN || sodium_memcmp(csrf, s->csrf, STAFF_TOKEN_LEN) != 0)
+		rc = mg_fail(err, MG_ERR_AUTH, "the form is stale or forged (CSRF token): reload the page");
+	else if (!staff_can(s->role, right))
+		rc = mg_fail(err, MG_ERR_AUTH, "the role %s may not do this", staff_role_name(s->role));
+	if (rc != MG_OK)
+		memset(s, 0, sizeof *s);
+	return rc;
+}
+
+/* ---- the command line ----------------------------------------------------------- */
+
+/* Reads a password: prompted twice without echo on a terminal, else the
+ * first line of stdin (for scripts). Returns a malloc'd string or NULL. */
+static char *read_password(void)
+{
+	int tty = isatty(STDIN_FILENO);
+	struct termios old, quiet;
+	char *line = NULL, *again = NULL;
+	size_t cap = 0, cap2 = 0;
+	if (tty && tcgetattr(STDIN_FILENO, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+		fprintf(stderr, "password: ");
+	}
+	ssize_t n = getline(&line, &cap, stdin);
+	if (tty && n >= 0) {
+		fprintf(stderr, "\nagain: ");
+		if (getline(&again, &cap2, stdin) < 0 || strcmp(line, again)) {
+			fprintf(stderr, "\nmadoguchi: the passwords differ\n");
+			n = -1;
+		}
+		fprintf(stderr, "\n");
+	}
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (again) {
+		sodium_memzero(again, strlen(again));
+		free(again);
+	}
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = 0;
+	return line;
+}
+
+static int usage_user(void)
+{
+	fprintf(stderr, "usage: madoguchi user add NAME --role admin|editor|call_center|reception\n"
+			"       madoguchi user list\n"
+			"the password is asked for on the terminal, or read from the first line of stdin\n");
+	return 2;
+}
+
+int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_user();
+	int add = !strcmp(argv[1], "add");
+	if (!add && strcmp(argv[1], "list"))
+		return usage_user();
+	const char *name = NULL, *role_name = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--role") && i + 1 < argc)
+			role_name = argv[++i];
+		else if (argv[i][0] != '-' && !name && add)
+			name = argv[i];
+		else
+			return usage_user();
+	}
+	enum staff_role role = STAFF_NROLES;
+	if (add && (!name || staff_role_parse(role_name, &role) != MG_OK))
+		return usage_user();
+	struct cli_env env;
+	if (chatbot_cli_open(ctx, &env) != MG_OK)
+		return 1;
+	sqlite3 *db = kb_db(chatbot_kb(env.bot));
+	char err[MG_ERR_LEN];
+	int rc = staff_init(db, err);
+	if (rc == MG_OK && add) {
+		char *password = read_password();
+		rc = password ? staff_user_add(db, NULL, name, role, password, err)
+			      : mg_fail(err, MG_ERR_INPUT, "no password given");
+		if (password) {
+			sodium_memzero(password, strlen(password));
+			free(password);
+		}
+		if (rc == MG_OK)
+			printf("account %s (%s) created\n", name, role_name);
+	} else if (rc == MG_OK) {
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT name, role, locked_until FROM staff_users ORDER BY name", -1,
+				       &st, NULL) != SQLITE_OK)
+			rc = db_fail(db, err, "list");
+		while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
+			printf("%-24s %-12s%s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+			       sqlite3_column_int64(st, 2) > time(NULL) ? "  locked" : "");
+		sqlite3_finalize(st);
+	}
+	if (rc != MG_OK)
+		fprintf(stderr, "madoguchi: %s\n", err);
+	chatbot_cli_close(&env);
+	return rc == MG_OK ? 0 : rc == MG_ERR_INPUT ? 2 : 1;
+}

@@ -1,0 +1,106 @@
+/* Staff accounts for the console: roles and what each may do, Argon2id
+ * password hashes, login with lock-out, sessions whose tokens are stored
+ * hashed, a CSRF token per session, and the audit log of every change.
+ * Tables staff_* in the knowledge base's SQLite file. Knows nothing about
+ * HTTP: the web layer carries the token in a cookie and the CSRF token in a
+ * header, and maps MG_ERR_AUTH / MG_ERR_RATE to its status codes. */
+#ifndef STAFF_H
+#define STAFF_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "chatbot/cli.h"
+#include "nlp/mg.h"
+
+enum staff_role {
+	STAFF_ADMIN,        /* everything, including accounts */
+	STAFF_EDITOR,       /* the knowledge base and the review queue */
+	STAFF_CALL_CENTER,  /* figures and the forecast */
+	STAFF_RECEPTION,    /* venue reception screens */
+	STAFF_NROLES
+};
+
+enum staff_right {
+	STAFF_VIEW_REPORTS,
+	STAFF_EDIT_KB,
+	STAFF_MANAGE_USERS,
+	STAFF_VIEW_FORECAST,
+	STAFF_RECEPTION_OPS,
+};
+
+#define STAFF_NAME_MAX   64
+#define STAFF_TOKEN_LEN  64  /* hex of 32 random bytes */
+
+struct staff_session {
+	int64_t user;
+	char name[STAFF_NAME_MAX + 1];
+	enum staff_role role;
+	char csrf[STAFF_TOKEN_LEN + 1];
+	time_t expires;
+};
+
+int staff_init(sqlite3 *db, char *err);
+
+/* "admin", "editor", "call_center", "reception" ↔ the enum. */
+int staff_role_parse(const char *name, enum staff_role *out);
+const char *staff_role_name(enum staff_role role);
+int staff_can(enum staff_role role, enum staff_right right);
+
+/* Creates an account. actor is the session making the change (it needs
+ * STAFF_MANAGE_USERS) or NULL for the command line, which has the database
+ * file and so every right. Refuses an existing name (MG_ERR_CONFLICT), a bad
+ * name or a password shorter than OPS_PASSWORD_MIN (MG_ERR_INPUT). */
+int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *name,
+		   enum staff_role role, const char *password, char *err);
+
+/* Checks name and password. On success writes a new session's token (to be
+ * given to the browser, never stored) into token and the session into *s.
+ * Wrong name or password: MG_ERR_AUTH; account locked after
+ * OPS_LOGIN_MAX_FAILURES failures: MG_ERR_RATE until the lock expires, even
+ * with the right password. */
+int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
+		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err);
+/* The session of token at now; MG_ERR_AUTH if unknown or expired. */
+int staff_session_get(sqlite3 *db, const char *token, time_t now, struct staff_session *s, char *err);
+int staff_logout(sqlite3 *db, const char *token, char *err);
+
+/* The gate in front of every change: a live session, the CSRF token it was
+ * given (compared in constant time) and the right. MG_ERR_AUTH otherwise. */
+int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_right right,
+		time_t now, struct staff_session *s, char *err);
+
+/* Appends to the audit log: who (NULL = command line), what, on which
+ * object, and its JSON before and after (either may be NULL). */
+int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action, const char *target,
+		json_t *before, json_t *after, char *err);
+/* The newest limit audit entries as a JSON array of {ts, who, action,
+ * target, before, after}. */
+int staff_audit_list(sqlite3 *db, int limit, json_t **out, char *err);
+
+/* ---- curation (chatbot/curate.c) ------------------------------------------------ */
+
+struct chatbot;
+
+/* One entry with every field as the editor shows it (drafts too). */
+int staff_entry_get(struct chatbot *bot, const char *id, json_t **out, char *err);
+/* Adds question to the entry's alternate questions (no change if it is
+ * there already); residents asking it get the entry from the next search.
+ * who needs STAFF_EDIT_KB (NULL: the command line). A question still holding
+ * a redaction placeholder is refused (MG_ERR_INPUT). Audited. */
+int staff_add_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
+			const char *question, char *err);
+/* Creates (no "id") or replaces an entry from the editor's JSON object of
+ * string fields (id, slug, category, route, status "draft"|"published",
+ * question, answer, question_en, answer_en, alt_questions, keywords,
+ * valid_from, valid_to, url, source). id_out gets its id. Audited. */
+int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_t *fields,
+		     char id_out[64], char *err);
+
+/* `madoguchi user add NAME --role ROLE` (password from the terminal or the
+ * first line of stdin), `madoguchi user list` */
+int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv);
+
+#endif

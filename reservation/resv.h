@@ -1,0 +1,198 @@
+/* Vaccination booking: venues, slots, tickets, bookings, the waiting list and
+ * the dose rules, kept in the program's one SQLite file (tables resv_*). The
+ * web layer, the staff console and the CLI all call these functions; every
+ * rule is enforced here, inside one write transaction per operation, so no
+ * caller can get round it. Knows nothing about FAQ entries or HTTP. */
+#ifndef RESV_H
+#define RESV_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "nlp/mg.h"
+#include "reservation/resv_rules.h"
+
+struct resv;      /* one database connection; one per thread */
+struct cli_ctx;
+
+/* Opens (creating the resv_* tables if missing) the database at path.
+ * On failure *out is NULL and err says why. */
+int resv_open(struct resv **out, const char *path, char *err);
+void resv_close(struct resv *r);
+
+/* Fixes the clock the rules read (tests, the demo); 0 returns to real time. */
+void resv_set_now(struct resv *r, time_t now);
+
+/* ---- Town set-up ---------------------------------------------------------- */
+
+/* Called once per refused row of an import: line is the file's line number. */
+typedef void (*resv_report_fn)(void *ctx, int line, const char *reason);
+
+enum resv_import_kind {
+	RESV_IMPORT_VENUES,
+	RESV_IMPORT_SLOTS,
+	RESV_IMPORT_TICKETS,
+	RESV_IMPORT_PRODUCTS,
+};
+
+/* Imports a CSV file with a header row (UTF-8 with or without BOM, or the
+ * CP932 that Excel writes by default). All or nothing: when any row is bad,
+ * report is called for each (report may be NULL), nothing is written and
+ * MG_ERR_INPUT is returned. *rows (may be NULL) is the number of data rows. */
+int resv_import(struct resv *r, enum resv_import_kind kind, const char *path,
+		resv_report_fn report, void *report_ctx, int *rows, char *err);
+
+/* Personal fields asked when booking. */
+enum resv_field { RESV_FIELD_NAME_KANA, RESV_FIELD_PHONE, RESV_FIELD_EMAIL, RESV_FIELD_COUNT };
+enum resv_policy { RESV_OFF, RESV_OPTIONAL, RESV_REQUIRED };
+
+int resv_field_policy(struct resv *r, enum resv_field field, enum resv_policy *out, char *err);
+int resv_set_field_policy(struct resv *r, enum resv_field field, enum resv_policy policy,
+			  char *err);
+/* "name_kana", "phone", "email" / "off", "optional", "required"; -1 if unknown. */
+int resv_field_from_name(const char *name);
+int resv_policy_from_name(const char *name);
+const char *resv_field_name(enum resv_field field);
+const char *resv_policy_name(enum resv_policy policy);
+
+/* The per-product rules (created or replaced). */
+struct resv_product {
+	const char *code;           /* e.g. "pfizer-xbb" */
+	const char *name;           /* shown to residents */
+	int min_interval_days;      /* after a dose of this product */
+	int same_product;           /* 1: the next dose after this one must be the same product */
+	int horizon_days;           /* slots of this product may be booked this many days ahead */
+};
+int resv_set_product(struct resv *r, const struct resv_product *p, char *err);
+
+/* The settings and product rules as a new JSON object (caller decrefs). */
+int resv_settings_json(struct resv *r, json_t **out, char *err);
+
+/* Imports the sample town from dir (venues.csv, products.csv, slots.csv,
+ * tickets.csv; see reservation/README-booking.md). Does nothing and returns
+ * MG_OK when venues already exist, unless force is set. */
+int resv_seed_sample(struct resv *r, const char *dir, int force, char *err);
+
+/* ---- Residents -------------------------------------------------------------- */
+
+/* Logs in with the ticket number (10 digits; full-width digits, spaces and
+ * hyphens are accepted) and the birth date (YYYY-MM-DD, YYYY/MM/DD or
+ * YYYYMMDD). client is an opaque id of the caller (e.g. the IP address) for
+ * rate limiting; it is stored hashed. On success token (RESV_TOKEN_LEN + 1
+ * bytes) receives a new session token. Any wrong part gives MG_ERR_AUTH with
+ * one message; too many wrong attempts for the ticket or the client give
+ * MG_ERR_RATE, even when the next attempt would be right. */
+int resv_login(struct resv *r, const char *ticket, const char *birth_date, const char *client,
+	       char token[RESV_TOKEN_LEN + 1], char *err);
+int resv_logout(struct resv *r, const char *token, char *err);
+/* The ticket number (11 bytes) of a live session, or MG_ERR_AUTH. */
+int resv_session_ticket(struct resv *r, const char *token, char ticket[RESV_TICKET_LEN + 1],
+			char *err);
+
+struct resv_contact {
+	const char *name_kana;   /* each may be NULL; checked against the field policy */
+	const char *phone;
+	const char *email;
+};
+
+struct resv_request {
+	long long slot_id;
+	const char *venue;       /* optional: the venue code the resident chose; a slot
+				    of another venue is refused */
+	const char *idem_key;    /* optional: replaying a key returns the first result */
+	struct resv_contact contact;
+};
+
+/* A booking as residents and staff see it. */
+struct resv_booking {
+	long long id;
+	char ticket[RESV_TICKET_LEN + 1];
+	long long slot_id;
+	char venue[RESV_CODE_MAX + 1];
+	char venue_name[RESV_TEXT_MAX + 1];
+	char date[11];           /* YYYY-MM-DD */
+	char start[6];           /* HH:MM, local time */
+	int minutes;
+	char product[RESV_CODE_MAX + 1];
+	char status[16];         /* booked, checked_in, vaccinated, examined, no_show, cancelled */
+};
+json_t *resv_booking_json(const struct resv_booking *b);
+
+/* Free slots (seats left, in the future, inside the product's horizon) as a
+ * new JSON array (caller decrefs). venue and date may be NULL (any); when
+ * date_to is NULL only date is listed. */
+int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
+		    json_t **out, char *err);
+/* The venues as a new JSON array (caller decrefs). */
+int resv_venues(struct resv *r, json_t **out, char *err);
+
+/* The resident's operations, by session token. Each is one transaction: on any
+ * error nothing has changed. out may be NULL. */
+int resv_book(struct resv *r, const char *token, const struct resv_request *req,
+	      struct resv_booking *out, char *err);
+/* The active booking (booked or checked in); MG_ERR_NOT_FOUND if there is none. */
+int resv_view(struct resv *r, const char *token, struct resv_booking *out, char *err);
+/* Moves the active booking to req->slot_id (contact fields are kept when NULL). */
+int resv_change(struct resv *r, const char *token, const struct resv_request *req,
+		struct resv_booking *out, char *err);
+int resv_cancel(struct resv *r, const char *token, const char *idem_key,
+		struct resv_booking *out, char *err);
+/* Waits for a seat at venue (code) and/or on date; at least one is given, and
+ * only when nothing there is free. *wait_id (may be NULL) gets the entry. */
+int resv_wait(struct resv *r, const char *token, const char *venue, const char *date,
+	      const struct resv_contact *contact, long long *wait_id, char *err);
+/* Pending offers of the resident as a new JSON array (caller decrefs). */
+int resv_offers(struct resv *r, const char *token, json_t **out, char *err);
+int resv_accept(struct resv *r, const char *token, long long offer_id, const char *idem_key,
+		struct resv_booking *out, char *err);
+int resv_decline(struct resv *r, const char *token, long long offer_id, char *err);
+
+/* ---- Staff ------------------------------------------------------------------ */
+
+/* The same operations on a resident's behalf (the call centre), by ticket
+ * number, under the same rules. */
+int resv_staff_book(struct resv *r, const char *ticket, const struct resv_request *req,
+		    struct resv_booking *out, char *err);
+int resv_staff_view(struct resv *r, const char *ticket, struct resv_booking *out, char *err);
+int resv_staff_change(struct resv *r, const char *ticket, const struct resv_request *req,
+		      struct resv_booking *out, char *err);
+int resv_staff_cancel(struct resv *r, const char *ticket, const char *idem_key,
+		      struct resv_booking *out, char *err);
+int resv_staff_wait(struct resv *r, const char *ticket, const char *venue, const char *date,
+		    const struct resv_contact *contact, long long *wait_id, char *err);
+int resv_staff_offers(struct resv *r, const char *ticket, json_t **out, char *err);
+int resv_staff_accept(struct resv *r, const char *ticket, long long offer_id,
+		      const char *idem_key, struct resv_booking *out, char *err);
+
+/* Reception on the day of the slot: booked → checked_in → vaccinated (with the
+ * lot number; records the dose) or examined (予診のみ: seen by the doctor, no
+ * dose); booked or checked_in → no_show once the slot has started. */
+int resv_checkin(struct resv *r, long long booking_id, char *err);
+int resv_vaccinated(struct resv *r, long long booking_id, const char *lot, char *err);
+int resv_examined(struct resv *r, long long booking_id, char *err);
+int resv_no_show(struct resv *r, long long booking_id, char *err);
+int resv_booking_by_id(struct resv *r, long long booking_id, struct resv_booking *out, char *err);
+
+/* Writes the doses given on date (YYYY-MM-DD) as CSV with a header: ticket
+ * number, date, product, lot, venue. *rows (may be NULL) gets the count. */
+int resv_export_day(struct resv *r, const char *date, FILE *out, int *rows, char *err);
+
+/* Expires the offers whose time is up and passes each seat to the next
+ * resident waiting (also done by every write). *expired may be NULL. */
+int resv_expire_offers(struct resv *r, int *expired, char *err);
+
+/* Notifications for a mail or LINE sender: unsent (or all) as a new JSON
+ * array of {id, ticket, kind, created_at, sent_at, payload}. */
+int resv_outbox(struct resv *r, int unsent_only, json_t **out, char *err);
+int resv_outbox_mark_sent(struct resv *r, long long id, char *err);
+
+/* Consistency check for tests and the bench: MG_OK when every slot's booked
+ * count equals its bookings that hold a seat and held equals its pending
+ * offers and nothing exceeds capacity; otherwise MG_ERR_INTERNAL and err says where. */
+int resv_check(struct resv *r, char *err);
+
+/* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking"). */
+int resv_cli(const struct cli_ctx *ctx, int argc, char **argv);
+
+#endif

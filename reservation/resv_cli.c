@@ -1,0 +1,279 @@
+/* `madoguchi booking ...`: the town's set-up, the call centre's bookings on a
+ * resident's behalf, reception on the day, the export and the outbox, for
+ * staff at a terminal. The same functions serve the web layer. */
+#include "reservation/resv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "chatbot/cli.h"
+
+static const char usage[] =
+	"usage: madoguchi booking COMMAND ...\n"
+	"set-up:\n"
+	"  import-venues FILE | import-products FILE | import-slots FILE | import-tickets FILE\n"
+	"  seed-sample [DIR] [--force]     the sample town (DIR default reservation/data)\n"
+	"  set FIELD off|optional|required  FIELD: name_kana, phone, email\n"
+	"  settings                        personal-field policy and product rules (JSON)\n"
+	"residents (the call centre, on their behalf):\n"
+	"  venues | slots [--venue CODE] [--date D [--to D]]\n"
+	"  book TICKET SLOT [--venue CODE] [--key K] [--kana NAME] [--phone P] [--email E]\n"
+	"  show TICKET | change TICKET SLOT [--key K] | cancel TICKET [--key K]\n"
+	"  wait TICKET [--venue CODE] [--date D] | offers TICKET | accept TICKET OFFER\n"
+	"reception and records:\n"
+	"  checkin ID | vaccinated ID LOT | examined ID | no-show ID | booking ID\n"
+	"  export DATE [FILE]              the day's doses as CSV (default: standard output)\n"
+	"  outbox [--all] | outbox --sent ID   notifications for the mail/LINE sender\n"
+	"  expire-offers | check\n";
+
+/* The value after --name among argv[from..], or NULL. */
+static const char *opt(int argc, char **argv, int from, const char *name)
+{
+	for (int i = from; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+static int has_flag(int argc, char **argv, int from, const char *name)
+{
+	for (int i = from; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
+/* -2: a usage error, the whole usage to be printed. */
+static int usage_err(char *err)
+{
+	err[0] = '\0';
+	return -2;
+}
+
+static int id_arg(const char *s, long long *out)
+{
+	char *end;
+	long long v = s ? strtoll(s, &end, 10) : 0;
+	if (!s || !*s || *end || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void report_row(void *ctx, int line, const char *reason)
+{
+	fprintf(stderr, "%s:%d: %s\n", (const char *)ctx, line, reason);
+}
+
+static void print_booking(const struct resv_booking *b)
+{
+	printf("booking %lld  ticket %s  %s %s (%d min)  %s %s  %s  [%s]\n", b->id, b->ticket,
+	       b->date, b->start, b->minutes, b->venue, b->venue_name, b->product, b->status);
+}
+
+static int print_json(json_t *j)
+{
+	int rc = json_dumpf(j, stdout, JSON_INDENT(2)) == 0 ? 0 : 1;
+	putchar('\n');
+	json_decref(j);
+	return rc;
+}
+
+static int print_slots(json_t *a)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(a, i, s) {
+		printf("%6lld  %s %s  %3d min  %-10s %-12s free %lld\n",
+		       (long long)json_integer_value(json_object_get(s, "id")),
+		       json_string_value(json_object_get(s, "date")),
+		       json_string_value(json_object_get(s, "start")),
+		       (int)json_integer_value(json_object_get(s, "minutes")),
+		       json_string_value(json_object_get(s, "venue")),
+		       json_string_value(json_object_get(s, "product")),
+		       (long long)json_integer_value(json_object_get(s, "free")));
+	}
+	if (!json_array_size(a))
+		printf("no free slots\n");
+	json_decref(a);
+	return 0;
+}
+
+static int run(struct resv *r, int argc, char **argv, char *err)
+{
+	const char *cmd = argv[1];
+	struct resv_booking b;
+	long long id = 0, id2 = 0;
+	json_t *j = NULL;
+	int rc, n = 0;
+	static const struct {
+		const char *name;
+		enum resv_import_kind kind;
+	} imports[] = {
+		{"import-venues", RESV_IMPORT_VENUES}, {"import-products", RESV_IMPORT_PRODUCTS},
+		{"import-slots", RESV_IMPORT_SLOTS}, {"import-tickets", RESV_IMPORT_TICKETS},
+	};
+	for (size_t i = 0; i < sizeof imports / sizeof imports[0]; i++) {
+		if (strcmp(cmd, imports[i].name))
+			continue;
+		if (argc != 3)
+			return mg_fail(err, -2, "%s FILE", cmd);
+		rc = resv_import(r, imports[i].kind, argv[2], report_row, argv[2], &n, err);
+		if (rc == MG_OK)
+			printf("%s: %d rows imported\n", argv[2], n);
+		return rc;
+	}
+	struct resv_request req = {0};
+	if (argc > 2 && (!strcmp(cmd, "book") || !strcmp(cmd, "change"))) {
+		if (argc < 4 || id_arg(argv[3], &req.slot_id))
+			return mg_fail(err, -2, "%s TICKET SLOT [options]", cmd);
+		req.venue = opt(argc, argv, 4, "--venue");
+		req.idem_key = opt(argc, argv, 4, "--key");
+		req.contact.name_kana = opt(argc, argv, 4, "--kana");
+		req.contact.phone = opt(argc, argv, 4, "--phone");
+		req.contact.email = opt(argc, argv, 4, "--email");
+		rc = !strcmp(cmd, "book") ? resv_staff_book(r, argv[2], &req, &b, err)
+					  : resv_staff_change(r, argv[2], &req, &b, err);
+		if (rc == MG_OK)
+			print_booking(&b);
+		return rc;
+	}
+	if (!strcmp(cmd, "seed-sample")) {
+		const char *dir = argc > 2 && argv[2][0] != '-' ? argv[2] : "reservation/data";
+		rc = resv_seed_sample(r, dir, has_flag(argc, argv, 2, "--force"), err);
+		if (rc == MG_OK)
+			printf("sample town ready (see reservation/README-booking.md for its tickets)\n");
+		return rc;
+	}
+	if (!strcmp(cmd, "set")) {
+		int f = argc == 4 ? resv_field_from_name(argv[2]) : -1;
+		int p = argc == 4 ? resv_policy_from_name(argv[3]) : -1;
+		if (f < 0 || p < 0)
+			return mg_fail(err, -2, "set name_kana|phone|email off|optional|required");
+		return resv_set_field_policy(r, (enum resv_field)f, (enum resv_policy)p, err);
+	}
+	if (!strcmp(cmd, "settings")) {
+		rc = resv_settings_json(r, &j, err);
+		return rc == MG_OK ? print_json(j) : rc;
+	}
+	if (!strcmp(cmd, "venues")) {
+		rc = resv_venues(r, &j, err);
+		return rc == MG_OK ? print_json(j) : rc;
+	}
+	if (!strcmp(cmd, "slots")) {
+		rc = resv_free_slots(r, opt(argc, argv, 2, "--venue"), opt(argc, argv, 2, "--date"),
+				     opt(argc, argv, 2, "--to"), &j, err);
+		return rc == MG_OK ? print_slots(j) : rc;
+	}
+	if (!strcmp(cmd, "show") && argc == 3) {
+		rc = resv_staff_view(r, argv[2], &b, err);
+		if (rc == MG_OK)
+			print_booking(&b);
+		return rc;
+	}
+	if (!strcmp(cmd, "cancel") && argc >= 3) {
+		rc = resv_staff_cancel(r, argv[2], opt(argc, argv, 3, "--key"), &b, err);
+		if (rc == MG_OK)
+			print_booking(&b);
+		return rc;
+	}
+	if (!strcmp(cmd, "wait") && argc >= 3) {
+		struct resv_contact c = {opt(argc, argv, 3, "--kana"), opt(argc, argv, 3, "--phone"),
+					 opt(argc, argv, 3, "--email")};
+		rc = resv_staff_wait(r, argv[2], opt(argc, argv, 3, "--venue"),
+				     opt(argc, argv, 3, "--date"), &c, &id, err);
+		if (rc == MG_OK)
+			printf("waiting (entry %lld)\n", id);
+		return rc;
+	}
+	if (!strcmp(cmd, "offers") && argc == 3) {
+		rc = resv_staff_offers(r, argv[2], &j, err);
+		return rc == MG_OK ? print_json(j) : rc;
+	}
+	if (!strcmp(cmd, "accept") && argc >= 4 && !id_arg(argv[3], &id)) {
+		rc = resv_staff_accept(r, argv[2], id, opt(argc, argv, 4, "--key"), &b, err);
+		if (rc == MG_OK)
+			print_booking(&b);
+		return rc;
+	}
+	if (argc >= 3 && !id_arg(argv[2], &id)) {
+		if (!strcmp(cmd, "checkin") && argc == 3)
+			rc = resv_checkin(r, id, err);
+		else if (!strcmp(cmd, "vaccinated") && argc == 4)
+			rc = resv_vaccinated(r, id, argv[3], err);
+		else if (!strcmp(cmd, "examined") && argc == 3)
+			rc = resv_examined(r, id, err);
+		else if (!strcmp(cmd, "no-show") && argc == 3)
+			rc = resv_no_show(r, id, err);
+		else if (!strcmp(cmd, "booking") && argc == 3)
+			rc = MG_OK;
+		else
+			return usage_err(err);
+		if (rc == MG_OK)
+			rc = resv_booking_by_id(r, id, &b, err);
+		if (rc == MG_OK)
+			print_booking(&b);
+		return rc;
+	}
+	if (!strcmp(cmd, "export") && (argc == 3 || argc == 4)) {
+		FILE *out = argc == 4 ? fopen(argv[3], "w") : stdout;
+		if (!out)
+			return mg_fail(err, MG_ERR_IO, "%s: cannot write", argv[3]);
+		rc = resv_export_day(r, argv[2], out, &n, err);
+		if (argc == 4 && fclose(out) != 0 && rc == MG_OK)
+			rc = mg_fail(err, MG_ERR_IO, "%s: write failed", argv[3]);
+		if (rc == MG_OK)
+			fprintf(stderr, "%d doses on %s\n", n, argv[2]);
+		return rc;
+	}
+	if (!strcmp(cmd, "outbox")) {
+		const char *sent = opt(argc, argv, 2, "--sent");
+		if (sent) {
+			if (id_arg(sent, &id2))
+				return mg_fail(err, -2, "outbox --sent ID");
+			return resv_outbox_mark_sent(r, id2, err);
+		}
+		rc = resv_outbox(r, !has_flag(argc, argv, 2, "--all"), &j, err);
+		return rc == MG_OK ? print_json(j) : rc;
+	}
+	if (!strcmp(cmd, "expire-offers")) {
+		rc = resv_expire_offers(r, &n, err);
+		if (rc == MG_OK)
+			printf("%d offers expired\n", n);
+		return rc;
+	}
+	if (!strcmp(cmd, "check")) {
+		rc = resv_check(r, err);
+		if (rc == MG_OK)
+			printf("seat counts consistent\n");
+		return rc;
+	}
+	return usage_err(err);
+}
+
+int resv_cli(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	char err[MG_ERR_LEN] = "";
+	struct resv *r = NULL;
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	int rc = resv_open(&r, ctx && ctx->db ? ctx->db : "madoguchi.db", err);
+	if (rc == MG_OK)
+		rc = run(r, argc, argv, err);
+	resv_close(r);
+	if (rc == -2 && !err[0]) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (rc == -2) {
+		fprintf(stderr, "usage: madoguchi booking %s\n", err);
+		return 2;
+	}
+	if (rc != MG_OK) {
+		fprintf(stderr, "booking %s: %s\n", argv[1], err[0] ? err : mg_strerror(rc));
+		return 1;
+	}
+	return 0;
+}

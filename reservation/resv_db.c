@@ -1,0 +1,526 @@
+/* The reservation database: the connection and its settings, the resv_*
+ * schema, the statement helpers, the date arithmetic, the town's settings and
+ * product rules, and the consistency check. */
+#include "reservation/resv_int.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seats: a slot's `booked` counts its bookings that are not cancelled (a
+ * vaccinated or no-show booking used its seat), `held` counts its pending
+ * waiting-list offers; the CHECK is the last line of defence behind the
+ * conditional UPDATEs that take a seat. At most one active booking (booked or
+ * checked in) per ticket and one live waiting entry per ticket are unique
+ * indexes, so even a bug in a rule cannot create a second. */
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS resv_settings("
+	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS resv_products("
+	"  code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+	"  min_interval_days INTEGER NOT NULL CHECK(min_interval_days >= 0),"
+	"  same_product INTEGER NOT NULL CHECK(same_product IN (0, 1)),"
+	"  horizon_days INTEGER NOT NULL CHECK(horizon_days > 0));"
+	"CREATE TABLE IF NOT EXISTS resv_venues("
+	"  id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	"  address TEXT NOT NULL DEFAULT '', access TEXT NOT NULL DEFAULT '',"
+	"  accessibility TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE IF NOT EXISTS resv_slots("
+	"  id INTEGER PRIMARY KEY,"
+	"  venue_id INTEGER NOT NULL REFERENCES resv_venues(id),"
+	"  date TEXT NOT NULL, start TEXT NOT NULL, minutes INTEGER NOT NULL,"
+	"  product TEXT NOT NULL REFERENCES resv_products(code),"
+	"  capacity INTEGER NOT NULL CHECK(capacity >= 0),"
+	"  booked INTEGER NOT NULL DEFAULT 0, held INTEGER NOT NULL DEFAULT 0,"
+	"  CHECK(booked >= 0 AND held >= 0 AND booked + held <= capacity),"
+	"  UNIQUE(venue_id, date, start, product));"
+	"CREATE INDEX IF NOT EXISTS resv_slots_date ON resv_slots(date, start);"
+	"CREATE TABLE IF NOT EXISTS resv_tickets("
+	"  number TEXT PRIMARY KEY, birth_date TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS resv_doses("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket TEXT NOT NULL REFERENCES resv_tickets(number),"
+	"  date TEXT NOT NULL, product TEXT NOT NULL, lot TEXT, venue_id INTEGER,"
+	"  booking_id INTEGER UNIQUE REFERENCES resv_bookings(id));"
+	"CREATE UNIQUE INDEX IF NOT EXISTS resv_doses_one_a_day ON resv_doses(ticket, date);"
+	"CREATE TABLE IF NOT EXISTS resv_bookings("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket TEXT NOT NULL REFERENCES resv_tickets(number),"
+	"  slot_id INTEGER NOT NULL REFERENCES resv_slots(id),"
+	"  status TEXT NOT NULL CHECK(status IN ('booked', 'checked_in', 'vaccinated',"
+	"    'examined', 'no_show', 'cancelled')),"
+	"  by_staff INTEGER NOT NULL DEFAULT 0,"
+	"  name_kana TEXT, phone TEXT, email TEXT, lot TEXT,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS resv_one_active ON resv_bookings(ticket)"
+	"  WHERE status IN ('booked', 'checked_in');"
+	"CREATE INDEX IF NOT EXISTS resv_bookings_slot ON resv_bookings(slot_id);"
+	"CREATE TABLE IF NOT EXISTS resv_waitlist("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket TEXT NOT NULL REFERENCES resv_tickets(number),"
+	"  venue_id INTEGER REFERENCES resv_venues(id), date TEXT,"
+	"  status TEXT NOT NULL CHECK(status IN ('waiting', 'offered', 'booked', 'expired',"
+	"    'left')),"
+	"  name_kana TEXT, phone TEXT, email TEXT, created_at INTEGER NOT NULL,"
+	"  CHECK(venue_id IS NOT NULL OR date IS NOT NULL));"
+	"CREATE UNIQUE INDEX IF NOT EXISTS resv_one_wait ON resv_waitlist(ticket)"
+	"  WHERE status IN ('waiting', 'offered');"
+	"CREATE TABLE IF NOT EXISTS resv_offers("
+	"  id INTEGER PRIMARY KEY,"
+	"  waitlist_id INTEGER NOT NULL REFERENCES resv_waitlist(id),"
+	"  ticket TEXT NOT NULL, slot_id INTEGER NOT NULL REFERENCES resv_slots(id),"
+	"  status TEXT NOT NULL CHECK(status IN ('pending', 'accepted', 'declined', 'expired')),"
+	"  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS resv_offers_pending ON resv_offers(status, expires_at);"
+	"CREATE TABLE IF NOT EXISTS resv_outbox("
+	"  id INTEGER PRIMARY KEY, ticket TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  payload TEXT NOT NULL, created_at INTEGER NOT NULL, sent_at INTEGER);"
+	"CREATE TABLE IF NOT EXISTS resv_idempotency("
+	"  ticket TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL, request TEXT NOT NULL,"
+	"  booking_id INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(ticket, key)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS resv_login_failures("
+	"  kind TEXT NOT NULL, key BLOB NOT NULL, at INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS resv_login_failures_key ON resv_login_failures(kind, key, at);"
+	"CREATE TABLE IF NOT EXISTS resv_sessions("
+	"  token_hash BLOB PRIMARY KEY, ticket TEXT NOT NULL, expires_at INTEGER NOT NULL)"
+	"  WITHOUT ROWID;";
+
+int resv_x_dberr(struct resv *r, char *err, const char *what)
+{
+	int code = sqlite3_errcode(r->db);
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return mg_fail(err, MG_ERR_DB, "the booking system is busy; please try again");
+	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(r->db));
+}
+
+int resv_open(struct resv **out, const char *path, char *err)
+{
+	*out = NULL;
+	struct resv *r = calloc(1, sizeof *r);
+	if (!r)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	int rc = MG_OK;
+	if (sodium_init() < 0)
+		rc = mg_fail(err, MG_ERR_INTERNAL, "libsodium could not start");
+	if (rc == MG_OK && sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		rc = resv_x_dberr(r, err, path);
+	if (rc == MG_OK)
+		sqlite3_busy_timeout(r->db, RESV_BUSY_TIMEOUT_MS);
+	/* WAL: readers (slot lists) never wait for a booking. synchronous=FULL: a
+	 * booking confirmed to a resident survives a power cut, not only a crash. */
+	if (rc == MG_OK && sqlite3_exec(r->db, "PRAGMA journal_mode=WAL;"
+					"PRAGMA synchronous=FULL;"
+					"PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK)
+		rc = resv_x_dberr(r, err, "settings");
+	/* Creating the schema takes the write lock like any other write. */
+	if (rc == MG_OK)
+		rc = resv_x_begin(r, err);
+	if (rc == MG_OK) {
+		if (sqlite3_exec(r->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+			rc = resv_x_dberr(r, err, "schema");
+		rc = resv_x_end(r, rc, err);
+	}
+	if (rc != MG_OK) {
+		resv_close(r);
+		return rc;
+	}
+	*out = r;
+	return MG_OK;
+}
+
+void resv_close(struct resv *r)
+{
+	if (!r)
+		return;
+	sqlite3_close(r->db);
+	free(r);
+}
+
+void resv_set_now(struct resv *r, time_t now)
+{
+	r->fixed_now = now;
+}
+
+time_t resv_x_now(const struct resv *r)
+{
+	return r->fixed_now ? r->fixed_now : time(NULL);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static long days_from_civil(long y, int m, int d)
+{
+	y -= m <= 2;
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+	z += 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int resv_x_date_parse(const char *s, long *days)
+{
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+	if (y < 1900 || m < 1 || m > 12 || d < 1)
+		return -1;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+		return -1;
+	*days = days_from_civil(y, m, d);
+	return 0;
+}
+
+void resv_x_date_format(long days, char out[11])
+{
+	long y;
+	int m, d;
+	civil_from_days(days, &y, &m, &d);
+	/* Dates here are between 1900 and 9999 (resv_x_date_parse refuses others). */
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
+}
+
+int resv_x_time_parse(const char *s)
+{
+	if (!s || strlen(s) != 5 || s[2] != ':')
+		return -1;
+	int h = digits(s, 2), m = digits(s + 3, 2);
+	if (h < 0 || h > 23 || m < 0 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+long resv_x_today(const struct resv *r)
+{
+	time_t now = resv_x_now(r);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void resv_x_now_text(const struct resv *r, char out[17])
+{
+	time_t now = resv_x_now(r);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(out, 17, "%Y-%m-%d %H:%M", &tm);
+}
+
+static int vprep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
+		 const char *fmt, va_list ap)
+{
+	*st = NULL;
+	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK)
+		return resv_x_dberr(r, err, "prepare");
+	int rc = SQLITE_OK;
+	for (int i = 0; fmt && fmt[i] && rc == SQLITE_OK; i++) {
+		if (fmt[i] == 'i') {
+			rc = sqlite3_bind_int64(*st, i + 1, va_arg(ap, long long));
+		} else if (fmt[i] == 'd') {
+			rc = sqlite3_bind_int(*st, i + 1, va_arg(ap, int));
+		} else {
+			const char *t = va_arg(ap, const char *);
+			rc = t ? sqlite3_bind_text(*st, i + 1, t, -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(*st, i + 1);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		int out = resv_x_dberr(r, err, "bind");
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return out;
+	}
+	return MG_OK;
+}
+
+int resv_x_prep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
+		const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vprep(r, st, err, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vprep(r, &st, err, sql, fmt, ap);
+	va_end(ap);
+	if (rc == MG_OK) {
+		int s = sqlite3_step(st);
+		if (s == SQLITE_CONSTRAINT)
+			rc = mg_fail(err, MG_ERR_CONFLICT, "%s", sqlite3_errmsg(r->db));
+		else if (s != SQLITE_DONE && s != SQLITE_ROW)
+			rc = resv_x_dberr(r, err, "write");
+		else if (changes)
+			*changes = sqlite3_changes(r->db);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int resv_x_int(struct resv *r, long long *out, char *err, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vprep(r, &st, err, sql, fmt, ap);
+	va_end(ap);
+	if (rc == MG_OK) {
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW)
+			*out = sqlite3_column_int64(st, 0);
+		else if (s == SQLITE_DONE)
+			rc = mg_fail(err, MG_ERR_NOT_FOUND, "not found");
+		else
+			rc = resv_x_dberr(r, err, "read");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int resv_x_begin(struct resv *r, char *err)
+{
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return resv_x_dberr(r, err, "begin");
+	return MG_OK;
+}
+
+int resv_x_end(struct resv *r, int rc, char *err)
+{
+	if (rc == MG_OK) {
+		if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+			return MG_OK;
+		rc = resv_x_dberr(r, err, "commit");
+	}
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Decodes one UTF-8 code point; returns its length or 0 if invalid/truncated.
+ * Only what ticket numbers need: ASCII and the 3-byte full-width forms. */
+static int utf8_3(const unsigned char *p, unsigned *cp)
+{
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xF0) == 0xE0 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+		*cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+		return 3;
+	}
+	return 0;
+}
+
+int resv_x_ticket_norm(const char *in, char out[RESV_TICKET_LEN + 1], char *err)
+{
+	static const char msg[] = "the ticket number is the 10 digits printed on the ticket";
+	int n = 0;
+	if (!in)
+		return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+	/* Residents type what is printed, often with the phone's full-width
+	 * keyboard: ０-９ (U+FF10..), spaces (incl. U+3000) and hyphens (incl. U+FF0D, U+30FC). */
+	for (const unsigned char *p = (const unsigned char *)in; *p;) {
+		unsigned cp;
+		int len = utf8_3(p, &cp);
+		if (!len)
+			return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+		p += len;
+		if (cp >= 0xFF10 && cp <= 0xFF19)
+			cp = '0' + (cp - 0xFF10);
+		if (cp >= '0' && cp <= '9') {
+			if (n == RESV_TICKET_LEN)
+				return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+			out[n++] = (char)cp;
+		} else if (cp != ' ' && cp != '-' && cp != 0x3000 && cp != 0xFF0D && cp != 0x30FC &&
+			   cp != 0x2010 && cp != 0x2212) {
+			return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+		}
+	}
+	if (n != RESV_TICKET_LEN)
+		return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+	out[n] = '\0';
+	return MG_OK;
+}
+
+/* ---- Settings and product rules ------------------------------------------ */
+
+static const char *const field_names[RESV_FIELD_COUNT] = {"name_kana", "phone", "email"};
+static const char *const policy_names[] = {"off", "optional", "required"};
+
+int resv_field_from_name(const char *name)
+{
+	for (int i = 0; name && i < RESV_FIELD_COUNT; i++)
+		if (!strcmp(name, field_names[i]))
+			return i;
+	return -1;
+}
+
+int resv_policy_from_name(const char *name)
+{
+	for (int i = 0; name && i <= RESV_REQUIRED; i++)
+		if (!strcmp(name, policy_names[i]))
+			return i;
+	return -1;
+}
+
+const char *resv_field_name(enum resv_field field)
+{
+	return field < RESV_FIELD_COUNT ? field_names[field] : "?";
+}
+
+const char *resv_policy_name(enum resv_policy policy)
+{
+	return policy <= RESV_REQUIRED ? policy_names[policy] : "?";
+}
+
+int resv_field_policy(struct resv *r, enum resv_field field, enum resv_policy *out, char *err)
+{
+	char key[32];
+	snprintf(key, sizeof key, "field.%s", resv_field_name(field));
+	sqlite3_stmt *st;
+	/* A town that has not decided holds no personal data: the default is off. */
+	*out = RESV_OFF;
+	int rc = resv_x_prep(r, &st, err, "SELECT value FROM resv_settings WHERE key = ?", "t", key);
+	if (rc == MG_OK) {
+		int s = sqlite3_step(st);
+		if (s == SQLITE_ROW) {
+			int p = resv_policy_from_name((const char *)sqlite3_column_text(st, 0));
+			*out = p < 0 ? RESV_OFF : (enum resv_policy)p;
+		} else if (s != SQLITE_DONE) {
+			rc = resv_x_dberr(r, err, "settings");
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int resv_set_field_policy(struct resv *r, enum resv_field field, enum resv_policy policy,
+			  char *err)
+{
+	if (field >= RESV_FIELD_COUNT || policy > RESV_REQUIRED)
+		return mg_fail(err, MG_ERR_INPUT, "unknown field or policy");
+	char key[32];
+	snprintf(key, sizeof key, "field.%s", resv_field_name(field));
+	return resv_x_run(r, NULL, err,
+			  "INSERT INTO resv_settings(key, value) VALUES(?, ?)"
+			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			  "tt", key, resv_policy_name(policy));
+}
+
+int resv_set_product(struct resv *r, const struct resv_product *p, char *err)
+{
+	size_t clen = p->code ? strlen(p->code) : 0;
+	if (!clen || clen > RESV_CODE_MAX || !p->name || !*p->name ||
+	    strlen(p->name) > RESV_TEXT_MAX)
+		return mg_fail(err, MG_ERR_INPUT, "a product needs a code (up to %d bytes) and a name",
+			       RESV_CODE_MAX);
+	if (p->min_interval_days < 0 || p->min_interval_days > RESV_MAX_INTERVAL_DAYS)
+		return mg_fail(err, MG_ERR_INPUT, "interval must be 0..%d days",
+			       RESV_MAX_INTERVAL_DAYS);
+	if (p->horizon_days < 1 || p->horizon_days > RESV_MAX_HORIZON_DAYS)
+		return mg_fail(err, MG_ERR_INPUT, "horizon must be 1..%d days", RESV_MAX_HORIZON_DAYS);
+	if (p->same_product != 0 && p->same_product != 1)
+		return mg_fail(err, MG_ERR_INPUT, "same_product is yes or no");
+	return resv_x_run(r, NULL, err,
+			  "INSERT INTO resv_products(code, name, min_interval_days, same_product,"
+			  " horizon_days) VALUES(?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET"
+			  " name = excluded.name, min_interval_days = excluded.min_interval_days,"
+			  " same_product = excluded.same_product, horizon_days = excluded.horizon_days",
+			  "ttddd", p->code, p->name, p->min_interval_days, p->same_product,
+			  p->horizon_days);
+}
+
+int resv_settings_json(struct resv *r, json_t **out, char *err)
+{
+	*out = NULL;
+	json_t *o = json_object(), *fields = json_object(), *products = json_array();
+	int rc = o && fields && products ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	for (int f = 0; rc == MG_OK && f < RESV_FIELD_COUNT; f++) {
+		enum resv_policy p;
+		rc = resv_field_policy(r, (enum resv_field)f, &p, err);
+		if (rc == MG_OK)
+			json_object_set_new(fields, resv_field_name((enum resv_field)f),
+					    json_string(resv_policy_name(p)));
+	}
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK)
+		rc = resv_x_prep(r, &st, err, "SELECT code, name, min_interval_days, same_product,"
+				 " horizon_days FROM resv_products ORDER BY code", NULL);
+	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(products, json_pack(
+			"{s:s, s:s, s:i, s:b, s:i}",
+			"code", (const char *)sqlite3_column_text(st, 0),
+			"name", (const char *)sqlite3_column_text(st, 1),
+			"min_interval_days", sqlite3_column_int(st, 2),
+			"same_product", sqlite3_column_int(st, 3),
+			"horizon_days", sqlite3_column_int(st, 4)));
+	sqlite3_finalize(st);
+	if (rc == MG_OK) {
+		json_object_set(o, "fields", fields);
+		json_object_set(o, "products", products);
+		*out = o;
+		o = NULL;
+	}
+	json_decref(o);
+	json_decref(fields);
+	json_decref(products);
+	return rc;
+}
+
+int resv_check(struct resv *r, char *err)
+{
+	long long bad = 0;
+	int rc = resv_x_int(r, &bad, err,
+			    "SELECT count(*) FROM resv_slots s WHERE"
+			    " s.booked != (SELECT count(*) FROM resv_bookings b"
+			    "   WHERE b.slot_id = s.id AND b.status != 'cancelled')"
+			    " OR s.held != (SELECT count(*) FROM resv_offers o"
+			    "   WHERE o.slot_id = s.id AND o.status = 'pending')"
+			    " OR s.booked + s.held > s.capacity", NULL);
+	if (rc == MG_OK && bad)
+		return mg_fail(err, MG_ERR_INTERNAL, "%lld slots have inconsistent seat counts", bad);
+	long long doubles = 0;
+	if (rc == MG_OK)
+		rc = resv_x_int(r, &doubles, err,
+				"SELECT count(*) FROM (SELECT ticket FROM resv_bookings"
+				" WHERE status IN ('booked', 'checked_in')"
+				" GROUP BY ticket HAVING count(*) > 1)", NULL);
+	if (rc == MG_OK && doubles)
+		return mg_fail(err, MG_ERR_INTERNAL, "%lld tickets hold two bookings", doubles);
+	return rc;
+}

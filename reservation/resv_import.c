@@ -1,0 +1,560 @@
+/* The town's set-up files: venues, product rules, slots and tickets as CSV
+ * that staff keep in Excel (parsed by libcsv), imported all or nothing; the
+ * day's vaccinations exported as CSV for the national record system; and the
+ * sample town for the demo. */
+#include "reservation/resv_int.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* No set-up file has more columns than this; a row with more is not ours. */
+#define IMPORT_MAX_COLUMNS 16
+
+struct column {
+	const char *name;
+	int required;
+};
+
+static const struct column venue_cols[] = {
+	{"code", 1}, {"name", 1}, {"address", 0}, {"access", 0}, {"accessibility", 0}, {NULL, 0}};
+static const struct column product_cols[] = {
+	{"code", 1}, {"name", 1}, {"min_interval_days", 1}, {"same_product", 1},
+	{"horizon_days", 1}, {NULL, 0}};
+static const struct column slot_cols[] = {
+	{"venue", 1}, {"date", 1}, {"start", 1}, {"minutes", 1}, {"capacity", 1},
+	{"product", 1}, {NULL, 0}};
+static const struct column ticket_cols[] = {
+	{"ticket", 1}, {"birth_date", 1}, {"dose_date", 0}, {"dose_product", 0}, {NULL, 0}};
+
+struct import {
+	struct resv *r;
+	enum resv_import_kind kind;
+	const struct column *cols;
+	int map[IMPORT_MAX_COLUMNS];   /* file column → index in cols, -1 ignored */
+	char *cell[IMPORT_MAX_COLUMNS];
+	int ncell, too_many;
+	int line, row_line;            /* line being fed; line the current row started on */
+	int header_done, header_bad, rows, bad, fatal;
+	long today;
+	resv_report_fn report;
+	void *report_ctx;
+	char err[MG_ERR_LEN];
+};
+
+static int bad_row(struct import *im, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int bad_row(struct import *im, int line, const char *fmt, ...)
+{
+	im->bad++;
+	if (!im->report || im->bad > RESV_IMPORT_MAX_REPORTED)
+		return 0;
+	char msg[MG_ERR_LEN];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	im->report(im->report_ctx, line, msg);
+	return 0;
+}
+
+/* The cell of column name in the current row ("" if the file has no such column). */
+static const char *cell(const struct import *im, const char *name)
+{
+	for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++)
+		if (im->map[i] >= 0 && !strcmp(im->cols[im->map[i]].name, name))
+			return im->cell[i] ? im->cell[i] : "";
+	return "";
+}
+
+static int int_cell(const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* Dates as staff write them: 2026-03-01, or 2026/3/1 as Excel saves them, or
+ * today+N / today-N for templates and the sample town. */
+static int date_cell(const struct import *im, const char *s, long *days)
+{
+	if (!strncmp(s, "today", 5)) {
+		int n;
+		if (!s[5])
+			n = 0;
+		else if ((s[5] != '+' && s[5] != '-') ||
+			 int_cell(s + 6, 0, RESV_MAX_INTERVAL_DAYS, &n))  /* older: write the date */
+			return -1;
+		*days = im->today + (s[5] == '-' ? -n : n);
+		return 0;
+	}
+	char copy[16], norm[16];
+	int y, m, d, len = 0;
+	size_t n = strlen(s);
+	if (n >= sizeof copy)
+		return -1;
+	memcpy(copy, s, n + 1);
+	/* One separator throughout: 2026-3-1 or 2026/3/1. */
+	char *a = strpbrk(copy, "-/"), *b = a ? strpbrk(a + 1, "-/") : NULL;
+	if (!a || !b || *a != *b)
+		return -1;
+	*a = *b = '-';
+	if (sscanf(copy, "%4d-%2d-%2d%n", &y, &m, &d, &len) != 3 || copy[len] || y < 0 || m < 0 ||
+	    d < 0)
+		return -1;
+	snprintf(norm, sizeof norm, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+		 (unsigned)d % 100u);
+	return resv_x_date_parse(norm, days);
+}
+
+/* 9:00 or 09:00. */
+static int time_cell(const char *s, char out[6])
+{
+	int h, m, len = 0;
+	if (sscanf(s, "%2d:%2d%n", &h, &m, &len) != 2 || s[len] || len < 4 || h < 0 || m < 0)
+		return -1;
+	snprintf(out, 6, "%02u:%02u", (unsigned)h % 100u, (unsigned)m % 100u);
+	return resv_x_time_parse(out) < 0 ? -1 : 0;
+}
+
+static int yes_no(const char *s)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "はい"))
+		return 1;
+	if (!strcmp(s, "no") || !strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "いいえ"))
+		return 0;
+	return -1;
+}
+
+static int text_ok(const char *s)
+{
+	return strlen(s) <= RESV_TEXT_MAX;
+}
+
+/* One write of a row; a constraint refusal is the row's fault, anything else ends the import. */
+static int row_write(struct import *im, int rc, const char *what)
+{
+	if (rc == MG_ERR_CONFLICT)
+		bad_row(im, im->row_line, "%s", what);
+	else if (rc != MG_OK && !im->fatal)
+		im->fatal = rc;
+	return 0;
+}
+
+static int import_venue(struct import *im)
+{
+	const char *code = cell(im, "code"), *name = cell(im, "name");
+	if (!*code || strlen(code) > RESV_CODE_MAX || strchr(code, ' '))
+		return bad_row(im, im->row_line, "code must be 1..%d characters without spaces",
+			       RESV_CODE_MAX);
+	if (!*name || !text_ok(name) || !text_ok(cell(im, "address")) ||
+	    !text_ok(cell(im, "access")) || !text_ok(cell(im, "accessibility")))
+		return bad_row(im, im->row_line, "name is required; texts up to %d bytes",
+			       RESV_TEXT_MAX);
+	return row_write(im, resv_x_run(im->r, NULL, im->err,
+				 "INSERT INTO resv_venues(code, name, address, access, accessibility)"
+				 " VALUES(?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET"
+				 " name = excluded.name, address = excluded.address,"
+				 " access = excluded.access, accessibility = excluded.accessibility",
+				 "ttttt", code, name, cell(im, "address"), cell(im, "access"),
+				 cell(im, "accessibility")),
+		  "venue refused");
+}
+
+static int import_product(struct import *im)
+{
+	struct resv_product p = {cell(im, "code"), cell(im, "name"), 0, 0, 0};
+	p.same_product = yes_no(cell(im, "same_product"));
+	if (int_cell(cell(im, "min_interval_days"), 0, RESV_MAX_INTERVAL_DAYS, &p.min_interval_days))
+		return bad_row(im, im->row_line, "min_interval_days must be 0..%d",
+			       RESV_MAX_INTERVAL_DAYS);
+	if (int_cell(cell(im, "horizon_days"), 1, RESV_MAX_HORIZON_DAYS, &p.horizon_days))
+		return bad_row(im, im->row_line, "horizon_days must be 1..%d", RESV_MAX_HORIZON_DAYS);
+	if (p.same_product < 0)
+		return bad_row(im, im->row_line, "same_product must be yes or no");
+	char err[MG_ERR_LEN];
+	int rc = resv_set_product(im->r, &p, err);
+	if (rc == MG_ERR_INPUT)
+		bad_row(im, im->row_line, "%s", err);
+	else if (rc != MG_OK && !im->fatal) {
+		im->fatal = rc;
+		snprintf(im->err, sizeof im->err, "%s", err);
+	}
+	return 0;
+}
+
+static int import_slot(struct import *im)
+{
+	long date;
+	char start[6], day[11];
+	int minutes, capacity;
+	long long venue_id = 0, exists = 0;
+	if (date_cell(im, cell(im, "date"), &date))
+		return bad_row(im, im->row_line, "date \"%s\" is not a date (YYYY-MM-DD)",
+			       cell(im, "date"));
+	if (date < im->today)
+		return bad_row(im, im->row_line, "date %s is in the past", cell(im, "date"));
+	if (time_cell(cell(im, "start"), start))
+		return bad_row(im, im->row_line, "start \"%s\" is not a time (HH:MM)",
+			       cell(im, "start"));
+	if (int_cell(cell(im, "minutes"), RESV_SLOT_MIN_MINUTES, RESV_SLOT_MAX_MINUTES, &minutes))
+		return bad_row(im, im->row_line, "minutes must be %d..%d", RESV_SLOT_MIN_MINUTES,
+			       RESV_SLOT_MAX_MINUTES);
+	if (int_cell(cell(im, "capacity"), 0, RESV_SLOT_MAX_CAPACITY, &capacity))
+		return bad_row(im, im->row_line, "capacity must be 0..%d", RESV_SLOT_MAX_CAPACITY);
+	int rc = resv_x_int(im->r, &venue_id, im->err, "SELECT id FROM resv_venues WHERE code = ?",
+			    "t", cell(im, "venue"));
+	if (rc == MG_ERR_NOT_FOUND)
+		return bad_row(im, im->row_line, "unknown venue \"%s\" (import venues first)",
+			       cell(im, "venue"));
+	if (rc == MG_OK) {
+		rc = resv_x_int(im->r, &exists, im->err,
+				"SELECT count(*) FROM resv_products WHERE code = ?", "t",
+				cell(im, "product"));
+		if (rc == MG_OK && !exists)
+			return bad_row(im, im->row_line, "unknown product \"%s\" (set products first)",
+				       cell(im, "product"));
+	}
+	resv_x_date_format(date, day);
+	if (rc == MG_OK)
+		rc = resv_x_run(im->r, NULL, im->err,
+				"INSERT INTO resv_slots(venue_id, date, start, minutes, product, capacity)"
+				" VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(venue_id, date, start, product)"
+				" DO UPDATE SET minutes = excluded.minutes, capacity = excluded.capacity",
+				"ittdtd", venue_id, day, start, minutes, cell(im, "product"), capacity);
+	return row_write(im, rc, "capacity is below the seats already booked");
+}
+
+static int import_ticket(struct import *im)
+{
+	char ticket[RESV_TICKET_LEN + 1], birth[11], dose[11];
+	long bdays, ddays;
+	char err[MG_ERR_LEN];
+	if (resv_x_ticket_norm(cell(im, "ticket"), ticket, err))
+		return bad_row(im, im->row_line, "ticket \"%s\" is not 10 digits", cell(im, "ticket"));
+	if (date_cell(im, cell(im, "birth_date"), &bdays) || bdays > im->today)
+		return bad_row(im, im->row_line, "birth_date \"%s\" is not a past date",
+			       cell(im, "birth_date"));
+	resv_x_date_format(bdays, birth);
+	const char *dd = cell(im, "dose_date"), *dp = cell(im, "dose_product");
+	if (!*dd != !*dp)
+		return bad_row(im, im->row_line, "dose_date and dose_product go together");
+	if (*dd && (date_cell(im, dd, &ddays) || ddays > im->today || ddays < bdays))
+		return bad_row(im, im->row_line, "dose_date \"%s\" is not a date between birth and today",
+			       dd);
+	/* A ticket may appear on several rows (one per past dose); its birth
+	 * date must agree between them. */
+	long long seen = 0;
+	int rc = resv_x_int(im->r, &seen, im->err,
+			    "SELECT count(*) FROM temp.resv_import_seen WHERE number = ? AND"
+			    " birth_date != ?", "tt", ticket, birth);
+	if (rc == MG_OK && seen)
+		return bad_row(im, im->row_line, "ticket %s has another birth date on an earlier row",
+			       ticket);
+	if (rc == MG_OK)
+		rc = resv_x_run(im->r, NULL, im->err,
+				"INSERT OR IGNORE INTO temp.resv_import_seen(number, birth_date)"
+				" VALUES(?, ?)", "tt", ticket, birth);
+	if (rc == MG_OK)
+		rc = resv_x_run(im->r, NULL, im->err,
+				"INSERT INTO resv_tickets(number, birth_date) VALUES(?, ?)"
+				" ON CONFLICT(number) DO UPDATE SET birth_date = excluded.birth_date",
+				"tt", ticket, birth);
+	if (rc == MG_OK && *dd) {
+		long long known = 0;
+		rc = resv_x_int(im->r, &known, im->err,
+				"SELECT count(*) FROM resv_products WHERE code = ?", "t", dp);
+		if (rc == MG_OK && !known)
+			return bad_row(im, im->row_line,
+				       "unknown product \"%s\" (list it in the products file with its rules)",
+				       dp);
+		resv_x_date_format(ddays, dose);
+		if (rc == MG_OK)
+			rc = resv_x_run(im->r, NULL, im->err,
+					"INSERT INTO resv_doses(ticket, date, product) VALUES(?, ?, ?)"
+					" ON CONFLICT(ticket, date) DO UPDATE SET product = excluded.product",
+					"ttt", ticket, dose, dp);
+	}
+	return row_write(im, rc, "ticket refused");
+}
+
+static void on_header(struct import *im)
+{
+	for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++) {
+		im->map[i] = -1;
+		const char *h = im->cell[i] ? im->cell[i] : "";
+		int found = 0;
+		for (int c = 0; im->cols[c].name; c++)
+			if (!strcmp(h, im->cols[c].name)) {
+				im->map[i] = c;
+				found = 1;
+			}
+		if (!found && *h) {
+			bad_row(im, im->row_line, "unknown column \"%s\"", h);
+			im->header_bad = 1;
+		}
+	}
+	for (int c = 0; im->cols[c].name; c++) {
+		int found = 0;
+		for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++)
+			found |= im->map[i] == c;
+		if (im->cols[c].required && !found) {
+			bad_row(im, im->row_line, "missing column \"%s\"", im->cols[c].name);
+			im->header_bad = 1;
+		}
+	}
+	im->header_done = 1;
+}
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+	struct import *im = ctx;
+	if (im->ncell == 0)
+		im->row_line = im->line;
+	if (im->ncell >= IMPORT_MAX_COLUMNS) {
+		im->too_many = 1;
+		return;
+	}
+	char *s = malloc(len + 1);
+	if (!s) {
+		im->fatal = MG_ERR_NOMEM;
+		return;
+	}
+	memcpy(s, data ? data : "", len);
+	s[len] = '\0';
+	im->cell[im->ncell++] = s;
+}
+
+static int blank_row(const struct import *im)
+{
+	for (int i = 0; i < im->ncell; i++)
+		if (im->cell[i] && *im->cell[i])
+			return 0;
+	return 1;
+}
+
+static void on_row(int term, void *ctx)
+{
+	struct import *im = ctx;
+	(void)term;
+	if (im->ncell == 0)
+		im->row_line = im->line;
+	if (im->fatal) {
+		/* nothing more is written once the database failed */
+	} else if (im->too_many) {
+		bad_row(im, im->row_line, "more than %d columns", IMPORT_MAX_COLUMNS);
+	} else if (!im->header_done) {
+		on_header(im);
+	} else if (!blank_row(im) && !im->header_bad) {  /* rows under a bad header mean nothing */
+		im->rows++;
+		switch (im->kind) {
+		case RESV_IMPORT_VENUES: import_venue(im); break;
+		case RESV_IMPORT_PRODUCTS: import_product(im); break;
+		case RESV_IMPORT_SLOTS: import_slot(im); break;
+		case RESV_IMPORT_TICKETS: import_ticket(im); break;
+		}
+	}
+	for (int i = 0; i < im->ncell; i++)
+		free(im->cell[i]);
+	im->ncell = 0;
+	im->too_many = 0;
+}
+
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		if (!len || i + len > n || (len == 2 && c < 0xC2))
+			return 0;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* Excel's default "CSV" on a Japanese Windows is CP932; converts it to UTF-8.
+ * *out is malloc'd; the caller frees it. */
+static int from_cp932(const char *in, size_t len, char **out, size_t *out_len, char *err)
+{
+	*out = NULL;
+	iconv_t cd = iconv_open("UTF-8", "CP932");
+	if (cd == (iconv_t)-1)
+		return mg_fail(err, MG_ERR_UTF8, "the file is not UTF-8 (save it as \"CSV UTF-8\")");
+	/* CP932 is at most 2 bytes per character and UTF-8 at most 3 for them. */
+	size_t cap = len * 2 + 1;
+	char *buf = malloc(cap), *o = buf, *i = (char *)in;
+	size_t il = len, ol = cap - 1;
+	int rc = buf ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && iconv(cd, &i, &il, &o, &ol) == (size_t)-1)
+		rc = mg_fail(err, MG_ERR_UTF8,
+			     "the file is neither UTF-8 nor CP932 (save it as \"CSV UTF-8\")");
+	iconv_close(cd);
+	if (rc != MG_OK) {
+		free(buf);
+		return rc;
+	}
+	*o = '\0';
+	*out = buf;
+	*out_len = (size_t)(o - buf);
+	return MG_OK;
+}
+
+int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,
+		       resv_report_fn report, void *report_ctx, int *rows, char *err)
+{
+	static const struct column *const cols[] = {
+		[RESV_IMPORT_VENUES] = venue_cols, [RESV_IMPORT_SLOTS] = slot_cols,
+		[RESV_IMPORT_TICKETS] = ticket_cols, [RESV_IMPORT_PRODUCTS] = product_cols};
+	struct import im = {.r = r, .kind = kind, .cols = cols[kind], .report = report,
+			    .report_ctx = report_ctx, .today = resv_x_today(r)};
+	char *raw = NULL, *conv = NULL;
+	size_t len = 0;
+	struct csv_parser p;
+	int parser = 0;
+	if (rows)
+		*rows = 0;
+	int rc = mg_read_file(path, RESV_IMPORT_MAX_BYTES, &raw, &len, err);
+	const char *text = raw;
+	if (rc == MG_OK && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	if (rc == MG_OK && !utf8_valid((const unsigned char *)text, len)) {
+		rc = from_cp932(text, len, &conv, &len, err);
+		text = conv;
+	}
+	if (rc == MG_OK && csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	else if (rc == MG_OK)
+		parser = 1;
+	if (rc == MG_OK)
+		rc = resv_x_run(r, NULL, err,
+				"CREATE TEMP TABLE IF NOT EXISTS resv_import_seen("
+				" number TEXT PRIMARY KEY, birth_date TEXT)", NULL);
+	if (rc == MG_OK)
+		rc = resv_x_begin(r, err);
+	if (rc == MG_OK)
+		rc = resv_x_run(r, NULL, err, "DELETE FROM temp.resv_import_seen", NULL);
+	/* Fed a line at a time so that every row knows the line it started on. */
+	for (size_t off = 0; rc == MG_OK && off < len && !im.fatal;) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		size_t n = nl ? (size_t)(nl - (text + off)) + 1 : len - off;
+		im.line++;
+		if (csv_parse(&p, text + off, n, on_field, on_row, &im) != n) {
+			bad_row(&im, im.line, "%s", csv_strerror(csv_error(&p)));
+			break;
+		}
+		off += n;
+	}
+	if (rc == MG_OK && !im.fatal && !im.bad && csv_fini(&p, on_field, on_row, &im) != 0)
+		bad_row(&im, im.line, "%s", csv_strerror(csv_error(&p)));
+	if (rc == MG_OK && im.fatal)
+		rc = im.err[0] ? mg_fail(err, im.fatal, "%s", im.err)
+			       : mg_fail(err, im.fatal, "%s", mg_strerror(im.fatal));
+	if (rc == MG_OK && !im.header_done)
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: empty file (a header row is needed)", path);
+	if (rc == MG_OK && im.bad)
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: %d bad row%s; nothing was imported", path, im.bad,
+			     im.bad == 1 ? "" : "s");
+	rc = resv_x_end(r, rc, err);
+	if (parser)
+		csv_free(&p);
+	for (int i = 0; i < im.ncell; i++)
+		free(im.cell[i]);
+	free(conv);
+	free(raw);
+	if (rc == MG_OK && rows)
+		*rows = im.rows;
+	return rc;
+}
+
+int resv_import(struct resv *r, enum resv_import_kind kind, const char *path,
+		resv_report_fn report, void *report_ctx, int *rows, char *err)
+{
+	if (kind > RESV_IMPORT_PRODUCTS)
+		return mg_fail(err, MG_ERR_INPUT, "unknown import");
+	return resv_x_import_rows(r, kind, path, report, report_ctx, rows, err);
+}
+
+int resv_seed_sample(struct resv *r, const char *dir, int force, char *err)
+{
+	static const struct {
+		const char *file;
+		enum resv_import_kind kind;
+	} files[] = {
+		{"products.csv", RESV_IMPORT_PRODUCTS}, {"venues.csv", RESV_IMPORT_VENUES},
+		{"slots.csv", RESV_IMPORT_SLOTS}, {"tickets.csv", RESV_IMPORT_TICKETS},
+	};
+	long long venues = 0;
+	int rc = resv_x_int(r, &venues, err, "SELECT count(*) FROM resv_venues", NULL);
+	if (rc != MG_OK || (venues && !force))
+		return rc;
+	for (size_t i = 0; rc == MG_OK && i < sizeof files / sizeof files[0]; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
+		rc = resv_import(r, files[i].kind, path, NULL, NULL, NULL, err);
+	}
+	/* The sample town asks for every personal field but insists on none. */
+	for (int f = 0; rc == MG_OK && f < RESV_FIELD_COUNT; f++)
+		rc = resv_set_field_policy(r, (enum resv_field)f, RESV_OPTIONAL, err);
+	return rc;
+}
+
+static int put_row(FILE *out, const char *const *cells, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (i && fputc(',', out) == EOF)
+			return -1;
+		if (csv_fwrite(out, cells[i], strlen(cells[i])) != 0)
+			return -1;
+	}
+	return fputs("\r\n", out) == EOF ? -1 : 0;
+}
+
+int resv_export_day(struct resv *r, const char *date, FILE *out, int *rows, char *err)
+{
+	long days;
+	if (rows)
+		*rows = 0;
+	if (resv_x_date_parse(date, &days))
+		return mg_fail(err, MG_ERR_INPUT, "\"%s\" is not a date (YYYY-MM-DD)", date ? date : "");
+	static const char *const header[] = {"ticket_number", "date", "product", "lot", "venue"};
+	int n = 0, rc = MG_OK;
+	if (put_row(out, header, 5))
+		rc = mg_fail(err, MG_ERR_IO, "write failed");
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK)
+		rc = resv_x_prep(r, &st, err,
+				 "SELECT d.ticket, d.date, d.product, coalesce(d.lot, ''),"
+				 " coalesce(v.code, '') FROM resv_doses d"
+				 " LEFT JOIN resv_venues v ON v.id = d.venue_id"
+				 " WHERE d.date = ? AND d.booking_id IS NOT NULL ORDER BY d.id", "t", date);
+	int s = SQLITE_DONE;
+	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *cells[5];
+		for (int i = 0; i < 5; i++)
+			cells[i] = (const char *)sqlite3_column_text(st, i);
+		if (put_row(out, cells, 5))
+			rc = mg_fail(err, MG_ERR_IO, "write failed");
+		n++;
+	}
+	if (rc == MG_OK && s != SQLITE_DONE)
+		rc = resv_x_dberr(r, err, "export");
+	sqlite3_finalize(st);
+	if (rc == MG_OK && fflush(out) != 0)
+		rc = mg_fail(err, MG_ERR_IO, "write failed");
+	if (rc == MG_OK && rows)
+		*rows = n;
+	return rc;
+}

@@ -1,0 +1,77 @@
+/* What the files of reservation/ share and nobody else sees: the handle, the
+ * statement helpers and the date arithmetic. Everything here is resv_x_. */
+#ifndef RESV_INT_H
+#define RESV_INT_H
+
+#include <sqlite3.h>
+
+#include "reservation/resv.h"
+
+struct resv {
+	sqlite3 *db;
+	time_t fixed_now;  /* 0: the real clock */
+};
+
+time_t resv_x_now(const struct resv *r);
+/* Today in the local time zone, as days since 1970-01-01. */
+long resv_x_today(const struct resv *r);
+/* The local time now as "YYYY-MM-DD HH:MM" (17 bytes with NUL). */
+void resv_x_now_text(const struct resv *r, char out[17]);
+
+/* Strict YYYY-MM-DD (a real date: 2026-02-30 is refused) → days since epoch.
+ * Returns 0 on success, -1 if malformed. */
+int resv_x_date_parse(const char *s, long *days);
+void resv_x_date_format(long days, char out[11]);
+/* Strict HH:MM, 00:00..23:59. Returns minutes since midnight or -1. */
+int resv_x_time_parse(const char *s);
+
+/* Statements bound from a format: 'i' long long, 't' text (NULL binds NULL),
+ * 'd' int. The statement is the caller's to finalize. */
+int resv_x_prep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
+		const char *fmt, ...);
+/* Runs a statement that returns no rows; *changes (may be NULL) gets sqlite3_changes. */
+int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const char *fmt, ...);
+/* One integer from the first row; MG_ERR_NOT_FOUND when there is no row. */
+int resv_x_int(struct resv *r, long long *out, char *err, const char *sql, const char *fmt, ...);
+int resv_x_dberr(struct resv *r, char *err, const char *what);
+
+/* BEGIN IMMEDIATE: the write lock is taken before the first read, so the
+ * reads a rule depends on cannot go stale before the write. */
+int resv_x_begin(struct resv *r, char *err);
+/* Commits when rc is MG_OK, otherwise rolls back; returns the final rc. */
+int resv_x_end(struct resv *r, int rc, char *err);
+
+/* Normalises a ticket number (full-width digits, spaces and hyphens allowed)
+ * into out; MG_ERR_INPUT if it is not 10 digits. */
+int resv_x_ticket_norm(const char *in, char out[RESV_TICKET_LEN + 1], char *err);
+
+/* Copies the booking with this id into out. */
+int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, char *err);
+
+/* The waiting list step after a seat is freed in slot_id: offers it to the
+ * first eligible resident waiting. Inside the caller's transaction. */
+int resv_x_offer_freed_seat(struct resv *r, long long slot_id, char *err);
+/* Expires due offers; inside the caller's transaction. */
+int resv_x_expire(struct resv *r, int *expired, char *err);
+
+struct resv_x_slot {
+	long long id, venue_id;
+	char venue[RESV_CODE_MAX + 1];
+	char date[11];
+	char start[6];
+	char product[RESV_CODE_MAX + 1];
+	int started;   /* the slot's start time has passed */
+};
+/* The slot with this id (MG_ERR_NOT_FOUND if none). */
+int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char *err);
+
+/* Whether ticket may take a seat in slot_id now (every rule but capacity).
+ * exclude_booking: the booking being changed, which does not count as the
+ * ticket's other active booking (0: none). slot (may be NULL) gets the slot. */
+int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
+		    long long exclude_booking, struct resv_x_slot *slot, char *err);
+
+int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,
+		       resv_report_fn report, void *report_ctx, int *rows, char *err);
+
+#endif

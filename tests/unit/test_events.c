@@ -1,0 +1,382 @@
+/* What staff read from the event log: no personal data ever reaches it, the
+ * deflection figures add up on a log whose answers are known, and retention
+ * drops the events but not the figures. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+#include "chatbot/events.h"
+
+#include <stdlib.h>
+
+/* ---- redaction ------------------------------------------------------------------ */
+
+static const char *redact(const char *raw)
+{
+	static char out[1024];
+	char err[MG_ERR_LEN], *norm = NULL, *clean = NULL;
+	size_t len = 0;
+	if (nlp_normalise(raw, strlen(raw), &norm, &len, err) != MG_OK ||
+	    events_redact(norm, len, &clean, err) != MG_OK) {
+		snprintf(out, sizeof out, "(error %s)", err);
+	} else {
+		snprintf(out, sizeof out, "%s", clean);
+	}
+	free(norm);
+	free(clean);
+	return out;
+}
+
+static const struct {
+	const char *raw, *redacted;
+} CASES[] = {
+	/* ticket numbers */
+	{"接種券番号は1234567890です", "接種券番号は<TICKET>です"},
+	{"券の番号１２３４５６７８９０がわからない", "券の番号<TICKET>がわからない"},
+	/* phone numbers, with and without dashes, full width, the long vowel mark */
+	{"090-1234-5678に電話ください", "<PHONE>に電話ください"},
+	{"09012345678に折り返して", "<PHONE>に折り返して"},
+	{"０９０－１２３４－５６７８", "<PHONE>"},
+	{"電話は03(1234)5678です", "電話は<PHONE>です"},
+	{"0120ー111ー111は混んでいる", "<PHONE>は混んでいる"},
+	{"call me at +81 90 1234 5678", "call me at <PHONE>"},
+	{"my number is 090 1234 5678", "my number is <PHONE>"},
+	/* e-mail addresses */
+	{"taro.yamada@example.co.jpに送って", "<EMAIL>に送って"},
+	{"ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ", "<EMAIL>"},
+	/* birth dates */
+	{"生年月日は1950/1/2です", "生年月日は<DATE>です"},
+	{"昭和25年1月2日生まれ", "<DATE>生まれ"},
+	{"平成元年12月3日生まれの母", "<DATE>生まれの母"},
+	{"1950年1月2日生まれです", "<DATE>生まれです"},
+	{"2026-01-02に予約した", "<DATE>に予約した"},
+	{"s25.1.2生まれ", "<DATE>生まれ"},
+	{"born 01/02/1950", "born <DATE>"},
+	{"born on january 2, 1950", "born on <DATE>"},
+	{"19500102", "<DATE>"},
+	/* names before an honorific */
+	{"山田太郎様の接種券", "<NAME>様の接種券"},
+	{"田中さんが来られません", "<NAME>さんが来られません"},
+	{"娘の花子ちゃんの予約", "娘の<NAME>ちゃんの予約"},
+	{"タナカさんに伝えて", "<NAME>さんに伝えて"},
+	{"佐藤 一郎 様", "<NAME> 様"},
+	{"むすこのけんたくんの接種", "むすこの<NAME>くんの接種"},
+	{"tanaka-san's ticket", "<NAME>-san's ticket"},
+	{"my name is john smith", "my name is <NAME>"},
+	{"名前は鈴木です", "名前は<NAME>です"},
+	/* ...but the words of the question stay */
+	{"おばあちゃんの予約をしたい", "おばあちゃんの予約をしたい"},
+	{"お医者さんに相談したい", "お医者さんに相談したい"},
+	{"みなさんはどこで打ちますか", "みなさんはどこで打ちますか"},
+	{"たくさん人がいますか", "たくさん人がいますか"},
+	{"接種券がちゃんと届くか心配", "接種券がちゃんと届くか心配"},
+	{"3回目の接種は12歳から", "3回目の接種は12歳から"},
+	{"5月3日に予約できますか", "5月3日に予約できますか"},
+	{"費用は3000円ですか", "費用は3000円ですか"},
+};
+
+TEST(events, personal_data_is_replaced_by_placeholders)
+{
+	for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++)
+		CHECK_STR(redact(CASES[i].raw), CASES[i].redacted);
+}
+
+/* The raw values as a resident types them, and as normalised: none may be
+ * anywhere in the database file. */
+static const char *const SECRETS[] = {
+	"1234567890", "１２３４５６７８９０", "090-1234-5678", "09012345678", "０９０－１２３４－５６７８",
+	"taro.yamada@example.co.jp", "example.co.jp", "1950/1/2", "昭和25年1月2日", "山田", "太郎",
+	"花子", "5678",
+};
+
+static int file_has(const char *path, const char *needle)
+{
+	size_t len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	fclose(f);
+	char *data = fixture_read(path, &len);
+	size_t n = strlen(needle);
+	int found = 0;
+	for (size_t i = 0; !found && n <= len && i <= len - n; i++)
+		found = !memcmp(data + i, needle, n);
+	free(data);
+	return found;
+}
+
+TEST(events, no_raw_personal_data_reaches_the_database_file)
+{
+	struct chatbot *bot = fixture_bot("ev_pii.db");
+	static const char *const QUESTIONS[] = {
+		"接種券番号1234567890をなくしました",
+		"接種券１２３４５６７８９０が届きません 090-1234-5678 山田太郎さん",
+		"山田太郎様の予約をキャンセルしたい ０９０－１２３４－５６７８",
+		"taro.yamada@example.co.jp に予約の確認を送ってください",
+		"昭和25年1月2日生まれの花子ちゃんの副反応が心配です 1950/1/2",
+	};
+	char err[MG_ERR_LEN];
+	for (size_t i = 0; i < sizeof QUESTIONS / sizeof *QUESTIONS; i++) {
+		json_t *r = NULL;
+		struct ask_opts o = {.conversation = "c0ffee00c0ffee00c0ffee00c0ffee00"};
+		REQUIRE(chatbot_ask(bot, QUESTIONS[i], strlen(QUESTIONS[i]), &o, &r, err) == MG_OK);
+		json_decref(r);
+	}
+	/* the log has the questions, redacted */
+	sqlite3_stmt *st = NULL;
+	REQUIRE(sqlite3_prepare_v2(kb_db(chatbot_kb(bot)), "SELECT count(*) FROM ev_events WHERE type='ask' "
+				   "AND question LIKE '%<TICKET>%'", -1, &st, NULL) == SQLITE_OK);
+	REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+	CHECK(sqlite3_column_int(st, 0) == 2);
+	sqlite3_finalize(st);
+	fixture_bot_close(bot);
+	char wal[600];
+	snprintf(wal, sizeof wal, "%s-wal", fixture_path("ev_pii.db"));
+	for (size_t i = 0; i < sizeof SECRETS / sizeof *SECRETS; i++) {
+		if (file_has(fixture_path("ev_pii.db"), SECRETS[i]) || file_has(wal, SECRETS[i])) {
+			char m[200];
+			snprintf(m, sizeof m, "'%s' is in the database file", SECRETS[i]);
+			test_fail(__FILE__, __LINE__, m);
+		}
+	}
+}
+
+/* ---- deflection arithmetic on a log with known outcomes ------------------------- */
+
+static time_t at(int d, int h)
+{
+	struct tm tm = {.tm_year = 2026 - 1900, .tm_mon = 10, .tm_mday = d, .tm_hour = h,
+			.tm_isdst = -1};
+	return mktime(&tm);
+}
+
+/* Logs an ask as chatbot_ask() would have returned it. what is the entry's
+ * id for an answer, the route for a hand-off, ignored for clarify. */
+static void ask(sqlite3 *db, const char *conv, time_t now, const char *decision, const char *what)
+{
+	char err[MG_ERR_LEN];
+	int answer = !strcmp(decision, "answer"), handoff = !strcmp(decision, "handoff");
+	json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:o, s:o, s:[{s:s, s:s, s:f}]}",
+			      "question", "接種券について", "lang", "ja", "decision", decision,
+			      "confidence", answer ? 0.9 : 0.3,
+			      "answer", answer ? json_pack("{s:s, s:s, s:s}", "id", what, "slug", "x",
+							   "route", "call_center") : json_null(),
+			      "handoff", handoff ? json_pack("{s:s}", "route", what) : json_null(),
+			      "candidates", "id", "1", "slug", "ticket-lost", "score", 0.5);
+	struct ask_opts o = {.conversation = conv, .now = now};
+	if (events_log_ask(db, &o, r, err) != MG_OK)
+		test_fail(__FILE__, __LINE__, err);
+	json_decref(r);
+}
+
+static void event(sqlite3 *db, const char *conv, time_t now, enum events_type type, const char *entry,
+		  const char *route, const char *channel, int helpful)
+{
+	char err[MG_ERR_LEN];
+	struct events_event ev = {type, conv, entry, route, channel, helpful, now};
+	if (events_log(db, &ev, err) != MG_OK)
+		test_fail(__FILE__, __LINE__, err);
+}
+
+/* Ten conversations over two days whose outcome is decided by hand (see
+ * METRICS.md): 5 deflected, 1 of them a booking completed in the chat. */
+static void fixture_log(sqlite3 *db)
+{
+	time_t a = at(2, 10), b = at(3, 22);
+	/* day A */
+	ask(db, "c1", a, "answer", "1");                                         /* deflected */
+	event(db, "c1", a, EVENTS_FEEDBACK, "1", NULL, NULL, 1);
+	ask(db, "c2", a, "answer", "2");                                         /* 👎 */
+	event(db, "c2", a, EVENTS_FEEDBACK, "2", NULL, NULL, 0);
+	ask(db, "c3", a, "handoff", "call_center");                              /* phone */
+	ask(db, "c4", a, "answer", "1");                                         /* ends on the phone */
+	ask(db, "c4", a + 60, "handoff", "call_center");
+	ask(db, "c5", a, "handoff", "call_center");                              /* deflected after all */
+	ask(db, "c5", a + 60, "answer", "3");
+	/* day B, at night */
+	ask(db, "c6", b, "clarify", NULL);                                       /* deflected */
+	event(db, "c6", b, EVENTS_CLARIFY_CHOSEN, "2", NULL, NULL, 0);
+	ask(db, "c7", b, "handoff", "booking");                                  /* self-service */
+	event(db, "c7", b, EVENTS_BOOKING_OPENED, NULL, "booking", NULL, 0);
+	event(db, "c7", b, EVENTS_BOOKING_COMPLETED, NULL, "booking", NULL, 0);
+	ask(db, "c8", b, "answer", "1");                                         /* called anyway */
+	event(db, "c8", b, EVENTS_HANDOFF_CLICKED, NULL, "call_center", "phone", 0);
+	ask(db, "c9", b, "handoff", "nurse");                                    /* no answer */
+	ask(db, "c10", b, "answer", "4");                                        /* 👎 then 👍 */
+	event(db, "c10", b, EVENTS_FEEDBACK, "4", NULL, NULL, 0);
+	event(db, "c10", b + 30, EVENTS_FEEDBACK, "4", NULL, NULL, 1);
+}
+
+static json_int_t ival(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static double rval(json_t *o, const char *k)
+{
+	return json_real_value(json_object_get(o, k));
+}
+
+static json_t *find(json_t *list, const char *k, const char *v)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, k)), v))
+			return o;
+	return NULL;
+}
+
+static void check_figures(json_t *r)
+{
+	json_t *t = json_object_get(r, "totals");
+	CHECK(ival(t, "conversations") == 10);
+	CHECK(ival(t, "deflected") == 5);
+	CHECK(ival(t, "self_service") == 1);
+	CHECK(rval(t, "deflection_rate") == 0.5);
+	CHECK(ival(t, "questions") == 12);
+	CHECK(ival(t, "answered") == 6);
+	CHECK(rval(t, "answered_rate") == 0.5);
+	CHECK(ival(t, "clarified") == 1);
+	CHECK(ival(t, "handed_off") == 5);
+	CHECK(ival(t, "helpful") == 2 && ival(t, "unhelpful") == 2);
+	CHECK(rval(t, "helpful_ratio") == 0.5);
+	json_t *days = json_object_get(r, "days");
+	REQUIRE(json_array_size(days) == 2);
+	json_t *a = json_array_get(days, 0), *b = json_array_get(days, 1);
+	CHECK_STR(json_string_value(json_object_get(a, "day")), "2026-11-02");
+	CHECK(ival(a, "conversations") == 5 && ival(a, "deflected") == 2);
+	CHECK(rval(a, "deflection_rate") == 0.4);
+	CHECK(ival(b, "conversations") == 5 && ival(b, "deflected") == 3 && ival(b, "self_service") == 1);
+	json_t *h = json_object_get(r, "handoffs");
+	CHECK(ival(find(h, "route", "call_center"), "questions") == 3);
+	CHECK(ival(find(h, "route", "booking"), "questions") == 1);
+	CHECK(ival(find(h, "route", "nurse"), "questions") == 1);
+	CHECK(rval(find(h, "route", "call_center"), "rate") == 0.25);
+	json_t *hours = json_object_get(r, "hours");
+	CHECK(json_integer_value(json_array_get(hours, 10)) == 7);
+	CHECK(json_integer_value(json_array_get(hours, 22)) == 5);
+	/* topics are the entries' categories in the test knowledge base */
+	json_t *ticket = find(json_object_get(r, "topics"), "topic", "ticket");
+	REQUIRE(ticket);
+	CHECK(ival(ticket, "unhelpful") == 1);
+	CHECK(ival(find(json_object_get(r, "unhelpful_entries"), "slug", "ticket-not-arrived"), "n") == 1);
+}
+
+TEST(events, deflection_figures_follow_the_definition)
+{
+	struct chatbot *bot = fixture_bot("ev_defl.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	fixture_log(db);
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	REQUIRE(events_report(db, "2026-11-01", "2026-11-30", &r, err) == MG_OK);
+	check_figures(r);
+	json_decref(r);
+	/* a range without conversations gives zeros and no rates */
+	REQUIRE(events_report(db, "2026-12-01", "2026-12-31", &r, err) == MG_OK);
+	CHECK(ival(json_object_get(r, "totals"), "conversations") == 0);
+	CHECK(json_is_null(json_object_get(json_object_get(r, "totals"), "deflection_rate")));
+	json_decref(r);
+	CHECK(events_report(db, "yesterday", "2026-12-31", &r, err) == MG_ERR_INPUT);
+	fixture_bot_close(bot);
+}
+
+TEST(events, retention_deletes_old_events_and_keeps_the_figures)
+{
+	struct chatbot *bot = fixture_bot("ev_keep.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	fixture_log(db);
+	char err[MG_ERR_LEN];
+	int deleted = 0;
+	/* on 2026-11-12, keeping 10 days: day A (11-02) goes, day B (11-03) stays */
+	REQUIRE(events_retain(db, 10, at(12, 12), &deleted, err) == MG_OK);
+	CHECK(deleted == 9);
+	sqlite3_stmt *st = NULL;
+	REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*), min(day) FROM ev_events", -1, &st, NULL) == SQLITE_OK);
+	REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+	CHECK(sqlite3_column_int(st, 0) == 11);
+	CHECK_STR((const char *)sqlite3_column_text(st, 1), "2026-11-03");
+	sqlite3_finalize(st);
+	json_t *r = NULL;
+	REQUIRE(events_report(db, "2026-11-01", "2026-11-30", &r, err) == MG_OK);
+	check_figures(r);
+	json_decref(r);
+	/* running it again changes nothing; keeping 0 days is refused */
+	REQUIRE(events_retain(db, 10, at(12, 12), &deleted, err) == MG_OK);
+	CHECK(deleted == 0);
+	CHECK(events_retain(db, 0, at(12, 12), &deleted, err) == MG_ERR_INPUT);
+	REQUIRE(events_report(db, "2026-11-01", "2026-11-30", &r, err) == MG_OK);
+	check_figures(r);
+	json_decref(r);
+	fixture_bot_close(bot);
+}
+
+TEST(events, the_engine_logs_asks_and_feedback)
+{
+	struct chatbot *bot = fixture_bot("ev_engine.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.now = at(5, 9)};
+	const char *q = "接種券をなくしてしまいました";
+	REQUIRE(chatbot_ask(bot, q, strlen(q), &o, &r, err) == MG_OK);
+	/* without an id the log starts a conversation and says which */
+	const char *conv = json_string_value(json_object_get(r, "conversation"));
+	REQUIRE(conv && strlen(conv) == 32);
+	CHECK(chatbot_feedback(bot, conv, "1", 1, err) == MG_OK);
+	CHECK(chatbot_feedback(bot, conv, "no-such-entry", 0, err) == MG_ERR_NOT_FOUND);
+	CHECK(chatbot_feedback(bot, "'; DROP TABLE ev_events; --", "1", 0, err) == MG_ERR_INPUT);
+	json_decref(r);
+	/* eval and bench do not log */
+	struct ask_opts quiet = {.no_log = 1, .now = at(5, 9)};
+	REQUIRE(chatbot_ask(bot, q, strlen(q), &quiet, &r, err) == MG_OK);
+	json_decref(r);
+	REQUIRE(events_report(db, "2026-11-05", "2026-11-05", &r, err) == MG_OK);
+	json_t *t = json_object_get(r, "totals");
+	CHECK(ival(t, "questions") == 1);
+	CHECK(ival(t, "deflected") == 1);
+	CHECK(ival(t, "helpful") == 1 && ival(t, "unhelpful") == 0);
+	json_decref(r);
+	/* other events are checked before they are written */
+	struct events_event bad = {EVENTS_HANDOFF_CLICKED, "abc", NULL, "call_center", "fax", 0, 0};
+	CHECK(events_log(db, &bad, err) == MG_ERR_INPUT);
+	bad.channel = "phone";
+	bad.route = "<script>";
+	CHECK(events_log(db, &bad, err) == MG_ERR_INPUT);
+	fixture_bot_close(bot);
+}
+
+TEST(events, the_review_queue_groups_misses_by_their_words)
+{
+	struct chatbot *bot = fixture_bot("ev_queue.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	static const char *const MISSES[] = {
+		"粗大ごみの出し方", "粗大ゴミの出し方は？", "粗大ごみ 出し方", "駐車場はありますか",
+		"駐車場ありますか", "粗大ごみの出し方",
+	};
+	for (size_t i = 0; i < sizeof MISSES / sizeof *MISSES; i++) {
+		json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:n, s:{s:s}, s:[]}", "question", MISSES[i],
+				      "lang", "ja", "decision", "handoff", "confidence", 0.1, "answer",
+				      "handoff", "route", "call_center", "candidates");
+		struct ask_opts o = {.conversation = "q1", .now = at(6, 20)};
+		CHECK(events_log_ask(db, &o, r, err) == MG_OK);
+		json_decref(r);
+	}
+	struct nlp_analyser *an = NULL;
+	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
+	json_t *q = NULL;
+	REQUIRE(events_unanswered(db, an, "2026-11-01", "2026-11-30", 0.75, 10, &q, err) == MG_OK);
+	REQUIRE(json_array_size(q) == 2);
+	json_t *first = json_array_get(q, 0);
+	CHECK(ival(first, "n") == 4);
+	CHECK_STR(json_string_value(json_object_get(first, "question")), "粗大ごみの出し方");
+	CHECK(ival(json_array_get(q, 1), "n") == 2);
+	/* a dismissed group leaves the queue */
+	REQUIRE(events_dismiss(db, json_string_value(json_object_get(first, "key")), err) == MG_OK);
+	json_decref(q);
+	REQUIRE(events_unanswered(db, an, "2026-11-01", "2026-11-30", 0.75, 10, &q, err) == MG_OK);
+	CHECK(json_array_size(q) == 1);
+	json_decref(q);
+	nlp_analyser_free(an);
+	fixture_bot_close(bot);
+}

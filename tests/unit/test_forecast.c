@@ -1,0 +1,117 @@
+/* The call centre's forecast: Erlang C against published worked examples,
+ * and the calls and operators a planned mailing brings. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+#include "chatbot/events.h"
+#include "chatbot/forecast.h"
+
+#include <math.h>
+
+static int near(double a, double b, double tol)
+{
+	return fabs(a - b) <= tol;
+}
+
+TEST(forecast, erlang_c_matches_the_worked_examples)
+{
+	/* Call Centre Helper, "Erlang C Formula – Made Simple With an Easy
+	 * Worked Example": 100 calls per half hour (200/h), AHT 180 s, i.e.
+	 * 10 erlangs; with 11 agents a call waits with probability 0.6821 and
+	 * 39% are answered within 20 s; 80/20 needs 14 agents (13 reach 79.6%). */
+	CHECK(near(forecast_erlang_c(10, 11), 0.6821, 0.0001));
+	CHECK(near(forecast_service_level(10, 11, 180, 20), 0.3896, 0.0001));
+	CHECK(near(forecast_service_level(10, 13, 180, 20), 0.7956, 0.0001));
+	double sl = 0;
+	CHECK(forecast_agents(200, 180, 20, 0.80, &sl) == 14);
+	CHECK(near(sl, 0.8884, 0.0001));
+	/* The brief's case: 100 calls an hour, AHT 180 s (5 erlangs), 80/20:
+	 * 7 agents answer 74.0% in time, 8 agents 88.0%: 8 are needed. */
+	CHECK(near(forecast_service_level(5, 7, 180, 20), 0.7404, 0.0001));
+	CHECK(forecast_agents(100, 180, 20, 0.80, &sl) == 8);
+	CHECK(near(sl, 0.8801, 0.0001));
+	/* The Erlang-C page's example: 360 calls per half hour of 4 minutes
+	 * (48 erlangs) on 55 agents: P(wait) 0.2387, 84.6% within 15 s. */
+	CHECK(near(forecast_erlang_c(48, 55), 0.2387, 0.0001));
+	CHECK(near(forecast_service_level(48, 55, 240, 15), 0.8459, 0.0001));
+	/* No calls need nobody; as many agents as erlangs never catch up. */
+	CHECK(forecast_agents(0, 180, 20, 0.8, NULL) == 0);
+	CHECK(forecast_erlang_c(5, 5) == 1);
+}
+
+TEST(forecast, a_mailing_brings_calls_and_needs_operators)
+{
+	struct chatbot *bot = fixture_bot("fc.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	struct forecast_opts o;
+	forecast_defaults(&o, 0);
+	o.from = "2026-11-02";
+	o.days = 5;
+	o.event_day = "2026-11-03";
+	o.event_residents = 20000;
+	o.deflection = 0.5;
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	REQUIRE(forecast_run(db, &o, &r, err) == MG_OK);
+	json_t *days = json_object_get(r, "days");
+	REQUIRE(json_array_size(days) == 5);
+	/* no history: nothing before the tickets arrive */
+	json_t *d0 = json_array_get(days, 0), *d1 = json_array_get(days, 1);
+	CHECK(json_real_value(json_object_get(d0, "calls")) == 0);
+	CHECK(json_integer_value(json_object_get(d0, "agents")) == 0);
+	/* arrival day: 20,000 × 10% × 20% = 400 contacts, half settled in the chat */
+	CHECK_STR(json_string_value(json_object_get(d1, "day")), "2026-11-03");
+	CHECK(near(json_real_value(json_object_get(d1, "contacts")), 400, 0.01));
+	CHECK(near(json_real_value(json_object_get(d1, "calls")), 200, 0.01));
+	/* 200 calls over 8.75 h at 180 s: 1.14 erlangs; 80/20 needs 3 */
+	CHECK(json_integer_value(json_object_get(d1, "agents")) == forecast_agents(200 / 8.75, 180, 20, 0.8, NULL));
+	CHECK(json_integer_value(json_object_get(d1, "agents")) == 3);
+	CHECK(json_real_value(json_object_get(d1, "service_level")) >= 0.8);
+	/* the wave ebbs */
+	CHECK(json_real_value(json_object_get(json_array_get(days, 4), "calls")) <
+	      json_real_value(json_object_get(d1, "calls")));
+	json_decref(r);
+	o.level = 1.5;
+	CHECK(forecast_run(db, &o, &r, err) == MG_ERR_INPUT);
+	fixture_bot_close(bot);
+}
+
+TEST(forecast, the_baseline_and_deflection_come_from_the_log)
+{
+	struct chatbot *bot = fixture_bot("fc_log.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	/* four weeks of Mondays with 4 conversations each, 3 of them deflected */
+	for (int w = 0; w < 4; w++) {
+		struct tm tm = {.tm_year = 126, .tm_mon = 9, .tm_mday = 5 + 7 * w, .tm_hour = 10, .tm_isdst = -1};
+		time_t t = mktime(&tm);
+		for (int c = 0; c < 4; c++) {
+			char conv[32];
+			snprintf(conv, sizeof conv, "w%dc%d", w, c);
+			json_t *res = json_pack("{s:s, s:s, s:s, s:f, s:n, s:n, s:[]}", "question", "接種券", "lang", "ja",
+						"decision", c < 3 ? "clarify" : "handoff", "confidence", 0.3, "answer",
+						"handoff", "candidates");
+			if (c == 3)
+				json_object_set_new(res, "handoff", json_pack("{s:s}", "route", "call_center"));
+			struct ask_opts ao = {.conversation = conv, .now = t};
+			CHECK(events_log_ask(db, &ao, res, err) == MG_OK);
+			json_decref(res);
+			if (c < 3) {
+				struct events_event ev = {EVENTS_CLARIFY_CHOSEN, conv, "1", NULL, NULL, 0, t};
+				CHECK(events_log(db, &ev, err) == MG_OK);
+			}
+		}
+	}
+	struct forecast_opts o;
+	forecast_defaults(&o, 0);
+	o.from = "2026-11-02";  /* a Monday, the day after the four weeks */
+	o.days = 2;
+	json_t *r = NULL;
+	REQUIRE(forecast_run(db, &o, &r, err) == MG_OK);
+	CHECK(near(json_real_value(json_object_get(json_object_get(r, "history"), "deflection_rate")), 0.75, 1e-9));
+	json_t *mon = json_array_get(json_object_get(r, "days"), 0), *tue = json_array_get(json_object_get(r, "days"), 1);
+	CHECK(near(json_real_value(json_object_get(mon, "baseline")), 4, 0.01));
+	CHECK(near(json_real_value(json_object_get(mon, "calls")), 1, 0.01));
+	CHECK(json_real_value(json_object_get(tue, "baseline")) == 0);
+	json_decref(r);
+	fixture_bot_close(bot);
+}

@@ -1,0 +1,267 @@
+/* Staff accounts as a member of staff meets them: a wrong password, a locked
+ * account, an expired session, a forged form and a role without the right
+ * are each refused, and nothing is changed when they are. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+#include "chatbot/ops_policy.h"
+#include "chatbot/staff.h"
+
+#include <sodium.h>
+
+static const time_t T0 = 1795000000;  /* a fixed "now" */
+
+static int count(sqlite3 *db, const char *table)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A database with an editor "hana" and a receptionist "ken". */
+static struct chatbot *staff_fixture(const char *name)
+{
+	struct chatbot *bot = fixture_bot(name);
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	if (staff_user_add(db, NULL, "hana", STAFF_EDITOR, "correct horse battery", err) != MG_OK ||
+	    staff_user_add(db, NULL, "ken", STAFF_RECEPTION, "reception desk 2026", err) != MG_OK)
+		test_fail(__FILE__, __LINE__, err);
+	return bot;
+}
+
+TEST(staff, accounts_are_created_with_a_hashed_password_and_audited)
+{
+	struct chatbot *bot = staff_fixture("st_add.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	CHECK(count(db, "staff_users") == 2);
+	CHECK(staff_user_add(db, NULL, "hana", STAFF_ADMIN, "another long one", err) == MG_ERR_CONFLICT);
+	CHECK(staff_user_add(db, NULL, "yui", STAFF_ADMIN, "short", err) == MG_ERR_INPUT);
+	CHECK(staff_user_add(db, NULL, "a b", STAFF_ADMIN, "long enough pw", err) == MG_ERR_INPUT);
+	CHECK(count(db, "staff_users") == 2);
+	sqlite3_stmt *st = NULL;
+	REQUIRE(sqlite3_prepare_v2(db, "SELECT pwhash FROM staff_users WHERE name='hana'", -1, &st, NULL) == SQLITE_OK);
+	REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+	const char *hash = (const char *)sqlite3_column_text(st, 0);
+	CHECK(strncmp(hash, "$argon2id$", 10) == 0);
+	CHECK(strstr(hash, "correct horse") == NULL);
+	sqlite3_finalize(st);
+	json_t *audit = NULL;
+	REQUIRE(staff_audit_list(db, 10, &audit, err) == MG_OK);
+	CHECK(json_array_size(audit) == 2);
+	json_t *last = json_array_get(audit, 0);
+	CHECK_STR(json_string_value(json_object_get(last, "action")), "user.add");
+	CHECK_STR(json_string_value(json_object_get(last, "who")), "(command line)");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(last, "after"), "role")), "reception");
+	json_decref(audit);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, a_login_gives_a_session_whose_token_is_not_stored)
+{
+	struct chatbot *bot = staff_fixture("st_login.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	struct staff_session s, again;
+	REQUIRE(staff_login(db, "hana", "correct horse battery", T0, token, &s, err) == MG_OK);
+	CHECK(strlen(token) == STAFF_TOKEN_LEN);
+	CHECK(s.role == STAFF_EDITOR);
+	CHECK(strlen(s.csrf) == STAFF_TOKEN_LEN && strcmp(s.csrf, token));
+	REQUIRE(staff_session_get(db, token, T0 + 60, &again, err) == MG_OK);
+	CHECK_STR(again.name, "hana");
+	CHECK_STR(again.csrf, s.csrf);
+	sqlite3_stmt *st = NULL;
+	REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM staff_sessions WHERE token_hash=?1", -1, &st, NULL) == SQLITE_OK);
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+	CHECK(sqlite3_column_int(st, 0) == 0);
+	sqlite3_finalize(st);
+	/* logging out ends it */
+	CHECK(staff_logout(db, token, err) == MG_OK);
+	CHECK(staff_session_get(db, token, T0 + 60, &again, err) == MG_ERR_AUTH);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, a_wrong_password_or_name_is_refused_and_opens_nothing)
+{
+	struct chatbot *bot = staff_fixture("st_wrong.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	struct staff_session s;
+	CHECK(staff_login(db, "hana", "correct horse battery!", T0, token, &s, err) == MG_ERR_AUTH);
+	CHECK(token[0] == 0 && s.user == 0);
+	char err2[MG_ERR_LEN];
+	CHECK(staff_login(db, "nobody", "correct horse battery", T0, token, &s, err2) == MG_ERR_AUTH);
+	/* the same words either way: names are not revealed */
+	CHECK_STR(err, err2);
+	CHECK(count(db, "staff_sessions") == 0);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, an_account_locks_after_repeated_failures)
+{
+	struct chatbot *bot = staff_fixture("st_lock.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	struct staff_session s;
+	for (int i = 0; i < OPS_LOGIN_MAX_FAILURES; i++)
+		CHECK(staff_login(db, "hana", "guess", T0 + i, token, &s, err) == MG_ERR_AUTH);
+	/* locked: even the right password is refused, and no session is made */
+	CHECK(staff_login(db, "hana", "correct horse battery", T0 + 10, token, &s, err) == MG_ERR_RATE);
+	CHECK(strstr(err, "locked") != NULL);
+	CHECK(count(db, "staff_sessions") == 0);
+	/* the other accounts are not affected */
+	CHECK(staff_login(db, "ken", "reception desk 2026", T0 + 10, token, &s, err) == MG_OK);
+	/* after the lock-out period the right password works again */
+	CHECK(staff_login(db, "hana", "correct horse battery", T0 + OPS_LOGIN_LOCK_SECONDS + 10, token, &s,
+			  err) == MG_OK);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, a_session_expires)
+{
+	struct chatbot *bot = staff_fixture("st_expire.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	struct staff_session s;
+	REQUIRE(staff_login(db, "hana", "correct horse battery", T0, token, &s, err) == MG_OK);
+	CHECK(staff_session_get(db, token, T0 + OPS_SESSION_SECONDS - 1, &s, err) == MG_OK);
+	CHECK(staff_session_get(db, token, T0 + OPS_SESSION_SECONDS, &s, err) == MG_ERR_AUTH);
+	CHECK(strstr(err, "expired") != NULL);
+	CHECK(staff_guard(db, token, s.csrf, STAFF_EDIT_KB, T0 + OPS_SESSION_SECONDS, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_session_get(db, "not a token", T0, &s, err) == MG_ERR_AUTH);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, changes_need_the_csrf_token_and_the_right)
+{
+	struct chatbot *bot = staff_fixture("st_guard.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], hana[STAFF_TOKEN_LEN + 1], ken[STAFF_TOKEN_LEN + 1];
+	struct staff_session hs, ks, s;
+	REQUIRE(staff_login(db, "hana", "correct horse battery", T0, hana, &hs, err) == MG_OK);
+	REQUIRE(staff_login(db, "ken", "reception desk 2026", T0, ken, &ks, err) == MG_OK);
+	CHECK(staff_guard(db, hana, hs.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_OK);
+	CHECK(staff_guard(db, hana, NULL, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_guard(db, hana, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
+	CHECK(strstr(err, "CSRF") != NULL);
+	/* reception may not edit the knowledge base nor add accounts */
+	CHECK(staff_guard(db, ken, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
+	CHECK(strstr(err, "reception") != NULL);
+	CHECK(staff_guard(db, ken, ks.csrf, STAFF_RECEPTION_OPS, T0, &s, err) == MG_OK);
+	int users = count(db, "staff_users"), audit = count(db, "staff_audit");
+	CHECK(staff_user_add(db, &ks, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_AUTH);
+	CHECK(staff_user_add(db, &hs, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_AUTH);
+	CHECK(count(db, "staff_users") == users);
+	CHECK(count(db, "staff_audit") == audit);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, roles_have_the_rights_of_the_issue)
+{
+	CHECK(staff_can(STAFF_ADMIN, STAFF_MANAGE_USERS));
+	CHECK(!staff_can(STAFF_EDITOR, STAFF_MANAGE_USERS));
+	CHECK(staff_can(STAFF_EDITOR, STAFF_EDIT_KB));
+	CHECK(!staff_can(STAFF_CALL_CENTER, STAFF_EDIT_KB));
+	CHECK(staff_can(STAFF_CALL_CENTER, STAFF_VIEW_FORECAST));
+	CHECK(!staff_can(STAFF_RECEPTION, STAFF_VIEW_REPORTS));
+	enum staff_role r;
+	CHECK(staff_role_parse("call_center", &r) == MG_OK && r == STAFF_CALL_CENTER);
+	CHECK(staff_role_parse("root", &r) == MG_ERR_INPUT);
+}
+
+/* ---- curation: from the review queue to an answer ------------------------------- */
+
+#include "chatbot/events.h"
+
+static const char *decision_of(struct chatbot *bot, const char *q, char slug[64])
+{
+	static char d[32];
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.conversation = "curation"};
+	slug[0] = 0;
+	if (chatbot_ask(bot, q, strlen(q), &o, &r, err) != MG_OK)
+		return "error";
+	snprintf(d, sizeof d, "%s", json_string_value(json_object_get(r, "decision")));
+	json_t *a = json_object_get(r, "answer");
+	if (json_is_object(a))
+		snprintf(slug, 64, "%s", json_string_value(json_object_get(a, "slug")));
+	json_decref(r);
+	return d;
+}
+
+TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
+{
+	struct chatbot *bot = staff_fixture("st_curate.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1], slug[64];
+	struct staff_session hana, ken, s;
+	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	const char *miss = "接種券がどこかにいってしまった";
+	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
+	/* the review queue has it */
+	char today[11];
+	mg_today(today);
+	json_t *queue = NULL;
+	REQUIRE(events_unanswered(db, NULL, today, today, 0.75, 10, &queue, err) == MG_OK);
+	REQUIRE(json_array_size(queue) == 1);
+	const char *q = json_string_value(json_object_get(json_array_get(queue, 0), "question"));
+	CHECK_STR(q, miss);
+	/* the gate passes hana's form; reception is refused and nothing changes */
+	REQUIRE(staff_guard(db, token, hana.csrf, STAFF_EDIT_KB, time(NULL), &s, err) == MG_OK);
+	char kt[STAFF_TOKEN_LEN + 1];
+	REQUIRE(staff_login(db, "ken", "reception desk 2026", time(NULL), kt, &ken, err) == MG_OK);
+	CHECK(staff_add_alternate(bot, &ken, "1", q, err) == MG_ERR_AUTH);
+	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
+	/* one click: an alternate question of entry 1, answered at once */
+	REQUIRE(staff_add_alternate(bot, &s, "1", q, err) == MG_OK);
+	CHECK_STR(decision_of(bot, miss, slug), "answer");
+	CHECK_STR(slug, "ticket-lost");
+	/* the audit log says who did it, with the alternates before and after */
+	json_t *audit = NULL;
+	REQUIRE(staff_audit_list(db, 1, &audit, err) == MG_OK);
+	json_t *last = json_array_get(audit, 0);
+	CHECK_STR(json_string_value(json_object_get(last, "who")), "hana");
+	CHECK_STR(json_string_value(json_object_get(last, "action")), "entry.add_alternate");
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(last, "after"), "alt_questions")), miss) != NULL);
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(last, "before"), "alt_questions")), miss) == NULL);
+	/* a placeholder left in the question is refused */
+	CHECK(staff_add_alternate(bot, &s, "1", "<NAME>さんの接種券", err) == MG_ERR_INPUT);
+	json_decref(audit);
+	json_decref(queue);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, a_draft_is_not_shown_until_it_is_published)
+{
+	struct chatbot *bot = staff_fixture("st_draft.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1], slug[64], id[64];
+	struct staff_session hana;
+	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	const char *q = "接種会場に駐車場はありますか";
+	json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "slug", "venue-parking", "category", "venue",
+				   "route", "none", "status", "draft", "question", q, "answer",
+				   "会場の駐車場は50台です。");
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, err) == MG_OK);
+	CHECK_STR(id, "7");
+	decision_of(bot, q, slug);
+	CHECK(strcmp(slug, "venue-parking") != 0);  /* a draft is never an answer */
+	json_object_set_new(fields, "id", json_string(id));
+	json_object_set_new(fields, "status", json_string("published"));
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, err) == MG_OK);
+	CHECK_STR(decision_of(bot, q, slug), "answer");
+	CHECK_STR(slug, "venue-parking");
+	/* bad fields change nothing */
+	json_object_set_new(fields, "route", json_string("fax"));
+	CHECK(staff_entry_save(bot, &hana, fields, id, err) == MG_ERR_INPUT);
+	CHECK_STR(decision_of(bot, q, slug), "answer");
+	json_decref(fields);
+	fixture_bot_close(bot);
+}

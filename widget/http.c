@@ -614,12 +614,18 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 			rc = mg_fail(err, MG_ERR_INPUT, "%s: not an IP address", srv->opts.listen);
 		}
 	}
+	/* One thread is the polling thread itself: no pool (MHD warns about a pool of 1). */
+	struct MHD_OptionItem pool[] = {
+		{srv->opts.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		 srv->opts.threads, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
 	if (rc == MG_OK) {
 		srv->daemon = MHD_start_daemon(
 			flags, (uint16_t)opts->port, NULL, NULL, on_request, srv,
 			MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv,
 			MHD_OPTION_SOCK_ADDR, sa,
-			MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->opts.threads,
+			MHD_OPTION_ARRAY, pool,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_CONNECTION_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,

@@ -41,7 +41,7 @@ url=$(sed -n 's/^listening on //p' "$dir/serve.out")
 
 # ---- the question mix: the labelled set's questions, or a built-in few ----
 if [ -r "$QUESTIONS" ]; then
-  cut -f1 "$QUESTIONS" | grep -v '^#' | grep -v '^[[:space:]]*$' | head -200 > "$dir/questions"
+  awk -F'\t' '!/^#/ && $1 ~ /[^[:space:]]/ && n++ < 200 { print $1 }' "$QUESTIONS" > "$dir/questions"
 else
   printf '%s\n' '接種券をなくしました' '副反応が心配です' '予約をキャンセルしたい' \
     'How do I book a vaccination?' 'ふくはんのう' '会場に駐車場はありますか' > "$dir/questions"

@@ -537,3 +537,66 @@ TEST(http, concurrent_clients_all_get_answers)
 	}
 	CHECK(total == CLIENTS * ASKS_EACH);
 }
+
+/* ---- development and shutdown ------------------------------------------ */
+
+TEST(http, assets_from_disk_while_developing)
+{
+	struct http_opts o = {.rate_burst = -1, .assets = "widget/static"};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	struct resp r;
+	REQUIRE(http(http_port(srv), "GET", "/widget.css", "Accept-Encoding: gzip\r\n", NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_STR(header(&r, "Content-Type"), "text/css; charset=utf-8");
+	CHECK(header(&r, "Content-Encoding") == NULL);
+	CHECK(strstr(r.body, ".mg-launcher") != NULL);
+	resp_free(&r);
+	http_stop(srv);
+}
+
+struct slow {
+	unsigned port;
+	int status;
+};
+
+/* Sends the body in two halves with a pause between, so that the server is
+ * told to stop while this request is in flight. */
+static void *slow_client(void *arg)
+{
+	struct slow *s = arg;
+	const char *body = "{\"question\": \"接種券をなくしました\"}";
+	size_t half = strlen(body) / 2;
+	char head[256];
+	int n = snprintf(head, sizeof head,
+			 "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+			 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%.*s",
+			 strlen(body), (int)half, body);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa))
+		return NULL;
+	send(fd, head, (size_t)n, MSG_NOSIGNAL);
+	usleep(300 * 1000);
+	send(fd, body + half, strlen(body) - half, MSG_NOSIGNAL);
+	char buf[64] = "";
+	if (recv(fd, buf, sizeof buf - 1, MSG_WAITALL) > 0)
+		sscanf(buf, "HTTP/1.%*d %d", &s->status);
+	close(fd);
+	return NULL;
+}
+
+TEST(http, stop_finishes_requests_in_flight)
+{
+	struct http_opts o = {.rate_burst = -1};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	struct slow s = {.port = http_port(srv)};
+	pthread_t t;
+	REQUIRE(pthread_create(&t, NULL, slow_client, &s) == 0);
+	usleep(100 * 1000);  /* the headers are in, half the body is not */
+	http_stop(srv);
+	pthread_join(t, NULL);
+	CHECK(s.status == 200);
+}

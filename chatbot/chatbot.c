@@ -278,9 +278,6 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		json_decref(res);
 		return rc;
 	}
-	/* A failed log line never costs the resident the answer. */
-	if (!o.no_log)
-		events_log_ask(kb_db(bot->kb), &o, res, NULL);
 	*out = res;
 	return MG_OK;
 }
@@ -291,6 +288,13 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	int began = kb_read_begin(bot->kb);
 	int rc = ask(bot, question, len, opts, out, err);
 	kb_read_end(bot->kb, began);
+	/* Logged after the read transaction: a write inside it could not wait
+	 * for another thread's write lock. A failed log line never costs the
+	 * resident the answer. */
+	if (rc == MG_OK && !(opts && opts->no_log)) {
+		struct ask_opts o = opts ? *opts : (struct ask_opts){0};
+		events_log_ask(kb_db(bot->kb), &o, *out, NULL);
+	}
 	return rc;
 }
 

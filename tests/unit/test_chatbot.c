@@ -156,3 +156,45 @@ TEST(chatbot, a_new_database_starts_with_the_sample_knowledge_base)
 	town_free(sample);
 	fixture_town();  /* the test town's time zone again for the tests after this one */
 }
+
+/* Every topic the town must cover (kb/data/topics.tsv, copied from the
+ * product's topic list) has a published, current entry in the sample. */
+TEST(chatbot, the_sample_covers_every_topic)
+{
+	char err[MG_ERR_LEN];
+	struct town *sample = NULL;
+	struct chatbot *bot = NULL;
+	REQUIRE(town_load(NULL, &sample, err) == MG_OK);
+	int rc = chatbot_open(&bot, fixture_path("topics.db"), fixture_model(), sample, err);
+	CHECK(rc == MG_OK);
+	size_t len;
+	char *topics = fixture_read("kb/data/topics.tsv", &len);
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK)
+		CHECK(sqlite3_prepare_v2(kb_db(chatbot_kb(bot)),
+					 "SELECT count(*) FROM kb_entries WHERE slug=? AND status='published' "
+					 "AND valid_to=''", -1, &st, NULL) == SQLITE_OK);
+	int checked = 0;
+	for (char *save = NULL, *line = strtok_r(topics, "\n", &save); st && line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t');
+		if (!tab || !strncmp(line, "slug\t", 5))
+			continue;
+		*tab = 0;
+		sqlite3_bind_text(st, 1, line, -1, SQLITE_STATIC);
+		int n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+		sqlite3_reset(st);
+		if (n == 0) {
+			char what[128];
+			snprintf(what, sizeof what, "topic %s has an entry", line);
+			test_fail(__FILE__, __LINE__, what);
+		}
+		checked++;
+	}
+	CHECK(checked == 44);
+	sqlite3_finalize(st);
+	free(topics);
+	chatbot_close(bot);
+	town_free(sample);
+	fixture_town();
+}

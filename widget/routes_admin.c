@@ -74,7 +74,7 @@ static int fail_rc(struct http_call *c, int rc, const char *err)
 
 static json_t *session_json(const struct staff_session *s)
 {
-	return json_pack("{s:s,s:s,s:s,s:I,s:{s:b,s:b,s:b,s:b,s:b}}", "name", s->name, "role",
+	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:{s:b,s:b,s:b,s:b,s:b}}", "logged_in", 1, "name", s->name, "role",
 			 staff_role_name(s->role), "csrf", s->csrf, "expires", (json_int_t)s->expires,
 			 "rights", "reports", staff_can(s->role, STAFF_VIEW_REPORTS), "edit",
 			 staff_can(s->role, STAFF_EDIT_KB), "users", staff_can(s->role, STAFF_MANAGE_USERS),
@@ -133,6 +133,8 @@ static int h_logout(struct http_call *c, json_t **out)
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
+/* Who is logged in: the session, or {"logged_in": false} (not an error: the
+ * console asks this on every load, logged in or not). */
 static int h_session(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
@@ -140,9 +142,13 @@ static int h_session(struct http_call *c, json_t **out)
 	if (!db)
 		return 500;
 	char err[MG_ERR_LEN];
-	if (staff_session_get(db, http_call_cookie(c, COOKIE), time(NULL), &s, err) != MG_OK)
-		return http_fail(c, 401, "%s", err);
-	*out = session_json(&s);
+	int rc = staff_session_get(db, http_call_cookie(c, COOKIE), time(NULL), &s, err);
+	if (rc == MG_ERR_AUTH)
+		*out = json_pack("{s:b,s:s}", "logged_in", 0, "message", err);
+	else if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	else
+		*out = session_json(&s);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 

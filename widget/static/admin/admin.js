@@ -407,6 +407,7 @@
   /* ---- start: an existing session (reload) goes straight in ---- */
   window.addEventListener('hashchange', function () { if (session) route(); });
   get('session').then(function (s) {
+    if (!s.logged_in) { show('login'); return; }
     session = s;
     $('who-name').textContent = s.name + ' (' + s.role + ')';
     route();

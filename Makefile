@@ -75,7 +75,8 @@ $(BUILD)/kb/sample.o: $(EMBEDDED)
 
 # The widget's static files, built into the binary with their gzip -9
 # (see widget/assets.c); -n keeps the bytes the same from build to build.
-WIDGET_STATIC = $(wildcard widget/static/*)
+WIDGET_STATIC = $(filter-out widget/static/admin,$(wildcard widget/static/*)) \
+		$(filter-out %.LICENSE %.README,$(wildcard widget/static/admin/*))
 WIDGET_GZ     = $(WIDGET_STATIC:%=$(BUILD)/%.gz)
 $(BUILD)/widget/static/%.gz: widget/static/%
 	@mkdir -p $(dir $@)
@@ -126,7 +127,7 @@ e2e:
 	@command -v npm >/dev/null || $(MAKE) deps EXTRA_DEB=npm
 	$(MAKE) all
 	cd tests/e2e && npm ci --no-audit --no-fund
-	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs
+	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs admin.test.mjs
 
 # The HTTP benchmark alone (make bench runs it too once tests/bench/run.sh calls it).
 bench-http:

@@ -60,7 +60,7 @@ struct kb *chatbot_kb(struct chatbot *bot)
 }
 
 /* Replaces {{key}} with the town's facts. Returns a new JSON string. */
-static json_t *expand(const struct town *town, const char *text, const char *lang)
+json_t *chatbot_expand(const struct town *town, const char *text, const char *lang)
 {
 	size_t cap = strlen(text) * 2 + 64, w = 0;
 	char *buf = malloc(cap);
@@ -110,12 +110,12 @@ static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const 
 {
 	json_t *j = json_pack("{s:s, s:s, s:o*, s:o*, s:s, s:s, s:s}",
 			      "id", e->id, "slug", e->slug,
-			      "question", expand(bot->town, pick(e->question, e->question_en, lang), lang),
-			      "answer", expand(bot->town, pick(e->answer, e->answer_en, lang), lang),
+			      "question", chatbot_expand(bot->town, pick(e->question, e->question_en, lang), lang),
+			      "answer", chatbot_expand(bot->town, pick(e->answer, e->answer_en, lang), lang),
 			      "route", e->route[0] ? e->route : "none",
 			      "category", e->category, "updated_at", e->updated_at);
 	if (j && e->url[0])
-		json_object_set_new(j, "url", expand(bot->town, e->url, lang));
+		json_object_set_new(j, "url", chatbot_expand(bot->town, e->url, lang));
 	return j;
 }
 
@@ -125,7 +125,7 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 	if (kb_entry_get(bot->kb, c->entry, NULL, &e, NULL) != MG_OK)
 		return NULL;
 	json_t *j = json_pack("{s:s, s:s, s:o*, s:f}", "id", e.id, "slug", e.slug,
-			      "question", expand(bot->town, pick(e.question, e.question_en, lang), lang),
+			      "question", chatbot_expand(bot->town, pick(e.question, e.question_en, lang), lang),
 			      "score", round(c->score * 1000) / 1000);
 	kb_entry_clear(&e);
 	return j;

@@ -61,4 +61,15 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t 
 int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
 		     int helpful, char *err);
 
+/* text with each {{key}} replaced by the town's fact in lang, as residents
+ * see it (the console's preview); a new JSON string, NULL without memory. */
+json_t *chatbot_expand(const struct town *town, const char *text, const char *lang);
+
+/* Answer quality on a labelled set (lines `question<TAB>expected`, as
+ * `madoguchi eval` reads) against the knowledge base as it is now, as a new
+ * JSON object: questions, in_scope, out_of_scope, and percentages top1,
+ * top3, answered, answered_wrongly, settled, out_handed_off, out_answered,
+ * mrr, and bad_lines [{line, message}]. Nothing is logged. */
+int chatbot_eval_run(struct chatbot *bot, const char *data, size_t len, json_t **out, char *err);
+
 #endif

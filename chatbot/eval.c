@@ -127,6 +127,63 @@ static void floor_tally(struct chatbot *bot, const char *q, const char *expected
 	}
 }
 
+/* ---- the console's run: the same tally, as JSON ----------------------------- */
+
+int chatbot_eval_run(struct chatbot *bot, const char *data, size_t len, json_t **out, char *err)
+{
+	*out = NULL;
+	struct tally t = {0};
+	json_t *bad = json_array();
+	char *copy = malloc(len + 1);
+	if (!bad || !copy) {
+		json_decref(bad);
+		free(copy);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	memcpy(copy, data, len);
+	copy[len] = 0;
+	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1};
+	int lineno = 0;
+	for (char *line = copy, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		lineno++;
+		size_t n = strlen(line);
+		while (n > 0 && line[n - 1] == '\r')
+			line[--n] = 0;
+		if (!n || line[0] == '#')
+			continue;
+		char *tab = strrchr(line, '\t');
+		char msg[MG_ERR_LEN];
+		json_t *r = NULL;
+		if (!tab) {
+			snprintf(msg, sizeof msg, "no tab between question and expected");
+		} else {
+			*tab = 0;
+			if (chatbot_ask(bot, line, strlen(line), &o, &r, msg) == MG_OK) {
+				count(&t, line, tab + 1, r, 0);
+				json_decref(r);
+				continue;
+			}
+		}
+		json_array_append_new(bad, json_pack("{s:i,s:s}", "line", lineno, "message", msg));
+	}
+	free(copy);
+	if (t.in + t.out == 0) {
+		json_decref(bad);
+		return mg_fail(err, MG_ERR_INPUT, "no labelled question (lines are question<TAB>expected)");
+	}
+	*out = json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o}",
+			 "questions", t.in + t.out, "in_scope", t.in, "out_of_scope", t.out,
+			 "top1", pct(t.top1, t.in), "top3", pct(t.top3, t.in),
+			 "mrr", t.in ? t.mrr / t.in : 0.0, "answered", pct(t.answered, t.in),
+			 "answered_wrongly", pct(t.wrong, t.in), "settled", pct(t.settled, t.in),
+			 "out_handed_off", pct(t.out_handoff, t.out),
+			 "out_answered", pct(t.out_answered, t.out), "bad_lines", bad);
+	return *out ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+}
+
 /* ---- calibration: logistic regression of "the first topic is right" ---------- */
 
 #define CAL_FEATURES POLICY_CONF_FEATURES

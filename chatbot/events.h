@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "chatbot/chatbot.h"
@@ -70,6 +71,10 @@ int events_redact(const char *text, size_t len, char **out, char *err);
  * Days whose events were removed by retention come from ev_daily. Rates are
  * null when their denominator is 0. This is the only place they are computed. */
 int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, char *err);
+
+/* Writes a report of events_report as CSV for Excel (UTF-8 with BOM,
+ * CRLF), one table per section. */
+void events_report_csv(json_t *report, FILE *f);
 
 /* Folds the days of conversations older than keep_days before now into
  * ev_daily and deletes their events. *deleted gets the events removed. */

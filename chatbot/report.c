@@ -103,7 +103,7 @@ static void cell_rate(FILE *f, json_t *o, const char *k, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
-static void print_csv(json_t *r, FILE *f)
+void events_report_csv(json_t *r, FILE *f)
 {
 	json_t *t = json_object_get(r, "totals"), *o;
 	size_t i;
@@ -196,7 +196,7 @@ int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != MG_OK) {
 		fprintf(stderr, "madoguchi: %s\n", err);
 	} else if (csv) {
-		print_csv(r, stdout);
+		events_report_csv(r, stdout);
 	} else if (as_json) {
 		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 		printf("\n");

@@ -21,6 +21,13 @@ struct http_call {
 	const char *rest;   /* for prefix routes: what follows the prefix */
 	json_t *body;       /* POST: the parsed JSON body (an object); else NULL */
 	char msg[MG_ERR_LEN];  /* the message of an error status, for the resident */
+	/* Set by a handler, sent with a 2xx reply: a Set-Cookie header value... */
+	char set_cookie[256];
+	/* ...and instead of the JSON body, a download: raw (malloc'd, taken by
+	 * the server) of raw_type, saved by the browser as raw_name. */
+	char *raw;
+	size_t raw_len;
+	const char *raw_type, *raw_name;
 };
 
 /* Returns the HTTP status. On 2xx *out is a new JSON value (the call's
@@ -35,11 +42,20 @@ struct http_route {
 
 /* NULL-ended, in widget/api.c. */
 extern const struct http_route http_routes[];
+/* The staff console's routes, NULL-ended, in widget/routes_admin.c; those
+ * of the second table take bodies up to HTTP_UPLOAD_MAX (CSV, eval sets). */
+extern const struct http_route http_admin_routes[], http_admin_uploads[];
 
 /* This worker thread's chatbot, opened on first use; NULL when it cannot be
  * opened (call->msg then says why and the handler returns 500). */
 struct chatbot *http_call_bot(struct http_call *call);
 const struct town *http_call_town(const struct http_call *call);
+struct nlp_model *http_call_model(const struct http_call *call);
+/* The server's options (cookie_secure, eval_set...). */
+const struct http_opts *http_call_opts(const struct http_call *call);
+/* A request header or a cookie sent by the browser, or NULL. */
+const char *http_call_header(const struct http_call *call, const char *name);
+const char *http_call_cookie(const struct http_call *call, const char *name);
 /* A query-string argument, URL-decoded, or NULL. */
 const char *http_call_arg(const struct http_call *call, const char *name);
 /* Fills call->msg and returns status, so that a handler can

@@ -30,6 +30,18 @@ EMBED(http_widget_js_gz, GZ("widget.js"));
 EMBED(http_widget_css, STATIC("widget.css"));
 EMBED(http_widget_css_gz, GZ("widget.css"));
 
+/* The staff console (widget/static/admin/). */
+EMBED(http_admin_html, STATIC("admin/index.html"));
+EMBED(http_admin_html_gz, GZ("admin/index.html"));
+EMBED(http_admin_js, STATIC("admin/admin.js"));
+EMBED(http_admin_js_gz, GZ("admin/admin.js"));
+EMBED(http_admin_css, STATIC("admin/admin.css"));
+EMBED(http_admin_css_gz, GZ("admin/admin.css"));
+EMBED(http_uplot_js, STATIC("admin/uPlot.min.js"));
+EMBED(http_uplot_js_gz, GZ("admin/uPlot.min.js"));
+EMBED(http_uplot_css, STATIC("admin/uPlot.min.css"));
+EMBED(http_uplot_css_gz, GZ("admin/uPlot.min.css"));
+
 #define BYTES(sym) sym, sym##_end, sym##_gz, sym##_gz_end
 
 static const struct http_asset assets[] = {
@@ -39,11 +51,26 @@ static const struct http_asset assets[] = {
 	{"/widget.css", "widget.css", "text/css; charset=utf-8", 0, BYTES(http_widget_css)},
 };
 
+static const struct http_asset admin_assets[] = {
+	{"/admin", "admin/index.html", "text/html; charset=utf-8", 1, BYTES(http_admin_html)},
+	{"/admin/admin.js", "admin/admin.js", "text/javascript; charset=utf-8", 0, BYTES(http_admin_js)},
+	{"/admin/admin.css", "admin/admin.css", "text/css; charset=utf-8", 0, BYTES(http_admin_css)},
+	{"/admin/uPlot.min.js", "admin/uPlot.min.js", "text/javascript; charset=utf-8", 0,
+	 BYTES(http_uplot_js)},
+	{"/admin/uPlot.min.css", "admin/uPlot.min.css", "text/css; charset=utf-8", 0,
+	 BYTES(http_uplot_css)},
+};
+
 const struct http_asset *http_asset_find(const char *path)
 {
 	for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++)
 		if (!strcmp(assets[i].path, path))
 			return &assets[i];
+	for (size_t i = 0; i < sizeof admin_assets / sizeof admin_assets[0]; i++)
+		if (!strcmp(admin_assets[i].path, path))
+			return &admin_assets[i];
+	if (!strcmp(path, "/admin/"))
+		return &admin_assets[0];
 	if (!strcmp(path, "/index.html"))
 		return &assets[0];
 	return NULL;

@@ -54,7 +54,8 @@ struct http_server {
 struct request {
 	char *body;
 	size_t len;
-	int too_big;    /* the body went over HTTP_BODY_MAX: drain it, answer 413 */
+	int too_big;    /* the body went over max: drain it, answer 413 */
+	size_t max;     /* the route's body cap (HTTP_BODY_MAX unless it says) */
 	int replied;    /* a response was queued on the first call */
 };
 
@@ -123,6 +124,26 @@ const struct town *http_call_town(const struct http_call *call)
 	return call->srv->town;
 }
 
+struct nlp_model *http_call_model(const struct http_call *call)
+{
+	return call->srv->model;
+}
+
+const struct http_opts *http_call_opts(const struct http_call *call)
+{
+	return &call->srv->opts;
+}
+
+const char *http_call_header(const struct http_call *call, const char *name)
+{
+	return MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_call_cookie(const struct http_call *call, const char *name)
+{
+	return MHD_lookup_connection_value(call->conn, MHD_COOKIE_KIND, name);
+}
+
 const char *http_call_arg(const struct http_call *call, const char *name)
 {
 	return MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -134,6 +155,7 @@ static const char *status_text(int status)
 {
 	switch (status) {
 	case 400: return "bad request";
+	case 401: return "please log in";
 	case 403: return "forbidden";
 	case 404: return "not found";
 	case 405: return "method not allowed";
@@ -319,20 +341,38 @@ static int is_get(const char *method)
 	return !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 }
 
+/* The route tables and the largest body each takes. */
+static const struct {
+	const struct http_route *routes;
+	size_t body_max;
+} tables[] = {
+	{http_routes, HTTP_BODY_MAX},
+	{http_admin_routes, HTTP_BODY_MAX},
+	{http_admin_uploads, HTTP_UPLOAD_MAX},
+};
+
 /* The route for method and path; NULL with allow filled when the path exists
- * under other methods (405), NULL with allow empty when it does not (404). */
+ * under other methods (405), NULL with allow empty when it does not (404).
+ * *body_max (may be NULL) gets the route's body cap. */
 static const struct http_route *find_route(const char *method, const char *path,
-					   const char **rest, char *allow, size_t allow_size)
+					   const char **rest, char *allow, size_t allow_size,
+					   size_t *body_max)
 {
 	allow[0] = 0;
-	for (const struct http_route *r = http_routes; r->method; r++) {
-		if (!route_matches(r, path, rest))
-			continue;
-		if (!strcmp(r->method, method) || (!strcmp(r->method, "GET") && is_get(method)))
-			return r;
-		size_t used = strlen(allow);
-		snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "", r->method);
-	}
+	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
+		for (const struct http_route *r = tables[t].routes; r->method; r++) {
+			if (!route_matches(r, path, rest))
+				continue;
+			if (!strcmp(r->method, method) ||
+			    (!strcmp(r->method, "GET") && is_get(method))) {
+				if (body_max)
+					*body_max = tables[t].body_max;
+				return r;
+			}
+			size_t used = strlen(allow);
+			snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "",
+				 r->method);
+		}
 	return NULL;
 }
 
@@ -343,6 +383,41 @@ static int is_json(const char *content_type)
 		return 0;
 	char next = content_type[sizeof want - 1];
 	return next == 0 || next == ';' || next == ' ';
+}
+
+/* A reply with what a handler added: a cookie, or a download instead of JSON.
+ * Takes body and call->raw. */
+static enum MHD_Result send_extra(struct http_server *srv, struct MHD_Connection *conn,
+				  int status, json_t *body, struct http_call *call)
+{
+	char *text = call->raw;
+	size_t len = call->raw_len;
+	if (!text) {
+		text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+		len = text ? strlen(text) : 0;
+	}
+	json_decref(body);
+	struct MHD_Response *resp =
+		text ? MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE) : NULL;
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	int ok = MHD_add_response_header(resp, "Content-Type",
+					 call->raw ? call->raw_type
+						   : "application/json; charset=utf-8") == MHD_YES;
+	if (call->raw && call->raw_name) {
+		char cd[256];
+		snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", call->raw_name);
+		ok &= MHD_add_response_header(resp, "Content-Disposition", cd) == MHD_YES;
+	}
+	if (call->set_cookie[0])
+		ok &= MHD_add_response_header(resp, "Set-Cookie", call->set_cookie) == MHD_YES;
+	if (!ok) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	return send_response(srv, conn, status, resp, KIND_API);
 }
 
 static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection *conn,
@@ -364,6 +439,9 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	json_t *out = NULL;
 	int status = r->fn(&call, &out);
 	json_decref(call.body);
+	if (status >= 200 && status < 300 && (call.raw || call.set_cookie[0]))
+		return send_extra(srv, conn, status, out, &call);
+	free(call.raw);
 	if (status >= 200 && status < 300)
 		return send_json(srv, conn, status, out);
 	json_decref(out);
@@ -455,16 +533,18 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 	if (!strcmp(method, MHD_HTTP_METHOD_POST)) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX) {
+		const char *rest;
+		char allow[64];
+		const struct http_route *r =
+			find_route(method, url, &rest, allow, sizeof allow, &req->max);
+		if (cl && strtoull(cl, NULL, 10) > req->max) {
 			req->replied = 1;
 			return send_error(srv, conn, 413, NULL);
 		}
 		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_TYPE);
-		const char *rest;
-		char allow[64];
 		/* Requiring JSON also makes every cross-origin POST preflighted. */
-		if (find_route(method, url, &rest, allow, sizeof allow) && !is_json(ct)) {
+		if (r && !is_json(ct)) {
 			req->replied = 1;
 			return send_error(srv, conn, 415, NULL);
 		}
@@ -483,6 +563,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req = calloc(1, sizeof *req);
 		if (!req)
 			return MHD_NO;
+		req->max = HTTP_BODY_MAX;
 		*state = req;
 		atomic_fetch_add(&srv->in_flight, 1);
 		return first_call(srv, conn, url, method, req);
@@ -494,7 +575,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (req->too_big || req->len + n > HTTP_BODY_MAX) {
+		if (req->too_big || req->len + n > req->max) {
 			req->too_big = 1;
 			return MHD_YES;
 		}
@@ -511,7 +592,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	const char *rest;
 	char allow[64];
-	const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow);
+	const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow, NULL);
 	if (r)
 		return run_route(srv, conn, r, url, rest, req);
 	if (allow[0])
@@ -677,7 +758,8 @@ static void serve_usage(void)
 {
 	fprintf(stderr,
 		"usage: madoguchi [--db PATH] [--config PATH] serve [--listen ADDR] [--port N]\n"
-		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n");
+		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n"
+		"       [--secure-cookie] [--eval-set FILE.tsv]\n");
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -702,6 +784,10 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 			opts.rate_burst = -1;
 			continue;
 		}
+		if (!strcmp(a, "--secure-cookie")) {
+			opts.cookie_secure = 1;
+			continue;
+		}
 		if (!v) {
 			serve_usage();
 			return 2;
@@ -713,6 +799,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 			opts.port = n;
 		} else if (!strcmp(a, "--threads") && parse_uint(v, 256, &n) && n > 0) {
 			opts.threads = (int)n;
+		} else if (!strcmp(a, "--eval-set")) {
+			opts.eval_set = v;
 		} else if (!strcmp(a, "--assets")) {
 			opts.assets = v;
 		} else if (!strcmp(a, "--cors-origin") && ncors < HTTP_CORS_MAX - 1) {

@@ -21,6 +21,8 @@ struct http_opts {
 	int rate_burst;           /* per-client bucket; 0 = HTTP_RATE_BURST, <0 = no limit */
 	int rate_per_second;      /* refill; 0 = HTTP_RATE_PER_SECOND */
 	int quiet;                /* 1: no error lines on stderr (tests) */
+	int cookie_secure;        /* 1: the staff session cookie is Secure (served behind HTTPS) */
+	const char *eval_set;     /* the console's labelled set; NULL = HTTP_EVAL_SET */
 };
 
 /* Starts listening and serving. Borrows model and town (and the strings in
@@ -34,7 +36,7 @@ unsigned http_port(const struct http_server *srv);
 void http_stop(struct http_server *srv);
 
 /* `madoguchi serve [--listen ADDR] [--port N] [--assets DIR] [--threads N]
- * [--cors-origin ORIGIN]... [--rate N]`: prints "listening on http://ADDR:PORT"
+ * [--cors-origin ORIGIN]... [--rate N] [--secure-cookie] [--eval-set FILE]`: prints "listening on http://ADDR:PORT"
  * as its first line, serves until SIGINT or SIGTERM. */
 int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv);
 

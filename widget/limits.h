@@ -80,4 +80,12 @@
  * reaches every town page within five minutes. */
 #define HTTP_ASSET_MAX_AGE_S 300
 
+/* Staff console uploads (the knowledge base's CSV as base64, a labelled
+ * set): the sample faq.csv is 170 KB, base64 makes it 230 KB; 4 MB leaves
+ * room for a town's knowledge base ten times larger. */
+#define HTTP_UPLOAD_MAX (4 * 1024 * 1024)
+/* The labelled set the console's eval runs when none is uploaded, relative
+ * to the folder the server was started in (the repository's in development). */
+#define HTTP_EVAL_SET "tests/eval/dev.tsv"
+
 #endif

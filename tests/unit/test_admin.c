@@ -1,0 +1,381 @@
+/* The staff console's routes as a browser meets them: the real server on
+ * 127.0.0.1, port 0. Every refusal (wrong password, locked account, missing
+ * CSRF token, a role without the right, an expired session) has its status
+ * and leaves the knowledge base as it was; the allowed change goes through. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chatbot/ops_policy.h"
+#include "chatbot/staff.h"
+#include "widget/http.h"
+
+/* Each login hashes with Argon2id's 64 MiB (ops_policy.h); freed, those
+ * blocks would fill AddressSanitizer's quarantine and slow the tests that
+ * follow enough to break the timing of http.rate_limit_is_429_then_recovers.
+ * A smaller quarantine still catches use-after-free at once. Read by ASan
+ * only; the product binary does not link this file. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=16";
+}
+
+#define REPLY_MAX (512 * 1024)
+#define ENTRY "114"  /* ticket-lost in the sample knowledge base */
+#define NEW_QUESTION "接種券を犬にかじられました"
+
+struct reply {
+	int status;
+	char *head, *body;
+	json_t *json;
+};
+
+static void reply_free(struct reply *r)
+{
+	free(r->head);
+	json_decref(r->json);
+	*r = (struct reply){0};
+}
+
+/* One request; cookie is a session token or NULL, csrf a token or NULL. */
+static int req(unsigned port, const char *method, const char *path, const char *cookie,
+	       const char *csrf, const char *body, struct reply *r)
+{
+	*r = (struct reply){0};
+	char *raw = NULL;
+	int n = asprintf(&raw, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+			 "%s%s%s%s%s%s%sContent-Length: %zu\r\n\r\n%s",
+			 method, path, body ? "Content-Type: application/json\r\n" : "",
+			 cookie ? "Cookie: mg_staff=" : "", cookie ? cookie : "", cookie ? "\r\n" : "",
+			 csrf ? "X-CSRF-Token: " : "", csrf ? csrf : "", csrf ? "\r\n" : "",
+			 body ? strlen(body) : 0, body ? body : "");
+	if (n < 0)
+		return -1;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+		if (fd >= 0)
+			close(fd);
+		free(raw);
+		return -1;
+	}
+	send(fd, raw, (size_t)n, MSG_NOSIGNAL);
+	free(raw);
+	char *buf = malloc(REPLY_MAX + 1);
+	size_t len = 0;
+	ssize_t got;
+	while (buf && len < REPLY_MAX && (got = recv(fd, buf + len, REPLY_MAX - len, 0)) > 0)
+		len += (size_t)got;
+	close(fd);
+	if (!buf)
+		return -1;
+	buf[len] = 0;
+	char *sep = strstr(buf, "\r\n\r\n");
+	if (!sep || sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1) {
+		free(buf);
+		return -1;
+	}
+	*sep = 0;
+	r->head = buf;
+	r->body = sep + 4;
+	r->json = json_loads(r->body, 0, NULL);
+	return 0;
+}
+
+/* The session token of the reply's Set-Cookie into token, or "". */
+static void cookie_of(const struct reply *r, char token[STAFF_TOKEN_LEN + 1])
+{
+	token[0] = 0;
+	const char *c = r->head ? strstr(r->head, "\r\nSet-Cookie: mg_staff=") : NULL;
+	if (c)
+		snprintf(token, STAFF_TOKEN_LEN + 1, "%s", c + strlen("\r\nSet-Cookie: mg_staff="));
+}
+
+/* ---- one server, one database, four accounts ---------------------------------- */
+
+static struct town *town;
+static struct http_server *srv;
+static char db_path[512];
+
+static void stop(void)
+{
+	http_stop(srv);
+	town_free(town);
+}
+
+static unsigned port(void)
+{
+	if (srv)
+		return http_port(srv);
+	char err[MG_ERR_LEN];
+	snprintf(db_path, sizeof db_path, "%s/admin.db", test_tmpdir());
+	struct http_opts o = {.db = db_path, .quiet = 1, .threads = 2, .rate_burst = -1};
+	if (town_load(NULL, &town, err) != MG_OK || http_start(&o, fixture_model(), town, &srv, err) != MG_OK) {
+		fprintf(stderr, "admin server: %s\n", err);
+		return 0;
+	}
+	atexit(stop);
+	sqlite3 *db = NULL;
+	int ok = sqlite3_open(db_path, &db) == SQLITE_OK;
+	ok = ok && staff_user_add(db, NULL, "editor1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
+	ok = ok && staff_user_add(db, NULL, "callc1", STAFF_CALL_CENTER, "call centre phones", err) == MG_OK;
+	ok = ok && staff_user_add(db, NULL, "locked1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
+	ok = ok && staff_user_add(db, NULL, "expiry1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
+	sqlite3_close(db);
+	if (!ok)
+		fprintf(stderr, "admin accounts: %s\n", err);
+	return ok ? http_port(srv) : 0;
+}
+
+/* What the knowledge base holds for the test entry: its alternate questions. */
+static char *alternates(void)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *out = NULL;
+	sqlite3_open(db_path, &db);
+	if (sqlite3_prepare_v2(db, "SELECT alt_questions FROM kb_entries WHERE ext_id='" ENTRY "'", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return out ? out : strdup("");
+}
+
+static int sql(const char *stmt)
+{
+	sqlite3 *db = NULL;
+	sqlite3_open(db_path, &db);
+	int rc = sqlite3_exec(db, stmt, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Logs in; token and csrf get the session's. Returns the status. */
+static int login(const char *name, const char *password, char token[STAFF_TOKEN_LEN + 1],
+		 char csrf[STAFF_TOKEN_LEN + 1])
+{
+	char body[256];
+	snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, password);
+	struct reply r;
+	if (req(port(), "POST", "/api/v1/admin/login", NULL, NULL, body, &r))
+		return -1;
+	cookie_of(&r, token);
+	snprintf(csrf, STAFF_TOKEN_LEN + 1, "%s",
+		 json_string_value(json_object_get(r.json, "csrf")) ? json_string_value(json_object_get(r.json, "csrf")) : "");
+	int status = r.status;
+	reply_free(&r);
+	return status;
+}
+
+static const char ADD[] = "{\"entry\":\"" ENTRY "\",\"question\":\"" NEW_QUESTION "\"}";
+
+/* ---- tests ------------------------------------------------------------------------- */
+
+TEST(admin, login_sets_a_strict_httponly_cookie_and_the_session_works)
+{
+	REQUIRE(port());
+	struct reply r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
+		    "{\"name\":\"editor1\",\"password\":\"correct horse battery\"}", &r) == 0);
+	CHECK(r.status == 200);
+	const char *c = strstr(r.head, "Set-Cookie: mg_staff=");
+	char line[512] = "";
+	if (c)
+		snprintf(line, sizeof line, "%.*s", (int)strcspn(c, "\r"), c);
+	CHECK(strstr(line, "; HttpOnly") && strstr(line, "; SameSite=Strict") && strstr(line, "; Path=/"));
+	CHECK(!strstr(line, "Secure"));  /* only with --secure-cookie, behind HTTPS */
+	char token[STAFF_TOKEN_LEN + 1];
+	cookie_of(&r, token);
+	CHECK(strlen(token) == STAFF_TOKEN_LEN);
+	CHECK(!strstr(r.body, token));  /* the token is never readable by script */
+	reply_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/session", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_STR(json_string_value(json_object_get(r.json, "role")), "editor");
+	reply_free(&r);
+}
+
+TEST(admin, wrong_password_is_401_without_a_cookie)
+{
+	REQUIRE(port());
+	struct reply r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
+		    "{\"name\":\"editor1\",\"password\":\"wrong horse battery\"}", &r) == 0);
+	CHECK(r.status == 401);
+	CHECK(!strstr(r.head, "Set-Cookie"));
+	reply_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
+		    "{\"name\":\"nobody\",\"password\":\"correct horse battery\"}", &r) == 0);
+	CHECK(r.status == 401);
+	reply_free(&r);
+}
+
+TEST(admin, locked_account_is_429_even_with_the_right_password)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	for (int i = 0; i < OPS_LOGIN_MAX_FAILURES; i++)
+		CHECK(login("locked1", "not the password", token, csrf) == 401);
+	CHECK(login("locked1", "correct horse battery", token, csrf) == 429);
+	CHECK(token[0] == 0);
+}
+
+TEST(admin, a_change_without_the_csrf_token_is_403_and_changes_nothing)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
+	char *before = alternates();
+	struct reply r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, NULL, ADD, &r) == 0);
+	CHECK(r.status == 403);
+	reply_free(&r);
+	char forged[STAFF_TOKEN_LEN + 1];
+	memset(forged, 'a', STAFF_TOKEN_LEN);
+	forged[STAFF_TOKEN_LEN] = 0;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, forged, ADD, &r) == 0);
+	CHECK(r.status == 403);
+	reply_free(&r);
+	char *after = alternates();
+	CHECK_STR(after, before);
+	free(after);
+
+	/* with the token the same request goes through, and residents get the entry */
+	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, csrf, ADD, &r) == 0);
+	CHECK(r.status == 200);
+	reply_free(&r);
+	after = alternates();
+	CHECK(strstr(after, NEW_QUESTION) != NULL);
+	free(after);
+	free(before);
+	REQUIRE(req(port(), "POST", "/api/v1/ask", NULL, NULL, "{\"question\":\"" NEW_QUESTION "\"}", &r) == 0);
+	json_t *first = json_array_get(json_object_get(r.json, "candidates"), 0);
+	CHECK_STR(json_string_value(json_object_get(first, "id")), ENTRY);
+	CHECK_STR(json_string_value(json_object_get(r.json, "decision")), "answer");
+	reply_free(&r);
+}
+
+TEST(admin, a_role_without_the_right_is_403_and_changes_nothing)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("callc1", "call centre phones", token, csrf) == 200);
+	char *before = alternates();
+	struct reply r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, csrf,
+		    "{\"entry\":\"" ENTRY "\",\"question\":\"電話しか使えません\"}", &r) == 0);
+	CHECK(r.status == 403);
+	reply_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/entries", token, csrf,
+		    "{\"entry\":{\"id\":\"" ENTRY "\",\"question\":\"x\",\"answer\":\"y\"}}", &r) == 0);
+	CHECK(r.status == 403);
+	reply_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/queue", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 403);
+	reply_free(&r);
+	char *after = alternates();
+	CHECK_STR(after, before);
+	free(after);
+	free(before);
+	/* what the call centre may see, it sees */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/forecast", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_is_array(json_object_get(r.json, "days")));
+	reply_free(&r);
+}
+
+TEST(admin, an_expired_session_is_401_and_changes_nothing)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("expiry1", "correct horse battery", token, csrf) == 200);
+	/* the working day is over: the session's end is in the past */
+	REQUIRE(sql("UPDATE staff_sessions SET expires = strftime('%s','now') - 1 WHERE user ="
+		    " (SELECT id FROM staff_users WHERE name = 'expiry1')") == SQLITE_OK);
+	char *before = alternates();
+	struct reply r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, csrf,
+		    "{\"entry\":\"" ENTRY "\",\"question\":\"期限切れの質問\"}", &r) == 0);
+	CHECK(r.status == 401);
+	reply_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/report", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 401);
+	reply_free(&r);
+	char *after = alternates();
+	CHECK_STR(after, before);
+	free(after);
+	free(before);
+}
+
+TEST(admin, without_a_session_every_route_is_401)
+{
+	REQUIRE(port());
+	const char *gets[] = {"/api/v1/admin/report", "/api/v1/admin/queue", "/api/v1/admin/entries",
+			      "/api/v1/admin/kb.csv", "/api/v1/admin/forecast", "/api/v1/admin/audit"};
+	struct reply r;
+	for (size_t i = 0; i < sizeof gets / sizeof *gets; i++) {
+		REQUIRE(req(port(), "GET", gets[i], NULL, NULL, NULL, &r) == 0);
+		CHECK(r.status == 401);
+		reply_free(&r);
+	}
+	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/dismiss", NULL, NULL, "{\"key\":\"x\"}", &r) == 0);
+	CHECK(r.status == 401);
+	reply_free(&r);
+}
+
+TEST(admin, logout_ends_the_session_and_clears_the_cookie)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
+	struct reply r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/logout", token, csrf, "{}", &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(strstr(r.head, "Set-Cookie: mg_staff=;") != NULL);
+	reply_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/session", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_is_false(json_object_get(r.json, "logged_in")));
+	reply_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/report", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 401);
+	reply_free(&r);
+}
+
+TEST(admin, export_is_csv_with_bom_and_a_bad_import_names_its_lines_and_changes_nothing)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
+	struct reply r;
+	REQUIRE(req(port(), "GET", "/api/v1/admin/kb.csv", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(!memcmp(r.body, "\xEF\xBB\xBF" "id,", 6));
+	CHECK(strstr(r.head, "text/csv") != NULL);
+	reply_free(&r);
+	char *before = alternates();
+	/* base64 of "id,question,answer\n1,ok,fine\n2,,\n": line 3 has neither */
+	REQUIRE(req(port(), "POST", "/api/v1/admin/kb.csv", token, csrf,
+		    "{\"csv_base64\":\"aWQscXVlc3Rpb24sYW5zd2VyCjEsb2ssZmluZQoyLCwK\"}", &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_is_false(json_object_get(r.json, "ok")));
+	json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+	CHECK(json_integer_value(json_object_get(e, "line")) == 3);
+	reply_free(&r);
+	char *after = alternates();
+	CHECK_STR(after, before);
+	CHECK(after[0] != 0 || before[0] == 0);
+	free(after);
+	free(before);
+}

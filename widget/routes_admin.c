@@ -1,0 +1,640 @@
+/* The staff console's JSON routes under /api/v1/admin: login and logout with
+ * the session cookie, the figures, the review queue, the entry editor, the
+ * eval run, CSV export and import, the forecast. Every route checks the
+ * session (401) and the role's right (403); every change also the CSRF token
+ * header (403). The rules themselves are in chatbot/staff.h. */
+#include "widget/api.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chatbot/events.h"
+#include "chatbot/forecast.h"
+#include "chatbot/ops_policy.h"
+#include "chatbot/staff.h"
+#include "chatbot/town_int.h"
+#include "widget/http.h"
+#include "widget/limits.h"
+
+#define COOKIE "mg_staff"
+#define CSRF_HEADER "X-CSRF-Token"
+/* The dashboard's period when none is asked for: two weeks show a weekday
+ * pattern twice and fit a chart without crowding. */
+#define ADMIN_DEFAULT_DAYS 14
+/* Groups in the review queue: more than a morning's work is not read. */
+#define ADMIN_QUEUE_LIMIT 50
+/* Entries the picker offers for one search. */
+#define ADMIN_PICK_LIMIT 20
+#define ADMIN_AUDIT_LIMIT 50
+
+static const char *body_str(const struct http_call *c, const char *key)
+{
+	return json_string_value(json_object_get(c->body, key));
+}
+
+static sqlite3 *call_db(struct http_call *c)
+{
+	struct chatbot *bot = http_call_bot(c);
+	return bot ? kb_db(chatbot_kb(bot)) : NULL;
+}
+
+/* The session of this request, refused with 401 (no or expired session) or
+ * 403 (the role lacks right; for a change, a missing or wrong CSRF token).
+ * Returns 0 when the request may go on. */
+static int gate(struct http_call *c, enum staff_right right, int change, struct staff_session *s)
+{
+	sqlite3 *db = call_db(c);
+	if (!db)
+		return 500;
+	const char *token = http_call_cookie(c, COOKIE);
+	time_t now = time(NULL);
+	char err[MG_ERR_LEN];
+	int rc = staff_session_get(db, token, now, s, err);
+	if (rc == MG_ERR_AUTH)
+		return http_fail(c, 401, "%s", err);
+	if (rc != MG_OK)
+		return http_fail(c, 500, "%s", err);
+	if (change) {
+		rc = staff_guard(db, token, http_call_header(c, CSRF_HEADER), right, now, s, err);
+		if (rc != MG_OK)
+			return http_fail(c, rc == MG_ERR_AUTH ? 403 : 500, "%s", err);
+	} else if (!staff_can(s->role, right)) {
+		return http_fail(c, 403, "the role %s may not see this", staff_role_name(s->role));
+	}
+	return 0;
+}
+
+static int fail_rc(struct http_call *c, int rc, const char *err)
+{
+	return http_fail(c, http_status_of(rc), "%s", err);
+}
+
+static json_t *session_json(const struct staff_session *s)
+{
+	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:{s:b,s:b,s:b,s:b,s:b}}", "logged_in", 1, "name", s->name, "role",
+			 staff_role_name(s->role), "csrf", s->csrf, "expires", (json_int_t)s->expires,
+			 "rights", "reports", staff_can(s->role, STAFF_VIEW_REPORTS), "edit",
+			 staff_can(s->role, STAFF_EDIT_KB), "users", staff_can(s->role, STAFF_MANAGE_USERS),
+			 "forecast", staff_can(s->role, STAFF_VIEW_FORECAST), "reception",
+			 staff_can(s->role, STAFF_RECEPTION_OPS));
+}
+
+static void set_cookie(struct http_call *c, const char *value, long max_age)
+{
+	snprintf(c->set_cookie, sizeof c->set_cookie,
+		 COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", value, max_age,
+		 http_call_opts(c)->cookie_secure ? "; Secure" : "");
+}
+
+/* ---- login, logout, session ------------------------------------------------ */
+
+static int h_login(struct http_call *c, json_t **out)
+{
+	const char *name = body_str(c, "name"), *password = body_str(c, "password");
+	if (!name || !password)
+		return http_fail(c, 400, "name and password are required");
+	sqlite3 *db = call_db(c);
+	if (!db)
+		return 500;
+	char token[STAFF_TOKEN_LEN + 1], err[MG_ERR_LEN];
+	struct staff_session s;
+	int rc = staff_login(db, name, password, time(NULL), token, &s, err);
+	if (rc == MG_ERR_AUTH)
+		return http_fail(c, 401, "%s", err);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	set_cookie(c, token, OPS_SESSION_SECONDS);
+	sodium_memzero(token, sizeof token);
+	*out = session_json(&s);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_logout(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	sqlite3 *db = call_db(c);
+	if (!db)
+		return 500;
+	const char *token = http_call_cookie(c, COOKIE), *csrf = http_call_header(c, CSRF_HEADER);
+	char err[MG_ERR_LEN];
+	int rc = staff_session_get(db, token, time(NULL), &s, err);
+	if (rc != MG_OK)
+		return http_fail(c, 401, "%s", err);
+	if (!csrf || strlen(csrf) != STAFF_TOKEN_LEN || sodium_memcmp(csrf, s.csrf, STAFF_TOKEN_LEN))
+		return http_fail(c, 403, "the form is stale or forged (CSRF token): reload the page");
+	rc = staff_logout(db, token, err);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	set_cookie(c, "", 0);
+	*out = json_pack("{s:b}", "ok", 1);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* Who is logged in: the session, or {"logged_in": false} (not an error: the
+ * console asks this on every load, logged in or not). */
+static int h_session(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	sqlite3 *db = call_db(c);
+	if (!db)
+		return 500;
+	char err[MG_ERR_LEN];
+	int rc = staff_session_get(db, http_call_cookie(c, COOKIE), time(NULL), &s, err);
+	if (rc == MG_ERR_AUTH)
+		*out = json_pack("{s:b,s:s}", "logged_in", 0, "message", err);
+	else if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	else
+		*out = session_json(&s);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* ---- figures ------------------------------------------------------------------ */
+
+static int day_ok(const char *d)
+{
+	int y, m, dd;
+	char end;
+	return d && strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &end) == 3;
+}
+
+/* from and to of the query, by default the last ADMIN_DEFAULT_DAYS days. */
+static int period(struct http_call *c, char from[11], char to[11])
+{
+	const char *f = http_call_arg(c, "from"), *t = http_call_arg(c, "to");
+	time_t now = time(NULL), start = now - (ADMIN_DEFAULT_DAYS - 1) * 86400;
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(to, 11, "%Y-%m-%d", &tm);
+	localtime_r(&start, &tm);
+	strftime(from, 11, "%Y-%m-%d", &tm);
+	if ((f && !day_ok(f)) || (t && !day_ok(t)))
+		return http_fail(c, 400, "from and to are dates YYYY-MM-DD");
+	if (f)
+		snprintf(from, 11, "%s", f);
+	if (t)
+		snprintf(to, 11, "%s", t);
+	return 0;
+}
+
+static int report(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	char from[11], to[11], err[MG_ERR_LEN];
+	int status = gate(c, STAFF_VIEW_REPORTS, 0, &s);
+	if (!status)
+		status = period(c, from, to);
+	if (status)
+		return status;
+	int rc = events_report(call_db(c), from, to, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+static int h_report(struct http_call *c, json_t **out)
+{
+	return report(c, out);
+}
+
+/* A CSV file for Excel as the call's reply; takes buf. */
+static int download(struct http_call *c, char *buf, size_t len, const char *name)
+{
+	c->raw = buf;
+	c->raw_len = len;
+	c->raw_type = "text/csv; charset=utf-8";
+	c->raw_name = name;
+	return 200;
+}
+
+static int h_report_csv(struct http_call *c, json_t **out)
+{
+	json_t *r = NULL;
+	int status = report(c, &r);
+	if (status != 200)
+		return status;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		json_decref(r);
+		return http_fail(c, 500, "out of memory");
+	}
+	events_report_csv(r, f);
+	json_decref(r);
+	fclose(f);
+	(void)out;
+	return download(c, buf, len, "madoguchi-report.csv");
+}
+
+static int h_forecast(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_VIEW_FORECAST, 0, &s);
+	if (status)
+		return status;
+	struct forecast_opts o;
+	forecast_defaults(&o, time(NULL));
+	const char *v;
+	if ((v = http_call_arg(c, "from")) && *v) {
+		if (!day_ok(v))
+			return http_fail(c, 400, "from is a date YYYY-MM-DD");
+		o.from = v;
+	}
+	if ((v = http_call_arg(c, "event_day")) && *v) {
+		if (!day_ok(v))
+			return http_fail(c, 400, "event_day is a date YYYY-MM-DD");
+		o.event_day = v;
+	}
+	struct {
+		const char *name;
+		double *to;
+		double min, max;
+	} nums[] = {
+		{"aht", &o.aht, 1, 3600}, {"target", &o.target, 1, 3600},
+		{"level", &o.level, 0.01, 0.999}, {"hours", &o.open_hours, 1, 24},
+		{"deflection", &o.deflection, -1, 1},
+	};
+	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+		if (!(v = http_call_arg(c, nums[i].name)) || !*v)
+			continue;
+		char *end;
+		double d = strtod(v, &end);
+		if (*end || d < nums[i].min || d > nums[i].max)
+			return http_fail(c, 400, "%s must be a number from %g to %g", nums[i].name,
+					 nums[i].min, nums[i].max);
+		*nums[i].to = d;
+	}
+	if ((v = http_call_arg(c, "days")) && *v) {
+		int d = atoi(v);
+		if (d < 1 || d > 90)
+			return http_fail(c, 400, "days must be from 1 to 90");
+		o.days = d;
+	}
+	if ((v = http_call_arg(c, "residents")) && *v) {
+		long n = atol(v);
+		if (n < 0 || n > 100000000)
+			return http_fail(c, 400, "residents must be a count");
+		o.event_residents = n;
+	}
+	char err[MG_ERR_LEN];
+	int rc = forecast_run(call_db(c), &o, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+/* ---- the review queue ------------------------------------------------------- */
+
+static int h_queue(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	char from[11], to[11], err[MG_ERR_LEN];
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (!status)
+		status = period(c, from, to);
+	if (status)
+		return status;
+	/* Grouping by meaning needs the analyser; one per call is a few
+	 * milliseconds, and the queue is opened a few times a day. */
+	struct nlp_analyser *an = NULL;
+	int rc = nlp_analyser_new(http_call_model(c), &an, err);
+	json_t *list = NULL;
+	if (rc == MG_OK)
+		rc = events_unanswered(call_db(c), an, from, to, OPS_REVIEW_MAX_CONFIDENCE,
+				       ADMIN_QUEUE_LIMIT, &list, err);
+	nlp_analyser_free(an);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	*out = json_pack("{s:s,s:s,s:o}", "from", from, "to", to, "groups", list);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int dismiss(struct http_call *c, const struct staff_session *s, const char *key, char *err)
+{
+	sqlite3 *db = call_db(c);
+	int rc = events_dismiss(db, key, err);
+	if (rc == MG_OK) {
+		json_t *what = json_pack("{s:s}", "key", key);
+		rc = staff_audit(db, s, "queue.dismiss", key, NULL, what, err);
+		json_decref(what);
+	}
+	return rc;
+}
+
+static int h_dismiss(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *key = body_str(c, "key");
+	if (!key || !*key)
+		return http_fail(c, 400, "key is required");
+	char err[MG_ERR_LEN];
+	int rc = dismiss(c, &s, key, err);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	*out = json_pack("{s:b}", "ok", 1);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* {entry, question, key}: the question becomes an alternate question of the
+ * entry; its group (key, optional) leaves the queue, since it is answered. */
+static int h_alternate(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *entry = body_str(c, "entry"), *question = body_str(c, "question"),
+		   *key = body_str(c, "key");
+	if (!entry || !question)
+		return http_fail(c, 400, "entry and question are required");
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = http_call_bot(c);
+	int rc = staff_add_alternate(bot, &s, entry, question, err);
+	if (rc == MG_OK && key && *key)
+		rc = dismiss(c, &s, key, err);
+	if (rc == MG_OK)
+		rc = staff_entry_get(bot, entry, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+/* ---- entries ------------------------------------------------------------------- */
+
+static int has_id(json_t *list, const char *id)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "id")), id))
+			return 1;
+	return 0;
+}
+
+/* The searchable picker: entries by meaning (the engine's own candidates
+ * for q), then by text in id, slug or questions, drafts included. */
+static int h_entries(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (status)
+		return status;
+	const char *q = http_call_arg(c, "q");
+	if (!q)
+		q = "";
+	if (strlen(q) > HTTP_QUESTION_MAX_BYTES)
+		return http_fail(c, 400, "q is too long");
+	struct chatbot *bot = http_call_bot(c);
+	json_t *list = json_array();
+	if (!list)
+		return http_fail(c, 500, "out of memory");
+	if (*q) {
+		struct ask_opts o = {.top = HTTP_TOP_MAX, .no_log = 1};
+		json_t *r = NULL;
+		char err[MG_ERR_LEN];
+		if (chatbot_ask(bot, q, strlen(q), &o, &r, err) == MG_OK) {
+			size_t i;
+			json_t *cand;
+			json_array_foreach(json_object_get(r, "candidates"), i, cand)
+				json_array_append(list, cand);
+		}
+		json_decref(r);
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+		kb_db(chatbot_kb(bot)),
+		"SELECT ext_id, slug, question, status FROM kb_entries WHERE ?1 = '' OR ext_id = ?1"
+		" OR instr(slug, ?1) OR instr(question, ?1) OR instr(alt_questions, ?1)"
+		" OR instr(question_en, ?1) ORDER BY id LIMIT ?2", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, ADMIN_PICK_LIMIT);
+		while (sqlite3_step(st) == SQLITE_ROW && json_array_size(list) < ADMIN_PICK_LIMIT) {
+			const char *id = (const char *)sqlite3_column_text(st, 0);
+			if (has_id(list, id))
+				continue;
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s}", "id", id, "slug",
+							      (const char *)sqlite3_column_text(st, 1),
+							      "question",
+							      (const char *)sqlite3_column_text(st, 2),
+							      "status",
+							      (const char *)sqlite3_column_text(st, 3)));
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		json_decref(list);
+		return http_fail(c, 500, "the entries cannot be read");
+	}
+	*out = json_pack("{s:o}", "entries", list);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_entry_get(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (status)
+		return status;
+	if (!*c->rest || strlen(c->rest) > HTTP_ENTRY_ID_MAX || strchr(c->rest, '/'))
+		return http_fail(c, 404, "no such entry");
+	char err[MG_ERR_LEN];
+	int rc = staff_entry_get(http_call_bot(c), c->rest, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+/* The editor's save: {entry: {fields}}; status "draft" or "published". */
+static int h_entry_save(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	json_t *fields = json_object_get(c->body, "entry");
+	if (!json_is_object(fields))
+		return http_fail(c, 400, "entry must be an object of fields");
+	const char *st = json_string_value(json_object_get(fields, "status"));
+	if (st && strcmp(st, "draft") && strcmp(st, "published"))
+		return http_fail(c, 400, "status is \"draft\" or \"published\"");
+	const char *keys[] = {"valid_from", "valid_to"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *d = json_string_value(json_object_get(fields, keys[i]));
+		if (d && *d && !day_ok(d))
+			return http_fail(c, 400, "%s is a date YYYY-MM-DD or empty", keys[i]);
+	}
+	char id[64], err[MG_ERR_LEN];
+	struct chatbot *bot = http_call_bot(c);
+	int rc = staff_entry_save(bot, &s, fields, id, err);
+	if (rc == MG_OK)
+		rc = staff_entry_get(bot, id, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+/* The answer as residents will read it: the town's facts filled in. */
+static int h_preview(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *lang = body_str(c, "lang");
+	if (!lang || strcmp(lang, "en"))
+		lang = "ja";
+	const char *q = body_str(c, "question"), *a = body_str(c, "answer");
+	*out = json_pack("{s:o,s:o}", "question", chatbot_expand(http_call_town(c), q ? q : "", lang),
+			 "answer", chatbot_expand(http_call_town(c), a ? a : "", lang));
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* ---- eval, export, import, audit ------------------------------------------------ */
+
+/* {tsv: "..."} runs an uploaded set; {} the server's (--eval-set). */
+static int h_eval(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *tsv = body_str(c, "tsv");
+	char *data = NULL, err[MG_ERR_LEN];
+	size_t len = 0;
+	const char *path = http_call_opts(c)->eval_set ? http_call_opts(c)->eval_set : HTTP_EVAL_SET;
+	int rc = MG_OK;
+	if (tsv)
+		len = json_string_length(json_object_get(c->body, "tsv"));
+	else
+		rc = mg_read_file(path, HTTP_UPLOAD_MAX, &data, &len, err);
+	if (rc != MG_OK)
+		return http_fail(c, 404, "the labelled set %s cannot be read: upload one", path);
+	rc = chatbot_eval_run(http_call_bot(c), tsv ? tsv : data, len, out, err);
+	free(data);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	json_object_set_new(*out, "set", json_string(tsv ? "uploaded" : path));
+	return 200;
+}
+
+static int h_export(struct http_call *c, json_t **out)
+{
+	(void)out;
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (status)
+		return status;
+	char *buf = NULL, err[MG_ERR_LEN];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return http_fail(c, 500, "out of memory");
+	int rc = kb_export(chatbot_kb(http_call_bot(c)), f, err);
+	fclose(f);
+	if (rc != MG_OK) {
+		free(buf);
+		return fail_rc(c, rc, err);
+	}
+	return download(c, buf, len, "madoguchi-kb.csv");
+}
+
+struct bad_rows {
+	json_t *list;
+	const struct town *town;
+};
+
+static void bad_row(void *ctx, int line, const char *message)
+{
+	struct bad_rows *b = ctx;
+	json_array_append_new(b->list, json_pack("{s:i,s:s}", "line", line, "message", message));
+}
+
+static int known_fact(void *ctx, const char *key, size_t len)
+{
+	return town_has_fact((void *)((struct bad_rows *)ctx)->town, key, len);
+}
+
+/* {csv_base64, append}: base64 so that a CP932 file arrives byte for byte.
+ * All or nothing: with bad rows, 200 with ok false and the rows by line. */
+static int h_import(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *b64 = body_str(c, "csv_base64");
+	if (!b64)
+		return http_fail(c, 400, "csv_base64 is required");
+	size_t b64_len = strlen(b64), len = 0;
+	unsigned char *data = malloc(b64_len / 4 * 3 + 3);
+	if (!data)
+		return http_fail(c, 500, "out of memory");
+	if (sodium_base642bin(data, b64_len / 4 * 3 + 3, b64, b64_len, "\r\n", &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL)) {
+		free(data);
+		return http_fail(c, 400, "csv_base64 is not base64");
+	}
+	struct bad_rows bad = {json_array(), http_call_town(c)};
+	struct kb_import_opts o = {.append = json_is_true(json_object_get(c->body, "append")),
+				   .report = bad_row, .placeholder = known_fact, .ctx = &bad};
+	int imported = 0;
+	char err[MG_ERR_LEN];
+	sqlite3 *db = call_db(c);
+	int rc = staff_init(db, err);
+	if (rc == MG_OK)
+		rc = kb_import(chatbot_kb(http_call_bot(c)), (const char *)data, len, "upload.csv", &o,
+			       &imported, err);
+	free(data);
+	if (rc != MG_OK && json_array_size(bad.list) == 0) {
+		json_decref(bad.list);
+		return fail_rc(c, rc, err);
+	}
+	if (rc == MG_OK) {
+		json_t *what = json_pack("{s:i,s:b}", "imported", imported, "append", o.append);
+		staff_audit(db, &s, "kb.import", "entries", NULL, what, NULL);
+		json_decref(what);
+	}
+	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
+			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_audit(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (status)
+		return status;
+	json_t *list = NULL;
+	char err[MG_ERR_LEN];
+	int rc = staff_audit_list(call_db(c), ADMIN_AUDIT_LIMIT, &list, err);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	*out = json_pack("{s:o}", "audit", list);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+const struct http_route http_admin_routes[] = {
+	{"POST", "/api/v1/admin/login", h_login},
+	{"POST", "/api/v1/admin/logout", h_logout},
+	{"GET", "/api/v1/admin/session", h_session},
+	{"GET", "/api/v1/admin/report", h_report},
+	{"GET", "/api/v1/admin/report.csv", h_report_csv},
+	{"GET", "/api/v1/admin/forecast", h_forecast},
+	{"GET", "/api/v1/admin/queue", h_queue},
+	{"POST", "/api/v1/admin/queue/dismiss", h_dismiss},
+	{"POST", "/api/v1/admin/queue/alternate", h_alternate},
+	{"GET", "/api/v1/admin/entries", h_entries},
+	{"GET", "/api/v1/admin/entries/", h_entry_get},
+	{"GET", "/api/v1/admin/kb.csv", h_export},
+	{"GET", "/api/v1/admin/audit", h_audit},
+	{NULL, NULL, NULL},
+};
+
+/* Bodies up to HTTP_UPLOAD_MAX: an entry's long answer, a preview of it,
+ * a labelled set, the whole knowledge base. */
+const struct http_route http_admin_uploads[] = {
+	{"POST", "/api/v1/admin/entries", h_entry_save},
+	{"POST", "/api/v1/admin/preview", h_preview},
+	{"POST", "/api/v1/admin/eval", h_eval},
+	{"POST", "/api/v1/admin/kb.csv", h_import},
+	{NULL, NULL, NULL},
+};

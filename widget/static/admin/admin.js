@@ -1,0 +1,415 @@
+/* The staff console: one page, a view per task (dashboard, review queue,
+ * entry editor, eval, CSV, forecast), talking to /api/v1/admin. The session
+ * is an HttpOnly cookie; every change carries the CSRF token the server gave
+ * at login. No innerHTML: text from the log and the entries stays text. */
+(function () {
+  'use strict';
+
+  var API = '/api/v1/admin/';
+  var PREVIEW_DELAY_MS = 300;   // after the last keystroke
+  var PICK_DELAY_MS = 250;
+  var session = null;           // {name, role, csrf, rights}
+  var charts = {};
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, kids) {
+    var n = document.createElement(tag);
+    for (var k in attrs || {}) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'text') n.textContent = v;
+      else if (k === 'class') n.className = v;
+      else if (k.slice(0, 2) === 'on') n.addEventListener(k.slice(2), v);
+      else n.setAttribute(k, v === true ? '' : v);
+    }
+    (kids || []).forEach(function (c) {
+      if (c !== null && c !== undefined) n.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    });
+    return n;
+  }
+  function clear(n) { n.textContent = ''; return n; }
+  function toast(text, bad) {
+    var t = $('toast');
+    t.textContent = text;
+    t.className = bad ? 'bad' : 'good';
+  }
+  function pct(v) { return v === null || v === undefined ? '—' : (100 * v).toFixed(1) + ' %'; }
+  function today() {
+    var d = new Date();
+    return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+  }
+
+  /* ---- the API ---- */
+  function call(method, path, body) {
+    var opts = { method: method, headers: {}, credentials: 'same-origin' };
+    if (method === 'POST') {
+      opts.headers['Content-Type'] = 'application/json';
+      if (session) opts.headers['X-CSRF-Token'] = session.csrf;
+      opts.body = JSON.stringify(body || {});
+    }
+    return fetch(API + path, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (r.status === 401 && path !== 'login') { session = null; show('login'); }
+        if (!r.ok) {
+          var e = new Error((j.error && j.error.message) || ('HTTP ' + r.status));
+          e.status = r.status;
+          throw e;
+        }
+        return j;
+      });
+    });
+  }
+  function get(path, params) {
+    var q = new URLSearchParams();
+    for (var k in params || {}) if (params[k] !== '' && params[k] !== undefined && params[k] !== null) q.set(k, params[k]);
+    var s = q.toString();
+    return call('GET', path + (s ? '?' + s : ''));
+  }
+  function post(path, body) { return call('POST', path, body); }
+  function failed(e) { if (e.status !== 401) toast(e.message, true); }
+
+  /* ---- views ---- */
+  var VIEWS = {
+    dashboard: { right: 'reports', load: loadDashboard },
+    queue: { right: 'edit', load: loadQueue },
+    entry: { right: 'edit', load: loadEntry },
+    eval: { right: 'edit', load: function () {} },
+    data: { right: 'edit', load: function () {} },
+    forecast: { right: 'forecast', load: loadForecast },
+  };
+
+  function show(name, arg) {
+    document.querySelectorAll('.view').forEach(function (v) { v.hidden = true; });
+    var logged = !!session;
+    $('nav').hidden = !logged;
+    $('who').hidden = !logged;
+    if (!logged) name = 'login';
+    $('view-' + name).hidden = false;
+    document.querySelectorAll('#nav a').forEach(function (a) {
+      var v = VIEWS[a.dataset.view];
+      a.hidden = !(session && session.rights[v.right]);
+      if (a.dataset.view === name) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    if (name !== 'login') VIEWS[name].load(arg);
+  }
+
+  function route() {
+    var h = location.hash.slice(1).split('/');
+    var name = VIEWS[h[0]] ? h[0] : null;
+    if (!name && session) {
+      name = ['dashboard', 'queue', 'forecast'].filter(function (n) { return session.rights[VIEWS[n].right]; })[0];
+      if (!name) { show('login'); toast('This role has no screen in the console yet.', true); return; }
+    }
+    show(name || 'login', h.slice(1).map(decodeURIComponent).join('/'));
+  }
+
+  /* ---- login ---- */
+  $('login-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var f = ev.target;
+    $('login-error').textContent = '';
+    post('login', { name: f.name.value, password: f.password.value }).then(function (s) {
+      session = s;
+      f.password.value = '';
+      $('who-name').textContent = s.name + ' (' + s.role + ')';
+      route();
+    }).catch(function (e) { $('login-error').textContent = e.message; });
+  });
+  $('logout').addEventListener('click', function () {
+    post('logout').then(function () { session = null; show('login'); }).catch(failed);
+  });
+
+  /* ---- dashboard ---- */
+  function chart(id, opts, data) {
+    if (charts[id]) charts[id].destroy();
+    var box = clear($(id));
+    opts.width = Math.max(280, box.clientWidth || 520);
+    opts.height = 220;
+    charts[id] = new uPlot(opts, data, box);
+  }
+  function table(t, head, rows) {
+    clear(t);
+    t.appendChild(el('tr', {}, head.map(function (h) { return el('th', { text: h }); })));
+    rows.forEach(function (r) { t.appendChild(el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }))); });
+    if (!rows.length) t.appendChild(el('tr', {}, [el('td', { colspan: head.length, text: 'none' })]));
+  }
+  function dayTs(d) { return Date.parse(d + 'T00:00:00') / 1000; }
+
+  function loadDashboard() {
+    var f = $('period');
+    var params = { from: f.from.value, to: f.to.value };
+    var q = new URLSearchParams(params).toString();
+    $('report-csv').href = API + 'report.csv' + (f.from.value ? '?' + q : '');
+    get('report', params).then(function (r) {
+      if (!f.from.value) { f.from.value = r.from || ''; f.to.value = r.to || ''; }
+      var t = r.totals, days = r.days || [];
+      var last = days.filter(function (d) { return d.day === today(); })[0];
+      var cards = [
+        ['Deflection today', last ? pct(last.deflection_rate) : '—'],
+        ['Deflection, period', pct(t.deflection_rate)],
+        ['Conversations', t.conversations],
+        ['Questions', t.questions],
+        ['Answered', pct(t.answered_rate)],
+        ['Clarified', pct(t.clarify_rate)],
+        ['Handed off', pct(t.handoff_rate)],
+        ['Self-service bookings', t.self_service],
+        ['👍 / 👎', t.helpful + ' / ' + t.unhelpful],
+      ];
+      var box = clear($('totals'));
+      cards.forEach(function (c) {
+        box.appendChild(el('div', { class: 'stat' }, [el('span', { text: c[0] }), el('strong', { text: String(c[1]) })]));
+      });
+      if (window.uPlot) {
+        chart('chart-days', {
+          scales: { y: { range: [0, 100] } },
+          series: [{}, { label: 'deflection %', stroke: '#1a7f37', width: 2, fill: 'rgba(26,127,55,0.08)' },
+            { label: 'conversations', stroke: '#0a58ca', scale: 'n' }],
+          axes: [{}, { label: '%' }, { side: 1, scale: 'n', grid: { show: false } }],
+        }, [days.map(function (d) { return dayTs(d.day); }),
+          days.map(function (d) { return d.deflection_rate === null ? null : 100 * d.deflection_rate; }),
+          days.map(function (d) { return d.conversations; })]);
+        var hours = r.hours || [];
+        chart('chart-hours', {
+          scales: { x: { time: false } },
+          series: [{ label: 'hour' }, { label: 'questions', stroke: '#6f42c1', fill: 'rgba(111,66,193,0.3)',
+            paths: uPlot.paths.bars({ size: [0.8] }) }],
+          axes: [{ values: function (u, v) { return v.map(function (h) { return h + '時'; }); } }, {}],
+        }, [hours.map(function (_, i) { return i; }), hours]);
+      }
+      table($('topics'), ['topic', 'questions', 'answered', '👎'], (r.topics || []).slice(0, 10).map(function (o) {
+        return [o.topic, o.questions, pct(o.answered_rate), o.unhelpful];
+      }));
+      table($('handoffs'), ['route', 'questions', 'rate'], (r.handoffs || []).map(function (o) {
+        return [o.route, o.questions, pct(o.rate)];
+      }));
+      table($('unhelpful'), ['entry', '👎'], (r.unhelpful_entries || []).map(function (o) { return [o.slug, o.n]; }));
+    }).catch(failed);
+  }
+  $('period').addEventListener('submit', function (ev) { ev.preventDefault(); loadDashboard(); });
+
+  /* ---- review queue ---- */
+  function picker(initial, onPick) {
+    var input = el('input', { type: 'search', class: 'pick-q', value: initial, 'aria-label': 'Search entries' });
+    var list = el('ul', { class: 'picks' });
+    var timer;
+    function search() {
+      get('entries', { q: input.value }).then(function (r) {
+        clear(list);
+        r.entries.forEach(function (e) {
+          list.appendChild(el('li', {}, [
+            el('button', { type: 'button', class: 'pick', 'data-id': e.id, onclick: function () { onPick(e); } },
+              [el('b', { text: e.slug || e.id }), ' ', e.question, e.status === 'draft' ? ' (draft)' : '']),
+          ]));
+        });
+      }).catch(failed);
+    }
+    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(search, PICK_DELAY_MS); });
+    search();
+    return el('div', { class: 'picker' }, [input, list]);
+  }
+
+  function loadQueue() {
+    get('queue').then(function (r) {
+      var ol = clear($('queue'));
+      $('queue-empty').hidden = r.groups.length > 0;
+      r.groups.forEach(function (g) {
+        var li = el('li', { class: 'group card', 'data-key': g.key });
+        var q = el('input', { class: 'group-q', value: g.question, 'aria-label': 'Question' });
+        var tools = el('div', { class: 'row' });
+        function done(msg) { li.remove(); toast(msg); $('queue-empty').hidden = ol.children.length > 0; }
+        tools.appendChild(el('button', { type: 'button', class: 'act-alt', text: 'Add as alternate question…', onclick: function () {
+          if (li.querySelector('.picker')) return;
+          li.appendChild(picker(q.value, function (e) {
+            post('queue/alternate', { entry: e.id, question: q.value, key: g.key })
+              .then(function () { done('Added 「' + q.value + '」 to ' + (e.slug || e.id) + '.'); }).catch(failed);
+          }));
+          li.querySelector('.pick-q').focus();
+        } }));
+        tools.appendChild(el('button', { type: 'button', class: 'act-draft', text: 'New draft entry', onclick: function () {
+          pendingDraft = { question: q.value, key: g.key };
+          location.hash = '#entry/new';
+        } }));
+        tools.appendChild(el('button', { type: 'button', class: 'act-dismiss', text: 'Dismiss', onclick: function () {
+          post('queue/dismiss', { key: g.key }).then(function () { done('Dismissed.'); }).catch(failed);
+        } }));
+        li.appendChild(el('div', { class: 'group-head' }, [el('strong', { class: 'count', text: '×' + g.n }), q]));
+        li.appendChild(el('p', { class: 'muted', text: 'Also asked: ' + g.questions.join(' / ') +
+          ' · last ' + g.last_day + (g.top_slug ? ' · best match ' + g.top_slug : '') }));
+        li.appendChild(tools);
+        ol.appendChild(li);
+      });
+    }).catch(failed);
+  }
+
+  /* ---- entry editor ---- */
+  var FIELDS = ['id', 'slug', 'category', 'route', 'status', 'question', 'answer', 'question_en', 'answer_en',
+    'alt_questions', 'keywords', 'valid_from', 'valid_to', 'url', 'source'];
+  var pendingDraft = null;
+  var previewTimer;
+
+  function fillForm(e) {
+    var f = $('entry-form');
+    FIELDS.forEach(function (k) {
+      var v = e[k] || '';
+      if (k === 'alt_questions') v = v.split('|').filter(Boolean).join('\n');
+      f.elements[k].value = v;
+    });
+    $('entry-title').textContent = e.id ? 'Entry ' + e.id + (e.slug ? ' · ' + e.slug : '') : 'New entry';
+    $('entry-error').textContent = '';
+    preview();
+  }
+  function formFields(status) {
+    var f = $('entry-form'), o = {};
+    FIELDS.forEach(function (k) { o[k] = f.elements[k].value; });
+    o.alt_questions = o.alt_questions.split('\n').map(function (s) { return s.trim(); }).filter(Boolean).join('|');
+    o.status = status;
+    return o;
+  }
+  function save(status) {
+    var draft = pendingDraft;
+    post('entries', { entry: formFields(status) }).then(function (e) {
+      fillForm(e);
+      toast((status === 'draft' ? 'Draft saved: ' : 'Published: ') + e.id);
+      history.replaceState(null, '', '#entry/' + encodeURIComponent(e.id));
+      if (draft && draft.key) return post('queue/dismiss', { key: draft.key }).then(function () { pendingDraft = null; });
+    }).catch(function (e) { $('entry-error').textContent = e.message; });
+  }
+  $('save-draft').addEventListener('click', function () { save('draft'); });
+  $('publish').addEventListener('click', function () { save('published'); });
+
+  /* The widget's answer bubble: first paragraph, the rest behind 詳しく, the link. */
+  function preview() {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(function () {
+      var f = $('entry-form');
+      post('preview', { question: f.elements.question.value, answer: f.elements.answer.value }).then(function (p) {
+        var box = clear($('preview'));
+        box.appendChild(el('div', { class: 'mg-user' }, [el('p', { text: p.question })]));
+        var parts = String(p.answer).split(/\n\s*\n/);
+        var bot = el('div', { class: 'mg-bot' }, [el('p', { text: parts[0] })]);
+        if (parts.length > 1) {
+          var d = el('details', {}, [el('summary', { text: '詳しく見る' })]);
+          parts.slice(1).forEach(function (t) { d.appendChild(el('p', { text: t })); });
+          bot.appendChild(d);
+        }
+        if (f.elements.url.value) bot.appendChild(el('p', {}, [el('a', { href: '#', text: '詳しくはこちら' })]));
+        bot.appendChild(el('p', { class: 'muted', text: 'この回答は役に立ちましたか？ 👍 👎' }));
+        box.appendChild(bot);
+      }).catch(function () {});
+    }, PREVIEW_DELAY_MS);
+  }
+  $('entry-form').addEventListener('input', preview);
+
+  var searchTimer;
+  function searchEntries() {
+    get('entries', { q: $('entry-search').value }).then(function (r) {
+      var ul = clear($('entry-list'));
+      r.entries.forEach(function (e) {
+        ul.appendChild(el('li', {}, [el('a', { href: '#entry/' + encodeURIComponent(e.id) },
+          [el('b', { text: e.slug || e.id }), ' ', e.question, e.status === 'draft' ? ' (draft)' : ''])]));
+      });
+    }).catch(failed);
+  }
+  $('entry-search').addEventListener('input', function () { clearTimeout(searchTimer); searchTimer = setTimeout(searchEntries, PICK_DELAY_MS); });
+  $('entry-new').addEventListener('click', function () { pendingDraft = null; location.hash = '#entry/new'; });
+
+  function loadEntry(id) {
+    searchEntries();
+    if (id === 'new' || !id) {
+      var d = pendingDraft || {};
+      fillForm({ question: d.question || '', status: 'draft' });
+      return;
+    }
+    pendingDraft = null;
+    get('entries/' + encodeURIComponent(id)).then(fillForm).catch(failed);
+  }
+
+  /* ---- eval ---- */
+  var EVAL_ROWS = [['top1', 'top-1 accuracy', '%'], ['top3', 'top-3 accuracy', '%'], ['mrr', 'MRR@10', ''],
+    ['answered', 'answered', '%'], ['answered_wrongly', 'answered wrongly', '%', true],
+    ['settled', 'settled right', '%'], ['out_handed_off', 'out of scope handed off', '%'],
+    ['out_answered', 'out of scope answered', '%', true]];
+  function showEval(r) {
+    var prev = JSON.parse(sessionStorage.getItem('mg-eval') || 'null');
+    var t = clear($('eval-table'));
+    t.appendChild(el('tr', {}, ['', 'now', 'last run', 'change'].map(function (h) { return el('th', { text: h }); })));
+    EVAL_ROWS.forEach(function (row) {
+      var k = row[0], now = r[k], was = prev ? prev[k] : null;
+      var fmt = function (v) { return v === null || v === undefined ? '—' : (row[2] ? v.toFixed(1) + ' %' : v.toFixed(3)); };
+      var delta = was === null ? null : now - was;
+      var better = delta === null || Math.abs(delta) < 1e-9 ? '' : ((delta > 0) !== !!row[3] ? 'up' : 'down');
+      t.appendChild(el('tr', {}, [el('th', { text: row[1] }), el('td', { text: fmt(now) }), el('td', { text: fmt(was) }),
+        el('td', { class: better, text: delta === null ? '' : (delta > 0 ? '+' : '') + (row[2] ? delta.toFixed(1) : delta.toFixed(3)) })]));
+    });
+    t.appendChild(el('tr', {}, [el('th', { text: 'questions' }), el('td', { text: r.questions + ' (' + r.set + ')' })]));
+    (r.bad_lines || []).forEach(function (b) {
+      t.appendChild(el('tr', {}, [el('th', { text: 'line ' + b.line }), el('td', { colspan: 3, text: b.message })]));
+    });
+    sessionStorage.setItem('mg-eval', JSON.stringify(r));
+  }
+  function runEval(body) {
+    toast('Running the labelled set…');
+    post('eval', body).then(function (r) { showEval(r); toast('Eval done: ' + r.questions + ' questions.'); }).catch(failed);
+  }
+  $('eval-run').addEventListener('click', function () { runEval({}); });
+  $('eval-file').addEventListener('change', function (ev) {
+    var file = ev.target.files[0];
+    if (file) file.text().then(function (tsv) { runEval({ tsv: tsv }); });
+  });
+
+  /* ---- CSV import: base64, so that a CP932 file arrives as it is ---- */
+  function base64(buf) {
+    var bytes = new Uint8Array(buf), s = '';
+    for (var i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }
+  $('import-run').addEventListener('click', function () {
+    var file = $('import-file').files[0];
+    var out = clear($('import-result'));
+    if (!file) { toast('Choose a CSV file first.', true); return; }
+    file.arrayBuffer().then(function (buf) {
+      return post('kb.csv', { csv_base64: base64(buf), append: $('import-append').checked });
+    }).then(function (r) {
+      if (r.ok) { toast(r.imported + ' entries imported.'); return; }
+      toast('Nothing was imported: ' + r.message, true);
+      r.errors.forEach(function (e) { out.appendChild(el('li', { text: 'line ' + e.line + ': ' + e.message })); });
+    }).catch(failed);
+  });
+
+  /* ---- forecast ---- */
+  function loadForecast() {
+    var f = $('forecast-form'), p = {};
+    ['from', 'days', 'event_day', 'residents', 'aht', 'target', 'level'].forEach(function (k) { p[k] = f.elements[k].value; });
+    get('forecast', p).then(function (r) {
+      var s = r.settings || {};
+      ['aht', 'target', 'level'].forEach(function (k) { if (!f.elements[k].value && s[k] !== undefined) f.elements[k].value = s[k]; });
+      var h = r.history || {};
+      $('forecast-basis').textContent = 'Based on ' + (h.from || '?') + ' – ' + (h.to || '?') + ': ' +
+        (h.conversations_per_day !== undefined ? Number(h.conversations_per_day).toFixed(1) : '?') +
+        ' conversations a day, deflection ' + pct(h.deflection_rate) + '.';
+      var days = r.days || [];
+      if (window.uPlot) {
+        chart('chart-forecast', {
+          series: [{}, { label: 'contacts', stroke: '#0a58ca' }, { label: 'calls after deflection', stroke: '#d63384', width: 2 },
+            { label: 'operators', stroke: '#1a7f37', scale: 'ops', paths: uPlot.paths.stepped({ align: 1 }) }],
+          axes: [{}, { label: 'per day' }, { side: 1, scale: 'ops', label: 'operators', grid: { show: false } }],
+        }, [days.map(function (d) { return dayTs(d.day); }), days.map(function (d) { return d.contacts; }),
+          days.map(function (d) { return d.calls; }), days.map(function (d) { return d.agents; })]);
+      }
+      table($('forecast-table'), ['day', 'contacts', 'calls', 'operators', 'service level'], days.map(function (d) {
+        return [d.day, Math.round(d.contacts), Math.round(d.calls), d.agents, pct(d.service_level)];
+      }));
+    }).catch(failed);
+  }
+  $('forecast-form').addEventListener('submit', function (ev) { ev.preventDefault(); loadForecast(); });
+
+  /* ---- start: an existing session (reload) goes straight in ---- */
+  window.addEventListener('hashchange', function () { if (session) route(); });
+  get('session').then(function (s) {
+    if (!s.logged_in) { show('login'); return; }
+    session = s;
+    $('who-name').textContent = s.name + ' (' + s.role + ')';
+    route();
+  }).catch(function () { show('login'); });
+})();

@@ -305,9 +305,13 @@ static int h_book(struct http_call *c, struct resv *r, json_t **out)
 		st = read_request(c, &req, &conversation);
 	if (st)
 		return st;
-	struct resv_booking b;
+	/* A replayed key returns the booking the resident already holds: the
+	 * funnel counts it once. */
+	struct resv_booking held, b;
+	char ignored[MG_ERR_LEN];
+	int had = resv_view(r, token, &held, ignored) == MG_OK;
 	int rc = resv_book(r, token, &req, &b, c->msg);
-	if (rc == MG_OK)
+	if (rc == MG_OK && !(had && held.id == b.id))
 		log_event(c, EVENTS_BOOKING_COMPLETED, conversation);
 	return booking_reply(c, rc, &b, out);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "widget/limits.h"
+#include "widget/routes_booking.h"
 
 /* "ja" or "en" from the body or the query string; absent is NULL. */
 static int read_lang(struct http_call *c, const char *lang, const char **out)
@@ -222,5 +223,7 @@ const struct http_route http_routes[] = {
 	{"GET", "/api/v1/entries/", h_entry},
 	{"GET", "/api/v1/config", h_config},
 	{"GET", "/healthz", h_health},
+	{"GET", "/api/v1/booking/", booking_get},    /* widget/routes_booking.c */
+	{"POST", "/api/v1/booking/", booking_post},
 	{NULL, NULL, NULL},
 };

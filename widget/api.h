@@ -6,6 +6,7 @@
 #define HTTP_API_H
 
 #include <jansson.h>
+#include <stddef.h>
 
 #include "chatbot/chatbot.h"
 #include "nlp/mg.h"
@@ -58,6 +59,14 @@ const char *http_call_header(const struct http_call *call, const char *name);
 const char *http_call_cookie(const struct http_call *call, const char *name);
 /* A query-string argument, URL-decoded, or NULL. */
 const char *http_call_arg(const struct http_call *call, const char *name);
+/* A request header (name case-insensitive), or NULL. */
+const char *http_call_header(const struct http_call *call, const char *name);
+/* The database path the server was started with (for modules that open
+ * their own per-thread connection, like the booking flow). */
+const char *http_call_db(const struct http_call *call);
+/* The client's IP address as text into out (INET6_ADDRSTRLEN bytes is
+ * enough); "" when unknown. */
+void http_call_client(const struct http_call *call, char *out, size_t size);
 /* Fills call->msg and returns status, so that a handler can
  * `return http_fail(call, 400, "...")`. */
 int http_fail(struct http_call *call, int status, const char *fmt, ...)

@@ -149,6 +149,31 @@ const char *http_call_arg(const struct http_call *call, const char *name)
 	return MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *http_call_header(const struct http_call *call, const char *name)
+{
+	return MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_call_db(const struct http_call *call)
+{
+	return call->srv->opts.db;
+}
+
+void http_call_client(const struct http_call *call, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(call->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	out[0] = 0;
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	const void *addr = sa->sa_family == AF_INET6
+				   ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+				   : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	if (!inet_ntop(sa->sa_family, addr, out, (socklen_t)size))
+		out[0] = 0;
+}
+
 /* ---- responses --------------------------------------------------------- */
 
 static const char *status_text(int status)
@@ -507,7 +532,8 @@ static enum MHD_Result send_preflight(struct http_server *srv, struct MHD_Connec
 	char age[16];
 	snprintf(age, sizeof age, "%d", HTTP_CORS_MAX_AGE_S);
 	if (MHD_add_response_header(resp, "Access-Control-Allow-Methods", "GET, POST") != MHD_YES ||
-	    MHD_add_response_header(resp, "Access-Control-Allow-Headers", "Content-Type") != MHD_YES ||
+	    MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+				    "Content-Type, Authorization, Idempotency-Key") != MHD_YES ||
 	    MHD_add_response_header(resp, "Access-Control-Max-Age", age) != MHD_YES) {
 		MHD_destroy_response(resp);
 		return MHD_NO;

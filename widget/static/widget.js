@@ -45,7 +45,21 @@
       bookingPage: '予約ページを開く', back: 'チャットに戻る',
       error: 'うまく送信できませんでした。時間をおいてもう一度お試しください。',
       busy: '混み合っています。少し時間をおいてからお試しください。',
-      phone: '電話'
+      phone: '電話',
+      bkLogin: '接種券番号と生年月日を入力してください。', bkTicket: '接種券番号（10桁）',
+      bkBirth: '生年月日', bkBirthHint: '例：19500401（西暦8桁）', bkLoginBtn: 'ログイン',
+      bkVenue: '会場を選ぶ', bkDate: '日付で探す', bkShow: 'この日の空きを見る',
+      bkSlots: '空いている時間', bkNoSlots: '空いている枠がありません。', bkWait: '空き待ちに登録する',
+      bkWaiting: '空き待ちに登録しました。空きが出たらお知らせします。', bkLeft: '残り',
+      bkConfirmQ: 'この内容で予約しますか？', bkConfirm: '予約を確定する', bkDone: '予約が確定しました。',
+      bkMine: 'あなたの予約', bkChange: '予約を変更する', bkCancel: '予約をキャンセルする',
+      bkCancelQ: 'この予約をキャンセルしますか？', bkCancelYes: 'キャンセルする', bkCancelled: '予約をキャンセルしました。',
+      bkChangeQ: 'この時間に変更しますか？', bkChanged: '予約を変更しました。', bkOffers: '空きが出た枠のご案内',
+      bkAccept: 'この枠で予約する', bkBack: '戻る', bkLoading: '読み込んでいます',
+      bkBadLogin: '接種券番号または生年月日が正しくありません。',
+      bkTooMany: '入力の誤りが続いたため、しばらくログインできません。時間をおいてお試しいただくか、お電話ください。',
+      bkRefused: 'この枠は予約できません（満席、または接種の条件に合いません）。',
+      bkBadInput: '入力内容をご確認ください。', bkLoginAgain: 'もう一度ログインしてください。'
     },
     en: {
       launcher: 'Vaccine questions', title: 'Vaccine help desk', close: 'Close',
@@ -65,7 +79,21 @@
       bookingPage: 'Open the booking page', back: 'Back to the chat',
       error: 'Your question could not be sent. Please try again in a moment.',
       busy: 'We are busy. Please try again in a moment.',
-      phone: 'Phone'
+      phone: 'Phone',
+      bkLogin: 'Enter your ticket number and date of birth.', bkTicket: 'Ticket number (10 digits)',
+      bkBirth: 'Date of birth', bkBirthHint: 'e.g. 19500401 (year, month, day)', bkLoginBtn: 'Log in',
+      bkVenue: 'Choose a venue', bkDate: 'Search by date', bkShow: 'Show free times on this day',
+      bkSlots: 'Free times', bkNoSlots: 'There are no free times.', bkWait: 'Join the waiting list',
+      bkWaiting: 'You are on the waiting list. We will tell you when a seat is free.', bkLeft: 'left',
+      bkConfirmQ: 'Book this time?', bkConfirm: 'Confirm booking', bkDone: 'Your booking is confirmed.',
+      bkMine: 'Your booking', bkChange: 'Change booking', bkCancel: 'Cancel booking',
+      bkCancelQ: 'Cancel this booking?', bkCancelYes: 'Cancel it', bkCancelled: 'Your booking is cancelled.',
+      bkChangeQ: 'Change to this time?', bkChanged: 'Your booking is changed.', bkOffers: 'A seat is free for you',
+      bkAccept: 'Book this time', bkBack: 'Back', bkLoading: 'Loading',
+      bkBadLogin: 'The ticket number or date of birth is not correct.',
+      bkTooMany: 'Too many attempts. Please wait and try again later, or call us.',
+      bkRefused: 'This time cannot be booked (it is full, or the vaccination rules do not allow it).',
+      bkBadInput: 'Please check what you entered.', bkLoginAgain: 'Please log in again.'
     }
   };
 
@@ -130,10 +158,10 @@
   }
 
   /* ---- the API ---- */
-  function api(path, body) {
+  function api(path, body, headers) {
     var ctl = new AbortController();
     var timer = setTimeout(function () { ctl.abort(); }, REQUEST_TIMEOUT_MS);
-    var opts = { credentials: 'omit', signal: ctl.signal, headers: {} };
+    var opts = { credentials: 'omit', signal: ctl.signal, headers: headers || {} };
     if (body !== undefined) {
       opts.method = 'POST';
       opts.headers['Content-Type'] = 'application/json';
@@ -557,6 +585,178 @@
     if (href) view.appendChild(el('a', { class: 'mg-primary', href: href, target: '_blank', rel: 'noopener noreferrer', text: t('bookingPage') }));
     if (h.phone) view.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone), text: '📞 ' + t('call') + ' ' + h.phone }));
   }
+
+  /* ---- the booking flow: log-in → venue or date → slot → confirm ----
+   * The session token lives only in this closure (no storage, no cookie) and
+   * travels in an Authorization header. Every server text is set as text. */
+  function bookingFlow(view, ctx) {
+    var token = null, venues = [], mine = null, changing = false;
+    var live = el('p', { class: 'mg-bk-live', role: 'status', 'aria-live': 'polite' });
+    var body = el('div', { class: 'mg-bk' });
+    view.appendChild(live);
+    view.appendChild(body);
+
+    function say(text, isError) { live.textContent = text || ''; live.classList.toggle('mg-error', !!isError); }
+    function call(path, data, key) {
+      var h = {};
+      if (token) h.Authorization = 'Bearer ' + token;
+      if (key) h['Idempotency-Key'] = key;
+      return api('booking/' + path, data, h);
+    }
+    function newKey() {
+      var b = new Uint8Array(16);
+      crypto.getRandomValues(b);
+      return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    }
+    function fail(e) {
+      var st = e && e.status;
+      if (st === 401 && token) { token = null; say(t('bkLoginAgain'), true); return login(); }
+      say(st === 401 ? t('bkBadLogin') : st === 429 ? t('bkTooMany') : st === 409 ? t('bkRefused') :
+        st === 400 ? t('bkBadInput') : t('error'), true);
+    }
+    var first = true;  // the view's own title has the focus on opening
+    function step(title, kids) {
+      body.textContent = '';
+      var h = el('h4', { class: 'mg-bk-title', tabindex: '-1', text: title });
+      body.appendChild(h);
+      kids.forEach(function (k) { if (k) body.appendChild(k); });
+      if (!first) h.focus();
+      first = false;
+    }
+    function btn(text, fn, cls) { return el('button', { type: 'button', class: cls || 'mg-chip', text: text, onclick: fn }); }
+    function when(x) {
+      var d = new Date(x.date + 'T00:00:00');
+      var day = isNaN(d) ? x.date : d.toLocaleDateString(state.lang === 'en' ? 'en-GB' : 'ja-JP', { month: 'long', day: 'numeric', weekday: 'short' });
+      return day + ' ' + x.start;
+    }
+    function summary(x) {
+      return el('div', { class: 'mg-card' }, [
+        el('p', { class: 'mg-card-title', text: when(x) }),
+        el('p', { text: x.venue_name }),
+        x.product_name || x.product ? el('p', { class: 'mg-label', text: x.product_name || x.product }) : null
+      ]);
+    }
+    function field(id, label, hint, attrs) {
+      var input = el('input', Object.assign({ id: id, class: 'mg-field', inputmode: 'numeric', autocomplete: 'off', required: true, 'aria-describedby': hint ? id + '-hint' : null }, attrs));
+      return [el('label', { for: id, text: label }), hint ? el('p', { id: id + '-hint', class: 'mg-label', text: hint }) : null, input];
+    }
+
+    function login() {
+      var f1 = field('mg-bk-ticket', t('bkTicket'), null, { maxlength: '16' });
+      var f2 = field('mg-bk-birth', t('bkBirth'), t('bkBirthHint'), { maxlength: '10' });
+      var form = el('form', { class: 'mg-bk-form', onsubmit: function (e) {
+        e.preventDefault();
+        say(t('bkLoading'));
+        call('login', { ticket: f1[2].value, birth_date: f2[2].value }).then(function (r) {
+          token = r.token;
+          say('');
+          home();
+        }, function (err) { fail(err); f1[2].focus(); });
+      } }, f1.concat(f2, [el('button', { type: 'submit', class: 'mg-primary', text: t('bkLoginBtn') })]));
+      step(t('bkLogin'), [form]);
+    }
+
+    /* After log-in: the reservation held, offers waiting, or the choice of venue or date. */
+    function home() {
+      Promise.all([
+        call('reservation').then(function (r) { return r.reservation; }, function (e) { if (e.status === 404) return null; throw e; }),
+        call('offers').then(function (r) { return r.offers || []; })
+      ]).then(function (res) {
+        mine = res[0];
+        var offers = res[1];
+        var kids = [];
+        if (offers.length) {
+          kids.push(el('p', { class: 'mg-card-title', text: t('bkOffers') }));
+          offers.forEach(function (o) {
+            kids.push(summary(o));
+            kids.push(btn(t('bkAccept'), function () { accept(o); }, 'mg-primary'));
+          });
+        }
+        if (mine) {
+          showMine(t('bkMine'), kids);
+        } else {
+          changing = false;
+          choose(kids);
+        }
+      }, fail);
+    }
+    function showMine(title, before) {
+      step(title, (before || []).concat([summary(mine),
+        btn(t('bkChange'), function () { changing = true; choose([]); }),
+        btn(t('bkCancel'), confirmCancel),
+        btn(t('back'), closeView)]));
+    }
+    function choose(before) {
+      var date = el('input', { id: 'mg-bk-date', class: 'mg-field', type: 'date' });
+      var kids = before.concat([el('p', { class: 'mg-label', text: t('bkVenue') })]);
+      venues.forEach(function (v) {
+        kids.push(el('button', { type: 'button', class: 'mg-chip mg-bk-venue', onclick: function () { slots({ venue: v.code }, v.name); } }, [
+          el('span', { class: 'mg-card-title', text: v.name }), v.access ? el('span', { class: 'mg-label', text: ' ' + v.access }) : null]));
+      });
+      kids.push(el('label', { for: 'mg-bk-date', text: t('bkDate') }));
+      kids.push(date);
+      kids.push(btn(t('bkShow'), function () { if (date.value) slots({ date: date.value }, date.value); else { say(t('bkBadInput'), true); date.focus(); } }));
+      if (mine) kids.push(btn(t('bkBack'), function () { changing = false; showMine(t('bkMine')); }));
+      step(changing ? t('bkChange') : t('booking'), kids);
+    }
+    function slots(q, title) {
+      var qs = Object.keys(q).map(function (k) { return k + '=' + encodeURIComponent(q[k]); }).join('&');
+      say(t('bkLoading'));
+      call('slots?' + qs).then(function (r) {
+        say('');
+        var list = r.slots || [];
+        var kids = [];
+        if (!list.length) {
+          kids.push(el('p', { text: t('bkNoSlots') }));
+          if (!mine) kids.push(btn(t('bkWait'), function () {
+            call('wait', q).then(function () { say(t('bkWaiting')); }, fail);
+          }));
+        }
+        list.forEach(function (s) {
+          kids.push(btn(when(s) + '  ' + s.venue_name + '（' + t('bkLeft') + ' ' + s.free + '）', function () { confirm(s); }, 'mg-chip mg-bk-slot'));
+        });
+        kids.push(btn(t('bkBack'), function () { choose([]); }));
+        step(t('bkSlots') + ' — ' + title, kids);
+      }, fail);
+    }
+    function confirm(s) {
+      var key = newKey();  // one key per confirmation: a double tap or a retry books once
+      step(changing ? t('bkChangeQ') : t('bkConfirmQ'), [summary(s),
+        btn(t('bkConfirm'), function (e) {
+          e.target.disabled = true;
+          call(changing ? 'change' : 'book', { slot: s.id, venue: s.venue, conversation: ctx.conversation || undefined }, key)
+            .then(function (r) { done(r.reservation, changing ? t('bkChanged') : t('bkDone')); },
+              function (err) { e.target.disabled = false; fail(err); });
+        }, 'mg-primary'),
+        btn(t('bkBack'), function () { slots({ venue: s.venue }, s.venue_name); })]);
+    }
+    function accept(o) {
+      call('accept', { offer: o.id, conversation: ctx.conversation || undefined }, newKey())
+        .then(function (r) { done(r.reservation, t('bkDone')); }, fail);
+    }
+    function done(b, text) {
+      mine = b;
+      changing = false;
+      say(text);
+      showMine(text);
+    }
+    function confirmCancel() {
+      var key = newKey();
+      step(t('bkCancelQ'), [summary(mine),
+        btn(t('bkCancelYes'), function () {
+          call('cancel', {}, key).then(function () {
+            mine = null;
+            say(t('bkCancelled'));
+            step(t('bkCancelled'), [btn(t('bkVenue'), function () { choose([]); }), btn(t('back'), closeView)]);
+          }, fail);
+        }, 'mg-primary'),
+        btn(t('bkBack'), function () { showMine(t('bkMine')); })]);
+    }
+
+    call('open', { conversation: ctx.conversation || undefined }).then(function (r) { venues = r.venues || []; }, function () { /* venues come again with slots */ });
+    login();
+  }
+  modules.booking = bookingFlow;
 
   var mg = {
     loaded: true,

@@ -54,13 +54,11 @@ const struct town *http_call_town(const struct http_call *call);
 struct nlp_model *http_call_model(const struct http_call *call);
 /* The server's options (cookie_secure, eval_set...). */
 const struct http_opts *http_call_opts(const struct http_call *call);
-/* A request header or a cookie sent by the browser, or NULL. */
+/* A request header (name case-insensitive) or a cookie sent by the browser, or NULL. */
 const char *http_call_header(const struct http_call *call, const char *name);
 const char *http_call_cookie(const struct http_call *call, const char *name);
 /* A query-string argument, URL-decoded, or NULL. */
 const char *http_call_arg(const struct http_call *call, const char *name);
-/* A request header (name case-insensitive), or NULL. */
-const char *http_call_header(const struct http_call *call, const char *name);
 /* The database path the server was started with (for modules that open
  * their own per-thread connection, like the booking flow). */
 const char *http_call_db(const struct http_call *call);

@@ -149,11 +149,6 @@ const char *http_call_arg(const struct http_call *call, const char *name)
 	return MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-const char *http_call_header(const struct http_call *call, const char *name)
-{
-	return MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, name);
-}
-
 const char *http_call_db(const struct http_call *call)
 {
 	return call->srv->opts.db;

@@ -644,6 +644,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 
 /* ---- start and stop ---------------------------------------------------- */
 
+/* libmicrohttpd's own messages: fmt is its format string. */
+__attribute__((format(printf, 2, 0)))
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	const struct http_server *srv = cls;

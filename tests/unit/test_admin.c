@@ -16,6 +16,7 @@
 
 #include "chatbot/ops_policy.h"
 #include "chatbot/staff.h"
+#include "tests/unit/http_client.h"
 #include "widget/http.h"
 
 /* Each login hashes with Argon2id's 64 MiB (ops_policy.h); freed, those
@@ -29,71 +30,25 @@ const char *__asan_default_options(void)
 	return "quarantine_size_mb=16";
 }
 
-#define REPLY_MAX (512 * 1024)
 #define ENTRY "114"  /* ticket-lost in the sample knowledge base */
 #define NEW_QUESTION "接種券を犬にかじられました"
 
-struct reply {
-	int status;
-	char *head, *body;
-	json_t *json;
-};
-
-static void reply_free(struct reply *r)
-{
-	free(r->head);
-	json_decref(r->json);
-	*r = (struct reply){0};
-}
-
 /* One request; cookie is a session token or NULL, csrf a token or NULL. */
 static int req(unsigned port, const char *method, const char *path, const char *cookie,
-	       const char *csrf, const char *body, struct reply *r)
+	       const char *csrf, const char *body, struct tc_resp *r)
 {
-	*r = (struct reply){0};
-	char *raw = NULL;
-	int n = asprintf(&raw, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-			 "%s%s%s%s%s%s%sContent-Length: %zu\r\n\r\n%s",
-			 method, path, body ? "Content-Type: application/json\r\n" : "",
-			 cookie ? "Cookie: mg_staff=" : "", cookie ? cookie : "", cookie ? "\r\n" : "",
-			 csrf ? "X-CSRF-Token: " : "", csrf ? csrf : "", csrf ? "\r\n" : "",
-			 body ? strlen(body) : 0, body ? body : "");
-	if (n < 0)
+	char *extra = NULL;
+	if (asprintf(&extra, "%s%s%s%s%s%s", cookie ? "Cookie: mg_staff=" : "", cookie ? cookie : "",
+		     cookie ? "\r\n" : "", csrf ? "X-CSRF-Token: " : "", csrf ? csrf : "",
+		     csrf ? "\r\n" : "") < 0)
 		return -1;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
-		if (fd >= 0)
-			close(fd);
-		free(raw);
-		return -1;
-	}
-	send(fd, raw, (size_t)n, MSG_NOSIGNAL);
-	free(raw);
-	char *buf = malloc(REPLY_MAX + 1);
-	size_t len = 0;
-	ssize_t got;
-	while (buf && len < REPLY_MAX && (got = recv(fd, buf + len, REPLY_MAX - len, 0)) > 0)
-		len += (size_t)got;
-	close(fd);
-	if (!buf)
-		return -1;
-	buf[len] = 0;
-	char *sep = strstr(buf, "\r\n\r\n");
-	if (!sep || sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1) {
-		free(buf);
-		return -1;
-	}
-	*sep = 0;
-	r->head = buf;
-	r->body = sep + 4;
-	r->json = json_loads(r->body, 0, NULL);
-	return 0;
+	int rc = tc_http(port, method, path, extra, body, r);
+	free(extra);
+	return rc;
 }
 
 /* The session token of the reply's Set-Cookie into token, or "". */
-static void cookie_of(const struct reply *r, char token[STAFF_TOKEN_LEN + 1])
+static void cookie_of(const struct tc_resp *r, char token[STAFF_TOKEN_LEN + 1])
 {
 	token[0] = 0;
 	const char *c = r->head ? strstr(r->head, "\r\nSet-Cookie: mg_staff=") : NULL;
@@ -167,14 +122,14 @@ static int login(const char *name, const char *password, char token[STAFF_TOKEN_
 {
 	char body[256];
 	snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, password);
-	struct reply r;
+	struct tc_resp r;
 	if (req(port(), "POST", "/api/v1/admin/login", NULL, NULL, body, &r))
 		return -1;
 	cookie_of(&r, token);
 	snprintf(csrf, STAFF_TOKEN_LEN + 1, "%s",
 		 json_string_value(json_object_get(r.json, "csrf")) ? json_string_value(json_object_get(r.json, "csrf")) : "");
 	int status = r.status;
-	reply_free(&r);
+	tc_resp_free(&r);
 	return status;
 }
 
@@ -185,7 +140,7 @@ static const char ADD[] = "{\"entry\":\"" ENTRY "\",\"question\":\"" NEW_QUESTIO
 TEST(admin, login_sets_a_strict_httponly_cookie_and_the_session_works)
 {
 	REQUIRE(port());
-	struct reply r;
+	struct tc_resp r;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
 		    "{\"name\":\"editor1\",\"password\":\"correct horse battery\"}", &r) == 0);
 	CHECK(r.status == 200);
@@ -199,26 +154,26 @@ TEST(admin, login_sets_a_strict_httponly_cookie_and_the_session_works)
 	cookie_of(&r, token);
 	CHECK(strlen(token) == STAFF_TOKEN_LEN);
 	CHECK(!strstr(r.body, token));  /* the token is never readable by script */
-	reply_free(&r);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "GET", "/api/v1/admin/session", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK_STR(json_string_value(json_object_get(r.json, "role")), "editor");
-	reply_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(admin, wrong_password_is_401_without_a_cookie)
 {
 	REQUIRE(port());
-	struct reply r;
+	struct tc_resp r;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
 		    "{\"name\":\"editor1\",\"password\":\"wrong horse battery\"}", &r) == 0);
 	CHECK(r.status == 401);
 	CHECK(!strstr(r.head, "Set-Cookie"));
-	reply_free(&r);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
 		    "{\"name\":\"nobody\",\"password\":\"correct horse battery\"}", &r) == 0);
 	CHECK(r.status == 401);
-	reply_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(admin, locked_account_is_429_even_with_the_right_password)
@@ -237,16 +192,16 @@ TEST(admin, a_change_without_the_csrf_token_is_403_and_changes_nothing)
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
 	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
 	char *before = alternates();
-	struct reply r;
+	struct tc_resp r;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, NULL, ADD, &r) == 0);
 	CHECK(r.status == 403);
-	reply_free(&r);
+	tc_resp_free(&r);
 	char forged[STAFF_TOKEN_LEN + 1];
 	memset(forged, 'a', STAFF_TOKEN_LEN);
 	forged[STAFF_TOKEN_LEN] = 0;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, forged, ADD, &r) == 0);
 	CHECK(r.status == 403);
-	reply_free(&r);
+	tc_resp_free(&r);
 	char *after = alternates();
 	CHECK_STR(after, before);
 	free(after);
@@ -254,7 +209,7 @@ TEST(admin, a_change_without_the_csrf_token_is_403_and_changes_nothing)
 	/* with the token the same request goes through, and residents get the entry */
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, csrf, ADD, &r) == 0);
 	CHECK(r.status == 200);
-	reply_free(&r);
+	tc_resp_free(&r);
 	after = alternates();
 	CHECK(strstr(after, NEW_QUESTION) != NULL);
 	free(after);
@@ -263,7 +218,7 @@ TEST(admin, a_change_without_the_csrf_token_is_403_and_changes_nothing)
 	json_t *first = json_array_get(json_object_get(r.json, "candidates"), 0);
 	CHECK_STR(json_string_value(json_object_get(first, "id")), ENTRY);
 	CHECK_STR(json_string_value(json_object_get(r.json, "decision")), "answer");
-	reply_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(admin, a_role_without_the_right_is_403_and_changes_nothing)
@@ -272,18 +227,18 @@ TEST(admin, a_role_without_the_right_is_403_and_changes_nothing)
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
 	REQUIRE(login("callc1", "call centre phones", token, csrf) == 200);
 	char *before = alternates();
-	struct reply r;
+	struct tc_resp r;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, csrf,
 		    "{\"entry\":\"" ENTRY "\",\"question\":\"電話しか使えません\"}", &r) == 0);
 	CHECK(r.status == 403);
-	reply_free(&r);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "POST", "/api/v1/admin/entries", token, csrf,
 		    "{\"entry\":{\"id\":\"" ENTRY "\",\"question\":\"x\",\"answer\":\"y\"}}", &r) == 0);
 	CHECK(r.status == 403);
-	reply_free(&r);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "GET", "/api/v1/admin/queue", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 403);
-	reply_free(&r);
+	tc_resp_free(&r);
 	char *after = alternates();
 	CHECK_STR(after, before);
 	free(after);
@@ -292,7 +247,7 @@ TEST(admin, a_role_without_the_right_is_403_and_changes_nothing)
 	REQUIRE(req(port(), "GET", "/api/v1/admin/forecast", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(json_is_array(json_object_get(r.json, "days")));
-	reply_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(admin, an_expired_session_is_401_and_changes_nothing)
@@ -304,14 +259,14 @@ TEST(admin, an_expired_session_is_401_and_changes_nothing)
 	REQUIRE(sql("UPDATE staff_sessions SET expires = strftime('%s','now') - 1 WHERE user ="
 		    " (SELECT id FROM staff_users WHERE name = 'expiry1')") == SQLITE_OK);
 	char *before = alternates();
-	struct reply r;
+	struct tc_resp r;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, csrf,
 		    "{\"entry\":\"" ENTRY "\",\"question\":\"期限切れの質問\"}", &r) == 0);
 	CHECK(r.status == 401);
-	reply_free(&r);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "GET", "/api/v1/admin/report", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 401);
-	reply_free(&r);
+	tc_resp_free(&r);
 	char *after = alternates();
 	CHECK_STR(after, before);
 	free(after);
@@ -323,15 +278,15 @@ TEST(admin, without_a_session_every_route_is_401)
 	REQUIRE(port());
 	const char *gets[] = {"/api/v1/admin/report", "/api/v1/admin/queue", "/api/v1/admin/entries",
 			      "/api/v1/admin/kb.csv", "/api/v1/admin/forecast", "/api/v1/admin/audit"};
-	struct reply r;
+	struct tc_resp r;
 	for (size_t i = 0; i < sizeof gets / sizeof *gets; i++) {
 		REQUIRE(req(port(), "GET", gets[i], NULL, NULL, NULL, &r) == 0);
 		CHECK(r.status == 401);
-		reply_free(&r);
+		tc_resp_free(&r);
 	}
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/dismiss", NULL, NULL, "{\"key\":\"x\"}", &r) == 0);
 	CHECK(r.status == 401);
-	reply_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(admin, logout_ends_the_session_and_clears_the_cookie)
@@ -339,18 +294,18 @@ TEST(admin, logout_ends_the_session_and_clears_the_cookie)
 	REQUIRE(port());
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
 	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
-	struct reply r;
+	struct tc_resp r;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/logout", token, csrf, "{}", &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(strstr(r.head, "Set-Cookie: mg_staff=;") != NULL);
-	reply_free(&r);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "GET", "/api/v1/admin/session", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(json_is_false(json_object_get(r.json, "logged_in")));
-	reply_free(&r);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "GET", "/api/v1/admin/report", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 401);
-	reply_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(admin, export_is_csv_with_bom_and_a_bad_import_names_its_lines_and_changes_nothing)
@@ -358,12 +313,12 @@ TEST(admin, export_is_csv_with_bom_and_a_bad_import_names_its_lines_and_changes_
 	REQUIRE(port());
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
 	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
-	struct reply r;
+	struct tc_resp r;
 	REQUIRE(req(port(), "GET", "/api/v1/admin/kb.csv", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(!memcmp(r.body, "\xEF\xBB\xBF" "id,", 6));
 	CHECK(strstr(r.head, "text/csv") != NULL);
-	reply_free(&r);
+	tc_resp_free(&r);
 	char *before = alternates();
 	/* base64 of "id,question,answer\n1,ok,fine\n2,,\n": line 3 has neither */
 	REQUIRE(req(port(), "POST", "/api/v1/admin/kb.csv", token, csrf,
@@ -372,7 +327,7 @@ TEST(admin, export_is_csv_with_bom_and_a_bad_import_names_its_lines_and_changes_
 	CHECK(json_is_false(json_object_get(r.json, "ok")));
 	json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
 	CHECK(json_integer_value(json_object_get(e, "line")) == 3);
-	reply_free(&r);
+	tc_resp_free(&r);
 	char *after = alternates();
 	CHECK_STR(after, before);
 	CHECK(after[0] != 0 || before[0] == 0);

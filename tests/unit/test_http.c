@@ -12,99 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/unit/http_client.h"
 #include "widget/http.h"
-
-#define RESP_MAX (256 * 1024)
-
-struct resp {
-	int status;
-	char *head;   /* status line and headers, NUL-terminated */
-	char *body;   /* NUL-terminated */
-	json_t *json; /* the body parsed, or NULL */
-};
-
-static void resp_free(struct resp *r)
-{
-	free(r->head);
-	json_decref(r->json);
-	*r = (struct resp){0};
-}
-
-/* Sends raw (a whole request) and reads the reply until the server closes. */
-static int http_raw(unsigned port, const char *raw, size_t raw_len, struct resp *r)
-{
-	*r = (struct resp){0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
-		close(fd);
-		return -1;
-	}
-	for (size_t off = 0; off < raw_len;) {
-		ssize_t n = send(fd, raw + off, raw_len - off, MSG_NOSIGNAL);
-		if (n <= 0)
-			break;  /* the server may answer early (413) and stop reading */
-		off += (size_t)n;
-	}
-	char *buf = malloc(RESP_MAX + 1);
-	size_t len = 0;
-	ssize_t n;
-	while (buf && len < RESP_MAX && (n = recv(fd, buf + len, RESP_MAX - len, 0)) > 0)
-		len += (size_t)n;
-	close(fd);
-	if (!buf)
-		return -1;
-	buf[len] = 0;
-	char *sep = strstr(buf, "\r\n\r\n");
-	if (!sep || sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1) {
-		free(buf);
-		return -1;
-	}
-	*sep = 0;
-	r->head = buf;
-	r->body = sep + 4;
-	r->json = json_loads(r->body, 0, NULL);
-	return 0;
-}
-
-static int http(unsigned port, const char *method, const char *path, const char *extra,
-		const char *body, struct resp *r)
-{
-	char *req = NULL;
-	size_t blen = body ? strlen(body) : 0;
-	int n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s"
-			 "Content-Length: %zu\r\n\r\n%s",
-			 method, path,
-			 body ? "Content-Type: application/json\r\n" : "", extra ? extra : "",
-			 blen, body ? body : "");
-	if (n < 0)
-		return -1;
-	int rc = http_raw(port, req, (size_t)n, r);
-	free(req);
-	return rc;
-}
-
-/* The value of header name (case-insensitive), copied into a static buffer. */
-static const char *header(const struct resp *r, const char *name)
-{
-	static char value[1024];
-	size_t n = strlen(name);
-	for (const char *line = strstr(r->head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
-		const char *h = line + 2;
-		if (!strncasecmp(h, name, n) && h[n] == ':') {
-			const char *v = h + n + 1;
-			while (*v == ' ')
-				v++;
-			size_t len = strcspn(v, "\r");
-			snprintf(value, sizeof value, "%.*s", (int)len, v);
-			return value;
-		}
-	}
-	return NULL;
-}
 
 static const char *jstr(json_t *j, const char *path1, const char *path2)
 {
@@ -114,7 +23,7 @@ static const char *jstr(json_t *j, const char *path1, const char *path2)
 	return json_string_value(v);
 }
 
-static int error_status(const struct resp *r)
+static int error_status(const struct tc_resp *r)
 {
 	return (int)json_integer_value(json_object_get(json_object_get(r->json, "error"), "status"));
 }
@@ -164,20 +73,20 @@ static unsigned port(void)
 
 TEST(http, health_is_ok_with_security_headers)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/healthz", NULL, NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/healthz", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK_STR(jstr(r.json, "status", NULL), "ok");
-	CHECK_STR(header(&r, "X-Content-Type-Options"), "nosniff");
-	CHECK_STR(header(&r, "Cache-Control"), "no-store");
-	CHECK(header(&r, "Content-Security-Policy") != NULL);
-	resp_free(&r);
+	CHECK_STR(tc_header(&r, "X-Content-Type-Options"), "nosniff");
+	CHECK_STR(tc_header(&r, "Cache-Control"), "no-store");
+	CHECK(tc_header(&r, "Content-Security-Policy") != NULL);
+	tc_resp_free(&r);
 }
 
 TEST(http, ask_in_japanese_gets_a_decision_and_a_conversation)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "POST", "/api/v1/ask", NULL,
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "POST", "/api/v1/ask", NULL,
 			       "{\"question\": \"接種券をなくしました\"}", &r) == 0);
 	CHECK(r.status == 200);
 	const char *d = jstr(r.json, "decision", NULL);
@@ -185,21 +94,21 @@ TEST(http, ask_in_japanese_gets_a_decision_and_a_conversation)
 	CHECK(json_is_array(json_object_get(r.json, "candidates")));
 	const char *conv = jstr(r.json, "conversation", NULL);
 	CHECK(conv && strlen(conv) == HTTP_CONVERSATION_BYTES * 2);
-	CHECK_STR(header(&r, "Content-Type"), "application/json; charset=utf-8");
-	CHECK_STR(header(&r, "Cache-Control"), "no-store");
-	resp_free(&r);
+	CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");
+	CHECK_STR(tc_header(&r, "Cache-Control"), "no-store");
+	tc_resp_free(&r);
 }
 
 TEST(http, ask_keeps_the_conversation_it_is_given)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "POST", "/api/v1/ask", NULL,
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "POST", "/api/v1/ask", NULL,
 			       "{\"question\": \"I lost my vaccination ticket\", \"lang\": \"en\","
 			       " \"conversation\": \"abc-123_x\", \"top\": 5}", &r) == 0);
 	CHECK(r.status == 200);
 	CHECK_STR(jstr(r.json, "conversation", NULL), "abc-123_x");
 	CHECK(json_array_size(json_object_get(r.json, "candidates")) <= 5);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, ask_refuses_bad_input_with_400)
@@ -218,14 +127,14 @@ TEST(http, ask_refuses_bad_input_with_400)
 	};
 	REQUIRE(port());
 	for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
-		struct resp r;
-		REQUIRE(http(port(), "POST", "/api/v1/ask", NULL, bodies[i], &r) == 0);
+		struct tc_resp r;
+		REQUIRE(tc_http(port(), "POST", "/api/v1/ask", NULL, bodies[i], &r) == 0);
 		if (r.status != 400)
 			printf("    body %s: status %d\n", bodies[i], r.status);
 		CHECK(r.status == 400);
 		CHECK(error_status(&r) == 400);
 		CHECK(jstr(r.json, "error", "message") != NULL);
-		resp_free(&r);
+		tc_resp_free(&r);
 	}
 }
 
@@ -235,10 +144,10 @@ TEST(http, question_over_the_cap_is_400)
 	int n = snprintf(body, sizeof body, "{\"question\": \"");
 	memset(body + n, 'a', HTTP_QUESTION_MAX_BYTES + 1);
 	snprintf(body + n + HTTP_QUESTION_MAX_BYTES + 1, 4, "\"}");
-	struct resp r;
-	REQUIRE(port() && http(port(), "POST", "/api/v1/ask", NULL, body, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "POST", "/api/v1/ask", NULL, body, &r) == 0);
 	CHECK(r.status == 400);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, body_over_the_cap_is_413)
@@ -250,11 +159,11 @@ TEST(http, body_over_the_cap_is_413)
 	body[big] = 0;
 	body[0] = '{';
 	body[big - 1] = '}';
-	struct resp r;
-	REQUIRE(port() && http(port(), "POST", "/api/v1/ask", NULL, body, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "POST", "/api/v1/ask", NULL, body, &r) == 0);
 	CHECK(r.status == 413);
 	CHECK(error_status(&r) == 413);
-	resp_free(&r);
+	tc_resp_free(&r);
 
 	/* Chunked: no Content-Length to refuse early; the cap holds while reading. */
 	char *raw = NULL;
@@ -262,63 +171,63 @@ TEST(http, body_over_the_cap_is_413)
 			 "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
 			 "%zx\r\n%s\r\n0\r\n\r\n", big, body);
 	REQUIRE(n > 0);
-	REQUIRE(http_raw(port(), raw, (size_t)n, &r) == 0);
+	REQUIRE(tc_raw(port(), raw, (size_t)n, &r) == 0);
 	CHECK(r.status == 413);
-	resp_free(&r);
+	tc_resp_free(&r);
 	free(raw);
 	free(body);
 }
 
 TEST(http, post_that_is_not_json_is_415)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "POST", "/api/v1/ask", "Content-Type: text/plain\r\n",
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "POST", "/api/v1/ask", "Content-Type: text/plain\r\n",
 			       NULL, &r) == 0);
 	CHECK(r.status == 415);
 	CHECK(error_status(&r) == 415);
-	resp_free(&r);
+	tc_resp_free(&r);
 	/* A form post (what a cross-site form could send without a preflight). */
 	const char *raw = "POST /api/v1/feedback HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
 			  "Content-Type: application/x-www-form-urlencoded\r\n"
 			  "Content-Length: 3\r\n\r\na=b";
-	REQUIRE(http_raw(port(), raw, strlen(raw), &r) == 0);
+	REQUIRE(tc_raw(port(), raw, strlen(raw), &r) == 0);
 	CHECK(r.status == 415);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, wrong_method_is_405_with_allow)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/api/v1/ask", NULL, NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/ask", NULL, NULL, &r) == 0);
 	CHECK(r.status == 405);
-	CHECK_STR(header(&r, "Allow"), "POST");
+	CHECK_STR(tc_header(&r, "Allow"), "POST");
 	CHECK(error_status(&r) == 405);
-	resp_free(&r);
-	REQUIRE(http(port(), "DELETE", "/api/v1/popular", NULL, NULL, &r) == 0);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "DELETE", "/api/v1/popular", NULL, NULL, &r) == 0);
 	CHECK(r.status == 405);
-	CHECK_STR(header(&r, "Allow"), "GET");
-	resp_free(&r);
-	REQUIRE(http(port(), "POST", "/widget.js", NULL, "{}", &r) == 0);
+	CHECK_STR(tc_header(&r, "Allow"), "GET");
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "POST", "/widget.js", NULL, "{}", &r) == 0);
 	CHECK(r.status == 405);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, unknown_path_is_json_404)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/api/v1/nothing", NULL, NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/nothing", NULL, NULL, &r) == 0);
 	CHECK(r.status == 404);
 	CHECK(error_status(&r) == 404);
-	resp_free(&r);
-	REQUIRE(http(port(), "GET", "/../../etc/passwd", NULL, NULL, &r) == 0);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "GET", "/../../etc/passwd", NULL, NULL, &r) == 0);
 	CHECK(r.status == 404);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, popular_then_entry_by_its_id)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/api/v1/popular?lang=ja", NULL, NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/popular?lang=ja", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	json_t *list = json_object_get(r.json, "popular");
 	REQUIRE(json_array_size(list) > 0);
@@ -328,104 +237,104 @@ TEST(http, popular_then_entry_by_its_id)
 		 json_string_value(json_object_get(json_array_get(list, 0), "id")));
 	const char *question = json_string_value(json_object_get(json_array_get(list, 0), "question"));
 	REQUIRE(question);
-	struct resp e;
-	REQUIRE(http(port(), "GET", path, NULL, NULL, &e) == 0);
+	struct tc_resp e;
+	REQUIRE(tc_http(port(), "GET", path, NULL, NULL, &e) == 0);
 	CHECK(e.status == 200);
 	CHECK_STR(jstr(e.json, "question", NULL), question);
 	CHECK(jstr(e.json, "answer", NULL) != NULL);
-	resp_free(&e);
-	resp_free(&r);
+	tc_resp_free(&e);
+	tc_resp_free(&r);
 
-	REQUIRE(http(port(), "GET", "/api/v1/entries/no-such-entry", NULL, NULL, &r) == 0);
+	REQUIRE(tc_http(port(), "GET", "/api/v1/entries/no-such-entry", NULL, NULL, &r) == 0);
 	CHECK(r.status == 404);
 	CHECK(error_status(&r) == 404);
-	resp_free(&r);
-	REQUIRE(http(port(), "GET", "/api/v1/entries/", NULL, NULL, &r) == 0);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "GET", "/api/v1/entries/", NULL, NULL, &r) == 0);
 	CHECK(r.status == 404);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, suggest_while_typing)
 {
-	struct resp r;
+	struct tc_resp r;
 	/* 「せっしゅけ」: half a word, in hiragana, as an IME shows it mid-typing. */
-	REQUIRE(port() && http(port(), "GET",
+	REQUIRE(port() && tc_http(port(), "GET",
 			       "/api/v1/suggest?q=%E6%8E%A5%E7%A8%AE%E5%88%B8", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	json_t *list = json_object_get(r.json, "suggestions");
 	CHECK(json_is_array(list));
 	CHECK(json_array_size(list) <= HTTP_SUGGEST_LIMIT);
-	resp_free(&r);
-	REQUIRE(http(port(), "GET", "/api/v1/suggest", NULL, NULL, &r) == 0);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "GET", "/api/v1/suggest", NULL, NULL, &r) == 0);
 	CHECK(r.status == 400);
-	resp_free(&r);
-	REQUIRE(http(port(), "GET", "/api/v1/suggest?q=x&lang=xx", NULL, NULL, &r) == 0);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "GET", "/api/v1/suggest?q=x&lang=xx", NULL, NULL, &r) == 0);
 	CHECK(r.status == 400);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, config_has_the_town_and_its_lines)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/api/v1/config?lang=ja", NULL, NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/config?lang=ja", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(json_is_object(r.json) && json_object_size(r.json) > 0);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, feedback_on_an_answer)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
 	const char *id = json_string_value(
 		json_object_get(json_array_get(json_object_get(r.json, "popular"), 0), "id"));
 	REQUIRE(id);
 	char body[256];
 	snprintf(body, sizeof body,
 		 "{\"conversation\": \"c0ffee\", \"entry\": \"%s\", \"helpful\": true}", id);
-	resp_free(&r);
-	REQUIRE(http(port(), "POST", "/api/v1/feedback", NULL, body, &r) == 0);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "POST", "/api/v1/feedback", NULL, body, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(json_is_true(json_object_get(r.json, "ok")));
-	resp_free(&r);
-	REQUIRE(http(port(), "POST", "/api/v1/feedback", NULL,
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "POST", "/api/v1/feedback", NULL,
 		     "{\"conversation\": \"c0ffee\", \"entry\": \"1\", \"helpful\": \"yes\"}", &r) == 0);
 	CHECK(r.status == 400);
-	resp_free(&r);
-	REQUIRE(http(port(), "POST", "/api/v1/feedback", NULL, "{\"helpful\": true}", &r) == 0);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "POST", "/api/v1/feedback", NULL, "{\"helpful\": true}", &r) == 0);
 	CHECK(r.status == 400);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 /* ---- static files ------------------------------------------------------ */
 
 TEST(http, demo_page_has_a_strict_csp)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/", NULL, NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
-	CHECK_STR(header(&r, "Content-Type"), "text/html; charset=utf-8");
-	const char *csp = header(&r, "Content-Security-Policy");
+	CHECK_STR(tc_header(&r, "Content-Type"), "text/html; charset=utf-8");
+	const char *csp = tc_header(&r, "Content-Security-Policy");
 	CHECK(csp && strstr(csp, "default-src 'self'") && !strstr(csp, "unsafe-inline") &&
 	      !strstr(csp, "unsafe-eval"));
-	CHECK_STR(header(&r, "X-Frame-Options"), "DENY");
+	CHECK_STR(tc_header(&r, "X-Frame-Options"), "DENY");
 	CHECK(strstr(r.body, "widget.js") != NULL);
-	resp_free(&r);
+	tc_resp_free(&r);
 }
 
 TEST(http, widget_script_is_gzipped_when_asked)
 {
-	struct resp plain, gz;
-	REQUIRE(port() && http(port(), "GET", "/widget.js", NULL, NULL, &plain) == 0);
-	REQUIRE(http(port(), "GET", "/widget.js", "Accept-Encoding: gzip, br\r\n", NULL, &gz) == 0);
+	struct tc_resp plain, gz;
+	REQUIRE(port() && tc_http(port(), "GET", "/widget.js", NULL, NULL, &plain) == 0);
+	REQUIRE(tc_http(port(), "GET", "/widget.js", "Accept-Encoding: gzip, br\r\n", NULL, &gz) == 0);
 	CHECK(plain.status == 200 && gz.status == 200);
-	CHECK_STR(header(&plain, "Content-Type"), "text/javascript; charset=utf-8");
-	CHECK(header(&plain, "Content-Encoding") == NULL);
-	CHECK_STR(header(&gz, "Content-Encoding"), "gzip");
-	CHECK(atoi(header(&gz, "Content-Length")) < atoi(header(&plain, "Content-Length")));
+	CHECK_STR(tc_header(&plain, "Content-Type"), "text/javascript; charset=utf-8");
+	CHECK(tc_header(&plain, "Content-Encoding") == NULL);
+	CHECK_STR(tc_header(&gz, "Content-Encoding"), "gzip");
+	CHECK(atoi(tc_header(&gz, "Content-Length")) < atoi(tc_header(&plain, "Content-Length")));
 	CHECK(strstr(plain.body, "attachShadow") != NULL);
-	resp_free(&plain);
-	resp_free(&gz);
+	tc_resp_free(&plain);
+	tc_resp_free(&gz);
 }
 
 /* ---- limits and CORS --------------------------------------------------- */
@@ -438,52 +347,52 @@ TEST(http, rate_limit_is_429_then_recovers)
 	struct http_server *srv = start(&o);
 	REQUIRE(srv);
 	unsigned p = http_port(srv);
-	struct resp r;
+	struct tc_resp r;
 	for (int i = 0; i < 3; i++) {
-		REQUIRE(http(p, "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
+		REQUIRE(tc_http(p, "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
 		CHECK(r.status == 200);
-		resp_free(&r);
+		tc_resp_free(&r);
 	}
-	REQUIRE(http(p, "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
+	REQUIRE(tc_http(p, "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
 	CHECK(r.status == 429);
 	CHECK(error_status(&r) == 429);
-	CHECK(header(&r, "Retry-After") != NULL);
-	resp_free(&r);
+	CHECK(tc_header(&r, "Retry-After") != NULL);
+	tc_resp_free(&r);
 	/* The page and the widget are not rate-limited: the resident still sees them. */
-	REQUIRE(http(p, "GET", "/widget.js", NULL, NULL, &r) == 0);
+	REQUIRE(tc_http(p, "GET", "/widget.js", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
-	resp_free(&r);
+	tc_resp_free(&r);
 	usleep(1200 * 1000);  /* one token a second: one is back */
-	REQUIRE(http(p, "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
+	REQUIRE(tc_http(p, "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
-	resp_free(&r);
+	tc_resp_free(&r);
 	http_stop(srv);
 }
 
 TEST(http, cors_only_for_configured_origins)
 {
-	struct resp r;
-	REQUIRE(port() && http(port(), "GET", "/api/v1/popular",
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/popular",
 			       "Origin: https://town.example.jp\r\n", NULL, &r) == 0);
-	CHECK_STR(header(&r, "Access-Control-Allow-Origin"), "https://town.example.jp");
-	resp_free(&r);
-	REQUIRE(http(port(), "GET", "/api/v1/popular", "Origin: https://evil.example\r\n", NULL,
+	CHECK_STR(tc_header(&r, "Access-Control-Allow-Origin"), "https://town.example.jp");
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "GET", "/api/v1/popular", "Origin: https://evil.example\r\n", NULL,
 		     &r) == 0);
-	CHECK(header(&r, "Access-Control-Allow-Origin") == NULL);
-	resp_free(&r);
-	REQUIRE(http(port(), "OPTIONS", "/api/v1/ask",
+	CHECK(tc_header(&r, "Access-Control-Allow-Origin") == NULL);
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "OPTIONS", "/api/v1/ask",
 		     "Origin: https://town.example.jp\r\nAccess-Control-Request-Method: POST\r\n",
 		     NULL, &r) == 0);
 	CHECK(r.status == 204);
-	CHECK(strstr(header(&r, "Access-Control-Allow-Methods"), "POST") != NULL);
-	CHECK_STR(header(&r, "Access-Control-Allow-Origin"), "https://town.example.jp");
-	resp_free(&r);
-	REQUIRE(http(port(), "OPTIONS", "/api/v1/ask",
+	CHECK(strstr(tc_header(&r, "Access-Control-Allow-Methods"), "POST") != NULL);
+	CHECK_STR(tc_header(&r, "Access-Control-Allow-Origin"), "https://town.example.jp");
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "OPTIONS", "/api/v1/ask",
 		     "Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n",
 		     NULL, &r) == 0);
 	CHECK(r.status == 403);
-	CHECK(header(&r, "Access-Control-Allow-Origin") == NULL);
-	resp_free(&r);
+	CHECK(tc_header(&r, "Access-Control-Allow-Origin") == NULL);
+	tc_resp_free(&r);
 }
 
 TEST(http, start_fails_cleanly_on_a_bad_address)
@@ -516,11 +425,11 @@ static void *client(void *arg)
 		char body[256];
 		snprintf(body, sizeof body, "{\"question\": \"%s\"}",
 			 questions[(id + i) % (sizeof questions / sizeof questions[0])]);
-		struct resp r;
-		if (http(port(), "POST", "/api/v1/ask", NULL, body, &r) == 0 && r.status == 200 &&
+		struct tc_resp r;
+		if (tc_http(port(), "POST", "/api/v1/ask", NULL, body, &r) == 0 && r.status == 200 &&
 		    jstr(r.json, "decision", NULL))
 			ok++;
-		resp_free(&r);
+		tc_resp_free(&r);
 	}
 	return (void *)ok;
 }
@@ -547,13 +456,13 @@ TEST(http, assets_from_disk_while_developing)
 	struct http_opts o = {.rate_burst = -1, .assets = "widget/static"};
 	struct http_server *srv = start(&o);
 	REQUIRE(srv);
-	struct resp r;
-	REQUIRE(http(http_port(srv), "GET", "/widget.css", "Accept-Encoding: gzip\r\n", NULL, &r) == 0);
+	struct tc_resp r;
+	REQUIRE(tc_http(http_port(srv), "GET", "/widget.css", "Accept-Encoding: gzip\r\n", NULL, &r) == 0);
 	CHECK(r.status == 200);
-	CHECK_STR(header(&r, "Content-Type"), "text/css; charset=utf-8");
-	CHECK(header(&r, "Content-Encoding") == NULL);
+	CHECK_STR(tc_header(&r, "Content-Type"), "text/css; charset=utf-8");
+	CHECK(tc_header(&r, "Content-Encoding") == NULL);
 	CHECK(strstr(r.body, ".mg-launcher") != NULL);
-	resp_free(&r);
+	tc_resp_free(&r);
 	http_stop(srv);
 }
 

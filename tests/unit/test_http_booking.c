@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "reservation/resv.h"
+#include "tests/unit/http_client.h"
 #include "widget/http.h"
 
-#define REPLY_MAX (64 * 1024)
 /* Clients racing for the seats of the one 5-seat slot. */
 #define RACERS 16
 #define RACE_SEATS 5
@@ -27,43 +27,26 @@ struct reply {
 	json_t *json;
 };
 
-/* One request with Connection: close; the reply's body parsed as JSON.
+/* One request to /api/v1/booking/path; the reply's body parsed as JSON.
  * token and key add the Authorization and Idempotency-Key headers. */
 static struct reply call(unsigned port, const char *method, const char *path,
 			 const char *token, const char *key, const char *body)
 {
 	struct reply out = {0};
-	char auth[RESV_TOKEN_LEN + 64] = "", idem[RESV_IDEM_KEY_MAX + 64] = "", *req = NULL;
+	char extra[RESV_TOKEN_LEN + RESV_IDEM_KEY_MAX + 128] = "", url[512];
+	size_t n = 0;
 	if (token)
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
+		n += (size_t)snprintf(extra + n, sizeof extra - n, "Authorization: Bearer %s\r\n", token);
 	if (key)
-		snprintf(idem, sizeof idem, "Idempotency-Key: %s\r\n", key);
-	if (asprintf(&req, "%s /api/v1/booking/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-		     "Connection: close\r\n%s%s%sContent-Length: %zu\r\n\r\n%s",
-		     method, path, body ? "Content-Type: application/json\r\n" : "", auth, idem,
-		     body ? strlen(body) : 0, body ? body : "") < 0)
-		return out;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	char *buf = malloc(REPLY_MAX + 1);
-	size_t len = 0;
-	if (fd >= 0 && buf && !connect(fd, (struct sockaddr *)&sa, sizeof sa) &&
-	    send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req)) {
-		ssize_t got;
-		while (len < REPLY_MAX && (got = recv(fd, buf + len, REPLY_MAX - len, 0)) > 0)
-			len += (size_t)got;
+		snprintf(extra + n, sizeof extra - n, "Idempotency-Key: %s\r\n", key);
+	snprintf(url, sizeof url, "/api/v1/booking/%s", path);
+	struct tc_resp r;
+	if (tc_http(port, method, url, extra, body, &r) == 0) {
+		out.status = r.status;
+		out.json = r.json;  /* handed over to the caller */
+		r.json = NULL;
+		tc_resp_free(&r);
 	}
-	if (fd >= 0)
-		close(fd);
-	if (buf) {
-		buf[len] = 0;
-		char *sep = strstr(buf, "\r\n\r\n");
-		if (sep && sscanf(buf, "HTTP/1.%*d %d", &out.status) == 1)
-			out.json = json_loads(sep + 4, 0, NULL);
-	}
-	free(buf);
-	free(req);
 	return out;
 }
 

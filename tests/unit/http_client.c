@@ -1,0 +1,93 @@
+/* The server tests' HTTP client (see http_client.h). */
+#include "tests/unit/http_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+void tc_resp_free(struct tc_resp *r)
+{
+	free(r->head);
+	json_decref(r->json);
+	*r = (struct tc_resp){0};
+}
+
+int tc_raw(unsigned port, const char *raw, size_t raw_len, struct tc_resp *r)
+{
+	*r = (struct tc_resp){0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+		close(fd);
+		return -1;
+	}
+	for (size_t off = 0; off < raw_len;) {
+		ssize_t n = send(fd, raw + off, raw_len - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;  /* the server may answer early (413) and stop reading */
+		off += (size_t)n;
+	}
+	char *buf = malloc(TC_REPLY_MAX + 1);
+	size_t len = 0;
+	ssize_t n;
+	while (buf && len < TC_REPLY_MAX && (n = recv(fd, buf + len, TC_REPLY_MAX - len, 0)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (!buf)
+		return -1;
+	buf[len] = 0;
+	char *sep = strstr(buf, "\r\n\r\n");
+	if (!sep || sscanf(buf, "HTTP/1.%*d %d", &r->status) != 1) {
+		free(buf);
+		return -1;
+	}
+	*sep = 0;
+	r->head = buf;
+	r->body = sep + 4;
+	r->json = json_loads(r->body, 0, NULL);
+	return 0;
+}
+
+int tc_http(unsigned port, const char *method, const char *path, const char *extra,
+	    const char *body, struct tc_resp *r)
+{
+	char *req = NULL;
+	size_t blen = body ? strlen(body) : 0;
+	int n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s%s"
+			 "Content-Length: %zu\r\n\r\n%s",
+			 method, path,
+			 body ? "Content-Type: application/json\r\n" : "", extra ? extra : "",
+			 blen, body ? body : "");
+	if (n < 0)
+		return -1;
+	int rc = tc_raw(port, req, (size_t)n, r);
+	free(req);
+	return rc;
+}
+
+const char *tc_header(const struct tc_resp *r, const char *name)
+{
+	static char value[1024];
+	size_t n = strlen(name);
+	for (const char *line = strstr(r->head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
+		const char *h = line + 2;
+		if (!strncasecmp(h, name, n) && h[n] == ':') {
+			const char *v = h + n + 1;
+			while (*v == ' ')
+				v++;
+			size_t len = strcspn(v, "\r");
+			snprintf(value, sizeof value, "%.*s", (int)len, v);
+			return value;
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,30 @@
+/* A minimal HTTP/1.1 client for the server tests: one request per
+ * connection (Connection: close), the whole reply read until the server
+ * closes. Shared by every test that talks to the real server. */
+#ifndef HTTP_CLIENT_H
+#define HTTP_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define TC_REPLY_MAX (512 * 1024)
+
+struct tc_resp {
+	int status;
+	char *head;   /* status line and headers, NUL-terminated; owned */
+	char *body;   /* NUL-terminated, inside head's buffer */
+	json_t *json; /* the body parsed, or NULL; owned */
+};
+
+void tc_resp_free(struct tc_resp *r);
+/* Sends raw (a whole request) to 127.0.0.1:port and reads the reply.
+ * Returns 0, or -1 when nothing that looks like HTTP came back. */
+int tc_raw(unsigned port, const char *raw, size_t raw_len, struct tc_resp *r);
+/* A request with a JSON body (or none); extra is more header lines, each
+ * ending in \r\n, or NULL. */
+int tc_http(unsigned port, const char *method, const char *path, const char *extra,
+	    const char *body, struct tc_resp *r);
+/* The value of header name (case-insensitive) in a static buffer, or NULL. */
+const char *tc_header(const struct tc_resp *r, const char *name);
+
+#endif

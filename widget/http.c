@@ -233,9 +233,10 @@ static enum MHD_Result send_response(struct http_server *srv, struct MHD_Connect
 	return r;
 }
 
-/* Takes body (may be NULL for an empty reply). */
-static enum MHD_Result send_json(struct http_server *srv, struct MHD_Connection *conn,
-				 int status, json_t *body)
+/* Takes body (may be NULL for an empty reply). header/value: one more
+ * header (Allow on a 405, Retry-After on a 429), or NULL. */
+static enum MHD_Result send_json_with(struct http_server *srv, struct MHD_Connection *conn,
+				      int status, json_t *body, const char *header, const char *value)
 {
 	/* Six significant digits: scores and confidences, not float noise. */
 	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
@@ -249,49 +250,46 @@ static enum MHD_Result send_json(struct http_server *srv, struct MHD_Connection 
 		free(text);
 		return MHD_NO;
 	}
-	if (text && MHD_add_response_header(resp, "Content-Type",
-					    "application/json; charset=utf-8") != MHD_YES) {
+	if ((text && MHD_add_response_header(resp, "Content-Type",
+					     "application/json; charset=utf-8") != MHD_YES) ||
+	    (header && MHD_add_response_header(resp, header, value) != MHD_YES)) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
 	}
 	return send_response(srv, conn, status, resp, KIND_API);
 }
 
-/* {"error": {"status": 404, "message": "..."}}; msg NULL = the status's text. */
-static enum MHD_Result send_error(struct http_server *srv, struct MHD_Connection *conn,
-				  int status, const char *msg)
+static enum MHD_Result send_json(struct http_server *srv, struct MHD_Connection *conn,
+				 int status, json_t *body)
+{
+	return send_json_with(srv, conn, status, body, NULL, NULL);
+}
+
+/* {"error": {"status": 404, "message": "..."}}; msg NULL = the status's
+ * text; header/value as for send_json_with. */
+static enum MHD_Result send_error_with(struct http_server *srv, struct MHD_Connection *conn,
+				       int status, const char *msg, const char *header,
+				       const char *value)
 {
 	if (!msg || !*msg)
 		msg = status_text(status);
 	json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", msg);
 	if (!body)
 		return MHD_NO;
-	return send_json(srv, conn, status, body);
+	return send_json_with(srv, conn, status, body, header, value);
+}
+
+static enum MHD_Result send_error(struct http_server *srv, struct MHD_Connection *conn,
+				  int status, const char *msg)
+{
+	return send_error_with(srv, conn, status, msg, NULL, NULL);
 }
 
 /* 405 carries the methods that path does answer. */
 static enum MHD_Result send_405(struct http_server *srv, struct MHD_Connection *conn,
 				const char *allow)
 {
-	json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", 405, "message",
-				 status_text(405));
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	if (!text)
-		return MHD_NO;
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	if (MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8") !=
-		    MHD_YES ||
-	    MHD_add_response_header(resp, "Allow", allow) != MHD_YES) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	return send_response(srv, conn, 405, resp, KIND_API);
+	return send_error_with(srv, conn, 405, NULL, "Allow", allow);
 }
 
 /* ---- static files ------------------------------------------------------ */
@@ -490,27 +488,9 @@ static int client_allowed(struct http_server *srv, struct MHD_Connection *conn)
 
 static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn)
 {
-	json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", 429, "message",
-				 status_text(429));
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	if (!text)
-		return MHD_NO;
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
 	char retry[16];
 	snprintf(retry, sizeof retry, "%d", HTTP_RATE_RETRY_S);
-	if (MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8") !=
-		    MHD_YES ||
-	    MHD_add_response_header(resp, "Retry-After", retry) != MHD_YES) {
-		MHD_destroy_response(resp);
-		return MHD_NO;
-	}
-	return send_response(srv, conn, 429, resp, KIND_API);
+	return send_error_with(srv, conn, 429, NULL, "Retry-After", retry);
 }
 
 /* The preflight of a cross-origin POST: only configured origins get the

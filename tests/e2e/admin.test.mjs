@@ -5,16 +5,12 @@
 // queue; staff add it to an entry; the resident asking it again gets the entry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { ARTEFACTS, BIN, REPLY, launchBrowser, startServer, stopServer } from './harness.mjs';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const ARTEFACTS = join(ROOT, 'tests/artefacts');
-const BIN = process.env.MADOGUCHI || join(ROOT, 'madoguchi');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const WAIT_MS = 10000;
 const STAFF = { name: 'sato', password: 'shizuoka-2026-staff', role: 'editor' };
 const MISSED = '宇宙旅行の補助金はありますか';   // nothing in the knowledge base is about this
@@ -29,31 +25,13 @@ before(async () => {
   const made = spawnSync(BIN, ['--db', db, 'user', 'add', STAFF.name, '--role', STAFF.role],
     { input: STAFF.password + '\n', encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
-  server = spawn(BIN, ['--db', db, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  base = await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/^listening on (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error('server exited with ' + code)));
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ server, base } = await startServer(db));
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.on('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopServer(server);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -70,13 +48,13 @@ async function askInWidget(page, question) {
   await page.goto(base + '/');
   await page.locator('.mg-launcher').click();
   await page.locator('.mg-panel').waitFor();
-  const before = await page.locator('.mg-bot').count();
+  const before = await page.locator(REPLY).count();
   const reply = page.waitForResponse((r) => r.url().endsWith('/api/v1/ask'));
   await page.locator('.mg-input').fill(question);
   await page.locator('.mg-input').press('Enter');
   const json = await (await reply).json();
-  await page.locator('.mg-bot').nth(before).waitFor({ timeout: WAIT_MS });
-  return { json, bubble: page.locator('.mg-bot').last() };
+  await page.locator(REPLY).nth(before).waitFor({ timeout: WAIT_MS });
+  return { json, bubble: page.locator(REPLY).last() };
 }
 
 test('staff take an unanswered question from the queue, add it to an entry, and residents get that entry', async () => {

@@ -3,17 +3,12 @@
 // Run with `make e2e` (or `node --test` here once ../../madoguchi is built).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { ARTEFACTS, REPLY, launchBrowser, startServer, stopServer } from './harness.mjs';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const ARTEFACTS = join(ROOT, 'tests/artefacts');
-const BIN = process.env.MADOGUCHI || join(ROOT, 'madoguchi');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WAIT_MS = 10000;        // an answer, on a loaded CI machine
 const DESKTOP = { width: 1280, height: 800 };
@@ -27,39 +22,18 @@ let JA, EN;
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'madoguchi-e2e-'));
   mkdirSync(ARTEFACTS, { recursive: true });
-  // From the source tree, so that the new database gets the sample town's
-  // venues, slots and tickets (reservation/data) for the booking flow.
-  server = spawn(BIN, ['--db', join(tmp, 'e2e.db'), 'serve', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  base = await new Promise((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/^listening on (http:\/\/\S+)/);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error('server exited with ' + code)));
-  });
+  ({ server, base } = await startServer(join(tmp, 'e2e.db')));
   JA = (await findQuestion(['接種券をなくしました', '副反応にはどんなものがありますか', '接種券が届きません',
     '予約をキャンセルしたい', '持ち物は何ですか'], (r) => r.decision === 'answer' && r.lang === 'ja'))?.question;
   EN = (await findQuestion(['I lost my vaccination ticket', 'What are the common side effects?',
     'How do I cancel my booking?', 'My ticket has not arrived'], (r) => r.decision === 'answer' && r.lang === 'en'))?.question;
   assert.ok(JA && EN, 'the knowledge base answers a common question in each language');
-  // Playwright gives every launch a fresh, temporary --user-data-dir.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.on('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopServer(server);
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -92,8 +66,6 @@ async function open(page) {
   await page.locator('.mg-panel').waitFor();
 }
 
-// The reply, not the typing indicator (itself a .mg-bot while it shows).
-const REPLY = '.mg-bot:not(.mg-typing)';
 
 async function ask(page, question) {
   const before = await page.locator(REPLY).count();

@@ -1,0 +1,49 @@
+// What every browser test shares: a real `madoguchi serve` on 127.0.0.1
+// with a fresh database, and Debian's chromium driven by playwright-core.
+import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const ARTEFACTS = join(ROOT, 'tests/artefacts');
+export const BIN = process.env.MADOGUCHI || join(ROOT, 'madoguchi');
+// A reply in the widget's log, not the typing indicator (itself a .mg-bot while it shows).
+export const REPLY = '.mg-bot:not(.mg-typing)';
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Starts the server on a free port, from the source tree so that a new
+// database gets the sample town's venues, slots and tickets (reservation/data).
+// Resolves to { server, base } once it says where it listens.
+export function startServer(db) {
+  const server = spawn(BIN, ['--db', db, 'serve', '--port', '0'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/^listening on (http:\/\/\S+)/);
+      if (m) resolve({ server, base: m[1] });
+    });
+    server.on('exit', (code) => reject(new Error('server exited with ' + code)));
+  });
+}
+
+// SIGTERM, then wait: the server finishes requests in flight and exits.
+export async function stopServer(server) {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server.on('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+}
+
+// Playwright gives every launch a fresh, temporary --user-data-dir; the
+// flags keep chromium off the network this machine does not have.
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}

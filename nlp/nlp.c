@@ -179,11 +179,6 @@ void nlp_synonyms_free(struct nlp_synonyms *syn)
 	free(syn);
 }
 
-size_t nlp_synonyms_count(const struct nlp_synonyms *syn)
-{
-	return syn ? syn->n : 0;
-}
-
 int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char *variant, char *err)
 {
 	char *c = NULL, *v = NULL;

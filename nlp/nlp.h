@@ -51,7 +51,6 @@ struct nlp_synonyms *nlp_synonyms_new(void);
 void nlp_synonyms_free(struct nlp_synonyms *syn);
 /* Both words are normalised first. A variant listed twice keeps its first canonical. */
 int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char *variant, char *err);
-size_t nlp_synonyms_count(const struct nlp_synonyms *syn);
 /* Rewrites variants to their canonical word, longest variant first. *out is
  * malloc'd and NUL-terminated; the caller frees it. */
 int nlp_synonyms_apply(const struct nlp_synonyms *syn, const char *text, size_t len,

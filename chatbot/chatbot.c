@@ -226,7 +226,14 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	double conf = chatbot_confidence(cand, n, &qs);
 	const char *decision = "handoff";
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
-	if (n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
+	/* A question for another town office is handed off whatever the
+	 * confidence: with the office when the match is sure enough to offer a
+	 * choice, otherwise to the call centre like any unclear question. */
+	int elsewhere = n > 0 && !strcmp(cand[0].route, KB_ROUTE_ELSEWHERE);
+	int redirect = elsewhere && conf >= POLICY_CLARIFY_MIN_CONFIDENCE;
+	if (elsewhere) {
+		/* handoff */
+	} else if (n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
 		decision = "answer";
 	} else if (n > 1 && conf >= POLICY_CLARIFY_MIN_CONFIDENCE) {
 		nchoices = clarify_choices(cand, n, choices);
@@ -266,9 +273,18 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		for (int i = 0; i < nchoices; i++)
 			json_array_append_new(choices_json, candidate_json(bot, &cand[choices[i]], lang));
 		json_object_set_new(res, "choices", choices_json);
+	} else if (redirect) {
+		/* The office's entry says where to go; the widget shows it as the
+		 * hand-off card. */
+		struct kb_entry e;
+		rc = kb_entry_get(bot->kb, cand[0].entry, NULL, &e, err);
+		if (rc == MG_OK) {
+			handoff = answer_json(bot, &e, lang);
+			kb_entry_clear(&e);
+		}
 	} else {
-		const char *route = (n > 0 && cand[0].score >= POLICY_ROUTE_MIN_SCORE) ? cand[0].route
-											 : "call_center";
+		const char *route = (n > 0 && !elsewhere && cand[0].score >= POLICY_ROUTE_MIN_SCORE)
+					    ? cand[0].route : "call_center";
 		handoff = town_line_json(bot->town, town_line(bot->town, route), lang, o.now);
 	}
 	json_object_set_new(res, "answer", answer);

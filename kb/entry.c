@@ -7,34 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-static int one_of(const char *v, const char *const *set)
-{
-	for (; *set; set++)
-		if (!strcmp(v, *set))
-			return 1;
-	return 0;
-}
-
-static int date_ok(const char *s)
-{
-	if (!*s)
-		return 1;
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	return 1;
-}
-
-static int slug_ok(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-			return 0;
-	return 1;
-}
-
 static const char *or_empty(const char *s)
 {
 	return s ? s : "";
@@ -42,8 +14,6 @@ static const char *or_empty(const char *s)
 
 int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN], char *err)
 {
-	static const char *const ROUTES[] = {"", "booking", "nurse", "call_center", "none", NULL};
-	static const char *const STATUSES[] = {"published", "draft", NULL};
 	const char *v[KB_NCOLS] = {
 		or_empty(e->id), or_empty(e->slug), or_empty(e->category), or_empty(e->route),
 		e->status && *e->status ? e->status : "published", or_empty(e->question), or_empty(e->answer),
@@ -55,13 +25,13 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN]
 		return mg_fail(err, MG_ERR_INPUT, "an entry needs a question and an answer");
 	if (strlen(v[KB_C_ID]) >= KB_ID_LEN)
 		return mg_fail(err, MG_ERR_INPUT, "the id is longer than %d bytes", KB_ID_LEN - 1);
-	if (!slug_ok(v[KB_C_SLUG]) || strlen(v[KB_C_SLUG]) >= KB_ID_LEN)
+	if (!kb_valid_slug(v[KB_C_SLUG]))
 		return mg_fail(err, MG_ERR_INPUT, "a slug may only hold a-z, 0-9 and '-'");
-	if (!one_of(v[KB_C_ROUTE], ROUTES))
-		return mg_fail(err, MG_ERR_INPUT, "route is booking, nurse, call_center or none");
-	if (!one_of(v[KB_C_STATUS], STATUSES))
+	if (!kb_one_of(v[KB_C_ROUTE], kb_routes))
+		return mg_fail(err, MG_ERR_INPUT, "route is booking, nurse, call_center, none or elsewhere");
+	if (!kb_one_of(v[KB_C_STATUS], kb_statuses))
 		return mg_fail(err, MG_ERR_INPUT, "status is published or draft");
-	if (!date_ok(v[KB_C_VALID_FROM]) || !date_ok(v[KB_C_VALID_TO]) ||
+	if (!kb_valid_date(v[KB_C_VALID_FROM]) || !kb_valid_date(v[KB_C_VALID_TO]) ||
 	    (*v[KB_C_VALID_FROM] && *v[KB_C_VALID_TO] && strcmp(v[KB_C_VALID_FROM], v[KB_C_VALID_TO]) > 0))
 		return mg_fail(err, MG_ERR_INPUT, "valid_from and valid_to are YYYY-MM-DD, in order");
 	for (int c = 0; c < KB_NCOLS; c++)

@@ -276,8 +276,10 @@ static int parse_file(struct parse *p, const char *text, size_t len)
 	return rc;
 }
 
-static int valid_date(const char *s)
+int kb_valid_date(const char *s)
 {
+	if (!*s)
+		return 1;
 	int y, m, d;
 	char tail;
 	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
@@ -288,7 +290,7 @@ static int valid_date(const char *s)
 	return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
 }
 
-static int valid_slug(const char *s)
+int kb_valid_slug(const char *s)
 {
 	if (!*s)
 		return 1;
@@ -300,7 +302,7 @@ static int valid_slug(const char *s)
 	return 1;
 }
 
-static int one_of(const char *s, const char *const *list)
+int kb_one_of(const char *s, const char *const *list)
 {
 	for (; *list; list++)
 		if (!strcmp(s, *list))
@@ -308,8 +310,8 @@ static int one_of(const char *s, const char *const *list)
 	return 0;
 }
 
-static const char *const ROUTES[] = {"", "booking", "nurse", "call_center", "none", NULL};
-static const char *const STATUSES[] = {"", "published", "draft", NULL};
+const char *const kb_routes[] = {"", "booking", "nurse", "call_center", "none", KB_ROUTE_ELSEWHERE, NULL};
+const char *const kb_statuses[] = {"", "published", "draft", NULL};
 
 /* Checks every {{key}} of a field against the town's facts. */
 static void check_placeholders(struct parse *p, const struct row *r, enum kb_col c)
@@ -354,14 +356,14 @@ static void check_row(struct parse *p, struct row *r)
 	}
 	if (r->v[KB_C_ID] && strlen(r->v[KB_C_ID]) >= KB_ID_LEN)
 		report(p, r->line, "id is longer than %d bytes", KB_ID_LEN - 1);
-	if (r->v[KB_C_SLUG] && !valid_slug(r->v[KB_C_SLUG]))
+	if (r->v[KB_C_SLUG] && !kb_valid_slug(r->v[KB_C_SLUG]))
 		report(p, r->line, "slug '%s' may only hold a-z, 0-9 and '-'", r->v[KB_C_SLUG]);
-	if (r->v[KB_C_ROUTE] && !one_of(r->v[KB_C_ROUTE], ROUTES))
-		report(p, r->line, "route '%s' is not booking, nurse, call_center or none", r->v[KB_C_ROUTE]);
-	if (r->v[KB_C_STATUS] && !one_of(r->v[KB_C_STATUS], STATUSES))
+	if (r->v[KB_C_ROUTE] && !kb_one_of(r->v[KB_C_ROUTE], kb_routes))
+		report(p, r->line, "route '%s' is not booking, nurse, call_center, none or elsewhere", r->v[KB_C_ROUTE]);
+	if (r->v[KB_C_STATUS] && !kb_one_of(r->v[KB_C_STATUS], kb_statuses))
 		report(p, r->line, "status '%s' is not published or draft", r->v[KB_C_STATUS]);
 	for (int c = KB_C_VALID_FROM; c <= KB_C_VALID_TO; c++)
-		if (r->v[c] && r->v[c][0] && !valid_date(r->v[c]))
+		if (r->v[c] && r->v[c][0] && !kb_valid_date(r->v[c]))
 			report(p, r->line, "%s '%s' is not a date (YYYY-MM-DD)", kb_col_name[c], r->v[c]);
 	if (r->v[KB_C_VALID_FROM] && r->v[KB_C_VALID_TO] && r->v[KB_C_VALID_FROM][0] && r->v[KB_C_VALID_TO][0] &&
 	    strcmp(r->v[KB_C_VALID_FROM], r->v[KB_C_VALID_TO]) > 0)

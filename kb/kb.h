@@ -75,6 +75,10 @@ struct kb_weights {
 
 #define KB_ID_LEN 64
 
+/* The route of an entry that answers for another town office (粗大ごみ,
+ * 住民票, ...): the resident is pointed there instead of being answered. */
+#define KB_ROUTE_ELSEWHERE "elsewhere"
+
 struct kb_candidate {
 	int64_t entry;            /* rowid in entries */
 	char id[KB_ID_LEN];       /* external id */

@@ -42,6 +42,14 @@ enum kb_col {
 	"alt_questions, keywords, valid_from, valid_to, url, source, updated_at"
 extern const char *const kb_col_name[KB_NCOLS];
 
+/* What an entry's cells may hold; import and the one-entry editor check the
+ * same rules. Empty slugs and dates are valid (the column is optional). */
+extern const char *const kb_routes[];    /* NULL-terminated; "" is allowed */
+extern const char *const kb_statuses[];
+int kb_one_of(const char *s, const char *const *list);
+int kb_valid_slug(const char *s);
+int kb_valid_date(const char *s);   /* YYYY-MM-DD, a real day */
+
 /* A term of the index and the number of question and answer rows holding it. */
 struct kb_term {
 	size_t off;  /* into kb_stats.term_text */

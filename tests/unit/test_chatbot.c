@@ -198,3 +198,33 @@ TEST(chatbot, the_sample_covers_every_topic)
 	town_free(sample);
 	fixture_town();
 }
+
+TEST(chatbot, a_question_for_another_office_is_pointed_there_not_answered)
+{
+	struct chatbot *bot = fixture_bot("cb7.db");
+	struct kb_entry office = {
+		.slug = "other-resident-record", .category = "other", .route = KB_ROUTE_ELSEWHERE,
+		.question = "住民票の写しがほしい",
+		.answer = "住民票の写しは役場の住民課（000-0000-1111）で発行しています。"
+			  "このチャットはワクチン接種のご案内です。",
+		.alt_questions = "住民票を取りたい|じゅうみんひょうがほしい|印鑑証明を取りたい",
+	};
+	char id[KB_ID_LEN], err[MG_ERR_LEN];
+	REQUIRE(kb_entry_put(chatbot_kb(bot), &office, id, err) == MG_OK);
+	json_t *r = ask_at(bot, "住民票の写しを取りたいのですが", 0);
+	REQUIRE(r);
+	/* The office's entry matches well, yet it is a hand-off, never an answer:
+	 * the resident is told where to go, and the log counts no answer. */
+	CHECK_STR(s(r, "decision"), "handoff");
+	CHECK(json_is_null(json_object_get(r, "answer")));
+	json_t *h = json_object_get(r, "handoff");
+	CHECK_STR(s(h, "route"), "elsewhere");
+	CHECK(strstr(s(h, "answer"), "住民課") != NULL);
+	json_decref(r);
+	/* A vaccine question next to it is still answered. */
+	r = ask_at(bot, "接種券をなくしてしまいました", 0);
+	REQUIRE(r);
+	CHECK_STR(s(r, "decision"), "answer");
+	json_decref(r);
+	fixture_bot_close(bot);
+}

@@ -303,6 +303,7 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"gram_share", offsetof(struct kb_weights, gram_share)},
 		{"answer", offsetof(struct kb_weights, answer)},
 		{"vocabulary", offsetof(struct kb_weights, vocabulary)},
+		{"keyword", offsetof(struct kb_weights, keyword)},
 		{"max_df_ratio", offsetof(struct kb_weights, max_df_ratio)},
 		{"gram_max_df_ratio", offsetof(struct kb_weights, gram_max_df_ratio)},
 	};

@@ -474,7 +474,7 @@ static int index_entry(struct kb *kb, sqlite3_stmt *ins, int64_t entry, const ch
 	} ROWS[] = {
 		{KB_C_QUESTION, KB_KIND_QUESTION, 0}, {KB_C_QUESTION_EN, KB_KIND_QUESTION_EN, 0},
 		{KB_C_ANSWER, KB_KIND_ANSWER, 0},     {KB_C_ANSWER_EN, KB_KIND_ANSWER_EN, 0},
-		{KB_C_ALT, KB_KIND_ALT, 1},           {KB_C_KEYWORDS, KB_KIND_KEYWORDS, 0},
+		{KB_C_ALT, KB_KIND_ALT, 1},           {KB_C_KEYWORDS, KB_KIND_KEYWORDS, 1},
 	};
 	int rc = MG_OK;
 	for (size_t r = 0; r < sizeof ROWS / sizeof *ROWS && rc == MG_OK; r++) {

@@ -160,7 +160,8 @@ int kb_db_fail(struct kb *kb, char *err, const char *what)
 
 /* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
  * Version 2 added keywords and renumbered the row kinds, version 3 split
- * questions and answers into two index columns: both re-index. */
+ * questions and answers into two index columns, version 4 made each keyword
+ * a row of its own: all re-index. */
 static int migrate(struct kb *kb, char *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -643,7 +644,9 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_w
 		}
 		for (int k = 0; k < KB_MAX_PHRASES / 64; k++)
 			h->seen[k] |= bits[k];
-		if (kind != KB_KIND_KEYWORDS && score > h->q_score) {
+		if (kind == KB_KIND_KEYWORDS)
+			score *= w->keyword;
+		if (score > h->q_score) {
 			h->q_score = score;
 			h->tq = tq, h->tr = tr, h->gq = gq, h->gr = gr;
 		}

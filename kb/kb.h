@@ -67,6 +67,7 @@ struct kb_weights {
 	double answer;        /* weight of the best answer row next to the best question row */
 	double vocabulary;    /* weight of the question's words found anywhere in the entry's
 			       * questions and keywords */
+	double keyword;       /* a keyword is a phrasing worth this share of a question's */
 	double max_df_ratio;  /* terms in more than this share of rows are ignored... */
 	int min_df_stop;      /* ...if they are also in more than this many rows */
 	double gram_max_df_ratio;  /* the same share for reading bigrams */

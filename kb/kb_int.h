@@ -9,7 +9,7 @@
 #define KB_MAX_PHRASES     192
 #define KB_QUERY_BUF       4096
 #define KB_BUSY_TIMEOUT_MS 5000
-#define KB_SCHEMA_VERSION  3
+#define KB_SCHEMA_VERSION  4
 #define KB_STR_(x) #x
 #define KB_STR(x)  KB_STR_(x)
 

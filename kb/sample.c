@@ -8,10 +8,11 @@
 		".global " #sym "\n"                                      \
 		".balign 16\n" #sym ":\n"                                 \
 		".incbin \"" path "\"\n"                                  \
+		#sym "_end:\n"                                            \
 		".byte 0\n"                                               \
 		".global " #sym "_len\n"                                  \
 		".balign 4\n" #sym "_len:\n"                              \
-		".int " #sym "_len - " #sym " - 1\n"                      \
+		".int " #sym "_end - " #sym "\n"                          \
 		".previous\n")
 
 EMBED(kb_sample_faq, "kb/data/faq.csv");

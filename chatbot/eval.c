@@ -190,8 +190,9 @@ int chatbot_eval_run(struct chatbot *bot, const char *data, size_t len, json_t *
 
 struct sample {
 	double x[CAL_FEATURES];
-	int y;    /* the first topic is right */
+	int y;    /* the first topic is right (for an out-of-scope question: another office's entry) */
 	int out;  /* the question is out of scope */
+	int elsewhere;  /* the first entry points to another office: never answered */
 };
 
 static int features(struct chatbot *bot, const struct kb_weights *w, const char *q,
@@ -206,7 +207,8 @@ static int features(struct chatbot *bot, const struct kb_weights *w, const char 
 		return 0;
 	chatbot_features(c, n, &qs, s->x);
 	s->out = !strcmp(expected, "-");
-	s->y = !s->out && expected_has(expected, c[0].slug, c[0].id);
+	s->elsewhere = n > 0 && !strcmp(c[0].route, KB_ROUTE_ELSEWHERE);
+	s->y = s->out ? s->elsewhere : n > 0 && !s->elsewhere && expected_has(expected, c[0].slug, c[0].id);
 	return 1;
 }
 
@@ -261,7 +263,7 @@ static void calibrate(const struct sample *s, int n)
 	for (double t = 0.5; t < 0.99; t += 0.05) {
 		int ans = 0, wrong = 0, out_ans = 0;
 		for (int i = 0; i < n; i++) {
-			if (conf[i] < t)
+			if (conf[i] < t || s[i].elsewhere)
 				continue;
 			if (s[i].out)
 				out_ans++;
@@ -278,7 +280,7 @@ static void calibrate(const struct sample *s, int n)
 		int settled = 0, out_kept = 0;
 		for (int i = 0; i < n; i++) {
 			if (s[i].out)
-				out_kept += conf[i] < t;
+				out_kept += conf[i] < t || s[i].elsewhere;
 			else
 				settled += conf[i] >= t && s[i].y;
 		}

@@ -139,6 +139,24 @@ test('a question in Japanese gets its answer, with focus on it', async () => {
   await page.context().close();
 });
 
+test('a question for another town office names that office and its number, with no answer rating', async () => {
+  const found = await findQuestion(['粗大ごみを出したいのですが', '住民票の写しがほしい', 'マイナンバーカードの受け取り'],
+    (r) => r.decision === 'handoff' && (r.handoff || {}).route === 'elsewhere');
+  assert.ok(found, 'the knowledge base points at least one other-office question elsewhere');
+  const page = await demo();
+  await open(page);
+  const reply = await ask(page, found.question);
+  const text = await reply.innerText();
+  assert.ok(text.includes(firstParagraph(found.reply.handoff.answer)));
+  // The office's number is a tap-to-call link, and nothing claims the vaccine FAQ answered it.
+  const phone = firstParagraph(found.reply.handoff.answer).match(/\d{2,4}-\d{2,4}-\d{3,4}/);
+  assert.ok(phone, 'the office entry gives a phone number');
+  assert.equal(await reply.locator('a[href="tel:' + phone[0].replace(/-/g, '') + '"]').count(), 1);
+  assert.equal(await reply.locator('.mg-feedback').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('English: the switch relabels the widget and English questions get English answers', async () => {
   const question = EN;
   const expected = await api('ask', { question });

@@ -39,7 +39,7 @@
       helpfulQ: 'この回答は役に立ちましたか？', yes: '役に立った', no: '役に立たなかった',
       thanks: 'ご意見ありがとうございます。', more: '詳しく見る', link: '詳しくはこちら',
       book: '予約に進む', call: '電話する', openNow: '受付中', closed: '受付時間外',
-      hours: '受付時間', callUs: 'お電話でお問い合わせください。', elsewhere: 'このご質問は、ほかの窓口がご案内しています',
+      hours: '受付時間', callUs: 'お電話でお問い合わせください。',
       nurse: '体調についてのご心配は、看護師にご相談ください。',
       booking: '予約のお手続き', bookingText: '予約は予約ページまたはお電話でお手続きいただけます。',
       bookingPage: '予約ページを開く', back: 'チャットに戻る',
@@ -73,7 +73,7 @@
       helpfulQ: 'Was this answer helpful?', yes: 'Helpful', no: 'Not helpful',
       thanks: 'Thank you for your feedback.', more: 'More details', link: 'More information',
       book: 'Go to booking', call: 'Call', openNow: 'Open now', closed: 'Closed now',
-      hours: 'Hours', callUs: 'Please call us.', elsewhere: 'Another office can help with this',
+      hours: 'Hours', callUs: 'Please call us.',
       nurse: 'If you are worried about your health, please talk to a nurse.',
       booking: 'Booking', bookingText: 'You can book on the booking page or by phone.',
       bookingPage: 'Open the booking page', back: 'Back to the chat',
@@ -452,11 +452,10 @@
     return card;
   }
 
-  /* A question for another town office: the entry says which office and
-   * how to reach it. */
+  /* A question for another town office (or a greeting): the entry's own
+   * words say which office and how to reach it. */
   function elsewhereCard(h) {
     var card = el('div', { class: 'mg-card mg-elsewhere' }, [
-      el('p', { class: 'mg-card-title', text: t('elsewhere') }),
       richText(el('p'), String(h.answer || '').split(/\n\s*\n/)[0])
     ]);
     var href = h.url && safeHref(h.url);

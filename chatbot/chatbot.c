@@ -205,7 +205,10 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		free(norm);
 		return mg_fail(err, MG_ERR_EMPTY, "the question is empty");
 	}
-	const char *lang = o.lang ? o.lang : nlp_is_english(norm, norm_len) ? "en" : "ja";
+	/* A question in a language the entries are not written in is met with
+	 * the topic that says which languages the town's lines speak, in English. */
+	int other_language = !o.lang && nlp_is_other_language(norm, norm_len);
+	const char *lang = o.lang ? o.lang : other_language || nlp_is_english(norm, norm_len) ? "en" : "ja";
 	if (strcmp(lang, "en"))
 		lang = "ja";
 
@@ -223,7 +226,15 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	if (rc != MG_OK)
 		return rc;
 
-	double conf = chatbot_confidence(cand, n, &qs);
+	if (other_language) {
+		int found = 0;
+		rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &found, err);
+		if (rc != MG_OK)
+			return rc;
+		if (found)
+			n = 1;
+	}
+	double conf = other_language ? n : chatbot_confidence(cand, n, &qs);
 	const char *decision = "handoff";
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
 	/* A question for another town office is handed off whatever the

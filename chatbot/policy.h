@@ -82,6 +82,10 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {5.73, 11.80, -4.52
  * otherwise to the call centre. */
 #define POLICY_ROUTE_MIN_SCORE 0.25
 
+/* The topic that answers a question written in neither Japanese nor English
+ * (Korean, Vietnamese, Portuguese, ...): which languages the lines speak. */
+#define POLICY_OTHER_LANGUAGE_TOPIC "foreign-language"
+
 /* Popular questions shown before anything is typed. */
 #define POLICY_POPULAR_DEFAULT 6
 

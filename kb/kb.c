@@ -707,6 +707,26 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 	return MG_OK;
 }
 
+int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb_candidate *out,
+		   int *found, char *err)
+{
+	*found = 0;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries WHERE slug=? AND status='published' "
+			       "AND (valid_from='' OR valid_from<=?2) AND (valid_to='' OR valid_to>=?2) "
+			       "ORDER BY ext_id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "topic");
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
+	int rc = MG_OK;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0), .score = 1};
+		rc = kb_candidates_fill(kb, &c, 1, today, out, 1, found, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- entries ------------------------------------------------------------------ */
 
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err)

@@ -96,6 +96,11 @@ struct kb_query_stats {
 	int grams;         /* reading bigrams in the question */
 };
 
+/* The first published, currently valid entry of a topic (lowest id) into
+ * *out; *found = 0 when the topic has none. */
+int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb_candidate *out,
+		   int *found, char *err);
+
 /* Finds up to max published, currently valid (today = YYYY-MM-DD) entries
  * for the question, best first, into out[0..*n). A question without any
  * searchable term gives *n = 0. */

@@ -148,6 +148,32 @@ int nlp_is_english(const char *text, size_t len)
 	return latin;
 }
 
+static int other_script(int32_t cp)
+{
+	return (cp >= 0x00c0 && cp <= 0x024f && cp != 0x00d7 && cp != 0x00f7) ||  /* accented Latin */
+	       (cp >= 0x1e00 && cp <= 0x1eff) ||                                  /* Vietnamese */
+	       cp == 0x00bf || cp == 0x00a1 ||                                    /* ¿ ¡ */
+	       (cp >= 0x0400 && cp <= 0x04ff) || (cp >= 0x0600 && cp <= 0x06ff) ||
+	       (cp >= 0x0900 && cp <= 0x097f) || (cp >= 0x0e00 && cp <= 0x0e7f) ||
+	       (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0x3130 && cp <= 0x318f) ||
+	       (cp >= 0xac00 && cp <= 0xd7af);                                    /* Hangul */
+}
+
+int nlp_is_other_language(const char *text, size_t len)
+{
+	int other = 0;
+	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
+	while (i < n) {
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)text + i, n - i, &cp);
+		if (k <= 0 || is_kana_or_kanji(cp))
+			return 0;
+		other |= other_script(cp);
+		i += k;
+	}
+	return other;
+}
+
 /* ---- synonyms ----------------------------------------------------------- */
 
 struct syn_pair {

@@ -47,6 +47,12 @@ int nlp_normalise(const char *text, size_t len, char **out, size_t *out_len, cha
 /* True when the text has Latin letters and no kana or kanji: answer in English. */
 int nlp_is_english(const char *text, size_t len);
 
+/* True when the text has no kana or kanji and is written in a script or
+ * with letters that neither Japanese nor English uses (Hangul, Thai,
+ * Devanagari, Cyrillic, Arabic, Vietnamese or accented Latin letters, ¿ ¡):
+ * a language the knowledge base is not written in. */
+int nlp_is_other_language(const char *text, size_t len);
+
 struct nlp_synonyms *nlp_synonyms_new(void);
 void nlp_synonyms_free(struct nlp_synonyms *syn);
 /* Both words are normalised first. A variant listed twice keeps its first canonical. */

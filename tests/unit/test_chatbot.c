@@ -152,6 +152,15 @@ TEST(chatbot, a_new_database_starts_with_the_sample_knowledge_base)
 		CHECK(chatbot_ask(bot, "接種券が届きません", strlen("接種券が届きません"), NULL, &r, err) == MG_OK);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "answer"), "slug")), "ticket-not-arrived");
 	json_decref(r);
+	/* A question in Korean gets, in English, which languages the lines speak. */
+	r = NULL;
+	const char *ko = "한국어로 상담할 수 있나요?";
+	if (rc == MG_OK)
+		CHECK(chatbot_ask(bot, ko, strlen(ko), NULL, &r, err) == MG_OK);
+	CHECK_STR(json_string_value(json_object_get(r, "decision")), "answer");
+	CHECK_STR(json_string_value(json_object_get(r, "lang")), "en");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "answer"), "slug")), "foreign-language");
+	json_decref(r);
 	chatbot_close(bot);
 	town_free(sample);
 	fixture_town();  /* the test town's time zone again for the tests after this one */

@@ -100,3 +100,15 @@ TEST(nlp, normalise_squeezes_and_folds)
 	CHECK(nlp_is_english("Can I book?", 11));
 	CHECK(!nlp_is_english("予約 book", strlen("予約 book")));
 }
+
+TEST(nlp, a_language_neither_japanese_nor_english_is_recognised)
+{
+	static const char *const other[] = {"tiếng việt được không?", "한국어로 상담할 수 있나요?",
+		"¿hay información en español?", "posso tomar a vacina em português?", "можно ли по-русски?"};
+	static const char *const not_other[] = {"can i book for my mother?", "接種券をなくしました",
+		"予約 book", "ワクチン한국어", "12345", ""};
+	for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+		CHECK(nlp_is_other_language(other[i], strlen(other[i])));
+	for (size_t i = 0; i < sizeof not_other / sizeof *not_other; i++)
+		CHECK(!nlp_is_other_language(not_other[i], strlen(not_other[i])));
+}

@@ -130,24 +130,6 @@ static int is_kana_or_kanji(int32_t cp)
 	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xff66 && cp <= 0xff9f);
 }
 
-int nlp_is_english(const char *text, size_t len)
-{
-	int latin = 0;
-	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
-	while (i < n) {
-		int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)text + i, n - i, &cp);
-		if (k <= 0)
-			return 0;
-		if (is_kana_or_kanji(cp))
-			return 0;
-		if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
-			latin = 1;
-		i += k;
-	}
-	return latin;
-}
-
 static int other_script(int32_t cp)
 {
 	return (cp >= 0x00c0 && cp <= 0x024f && cp != 0x00d7 && cp != 0x00f7) ||  /* accented Latin */
@@ -159,19 +141,41 @@ static int other_script(int32_t cp)
 	       (cp >= 0xac00 && cp <= 0xd7af);                                    /* Hangul */
 }
 
-int nlp_is_other_language(const char *text, size_t len)
+/* What a text is written in: kana or kanji, Latin letters a-z, and letters
+ * of scripts neither Japanese nor English uses. Invalid UTF-8 counts as
+ * Japanese (nothing to answer in English). */
+struct scripts {
+	int japanese, latin, other;
+};
+
+static struct scripts scan_scripts(const char *text, size_t len)
 {
-	int other = 0;
+	struct scripts sc = {0, 0, 0};
 	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
 	while (i < n) {
 		int32_t cp;
 		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)text + i, n - i, &cp);
-		if (k <= 0 || is_kana_or_kanji(cp))
-			return 0;
-		other |= other_script(cp);
+		if (k <= 0 || is_kana_or_kanji(cp)) {
+			sc.japanese = 1;
+			break;
+		}
+		sc.latin |= (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z';
+		sc.other |= other_script(cp);
 		i += k;
 	}
-	return other;
+	return sc;
+}
+
+int nlp_is_english(const char *text, size_t len)
+{
+	struct scripts sc = scan_scripts(text, len);
+	return !sc.japanese && sc.latin;
+}
+
+int nlp_is_other_language(const char *text, size_t len)
+{
+	struct scripts sc = scan_scripts(text, len);
+	return !sc.japanese && sc.other;
 }
 
 /* ---- synonyms ----------------------------------------------------------- */

@@ -217,23 +217,18 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	localtime_r(&o.now, &tm);
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
 	struct kb_candidate cand[POLICY_MAX_TOP];
-	struct kb_query_stats qs;
+	struct kb_query_stats qs = {0};
 	int n = 0;
 	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
-	rc = kb_search(bot->kb, norm, norm_len, o.weights ? o.weights : &POLICY_WEIGHTS, today, cand,
-		       want, &n, &qs, err);
+	if (other_language)
+		rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &n, err);
+	else
+		rc = kb_search(bot->kb, norm, norm_len, o.weights ? o.weights : &POLICY_WEIGHTS, today,
+			       cand, want, &n, &qs, err);
 	free(norm);
 	if (rc != MG_OK)
 		return rc;
 
-	if (other_language) {
-		int found = 0;
-		rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &found, err);
-		if (rc != MG_OK)
-			return rc;
-		if (found)
-			n = 1;
-	}
 	double conf = other_language ? n : chatbot_confidence(cand, n, &qs);
 	const char *decision = "handoff";
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
@@ -242,11 +237,9 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	 * choice, otherwise to the call centre like any unclear question. */
 	int elsewhere = n > 0 && !strcmp(cand[0].route, KB_ROUTE_ELSEWHERE);
 	int redirect = elsewhere && conf >= POLICY_CLARIFY_MIN_CONFIDENCE;
-	if (elsewhere) {
-		/* handoff */
-	} else if (n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
+	if (!elsewhere && n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
 		decision = "answer";
-	} else if (n > 1 && conf >= POLICY_CLARIFY_MIN_CONFIDENCE) {
+	} else if (!elsewhere && n > 1 && conf >= POLICY_CLARIFY_MIN_CONFIDENCE) {
 		nchoices = clarify_choices(cand, n, choices);
 		if (nchoices >= 2)
 			decision = "clarify";

@@ -97,7 +97,7 @@ struct kb_query_stats {
 };
 
 /* The first published, currently valid entry of a topic (lowest id) into
- * *out; *found = 0 when the topic has none. */
+ * *out, with score 1; *found is 1, or 0 when the topic has none. */
 int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb_candidate *out,
 		   int *found, char *err);
 

@@ -54,6 +54,11 @@ void chatbot_close(struct chatbot *bot)
 	free(bot);
 }
 
+void chatbot_set_events(struct chatbot *bot, struct events_writer *w)
+{
+	bot->events = w;
+}
+
 struct kb *chatbot_kb(struct chatbot *bot)
 {
 	return bot->kb;
@@ -293,7 +298,7 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	 * resident the answer. */
 	if (rc == MG_OK && !(opts && opts->no_log)) {
 		struct ask_opts o = opts ? *opts : (struct ask_opts){0};
-		events_log_ask(kb_db(bot->kb), &o, *out, NULL);
+		events_log_ask(kb_db(bot->kb), bot->events, &o, *out, NULL);
 	}
 	return rc;
 }
@@ -385,6 +390,8 @@ int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *
 	struct events_event ev = {.type = EVENTS_FEEDBACK, .conversation = conversation,
 				  .entry_id = entry_id, .helpful = helpful};
 	if (rc == MG_OK)
-		rc = events_log(kb_db(bot->kb), &ev, err);
-	return rc;
+		rc = events_log(kb_db(bot->kb), bot->events, &ev, err);
+	/* A log too far behind drops the event (and counts it); the resident's
+	 * click was still received. */
+	return rc == MG_ERR_FULL ? MG_OK : rc;
 }

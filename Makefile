@@ -33,7 +33,9 @@ ifeq ($(FUZZ),1)
   CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
   BIN      = $(BUILD)/madoguchi
 else ifneq ($(SANITIZER),)
-  BUILD    = build/san
+  # A folder per sanitizer set: objects of one must never be linked or run as another's.
+  comma   := ,
+  BUILD    = build/san-$(subst $(comma),-,$(SANITIZER))
   CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=$(SANITIZER)
   BIN      = $(BUILD)/madoguchi

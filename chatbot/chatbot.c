@@ -54,6 +54,11 @@ void chatbot_close(struct chatbot *bot)
 	free(bot);
 }
 
+void chatbot_set_events(struct chatbot *bot, struct events_writer *w)
+{
+	bot->events = w;
+}
+
 struct kb *chatbot_kb(struct chatbot *bot)
 {
 	return bot->kb;
@@ -119,15 +124,22 @@ static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const 
 	return j;
 }
 
-static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c, const char *lang)
+/* c as a candidate or a choice; e is its entry when the caller has read it
+ * already, NULL to read it here. */
+static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
+			      const struct kb_entry *e, const char *lang)
 {
-	struct kb_entry e;
-	if (kb_entry_get(bot->kb, c->entry, NULL, &e, NULL) != MG_OK)
-		return NULL;
-	json_t *j = json_pack("{s:s, s:s, s:o*, s:f}", "id", e.id, "slug", e.slug,
-			      "question", chatbot_expand(bot->town, pick(e.question, e.question_en, lang), lang),
+	struct kb_entry own;
+	if (!e) {
+		if (kb_entry_get(bot->kb, c->entry, NULL, &own, NULL) != MG_OK)
+			return NULL;
+		e = &own;
+	}
+	json_t *j = json_pack("{s:s, s:s, s:o*, s:f}", "id", e->id, "slug", e->slug,
+			      "question", chatbot_expand(bot->town, pick(e->question, e->question_en, lang), lang),
 			      "score", round(c->score * 1000) / 1000);
-	kb_entry_clear(&e);
+	if (e == &own)
+		kb_entry_clear(&own);
 	return j;
 }
 
@@ -256,36 +268,44 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	json_object_set_new(res, "lang", json_string(lang));
 	json_object_set_new(res, "decision", json_string(decision));
 	json_object_set_new(res, "confidence", json_real(round(conf * 1000) / 1000));
-	for (int i = 0; i < n && i < o.top; i++)
-		json_array_append_new(list, candidate_json(bot, &cand[i], lang));
+	/* Each entry shown is read once: the best candidate is also the answer,
+	 * and the choices of a clarification are among the candidates. */
+	struct kb_entry best;
+	int best_rc = n > 0 ? kb_entry_get(bot->kb, cand[0].entry, NULL, &best, err) : MG_ERR_NOT_FOUND;
+	int have_best = best_rc == MG_OK;
+	json_t *shown[POLICY_MAX_TOP] = {0};
+	for (int i = 0; i < n && i < o.top; i++) {
+		shown[i] = candidate_json(bot, &cand[i], i == 0 && have_best ? &best : NULL, lang);
+		json_array_append(list, shown[i]);
+	}
 	json_object_set_new(res, "candidates", list);
 
 	json_t *answer = json_null(), *handoff = json_null(), *followup = json_null();
 	if (!strcmp(decision, "answer")) {
-		struct kb_entry e;
-		rc = kb_entry_get(bot->kb, cand[0].entry, NULL, &e, err);
-		if (rc == MG_OK) {
-			answer = answer_json(bot, &e, lang);
+		if (have_best) {
+			answer = answer_json(bot, &best, lang);
 			/* An answer about booking, a worry or a form still offers the
 			 * way on: the booking flow or the line that handles it. */
-			if (e.route[0] && strcmp(e.route, "none"))
-				followup = town_line_json(bot->town, town_line(bot->town, e.route), lang, o.now);
-			kb_entry_clear(&e);
+			if (best.route[0] && strcmp(best.route, "none"))
+				followup = town_line_json(bot->town, town_line(bot->town, best.route), lang, o.now);
+		} else {
+			rc = best_rc;  /* err says why */
 		}
 	} else if (!strcmp(decision, "clarify")) {
 		json_t *choices_json = json_array();
-		for (int i = 0; i < nchoices; i++)
-			json_array_append_new(choices_json, candidate_json(bot, &cand[choices[i]], lang));
+		for (int i = 0; i < nchoices; i++) {
+			int k = choices[i];
+			json_array_append_new(choices_json, shown[k] ? json_incref(shown[k])
+								     : candidate_json(bot, &cand[k], NULL, lang));
+		}
 		json_object_set_new(res, "choices", choices_json);
 	} else if (redirect) {
 		/* The office's entry says where to go; the widget shows it as the
 		 * hand-off card. */
-		struct kb_entry e;
-		rc = kb_entry_get(bot->kb, cand[0].entry, NULL, &e, err);
-		if (rc == MG_OK) {
-			handoff = answer_json(bot, &e, lang);
-			kb_entry_clear(&e);
-		}
+		if (have_best)
+			handoff = answer_json(bot, &best, lang);
+		else
+			rc = best_rc;
 	} else {
 		const char *route = (n > 0 && !elsewhere && cand[0].score >= POLICY_ROUTE_MIN_SCORE)
 					    ? cand[0].route : "call_center";
@@ -294,6 +314,10 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	json_object_set_new(res, "answer", answer);
 	json_object_set_new(res, "handoff", handoff);
 	json_object_set_new(res, "followup", followup);
+	for (int i = 0; i < n && i < o.top; i++)
+		json_decref(shown[i]);
+	if (have_best)
+		kb_entry_clear(&best);
 	if (rc != MG_OK) {
 		json_decref(res);
 		return rc;
@@ -313,7 +337,7 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	 * resident the answer. */
 	if (rc == MG_OK && !(opts && opts->no_log)) {
 		struct ask_opts o = opts ? *opts : (struct ask_opts){0};
-		events_log_ask(kb_db(bot->kb), &o, *out, NULL);
+		events_log_ask(kb_db(bot->kb), bot->events, &o, *out, NULL);
 	}
 	return rc;
 }
@@ -338,7 +362,7 @@ int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int lim
 		lang = nlp_is_english(prefix, len) ? "en" : "ja";
 	json_t *list = json_array();
 	for (int i = 0; list && i < n; i++)
-		json_array_append_new(list, candidate_json(bot, &cand[i], lang));
+		json_array_append_new(list, candidate_json(bot, &cand[i], NULL, lang));
 	if (!list)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	*out = list;
@@ -367,7 +391,7 @@ int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **o
 	json_t *list = json_array();
 	while (list && sqlite3_step(st) == SQLITE_ROW) {
 		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0)};
-		json_t *j = candidate_json(bot, &c, lang);
+		json_t *j = candidate_json(bot, &c, NULL, lang);
 		json_object_del(j, "score");
 		json_array_append_new(list, j);
 	}
@@ -405,6 +429,8 @@ int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *
 	struct events_event ev = {.type = EVENTS_FEEDBACK, .conversation = conversation,
 				  .entry_id = entry_id, .helpful = helpful};
 	if (rc == MG_OK)
-		rc = events_log(kb_db(bot->kb), &ev, err);
-	return rc;
+		rc = events_log(kb_db(bot->kb), bot->events, &ev, err);
+	/* A log too far behind drops the event (and counts it); the resident's
+	 * click was still received. */
+	return rc == MG_ERR_FULL ? MG_OK : rc;
 }

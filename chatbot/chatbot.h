@@ -13,6 +13,7 @@
 
 struct town;     /* parsed town.json; immutable after load, shared by threads */
 struct chatbot;  /* one per thread: a database connection and an analyser */
+struct events_writer;  /* chatbot/events.h */
 
 /* Loads the town configuration from path, or the sample town built into the
  * binary when path is NULL. */
@@ -28,6 +29,10 @@ json_t *town_public_json(const struct town *town, const char *lang, time_t now);
 int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *model,
 		 const struct town *town, char *err);
 void chatbot_close(struct chatbot *bot);
+/* Queues this chatbot's events (asks, feedback) to the writer thread w
+ * (borrowed; it must outlive bot) instead of writing each on the chatbot's
+ * own connection; NULL (the default) writes them before returning. */
+void chatbot_set_events(struct chatbot *bot, struct events_writer *w);
 /* The connection, for callers that run their own statements (import, export,
  * the booking and staff modules share the database file). */
 struct kb *chatbot_kb(struct chatbot *bot);

@@ -11,6 +11,7 @@
 struct chatbot {
 	struct kb *kb;
 	const struct town *town;  /* borrowed */
+	struct events_writer *events;  /* borrowed; NULL: events are written at once */
 };
 
 /* Loads the sample synonyms and entries built into the binary. */

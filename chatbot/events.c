@@ -4,6 +4,7 @@
  * same rows retention keeps in ev_daily when it deletes the events, so a
  * report over old days and new days adds up the same way. */
 #include "chatbot/events.h"
+#include "chatbot/events_int.h"
 #include "chatbot/ops_policy.h"
 #include "kb/kb.h"
 
@@ -94,49 +95,53 @@ static void day_hour(time_t t, char day[11], int *hour)
 	*hour = tm.tm_hour;
 }
 
-/* One row of ev_events; NULL fields are stored as NULL. */
-struct row {
-	const char *conversation, *type, *lang, *question, *decision, *entry_id, *slug, *route,
-		*channel, *candidates;
-	double confidence;  /* NAN: none */
-	int helpful;        /* -1: none */
-	time_t now;
-};
-
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
 
-static int insert(sqlite3 *db, const struct row *r, char *err)
+int events_stmts_prepare(sqlite3 *db, struct events_stmts *s, char *err)
 {
-	char day[11];
-	int hour;
-	day_hour(r->now, day, &hour);
-	sqlite3_stmt *conv = NULL, *ev = NULL;
+	s->conv = s->ev = NULL;
 	int rc = prepare(db, "INSERT INTO ev_conversations(id, day, hour, lang) VALUES(?1, ?2, ?3, ?4) "
 			     "ON CONFLICT(id) DO UPDATE SET lang=excluded.lang "
-			     "WHERE ev_conversations.lang='' AND excluded.lang!=''", &conv, err);
+			     "WHERE ev_conversations.lang='' AND excluded.lang!=''", &s->conv, err);
 	/* The topic is the entry's category, looked up now: entries change. */
 	if (rc == MG_OK)
 		rc = prepare(db, "INSERT INTO ev_events(conversation, ts, day, hour, type, question, decision,"
 				 " entry_id, slug, topic, route, channel, confidence, candidates, helpful) "
 				 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
 				 " (SELECT category FROM kb_entries WHERE ext_id=?8), ?10, ?11, ?12, ?13, ?14)",
-			     &ev, err);
-	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT ev_insert", NULL, NULL, NULL) != SQLITE_OK)
+			     &s->ev, err);
+	if (rc != MG_OK)
+		events_stmts_finalize(s);
+	return rc;
+}
+
+void events_stmts_finalize(struct events_stmts *s)
+{
+	sqlite3_finalize(s->conv);
+	sqlite3_finalize(s->ev);
+	s->conv = s->ev = NULL;
+}
+
+int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_row *r, char *err)
+{
+	char day[11];
+	int hour;
+	day_hour(r->now, day, &hour);
+	sqlite3_stmt *conv = s->conv, *ev = s->ev;
+	int rc = MG_OK;
+	bind_text(conv, 1, r->conversation);
+	bind_text(conv, 2, day);
+	sqlite3_bind_int(conv, 3, hour);
+	bind_text(conv, 4, r->lang ? r->lang : "");
+	if (sqlite3_step(conv) != SQLITE_DONE)
 		rc = db_fail(db, err, "event log");
-	if (rc == MG_OK) {
-		bind_text(conv, 1, r->conversation);
-		bind_text(conv, 2, day);
-		sqlite3_bind_int(conv, 3, hour);
-		bind_text(conv, 4, r->lang ? r->lang : "");
-		if (sqlite3_step(conv) != SQLITE_DONE)
-			rc = db_fail(db, err, "event log");
-	}
+	sqlite3_reset(conv);
 	if (rc == MG_OK) {
 		bind_text(ev, 1, r->conversation);
 		sqlite3_bind_int64(ev, 2, (sqlite3_int64)r->now);
@@ -160,15 +165,33 @@ static int insert(sqlite3 *db, const struct row *r, char *err)
 			sqlite3_bind_int(ev, 14, r->helpful);
 		if (sqlite3_step(ev) != SQLITE_DONE)
 			rc = db_fail(db, err, "event log");
+		sqlite3_reset(ev);
 	}
+	/* The strings are the caller's: nothing may point at them after this. */
+	sqlite3_clear_bindings(conv);
+	sqlite3_clear_bindings(ev);
+	return rc;
+}
+
+/* Writes r now on db, in a savepoint of its own (the caller may be inside a
+ * transaction); or queues it to w. */
+static int deliver(sqlite3 *db, struct events_writer *w, const struct events_row *r, char *err)
+{
+	if (w)
+		return events_writer_push(w, r, err);
+	struct events_stmts s;
+	int rc = events_stmts_prepare(db, &s, err);
+	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT ev_insert", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "event log");
+	if (rc == MG_OK)
+		rc = events_row_write(db, &s, r, err);
 	if (rc == MG_OK && sqlite3_exec(db, "RELEASE ev_insert", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_fail(db, err, "event log");
 	if (rc != MG_OK && sqlite3_get_autocommit(db) == 0) {
 		sqlite3_exec(db, "ROLLBACK TO ev_insert", NULL, NULL, NULL);
 		sqlite3_exec(db, "RELEASE ev_insert", NULL, NULL, NULL);
 	}
-	sqlite3_finalize(conv);
-	sqlite3_finalize(ev);
+	events_stmts_finalize(&s);
 	return rc;
 }
 
@@ -177,7 +200,8 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int events_log_ask(sqlite3 *db, const struct ask_opts *opts, json_t *result, char *err)
+int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *opts,
+		   json_t *result, char *err)
 {
 	const char *question = str(result, "question");
 	if (!question)
@@ -217,7 +241,7 @@ int events_log_ask(sqlite3 *db, const struct ask_opts *opts, json_t *result, cha
 				    ? str(json_object_get(result, "handoff"), "route")
 				    : NULL;
 	json_t *conf = json_object_get(result, "confidence");
-	struct row r = {
+	struct events_row r = {
 		.conversation = conversation,
 		.type = TYPE_NAMES[EVENTS_ASK],
 		.lang = str(result, "lang"),
@@ -233,14 +257,14 @@ int events_log_ask(sqlite3 *db, const struct ask_opts *opts, json_t *result, cha
 		.now = opts && opts->now ? opts->now : time(NULL),
 	};
 	if (rc == MG_OK)
-		rc = insert(db, &r, err);
+		rc = deliver(db, w, &r, err);
 	free(norm);
 	free(clean);
 	free(cands);
 	return rc;
 }
 
-int events_log(sqlite3 *db, const struct events_event *ev, char *err)
+int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *ev, char *err)
 {
 	if ((int)ev->type <= EVENTS_ASK || (size_t)ev->type >= sizeof TYPE_NAMES / sizeof *TYPE_NAMES)
 		return mg_fail(err, MG_ERR_INPUT, "unknown event type");
@@ -276,7 +300,7 @@ int events_log(sqlite3 *db, const struct events_event *ev, char *err)
 		if (rc != MG_OK)
 			return rc;
 	}
-	struct row r = {
+	struct events_row r = {
 		.conversation = ev->conversation,
 		.type = TYPE_NAMES[ev->type],
 		.entry_id = ev->entry_id,
@@ -287,7 +311,7 @@ int events_log(sqlite3 *db, const struct events_event *ev, char *err)
 		.helpful = ev->type == EVENTS_FEEDBACK ? !!ev->helpful : -1,
 		.now = ev->now ? ev->now : time(NULL),
 	};
-	return insert(db, &r, err);
+	return deliver(db, w, &r, err);
 }
 
 /* ---- daily figures ----------------------------------------------------------- */

@@ -19,6 +19,8 @@
  * 16 random bytes); ids outside [A-Za-z0-9_-]{1,64} are refused. */
 #define EVENTS_ID_MAX 64
 
+struct events_writer;  /* the writer thread of a server, see below */
+
 enum events_type {
 	EVENTS_ASK,                /* written by chatbot_ask() */
 	EVENTS_FEEDBACK,           /* 👍/👎 on an answer: entry_id, helpful */
@@ -45,10 +47,46 @@ int events_init(sqlite3 *db, char *err);
 
 /* Records one ask from chatbot_ask()'s result (borrowed, not changed except
  * that a "conversation" member is added when opts has none and a new id was
- * made). The question is normalised and redacted before it is written. */
-int events_log_ask(sqlite3 *db, const struct ask_opts *opts, json_t *result, char *err);
-/* Records an event of any other type; the conversation is created if new. */
-int events_log(sqlite3 *db, const struct events_event *ev, char *err);
+ * made). The question is normalised and redacted before it is written or
+ * queued. With a writer w the event is queued to its thread (see below) and
+ * db is not written; without one (NULL) it is written on db before the call
+ * returns. MG_ERR_FULL: the writer's queue was full, the event was dropped. */
+int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *opts,
+		   json_t *result, char *err);
+/* Records an event of any other type; the conversation is created if new.
+ * The event is checked on db (the entry must exist) and then written or
+ * queued as for events_log_ask. */
+int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *ev, char *err);
+
+/* ---- the writer thread ---------------------------------------------------- */
+
+/* A server's events are written by one thread on its own connection, so that
+ * a resident's answer never waits for SQLite's write lock: the workers queue
+ * each event (already redacted) and the thread writes what has queued up in
+ * one transaction, at most OPS_EVENTS_BATCH_MS after the first event or when
+ * OPS_EVENTS_BATCH_MAX are waiting, with its statements prepared once. The
+ * queue holds OPS_EVENTS_QUEUE_MAX events; when it is full an event is
+ * dropped and counted, never waited for (chatbot/ops_policy.h says why).
+ * Events are written in the order they were queued. */
+struct events_writer_stats {
+	long long queued;   /* accepted into the queue */
+	long long written;  /* in the database */
+	long long dropped;  /* refused: the queue was full */
+	long long failed;   /* the database refused them (reported on stderr) */
+};
+
+/* Starts the thread on the database at db_path, which must already hold the
+ * knowledge base's tables (the ev_ tables are created if missing). quiet: no
+ * lines on stderr (tests). On failure *out is NULL and err says why. */
+int events_writer_start(const char *db_path, int quiet, struct events_writer **out, char *err);
+/* Returns once every event queued before the call is written (or has failed):
+ * where the log is read back (the staff console, tests). Accepts NULL. */
+void events_writer_flush(struct events_writer *w);
+/* Writes everything still queued, ends the thread, reports dropped or failed
+ * events on stderr unless quiet, and frees w. Accepts NULL. */
+void events_writer_stop(struct events_writer *w);
+void events_writer_stats(struct events_writer *w, struct events_writer_stats *out);
+
 /* Writes a new random conversation id into id (EVENTS_ID_MAX + 1 bytes). */
 void events_new_id(char id[EVENTS_ID_MAX + 1]);
 

@@ -51,6 +51,9 @@ extern const struct http_route http_admin_routes[], http_admin_uploads[];
  * opened (call->msg then says why and the handler returns 500). */
 struct chatbot *http_call_bot(struct http_call *call);
 const struct town *http_call_town(const struct http_call *call);
+/* The server's event log writer (chatbot/events.h), for events logged
+ * outside the engine and for flushing before the log is read. */
+struct events_writer *http_call_events(const struct http_call *call);
 struct nlp_model *http_call_model(const struct http_call *call);
 /* The server's options (cookie_secure, eval_set...). */
 const struct http_opts *http_call_opts(const struct http_call *call);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chatbot/events.h"
 #include "widget/api.h"
 #include "widget/assets.h"
 #include "widget/rate.h"
@@ -43,6 +44,7 @@ struct http_server {
 	struct nlp_model *model;
 	const struct town *town;
 	struct http_rate *rate;  /* NULL: no limit */
+	struct events_writer *events;  /* the one thread that writes the event log */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
 	int key_made;
 	unsigned port;
@@ -111,12 +113,18 @@ struct chatbot *http_call_bot(struct http_call *call)
 		http_fail(call, 500, "the service is not available");
 		return NULL;
 	}
+	chatbot_set_events(bot, srv->events);
 	if (pthread_setspecific(srv->bot_key, bot)) {
 		chatbot_close(bot);
 		http_fail(call, 500, "out of memory");
 		return NULL;
 	}
 	return bot;
+}
+
+struct events_writer *http_call_events(const struct http_call *call)
+{
+	return call->srv->events;
 }
 
 const struct town *http_call_town(const struct http_call *call)
@@ -664,6 +672,8 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	struct chatbot *probe = NULL;
 	rc = chatbot_open(&probe, srv->opts.db, model, town, err);
 	chatbot_close(probe);
+	if (rc == MG_OK)
+		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
 
 	if (rc == MG_OK && srv->opts.rate_burst >= 0) {
 		int burst = srv->opts.rate_burst ? srv->opts.rate_burst : HTTP_RATE_BURST;
@@ -730,6 +740,11 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	return rc;
 }
 
+void http_flush_events(struct http_server *srv)
+{
+	events_writer_flush(srv->events);
+}
+
 unsigned http_port(const struct http_server *srv)
 {
 	return srv->port;
@@ -749,6 +764,8 @@ void http_stop(struct http_server *srv)
 		if (listener != MHD_INVALID_SOCKET)
 			close(listener);
 	}
+	/* After the workers: nothing is queued any more, everything queued is written. */
+	events_writer_stop(srv->events);
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);
 	http_rate_free(srv->rate);

@@ -29,10 +29,14 @@ struct http_opts {
  * opts), which must outlive the server. On failure *out is NULL and err says why. */
 int http_start(const struct http_opts *opts, struct nlp_model *model,
 	       const struct town *town, struct http_server **out, char *err);
+/* Returns once every event the server has logged so far is in the database,
+ * for readers on other connections. */
+void http_flush_events(struct http_server *srv);
 /* The port actually bound (useful after port 0). */
 unsigned http_port(const struct http_server *srv);
-/* Stops accepting, lets requests in flight finish (up to HTTP_DRAIN_MS), then
- * closes everything and frees srv. Accepts NULL. */
+/* Stops accepting, lets requests in flight finish (up to HTTP_DRAIN_MS),
+ * writes every event still queued for the log, then closes everything and
+ * frees srv. Accepts NULL. */
 void http_stop(struct http_server *srv);
 
 /* `madoguchi serve [--listen ADDR] [--port N] [--assets DIR] [--threads N]

@@ -41,6 +41,14 @@ static sqlite3 *call_db(struct http_call *c)
 	return bot ? kb_db(chatbot_kb(bot)) : NULL;
 }
 
+/* The database for reading the event log, with every event logged so far
+ * written: a question asked a moment ago is in the figures and the queue. */
+static sqlite3 *events_db(struct http_call *c)
+{
+	events_writer_flush(http_call_events(c));
+	return call_db(c);
+}
+
 /* The session of this request, refused with 401 (no or expired session) or
  * 403 (the role lacks right; for a change, a missing or wrong CSRF token).
  * Returns 0 when the request may go on. */
@@ -189,7 +197,7 @@ static int report(struct http_call *c, json_t **out)
 		status = period(c, from, to);
 	if (status)
 		return status;
-	int rc = events_report(call_db(c), from, to, out, err);
+	int rc = events_report(events_db(c), from, to, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
 }
 
@@ -279,7 +287,7 @@ static int h_forecast(struct http_call *c, json_t **out)
 		o.event_residents = n;
 	}
 	char err[MG_ERR_LEN];
-	int rc = forecast_run(call_db(c), &o, out, err);
+	int rc = forecast_run(events_db(c), &o, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
 }
 
@@ -300,7 +308,7 @@ static int h_queue(struct http_call *c, json_t **out)
 	int rc = nlp_analyser_new(http_call_model(c), &an, err);
 	json_t *list = NULL;
 	if (rc == MG_OK)
-		rc = events_unanswered(call_db(c), an, from, to, OPS_REVIEW_MAX_CONFIDENCE,
+		rc = events_unanswered(events_db(c), an, from, to, OPS_REVIEW_MAX_CONFIDENCE,
 				       ADMIN_QUEUE_LIMIT, &list, err);
 	nlp_analyser_free(an);
 	if (rc != MG_OK)

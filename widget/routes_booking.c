@@ -203,7 +203,7 @@ static void log_event(struct http_call *c, enum events_type type, const char *co
 	if (!bot)
 		return;
 	struct events_event ev = {.type = type, .conversation = conversation};
-	events_log(kb_db(chatbot_kb(bot)), &ev, NULL);
+	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, NULL);
 }
 
 /* ---- GET ------------------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * refusal for input that is not a question. */
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
+#include "chatbot/policy.h"
 #include "chatbot/town_int.h"
 
 #include <stdlib.h>
@@ -235,5 +236,46 @@ TEST(chatbot, a_question_for_another_office_is_pointed_there_not_answered)
 	REQUIRE(r);
 	CHECK_STR(s(r, "decision"), "answer");
 	json_decref(r);
+	fixture_bot_close(bot);
+}
+
+/* What is shown agrees with itself: the answer is the first candidate, and a
+ * clarification offers candidates as they are listed (an entry is read once
+ * for all the places it appears). */
+TEST(chatbot, the_answer_and_the_choices_are_the_candidates_shown)
+{
+	struct chatbot *bot = fixture_bot("cb_shown.db");
+	static const char *const QUESTIONS[] = {
+		"接種券をなくしてしまいました", "予約", "予約を変えたい", "接種券", "I lost my vaccination ticket",
+		"booking", "副反応",
+	};
+	int answers = 0, clarifications = 0;
+	for (size_t i = 0; i < sizeof QUESTIONS / sizeof *QUESTIONS; i++) {
+		char err[MG_ERR_LEN];
+		json_t *r = NULL;
+		struct ask_opts o = {.no_log = 1, .top = POLICY_MAX_TOP};
+		REQUIRE(chatbot_ask(bot, QUESTIONS[i], strlen(QUESTIONS[i]), &o, &r, err) == MG_OK);
+		json_t *cands = json_object_get(r, "candidates"), *first = json_array_get(cands, 0);
+		if (!strcmp(s(r, "decision"), "answer")) {
+			answers++;
+			json_t *a = json_object_get(r, "answer");
+			CHECK_STR(s(a, "id"), s(first, "id"));
+			CHECK_STR(s(a, "slug"), s(first, "slug"));
+			CHECK_STR(s(a, "question"), s(first, "question"));
+		}
+		size_t k;
+		json_t *choice;
+		json_array_foreach(json_object_get(r, "choices"), k, choice) {
+			clarifications += k == 0;
+			size_t j;
+			json_t *c, *same = NULL;
+			json_array_foreach(cands, j, c)
+				if (!strcmp(s(c, "id"), s(choice, "id")))
+					same = c;
+			CHECK(same && json_equal(same, choice));
+		}
+		json_decref(r);
+	}
+	CHECK(answers > 0 && clarifications > 0);
 	fixture_bot_close(bot);
 }

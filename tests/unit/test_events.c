@@ -4,8 +4,10 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 #include "chatbot/events.h"
+#include "chatbot/ops_policy.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 /* ---- redaction ------------------------------------------------------------------ */
 
@@ -103,9 +105,17 @@ static int file_has(const char *path, const char *needle)
 	return found;
 }
 
-TEST(events, no_raw_personal_data_reaches_the_database_file)
+/* The questions asked on a new database name, through a server's writer
+ * thread or written at once; then the file and its WAL are searched. */
+static void check_no_personal_data(const char *name, int with_writer)
 {
-	struct chatbot *bot = fixture_bot("ev_pii.db");
+	struct chatbot *bot = fixture_bot(name);
+	struct events_writer *w = NULL;
+	char err[MG_ERR_LEN];
+	if (with_writer) {
+		REQUIRE(events_writer_start(fixture_path(name), 1, &w, err) == MG_OK);
+		chatbot_set_events(bot, w);
+	}
 	static const char *const QUESTIONS[] = {
 		"接種券番号1234567890をなくしました",
 		"接種券１２３４５６７８９０が届きません 090-1234-5678 山田太郎さん",
@@ -113,13 +123,13 @@ TEST(events, no_raw_personal_data_reaches_the_database_file)
 		"taro.yamada@example.co.jp に予約の確認を送ってください",
 		"昭和25年1月2日生まれの花子ちゃんの副反応が心配です 1950/1/2",
 	};
-	char err[MG_ERR_LEN];
 	for (size_t i = 0; i < sizeof QUESTIONS / sizeof *QUESTIONS; i++) {
 		json_t *r = NULL;
 		struct ask_opts o = {.conversation = "c0ffee00c0ffee00c0ffee00c0ffee00"};
 		REQUIRE(chatbot_ask(bot, QUESTIONS[i], strlen(QUESTIONS[i]), &o, &r, err) == MG_OK);
 		json_decref(r);
 	}
+	events_writer_stop(w);
 	/* the log has the questions, redacted */
 	sqlite3_stmt *st = NULL;
 	REQUIRE(sqlite3_prepare_v2(kb_db(chatbot_kb(bot)), "SELECT count(*) FROM ev_events WHERE type='ask' "
@@ -129,14 +139,21 @@ TEST(events, no_raw_personal_data_reaches_the_database_file)
 	sqlite3_finalize(st);
 	fixture_bot_close(bot);
 	char wal[600];
-	snprintf(wal, sizeof wal, "%s-wal", fixture_path("ev_pii.db"));
+	snprintf(wal, sizeof wal, "%s-wal", fixture_path(name));
 	for (size_t i = 0; i < sizeof SECRETS / sizeof *SECRETS; i++) {
-		if (file_has(fixture_path("ev_pii.db"), SECRETS[i]) || file_has(wal, SECRETS[i])) {
+		if (file_has(fixture_path(name), SECRETS[i]) || file_has(wal, SECRETS[i])) {
 			char m[200];
 			snprintf(m, sizeof m, "'%s' is in the database file", SECRETS[i]);
 			test_fail(__FILE__, __LINE__, m);
 		}
 	}
+}
+
+TEST(events, no_raw_personal_data_reaches_the_database_file)
+{
+	check_no_personal_data("ev_pii.db", 0);
+	/* a server queues events: redacted before they are queued */
+	check_no_personal_data("ev_pii_writer.db", 1);
 }
 
 /* ---- deflection arithmetic on a log with known outcomes ------------------------- */
@@ -162,7 +179,7 @@ static void ask(sqlite3 *db, const char *conv, time_t now, const char *decision,
 			      "handoff", handoff ? json_pack("{s:s}", "route", what) : json_null(),
 			      "candidates", "id", "1", "slug", "ticket-lost", "score", 0.5);
 	struct ask_opts o = {.conversation = conv, .now = now};
-	if (events_log_ask(db, &o, r, err) != MG_OK)
+	if (events_log_ask(db, NULL, &o, r, err) != MG_OK)
 		test_fail(__FILE__, __LINE__, err);
 	json_decref(r);
 }
@@ -172,7 +189,7 @@ static void event(sqlite3 *db, const char *conv, time_t now, enum events_type ty
 {
 	char err[MG_ERR_LEN];
 	struct events_event ev = {type, conv, entry, route, channel, helpful, now};
-	if (events_log(db, &ev, err) != MG_OK)
+	if (events_log(db, NULL, &ev, err) != MG_OK)
 		test_fail(__FILE__, __LINE__, err);
 }
 
@@ -338,10 +355,10 @@ TEST(events, the_engine_logs_asks_and_feedback)
 	json_decref(r);
 	/* other events are checked before they are written */
 	struct events_event bad = {EVENTS_HANDOFF_CLICKED, "abc", NULL, "call_center", "fax", 0, 0};
-	CHECK(events_log(db, &bad, err) == MG_ERR_INPUT);
+	CHECK(events_log(db, NULL, &bad, err) == MG_ERR_INPUT);
 	bad.channel = "phone";
 	bad.route = "<script>";
-	CHECK(events_log(db, &bad, err) == MG_ERR_INPUT);
+	CHECK(events_log(db, NULL, &bad, err) == MG_ERR_INPUT);
 	fixture_bot_close(bot);
 }
 
@@ -359,7 +376,7 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 				      "lang", "ja", "decision", "handoff", "confidence", 0.1, "answer",
 				      "handoff", "route", "call_center", "candidates");
 		struct ask_opts o = {.conversation = "q1", .now = at(6, 20)};
-		CHECK(events_log_ask(db, &o, r, err) == MG_OK);
+		CHECK(events_log_ask(db, NULL, &o, r, err) == MG_OK);
 		json_decref(r);
 	}
 	struct nlp_analyser *an = NULL;
@@ -378,5 +395,130 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 	CHECK(json_array_size(q) == 1);
 	json_decref(q);
 	nlp_analyser_free(an);
+	fixture_bot_close(bot);
+}
+
+/* ---- the writer thread of a server ------------------------------------------------ */
+
+static int count_of(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* An event that needs no entry, at second t of the conversation. */
+static int opened(sqlite3 *db, struct events_writer *w, const char *conv, time_t t)
+{
+	struct events_event ev = {.type = EVENTS_BOOKING_OPENED, .conversation = conv, .now = t};
+	return events_log(db, w, &ev, NULL);
+}
+
+TEST(events, the_writer_keeps_the_order_events_were_logged_in)
+{
+	struct chatbot *bot = fixture_bot("ev_order.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	struct events_writer *w = NULL;
+	REQUIRE(events_writer_start(fixture_path("ev_order.db"), 1, &w, err) == MG_OK);
+	/* More than one batch, feedback and booking events interleaved: the
+	 * figures take "the last event of a conversation" by its row id. */
+	time_t t0 = at(7, 9);
+	int n = OPS_EVENTS_BATCH_MAX * 3 + 7;
+	for (int i = 0; i < n; i++) {
+		struct events_event ev = {.type = i % 2 ? EVENTS_FEEDBACK : EVENTS_BOOKING_OPENED,
+					  .conversation = "ordered", .entry_id = i % 2 ? "1" : NULL,
+					  .helpful = i % 3 == 0, .now = t0 + i};
+		CHECK(events_log(db, w, &ev, err) == MG_OK);
+	}
+	events_writer_flush(w);
+	/* read back at once, on the engine's own connection */
+	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='ordered'") == n);
+	CHECK(count_of(db, "SELECT count(*) FROM ev_events a JOIN ev_events b ON b.id = a.id + 1"
+			   " WHERE b.ts <= a.ts") == 0);
+	struct events_writer_stats s;
+	events_writer_stats(w, &s);
+	CHECK(s.queued == n && s.written == n && s.dropped == 0 && s.failed == 0);
+	events_writer_stop(w);
+	fixture_bot_close(bot);
+}
+
+TEST(events, a_full_queue_drops_and_counts_and_never_holds_the_answer)
+{
+	struct chatbot *bot = fixture_bot("ev_full.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	struct events_writer *w = NULL;
+	REQUIRE(events_writer_start(fixture_path("ev_full.db"), 1, &w, err) == MG_OK);
+	chatbot_set_events(bot, w);
+	/* Another connection holds the write lock (as a staff import does): the
+	 * writer waits, the queue fills. */
+	sqlite3 *staff = NULL;
+	REQUIRE(sqlite3_open(fixture_path("ev_full.db"), &staff) == SQLITE_OK);
+	REQUIRE(sqlite3_exec(staff, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+	int pushed = OPS_EVENTS_QUEUE_MAX + OPS_EVENTS_BATCH_MAX + 100, refused = 0;
+	double t = now_ms();
+	for (int i = 0; i < pushed; i++)
+		refused += opened(db, w, "flood", at(8, 9)) == MG_ERR_FULL;
+	/* residents still get their answers and their 👍 is taken */
+	json_t *r = NULL;
+	struct ask_opts o = {.conversation = "resident"};
+	const char *q = "接種券をなくしてしまいました";
+	CHECK(chatbot_ask(bot, q, strlen(q), &o, &r, err) == MG_OK);
+	CHECK(json_is_string(json_object_get(r, "decision")));
+	json_decref(r);
+	CHECK(chatbot_feedback(bot, "resident", "1", 1, err) == MG_OK);
+	/* ...without waiting for the lock: far less than one busy wait */
+	CHECK(now_ms() - t < OPS_EVENTS_BUSY_MS / 2);
+	struct events_writer_stats s;
+	events_writer_stats(w, &s);
+	/* The writer took one batch before it blocked, when it got the CPU:
+	 * the resident's two events found the queue full, or room that batch
+	 * left. Every event is accounted for either way. */
+	CHECK(refused >= pushed - OPS_EVENTS_QUEUE_MAX - OPS_EVENTS_BATCH_MAX);
+	CHECK(s.dropped >= refused && s.dropped <= refused + 2);
+	CHECK(s.queued + s.dropped == pushed + 2);
+	/* once the lock is released, everything accepted is written */
+	sqlite3_exec(staff, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(staff);
+	events_writer_flush(w);
+	events_writer_stats(w, &s);
+	CHECK(s.written == s.queued && s.failed == 0);
+	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='flood'") == pushed - refused);
+	CHECK(count_of(db, "SELECT count(*) FROM ev_events") == s.queued);
+	events_writer_stop(w);
+	fixture_bot_close(bot);
+}
+
+TEST(events, stopping_the_writer_writes_what_is_queued)
+{
+	struct chatbot *bot = fixture_bot("ev_stop.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	struct events_writer *w = NULL;
+	REQUIRE(events_writer_start(fixture_path("ev_stop.db"), 1, &w, err) == MG_OK);
+	chatbot_set_events(bot, w);
+	const char *q = "副反応が心配です";
+	for (int i = 0; i < 20; i++) {
+		json_t *r = NULL;
+		struct ask_opts o = {.conversation = "stop"};
+		CHECK(chatbot_ask(bot, q, strlen(q), &o, &r, err) == MG_OK);
+		json_decref(r);
+	}
+	for (int i = 0; i < 500; i++)
+		CHECK(opened(db, w, "stop", at(9, 9)) == MG_OK);
+	events_writer_stop(w);  /* no flush first */
+	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='stop' AND type='ask'") == 20);
+	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='stop'") == 520);
 	fixture_bot_close(bot);
 }

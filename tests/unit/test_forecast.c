@@ -93,11 +93,11 @@ TEST(forecast, the_baseline_and_deflection_come_from_the_log)
 			if (c == 3)
 				json_object_set_new(res, "handoff", json_pack("{s:s}", "route", "call_center"));
 			struct ask_opts ao = {.conversation = conv, .now = t};
-			CHECK(events_log_ask(db, &ao, res, err) == MG_OK);
+			CHECK(events_log_ask(db, NULL, &ao, res, err) == MG_OK);
 			json_decref(res);
 			if (c < 3) {
 				struct events_event ev = {EVENTS_CLARIFY_CHOSEN, conv, "1", NULL, NULL, 0, t};
-				CHECK(events_log(db, &ev, err) == MG_OK);
+				CHECK(events_log(db, NULL, &ev, err) == MG_OK);
 			}
 		}
 	}

@@ -177,8 +177,11 @@ static int login(const char *ticket, const char *birth, char *token)
 	return r.status;
 }
 
+/* Events of type in the log, read on a connection of its own once the
+ * server's writer has written what was logged so far. */
 static int events_of(const char *type)
 {
+	http_flush_events(srv);
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 	int n = -1;

@@ -1,0 +1,343 @@
+/* The event log's writer thread: a bounded queue that the server's workers
+ * fill with redacted events, emptied by one thread that writes them in
+ * batches, one transaction each, on its own connection with its statements
+ * prepared once. The workers never take SQLite's write lock for the log, so
+ * an answer does not wait behind another thread's commit. */
+#include "chatbot/events.h"
+#include "chatbot/events_int.h"
+#include "chatbot/ops_policy.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One queued event: the row, its strings copied behind it in the same
+ * allocation (the only allocation an event costs the writer). */
+struct item {
+	struct events_row r;
+	char text[];
+};
+
+struct events_writer {
+	pthread_mutex_t mu;
+	pthread_cond_t more;     /* to the writer: events, a flush or stop */
+	pthread_cond_t flushed;  /* to flushers: a batch is done */
+	struct item *ring[OPS_EVENTS_QUEUE_MAX];
+	size_t head, count;
+	/* Counts under mu: events accepted; events taken and done with (written
+	 * or failed), in the order accepted; what a flush is waiting to see done. */
+	long long queued, done, flush_to;
+	long long written, dropped, failed;
+	int stopping, exited;
+	int quiet;
+	long long dropped_reported;
+	time_t reported_at;
+
+	pthread_t thread;
+	sqlite3 *db;
+	struct events_stmts st;
+	sqlite3_stmt *begin, *commit, *rollback;
+};
+
+/* ---- the workers' side ----------------------------------------------------- */
+
+static size_t len_of(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static const char *copy(char **to, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *p = memcpy(*to, s, n);
+	*to += n;
+	return p;
+}
+
+static struct item *item_new(const struct events_row *r)
+{
+	size_t n = len_of(r->conversation) + len_of(r->type) + len_of(r->lang) + len_of(r->question) +
+		   len_of(r->decision) + len_of(r->entry_id) + len_of(r->slug) + len_of(r->route) +
+		   len_of(r->channel) + len_of(r->candidates);
+	struct item *it = malloc(sizeof *it + n);
+	if (!it)
+		return NULL;
+	char *p = it->text;
+	it->r = *r;
+	it->r.conversation = copy(&p, r->conversation);
+	it->r.type = copy(&p, r->type);
+	it->r.lang = copy(&p, r->lang);
+	it->r.question = copy(&p, r->question);
+	it->r.decision = copy(&p, r->decision);
+	it->r.entry_id = copy(&p, r->entry_id);
+	it->r.slug = copy(&p, r->slug);
+	it->r.route = copy(&p, r->route);
+	it->r.channel = copy(&p, r->channel);
+	it->r.candidates = copy(&p, r->candidates);
+	return it;
+}
+
+int events_writer_push(struct events_writer *w, const struct events_row *r, char *err)
+{
+	struct item *it = item_new(r);
+	pthread_mutex_lock(&w->mu);
+	if (!it || w->count == OPS_EVENTS_QUEUE_MAX || w->exited) {
+		w->dropped++;
+		pthread_mutex_unlock(&w->mu);
+		if (!it)
+			return mg_fail(err, MG_ERR_NOMEM, "out of memory: the event was dropped");
+		free(it);
+		return mg_fail(err, MG_ERR_FULL, "the event log is behind: the event was dropped");
+	}
+	w->ring[(w->head + w->count) % OPS_EVENTS_QUEUE_MAX] = it;
+	w->count++;
+	w->queued++;
+	/* The writer waits for the first event, then for a full batch or the
+	 * end of its wait: only those two wake it. */
+	if (w->count == 1 || w->count == OPS_EVENTS_BATCH_MAX)
+		pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+	return MG_OK;
+}
+
+void events_writer_flush(struct events_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	long long target = w->queued;
+	if (w->flush_to < target) {
+		w->flush_to = target;
+		pthread_cond_signal(&w->more);
+	}
+	while (w->done < target && !w->exited)
+		pthread_cond_wait(&w->flushed, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void events_writer_stats(struct events_writer *w, struct events_writer_stats *out)
+{
+	pthread_mutex_lock(&w->mu);
+	*out = (struct events_writer_stats){w->queued, w->written, w->dropped, w->failed};
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- the writer's side ------------------------------------------------------- */
+
+static int step(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void say(const struct events_writer *w, const char *fmt, ...)
+{
+	if (w->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("madoguchi: event log: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* Begins the batch's transaction. While the database is locked by another
+ * writer for longer than the busy timeout (a staff import), the batch waits
+ * and is tried again; events queued meanwhile are dropped once the queue is
+ * full. On the way out there is no one left to wait for: give up. */
+static int begin(struct events_writer *w)
+{
+	for (;;) {
+		int rc = step(w->begin);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			return rc;
+		pthread_mutex_lock(&w->mu);
+		int stopping = w->stopping;
+		pthread_mutex_unlock(&w->mu);
+		if (stopping)
+			return rc;
+		usleep(OPS_EVENTS_RETRY_MS * 1000);
+	}
+}
+
+/* Writes batch[0..n) and frees it; returns how many are in the database.
+ * One transaction for all; if any row fails, each is tried alone so that
+ * one bad event costs only itself. */
+static int write_batch(struct events_writer *w, struct item **batch, int n)
+{
+	char err[MG_ERR_LEN] = "";
+	int rc = begin(w), ok = 0;
+	if (rc != SQLITE_OK)
+		snprintf(err, sizeof err, "%s", sqlite3_errmsg(w->db));
+	for (int i = 0; rc == SQLITE_OK && i < n; i++)
+		if (events_row_write(w->db, &w->st, &batch[i]->r, err) != MG_OK)
+			rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK && (rc = step(w->commit)) != SQLITE_OK)
+		snprintf(err, sizeof err, "%s", sqlite3_errmsg(w->db));
+	if (rc == SQLITE_OK) {
+		ok = n;
+	} else if (!sqlite3_get_autocommit(w->db)) {
+		step(w->rollback);
+		for (int i = 0; i < n; i++) {
+			if (begin(w) != SQLITE_OK) {
+				snprintf(err, sizeof err, "%s", sqlite3_errmsg(w->db));
+				break;
+			}
+			if (events_row_write(w->db, &w->st, &batch[i]->r, err) == MG_OK &&
+			    step(w->commit) == SQLITE_OK)
+				ok++;
+			else if (!sqlite3_get_autocommit(w->db))
+				step(w->rollback);
+		}
+	}
+	if (ok < n)
+		say(w, "%s: %lld events not written", err, (long long)(n - ok));
+	for (int i = 0; i < n; i++)
+		free(batch[i]);
+	return ok;
+}
+
+static struct timespec in_ms(int ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += (long)ms * 1000000L;
+	t.tv_sec += t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+/* Called with mu held: says how many events were dropped, at most every
+ * OPS_EVENTS_REPORT_S (and always at the end). */
+static void report_dropped(struct events_writer *w, int final)
+{
+	time_t now = time(NULL);
+	if (w->dropped == w->dropped_reported || (!final && now - w->reported_at < OPS_EVENTS_REPORT_S))
+		return;
+	say(w, "the queue of %d events was full: %lld events dropped since the start",
+	    OPS_EVENTS_QUEUE_MAX, w->dropped);
+	w->dropped_reported = w->dropped;
+	w->reported_at = now;
+}
+
+static void *writer_main(void *arg)
+{
+	struct events_writer *w = arg;
+	struct item *batch[OPS_EVENTS_BATCH_MAX];
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->count && !w->stopping)
+			pthread_cond_wait(&w->more, &w->mu);
+		if (!w->count)
+			break;
+		/* Let a batch gather, unless someone waits for it or it is full. */
+		struct timespec until = in_ms(OPS_EVENTS_BATCH_MS);
+		while (w->count < OPS_EVENTS_BATCH_MAX && !w->stopping && w->flush_to <= w->done)
+			if (pthread_cond_timedwait(&w->more, &w->mu, &until) == ETIMEDOUT)
+				break;
+		int n = 0;
+		while (w->count && n < OPS_EVENTS_BATCH_MAX) {
+			batch[n++] = w->ring[w->head];
+			w->head = (w->head + 1) % OPS_EVENTS_QUEUE_MAX;
+			w->count--;
+		}
+		pthread_mutex_unlock(&w->mu);
+		int ok = write_batch(w, batch, n);
+		pthread_mutex_lock(&w->mu);
+		w->done += n;
+		w->written += ok;
+		w->failed += n - ok;
+		report_dropped(w, 0);
+		pthread_cond_broadcast(&w->flushed);
+	}
+	w->exited = 1;
+	pthread_cond_broadcast(&w->flushed);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void close_db(struct events_writer *w)
+{
+	events_stmts_finalize(&w->st);
+	sqlite3_finalize(w->begin);
+	sqlite3_finalize(w->commit);
+	sqlite3_finalize(w->rollback);
+	sqlite3_close(w->db);
+}
+
+int events_writer_start(const char *db_path, int quiet, struct events_writer **out, char *err)
+{
+	*out = NULL;
+	struct events_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	w->quiet = quiet;
+	w->reported_at = time(NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->more, &ca);
+	pthread_cond_init(&w->flushed, NULL);
+	pthread_condattr_destroy(&ca);
+
+	int rc = MG_OK;
+	/* The same settings as the engine's connections (kb/kb.c): in WAL mode
+	 * a commit is not synced, a checkpoint is; both now happen here. */
+	if (sqlite3_open_v2(db_path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		rc = mg_fail(err, MG_ERR_DB, "%s: %s", db_path, w->db ? sqlite3_errmsg(w->db) : "cannot open");
+	if (rc == MG_OK) {
+		sqlite3_busy_timeout(w->db, OPS_EVENTS_BUSY_MS);
+		if (sqlite3_exec(w->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL,
+				 NULL) != SQLITE_OK)
+			rc = mg_fail(err, MG_ERR_DB, "%s: %s", db_path, sqlite3_errmsg(w->db));
+	}
+	if (rc == MG_OK)
+		rc = events_init(w->db, err);
+	if (rc == MG_OK)
+		rc = events_stmts_prepare(w->db, &w->st, err);
+	if (rc == MG_OK &&
+	    (sqlite3_prepare_v2(w->db, "BEGIN IMMEDIATE", -1, &w->begin, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(w->db, "COMMIT", -1, &w->commit, NULL) != SQLITE_OK ||
+	     sqlite3_prepare_v2(w->db, "ROLLBACK", -1, &w->rollback, NULL) != SQLITE_OK))
+		rc = mg_fail(err, MG_ERR_DB, "event log: %s", sqlite3_errmsg(w->db));
+	if (rc == MG_OK && pthread_create(&w->thread, NULL, writer_main, w) != 0)
+		rc = mg_fail(err, MG_ERR_INTERNAL, "cannot start the event log's thread");
+	if (rc != MG_OK) {
+		close_db(w);
+		pthread_cond_destroy(&w->more);
+		pthread_cond_destroy(&w->flushed);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return rc;
+	}
+	*out = w;
+	return MG_OK;
+}
+
+void events_writer_stop(struct events_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stopping = 1;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_lock(&w->mu);
+	report_dropped(w, 1);
+	pthread_mutex_unlock(&w->mu);
+	close_db(w);
+	pthread_cond_destroy(&w->more);
+	pthread_cond_destroy(&w->flushed);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}

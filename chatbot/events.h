@@ -80,8 +80,10 @@ struct events_writer_stats {
  * lines on stderr (tests). On failure *out is NULL and err says why. */
 int events_writer_start(const char *db_path, int quiet, struct events_writer **out, char *err);
 /* Returns once every event queued before the call is written (or has failed):
- * where the log is read back (the staff console, tests). Accepts NULL. */
-void events_writer_flush(struct events_writer *w);
+ * where the log is read back (the staff console, tests). Waits at most
+ * OPS_EVENTS_BUSY_MS, as a read waits for a locked database; returns 1 when
+ * everything was written, 0 when it stopped waiting. Accepts NULL (1). */
+int events_writer_flush(struct events_writer *w);
 /* Writes everything still queued, ends the thread, reports dropped or failed
  * events on stderr unless quiet, and frees w. Accepts NULL. */
 void events_writer_stop(struct events_writer *w);

@@ -105,19 +105,35 @@ int events_writer_push(struct events_writer *w, const struct events_row *r, char
 	return MG_OK;
 }
 
-void events_writer_flush(struct events_writer *w)
+static struct timespec in_ms(int ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += (long)ms * 1000000L;
+	t.tv_sec += t.tv_nsec / 1000000000L;
+	t.tv_nsec %= 1000000000L;
+	return t;
+}
+
+int events_writer_flush(struct events_writer *w)
 {
 	if (!w)
-		return;
+		return 1;
 	pthread_mutex_lock(&w->mu);
 	long long target = w->queued;
 	if (w->flush_to < target) {
 		w->flush_to = target;
 		pthread_cond_signal(&w->more);
 	}
+	/* A reader waits as long as it would for the database itself, not for
+	 * ever: a lock held elsewhere keeps the writer waiting too. */
+	struct timespec until = in_ms(OPS_EVENTS_BUSY_MS);
 	while (w->done < target && !w->exited)
-		pthread_cond_wait(&w->flushed, &w->mu);
+		if (pthread_cond_timedwait(&w->flushed, &w->mu, &until) == ETIMEDOUT)
+			break;
+	int all = w->done >= target;
 	pthread_mutex_unlock(&w->mu);
+	return all;
 }
 
 void events_writer_stats(struct events_writer *w, struct events_writer_stats *out)
@@ -205,16 +221,6 @@ static int write_batch(struct events_writer *w, struct item **batch, int n)
 	return ok;
 }
 
-static struct timespec in_ms(int ms)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += (long)ms * 1000000L;
-	t.tv_sec += t.tv_nsec / 1000000000L;
-	t.tv_nsec %= 1000000000L;
-	return t;
-}
-
 /* Called with mu held: says how many events were dropped, at most every
  * OPS_EVENTS_REPORT_S (and always at the end). */
 static void report_dropped(struct events_writer *w, int final)
@@ -286,7 +292,7 @@ int events_writer_start(const char *db_path, int quiet, struct events_writer **o
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->more, &ca);
-	pthread_cond_init(&w->flushed, NULL);
+	pthread_cond_init(&w->flushed, &ca);
 	pthread_condattr_destroy(&ca);
 
 	int rc = MG_OK;

@@ -23,10 +23,11 @@
  * and counted, never waited for: the resident's answer comes before one line
  * of the figures, and the queue fills only when the database has refused
  * writes for a long while. The longest write lock known is a full import of
- * the knowledge base, 0.15 s for the shipped one: 4,096 events cover it at
- * 27,000 asks/s, six times what the server answers, and a lock of 20 s at
- * 200 asks/s. An event is under 2 KB (a question of at most 1,000 bytes,
- * the candidates' ids and scores): under 8 MB when full. */
+ * the knowledge base: 0.15 s for the shipped one, 2.5 s for 10,000 entries
+ * (build/rel/bench-ask). 4,096 events cover the first at 27,000 asks/s, six
+ * times what the server answers, and the second at 1,600. An event is under
+ * 2 KB (a question of at most 1,000 bytes, the candidates' ids and scores):
+ * under 8 MB when full. */
 #define OPS_EVENTS_QUEUE_MAX 4096
 /* Events written in one transaction, at most: 256 take 12 ms on average (27
  * ms at worst) under the benchmark's load, which is how long a booking may
@@ -35,14 +36,15 @@
 /* How long the first event of a batch waits for others. Every commit makes
  * the other connections drop their page cache (WAL), so fewer commits save
  * the workers' reading too: server CPU per ask was 400-430 us at 5 ms,
- * 370-390 at 20, 368 at 50 and no less beyond. Readers in the server flush
- * first (events_writer_flush), so only other processes (madoguchi report)
- * see an event up to this much later; a crash loses at most this much. */
+ * 370-390 at 20, 365-368 at 50, and as much at 100 and 250 within the
+ * noise of a shared machine. Readers in the server flush first
+ * (events_writer_flush), so only other processes (madoguchi report) see an
+ * event up to this much later; a crash loses at most this much. */
 #define OPS_EVENTS_BATCH_MS 50
 /* While another connection holds the write lock (a staff import), the
  * writer waits this long in SQLite, then again after OPS_EVENTS_RETRY_MS;
- * at shutdown it gives up after one wait. The engine's own connections wait
- * as long (kb/kb_int.h). */
+ * at shutdown it gives up after one wait. A reader's flush waits as long at
+ * most. The engine's own connections wait as long (kb/kb_int.h). */
 #define OPS_EVENTS_BUSY_MS 5000
 #define OPS_EVENTS_RETRY_MS 100
 /* Dropped events are reported on stderr at most this often (and at stop). */

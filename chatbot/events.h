@@ -87,6 +87,7 @@ int events_writer_flush(struct events_writer *w);
 /* Writes everything still queued, ends the thread, reports dropped or failed
  * events on stderr unless quiet, and frees w. Accepts NULL. */
 void events_writer_stop(struct events_writer *w);
+/* The counts so far (w not NULL). */
 void events_writer_stats(struct events_writer *w, struct events_writer_stats *out);
 
 /* Writes a new random conversation id into id (EVENTS_ID_MAX + 1 bytes). */

@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include <time.h>
 
+struct events_writer;
+
 /* One row of ev_events (and the upsert of its conversation); NULL fields are
  * stored as NULL. Strings are borrowed. */
 struct events_row {

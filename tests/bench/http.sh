@@ -4,7 +4,8 @@
 # typical answer (the practical ceiling of this machine), in the same run;
 # then, after a clean stop, the asks in the event log against those answered.
 #   tests/bench/http.sh [path/to/madoguchi]
-# DURATION (default 10s), CONNECTIONS (64), THREADS (2) tune the run. Only
+# DURATION (default 10s), CONNECTIONS (64), THREADS (2) tune the run,
+# SERVER_THREADS the server's workers (default: one per core). Only
 # 127.0.0.1 is used. Needs wrk and nginx-light (make bench installs them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,7 +32,8 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- madoguchi, rate limit off (every request comes from 127.0.0.1) ----
-"$BIN" --db "$dir/bench.db" serve --port 0 --no-rate-limit > "$dir/serve.out" 2> "$dir/serve.err" &
+"$BIN" --db "$dir/bench.db" serve --port 0 --no-rate-limit ${SERVER_THREADS:+--threads "$SERVER_THREADS"} \
+  > "$dir/serve.out" 2> "$dir/serve.err" &
 srv=$!
 for _ in $(seq 100); do
   grep -q '^listening on' "$dir/serve.out" 2>/dev/null && break

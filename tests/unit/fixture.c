@@ -154,3 +154,13 @@ const char *fixture_ask(struct chatbot *bot, const char *question)
 	json_decref(r);
 	return out;
 }
+
+int fixture_count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}

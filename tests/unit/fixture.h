@@ -24,5 +24,7 @@ const char *fixture_path(const char *name);
 char *fixture_read(const char *path, size_t *len);
 /* Asks and returns the decision and first candidate's slug as "decision slug". */
 const char *fixture_ask(struct chatbot *bot, const char *question);
+/* The first column of the first row of sql, an integer; -1 when it fails. */
+int fixture_count(sqlite3 *db, const char *sql);
 
 #endif

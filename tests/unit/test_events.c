@@ -400,16 +400,6 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 
 /* ---- the writer thread of a server ------------------------------------------------ */
 
-static int count_of(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int n = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 static double now_ms(void)
 {
 	struct timespec t;
@@ -443,8 +433,8 @@ TEST(events, the_writer_keeps_the_order_events_were_logged_in)
 	}
 	CHECK(events_writer_flush(w) == 1);
 	/* read back at once, on the engine's own connection */
-	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='ordered'") == n);
-	CHECK(count_of(db, "SELECT count(*) FROM ev_events a JOIN ev_events b ON b.id = a.id + 1"
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE conversation='ordered'") == n);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events a JOIN ev_events b ON b.id = a.id + 1"
 			   " WHERE b.ts <= a.ts") == 0);
 	struct events_writer_stats s;
 	events_writer_stats(w, &s);
@@ -499,8 +489,8 @@ TEST(events, a_full_queue_drops_and_counts_and_never_holds_the_answer)
 	CHECK(events_writer_flush(w) == 1);
 	events_writer_stats(w, &s);
 	CHECK(s.written == s.queued && s.failed == 0);
-	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='flood'") == pushed - refused);
-	CHECK(count_of(db, "SELECT count(*) FROM ev_events") == s.queued);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE conversation='flood'") == pushed - refused);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events") == s.queued);
 	events_writer_stop(w);
 	fixture_bot_close(bot);
 }
@@ -523,7 +513,7 @@ TEST(events, stopping_the_writer_writes_what_is_queued)
 	for (int i = 0; i < 500; i++)
 		CHECK(opened(db, w, "stop", at(9, 9)) == MG_OK);
 	events_writer_stop(w);  /* no flush first */
-	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='stop' AND type='ask'") == 20);
-	CHECK(count_of(db, "SELECT count(*) FROM ev_events WHERE conversation='stop'") == 520);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE conversation='stop' AND type='ask'") == 20);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE conversation='stop'") == 520);
 	fixture_bot_close(bot);
 }

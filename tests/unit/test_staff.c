@@ -14,12 +14,7 @@ static int count(sqlite3 *db, const char *table)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	sqlite3_stmt *st = NULL;
-	int n = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return fixture_count(db, sql);
 }
 
 /* A database with an editor "hana" and a receptionist "ken". */

@@ -400,6 +400,17 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 
 /* ---- the writer thread of a server ------------------------------------------------ */
 
+/* A server's writer thread for the bot's database, logging the bot's events. */
+static struct events_writer *writer_for(struct chatbot *bot, const char *name)
+{
+	char err[MG_ERR_LEN];
+	struct events_writer *w = NULL;
+	if (events_writer_start(fixture_path(name), 1, &w, err) != MG_OK)
+		return NULL;
+	chatbot_set_events(bot, w);
+	return w;
+}
+
 static double now_ms(void)
 {
 	struct timespec t;
@@ -448,9 +459,8 @@ TEST(events, a_full_queue_drops_and_counts_and_never_holds_the_answer)
 	struct chatbot *bot = fixture_bot("ev_full.db");
 	sqlite3 *db = kb_db(chatbot_kb(bot));
 	char err[MG_ERR_LEN];
-	struct events_writer *w = NULL;
-	REQUIRE(events_writer_start(fixture_path("ev_full.db"), 1, &w, err) == MG_OK);
-	chatbot_set_events(bot, w);
+	struct events_writer *w = writer_for(bot, "ev_full.db");
+	REQUIRE(w);
 	/* Another connection holds the write lock (as a staff import does): the
 	 * writer waits, the queue fills. */
 	sqlite3 *staff = NULL;
@@ -500,9 +510,8 @@ TEST(events, stopping_the_writer_writes_what_is_queued)
 	struct chatbot *bot = fixture_bot("ev_stop.db");
 	sqlite3 *db = kb_db(chatbot_kb(bot));
 	char err[MG_ERR_LEN];
-	struct events_writer *w = NULL;
-	REQUIRE(events_writer_start(fixture_path("ev_stop.db"), 1, &w, err) == MG_OK);
-	chatbot_set_events(bot, w);
+	struct events_writer *w = writer_for(bot, "ev_stop.db");
+	REQUIRE(w);
 	const char *q = "副反応が心配です";
 	for (int i = 0; i < 20; i++) {
 		json_t *r = NULL;

@@ -162,6 +162,13 @@ void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query
 	x[1] = n ? c[0].score - s2 : 0;
 	x[2] = n ? c[0].term_query : 0;
 	x[3] = qs->words ? (double)qs->known_words / qs->words : 0;
+	/* the topic model's share of the entries of the best topic */
+	double nb = 0;
+	for (int i = 0; i < n; i++)
+		if (same_topic(&c[0], &c[i]))
+			nb += c[i].nb;
+	x[4] = nb;
+	x[5] = qs->unseen;
 }
 
 double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)
@@ -232,11 +239,11 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	struct kb_query_stats qs = {0};
 	int n = 0;
 	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
+	struct kb_search_opts so = {o.weights ? o.weights : &POLICY_WEIGHTS, today, o.exclude};
 	if (other_language)
 		rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &n, err);
 	else
-		rc = kb_search(bot->kb, norm, norm_len, o.weights ? o.weights : &POLICY_WEIGHTS, today,
-			       cand, want, &n, &qs, err);
+		rc = kb_search(bot->kb, norm, norm_len, &so, cand, want, &n, &qs, err);
 	free(norm);
 	if (rc != MG_OK)
 		return rc;
@@ -355,7 +362,8 @@ int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int lim
 	struct kb_candidate cand[POLICY_MAX_TOP];
 	struct kb_query_stats qs;
 	int n = 0;
-	int rc = kb_search(bot->kb, prefix, len, &POLICY_WEIGHTS, today, cand, limit, &n, &qs, err);
+	struct kb_search_opts so = {&POLICY_WEIGHTS, today, NULL};
+	int rc = kb_search(bot->kb, prefix, len, &so, cand, limit, &n, &qs, err);
 	if (rc != MG_OK)
 		return rc;
 	if (!lang)

@@ -44,6 +44,7 @@ struct ask_opts {
 	const char *conversation;  /* conversation id for the event log; may be NULL */
 	int no_log;                /* 1: do not write the event log (eval, bench) */
 	const struct kb_weights *weights;  /* NULL = chatbot/policy.h (eval tries others) */
+	const struct kb_exclude *exclude;  /* NULL; eval's leave-one-out leaves a phrasing out */
 };
 
 /* Answers one question. On success *out is a new JSON object (caller decrefs)

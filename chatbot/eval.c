@@ -114,8 +114,8 @@ static void floor_tally(struct chatbot *bot, const char *q, const char *expected
 	char today[11];
 	mg_today(today);
 	t->in++;
-	if (kb_search(chatbot_kb(bot), q, strlen(q), &POLICY_FLOOR_WEIGHTS, today, c, EVAL_TOP, &n,
-		      &qs, NULL) != MG_OK)
+	struct kb_search_opts so = {&POLICY_FLOOR_WEIGHTS, today, NULL};
+	if (kb_search(chatbot_kb(bot), q, strlen(q), &so, c, EVAL_TOP, &n, &qs, NULL) != MG_OK)
 		return;
 	for (int i = 0; i < n; i++) {
 		if (expected_has(expected, c[i].slug, c[i].id)) {
@@ -193,17 +193,20 @@ struct sample {
 	int y;    /* the first topic is right (for an out-of-scope question: another office's entry) */
 	int out;  /* the question is out of scope */
 	int elsewhere;  /* the first entry points to another office: never answered */
+	int held_out;   /* a leave-one-out phrasing, not a question of the file */
+	double weight;  /* in the fit: the file's questions weigh as much as all held-out ones */
 };
 
 static int features(struct chatbot *bot, const struct kb_weights *w, const char *q,
-		    const char *expected, struct sample *s)
+		    const char *expected, struct sample *s, const struct kb_exclude *ex)
 {
 	struct kb_candidate c[EVAL_TOP];
 	struct kb_query_stats qs;
 	int n = 0;
 	char today[11];
 	mg_today(today);
-	if (kb_search(chatbot_kb(bot), q, strlen(q), w, today, c, EVAL_TOP, &n, &qs, NULL) != MG_OK)
+	struct kb_search_opts so = {w, today, ex};
+	if (kb_search(chatbot_kb(bot), q, strlen(q), &so, c, EVAL_TOP, &n, &qs, NULL) != MG_OK)
 		return 0;
 	chatbot_features(c, n, &qs, s->x);
 	s->out = !strcmp(expected, "-");
@@ -212,25 +215,60 @@ static int features(struct chatbot *bot, const struct kb_weights *w, const char 
 	return 1;
 }
 
-static void calibrate(const struct sample *s, int n)
+static void calibrate(struct sample *s, int n)
 {
-	double b[CAL_FEATURES + 1] = {0};
-	/* Plain gradient descent: a few thousand steps on a few hundred rows. */
-	for (int iter = 0; iter < 20000; iter++) {
-		double g[CAL_FEATURES + 1] = {0};
-		for (int i = 0; i < n; i++) {
-			double z = b[0];
-			for (int k = 0; k < CAL_FEATURES; k++)
-				z += b[k + 1] * s[i].x[k];
-			double e = 1 / (1 + exp(-z)) - s[i].y;
-			g[0] += e;
-			for (int k = 0; k < CAL_FEATURES; k++)
-				g[k + 1] += e * s[i].x[k];
-		}
-		for (int k = 0; k <= CAL_FEATURES; k++)
-			b[k] -= 0.5 * g[k] / n;
+	/* Newton's method (iteratively reweighted least squares) with a small
+	 * ridge: converges in a few steps whatever the features' scales. */
+	enum { K = CAL_FEATURES + 1 };
+	double b[K] = {0};
+	int held = 0;
+	for (int i = 0; i < n; i++)
+		held += s[i].held_out;
+	for (int i = 0; i < n; i++) {
+		double share = s[i].held_out ? (double)held : (double)(n - held);
+		s[i].weight = held && held < n ? n / (2 * share) : 1;
 	}
-	printf("calibration on %d questions (x = s1, s1-s2, q1, known):\n", n);
+	for (int iter = 0; iter < 50; iter++) {
+		double g[K] = {0}, h[K][K] = {{0}};
+		for (int i = 0; i < n; i++) {
+			double x[K] = {1};
+			for (int k = 0; k < CAL_FEATURES; k++)
+				x[k + 1] = s[i].x[k];
+			double z = 0;
+			for (int k = 0; k < K; k++)
+				z += b[k] * x[k];
+			double p = 1 / (1 + exp(-z)), wt = s[i].weight;
+			for (int k = 0; k < K; k++) {
+				g[k] += wt * (p - s[i].y) * x[k];
+				for (int l = 0; l < K; l++)
+					h[k][l] += wt * p * (1 - p) * x[k] * x[l];
+			}
+		}
+		for (int k = 0; k < K; k++)
+			h[k][k] += 1e-3 * n;
+		/* Solve h d = g by Gaussian elimination (h is positive definite). */
+		for (int c = 0; c < K; c++) {
+			for (int r2 = c + 1; r2 < K; r2++) {
+				double f = h[r2][c] / h[c][c];
+				for (int l = c; l < K; l++)
+					h[r2][l] -= f * h[c][l];
+				g[r2] -= f * g[c];
+			}
+		}
+		double d[K];
+		for (int c = K - 1; c >= 0; c--) {
+			double v = g[c];
+			for (int l = c + 1; l < K; l++)
+				v -= h[c][l] * d[l];
+			d[c] = v / h[c][c];
+		}
+		double step = 0;
+		for (int k = 0; k < K; k++)
+			b[k] -= d[k], step += fabs(d[k]);
+		if (step < 1e-9)
+			break;
+	}
+	printf("calibration on %d questions (x = s1, s1-s2, q1, known, nb1, unseen):\n", n);
 	printf("  #define POLICY_CONF_BIAS (%.2f)\n  static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {", b[0]);
 	for (int k = 1; k <= CAL_FEATURES; k++)
 		printf("%.2f%s", b[k], k < CAL_FEATURES ? ", " : "};\n");
@@ -297,17 +335,27 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 	static const struct {
 		const char *name;
 		size_t off;
+		int integer;
 	} FIELDS[] = {
-		{"term_query", offsetof(struct kb_weights, term_query)},
-		{"term_row", offsetof(struct kb_weights, term_row)},
-		{"gram_query", offsetof(struct kb_weights, gram_query)},
-		{"gram_row", offsetof(struct kb_weights, gram_row)},
-		{"gram_share", offsetof(struct kb_weights, gram_share)},
-		{"answer", offsetof(struct kb_weights, answer)},
-		{"vocabulary", offsetof(struct kb_weights, vocabulary)},
-		{"keyword", offsetof(struct kb_weights, keyword)},
-		{"max_df_ratio", offsetof(struct kb_weights, max_df_ratio)},
-		{"gram_max_df_ratio", offsetof(struct kb_weights, gram_max_df_ratio)},
+		{"depth", offsetof(struct kb_weights, depth), 1},
+		{"fts_answer", offsetof(struct kb_weights, fts_answer), 0},
+		{"max_df_ratio", offsetof(struct kb_weights, max_df_ratio), 0},
+		{"gram_max_df_ratio", offsetof(struct kb_weights, gram_max_df_ratio), 0},
+		{"k1", offsetof(struct kb_weights, k1), 0},
+		{"b", offsetof(struct kb_weights, b), 0},
+		{"bm25_answer", offsetof(struct kb_weights, bm25_answer), 0},
+		{"gram_weight", offsetof(struct kb_weights, gram_weight), 0},
+		{"nb_mu", offsetof(struct kb_weights, nb_mu), 0},
+		{"nb_answer", offsetof(struct kb_weights, nb_answer), 0},
+		{"w_bm25", offsetof(struct kb_weights, w_bm25), 0},
+		{"w_nb", offsetof(struct kb_weights, w_nb), 0},
+		{"w_phrasing", offsetof(struct kb_weights, w_phrasing), 0},
+		{"w_vocab", offsetof(struct kb_weights, w_vocab), 0},
+		{"term_query", offsetof(struct kb_weights, term_query), 0},
+		{"term_row", offsetof(struct kb_weights, term_row), 0},
+		{"gram_share", offsetof(struct kb_weights, gram_share), 0},
+		{"keyword", offsetof(struct kb_weights, keyword), 0},
+		{"context", offsetof(struct kb_weights, context), 0},
 	};
 	while (*spec) {
 		size_t n = strcspn(spec, "=");
@@ -321,7 +369,11 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		if (k == sizeof FIELDS / sizeof *FIELDS)
 			return -1;
 		char *end;
-		*(double *)((char *)w + FIELDS[k].off) = strtod(v + 1, &end);
+		double value = strtod(v + 1, &end);
+		if (FIELDS[k].integer)
+			*(int *)((char *)w + FIELDS[k].off) = (int)value;
+		else
+			*(double *)((char *)w + FIELDS[k].off) = value;
 		if (end == v + 1 || (*end && *end != ','))
 			return -1;
 		spec = *end ? end + 1 : end;
@@ -329,50 +381,63 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 	return 0;
 }
 
-int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
+/* One evaluation run: the tallies and what the options asked for. */
+struct run {
+	struct chatbot *bot;
+	struct ask_opts o;
+	int floor, misses, cal;
+	struct tally t, fl;
+	struct sample *samples;
+	int nsamples, cap;
+	int entry_in, entry_top1;  /* leave-one-out: the very entry first, not only its topic */
+	int bad;
+	const struct kb_weights *w;
+};
+
+/* Asks q and counts the outcome against expected; want_entry (may be NULL)
+ * is the id of the one entry that is right. */
+static int run_one(struct run *r, const char *q, const char *expected, const char *want_entry,
+		   char *err)
 {
-	int floor = 0, misses = 0, cal = 0;
-	struct kb_weights weights = POLICY_WEIGHTS;
-	const char *file = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--floor"))
-			floor = 1;
-		else if (!strcmp(argv[i], "--misses"))
-			misses = 1;
-		else if (!strcmp(argv[i], "--calibrate"))
-			cal = 1;
-		else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
-			if (parse_weights(argv[++i], &weights)) {
-				fprintf(stderr, "eval: --weights takes name=value,... (names as in struct kb_weights)\n");
-				return 2;
-			}
+	json_t *res = NULL;
+	if (chatbot_ask(r->bot, q, strlen(q), &r->o, &res, err) != MG_OK)
+		return -1;
+	count(&r->t, q, expected, res, r->misses);
+	if (want_entry) {
+		json_t *first = json_array_get(json_object_get(res, "candidates"), 0);
+		r->entry_in++;
+		r->entry_top1 += !strcmp(jstr(first, "id"), want_entry);
+	}
+	json_decref(res);
+	if (r->floor)
+		floor_tally(r->bot, q, expected, &r->fl);
+	if (r->cal) {
+		if (r->nsamples == r->cap) {
+			int cap = r->cap ? r->cap * 2 : 256;
+			struct sample *smp = realloc(r->samples, (size_t)cap * sizeof *smp);
+			if (!smp)
+				return 0;
+			r->samples = smp;
+			r->cap = cap;
 		}
-		else if (argv[i][0] != '-' && !file)
-			file = argv[i];
-		else
-			file = NULL, i = argc;
+		r->samples[r->nsamples].held_out = r->o.exclude != NULL;
+		r->nsamples += features(r->bot, r->w, q, expected, &r->samples[r->nsamples],
+					r->o.exclude);
 	}
-	if (!file) {
-		fprintf(stderr, "usage: madoguchi eval [--floor] [--misses] [--calibrate] FILE.tsv\n");
-		return 2;
-	}
+	return 0;
+}
+
+static int run_file(struct run *r, const char *file)
+{
 	FILE *f = fopen(file, "r");
 	if (!f) {
 		perror(file);
-		return 1;
+		return -1;
 	}
-	struct cli_env env;
-	if (chatbot_cli_open(ctx, &env) != MG_OK) {
-		fclose(f);
-		return 1;
-	}
-	struct tally t = {0}, fl = {0};
-	struct sample *samples = NULL;
-	int nsamples = 0, cap = 0, bad = 0, lineno = 0;
 	char *line = NULL;
 	size_t lcap = 0;
 	ssize_t len;
-	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1, .weights = &weights};
+	int lineno = 0;
 	while ((len = getline(&line, &lcap, f)) >= 0) {
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -382,45 +447,115 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		char *tab = strrchr(line, '\t');
 		if (!tab) {
 			fprintf(stderr, "%s:%d: no tab between question and expected\n", file, lineno);
-			bad++;
+			r->bad++;
 			continue;
 		}
 		*tab = 0;
-		const char *expected = tab + 1;
 		char err[MG_ERR_LEN];
-		json_t *r = NULL;
-		if (chatbot_ask(env.bot, line, strlen(line), &o, &r, err) != MG_OK) {
+		if (run_one(r, line, tab + 1, NULL, err)) {
 			fprintf(stderr, "%s:%d: %s\n", file, lineno, err);
-			bad++;
-			continue;
-		}
-		count(&t, line, expected, r, misses);
-		json_decref(r);
-		if (floor)
-			floor_tally(env.bot, line, expected, &fl);
-		if (cal) {
-			if (nsamples == cap) {
-				cap = cap ? cap * 2 : 256;
-				struct sample *s = realloc(samples, (size_t)cap * sizeof *s);
-				if (!s)
-					break;
-				samples = s;
-			}
-			nsamples += features(env.bot, &weights, line, expected, &samples[nsamples]);
+			r->bad++;
 		}
 	}
 	free(line);
 	fclose(f);
-	print_tally(file, &t);
-	if (floor) {
-		printf("floor (MeCab lemmas + untuned FTS5 BM25, OR of terms), same questions:\n");
-		printf("  top-1 accuracy            %5.1f%%\n", pct(fl.top1, fl.in));
-		printf("  top-3 accuracy            %5.1f%%\n", pct(fl.top3, fl.in));
-		printf("  MRR@10                    %5.3f\n", fl.in ? fl.mrr / fl.in : 0);
+	return 0;
+}
+
+/* Leave-one-out: each alternate question, asked of the knowledge base
+ * without it. */
+static int loo_one(void *ctx, const struct kb_phrasing_item *it)
+{
+	struct run *r = ctx;
+	if (!it->alternate)
+		return 0;
+	struct kb_exclude ex = {it->entry, it->phrasing, it->text, it->len};
+	char err[MG_ERR_LEN];
+	r->o.exclude = &ex;
+	/* Another office's entry is never an answer: its phrasings are
+	 * questions the FAQ must hand off. */
+	int elsewhere = !strcmp(it->route, KB_ROUTE_ELSEWHERE);
+	if (run_one(r, it->text, elsewhere ? "-" : it->slug[0] ? it->slug : it->id, elsewhere ? NULL : it->id,
+		    err))
+		r->bad++;  /* an alternate too long or empty to be a question */
+	r->o.exclude = NULL;
+	return 0;
+}
+
+int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	int loo = 0, plain = 0;
+	struct kb_weights weights = POLICY_WEIGHTS;
+	struct run r = {.o = {.top = EVAL_TOP, .no_log = 1, .weights = &weights}, .w = &weights};
+	const char *file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--floor"))
+			r.floor = 1;
+		else if (!strcmp(argv[i], "--misses"))
+			r.misses = 1;
+		else if (!strcmp(argv[i], "--calibrate"))
+			r.cal = 1;
+		else if (!strcmp(argv[i], "--loo"))
+			loo = 1;
+		else if (!strcmp(argv[i], "--plain"))
+			plain = 1;
+		else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
+			if (parse_weights(argv[++i], &weights)) {
+				fprintf(stderr, "eval: --weights takes name=value,... (names as in struct kb_weights)\n");
+				return 2;
+			}
+		}
+		else if (argv[i][0] != '-' && !file)
+			file = argv[i];
+		else
+			file = NULL, loo = 0, i = argc;
 	}
-	if (cal)
-		calibrate(samples, nsamples);
-	free(samples);
+	if (!file && !loo) {
+		fprintf(stderr, "usage: madoguchi eval [--floor] [--misses] [--calibrate] [--plain] FILE.tsv\n"
+				"       madoguchi eval [--misses] [--calibrate] --loo\n");
+		return 2;
+	}
+	struct cli_env env;
+	if (chatbot_cli_open(ctx, &env) != MG_OK)
+		return 1;
+	r.bot = env.bot;
+	char err[MG_ERR_LEN];
+	int rc = 0;
+	/* The knowledge base as a town's own FAQ would be imported: no
+	 * alternate questions, no keywords. Undone when the run ends. */
+	if (plain && kb_without_alternates(chatbot_kb(env.bot), err) != MG_OK) {
+		fprintf(stderr, "eval: %s\n", err);
+		chatbot_cli_close(&env);
+		return 1;
+	}
+	/* With both, the calibration fits the held-out phrasings and the
+	 * file's questions together (the file brings the out-of-scope ones). */
+	if (loo) {
+		if (kb_each_phrasing(chatbot_kb(env.bot), loo_one, &r, err) != MG_OK) {
+			fprintf(stderr, "eval: %s\n", err);
+			rc = 1;
+		}
+		print_tally("leave-one-out over the alternate questions", &r.t);
+		printf("  right entry first         %5.1f%%   (the very entry, not only its topic)\n",
+		       pct(r.entry_top1, r.entry_in));
+		r.t = (struct tally){0};
+	}
+	if (file) {
+		if (run_file(&r, file))
+			rc = 1;
+		print_tally(file, &r.t);
+	}
+	if (plain)
+		kb_without_alternates_end(chatbot_kb(env.bot));
+	if (r.floor) {
+		printf("floor (MeCab lemmas + untuned FTS5 BM25, OR of terms), same questions:\n");
+		printf("  top-1 accuracy            %5.1f%%\n", pct(r.fl.top1, r.fl.in));
+		printf("  top-3 accuracy            %5.1f%%\n", pct(r.fl.top3, r.fl.in));
+		printf("  MRR@10                    %5.3f\n", r.fl.in ? r.fl.mrr / r.fl.in : 0);
+	}
+	if (r.cal)
+		calibrate(r.samples, r.nsamples);
+	free(r.samples);
 	chatbot_cli_close(&env);
-	return bad ? 1 : 0;
+	return rc || (r.bad && !loo) ? 1 : 0;
 }

@@ -405,21 +405,6 @@ static void check_duplicate_ids(struct parse *p)
 
 /* ---- writing entries and their index rows ------------------------------------- */
 
-struct counter {
-	int words, grams;
-};
-
-static int count_terms(void *ctx, enum nlp_kind kind, const char *tok, int len)
-{
-	(void)len;
-	struct counter *c = ctx;
-	if (kind == NLP_GRAM)
-		c->grams++;
-	else if (tok[0] != NLP_READING_PREFIX)
-		c->words++;
-	return 0;
-}
-
 /* Placeholders are town facts, not words a resident types: blank them out of
  * the indexed text. Returns a malloc'd copy. */
 static char *without_placeholders(const char *s)
@@ -437,57 +422,23 @@ static char *without_placeholders(const char *s)
 	return out;
 }
 
-static int index_text(struct kb *kb, sqlite3_stmt *ins, int64_t entry, int kind,
-		      const char *text, size_t len, char *err)
-{
-	char *clean = strndup(text, len);
-	char *t = clean ? without_placeholders(clean) : NULL;
-	free(clean);
-	if (!t)
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	struct counter c = {0, 0};
-	int rc = nlp_analyse(kb->an, kb->syn, t, strlen(t), count_terms, &c, err);
-	if (rc == MG_OK && (c.words || c.grams)) {
-		int answer = kind >= KB_KIND_ANSWER;
-		sqlite3_bind_text(ins, answer ? 2 : 1, t, -1, SQLITE_STATIC);
-		sqlite3_bind_null(ins, answer ? 1 : 2);
-		sqlite3_bind_int64(ins, 3, entry);
-		sqlite3_bind_int(ins, 4, kind);
-		sqlite3_bind_int(ins, 5, c.words);
-		sqlite3_bind_int(ins, 6, c.grams);
-		if (sqlite3_step(ins) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "index");
-		sqlite3_reset(ins);
-	}
-	free(t);
-	return rc;
-}
-
-/* Indexes every phrasing of one entry; f holds its columns (NULL = empty). */
-static int index_entry(struct kb *kb, sqlite3_stmt *ins, int64_t entry, const char *const f[KB_NCOLS],
-		       char *err)
+int kb_phrasings(const char *const f[KB_NCOLS], kb_phrasing_fn fn, void *ctx)
 {
 	static const struct {
 		enum kb_col col;
 		enum kb_kind kind;
-		int list;  /* '|'-separated phrasings, one row each */
-	} ROWS[] = {
+		int list;  /* '|'-separated phrasings */
+	} COLS[] = {
 		{KB_C_QUESTION, KB_KIND_QUESTION, 0}, {KB_C_QUESTION_EN, KB_KIND_QUESTION_EN, 0},
-		{KB_C_ANSWER, KB_KIND_ANSWER, 0},     {KB_C_ANSWER_EN, KB_KIND_ANSWER_EN, 0},
-		{KB_C_ALT, KB_KIND_ALT, 1},           {KB_C_KEYWORDS, KB_KIND_KEYWORDS, 1},
+		{KB_C_ALT, KB_KIND_ALT, 1},           {KB_C_KEYWORDS, KB_KIND_KEYWORD, 1},
 	};
-	int rc = MG_OK;
-	for (size_t r = 0; r < sizeof ROWS / sizeof *ROWS && rc == MG_OK; r++) {
-		const char *s = f[ROWS[r].col] ? f[ROWS[r].col] : "";
-		if (!ROWS[r].list) {
-			if (*s)
-				rc = index_text(kb, ins, entry, ROWS[r].kind, s, strlen(s), err);
-			continue;
-		}
-		while (rc == MG_OK && *s) {
-			size_t n = strcspn(s, "|\n");
+	int index = 0, rc = 0;
+	for (size_t c = 0; c < sizeof COLS / sizeof *COLS && !rc; c++) {
+		const char *s = f[COLS[c].col] ? f[COLS[c].col] : "";
+		while (!rc && *s) {
+			size_t n = COLS[c].list ? strcspn(s, "|\n") : strlen(s);
 			if (n)
-				rc = index_text(kb, ins, entry, ROWS[r].kind, s, n, err);
+				rc = fn(ctx, index++, COLS[c].kind, s, n);
 			s += n;
 			if (*s)
 				s++;
@@ -496,27 +447,126 @@ static int index_entry(struct kb *kb, sqlite3_stmt *ins, int64_t entry, const ch
 	return rc;
 }
 
-static const char INSERT_FTS[] =
-	"INSERT INTO kb_fts(q, a, entry, kind, nwords, ngrams) VALUES(?1,?2,?3,?4,?5,?6)";
+/* The q column being built: each phrasing on a line of its own (a line
+ * break inside one becomes a space) and its shape. */
+struct row_text {
+	struct kb *kb;
+	char *q;
+	size_t len, cap;
+	struct kb_shape *shape;
+	int nshape, cap_shape;
+	struct kb_shape *cur;
+	char *err;
+};
+
+static int count_token(void *ctx, enum nlp_kind kind, const char *tok, int len)
+{
+	(void)len;
+	struct kb_shape *sh = ctx;
+	sh->ntokens++;
+	if (kind == NLP_GRAM)
+		sh->ngrams++;
+	else if (tok[0] != NLP_READING_PREFIX)
+		sh->nwords++;
+	return 0;
+}
+
+static int add_phrasing(void *ctx, int index, enum kb_kind kind, const char *text, size_t n)
+{
+	(void)index;
+	struct row_text *r = ctx;
+	char *raw = strndup(text, n);
+	char *t = raw ? without_placeholders(raw) : NULL;
+	free(raw);
+	if (!t)
+		return mg_fail(r->err, MG_ERR_NOMEM, "out of memory");
+	for (char *c = t; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	size_t tl = strlen(t);
+	int rc = MG_OK;
+	if (r->len + tl + 2 > r->cap) {
+		size_t cap = (r->len + tl + 2) * 2;
+		char *q = realloc(r->q, cap);
+		if (!q)
+			rc = mg_fail(r->err, MG_ERR_NOMEM, "out of memory");
+		else
+			r->q = q, r->cap = cap;
+	}
+	if (rc == MG_OK && r->nshape == r->cap_shape) {
+		int cap = r->cap_shape ? r->cap_shape * 2 : 16;
+		struct kb_shape *sh = realloc(r->shape, (size_t)cap * sizeof *sh);
+		if (!sh)
+			rc = mg_fail(r->err, MG_ERR_NOMEM, "out of memory");
+		else
+			r->shape = sh, r->cap_shape = cap;
+	}
+	if (rc == MG_OK) {
+		struct kb_shape *sh = &r->shape[r->nshape++];
+		*sh = (struct kb_shape){.kind = kind};
+		rc = nlp_analyse(r->kb->an, r->kb->syn, t, tl, count_token, sh, r->err);
+	}
+	if (rc == MG_OK) {
+		if (r->len)
+			r->q[r->len++] = '\n';
+		memcpy(r->q + r->len, t, tl);
+		r->len += tl;
+		r->q[r->len] = 0;
+	}
+	free(t);
+	return rc;
+}
+
+static const char INSERT_FTS[] = "INSERT INTO kb_fts(rowid, q, a, shape) VALUES(?1,?2,?3,?4)";
+
+int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], char *err)
+{
+	struct row_text r = {.kb = kb, .err = err};
+	int rc = kb_phrasings(f, add_phrasing, &r);
+	const char *ja = f[KB_C_ANSWER] ? f[KB_C_ANSWER] : "", *en = f[KB_C_ANSWER_EN] ? f[KB_C_ANSWER_EN] : "";
+	char *answers = NULL;
+	if (rc == MG_OK && asprintf(&answers, "%s\n%s", ja, en) < 0) {
+		answers = NULL;
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	char *a = answers ? without_placeholders(answers) : NULL;
+	if (rc == MG_OK && !a)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	sqlite3_stmt *ins = NULL;
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &ins, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "index");
+	if (rc == MG_OK) {
+		sqlite3_bind_int64(ins, 1, entry);
+		sqlite3_bind_text(ins, 2, r.q ? r.q : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, a, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(ins, 4, r.shape, r.nshape * (int)sizeof *r.shape, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = kb_db_fail(kb, err, "index");
+	}
+	sqlite3_finalize(ins);
+	free(a);
+	free(answers);
+	free(r.q);
+	free(r.shape);
+	return rc;
+}
 
 int kb_reindex(struct kb *kb, char *err)
 {
-	sqlite3_stmt *sel = NULL, *ins = NULL;
+	sqlite3_stmt *sel = NULL;
 	int rc = kb_fts_reset(kb, err);
 	if (rc != MG_OK)
 		return rc;
 	if (sqlite3_prepare_v2(kb->db, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries", -1, &sel,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &ins, NULL) != SQLITE_OK)
+			       NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "re-index");
 	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW) {
 		const char *f[KB_NCOLS];
 		for (int c = 0; c < KB_NCOLS; c++)
 			f[c] = (const char *)sqlite3_column_text(sel, c);
-		rc = index_entry(kb, ins, sqlite3_column_int64(sel, KB_NCOLS), f, err);
+		rc = kb_index_entry(kb, sqlite3_column_int64(sel, KB_NCOLS), f, err);
 	}
 	sqlite3_finalize(sel);
-	sqlite3_finalize(ins);
 	return rc;
 }
 
@@ -530,7 +580,7 @@ static void normalise_alts(char *s)
 
 static int write_rows(struct kb *kb, struct parse *p, int append, int *imported, char *err)
 {
-	sqlite3_stmt *ins = NULL, *fts = NULL, *next = NULL;
+	sqlite3_stmt *ins = NULL, *next = NULL;
 	int rc = MG_OK;
 	char now[32];
 	time_t t = time(NULL);
@@ -561,8 +611,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	}
 	if (sqlite3_prepare_v2(kb->db,
 		"INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") "
-		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &fts, NULL) != SQLITE_OK)
+		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "import");
 	for (int i = 0; rc == MG_OK && i < p->nrows; i++) {
 		struct row *r = &p->rows[i];
@@ -599,12 +648,11 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 			rc = kb_db_fail(kb, err, "import");
 			break;
 		}
-		rc = index_entry(kb, fts, sqlite3_last_insert_rowid(kb->db), (const char *const *)r->v, err);
+		rc = kb_index_entry(kb, sqlite3_last_insert_rowid(kb->db), (const char *const *)r->v, err);
 		if (rc == MG_OK)
 			(*imported)++;
 	}
 	sqlite3_finalize(ins);
-	sqlite3_finalize(fts);
 	return rc;
 }
 

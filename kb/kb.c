@@ -1,7 +1,7 @@
-/* The knowledge base's connection, schema, FTS5 tokenizer and search.
- * Every phrasing of an entry (question, each alternate question, the English
- * question, each answer) is one FTS5 row, so an entry is scored by its best
- * phrasing rather than by one long document that dilutes every match. */
+/* The knowledge base's connection, schema, FTS5 tokenizer and entries.
+ * An entry is one FTS5 row: all its phrasings (question, alternate
+ * questions, English question, keywords) one per line in q, its answers in
+ * a, so that every phrasing is evidence for its entry (kb/search.c). */
 #include "kb/kb_int.h"
 
 #include <math.h>
@@ -27,23 +27,22 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS kb_synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);"
 	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);";
 
-/* nwords/ngrams: how many words and bigrams the row has, for the row-side
- * coverage; kind: see enum kb_kind. */
-/* Questions (q) and answers (a) are separate columns so that fts5vocab
- * counts a term's rows per column: a word residents use is weighed by the
- * questions that hold it, not by how often long answers mention it. */
+/* Phrasings (q) and answers (a) are separate columns so that the first
+ * stage weighs them apart and fts5vocab counts a term's entries per column;
+ * shape holds each phrasing's struct kb_shape, in line order; the instance
+ * table gives the in-memory model (kb/model.c) every occurrence. */
 static const char FTS_SCHEMA[] =
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
-	"  q, a, entry UNINDEXED, kind UNINDEXED, nwords UNINDEXED, ngrams UNINDEXED,"
-	"  tokenize='madoguchi');"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab USING fts5vocab(kb_fts, 'col');";
+	"  q, a, shape UNINDEXED, tokenize='madoguchi');"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab_i USING fts5vocab(kb_fts, 'instance');";
 
 /* Empties the index by dropping it: a DELETE would re-tokenize every row,
  * and rows indexed under another synonym list would then delete the wrong
  * terms and corrupt the index. */
 int kb_fts_reset(struct kb *kb, char *err)
 {
-	if (sqlite3_exec(kb->db, "DROP TABLE IF EXISTS kb_vocab; DROP TABLE IF EXISTS kb_fts;",
+	if (sqlite3_exec(kb->db, "DROP TABLE IF EXISTS kb_vocab; DROP TABLE IF EXISTS kb_vocab_i; "
+			 "DROP TABLE IF EXISTS kb_fts;",
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "index");
@@ -92,39 +91,23 @@ static int tok_tokenize(Fts5Tokenizer *tok, void *fts_ctx, int flags, const char
 		 * produced, one quoted phrase per term: take each as it is. */
 		return n > 0 ? xToken(fts_ctx, 0, text, n, 0, n) : SQLITE_OK;
 	}
+	/* One line is one phrasing: reading bigrams never join two of them,
+	 * and the token counts in the shape column hold line by line. */
 	struct tok_ctx t = {fts_ctx, xToken, n, SQLITE_OK};
-	int rc = nlp_analyse(kb->an, kb->syn, text, (size_t)n, tok_emit, &t, NULL);
+	int rc = MG_OK;
+	for (int i = 0; i < n && rc == MG_OK;) {
+		const char *nl = memchr(text + i, '\n', (size_t)(n - i));
+		int end = nl ? (int)(nl - text) : n;
+		if (end > i)
+			rc = nlp_analyse(kb->an, kb->syn, text + i, (size_t)(end - i), tok_emit, &t, NULL);
+		i = end + 1;
+	}
 	if (t.sqlite_rc != SQLITE_OK)
 		return t.sqlite_rc;
 	if (rc == MG_ERR_NOMEM)
 		return SQLITE_NOMEM;
 	/* Text that is not UTF-8 never reaches the index: import checks it. */
 	return rc == MG_OK ? SQLITE_OK : SQLITE_ERROR;
-}
-
-/* mg_matched(kb_fts): a blob of uint64 words, bit i set when query phrase i
- * occurs in the row. Everything else is computed in C from these bits. */
-static void aux_matched(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-			int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	(void)argv;
-	uint64_t bits[KB_MAX_PHRASES / 64] = {0};
-	int nphrase = api->xPhraseCount(fts);
-	if (nphrase > KB_MAX_PHRASES)
-		nphrase = KB_MAX_PHRASES;
-	for (int i = 0; i < nphrase; i++) {
-		Fts5PhraseIter it;
-		int col = -1, off = -1;
-		int rc = api->xPhraseFirst(fts, i, &it, &col, &off);
-		if (rc != SQLITE_OK) {
-			sqlite3_result_error_code(ctx, rc);
-			return;
-		}
-		if (col >= 0)
-			bits[i / 64] |= (uint64_t)1 << (i % 64);
-	}
-	sqlite3_result_blob(ctx, bits, sizeof bits, SQLITE_TRANSIENT);
 }
 
 static fts5_api *fts5_api_of(sqlite3 *db)
@@ -146,8 +129,6 @@ static int register_fts(struct kb *kb, char *err)
 		return mg_fail(err, MG_ERR_DB, "this SQLite has no FTS5");
 	static fts5_tokenizer tokenizer = {tok_create, tok_delete, tok_tokenize};
 	int rc = api->xCreateTokenizer(api, "madoguchi", kb, &tokenizer, NULL);
-	if (rc == SQLITE_OK)
-		rc = api->xCreateFunction(api, "mg_matched", NULL, aux_matched, NULL);
 	return rc == SQLITE_OK ? MG_OK : mg_fail(err, MG_ERR_DB, "cannot register the FTS5 tokenizer");
 }
 
@@ -161,7 +142,9 @@ int kb_db_fail(struct kb *kb, char *err, const char *what)
 /* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
  * Version 2 added keywords and renumbered the row kinds, version 3 split
  * questions and answers into two index columns, version 4 made each keyword
- * a row of its own: all re-index. */
+ * a row of its own, version 5 made each entry one row: all re-index. */
+static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err);
+
 static int migrate(struct kb *kb, char *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -179,6 +162,9 @@ static int migrate(struct kb *kb, char *err)
 	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
 				   NULL, NULL, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "migration");
+	/* The index is rebuilt with the synonyms on disk. */
+	if (rc == MG_OK && !kb->syn)
+		rc = synonyms_load(kb, &kb->syn, err);
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);
 	if (rc == MG_OK && sqlite3_exec(kb->db, "INSERT OR REPLACE INTO kb_meta VALUES('schema', "
@@ -211,9 +197,9 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 			    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
 		rc = kb_db_fail(kb, err, path);
 	if (rc == MG_OK)
-		rc = kb_sync(kb, err);
-	if (rc == MG_OK)
 		rc = migrate(kb, err);
+	if (rc == MG_OK)
+		rc = kb_sync(kb, err);
 	if (rc != MG_OK) {
 		kb_close(kb);
 		return rc;
@@ -235,9 +221,7 @@ void kb_close(struct kb *kb)
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
-	kb_stats_free(kb->stats);
-	free(kb->by_entry);
-	free(kb->touched);
+	kb_model_free(kb->model);
 	free(kb);
 }
 
@@ -272,6 +256,28 @@ int kb_count(struct kb *kb, int64_t *n, char *err)
 
 /* Reloads what other connections may have changed: the synonym list and the
  * index statistics. Cheap when nothing changed (one indexed read). */
+static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
+{
+	struct nlp_synonyms *syn = nlp_synonyms_new();
+	sqlite3_stmt *st = NULL;
+	int rc = MG_OK;
+	*out = NULL;
+	if (!syn)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (sqlite3_prepare_v2(kb->db, "SELECT canonical, variant FROM kb_synonyms", -1, &st, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "synonyms");
+	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
+		rc = nlp_synonyms_add(syn, (const char *)sqlite3_column_text(st, 0),
+				      (const char *)sqlite3_column_text(st, 1), err);
+	sqlite3_finalize(st);
+	if (rc != MG_OK) {
+		nlp_synonyms_free(syn);
+		return rc;
+	}
+	*out = syn;
+	return MG_OK;
+}
+
 int kb_sync(struct kb *kb, char *err)
 {
 	int rc = MG_OK;
@@ -283,55 +289,22 @@ int kb_sync(struct kb *kb, char *err)
 	if (sqlite3_step(kb->st_generation) == SQLITE_ROW)
 		gen = sqlite3_column_int64(kb->st_generation, 0);
 	sqlite3_reset(kb->st_generation);
-	if (gen == kb->generation && kb->syn)
+	if (gen == kb->generation && kb->syn && kb->model)
 		return MG_OK;
 
-	struct nlp_synonyms *syn = nlp_synonyms_new();
-	sqlite3_stmt *st = NULL;
-	if (!syn)
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (sqlite3_prepare_v2(kb->db, "SELECT canonical, variant FROM kb_synonyms", -1, &st, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "synonyms");
-	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
-		rc = nlp_synonyms_add(syn, (const char *)sqlite3_column_text(st, 0),
-				      (const char *)sqlite3_column_text(st, 1), err);
-	sqlite3_finalize(st);
-	st = NULL;
-	int64_t max_entry = 0;
-	struct kb_stats *stats = NULL;
+	struct nlp_synonyms *syn = NULL;
+	rc = synonyms_load(kb, &syn, err);
+	struct kb_model *model = NULL;
 	if (rc == MG_OK)
-		rc = kb_stats_load(kb, &stats, err);
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(id), 0) FROM kb_entries",
-					      -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		max_entry = sqlite3_column_int64(st, 0);
-	else if (rc == MG_OK)
-		rc = kb_db_fail(kb, err, "entries");
-	sqlite3_finalize(st);
-	if (rc == MG_OK && max_entry + 1 > kb->by_entry_cap) {
-		size_t cap = (size_t)max_entry + 1;
-		int32_t *b = realloc(kb->by_entry, cap * sizeof *b);
-		int64_t *t = b ? realloc(kb->touched, cap * sizeof *t) : NULL;
-		if (b)
-			kb->by_entry = b;
-		if (t)
-			kb->touched = t;
-		if (!b || !t)
-			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-		else {
-			for (size_t i = 0; i < cap; i++)
-				kb->by_entry[i] = -1;
-			kb->by_entry_cap = (int64_t)cap;
-		}
-	}
+		rc = kb_model_load(kb, &model, err);
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
-		kb_stats_free(stats);
 		return rc;
 	}
 	nlp_synonyms_free(kb->syn);
-	kb_stats_free(kb->stats);
+	kb_model_free(kb->model);
 	kb->syn = syn;
-	kb->stats = stats;
+	kb->model = model;
 	kb->generation = gen;
 	return MG_OK;
 }
@@ -342,343 +315,6 @@ int kb_bump_generation(struct kb *kb, char *err)
 			 NULL, NULL, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "generation");
 	return MG_OK;
-}
-
-/* ---- search ---------------------------------------------------------------- */
-
-struct query {
-	/* phrases[0..nterms) are words (with '@' readings grouped to their word),
-	 * phrases[nterms..nphrases) reading bigrams */
-	char *phrase[KB_MAX_PHRASES];
-	int len[KB_MAX_PHRASES];
-	int word[KB_MAX_PHRASES];    /* for terms: the word the phrase belongs to */
-	double idf[KB_MAX_PHRASES];
-	int64_t df[KB_MAX_PHRASES];
-	int nphrases, nterms, nwords;
-	int in_match[KB_MAX_PHRASES];
-	double word_idf[KB_MAX_PHRASES];
-	double gram_idf_total;
-	char buf[KB_QUERY_BUF];
-	size_t used;
-	int last_kind_term;          /* the previous phrase was a term: a reading joins its word */
-};
-
-static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
-{
-	struct query *q = ctx;
-	int is_reading = kind == NLP_TERM && len > 0 && tok[0] == NLP_READING_PREFIX;
-	/* Terms first, then grams: grams are collected after the terms are fixed. */
-	for (int i = 0; i < q->nphrases; i++)
-		if (q->len[i] == len && !memcmp(q->phrase[i], tok, (size_t)len))
-			return 0;
-	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
-		return 0;  /* a very long question is judged on its first terms */
-	char *p = q->buf + q->used;
-	memcpy(p, tok, (size_t)len);
-	p[len] = 0;
-	q->used += (size_t)len + 1;
-	int i = q->nphrases++;
-	q->phrase[i] = p;
-	q->len[i] = len;
-	if (kind == NLP_TERM) {
-		q->word[i] = (is_reading && q->last_kind_term) ? q->nwords - 1 : q->nwords++;
-		q->last_kind_term = !is_reading;
-	} else {
-		q->word[i] = -1;
-		q->last_kind_term = 0;
-	}
-	return 0;
-}
-
-static int phrase_cmp_terms_first(const void *a, const void *b)
-{
-	const int *x = a, *y = b;
-	return x[1] - y[1];
-}
-
-/* Orders the phrases terms first (stable), since the analyser interleaves them. */
-static void query_order(struct query *q)
-{
-	int order[KB_MAX_PHRASES][2];
-	for (int i = 0; i < q->nphrases; i++) {
-		order[i][0] = i;
-		order[i][1] = (q->word[i] < 0) * KB_MAX_PHRASES + i;
-	}
-	qsort(order, (size_t)q->nphrases, sizeof order[0], phrase_cmp_terms_first);
-	char *phrase[KB_MAX_PHRASES];
-	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES];
-	q->nterms = 0;
-	for (int i = 0; i < q->nphrases; i++) {
-		int k = order[i][0];
-		phrase[i] = q->phrase[k];
-		len[i] = q->len[k];
-		word[i] = q->word[k];
-		if (word[i] >= 0)
-			q->nterms++;
-	}
-	memcpy(q->phrase, phrase, sizeof phrase);
-	memcpy(q->len, len, sizeof len);
-	memcpy(q->word, word, sizeof word);
-}
-
-/* Document frequencies from the loaded statistics; idf as in BM25, kept positive. */
-static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *w, char *err)
-{
-	(void)err;
-	double n = (double)(kb->stats->question_rows > 0 ? kb->stats->question_rows : 1);
-	if (w->bm25_only) {  /* the floor: every lemma as it is, no statistics */
-		for (int i = 0; i < q->nphrases; i++)
-			q->in_match[i] = 1;
-		return MG_OK;
-	}
-	for (int i = 0; i < q->nphrases; i++) {
-		const struct kb_term *t = kb_stats_term(kb->stats, q->phrase[i], q->len[i]);
-		int64_t in_answers = t ? t->df_answer : 0;
-		q->df[i] = t ? t->df_question : 0;
-		q->idf[i] = log(1.0 + (n - (double)q->df[i] + 0.5) / ((double)q->df[i] + 0.5));
-		/* Very common terms select nearly every row and say nothing: skip. A
-		 * term only answers use still finds them, but counts as unknown. */
-		double ratio = i < q->nterms ? w->max_df_ratio : w->gram_max_df_ratio;
-		int common = (double)q->df[i] > ratio * n && q->df[i] > w->min_df_stop;
-		q->in_match[i] = (q->df[i] > 0 || in_answers > 0) && !common;
-	}
-	/* A word's weight is that of its best-known spelling (lemma or reading);
-	 * a word the knowledge base has never seen weighs the most. */
-	for (int k = 0; k < q->nwords; k++)
-		q->word_idf[k] = -1;
-	for (int i = 0; i < q->nterms; i++) {
-		int k = q->word[i];
-		int common = q->df[i] > 0 && !q->in_match[i];  /* a stop word here */
-		if (common) {
-			q->word_idf[k] = 0;  /* a stop word in this knowledge base */
-		} else if (q->word_idf[k] != 0) {
-			double v = q->df[i] > 0 ? q->idf[i] : -1;
-			if (v > q->word_idf[k])
-				q->word_idf[k] = v;
-		}
-	}
-	double unseen = log(1.0 + (n + 0.5) / 0.5);
-	for (int k = 0; k < q->nwords; k++)
-		if (q->word_idf[k] < 0)
-			q->word_idf[k] = unseen;
-	q->gram_idf_total = 0;
-	for (int i = q->nterms; i < q->nphrases; i++)
-		if (!q->df[i] || q->in_match[i])
-			q->gram_idf_total += q->idf[i];
-
-	return MG_OK;
-}
-
-/* Builds the MATCH expression from quoted terms only: user text never
- * reaches FTS5's query syntax. Returns the phrase index map in pos[]. */
-static int query_match(const struct query *q, char *out, size_t cap, int pos[KB_MAX_PHRASES],
-		       int bm25_only)
-{
-	size_t w = 0;
-	int k = 0;
-	for (int i = 0; i < q->nphrases; i++) {
-		pos[i] = -1;
-		if (!q->in_match[i] || (bm25_only && (i >= q->nterms || q->phrase[i][0] == NLP_READING_PREFIX)))
-			continue;
-		if (w + 2 * (size_t)q->len[i] + 8 > cap)
-			break;
-		if (k)
-			w += (size_t)snprintf(out + w, cap - w, " OR ");
-		out[w++] = '"';
-		for (int j = 0; j < q->len[i]; j++) {
-			if (q->phrase[i][j] == '"')
-				out[w++] = '"';
-			out[w++] = q->phrase[i][j];
-		}
-		out[w++] = '"';
-		pos[i] = k++;
-	}
-	out[w] = 0;
-	return k;
-}
-
-struct row_hit {
-	double q_score, a_score;
-	double tq, tr, gq, gr;
-	uint64_t seen[KB_MAX_PHRASES / 64];  /* phrases found in any question row or the keywords */
-};
-
-/* The share of the question's words (idf-weighted) found anywhere in the
- * entry's questions and keywords: evidence spread over several phrasings. */
-static double vocabulary(const struct query *q, const int pos[KB_MAX_PHRASES], const uint64_t *seen,
-			 double word_total)
-{
-	int word_seen[KB_MAX_PHRASES] = {0};
-	double sum = 0;
-	for (int i = 0; i < q->nterms; i++) {
-		int p = pos[i];
-		if (p < 0 || !(seen[p / 64] >> (p % 64) & 1) || word_seen[q->word[i]])
-			continue;
-		word_seen[q->word[i]] = 1;
-		sum += q->word_idf[q->word[i]];
-	}
-	return word_total > 0 ? sum / word_total : 0;
-}
-
-static int cand_cmp(const void *a, const void *b)
-{
-	const struct kb_candidate *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
-	return x->entry < y->entry ? -1 : x->entry > y->entry;
-}
-
-int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_weights *w,
-	      const char *today, struct kb_candidate *out, int max, int *n,
-	      struct kb_query_stats *stats, char *err)
-{
-	*n = 0;
-	memset(stats, 0, sizeof *stats);
-	int rc = kb_sync(kb, err);
-	if (rc != MG_OK)
-		return rc;
-	struct query *q = calloc(1, sizeof *q);
-	struct row_hit *hits = NULL;
-	struct kb_candidate *all = NULL;
-	int ntouched = 0;
-	if (!q)
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	rc = nlp_analyse(kb->an, kb->syn, question, len, query_add, q, err);
-	if (rc == MG_OK) {
-		query_order(q);
-		rc = query_stats(kb, q, w, err);
-	}
-	stats->words = q->nwords;
-	stats->grams = q->nphrases - q->nterms;
-	for (int k = 0; k < q->nwords; k++) {
-		for (int i = 0; i < q->nterms; i++)
-			if (q->word[i] == k && q->df[i] > 0) {
-				stats->known_words++;
-				break;
-			}
-	}
-	char match[KB_QUERY_BUF * 2 + KB_MAX_PHRASES * 6];
-	int pos[KB_MAX_PHRASES];
-	int nmatch = rc == MG_OK ? query_match(q, match, sizeof match, pos, w->bm25_only) : 0;
-	if (rc != MG_OK || nmatch == 0)
-		goto done;
-
-	sqlite3_stmt **st = w->bm25_only ? &kb->st_floor : &kb->st_search;
-	if (!*st && sqlite3_prepare_v2(kb->db, w->bm25_only
-			? "SELECT rowid, mg_matched(kb_fts), bm25(kb_fts) FROM kb_fts WHERE kb_fts MATCH ?"
-			: "SELECT rowid, mg_matched(kb_fts) FROM kb_fts WHERE kb_fts MATCH ?",
-			-1, st, NULL) != SQLITE_OK) {
-		rc = kb_db_fail(kb, err, "search");
-		goto done;
-	}
-	int phrase_of[KB_MAX_PHRASES];  /* MATCH phrase → query phrase */
-	for (int i = 0; i < q->nphrases; i++)
-		if (pos[i] >= 0)
-			phrase_of[pos[i]] = i;
-	hits = malloc((size_t)kb->by_entry_cap * sizeof *hits);
-	if (!hits) {
-		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	double word_total = 0;
-	for (int k = 0; k < q->nwords; k++)
-		word_total += q->word_idf[k];
-	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
-	int step;
-	while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
-		int64_t rowid = sqlite3_column_int64(*st, 0);
-		const uint64_t *bits = sqlite3_column_blob(*st, 1);
-		if (rowid <= 0 || rowid >= kb->stats->nrows || !bits)
-			continue;
-		const struct kb_row *row = &kb->stats->rows[rowid];
-		int64_t entry = row->entry;
-		int kind = row->kind;
-		double nwords = row->nwords, ngrams = row->ngrams;
-		if (entry <= 0 || entry >= kb->by_entry_cap)
-			continue;
-		double tq = 0, tr = 0, gq = 0, gr = 0, score;
-		if (w->bm25_only) {
-			score = -sqlite3_column_double(*st, 2);
-		} else {
-			uint64_t word_seen[KB_MAX_PHRASES / 64] = {0};
-			int words_matched = 0, grams_matched = 0;
-			/* Only the phrases the row holds: walk the set bits. */
-			for (int k = 0; k < KB_MAX_PHRASES / 64; k++) {
-				for (uint64_t b = bits[k]; b; b &= b - 1) {
-					int i = phrase_of[k * 64 + __builtin_ctzll(b)];
-					if (i >= q->nterms) {
-						grams_matched++;
-						gq += q->idf[i];
-						continue;
-					}
-					int wd = q->word[i];
-					if (!(word_seen[wd / 64] >> (wd % 64) & 1)) {
-						word_seen[wd / 64] |= (uint64_t)1 << (wd % 64);
-						words_matched++;
-						tq += q->word_idf[wd];
-					}
-				}
-			}
-			tq = word_total > 0 ? tq / word_total : 0;
-			tr = nwords > 0 ? fmin(1.0, words_matched / nwords) : 0;
-			gq = q->gram_idf_total > 0 ? gq / q->gram_idf_total : 0;
-			gr = ngrams > 0 ? fmin(1.0, grams_matched / ngrams) : 0;
-			double terms = (w->term_query * tq + w->term_row * tr) / (w->term_query + w->term_row);
-			double grams = (w->gram_query * gq + w->gram_row * gr) / (w->gram_query + w->gram_row);
-			/* English questions and rows have no kana reading: words alone decide. */
-			score = (q->gram_idf_total > 0 && ngrams > 0)
-				? (1 - w->gram_share) * terms + w->gram_share * grams : terms;
-		}
-		int32_t slot = kb->by_entry[entry];
-		if (slot < 0) {
-			slot = ntouched++;
-			kb->by_entry[entry] = slot;
-			kb->touched[slot] = entry;
-			hits[slot] = (struct row_hit){0};
-		}
-		struct row_hit *h = &hits[slot];
-		if (kind >= KB_KIND_ANSWER) {
-			if (score > h->a_score)
-				h->a_score = score;
-			continue;
-		}
-		for (int k = 0; k < KB_MAX_PHRASES / 64; k++)
-			h->seen[k] |= bits[k];
-		if (kind == KB_KIND_KEYWORDS)
-			score *= w->keyword;
-		if (score > h->q_score) {
-			h->q_score = score;
-			h->tq = tq, h->tr = tr, h->gq = gq, h->gr = gr;
-		}
-	}
-	sqlite3_reset(*st);
-	if (step != SQLITE_DONE) {
-		rc = kb_db_fail(kb, err, "search");
-		goto done;
-	}
-	all = malloc(((size_t)ntouched + 1) * sizeof *all);
-	if (!all) {
-		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-		goto done;
-	}
-	for (int s = 0; s < ntouched; s++) {
-		struct row_hit *h = &hits[s];
-		double vocab = w->bm25_only ? 0 : vocabulary(q, pos, h->seen, word_total);
-		all[s] = (struct kb_candidate){.entry = kb->touched[s],
-			.score = h->q_score + w->answer * h->a_score + w->vocabulary * vocab,
-			.vocabulary = vocab,
-			.term_query = h->tq, .term_row = h->tr, .gram_query = h->gq,
-			.gram_row = h->gr, .answer = h->a_score};
-	}
-	qsort(all, (size_t)ntouched, sizeof *all, cand_cmp);
-	rc = kb_candidates_fill(kb, all, ntouched, today, out, max, n, err);
-done:
-	for (int s = 0; s < ntouched; s++)
-		kb->by_entry[kb->touched[s]] = -1;
-	free(all);
-	free(hits);
-	free(q);
-	return rc;
 }
 
 /* Copies the best live entries of the sorted list into out, skipping drafts

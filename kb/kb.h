@@ -55,23 +55,30 @@ int kb_export(struct kb *kb, FILE *out, char *err);
 
 /* ---- search --------------------------------------------------------------- */
 
-/* How rows are scored; the values are the caller's product decisions
- * (see chatbot/policy.h). A row is one phrasing of an entry: its question,
- * an alternate question, the English question, or an answer. */
+/* How entries are ranked; the values are the caller's product decisions
+ * (see chatbot/policy.h). An entry is one index row: its phrasings (the
+ * question, the alternate questions, the English question, the keywords)
+ * and its answers. The first stage is one FTS5 query ranked by bm25; the
+ * second scores only its candidates, in memory, on every phrasing at once. */
 struct kb_weights {
-	double term_query;    /* share of the question's words (idf-weighted) found in the row */
-	double term_row;      /* share of the row's words that the question has */
-	double gram_query;    /* the same two for reading bigrams */
-	double gram_row;
-	double gram_share;    /* how much reading bigrams count next to words (0..1) */
-	double answer;        /* weight of the best answer row next to the best question row */
-	double vocabulary;    /* weight of the question's words found anywhere in the entry's
-			       * questions and keywords */
-	double keyword;       /* a keyword is a phrasing worth this share of a question's */
-	double max_df_ratio;  /* terms in more than this share of rows are ignored... */
-	int min_df_stop;      /* ...if they are also in more than this many rows */
+	int depth;            /* first stage: candidates handed to the second stage */
+	double fts_answer;    /* first stage: bm25 weight of the answers next to the phrasings (1) */
+	double max_df_ratio;  /* words in more than this share of entries are left out of the
+			       * first stage's query... */
+	int min_df_stop;      /* ...if they are also in more than this many entries */
 	double gram_max_df_ratio;  /* the same share for reading bigrams */
-	int bm25_only;        /* the floor: untuned BM25 over lemmas, for comparison */
+	double k1, b;         /* BM25F: saturation, and length normalisation of the phrasings */
+	double bm25_answer;   /* BM25F: an answer's occurrence next to a phrasing's */
+	double gram_weight;   /* a reading bigram next to a word, in BM25F and the topic model */
+	double nb_mu;         /* the topic model's Dirichlet prior (in tokens) */
+	double nb_answer;     /* the topic model: an answer's token next to a phrasing's */
+	double w_bm25, w_nb, w_phrasing, w_vocab;  /* the second stage's sum of features */
+	double term_query;    /* closest phrasing: share of the question's words it holds... */
+	double term_row;      /* ...and share of its own words the question holds */
+	double gram_share;    /* closest phrasing: reading bigrams next to words (0..1) */
+	double keyword;       /* a keyword counts this share of a phrasing */
+	double context;       /* words of a long question's other sentences count this share */
+	int bm25_only;        /* the floor: the first stage alone, lemmas only, untuned bm25 */
 };
 
 #define KB_ID_LEN 64
@@ -85,15 +92,36 @@ struct kb_candidate {
 	char id[KB_ID_LEN];       /* external id */
 	char slug[KB_ID_LEN];
 	char route[16];
-	double score;
-	double term_query, term_row, gram_query, gram_row, answer;  /* of the best rows */
-	double vocabulary;
+	double score;             /* the second stage's sum */
+	double bm25f;             /* BM25F over phrasings and answers, 0..1 of what the question allows */
+	double nb;                /* the topic model's probability among the candidates */
+	double phrasing;          /* the closest phrasing's score */
+	double term_query;        /* the share of the question's words the closest phrasing holds */
+	double vocabulary;        /* the share of the question's words anywhere in the phrasings */
 };
 
 struct kb_query_stats {
 	int words;         /* content words in the question */
 	int known_words;   /* of those, words that occur in the knowledge base */
 	int grams;         /* reading bigrams in the question */
+	double unseen;     /* the share of the question's words (idf-weighted) the knowledge base
+			    * never uses: high for a question about something else */
+	int first_stage;   /* candidates the first stage returned */
+};
+
+/* A phrasing left out of the model for one search: leave-one-out asks each
+ * alternate question of the knowledge base as if its entry never had it. */
+struct kb_exclude {
+	int64_t entry;            /* rowid */
+	int phrasing;             /* its number, as kb_each_phrasing gives it */
+	const char *text;
+	size_t len;
+};
+
+struct kb_search_opts {
+	const struct kb_weights *w;
+	const char *today;        /* YYYY-MM-DD: entries valid on this day */
+	const struct kb_exclude *exclude;  /* NULL: none */
 };
 
 /* The first published, currently valid entry of a topic (lowest id) into
@@ -101,12 +129,31 @@ struct kb_query_stats {
 int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb_candidate *out,
 		   int *found, char *err);
 
-/* Finds up to max published, currently valid (today = YYYY-MM-DD) entries
- * for the question, best first, into out[0..*n). A question without any
- * searchable term gives *n = 0. */
-int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_weights *w,
-	      const char *today, struct kb_candidate *out, int max, int *n,
-	      struct kb_query_stats *stats, char *err);
+/* Finds up to max published entries valid on o->today for the question,
+ * best first, into out[0..*n). A question without any searchable term
+ * gives *n = 0. */
+int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_search_opts *o,
+	      struct kb_candidate *out, int max, int *n, struct kb_query_stats *stats, char *err);
+
+/* Plain mode: empties every entry's alternate questions and keywords and
+ * re-indexes, inside a transaction that kb_without_alternates_end rolls
+ * back: the knowledge base as a town's own FAQ would be imported. */
+int kb_without_alternates(struct kb *kb, char *err);
+void kb_without_alternates_end(struct kb *kb);
+
+/* One phrasing of a published entry, for leave-one-out. */
+struct kb_phrasing_item {
+	int64_t entry;
+	const char *id, *slug, *route;
+	int phrasing;
+	int alternate;            /* an alternate question (not the entry's own question or a keyword) */
+	const char *text;         /* NUL-terminated */
+	size_t len;
+};
+typedef int (*kb_each_fn)(void *ctx, const struct kb_phrasing_item *item);
+/* Calls fn for every phrasing of every published entry; stops at fn's
+ * non-zero return. */
+int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err);
 
 /* One entry's fields as NUL-terminated strings owned by the entry. */
 struct kb_entry {

@@ -9,7 +9,7 @@
 #define KB_MAX_PHRASES     192
 #define KB_QUERY_BUF       4096
 #define KB_BUSY_TIMEOUT_MS 5000
-#define KB_SCHEMA_VERSION  4
+#define KB_SCHEMA_VERSION  5
 #define KB_STR_(x) #x
 #define KB_STR(x)  KB_STR_(x)
 
@@ -20,14 +20,14 @@
 #define KB_MAX_FIELD_BYTES  2000
 #define KB_MAX_ANSWER_BYTES 20000
 
-/* The kind of an FTS row: which phrasing of the entry it holds. */
+/* The kind of a phrasing: which column of the entry it comes from. An
+ * entry is one FTS row; its phrasings are the lines of the q column, in the
+ * order kb_phrasings() gives, and its answers the a column. */
 enum kb_kind {
 	KB_KIND_QUESTION = 0,
 	KB_KIND_ALT = 1,
 	KB_KIND_QUESTION_EN = 2,
-	KB_KIND_KEYWORDS = 3,   /* the entry's keywords, one bag: counts for vocabulary only */
-	KB_KIND_ANSWER = 4,     /* kinds from here on are answers */
-	KB_KIND_ANSWER_EN = 5,
+	KB_KIND_KEYWORD = 3,    /* one keyword or key phrase: worth part of a phrasing */
 };
 
 /* An entry's columns: the CSV header names, in export order. The database
@@ -50,44 +50,78 @@ int kb_one_of(const char *s, const char *const *list);
 int kb_valid_slug(const char *s);
 int kb_valid_date(const char *s);   /* YYYY-MM-DD, a real day */
 
-/* A term of the index and the number of question and answer rows holding it. */
-struct kb_term {
-	size_t off;  /* into kb_stats.term_text */
+/* The shape of one phrasing as the index holds it: its kind and how many
+ * tokens, words and reading bigrams it has (the row-side coverage needs
+ * the last two; the token count maps a position back to its phrasing). */
+struct kb_shape {
+	int32_t kind, ntokens, nwords, ngrams;
+};
+
+/* Calls fn for each phrasing of an entry whose columns are f (NULL = empty),
+ * in index order, with its kind and text (not NUL-terminated, placeholders
+ * included). The indexer and leave-one-out both walk phrasings through it,
+ * so a phrasing's number means the same to both. Stops at fn's non-zero
+ * return and returns it. */
+typedef int (*kb_phrasing_fn)(void *ctx, int index, enum kb_kind kind, const char *text, size_t len);
+int kb_phrasings(const char *const f[KB_NCOLS], kb_phrasing_fn fn, void *ctx);
+
+/* The in-memory model of one generation of the index: every term with its
+ * entry frequencies and, per entry holding it, how often each field says it
+ * and which phrasings hold it. Loaded from FTS5's own instance table, so it is
+ * exactly what the index holds; the second stage reads only this. */
+struct kb_mterm {
+	size_t off;               /* into kb_model.term_text */
 	int len;
-	int64_t df_question, df_answer;
+	int32_t df_q, df_a;       /* entries whose phrasings / answers hold the term */
+	int64_t cf_q;             /* occurrences in all phrasings */
+	uint32_t post, npost;     /* postings[post .. post+npost), by entry slot */
 };
 
-/* An index row: the entry it belongs to, its kind and its size. */
-struct kb_row {
-	int64_t entry;
-	int kind;
-	int nwords, ngrams;
+struct kb_post {
+	int32_t ent;              /* entry slot */
+	uint16_t tf_q, tf_a;      /* occurrences in the entry's phrasings and answers (capped) */
+	uint32_t phr;             /* phrasings[phr .. phr+nphr): the phrasings holding it */
+	uint32_t nphr;
 };
 
-struct kb_stats {
-	struct kb_term *terms;  /* sorted as the index sorts (memcmp) */
+struct kb_ment {
+	int64_t rowid;            /* kb_entries.id */
+	int64_t len_q, len_a;     /* tokens in the phrasings and in the answers */
+	uint32_t shape, nshape;   /* shapes[shape .. shape+nshape) */
+};
+
+struct kb_model {
+	struct kb_mterm *terms;   /* sorted as the index sorts (memcmp) */
 	size_t nterms;
 	char *term_text;
-	struct kb_row *rows;    /* by rowid; entry 0 = no such row */
-	int64_t nrows;
-	int64_t question_rows;
+	struct kb_post *posts;
+	size_t nposts;
+	uint16_t *phrasings;
+	size_t nphrasings;
+	struct kb_ment *ents;
+	int32_t nents;
+	struct kb_shape *shapes;
+	size_t nshapes;
+	int32_t *slot_of;         /* rowid → entry slot, -1 when none */
+	int64_t nslot_of;
+	int64_t total_q;          /* tokens in all phrasings */
+	double avg_q, avg_a;      /* mean tokens per entry */
+	int max_shapes;           /* most phrasings of one entry */
 };
 
-int kb_stats_load(struct kb *kb, struct kb_stats **out, char *err);
-void kb_stats_free(struct kb_stats *st);
-const struct kb_term *kb_stats_term(const struct kb_stats *st, const char *term, int len);
+int kb_model_load(struct kb *kb, struct kb_model **out, char *err);
+void kb_model_free(struct kb_model *m);
+const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term, int len);
+/* The posting of term t for entry slot ent, or NULL. */
+const struct kb_post *kb_model_post(const struct kb_model *m, const struct kb_mterm *t, int32_t ent);
 
 struct kb {
 	sqlite3 *db;
 	struct nlp_analyser *an;
 	struct nlp_synonyms *syn;
-	int64_t generation;  /* kb_meta.generation when syn and rows were loaded */
-	struct kb_stats *stats;  /* of generation */
+	int64_t generation;  /* kb_meta.generation when syn and model were loaded */
+	struct kb_model *model;  /* of generation */
 	sqlite3_stmt *st_search, *st_floor, *st_entry_by_row, *st_entry_by_id, *st_meta, *st_generation;
-	/* entry rowid → slot in the per-search hit array, -1 when untouched */
-	int32_t *by_entry;
-	int64_t *touched;
-	int64_t by_entry_cap;
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);
@@ -98,5 +132,7 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 int kb_fts_reset(struct kb *kb, char *err);
 /* Re-analyses every entry into kb_fts (after the synonyms changed). */
 int kb_reindex(struct kb *kb, char *err);
+/* The one FTS row of an entry: f holds its columns (NULL = empty). */
+int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], char *err);
 
 #endif

@@ -72,8 +72,9 @@ static void run(const char *label, struct chatbot *bot, const struct questions *
 				struct kb_candidate c[POLICY_DEFAULT_TOP];
 				struct kb_query_stats st;
 				int n;
-				kb_search(chatbot_kb(bot), qs->q[i], strlen(qs->q[i]), &POLICY_FLOOR_WEIGHTS,
-					  today, c, POLICY_DEFAULT_TOP, &n, &st, err);
+				struct kb_search_opts so = {&POLICY_FLOOR_WEIGHTS, today, NULL};
+				kb_search(chatbot_kb(bot), qs->q[i], strlen(qs->q[i]), &so, c, POLICY_DEFAULT_TOP,
+					  &n, &st, err);
 			} else {
 				json_t *res = NULL;
 				if (chatbot_ask(bot, qs->q[i], strlen(qs->q[i]), &o, &res, err) == MG_OK)

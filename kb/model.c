@@ -1,0 +1,221 @@
+/* The in-memory model of the index, loaded once per knowledge-base
+ * generation from FTS5's own tables: each term's entry frequencies, and per
+ * entry that holds it the occurrences in phrasings and answers and which
+ * phrasings hold it. The second stage of a search reads only this, so it
+ * costs no SQL beyond the first stage's one query. */
+#include "kb/kb_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void kb_model_free(struct kb_model *m)
+{
+	if (!m)
+		return;
+	free(m->terms);
+	free(m->term_text);
+	free(m->posts);
+	free(m->phrasings);
+	free(m->ents);
+	free(m->shapes);
+	free(m->slot_of);
+	free(m);
+}
+
+/* Grows *p to hold need items of size bytes, doubling; -1 without memory. */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t n = *cap ? *cap : 1024;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* The entries and their phrasings' shapes, from the index rows. */
+static int load_entries(struct kb *kb, struct kb_model *m, char *err)
+{
+	sqlite3_stmt *q = NULL;
+	size_t ents_cap = 0, shapes_cap = 0;
+	int64_t max_rowid = 0;
+	int rc = MG_OK;
+	if (sqlite3_prepare_v2(kb->db, "SELECT rowid, shape FROM kb_fts ORDER BY rowid", -1, &q, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "index rows");
+	int step;
+	while (rc == MG_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(q, 0);
+		const struct kb_shape *sh = sqlite3_column_blob(q, 1);
+		size_t nsh = (size_t)sqlite3_column_bytes(q, 1) / sizeof *sh;
+		if (grow((void **)&m->ents, &ents_cap, (size_t)m->nents + 1, sizeof *m->ents) ||
+		    grow((void **)&m->shapes, &shapes_cap, m->nshapes + nsh, sizeof *m->shapes)) {
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+			break;
+		}
+		struct kb_ment *e = &m->ents[m->nents++];
+		*e = (struct kb_ment){.rowid = rowid, .shape = (uint32_t)m->nshapes, .nshape = (uint32_t)nsh};
+		if (nsh)
+			memcpy(m->shapes + m->nshapes, sh, nsh * sizeof *sh);
+		m->nshapes += nsh;
+		for (size_t i = 0; i < nsh; i++)
+			e->len_q += sh[i].ntokens;
+		m->total_q += e->len_q;
+		if ((int)nsh > m->max_shapes)
+			m->max_shapes = (int)nsh;
+		max_rowid = rowid;
+	}
+	if (rc == MG_OK && step != SQLITE_DONE)
+		rc = kb_db_fail(kb, err, "index rows");
+	sqlite3_finalize(q);
+	if (rc != MG_OK)
+		return rc;
+	m->nslot_of = max_rowid + 1;
+	m->slot_of = malloc((size_t)m->nslot_of * sizeof *m->slot_of);
+	if (!m->slot_of)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	for (int64_t i = 0; i < m->nslot_of; i++)
+		m->slot_of[i] = -1;
+	for (int32_t s = 0; s < m->nents; s++)
+		if (m->ents[s].rowid > 0)
+			m->slot_of[m->ents[s].rowid] = s;
+	return MG_OK;
+}
+
+/* The phrasing of entry e that holds token position off. */
+static uint16_t phrasing_at(const struct kb_model *m, const struct kb_ment *e, int64_t off)
+{
+	int64_t end = 0;
+	for (uint32_t i = 0; i < e->nshape; i++) {
+		end += m->shapes[e->shape + i].ntokens;
+		if (off < end)
+			return (uint16_t)i;
+	}
+	return (uint16_t)(e->nshape ? e->nshape - 1 : 0);
+}
+
+int kb_model_load(struct kb *kb, struct kb_model **out, char *err)
+{
+	*out = NULL;
+	struct kb_model *m = calloc(1, sizeof *m);
+	if (!m)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	int rc = load_entries(kb, m, err);
+	size_t terms_cap = 0, text_cap = 0, posts_cap = 0, phr_cap = 0, text_len = 0;
+	sqlite3_stmt *q = NULL;
+	/* fts5vocab 'instance' lists every occurrence ordered by term, entry,
+	 * column and position: postings are built in one pass. */
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "SELECT term, doc, col, offset FROM kb_vocab_i", -1, &q,
+					      NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "vocabulary");
+	struct kb_mterm *t = NULL;
+	struct kb_post *p = NULL;
+	int step = SQLITE_DONE;
+	while (rc == MG_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *term = (const char *)sqlite3_column_text(q, 0);
+		int len = sqlite3_column_bytes(q, 0);
+		int64_t doc = sqlite3_column_int64(q, 1);
+		const char *col = (const char *)sqlite3_column_text(q, 2);
+		int64_t off = sqlite3_column_int64(q, 3);
+		if (doc <= 0 || doc >= m->nslot_of || m->slot_of[doc] < 0 || !term || !col)
+			continue;
+		int32_t ent = m->slot_of[doc];
+		if (!t || t->len != len || memcmp(m->term_text + t->off, term, (size_t)len)) {
+			if (grow((void **)&m->terms, &terms_cap, m->nterms + 1, sizeof *m->terms) ||
+			    grow((void **)&m->term_text, &text_cap, text_len + (size_t)len, 1)) {
+				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+				break;
+			}
+			memcpy(m->term_text + text_len, term, (size_t)len);
+			t = &m->terms[m->nterms++];
+			*t = (struct kb_mterm){.off = text_len, .len = len, .post = (uint32_t)m->nposts};
+			text_len += (size_t)len;
+			p = NULL;
+		}
+		if (!p || p->ent != ent) {
+			if (grow((void **)&m->posts, &posts_cap, m->nposts + 1, sizeof *m->posts)) {
+				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+				break;
+			}
+			p = &m->posts[m->nposts++];
+			*p = (struct kb_post){.ent = ent, .phr = (uint32_t)m->nphrasings};
+			t->npost++;
+		}
+		if (col[0] == 'q') {
+			if (!p->tf_q)
+				t->df_q++;
+			if (p->tf_q < UINT16_MAX)
+				p->tf_q++;
+			t->cf_q++;
+			uint16_t ph = phrasing_at(m, &m->ents[ent], off);
+			if (!p->nphr || m->phrasings[p->phr + p->nphr - 1] != ph) {
+				if (grow((void **)&m->phrasings, &phr_cap, m->nphrasings + 1, sizeof *m->phrasings)) {
+					rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+					break;
+				}
+				m->phrasings[m->nphrasings++] = ph;
+				p->nphr++;
+			}
+		} else {
+			if (!p->tf_a)
+				t->df_a++;
+			if (p->tf_a < UINT16_MAX)
+				p->tf_a++;
+			m->ents[ent].len_a++;
+		}
+	}
+	if (rc == MG_OK && step != SQLITE_DONE)
+		rc = kb_db_fail(kb, err, "vocabulary");
+	sqlite3_finalize(q);
+	if (rc != MG_OK) {
+		kb_model_free(m);
+		return rc;
+	}
+	int64_t total_a = 0;
+	for (int32_t s = 0; s < m->nents; s++)
+		total_a += m->ents[s].len_a;
+	m->avg_q = m->nents ? (double)m->total_q / m->nents : 1;
+	m->avg_a = m->nents ? (double)total_a / m->nents : 1;
+	*out = m;
+	return MG_OK;
+}
+
+const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term, int len)
+{
+	size_t lo = 0, hi = m->nterms;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct kb_mterm *t = &m->terms[mid];
+		int n = t->len < len ? t->len : len;
+		int c = memcmp(m->term_text + t->off, term, (size_t)n);
+		if (c == 0)
+			c = (t->len > len) - (t->len < len);
+		if (c == 0)
+			return t;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct kb_post *kb_model_post(const struct kb_model *m, const struct kb_mterm *t, int32_t ent)
+{
+	/* Postings are in entry order: the instance table lists entries by rowid. */
+	size_t lo = t->post, hi = (size_t)t->post + t->npost;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (m->posts[mid].ent == ent)
+			return &m->posts[mid];
+		if (m->posts[mid].ent < ent)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

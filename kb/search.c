@@ -1,0 +1,620 @@
+/* Search in two stages. The first is one FTS5 query over entry rows,
+ * ranked by bm25 with the answers weighed apart from the phrasings, that
+ * hands its best `depth` entries to the second. The second scores only
+ * those, in memory (kb/model.c), on features that see every phrasing of an
+ * entry at once: BM25F over phrasings and answers, a multinomial topic model
+ * trained on the phrasings, the closest single phrasing, and how much of
+ * the question the entry's phrasings say anywhere. Their weighted sum ranks;
+ * the weights are the caller's (chatbot/policy.h says how they were chosen). */
+#include "kb/kb_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct query {
+	/* phrase[0..nterms) are words (a reading grouped with its lemma),
+	 * phrase[nterms..nphrases) reading bigrams */
+	char *phrase[KB_MAX_PHRASES];
+	int len[KB_MAX_PHRASES];
+	int word[KB_MAX_PHRASES];       /* for terms: the word the phrase belongs to; -1 for grams */
+	double weight[KB_MAX_PHRASES];  /* 1, or less for a long question's other sentences */
+	const struct kb_mterm *t[KB_MAX_PHRASES];  /* NULL: not in the index */
+	double idf[KB_MAX_PHRASES];     /* 0 for a term too common to say anything */
+	int df[KB_MAX_PHRASES];         /* entries whose phrasings hold it (leave-one-out applied) */
+	int64_t cf[KB_MAX_PHRASES];     /* its occurrences in all phrasings */
+	int in_match[KB_MAX_PHRASES];
+	int excluded[KB_MAX_PHRASES];   /* occurrences in the phrasing left out */
+	int nphrases, nterms, nwords;
+	double word_idf[KB_MAX_PHRASES], word_weight[KB_MAX_PHRASES];
+	double word_total, gram_total;  /* what a perfect match would score, words and grams */
+	int64_t total_q;
+	char buf[KB_QUERY_BUF];
+	size_t used;
+	int last_kind_term;             /* the previous phrase was a term: a reading joins its word */
+	double sentence_weight;         /* of the sentence being analysed */
+};
+
+static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
+{
+	struct query *q = ctx;
+	int is_reading = kind == NLP_TERM && len > 0 && tok[0] == NLP_READING_PREFIX;
+	for (int i = 0; i < q->nphrases; i++) {
+		if (q->len[i] == len && !memcmp(q->phrase[i], tok, (size_t)len)) {
+			if (q->sentence_weight > q->weight[i])
+				q->weight[i] = q->sentence_weight;
+			q->last_kind_term = kind == NLP_TERM && !is_reading;
+			return 0;
+		}
+	}
+	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
+		return 0;  /* a very long question is judged on its first terms */
+	char *p = q->buf + q->used;
+	memcpy(p, tok, (size_t)len);
+	p[len] = 0;
+	q->used += (size_t)len + 1;
+	int i = q->nphrases++;
+	q->phrase[i] = p;
+	q->len[i] = len;
+	q->weight[i] = q->sentence_weight;
+	if (kind == NLP_TERM) {
+		q->word[i] = (is_reading && q->last_kind_term) ? q->nwords - 1 : q->nwords++;
+		q->last_kind_term = !is_reading;
+	} else {
+		q->word[i] = -1;
+		q->last_kind_term = 0;
+	}
+	return 0;
+}
+
+static int phrase_cmp_terms_first(const void *a, const void *b)
+{
+	const int *x = a, *y = b;
+	return x[1] - y[1];
+}
+
+/* Orders the phrases terms first (stable), since the analyser interleaves them. */
+static void query_order(struct query *q)
+{
+	int order[KB_MAX_PHRASES][2];
+	for (int i = 0; i < q->nphrases; i++) {
+		order[i][0] = i;
+		order[i][1] = (q->word[i] < 0) * KB_MAX_PHRASES + i;
+	}
+	qsort(order, (size_t)q->nphrases, sizeof order[0], phrase_cmp_terms_first);
+	char *phrase[KB_MAX_PHRASES];
+	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES];
+	double weight[KB_MAX_PHRASES];
+	q->nterms = 0;
+	for (int i = 0; i < q->nphrases; i++) {
+		int k = order[i][0];
+		phrase[i] = q->phrase[k];
+		len[i] = q->len[k];
+		word[i] = q->word[k];
+		weight[i] = q->weight[k];
+		if (word[i] >= 0)
+			q->nterms++;
+	}
+	memcpy(q->phrase, phrase, sizeof phrase);
+	memcpy(q->len, len, sizeof len);
+	memcpy(q->word, word, sizeof word);
+	memcpy(q->weight, weight, sizeof weight);
+}
+
+/* A sentence ends at 。 ! ? or a line break. */
+static size_t sentence_end(const char *s, size_t len, size_t i)
+{
+	while (i < len) {
+		if (s[i] == '!' || s[i] == '?' || s[i] == '\n')
+			return i + 1;
+		if (i + 3 <= len && !memcmp(s + i, "。", 3))
+			return i + 3;
+		i++;
+	}
+	return len;
+}
+
+/* The sentence that asks: the last one ending in a question mark, else the
+ * last one with a word in it. Its start and end into *a, *b. */
+static void asking_sentence(const char *s, size_t len, size_t *a, size_t *b)
+{
+	*a = 0, *b = len;
+	size_t last_q_a = 0, last_q_b = 0, last_a = 0, last_b = 0;
+	for (size_t i = 0; i < len;) {
+		size_t e = sentence_end(s, len, i);
+		size_t n = e - i;
+		if (n > 1) {
+			if (s[e - 1] == '?')
+				last_q_a = i, last_q_b = e;
+			last_a = i, last_b = e;
+		}
+		i = e;
+	}
+	if (last_q_b)
+		*a = last_q_a, *b = last_q_b;
+	else if (last_b)
+		*a = last_a, *b = last_b;
+}
+
+/* Analyses the question: the asking sentence at full weight first, then the
+ * whole text at w->context, so that a word only the story around it says
+ * counts less. A question of one sentence is the whole text. */
+static int query_analyse(struct kb *kb, struct query *q, const char *text, size_t len,
+			 const struct kb_weights *w, char *err)
+{
+	size_t a, b;
+	asking_sentence(text, len, &a, &b);
+	q->sentence_weight = 1;
+	int rc = nlp_analyse(kb->an, kb->syn, text + a, b - a, query_add, q, err);
+	if (rc == MG_OK && (a > 0 || b < len)) {
+		q->sentence_weight = w->context;
+		q->last_kind_term = 0;
+		rc = nlp_analyse(kb->an, kb->syn, text, len, query_add, q, err);
+	}
+	return rc;
+}
+
+static int count_excluded(void *ctx, enum nlp_kind kind, const char *tok, int len)
+{
+	(void)kind;
+	struct query *q = ctx;
+	for (int i = 0; i < q->nphrases; i++)
+		if (q->len[i] == len && !memcmp(q->phrase[i], tok, (size_t)len))
+			q->excluded[i]++;
+	q->total_q--;
+	return 0;
+}
+
+/* Entry frequencies and idf from the model, with the excluded phrasing
+ * taken out of them: what the model would say if its entry never had it. */
+static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *w,
+		       const struct kb_exclude *ex, int32_t ex_slot, char *err)
+{
+	const struct kb_model *m = kb->model;
+	q->total_q = m->total_q;
+	if (ex) {
+		int rc = nlp_analyse(kb->an, kb->syn, ex->text, ex->len, count_excluded, q, err);
+		if (rc != MG_OK)
+			return rc;
+	}
+	double n = m->nents > 0 ? m->nents : 1;
+	for (int i = 0; i < q->nphrases; i++) {
+		const struct kb_mterm *t = kb_model_term(m, q->phrase[i], q->len[i]);
+		q->t[i] = t;
+		q->df[i] = t ? t->df_q : 0;
+		q->cf[i] = t ? t->cf_q - q->excluded[i] : 0;
+		if (t && q->excluded[i] && ex_slot >= 0) {
+			const struct kb_post *p = kb_model_post(m, t, ex_slot);
+			if (p && p->tf_q <= q->excluded[i])
+				q->df[i]--;
+		}
+		int df_a = t ? t->df_a : 0;
+		q->idf[i] = log(1.0 + (n - q->df[i] + 0.5) / (q->df[i] + 0.5));
+		if (w->bm25_only) {
+			q->in_match[i] = i < q->nterms && q->phrase[i][0] != NLP_READING_PREFIX;
+			continue;
+		}
+		/* Very common terms select nearly every entry and say nothing. */
+		double ratio = i < q->nterms ? w->max_df_ratio : w->gram_max_df_ratio;
+		int common = q->df[i] > ratio * n && q->df[i] > w->min_df_stop;
+		if (common)
+			q->idf[i] = 0;
+		q->in_match[i] = (q->df[i] > 0 || df_a > 0) && !common;
+	}
+	/* A word weighs as its best-known spelling (lemma or reading); a word
+	 * the knowledge base has never seen weighs the most. */
+	for (int k = 0; k < q->nwords; k++)
+		q->word_idf[k] = -1, q->word_weight[k] = 0;
+	for (int i = 0; i < q->nterms; i++) {
+		int k = q->word[i];
+		if (q->weight[i] > q->word_weight[k])
+			q->word_weight[k] = q->weight[i];
+		if (q->df[i] > 0 && q->word_idf[k] != 0 && (q->idf[i] == 0 || q->idf[i] > q->word_idf[k]))
+			q->word_idf[k] = q->idf[i];
+	}
+	double unseen = log(1.0 + (n + 0.5) / 0.5);
+	q->word_total = 0;
+	for (int k = 0; k < q->nwords; k++) {
+		if (q->word_idf[k] < 0)
+			q->word_idf[k] = unseen;
+		q->word_total += q->word_weight[k] * q->word_idf[k];
+	}
+	q->gram_total = 0;
+	for (int i = q->nterms; i < q->nphrases; i++)
+		if (!q->df[i] || q->in_match[i])
+			q->gram_total += q->weight[i] * q->idf[i];
+	return MG_OK;
+}
+
+/* The MATCH expression from quoted terms only: user text never reaches
+ * FTS5's query syntax. Returns how many phrases it holds. */
+static int query_match(const struct query *q, char *out, size_t cap)
+{
+	size_t w = 0;
+	int k = 0;
+	for (int i = 0; i < q->nphrases; i++) {
+		if (!q->in_match[i])
+			continue;
+		if (w + 2 * (size_t)q->len[i] + 8 > cap)
+			break;
+		if (k)
+			w += (size_t)snprintf(out + w, cap - w, " OR ");
+		out[w++] = '"';
+		for (int j = 0; j < q->len[i]; j++) {
+			if (q->phrase[i][j] == '"')
+				out[w++] = '"';
+			out[w++] = q->phrase[i][j];
+		}
+		out[w++] = '"';
+		k++;
+	}
+	out[w] = 0;
+	return k;
+}
+
+/* Per-phrasing sums of the closest-phrasing feature, reused across candidates. */
+struct scratch {
+	double *tq, *gq;
+	int *words, *grams, *last_word;
+	int cap;
+};
+
+static int scratch_fit(struct scratch *s, int n)
+{
+	if (n <= s->cap)
+		return 0;
+	double *tq = realloc(s->tq, (size_t)n * sizeof *tq);
+	if (tq)
+		s->tq = tq;
+	double *gq = realloc(s->gq, (size_t)n * sizeof *gq);
+	if (gq)
+		s->gq = gq;
+	int *a = realloc(s->words, (size_t)n * sizeof *a);
+	if (a)
+		s->words = a;
+	int *b = realloc(s->grams, (size_t)n * sizeof *b);
+	if (b)
+		s->grams = b;
+	int *c = realloc(s->last_word, (size_t)n * sizeof *c);
+	if (c)
+		s->last_word = c;
+	if (!tq || !gq || !a || !b || !c)
+		return -1;
+	s->cap = n;
+	return 0;
+}
+
+static void scratch_free(struct scratch *s)
+{
+	free(s->tq);
+	free(s->gq);
+	free(s->words);
+	free(s->grams);
+	free(s->last_word);
+}
+
+/* The second stage's features of entry slot ent into c (all but nb, which
+ * needs every candidate's likelihood: returned as the log-likelihood). */
+static double features(const struct kb_model *m, const struct query *q, const struct kb_weights *w,
+		       int32_t ent, const struct kb_exclude *ex, int32_t ex_slot, struct scratch *s,
+		       struct kb_candidate *c)
+{
+	const struct kb_ment *e = &m->ents[ent];
+	int own = ex && ent == ex_slot;
+	int ex_phrasing = own ? ex->phrasing : -1;
+	double len_q = (double)e->len_q;
+	if (own && ex_phrasing >= 0 && (uint32_t)ex_phrasing < e->nshape)
+		len_q -= m->shapes[e->shape + (uint32_t)ex_phrasing].ntokens;
+	if (len_q < 0)
+		len_q = 0;
+	double norm_q = 1 - w->b + w->b * len_q / (m->avg_q > 0 ? m->avg_q : 1);
+	double bm25 = 0, ll = 0, vocab = 0;
+	double word_best[KB_MAX_PHRASES];
+	int word_seen[KB_MAX_PHRASES];
+	for (int k = 0; k < q->nwords; k++)
+		word_best[k] = 0, word_seen[k] = 0;
+	int n = (int)e->nshape;
+	for (int j = 0; j < n; j++)
+		s->tq[j] = s->gq[j] = 0, s->words[j] = s->grams[j] = 0, s->last_word[j] = -1;
+	for (int i = 0; i < q->nphrases; i++) {
+		const struct kb_mterm *t = q->t[i];
+		const struct kb_post *p = t ? kb_model_post(m, t, ent) : NULL;
+		double tf_q = p ? p->tf_q : 0, tf_a = p ? p->tf_a : 0;
+		if (own)
+			tf_q -= q->excluded[i];
+		if (tf_q < 0)
+			tf_q = 0;
+		int gram = i >= q->nterms;
+		double g = gram ? w->gram_weight : 1;
+		/* The topic model: a multinomial over the entry's phrasing tokens
+		 * with a Dirichlet prior from all phrasings. */
+		if (q->cf[i] > 0 && q->total_q > 0) {
+			double prior = (double)q->cf[i] / (double)q->total_q;
+			ll += q->weight[i] * g * log((tf_q + w->nb_answer * tf_a + w->nb_mu * prior) /
+						     (len_q + w->nb_answer * (double)e->len_a + w->nb_mu));
+		}
+		if (!p || q->idf[i] == 0)
+			continue;
+		double tf = tf_q / norm_q + w->bm25_answer * tf_a;
+		double sat = q->weight[i] * q->idf[i] * tf / (w->k1 + tf);
+		if (gram) {
+			bm25 += g * sat;
+		} else {
+			int k = q->word[i];
+			if (sat > word_best[k])
+				word_best[k] = sat;
+			if (tf_q > 0)
+				word_seen[k] = 1;
+		}
+		if (tf_q <= 0)
+			continue;
+		for (uint32_t x = 0; x < p->nphr; x++) {
+			int j = m->phrasings[p->phr + x];
+			if (j == ex_phrasing || j >= n)
+				continue;
+			if (gram) {
+				s->gq[j] += q->weight[i] * q->idf[i];
+				s->grams[j]++;
+			} else if (s->last_word[j] != q->word[i]) {
+				int k = q->word[i];
+				s->last_word[j] = k;
+				s->tq[j] += q->word_weight[k] * q->word_idf[k];
+				s->words[j]++;
+			}
+		}
+	}
+	for (int k = 0; k < q->nwords; k++) {
+		bm25 += word_best[k];
+		if (word_seen[k])
+			vocab += q->word_weight[k] * q->word_idf[k];
+	}
+	double best = 0, best_tq = 0;
+	for (int j = 0; j < n; j++) {
+		const struct kb_shape *sh = &m->shapes[e->shape + (uint32_t)j];
+		if (j == ex_phrasing || (!s->words[j] && !s->grams[j]))
+			continue;
+		double tq = q->word_total > 0 ? s->tq[j] / q->word_total : 0;
+		double tr = sh->nwords > 0 ? fmin(1.0, (double)s->words[j] / sh->nwords) : 0;
+		double gq = q->gram_total > 0 ? s->gq[j] / q->gram_total : 0;
+		double gr = sh->ngrams > 0 ? fmin(1.0, (double)s->grams[j] / sh->ngrams) : 0;
+		double terms = (w->term_query * tq + w->term_row * tr) / (w->term_query + w->term_row);
+		double grams = (w->term_query * gq + w->term_row * gr) / (w->term_query + w->term_row);
+		/* English has no kana reading: words alone decide. */
+		double score = (q->gram_total > 0 && sh->ngrams > 0)
+			? (1 - w->gram_share) * terms + w->gram_share * grams : terms;
+		if (sh->kind == KB_KIND_KEYWORD)
+			score *= w->keyword;
+		if (score > best)
+			best = score, best_tq = tq;
+	}
+	double most = q->word_total + w->gram_weight * q->gram_total;
+	*c = (struct kb_candidate){.entry = e->rowid,
+		.bm25f = most > 0 ? bm25 / (most * 1.0) : 0,
+		.phrasing = best, .term_query = best_tq,
+		.vocabulary = q->word_total > 0 ? vocab / q->word_total : 0};
+	return ll;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct kb_candidate *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
+}
+
+/* The first stage: the best entries by FTS5's bm25 into slots[], at most max. */
+static int first_stage(struct kb *kb, const struct query *q, const struct kb_weights *w,
+		       int32_t *slots, double *bm25, int max, int *n, char *err)
+{
+	char match[KB_QUERY_BUF * 2 + KB_MAX_PHRASES * 6];
+	*n = 0;
+	if (query_match(q, match, sizeof match) == 0)
+		return MG_OK;
+	sqlite3_stmt **st = &kb->st_search;
+	if (!*st && sqlite3_prepare_v3(kb->db,
+			"SELECT rowid, bm25(kb_fts, 1.0, ?2) AS r FROM kb_fts WHERE kb_fts MATCH ?1 "
+			"ORDER BY r LIMIT ?3", -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "search");
+	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_double(*st, 2, w->bm25_only ? 1.0 : w->fts_answer);
+	sqlite3_bind_int(*st, 3, max);
+	int step;
+	const struct kb_model *m = kb->model;
+	while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(*st, 0);
+		if (rowid <= 0 || rowid >= m->nslot_of || m->slot_of[rowid] < 0)
+			continue;
+		bm25[*n] = -sqlite3_column_double(*st, 1);
+		slots[(*n)++] = m->slot_of[rowid];
+	}
+	sqlite3_reset(*st);
+	return step == SQLITE_DONE ? MG_OK : kb_db_fail(kb, err, "search");
+}
+
+/* Leave-one-out's first stage, in memory: every entry that still holds a
+ * term of the question once the left-out phrasing is gone (the index
+ * still has it, so FTS5 cannot be asked). */
+static int first_stage_without(const struct kb_model *m, const struct query *q, int32_t ex_slot,
+			       int32_t *slots, int *n)
+{
+	char *mark = calloc((size_t)m->nents + 1, 1);
+	if (!mark)
+		return MG_ERR_NOMEM;
+	*n = 0;
+	for (int i = 0; i < q->nphrases; i++) {
+		const struct kb_mterm *t = q->t[i];
+		if (!q->in_match[i] || !t)
+			continue;
+		for (uint32_t k = 0; k < t->npost; k++) {
+			const struct kb_post *p = &m->posts[t->post + k];
+			int left = p->tf_a > 0 || p->tf_q > (p->ent == ex_slot ? q->excluded[i] : 0);
+			if (left && !mark[p->ent]) {
+				mark[p->ent] = 1;
+				slots[(*n)++] = p->ent;
+			}
+		}
+	}
+	free(mark);
+	return MG_OK;
+}
+
+int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_search_opts *o,
+	      struct kb_candidate *out, int max, int *n, struct kb_query_stats *stats, char *err)
+{
+	*n = 0;
+	memset(stats, 0, sizeof *stats);
+	const struct kb_weights *w = o->w;
+	int rc = kb_sync(kb, err);
+	if (rc != MG_OK)
+		return rc;
+	const struct kb_model *m = kb->model;
+	const struct kb_exclude *ex = o->exclude;
+	int32_t ex_slot = ex && ex->entry > 0 && ex->entry < m->nslot_of ? m->slot_of[ex->entry] : -1;
+	struct query *q = calloc(1, sizeof *q);
+	int depth = w->depth > 0 ? w->depth : 1;
+	int32_t *slots = malloc((size_t)(m->nents > depth ? m->nents : depth) * sizeof *slots);
+	double *bm25 = malloc((size_t)depth * sizeof *bm25);
+	struct kb_candidate *all = NULL;
+	double *ll = NULL;
+	struct scratch s = {0};
+	int nslots = 0;
+	if (!q || !slots || !bm25) {
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	rc = query_analyse(kb, q, question, len, w, err);
+	if (rc == MG_OK) {
+		query_order(q);
+		rc = query_stats(kb, q, w, ex, ex_slot, err);
+	}
+	if (rc != MG_OK)
+		goto done;
+	stats->words = q->nwords;
+	stats->grams = q->nphrases - q->nterms;
+	double unseen = 0;
+	for (int k = 0; k < q->nwords; k++) {
+		int known = 0;
+		for (int i = 0; i < q->nterms && !known; i++)
+			known = q->word[i] == k && q->t[i];
+		stats->known_words += known;
+		if (!known)
+			unseen += q->word_weight[k] * q->word_idf[k];
+	}
+	stats->unseen = q->word_total > 0 ? unseen / q->word_total : 0;
+	if (ex && !w->bm25_only)
+		rc = first_stage_without(m, q, ex_slot, slots, &nslots);
+	else
+		rc = first_stage(kb, q, w, slots, bm25, depth, &nslots, err);
+	if (rc != MG_OK) {
+		if (rc == MG_ERR_NOMEM)
+			mg_fail(err, rc, "out of memory");
+		goto done;
+	}
+	stats->first_stage = nslots;
+	all = malloc(((size_t)nslots + 1) * sizeof *all);
+	ll = malloc(((size_t)nslots + 1) * sizeof *ll);
+	if (!all || !ll || scratch_fit(&s, m->max_shapes + 1)) {
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (w->bm25_only) {
+		for (int i = 0; i < nslots; i++)
+			all[i] = (struct kb_candidate){.entry = m->ents[slots[i]].rowid, .score = bm25[i]};
+	} else {
+		double top = -INFINITY, sum = 0;
+		for (int i = 0; i < nslots; i++) {
+			ll[i] = features(m, q, w, slots[i], ex, ex_slot, &s, &all[i]);
+			if (ll[i] > top)
+				top = ll[i];
+		}
+		for (int i = 0; i < nslots; i++)
+			sum += exp(ll[i] - top);
+		for (int i = 0; i < nslots; i++) {
+			struct kb_candidate *c = &all[i];
+			c->nb = sum > 0 ? exp(ll[i] - top) / sum : 0;
+			c->score = w->w_bm25 * c->bm25f + w->w_nb * c->nb + w->w_phrasing * c->phrasing +
+				   w->w_vocab * c->vocabulary;
+		}
+	}
+	qsort(all, (size_t)nslots, sizeof *all, cand_cmp);
+	rc = kb_candidates_fill(kb, all, nslots, o->today, out, max, n, err);
+done:
+	scratch_free(&s);
+	free(ll);
+	free(all);
+	free(bm25);
+	free(slots);
+	free(q);
+	return rc;
+}
+
+/* ---- leave-one-out ------------------------------------------------------------ */
+
+struct each {
+	kb_each_fn fn;
+	void *ctx;
+	struct kb_phrasing_item item;
+	char *text;
+	char *err;
+};
+
+static int each_one(void *ctx, int index, enum kb_kind kind, const char *text, size_t len)
+{
+	struct each *e = ctx;
+	char *t = strndup(text, len);
+	if (!t)
+		return mg_fail(e->err, MG_ERR_NOMEM, "out of memory");
+	e->item.phrasing = index;
+	e->item.alternate = kind == KB_KIND_ALT;
+	e->item.text = t;
+	e->item.len = len;
+	int rc = e->fn(e->ctx, &e->item);
+	free(t);
+	return rc;
+}
+
+int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err)
+{
+	sqlite3_stmt *sel = NULL;
+	if (sqlite3_prepare_v2(kb->db, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries "
+			       "WHERE status='published' ORDER BY id", -1, &sel, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "entries");
+	struct each e = {.fn = fn, .ctx = ctx, .err = err};
+	int rc = MG_OK;
+	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW) {
+		const char *f[KB_NCOLS];
+		for (int c = 0; c < KB_NCOLS; c++)
+			f[c] = (const char *)sqlite3_column_text(sel, c);
+		e.item.entry = sqlite3_column_int64(sel, KB_NCOLS);
+		e.item.id = f[KB_C_ID];
+		e.item.slug = f[KB_C_SLUG];
+		e.item.route = f[KB_C_ROUTE];
+		rc = kb_phrasings(f, each_one, &e);
+	}
+	sqlite3_finalize(sel);
+	return rc;
+}
+
+int kb_without_alternates(struct kb *kb, char *err)
+{
+	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "plain");
+	int rc = kb_sync(kb, err);
+	if (rc == MG_OK && sqlite3_exec(kb->db, "UPDATE kb_entries SET alt_questions='', keywords=''",
+					NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "plain");
+	if (rc == MG_OK)
+		rc = kb_reindex(kb, err);
+	if (rc == MG_OK)
+		rc = kb_bump_generation(kb, err);
+	if (rc != MG_OK)
+		kb_without_alternates_end(kb);
+	return rc;
+}
+
+void kb_without_alternates_end(struct kb *kb)
+{
+	sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+	kb->generation = -1;  /* the next search reloads what is on disk */
+}

@@ -356,6 +356,7 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"gram_share", offsetof(struct kb_weights, gram_share), 0},
 		{"keyword", offsetof(struct kb_weights, keyword), 0},
 		{"context", offsetof(struct kb_weights, context), 0},
+		{"compound", offsetof(struct kb_weights, compound), 0},
 	};
 	while (*spec) {
 		size_t n = strcspn(spec, "=");

@@ -612,7 +612,7 @@ struct terms {
 static int collect_term(void *ctx, enum nlp_kind kind, const char *tok, int len)
 {
 	struct terms *t = ctx;
-	if (kind != NLP_TERM || len <= 0)
+	if (kind == NLP_GRAM || len <= 0)
 		return 0;
 	if (t->len + (size_t)len + 2 > t->cap) {
 		t->full = 1;

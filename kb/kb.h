@@ -69,7 +69,8 @@ struct kb_weights {
 	double gram_max_df_ratio;  /* the same share for reading bigrams */
 	double k1, b;         /* BM25F: saturation, and length normalisation of the phrasings */
 	double bm25_answer;   /* BM25F: an answer's occurrence next to a phrasing's */
-	double gram_weight;   /* a reading bigram next to a word, in BM25F and the topic model */
+	double gram_weight;   /* the share of reading bigrams in BM25F and the topic model (0..1);
+			       * words have the rest */
 	double nb_mu;         /* the topic model's Dirichlet prior (in tokens) */
 	double nb_answer;     /* the topic model: an answer's token next to a phrasing's */
 	double w_bm25, w_nb, w_phrasing, w_vocab;  /* the second stage's sum of features */
@@ -78,6 +79,7 @@ struct kb_weights {
 	double gram_share;    /* closest phrasing: reading bigrams next to words (0..1) */
 	double keyword;       /* a keyword counts this share of a phrasing */
 	double context;       /* words of a long question's other sentences count this share */
+	double compound;      /* a compound of the question (コロナ+ワクチン) next to its parts */
 	int bm25_only;        /* the floor: the first stage alone, lemmas only, untuned bm25 */
 };
 

@@ -33,16 +33,20 @@ struct query {
 	size_t used;
 	int last_kind_term;             /* the previous phrase was a term: a reading joins its word */
 	double sentence_weight;         /* of the sentence being analysed */
+	double compound;                /* weight of a compound next to its parts */
 };
 
 static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 {
 	struct query *q = ctx;
 	int is_reading = kind == NLP_TERM && len > 0 && tok[0] == NLP_READING_PREFIX;
+	double weight = q->sentence_weight * (kind == NLP_COMPOUND ? q->compound : 1);
+	if (kind == NLP_COMPOUND)
+		kind = NLP_TERM;
 	for (int i = 0; i < q->nphrases; i++) {
 		if (q->len[i] == len && !memcmp(q->phrase[i], tok, (size_t)len)) {
-			if (q->sentence_weight > q->weight[i])
-				q->weight[i] = q->sentence_weight;
+			if (weight > q->weight[i])
+				q->weight[i] = weight;
 			q->last_kind_term = kind == NLP_TERM && !is_reading;
 			return 0;
 		}
@@ -56,7 +60,7 @@ static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 	int i = q->nphrases++;
 	q->phrase[i] = p;
 	q->len[i] = len;
-	q->weight[i] = q->sentence_weight;
+	q->weight[i] = weight;
 	if (kind == NLP_TERM) {
 		q->word[i] = (is_reading && q->last_kind_term) ? q->nwords - 1 : q->nwords++;
 		q->last_kind_term = !is_reading;
@@ -143,6 +147,7 @@ static int query_analyse(struct kb *kb, struct query *q, const char *text, size_
 			 const struct kb_weights *w, char *err)
 {
 	size_t a, b;
+	q->compound = w->compound;
 	asking_sentence(text, len, &a, &b);
 	q->sentence_weight = 1;
 	int rc = nlp_analyse(kb->an, kb->syn, text + a, b - a, query_add, q, err);
@@ -308,7 +313,9 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	if (len_q < 0)
 		len_q = 0;
 	double norm_q = 1 - w->b + w->b * len_q / (m->avg_q > 0 ? m->avg_q : 1);
-	double bm25 = 0, ll = 0, vocab = 0;
+	double bm25 = 0, bm25_grams = 0, ll = 0, vocab = 0;
+	int ngrams = q->nphrases - q->nterms;
+	double gram_scale = ngrams > 0 ? (double)(q->nwords > 0 ? q->nwords : 1) / ngrams : 0;
 	double word_best[KB_MAX_PHRASES];
 	int word_seen[KB_MAX_PHRASES];
 	for (int k = 0; k < q->nwords; k++)
@@ -325,7 +332,9 @@ static double features(const struct kb_model *m, const struct query *q, const st
 		if (tf_q < 0)
 			tf_q = 0;
 		int gram = i >= q->nterms;
-		double g = gram ? w->gram_weight : 1;
+		/* Bigrams say again what the words say, four or five to a word:
+		 * as a whole they weigh gram_weight of the evidence, words the rest. */
+		double g = gram ? w->gram_weight * gram_scale : 1 - w->gram_weight;
 		/* The topic model: a multinomial over the entry's phrasing tokens
 		 * with a Dirichlet prior from all phrasings. */
 		if (q->cf[i] > 0 && q->total_q > 0) {
@@ -338,7 +347,7 @@ static double features(const struct kb_model *m, const struct query *q, const st
 		double tf = tf_q / norm_q + w->bm25_answer * tf_a;
 		double sat = q->weight[i] * q->idf[i] * tf / (w->k1 + tf);
 		if (gram) {
-			bm25 += g * sat;
+			bm25_grams += sat;
 		} else {
 			int k = q->word[i];
 			if (sat > word_best[k])
@@ -387,9 +396,12 @@ static double features(const struct kb_model *m, const struct query *q, const st
 		if (score > best)
 			best = score, best_tq = tq;
 	}
-	double most = q->word_total + w->gram_weight * q->gram_total;
+	/* English has no readings: words alone. */
+	double share = q->gram_total > 0 ? w->gram_weight : 0;
+	double bm25f = (q->word_total > 0 ? (1 - share) * bm25 / q->word_total : 0) +
+		       (q->gram_total > 0 ? share * bm25_grams / q->gram_total : 0);
 	*c = (struct kb_candidate){.entry = e->rowid,
-		.bm25f = most > 0 ? bm25 / (most * 1.0) : 0,
+		.bm25f = bm25f,
 		.phrasing = best, .term_query = best_tq,
 		.vocabulary = q->word_total > 0 ? vocab / q->word_total : 0};
 	return ll;

@@ -551,7 +551,7 @@ static int compound_flush(struct compound *c, nlp_emit_fn emit, void *ctx)
 {
 	int rc = 0;
 	if (c->parts >= 2)
-		rc = emit(ctx, NLP_TERM, c->buf, (int)c->len);
+		rc = emit(ctx, NLP_COMPOUND, c->buf, (int)c->len);
 	c->len = 0;
 	c->parts = 0;
 	return rc;

@@ -20,6 +20,7 @@ struct nlp_synonyms;  /* variant → canonical rewrite list; immutable while in 
 enum nlp_kind {
 	NLP_TERM,  /* a lemma, an English stem or a noun's reading: a word */
 	NLP_GRAM,  /* two kana of the text's reading: survives hiragana input and typos */
+	NLP_COMPOUND,  /* consecutive nouns as one word (接種+券 → 接種券), after its parts */
 };
 
 /* Called once per term, in text order; tok is valid only during the call and

@@ -279,3 +279,65 @@ TEST(chatbot, the_answer_and_the_choices_are_the_candidates_shown)
 	CHECK(answers > 0 && clarifications > 0);
 	fixture_bot_close(bot);
 }
+
+/* Engine v2 on the sample knowledge base: the cases issue 10 names, as a
+ * resident sees them (the first entry offered), and leave-one-out really
+ * leaving a phrasing out. */
+TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
+{
+	char err[MG_ERR_LEN];
+	struct town *sample = NULL;
+	struct chatbot *bot = NULL;
+	REQUIRE(town_load(NULL, &sample, err) == MG_OK);
+	int rc = chatbot_open(&bot, fixture_path("engine.db"), fixture_model(), sample, err);
+	REQUIRE(rc == MG_OK);
+	/* 接種券 and 接種済証 read alike in kana; the ticket is never the certificate. */
+	CHECK(strstr(fixture_ask(bot, "接種券をなくしました"), " ticket-lost") != NULL);
+	CHECK(strstr(fixture_ask(bot, "接種済証をなくしました"), " certificate-lost") != NULL);
+	/* Wanting to book leads to how to book, in kanji or hiragana. */
+	CHECK_STR(fixture_ask(bot, "予約したい"), "answer booking-how");
+	CHECK(strstr(fixture_ask(bot, "よやくしたい"), " booking-how") != NULL);
+	CHECK(strstr(fixture_ask(bot, "ワクチンを予約したい"), " booking-how") != NULL);
+	/* A remark with no question names its topic. */
+	CHECK(strstr(fixture_ask(bot, "何度かけても話し中"), " booking-call-center") != NULL);
+
+	/* Leave-one-out: an alternate asked word for word is its entry's
+	 * closest phrasing; left out, no phrasing matches it whole. */
+	struct kb_candidate c[3];
+	struct kb_query_stats qs;
+	int n = 0;
+	char today[11];
+	mg_today(today);
+	struct kb_entry e;
+	REQUIRE(kb_entry_get(chatbot_kb(bot), 0, "114", &e, err) == MG_OK);  /* ticket-lost */
+	/* One alternate no other phrasing is close to; its number counts the
+	 * question (0), the English question (1), then the alternates. */
+	const char *alt = e.alt_questions;
+	int number = e.question_en[0] ? 2 : 1;
+	while (*alt && strncmp(alt, "犬に", strlen("犬に"))) {
+		alt += strcspn(alt, "|");
+		alt += *alt == '|';
+		number++;
+	}
+	REQUIRE(*alt);
+	size_t alen = strcspn(alt, "|");
+	char *q = strndup(alt, alen);
+	struct kb_search_opts so = {&POLICY_WEIGHTS, today, NULL};
+	CHECK(kb_search(chatbot_kb(bot), q, alen, &so, c, 3, &n, &qs, err) == MG_OK);
+	CHECK(n > 0 && !strcmp(c[0].id, "114"));
+	double whole = n > 0 ? c[0].phrasing : 0;
+	struct kb_exclude ex = {c[0].entry, number, q, alen};
+	so.exclude = &ex;
+	CHECK(kb_search(chatbot_kb(bot), q, alen, &so, c, 3, &n, &qs, err) == MG_OK);
+	double left = 0;
+	for (int i = 0; i < n; i++)
+		if (!strcmp(c[i].id, "114"))
+			left = c[i].phrasing;
+	CHECK(whole > 0.85);
+	CHECK(left < whole - 0.2);
+	free(q);
+	kb_entry_clear(&e);
+	chatbot_close(bot);
+	town_free(sample);
+	fixture_town();
+}

@@ -340,6 +340,8 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"depth", offsetof(struct kb_weights, depth), 1},
 		{"fts_answer", offsetof(struct kb_weights, fts_answer), 0},
 		{"max_df_ratio", offsetof(struct kb_weights, max_df_ratio), 0},
+		{"min_df_stop", offsetof(struct kb_weights, min_df_stop), 1},
+		{"max_postings", offsetof(struct kb_weights, max_postings), 1},
 		{"gram_max_df_ratio", offsetof(struct kb_weights, gram_max_df_ratio), 0},
 		{"k1", offsetof(struct kb_weights, k1), 0},
 		{"b", offsetof(struct kb_weights, b), 0},

@@ -66,7 +66,9 @@ struct kb_weights {
 	double max_df_ratio;  /* words in more than this share of entries are left out of the
 			       * first stage's query... */
 	int min_df_stop;      /* ...if they are also in more than this many entries */
-	double gram_max_df_ratio;  /* the same share for reading bigrams */
+	double gram_max_df_ratio;  /* bigrams in more than this share of entries are left out too */
+	int max_postings;     /* and any term in more entries than this: the first stage's cost
+			       * then stays bounded however large the knowledge base grows */
 	double k1, b;         /* BM25F: saturation, and length normalisation of the phrasings */
 	double bm25_answer;   /* BM25F: an answer's occurrence next to a phrasing's */
 	double gram_weight;   /* the share of reading bigrams in BM25F and the topic model (0..1);
@@ -81,6 +83,7 @@ struct kb_weights {
 	double context;       /* words of a long question's other sentences count this share */
 	double compound;      /* a compound of the question (コロナ+ワクチン) next to its parts */
 	int bm25_only;        /* the floor: the first stage alone, lemmas only, untuned bm25 */
+	int first_only;       /* the first stage alone, as the engine asks it (benchmarks) */
 };
 
 #define KB_ID_LEN 64

@@ -8,6 +8,9 @@
  * first KB_MAX_PHRASES terms (a 200-character question has about 120). */
 #define KB_MAX_PHRASES     192
 #define KB_QUERY_BUF       4096
+/* A question whose every term has too long a list (kb_weights.max_postings)
+ * is searched on this many of its rarest terms. */
+#define KB_FALLBACK_TERMS  3
 #define KB_BUSY_TIMEOUT_MS 5000
 #define KB_SCHEMA_VERSION  5
 #define KB_STR_(x) #x

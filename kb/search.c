@@ -199,13 +199,33 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 			q->in_match[i] = i < q->nterms && q->phrase[i][0] != NLP_READING_PREFIX;
 			continue;
 		}
-		/* Very common terms select nearly every entry and say nothing. */
-		double ratio = i < q->nterms ? w->max_df_ratio : w->gram_max_df_ratio;
-		int common = q->df[i] > ratio * n && q->df[i] > w->min_df_stop;
-		if (common)
+		/* Very common words select nearly every entry and say nothing. A
+		 * common bigram still says something (the second stage weighs it)
+		 * but is not worth its long posting list in the first stage. */
+		int common = i < q->nterms && q->df[i] > w->max_df_ratio * n && q->df[i] > w->min_df_stop;
+		int long_list = (i >= q->nterms && q->df[i] > w->gram_max_df_ratio * n &&
+				 q->df[i] > w->min_df_stop) ||
+				(w->max_postings > 0 && q->df[i] + df_a > w->max_postings);
+		if (common || (i >= q->nterms && q->df[i] > w->max_df_ratio * n && q->df[i] > w->min_df_stop))
 			q->idf[i] = 0;
-		q->in_match[i] = (q->df[i] > 0 || df_a > 0) && !common;
+		q->in_match[i] = (q->df[i] > 0 || df_a > 0) && !common && !long_list;
 	}
+	/* A question made only of terms with long lists still gets candidates:
+	 * its rarest terms, at the cost of reading their lists. */
+	int any = 0;
+	for (int i = 0; i < q->nphrases; i++)
+		any |= q->in_match[i];
+	for (int k = 0; !any && !w->bm25_only && k < KB_FALLBACK_TERMS; k++) {
+		int best = -1;
+		for (int i = 0; i < q->nphrases; i++)
+			if (!q->in_match[i] && q->idf[i] > 0 && q->df[i] > 0 && (best < 0 || q->df[i] < q->df[best]))
+				best = i;
+		if (best >= 0)
+			q->in_match[best] = 2;  /* 2: taken as a fallback */
+	}
+	for (int i = 0; i < q->nphrases; i++)
+		if (q->in_match[i] == 2)
+			q->in_match[i] = 1;
 	/* A word weighs as its best-known spelling (lemma or reading); a word
 	 * the knowledge base has never seen weighs the most. */
 	for (int k = 0; k < q->nwords; k++)
@@ -226,8 +246,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	}
 	q->gram_total = 0;
 	for (int i = q->nterms; i < q->nphrases; i++)
-		if (!q->df[i] || q->in_match[i])
-			q->gram_total += q->weight[i] * q->idf[i];
+		q->gram_total += q->weight[i] * q->idf[i];  /* 0 for a common one */
 	return MG_OK;
 }
 
@@ -530,7 +549,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 		goto done;
 	}
-	if (w->bm25_only) {
+	if (w->bm25_only || w->first_only) {
 		for (int i = 0; i < nslots; i++)
 			all[i] = (struct kb_candidate){.entry = m->ents[slots[i]].rowid, .score = bm25[i]};
 	} else {

@@ -54,13 +54,15 @@ static int load_questions(const char *path, struct questions *qs)
 	return 0;
 }
 
-/* Times fn over every question, rounds times; prints median, p99, q/s. */
-static void run(const char *label, struct chatbot *bot, const struct questions *qs, int rounds, int floor)
+/* Times kb_search with weights w (NULL: the whole chatbot_ask) over every
+ * question, rounds times; prints median, p99, q/s and returns the median. */
+static double run(const char *label, struct chatbot *bot, const struct questions *qs, int rounds,
+		  const struct kb_weights *w)
 {
 	int total = qs->n * rounds;
 	double *t = malloc((size_t)total * sizeof *t);
 	if (!t)
-		return;
+		return 0;
 	char err[MG_ERR_LEN], today[11];
 	mg_today(today);
 	struct ask_opts o = {.no_log = 1};
@@ -68,11 +70,11 @@ static void run(const char *label, struct chatbot *bot, const struct questions *
 	for (int r = 0, k = 0; r < rounds; r++) {
 		for (int i = 0; i < qs->n; i++, k++) {
 			double t0 = now_us();
-			if (floor) {
+			if (w) {
 				struct kb_candidate c[POLICY_DEFAULT_TOP];
 				struct kb_query_stats st;
 				int n;
-				struct kb_search_opts so = {&POLICY_FLOOR_WEIGHTS, today, NULL};
+				struct kb_search_opts so = {w, today, NULL};
 				kb_search(chatbot_kb(bot), qs->q[i], strlen(qs->q[i]), &so, c, POLICY_DEFAULT_TOP,
 					  &n, &st, err);
 			} else {
@@ -87,7 +89,9 @@ static void run(const char *label, struct chatbot *bot, const struct questions *
 	qsort(t, (size_t)total, sizeof *t, dcmp);
 	printf("  %-28s median %7.1f µs   p99 %7.1f µs   %8.0f questions/s\n", label,
 	       t[total / 2], t[total * 99 / 100], total / (wall / 1e6));
+	double median = t[total / 2];
 	free(t);
+	return median;
 }
 
 /* How many bytes of s fit in max without cutting a UTF-8 character. */
@@ -175,8 +179,12 @@ int main(int argc, char **argv)
 	}
 	printf("ask() in process, %d questions x %d rounds, one thread\n", qs.n, rounds);
 	printf("shipped knowledge base:\n");
-	run("floor (MeCab + FTS5 BM25)", bot, &qs, rounds, 1);
-	run("ask()", bot, &qs, rounds, 0);
+	struct kb_weights first = POLICY_WEIGHTS;
+	first.first_only = 1;
+	run("floor (MeCab + FTS5 BM25)", bot, &qs, rounds, &POLICY_FLOOR_WEIGHTS);
+	double first_small = run("first stage alone", bot, &qs, rounds, &first);
+	double ask_small = run("ask()", bot, &qs, rounds, NULL);
+	printf("  ask() / first stage: %.2f\n", ask_small / first_small);
 
 	snprintf(path, sizeof path, "%s/bench-synthetic.db", argv[1]);
 	remove(path);
@@ -192,8 +200,11 @@ int main(int argc, char **argv)
 	}
 	printf("synthetic knowledge base: %d entries (imported and indexed in %.1f s):\n", imported,
 	       (now_us() - t0) / 1e6);
-	run("floor (MeCab + FTS5 BM25)", big, &qs, rounds, 1);
-	run("ask()", big, &qs, rounds, 0);
+	run("floor (MeCab + FTS5 BM25)", big, &qs, rounds, &POLICY_FLOOR_WEIGHTS);
+	double first_big = run("first stage alone", big, &qs, rounds, &first);
+	double ask_big = run("ask()", big, &qs, rounds, NULL);
+	printf("  ask() / first stage: %.2f; ask() at %d entries / ask() on the shipped base: %.2f\n",
+	       ask_big / first_big, SYNTHETIC_ENTRIES, ask_big / ask_small);
 	free(csv);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);

@@ -252,7 +252,7 @@
     ui.callbar.hidden = false;
     ui.callbar.appendChild(document.createTextNode((cc.label || t('phone')) + ': '));
     ui.callbar.appendChild(el('a', { href: telHref(cc.phone), text: cc.phone }));
-    ui.callbar.appendChild(el('span', { class: cc.open_now ? 'mg-open' : 'mg-shut', text: ' ' + (cc.open_now ? t('openNow') : t('closed')) }));
+    ui.callbar.appendChild(el('span', { class: cc.phone_open_now ? 'mg-open' : 'mg-shut', text: ' ' + (cc.phone_open_now ? t('openNow') : t('closed')) }));
   }
 
   function loadConfig() {
@@ -445,9 +445,11 @@
     if (h.phone) {
       card.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone) }, [
         el('span', { 'aria-hidden': 'true', text: '📞 ' }), t('call') + ' ' + h.phone]));
-      var when = h.open_now ? t('openNow') : t('closed');
-      var hours = h.opens_at ? ' · ' + h.opens_at : (h.hours ? ' · ' + t('hours') + ' ' + h.hours : '');
-      card.appendChild(el('p', { class: h.open_now ? 'mg-open' : 'mg-shut', text: when + hours }));
+      /* The phone's own hours, never a web page's: a booking page open all
+       * night does not make the call centre's number open at night. */
+      var when = h.phone_open_now ? t('openNow') : t('closed');
+      var hours = h.phone_opens_at ? ' · ' + h.phone_opens_at : (h.phone_hours ? ' · ' + t('hours') + ' ' + h.phone_hours : '');
+      card.appendChild(el('p', { class: h.phone_open_now ? 'mg-open' : 'mg-shut', text: when + hours }));
     }
     return card;
   }

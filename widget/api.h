@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "chatbot/chatbot.h"
 #include "nlp/mg.h"
@@ -55,6 +56,9 @@ const struct town *http_call_town(const struct http_call *call);
  * outside the engine and for flushing before the log is read. */
 struct events_writer *http_call_events(const struct http_call *call);
 struct nlp_model *http_call_model(const struct http_call *call);
+/* The time the residents' routes go by: the real clock, or the one set
+ * with serve --clock (opening hours, booking rules). */
+time_t http_call_now(const struct http_call *call);
 /* The server's options (cookie_secure, eval_set...). */
 const struct http_opts *http_call_opts(const struct http_call *call);
 /* A request header (name case-insensitive) or a cookie sent by the browser, or NULL. */

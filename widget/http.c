@@ -137,6 +137,11 @@ struct nlp_model *http_call_model(const struct http_call *call)
 	return call->srv->model;
 }
 
+time_t http_call_now(const struct http_call *call)
+{
+	return time(NULL) + call->srv->opts.clock_offset;
+}
+
 const struct http_opts *http_call_opts(const struct http_call *call)
 {
 	return &call->srv->opts;
@@ -779,7 +784,27 @@ static void serve_usage(void)
 	fprintf(stderr,
 		"usage: madoguchi [--db PATH] [--config PATH] serve [--listen ADDR] [--port N]\n"
 		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n"
-		"       [--secure-cookie] [--eval-set FILE.tsv]\n");
+		"       [--secure-cookie] [--eval-set FILE.tsv] [--clock \"YYYY-MM-DD HH:MM\"]\n"
+		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n");
+}
+
+/* "YYYY-MM-DD HH:MM" in the town's time zone (town_load has set it) as
+ * seconds from the real clock. */
+static int clock_offset(const char *s, long *offset, char *err)
+{
+	struct tm tm = {.tm_isdst = -1};
+	char tail;
+	if (sscanf(s, "%d-%d-%d %d:%d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tail) != 5 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59)
+		return mg_fail(err, MG_ERR_INPUT, "--clock: \"%s\" is not \"YYYY-MM-DD HH:MM\"", s);
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return mg_fail(err, MG_ERR_INPUT, "--clock: \"%s\" is not a time", s);
+	*offset = (long)(t - time(NULL));
+	return MG_OK;
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -796,6 +821,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct http_opts opts = {.port = DEFAULT_PORT, .db = ctx->db};
+	const char *clock = NULL;
 	int ncors = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -823,6 +849,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 			opts.eval_set = v;
 		} else if (!strcmp(a, "--assets")) {
 			opts.assets = v;
+		} else if (!strcmp(a, "--clock")) {
+			clock = v;
 		} else if (!strcmp(a, "--cors-origin") && ncors < HTTP_CORS_MAX - 1) {
 			opts.cors[ncors++] = v;
 		} else {
@@ -846,6 +874,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 	int rc = nlp_model_open(&model, err);
 	if (rc == MG_OK)
 		rc = town_load(ctx->config, &town, err);
+	if (rc == MG_OK && clock)
+		rc = clock_offset(clock, &opts.clock_offset, err);
 	if (rc == MG_OK)
 		rc = http_start(&opts, model, town, &srv, err);
 	if (rc == MG_OK) {

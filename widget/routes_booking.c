@@ -14,6 +14,7 @@
 #include "chatbot/events.h"
 #include "kb/kb.h"
 #include "reservation/resv.h"
+#include "widget/http.h"
 
 /* A birth date is at most "1950/04/01" or full-width digits (3 bytes each):
  * anything longer is not a date and is refused before it reaches the core. */
@@ -58,8 +59,12 @@ static struct resv *call_resv(struct http_call *c)
 	}
 	const char *db = http_call_db(c);
 	struct booking_conn *bc = pthread_getspecific(conn_key);
-	if (bc && !strcmp(bc->db, db))
+	/* The server's clock, also for seeding: the sample's "today+1" is its tomorrow. */
+	time_t now = http_call_opts(c)->clock_offset ? http_call_now(c) : 0;
+	if (bc && !strcmp(bc->db, db)) {
+		resv_set_now(bc->r, now);
 		return bc->r;
+	}
 	if (bc) {  /* another server on this thread (tests): start again */
 		pthread_setspecific(conn_key, NULL);
 		conn_destroy(bc);
@@ -72,6 +77,8 @@ static struct resv *call_resv(struct http_call *c)
 		return NULL;
 	}
 	int rc = resv_open(&bc->r, db, err);
+	if (rc == MG_OK)
+		resv_set_now(bc->r, now);
 	if (rc == MG_OK && access(BOOKING_SAMPLE_DIR, R_OK) == 0)
 		rc = resv_seed_sample(bc->r, BOOKING_SAMPLE_DIR, 0, err);
 	if (rc == MG_OK && pthread_setspecific(conn_key, bc))

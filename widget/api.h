@@ -23,6 +23,10 @@ struct http_call {
 	const char *rest;   /* for prefix routes: what follows the prefix */
 	json_t *body;       /* POST: the parsed JSON body (an object); else NULL */
 	char msg[MG_ERR_LEN];  /* the message of an error status, for the resident */
+	/* Fields added to the error object of a 4xx reply beside status and
+	 * message (a refusal's reason, for the widget to word); taken by the
+	 * server, dropped with any other status. */
+	json_t *detail;
 	/* Set by a handler, sent with a 2xx reply: a Set-Cookie header value... */
 	char set_cookie[256];
 	/* ...and instead of the JSON body, a download: raw (malloc'd, taken by

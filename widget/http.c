@@ -470,6 +470,11 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	json_t *out = NULL;
 	int status = r->fn(&call, &out);
 	json_decref(call.body);
+	json_t *detail = call.detail;
+	if (status < 400 || status >= 500) {
+		json_decref(detail);
+		detail = NULL;
+	}
 	if (status >= 200 && status < 300 && (call.raw || call.set_cookie[0]))
 		return send_extra(srv, conn, status, out, &call);
 	free(call.raw);
@@ -479,6 +484,13 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	if (status >= 500 && !srv->opts.quiet)
 		fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
 	/* Never show a resident the inside of a server failure. */
+	if (detail) {
+		json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", call.msg);
+		if (body)
+			json_object_update_missing(json_object_get(body, "error"), detail);
+		json_decref(detail);
+		return body ? send_json(srv, conn, status, body) : MHD_NO;
+	}
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
 }
 

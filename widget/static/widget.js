@@ -174,20 +174,31 @@
   }
   function telHref(phone) { return 'tel:' + String(phone).replace(/[^0-9+]/g, ''); }
 
-  /* URLs and phone numbers in server text become links; the rest stays text. */
-  var LINKABLE = /(https?:\/\/[^\s<>"'）」、。]+)|(0\d{1,4}-\d{1,4}-\d{3,4})/g;
+  /* URLs and phone numbers in server text become links; the rest stays text.
+   * A URL is ASCII (RFC 3986): it ends at the first character a URL cannot
+   * hold (「…/gomi/をご覧ください」 ends before を), less the punctuation that
+   * ends the sentence around it and a bracket it did not open. */
+  var LINKABLE = /(https?:\/\/[\w\-.~:\/?#\[\]@!$&'()*+,;=%]+)|(0\d{1,4}-\d{1,4}-\d{3,4})/g;
+  function urlEnd(u) {
+    for (var c; (c = u.slice(-1)) && /[.,;:!?'*)\]]/.test(c); u = u.slice(0, -1)) {
+      var open = c === ')' ? '(' : c === ']' ? '[' : null;
+      if (open && u.split(open).length >= u.split(c).length) break;  // (…) of the URL's own
+    }
+    return u;
+  }
   function richText(parent, text) {
     String(text).split('\n').forEach(function (line, i) {
       if (i) parent.appendChild(el('br'));
       var at = 0, m;
       LINKABLE.lastIndex = 0;
       while ((m = LINKABLE.exec(line))) {
+        var shown = m[1] ? urlEnd(m[1]) : m[0];
         if (m.index > at) parent.appendChild(document.createTextNode(line.slice(at, m.index)));
-        var href = m[1] ? safeHref(m[1]) : telHref(m[2]);
+        var href = m[1] ? safeHref(shown) : telHref(m[2]);
         parent.appendChild(href
-          ? el('a', { href: href, target: m[1] ? '_blank' : null, rel: m[1] ? 'noopener noreferrer' : null, text: m[0] })
-          : document.createTextNode(m[0]));
-        at = m.index + m[0].length;
+          ? el('a', { href: href, target: m[1] ? '_blank' : null, rel: m[1] ? 'noopener noreferrer' : null, text: shown })
+          : document.createTextNode(shown));
+        at = LINKABLE.lastIndex = m.index + shown.length;
       }
       if (at < line.length) parent.appendChild(document.createTextNode(line.slice(at)));
     });

@@ -4,7 +4,7 @@
 #   make test       install what is missing, build, run every test
 #   make test SANITIZER=address,undefined   the same under ASan + UBSan
 #   make bench      benchmarks whose figures go in the README
-#   make fuzz       run the libFuzzer harnesses briefly
+#   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser)
 
 CC       ?= cc
 SANITIZER ?=
@@ -65,6 +65,9 @@ $(RUNNER): $(LIB_OBJ) $(TEST_OBJ)
 
 $(BUILD)/fuzz-ask: tests/fuzz/fuzz_ask.c $(LIB_OBJ)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
 
 $(BUILD)/bench-ask: $(BUILD)/tests/bench/bench_ask.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

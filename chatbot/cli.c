@@ -140,14 +140,29 @@ int chatbot_cli_export(const struct cli_ctx *ctx, int argc, char **argv)
 	return rc == MG_OK ? 0 : 1;
 }
 
+static const char *str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
+/* The phone with its own hours, then a web line's page with the page's. */
 static void print_line(json_t *line)
 {
-	printf("  %s %s  %s%s%s\n", json_string_value(json_object_get(line, "label")),
-	       json_string_value(json_object_get(line, "phone")),
-	       json_is_true(json_object_get(line, "open_now")) ? "open now" : "closed now",
-	       json_object_get(line, "opens_at") ? ", opens " : "",
-	       json_object_get(line, "opens_at") ? json_string_value(json_object_get(line, "opens_at")) : "");
-	printf("  hours: %s\n", json_string_value(json_object_get(line, "hours")));
+	if (!strcmp(str(line, "route"), "elsewhere")) {  /* another office: its entry says how */
+		printf("  [%s] %s\n\n%s\n", str(line, "slug"), str(line, "question"), str(line, "answer"));
+		return;
+	}
+	printf("  %s\n", str(line, "label"));
+	if (json_object_get(line, "phone"))
+		printf("  phone %s  %s%s%s\n  phone hours: %s\n", str(line, "phone"),
+		       json_is_true(json_object_get(line, "phone_open_now")) ? "open now" : "closed now",
+		       json_object_get(line, "phone_opens_at") ? ", opens " : "",
+		       str(line, "phone_opens_at"), str(line, "phone_hours"));
+	if (json_object_get(line, "url"))
+		printf("  web %s  %s\n  web hours: %s\n", str(line, "url"),
+		       json_is_true(json_object_get(line, "open_now")) ? "open now" : "closed now",
+		       str(line, "hours"));
 }
 
 static void print_human(json_t *r)

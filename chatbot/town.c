@@ -1,6 +1,6 @@
 /* The town's configuration (town.json): names, the three lines with their
- * phone numbers and opening hours, holidays, and the facts that entries name
- * as {{key}}. Opening hours are evaluated in the process's local time, which
+ * phone numbers and opening hours (a web line's page and its phone each have
+ * their own), holidays, and the facts that entries name as {{key}}. Opening hours are evaluated in the process's local time, which
  * town_load sets from the town's time zone before any thread starts. */
 #include "chatbot/town_int.h"
 
@@ -62,34 +62,59 @@ static const char *str_or(json_t *obj, const char *key, const char *dflt)
 	return v ? v : dflt;
 }
 
+/* The hours of a line (prefix "") or of its phone (prefix "phone_"):
+ * PREFIXhours, PREFIXclosed_on_holidays, PREFIXhours_text(_en). */
+static int load_hours(struct town_hours *h, json_t *j, const char *key, const char *prefix,
+		      char *err)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%shours", prefix);
+	h->table = json_object_get(j, name);
+	const char *day;
+	json_t *span;
+	json_object_foreach(h->table, day, span) {
+		unsigned mask;
+		int open, close;
+		const char *s = json_string_value(span);
+		if (parse_days(day, &mask) || !s || parse_span(s, &open, &close))
+			return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s.%s: cannot read \"%s\": \"%s\"",
+				       key, name, day, s ? s : "?");
+		for (int d = 0; d < 7; d++) {
+			if (!(mask & (1u << d)))
+				continue;
+			if (h->nspans[d] == TOWN_MAX_SPANS)
+				return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s.%s: too many spans", key, name);
+			h->span[d][h->nspans[d]][0] = open;
+			h->span[d][h->nspans[d]][1] = close;
+			h->nspans[d]++;
+		}
+	}
+	snprintf(name, sizeof name, "%sclosed_on_holidays", prefix);
+	h->closed_on_holidays = json_is_true(json_object_get(j, name));
+	snprintf(name, sizeof name, "%shours_text", prefix);
+	h->text = str_or(j, name, NULL);
+	snprintf(name, sizeof name, "%shours_text_en", prefix);
+	h->text_en = str_or(j, name, NULL);
+	return MG_OK;
+}
+
 static int load_line(struct town_line *line, const char *key, json_t *j, char *err)
 {
 	line->json = j;
 	line->key = key;
 	if (!json_is_object(j))
 		return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s is missing", key);
-	json_t *hours = json_object_get(j, "hours");
-	const char *day;
-	json_t *span;
-	json_object_foreach(hours, day, span) {
-		unsigned mask;
-		int open, close;
-		const char *s = json_string_value(span);
-		if (parse_days(day, &mask) || !s || parse_span(s, &open, &close))
-			return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s.hours: cannot read \"%s\": \"%s\"",
-				       key, day, s ? s : "?");
-		for (int d = 0; d < 7; d++) {
-			if (!(mask & (1u << d)))
-				continue;
-			if (line->nspans[d] == TOWN_MAX_SPANS)
-				return mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s: too many spans", key);
-			line->span[d][line->nspans[d]][0] = open;
-			line->span[d][line->nspans[d]][1] = close;
-			line->nspans[d]++;
-		}
-	}
-	line->closed_on_holidays = json_is_true(json_object_get(j, "closed_on_holidays"));
-	return MG_OK;
+	int rc = load_hours(&line->hours, j, key, "", err);
+	int web = str_or(j, "url", NULL) != NULL, phone = *str_or(j, "phone", "") != '\0';
+	if (rc == MG_OK && json_object_get(j, "phone_hours"))
+		rc = load_hours(&line->phone_hours, j, key, "phone_", err);
+	else if (rc == MG_OK && web && phone)
+		/* A booking page open all night is not a call centre open all night. */
+		rc = mg_fail(err, MG_ERR_INPUT, "town.json: lines.%s has a url and a phone: give"
+			     " phone_hours (the phone's hours), not only the page's hours", key);
+	else
+		line->phone_hours = line->hours;
+	return rc;
 }
 
 int town_load(const char *path, struct town **out, char *err)
@@ -184,25 +209,35 @@ static int is_holiday(const struct town *town, const struct tm *tm)
 	return 0;
 }
 
-static int open_at(const struct town *town, const struct town_line *line, const struct tm *tm, int minute)
+static int open_at(const struct town *town, const struct town_hours *h, const struct tm *tm, int minute)
 {
-	if (line->closed_on_holidays && is_holiday(town, tm))
+	if (h->closed_on_holidays && is_holiday(town, tm))
 		return 0;
-	for (int s = 0; s < line->nspans[tm->tm_wday]; s++)
-		if (minute >= line->span[tm->tm_wday][s][0] && minute < line->span[tm->tm_wday][s][1])
+	for (int s = 0; s < h->nspans[tm->tm_wday]; s++)
+		if (minute >= h->span[tm->tm_wday][s][0] && minute < h->span[tm->tm_wday][s][1])
 			return 1;
 	return 0;
 }
 
-int town_open_now(const struct town *town, const struct town_line *line, time_t now)
+static int hours_open(const struct town *town, const struct town_hours *h, time_t now)
 {
 	struct tm tm;
 	localtime_r(&now, &tm);
-	return open_at(town, line, &tm, tm.tm_hour * 60 + tm.tm_min);
+	return open_at(town, h, &tm, tm.tm_hour * 60 + tm.tm_min);
 }
 
-/* When the line next opens, as local time; 0 if not within two weeks. */
-static time_t next_opening(const struct town *town, const struct town_line *line, time_t now)
+int town_open_now(const struct town *town, const struct town_line *line, time_t now)
+{
+	return hours_open(town, &line->hours, now);
+}
+
+int town_phone_open_now(const struct town *town, const struct town_line *line, time_t now)
+{
+	return hours_open(town, &line->phone_hours, now);
+}
+
+/* When the hours next open, as local time; 0 if not within two weeks. */
+static time_t next_opening(const struct town *town, const struct town_hours *h, time_t now)
 {
 	struct tm tm;
 	localtime_r(&now, &tm);
@@ -214,10 +249,10 @@ static time_t next_opening(const struct town *town, const struct town_line *line
 		d.tm_min = d.tm_sec = 0;
 		d.tm_isdst = -1;
 		mktime(&d);
-		if (line->closed_on_holidays && is_holiday(town, &d))
+		if (h->closed_on_holidays && is_holiday(town, &d))
 			continue;
-		for (int s = 0; s < line->nspans[d.tm_wday]; s++) {
-			int open = line->span[d.tm_wday][s][0];
+		for (int s = 0; s < h->nspans[d.tm_wday]; s++) {
+			int open = h->span[d.tm_wday][s][0];
 			if (day == 0 && open <= minute)
 				continue;
 			d.tm_hour = open / 60;
@@ -231,20 +266,19 @@ static time_t next_opening(const struct town *town, const struct town_line *line
 
 /* "月〜金 8:30〜17:15、土 9:00〜12:00" from the hours table, unless the
  * configuration writes it out itself (hours_text / hours_text_en). */
-static void hours_text(const struct town_line *line, const char *lang, char *out, size_t cap)
+static void hours_text(const struct town_hours *h, const char *lang, char *out, size_t cap)
 {
 	int en = lang && !strcmp(lang, "en");
-	const char *given = str_or(line->json, en ? "hours_text_en" : "hours_text", NULL);
+	const char *given = en ? h->text_en : h->text;
 	if (given) {
 		snprintf(out, cap, "%s", given);
 		return;
 	}
 	size_t w = 0;
 	out[0] = 0;
-	json_t *hours = json_object_get(line->json, "hours");
 	const char *day;
 	json_t *span;
-	json_object_foreach(hours, day, span) {
+	json_object_foreach(h->table, day, span) {
 		char days[64] = "";
 		size_t dw = 0;
 		for (const char *p = day; *p && dw + 8 < sizeof days; p++) {
@@ -263,18 +297,20 @@ static void hours_text(const struct town_line *line, const char *lang, char *out
 			w += (size_t)snprintf(out + w, cap - w, "%s%s %d:%02d%s%d:%02d", w ? (en ? ", " : "、") : "",
 					      days, o / 60, o % 60, en ? "–" : "〜", c / 60, c % 60);
 	}
-	if (line->closed_on_holidays && w < cap)
+	if (h->closed_on_holidays && w < cap)
 		snprintf(out + w, cap - w, "%s", en ? " (closed on holidays)" : "（祝日を除く）");
 }
 
-json_t *town_line_json(const struct town *town, const struct town_line *line, const char *lang, time_t now)
+/* Sets PREFIXopen_now, PREFIXhours and, when closed, PREFIXopens_at on j. */
+static int set_hours(json_t *j, const char *prefix, const struct town *town,
+		     const struct town_hours *h, const char *lang, time_t now)
 {
 	int en = lang && !strcmp(lang, "en");
-	char hours[256], opens[64] = "";
-	hours_text(line, lang, hours, sizeof hours);
-	int open = town_open_now(town, line, now);
+	char hours[256], opens[64] = "", key[32];
+	hours_text(h, lang, hours, sizeof hours);
+	int open = hours_open(town, h, now);
 	if (!open) {
-		time_t next = next_opening(town, line, now);
+		time_t next = next_opening(town, h, now);
 		if (next) {
 			struct tm tm;
 			localtime_r(&next, &tm);
@@ -285,17 +321,35 @@ json_t *town_line_json(const struct town *town, const struct town_line *line, co
 					 DAY_JA[tm.tm_wday], tm.tm_hour, tm.tm_min);
 		}
 	}
-	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:s}",
-			      "route", line->key,
-			      "label", str_or(line->json, en ? "label_en" : "label", str_or(line->json, "label", "")),
-			      "phone", str_or(line->json, "phone", ""),
-			      "open_now", open,
-			      "hours", hours);
-	if (j && opens[0])
-		json_object_set_new(j, "opens_at", json_string(opens));
-	const char *url = str_or(line->json, "url", NULL);
-	if (j && url)
-		json_object_set_new(j, "url", json_string(url));
+	int bad = 0;
+	snprintf(key, sizeof key, "%sopen_now", prefix);
+	bad |= json_object_set_new(j, key, json_boolean(open));
+	snprintf(key, sizeof key, "%shours", prefix);
+	bad |= json_object_set_new(j, key, json_string(hours));
+	snprintf(key, sizeof key, "%sopens_at", prefix);
+	if (opens[0])
+		bad |= json_object_set_new(j, key, json_string(opens));
+	return bad;
+}
+
+json_t *town_line_json(const struct town *town, const struct town_line *line, const char *lang, time_t now)
+{
+	int en = lang && !strcmp(lang, "en");
+	json_t *j = json_pack("{s:s, s:s}", "route", line->key,
+			      "label", str_or(line->json, en ? "label_en" : "label", str_or(line->json, "label", "")));
+	const char *url = str_or(line->json, "url", NULL), *phone = str_or(line->json, "phone", "");
+	int bad = !j || set_hours(j, "", town, &line->hours, lang, now);
+	if (!bad && url)
+		bad = json_object_set_new(j, "url", json_string(url));
+	/* The phone and only its own hours: a resident who calls a closed line
+	 * at night must have been told it is closed. */
+	if (!bad && *phone)
+		bad = json_object_set_new(j, "phone", json_string(phone)) ||
+		      set_hours(j, "phone_", town, &line->phone_hours, lang, now);
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
 	return j;
 }
 

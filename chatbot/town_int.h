@@ -8,12 +8,22 @@
 enum { TOWN_CALL_CENTER, TOWN_NURSE, TOWN_BOOKING, TOWN_NLINES };
 #define TOWN_MAX_SPANS 4  /* opening spans per week day (e.g. morning and afternoon) */
 
-struct town_line {
-	const char *key;         /* "call_center", "nurse", "booking" */
-	json_t *json;            /* borrowed from town->root */
+/* One set of opening hours: a line that is both a web page and a phone has
+ * two (the page's and the phone's), and only the phone's may be shown beside
+ * its number. */
+struct town_hours {
 	int span[7][TOWN_MAX_SPANS][2];  /* per week day (0 = Sunday): [open, close) in minutes */
 	int nspans[7];
 	int closed_on_holidays;
+	json_t *table;                /* the configured {"mon-fri": "08:30-17:15"} (borrowed) */
+	const char *text, *text_en;   /* written out by the town instead of the table, or NULL */
+};
+
+struct town_line {
+	const char *key;         /* "call_center", "nurse", "booking" */
+	json_t *json;            /* borrowed from town->root */
+	struct town_hours hours;        /* the line's own: the web page's for a line with a url */
+	struct town_hours phone_hours;  /* its phone's; a copy of hours for a phone-only line */
 };
 
 struct town {
@@ -28,8 +38,12 @@ const char *town_fact(const struct town *town, const char *key, size_t len, cons
 int town_has_fact(void *town, const char *key, size_t len);
 /* The line a route hands off to; unknown routes and "none" go to the call centre. */
 const struct town_line *town_line(const struct town *town, const char *route);
+/* Whether the line (the web page of a web line) or its phone is open at now. */
 int town_open_now(const struct town *town, const struct town_line *line, time_t now);
-/* {route, label, phone, open_now, hours, opens_at?, url?} as a new object. */
+int town_phone_open_now(const struct town *town, const struct town_line *line, time_t now);
+/* {route, label, open_now, hours, opens_at?, url?, phone?, phone_open_now?,
+ * phone_hours?, phone_opens_at?} as a new object: open_now and hours are the
+ * line's own (the web page's for a web line), phone_* the phone's. */
 json_t *town_line_json(const struct town *town, const struct town_line *line, const char *lang, time_t now);
 
 #endif

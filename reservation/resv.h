@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "nlp/date.h"
 #include "nlp/mg.h"
 #include "reservation/resv_rules.h"
 
@@ -77,8 +78,8 @@ int resv_seed_sample(struct resv *r, const char *dir, int force, char *err);
 /* ---- Residents -------------------------------------------------------------- */
 
 /* Logs in with the ticket number (10 digits; full-width digits, spaces and
- * hyphens are accepted) and the birth date (YYYY-MM-DD, YYYY/MM/DD or
- * YYYYMMDD). client is an opaque id of the caller (e.g. the IP address) for
+ * hyphens are accepted) and the birth date as a person writes it (1950/4/1,
+ * 19500401, 昭和25年4月1日, S25.4.1...: nlp/date.h). client is an opaque id of the caller (e.g. the IP address) for
  * rate limiting; it is stored hashed. On success token (RESV_TOKEN_LEN + 1
  * bytes) receives a new session token. Any wrong part gives MG_ERR_AUTH with
  * one message; too many wrong attempts for the ticket or the client give
@@ -147,6 +148,40 @@ int resv_offers(struct resv *r, const char *token, json_t **out, char *err);
 int resv_accept(struct resv *r, const char *token, long long offer_id, const char *idem_key,
 		struct resv_booking *out, char *err);
 int resv_decline(struct resv *r, const char *token, long long offer_id, char *err);
+
+/* Why the last operation on r was refused, when the reason is one a
+ * resident can act on: the widget says it in the resident's language, err
+ * says it in English. */
+enum resv_why {
+	RESV_WHY_NONE,
+	RESV_WHY_TICKET_NUMBER,  /* the ticket number is not 10 digits */
+	RESV_WHY_BIRTH_DATE,     /* the birth date cannot be read: birth.why says how */
+	RESV_WHY_STARTED,        /* the slot has already started */
+	RESV_WHY_NOT_OPEN_YET,   /* bookings for the slot's day open on date */
+	RESV_WHY_HAS_BOOKING,    /* the ticket already holds a booking */
+	RESV_WHY_INTERVAL,       /* the next dose can be from date: days after last_dose */
+	RESV_WHY_SAME_PRODUCT,   /* the next dose must be product, the same as the last */
+	RESV_WHY_FULL,           /* the slot is full */
+	RESV_WHY_WAITING,        /* the ticket is already on the waiting list */
+	RESV_WHY_SEATS_FREE,     /* there are free seats where the resident wants to wait */
+	RESV_WHY_OFFER_GONE,     /* the offer has expired or was answered */
+};
+
+struct resv_refusal {
+	enum resv_why why;
+	char date[11];                     /* NOT_OPEN_YET, INTERVAL: the first day allowed */
+	char last_dose[11];                /* INTERVAL */
+	int days;                          /* INTERVAL: the interval; NOT_OPEN_YET: the horizon */
+	char product[RESV_TEXT_MAX + 1];   /* SAME_PRODUCT: the product's name */
+	struct nlp_date birth;             /* BIRTH_DATE */
+};
+
+/* The refusal of the last operation on r; why is RESV_WHY_NONE when it
+ * succeeded or failed for another reason. Valid until the next operation. */
+const struct resv_refusal *resv_refusal(const struct resv *r);
+/* The refusal as a new JSON object {reason, ...its fields} (caller decrefs),
+ * or NULL when there is none: what the widget words in the resident's language. */
+json_t *resv_refusal_json(const struct resv *r);
 
 /* ---- Staff ------------------------------------------------------------------ */
 

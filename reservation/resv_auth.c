@@ -10,45 +10,6 @@
 static const char wrong_msg[] =
 	"the ticket number and birth date do not match; please check both";
 
-/* Birth dates as residents type them: 1950-04-01, 1950/4/1, 19500401, with
- * ASCII or full-width digits. */
-static int birth_norm(const char *in, char out[11])
-{
-	char ascii[32];
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)in; p && *p && n + 1 < sizeof ascii;) {
-		/* U+FF10..FF19 (０-９) are EF BC 90..99; U+FF0F (／) is EF BC 8F; U+FF0D (－) EF BC 8D */
-		if (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99) {
-			ascii[n++] = (char)('0' + (p[2] - 0x90));
-			p += 3;
-		} else if (p[0] == 0xEF && p[1] == 0xBC && (p[2] == 0x8F || p[2] == 0x8D)) {
-			ascii[n++] = '-';
-			p += 3;
-		} else if (*p == '/' || *p == '-' || (*p >= '0' && *p <= '9')) {
-			ascii[n++] = *p == '/' ? '-' : (char)*p;
-			p++;
-		} else if (*p == ' ') {
-			p++;
-		} else {
-			return -1;
-		}
-	}
-	ascii[n] = '\0';
-	int y, m, d, len = 0;
-	if (n == 8 && !strchr(ascii, '-')) {
-		if (sscanf(ascii, "%4d%2d%2d", &y, &m, &d) != 3)
-			return -1;
-	} else if (sscanf(ascii, "%4d-%2d-%2d%n", &y, &m, &d, &len) != 3 || ascii[len]) {
-		return -1;
-	}
-	if (y < 0 || m < 0 || d < 0)
-		return -1;
-	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-		 (unsigned)d % 100u);
-	long days;
-	return resv_x_date_parse(out, &days);
-}
-
 static void hash_text(const char *s, unsigned char out[crypto_generichash_BYTES])
 {
 	crypto_generichash(out, crypto_generichash_BYTES, (const unsigned char *)s, strlen(s),
@@ -88,17 +49,23 @@ static int record_failure(struct resv *r, const char *kind, const void *key, int
 int resv_login(struct resv *r, const char *ticket_in, const char *birth_in, const char *client,
 	       char token[RESV_TOKEN_LEN + 1], char *err)
 {
-	char ticket[RESV_TICKET_LEN + 1] = "", birth[11] = "", stored[11];
+	char ticket[RESV_TICKET_LEN + 1] = "", birth[NLP_DATE_LEN + 1] = "", stored[11];
+	struct nlp_date date;
+	char date_err[MG_ERR_LEN];
 	unsigned char client_key[crypto_generichash_BYTES];
 	long long now = resv_x_now(r), since = now - RESV_LOGIN_WINDOW_S, n = 0;
 	int wrong = 0, found = 0;
 	token[0] = '\0';
+	resv_x_refuse(r, RESV_WHY_NONE);
 	/* The client id (an IP address) is kept only as a hash. */
 	hash_text(client ? client : "", client_key);
 	/* A malformed number or date is not a guess at a real ticket, but it
 	 * still counts against the client so the form cannot be probed freely. */
-	int malformed = resv_x_ticket_norm(ticket_in, ticket, NULL) != MG_OK ||
-			birth_norm(birth_in, birth) != 0;
+	int bad_ticket = resv_x_ticket_norm(ticket_in, ticket, NULL) != MG_OK;
+	int bad_date = nlp_date_parse(birth_in, birth_in ? strlen(birth_in) : 0, &date, date_err) != MG_OK;
+	int malformed = bad_ticket || bad_date;
+	if (!bad_date)
+		memcpy(birth, date.iso, sizeof birth);
 	int rc = resv_x_begin(r, err);
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "DELETE FROM resv_login_failures WHERE at <= ?", "i",
@@ -165,9 +132,13 @@ int resv_login(struct resv *r, const char *ticket_in, const char *birth_in, cons
 	}
 	/* A wrong attempt is committed (it must count) and then refused. */
 	rc = resv_x_end(r, rc, err);
-	if (rc == MG_OK && malformed)
-		rc = mg_fail(err, MG_ERR_INPUT, "the ticket number is 10 digits and the birth date"
-			     " is written like 1950-04-01");
+	if (rc == MG_OK && bad_ticket) {
+		resv_x_refuse(r, RESV_WHY_TICKET_NUMBER);
+		rc = mg_fail(err, MG_ERR_INPUT, "the ticket number is 10 digits");
+	} else if (rc == MG_OK && bad_date) {
+		resv_x_refuse(r, RESV_WHY_BIRTH_DATE)->birth = date;
+		rc = mg_fail(err, MG_ERR_INPUT, "the birth date: %s", date_err);
+	}
 	else if (rc == MG_OK && wrong)
 		rc = mg_fail(err, MG_ERR_AUTH, "%s", wrong_msg);
 	if (rc != MG_OK)

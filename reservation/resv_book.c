@@ -60,9 +60,11 @@ int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
 		rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no ticket %s", ticket);
 	if (rc == MG_OK)
 		rc = resv_x_slot(r, slot_id, slot, err);
-	if (rc == MG_OK && slot->started)
+	if (rc == MG_OK && slot->started) {
+		resv_x_refuse(r, RESV_WHY_STARTED);
 		rc = mg_fail(err, MG_ERR_CONFLICT, "the slot of %s %s has already started",
 			     slot->date, slot->start);
+	}
 	if (rc == MG_OK)
 		rc = resv_x_int(r, &horizon, err,
 				"SELECT horizon_days FROM resv_products WHERE code = ?", "t",
@@ -70,17 +72,19 @@ int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
 	if (rc == MG_OK && resv_x_date_parse(slot->date, &slot_day))
 		rc = mg_fail(err, MG_ERR_INTERNAL, "slot %lld has a bad date", slot_id);
 	if (rc == MG_OK && slot_day > resv_x_today(r) + horizon) {
-		char open[11];
-		resv_x_date_format(slot_day - horizon, open);
+		struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_NOT_OPEN_YET);
+		resv_x_date_format(slot_day - horizon, why->date);
+		why->days = (int)horizon;
 		rc = mg_fail(err, MG_ERR_CONFLICT,
-			     "bookings for %s open %lld days ahead, on %s", slot->date, horizon, open);
+			     "bookings for %s open %lld days ahead, on %s", slot->date, horizon, why->date);
 	}
 	if (rc == MG_OK) {
 		rc = active_booking(r, ticket, &other, err);
-		if (rc == MG_OK && other != exclude_booking)
+		if (rc == MG_OK && other != exclude_booking) {
+			resv_x_refuse(r, RESV_WHY_HAS_BOOKING);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "there is already a reservation for this"
 				     " ticket; change or cancel it instead");
-		else if (rc == MG_ERR_NOT_FOUND || rc == MG_OK)
+		} else if (rc == MG_ERR_NOT_FOUND || rc == MG_OK)
 			rc = MG_OK;
 	}
 	/* The last dose given decides when and with what the next one may be. */
@@ -97,18 +101,22 @@ int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
 			const char *product = (const char *)sqlite3_column_text(st, 1);
 			int interval = sqlite3_column_int(st, 2), same = sqlite3_column_int(st, 3);
 			long last_day;
-			char from[11];
 			if (resv_x_date_parse(last, &last_day)) {
 				rc = mg_fail(err, MG_ERR_INTERNAL, "a dose has a bad date");
 			} else if (slot_day < last_day + interval) {
-				resv_x_date_format(last_day + interval, from);
+				struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_INTERVAL);
+				resv_x_date_format(last_day + interval, why->date);
+				snprintf(why->last_dose, sizeof why->last_dose, "%s", last);
+				why->days = interval;
 				rc = mg_fail(err, MG_ERR_CONFLICT,
 					     "the next dose can be from %s (%d days after the dose of %s)",
-					     from, interval, last);
+					     why->date, interval, last);
 			} else if (same && strcmp(product, slot->product)) {
+				struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_SAME_PRODUCT);
+				snprintf(why->product, sizeof why->product, "%s", sqlite3_column_text(st, 4));
 				rc = mg_fail(err, MG_ERR_CONFLICT,
 					     "the next dose must be %s, the same as the last one",
-					     sqlite3_column_text(st, 4));
+					     why->product);
 			}
 		} else if (s != SQLITE_DONE) {
 			rc = resv_x_dberr(r, err, "doses");
@@ -274,9 +282,11 @@ static int take_seat(struct resv *r, long long slot_id, char *err)
 	int changed = 0;
 	int rc = resv_x_run(r, &changed, err, "UPDATE resv_slots SET booked = booked + 1"
 			    " WHERE id = ? AND booked + held < capacity", "i", slot_id);
-	if (rc == MG_OK && !changed)
+	if (rc == MG_OK && !changed) {
+		resv_x_refuse(r, RESV_WHY_FULL);
 		rc = mg_fail(err, MG_ERR_FULL, "that slot is full; choose another or join the"
 			     " waiting list");
+	}
 	return rc;
 }
 
@@ -335,8 +345,10 @@ static int insert_booking(struct resv *r, const char *ticket, long long slot_id,
 			    " VALUES(?, ?, 'booked', ?, ?, ?, ?, ?, ?)", "tidtttii", ticket, slot_id,
 			    by_staff, c->has_kana ? c->kana : NULL, c->has_phone ? c->phone : NULL,
 			    c->has_email ? c->email : NULL, now, now);
-	if (rc == MG_ERR_CONFLICT)  /* the one-active-booking index: another tab won */
+	if (rc == MG_ERR_CONFLICT) {  /* the one-active-booking index: another tab won */
+		resv_x_refuse(r, RESV_WHY_HAS_BOOKING);
 		rc = mg_fail(err, MG_ERR_CONFLICT, "there is already a reservation for this ticket");
+	}
 	if (rc == MG_OK)
 		*id = sqlite3_last_insert_rowid(r->db);
 	return rc;
@@ -436,9 +448,11 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 					" WHERE id = ?", "i", id);
 		if (rc == MG_OK)
 			rc = resv_x_slot(r, old_slot, &old, err);
-		if (rc == MG_OK && old.started)
+		if (rc == MG_OK && old.started) {
+			resv_x_refuse(r, RESV_WHY_STARTED);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "the reserved slot has already started;"
 				     " please call us");
+		}
 		if (rc == MG_OK && old_slot == req->slot_id)
 			rc = mg_fail(err, MG_ERR_INPUT, "that is already the reserved slot");
 		if (rc == MG_OK)
@@ -497,9 +511,11 @@ static int cancel_core(struct resv *r, const char *ticket, const char *key,
 					" WHERE id = ?", "i", id);
 		if (rc == MG_OK)
 			rc = resv_x_slot(r, slot_id, &slot, err);
-		if (rc == MG_OK && slot.started)
+		if (rc == MG_OK && slot.started) {
+			resv_x_refuse(r, RESV_WHY_STARTED);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "the reserved slot has already started;"
 				     " please call us");
+		}
 		if (rc == MG_OK)
 			rc = resv_x_run(r, NULL, err, "UPDATE resv_bookings SET status = 'cancelled',"
 					" updated_at = ? WHERE id = ?", "ii", (long long)resv_x_now(r), id);
@@ -556,17 +572,20 @@ static int wait_core(struct resv *r, const char *ticket, const char *venue, cons
 		rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no ticket %s", ticket);
 	if (rc == MG_OK) {
 		rc = active_booking(r, ticket, &n, err);
-		if (rc == MG_OK)
+		if (rc == MG_OK) {
+			resv_x_refuse(r, RESV_WHY_HAS_BOOKING);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "there is already a reservation for this"
 				     " ticket");
-		else if (rc == MG_ERR_NOT_FOUND)
+		} else if (rc == MG_ERR_NOT_FOUND)
 			rc = MG_OK;
 	}
 	if (rc == MG_OK) {
 		rc = resv_x_int(r, &n, err, "SELECT count(*) FROM resv_waitlist WHERE ticket = ?"
 				" AND status IN ('waiting', 'offered')", "t", ticket);
-		if (rc == MG_OK && n)
+		if (rc == MG_OK && n) {
+			resv_x_refuse(r, RESV_WHY_WAITING);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "this ticket is already on the waiting list");
+		}
 	}
 	if (rc == MG_OK) {
 		char sql[512];
@@ -581,8 +600,10 @@ static int wait_core(struct resv *r, const char *ticket, const char *venue, cons
 					  : sqlite3_bind_null(st, 4)) ||
 				    sqlite3_step(st) != SQLITE_ROW))
 			rc = resv_x_dberr(r, err, "waiting list");
-		if (rc == MG_OK && sqlite3_column_int64(st, 0))
+		if (rc == MG_OK && sqlite3_column_int64(st, 0)) {
+			resv_x_refuse(r, RESV_WHY_SEATS_FREE);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "there are free seats there; book one");
+		}
 		sqlite3_finalize(st);
 	}
 	if (rc == MG_OK)
@@ -680,7 +701,11 @@ int resv_x_offer_freed_seat(struct resv *r, long long slot_id, char *err)
 		}
 		char why[MG_ERR_LEN];
 		snprintf(ticket, sizeof ticket, "%s", sqlite3_column_text(st, 1));
+		/* Why another resident may not have this seat is not a refusal of
+		 * the operation that freed it. */
+		struct resv_refusal own = r->refusal;
 		int e = resv_x_eligible(r, ticket, slot_id, 0, NULL, why);
+		r->refusal = own;
 		if (e == MG_OK)
 			wait_id = sqlite3_column_int64(st, 0);
 		else if (e != MG_ERR_CONFLICT)
@@ -814,9 +839,11 @@ static int accept_core(struct resv *r, const char *ticket, long long offer_id, c
 		if (rc == MG_OK)
 			rc = resv_x_int(r, &pending, err, "SELECT status = 'pending' FROM resv_offers"
 					" WHERE id = ?", "i", offer_id);
-		if (rc == MG_OK && !pending)
+		if (rc == MG_OK && !pending) {
+			resv_x_refuse(r, RESV_WHY_OFFER_GONE);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "the offer has expired or was answered"
 				     " already");
+		}
 		if (rc == MG_OK)
 			rc = resv_x_int(r, &wait, err, "SELECT waitlist_id FROM resv_offers"
 					" WHERE id = ?", "i", offer_id);
@@ -861,8 +888,10 @@ static int decline_core(struct resv *r, const char *ticket, long long offer_id, 
 				" WHERE id = ? AND ticket = ?", "it", offer_id, ticket);
 	if (rc == MG_ERR_NOT_FOUND)
 		rc = mg_fail(err, rc, "there is no such offer for this ticket");
-	if (rc == MG_OK && !pending)
+	if (rc == MG_OK && !pending) {
+		resv_x_refuse(r, RESV_WHY_OFFER_GONE);
 		rc = mg_fail(err, MG_ERR_CONFLICT, "the offer has expired or was answered already");
+	}
 	if (rc == MG_OK)
 		rc = end_offer(r, offer_id, "declined", err);
 	return resv_x_end(r, rc, err);
@@ -1004,11 +1033,13 @@ json_t *resv_booking_json(const struct resv_booking *b)
 
 #define BY_SESSION(call)                                                        \
 	char ticket[RESV_TICKET_LEN + 1];                                       \
+	resv_x_refuse(r, RESV_WHY_NONE);                                        \
 	int rc = resv_session_ticket(r, token, ticket, err);                    \
 	return rc == MG_OK ? (call) : rc
 
 #define BY_TICKET(call)                                                         \
 	char ticket[RESV_TICKET_LEN + 1];                                       \
+	resv_x_refuse(r, RESV_WHY_NONE);                                        \
 	int rc = resv_x_ticket_norm(ticket_in, ticket, err);                    \
 	return rc == MG_OK ? (call) : rc
 

@@ -139,6 +139,72 @@ void resv_close(struct resv *r)
 	free(r);
 }
 
+struct resv_refusal *resv_x_refuse(struct resv *r, enum resv_why why)
+{
+	memset(&r->refusal, 0, sizeof r->refusal);
+	r->refusal.why = why;
+	return &r->refusal;
+}
+
+const struct resv_refusal *resv_refusal(const struct resv *r)
+{
+	return &r->refusal;
+}
+
+static const char *why_name(enum resv_why why)
+{
+	switch (why) {
+	case RESV_WHY_TICKET_NUMBER: return "ticket_number";
+	case RESV_WHY_BIRTH_DATE: return "birth_date";
+	case RESV_WHY_STARTED: return "started";
+	case RESV_WHY_NOT_OPEN_YET: return "not_open_yet";
+	case RESV_WHY_HAS_BOOKING: return "has_booking";
+	case RESV_WHY_INTERVAL: return "interval";
+	case RESV_WHY_SAME_PRODUCT: return "same_product";
+	case RESV_WHY_FULL: return "full";
+	case RESV_WHY_WAITING: return "waiting";
+	case RESV_WHY_SEATS_FREE: return "seats_free";
+	case RESV_WHY_OFFER_GONE: return "offer_gone";
+	default: return NULL;
+	}
+}
+
+json_t *resv_refusal_json(const struct resv *r)
+{
+	const struct resv_refusal *f = &r->refusal;
+	const char *name = why_name(f->why);
+	json_t *j = name ? json_pack("{s:s}", "reason", name) : NULL;
+	if (!j)
+		return NULL;
+	int bad = 0;
+	if (f->date[0])
+		bad |= json_object_set_new(j, "date", json_string(f->date));
+	if (f->last_dose[0])
+		bad |= json_object_set_new(j, "last_dose", json_string(f->last_dose));
+	if (f->days)
+		bad |= json_object_set_new(j, "days", json_integer(f->days));
+	if (f->product[0])
+		bad |= json_object_set_new(j, "product", json_string(f->product));
+	if (f->why == RESV_WHY_BIRTH_DATE) {
+		const struct nlp_date *b = &f->birth;
+		bad |= json_object_set_new(j, "problem", json_string(nlp_date_why_name(b->why)));
+		if (b->why == NLP_DATE_ERA_RANGE && b->era)
+			bad |= json_object_update_new(j, json_pack("{s:s, s:s, s:s, s:s}", "era", b->era->name,
+							       "era_en", b->era->name_en, "from", b->era->first,
+							       "to", b->era->last));
+		if (b->why == NLP_DATE_MONTH || b->why == NLP_DATE_DAY)
+			bad |= json_object_set_new(j, "month", json_integer(b->month));
+		if (b->why == NLP_DATE_DAY)
+			bad |= json_object_update_new(j, json_pack("{s:i, s:i}", "year", b->year,
+							       "days", b->days_in_month));
+	}
+	if (bad) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
 void resv_set_now(struct resv *r, time_t now)
 {
 	r->fixed_now = now;

@@ -10,7 +10,12 @@
 struct resv {
 	sqlite3 *db;
 	time_t fixed_now;  /* 0: the real clock */
+	struct resv_refusal refusal;  /* of the operation under way or last done */
 };
+
+/* Starts recording a refusal of kind why (clearing the last one) and
+ * returns it for its fields; RESV_WHY_NONE just clears it. */
+struct resv_refusal *resv_x_refuse(struct resv *r, enum resv_why why);
 
 time_t resv_x_now(const struct resv *r);
 /* Today in the local time zone, as days since 1970-01-01. */

@@ -77,7 +77,7 @@ static int h_ask(struct http_call *c, json_t **out)
 	if (conversation && !token_ok(conversation, HTTP_CONVERSATION_MAX))
 		return http_fail(c, 400, "conversation is not a conversation id");
 
-	struct ask_opts opts = {.lang = lang};
+	struct ask_opts opts = {.lang = lang, .now = http_call_now(c)};
 	json_t *top = json_object_get(c->body, "top");
 	if (top) {
 		if (!json_is_integer(top) || json_integer_value(top) < 1 ||
@@ -202,7 +202,7 @@ static int h_config(struct http_call *c, json_t **out)
 	int status = read_lang(c, http_call_arg(c, "lang"), &lang);
 	if (status)
 		return status;
-	*out = town_public_json(http_call_town(c), lang_or_ja(lang), time(NULL));
+	*out = town_public_json(http_call_town(c), lang_or_ja(lang), http_call_now(c));
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "chatbot/chatbot.h"
 #include "nlp/mg.h"
@@ -22,6 +23,10 @@ struct http_call {
 	const char *rest;   /* for prefix routes: what follows the prefix */
 	json_t *body;       /* POST: the parsed JSON body (an object); else NULL */
 	char msg[MG_ERR_LEN];  /* the message of an error status, for the resident */
+	/* Fields added to the error object of a 4xx reply beside status and
+	 * message (a refusal's reason, for the widget to word); taken by the
+	 * server, dropped with any other status. */
+	json_t *detail;
 	/* Set by a handler, sent with a 2xx reply: a Set-Cookie header value... */
 	char set_cookie[256];
 	/* ...and instead of the JSON body, a download: raw (malloc'd, taken by
@@ -55,6 +60,9 @@ const struct town *http_call_town(const struct http_call *call);
  * outside the engine and for flushing before the log is read. */
 struct events_writer *http_call_events(const struct http_call *call);
 struct nlp_model *http_call_model(const struct http_call *call);
+/* The time the residents' routes go by: the real clock, or the one set
+ * with serve --clock (opening hours, booking rules). */
+time_t http_call_now(const struct http_call *call);
 /* The server's options (cookie_secure, eval_set...). */
 const struct http_opts *http_call_opts(const struct http_call *call);
 /* A request header (name case-insensitive) or a cookie sent by the browser, or NULL. */

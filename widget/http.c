@@ -137,6 +137,11 @@ struct nlp_model *http_call_model(const struct http_call *call)
 	return call->srv->model;
 }
 
+time_t http_call_now(const struct http_call *call)
+{
+	return time(NULL) + call->srv->opts.clock_offset;
+}
+
 const struct http_opts *http_call_opts(const struct http_call *call)
 {
 	return &call->srv->opts;
@@ -465,6 +470,11 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	json_t *out = NULL;
 	int status = r->fn(&call, &out);
 	json_decref(call.body);
+	json_t *detail = call.detail;
+	if (status < 400 || status >= 500) {
+		json_decref(detail);
+		detail = NULL;
+	}
 	if (status >= 200 && status < 300 && (call.raw || call.set_cookie[0]))
 		return send_extra(srv, conn, status, out, &call);
 	free(call.raw);
@@ -474,6 +484,13 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	if (status >= 500 && !srv->opts.quiet)
 		fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
 	/* Never show a resident the inside of a server failure. */
+	if (detail) {
+		json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", call.msg);
+		if (body)
+			json_object_update_missing(json_object_get(body, "error"), detail);
+		json_decref(detail);
+		return body ? send_json(srv, conn, status, body) : MHD_NO;
+	}
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
 }
 
@@ -779,7 +796,27 @@ static void serve_usage(void)
 	fprintf(stderr,
 		"usage: madoguchi [--db PATH] [--config PATH] serve [--listen ADDR] [--port N]\n"
 		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n"
-		"       [--secure-cookie] [--eval-set FILE.tsv]\n");
+		"       [--secure-cookie] [--eval-set FILE.tsv] [--clock \"YYYY-MM-DD HH:MM\"]\n"
+		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n");
+}
+
+/* "YYYY-MM-DD HH:MM" in the town's time zone (town_load has set it) as
+ * seconds from the real clock. */
+static int clock_offset(const char *s, long *offset, char *err)
+{
+	struct tm tm = {.tm_isdst = -1};
+	char tail;
+	if (sscanf(s, "%d-%d-%d %d:%d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tail) != 5 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59)
+		return mg_fail(err, MG_ERR_INPUT, "--clock: \"%s\" is not \"YYYY-MM-DD HH:MM\"", s);
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1)
+		return mg_fail(err, MG_ERR_INPUT, "--clock: \"%s\" is not a time", s);
+	*offset = (long)(t - time(NULL));
+	return MG_OK;
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -796,6 +833,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct http_opts opts = {.port = DEFAULT_PORT, .db = ctx->db};
+	const char *clock = NULL;
 	int ncors = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -823,6 +861,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 			opts.eval_set = v;
 		} else if (!strcmp(a, "--assets")) {
 			opts.assets = v;
+		} else if (!strcmp(a, "--clock")) {
+			clock = v;
 		} else if (!strcmp(a, "--cors-origin") && ncors < HTTP_CORS_MAX - 1) {
 			opts.cors[ncors++] = v;
 		} else {
@@ -846,6 +886,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 	int rc = nlp_model_open(&model, err);
 	if (rc == MG_OK)
 		rc = town_load(ctx->config, &town, err);
+	if (rc == MG_OK && clock)
+		rc = clock_offset(clock, &opts.clock_offset, err);
 	if (rc == MG_OK)
 		rc = http_start(&opts, model, town, &srv, err);
 	if (rc == MG_OK) {

@@ -23,6 +23,8 @@ struct http_opts {
 	int quiet;                /* 1: no error lines on stderr (tests) */
 	int cookie_secure;        /* 1: the staff session cookie is Secure (served behind HTTPS) */
 	const char *eval_set;     /* the console's labelled set; NULL = HTTP_EVAL_SET */
+	long clock_offset;        /* seconds added to the real clock for residents' routes:
+				     a demo or browser test at 00:30 (serve --clock); 0 = real */
 };
 
 /* Starts listening and serving. Borrows model and town (and the strings in
@@ -40,7 +42,8 @@ unsigned http_port(const struct http_server *srv);
 void http_stop(struct http_server *srv);
 
 /* `madoguchi serve [--listen ADDR] [--port N] [--assets DIR] [--threads N]
- * [--cors-origin ORIGIN]... [--rate N] [--secure-cookie] [--eval-set FILE]`: prints "listening on http://ADDR:PORT"
+ * [--cors-origin ORIGIN]... [--rate N] [--secure-cookie] [--eval-set FILE]
+ * [--clock "YYYY-MM-DD HH:MM"]`: prints "listening on http://ADDR:PORT"
  * as its first line, serves until SIGINT or SIGTERM. */
 int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv);
 

@@ -14,10 +14,11 @@
 #include "chatbot/events.h"
 #include "kb/kb.h"
 #include "reservation/resv.h"
+#include "widget/http.h"
 
-/* A birth date is at most "1950/04/01" or full-width digits (3 bytes each):
- * anything longer is not a date and is refused before it reaches the core. */
-#define BIRTH_DATE_MAX_BYTES 40
+/* A birth date as a person writes it (昭和二十五年十二月三十一日生まれ is 48
+ * bytes): anything longer is not a date and is refused before the core. */
+#define BIRTH_DATE_MAX_BYTES NLP_DATE_MAX_BYTES
 /* A ticket number may come with full-width digits, spaces and hyphens. */
 #define TICKET_MAX_BYTES 60
 /* Contact fields, as typed (the core checks them against the town's policy). */
@@ -58,8 +59,12 @@ static struct resv *call_resv(struct http_call *c)
 	}
 	const char *db = http_call_db(c);
 	struct booking_conn *bc = pthread_getspecific(conn_key);
-	if (bc && !strcmp(bc->db, db))
+	/* The server's clock, also for seeding: the sample's "today+1" is its tomorrow. */
+	time_t now = http_call_opts(c)->clock_offset ? http_call_now(c) : 0;
+	if (bc && !strcmp(bc->db, db)) {
+		resv_set_now(bc->r, now);
 		return bc->r;
+	}
 	if (bc) {  /* another server on this thread (tests): start again */
 		pthread_setspecific(conn_key, NULL);
 		conn_destroy(bc);
@@ -72,6 +77,8 @@ static struct resv *call_resv(struct http_call *c)
 		return NULL;
 	}
 	int rc = resv_open(&bc->r, db, err);
+	if (rc == MG_OK)
+		resv_set_now(bc->r, now);
 	if (rc == MG_OK && access(BOOKING_SAMPLE_DIR, R_OK) == 0)
 		rc = resv_seed_sample(bc->r, BOOKING_SAMPLE_DIR, 0, err);
 	if (rc == MG_OK && pthread_setspecific(conn_key, bc))
@@ -89,6 +96,15 @@ static struct resv *call_resv(struct http_call *c)
 static int status_of(int rc)
 {
 	return rc == MG_ERR_AUTH ? 401 : http_status_of(rc);
+}
+
+/* The status of a refused operation, with the core's reason (the next dose's
+ * first day, the era of a birth date...) for the widget to say in the
+ * resident's language. */
+static int refused(struct http_call *c, struct resv *r, int rc)
+{
+	c->detail = resv_refusal_json(r);
+	return status_of(rc);
 }
 
 static int body_str(struct http_call *c, const char *key, size_t max, const char **out)
@@ -186,10 +202,11 @@ static int wrap(struct http_call *c, const char *key, json_t *v, json_t **out)
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
-static int booking_reply(struct http_call *c, int rc, const struct resv_booking *b, json_t **out)
+static int booking_reply(struct http_call *c, struct resv *r, int rc, const struct resv_booking *b,
+			 json_t **out)
 {
 	if (rc != MG_OK)
-		return status_of(rc);
+		return refused(c, r, rc);
 	return wrap(c, "reservation", resv_booking_json(b), out);
 }
 
@@ -238,7 +255,7 @@ static int h_mine(struct http_call *c, struct resv *r, json_t **out)
 	int rc = resv_view(r, token, &b, c->msg);
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "you have no reservation");
-	return booking_reply(c, rc, &b, out);
+	return booking_reply(c, r, rc, &b, out);
 }
 
 static int h_offers(struct http_call *c, struct resv *r, json_t **out)
@@ -278,7 +295,7 @@ static int h_login(struct http_call *c, struct resv *r, json_t **out)
 	http_call_client(c, client, sizeof client);
 	int rc = resv_login(r, ticket, birth, client, token, c->msg);
 	if (rc != MG_OK)
-		return status_of(rc);
+		return refused(c, r, rc);
 	*out = json_pack("{s:s, s:i}", "token", token, "expires_in", RESV_SESSION_TTL_S);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -313,7 +330,7 @@ static int h_book(struct http_call *c, struct resv *r, json_t **out)
 	int rc = resv_book(r, token, &req, &b, c->msg);
 	if (rc == MG_OK && !(had && held.id == b.id))
 		log_event(c, EVENTS_BOOKING_COMPLETED, conversation);
-	return booking_reply(c, rc, &b, out);
+	return booking_reply(c, r, rc, &b, out);
 }
 
 static int h_change(struct http_call *c, struct resv *r, json_t **out)
@@ -329,7 +346,7 @@ static int h_change(struct http_call *c, struct resv *r, json_t **out)
 	int rc = resv_change(r, token, &req, &b, c->msg);
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "you have no reservation to change");
-	return booking_reply(c, rc, &b, out);
+	return booking_reply(c, r, rc, &b, out);
 }
 
 static int h_cancel(struct http_call *c, struct resv *r, json_t **out)
@@ -344,7 +361,7 @@ static int h_cancel(struct http_call *c, struct resv *r, json_t **out)
 	int rc = resv_cancel(r, token, key, &b, c->msg);
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "you have no reservation to cancel");
-	return booking_reply(c, rc, &b, out);
+	return booking_reply(c, r, rc, &b, out);
 }
 
 static int h_wait(struct http_call *c, struct resv *r, json_t **out)
@@ -362,7 +379,7 @@ static int h_wait(struct http_call *c, struct resv *r, json_t **out)
 	long long id = 0;
 	int rc = resv_wait(r, token, venue, date, NULL, &id, c->msg);
 	if (rc != MG_OK)
-		return status_of(rc);
+		return refused(c, r, rc);
 	*out = json_pack("{s:I}", "waiting", (json_int_t)id);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -384,7 +401,7 @@ static int h_accept(struct http_call *c, struct resv *r, json_t **out)
 	int rc = resv_accept(r, token, offer, key, &b, c->msg);
 	if (rc == MG_OK)
 		log_event(c, EVENTS_BOOKING_COMPLETED, conversation);
-	return booking_reply(c, rc, &b, out);
+	return booking_reply(c, r, rc, &b, out);
 }
 
 static int h_decline(struct http_call *c, struct resv *r, json_t **out)
@@ -398,7 +415,7 @@ static int h_decline(struct http_call *c, struct resv *r, json_t **out)
 		return st;
 	int rc = resv_decline(r, token, offer, c->msg);
 	if (rc != MG_OK)
-		return status_of(rc);
+		return refused(c, r, rc);
 	*out = json_pack("{s:b}", "ok", 1);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }

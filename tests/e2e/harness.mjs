@@ -16,8 +16,10 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // Resolves to { server, base } once it says where it listens. The suite plays
 // many residents from one address, faster than any one resident types, so the
 // per-address limit is off here; its 429s are tested in tests/unit/test_http.c.
-export function startServer(db) {
-  const server = spawn(BIN, ['--db', db, 'serve', '--port', '0', '--no-rate-limit'],
+// extra: more `serve` options, e.g. ['--clock', '2026-12-01 00:30'] for a
+// resident at night (the town's time zone).
+export function startServer(db, extra = []) {
+  const server = spawn(BIN, ['--db', db, 'serve', '--port', '0', '--no-rate-limit', ...extra],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';

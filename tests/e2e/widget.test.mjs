@@ -39,8 +39,8 @@ after(async () => {
 
 // ---- helpers ---------------------------------------------------------------
 
-async function api(path, body) {
-  const r = await fetch(base + '/api/v1/' + path, body === undefined ? {} : {
+async function api(path, body, at = base) {
+  const r = await fetch(at + '/api/v1/' + path, body === undefined ? {} : {
     method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   });
   return r.json();
@@ -48,7 +48,7 @@ async function api(path, body) {
 
 // A fresh page on the demo page; records console errors (a CSP violation or
 // an eval would show there) and every question sent to the server.
-async function demo(options = {}) {
+async function demo(options = {}, at = base) {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'ja-JP', ...options });
   const page = await context.newPage();
   page.errors = [];
@@ -56,7 +56,7 @@ async function demo(options = {}) {
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
   page.on('pageerror', (e) => page.errors.push(String(e)));
   page.on('request', (r) => { if (r.url().endsWith('/api/v1/ask')) page.asked.push(JSON.parse(r.postData())); });
-  await page.goto(base + '/');
+  await page.goto(at + '/');
   await page.locator('.mg-launcher').waitFor({ timeout: WAIT_MS });
   return page;
 }
@@ -84,9 +84,9 @@ function focused(page) {
 }
 
 // The first question of list whose real answer matches want(reply).
-async function findQuestion(list, want) {
+async function findQuestion(list, want, at = base) {
   for (const q of list) {
-    const r = await api('ask', { question: q });
+    const r = await api('ask', { question: q }, at);
     if (want(r)) return { question: q, reply: r };
   }
   return null;
@@ -233,7 +233,8 @@ test('a booking hand-off opens the booking flow inside the panel', async () => {
   const ticket = page.getByLabel('接種券番号（10桁）');
   await ticket.waitFor();
   assert.equal(await ticket.getAttribute('inputmode'), 'numeric');
-  assert.equal(await page.getByLabel('生年月日').getAttribute('inputmode'), 'numeric');
+  // The birth date takes a text keyboard: 昭和25年4月1日 and S25.4.1 are dates too.
+  assert.notEqual(await page.getByLabel('生年月日').getAttribute('inputmode'), 'numeric');
   await page.getByRole('button', { name: /チャットに戻る/ }).click();
   await page.locator('.mg-input').waitFor();
   assert.deepEqual(page.errors, []);
@@ -442,4 +443,115 @@ test('screenshots: desktop, and a phone with the panel full screen', async () =>
   await phone.screenshot({ path: join(ARTEFACTS, 'phone.png') });
   assert.deepEqual(phone.errors, []);
   await phone.context().close();
+});
+
+// ---- the resident's journey (issue 13) ---------------------------------------
+
+test('at 00:30 Tokyo time, the booking card and the call bar both call the closed call centre closed', async () => {
+  // Tuesday 1 December 2026, 00:30 in the town: the booking page is open all
+  // night, the call centre's phone (the same number on the booking line) is not.
+  const night = await startServer(join(tmp, 'night.db'), ['--clock', '2026-12-01 00:30']);
+  try {
+    const config = await api('config?lang=ja', undefined, night.base);
+    assert.equal(config.lines.booking.open_now, true);
+    assert.equal(config.lines.booking.phone_open_now, false);
+    const found = await findQuestion(['予約をキャンセルしたい', '予約の日時を変更したい', '予約したい', 'ワクチンの予約'],
+      (r) => (r.followup || r.handoff || {}).route === 'booking', night.base);
+    assert.ok(found, 'some booking question is routed to booking');
+    const line = found.reply.followup || found.reply.handoff;
+    const page = await demo(PHONE, night.base);
+    await open(page);
+    await page.locator('.mg-callbar .mg-shut').waitFor({ timeout: WAIT_MS });
+    assert.match(await page.locator('.mg-callbar').innerText(), /受付時間外/);
+    await ask(page, found.question);
+    const card = page.locator('.mg-card.mg-booking').last();
+    await card.waitFor({ timeout: WAIT_MS });
+    const text = await card.innerText();
+    assert.ok(text.includes(line.phone), text);
+    assert.match(text, /受付時間外/);
+    assert.doesNotMatch(text, /受付中/);
+    assert.ok(text.includes(line.phone_opens_at), `the card says when the phone opens: ${text}`);
+    assert.doesNotMatch(text, /0:00〜24:00/);  // the web page's hours are not the phone's
+    await page.screenshot({ path: join(ARTEFACTS, 'night-booking-card.png') });
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  } finally {
+    await stopServer(night.server);
+  }
+});
+
+test('a URL in a real answer ends where the Japanese after it begins', async () => {
+  const found = await findQuestion(['粗大ごみを出したいのですが', '粗大ごみの出し方を教えて'],
+    (r) => /https?:\/\/[\x21-\x7e]+[^\x00-\x7f]/.test((r.handoff || r.answer || {}).answer || ''));
+  assert.ok(found, 'an answer has a URL followed by Japanese');
+  const answer = (found.reply.handoff || found.reply.answer).answer;
+  const [, url, after] = answer.match(/(https?:\/\/[\x21-\x7e]+?)([^\x00-\x7f][^\s]{0,5})/);
+  const page = await demo();
+  await open(page);
+  const reply = await ask(page, found.question);
+  // The words after the URL are text, and every URL-looking link is ASCII to its last character.
+  assert.ok((await reply.innerText()).includes(url + after));
+  const links = await reply.locator('a[href^="http"]').evaluateAll((as) => as.map((a) => [a.textContent, a.href]));
+  assert.ok(links.some(([text, href]) => text === url && href === url), `a link to ${url}: ${JSON.stringify(links)}`);
+  for (const [text, href] of links) {
+    if (/^https?:/.test(text)) {
+      assert.match(text, /^[\x21-\x7e]+$/, `link text ${text}`);
+      assert.equal(text, href);
+    }
+  }
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+// The sample town's resident vaccinated 30 days ago (reservation/data/tickets.csv).
+const RECENT_TICKET = '3456789012';
+
+// Opens the booking panel, logs in with birth, picks the first free time
+// of the first venue and confirms it; returns the live region.
+async function bookAfterLogin(page, birth, labels) {
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel(labels.ticket).fill(RECENT_TICKET);
+  await page.getByLabel(labels.birth).fill(birth);
+  await page.getByRole('button', { name: labels.login }).click();
+  const venue = page.locator('.mg-bk-venue').first();
+  await venue.waitFor({ timeout: WAIT_MS });
+  await venue.click();
+  const slot = page.locator('.mg-bk-slot').first();
+  await slot.waitFor({ timeout: WAIT_MS });
+  await slot.click();
+  await page.getByRole('button', { name: labels.confirm }).click();
+  return page.locator('.mg-bk-live');
+}
+
+test('booking: a 和暦 birth date logs in, and a dose too soon says from when, in Japanese and English', async () => {
+  const page = await demo(PHONE);
+  await open(page);
+  // An impossible 和暦 date says what is wrong with it.
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  assert.match(await page.locator('#mg-bk-birth-hint').innerText(), /昭和25年4月1日/);
+  await page.getByLabel('接種券番号（10桁）').fill(RECENT_TICKET);
+  await page.getByLabel('生年月日').fill('昭和65年1月1日');
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByText('昭和は1926年12月25日から1989年1月7日までです。').waitFor({ timeout: WAIT_MS });
+  await page.getByRole('button', { name: /チャットに戻る/ }).click();
+
+  let live = await bookAfterLogin(page, '昭和30年7月7日',
+    { ticket: '接種券番号（10桁）', birth: '生年月日', login: 'ログイン', confirm: '予約を確定する' });
+  await page.getByText(/次の接種は\d{4}年\d{1,2}月\d{1,2}日から受けられます/).waitFor({ timeout: WAIT_MS });
+  const ja = await live.innerText();
+  assert.match(ja, /前回\d{4}年\d{1,2}月\d{1,2}日の接種から90日あけます/);
+  assert.doesNotMatch(ja, /満席、または/);
+  await axe(page, 'refused with a reason');
+  await page.screenshot({ path: join(ARTEFACTS, 'booking-refused.png') });
+  await page.getByRole('button', { name: /チャットに戻る/ }).click();
+
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  live = await bookAfterLogin(page, 'S30.7.7',
+    { ticket: 'Ticket number (10 digits)', birth: 'Date of birth', login: 'Log in', confirm: 'Confirm booking' });
+  await page.getByText(/Your next dose can be from \d{1,2} \w+ \d{4} \(90 days after your last dose on \d{1,2} \w+ \d{4}\)/)
+    .waitFor({ timeout: WAIT_MS });
+  // Refusals (400, 409) are answers the widget words; chromium logs them. Nothing else.
+  const unexpected = page.errors.filter((e) => !/status of 40[0149]/.test(e) && !/inline style/.test(e));
+  assert.deepEqual(unexpected, []);
+  await page.context().close();
 });

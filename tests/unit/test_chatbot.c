@@ -99,6 +99,114 @@ TEST(chatbot, opening_hours_follow_the_configuration)
 	CHECK(town_line(t, "none") == cc);
 }
 
+/* A number's hours are those of the phone-only line it belongs to (the call
+ * centre's number is the call centre's, wherever else it is shown). */
+static json_t *owner_of(json_t *lines, const char *phone)
+{
+	const char *key;
+	json_t *l;
+	json_object_foreach(lines, key, l)
+		if (!json_object_get(l, "url") && s(l, "phone") && !strcmp(s(l, "phone"), phone))
+			return l;
+	return NULL;
+}
+
+TEST(chatbot, no_phone_is_called_open_while_its_phone_hours_are_closed)
+{
+	char err[MG_ERR_LEN];
+	struct town *sample = NULL;
+	REQUIRE(town_load(NULL, &sample, err) == MG_OK);
+	/* The sample call centre: weekdays 8:30-17:15, Saturdays 9:00-12:00. */
+	const struct { int y, mo, d, h, mi, call_centre_open; } when[] = {
+		{2026, 12, 1, 0, 30, 0},   /* Tuesday 00:30: the resident on a phone at night */
+		{2026, 12, 1, 10, 0, 1},   /* Tuesday 10:00 */
+		{2026, 11, 28, 13, 0, 0},  /* Saturday afternoon */
+		{2026, 11, 29, 10, 0, 0},  /* Sunday */
+		{2026, 11, 23, 10, 0, 0},  /* a national holiday */
+	};
+	static const char *const langs[] = {"ja", "en"};
+	int phones = 0;
+	for (size_t w = 0; w < sizeof when / sizeof *when; w++) {
+		time_t t = at(when[w].y, when[w].mo, when[w].d, when[w].h, when[w].mi);
+		for (int l = 0; l < 2; l++) {
+			json_t *pub = town_public_json(sample, langs[l], t);
+			json_t *lines = json_object_get(pub, "lines"), *line;
+			REQUIRE(json_object_size(lines) == 3);
+			const char *key;
+			json_object_foreach(lines, key, line) {
+				if (!s(line, "phone"))
+					continue;
+				phones++;
+				json_t *owner = owner_of(lines, s(line, "phone"));
+				REQUIRE(owner);
+				char m[256];
+				snprintf(m, sizeof m, "%s %s at %d-%02d-%02d %02d:%02d: phone_open_now", key,
+					 s(line, "phone"), when[w].y, when[w].mo, when[w].d, when[w].h, when[w].mi);
+				if (!json_is_boolean(json_object_get(line, "phone_open_now")) ||
+				    (json_is_true(json_object_get(line, "phone_open_now")) &&
+				     !json_is_true(json_object_get(owner, "phone_open_now"))))
+					test_fail(__FILE__, __LINE__, m);
+				/* Closed: when it opens again is said beside the number. */
+				if (json_is_false(json_object_get(line, "phone_open_now")))
+					CHECK(s(line, "phone_opens_at") != NULL);
+			}
+			json_t *cc = json_object_get(lines, "call_center"), *bk = json_object_get(lines, "booking");
+			CHECK(json_is_true(json_object_get(cc, "phone_open_now")) == when[w].call_centre_open);
+			/* The booking line's phone is the call centre; its page never closes. */
+			CHECK_STR(s(bk, "phone"), s(cc, "phone"));
+			CHECK(json_is_true(json_object_get(bk, "phone_open_now")) == when[w].call_centre_open);
+			CHECK(json_is_true(json_object_get(bk, "open_now")));
+			CHECK(json_is_true(json_object_get(json_object_get(lines, "nurse"), "phone_open_now")));
+			json_decref(pub);
+		}
+	}
+	CHECK(phones == 5 * 2 * 3);
+	town_free(sample);
+	fixture_town();  /* the test town's time zone again for the tests after this one */
+}
+
+TEST(chatbot, a_booking_answer_at_night_says_the_phone_is_closed)
+{
+	struct chatbot *bot = fixture_bot("cb-night.db");
+	json_t *r = ask_at(bot, "予約をキャンセルしたい", at(2026, 12, 1, 0, 30));
+	REQUIRE(r);
+	json_t *f = json_object_get(r, "followup");
+	if (!json_is_object(f))
+		f = json_object_get(r, "handoff");
+	CHECK_STR(s(f, "route"), "booking");
+	CHECK(json_is_true(json_object_get(f, "open_now")));         /* the booking page */
+	CHECK(json_is_false(json_object_get(f, "phone_open_now")));  /* the call centre */
+	CHECK(strstr(s(f, "phone_opens_at"), "12月1日") != NULL);
+	json_decref(r);
+	r = ask_at(bot, "予約をキャンセルしたい", at(2026, 12, 1, 10, 0));
+	REQUIRE(r);
+	f = json_object_get(r, "followup");
+	if (!json_is_object(f))
+		f = json_object_get(r, "handoff");
+	CHECK(json_is_true(json_object_get(f, "phone_open_now")));
+	json_decref(r);
+	fixture_bot_close(bot);
+}
+
+TEST(chatbot, a_web_line_with_a_phone_needs_phone_hours)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("web-phone.json");
+	FILE *f = fopen(path, "w");
+	REQUIRE(f);
+	fputs("{\"town\": {\"name\": \"x\"}, \"lines\": {"
+	      "\"call_center\": {\"phone\": \"1\", \"hours\": {\"mon-fri\": \"09:00-17:00\"}},"
+	      "\"nurse\": {\"phone\": \"2\", \"hours\": {\"mon-sun\": \"00:00-24:00\"}},"
+	      "\"booking\": {\"phone\": \"1\", \"url\": \"https://x.example/\","
+	      " \"hours\": {\"mon-sun\": \"00:00-24:00\"}}}}", f);
+	fclose(f);
+	struct town *t = NULL;
+	CHECK(town_load(path, &t, err) == MG_ERR_INPUT);
+	CHECK(strstr(err, "phone_hours") != NULL);
+	CHECK(t == NULL);
+	fixture_town();
+}
+
 TEST(chatbot, bad_input_gets_a_clear_error)
 {
 	struct chatbot *bot = fixture_bot("cb4.db");

@@ -112,6 +112,9 @@ static unsigned port(void)
 	for (int i = 0; i < 25; i++)
 		snprintf(tickets + strlen(tickets), sizeof tickets - strlen(tickets),
 			 "10000000%02d,1950-04-01,,\n", i);
+	/* Vaccinated 30 days ago: the next dose is 60 days away. */
+	snprintf(tickets + strlen(tickets), sizeof tickets - strlen(tickets),
+		 "1000000099,1950-04-01,today-30,covid\n");
 	int rc = import(r, RESV_IMPORT_PRODUCTS,
 			"code,name,min_interval_days,same_product,horizon_days\n"
 			"covid,コミナティ,90,no,28\n");
@@ -288,6 +291,34 @@ TEST(http_booking, every_refusal_has_its_status)
 	json_decref(r.json);
 	r = call(port(), "GET", "book", NULL, NULL, NULL);
 	CHECK(r.status == 405);
+	json_decref(r.json);
+}
+
+TEST(http_booking, a_refusal_carries_its_reason_for_the_panel)
+{
+	char token[RESV_TOKEN_LEN + 1] = "", body[256];
+	REQUIRE(port());
+	/* A birth date outside its era: what is wrong, as data. */
+	struct reply r = call(port(), "POST", "login", NULL, NULL,
+			      "{\"ticket\": \"1000000099\", \"birth_date\": \"平成31年5月1日\"}");
+	CHECK(r.status == 400);
+	CHECK_STR(str(r.json, "error", "reason"), "birth_date");
+	CHECK_STR(str(r.json, "error", "problem"), "era_range");
+	CHECK_STR(str(r.json, "error", "era"), "平成");
+	CHECK_STR(str(r.json, "error", "to"), "2019-04-30");
+	json_decref(r.json);
+	/* The 和暦 birth date logs in; a dose too soon says from when. */
+	REQUIRE(login("1000000099", "昭和25年4月1日", token) == 200);
+	snprintf(body, sizeof body, "{\"slot\": %lld}", slot_id("chuo", "10:00"));
+	r = call(port(), "POST", "book", token, NULL, body);
+	CHECK(r.status == 409);
+	CHECK_STR(str(r.json, "error", "reason"), "interval");
+	CHECK(str(r.json, "error", "date") && strlen(str(r.json, "error", "date")) == 10);
+	CHECK(num(r.json, "error", "days") == 90);
+	json_decref(r.json);
+	/* Errors without a reason stay as they were. */
+	r = call(port(), "POST", "book", token, NULL, "{\"slot\": 999999}");
+	CHECK(r.status == 404 && !str(r.json, "error", "reason"));
 	json_decref(r.json);
 }
 

@@ -293,6 +293,10 @@ TEST(resv, login_gives_one_answer_for_any_wrong_part)
 	/* Malformed input says what the format is, not whether a ticket exists. */
 	CHECK(resv_login(r, "10000000", "1950-04-01", "ip1", token, err) == MG_ERR_INPUT);
 	CHECK(resv_login(r, "1000000001", "1950-02-30", "ip1", token, err) == MG_ERR_INPUT);
+	CHECK(resv_refusal(r)->why == RESV_WHY_BIRTH_DATE);
+	CHECK(resv_refusal(r)->birth.why == NLP_DATE_DAY);
+	CHECK(resv_login(r, "10000000", "1950-04-01", "ip1", token, err) == MG_ERR_INPUT);
+	CHECK(resv_refusal(r)->why == RESV_WHY_TICKET_NUMBER);
 	/* What residents type on a phone: full-width digits, hyphens, slashes. */
 	CHECK(resv_login(r, "１０００－０００－００１", "1950/4/1", "ip1", token, err) == MG_OK);
 	CHECK(strlen(token) == RESV_TOKEN_LEN);
@@ -340,6 +344,35 @@ TEST(resv, login_is_rate_limited_per_ticket_and_per_client)
 }
 
 /* ---- Booking and its rules ----------------------------------------------------------- */
+
+TEST(resv, login_reads_birth_dates_as_elderly_residents_write_them)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	static const char *const ways[] = {"昭和25年4月1日", "S25.4.1", "昭和２５年４月１日",
+					   "1950年4月1日", "1950/4/1", "19500401", "昭和二十五年四月一日"};
+	for (size_t i = 0; i < sizeof ways / sizeof *ways; i++) {
+		int rc = resv_login(r, "1000000001", ways[i], "ip-era", token, err);
+		if (rc != MG_OK)
+			printf("    %s: %s\n", ways[i], err);
+		CHECK(rc == MG_OK);
+	}
+	/* The last day of 昭和 was 1989-01-07: the refusal says so, and why. */
+	CHECK(resv_login(r, "1000000001", "昭和64年1月8日", "ip-era", token, err) == MG_ERR_INPUT);
+	CHECK(strstr(err, "1989-01-07") != NULL);
+	CHECK(resv_refusal(r)->why == RESV_WHY_BIRTH_DATE);
+	json_t *j = resv_refusal_json(r);
+	CHECK_STR(json_string_value(json_object_get(j, "reason")), "birth_date");
+	CHECK_STR(json_string_value(json_object_get(j, "problem")), "era_range");
+	CHECK_STR(json_string_value(json_object_get(j, "era")), "昭和");
+	CHECK_STR(json_string_value(json_object_get(j, "to")), "1989-01-07");
+	json_decref(j);
+	/* A real day of the wrong era is a wrong answer like any other. */
+	CHECK(resv_login(r, "1000000001", "昭和25年4月2日", "ip-era", token, err) == MG_ERR_AUTH);
+	CHECK(resv_refusal(r)->why == RESV_WHY_NONE);
+	resv_close(r);
+}
 
 static int login(struct resv *r, const char *ticket, const char *birth, char *token)
 {
@@ -420,23 +453,36 @@ TEST(resv, every_rule_refuses_and_changes_nothing)
 	q = slot_req(3);
 	REFUSED(db, resv_staff_book(r, "1000000003", &q, NULL, err), MG_ERR_CONFLICT,
 		"next dose can be from");
+	/* The reason travels as data, for the resident's own language. */
+	const struct resv_refusal *why = resv_refusal(r);
+	CHECK(why->why == RESV_WHY_INTERVAL && why->days == 90 && strlen(why->date) == 10);
+	CHECK(strstr(err, why->date) != NULL);
+	json_t *j = resv_refusal_json(r);
+	CHECK_STR(json_string_value(json_object_get(j, "reason")), "interval");
+	CHECK_STR(json_string_value(json_object_get(j, "date")), why->date);
+	json_decref(j);
 	/* 120 days ago is enough. */
 	CHECK(resv_staff_book(r, "1000000002", &q, NULL, err) == MG_OK);
 
 	/* After shingrix, shingrix again (70 days > 60, but covid is refused). */
 	REFUSED(db, resv_staff_book(r, "1000000004", &q, NULL, err), MG_ERR_CONFLICT,
 		"must be シングリックス");
+	CHECK(resv_refusal(r)->why == RESV_WHY_SAME_PRODUCT);
+	CHECK_STR(resv_refusal(r)->product, "シングリックス");
 	q = slot_req(6);
 	CHECK(resv_staff_book(r, "1000000004", &q, NULL, err) == MG_OK);
 
 	/* Beyond the horizon (40 days, 28 allowed). */
 	q = slot_req(4);
 	REFUSED(db, resv_staff_book(r, "1000000005", &q, NULL, err), MG_ERR_CONFLICT, "open 28 days");
+	CHECK(resv_refusal(r)->why == RESV_WHY_NOT_OPEN_YET && resv_refusal(r)->days == 28);
 
 	/* Full: slot 2 has one seat. */
 	q = slot_req(2);
 	CHECK(resv_staff_book(r, "1000000005", &q, NULL, err) == MG_OK);
+	CHECK(resv_refusal(r)->why == RESV_WHY_NONE);  /* a success leaves no reason behind */
 	REFUSED(db, resv_staff_book(r, "1000000006", &q, NULL, err), MG_ERR_FULL, "full");
+	CHECK(resv_refusal(r)->why == RESV_WHY_FULL);
 
 	/* A slot of another venue than the one chosen, and a slot that does not exist. */
 	q = slot_req(3);

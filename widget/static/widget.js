@@ -47,7 +47,7 @@
       busy: '混み合っています。少し時間をおいてからお試しください。',
       phone: '電話',
       bkLogin: '接種券番号と生年月日を入力してください。', bkTicket: '接種券番号（10桁）',
-      bkBirth: '生年月日', bkBirthHint: '例：19500401（西暦8桁）', bkLoginBtn: 'ログイン',
+      bkBirth: '生年月日', bkBirthHint: '例：昭和25年4月1日、S25.4.1、1950/4/1', bkLoginBtn: 'ログイン',
       bkVenue: '会場を選ぶ', bkDate: '日付で探す', bkShow: 'この日の空きを見る',
       bkSlots: '空いている時間', bkNoSlots: '空いている枠がありません。', bkWait: '空き待ちに登録する',
       bkWaiting: '空き待ちに登録しました。空きが出たらお知らせします。', bkLeft: '残り',
@@ -59,7 +59,26 @@
       bkBadLogin: '接種券番号または生年月日が正しくありません。',
       bkTooMany: '入力の誤りが続いたため、しばらくログインできません。時間をおいてお試しいただくか、お電話ください。',
       bkRefused: 'この枠は予約できません（満席、または接種の条件に合いません）。',
-      bkBadInput: '入力内容をご確認ください。', bkLoginAgain: 'もう一度ログインしてください。'
+      bkBadInput: '入力内容をご確認ください。', bkLoginAgain: 'もう一度ログインしてください。',
+      /* why the booking core refused, by reason (and a birth date's problem) */
+      r_ticket_number: '接種券番号は10桁の数字です。',
+      r_birth_date_unreadable: '生年月日を読み取れませんでした。「昭和25年4月1日」「S25.4.1」「1950/4/1」のように入力してください。',
+      r_birth_date_no_year: '生まれた年も入力してください（例：昭和25年4月1日）。',
+      r_birth_date_no_era: '年は元号をつけて（昭和25年）、または西暦4桁（1950年）で入力してください。',
+      r_birth_date_order: '年・月・日の順に入力してください（例：1950/4/1）。',
+      r_birth_date_no_such_month: '{month}月という月はありません。',
+      r_birth_date_no_such_day: '{year}年{month}月は{days}日までです。',
+      r_birth_date_era_range: '{era}は{from}から{to}までです。',
+      r_birth_date_era_range_open: '{era}は{from}からです。',
+      r_started: 'この時間はすでに始まっています。別の時間を選んでください。',
+      r_not_open_yet: 'この日の予約は{date}から受け付けます。',
+      r_has_booking: 'すでに予約があります。日時を変える場合は「予約を変更する」を選んでください。',
+      r_interval: '次の接種は{date}から受けられます（前回{last_dose}の接種から{days}日あけます）。',
+      r_same_product: '次の接種も前回と同じ{product}です。',
+      r_full: 'この時間は満席になりました。別の時間を選んでください。',
+      r_waiting: 'すでに空き待ちに登録されています。',
+      r_seats_free: 'まだ空いている時間があります。その中から予約してください。',
+      r_offer_gone: 'このご案内は期限が過ぎたか、すでにお返事をいただいています。'
     },
     en: {
       launcher: 'Vaccine questions', title: 'Vaccine help desk', close: 'Close',
@@ -81,7 +100,7 @@
       busy: 'We are busy. Please try again in a moment.',
       phone: 'Phone',
       bkLogin: 'Enter your ticket number and date of birth.', bkTicket: 'Ticket number (10 digits)',
-      bkBirth: 'Date of birth', bkBirthHint: 'e.g. 19500401 (year, month, day)', bkLoginBtn: 'Log in',
+      bkBirth: 'Date of birth', bkBirthHint: 'e.g. 1950/4/1, 1 April 1950 or S25.4.1', bkLoginBtn: 'Log in',
       bkVenue: 'Choose a venue', bkDate: 'Search by date', bkShow: 'Show free times on this day',
       bkSlots: 'Free times', bkNoSlots: 'There are no free times.', bkWait: 'Join the waiting list',
       bkWaiting: 'You are on the waiting list. We will tell you when a seat is free.', bkLeft: 'left',
@@ -93,7 +112,25 @@
       bkBadLogin: 'The ticket number or date of birth is not correct.',
       bkTooMany: 'Too many attempts. Please wait and try again later, or call us.',
       bkRefused: 'This time cannot be booked (it is full, or the vaccination rules do not allow it).',
-      bkBadInput: 'Please check what you entered.', bkLoginAgain: 'Please log in again.'
+      bkBadInput: 'Please check what you entered.', bkLoginAgain: 'Please log in again.',
+      r_ticket_number: 'The ticket number has 10 digits.',
+      r_birth_date_unreadable: 'The date of birth could not be read. Write it like 1950/4/1, 1 April 1950 or S25.4.1.',
+      r_birth_date_no_year: 'Please add the year of birth, e.g. 1950/4/1.',
+      r_birth_date_no_era: 'Write the year with four digits (1950) or with its era (S25).',
+      r_birth_date_order: 'Write the year first, e.g. 1950/4/1.',
+      r_birth_date_no_such_month: 'There is no month {month}.',
+      r_birth_date_no_such_day: 'That month has only {days} days.',
+      r_birth_date_era_range: 'The {era} era ran from {from} to {to}.',
+      r_birth_date_era_range_open: 'The {era} era began on {from}.',
+      r_started: 'This time has already started. Please choose another.',
+      r_not_open_yet: 'Bookings for this day open on {date}.',
+      r_has_booking: 'You already have a booking. To move it, choose "Change booking".',
+      r_interval: 'Your next dose can be from {date} ({days} days after your last dose on {last_dose}).',
+      r_same_product: 'Your next dose must be {product}, the same as your last one.',
+      r_full: 'This time is now full. Please choose another.',
+      r_waiting: 'You are already on the waiting list.',
+      r_seats_free: 'There are still free times. Please book one of them.',
+      r_offer_gone: 'This offer has expired or was already answered.'
     }
   };
 
@@ -137,20 +174,31 @@
   }
   function telHref(phone) { return 'tel:' + String(phone).replace(/[^0-9+]/g, ''); }
 
-  /* URLs and phone numbers in server text become links; the rest stays text. */
-  var LINKABLE = /(https?:\/\/[^\s<>"'）」、。]+)|(0\d{1,4}-\d{1,4}-\d{3,4})/g;
+  /* URLs and phone numbers in server text become links; the rest stays text.
+   * A URL is ASCII (RFC 3986): it ends at the first character a URL cannot
+   * hold (「…/gomi/をご覧ください」 ends before を), less the punctuation that
+   * ends the sentence around it and a bracket it did not open. */
+  var LINKABLE = /(https?:\/\/[\w\-.~:\/?#\[\]@!$&'()*+,;=%]+)|(0\d{1,4}-\d{1,4}-\d{3,4})/g;
+  function urlEnd(u) {
+    for (var c; (c = u.slice(-1)) && /[.,;:!?'*)\]]/.test(c); u = u.slice(0, -1)) {
+      var open = c === ')' ? '(' : c === ']' ? '[' : null;
+      if (open && u.split(open).length >= u.split(c).length) break;  // (…) of the URL's own
+    }
+    return u;
+  }
   function richText(parent, text) {
     String(text).split('\n').forEach(function (line, i) {
       if (i) parent.appendChild(el('br'));
       var at = 0, m;
       LINKABLE.lastIndex = 0;
       while ((m = LINKABLE.exec(line))) {
+        var shown = m[1] ? urlEnd(m[1]) : m[0];
         if (m.index > at) parent.appendChild(document.createTextNode(line.slice(at, m.index)));
-        var href = m[1] ? safeHref(m[1]) : telHref(m[2]);
+        var href = m[1] ? safeHref(shown) : telHref(m[2]);
         parent.appendChild(href
-          ? el('a', { href: href, target: m[1] ? '_blank' : null, rel: m[1] ? 'noopener noreferrer' : null, text: m[0] })
-          : document.createTextNode(m[0]));
-        at = m.index + m[0].length;
+          ? el('a', { href: href, target: m[1] ? '_blank' : null, rel: m[1] ? 'noopener noreferrer' : null, text: shown })
+          : document.createTextNode(shown));
+        at = LINKABLE.lastIndex = m.index + shown.length;
       }
       if (at < line.length) parent.appendChild(document.createTextNode(line.slice(at)));
     });
@@ -170,7 +218,7 @@
     return fetch(API + path, opts).then(function (r) {
       clearTimeout(timer);
       return r.json().catch(function () { return {}; }).then(function (j) {
-        if (!r.ok) { var e = new Error((j.error && j.error.message) || r.statusText); e.status = r.status; throw e; }
+        if (!r.ok) { var e = new Error((j.error && j.error.message) || r.statusText); e.status = r.status; e.detail = j.error; throw e; }
         return j;
       });
     }, function (e) { clearTimeout(timer); throw e; });
@@ -252,7 +300,7 @@
     ui.callbar.hidden = false;
     ui.callbar.appendChild(document.createTextNode((cc.label || t('phone')) + ': '));
     ui.callbar.appendChild(el('a', { href: telHref(cc.phone), text: cc.phone }));
-    ui.callbar.appendChild(el('span', { class: cc.open_now ? 'mg-open' : 'mg-shut', text: ' ' + (cc.open_now ? t('openNow') : t('closed')) }));
+    ui.callbar.appendChild(el('span', { class: cc.phone_open_now ? 'mg-open' : 'mg-shut', text: ' ' + (cc.phone_open_now ? t('openNow') : t('closed')) }));
   }
 
   function loadConfig() {
@@ -445,9 +493,11 @@
     if (h.phone) {
       card.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone) }, [
         el('span', { 'aria-hidden': 'true', text: '📞 ' }), t('call') + ' ' + h.phone]));
-      var when = h.open_now ? t('openNow') : t('closed');
-      var hours = h.opens_at ? ' · ' + h.opens_at : (h.hours ? ' · ' + t('hours') + ' ' + h.hours : '');
-      card.appendChild(el('p', { class: h.open_now ? 'mg-open' : 'mg-shut', text: when + hours }));
+      /* The phone's own hours, never a web page's: a booking page open all
+       * night does not make the call centre's number open at night. */
+      var when = h.phone_open_now ? t('openNow') : t('closed');
+      var hours = h.phone_opens_at ? ' · ' + h.phone_opens_at : (h.phone_hours ? ' · ' + t('hours') + ' ' + h.phone_hours : '');
+      card.appendChild(el('p', { class: h.phone_open_now ? 'mg-open' : 'mg-shut', text: when + hours }));
     }
     return card;
   }
@@ -623,8 +673,22 @@
     function fail(e) {
       var st = e && e.status;
       if (st === 401 && token) { token = null; say(t('bkLoginAgain'), true); return login(); }
-      say(st === 401 ? t('bkBadLogin') : st === 429 ? t('bkTooMany') : st === 409 ? t('bkRefused') :
-        st === 400 ? t('bkBadInput') : t('error'), true);
+      say(reason(e && e.detail) || (st === 401 ? t('bkBadLogin') : st === 429 ? t('bkTooMany') : st === 409 ? t('bkRefused') :
+        st === 400 ? t('bkBadInput') : t('error')), true);
+    }
+    /* The core's reason ({reason: 'interval', date: '2027-01-30', ...}) in
+     * the resident's language; null when there is none to word. */
+    function reason(d) {
+      if (!d || !d.reason) return null;
+      var text = t('r_' + d.reason + (d.problem ? '_' + d.problem : '') + (d.to === '9999-12-31' ? '_open' : ''));
+      return text ? text.replace(/\{(\w+)\}/g, function (_, k) {
+        var v = k === 'era' && state.lang === 'en' ? d.era_en : d[k];
+        return /^\d{4}-\d\d-\d\d$/.test(v) ? longDate(v) : String(v);
+      }) : null;
+    }
+    function longDate(iso) {
+      var d = new Date(iso + 'T00:00:00');
+      return isNaN(d) ? iso : d.toLocaleDateString(state.lang === 'en' ? 'en-GB' : 'ja-JP', { year: 'numeric', month: 'long', day: 'numeric' });
     }
     var first = true;  // the view's own title has the focus on opening
     function step(title, kids) {
@@ -655,7 +719,8 @@
 
     function login() {
       var f1 = field('mg-bk-ticket', t('bkTicket'), null, { maxlength: '16' });
-      var f2 = field('mg-bk-birth', t('bkBirth'), t('bkBirthHint'), { maxlength: '10' });
+      /* A text keyboard: 昭和25年4月1日 and S25.4.1 are dates too. */
+      var f2 = field('mg-bk-birth', t('bkBirth'), t('bkBirthHint'), { maxlength: '30', inputmode: null });
       var form = el('form', { class: 'mg-bk-form', onsubmit: function (e) {
         e.preventDefault();
         say(t('bkLoading'));

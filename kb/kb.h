@@ -118,7 +118,8 @@ struct kb_query_stats {
  * alternate question of the knowledge base as if its entry never had it. */
 struct kb_exclude {
 	int64_t entry;            /* rowid */
-	int phrasing;             /* its number, as kb_each_phrasing gives it */
+	int phrasing;             /* its number, as kb_each_phrasing gives it; -1: the whole
+				   * entry, as if the knowledge base never had it */
 	const char *text;
 	size_t len;
 };
@@ -152,6 +153,7 @@ struct kb_phrasing_item {
 	const char *id, *slug, *route;
 	int phrasing;
 	int alternate;            /* an alternate question (not the entry's own question or a keyword) */
+	int kind_keyword;         /* a keyword, not a question */
 	const char *text;         /* NUL-terminated */
 	size_t len;
 };

@@ -25,6 +25,7 @@ struct query {
 	int64_t cf[KB_MAX_PHRASES];     /* its occurrences in all phrasings */
 	int in_match[KB_MAX_PHRASES];
 	int excluded[KB_MAX_PHRASES];   /* occurrences in the phrasing left out */
+	int df_a[KB_MAX_PHRASES];       /* entries whose answers hold it (leave-one-out applied) */
 	int nphrases, nterms, nwords;
 	double word_idf[KB_MAX_PHRASES], word_weight[KB_MAX_PHRASES];
 	double word_total, gram_total;  /* what a perfect match would score, words and grams */
@@ -176,24 +177,31 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		       const struct kb_exclude *ex, int32_t ex_slot, char *err)
 {
 	const struct kb_model *m = kb->model;
+	int whole = ex && ex->phrasing < 0 && ex_slot >= 0;
 	q->total_q = m->total_q;
-	if (ex) {
+	if (whole)
+		q->total_q -= m->ents[ex_slot].len_q;
+	else if (ex) {
 		int rc = nlp_analyse(kb->an, kb->syn, ex->text, ex->len, count_excluded, q, err);
 		if (rc != MG_OK)
 			return rc;
 	}
-	double n = m->nents > 0 ? m->nents : 1;
+	double n = m->nents > 0 ? m->nents - whole : 1;
 	for (int i = 0; i < q->nphrases; i++) {
 		const struct kb_mterm *t = kb_model_term(m, q->phrase[i], q->len[i]);
+		const struct kb_post *p = t && ex_slot >= 0 ? kb_model_post(m, t, ex_slot) : NULL;
 		q->t[i] = t;
 		q->df[i] = t ? t->df_q : 0;
-		q->cf[i] = t ? t->cf_q - q->excluded[i] : 0;
-		if (t && q->excluded[i] && ex_slot >= 0) {
-			const struct kb_post *p = kb_model_post(m, t, ex_slot);
-			if (p && p->tf_q <= q->excluded[i])
-				q->df[i]--;
+		q->df_a[i] = t ? t->df_a : 0;
+		if (whole && p) {  /* the entry is gone: every occurrence of it */
+			q->excluded[i] = p->tf_q;
+			q->df[i] -= p->tf_q > 0;
+			q->df_a[i] -= p->tf_a > 0;
+		} else if (p && q->excluded[i] && p->tf_q <= q->excluded[i]) {
+			q->df[i]--;
 		}
-		int df_a = t ? t->df_a : 0;
+		q->cf[i] = t ? t->cf_q - q->excluded[i] : 0;
+		int df_a = q->df_a[i];
 		q->idf[i] = log(1.0 + (n - q->df[i] + 0.5) / (q->df[i] + 0.5));
 		if (w->bm25_only) {
 			q->in_match[i] = i < q->nterms && q->phrase[i][0] != NLP_READING_PREFIX;
@@ -467,7 +475,7 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
  * term of the question once the left-out phrasing is gone (the index
  * still has it, so FTS5 cannot be asked). */
 static int first_stage_without(const struct kb_model *m, const struct query *q, int32_t ex_slot,
-			       int32_t *slots, int *n)
+			       int whole, int32_t *slots, int *n)
 {
 	char *mark = calloc((size_t)m->nents + 1, 1);
 	if (!mark)
@@ -480,6 +488,8 @@ static int first_stage_without(const struct kb_model *m, const struct query *q, 
 		for (uint32_t k = 0; k < t->npost; k++) {
 			const struct kb_post *p = &m->posts[t->post + k];
 			int left = p->tf_a > 0 || p->tf_q > (p->ent == ex_slot ? q->excluded[i] : 0);
+			if (p->ent == ex_slot && whole)
+				left = 0;
 			if (left && !mark[p->ent]) {
 				mark[p->ent] = 1;
 				slots[(*n)++] = p->ent;
@@ -527,14 +537,14 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	for (int k = 0; k < q->nwords; k++) {
 		int known = 0;
 		for (int i = 0; i < q->nterms && !known; i++)
-			known = q->word[i] == k && q->t[i];
+			known = q->word[i] == k && (q->df[i] > 0 || q->df_a[i] > 0);
 		stats->known_words += known;
 		if (!known)
 			unseen += q->word_weight[k] * q->word_idf[k];
 	}
 	stats->unseen = q->word_total > 0 ? unseen / q->word_total : 0;
 	if (ex && !w->bm25_only)
-		rc = first_stage_without(m, q, ex_slot, slots, &nslots);
+		rc = first_stage_without(m, q, ex_slot, ex->phrasing < 0, slots, &nslots);
 	else
 		rc = first_stage(kb, q, w, slots, bm25, depth, &nslots, err);
 	if (rc != MG_OK) {
@@ -598,6 +608,7 @@ static int each_one(void *ctx, int index, enum kb_kind kind, const char *text, s
 		return mg_fail(e->err, MG_ERR_NOMEM, "out of memory");
 	e->item.phrasing = index;
 	e->item.alternate = kind == KB_KIND_ALT;
+	e->item.kind_keyword = kind == KB_KIND_KEYWORD;
 	e->item.text = t;
 	e->item.len = len;
 	int rc = e->fn(e->ctx, &e->item);

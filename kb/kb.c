@@ -25,7 +25,10 @@ static const char SCHEMA[] =
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
 	"  updated_at TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS kb_synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);"
-	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);";
+	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);"
+	/* Names this database file for the model cache: a path can be reused by
+	 * another database, this never is. */
+	"INSERT OR IGNORE INTO kb_meta VALUES('instance', lower(hex(randomblob(16))));";
 
 /* Phrasings (q) and answers (a) are separate columns so that the first
  * stage weighs them apart and fts5vocab counts a term's entries per column;
@@ -221,7 +224,7 @@ void kb_close(struct kb *kb)
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
-	kb_model_free(kb->model);
+	kb_model_put(kb->model);
 	free(kb);
 }
 
@@ -296,13 +299,13 @@ int kb_sync(struct kb *kb, char *err)
 	rc = synonyms_load(kb, &syn, err);
 	struct kb_model *model = NULL;
 	if (rc == MG_OK)
-		rc = kb_model_load(kb, &model, err);
+		rc = kb_model_get(kb, gen, &model, err);
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
 		return rc;
 	}
 	nlp_synonyms_free(kb->syn);
-	kb_model_free(kb->model);
+	kb_model_put(kb->model);
 	kb->syn = syn;
 	kb->model = model;
 	kb->generation = gen;

@@ -110,10 +110,18 @@ struct kb_model {
 	int64_t total_q;          /* tokens in all phrasings */
 	double avg_q, avg_a;      /* mean tokens per entry */
 	int max_shapes;           /* most phrasings of one entry */
+	/* the process-wide cache (kb/model.c): immutable once shared */
+	char *path;               /* kb_meta's instance of the database */
+	int64_t generation;
+	int refs, cached;
+	struct kb_model *next;
 };
 
-int kb_model_load(struct kb *kb, struct kb_model **out, char *err);
-void kb_model_free(struct kb_model *m);
+/* The model of generation of kb's database file, shared with every other
+ * connection of the process to that file (a new reference: kb_model_put
+ * it). Read-only once returned. */
+int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char *err);
+void kb_model_put(struct kb_model *m);
 const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term, int len);
 /* The posting of term t for entry slot ent, or NULL. */
 const struct kb_post *kb_model_post(const struct kb_model *m, const struct kb_mterm *t, int32_t ent);

@@ -5,13 +5,16 @@
  * costs no SQL beyond the first stage's one query. */
 #include "kb/kb_int.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void kb_model_free(struct kb_model *m)
+static void model_free(struct kb_model *m)
 {
 	if (!m)
 		return;
+	free(m->path);
 	free(m->terms);
 	free(m->term_text);
 	free(m->posts);
@@ -98,7 +101,7 @@ static uint16_t phrasing_at(const struct kb_model *m, const struct kb_ment *e, i
 	return (uint16_t)(e->nshape ? e->nshape - 1 : 0);
 }
 
-int kb_model_load(struct kb *kb, struct kb_model **out, char *err)
+static int model_load(struct kb *kb, struct kb_model **out, char *err)
 {
 	*out = NULL;
 	struct kb_model *m = calloc(1, sizeof *m);
@@ -172,7 +175,7 @@ int kb_model_load(struct kb *kb, struct kb_model **out, char *err)
 		rc = kb_db_fail(kb, err, "vocabulary");
 	sqlite3_finalize(q);
 	if (rc != MG_OK) {
-		kb_model_free(m);
+		model_free(m);
 		return rc;
 	}
 	int64_t total_a = 0;
@@ -182,6 +185,78 @@ int kb_model_load(struct kb *kb, struct kb_model **out, char *err)
 	m->avg_a = m->nents ? (double)total_a / m->nents : 1;
 	*out = m;
 	return MG_OK;
+}
+
+/* Every connection of a process to one database (kb_meta's instance, not
+ * its path) shares the model of a generation: the server's worker threads hold one copy, and one load. The
+ * cache holds no reference of its own: the last kb_model_put frees it. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kb_model *cache;
+
+int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char *err)
+{
+	*out = NULL;
+	char path[64] = "";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='instance'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		snprintf(path, sizeof path, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	/* Inside a write transaction the connection sees what nobody else does
+	 * (plain mode's stripped entries, an import about to fail): its model
+	 * stays its own, and a rolled-back generation number never names it. */
+	int shared = *path && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE;
+	if (!shared) {
+		int rc = model_load(kb, out, err);
+		if (rc == MG_OK)
+			(*out)->refs = 1;
+		return rc;
+	}
+	pthread_mutex_lock(&cache_lock);
+	for (struct kb_model *m = cache; m; m = m->next) {
+		if (m->generation == generation && !strcmp(m->path, path)) {
+			m->refs++;
+			*out = m;
+			pthread_mutex_unlock(&cache_lock);
+			return MG_OK;
+		}
+	}
+	/* Loaded under the lock: threads that want the same generation wait for
+	 * this load instead of each making its own. */
+	struct kb_model *m = NULL;
+	int rc = model_load(kb, &m, err);
+	if (rc == MG_OK && !(m->path = strdup(path))) {
+		model_free(m);
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (rc == MG_OK) {
+		m->generation = generation;
+		m->refs = 1;
+		m->cached = 1;
+		m->next = cache;
+		cache = m;
+		*out = m;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return rc;
+}
+
+void kb_model_put(struct kb_model *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&cache_lock);
+	int last = --m->refs == 0;
+	if (last && m->cached) {
+		struct kb_model **p = &cache;
+		while (*p && *p != m)
+			p = &(*p)->next;
+		if (*p)
+			*p = m->next;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (last)
+		model_free(m);
 }
 
 const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term, int len)

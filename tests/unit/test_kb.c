@@ -4,6 +4,7 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 #include "chatbot/town_int.h"
+#include "kb/kb_int.h"
 
 #include <stdlib.h>
 
@@ -192,4 +193,24 @@ TEST(kb, synonyms_connect_residents_words_to_entries)
 	CHECK(strstr(fixture_ask(bot, "副作用が心配"), "side-effects-common") != NULL);
 	CHECK(strstr(fixture_ask(bot, "予約を取り消し"), "booking-cancel") != NULL);
 	fixture_bot_close(bot);
+}
+
+/* The server's worker threads each have a connection; they share one model
+ * of the index per generation, and an edit made on one is searched by all. */
+TEST(kb, connections_to_one_database_share_its_model_and_see_each_edit)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *a = fixture_bot("shared.db"), *b = NULL;
+	REQUIRE(chatbot_open(&b, fixture_path("shared.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	CHECK_STR(fixture_ask(a, "接種券をなくしました"), "answer ticket-lost");
+	CHECK_STR(fixture_ask(b, "接種券をなくしました"), "answer ticket-lost");
+	CHECK(chatbot_kb(a)->model == chatbot_kb(b)->model);
+	struct kb_entry e = {.id = "7", .slug = "day-parking", .question = "会場に駐車場はありますか",
+			     .answer = "体育館の北側に50台分あります。", .alt_questions = "車で行ってもいい？"};
+	CHECK(kb_entry_put(chatbot_kb(a), &e, NULL, err) == MG_OK);
+	CHECK_STR(fixture_ask(b, "車で行っても大丈夫？"), "answer day-parking");
+	fixture_ask(a, "駐車場");
+	CHECK(chatbot_kb(a)->model == chatbot_kb(b)->model);
+	chatbot_close(b);
+	fixture_bot_close(a);
 }

@@ -361,6 +361,7 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"keyword", offsetof(struct kb_weights, keyword), 0},
 		{"context", offsetof(struct kb_weights, context), 0},
 		{"compound", offsetof(struct kb_weights, compound), 0},
+		{"no_readings", offsetof(struct kb_weights, no_readings), 1},
 	};
 	while (*spec) {
 		size_t n = strcspn(spec, "=");

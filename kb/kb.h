@@ -82,6 +82,7 @@ struct kb_weights {
 	double keyword;       /* a keyword counts this share of a phrasing */
 	double context;       /* words of a long question's other sentences count this share */
 	double compound;      /* a compound of the question (コロナ+ワクチン) next to its parts */
+	int no_readings;      /* measure: the question's kana readings and bigrams left out */
 	int bm25_only;        /* the floor: the first stage alone, lemmas only, untuned bm25 */
 	int first_only;       /* the first stage alone, as the engine asks it (benchmarks) */
 };

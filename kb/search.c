@@ -35,12 +35,15 @@ struct query {
 	int last_kind_term;             /* the previous phrase was a term: a reading joins its word */
 	double sentence_weight;         /* of the sentence being analysed */
 	double compound;                /* weight of a compound next to its parts */
+	int no_readings;
 };
 
 static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 {
 	struct query *q = ctx;
 	int is_reading = kind == NLP_TERM && len > 0 && tok[0] == NLP_READING_PREFIX;
+	if (q->no_readings && (is_reading || kind == NLP_GRAM))
+		return 0;
 	double weight = q->sentence_weight * (kind == NLP_COMPOUND ? q->compound : 1);
 	if (kind == NLP_COMPOUND)
 		kind = NLP_TERM;
@@ -149,6 +152,7 @@ static int query_analyse(struct kb *kb, struct query *q, const char *text, size_
 {
 	size_t a, b;
 	q->compound = w->compound;
+	q->no_readings = w->no_readings;
 	asking_sentence(text, len, &a, &b);
 	q->sentence_weight = 1;
 	int rc = nlp_analyse(kb->an, kb->syn, text + a, b - a, query_add, q, err);

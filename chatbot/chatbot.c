@@ -256,7 +256,15 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	 * choice, otherwise to the call centre like any unclear question. */
 	int elsewhere = n > 0 && !strcmp(cand[0].route, KB_ROUTE_ELSEWHERE);
 	int redirect = elsewhere && conf >= POLICY_CLARIFY_MIN_CONFIDENCE;
-	if (!elsewhere && n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
+	/* No word that could name a topic (はい, わかりました, Hello, ？？): asked
+	 * to rephrase, with the popular questions, not sent to a phone line that
+	 * may be closed. A word the knowledge base does not know (粗大ごみ) is a
+	 * question for a person: it is handed off as before. Without a word, only
+	 * a match sure enough to answer (ありがとう meets the greeting) stands:
+	 * choices offered for わかりました would be random. */
+	if (qs.words == 0 && !other_language && conf < POLICY_ANSWER_MIN_CONFIDENCE) {
+		decision = "rephrase";
+	} else if (!elsewhere && n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
 		decision = "answer";
 	} else if (!elsewhere && n > 1 && conf >= POLICY_CLARIFY_MIN_CONFIDENCE) {
 		nchoices = clarify_choices(cand, n, choices);
@@ -306,6 +314,8 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 								     : candidate_json(bot, &cand[k], NULL, lang));
 		}
 		json_object_set_new(res, "choices", choices_json);
+	} else if (!strcmp(decision, "rephrase")) {
+		/* the widget shows the popular questions */
 	} else if (redirect) {
 		/* The office's entry says where to go; the widget shows it as the
 		 * hand-off card. */

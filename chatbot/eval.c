@@ -49,9 +49,10 @@ static void count(struct tally *t, const char *q, const char *expected, json_t *
 	/* "!" (leave-entry-out only): out of scope, and no entry is right. */
 	if (!strcmp(expected, "-") || !strcmp(expected, "!")) {
 		t->out++;
-		t->out_handoff += !strcmp(decision, "handoff");
+		/* handed off, or asked to rephrase: not answered, not offered a choice */
+		t->out_handoff += !strcmp(decision, "handoff") || !strcmp(decision, "rephrase");
 		t->out_answered += !strcmp(decision, "answer");
-		if (misses && strcmp(decision, "handoff"))
+		if (misses && strcmp(decision, "handoff") && strcmp(decision, "rephrase"))
 			printf("OUT  %-8s %-24s conf %.2f  %s\n", decision, jstr(first, "slug"),
 			       json_real_value(json_object_get(r, "confidence")), q);
 		return;

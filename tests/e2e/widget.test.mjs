@@ -139,6 +139,22 @@ test('a question in Japanese gets its answer, with focus on it', async () => {
   await page.context().close();
 });
 
+test('「はい」 or "Hello" gets a prompt to rephrase with the common questions, not a phone line', async () => {
+  const page = await demo();
+  await open(page);
+  await ask(page, 'はい');
+  const reply = page.locator(REPLY).last();
+  await reply.getByText('ことばを変えて入力するか').waitFor({ timeout: WAIT_MS });
+  assert.equal(await reply.locator('.mg-card, a[href^="tel:"]').count(), 0);
+  const chip = reply.locator('.mg-chip').first();
+  await chip.waitFor({ timeout: WAIT_MS });
+  const question = await chip.innerText();
+  await chip.click();
+  await page.locator('.mg-msg.mg-user', { hasText: question }).waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a question for another town office names that office and its number, with no answer rating', async () => {
   const found = await findQuestion(['粗大ごみを出したいのですが', '住民票の写しがほしい', 'マイナンバーカードの受け取り'],
     (r) => r.decision === 'handoff' && (r.handoff || {}).route === 'elsewhere');
@@ -321,18 +337,11 @@ const SAMPLE_TICKET = '1234567890', SAMPLE_BIRTH = '19500401';
 test('booking: from 「予約したい」 to a confirmed reservation, then change and cancel it', async () => {
   const page = await demo();
   await open(page);
-  // 「予約したい」 may be answered outright or clarified: then the resident
-  // picks the choice that leads to booking, as a resident would.
+  // Wanting to book is answered outright with how to book and its button.
   const reply = await api('ask', { question: '予約したい' });
+  assert.equal(reply.decision, 'answer');
+  assert.equal(reply.answer.slug, 'booking-how');
   await ask(page, '予約したい');
-  if (reply.decision === 'clarify') {
-    let pick = null;
-    for (const c of reply.choices || reply.candidates) {
-      if ((await api('entries/' + c.id)).route === 'booking') { pick = c; break; }
-    }
-    assert.ok(pick, 'a choice of 「予約したい」 leads to booking');
-    await page.locator('.mg-chip', { hasText: pick.question }).last().click();
-  }
   const book = page.getByRole('button', { name: '予約に進む' }).last();
   await book.waitFor({ timeout: WAIT_MS });
   await book.click();

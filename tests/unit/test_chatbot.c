@@ -449,3 +449,21 @@ TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
 	town_free(sample);
 	fixture_town();
 }
+
+/* 「はい」 after an answer, "Hello", punctuation: no word names a topic, so
+ * the resident is asked to put it another way, not sent to a phone line. A
+ * word the knowledge base does not know is still a question for a person. */
+TEST(chatbot, a_message_without_a_word_is_asked_again_not_handed_off)
+{
+	struct chatbot *bot = fixture_bot("cb_rephrase.db");
+	const char *none[] = {"はい", "わかりました", "Hello", "？？？", "yes"};
+	for (size_t i = 0; i < sizeof none / sizeof *none; i++) {
+		json_t *r = ask_at(bot, none[i], at(2026, 11, 24, 2, 0));
+		REQUIRE(r);
+		CHECK_STR(s(r, "decision"), "rephrase");
+		CHECK(json_is_null(json_object_get(r, "handoff")));
+		json_decref(r);
+	}
+	CHECK_STR(fixture_ask(bot, "粗大ごみの出し方を教えて"), "handoff -");
+	fixture_bot_close(bot);
+}

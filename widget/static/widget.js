@@ -36,6 +36,7 @@
       greeting: 'こんにちは。ワクチン接種についての質問にお答えします。下のボタンを押すか、質問を入力してください。',
       typing: '回答を準備しています', you: 'あなた', bot: '窓口',
       clarify: 'どちらの質問に近いですか？', none: 'どれでもない（電話で相談）',
+      rephrase: 'ワクチン接種についてのご質問をどうぞ。ことばを変えて入力するか、よくある質問からお選びください。',
       helpfulQ: 'この回答は役に立ちましたか？', yes: '役に立った', no: '役に立たなかった',
       thanks: 'ご意見ありがとうございます。', more: '詳しく見る', link: '詳しくはこちら',
       book: '予約に進む', call: '電話する', openNow: '受付中', closed: '受付時間外',
@@ -89,6 +90,7 @@
       greeting: 'Hello. I answer questions about vaccinations. Choose a question below or type your own.',
       typing: 'Preparing an answer', you: 'You', bot: 'Help desk',
       clarify: 'Which of these is closest to your question?', none: 'None of these (call us)',
+      rephrase: 'Please ask about vaccinations. Try other words, or choose a common question.',
       helpfulQ: 'Was this answer helpful?', yes: 'Helpful', no: 'Not helpful',
       thanks: 'Thank you for your feedback.', more: 'More details', link: 'More information',
       book: 'Go to booking', call: 'Call', openNow: 'Open now', closed: 'Closed now',
@@ -373,15 +375,19 @@
   }
 
   function showPopular() {
+    ui.log.appendChild(popularBox());
+  }
+
+  function popularBox() {
     var box = el('div', { class: 'mg-popular', role: 'group', 'aria-label': t('popular') }, [
       el('p', { class: 'mg-label', text: t('popular') })
     ]);
-    ui.log.appendChild(box);
     api('popular?lang=' + state.lang).then(function (j) {
       (j.popular || []).forEach(function (q) {
         box.appendChild(el('button', { type: 'button', class: 'mg-chip', text: q.question, onclick: function () { send(q.question); } }));
       });
     }, function () { box.remove(); });
+    return box;
   }
 
   function botBubble(kids) {
@@ -397,6 +403,7 @@
     if (m.kind === 'answer') return renderAnswer(m);
     if (m.kind === 'clarify') return renderClarify(m);
     if (m.kind === 'handoff') return botBubble([handoffCard(m.data)]);
+    if (m.kind === 'rephrase') return botBubble([el('p', { text: t('rephrase') }), popularBox()]);
     return botBubble([el('p', { class: 'mg-error', text: m.text })]);
   }
 
@@ -557,6 +564,8 @@
         add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.followup || r.handoff });
       else if (r.decision === 'clarify' && (r.choices || r.candidates || []).length)
         add({ who: 'bot', kind: 'clarify', data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question }; }) });
+      else if (r.decision === 'rephrase')
+        add({ who: 'bot', kind: 'rephrase' });
       else
         add({ who: 'bot', kind: 'handoff', data: r.handoff || line('call_center') });
     }, failed);

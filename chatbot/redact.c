@@ -118,6 +118,15 @@ static size_t digits(const char *s, size_t len, size_t i, size_t max)
 	return n > max ? 0 : n;
 }
 
+/* The whole run of digits at s[i], however long. */
+static size_t digit_run(const char *s, size_t len, size_t i)
+{
+	size_t n = 0;
+	while (i + n < len && is_digit((unsigned char)s[i + n]))
+		n++;
+	return n;
+}
+
 static int value(const char *s, size_t i, size_t n)
 {
 	int v = 0;
@@ -283,8 +292,11 @@ static void find_numbers(const char *s, size_t len, struct spans *sp)
 			a--;
 		else if (a > 0 && s[a - 1] == '(')
 			a--;
+		/* A group is the whole run: digits() says "none" for a run over
+		 * its limit, which left end at i and sent the loop back to i for
+		 * ever on 65 digits or more. */
 		while (ng < 8) {
-			size_t n = digits(s, len, j, 64);
+			size_t n = digit_run(s, len, j);
 			if (!n)
 				break;
 			gpos[ng] = j;
@@ -297,7 +309,7 @@ static void find_numbers(const char *s, size_t len, struct spans *sp)
 			/* ")" may be followed by a space or dash: 03(1234) 5678 */
 			if (sl == 1 && s[j] == ')')
 				k += separator(s, len, k) == 1 && s[k] != '(' ? 1 : 0;
-			size_t next = sl ? digits(s, len, k, 64) : 0;
+			size_t next = sl ? digit_run(s, len, k) : 0;
 			/* A space joins groups only of phone-number size, so that
 			 * "2 回" or "3 4 5" stay apart. */
 			if (!next || (s[j] == ' ' && next < (s[a] == '+' ? 2u : 3u)))

@@ -5,6 +5,7 @@
 #include "tests/unit/fixture.h"
 #include "chatbot/events.h"
 #include "chatbot/ops_policy.h"
+#include "nlp/redact.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -17,7 +18,7 @@ static const char *redact(const char *raw)
 	char err[MG_ERR_LEN], *norm = NULL, *clean = NULL;
 	size_t len = 0;
 	if (nlp_normalise(raw, strlen(raw), &norm, &len, err) != MG_OK ||
-	    events_redact(norm, len, &clean, err) != MG_OK) {
+	    nlp_redact(norm, len, &clean, NULL, err) != MG_OK) {
 		snprintf(out, sizeof out, "(error %s)", err);
 	} else {
 		snprintf(out, sizeof out, "%s", clean);

@@ -4,7 +4,7 @@
  * hiding too much: a log line that reads "<NAME>さんの予約" is still useful to
  * staff, a stored name is a breach. Works on normalised text (NFKC, case
  * folded: full-width digits and letters are already ASCII). */
-#include "chatbot/events.h"
+#include "nlp/redact.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -498,9 +498,11 @@ static int by_start(const void *x, const void *y)
 	return a->a < b->a ? -1 : a->a > b->a;
 }
 
-int events_redact(const char *text, size_t len, char **out, char *err)
+int nlp_redact(const char *text, size_t len, char **out, size_t *out_len, char *err)
 {
 	*out = NULL;
+	if (out_len)
+		*out_len = 0;
 	static struct spans empty;
 	struct spans *sp = malloc(sizeof *sp);
 	if (!sp)
@@ -516,6 +518,8 @@ int events_redact(const char *text, size_t len, char **out, char *err)
 		/* A question with this many personal details is not worth the risk. */
 		free(sp);
 		*out = strdup("<REDACTED>");
+		if (*out && out_len)
+			*out_len = strlen(*out);
 		return *out ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	qsort(sp->s, (size_t)sp->n, sizeof *sp->s, by_start);
@@ -539,5 +543,7 @@ int events_redact(const char *text, size_t len, char **out, char *err)
 	buf[w] = 0;
 	free(sp);
 	*out = buf;
+	if (out_len)
+		*out_len = w;
 	return MG_OK;
 }

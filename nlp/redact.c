@@ -898,7 +898,8 @@ static const struct word NOT_NAMES[] = {
 	W("おじい"), W("おばあ"), W("じい"), W("ばあ"), W("おじ"), W("おば"), W("おにい"),
 	W("おねえ"), W("にい"), W("ねえ"), W("おく"), W("おこ"), W("むすこ"), W("むすめ"),
 	W("あか"), W("いしゃ"), W("かんごし"), W("おいしゃ"), W("おきゃく"), W("きゃく"), W("ママ"),
-	W("パパ"), W("ドクター"), W("ナース"),
+	W("パパ"), W("ドクター"), W("ナース"), W("嫁"), W("婿"), W("夫"), W("妻"), W("主人"), W("旦那"),
+	W("家内"), W("およめ"), W("よめ"), W("おむこ"), W("むこ"), W("だんな"), W("ごしゅじん"),
 };
 
 /* What residents say they are in "私は…です" that is no name: a state, a
@@ -999,7 +1000,7 @@ static void name_before(struct red *r, size_t h)
 		/* 娘のはなこちゃん: the name starts after the last の */
 		for (size_t k = a; k < b; k = next_cp(r, k))
 			if (at(r, k, "の"))
-				a = k + strlen("の");
+				a = skip_space(r, k + strlen("の"));
 		/* 顔がむくんで, 医療費もかさんで: kana that start with a particle
 		 * after kanji and leave one kana are a verb's, not a name */
 		size_t p = a > 0 && script_before(r, a) == KANJI ? AT_ANY(r, a, PARTICLES) : 0;

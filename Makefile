@@ -4,7 +4,7 @@
 #   make test       install what is missing, build, run every test
 #   make test SANITIZER=address,undefined   the same under ASan + UBSan
 #   make bench      benchmarks whose figures go in the README
-#   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser)
+#   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the redaction)
 
 CC       ?= cc
 SANITIZER ?=
@@ -63,7 +63,9 @@ $(BIN): $(LIB_OBJ) $(BUILD)/chatbot/main.o
 $(RUNNER): $(LIB_OBJ) $(TEST_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz-ask: tests/fuzz/fuzz_ask.c $(LIB_OBJ)
+# One libFuzzer harness per tests/fuzz/fuzz_NAME.c: build/fuzz/fuzz-NAME (FUZZ=1);
+# a harness with a rule of its own (fuzz-date) links only what it needs.
+$(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o

@@ -7,6 +7,7 @@
 #include "chatbot/events_int.h"
 #include "chatbot/ops_policy.h"
 #include "kb/kb.h"
+#include "nlp/redact.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -220,7 +221,7 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *
 	int rc = nlp_normalise(question, json_string_length(json_object_get(result, "question")), &norm,
 			       &norm_len, err);
 	if (rc == MG_OK)
-		rc = events_redact(norm, norm_len, &clean, err);
+		rc = nlp_redact(norm, norm_len, &clean, NULL, err);
 	/* Only ids and scores of the candidates: their text is in the knowledge base. */
 	json_t *list = json_array(), *c;
 	size_t i;

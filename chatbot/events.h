@@ -93,10 +93,6 @@ void events_writer_stats(struct events_writer *w, struct events_writer_stats *ou
 /* Writes a new random conversation id into id (EVENTS_ID_MAX + 1 bytes). */
 void events_new_id(char id[EVENTS_ID_MAX + 1]);
 
-/* Replaces personal data in normalised text with <EMAIL>, <DATE>, <PHONE>,
- * <TICKET>, <NUMBER> and <NAME>. *out is malloc'd, NUL-terminated; caller frees. */
-int events_redact(const char *text, size_t len, char **out, char *err);
-
 /* The figures of METRICS.md for conversations started on days from..to
  * (YYYY-MM-DD, inclusive), as a new JSON object (caller decrefs):
  *   totals {conversations, deflected, self_service, answered_conversations,

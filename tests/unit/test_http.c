@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chatbot/events.h"
+#include "nlp/redact.h"
 #include "tests/unit/http_client.h"
 #include "widget/http.h"
 
@@ -480,7 +481,7 @@ static char *logged_form(const char *q)
 	char err[MG_ERR_LEN], *norm = NULL, *clean = NULL;
 	size_t len = 0;
 	if (nlp_normalise(q, strlen(q), &norm, &len, err) == MG_OK)
-		events_redact(norm, len, &clean, err);
+		nlp_redact(norm, len, &clean, NULL, err);
 	free(norm);
 	return clean;
 }

@@ -289,9 +289,14 @@ static int query_match(const struct query *q, char *out, size_t cap)
 }
 
 /* Per-phrasing sums of the closest-phrasing feature, reused across candidates. */
+struct acc {
+	double tq, gq;          /* idf of the question's words and bigrams the phrasing holds */
+	int words, grams;       /* how many */
+	int last_word;          /* the last word counted: a word's spellings count once */
+};
+
 struct scratch {
-	double *tq, *gq;
-	int *words, *grams, *last_word;
+	struct acc *a;
 	int cap;
 };
 
@@ -299,34 +304,12 @@ static int scratch_fit(struct scratch *s, int n)
 {
 	if (n <= s->cap)
 		return 0;
-	double *tq = realloc(s->tq, (size_t)n * sizeof *tq);
-	if (tq)
-		s->tq = tq;
-	double *gq = realloc(s->gq, (size_t)n * sizeof *gq);
-	if (gq)
-		s->gq = gq;
-	int *a = realloc(s->words, (size_t)n * sizeof *a);
-	if (a)
-		s->words = a;
-	int *b = realloc(s->grams, (size_t)n * sizeof *b);
-	if (b)
-		s->grams = b;
-	int *c = realloc(s->last_word, (size_t)n * sizeof *c);
-	if (c)
-		s->last_word = c;
-	if (!tq || !gq || !a || !b || !c)
+	struct acc *a = realloc(s->a, (size_t)n * sizeof *a);
+	if (!a)
 		return -1;
+	s->a = a;
 	s->cap = n;
 	return 0;
-}
-
-static void scratch_free(struct scratch *s)
-{
-	free(s->tq);
-	free(s->gq);
-	free(s->words);
-	free(s->grams);
-	free(s->last_word);
 }
 
 /* The second stage's features of entry slot ent into c (all but nb, which
@@ -353,7 +336,7 @@ static double features(const struct kb_model *m, const struct query *q, const st
 		word_best[k] = 0, word_seen[k] = 0;
 	int n = (int)e->nshape;
 	for (int j = 0; j < n; j++)
-		s->tq[j] = s->gq[j] = 0, s->words[j] = s->grams[j] = 0, s->last_word[j] = -1;
+		s->a[j] = (struct acc){.last_word = -1};
 	for (int i = 0; i < q->nphrases; i++) {
 		const struct kb_mterm *t = q->t[i];
 		const struct kb_post *p = t ? kb_model_post(m, t, ent) : NULL;
@@ -392,14 +375,15 @@ static double features(const struct kb_model *m, const struct query *q, const st
 			int j = m->phrasings[p->phr + x];
 			if (j == ex_phrasing || j >= n)
 				continue;
+			struct acc *a = &s->a[j];
 			if (gram) {
-				s->gq[j] += q->weight[i] * q->idf[i];
-				s->grams[j]++;
-			} else if (s->last_word[j] != q->word[i]) {
+				a->gq += q->weight[i] * q->idf[i];
+				a->grams++;
+			} else if (a->last_word != q->word[i]) {
 				int k = q->word[i];
-				s->last_word[j] = k;
-				s->tq[j] += q->word_weight[k] * q->word_idf[k];
-				s->words[j]++;
+				a->last_word = k;
+				a->tq += q->word_weight[k] * q->word_idf[k];
+				a->words++;
 			}
 		}
 	}
@@ -411,12 +395,13 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	double best = 0, best_tq = 0;
 	for (int j = 0; j < n; j++) {
 		const struct kb_shape *sh = &m->shapes[e->shape + (uint32_t)j];
-		if (j == ex_phrasing || (!s->words[j] && !s->grams[j]))
+		const struct acc *a = &s->a[j];
+		if (j == ex_phrasing || (!a->words && !a->grams))
 			continue;
-		double tq = q->word_total > 0 ? s->tq[j] / q->word_total : 0;
-		double tr = sh->nwords > 0 ? fmin(1.0, (double)s->words[j] / sh->nwords) : 0;
-		double gq = q->gram_total > 0 ? s->gq[j] / q->gram_total : 0;
-		double gr = sh->ngrams > 0 ? fmin(1.0, (double)s->grams[j] / sh->ngrams) : 0;
+		double tq = q->word_total > 0 ? a->tq / q->word_total : 0;
+		double tr = sh->nwords > 0 ? fmin(1.0, (double)a->words / sh->nwords) : 0;
+		double gq = q->gram_total > 0 ? a->gq / q->gram_total : 0;
+		double gr = sh->ngrams > 0 ? fmin(1.0, (double)a->grams / sh->ngrams) : 0;
 		double terms = (w->term_query * tq + w->term_row * tr) / (w->term_query + w->term_row);
 		double grams = (w->term_query * gq + w->term_row * gr) / (w->term_query + w->term_row);
 		/* English has no kana reading: words alone decide. */
@@ -585,7 +570,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	qsort(all, (size_t)nslots, sizeof *all, cand_cmp);
 	rc = kb_candidates_fill(kb, all, nslots, o->today, out, max, n, err);
 done:
-	scratch_free(&s);
+	free(s.a);
 	free(ll);
 	free(all);
 	free(bm25);

@@ -398,22 +398,17 @@ int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **o
 	mg_today(today);
 	/* Until the event log says what residents ask most, the knowledge base's
 	 * own order stands: staff list the most asked entries first. */
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb_db(bot->kb),
-			       "SELECT id FROM kb_entries WHERE status='published' "
-			       "AND (valid_from='' OR valid_from<=?1) AND (valid_to='' OR valid_to>=?1) "
-			       "ORDER BY id LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
-		return mg_fail(err, MG_ERR_DB, "popular: %s", sqlite3_errmsg(kb_db(bot->kb)));
-	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, limit);
+	struct kb_candidate c[POLICY_MAX_TOP];
+	int n = 0;
+	int rc = kb_first_entries(bot->kb, today, c, limit, &n, err);
+	if (rc != MG_OK)
+		return rc;
 	json_t *list = json_array();
-	while (list && sqlite3_step(st) == SQLITE_ROW) {
-		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0)};
-		json_t *j = candidate_json(bot, &c, NULL, lang);
+	for (int i = 0; list && i < n; i++) {
+		json_t *j = candidate_json(bot, &c[i], NULL, lang);
 		json_object_del(j, "score");
 		json_array_append_new(list, j);
 	}
-	sqlite3_finalize(st);
 	if (!list)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	*out = list;

@@ -136,6 +136,11 @@ struct kb_search_opts {
 int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb_candidate *out,
 		   int *found, char *err);
 
+/* The first max published entries valid on today, in the knowledge base's
+ * own order (the order of the staff's file), into out[0..*n). */
+int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out, int max, int *n,
+		     char *err);
+
 /* Finds up to max published entries valid on o->today for the question,
  * best first, into out[0..*n). A question without any searchable term
  * gives *n = 0. */

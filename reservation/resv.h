@@ -12,6 +12,7 @@
 
 #include "nlp/date.h"
 #include "nlp/mg.h"
+#include "nlp/zone.h"
 #include "reservation/resv_rules.h"
 
 struct resv;      /* one database connection; one per thread */
@@ -24,6 +25,10 @@ void resv_close(struct resv *r);
 
 /* Fixes the clock the rules read (tests, the demo); 0 returns to real time. */
 void resv_set_now(struct resv *r, time_t now);
+/* The town's time zone, which decides what "today" and a slot's start are
+ * (borrowed: it must outlive r). Until it is set, or with NULL, the process's
+ * zone is used: right only on a machine that runs in the town's zone. */
+void resv_set_zone(struct resv *r, const struct nlp_zone *zone);
 
 /* ---- Town set-up ---------------------------------------------------------- */
 
@@ -227,7 +232,8 @@ int resv_outbox_mark_sent(struct resv *r, long long id, char *err);
  * offers and nothing exceeds capacity; otherwise MG_ERR_INTERNAL and err says where. */
 int resv_check(struct resv *r, char *err);
 
-/* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking"). */
-int resv_cli(const struct cli_ctx *ctx, int argc, char **argv);
+/* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking"), in the town's
+ * time zone (borrowed; NULL: the process's). */
+int resv_cli(const struct cli_ctx *ctx, const struct nlp_zone *zone, int argc, char **argv);
 
 #endif

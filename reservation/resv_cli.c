@@ -251,7 +251,7 @@ static int run(struct resv *r, int argc, char **argv, char *err)
 	return usage_err(err);
 }
 
-int resv_cli(const struct cli_ctx *ctx, int argc, char **argv)
+int resv_cli(const struct cli_ctx *ctx, const struct nlp_zone *zone, int argc, char **argv)
 {
 	char err[MG_ERR_LEN] = "";
 	struct resv *r = NULL;
@@ -260,8 +260,10 @@ int resv_cli(const struct cli_ctx *ctx, int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	int rc = resv_open(&r, ctx && ctx->db ? ctx->db : "madoguchi.db", err);
-	if (rc == MG_OK)
+	if (rc == MG_OK) {
+		resv_set_zone(r, zone);
 		rc = run(r, argc, argv, err);
+	}
 	resv_close(r);
 	if (rc == -2 && !err[0]) {
 		fputs(usage, stderr);

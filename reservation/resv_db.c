@@ -210,6 +210,11 @@ void resv_set_now(struct resv *r, time_t now)
 	r->fixed_now = now;
 }
 
+void resv_set_zone(struct resv *r, const struct nlp_zone *zone)
+{
+	r->zone = zone;
+}
+
 time_t resv_x_now(const struct resv *r)
 {
 	return r->fixed_now ? r->fixed_now : time(NULL);
@@ -287,17 +292,15 @@ int resv_x_time_parse(const char *s)
 
 long resv_x_today(const struct resv *r)
 {
-	time_t now = resv_x_now(r);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	nlp_zone_tm(r->zone, resv_x_now(r), &tm);
 	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday);
 }
 
 void resv_x_now_text(const struct resv *r, char out[17])
 {
-	time_t now = resv_x_now(r);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	nlp_zone_tm(r->zone, resv_x_now(r), &tm);
 	strftime(out, 17, "%Y-%m-%d %H:%M", &tm);
 }
 

@@ -10,6 +10,7 @@
 struct resv {
 	sqlite3 *db;
 	time_t fixed_now;  /* 0: the real clock */
+	const struct nlp_zone *zone;  /* the town's; NULL: the process's */
 	struct resv_refusal refusal;  /* of the operation under way or last done */
 };
 
@@ -18,9 +19,9 @@ struct resv {
 struct resv_refusal *resv_x_refuse(struct resv *r, enum resv_why why);
 
 time_t resv_x_now(const struct resv *r);
-/* Today in the local time zone, as days since 1970-01-01. */
+/* Today in the town's time zone, as days since 1970-01-01. */
 long resv_x_today(const struct resv *r);
-/* The local time now as "YYYY-MM-DD HH:MM" (17 bytes with NUL). */
+/* The town's local time now as "YYYY-MM-DD HH:MM" (17 bytes with NUL). */
 void resv_x_now_text(const struct resv *r, char out[17]);
 
 /* Strict YYYY-MM-DD (a real date: 2026-02-30 is refused) → days since epoch.

@@ -16,7 +16,6 @@
 #include "reservation/resv_rules.h"
 
 struct resv;      /* one database connection; one per thread */
-struct cli_ctx;
 
 /* Opens (creating the resv_* tables if missing) the database at path.
  * On failure *out is NULL and err says why. */
@@ -351,8 +350,9 @@ int resv_outbox_mark_sent(struct resv *r, long long id, char *err);
  * offers and nothing exceeds capacity; otherwise MG_ERR_INTERNAL and err says where. */
 int resv_check(struct resv *r, char *err);
 
-/* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking"), in the town's
- * time zone (borrowed; NULL: the process's). */
-int resv_cli(const struct cli_ctx *ctx, const struct nlp_zone *zone, int argc, char **argv);
+/* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking") on the database
+ * at db, in the town's time zone (borrowed; NULL: the process's). Returns the
+ * exit status. */
+int resv_cli(const char *db, const struct nlp_zone *zone, int argc, char **argv);
 
 #endif

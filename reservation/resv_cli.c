@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/cli.h"
 
 static const char usage[] =
 	"usage: madoguchi booking COMMAND ...\n"
@@ -374,7 +373,7 @@ static int run(struct resv *r, int argc, char **argv, char *err)
 	return run_ops(r, argc, argv, err);
 }
 
-int resv_cli(const struct cli_ctx *ctx, const struct nlp_zone *zone, int argc, char **argv)
+int resv_cli(const char *db, const struct nlp_zone *zone, int argc, char **argv)
 {
 	char err[MG_ERR_LEN] = "";
 	struct resv *r = NULL;
@@ -382,7 +381,7 @@ int resv_cli(const struct cli_ctx *ctx, const struct nlp_zone *zone, int argc, c
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	int rc = resv_open(&r, ctx && ctx->db ? ctx->db : "madoguchi.db", err);
+	int rc = resv_open(&r, db ? db : "madoguchi.db", err);
 	if (rc == MG_OK) {
 		resv_set_zone(r, zone);
 		rc = run(r, argc, argv, err);

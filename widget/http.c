@@ -25,6 +25,7 @@
 #include "widget/api.h"
 #include "widget/assets.h"
 #include "widget/rate.h"
+#include "widget/routes_admin.h"
 
 #define DEFAULT_LISTEN "127.0.0.1"
 #define DEFAULT_PORT 8080
@@ -380,6 +381,7 @@ static const struct {
 	{http_routes, HTTP_BODY_MAX},
 	{http_admin_routes, HTTP_BODY_MAX},
 	{http_admin_uploads, HTTP_UPLOAD_MAX},
+	{http_ops_routes, HTTP_BODY_MAX},
 };
 
 /* The route for method and path; NULL with allow filled when the path exists

@@ -455,6 +455,22 @@ static int dispatch(struct http_call *c, const struct booking_route *mine,
 	return http_fail(c, 404, "no such booking route");
 }
 
+struct resv *booking_resv(struct http_call *c)
+{
+	return call_resv(c);
+}
+
+int booking_refused(struct http_call *c, struct resv *r, int rc)
+{
+	c->detail = resv_refusal_json(r);
+	return http_status_of(rc);
+}
+
+int booking_body_str(struct http_call *c, const char *key, size_t max, const char **out)
+{
+	return body_str(c, key, max, out);
+}
+
 int booking_get(struct http_call *c, json_t **out)
 {
 	return dispatch(c, gets, posts, out);

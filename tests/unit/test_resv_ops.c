@@ -12,11 +12,9 @@
 #include <stdlib.h>
 
 #include "reservation/resv.h"
+#include "tests/unit/resv_town.h"
 
-/* 2026-11-30 23:00 UTC: 08:00 on 1 December at a town hall in Japan, still
- * 30 November on the machine when it runs in UTC. */
-#define T0 ((time_t)1796079600)
-#define TODAY "2026-12-01"
+#define TODAY OPS_TODAY
 #define HOUR 3600
 
 /* ---- the test town ----------------------------------------------------------------- */
@@ -35,7 +33,7 @@ static const char *const town_csv[][2] = {
 	{"tickets", "ticket,birth_date,dose_date,dose_product\n"
 		    "2000000001,1950-04-01,,\n2000000002,1948-11-23,,\n2000000003,1955-07-07,,\n"
 		    "2000000004,1960-01-15,today-30,covid\n2000000005,1961-02-02,,\n"
-		    "2000000006,1962-03-03,,\n"},
+		    "2000000006,1962-03-03,,\n2000000007,1963-04-04,,\n"},
 };
 
 static const enum resv_import_kind town_kinds[] = {RESV_IMPORT_PRODUCTS, RESV_IMPORT_VENUES,
@@ -50,8 +48,7 @@ static struct nlp_zone *zone_of(const char *name)
 	return z;
 }
 
-/* The town on a new database at T0 in zone (borrowed); db gets its path. */
-static struct resv *ops_town(const struct nlp_zone *zone, char db[512])
+struct resv *ops_town(const struct nlp_zone *zone, char db[512])
 {
 	static int n;
 	char err[MG_ERR_LEN];

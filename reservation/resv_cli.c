@@ -329,8 +329,8 @@ static int run(struct resv *r, int argc, char **argv, char *err)
 			rc = resv_no_show(r, id, err);
 		else if (!strcmp(cmd, "booking") && argc == 3)
 			rc = MG_OK;
-		else
-			return usage_err(err);
+		else  /* lookup 1234567890: a ticket is a number too */
+			return run_ops(r, argc, argv, err);
 		if (rc == MG_OK)
 			rc = resv_booking_by_id(r, id, &b, err);
 		if (rc == MG_OK)

@@ -247,8 +247,10 @@ static int h_setup(struct http_call *c, json_t **out)
 	}
 	char today[11];
 	day_from_today(c, 0, today);
-	json_t *o = json_pack("{s:o, s:O, s:s}", "venues", venues, "products",
-			      json_object_get(settings, "products"), "today", today);
+	const struct nlp_zone *zone = town_zone(http_call_town(c));
+	json_t *o = json_pack("{s:o, s:O, s:s, s:s?}", "venues", venues, "products",
+			      json_object_get(settings, "products"), "today", today, "zone",
+			      zone ? nlp_zone_name(zone) : NULL);
 	json_decref(settings);
 	return reply(c, o, out);
 }

@@ -814,31 +814,14 @@ static int offers_core(struct resv *r, const char *ticket, json_t **out, char *e
 
 static int history_bookings(struct resv *r, const char *ticket, json_t *list, char *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = resv_x_prep(r, &st, err,
-			     "SELECT b.id, b.slot_id, v.code, v.name, s.date, s.start, s.minutes,"
-			     " s.product, b.status, b.cancel_reason, b.by_staff FROM resv_bookings b"
-			     " JOIN resv_slots s ON s.id = b.slot_id JOIN resv_venues v ON v.id = s.venue_id"
-			     " WHERE b.ticket = ? ORDER BY s.date DESC, s.start DESC, b.id DESC", "t", ticket);
-	int s = SQLITE_DONE;
-	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(list, json_pack(
-			"{s:I, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s?, s:b}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0),
-			"slot_id", (json_int_t)sqlite3_column_int64(st, 1),
-			"venue", (const char *)sqlite3_column_text(st, 2),
-			"venue_name", (const char *)sqlite3_column_text(st, 3),
-			"date", (const char *)sqlite3_column_text(st, 4),
-			"start", (const char *)sqlite3_column_text(st, 5),
-			"minutes", sqlite3_column_int(st, 6),
-			"product", (const char *)sqlite3_column_text(st, 7),
-			"status", (const char *)sqlite3_column_text(st, 8),
-			"cancel_reason", (const char *)sqlite3_column_text(st, 9),
-			"by_staff", sqlite3_column_int(st, 10)));
-	if (rc == MG_OK && s != SQLITE_DONE)
-		rc = resv_x_dberr(r, err, "history");
-	sqlite3_finalize(st);
-	return rc;
+	static const char *const keys[] = {"id", "slot_id", "venue", "venue_name", "date", "start",
+					   "minutes", "product", "status", "cancel_reason", "?by_staff",
+					   NULL};
+	return resv_x_rows(r, list, err, keys,
+			   "SELECT b.id, b.slot_id, v.code, v.name, s.date, s.start, s.minutes,"
+			   " s.product, b.status, b.cancel_reason, b.by_staff FROM resv_bookings b"
+			   " JOIN resv_slots s ON s.id = b.slot_id JOIN resv_venues v ON v.id = s.venue_id"
+			   " WHERE b.ticket = ? ORDER BY s.date DESC, s.start DESC, b.id DESC", "t", ticket);
 }
 
 static int history_core(struct resv *r, const char *ticket, json_t **out, char *err)

@@ -413,6 +413,49 @@ int resv_x_prep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
 	return rc;
 }
 
+json_t *resv_x_row_json(sqlite3_stmt *st, const char *const *keys, int skip_null)
+{
+	json_t *o = json_object();
+	for (int i = 0; o && keys[i]; i++) {
+		const char *key = keys[i] + (keys[i][0] == '?');
+		int type = sqlite3_column_type(st, i);
+		json_t *v;
+		if (type == SQLITE_NULL && skip_null)
+			continue;
+		if (type == SQLITE_NULL)
+			v = json_null();
+		else if (keys[i][0] == '?')
+			v = json_boolean(sqlite3_column_int(st, i));
+		else if (type == SQLITE_INTEGER)
+			v = json_integer(sqlite3_column_int64(st, i));
+		else
+			v = json_string((const char *)sqlite3_column_text(st, i));
+		if (json_object_set_new(o, key, v)) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys, const char *sql,
+		const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vprep(r, &st, err, sql, fmt, ap);
+	va_end(ap);
+	int s = SQLITE_DONE;
+	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(into, resv_x_row_json(st, keys, 0)))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && s != SQLITE_DONE)
+		rc = resv_x_dberr(r, err, "read");
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const char *fmt, ...)
 {
 	sqlite3_stmt *st;

@@ -31,25 +31,14 @@ int resv_desk_set(struct resv *r, const char *desk, const char *const *venues, i
 
 int resv_desk_venues(struct resv *r, const char *desk, json_t **out, char *err)
 {
-	*out = NULL;
+	static const char *const keys[] = {"code", "name", NULL};
 	json_t *a = json_array();
-	sqlite3_stmt *st = NULL;
-	int rc = a ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK)
-		rc = resv_x_prep(r, &st, err, "SELECT v.code, v.name FROM resv_venues v"
+	int rc = a ? resv_x_rows(r, a, err, keys, "SELECT v.code, v.name FROM resv_venues v"
 				 " WHERE ?1 IS NULL OR v.id IN (SELECT venue_id FROM resv_desks"
-				 " WHERE staff = ?1) ORDER BY v.code", "t", desk);
-	int s = SQLITE_DONE;
-	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(a, json_pack("{s:s, s:s}",
-						   "code", (const char *)sqlite3_column_text(st, 0),
-						   "name", (const char *)sqlite3_column_text(st, 1)));
-	if (rc == MG_OK && s != SQLITE_DONE)
-		rc = resv_x_dberr(r, err, "desk");
-	sqlite3_finalize(st);
-	if (rc == MG_OK)
-		*out = a;
-	else
+				 " WHERE staff = ?1) ORDER BY v.code", "t", desk)
+		   : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	*out = rc == MG_OK ? a : NULL;
+	if (rc != MG_OK)
 		json_decref(a);
 	return rc;
 }
@@ -152,23 +141,6 @@ static int day_counts(struct resv *r, const char *desk, const char *date, const 
 	return rc;
 }
 
-static json_t *booking_row(sqlite3_stmt *st)
-{
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:i, s:s, s:s, s:s, s:s}",
-			 "id", (json_int_t)sqlite3_column_int64(st, 0),
-			 "ticket", (const char *)sqlite3_column_text(st, 1),
-			 "name_kana", (const char *)sqlite3_column_text(st, 2),
-			 "venue", (const char *)sqlite3_column_text(st, 3),
-			 "venue_name", (const char *)sqlite3_column_text(st, 4),
-			 "slot_id", (json_int_t)sqlite3_column_int64(st, 5),
-			 "start", (const char *)sqlite3_column_text(st, 6),
-			 "minutes", sqlite3_column_int(st, 7),
-			 "product", (const char *)sqlite3_column_text(st, 8),
-			 "product_name", (const char *)sqlite3_column_text(st, 9),
-			 "status", (const char *)sqlite3_column_text(st, 10),
-			 "lot", (const char *)sqlite3_column_text(st, 11));
-}
-
 int resv_day_list(struct resv *r, const char *desk, const struct resv_day_query *q_in, json_t **out,
 		  char *err)
 {
@@ -217,17 +189,12 @@ int resv_day_list(struct resv *r, const char *desk, const struct resv_day_query 
 		 " AND (?6 IS NULL OR instr(resv_kana(b.name_kana), resv_kana(?6)) > 0)"
 		 " AND (?7 IS NULL OR s.start >= ?7) AND (?8 IS NULL OR s.start <= ?8)"
 		 " ORDER BY %s", orders[q.sort]);
-	sqlite3_stmt *st = NULL;
+	static const char *const keys[] = {"id", "ticket", "name_kana", "venue", "venue_name",
+					   "slot_id", "start", "minutes", "product", "product_name",
+					   "status", "lot", NULL};
 	if (rc == MG_OK)
-		rc = resv_x_prep(r, &st, err, sql, "tttttttt", q.date, desk, q.venue, q.status,
-				 ticket_part, name_part, q.from, q.to);
-	json_t *list = json_object_get(o, "bookings");
-	int s = SQLITE_DONE;
-	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(list, booking_row(st));
-	if (rc == MG_OK && s != SQLITE_DONE)
-		rc = resv_x_dberr(r, err, "day");
-	sqlite3_finalize(st);
+		rc = resv_x_rows(r, json_object_get(o, "bookings"), err, keys, sql, "tttttttt", q.date,
+				 desk, q.venue, q.status, ticket_part, name_part, q.from, q.to);
 	if (rc == MG_OK)
 		*out = o;
 	else

@@ -40,6 +40,13 @@ int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const c
 /* One integer from the first row; MG_ERR_NOT_FOUND when there is no row. */
 int resv_x_int(struct resv *r, long long *out, char *err, const char *sql, const char *fmt, ...);
 int resv_x_dberr(struct resv *r, char *err, const char *what);
+/* The current row of st as a new JSON object: keys[i] (NULL-ended) names
+ * column i, whose integer, text or NULL keeps its type; "?name" makes a 0/1
+ * column a boolean. skip_null leaves NULL columns out. */
+json_t *resv_x_row_json(sqlite3_stmt *st, const char *const *keys, int skip_null);
+/* Appends to the array into one object per row of sql (resv_x_row_json). */
+int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys, const char *sql,
+		const char *fmt, ...);
 
 /* BEGIN IMMEDIATE: the write lock is taken before the first read, so the
  * reads a rule depends on cannot go stale before the write. */

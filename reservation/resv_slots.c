@@ -105,41 +105,34 @@ int resv_slots_create(struct resv *r, const struct resv_slot_plan *p, int *creat
 	return rc;
 }
 
-int resv_slots_list(struct resv *r, const char *venue, const char *from, const char *to,
-		    json_t **out, char *err)
+/* from..to of a list or the report: dates, in order, at most a year. */
+static int day_range(const char *from, const char *to, char *err)
 {
 	long d1, d2;
-	*out = NULL;
 	if (resv_x_date_parse(from, &d1) || resv_x_date_parse(to, &d2) || d2 < d1)
 		return mg_fail(err, MG_ERR_INPUT, "from and to are dates YYYY-MM-DD, from first");
 	if (d2 - d1 >= RESV_REPORT_MAX_DAYS)
 		return mg_fail(err, MG_ERR_INPUT, "at most %d days at once", RESV_REPORT_MAX_DAYS);
+	return MG_OK;
+}
+
+int resv_slots_list(struct resv *r, const char *venue, const char *from, const char *to,
+		    json_t **out, char *err)
+{
+	*out = NULL;
+	int rc = day_range(from, to, err);
+	if (rc != MG_OK)
+		return rc;
+	static const char *const keys[] = {"id", "venue", "venue_name", "date", "start", "minutes",
+					   "product", "capacity", "booked", "held", "?closed", NULL};
 	json_t *a = json_array();
-	sqlite3_stmt *st = NULL;
-	int rc = a ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK)
-		rc = resv_x_prep(r, &st, err,
+	rc = a ? resv_x_rows(r, a, err, keys,
 				 "SELECT s.id, v.code, v.name, s.date, s.start, s.minutes, s.product,"
 				 " s.capacity, s.booked, s.held, s.closed FROM resv_slots s"
 				 " JOIN resv_venues v ON v.id = s.venue_id WHERE s.date BETWEEN ?1 AND ?2"
 				 " AND (?3 IS NULL OR v.code = ?3) ORDER BY s.date, s.start, v.code",
-				 "ttt", from, to, venue);
-	int s = SQLITE_DONE;
-	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(a, json_pack(
-			"{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:b}",
-			"id", (json_int_t)sqlite3_column_int64(st, 0),
-			"venue", (const char *)sqlite3_column_text(st, 1),
-			"venue_name", (const char *)sqlite3_column_text(st, 2),
-			"date", (const char *)sqlite3_column_text(st, 3),
-			"start", (const char *)sqlite3_column_text(st, 4),
-			"minutes", sqlite3_column_int(st, 5),
-			"product", (const char *)sqlite3_column_text(st, 6),
-			"capacity", sqlite3_column_int(st, 7), "booked", sqlite3_column_int(st, 8),
-			"held", sqlite3_column_int(st, 9), "closed", sqlite3_column_int(st, 10)));
-	if (rc == MG_OK && s != SQLITE_DONE)
-		rc = resv_x_dberr(r, err, "slots");
-	sqlite3_finalize(st);
+				 "ttt", from, to, venue)
+		   : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)
 		*out = a;
 	else
@@ -205,31 +198,35 @@ int resv_slot_set_capacity(struct resv *r, long long slot_id, int capacity, int 
 	return rc;
 }
 
-/* Cancels booking id of a closing slot and tells its resident. */
-static int close_booking(struct resv *r, long long id, char *err)
+/* Queues a notification of kind for the resident of the row that sql
+ * (bound to id) selects: its columns, named by keys, are the payload;
+ * the first is the ticket. NULL columns (contact not left) are left out. */
+static int tell(struct resv *r, const char *kind, const char *const *keys, const char *sql,
+		long long id, char *err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *payload = NULL;
-	int rc = resv_x_prep(r, &st, err,
-			     "SELECT b.ticket, v.code, v.name, s.date, s.start, s.product, b.name_kana,"
-			     " b.phone, b.email FROM resv_bookings b JOIN resv_slots s ON s.id = b.slot_id"
-			     " JOIN resv_venues v ON v.id = s.venue_id WHERE b.id = ?", "i", id);
+	int rc = resv_x_prep(r, &st, err, sql, "i", id);
 	if (rc == MG_OK && sqlite3_step(st) != SQLITE_ROW)
-		rc = resv_x_dberr(r, err, "close");
-	if (rc == MG_OK) {
-		payload = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "booking_id", (json_int_t)id,
-				    "ticket", (const char *)sqlite3_column_text(st, 0),
-				    "venue", (const char *)sqlite3_column_text(st, 1),
-				    "venue_name", (const char *)sqlite3_column_text(st, 2),
-				    "date", (const char *)sqlite3_column_text(st, 3),
-				    "start", (const char *)sqlite3_column_text(st, 4),
-				    "product", (const char *)sqlite3_column_text(st, 5));
-		resv_x_contact_json(payload, st, 6);
-		rc = resv_x_outbox(r, (const char *)sqlite3_column_text(st, 0), "slot_closed", payload,
-				   err);
-	}
+		rc = resv_x_dberr(r, err, kind);
+	if (rc == MG_OK && !(payload = resv_x_row_json(st, keys, 1)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK)
+		rc = resv_x_outbox(r, (const char *)sqlite3_column_text(st, 0), kind, payload, err);
 	json_decref(payload);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Cancels booking id of a closing slot and tells its resident. */
+static int close_booking(struct resv *r, long long id, char *err)
+{
+	static const char *const keys[] = {"ticket", "booking_id", "venue", "venue_name", "date",
+					   "start", "product", "name_kana", "phone", "email", NULL};
+	int rc = tell(r, "slot_closed", keys,
+		      "SELECT b.ticket, b.id, v.code, v.name, s.date, s.start, s.product, b.name_kana,"
+		      " b.phone, b.email FROM resv_bookings b JOIN resv_slots s ON s.id = b.slot_id"
+		      " JOIN resv_venues v ON v.id = s.venue_id WHERE b.id = ?", id, err);
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "UPDATE resv_bookings SET status = 'cancelled',"
 				" cancel_reason = 'slot_closed', updated_at = ? WHERE id = ?", "ii",
@@ -243,28 +240,13 @@ static int close_booking(struct resv *r, long long id, char *err)
 /* Withdraws pending offer id of a closing slot: its resident waits again. */
 static int withdraw_offer(struct resv *r, long long id, char *err)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *payload = NULL;
-	int rc = resv_x_prep(r, &st, err,
-			     "SELECT o.ticket, v.code, v.name, s.date, s.start, w.name_kana, w.phone,"
-			     " w.email FROM resv_offers o JOIN resv_slots s ON s.id = o.slot_id"
-			     " JOIN resv_venues v ON v.id = s.venue_id"
-			     " JOIN resv_waitlist w ON w.id = o.waitlist_id WHERE o.id = ?", "i", id);
-	if (rc == MG_OK && sqlite3_step(st) != SQLITE_ROW)
-		rc = resv_x_dberr(r, err, "close");
-	if (rc == MG_OK) {
-		payload = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "offer_id", (json_int_t)id,
-				    "ticket", (const char *)sqlite3_column_text(st, 0),
-				    "venue", (const char *)sqlite3_column_text(st, 1),
-				    "venue_name", (const char *)sqlite3_column_text(st, 2),
-				    "date", (const char *)sqlite3_column_text(st, 3),
-				    "start", (const char *)sqlite3_column_text(st, 4));
-		resv_x_contact_json(payload, st, 5);
-		rc = resv_x_outbox(r, (const char *)sqlite3_column_text(st, 0), "offer_withdrawn",
-				   payload, err);
-	}
-	json_decref(payload);
-	sqlite3_finalize(st);
+	static const char *const keys[] = {"ticket", "offer_id", "venue", "venue_name", "date",
+					   "start", "name_kana", "phone", "email", NULL};
+	int rc = tell(r, "offer_withdrawn", keys,
+		      "SELECT o.ticket, o.id, v.code, v.name, s.date, s.start, w.name_kana, w.phone,"
+		      " w.email FROM resv_offers o JOIN resv_slots s ON s.id = o.slot_id"
+		      " JOIN resv_venues v ON v.id = s.venue_id"
+		      " JOIN resv_waitlist w ON w.id = o.waitlist_id WHERE o.id = ?", id, err);
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "UPDATE resv_waitlist SET status = 'waiting' WHERE id ="
 				" (SELECT waitlist_id FROM resv_offers WHERE id = ?)", "i", id);
@@ -275,6 +257,24 @@ static int withdraw_offer(struct resv *r, long long id, char *err)
 		rc = resv_x_run(r, NULL, err, "UPDATE resv_slots SET held = held - 1"
 				" WHERE id = (SELECT slot_id FROM resv_offers WHERE id = ?)", "i", id);
 	return rc;
+}
+
+/* fn on the row that sql (bound to slot_id) finds, until it finds none: one
+ * at a time, since each fn changes what the next query finds. *n counts them. */
+static int each(struct resv *r, const char *sql, long long slot_id,
+		int (*fn)(struct resv *r, long long id, char *err), int *n, char *err)
+{
+	for (;;) {
+		long long id = 0;
+		int rc = resv_x_int(r, &id, err, sql, "i", slot_id);
+		if (rc == MG_ERR_NOT_FOUND)
+			return MG_OK;
+		if (rc == MG_OK)
+			rc = fn(r, id, err);
+		if (rc != MG_OK)
+			return rc;
+		(*n)++;
+	}
 }
 
 int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err)
@@ -295,31 +295,12 @@ int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err)
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "UPDATE resv_slots SET closed = 1 WHERE id = ?", "i",
 				slot_id);
-	/* One at a time: each step changes what the next query finds. */
-	while (rc == MG_OK) {
-		long long id = 0;
-		rc = resv_x_int(r, &id, err, "SELECT id FROM resv_bookings WHERE slot_id = ?"
-				" AND status IN ('booked', 'checked_in') ORDER BY id LIMIT 1", "i", slot_id);
-		if (rc == MG_ERR_NOT_FOUND) {
-			rc = MG_OK;
-			break;
-		}
-		if (rc == MG_OK)
-			rc = close_booking(r, id, err);
-		n++;
-	}
-	while (rc == MG_OK) {
-		long long id = 0;
-		rc = resv_x_int(r, &id, err, "SELECT id FROM resv_offers WHERE slot_id = ?"
-				" AND status = 'pending' ORDER BY id LIMIT 1", "i", slot_id);
-		if (rc == MG_ERR_NOT_FOUND) {
-			rc = MG_OK;
-			break;
-		}
-		if (rc == MG_OK)
-			rc = withdraw_offer(r, id, err);
-		n++;
-	}
+	if (rc == MG_OK)
+		rc = each(r, "SELECT id FROM resv_bookings WHERE slot_id = ? AND status IN"
+			  " ('booked', 'checked_in') ORDER BY id LIMIT 1", slot_id, close_booking, &n, err);
+	if (rc == MG_OK)
+		rc = each(r, "SELECT id FROM resv_offers WHERE slot_id = ? AND status = 'pending'"
+			  " ORDER BY id LIMIT 1", slot_id, withdraw_offer, &n, err);
 	rc = resv_x_end(r, rc, err);
 	if (notified)
 		*notified = rc == MG_OK ? n : 0;
@@ -342,18 +323,16 @@ static void set_fill_rate(json_t *o)
 int resv_report(struct resv *r, const char *venue, const char *from, const char *to,
 		json_t **out, char *err)
 {
-	long d1, d2;
 	*out = NULL;
-	if (resv_x_date_parse(from, &d1) || resv_x_date_parse(to, &d2) || d2 < d1)
-		return mg_fail(err, MG_ERR_INPUT, "from and to are dates YYYY-MM-DD, from first");
-	if (d2 - d1 >= RESV_REPORT_MAX_DAYS)
-		return mg_fail(err, MG_ERR_INPUT, "at most %d days at once", RESV_REPORT_MAX_DAYS);
+	int rc = day_range(from, to, err);
+	if (rc != MG_OK)
+		return rc;
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o}", "from", from, "to", to, "rows", json_array(),
 			      "totals", json_object());
 	json_t *rows = json_object_get(o, "rows"), *totals = json_object_get(o, "totals");
 	long long sum[NCOUNTS] = {0};
 	sqlite3_stmt *st = NULL;
-	int rc = o ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	rc = o ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	/* A slot's bookings counted once per slot, then summed per venue and day:
 	 * a join of slots and bookings would count a slot's capacity per booking. */
 	if (rc == MG_OK)

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTEFACTS, BIN, ROOT, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
+import { ARTEFACTS, BIN, ROOT, addUser, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
 
 const WAIT_MS = 10000;
 const ADMIN = { name: 'kanri', role: 'admin', password: 'midori-admin-2026' };
@@ -46,11 +46,7 @@ before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'madoguchi-ops-'));
   db = join(tmp, 'ops.db');
   mkdirSync(ARTEFACTS, { recursive: true });
-  for (const who of [ADMIN, CALLC, UKE]) {
-    const made = spawnSync(BIN, ['--db', db, 'user', 'add', who.name, '--role', who.role],
-      { input: who.password + '\n', encoding: 'utf8' });
-    assert.equal(made.status, 0, made.stderr);
-  }
+  for (const who of [ADMIN, CALLC, UKE]) addUser(db, who);
   ({ server, base } = await startServer(db, ['--clock', TODAY + ' 08:30']));
   // The first booking request gives the new database the sample town.
   assert.equal((await fetch(base + '/api/v1/booking/venues')).status, 200);
@@ -161,32 +157,27 @@ test('an administrator makes a week of slots, closes one, and the outbox tells i
 test('the call centre books for a caller and reads the rules\' reason when refused', async () => {
   const page = await console_({ width: 1280, height: 800 }, CALLC);
   await page.click('nav a[data-view=calls]');
-  await page.fill('#cc-caller input[name=ticket]', TARO.ticket);
-  await page.fill('#cc-caller input[name=birth_date]', TARO.birth);     // 和暦, as the caller says it
-  await page.click('#cc-caller button[type=submit]');
-  await page.locator('#cc-msg').filter({ hasText: '本人確認ができました' }).waitFor({ timeout: WAIT_MS });
-  await page.locator('#cc-venue').selectOption('chuo');
-  await page.fill('#cc-date', TODAY);
-  await page.click('#cc-search button[type=submit]');
-  const slot = page.locator('#cc-slots tbody tr').filter({ hasText: '13:00' });
-  await slot.waitFor({ timeout: WAIT_MS });
-  await slot.locator('button.ops-pick').click();
+  // The caller's ticket and birth date, then today's free slots at chuo.
+  async function freeSlotFor(caller, start) {
+    await page.fill('#cc-caller input[name=ticket]', caller.ticket);
+    await page.fill('#cc-caller input[name=birth_date]', caller.birth);
+    await page.click('#cc-caller button[type=submit]');
+    await page.locator('#cc-msg').filter({ hasText: '本人確認ができました' }).waitFor({ timeout: WAIT_MS });
+    await page.locator('#cc-venue').selectOption('chuo');
+    await page.fill('#cc-date', TODAY);
+    await page.click('#cc-search button[type=submit]');
+    const slot = page.locator('#cc-slots tbody tr').filter({ hasText: start });
+    await slot.waitFor({ timeout: WAIT_MS });
+    return slot;
+  }
+  await (await freeSlotFor(TARO, '13:00')).locator('button.ops-pick').click();   // 和暦, as said on the phone
   await page.locator('#cc-msg').filter({ hasText: '予約しました' }).waitFor({ timeout: WAIT_MS });
   await page.locator('#cc-history .ops-badge').filter({ hasText: '予約済' }).waitFor({ timeout: WAIT_MS });
   await axe(page, 'call centre, booked');
 
   // A caller whose last dose was 30 days ago: refused, with when they may come.
   await page.click('#cc-end');
-  await page.fill('#cc-caller input[name=ticket]', RECENT.ticket);
-  await page.fill('#cc-caller input[name=birth_date]', RECENT.birth);
-  await page.click('#cc-caller button[type=submit]');
-  await page.locator('#cc-msg').filter({ hasText: '本人確認ができました' }).waitFor({ timeout: WAIT_MS });
-  await page.locator('#cc-venue').selectOption('chuo');
-  await page.fill('#cc-date', TODAY);
-  await page.click('#cc-search button[type=submit]');
-  const later = page.locator('#cc-slots tbody tr').filter({ hasText: '13:30' });
-  await later.waitFor({ timeout: WAIT_MS });
-  await later.locator('button.ops-pick').click();
+  await (await freeSlotFor(RECENT, '13:30')).locator('button.ops-pick').click();
   await page.locator('#cc-msg.bad').filter({ hasText: /次回の接種は\d+月\d+日\(.\)から可能です/ }).waitFor({ timeout: WAIT_MS });
   await page.screenshot({ path: join(ARTEFACTS, 'ops-calls.png'), fullPage: true });
 

@@ -48,6 +48,15 @@ static struct nlp_zone *zone_of(const char *name)
 	return z;
 }
 
+/* The town's zone for every test but the one about zones, loaded once. */
+static const struct nlp_zone *tokyo(void)
+{
+	static struct nlp_zone *z;
+	if (!z)
+		z = zone_of("Asia/Tokyo");
+	return z;
+}
+
 struct resv *ops_town(const struct nlp_zone *zone, char db[512])
 {
 	static int n;
@@ -197,8 +206,7 @@ TEST(ops, the_towns_zone_decides_today_not_the_machines)
 TEST(ops, a_desk_sees_and_acts_on_its_own_venues_only)
 {
 	char db[512], err[MG_ERR_LEN];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	REQUIRE(book(r, "2000000001", 1, "ミドリ タロウ") && book(r, "2000000002", 3, "キタ ハナコ"));
 	static const char *const chuo[] = {"chuo"}, *const nowhere[] = {"nowhere"};
@@ -225,14 +233,12 @@ TEST(ops, a_desk_sees_and_acts_on_its_own_venues_only)
 	CHECK(!strstr(err, "kita"));
 	CHECK(resv_desk_act(r, NULL, "2000000002", RESV_ACT_CHECKIN, NULL, NULL, err) == MG_OK);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }
 
 TEST(ops, a_desk_finds_by_the_printed_ticket_number_and_records_each_step)
 {
 	char db[512], err[MG_ERR_LEN];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	REQUIRE(book(r, "2000000001", 2, "ミドリ タロウ") && book(r, "2000000002", 1, "アオキ ハナ") &&
 		book(r, "2000000003", 1, NULL) && book(r, "2000000005", 2, "みどり じろう"));
@@ -297,7 +303,6 @@ TEST(ops, a_desk_finds_by_the_printed_ticket_number_and_records_each_step)
 	CHECK_STR(tickets_of(day(r, NULL, (struct resv_day_query){.status = "open"})), "2000000005");
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }
 
 /* ---- the call centre ----------------------------------------------------------------- */
@@ -305,8 +310,7 @@ TEST(ops, a_desk_finds_by_the_printed_ticket_number_and_records_each_step)
 TEST(ops, the_call_centre_checks_a_caller_as_the_log_in_does)
 {
 	char db[512], err[MG_ERR_LEN], ticket[RESV_TICKET_LEN + 1];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	CHECK(resv_caller_check(r, "２０００ ０００ ００１", "昭和25年4月1日", "op1", ticket, err) ==
 	      MG_OK);
@@ -328,14 +332,12 @@ TEST(ops, the_call_centre_checks_a_caller_as_the_log_in_does)
 		resv_caller_check(r, "2000000002", "1948-11-24", "op2", ticket, err);
 	CHECK(resv_caller_check(r, "2000000002", "1948-11-23", "op3", ticket, err) == MG_ERR_RATE);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }
 
 TEST(ops, the_call_centre_books_under_the_residents_rules_and_sees_the_history)
 {
 	char db[512], err[MG_ERR_LEN];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	/* The same refusal, with the same reason, as the widget gives. */
 	struct resv_request q = {.slot_id = 4};
@@ -366,7 +368,6 @@ TEST(ops, the_call_centre_books_under_the_residents_rules_and_sees_the_history)
 	json_decref(h);
 	CHECK(resv_staff_history(r, "2999999999", &h, err) == MG_ERR_NOT_FOUND);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }
 
 /* ---- administrators --------------------------------------------------------------- */
@@ -374,8 +375,7 @@ TEST(ops, the_call_centre_books_under_the_residents_rules_and_sees_the_history)
 TEST(ops, a_week_of_slots_is_made_once_and_a_bad_plan_makes_none)
 {
 	char db[512], err[MG_ERR_LEN];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	static const char *const times[] = {"9:00", "09:30", "14:00"};
 	/* 2026-12-07 is a Monday: Monday to Friday of that week. */
@@ -411,14 +411,12 @@ TEST(ops, a_week_of_slots_is_made_once_and_a_bad_plan_makes_none)
 	CHECK_STR(state(db), before);
 	free((void *)before);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }
 
 TEST(ops, capacity_never_drops_under_the_seats_taken_and_new_seats_go_to_those_waiting)
 {
 	char db[512], err[MG_ERR_LEN];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	REQUIRE(book(r, "2000000001", 4, NULL));  /* slot 4's one seat */
 	CHECK(resv_staff_wait(r, "2000000002", "chuo", "2026-12-02", NULL, NULL, err) == MG_OK);
@@ -431,14 +429,12 @@ TEST(ops, capacity_never_drops_under_the_seats_taken_and_new_seats_go_to_those_w
 	CHECK(outbox_count(db, "offer") == 1);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }
 
 TEST(ops, a_closed_slot_cancels_and_tells_its_residents_and_takes_no_more)
 {
 	char db[512], err[MG_ERR_LEN];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	REQUIRE(book(r, "2000000001", 5, "ミドリ タロウ") && book(r, "2000000002", 5, NULL));
 	/* Slot 5 is full; 3 waits for it and gets an offer of a seat added. */
@@ -488,14 +484,12 @@ TEST(ops, a_closed_slot_cancels_and_tells_its_residents_and_takes_no_more)
 	REFUSED_WHY(db, r, resv_slot_close(r, 1, NULL, err), MG_ERR_CONFLICT, RESV_WHY_STARTED);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }
 
 TEST(ops, the_report_counts_each_venue_and_day_and_excel_runs_no_formula)
 {
 	char db[512], err[MG_ERR_LEN];
-	struct nlp_zone *tokyo = zone_of("Asia/Tokyo");
-	struct resv *r = ops_town(tokyo, db);
+	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
 	REQUIRE(book(r, "2000000001", 1, NULL) && book(r, "2000000002", 1, NULL) &&
 		book(r, "2000000003", 2, NULL) && book(r, "2000000005", 3, NULL));
@@ -547,5 +541,4 @@ TEST(ops, the_report_counts_each_venue_and_day_and_excel_runs_no_formula)
 	CHECK(strstr(csv, "\"合計\",\"\",\"\",2,6,3,") != NULL);
 	free(csv);
 	resv_close(r);
-	nlp_zone_free(tokyo);
 }

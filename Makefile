@@ -13,7 +13,7 @@ OPT      ?= -O2
 
 DEB_PACKAGES = build-essential pkg-config libmecab-dev mecab mecab-ipadic-utf8 \
 	libsqlite3-dev libstemmer-dev libmicrohttpd-dev libutf8proc-dev libjansson-dev \
-	libcsv-dev libsodium-dev
+	libcsv-dev libsodium-dev tzdata
 DEB_BENCH    = wrk nginx-light hyperfine
 DEB_FUZZ     = clang libclang-rt-14-dev
 # Browser tests: Debian's chromium, node for playwright-core, and fonts so that
@@ -134,7 +134,7 @@ e2e:
 	@command -v npm >/dev/null || $(MAKE) deps EXTRA_DEB=npm
 	$(MAKE) all
 	cd tests/e2e && npm ci --no-audit --no-fund
-	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs admin.test.mjs
+	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs admin.test.mjs ops.test.mjs
 
 # The HTTP benchmark alone (make bench runs it too once tests/bench/run.sh calls it).
 bench-http:

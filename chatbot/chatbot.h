@@ -10,6 +10,7 @@
 
 #include "kb/kb.h"
 #include "nlp/nlp.h"
+#include "nlp/zone.h"
 
 struct town;     /* parsed town.json; immutable after load, shared by threads */
 struct chatbot;  /* one per thread: a database connection and an analyser */
@@ -20,6 +21,9 @@ struct events_writer;  /* chatbot/events.h */
 int town_load(const char *path, struct town **out, char *err);
 void town_free(struct town *town);
 const char *town_name(const struct town *town, const char *lang);
+/* The town's time zone (town.timezone), owned by the town; NULL when the
+ * configuration names none (then the process's zone is the town's). */
+const struct nlp_zone *town_zone(const struct town *town);
 /* The public part of the configuration as a new JSON object (caller decrefs):
  * town name and, per line, label, phone, hours text and whether it is open at now. */
 json_t *town_public_json(const struct town *town, const char *lang, time_t now);

@@ -11,6 +11,21 @@
 #include "reservation/resv.h"
 #include "widget/http.h"
 
+/* The booking commands run in the town's time zone, read from town.json like
+ * every other command's: reservation/ cannot read the town itself. */
+static int cmd_booking(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct town *town = NULL;
+	char err[MG_ERR_LEN];
+	if (argc >= 2 && town_load(ctx->config, &town, err) != MG_OK) {
+		fprintf(stderr, "madoguchi booking: %s\n", err);
+		return 1;
+	}
+	int rc = resv_cli(ctx->db, town_zone(town), argc, argv);
+	town_free(town);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	cli_fn fn;
@@ -25,7 +40,7 @@ static const struct {
 	{"forecast", forecast_cli, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
 	{"user", staff_cli_user, "user add NAME --role admin|editor|call_center|reception | user list  staff accounts"},
 	{"retain", events_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
-	{"booking", resv_cli, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
+	{"booking", cmd_booking, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };
 
 static void usage(FILE *f)

@@ -78,6 +78,10 @@ int staff_can(enum staff_role role, enum staff_right right)
 		return role == STAFF_ADMIN || role == STAFF_CALL_CENTER;
 	case STAFF_RECEPTION_OPS:
 		return role == STAFF_ADMIN || role == STAFF_RECEPTION;
+	case STAFF_CALL_CENTER_OPS:
+		return role == STAFF_ADMIN || role == STAFF_CALL_CENTER;
+	case STAFF_MANAGE_SLOTS:
+		return role == STAFF_ADMIN;
 	}
 	return 0;
 }

@@ -28,7 +28,9 @@ enum staff_right {
 	STAFF_EDIT_KB,
 	STAFF_MANAGE_USERS,
 	STAFF_VIEW_FORECAST,
-	STAFF_RECEPTION_OPS,
+	STAFF_RECEPTION_OPS,    /* a venue's day: check-in, dose, 予診のみ, no-show */
+	STAFF_CALL_CENTER_OPS,  /* book, change, cancel, wait on a caller's behalf */
+	STAFF_MANAGE_SLOTS,     /* make, resize and close slots; the booking report */
 };
 
 #define STAFF_NAME_MAX   64

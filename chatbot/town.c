@@ -1,7 +1,7 @@
 /* The town's configuration (town.json): names, the three lines with their
  * phone numbers and opening hours (a web line's page and its phone each have
- * their own), holidays, and the facts that entries name as {{key}}. Opening hours are evaluated in the process's local time, which
- * town_load sets from the town's time zone before any thread starts. */
+ * their own), holidays, and the facts that entries name as {{key}}. Opening
+ * hours are evaluated in the town's time zone, a value (town_zone). */
 #include "chatbot/town_int.h"
 
 #include <stdio.h>
@@ -136,6 +136,12 @@ int town_load(const char *path, struct town **out, char *err)
 		for (int i = 0; i < TOWN_NLINES && rc == MG_OK; i++)
 			rc = load_line(&t->line[i], LINE_KEYS[i], json_object_get(lines, LINE_KEYS[i]), err);
 		const char *tz = json_string_value(json_object_get(json_object_get(root, "town"), "timezone"));
+		char why[MG_ERR_LEN];
+		if (rc == MG_OK && tz && nlp_zone_load(tz, &t->zone, why) != MG_OK)
+			rc = mg_fail(err, MG_ERR_INPUT, "town.json: town.timezone: %s", why);
+		/* The event log, its report, the forecast and the entries' validity
+		 * dates still read the process's zone: set it for them too, before
+		 * any thread starts, until they take town_zone() as the rest does. */
 		if (rc == MG_OK && tz) {
 			setenv("TZ", tz, 1);
 			tzset();
@@ -156,7 +162,13 @@ void town_free(struct town *town)
 	if (!town)
 		return;
 	json_decref(town->root);
+	nlp_zone_free(town->zone);
 	free(town);
+}
+
+const struct nlp_zone *town_zone(const struct town *town)
+{
+	return town ? town->zone : NULL;
 }
 
 const char *town_name(const struct town *town, const char *lang)
@@ -222,7 +234,7 @@ static int open_at(const struct town *town, const struct town_hours *h, const st
 static int hours_open(const struct town *town, const struct town_hours *h, time_t now)
 {
 	struct tm tm;
-	localtime_r(&now, &tm);
+	nlp_zone_tm(town->zone, now, &tm);
 	return open_at(town, h, &tm, tm.tm_hour * 60 + tm.tm_min);
 }
 
@@ -240,15 +252,14 @@ int town_phone_open_now(const struct town *town, const struct town_line *line, t
 static time_t next_opening(const struct town *town, const struct town_hours *h, time_t now)
 {
 	struct tm tm;
-	localtime_r(&now, &tm);
+	nlp_zone_tm(town->zone, now, &tm);
 	int minute = tm.tm_hour * 60 + tm.tm_min;
 	for (int day = 0; day < 14; day++) {
 		struct tm d = tm;
 		d.tm_mday += day;
 		d.tm_hour = 12;  /* noon: safe from DST edges when normalising */
 		d.tm_min = d.tm_sec = 0;
-		d.tm_isdst = -1;
-		mktime(&d);
+		nlp_zone_tm(town->zone, nlp_zone_mktime(town->zone, &d), &d);
 		if (h->closed_on_holidays && is_holiday(town, &d))
 			continue;
 		for (int s = 0; s < h->nspans[d.tm_wday]; s++) {
@@ -257,8 +268,7 @@ static time_t next_opening(const struct town *town, const struct town_hours *h, 
 				continue;
 			d.tm_hour = open / 60;
 			d.tm_min = open % 60;
-			d.tm_isdst = -1;
-			return mktime(&d);
+			return nlp_zone_mktime(town->zone, &d);
 		}
 	}
 	return 0;
@@ -313,7 +323,7 @@ static int set_hours(json_t *j, const char *prefix, const struct town *town,
 		time_t next = next_opening(town, h, now);
 		if (next) {
 			struct tm tm;
-			localtime_r(&next, &tm);
+			nlp_zone_tm(town->zone, next, &tm);
 			if (en)
 				strftime(opens, sizeof opens, "%a %H:%M", &tm);
 			else

@@ -28,6 +28,7 @@ struct town_line {
 
 struct town {
 	json_t *root;
+	struct nlp_zone *zone;     /* town.timezone, or NULL */
 	json_t *facts, *holidays;  /* borrowed from root */
 	struct town_line line[TOWN_NLINES];
 };

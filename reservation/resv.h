@@ -12,10 +12,10 @@
 
 #include "nlp/date.h"
 #include "nlp/mg.h"
+#include "nlp/zone.h"
 #include "reservation/resv_rules.h"
 
 struct resv;      /* one database connection; one per thread */
-struct cli_ctx;
 
 /* Opens (creating the resv_* tables if missing) the database at path.
  * On failure *out is NULL and err says why. */
@@ -24,6 +24,10 @@ void resv_close(struct resv *r);
 
 /* Fixes the clock the rules read (tests, the demo); 0 returns to real time. */
 void resv_set_now(struct resv *r, time_t now);
+/* The town's time zone, which decides what "today" and a slot's start are
+ * (borrowed: it must outlive r). Until it is set, or with NULL, the process's
+ * zone is used: right only on a machine that runs in the town's zone. */
+void resv_set_zone(struct resv *r, const struct nlp_zone *zone);
 
 /* ---- Town set-up ---------------------------------------------------------- */
 
@@ -165,6 +169,15 @@ enum resv_why {
 	RESV_WHY_WAITING,        /* the ticket is already on the waiting list */
 	RESV_WHY_SEATS_FREE,     /* there are free seats where the resident wants to wait */
 	RESV_WHY_OFFER_GONE,     /* the offer has expired or was answered */
+	RESV_WHY_CLOSED,         /* the slot was closed by the town */
+	/* reception */
+	RESV_WHY_NO_BOOKING_TODAY, /* the ticket has no reservation today at the desk's venues */
+	RESV_WHY_NOT_TODAY,      /* the reservation is on date, not today */
+	RESV_WHY_NOT_CHECKED_IN, /* a dose or 予診のみ before check-in */
+	RESV_WHY_NOT_STARTED,    /* no-show before the slot (date, time) has started */
+	RESV_WHY_ALREADY_DONE,   /* the reservation is already status */
+	/* administrators */
+	RESV_WHY_BELOW_TAKEN,    /* a capacity under the seats booked or held (seats) */
 };
 
 struct resv_refusal {
@@ -174,6 +187,9 @@ struct resv_refusal {
 	int days;                          /* INTERVAL: the interval; NOT_OPEN_YET: the horizon */
 	char product[RESV_TEXT_MAX + 1];   /* SAME_PRODUCT: the product's name */
 	struct nlp_date birth;             /* BIRTH_DATE */
+	char time[6];                      /* NOT_STARTED: the slot's start */
+	char status[16];                   /* ALREADY_DONE: the reservation's status */
+	int seats;                         /* BELOW_TAKEN: seats booked or held */
 };
 
 /* The refusal of the last operation on r; why is RESV_WHY_NONE when it
@@ -184,6 +200,19 @@ const struct resv_refusal *resv_refusal(const struct resv *r);
 json_t *resv_refusal_json(const struct resv *r);
 
 /* ---- Staff ------------------------------------------------------------------ */
+
+/* The call centre's check of a caller on the phone: the ticket number and
+ * birth date as the resident would give them at log-in (nlp/date.h reads
+ * 和暦), with the same refusals (RESV_WHY_TICKET_NUMBER, RESV_WHY_BIRTH_DATE),
+ * the same answer for any wrong part (MG_ERR_AUTH) and the same limits
+ * (MG_ERR_RATE): per ticket, and per operator (staff, the account's name) as
+ * per client. On success ticket gets the number for resv_staff_*. */
+int resv_caller_check(struct resv *r, const char *ticket, const char *birth_date,
+		      const char *staff, char ticket_out[RESV_TICKET_LEN + 1], char *err);
+/* What the call centre sees of a ticket, as a new JSON object (caller
+ * decrefs): {ticket, bookings: [every booking, newest first, with
+ * cancel_reason], waiting: {venue, date, status} or null, offers: [pending]}. */
+int resv_staff_history(struct resv *r, const char *ticket, json_t **out, char *err);
 
 /* The same operations on a resident's behalf (the call centre), by ticket
  * number, under the same rules. */
@@ -209,6 +238,100 @@ int resv_examined(struct resv *r, long long booking_id, char *err);
 int resv_no_show(struct resv *r, long long booking_id, char *err);
 int resv_booking_by_id(struct resv *r, long long booking_id, struct resv_booking *out, char *err);
 
+/* ---- Venue desks: reception sees only its own venues ---------------------------- */
+
+/* A desk is a reception account (its name): it sees and acts on the bookings
+ * of its venues only. Every function taking a desk reads NULL as "every venue"
+ * (administrators, the call centre, the command line). */
+
+/* Gives the desk exactly the venues (codes) listed, replacing what it had;
+ * n == 0 leaves it none. An unknown code changes nothing (MG_ERR_NOT_FOUND). */
+int resv_desk_set(struct resv *r, const char *desk, const char *const *venues, int n, char *err);
+/* The desk's venues as a new JSON array of {code, name} (caller decrefs). */
+int resv_desk_venues(struct resv *r, const char *desk, json_t **out, char *err);
+
+enum resv_sort { RESV_SORT_TIME, RESV_SORT_STATUS, RESV_SORT_NAME, RESV_SORT_TICKET };
+
+/* What reception filters a day's list by; every field may be NULL (or 0). */
+struct resv_day_query {
+	const char *date;      /* YYYY-MM-DD; NULL: today in the town's zone */
+	const char *venue;     /* one of the desk's venues; NULL: all of them */
+	const char *status;    /* booked, checked_in, vaccinated, examined, no_show,
+				  cancelled, or "open" (booked or checked in);
+				  NULL: all but cancelled */
+	const char *find;      /* part of the ticket number as printed (full-width
+				  digits, hyphens) or of the name in kana (ひらがな
+				  or カタカナ) */
+	const char *from, *to; /* HH:MM: slots starting from .. to */
+	enum resv_sort sort;
+};
+
+/* A day's bookings at the desk's venues as a new JSON object (caller
+ * decrefs): {date, venues: [{code, name}], counts: {status: n} (the whole day
+ * at those venues), bookings: [{id, ticket, name_kana, venue, venue_name,
+ * slot_id, start, minutes, product, product_name, status, lot}]}. A venue that
+ * is not the desk's is MG_ERR_AUTH; a malformed filter MG_ERR_INPUT. */
+int resv_day_list(struct resv *r, const char *desk, const struct resv_day_query *q, json_t **out,
+		  char *err);
+
+enum resv_desk_act { RESV_ACT_CHECKIN, RESV_ACT_VACCINATED, RESV_ACT_EXAMINED, RESV_ACT_NO_SHOW };
+
+/* Reception by the ticket number printed on the 接種券: the step on the
+ * ticket's reservation today at one of the desk's venues, under the rules of
+ * resv_checkin and the rest (lot only for RESV_ACT_VACCINATED). A refusal
+ * says why in resv_refusal: NO_BOOKING_TODAY (none here today: a reservation
+ * at another venue is not shown), ALREADY_DONE, NOT_CHECKED_IN, NOT_STARTED.
+ * out (may be NULL) gets the booking afterwards. */
+int resv_desk_act(struct resv *r, const char *desk, const char *ticket,
+		  enum resv_desk_act act, const char *lot, struct resv_booking *out, char *err);
+
+/* ---- Administrators: slots and the booking report ------------------------------- */
+
+/* Slots for a venue over a date range: each chosen week day from `from` to
+ * `to` (inclusive) gets a slot at each time. */
+struct resv_slot_plan {
+	const char *venue, *product;   /* codes */
+	const char *from, *to;         /* YYYY-MM-DD, from today, at most a year */
+	const char *const *times;      /* HH:MM (H:MM too), 1..RESV_SLOT_TIMES_MAX */
+	int ntimes;
+	int minutes, capacity;
+	unsigned weekdays;             /* bit 0 Sunday .. bit 6 Saturday; 0: every day */
+};
+
+/* Creates the plan's slots, all or nothing. A slot that exists already (same
+ * venue, day, time and product) is left as it is and counted in *existing;
+ * *created counts the new ones (both may be NULL). */
+int resv_slots_create(struct resv *r, const struct resv_slot_plan *plan, int *created,
+		      int *existing, char *err);
+/* Slots of venue (NULL: all) from..to (inclusive), closed ones too, as a new
+ * JSON array of {id, venue, venue_name, date, start, minutes, product,
+ * capacity, booked, held, closed} (caller decrefs). */
+int resv_slots_list(struct resv *r, const char *venue, const char *from, const char *to,
+		    json_t **out, char *err);
+/* A slot's capacity: never under the seats booked or held (RESV_WHY_BELOW_TAKEN);
+ * seats added go first to the residents waiting (*offered, may be NULL, counts
+ * the offers made). */
+int resv_slot_set_capacity(struct resv *r, long long slot_id, int capacity, int *offered,
+			   char *err);
+/* Closes a slot that has not started (the doctor cannot come, the hall is
+ * needed): it takes no more bookings; each booking in it is cancelled
+ * (cancel_reason "slot_closed") with a "slot_closed" notification in the
+ * outbox, and each pending offer of it is withdrawn ("offer_withdrawn"), its
+ * resident back on the waiting list. *notified (may be NULL) counts them. */
+int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err);
+
+/* The booking report per venue and day as a new JSON object (caller decrefs):
+ * {from, to, rows: [{date, venue, venue_name, slots, capacity, booked,
+ * fill_rate, checked_in, vaccinated, examined, no_show, cancelled}], totals:
+ * {the same sums}}. booked counts every booking that holds or used a seat;
+ * capacity and slots leave closed slots out; fill_rate is booked / capacity
+ * (null without capacity). venue may be NULL (all). */
+int resv_report(struct resv *r, const char *venue, const char *from, const char *to,
+		json_t **out, char *err);
+/* The report as CSV for Excel (UTF-8 with BOM, CRLF, Japanese headers, text
+ * cells neutralised against formulas). */
+int resv_report_csv(const json_t *report, FILE *out, char *err);
+
 /* Writes the doses given on date (YYYY-MM-DD) as CSV with a header: ticket
  * number, date, product, lot, venue. *rows (may be NULL) gets the count. */
 int resv_export_day(struct resv *r, const char *date, FILE *out, int *rows, char *err);
@@ -227,7 +350,9 @@ int resv_outbox_mark_sent(struct resv *r, long long id, char *err);
  * offers and nothing exceeds capacity; otherwise MG_ERR_INTERNAL and err says where. */
 int resv_check(struct resv *r, char *err);
 
-/* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking"). */
-int resv_cli(const struct cli_ctx *ctx, int argc, char **argv);
+/* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking") on the database
+ * at db, in the town's time zone (borrowed; NULL: the process's). Returns the
+ * exit status. */
+int resv_cli(const char *db, const struct nlp_zone *zone, int argc, char **argv);
 
 #endif

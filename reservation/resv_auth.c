@@ -46,16 +46,20 @@ static int record_failure(struct resv *r, const char *kind, const void *key, int
 	return rc;
 }
 
-int resv_login(struct resv *r, const char *ticket_in, const char *birth_in, const char *client,
-	       char token[RESV_TOKEN_LEN + 1], char *err)
+/* The ticket number and birth date checked with the log-in's limits, into
+ * ticket; with token (NULL: none) a new session. */
+static int identify(struct resv *r, const char *ticket_in, const char *birth_in, const char *client,
+		    char ticket[RESV_TICKET_LEN + 1], char *token, char *err)
 {
-	char ticket[RESV_TICKET_LEN + 1] = "", birth[NLP_DATE_LEN + 1] = "", stored[11];
+	char birth[NLP_DATE_LEN + 1] = "", stored[11];
 	struct nlp_date date;
 	char date_err[MG_ERR_LEN];
 	unsigned char client_key[crypto_generichash_BYTES];
 	long long now = resv_x_now(r), since = now - RESV_LOGIN_WINDOW_S, n = 0;
 	int wrong = 0, found = 0;
-	token[0] = '\0';
+	ticket[0] = '\0';
+	if (token)
+		token[0] = '\0';
 	resv_x_refuse(r, RESV_WHY_NONE);
 	/* The client id (an IP address) is kept only as a hash. */
 	hash_text(client ? client : "", client_key);
@@ -106,7 +110,10 @@ int resv_login(struct resv *r, const char *ticket_in, const char *birth_in, cons
 		if (rc == MG_OK && !malformed)
 			rc = record_failure(r, "ticket", ticket, RESV_TICKET_LEN, now, err);
 	}
-	if (rc == MG_OK && !wrong) {
+	if (rc == MG_OK && !wrong)
+		rc = resv_x_run(r, NULL, err, "DELETE FROM resv_login_failures"
+				" WHERE kind = 'ticket' AND key = CAST(? AS BLOB)", "t", ticket);
+	if (rc == MG_OK && !wrong && token) {
 		unsigned char raw[RESV_TOKEN_BYTES], hash[crypto_generichash_BYTES];
 		randombytes_buf(raw, sizeof raw);
 		sodium_bin2hex(token, RESV_TOKEN_LEN + 1, raw, sizeof raw);
@@ -114,9 +121,6 @@ int resv_login(struct resv *r, const char *ticket_in, const char *birth_in, cons
 		sqlite3_stmt *st;
 		rc = resv_x_run(r, NULL, err, "DELETE FROM resv_sessions WHERE expires_at <= ?", "i",
 				now);
-		if (rc == MG_OK)
-			rc = resv_x_run(r, NULL, err, "DELETE FROM resv_login_failures"
-					" WHERE kind = 'ticket' AND key = CAST(? AS BLOB)", "t", ticket);
 		if (rc == MG_OK)
 			rc = resv_x_prep(r, &st, err, "INSERT INTO resv_sessions(token_hash, ticket,"
 					 " expires_at) VALUES(?, ?, ?)", NULL);
@@ -141,9 +145,27 @@ int resv_login(struct resv *r, const char *ticket_in, const char *birth_in, cons
 	}
 	else if (rc == MG_OK && wrong)
 		rc = mg_fail(err, MG_ERR_AUTH, "%s", wrong_msg);
-	if (rc != MG_OK)
+	if (rc != MG_OK && token)
 		sodium_memzero(token, RESV_TOKEN_LEN + 1);
+	if (rc != MG_OK)
+		ticket[0] = '\0';
 	return rc;
+}
+
+int resv_login(struct resv *r, const char *ticket_in, const char *birth_in, const char *client,
+	       char token[RESV_TOKEN_LEN + 1], char *err)
+{
+	char ticket[RESV_TICKET_LEN + 1];
+	return identify(r, ticket_in, birth_in, client, ticket, token, err);
+}
+
+int resv_caller_check(struct resv *r, const char *ticket_in, const char *birth_in,
+		      const char *staff, char ticket[RESV_TICKET_LEN + 1], char *err)
+{
+	/* Each operator counts as one client: one account cannot sweep birth dates. */
+	char client[RESV_CODE_MAX * 2 + 8];
+	snprintf(client, sizeof client, "staff:%s", staff ? staff : "");
+	return identify(r, ticket_in, birth_in, client, ticket, NULL, err);
 }
 
 static int token_hash(const char *token, unsigned char hash[crypto_generichash_BYTES], char *err)

@@ -17,7 +17,7 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
 	resv_x_now_text(r, now);
 	int rc = resv_x_prep(r, &st, err,
 			     "SELECT s.id, s.venue_id, v.code, s.date, s.start, s.product,"
-			     " s.date || ' ' || s.start <= ? FROM resv_slots s"
+			     " s.date || ' ' || s.start <= ?, s.closed FROM resv_slots s"
 			     " JOIN resv_venues v ON v.id = s.venue_id WHERE s.id = ?", "ti", now, slot_id);
 	if (rc == MG_OK) {
 		int s = sqlite3_step(st);
@@ -30,6 +30,7 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
 			snprintf(out->start, sizeof out->start, "%s", sqlite3_column_text(st, 4));
 			snprintf(out->product, sizeof out->product, "%s", sqlite3_column_text(st, 5));
 			out->started = sqlite3_column_int(st, 6);
+			out->closed = sqlite3_column_int(st, 7);
 		} else if (s == SQLITE_DONE) {
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no slot %lld", slot_id);
 		} else {
@@ -60,6 +61,11 @@ int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
 		rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no ticket %s", ticket);
 	if (rc == MG_OK)
 		rc = resv_x_slot(r, slot_id, slot, err);
+	if (rc == MG_OK && slot->closed) {
+		resv_x_refuse(r, RESV_WHY_CLOSED);
+		rc = mg_fail(err, MG_ERR_CONFLICT, "the slot of %s %s is closed; choose another",
+			     slot->date, slot->start);
+	}
 	if (rc == MG_OK && slot->started) {
 		resv_x_refuse(r, RESV_WHY_STARTED);
 		rc = mg_fail(err, MG_ERR_CONFLICT, "the slot of %s %s has already started",
@@ -281,7 +287,7 @@ static int take_seat(struct resv *r, long long slot_id, char *err)
 {
 	int changed = 0;
 	int rc = resv_x_run(r, &changed, err, "UPDATE resv_slots SET booked = booked + 1"
-			    " WHERE id = ? AND booked + held < capacity", "i", slot_id);
+			    " WHERE id = ? AND booked + held < capacity AND closed = 0", "i", slot_id);
 	if (rc == MG_OK && !changed) {
 		resv_x_refuse(r, RESV_WHY_FULL);
 		rc = mg_fail(err, MG_ERR_FULL, "that slot is full; choose another or join the"
@@ -532,7 +538,7 @@ static int cancel_core(struct resv *r, const char *ticket, const char *key,
 
 /* Slots with a free seat that a resident may still book. */
 static const char free_where[] =
-	" s.booked + s.held < s.capacity AND s.date || ' ' || s.start > ?1"
+	" s.closed = 0 AND s.booked + s.held < s.capacity AND s.date || ' ' || s.start > ?1"
 	" AND julianday(s.date) - julianday(?2) <= p.horizon_days";
 
 static int wait_core(struct resv *r, const char *ticket, const char *venue, const char *date,
@@ -643,7 +649,6 @@ static int outbox_offer(struct resv *r, long long offer_id, char *err)
 			     " JOIN resv_slots s ON s.id = o.slot_id JOIN resv_venues v ON v.id = s.venue_id"
 			     " JOIN resv_waitlist w ON w.id = o.waitlist_id WHERE o.id = ?", "i", offer_id);
 	json_t *payload = NULL;
-	char *text = NULL;
 	if (rc == MG_OK && sqlite3_step(st) != SQLITE_ROW)
 		rc = resv_x_dberr(r, err, "offer");
 	if (rc == MG_OK) {
@@ -658,20 +663,9 @@ static int outbox_offer(struct resv *r, long long offer_id, char *err)
 				    "product", (const char *)sqlite3_column_text(st, 6),
 				    "expires_at", (json_int_t)sqlite3_column_int64(st, 7));
 		/* Whatever contact the resident left when joining the list, for the sender. */
-		static const char *const keys[] = {"name_kana", "phone", "email"};
-		for (int i = 0; payload && i < 3; i++)
-			if (sqlite3_column_type(st, 8 + i) != SQLITE_NULL)
-				json_object_set_new(payload, keys[i],
-						    json_string((const char *)sqlite3_column_text(st, 8 + i)));
-		text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
-		if (!text)
-			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		resv_x_contact_json(payload, st, 8);
+		rc = resv_x_outbox(r, (const char *)sqlite3_column_text(st, 0), "offer", payload, err);
 	}
-	if (rc == MG_OK)
-		rc = resv_x_run(r, NULL, err, "INSERT INTO resv_outbox(ticket, kind, payload, created_at)"
-				" VALUES(?, 'offer', ?, ?)", "tti", sqlite3_column_text(st, 0), text,
-				(long long)resv_x_now(r));
-	free(text);
 	json_decref(payload);
 	sqlite3_finalize(st);
 	return rc;
@@ -681,7 +675,7 @@ int resv_x_offer_freed_seat(struct resv *r, long long slot_id, char *err)
 {
 	struct resv_x_slot slot;
 	int rc = resv_x_slot(r, slot_id, &slot, err);
-	if (rc != MG_OK || slot.started)
+	if (rc != MG_OK || slot.started || slot.closed)
 		return rc;
 	/* Oldest first: those who waited longest are offered first; a resident
 	 * the rules do not allow into this slot keeps their place. */
@@ -815,6 +809,55 @@ static int offers_core(struct resv *r, const char *ticket, json_t **out, char *e
 		*out = a;
 	else
 		json_decref(a);
+	return rc;
+}
+
+static int history_bookings(struct resv *r, const char *ticket, json_t *list, char *err)
+{
+	static const char *const keys[] = {"id", "slot_id", "venue", "venue_name", "date", "start",
+					   "minutes", "product", "status", "cancel_reason", "?by_staff",
+					   NULL};
+	return resv_x_rows(r, list, err, keys,
+			   "SELECT b.id, b.slot_id, v.code, v.name, s.date, s.start, s.minutes,"
+			   " s.product, b.status, b.cancel_reason, b.by_staff FROM resv_bookings b"
+			   " JOIN resv_slots s ON s.id = b.slot_id JOIN resv_venues v ON v.id = s.venue_id"
+			   " WHERE b.ticket = ? ORDER BY s.date DESC, s.start DESC, b.id DESC", "t", ticket);
+}
+
+static int history_core(struct resv *r, const char *ticket, json_t **out, char *err)
+{
+	*out = NULL;
+	long long n = 0;
+	json_t *o = json_pack("{s:s, s:o, s:n}", "ticket", ticket, "bookings", json_array(),
+			      "waiting");
+	int rc = o ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK)
+		rc = resv_x_int(r, &n, err, "SELECT count(*) FROM resv_tickets WHERE number = ?", "t",
+				ticket);
+	if (rc == MG_OK && !n)
+		rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no ticket %s", ticket);
+	if (rc == MG_OK)
+		rc = history_bookings(r, ticket, json_object_get(o, "bookings"), err);
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK)
+		rc = resv_x_prep(r, &st, err, "SELECT v.code, w.date, w.status FROM resv_waitlist w"
+				 " LEFT JOIN resv_venues v ON v.id = w.venue_id WHERE w.ticket = ?"
+				 " AND w.status IN ('waiting', 'offered')", "t", ticket);
+	if (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(o, "waiting", json_pack(
+			"{s:s?, s:s?, s:s}", "venue", (const char *)sqlite3_column_text(st, 0),
+			"date", (const char *)sqlite3_column_text(st, 1),
+			"status", (const char *)sqlite3_column_text(st, 2)));
+	sqlite3_finalize(st);
+	json_t *offers = NULL;
+	if (rc == MG_OK)
+		rc = offers_core(r, ticket, &offers, err);
+	if (rc == MG_OK)
+		json_object_set_new(o, "offers", offers);
+	if (rc == MG_OK)
+		*out = o;
+	else
+		json_decref(o);
 	return rc;
 }
 
@@ -1122,6 +1165,12 @@ int resv_staff_offers(struct resv *r, const char *ticket_in, json_t **out, char 
 {
 	*out = NULL;
 	BY_TICKET(offers_core(r, ticket, out, err));
+}
+
+int resv_staff_history(struct resv *r, const char *ticket_in, json_t **out, char *err)
+{
+	*out = NULL;
+	BY_TICKET(history_core(r, ticket, out, err));
 }
 
 int resv_staff_accept(struct resv *r, const char *ticket_in, long long offer_id,

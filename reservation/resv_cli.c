@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chatbot/cli.h"
 
 static const char usage[] =
 	"usage: madoguchi booking COMMAND ...\n"
@@ -21,8 +20,14 @@ static const char usage[] =
 	"  show TICKET | change TICKET SLOT [--key K] | cancel TICKET [--key K]\n"
 	"  wait TICKET [--venue CODE] [--date D] | offers TICKET | accept TICKET OFFER\n"
 	"reception and records:\n"
+	"  day [DATE] [--venue CODE] [--status S|open] [--find TICKET|KANA] [--from HH:MM]\n"
+	"      [--to HH:MM] [--sort time|status|name|ticket] [--desk NAME]\n"
+	"                                  a day's bookings (default today, in the town's zone)\n"
+	"  lookup TICKET                   a ticket's bookings, waiting list and offers\n"
+	"  desk NAME [CODE...] | desk NAME --none   the venues a reception account sees\n"
 	"  checkin ID | vaccinated ID LOT | examined ID | no-show ID | booking ID\n"
 	"  export DATE [FILE]              the day's doses as CSV (default: standard output)\n"
+	"  report FROM [TO] [--venue CODE] [--csv]   booked, capacity, fill rate, no-shows...\n"
 	"  outbox [--all] | outbox --sent ID   notifications for the mail/LINE sender\n"
 	"  expire-offers | check\n";
 
@@ -97,6 +102,123 @@ static int print_slots(json_t *a)
 		printf("no free slots\n");
 	json_decref(a);
 	return 0;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static int print_day(json_t *d)
+{
+	size_t i;
+	json_t *o;
+	printf("%s ", jstr(d, "date"));
+	json_array_foreach(json_object_get(d, "venues"), i, o)
+		printf(" %s %s", jstr(o, "code"), jstr(o, "name"));
+	printf("\n");
+	json_array_foreach(json_object_get(d, "bookings"), i, o)
+		printf("%6lld  %s  %s  %-10s %-11s %-8s %s%s%s\n",
+		       (long long)json_integer_value(json_object_get(o, "id")), jstr(o, "start"),
+		       jstr(o, "ticket"), jstr(o, "venue"), jstr(o, "status"), jstr(o, "lot"),
+		       jstr(o, "name_kana"), *jstr(o, "name_kana") ? "  " : "", jstr(o, "product"));
+	if (!json_array_size(json_object_get(d, "bookings")))
+		printf("no bookings\n");
+	const char *key;
+	json_t *n;
+	int first = 1;
+	json_object_foreach(json_object_get(d, "counts"), key, n) {
+		printf("%s%s %lld", first ? "" : " · ", key, (long long)json_integer_value(n));
+		first = 0;
+	}
+	printf("\n");
+	json_decref(d);
+	return 0;
+}
+
+static int print_lookup(json_t *h)
+{
+	size_t i;
+	json_t *o;
+	printf("ticket %s\n", jstr(h, "ticket"));
+	json_array_foreach(json_object_get(h, "bookings"), i, o)
+		printf("  booking %lld  %s %s  %s %s  %s  [%s%s%s]%s\n",
+		       (long long)json_integer_value(json_object_get(o, "id")), jstr(o, "date"),
+		       jstr(o, "start"), jstr(o, "venue"), jstr(o, "venue_name"), jstr(o, "product"),
+		       jstr(o, "status"), *jstr(o, "cancel_reason") ? ": " : "", jstr(o, "cancel_reason"),
+		       json_is_true(json_object_get(o, "by_staff")) ? "  by staff" : "");
+	if (!json_array_size(json_object_get(h, "bookings")))
+		printf("  no bookings\n");
+	json_t *w = json_object_get(h, "waiting");
+	if (json_is_object(w))
+		printf("  waiting for %s %s [%s]\n", *jstr(w, "venue") ? jstr(w, "venue") : "any venue",
+		       *jstr(w, "date") ? jstr(w, "date") : "any day", jstr(w, "status"));
+	json_array_foreach(json_object_get(h, "offers"), i, o)
+		printf("  offer %lld  %s %s  %s  until %lld\n",
+		       (long long)json_integer_value(json_object_get(o, "id")), jstr(o, "date"),
+		       jstr(o, "start"), jstr(o, "venue"),
+		       (long long)json_integer_value(json_object_get(o, "expires_at")));
+	json_decref(h);
+	return 0;
+}
+
+static int sort_arg(const char *s, enum resv_sort *out)
+{
+	static const char *const names[] = {"time", "status", "name", "ticket"};
+	for (int i = 0; i < 4; i++)
+		if (!s || !strcmp(s, names[i])) {
+			*out = s ? (enum resv_sort)i : RESV_SORT_TIME;
+			return 0;
+		}
+	return -1;
+}
+
+/* Reception's and the administrators' reading commands: day, lookup, desk, report. */
+static int run_ops(struct resv *r, int argc, char **argv, char *err)
+{
+	const char *cmd = argv[1];
+	json_t *j = NULL;
+	int rc;
+	if (!strcmp(cmd, "day")) {
+		struct resv_day_query q = {
+			.date = argc > 2 && argv[2][0] != '-' ? argv[2] : NULL,
+			.venue = opt(argc, argv, 2, "--venue"), .status = opt(argc, argv, 2, "--status"),
+			.find = opt(argc, argv, 2, "--find"), .from = opt(argc, argv, 2, "--from"),
+			.to = opt(argc, argv, 2, "--to"),
+		};
+		if (sort_arg(opt(argc, argv, 2, "--sort"), &q.sort))
+			return mg_fail(err, -2, "day ... --sort time|status|name|ticket");
+		rc = resv_day_list(r, opt(argc, argv, 2, "--desk"), &q, &j, err);
+		return rc == MG_OK ? print_day(j) : rc;
+	}
+	if (!strcmp(cmd, "lookup") && argc == 3) {
+		rc = resv_staff_history(r, argv[2], &j, err);
+		return rc == MG_OK ? print_lookup(j) : rc;
+	}
+	if (!strcmp(cmd, "desk") && argc >= 3) {
+		int none = has_flag(argc, argv, 3, "--none");
+		if (argc > 3 && !(none && argc == 4))
+			rc = resv_desk_set(r, argv[2], (const char *const *)argv + 3, argc - 3, err);
+		else if (none)
+			rc = resv_desk_set(r, argv[2], NULL, 0, err);
+		else
+			rc = MG_OK;
+		if (rc == MG_OK)
+			rc = resv_desk_venues(r, argv[2], &j, err);
+		return rc == MG_OK ? print_json(j) : rc;
+	}
+	if (!strcmp(cmd, "report") && argc >= 3) {
+		const char *to = argc > 3 && argv[3][0] != '-' ? argv[3] : argv[2];
+		rc = resv_report(r, opt(argc, argv, 3, "--venue"), argv[2], to, &j, err);
+		if (rc == MG_OK && has_flag(argc, argv, 3, "--csv")) {
+			rc = resv_report_csv(j, stdout, err);
+			json_decref(j);
+			return rc;
+		}
+		return rc == MG_OK ? print_json(j) : rc;
+	}
+	return usage_err(err);
 }
 
 static int run(struct resv *r, int argc, char **argv, char *err)
@@ -207,8 +329,8 @@ static int run(struct resv *r, int argc, char **argv, char *err)
 			rc = resv_no_show(r, id, err);
 		else if (!strcmp(cmd, "booking") && argc == 3)
 			rc = MG_OK;
-		else
-			return usage_err(err);
+		else  /* lookup 1234567890: a ticket is a number too */
+			return run_ops(r, argc, argv, err);
 		if (rc == MG_OK)
 			rc = resv_booking_by_id(r, id, &b, err);
 		if (rc == MG_OK)
@@ -248,10 +370,10 @@ static int run(struct resv *r, int argc, char **argv, char *err)
 			printf("seat counts consistent\n");
 		return rc;
 	}
-	return usage_err(err);
+	return run_ops(r, argc, argv, err);
 }
 
-int resv_cli(const struct cli_ctx *ctx, int argc, char **argv)
+int resv_cli(const char *db, const struct nlp_zone *zone, int argc, char **argv)
 {
 	char err[MG_ERR_LEN] = "";
 	struct resv *r = NULL;
@@ -259,9 +381,11 @@ int resv_cli(const struct cli_ctx *ctx, int argc, char **argv)
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	int rc = resv_open(&r, ctx && ctx->db ? ctx->db : "madoguchi.db", err);
-	if (rc == MG_OK)
+	int rc = resv_open(&r, db ? db : "madoguchi.db", err);
+	if (rc == MG_OK) {
+		resv_set_zone(r, zone);
 		rc = run(r, argc, argv, err);
+	}
 	resv_close(r);
 	if (rc == -2 && !err[0]) {
 		fputs(usage, stderr);

@@ -87,12 +87,65 @@ static const char schema[] =
 	"  token_hash BLOB PRIMARY KEY, ticket TEXT NOT NULL, expires_at INTEGER NOT NULL)"
 	"  WITHOUT ROWID;";
 
+/* Added for booking operations (reception desks, closing slots); a database
+ * made before them gains the columns on open. A closed slot takes no booking
+ * and counts no capacity; a booking cancelled because its slot closed says so. */
+static const char schema_ops[] =
+	"CREATE TABLE IF NOT EXISTS resv_desks("
+	"  staff TEXT NOT NULL, venue_id INTEGER NOT NULL REFERENCES resv_venues(id),"
+	"  PRIMARY KEY(staff, venue_id)) WITHOUT ROWID;";
+
+static const struct {
+	const char *table, *column, *decl;
+} added_columns[] = {
+	{"resv_slots", "closed", "INTEGER NOT NULL DEFAULT 0"},
+	{"resv_bookings", "cancel_reason", "TEXT"},
+};
+
+static int migrate(struct resv *r, char *err)
+{
+	int rc = MG_OK;
+	if (sqlite3_exec(r->db, schema_ops, NULL, NULL, NULL) != SQLITE_OK)
+		rc = resv_x_dberr(r, err, "schema");
+	for (size_t i = 0; rc == MG_OK && i < sizeof added_columns / sizeof *added_columns; i++) {
+		long long has = 0;
+		rc = resv_x_int(r, &has, err, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
+				"tt", added_columns[i].table, added_columns[i].column);
+		if (rc == MG_OK && !has) {
+			char sql[256];
+			snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
+				 added_columns[i].column, added_columns[i].decl);
+			rc = resv_x_run(r, NULL, err, sql, NULL);
+		}
+	}
+	return rc;
+}
+
 int resv_x_dberr(struct resv *r, char *err, const char *what)
 {
 	int code = sqlite3_errcode(r->db);
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		return mg_fail(err, MG_ERR_DB, "the booking system is busy; please try again");
 	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(r->db));
+}
+
+static void sql_kana(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const char *s = (const char *)sqlite3_value_text(argv[0]);
+	if (!s) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	/* Folding keeps the length: a kana stays 3 bytes, anything else as is. */
+	size_t cap = strlen(s) + 1;
+	char *out = sqlite3_malloc64(cap);
+	if (!out) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	resv_x_kana_fold(s, 1, out, cap);
+	sqlite3_result_text(ctx, out, -1, sqlite3_free);
 }
 
 int resv_open(struct resv **out, const char *path, char *err)
@@ -109,6 +162,10 @@ int resv_open(struct resv **out, const char *path, char *err)
 		rc = resv_x_dberr(r, err, path);
 	if (rc == MG_OK)
 		sqlite3_busy_timeout(r->db, RESV_BUSY_TIMEOUT_MS);
+	if (rc == MG_OK && sqlite3_create_function(r->db, "resv_kana", 1, SQLITE_UTF8 |
+						   SQLITE_DETERMINISTIC, NULL, sql_kana, NULL,
+						   NULL) != SQLITE_OK)
+		rc = resv_x_dberr(r, err, "functions");
 	/* WAL: readers (slot lists) never wait for a booking. synchronous=FULL: a
 	 * booking confirmed to a resident survives a power cut, not only a crash. */
 	if (rc == MG_OK && sqlite3_exec(r->db, "PRAGMA journal_mode=WAL;"
@@ -121,6 +178,8 @@ int resv_open(struct resv **out, const char *path, char *err)
 	if (rc == MG_OK) {
 		if (sqlite3_exec(r->db, schema, NULL, NULL, NULL) != SQLITE_OK)
 			rc = resv_x_dberr(r, err, "schema");
+		if (rc == MG_OK)
+			rc = migrate(r, err);
 		rc = resv_x_end(r, rc, err);
 	}
 	if (rc != MG_OK) {
@@ -165,6 +224,13 @@ static const char *why_name(enum resv_why why)
 	case RESV_WHY_WAITING: return "waiting";
 	case RESV_WHY_SEATS_FREE: return "seats_free";
 	case RESV_WHY_OFFER_GONE: return "offer_gone";
+	case RESV_WHY_CLOSED: return "closed";
+	case RESV_WHY_NO_BOOKING_TODAY: return "no_booking_today";
+	case RESV_WHY_NOT_TODAY: return "not_today";
+	case RESV_WHY_NOT_CHECKED_IN: return "not_checked_in";
+	case RESV_WHY_NOT_STARTED: return "not_started";
+	case RESV_WHY_ALREADY_DONE: return "already_done";
+	case RESV_WHY_BELOW_TAKEN: return "below_taken";
 	default: return NULL;
 	}
 }
@@ -185,6 +251,12 @@ json_t *resv_refusal_json(const struct resv *r)
 		bad |= json_object_set_new(j, "days", json_integer(f->days));
 	if (f->product[0])
 		bad |= json_object_set_new(j, "product", json_string(f->product));
+	if (f->time[0])
+		bad |= json_object_set_new(j, "time", json_string(f->time));
+	if (f->status[0])
+		bad |= json_object_set_new(j, "status", json_string(f->status));
+	if (f->why == RESV_WHY_BELOW_TAKEN)
+		bad |= json_object_set_new(j, "seats", json_integer(f->seats));
 	if (f->why == RESV_WHY_BIRTH_DATE) {
 		const struct nlp_date *b = &f->birth;
 		bad |= json_object_set_new(j, "problem", json_string(nlp_date_why_name(b->why)));
@@ -208,6 +280,11 @@ json_t *resv_refusal_json(const struct resv *r)
 void resv_set_now(struct resv *r, time_t now)
 {
 	r->fixed_now = now;
+}
+
+void resv_set_zone(struct resv *r, const struct nlp_zone *zone)
+{
+	r->zone = zone;
 }
 
 time_t resv_x_now(const struct resv *r)
@@ -287,17 +364,15 @@ int resv_x_time_parse(const char *s)
 
 long resv_x_today(const struct resv *r)
 {
-	time_t now = resv_x_now(r);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	nlp_zone_tm(r->zone, resv_x_now(r), &tm);
 	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday);
 }
 
 void resv_x_now_text(const struct resv *r, char out[17])
 {
-	time_t now = resv_x_now(r);
 	struct tm tm;
-	localtime_r(&now, &tm);
+	nlp_zone_tm(r->zone, resv_x_now(r), &tm);
 	strftime(out, 17, "%Y-%m-%d %H:%M", &tm);
 }
 
@@ -335,6 +410,49 @@ int resv_x_prep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
 	va_start(ap, fmt);
 	int rc = vprep(r, st, err, sql, fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+json_t *resv_x_row_json(sqlite3_stmt *st, const char *const *keys, int skip_null)
+{
+	json_t *o = json_object();
+	for (int i = 0; o && keys[i]; i++) {
+		const char *key = keys[i] + (keys[i][0] == '?');
+		int type = sqlite3_column_type(st, i);
+		json_t *v;
+		if (type == SQLITE_NULL && skip_null)
+			continue;
+		if (type == SQLITE_NULL)
+			v = json_null();
+		else if (keys[i][0] == '?')
+			v = json_boolean(sqlite3_column_int(st, i));
+		else if (type == SQLITE_INTEGER)
+			v = json_integer(sqlite3_column_int64(st, i));
+		else
+			v = json_string((const char *)sqlite3_column_text(st, i));
+		if (json_object_set_new(o, key, v)) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys, const char *sql,
+		const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vprep(r, &st, err, sql, fmt, ap);
+	va_end(ap);
+	int s = SQLITE_DONE;
+	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(into, resv_x_row_json(st, keys, 0)))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && s != SQLITE_DONE)
+		rc = resv_x_dberr(r, err, "read");
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -412,34 +530,38 @@ static int utf8_3(const unsigned char *p, unsigned *cp)
 	return 0;
 }
 
-int resv_x_ticket_norm(const char *in, char out[RESV_TICKET_LEN + 1], char *err)
+int resv_x_ticket_digits(const char *in, char out[RESV_TICKET_LEN + 1])
 {
-	static const char msg[] = "the ticket number is the 10 digits printed on the ticket";
 	int n = 0;
 	if (!in)
-		return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+		return -1;
 	/* Residents type what is printed, often with the phone's full-width
 	 * keyboard: ０-９ (U+FF10..), spaces (incl. U+3000) and hyphens (incl. U+FF0D, U+30FC). */
 	for (const unsigned char *p = (const unsigned char *)in; *p;) {
 		unsigned cp;
 		int len = utf8_3(p, &cp);
 		if (!len)
-			return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+			return -1;
 		p += len;
 		if (cp >= 0xFF10 && cp <= 0xFF19)
 			cp = '0' + (cp - 0xFF10);
 		if (cp >= '0' && cp <= '9') {
 			if (n == RESV_TICKET_LEN)
-				return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+				return -1;
 			out[n++] = (char)cp;
 		} else if (cp != ' ' && cp != '-' && cp != 0x3000 && cp != 0xFF0D && cp != 0x30FC &&
 			   cp != 0x2010 && cp != 0x2212) {
-			return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+			return -1;
 		}
 	}
-	if (n != RESV_TICKET_LEN)
-		return mg_fail(err, MG_ERR_INPUT, "%s", msg);
 	out[n] = '\0';
+	return n;
+}
+
+int resv_x_ticket_norm(const char *in, char out[RESV_TICKET_LEN + 1], char *err)
+{
+	if (resv_x_ticket_digits(in, out) != RESV_TICKET_LEN)
+		return mg_fail(err, MG_ERR_INPUT, "the ticket number is the 10 digits printed on the ticket");
 	return MG_OK;
 }
 

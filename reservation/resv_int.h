@@ -10,6 +10,7 @@
 struct resv {
 	sqlite3 *db;
 	time_t fixed_now;  /* 0: the real clock */
+	const struct nlp_zone *zone;  /* the town's; NULL: the process's */
 	struct resv_refusal refusal;  /* of the operation under way or last done */
 };
 
@@ -18,9 +19,9 @@ struct resv {
 struct resv_refusal *resv_x_refuse(struct resv *r, enum resv_why why);
 
 time_t resv_x_now(const struct resv *r);
-/* Today in the local time zone, as days since 1970-01-01. */
+/* Today in the town's time zone, as days since 1970-01-01. */
 long resv_x_today(const struct resv *r);
-/* The local time now as "YYYY-MM-DD HH:MM" (17 bytes with NUL). */
+/* The town's local time now as "YYYY-MM-DD HH:MM" (17 bytes with NUL). */
 void resv_x_now_text(const struct resv *r, char out[17]);
 
 /* Strict YYYY-MM-DD (a real date: 2026-02-30 is refused) → days since epoch.
@@ -39,6 +40,13 @@ int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const c
 /* One integer from the first row; MG_ERR_NOT_FOUND when there is no row. */
 int resv_x_int(struct resv *r, long long *out, char *err, const char *sql, const char *fmt, ...);
 int resv_x_dberr(struct resv *r, char *err, const char *what);
+/* The current row of st as a new JSON object: keys[i] (NULL-ended) names
+ * column i, whose integer, text or NULL keeps its type; "?name" makes a 0/1
+ * column a boolean. skip_null leaves NULL columns out. */
+json_t *resv_x_row_json(sqlite3_stmt *st, const char *const *keys, int skip_null);
+/* Appends to the array into one object per row of sql (resv_x_row_json). */
+int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys, const char *sql,
+		const char *fmt, ...);
 
 /* BEGIN IMMEDIATE: the write lock is taken before the first read, so the
  * reads a rule depends on cannot go stale before the write. */
@@ -49,6 +57,27 @@ int resv_x_end(struct resv *r, int rc, char *err);
 /* Normalises a ticket number (full-width digits, spaces and hyphens allowed)
  * into out; MG_ERR_INPUT if it is not 10 digits. */
 int resv_x_ticket_norm(const char *in, char out[RESV_TICKET_LEN + 1], char *err);
+/* The digits of in as resv_x_ticket_norm reads them, however many (part of a
+ * number, for a search): their count, or -1 when in holds anything else or
+ * more digits than a ticket has. */
+int resv_x_ticket_digits(const char *in, char out[RESV_TICKET_LEN + 1]);
+
+/* s with hiragana made katakana (to_katakana) or the other way round, into
+ * out (cap bytes), so that ミドリ finds and sorts with みどり: staff type
+ * either, residents wrote either. In SQL as resv_kana(text), to katakana. */
+void resv_x_kana_fold(const char *s, int to_katakana, char *out, size_t cap);
+
+/* SQL: the slot s is at one of the venues of the desk bound as ?n (NULL: any
+ * venue). A desk is a reception account: it sees only its venues. */
+#define RESV_X_IN_DESK(n) \
+	"(?" #n " IS NULL OR s.venue_id IN (SELECT venue_id FROM resv_desks WHERE staff = ?" #n "))"
+
+/* Queues a notification of kind for the mail or LINE sender (payload is
+ * borrowed); inside the caller's transaction. */
+int resv_x_outbox(struct resv *r, const char *ticket, const char *kind, json_t *payload, char *err);
+/* Adds name_kana, phone and email (columns col..col+2 of st, where not NULL)
+ * to o: the contact a resident left, for the sender. */
+void resv_x_contact_json(json_t *o, sqlite3_stmt *st, int col);
 
 /* Copies the booking with this id into out. */
 int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, char *err);
@@ -66,6 +95,7 @@ struct resv_x_slot {
 	char start[6];
 	char product[RESV_CODE_MAX + 1];
 	int started;   /* the slot's start time has passed */
+	int closed;    /* closed by the town: takes no booking */
 };
 /* The slot with this id (MG_ERR_NOT_FOUND if none). */
 int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char *err);

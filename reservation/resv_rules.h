@@ -57,6 +57,14 @@
 #define RESV_SLOT_MIN_MINUTES 5
 #define RESV_SLOT_MAX_MINUTES (24 * 60)
 #define RESV_SLOT_MAX_CAPACITY 1000
+/* Slots made at once from the console: a start every 30 minutes round the
+ * clock is the most a day can hold, and a batch is at most a year of a
+ * venue's days at ten starts a day (3,660), so that a slip of the date range
+ * cannot fill the database. */
+#define RESV_SLOT_TIMES_MAX 48
+#define RESV_SLOT_BATCH_MAX 4000
+/* The booking report covers at most a year: the programme's season. */
+#define RESV_REPORT_MAX_DAYS 366
 /* Product rules: nothing is given more often than daily or booked further
  * ahead than a year. */
 #define RESV_MAX_INTERVAL_DAYS 3650

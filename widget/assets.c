@@ -37,6 +37,10 @@ EMBED(http_admin_js, STATIC("admin/admin.js"));
 EMBED(http_admin_js_gz, GZ("admin/admin.js"));
 EMBED(http_admin_css, STATIC("admin/admin.css"));
 EMBED(http_admin_css_gz, GZ("admin/admin.css"));
+EMBED(http_ops_js, STATIC("admin/ops.js"));
+EMBED(http_ops_js_gz, GZ("admin/ops.js"));
+EMBED(http_ops_css, STATIC("admin/ops.css"));
+EMBED(http_ops_css_gz, GZ("admin/ops.css"));
 EMBED(http_uplot_js, STATIC("admin/uPlot.min.js"));
 EMBED(http_uplot_js_gz, GZ("admin/uPlot.min.js"));
 EMBED(http_uplot_css, STATIC("admin/uPlot.min.css"));
@@ -55,6 +59,8 @@ static const struct http_asset admin_assets[] = {
 	{"/admin", "admin/index.html", "text/html; charset=utf-8", 1, BYTES(http_admin_html)},
 	{"/admin/admin.js", "admin/admin.js", "text/javascript; charset=utf-8", 0, BYTES(http_admin_js)},
 	{"/admin/admin.css", "admin/admin.css", "text/css; charset=utf-8", 0, BYTES(http_admin_css)},
+	{"/admin/ops.js", "admin/ops.js", "text/javascript; charset=utf-8", 0, BYTES(http_ops_js)},
+	{"/admin/ops.css", "admin/ops.css", "text/css; charset=utf-8", 0, BYTES(http_ops_css)},
 	{"/admin/uPlot.min.js", "admin/uPlot.min.js", "text/javascript; charset=utf-8", 0,
 	 BYTES(http_uplot_js)},
 	{"/admin/uPlot.min.css", "admin/uPlot.min.css", "text/css; charset=utf-8", 0,

@@ -25,6 +25,7 @@
 #include "widget/api.h"
 #include "widget/assets.h"
 #include "widget/rate.h"
+#include "widget/routes_admin.h"
 
 #define DEFAULT_LISTEN "127.0.0.1"
 #define DEFAULT_PORT 8080
@@ -380,6 +381,7 @@ static const struct {
 	{http_routes, HTTP_BODY_MAX},
 	{http_admin_routes, HTTP_BODY_MAX},
 	{http_admin_uploads, HTTP_UPLOAD_MAX},
+	{http_ops_routes, HTTP_BODY_MAX},
 };
 
 /* The route for method and path; NULL with allow filled when the path exists
@@ -800,9 +802,8 @@ static void serve_usage(void)
 		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n");
 }
 
-/* "YYYY-MM-DD HH:MM" in the town's time zone (town_load has set it) as
- * seconds from the real clock. */
-static int clock_offset(const char *s, long *offset, char *err)
+/* "YYYY-MM-DD HH:MM" in the town's time zone as seconds from the real clock. */
+static int clock_offset(const struct town *town, const char *s, long *offset, char *err)
 {
 	struct tm tm = {.tm_isdst = -1};
 	char tail;
@@ -812,7 +813,7 @@ static int clock_offset(const char *s, long *offset, char *err)
 		return mg_fail(err, MG_ERR_INPUT, "--clock: \"%s\" is not \"YYYY-MM-DD HH:MM\"", s);
 	tm.tm_year -= 1900;
 	tm.tm_mon--;
-	time_t t = mktime(&tm);
+	time_t t = nlp_zone_mktime(town_zone(town), &tm);
 	if (t == (time_t)-1)
 		return mg_fail(err, MG_ERR_INPUT, "--clock: \"%s\" is not a time", s);
 	*offset = (long)(t - time(NULL));
@@ -887,7 +888,7 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == MG_OK)
 		rc = town_load(ctx->config, &town, err);
 	if (rc == MG_OK && clock)
-		rc = clock_offset(clock, &opts.clock_offset, err);
+		rc = clock_offset(town, clock, &opts.clock_offset, err);
 	if (rc == MG_OK)
 		rc = http_start(&opts, model, town, &srv, err);
 	if (rc == MG_OK) {

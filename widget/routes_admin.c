@@ -18,6 +18,7 @@
 #include "chatbot/town_int.h"
 #include "widget/http.h"
 #include "widget/limits.h"
+#include "widget/routes_admin.h"
 
 #define COOKIE "mg_staff"
 #define CSRF_HEADER "X-CSRF-Token"
@@ -75,6 +76,18 @@ static int gate(struct http_call *c, enum staff_right right, int change, struct 
 	return 0;
 }
 
+int admin_gate(struct http_call *c, enum staff_right right, int change, struct staff_session *s)
+{
+	return gate(c, right, change, s);
+}
+
+int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
+		const char *target, json_t *after)
+{
+	sqlite3 *db = call_db(c);
+	return db ? staff_audit(db, s, action, target, NULL, after, NULL) : MG_ERR_DB;
+}
+
 static int fail_rc(struct http_call *c, int rc, const char *err)
 {
 	return http_fail(c, http_status_of(rc), "%s", err);
@@ -82,12 +95,14 @@ static int fail_rc(struct http_call *c, int rc, const char *err)
 
 static json_t *session_json(const struct staff_session *s)
 {
-	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:{s:b,s:b,s:b,s:b,s:b}}", "logged_in", 1, "name", s->name, "role",
+	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:{s:b,s:b,s:b,s:b,s:b,s:b,s:b}}", "logged_in", 1, "name", s->name, "role",
 			 staff_role_name(s->role), "csrf", s->csrf, "expires", (json_int_t)s->expires,
 			 "rights", "reports", staff_can(s->role, STAFF_VIEW_REPORTS), "edit",
 			 staff_can(s->role, STAFF_EDIT_KB), "users", staff_can(s->role, STAFF_MANAGE_USERS),
 			 "forecast", staff_can(s->role, STAFF_VIEW_FORECAST), "reception",
-			 staff_can(s->role, STAFF_RECEPTION_OPS));
+			 staff_can(s->role, STAFF_RECEPTION_OPS), "calls",
+			 staff_can(s->role, STAFF_CALL_CENTER_OPS), "slots",
+			 staff_can(s->role, STAFF_MANAGE_SLOTS));
 }
 
 static void set_cookie(struct http_call *c, const char *value, long max_age)

@@ -63,6 +63,7 @@ static struct resv *call_resv(struct http_call *c)
 	time_t now = http_call_opts(c)->clock_offset ? http_call_now(c) : 0;
 	if (bc && !strcmp(bc->db, db)) {
 		resv_set_now(bc->r, now);
+		resv_set_zone(bc->r, town_zone(http_call_town(c)));
 		return bc->r;
 	}
 	if (bc) {  /* another server on this thread (tests): start again */
@@ -77,8 +78,10 @@ static struct resv *call_resv(struct http_call *c)
 		return NULL;
 	}
 	int rc = resv_open(&bc->r, db, err);
-	if (rc == MG_OK)
+	if (rc == MG_OK) {
 		resv_set_now(bc->r, now);
+		resv_set_zone(bc->r, town_zone(http_call_town(c)));
+	}
 	if (rc == MG_OK && access(BOOKING_SAMPLE_DIR, R_OK) == 0)
 		rc = resv_seed_sample(bc->r, BOOKING_SAMPLE_DIR, 0, err);
 	if (rc == MG_OK && pthread_setspecific(conn_key, bc))
@@ -450,6 +453,22 @@ static int dispatch(struct http_call *c, const struct booking_route *mine,
 		if (!strcmp(b->name, c->rest))
 			return http_fail(c, 405, "use %s", mine == gets ? "POST" : "GET");
 	return http_fail(c, 404, "no such booking route");
+}
+
+struct resv *booking_resv(struct http_call *c)
+{
+	return call_resv(c);
+}
+
+int booking_refused(struct http_call *c, struct resv *r, int rc)
+{
+	c->detail = resv_refusal_json(r);
+	return http_status_of(rc);
+}
+
+int booking_body_str(struct http_call *c, const char *key, size_t max, const char **out)
+{
+	return body_str(c, key, max, out);
 }
 
 int booking_get(struct http_call *c, json_t **out)

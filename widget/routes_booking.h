@@ -14,4 +14,14 @@
 int booking_get(struct http_call *call, json_t **out);
 int booking_post(struct http_call *call, json_t **out);
 
+/* For the staff console's booking routes (widget/routes_ops.c): this worker
+ * thread's reservation connection (NULL with call->msg set when it cannot be
+ * opened), the status of a refusal with its reason as the reply's detail, and
+ * a string field of the body (0, or the 400 when it is not a string or is
+ * longer than max; absent or null: *out NULL). */
+struct resv;
+struct resv *booking_resv(struct http_call *call);
+int booking_refused(struct http_call *call, struct resv *r, int rc);
+int booking_body_str(struct http_call *call, const char *key, size_t max, const char **out);
+
 #endif

@@ -1,6 +1,9 @@
 // What every browser test shares: a real `madoguchi serve` on 127.0.0.1
 // with a fresh database, and Debian's chromium driven by playwright-core.
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 
@@ -50,4 +53,22 @@ export function launchBrowser() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core on the page as it is now: no serious or critical violation.
+export async function axe(page, label) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
+}
+
+// A staff account made as a town's administrator makes it: `madoguchi user
+// add`, the password on stdin. who: { name, role, password }.
+export function addUser(db, who) {
+  const made = spawnSync(BIN, ['--db', db, 'user', 'add', who.name, '--role', who.role],
+    { input: who.password + '\n', encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
 }

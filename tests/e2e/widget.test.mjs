@@ -3,13 +3,11 @@
 // Run with `make e2e` (or `node --test` here once ../../madoguchi is built).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTEFACTS, REPLY, launchBrowser, startServer, stopServer } from './harness.mjs';
+import { ARTEFACTS, REPLY, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WAIT_MS = 10000;        // an answer, on a loaded CI machine
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -405,13 +403,6 @@ test('booking: from 「予約したい」 to a confirmed reservation, then chang
   assert.deepEqual(unexpected().filter((e) => !/inline style/.test(e)), []);
   await page.context().close();
 });
-
-async function axe(page, label) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${label}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
-}
 
 test('axe-core finds no serious or critical violation, closed and open', async () => {
   const page = await demo();

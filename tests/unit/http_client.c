@@ -91,3 +91,44 @@ const char *tc_header(const struct tc_resp *r, const char *name)
 	}
 	return NULL;
 }
+
+int tc_staff(unsigned port, const char *method, const char *path, const char *cookie,
+	     const char *csrf, const char *body, struct tc_resp *r)
+{
+	char *extra = NULL;
+	if (asprintf(&extra, "%s%s%s%s%s%s", cookie ? "Cookie: mg_staff=" : "", cookie ? cookie : "",
+		     cookie ? "\r\n" : "", csrf ? "X-CSRF-Token: " : "", csrf ? csrf : "",
+		     csrf ? "\r\n" : "") < 0)
+		return -1;
+	int rc = tc_http(port, method, path, extra, body, r);
+	free(extra);
+	return rc;
+}
+
+void tc_staff_cookie(const struct tc_resp *r, char token[TC_STAFF_TOKEN_LEN + 1])
+{
+	static const char set[] = "\r\nSet-Cookie: mg_staff=";
+	token[0] = 0;
+	const char *c = r->head ? strstr(r->head, set) : NULL;
+	if (c)
+		snprintf(token, TC_STAFF_TOKEN_LEN + 1, "%s", c + strlen(set));
+}
+
+int tc_staff_login(unsigned port, const char *name, const char *password,
+		   char token[TC_STAFF_TOKEN_LEN + 1], char csrf[TC_STAFF_TOKEN_LEN + 1])
+{
+	json_t *body = json_pack("{s:s, s:s}", "name", name, "password", password);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	struct tc_resp r;
+	int rc = text ? tc_staff(port, "POST", "/api/v1/admin/login", NULL, NULL, text, &r) : -1;
+	free(text);
+	if (rc)
+		return -1;
+	tc_staff_cookie(&r, token);
+	const char *c = json_string_value(json_object_get(r.json, "csrf"));
+	snprintf(csrf, TC_STAFF_TOKEN_LEN + 1, "%s", c ? c : "");
+	int status = r.status;
+	tc_resp_free(&r);
+	return status;
+}

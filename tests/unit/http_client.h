@@ -27,4 +27,20 @@ int tc_http(unsigned port, const char *method, const char *path, const char *ext
 /* The value of header name (case-insensitive) in a static buffer, or NULL. */
 const char *tc_header(const struct tc_resp *r, const char *name);
 
+/* ---- the staff console --------------------------------------------------------- */
+
+/* The console's session cookie and CSRF token: 64 hex characters each. */
+#define TC_STAFF_TOKEN_LEN 64
+
+/* A request as the console sends it: cookie is a session token or NULL,
+ * csrf a token or NULL. */
+int tc_staff(unsigned port, const char *method, const char *path, const char *cookie,
+	     const char *csrf, const char *body, struct tc_resp *r);
+/* The session token of the reply's Set-Cookie into token, or "". */
+void tc_staff_cookie(const struct tc_resp *r, char token[TC_STAFF_TOKEN_LEN + 1]);
+/* Logs in; token and csrf get the session's. Returns the status, -1 when
+ * nothing came back. */
+int tc_staff_login(unsigned port, const char *name, const char *password,
+		   char token[TC_STAFF_TOKEN_LEN + 1], char csrf[TC_STAFF_TOKEN_LEN + 1]);
+
 #endif

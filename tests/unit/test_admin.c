@@ -37,23 +37,13 @@ const char *__asan_default_options(void)
 static int req(unsigned port, const char *method, const char *path, const char *cookie,
 	       const char *csrf, const char *body, struct tc_resp *r)
 {
-	char *extra = NULL;
-	if (asprintf(&extra, "%s%s%s%s%s%s", cookie ? "Cookie: mg_staff=" : "", cookie ? cookie : "",
-		     cookie ? "\r\n" : "", csrf ? "X-CSRF-Token: " : "", csrf ? csrf : "",
-		     csrf ? "\r\n" : "") < 0)
-		return -1;
-	int rc = tc_http(port, method, path, extra, body, r);
-	free(extra);
-	return rc;
+	return tc_staff(port, method, path, cookie, csrf, body, r);
 }
 
 /* The session token of the reply's Set-Cookie into token, or "". */
 static void cookie_of(const struct tc_resp *r, char token[STAFF_TOKEN_LEN + 1])
 {
-	token[0] = 0;
-	const char *c = r->head ? strstr(r->head, "\r\nSet-Cookie: mg_staff=") : NULL;
-	if (c)
-		snprintf(token, STAFF_TOKEN_LEN + 1, "%s", c + strlen("\r\nSet-Cookie: mg_staff="));
+	tc_staff_cookie(r, token);
 }
 
 /* ---- one server, one database, four accounts ---------------------------------- */
@@ -120,17 +110,7 @@ static int sql(const char *stmt)
 static int login(const char *name, const char *password, char token[STAFF_TOKEN_LEN + 1],
 		 char csrf[STAFF_TOKEN_LEN + 1])
 {
-	char body[256];
-	snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, password);
-	struct tc_resp r;
-	if (req(port(), "POST", "/api/v1/admin/login", NULL, NULL, body, &r))
-		return -1;
-	cookie_of(&r, token);
-	snprintf(csrf, STAFF_TOKEN_LEN + 1, "%s",
-		 json_string_value(json_object_get(r.json, "csrf")) ? json_string_value(json_object_get(r.json, "csrf")) : "");
-	int status = r.status;
-	tc_resp_free(&r);
-	return status;
+	return tc_staff_login(port(), name, password, token, csrf);
 }
 
 static const char ADD[] = "{\"entry\":\"" ENTRY "\",\"question\":\"" NEW_QUESTION "\"}";

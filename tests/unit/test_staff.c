@@ -165,6 +165,13 @@ TEST(staff, roles_have_the_rights_of_the_issue)
 	CHECK(!staff_can(STAFF_CALL_CENTER, STAFF_EDIT_KB));
 	CHECK(staff_can(STAFF_CALL_CENTER, STAFF_VIEW_FORECAST));
 	CHECK(!staff_can(STAFF_RECEPTION, STAFF_VIEW_REPORTS));
+	CHECK(staff_can(STAFF_RECEPTION, STAFF_RECEPTION_OPS));
+	CHECK(!staff_can(STAFF_RECEPTION, STAFF_CALL_CENTER_OPS));
+	CHECK(staff_can(STAFF_CALL_CENTER, STAFF_CALL_CENTER_OPS));
+	CHECK(!staff_can(STAFF_CALL_CENTER, STAFF_RECEPTION_OPS));
+	CHECK(!staff_can(STAFF_CALL_CENTER, STAFF_MANAGE_SLOTS));
+	CHECK(!staff_can(STAFF_EDITOR, STAFF_MANAGE_SLOTS));
+	CHECK(staff_can(STAFF_ADMIN, STAFF_MANAGE_SLOTS));
 	enum staff_role r;
 	CHECK(staff_role_parse("call_center", &r) == MG_OK && r == STAFF_CALL_CENTER);
 	CHECK(staff_role_parse("root", &r) == MG_ERR_INPUT);

@@ -53,6 +53,7 @@
         if (!r.ok) {
           var e = new Error((j.error && j.error.message) || ('HTTP ' + r.status));
           e.status = r.status;
+          e.detail = j.error || {};   // a refusal's reason, for pages that word it
           throw e;
         }
         return j;
@@ -98,7 +99,9 @@
     var h = location.hash.slice(1).split('/');
     var name = VIEWS[h[0]] ? h[0] : null;
     if (!name && session) {
-      name = ['dashboard', 'queue', 'forecast'].filter(function (n) { return session.rights[VIEWS[n].right]; })[0];
+      // The first screen of the navigation that the role may see.
+      name = Array.prototype.map.call(document.querySelectorAll('#nav a'), function (a) { return a.dataset.view; })
+        .filter(function (n) { return VIEWS[n] && session.rights[VIEWS[n].right]; })[0];
       if (!name) { show('login'); toast('This role has no screen in the console yet.', true); return; }
     }
     show(name || 'login', h.slice(1).map(decodeURIComponent).join('/'));
@@ -403,6 +406,14 @@
     }).catch(failed);
   }
   $('forecast-form').addEventListener('submit', function (ev) { ev.preventDefault(); loadForecast(); });
+
+  /* ---- for the pages in files of their own (ops.js): the helpers and a way
+   * to add a view, {right, load(arg)}, shown by #name like the others ---- */
+  window.mgConsole = {
+    addView: function (name, view) { VIEWS[name] = view; },
+    el: el, clear: clear, toast: toast, get: get, post: post, failed: failed,
+    session: function () { return session; },
+  };
 
   /* ---- start: an existing session (reload) goes straight in ---- */
   window.addEventListener('hashchange', function () { if (session) route(); });

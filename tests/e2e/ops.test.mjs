@@ -1,0 +1,241 @@
+// Booking operations in the staff console, one role at a time, in Debian's
+// chromium against a real `madoguchi serve` whose clock is 08:30 today in the
+// town (Asia/Tokyo), whatever the machine's zone:
+//   an administrator makes a week of slots and closes one: its resident's
+//     notification is in the console's outbox;
+//   the call centre books for a caller and reads the rules' reason when refused;
+//   reception (a tablet, 1024x768) sees only its venue and checks in and
+//     records a vaccination by the number printed on the 接種券.
+// The tests run in this order and share the server: the call centre books the
+// resident that reception then receives.
+// Run: cd tests/e2e && npm ci && MADOGUCHI=$PWD/../../madoguchi node --test ops.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ARTEFACTS, BIN, ROOT, addUser, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
+
+const WAIT_MS = 10000;
+const ADMIN = { name: 'kanri', role: 'admin', password: 'midori-admin-2026' };
+const CALLC = { name: 'denwa', role: 'call_center', password: 'midori-call-2026' };
+const UKE = { name: 'uketsuke', role: 'reception', password: 'midori-desk-2026' };
+// The sample town's residents (reservation/data/tickets.csv).
+const TARO = { ticket: '1234567890', birth: '昭和25年4月1日' };          // 1950-04-01, no dose yet
+const RECENT = { ticket: '3456789012', birth: 'S30.7.7' };              // a dose 30 days ago
+const CLOSED = { ticket: '6789012345', birth: '1985-12-24' };           // booked into the slot that closes
+const KITA = { ticket: '5678901234', birth: '1972/9/9' };               // booked at another venue
+
+const TODAY = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(new Date());
+function plus(days) {
+  const d = new Date(TODAY + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+let server, base, browser, tmp, db;
+
+function cli(args, env = {}) {
+  const r = spawnSync(BIN, ['--db', db, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'madoguchi-ops-'));
+  db = join(tmp, 'ops.db');
+  mkdirSync(ARTEFACTS, { recursive: true });
+  for (const who of [ADMIN, CALLC, UKE]) addUser(db, who);
+  ({ server, base } = await startServer(db, ['--clock', TODAY + ' 08:30']));
+  // The first booking request gives the new database the sample town.
+  assert.equal((await fetch(base + '/api/v1/booking/venues')).status, 200);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer(server);
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+// The console's API as one member of staff, for what a test prepares.
+async function as(who) {
+  const r = await fetch(base + '/api/v1/admin/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: who.name, password: who.password }) });
+  assert.equal(r.status, 200);
+  const { csrf } = await r.json();
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  return async (method, path, body) => {
+    const res = await fetch(base + '/api/v1/admin/ops/' + path, { method, body: body && JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf } });
+    return { status: res.status, json: await res.json() };
+  };
+}
+
+async function slotAt(api, venue, date, start) {
+  const r = await api('GET', `free?venue=${venue}&date=${date}`);
+  const slot = r.json.slots.find((s) => s.start === start);
+  assert.ok(slot, `a free slot at ${venue} ${date} ${start}`);
+  return slot.id;
+}
+
+async function console_(viewport, who) {
+  const context = await browser.newContext({ viewport, locale: 'ja-JP' });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(base + '/admin');
+  await page.fill('#login-form input[name=name]', who.name);
+  await page.fill('#login-form input[name=password]', who.password);
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#nav').waitFor({ timeout: WAIT_MS });
+  return page;
+}
+
+// The console's own messages and the errors the browser logged, without
+// axe-core's injected style (refused by the page's CSP, as intended).
+function unexpected(page) {
+  return page.errors.filter((e) => !/inline style/.test(e));
+}
+
+test('an administrator makes a week of slots, closes one, and the outbox tells its resident', async () => {
+  const page = await console_({ width: 1280, height: 900 }, ADMIN);
+  await page.click('nav a[data-view=slots]');
+  const form = page.locator('#sl-create');
+  await form.locator('select[name=venue]').selectOption('chuo');
+  await form.locator('select[name=product]').selectOption('covid-pfizer');
+  await form.locator('input[name=from]').fill(TODAY);
+  await form.locator('input[name=to]').fill(plus(6));
+  for (const day of ['0', '6']) await form.locator(`.ops-days input[value="${day}"]`).check();  // weekends too
+  await form.locator('input[name=times]').fill('13:00 13:30');
+  await form.locator('input[name=capacity]').fill('2');
+  await form.locator('button[type=submit]').click();
+  await page.locator('#sl-msg').filter({ hasText: '14枠を作成しました' }).waitFor({ timeout: WAIT_MS });
+  await axe(page, 'slots');
+
+  // A resident books the slot of the day after tomorrow at 13:00.
+  const calls = await as(CALLC);
+  const slot = await slotAt(calls, 'chuo', plus(2), '13:00');
+  const booked = await calls('POST', 'book', { ticket: CLOSED.ticket, birth_date: CLOSED.birth, slot });
+  assert.equal(booked.status, 200, JSON.stringify(booked.json));
+
+  // The slot closes; the console confirms on the row first.
+  await page.locator('#sl-from').fill(plus(2));
+  await page.locator('#sl-to').fill(plus(2));
+  await page.locator('#sl-filter button[type=submit]').click();
+  const row = page.locator(`#sl-list tr[data-slot="${slot}"]`);
+  await row.filter({ hasText: '受付中' }).waitFor({ timeout: WAIT_MS });
+  assert.match(await row.innerText(), /13:00[\s\S]*\b1\b/);   // its one booking
+  await row.locator('.ops-close').click();
+  await row.locator('.ops-close-yes').click();
+  await page.locator('#sl-msg').filter({ hasText: '1件の通知' }).waitFor({ timeout: WAIT_MS });
+  await page.locator(`#sl-list tr[data-slot="${slot}"]`).filter({ hasText: '閉鎖' }).waitFor({ timeout: WAIT_MS });
+  const told = page.locator('#sl-outbox tr[data-kind=slot_closed]');
+  await told.waitFor({ timeout: WAIT_MS });
+  assert.match(await told.innerText(), new RegExp(CLOSED.ticket));
+  assert.match(await told.innerText(), /13:00/);
+  await page.screenshot({ path: join(ARTEFACTS, 'ops-slots.png'), fullPage: true });
+  // Its booking is cancelled, and says why.
+  const history = await calls('POST', 'caller', { ticket: CLOSED.ticket, birth_date: CLOSED.birth });
+  assert.equal(history.json.bookings[0].status, 'cancelled');
+  assert.equal(history.json.bookings[0].cancel_reason, 'slot_closed');
+
+  // The report of the week, and its CSV for Excel.
+  await page.click('nav a[data-view=bookings]');
+  await page.locator('#bk-table tr.ops-total').waitFor({ timeout: WAIT_MS });
+  assert.match(await page.locator('#bk-table').innerText(), /中央公民館/);
+  assert.match(await page.locator('#bk-csv').getAttribute('href'), /report\.csv\?from=/);
+  const csv = await (await page.request.get(base + await page.locator('#bk-csv').getAttribute('href'))).body();
+  assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  await axe(page, 'bookings report');
+  assert.deepEqual(unexpected(page), []);
+  await page.context().close();
+});
+
+test('the call centre books for a caller and reads the rules\' reason when refused', async () => {
+  const page = await console_({ width: 1280, height: 800 }, CALLC);
+  await page.click('nav a[data-view=calls]');
+  // The caller's ticket and birth date, then today's free slots at chuo.
+  async function freeSlotFor(caller, start) {
+    await page.fill('#cc-caller input[name=ticket]', caller.ticket);
+    await page.fill('#cc-caller input[name=birth_date]', caller.birth);
+    await page.click('#cc-caller button[type=submit]');
+    await page.locator('#cc-msg').filter({ hasText: '本人確認ができました' }).waitFor({ timeout: WAIT_MS });
+    await page.locator('#cc-venue').selectOption('chuo');
+    await page.fill('#cc-date', TODAY);
+    await page.click('#cc-search button[type=submit]');
+    const slot = page.locator('#cc-slots tbody tr').filter({ hasText: start });
+    await slot.waitFor({ timeout: WAIT_MS });
+    return slot;
+  }
+  await (await freeSlotFor(TARO, '13:00')).locator('button.ops-pick').click();   // 和暦, as said on the phone
+  await page.locator('#cc-msg').filter({ hasText: '予約しました' }).waitFor({ timeout: WAIT_MS });
+  await page.locator('#cc-history .ops-badge').filter({ hasText: '予約済' }).waitFor({ timeout: WAIT_MS });
+  await axe(page, 'call centre, booked');
+
+  // A caller whose last dose was 30 days ago: refused, with when they may come.
+  await page.click('#cc-end');
+  await (await freeSlotFor(RECENT, '13:30')).locator('button.ops-pick').click();
+  await page.locator('#cc-msg.bad').filter({ hasText: /次回の接種は\d+月\d+日\(.\)から可能です/ }).waitFor({ timeout: WAIT_MS });
+  await page.screenshot({ path: join(ARTEFACTS, 'ops-calls.png'), fullPage: true });
+
+  // A birth date that does not match: said so, and the operator stays logged in.
+  await page.click('#cc-end');
+  await page.fill('#cc-caller input[name=ticket]', KITA.ticket);
+  await page.fill('#cc-caller input[name=birth_date]', '1972/9/10');
+  await page.click('#cc-caller button[type=submit]');
+  await page.locator('#cc-msg.bad').filter({ hasText: '一致しません' }).waitFor({ timeout: WAIT_MS });
+  assert.ok(await page.locator('#cc-panel').isHidden());
+  await axe(page, 'call centre, refused');
+  // The browser logs the refused requests (403, 409) as errors; nothing else.
+  assert.deepEqual(unexpected(page).filter((e) => !/status of 40[39]/.test(e)), []);
+  await page.context().close();
+});
+
+test('reception on a tablet sees only its venue, checks in and records a vaccination by ticket number', async () => {
+  // Another resident is booked today at kita, which is not this desk's venue.
+  const admin = await as(ADMIN);
+  const kita = await admin('POST', 'slots', { venue: 'kita', product: 'covid-pfizer', from: TODAY, to: TODAY,
+    times: ['15:00'], minutes: 30, capacity: 3 });
+  assert.equal(kita.status, 200, JSON.stringify(kita.json));
+  const calls = await as(CALLC);
+  const other = await calls('POST', 'book', { ticket: KITA.ticket, birth_date: KITA.birth,
+    slot: await slotAt(calls, 'kita', TODAY, '15:00') });
+  assert.equal(other.status, 200, JSON.stringify(other.json));
+  cli(['booking', 'desk', UKE.name, 'chuo']);
+
+  const page = await console_({ width: 1024, height: 768 }, UKE);
+  await page.locator('#view-reception').waitFor({ timeout: WAIT_MS });   // the role's first screen
+  const mine = page.locator(`#rc-list tr[data-ticket="${TARO.ticket}"]`);
+  await mine.waitFor({ timeout: WAIT_MS });
+  assert.equal(await page.locator(`#rc-list tr[data-ticket="${KITA.ticket}"]`).count(), 0);
+  assert.deepEqual(await page.locator('#rc-venue option').allInnerTexts(), ['すべて', 'みどり町中央公民館']);
+  assert.doesNotMatch(await page.locator('#view-reception').innerText(), /北地区/);
+
+  // The number as printed on the 接種券, hyphens and all.
+  await page.fill('#rc-q', '1234-567-890');
+  await page.locator('#rc-list tbody tr').first().waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#rc-list tbody tr[data-ticket]').length === 1);
+  const step = mine.locator('button.step-checkin');
+  const box = await step.boundingBox();
+  assert.ok(box.height >= 48 && box.width >= 48, 'a tap target a finger can hit');
+  await step.click();
+  await mine.locator('.ops-badge').filter({ hasText: '受付済' }).waitFor({ timeout: WAIT_MS });
+  await page.fill('#rc-lot', 'FK0123');
+  await mine.locator('button.step-vaccinated').click();
+  await mine.locator('.ops-badge').filter({ hasText: '接種済' }).waitFor({ timeout: WAIT_MS });
+  assert.match(await mine.innerText(), /ロット FK0123/);
+  assert.match(await page.locator('#rc-msg').innerText(), /1234567890：接種済にしました/);
+  assert.match(await page.locator('#rc-counts .st-vaccinated').innerText(), /1/);
+  await page.fill('#rc-q', '');
+  await page.screenshot({ path: join(ARTEFACTS, 'ops-reception-tablet.png') });
+  await axe(page, 'reception at 1024x768');
+  assert.deepEqual(unexpected(page), []);
+  await page.context().close();
+
+  // The command line agrees, on a machine in UTC: the town's day, the dose.
+  assert.match(cli(['booking', 'day', '--desk', UKE.name], { TZ: 'UTC' }), new RegExp('^' + TODAY));
+  assert.match(cli(['booking', 'lookup', TARO.ticket], { TZ: 'UTC' }), /\[vaccinated\]/);
+});

@@ -1,0 +1,308 @@
+/* The console's booking operations as the browser meets them: the real
+ * server on 127.0.0.1, port 0, its clock at 08:00 on the town's 1 December,
+ * one account per role. Reception sees only its venue and checks in by the
+ * printed number; the call centre books for a caller with the widget's
+ * reasons; an administrator makes a week of slots, closes one and the outbox
+ * tells its resident. Every refusal is a JSON error with its reason. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include "chatbot/staff.h"
+#include "tests/unit/http_client.h"
+#include "tests/unit/resv_town.h"
+#include "widget/http.h"
+
+static struct http_server *srv;
+static struct town *town;
+static char db[512];
+
+static void stop(void)
+{
+	http_stop(srv);
+	town_free(town);
+}
+
+struct who {
+	char token[TC_STAFF_TOKEN_LEN + 1], csrf[TC_STAFF_TOKEN_LEN + 1];
+};
+
+static const struct {
+	const char *name;
+	enum staff_role role;
+} accounts[] = {
+	{"uke1", STAFF_RECEPTION}, {"callc1", STAFF_CALL_CENTER}, {"kanri1", STAFF_ADMIN},
+	{"editor2", STAFF_EDITOR},
+};
+#define PASSWORD "vaccination season 2026"
+
+/* The server over the test town; reception uke1 has the desk of chuo. */
+static unsigned port(void)
+{
+	if (srv)
+		return http_port(srv);
+	char err[MG_ERR_LEN];
+	if (town_load(NULL, &town, err) != MG_OK)
+		return 0;
+	struct resv *r = ops_town(town_zone(town), db);
+	static const char *const chuo[] = {"chuo"};
+	int ok = r && resv_desk_set(r, "uke1", chuo, 1, err) == MG_OK;
+	/* Slot 1 (chuo 09:00) for two residents, slot 3 (kita 09:00) for one. */
+	struct resv_request at1 = {.slot_id = 1}, at3 = {.slot_id = 3};
+	ok = ok && resv_staff_book(r, "2000000001", &at1, NULL, err) == MG_OK;
+	ok = ok && resv_staff_book(r, "2000000002", &at1, NULL, err) == MG_OK;
+	ok = ok && resv_staff_book(r, "2000000003", &at3, NULL, err) == MG_OK;
+	resv_close(r);
+	sqlite3 *h = NULL;
+	ok = ok && sqlite3_open(db, &h) == SQLITE_OK;
+	for (size_t i = 0; ok && i < sizeof accounts / sizeof *accounts; i++)
+		ok = staff_user_add(h, NULL, accounts[i].name, accounts[i].role, PASSWORD, err) == MG_OK;
+	sqlite3_close(h);
+	struct http_opts o = {.db = db, .quiet = 1, .threads = 2, .rate_burst = -1,
+			      .clock_offset = (long)(T0 - time(NULL))};
+	if (!ok || http_start(&o, fixture_model(), town, &srv, err) != MG_OK) {
+		printf("    ops server: %s\n", err);
+		return 0;
+	}
+	atexit(stop);
+	return http_port(srv);
+}
+
+static int as(const char *name, struct who *w)
+{
+	return port() && tc_staff_login(port(), name, PASSWORD, w->token, w->csrf) == 200;
+}
+
+/* A console request as w (csrf sent with every POST); the reply's status. */
+static int ops(const struct who *w, const char *method, const char *path, const char *body,
+	       struct tc_resp *r)
+{
+	char url[512];
+	snprintf(url, sizeof url, "/api/v1/admin/ops/%s", path);
+	if (tc_staff(port(), method, url, w->token, strcmp(method, "POST") ? NULL : w->csrf, body, r))
+		return -1;
+	return r->status;
+}
+
+static const char *reason(const struct tc_resp *r)
+{
+	return json_string_value(json_object_get(json_object_get(r->json, "error"), "reason"));
+}
+
+static const char *str(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+	return json_string_value(b ? json_object_get(v, b) : v);
+}
+
+static int audited(const char *action)
+{
+	sqlite3 *h = NULL;
+	sqlite3_open(db, &h);
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM staff_audit WHERE action = '%s'", action);
+	int n = fixture_count(h, sql);
+	sqlite3_close(h);
+	return n;
+}
+
+TEST(http_ops, reception_sees_its_venue_and_checks_in_by_the_printed_number)
+{
+	struct who w;
+	REQUIRE(as("uke1", &w));
+	struct tc_resp r;
+	REQUIRE(ops(&w, "GET", "day", NULL, &r) == 200);
+	CHECK_STR(str(r.json, "date", NULL), OPS_TODAY);  /* the town's day, not the machine's */
+	CHECK(json_array_size(json_object_get(r.json, "bookings")) == 2);  /* chuo's two, not kita's */
+	CHECK(json_array_size(json_object_get(r.json, "venues")) == 1);
+	CHECK(json_is_false(json_object_get(r.json, "all_venues")));
+	tc_resp_free(&r);
+	CHECK(ops(&w, "GET", "day?venue=kita", NULL, &r) == 403);
+	CHECK_STR(reason(&r), "not_your_venue");
+	tc_resp_free(&r);
+
+	/* A change needs the CSRF token. */
+	CHECK(tc_staff(port(), "POST", "/api/v1/admin/ops/desk", w.token, NULL,
+		       "{\"ticket\":\"2000-000-001\",\"step\":\"checkin\"}", &r) == 0 && r.status == 403);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "desk", "{\"ticket\":\"2000-000-001\",\"step\":\"vaccinated\","
+		  "\"lot\":\"FK1234\"}", &r) == 409);
+	CHECK_STR(reason(&r), "not_checked_in");
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "desk", "{\"ticket\":\"2000-000-001\",\"step\":\"checkin\"}", &r) == 200);
+	CHECK_STR(str(r.json, "reservation", "status"), "checked_in");
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "desk", "{\"ticket\":\"２０００００００01\",\"step\":\"vaccinated\","
+		  "\"lot\":\"FK1234\"}", &r) == 200);
+	CHECK_STR(str(r.json, "reservation", "status"), "vaccinated");
+	tc_resp_free(&r);
+	/* Booked at kita: not found at chuo's desk, and kita is not named. */
+	CHECK(ops(&w, "POST", "desk", "{\"ticket\":\"2000000003\",\"step\":\"checkin\"}", &r) == 404);
+	CHECK_STR(reason(&r), "no_booking_today");
+	CHECK(!strstr(r.body, "kita"));
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "desk", "{\"ticket\":\"2000000002\",\"step\":\"dance\"}", &r) == 400);
+	CHECK(json_is_string(json_object_get(json_object_get(r.json, "error"), "message")));
+	tc_resp_free(&r);
+	CHECK(audited("desk.checkin") == 1 && audited("desk.vaccinated") == 1);
+
+	/* Reception is not the call centre nor an administrator. */
+	CHECK(ops(&w, "POST", "caller", "{\"ticket\":\"2000000001\",\"birth_date\":\"1950-04-01\"}",
+		  &r) == 403);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "GET", "slots", NULL, &r) == 403);
+	tc_resp_free(&r);
+}
+
+TEST(http_ops, the_call_centre_books_for_a_caller_with_the_widgets_reasons)
+{
+	struct who w;
+	REQUIRE(as("callc1", &w));
+	struct tc_resp r;
+	/* 和暦, as the caller says it. */
+	CHECK(ops(&w, "POST", "caller", "{\"ticket\":\"2000000005\",\"birth_date\":\"昭和36年2月2日\"}",
+		  &r) == 200);
+	CHECK_STR(str(r.json, "ticket", NULL), "2000000005");
+	CHECK(json_array_size(json_object_get(r.json, "bookings")) == 0);
+	tc_resp_free(&r);
+	/* A wrong birth date is refused, but the operator's session goes on (not 401). */
+	CHECK(ops(&w, "POST", "caller", "{\"ticket\":\"2000000005\",\"birth_date\":\"1961-02-03\"}",
+		  &r) == 403);
+	CHECK_STR(reason(&r), "no_match");
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "caller", "{\"ticket\":\"2000000005\",\"birth_date\":\"2月30日\"}", &r) ==
+	      400);
+	CHECK_STR(reason(&r), "birth_date");
+	tc_resp_free(&r);
+
+	CHECK(ops(&w, "GET", "free?venue=chuo&date=2026-12-02", NULL, &r) == 200);
+	CHECK(json_array_size(json_object_get(r.json, "slots")) == 1);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "book", "{\"ticket\":\"2000000005\",\"birth_date\":\"S36.2.2\","
+		  "\"slot\":4}", &r) == 200);
+	CHECK_STR(str(r.json, "reservation", "date"), "2026-12-02");
+	CHECK(json_array_size(json_object_get(r.json, "bookings")) == 1);
+	tc_resp_free(&r);
+	/* The rules' reasons, as the widget gets them. */
+	CHECK(ops(&w, "POST", "book", "{\"ticket\":\"2000000004\",\"birth_date\":\"1960-01-15\","
+		  "\"slot\":5}", &r) == 409);
+	CHECK_STR(reason(&r), "interval");
+	CHECK_STR(str(json_object_get(r.json, "error"), "date", NULL), "2027-01-30");
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "book", "{\"ticket\":\"2000000006\",\"birth_date\":\"1962-03-03\","
+		  "\"slot\":4}", &r) == 409);
+	CHECK_STR(reason(&r), "full");
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "wait", "{\"ticket\":\"2000000006\",\"birth_date\":\"1962-03-03\","
+		  "\"venue\":\"chuo\",\"date\":\"2026-12-02\"}", &r) == 200);
+	CHECK_STR(str(r.json, "waiting", "status"), "waiting");
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "cancel", "{\"ticket\":\"2000000005\",\"birth_date\":\"1961-02-02\"}",
+		  &r) == 200);
+	CHECK_STR(str(r.json, "reservation", "status"), "cancelled");
+	tc_resp_free(&r);
+	/* The freed seat went to the caller waiting: an offer to accept for them. */
+	CHECK(ops(&w, "POST", "caller", "{\"ticket\":\"2000000006\",\"birth_date\":\"1962-03-03\"}",
+		  &r) == 200);
+	json_t *offer = json_array_get(json_object_get(r.json, "offers"), 0);
+	char body[160];
+	snprintf(body, sizeof body, "{\"ticket\":\"2000000006\",\"birth_date\":\"1962-03-03\","
+		 "\"offer\":%lld}", (long long)json_integer_value(json_object_get(offer, "id")));
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "accept", body, &r) == 200);
+	CHECK_STR(str(r.json, "reservation", "status"), "booked");
+	tc_resp_free(&r);
+	CHECK(audited("call.book") == 1 && audited("call.cancel") == 1 && audited("call.accept") == 1);
+	CHECK(ops(&w, "POST", "desk", "{\"ticket\":\"2000000001\",\"step\":\"checkin\"}", &r) == 403);
+	tc_resp_free(&r);
+}
+
+TEST(http_ops, an_administrator_makes_a_week_closes_a_slot_and_the_outbox_tells)
+{
+	struct who w;
+	REQUIRE(as("kanri1", &w));
+	struct tc_resp r;
+	CHECK(ops(&w, "GET", "setup", NULL, &r) == 200);
+	CHECK_STR(str(r.json, "today", NULL), OPS_TODAY);
+	CHECK(json_array_size(json_object_get(r.json, "products")) == 1);
+	tc_resp_free(&r);
+	static const char plan[] = "{\"venue\":\"kita\",\"product\":\"covid\",\"from\":\"2026-12-07\","
+				   "\"to\":\"2026-12-13\",\"times\":[\"09:00\",\"13:30\"],\"minutes\":30,"
+				   "\"capacity\":4,\"weekdays\":[1,2,3,4,5]}";
+	CHECK(ops(&w, "POST", "slots", plan, &r) == 200);
+	CHECK(json_integer_value(json_object_get(r.json, "created")) == 10);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "slots", plan, &r) == 200);
+	CHECK(json_integer_value(json_object_get(r.json, "existing")) == 10);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "slots", "{\"venue\":\"kita\",\"product\":\"covid\",\"from\":\"2026-12-07\","
+		  "\"to\":\"2026-12-13\",\"times\":[\"25:00\"],\"minutes\":30,\"capacity\":4}", &r) == 400);
+	tc_resp_free(&r);
+
+	/* A resident books the Monday 09:00 slot; the slot closes; they are told. */
+	CHECK(ops(&w, "GET", "slots?venue=kita&from=2026-12-07&to=2026-12-07", NULL, &r) == 200);
+	long long slot = json_integer_value(json_object_get(
+		json_array_get(json_object_get(r.json, "slots"), 0), "id"));
+	tc_resp_free(&r);
+	char body[160];
+	snprintf(body, sizeof body, "{\"ticket\":\"2000000007\",\"birth_date\":\"1963-04-04\","
+		 "\"slot\":%lld}", slot);
+	CHECK(ops(&w, "POST", "book", body, &r) == 200);  /* an administrator may do it too */
+	tc_resp_free(&r);
+	snprintf(body, sizeof body, "{\"slot\":%lld,\"capacity\":0}", slot);
+	CHECK(ops(&w, "POST", "capacity", body, &r) == 409);
+	CHECK_STR(reason(&r), "below_taken");
+	tc_resp_free(&r);
+	snprintf(body, sizeof body, "{\"slot\":%lld}", slot);
+	CHECK(ops(&w, "POST", "close", body, &r) == 200);
+	CHECK(json_integer_value(json_object_get(r.json, "notified")) == 1);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "close", body, &r) == 409);
+	CHECK_STR(reason(&r), "closed");
+	tc_resp_free(&r);
+	CHECK(ops(&w, "GET", "outbox", NULL, &r) == 200);
+	json_t *n, *told = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(r.json, "outbox"), i, n)
+		if (!strcmp(str(n, "kind", NULL), "slot_closed"))
+			told = n;
+	CHECK(told && !strcmp(str(told, "ticket", NULL), "2000000007"));
+	CHECK(told && !strcmp(str(told, "payload", "date"), "2026-12-07"));
+	tc_resp_free(&r);
+	CHECK(audited("slots.create") == 2 && audited("slots.close") == 1);
+
+	/* The report, and its CSV for Excel. */
+	CHECK(ops(&w, "GET", "report?from=2026-12-07&to=2026-12-13&venue=kita", NULL, &r) == 200);
+	json_t *t = json_object_get(r.json, "totals");
+	CHECK(json_integer_value(json_object_get(t, "slots")) == 9);  /* one closed */
+	CHECK(json_integer_value(json_object_get(t, "capacity")) == 36);
+	CHECK(json_integer_value(json_object_get(t, "cancelled")) == 1);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "GET", "report.csv?from=2026-12-01&to=2026-12-01", NULL, &r) == 200);
+	CHECK(!strncmp(r.body, "\xEF\xBB\xBF" "日付,", 3 + 7));
+	CHECK(strstr(tc_header(&r, "Content-Type"), "text/csv") != NULL);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "GET", "report?from=2026-12-07&to=2026-01-01", NULL, &r) == 400);
+	CHECK(json_is_string(json_object_get(json_object_get(r.json, "error"), "message")));
+	tc_resp_free(&r);
+
+	/* The venues of a reception account, set from the console. */
+	CHECK(ops(&w, "POST", "desks", "{\"name\":\"uke2\",\"venues\":[\"kita\"]}", &r) == 200);
+	CHECK(json_array_size(json_object_get(r.json, "venues")) == 1);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "POST", "desks", "{\"name\":\"uke2\",\"venues\":[\"atlantis\"]}", &r) == 404);
+	tc_resp_free(&r);
+	/* An editor has no booking operations; no session at all is 401. */
+	struct who e;
+	REQUIRE(as("editor2", &e));
+	CHECK(ops(&e, "GET", "report", NULL, &r) == 403);
+	tc_resp_free(&r);
+	struct who nobody = {"", ""};
+	CHECK(ops(&nobody, "GET", "day", NULL, &r) == 401);
+	tc_resp_free(&r);
+	CHECK(ops(&w, "GET", "nothing-here", NULL, &r) == 404);
+	CHECK(r.json != NULL);
+	tc_resp_free(&r);
+}

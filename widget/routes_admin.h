@@ -1,0 +1,20 @@
+/* What the staff console's other route files share with its first,
+ * widget/routes_admin.c: the gate in front of every route and the audit. */
+#ifndef ROUTES_ADMIN_H
+#define ROUTES_ADMIN_H
+
+#include "chatbot/staff.h"
+#include "widget/api.h"
+
+/* The session of this request, refused with 401 (no or expired session) or
+ * 403 (the role lacks right; for a change, a missing or wrong CSRF token):
+ * returns 0 when the request may go on, else the status to return. */
+int admin_gate(struct http_call *c, enum staff_right right, int change, struct staff_session *s);
+/* Records a change made by s in the audit log (after is borrowed). */
+int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
+		const char *target, json_t *after);
+
+/* The console's booking operations (widget/routes_ops.c), NULL-ended. */
+extern const struct http_route http_ops_routes[];
+
+#endif

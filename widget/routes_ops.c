@@ -1,0 +1,467 @@
+/* The staff console's booking operations under /api/v1/admin/ops/: a venue's
+ * day at its desk (reception), a caller's bookings (the call centre), slots,
+ * the booking report and the outbox (administrators). Every route passes the
+ * console's gate (session 401, role 403, CSRF token for a change) and calls
+ * reservation/ on this worker thread's connection; a refusal is a JSON error
+ * with the rules' reason for the console to say in Japanese. Which venues a
+ * reception account sees is decided in reservation/ (its desk). */
+#include "widget/routes_admin.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "reservation/resv.h"
+#include "widget/routes_booking.h"
+
+/* Each route below runs with s (the gate's session) and r (the connection). */
+#define OPS_BEGIN(right, change)                                       \
+	struct staff_session s;                                        \
+	int status_ = admin_gate(c, (right), (change), &s);            \
+	if (status_)                                                   \
+		return status_;                                        \
+	struct resv *r = booking_resv(c);                              \
+	if (!r)                                                        \
+		return 500
+
+/* What staff type as a ticket number (full-width digits, hyphens). */
+#define OPS_TICKET_MAX 60
+/* Days the report and the slot list show when none are asked for: a week. */
+#define OPS_DEFAULT_DAYS 7
+
+/* A reception account sees its desk's venues; the other roles every venue. */
+static const char *desk_of(const struct staff_session *s)
+{
+	return s->role == STAFF_RECEPTION ? s->name : NULL;
+}
+
+static const char *arg(struct http_call *c, const char *name)
+{
+	const char *v = http_call_arg(c, name);
+	return v && *v ? v : NULL;
+}
+
+static int reply(struct http_call *c, json_t *v, json_t **out)
+{
+	*out = v;
+	return v ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* The status of an operation's rc: a refusal with its reason; an error
+ * without one gets a reason the console can word all the same. */
+static int refused(struct http_call *c, struct resv *r, int rc, const char *why)
+{
+	int status = booking_refused(c, r, rc);
+	if (!c->detail && why)
+		c->detail = json_pack("{s:s}", "reason", why);
+	return status;
+}
+
+/* The town's day at the server's clock, days from today. */
+static void day_from_today(struct http_call *c, int days, char out[11])
+{
+	nlp_zone_day(town_zone(http_call_town(c)), http_call_now(c) + (time_t)days * 86400, out);
+}
+
+static int body_int(struct http_call *c, const char *key, long long lo, long long hi, long long *out)
+{
+	json_t *v = json_object_get(c->body, key);
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return http_fail(c, 400, "%s must be a whole number from %lld to %lld", key, lo, hi);
+	*out = (long long)json_integer_value(v);
+	return 0;
+}
+
+/* ---- reception ---------------------------------------------------------------- */
+
+static int h_day(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_RECEPTION_OPS, 0);
+	struct resv_day_query q = {.date = arg(c, "date"), .venue = arg(c, "venue"),
+				   .status = arg(c, "status"), .find = arg(c, "find"),
+				   .from = arg(c, "from"), .to = arg(c, "to")};
+	static const char *const sorts[] = {"time", "status", "name", "ticket"};
+	const char *sort = arg(c, "sort");
+	for (int i = 0; sort && i < 4; i++)
+		if (!strcmp(sort, sorts[i]))
+			q.sort = (enum resv_sort)i, sort = NULL;
+	if (sort)
+		return http_fail(c, 400, "sort is time, status, name or ticket");
+	int rc = resv_day_list(r, desk_of(&s), &q, out, c->msg);
+	if (rc == MG_OK)
+		json_object_set_new(*out, "all_venues", json_boolean(!desk_of(&s)));
+	return rc == MG_OK ? 200 : refused(c, r, rc, rc == MG_ERR_AUTH ? "not_your_venue" : NULL);
+}
+
+/* {ticket, step: checkin|vaccinated|examined|no_show, lot}: a step at the desk. */
+static int h_desk(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_RECEPTION_OPS, 1);
+	static const char *const steps[] = {"checkin", "vaccinated", "examined", "no_show"};
+	const char *ticket, *step, *lot;
+	int st = booking_body_str(c, "ticket", OPS_TICKET_MAX, &ticket);
+	if (!st)
+		st = booking_body_str(c, "step", 16, &step);
+	if (!st)
+		st = booking_body_str(c, "lot", RESV_LOT_MAX, &lot);
+	if (st)
+		return st;
+	int act = -1;
+	for (int i = 0; step && i < 4; i++)
+		if (!strcmp(step, steps[i]))
+			act = i;
+	if (!ticket || act < 0)
+		return http_fail(c, 400, "ticket and step (checkin, vaccinated, examined, no_show)"
+				 " are required");
+	struct resv_booking b;
+	int rc = resv_desk_act(r, desk_of(&s), ticket, (enum resv_desk_act)act, lot, &b, c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	json_t *after = resv_booking_json(&b);
+	if (lot && after)
+		json_object_set_new(after, "lot", json_string(lot));
+	char action[32];
+	snprintf(action, sizeof action, "desk.%s", steps[act]);
+	admin_audit(c, &s, action, b.ticket, after);
+	return reply(c, json_pack("{s:o}", "reservation", after), out);
+}
+
+/* ---- the call centre ----------------------------------------------------------- */
+
+/* The caller on the phone, by ticket number and birth date: checked as at
+ * the resident's log-in, before every operation on their behalf. */
+static int caller(struct http_call *c, struct resv *r, const struct staff_session *s,
+		  char ticket[RESV_TICKET_LEN + 1])
+{
+	const char *t, *birth;
+	int st = booking_body_str(c, "ticket", OPS_TICKET_MAX, &t);
+	if (!st)
+		st = booking_body_str(c, "birth_date", NLP_DATE_MAX_BYTES, &birth);
+	if (st)
+		return st;
+	if (!t || !birth)
+		return http_fail(c, 400, "ticket and birth_date are required");
+	int rc = resv_caller_check(r, t, birth, s->name, ticket, c->msg);
+	if (rc == MG_OK)
+		return 0;
+	return refused(c, r, rc, rc == MG_ERR_AUTH ? "no_match" : rc == MG_ERR_RATE ? "rate" : NULL);
+}
+
+static int history_reply(struct http_call *c, struct resv *r, const char *ticket,
+			 const struct resv_booking *b, json_t **out)
+{
+	json_t *h = NULL;
+	int rc = resv_staff_history(r, ticket, &h, c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	if (b)
+		json_object_set_new(h, "reservation", resv_booking_json(b));
+	return reply(c, h, out);
+}
+
+static int h_caller(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_CALL_CENTER_OPS, 1);
+	char ticket[RESV_TICKET_LEN + 1];
+	int st = caller(c, r, &s, ticket);
+	return st ? st : history_reply(c, r, ticket, NULL, out);
+}
+
+/* {ticket, birth_date, ...} and one operation: book and change take slot
+ * (and venue), wait venue and/or date, accept offer. */
+static int call_op(struct http_call *c, json_t **out, const char *op)
+{
+	OPS_BEGIN(STAFF_CALL_CENTER_OPS, 1);
+	char ticket[RESV_TICKET_LEN + 1];
+	int st = caller(c, r, &s, ticket);
+	struct resv_request req = {0};
+	const char *venue = NULL, *date = NULL;
+	long long id = 0;
+	if (!st && (!strcmp(op, "book") || !strcmp(op, "change")))
+		st = body_int(c, "slot", 1, INT64_MAX, &req.slot_id);
+	if (!st && !strcmp(op, "accept"))
+		st = body_int(c, "offer", 1, INT64_MAX, &id);
+	if (!st)
+		st = booking_body_str(c, "venue", RESV_CODE_MAX, &venue);
+	if (!st)
+		st = booking_body_str(c, "date", NLP_DATE_LEN, &date);
+	if (st)
+		return st;
+	req.venue = venue;
+	struct resv_booking b;
+	int rc, booked = 1;
+	if (!strcmp(op, "book"))
+		rc = resv_staff_book(r, ticket, &req, &b, c->msg);
+	else if (!strcmp(op, "change"))
+		rc = resv_staff_change(r, ticket, &req, &b, c->msg);
+	else if (!strcmp(op, "cancel"))
+		rc = resv_staff_cancel(r, ticket, NULL, &b, c->msg);
+	else if (!strcmp(op, "accept"))
+		rc = resv_staff_accept(r, ticket, id, NULL, &b, c->msg);
+	else
+		rc = resv_staff_wait(r, ticket, venue, date, NULL, &id, c->msg), booked = 0;
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	char action[32];
+	snprintf(action, sizeof action, "call.%s", op);
+	json_t *after = booked ? resv_booking_json(&b) : json_pack("{s:s?, s:s?}", "venue", venue,
+								   "date", date);
+	admin_audit(c, &s, action, ticket, after);
+	json_decref(after);
+	return history_reply(c, r, ticket, booked ? &b : NULL, out);
+}
+
+static int h_call_book(struct http_call *c, json_t **out) { return call_op(c, out, "book"); }
+static int h_call_change(struct http_call *c, json_t **out) { return call_op(c, out, "change"); }
+static int h_call_cancel(struct http_call *c, json_t **out) { return call_op(c, out, "cancel"); }
+static int h_call_wait(struct http_call *c, json_t **out) { return call_op(c, out, "wait"); }
+static int h_call_accept(struct http_call *c, json_t **out) { return call_op(c, out, "accept"); }
+
+/* The venues and free slots to offer a caller (venue, date, to). */
+static int h_free(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_CALL_CENTER_OPS, 0);
+	json_t *venues = NULL, *slots = NULL;
+	int rc = resv_venues(r, &venues, c->msg);
+	if (rc == MG_OK)
+		rc = resv_free_slots(r, arg(c, "venue"), arg(c, "date"), arg(c, "to"), &slots, c->msg);
+	if (rc != MG_OK) {
+		json_decref(venues);
+		return refused(c, r, rc, NULL);
+	}
+	return reply(c, json_pack("{s:o, s:o}", "venues", venues, "slots", slots), out);
+}
+
+/* ---- administrators ------------------------------------------------------------- */
+
+/* The venues, products and the reception accounts' venues, for the forms. */
+static int h_setup(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
+	json_t *venues = NULL, *settings = NULL;
+	int rc = resv_venues(r, &venues, c->msg);
+	if (rc == MG_OK)
+		rc = resv_settings_json(r, &settings, c->msg);
+	if (rc != MG_OK) {
+		json_decref(venues);
+		return refused(c, r, rc, NULL);
+	}
+	char today[11];
+	day_from_today(c, 0, today);
+	const struct nlp_zone *zone = town_zone(http_call_town(c));
+	json_t *o = json_pack("{s:o, s:O, s:s, s:s?}", "venues", venues, "products",
+			      json_object_get(settings, "products"), "today", today, "zone",
+			      zone ? nlp_zone_name(zone) : NULL);
+	json_decref(settings);
+	return reply(c, o, out);
+}
+
+/* from and to of the query, by default this week from today. */
+static void range(struct http_call *c, const char **from, const char **to, char d1[11], char d2[11])
+{
+	day_from_today(c, 0, d1);
+	day_from_today(c, OPS_DEFAULT_DAYS - 1, d2);
+	*from = arg(c, "from") ? arg(c, "from") : d1;
+	*to = arg(c, "to") ? arg(c, "to") : d2;
+}
+
+static int h_slot_list(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
+	const char *from, *to;
+	char d1[11], d2[11];
+	range(c, &from, &to, d1, d2);
+	json_t *list = NULL;
+	int rc = resv_slots_list(r, arg(c, "venue"), from, to, &list, c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	return reply(c, json_pack("{s:s, s:s, s:o}", "from", from, "to", to, "slots", list), out);
+}
+
+/* {venue, product, from, to, times: ["09:00"...], minutes, capacity,
+ * weekdays: [1..5] (0 Sunday; absent: every day)}. */
+static int h_slots_create(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	struct resv_slot_plan p = {0};
+	const char *times[RESV_SLOT_TIMES_MAX];
+	long long minutes = 0, capacity = 0;
+	int st = booking_body_str(c, "venue", RESV_CODE_MAX, &p.venue);
+	if (!st)
+		st = booking_body_str(c, "product", RESV_CODE_MAX, &p.product);
+	if (!st)
+		st = booking_body_str(c, "from", NLP_DATE_LEN, &p.from);
+	if (!st)
+		st = booking_body_str(c, "to", NLP_DATE_LEN, &p.to);
+	if (!st)
+		st = body_int(c, "minutes", RESV_SLOT_MIN_MINUTES, RESV_SLOT_MAX_MINUTES, &minutes);
+	if (!st)
+		st = body_int(c, "capacity", 0, RESV_SLOT_MAX_CAPACITY, &capacity);
+	if (st)
+		return st;
+	json_t *a = json_object_get(c->body, "times"), *v;
+	size_t i;
+	if (!json_is_array(a) || !json_array_size(a) || json_array_size(a) > RESV_SLOT_TIMES_MAX)
+		return http_fail(c, 400, "times is a list of 1 to %d times", RESV_SLOT_TIMES_MAX);
+	json_array_foreach(a, i, v) {
+		if (!(times[i] = json_string_value(v)))
+			return http_fail(c, 400, "times is a list of times HH:MM");
+	}
+	p.times = times;
+	p.ntimes = (int)json_array_size(a);
+	json_array_foreach(json_object_get(c->body, "weekdays"), i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 6)
+			return http_fail(c, 400, "weekdays are 0 (Sunday) to 6 (Saturday)");
+		p.weekdays |= 1u << json_integer_value(v);
+	}
+	p.minutes = (int)minutes;
+	p.capacity = (int)capacity;
+	int created = 0, existing = 0;
+	int rc = resv_slots_create(r, &p, &created, &existing, c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	json_t *after = json_pack("{s:O, s:i, s:i}", "plan", c->body, "created", created,
+				  "existing", existing);
+	admin_audit(c, &s, "slots.create", p.venue, after);
+	json_decref(after);
+	return reply(c, json_pack("{s:i, s:i}", "created", created, "existing", existing), out);
+}
+
+/* {slot, capacity} or, for close, {slot}. */
+static int slot_change(struct http_call *c, json_t **out, int close)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	long long slot = 0, capacity = 0;
+	int st = body_int(c, "slot", 1, INT64_MAX, &slot);
+	if (!st && !close)
+		st = body_int(c, "capacity", 0, RESV_SLOT_MAX_CAPACITY, &capacity);
+	if (st)
+		return st;
+	int n = 0;
+	int rc = close ? resv_slot_close(r, slot, &n, c->msg)
+		       : resv_slot_set_capacity(r, slot, (int)capacity, &n, c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	char target[32];
+	snprintf(target, sizeof target, "slot %lld", slot);
+	json_t *after = close ? json_pack("{s:b, s:i}", "closed", 1, "notified", n)
+			      : json_pack("{s:I, s:i}", "capacity", (json_int_t)capacity, "offered", n);
+	admin_audit(c, &s, close ? "slots.close" : "slots.capacity", target, after);
+	json_decref(after);
+	return reply(c, json_pack("{s:i}", close ? "notified" : "offered", n), out);
+}
+
+static int h_capacity(struct http_call *c, json_t **out) { return slot_change(c, out, 0); }
+static int h_close(struct http_call *c, json_t **out) { return slot_change(c, out, 1); }
+
+static int report(struct http_call *c, struct resv *r, json_t **out)
+{
+	const char *from, *to;
+	char d1[11], d2[11];
+	range(c, &from, &to, d1, d2);
+	int rc = resv_report(r, arg(c, "venue"), from, to, out, c->msg);
+	return rc == MG_OK ? 200 : refused(c, r, rc, NULL);
+}
+
+static int h_report(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
+	return report(c, r, out);
+}
+
+static int h_report_csv(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
+	json_t *rep = NULL;
+	int status = report(c, r, &rep);
+	if (status != 200)
+		return status;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = f ? resv_report_csv(rep, f, c->msg) : MG_ERR_NOMEM;
+	if (f)
+		fclose(f);
+	json_decref(rep);
+	if (rc != MG_OK) {
+		free(buf);
+		return http_fail(c, 500, "the report could not be written");
+	}
+	(void)out;
+	c->raw = buf;
+	c->raw_len = len;
+	c->raw_type = "text/csv; charset=utf-8";
+	c->raw_name = "madoguchi-bookings.csv";
+	return 200;
+}
+
+/* The notifications waiting for the mail or LINE sender (all=1: sent too). */
+static int h_outbox(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
+	json_t *list = NULL;
+	const char *all = arg(c, "all");
+	int rc = resv_outbox(r, !(all && !strcmp(all, "1")), &list, c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	return reply(c, json_pack("{s:o}", "outbox", list), out);
+}
+
+/* GET ?name= the venues of a reception account; POST {name, venues: [codes]}
+ * gives it exactly those. */
+static int h_desks(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
+	json_t *list = NULL;
+	int rc = arg(c, "name") ? resv_desk_venues(r, arg(c, "name"), &list, c->msg)
+				: mg_fail(c->msg, MG_ERR_INPUT, "name is required");
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	return reply(c, json_pack("{s:o}", "venues", list), out);
+}
+
+static int h_desks_set(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	const char *name, *codes[64];
+	int st = booking_body_str(c, "name", STAFF_NAME_MAX, &name);
+	if (st)
+		return st;
+	json_t *a = json_object_get(c->body, "venues"), *v;
+	size_t i;
+	if (!name || !json_is_array(a) || json_array_size(a) > sizeof codes / sizeof *codes)
+		return http_fail(c, 400, "name and venues (a list of venue codes) are required");
+	json_array_foreach(a, i, v) {
+		if (!(codes[i] = json_string_value(v)))
+			return http_fail(c, 400, "venues is a list of venue codes");
+	}
+	int rc = resv_desk_set(r, name, codes, (int)json_array_size(a), c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	admin_audit(c, &s, "desk.venues", name, a);
+	json_t *list = NULL;
+	rc = resv_desk_venues(r, name, &list, c->msg);
+	return rc == MG_OK ? reply(c, json_pack("{s:o}", "venues", list), out) : refused(c, r, rc, NULL);
+}
+
+const struct http_route http_ops_routes[] = {
+	{"GET", "/api/v1/admin/ops/day", h_day},
+	{"POST", "/api/v1/admin/ops/desk", h_desk},
+	{"POST", "/api/v1/admin/ops/caller", h_caller},
+	{"POST", "/api/v1/admin/ops/book", h_call_book},
+	{"POST", "/api/v1/admin/ops/change", h_call_change},
+	{"POST", "/api/v1/admin/ops/cancel", h_call_cancel},
+	{"POST", "/api/v1/admin/ops/wait", h_call_wait},
+	{"POST", "/api/v1/admin/ops/accept", h_call_accept},
+	{"GET", "/api/v1/admin/ops/free", h_free},
+	{"GET", "/api/v1/admin/ops/setup", h_setup},
+	{"GET", "/api/v1/admin/ops/slots", h_slot_list},
+	{"POST", "/api/v1/admin/ops/slots", h_slots_create},
+	{"POST", "/api/v1/admin/ops/capacity", h_capacity},
+	{"POST", "/api/v1/admin/ops/close", h_close},
+	{"GET", "/api/v1/admin/ops/report", h_report},
+	{"GET", "/api/v1/admin/ops/report.csv", h_report_csv},
+	{"GET", "/api/v1/admin/ops/outbox", h_outbox},
+	{"GET", "/api/v1/admin/ops/desks", h_desks},
+	{"POST", "/api/v1/admin/ops/desks", h_desks_set},
+	{NULL, NULL, NULL},
+};

@@ -1,0 +1,467 @@
+/* The console's booking operations, in Japanese: 受付 (a venue's desk on a
+ * tablet: the day's list, check-in, vaccinated with the lot, 予診のみ,
+ * no-show, by the number printed on the 接種券), 電話予約 (the call centre on a
+ * caller's behalf), 予約枠 (administrators: slots in bulk, capacity, closing,
+ * the outbox, reception accounts' venues) and 予約実績 (the report and its CSV).
+ * Talks to /api/v1/admin/ops/ through admin.js's helpers; every rule and every
+ * refusal comes from the server, worded here. No innerHTML. */
+(function () {
+  'use strict';
+
+  var C = window.mgConsole;
+  if (!C) return;
+  var el = C.el, clear = C.clear;
+  var FIND_DELAY_MS = 250;    // after the last keystroke in the search box
+
+  /* ---- words: one table ---- */
+  var S = {
+    status: { booked: '予約済', checked_in: '受付済', vaccinated: '接種済', examined: '予診のみ',
+      no_show: '来場なし', cancelled: '取消', open: '未完了（予約済・受付済）' },
+    step: { checkin: '受付', vaccinated: '接種済', examined: '予診のみ', no_show: '来場なし' },
+    stepDone: { checkin: '受付しました', vaccinated: '接種済にしました', examined: '予診のみにしました',
+      no_show: '来場なしにしました' },
+    sort: { time: '時刻順', status: '状態順', name: '名前順', ticket: '接種券番号順' },
+    week: ['日', '月', '火', '水', '木', '金', '土'],
+    all: 'すべて', none: 'ありません',
+    reason: {
+      ticket_number: '接種券番号は10桁の数字です。',
+      birth_date_unreadable: '生年月日を読み取れません（例：昭和25年4月1日、S25.4.1、1950/4/1）。',
+      birth_date_no_year: '生まれた年も入力してください（例：昭和25年4月1日）。',
+      birth_date_no_era: '年は元号つき（昭和25年）か西暦4桁（1950年）で入力してください。',
+      birth_date_order: '年・月・日の順に入力してください（例：1950/4/1）。',
+      birth_date_no_such_month: '{month}月という月はありません。',
+      birth_date_no_such_day: '{year}年{month}月は{days}日までです。',
+      birth_date_era_range: '{era}は{from}から{to}までです。',
+      birth_date_era_range_open: '{era}は{from}からです。',
+      no_match: '接種券番号と生年月日が一致しません。',
+      rate: '誤りが続いたため、この接種券はしばらく確認できません。',
+      started: 'この枠はすでに始まっています。',
+      not_open_yet: 'この日の予約受付は{date}からです。',
+      has_booking: 'この方にはすでに予約があります。変更または取消をしてください。',
+      interval: '次回の接種は{date}から可能です（前回{last_dose}の接種から{days}日）。',
+      same_product: '次回も前回と同じ{product}で接種する必要があります。',
+      full: 'この枠は満席です。別の枠を選ぶか、キャンセル待ちに登録してください。',
+      waiting: 'すでにキャンセル待ちに登録されています。',
+      seats_free: 'まだ空きのある枠があります。空き枠から予約してください。',
+      offer_gone: 'このご案内は期限切れか、すでに回答済みです。',
+      closed: 'この枠は閉鎖されています。',
+      no_booking_today: 'この接種券の本日の予約は、この会場にはありません。',
+      not_today: 'この予約は{date}です。本日ではありません。',
+      not_checked_in: '先に受付をしてください。',
+      not_started: '{time}の枠が始まってから「来場なし」にできます。',
+      already_done: 'この予約はすでに「{status}」です。',
+      below_taken: '予約・案内中の{seats}席より少ない定員にはできません。',
+      not_your_venue: 'この会場の予約は表示できません。',
+    },
+    byStatus: { 400: '入力内容を確認してください。', 403: 'この操作の権限がありません。', 404: '見つかりません。',
+      409: 'この操作はできません。', 429: '回数の上限に達しました。しばらくお待ちください。' },
+    error: 'エラーが発生しました。',
+  };
+
+  function day(iso) {
+    var d = new Date(iso + 'T00:00:00');
+    return isNaN(d) ? iso : (d.getMonth() + 1) + '月' + d.getDate() + '日(' + S.week[d.getDay()] + ')';
+  }
+  /* A refusal in Japanese: the rules' reason with its values, else by status. */
+  function why(e) {
+    var d = e.detail || {}, key = d.reason && (d.reason + (d.problem ? '_' + d.problem : '') +
+      (d.to === '9999-12-31' ? '_open' : ''));
+    var text = key && S.reason[key];
+    if (text) {
+      return text.replace(/\{(\w+)\}/g, function (_, k) {
+        var v = k === 'status' ? S.status[d[k]] || d[k] : d[k];
+        return /^\d{4}-\d\d-\d\d$/.test(v) ? day(v) : String(v);
+      });
+    }
+    return (S.byStatus[e.status] || S.error) + (e.message ? '（' + e.message + '）' : '');
+  }
+  function say(box, text, bad) {
+    box.textContent = text;
+    box.className = 'ops-msg ' + (bad ? 'bad' : 'good');
+  }
+  function refusedIn(box) {
+    return function (e) { if (e.status !== 401) say(box, why(e), true); };
+  }
+  function options(select, items, first) {
+    clear(select);
+    if (first) select.appendChild(el('option', { value: '', text: first }));
+    items.forEach(function (o) { select.appendChild(el('option', { value: o[0], text: o[1] })); });
+  }
+  function field(label, input) { return el('label', {}, [label, input]); }
+  function section(name, title, kids) {
+    var s = el('section', { id: 'view-' + name, class: 'view ops', hidden: true },
+      [el('h2', { text: title })].concat(kids));
+    document.querySelector('main').appendChild(s);
+    return s;
+  }
+  function head(table, cols) {
+    table.appendChild(el('thead', {}, [el('tr', {}, cols.map(function (c) {
+      return el('th', { scope: 'col', text: c });
+    }))]));
+    return table.appendChild(el('tbody'));
+  }
+  function badge(status) { return el('span', { class: 'ops-badge st-' + status, text: S.status[status] || status }); }
+
+  /* ---- 受付: a venue's day at its desk ---- */
+  var rc = {
+    q: el('input', { id: 'rc-q', type: 'search', autocomplete: 'off', enterkeyhint: 'search' }),
+    lot: el('input', { id: 'rc-lot', autocomplete: 'off', maxlength: '32' }),
+    venue: el('select', { id: 'rc-venue' }), date: el('input', { id: 'rc-date', type: 'date' }),
+    status: el('select', { id: 'rc-status' }), from: el('input', { id: 'rc-from', type: 'time' }),
+    to: el('input', { id: 'rc-to', type: 'time' }), sort: el('select', { id: 'rc-sort' }),
+    counts: el('div', { id: 'rc-counts', class: 'ops-counts' }),
+    msg: el('p', { id: 'rc-msg', class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
+    table: el('table', { id: 'rc-list', class: 'ops-table' }),
+    title: el('span', { id: 'rc-day' }),
+  };
+  options(rc.status, Object.keys(S.status).map(function (k) { return [k, S.status[k]]; }), S.all + '（取消を除く）');
+  options(rc.sort, Object.keys(S.sort).map(function (k) { return [k, S.sort[k]]; }));
+  rc.lot.value = sessionStorage.getItem('mg-lot') || '';
+  rc.body = head(rc.table, ['時刻', '接種券番号', 'お名前', '会場', '状態', '操作']);
+  section('reception', '受付', [
+    el('p', { class: 'ops-sub' }, [rc.title]),
+    el('form', { class: 'ops-bar ops-big', role: 'search', onsubmit: function (e) { e.preventDefault(); loadDay(); } }, [
+      field('接種券番号・お名前（カナ）', rc.q),
+      field('ロット番号（接種済に使います）', rc.lot),
+    ]),
+    el('div', { class: 'ops-bar' }, [field('会場', rc.venue), field('日付', rc.date), field('状態', rc.status),
+      field('開始時刻から', rc.from), field('開始時刻まで', rc.to), field('並び順', rc.sort)]),
+    rc.counts, rc.msg, rc.table,
+  ]);
+  var findTimer;
+  rc.q.addEventListener('input', function () { clearTimeout(findTimer); findTimer = setTimeout(loadDay, FIND_DELAY_MS); });
+  [rc.venue, rc.date, rc.status, rc.from, rc.to, rc.sort].forEach(function (i) { i.addEventListener('change', loadDay); });
+  rc.lot.addEventListener('change', function () { sessionStorage.setItem('mg-lot', rc.lot.value.trim()); });
+
+  function loadDay() {
+    C.get('ops/day', { date: rc.date.value, venue: rc.venue.value, status: rc.status.value, find: rc.q.value.trim(),
+      from: rc.from.value, to: rc.to.value, sort: rc.sort.value }).then(function (d) {
+      if (!rc.date.value) rc.date.value = d.date;
+      rc.title.textContent = day(d.date) + '・' + d.venues.map(function (v) { return v.name; }).join('、');
+      if (rc.venue.options.length !== d.venues.length + 1) {
+        options(rc.venue, d.venues.map(function (v) { return [v.code, v.name]; }), S.all);
+      }
+      clear(rc.counts);
+      ['booked', 'checked_in', 'vaccinated', 'examined', 'no_show'].forEach(function (k) {
+        rc.counts.appendChild(el('div', { class: 'ops-count st-' + k }, [el('span', { text: S.status[k] }),
+          el('strong', { text: String(d.counts[k] || 0) })]));
+      });
+      clear(rc.body);
+      d.bookings.forEach(function (b) { rc.body.appendChild(desk_row(b)); });
+      if (!d.bookings.length) rc.body.appendChild(el('tr', {}, [el('td', { colspan: 6, text: '該当する予約はありません。' })]));
+    }).catch(refusedIn(rc.msg));
+  }
+
+  function desk_row(b) {
+    var acts = el('div', { class: 'ops-acts' });
+    var steps = b.status === 'booked' ? ['checkin', 'no_show'] :
+      b.status === 'checked_in' ? ['vaccinated', 'examined', 'no_show'] : [];
+    steps.forEach(function (s) {
+      acts.appendChild(el('button', { type: 'button', class: 'ops-step step-' + s, 'data-step': s,
+        'aria-label': S.step[s] + '（' + b.ticket + '）', text: S.step[s], onclick: function () { act(b, s); } }));
+    });
+    return el('tr', { 'data-ticket': b.ticket, class: 'st-' + b.status }, [
+      el('td', { text: b.start }), el('td', { class: 'ops-ticket', text: b.ticket }), el('td', { text: b.name_kana || '—' }),
+      el('td', { text: b.venue_name }), el('td', {}, [badge(b.status), b.lot ? el('small', { text: ' ロット ' + b.lot }) : null]),
+      el('td', {}, [acts]),
+    ]);
+  }
+
+  function act(b, step) {
+    var lot = rc.lot.value.trim();
+    if (step === 'vaccinated' && !lot) {
+      say(rc.msg, 'ロット番号を入力してください。', true);
+      rc.lot.focus();
+      return;
+    }
+    C.post('ops/desk', { ticket: b.ticket, step: step, lot: step === 'vaccinated' ? lot : undefined }).then(function (r) {
+      say(rc.msg, r.reservation.ticket + '：' + S.stepDone[step] + '。');
+      loadDay();
+    }).catch(refusedIn(rc.msg));
+  }
+
+  C.addView('reception', { right: 'reception', load: loadDay });
+
+  /* ---- 電話予約: the call centre on a caller's behalf ---- */
+  var cc = {
+    form: el('form', { id: 'cc-caller', class: 'card ops-bar ops-big', autocomplete: 'off' }),
+    ticket: el('input', { name: 'ticket', inputmode: 'numeric', required: true }),
+    birth: el('input', { name: 'birth_date', required: true, placeholder: '昭和25年4月1日 / 1950/4/1' }),
+    msg: el('p', { id: 'cc-msg', class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
+    panel: el('div', { id: 'cc-panel', hidden: true }),
+    history: el('table', { id: 'cc-history', class: 'ops-table' }),
+    waiting: el('p', { id: 'cc-waiting' }), offers: el('ul', { id: 'cc-offers', class: 'ops-list' }),
+    venue: el('select', { id: 'cc-venue' }), date: el('input', { id: 'cc-date', type: 'date' }),
+    to: el('input', { id: 'cc-to', type: 'date' }),
+    slots: el('table', { id: 'cc-slots', class: 'ops-table' }),
+    caller: null, active: null,
+  };
+  cc.historyBody = head(cc.history, ['日時', '会場', 'ワクチン', '状態']);
+  cc.slotsBody = head(cc.slots, ['日時', '会場', 'ワクチン', '空き', '操作']);
+  [field('接種券番号', cc.ticket), field('生年月日', cc.birth),
+    el('button', { type: 'submit', class: 'primary', text: '本人確認' }),
+    el('button', { type: 'button', id: 'cc-end', text: '通話終了', onclick: endCall })].forEach(function (n) { cc.form.appendChild(n); });
+  cc.form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    cc.caller = { ticket: cc.ticket.value.trim(), birth_date: cc.birth.value.trim() };
+    callerDo('caller', {}, '本人確認ができました。');
+  });
+  [el('div', { class: 'card' }, [el('h3', { text: '予約と履歴' }), cc.history, cc.waiting, cc.offers,
+    el('div', { class: 'ops-bar' }, [
+      el('button', { type: 'button', id: 'cc-cancel', text: '予約を取り消す', onclick: function () {
+        callerDo('cancel', {}, '予約を取り消しました。');
+      } })])]),
+  el('form', { id: 'cc-search', class: 'card', onsubmit: function (e) { e.preventDefault(); findSlots(); } }, [
+    el('h3', { text: '空き枠' }),
+    el('div', { class: 'ops-bar' }, [field('会場', cc.venue), field('日付', cc.date), field('まで', cc.to),
+      el('button', { type: 'submit', text: '空き枠を探す' }),
+      el('button', { type: 'button', id: 'cc-wait', text: 'キャンセル待ちに登録', onclick: function () {
+        callerDo('wait', { venue: cc.venue.value || undefined, date: cc.date.value || undefined }, 'キャンセル待ちに登録しました。');
+      } })]),
+    cc.slots]),
+  ].forEach(function (n) { cc.panel.appendChild(n); });
+  section('calls', '電話予約', [cc.form, cc.msg, cc.panel]);
+
+  /* Every operation sends the caller's ticket and birth date again: the
+   * server checks them each time, as the resident's log-in does. */
+  function callerDo(op, extra, done) {
+    if (!cc.caller) return;
+    var body = Object.assign({ ticket: cc.caller.ticket, birth_date: cc.caller.birth_date }, extra);
+    C.post('ops/' + op, body).then(function (h) {
+      say(cc.msg, done);
+      showCaller(h);
+    }).catch(function (e) {
+      if (op === 'caller') { cc.panel.hidden = true; cc.caller = null; }
+      refusedIn(cc.msg)(e);
+    });
+  }
+
+  function showCaller(h) {
+    cc.panel.hidden = false;
+    clear(cc.historyBody);
+    cc.active = h.bookings.filter(function (b) { return b.status === 'booked' || b.status === 'checked_in'; })[0] || null;
+    h.bookings.forEach(function (b) {
+      cc.historyBody.appendChild(el('tr', {}, [el('td', { text: day(b.date) + ' ' + b.start }), el('td', { text: b.venue_name }),
+        el('td', { text: b.product }), el('td', {}, [badge(b.status), b.cancel_reason === 'slot_closed' ? el('small', { text: '（枠の閉鎖）' }) : null])]));
+    });
+    if (!h.bookings.length) cc.historyBody.appendChild(el('tr', {}, [el('td', { colspan: 4, text: '予約は' + S.none + '。' })]));
+    document.getElementById('cc-cancel').hidden = !(cc.active && cc.active.status === 'booked');
+    var w = h.waiting;
+    cc.waiting.textContent = w ? 'キャンセル待ち：' + (w.venue || '会場指定なし') + '・' + (w.date ? day(w.date) : '日付指定なし') +
+      (w.status === 'offered' ? '（空きのご案内中）' : '') : '';
+    clear(cc.offers);
+    (h.offers || []).forEach(function (o) {
+      cc.offers.appendChild(el('li', {}, ['空きのご案内：' + day(o.date) + ' ' + o.start + ' ' + o.venue_name + ' ',
+        el('button', { type: 'button', class: 'primary', text: 'この案内で予約', onclick: function () {
+          callerDo('accept', { offer: o.id }, '予約しました。');
+        } })]));
+    });
+    findSlots();   // the venues come with the free slots
+  }
+
+  function findSlots() {
+    C.get('ops/free', { venue: cc.venue.value, date: cc.date.value, to: cc.date.value ? cc.to.value : '' }).then(function (r) {
+      if (cc.venue.options.length !== r.venues.length + 1) {
+        var keep = cc.venue.value;
+        options(cc.venue, r.venues.map(function (v) { return [v.code, v.name]; }), S.all);
+        cc.venue.value = keep;
+      }
+      clear(cc.slotsBody);
+      var change = cc.active && cc.active.status === 'booked';
+      r.slots.slice(0, 50).forEach(function (s) {
+        cc.slotsBody.appendChild(el('tr', { 'data-slot': s.id }, [el('td', { text: day(s.date) + ' ' + s.start }),
+          el('td', { text: s.venue_name }), el('td', { text: s.product_name }), el('td', { text: String(s.free) }),
+          el('td', {}, [el('button', { type: 'button', class: 'primary ops-pick', text: change ? 'この枠に変更' : 'この枠で予約',
+            onclick: function () {
+              callerDo(change ? 'change' : 'book', { slot: s.id, venue: s.venue },
+                (change ? '予約を変更しました：' : '予約しました：') + day(s.date) + ' ' + s.start + ' ' + s.venue_name);
+            } })])]));
+      });
+      if (!r.slots.length) cc.slotsBody.appendChild(el('tr', {}, [el('td', { colspan: 5, text: '空き枠は' + S.none + '。' })]));
+    }).catch(refusedIn(cc.msg));
+  }
+
+  function endCall() {
+    cc.caller = null;
+    cc.active = null;
+    cc.form.reset();
+    cc.panel.hidden = true;
+    say(cc.msg, '');
+    cc.ticket.focus();
+  }
+
+  C.addView('calls', { right: 'calls', load: function () { if (!cc.caller) cc.ticket.focus(); } });
+
+  /* ---- 予約枠: slots for administrators ---- */
+  var sl = {
+    create: el('form', { id: 'sl-create', class: 'card' }), msg: el('p', { id: 'sl-msg', class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
+    venue: el('select', { name: 'venue', required: true }), product: el('select', { name: 'product', required: true }),
+    from: el('input', { name: 'from', type: 'date', required: true }), to: el('input', { name: 'to', type: 'date', required: true }),
+    times: el('input', { name: 'times', required: true, value: '09:00 09:30 10:00 10:30 13:30 14:00 14:30' }),
+    minutes: el('input', { name: 'minutes', type: 'number', min: '5', max: '1440', value: '30', required: true }),
+    capacity: el('input', { name: 'capacity', type: 'number', min: '0', max: '1000', value: '6', required: true }),
+    days: el('fieldset', { class: 'ops-days' }, [el('legend', { text: '曜日' })]),
+    listVenue: el('select', { id: 'sl-venue' }), listFrom: el('input', { id: 'sl-from', type: 'date' }),
+    listTo: el('input', { id: 'sl-to', type: 'date' }), list: el('table', { id: 'sl-list', class: 'ops-table' }),
+    outbox: el('table', { id: 'sl-outbox', class: 'ops-table' }),
+    deskName: el('input', { name: 'desk', autocomplete: 'off', required: true }), deskVenues: el('fieldset', { class: 'ops-days' }, [el('legend', { text: '会場' })]),
+  };
+  S.week.forEach(function (w, i) {
+    sl.days.appendChild(el('label', { class: 'ops-check' }, [el('input', { type: 'checkbox', value: String(i), checked: i >= 1 && i <= 5 }), w]));
+  });
+  sl.listBody = head(sl.list, ['日付', '時刻', '会場', 'ワクチン', '定員', '予約', '案内中', '状態', '操作']);
+  sl.outboxBody = head(sl.outbox, ['作成', '種類', '接種券番号', '内容']);
+  [el('h2', { text: '予約枠の一括作成' }),
+    el('div', { class: 'ops-bar' }, [field('会場', sl.venue), field('ワクチン', sl.product), field('開始日', sl.from), field('終了日', sl.to)]),
+    sl.days,
+    el('div', { class: 'ops-bar' }, [field('開始時刻（空白区切り）', sl.times), field('1枠の分数', sl.minutes), field('定員', sl.capacity),
+      el('button', { type: 'submit', class: 'primary', text: '枠を作成' })]),
+  ].forEach(function (n) { sl.create.appendChild(n); });
+  sl.create.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var days = Array.prototype.filter.call(sl.days.querySelectorAll('input'), function (i) { return i.checked; })
+      .map(function (i) { return Number(i.value); });
+    C.post('ops/slots', { venue: sl.venue.value, product: sl.product.value, from: sl.from.value, to: sl.to.value,
+      times: sl.times.value.split(/[\s,、]+/).filter(Boolean), minutes: Number(sl.minutes.value),
+      capacity: Number(sl.capacity.value), weekdays: days }).then(function (r) {
+      say(sl.msg, r.created + '枠を作成しました' + (r.existing ? '（既存の' + r.existing + '枠はそのまま）' : '') + '。');
+      sl.listVenue.value = sl.venue.value;
+      sl.listFrom.value = sl.from.value;
+      sl.listTo.value = sl.to.value;
+      loadSlots();
+    }).catch(refusedIn(sl.msg));
+  });
+  var deskForm = el('form', { id: 'sl-desk', class: 'card' }, [el('h2', { text: '受付担当の会場' }),
+    el('div', { class: 'ops-bar' }, [field('受付アカウント名', sl.deskName)]), sl.deskVenues,
+    el('button', { type: 'submit', text: '設定' })]);
+  deskForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var codes = Array.prototype.filter.call(sl.deskVenues.querySelectorAll('input'), function (i) { return i.checked; })
+      .map(function (i) { return i.value; });
+    C.post('ops/desks', { name: sl.deskName.value.trim(), venues: codes }).then(function (r) {
+      say(sl.msg, sl.deskName.value.trim() + 'の会場：' + (r.venues.map(function (v) { return v.name; }).join('、') || S.none));
+    }).catch(refusedIn(sl.msg));
+  });
+  section('slots', '予約枠', [sl.msg, sl.create,
+    el('form', { id: 'sl-filter', class: 'card', onsubmit: function (e) { e.preventDefault(); loadSlots(); } }, [
+      el('h2', { text: '予約枠の一覧' }),
+      el('div', { class: 'ops-bar' }, [field('会場', sl.listVenue), field('開始日', sl.listFrom), field('終了日', sl.listTo),
+        el('button', { type: 'submit', text: '表示' })]), sl.list]),
+    el('div', { class: 'card' }, [el('h2', { text: '住民への通知（送信待ち）' }), sl.outbox]),
+    deskForm]);
+
+  function loadSetup() {
+    return C.get('ops/setup').then(function (s) {
+      var venues = s.venues.map(function (v) { return [v.code, v.name]; });
+      options(sl.venue, venues);
+      options(sl.listVenue, venues, S.all);
+      options(sl.product, s.products.map(function (p) { return [p.code, p.name]; }));
+      sl.zone = s.zone;   // times in the town's zone, not the browser's
+      if (!sl.from.value) { sl.from.value = s.today; sl.to.value = s.today; }
+      clear(sl.deskVenues).appendChild(el('legend', { text: '会場' }));
+      s.venues.forEach(function (v) {
+        sl.deskVenues.appendChild(el('label', { class: 'ops-check' }, [el('input', { type: 'checkbox', value: v.code }), v.name]));
+      });
+      return s;
+    });
+  }
+
+  function loadSlots() {
+    C.get('ops/slots', { venue: sl.listVenue.value, from: sl.listFrom.value, to: sl.listTo.value }).then(function (r) {
+      sl.listFrom.value = r.from;
+      sl.listTo.value = r.to;
+      clear(sl.listBody);
+      r.slots.forEach(function (s) { sl.listBody.appendChild(slotRow(s)); });
+      if (!r.slots.length) sl.listBody.appendChild(el('tr', {}, [el('td', { colspan: 9, text: '枠は' + S.none + '。' })]));
+    }).catch(refusedIn(sl.msg));
+    loadOutbox();
+  }
+
+  function slotRow(s) {
+    var cap = el('input', { type: 'number', min: '0', max: '1000', value: String(s.capacity), class: 'ops-num',
+      'aria-label': '定員（' + s.date + ' ' + s.start + ' ' + s.venue_name + '）', disabled: s.closed });
+    var ops = el('div', { class: 'ops-acts' });
+    if (!s.closed) {
+      ops.appendChild(el('button', { type: 'button', text: '定員を変更', onclick: function () {
+        C.post('ops/capacity', { slot: s.id, capacity: Number(cap.value) }).then(function (r) {
+          say(sl.msg, '定員を' + cap.value + 'にしました' + (r.offered ? '（キャンセル待ちの' + r.offered + '人にご案内）' : '') + '。');
+          loadSlots();
+        }).catch(refusedIn(sl.msg));
+      } }));
+      ops.appendChild(el('button', { type: 'button', class: 'ops-danger ops-close', text: '閉鎖', onclick: function () { confirmClose(s, ops); } }));
+    }
+    return el('tr', { 'data-slot': s.id, class: s.closed ? 'closed' : '' }, [el('td', { text: day(s.date) }), el('td', { text: s.start }),
+      el('td', { text: s.venue_name }), el('td', { text: s.product }), el('td', {}, [cap]), el('td', { text: String(s.booked) }),
+      el('td', { text: String(s.held) }), el('td', { text: s.closed ? '閉鎖' : '受付中' }), el('td', {}, [ops])]);
+  }
+
+  /* Closing cancels the slot's bookings: it is confirmed on the row itself. */
+  function confirmClose(s, box) {
+    clear(box);
+    box.appendChild(el('span', { text: 'この枠の予約' + s.booked + '件を取り消し、住民に通知します。' }));
+    box.appendChild(el('button', { type: 'button', class: 'ops-danger ops-close-yes', text: '閉鎖する', onclick: function () {
+      C.post('ops/close', { slot: s.id }).then(function (r) {
+        say(sl.msg, '枠を閉鎖しました。' + r.notified + '件の通知を送信待ちにしました。');
+        loadSlots();
+      }).catch(refusedIn(sl.msg));
+    } }));
+    box.appendChild(el('button', { type: 'button', text: 'やめる', onclick: function () { loadSlots(); } }));
+  }
+
+  var KINDS = { slot_closed: '枠の閉鎖（予約取消）', offer: '空きのご案内', offer_withdrawn: 'ご案内の取り下げ' };
+  function loadOutbox() {
+    C.get('ops/outbox').then(function (r) {
+      clear(sl.outboxBody);
+      r.outbox.slice().reverse().forEach(function (n) {
+        var p = n.payload || {};
+        sl.outboxBody.appendChild(el('tr', { 'data-kind': n.kind }, [el('td', { text: new Date(n.created_at * 1000).toLocaleString('ja-JP', { timeZone: sl.zone || undefined }) }),
+          el('td', { text: KINDS[n.kind] || n.kind }), el('td', { text: n.ticket }),
+          el('td', { text: (p.date ? day(p.date) + ' ' : '') + (p.start || '') + ' ' + (p.venue_name || '') })]));
+      });
+      if (!r.outbox.length) sl.outboxBody.appendChild(el('tr', {}, [el('td', { colspan: 4, text: '送信待ちの通知は' + S.none + '。' })]));
+    }).catch(refusedIn(sl.msg));
+  }
+
+  C.addView('slots', { right: 'slots', load: function () { loadSetup().then(loadSlots).catch(refusedIn(sl.msg)); } });
+
+  /* ---- 予約実績: the booking report ---- */
+  var bk = {
+    from: el('input', { id: 'bk-from', type: 'date' }), to: el('input', { id: 'bk-to', type: 'date' }),
+    venue: el('select', { id: 'bk-venue' }), table: el('table', { id: 'bk-table', class: 'ops-table' }),
+    csv: el('a', { id: 'bk-csv', href: '/api/v1/admin/ops/report.csv', download: '', text: 'CSVダウンロード（Excel用）' }),
+    msg: el('p', { class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
+  };
+  var COLS = [['slots', '枠数'], ['capacity', '定員'], ['booked', '予約'], ['fill_rate', '充足率'], ['checked_in', '受付済'],
+    ['vaccinated', '接種済'], ['examined', '予診のみ'], ['no_show', '来場なし'], ['cancelled', '取消']];
+  section('bookings', '予約実績', [el('form', { class: 'card ops-bar', onsubmit: function (e) { e.preventDefault(); loadReport(); } }, [
+    field('開始日', bk.from), field('終了日', bk.to), field('会場', bk.venue), el('button', { type: 'submit', text: '表示' }), bk.csv]),
+  bk.msg, bk.table]);
+
+  function cells(o) {
+    return COLS.map(function (c) {
+      var v = o[c[0]];
+      return el('td', { class: 'num', text: c[0] === 'fill_rate' ? (v === null ? '—' : (100 * v).toFixed(1) + '%') : String(v) });
+    });
+  }
+  function loadReport() {
+    var p = { from: bk.from.value, to: bk.to.value, venue: bk.venue.value };
+    C.get('ops/report', p).then(function (r) {
+      bk.from.value = r.from;
+      bk.to.value = r.to;
+      p.from = r.from;
+      p.to = r.to;
+      bk.csv.href = '/api/v1/admin/ops/report.csv?' + new URLSearchParams(p).toString();
+      clear(bk.table);
+      var body = head(bk.table, ['日付', '会場'].concat(COLS.map(function (c) { return c[1]; })));
+      r.rows.forEach(function (o) { body.appendChild(el('tr', {}, [el('td', { text: day(o.date) }), el('td', { text: o.venue_name })].concat(cells(o)))); });
+      body.appendChild(el('tr', { class: 'ops-total' }, [el('th', { scope: 'row', text: '合計' }), el('td')].concat(cells(r.totals))));
+    }).catch(refusedIn(bk.msg));
+  }
+  C.addView('bookings', { right: 'slots', load: function () {
+    if (bk.venue.options.length) { loadReport(); return; }
+    C.get('ops/setup').then(function (s) {
+      options(bk.venue, s.venues.map(function (v) { return [v.code, v.name]; }), S.all);
+      loadReport();
+    }).catch(refusedIn(bk.msg));
+  } });
+})();

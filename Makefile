@@ -116,6 +116,7 @@ eval-check: $(BIN)
 	./tests/eval/check.sh ./$(BIN)
 
 test: deps
+	./tests/layers.sh
 	$(MAKE) unit
 	$(MAKE) eval-check
 	$(MAKE) e2e

@@ -31,6 +31,16 @@
 #define ADMIN_PICK_LIMIT 20
 #define ADMIN_AUDIT_LIMIT 50
 
+/* A refusal the console words in the staff's language: reason is a stable
+ * code (error.reason, a key of i18n.js's reason table), the message stays
+ * for logs and scripts. */
+static int refuse(struct http_call *c, int status, const char *reason, const char *msg)
+{
+	json_decref(c->detail);
+	c->detail = json_pack("{s:s}", "reason", reason);
+	return http_fail(c, status, "%s", msg);
+}
+
 static const char *body_str(const struct http_call *c, const char *key)
 {
 	return json_string_value(json_object_get(c->body, key));
@@ -63,15 +73,18 @@ static int gate(struct http_call *c, enum staff_right right, int change, struct 
 	char err[MG_ERR_LEN];
 	int rc = staff_session_get(db, token, now, s, err);
 	if (rc == MG_ERR_AUTH)
-		return http_fail(c, 401, "%s", err);
+		return refuse(c, 401, "login_required", err);
 	if (rc != MG_OK)
 		return http_fail(c, 500, "%s", err);
+	int may = staff_can(s->role, right);
 	if (change) {
 		rc = staff_guard(db, token, http_call_header(c, CSRF_HEADER), right, now, s, err);
+		if (rc == MG_ERR_AUTH)
+			return refuse(c, 403, may ? "csrf" : "role", err);
 		if (rc != MG_OK)
-			return http_fail(c, rc == MG_ERR_AUTH ? 403 : 500, "%s", err);
-	} else if (!staff_can(s->role, right)) {
-		return http_fail(c, 403, "the role %s may not see this", staff_role_name(s->role));
+			return http_fail(c, 500, "%s", err);
+	} else if (!may) {
+		return refuse(c, 403, "role", "this role may not see this");
 	}
 	return 0;
 }
@@ -126,7 +139,9 @@ static int h_login(struct http_call *c, json_t **out)
 	struct staff_session s;
 	int rc = staff_login(db, name, password, time(NULL), token, &s, err);
 	if (rc == MG_ERR_AUTH)
-		return http_fail(c, 401, "%s", err);
+		return refuse(c, 401, "login_failed", err);
+	if (rc == MG_ERR_RATE)
+		return refuse(c, 429, "locked", err);
 	if (rc != MG_OK)
 		return fail_rc(c, rc, err);
 	set_cookie(c, token, OPS_SESSION_SECONDS);

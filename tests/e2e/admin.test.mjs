@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTEFACTS, BIN, REPLY, launchBrowser, startServer, stopServer } from './harness.mjs';
+import { ARTEFACTS, BIN, REPLY, addUser, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
 
 const WAIT_MS = 10000;
 const STAFF = { name: 'sato', password: 'shizuoka-2026-staff', role: 'editor' };
@@ -70,7 +70,7 @@ test('staff take an unanswered question from the queue, add it to an entry, and 
   await page.fill('#login-form input[name=name]', STAFF.name);
   await page.fill('#login-form input[name=password]', 'not my password');
   await page.click('#login-form button[type=submit]');
-  await page.locator('#login-error').filter({ hasText: /wrong name or password/ }).waitFor({ timeout: WAIT_MS });
+  await page.locator('#login-error').filter({ hasText: /アカウント名またはパスワードが違います/ }).waitFor({ timeout: WAIT_MS });
   page.errors.length = 0;   // the browser logs that refused login (401) as an error
 
   await page.fill('#login-form input[name=password]', STAFF.password);
@@ -82,8 +82,8 @@ test('staff take an unanswered question from the queue, add it to an entry, and 
   await page.locator('#chart-days canvas').waitFor({ timeout: WAIT_MS });
   await page.locator('#chart-hours canvas').waitFor({ timeout: WAIT_MS });
   const stats = await page.locator('#totals').innerText();
-  assert.match(stats, /Deflection today/);
-  assert.match(stats, /Conversations\s*1\b/);
+  assert.match(stats, /本日の自己解決率/);
+  assert.match(stats, /会話数\s*1\b/);
   const cookies = await office.cookies();
   const session = cookies.find((c) => c.name === 'mg_staff');
   assert.ok(session && session.httpOnly && session.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
@@ -100,7 +100,7 @@ test('staff take an unanswered question from the queue, add it to an entry, and 
   const entryId = await pick.getAttribute('data-id');
   await page.screenshot({ path: join(ARTEFACTS, 'admin-queue.png'), fullPage: true });
   await pick.click();
-  await page.locator('#toast').filter({ hasText: /Added/ }).waitFor({ timeout: WAIT_MS });
+  await page.locator('#toast').filter({ hasText: /追加しました/ }).waitFor({ timeout: WAIT_MS });
   await group.waitFor({ state: 'detached', timeout: WAIT_MS });
 
   // The editor shows the new alternate question, and the preview the answer.
@@ -151,8 +151,54 @@ test('the forecast and the eval draw for an administrator', async () => {
   await page.locator('#eval-file').setInputFiles({ name: 'set.tsv', mimeType: 'text/tab-separated-values',
     buffer: Buffer.from('接種券をなくしました\tticket-lost\n宇宙旅行の補助金\t-\n') });
   await page.locator('#eval-table tr').first().waitFor({ timeout: WAIT_MS });
-  assert.match(await page.locator('#eval-table').innerText(), /top-1 accuracy/);
+  assert.match(await page.locator('#eval-table').innerText(), /1位正解率/);
   await page.screenshot({ path: join(ARTEFACTS, 'admin-forecast-eval.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+// Logs in through the console's form; waits for the first screen.
+async function logIn(page, who) {
+  await page.goto(base + '/admin');
+  await page.fill('#login-form input[name=name]', who.name);
+  await page.fill('#login-form input[name=password]', who.password);
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#nav').waitFor({ timeout: WAIT_MS });
+}
+
+test('the console is in Japanese, every page passes axe, and English is a switch that is remembered', async () => {
+  const boss = { name: 'kacho', role: 'admin', password: 'kacho-no-pass-2026' };
+  addUser(db, boss);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const page = await newPage(context);
+  await logIn(page, boss);
+  assert.equal(await page.getAttribute('html', 'lang'), 'ja');
+  assert.equal(await page.locator('nav a[data-view=dashboard]').innerText(), 'ダッシュボード');
+  assert.equal(await page.locator('#logout').innerText(), 'ログアウト');
+  for (const view of await page.locator('#nav a').evaluateAll((as) => as.filter((a) => !a.hidden).map((a) => a.dataset.view))) {
+    await page.click(`nav a[data-view=${view}]`);
+    await page.locator(`#view-${view}`).waitFor();
+    await page.waitForLoadState('networkidle');
+    const english = await page.locator(`#view-${view}`).evaluate((v) => {
+      const words = [];
+      const walk = document.createTreeWalker(v, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const box = n.parentElement;
+        if (box.closest('input, textarea, select, .mg-preview, td, .u-legend, .muted, .picks, .queue, #entry-title, #who') || box.offsetParent === null) continue;
+        if (/[A-Za-z]{4,}/.test(n.textContent) && !/CSV|Excel|UTF|URL|BOM|MRR|CP932/.test(n.textContent)) words.push(n.textContent.trim());
+      }
+      return words;
+    });
+    assert.deepEqual(english, [], `${view}: English words on the Japanese page`);
+    await axe(page, view + ' (ja)');
+  }
+  await page.click('#lang');
+  await page.locator('nav a[data-view=dashboard]').filter({ hasText: 'Dashboard' }).waitFor({ timeout: WAIT_MS });
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.reload();
+  await page.locator('nav a[data-view=dashboard]').filter({ hasText: 'Dashboard' }).waitFor({ timeout: WAIT_MS });
+  await page.click('#lang');
+  await page.locator('nav a[data-view=dashboard]').filter({ hasText: 'ダッシュボード' }).waitFor({ timeout: WAIT_MS });
   assert.deepEqual(page.errors, []);
   await context.close();
 });

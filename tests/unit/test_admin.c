@@ -113,6 +113,12 @@ static int login(const char *name, const char *password, char token[STAFF_TOKEN_
 	return tc_staff_login(port(), name, password, token, csrf);
 }
 
+/* The stable code the console words a refusal by (error.reason). */
+static const char *reason(const struct tc_resp *r)
+{
+	return json_string_value(json_object_get(json_object_get(r->json, "error"), "reason"));
+}
+
 static const char ADD[] = "{\"entry\":\"" ENTRY "\",\"question\":\"" NEW_QUESTION "\"}";
 
 /* ---- tests ------------------------------------------------------------------------- */
@@ -148,6 +154,7 @@ TEST(admin, wrong_password_is_401_without_a_cookie)
 	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
 		    "{\"name\":\"editor1\",\"password\":\"wrong horse battery\"}", &r) == 0);
 	CHECK(r.status == 401);
+	CHECK_STR(reason(&r), "login_failed");
 	CHECK(!strstr(r.head, "Set-Cookie"));
 	tc_resp_free(&r);
 	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
@@ -175,6 +182,7 @@ TEST(admin, a_change_without_the_csrf_token_is_403_and_changes_nothing)
 	struct tc_resp r;
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, NULL, ADD, &r) == 0);
 	CHECK(r.status == 403);
+	CHECK_STR(reason(&r), "csrf");
 	tc_resp_free(&r);
 	char forged[STAFF_TOKEN_LEN + 1];
 	memset(forged, 'a', STAFF_TOKEN_LEN);
@@ -211,6 +219,7 @@ TEST(admin, a_role_without_the_right_is_403_and_changes_nothing)
 	REQUIRE(req(port(), "POST", "/api/v1/admin/queue/alternate", token, csrf,
 		    "{\"entry\":\"" ENTRY "\",\"question\":\"電話しか使えません\"}", &r) == 0);
 	CHECK(r.status == 403);
+	CHECK_STR(reason(&r), "role");
 	tc_resp_free(&r);
 	REQUIRE(req(port(), "POST", "/api/v1/admin/entries", token, csrf,
 		    "{\"entry\":{\"id\":\"" ENTRY "\",\"question\":\"x\",\"answer\":\"y\"}}", &r) == 0);
@@ -218,6 +227,7 @@ TEST(admin, a_role_without_the_right_is_403_and_changes_nothing)
 	tc_resp_free(&r);
 	REQUIRE(req(port(), "GET", "/api/v1/admin/queue", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 403);
+	CHECK_STR(reason(&r), "role");
 	tc_resp_free(&r);
 	char *after = alternates();
 	CHECK_STR(after, before);

@@ -5,6 +5,7 @@
 (function () {
   'use strict';
 
+  var W = window.mgWords, t = W.t;
   var API = '/api/v1/admin/';
   var PREVIEW_DELAY_MS = 300;   // after the last keystroke
   var PICK_DELAY_MS = 250;
@@ -67,7 +68,7 @@
     return call('GET', path + (s ? '?' + s : ''));
   }
   function post(path, body) { return call('POST', path, body); }
-  function failed(e) { if (e.status !== 401) toast(e.message, true); }
+  function failed(e) { if (e.status !== 401) toast(W.refusal(e), true); }
 
   /* ---- views ---- */
   var VIEWS = {
@@ -88,7 +89,7 @@
     $('view-' + name).hidden = false;
     document.querySelectorAll('#nav a').forEach(function (a) {
       var v = VIEWS[a.dataset.view];
-      a.hidden = !(session && session.rights[v.right]);
+      a.hidden = !(session && v && session.rights[v.right]);
       if (a.dataset.view === name) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
     });
@@ -102,10 +103,12 @@
       // The first screen of the navigation that the role may see.
       name = Array.prototype.map.call(document.querySelectorAll('#nav a'), function (a) { return a.dataset.view; })
         .filter(function (n) { return VIEWS[n] && session.rights[VIEWS[n].right]; })[0];
-      if (!name) { show('login'); toast('This role has no screen in the console yet.', true); return; }
+      if (!name) { show('login'); toast(t('no_screen'), true); return; }
     }
     show(name || 'login', h.slice(1).map(decodeURIComponent).join('/'));
   }
+
+  function whoName(s) { $('who-name').textContent = s.name + '（' + t('role.' + s.role) + '）'; }
 
   /* ---- login ---- */
   $('login-form').addEventListener('submit', function (ev) {
@@ -115,9 +118,9 @@
     post('login', { name: f.name.value, password: f.password.value }).then(function (s) {
       session = s;
       f.password.value = '';
-      $('who-name').textContent = s.name + ' (' + s.role + ')';
+      whoName(s);
       route();
-    }).catch(function (e) { $('login-error').textContent = e.message; });
+    }).catch(function (e) { $('login-error').textContent = W.refusal(e); });
   });
   $('logout').addEventListener('click', function () {
     post('logout').then(function () { session = null; show('login'); }).catch(failed);
@@ -135,7 +138,7 @@
     clear(t);
     t.appendChild(el('tr', {}, head.map(function (h) { return el('th', { text: h }); })));
     rows.forEach(function (r) { t.appendChild(el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }))); });
-    if (!rows.length) t.appendChild(el('tr', {}, [el('td', { colspan: head.length, text: 'none' })]));
+    if (!rows.length) t.appendChild(el('tr', {}, [el('td', { colspan: head.length, text: t('none') })]));
   }
   function dayTs(d) { return Date.parse(d + 'T00:00:00') / 1000; }
 
@@ -146,18 +149,18 @@
     $('report-csv').href = API + 'report.csv' + (f.from.value ? '?' + q : '');
     get('report', params).then(function (r) {
       if (!f.from.value) { f.from.value = r.from || ''; f.to.value = r.to || ''; }
-      var t = r.totals, days = r.days || [];
+      var tot = r.totals, days = r.days || [];
       var last = days.filter(function (d) { return d.day === today(); })[0];
       var cards = [
-        ['Deflection today', last ? pct(last.deflection_rate) : '—'],
-        ['Deflection, period', pct(t.deflection_rate)],
-        ['Conversations', t.conversations],
-        ['Questions', t.questions],
-        ['Answered', pct(t.answered_rate)],
-        ['Clarified', pct(t.clarify_rate)],
-        ['Handed off', pct(t.handoff_rate)],
-        ['Self-service bookings', t.self_service],
-        ['👍 / 👎', t.helpful + ' / ' + t.unhelpful],
+        [t('dash.today'), last ? pct(last.deflection_rate) : '—'],
+        [t('dash.period'), pct(tot.deflection_rate)],
+        [t('dash.conversations'), tot.conversations],
+        [t('dash.questions'), tot.questions],
+        [t('dash.answered'), pct(tot.answered_rate)],
+        [t('dash.clarified'), pct(tot.clarify_rate)],
+        [t('dash.handed_off'), pct(tot.handoff_rate)],
+        [t('dash.self_service'), tot.self_service],
+        [t('dash.feedback'), tot.helpful + ' / ' + tot.unhelpful],
       ];
       var box = clear($('totals'));
       cards.forEach(function (c) {
@@ -166,8 +169,8 @@
       if (window.uPlot) {
         chart('chart-days', {
           scales: { y: { range: [0, 100] } },
-          series: [{}, { label: 'deflection %', stroke: '#1a7f37', width: 2, fill: 'rgba(26,127,55,0.08)' },
-            { label: 'conversations', stroke: '#0a58ca', scale: 'n' }],
+          series: [{}, { label: t('dash.s_deflection'), stroke: '#1a7f37', width: 2, fill: 'rgba(26,127,55,0.08)' },
+            { label: t('dash.s_conversations'), stroke: '#0a58ca', scale: 'n' }],
           axes: [{}, { label: '%' }, { side: 1, scale: 'n', grid: { show: false } }],
         }, [days.map(function (d) { return dayTs(d.day); }),
           days.map(function (d) { return d.deflection_rate === null ? null : 100 * d.deflection_rate; }),
@@ -175,25 +178,25 @@
         var hours = r.hours || [];
         chart('chart-hours', {
           scales: { x: { time: false } },
-          series: [{ label: 'hour' }, { label: 'questions', stroke: '#6f42c1', fill: 'rgba(111,66,193,0.3)',
+          series: [{ label: t('dash.s_hour') }, { label: t('dash.s_questions'), stroke: '#6f42c1', fill: 'rgba(111,66,193,0.3)',
             paths: uPlot.paths.bars({ size: [0.8] }) }],
           axes: [{ values: function (u, v) { return v.map(function (h) { return h + '時'; }); } }, {}],
         }, [hours.map(function (_, i) { return i; }), hours]);
       }
-      table($('topics'), ['topic', 'questions', 'answered', '👎'], (r.topics || []).slice(0, 10).map(function (o) {
+      table($('topics'), [t('dash.h_topic'), t('dash.h_questions'), t('dash.h_answered'), '👎'], (r.topics || []).slice(0, 10).map(function (o) {
         return [o.topic, o.questions, pct(o.answered_rate), o.unhelpful];
       }));
-      table($('handoffs'), ['route', 'questions', 'rate'], (r.handoffs || []).map(function (o) {
-        return [o.route, o.questions, pct(o.rate)];
+      table($('handoffs'), [t('dash.h_route'), t('dash.h_questions'), t('dash.h_rate')], (r.handoffs || []).map(function (o) {
+        return [t('route.' + o.route), o.questions, pct(o.rate)];
       }));
-      table($('unhelpful'), ['entry', '👎'], (r.unhelpful_entries || []).map(function (o) { return [o.slug, o.n]; }));
+      table($('unhelpful'), [t('dash.h_entry'), '👎'], (r.unhelpful_entries || []).map(function (o) { return [o.slug, o.n]; }));
     }).catch(failed);
   }
   $('period').addEventListener('submit', function (ev) { ev.preventDefault(); loadDashboard(); });
 
   /* ---- review queue ---- */
   function picker(initial, onPick) {
-    var input = el('input', { type: 'search', class: 'pick-q', value: initial, 'aria-label': 'Search entries' });
+    var input = el('input', { type: 'search', class: 'pick-q', value: initial, 'aria-label': t('queue.search') });
     var list = el('ul', { class: 'picks' });
     var timer;
     function search() {
@@ -202,7 +205,7 @@
         r.entries.forEach(function (e) {
           list.appendChild(el('li', {}, [
             el('button', { type: 'button', class: 'pick', 'data-id': e.id, onclick: function () { onPick(e); } },
-              [el('b', { text: e.slug || e.id }), ' ', e.question, e.status === 'draft' ? ' (draft)' : '']),
+              [el('b', { text: e.slug || e.id }), ' ', e.question, e.status === 'draft' ? t('queue.draft') : '']),
           ]));
         });
       }).catch(failed);
@@ -218,27 +221,27 @@
       $('queue-empty').hidden = r.groups.length > 0;
       r.groups.forEach(function (g) {
         var li = el('li', { class: 'group card', 'data-key': g.key });
-        var q = el('input', { class: 'group-q', value: g.question, 'aria-label': 'Question' });
+        var q = el('input', { class: 'group-q', value: g.question, 'aria-label': t('queue.question') });
         var tools = el('div', { class: 'row' });
         function done(msg) { li.remove(); toast(msg); $('queue-empty').hidden = ol.children.length > 0; }
-        tools.appendChild(el('button', { type: 'button', class: 'act-alt', text: 'Add as alternate question…', onclick: function () {
+        tools.appendChild(el('button', { type: 'button', class: 'act-alt', text: t('queue.add_alt'), onclick: function () {
           if (li.querySelector('.picker')) return;
           li.appendChild(picker(q.value, function (e) {
             post('queue/alternate', { entry: e.id, question: q.value, key: g.key })
-              .then(function () { done('Added 「' + q.value + '」 to ' + (e.slug || e.id) + '.'); }).catch(failed);
+              .then(function () { done(t('queue.added', { q: q.value, entry: e.slug || e.id })); }).catch(failed);
           }));
           li.querySelector('.pick-q').focus();
         } }));
-        tools.appendChild(el('button', { type: 'button', class: 'act-draft', text: 'New draft entry', onclick: function () {
+        tools.appendChild(el('button', { type: 'button', class: 'act-draft', text: t('queue.new_draft'), onclick: function () {
           pendingDraft = { question: q.value, key: g.key };
           location.hash = '#entry/new';
         } }));
-        tools.appendChild(el('button', { type: 'button', class: 'act-dismiss', text: 'Dismiss', onclick: function () {
-          post('queue/dismiss', { key: g.key }).then(function () { done('Dismissed.'); }).catch(failed);
+        tools.appendChild(el('button', { type: 'button', class: 'act-dismiss', text: t('queue.dismiss'), onclick: function () {
+          post('queue/dismiss', { key: g.key }).then(function () { done(t('queue.dismissed')); }).catch(failed);
         } }));
         li.appendChild(el('div', { class: 'group-head' }, [el('strong', { class: 'count', text: '×' + g.n }), q]));
-        li.appendChild(el('p', { class: 'muted', text: 'Also asked: ' + g.questions.join(' / ') +
-          ' · last ' + g.last_day + (g.top_slug ? ' · best match ' + g.top_slug : '') }));
+        li.appendChild(el('p', { class: 'muted', text: t('queue.also', { qs: g.questions.join(' / '), day: g.last_day }) +
+          (g.top_slug ? t('queue.best', { slug: g.top_slug }) : '') }));
         li.appendChild(tools);
         ol.appendChild(li);
       });
@@ -258,7 +261,7 @@
       if (k === 'alt_questions') v = v.split('|').filter(Boolean).join('\n');
       f.elements[k].value = v;
     });
-    $('entry-title').textContent = e.id ? 'Entry ' + e.id + (e.slug ? ' · ' + e.slug : '') : 'New entry';
+    $('entry-title').textContent = e.id ? t('entry.title_id', { id: e.id }) + (e.slug ? ' · ' + e.slug : '') : t('entry.new');
     $('entry-error').textContent = '';
     preview();
   }
@@ -273,10 +276,10 @@
     var draft = pendingDraft;
     post('entries', { entry: formFields(status) }).then(function (e) {
       fillForm(e);
-      toast((status === 'draft' ? 'Draft saved: ' : 'Published: ') + e.id);
+      toast(t(status === 'draft' ? 'entry.draft_saved' : 'entry.published', { id: e.id }));
       history.replaceState(null, '', '#entry/' + encodeURIComponent(e.id));
       if (draft && draft.key) return post('queue/dismiss', { key: draft.key }).then(function () { pendingDraft = null; });
-    }).catch(function (e) { $('entry-error').textContent = e.message; });
+    }).catch(function (e) { $('entry-error').textContent = W.refusal(e); });
   }
   $('save-draft').addEventListener('click', function () { save('draft'); });
   $('publish').addEventListener('click', function () { save('published'); });
@@ -310,7 +313,7 @@
       var ul = clear($('entry-list'));
       r.entries.forEach(function (e) {
         ul.appendChild(el('li', {}, [el('a', { href: '#entry/' + encodeURIComponent(e.id) },
-          [el('b', { text: e.slug || e.id }), ' ', e.question, e.status === 'draft' ? ' (draft)' : ''])]));
+          [el('b', { text: e.slug || e.id }), ' ', e.question, e.status === 'draft' ? t('queue.draft') : ''])]));
       });
     }).catch(failed);
   }
@@ -329,31 +332,31 @@
   }
 
   /* ---- eval ---- */
-  var EVAL_ROWS = [['top1', 'top-1 accuracy', '%'], ['top3', 'top-3 accuracy', '%'], ['mrr', 'MRR@10', ''],
-    ['answered', 'answered', '%'], ['answered_wrongly', 'answered wrongly', '%', true],
-    ['settled', 'settled right', '%'], ['out_handed_off', 'out of scope handed off', '%'],
-    ['out_answered', 'out of scope answered', '%', true]];
+  var EVAL_ROWS = [['top1', t('eval.top1'), '%'], ['top3', t('eval.top3'), '%'], ['mrr', t('eval.mrr'), ''],
+    ['answered', t('eval.answered'), '%'], ['answered_wrongly', t('eval.answered_wrongly'), '%', true],
+    ['settled', t('eval.settled'), '%'], ['out_handed_off', t('eval.out_handed_off'), '%'],
+    ['out_answered', t('eval.out_answered'), '%', true]];
   function showEval(r) {
     var prev = JSON.parse(sessionStorage.getItem('mg-eval') || 'null');
-    var t = clear($('eval-table'));
-    t.appendChild(el('tr', {}, ['', 'now', 'last run', 'change'].map(function (h) { return el('th', { text: h }); })));
+    var tbl = clear($('eval-table'));
+    tbl.appendChild(el('tr', {}, ['', t('eval.now'), t('eval.last'), t('eval.change')].map(function (h) { return el('th', { text: h }); })));
     EVAL_ROWS.forEach(function (row) {
       var k = row[0], now = r[k], was = prev ? prev[k] : null;
       var fmt = function (v) { return v === null || v === undefined ? '—' : (row[2] ? v.toFixed(1) + ' %' : v.toFixed(3)); };
       var delta = was === null ? null : now - was;
       var better = delta === null || Math.abs(delta) < 1e-9 ? '' : ((delta > 0) !== !!row[3] ? 'up' : 'down');
-      t.appendChild(el('tr', {}, [el('th', { text: row[1] }), el('td', { text: fmt(now) }), el('td', { text: fmt(was) }),
+      tbl.appendChild(el('tr', {}, [el('th', { text: row[1] }), el('td', { text: fmt(now) }), el('td', { text: fmt(was) }),
         el('td', { class: better, text: delta === null ? '' : (delta > 0 ? '+' : '') + (row[2] ? delta.toFixed(1) : delta.toFixed(3)) })]));
     });
-    t.appendChild(el('tr', {}, [el('th', { text: 'questions' }), el('td', { text: r.questions + ' (' + r.set + ')' })]));
+    tbl.appendChild(el('tr', {}, [el('th', { text: t('eval.questions') }), el('td', { text: r.questions + ' (' + r.set + ')' })]));
     (r.bad_lines || []).forEach(function (b) {
-      t.appendChild(el('tr', {}, [el('th', { text: 'line ' + b.line }), el('td', { colspan: 3, text: b.message })]));
+      tbl.appendChild(el('tr', {}, [el('th', { text: t('eval.line', { n: b.line }) }), el('td', { colspan: 3, text: b.message })]));
     });
     sessionStorage.setItem('mg-eval', JSON.stringify(r));
   }
   function runEval(body) {
-    toast('Running the labelled set…');
-    post('eval', body).then(function (r) { showEval(r); toast('Eval done: ' + r.questions + ' questions.'); }).catch(failed);
+    toast(t('eval.running'));
+    post('eval', body).then(function (r) { showEval(r); toast(t('eval.done', { n: r.questions })); }).catch(failed);
   }
   $('eval-run').addEventListener('click', function () { runEval({}); });
   $('eval-file').addEventListener('change', function (ev) {
@@ -370,13 +373,13 @@
   $('import-run').addEventListener('click', function () {
     var file = $('import-file').files[0];
     var out = clear($('import-result'));
-    if (!file) { toast('Choose a CSV file first.', true); return; }
+    if (!file) { toast(t('data.choose'), true); return; }
     file.arrayBuffer().then(function (buf) {
       return post('kb.csv', { csv_base64: base64(buf), append: $('import-append').checked });
     }).then(function (r) {
-      if (r.ok) { toast(r.imported + ' entries imported.'); return; }
-      toast('Nothing was imported: ' + r.message, true);
-      r.errors.forEach(function (e) { out.appendChild(el('li', { text: 'line ' + e.line + ': ' + e.message })); });
+      if (r.ok) { toast(t('data.imported', { n: r.imported })); return; }
+      toast(t('data.nothing', { msg: r.message }), true);
+      r.errors.forEach(function (e) { out.appendChild(el('li', { text: t('data.line', { line: e.line, msg: e.message }) })); });
     }).catch(failed);
   });
 
@@ -388,19 +391,18 @@
       var s = r.settings || {};
       ['aht', 'target', 'level'].forEach(function (k) { if (!f.elements[k].value && s[k] !== undefined) f.elements[k].value = s[k]; });
       var h = r.history || {};
-      $('forecast-basis').textContent = 'Based on ' + (h.from || '?') + ' – ' + (h.to || '?') + ': ' +
-        (h.conversations_per_day !== undefined ? Number(h.conversations_per_day).toFixed(1) : '?') +
-        ' conversations a day, deflection ' + pct(h.deflection_rate) + '.';
+      $('forecast-basis').textContent = t('fc.basis', { from: h.from || '?', to: h.to || '?',
+        n: h.conversations_per_day !== undefined ? Number(h.conversations_per_day).toFixed(1) : '?', rate: pct(h.deflection_rate) });
       var days = r.days || [];
       if (window.uPlot) {
         chart('chart-forecast', {
-          series: [{}, { label: 'contacts', stroke: '#0a58ca' }, { label: 'calls after deflection', stroke: '#d63384', width: 2 },
-            { label: 'operators', stroke: '#1a7f37', scale: 'ops', paths: uPlot.paths.stepped({ align: 1 }) }],
-          axes: [{}, { label: 'per day' }, { side: 1, scale: 'ops', label: 'operators', grid: { show: false } }],
+          series: [{}, { label: t('fc.s_contacts'), stroke: '#0a58ca' }, { label: t('fc.s_calls'), stroke: '#d63384', width: 2 },
+            { label: t('fc.s_operators'), stroke: '#1a7f37', scale: 'ops', paths: uPlot.paths.stepped({ align: 1 }) }],
+          axes: [{}, { label: t('fc.per_day') }, { side: 1, scale: 'ops', label: t('fc.s_operators'), grid: { show: false } }],
         }, [days.map(function (d) { return dayTs(d.day); }), days.map(function (d) { return d.contacts; }),
           days.map(function (d) { return d.calls; }), days.map(function (d) { return d.agents; })]);
       }
-      table($('forecast-table'), ['day', 'contacts', 'calls', 'operators', 'service level'], days.map(function (d) {
+      table($('forecast-table'), [t('fc.h_day'), t('fc.h_contacts'), t('fc.h_calls'), t('fc.h_operators'), t('fc.h_level')], days.map(function (d) {
         return [d.day, Math.round(d.contacts), Math.round(d.calls), d.agents, pct(d.service_level)];
       }));
     }).catch(failed);
@@ -411,16 +413,19 @@
    * to add a view, {right, load(arg)}, shown by #name like the others ---- */
   window.mgConsole = {
     addView: function (name, view) { VIEWS[name] = view; },
-    el: el, clear: clear, toast: toast, get: get, post: post, failed: failed,
+    el: el, clear: clear, toast: toast, get: get, post: post, failed: failed, t: t, refusal: W.refusal,
     session: function () { return session; },
   };
 
-  /* ---- start: an existing session (reload) goes straight in ---- */
+  /* ---- start: the words, the language switch, and an existing session
+   * (reload) goes straight in ---- */
+  W.apply();
+  $('lang').addEventListener('click', function () { W.setLang(W.lang() === 'ja' ? 'en' : 'ja'); });
   window.addEventListener('hashchange', function () { if (session) route(); });
   get('session').then(function (s) {
     if (!s.logged_in) { show('login'); return; }
     session = s;
-    $('who-name').textContent = s.name + ' (' + s.role + ')';
+    whoName(s);
     route();
   }).catch(function () { show('login'); });
 })();

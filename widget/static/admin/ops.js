@@ -13,54 +13,13 @@
   var el = C.el, clear = C.clear;
   var FIND_DELAY_MS = 250;    // after the last keystroke in the search box
 
-  /* ---- words: one table ---- */
-  var S = {
-    status: { booked: '予約済', checked_in: '受付済', vaccinated: '接種済', examined: '予診のみ',
-      no_show: '来場なし', cancelled: '取消', open: '未完了（予約済・受付済）' },
-    step: { checkin: '受付', vaccinated: '接種済', examined: '予診のみ', no_show: '来場なし' },
-    stepDone: { checkin: '受付しました', vaccinated: '接種済にしました', examined: '予診のみにしました',
-      no_show: '来場なしにしました' },
-    sort: { time: '時刻順', status: '状態順', name: '名前順', ticket: '接種券番号順' },
-    week: ['日', '月', '火', '水', '木', '金', '土'],
-    all: 'すべて', none: 'ありません',
-    reason: {
-      ticket_number: '接種券番号は10桁の数字です。',
-      birth_date_unreadable: '生年月日を読み取れません（例：昭和25年4月1日、S25.4.1、1950/4/1）。',
-      birth_date_no_year: '生まれた年も入力してください（例：昭和25年4月1日）。',
-      birth_date_no_era: '年は元号つき（昭和25年）か西暦4桁（1950年）で入力してください。',
-      birth_date_order: '年・月・日の順に入力してください（例：1950/4/1）。',
-      birth_date_no_such_month: '{month}月という月はありません。',
-      birth_date_no_such_day: '{year}年{month}月は{days}日までです。',
-      birth_date_era_range: '{era}は{from}から{to}までです。',
-      birth_date_era_range_open: '{era}は{from}からです。',
-      no_match: '接種券番号と生年月日が一致しません。',
-      rate: '誤りが続いたため、この接種券はしばらく確認できません。',
-      started: 'この枠はすでに始まっています。',
-      not_open_yet: 'この日の予約受付は{date}からです。',
-      has_booking: 'この方にはすでに予約があります。変更または取消をしてください。',
-      interval: '次回の接種は{date}から可能です（前回{last_dose}の接種から{days}日）。',
-      same_product: '次回も前回と同じ{product}で接種する必要があります。',
-      full: 'この枠は満席です。別の枠を選ぶか、キャンセル待ちに登録してください。',
-      waiting: 'すでにキャンセル待ちに登録されています。',
-      seats_free: 'まだ空きのある枠があります。空き枠から予約してください。',
-      offer_gone: 'このご案内は期限切れか、すでに回答済みです。',
-      closed: 'この枠は閉鎖されています。',
-      no_booking_today: 'この接種券の本日の予約は、この会場にはありません。',
-      not_today: 'この予約は{date}です。本日ではありません。',
-      not_checked_in: '先に受付をしてください。',
-      not_started: '{time}の枠が始まってから「来場なし」にできます。',
-      already_done: 'この予約はすでに「{status}」です。',
-      below_taken: '予約・案内中の{seats}席より少ない定員にはできません。',
-      not_your_venue: 'この会場の予約は表示できません。',
-    },
-    byStatus: { 400: '入力内容を確認してください。', 403: 'この操作の権限がありません。', 404: '見つかりません。',
-      409: 'この操作はできません。', 429: '回数の上限に達しました。しばらくお待ちください。' },
-    error: 'エラーが発生しました。',
-  };
+  /* ---- words: the console's one table (i18n.js), under ops ---- */
+  var t = C.t, S = t('ops');
+  function o(key, vars) { return t('ops.' + key, vars); }
 
   function day(iso) {
     var d = new Date(iso + 'T00:00:00');
-    return isNaN(d) ? iso : (d.getMonth() + 1) + '月' + d.getDate() + '日(' + S.week[d.getDay()] + ')';
+    return isNaN(d) ? iso : o('day', { m: d.getMonth() + 1, d: d.getDate(), w: S.week[d.getDay()] });
   }
   /* A refusal in Japanese: the rules' reason with its values, else by status. */
   function why(e) {
@@ -73,7 +32,7 @@
         return /^\d{4}-\d\d-\d\d$/.test(v) ? day(v) : String(v);
       });
     }
-    return (S.byStatus[e.status] || S.error) + (e.message ? '（' + e.message + '）' : '');
+    return C.refusal(e);
   }
   function say(box, text, bad) {
     box.textContent = text;
@@ -114,18 +73,18 @@
     table: el('table', { id: 'rc-list', class: 'ops-table' }),
     title: el('span', { id: 'rc-day' }),
   };
-  options(rc.status, Object.keys(S.status).map(function (k) { return [k, S.status[k]]; }), S.all + '（取消を除く）');
+  options(rc.status, Object.keys(S.status).map(function (k) { return [k, S.status[k]]; }), S.all_open);
   options(rc.sort, Object.keys(S.sort).map(function (k) { return [k, S.sort[k]]; }));
   rc.lot.value = sessionStorage.getItem('mg-lot') || '';
-  rc.body = head(rc.table, ['時刻', '接種券番号', 'お名前', '会場', '状態', '操作']);
-  section('reception', '受付', [
+  rc.body = head(rc.table, ['time', 'ticket', 'name', 'venue', 'status', 'actions'].map(function (k) { return S.h[k]; }));
+  section('reception', o('rc.title'), [
     el('p', { class: 'ops-sub' }, [rc.title]),
     el('form', { class: 'ops-bar ops-big', role: 'search', onsubmit: function (e) { e.preventDefault(); loadDay(); } }, [
-      field('接種券番号・お名前（カナ）', rc.q),
-      field('ロット番号（接種済に使います）', rc.lot),
+      field(o('rc.find'), rc.q),
+      field(o('rc.lot'), rc.lot),
     ]),
-    el('div', { class: 'ops-bar' }, [field('会場', rc.venue), field('日付', rc.date), field('状態', rc.status),
-      field('開始時刻から', rc.from), field('開始時刻まで', rc.to), field('並び順', rc.sort)]),
+    el('div', { class: 'ops-bar' }, [field(S.h.venue, rc.venue), field(S.h.date, rc.date), field(S.h.status, rc.status),
+      field(o('rc.from'), rc.from), field(o('rc.to'), rc.to), field(o('rc.sort'), rc.sort)]),
     rc.counts, rc.msg, rc.table,
   ]);
   var findTimer;
@@ -137,7 +96,7 @@
     C.get('ops/day', { date: rc.date.value, venue: rc.venue.value, status: rc.status.value, find: rc.q.value.trim(),
       from: rc.from.value, to: rc.to.value, sort: rc.sort.value }).then(function (d) {
       if (!rc.date.value) rc.date.value = d.date;
-      rc.title.textContent = day(d.date) + '・' + d.venues.map(function (v) { return v.name; }).join('、');
+      rc.title.textContent = day(d.date) + S.dot + d.venues.map(function (v) { return v.name; }).join(S.list_sep);
       if (rc.venue.options.length !== d.venues.length + 1) {
         options(rc.venue, d.venues.map(function (v) { return [v.code, v.name]; }), S.all);
       }
@@ -148,7 +107,7 @@
       });
       clear(rc.body);
       d.bookings.forEach(function (b) { rc.body.appendChild(desk_row(b)); });
-      if (!d.bookings.length) rc.body.appendChild(el('tr', {}, [el('td', { colspan: 6, text: '該当する予約はありません。' })]));
+      if (!d.bookings.length) rc.body.appendChild(el('tr', {}, [el('td', { colspan: 6, text: o('rc.empty') })]));
     }).catch(refusedIn(rc.msg));
   }
 
@@ -158,11 +117,11 @@
       b.status === 'checked_in' ? ['vaccinated', 'examined', 'no_show'] : [];
     steps.forEach(function (s) {
       acts.appendChild(el('button', { type: 'button', class: 'ops-step step-' + s, 'data-step': s,
-        'aria-label': S.step[s] + '（' + b.ticket + '）', text: S.step[s], onclick: function () { act(b, s); } }));
+        'aria-label': o('rc.step_label', { step: S.step[s], ticket: b.ticket }), text: S.step[s], onclick: function () { act(b, s); } }));
     });
     return el('tr', { 'data-ticket': b.ticket, class: 'st-' + b.status }, [
       el('td', { text: b.start }), el('td', { class: 'ops-ticket', text: b.ticket }), el('td', { text: b.name_kana || '—' }),
-      el('td', { text: b.venue_name }), el('td', {}, [badge(b.status), b.lot ? el('small', { text: ' ロット ' + b.lot }) : null]),
+      el('td', { text: b.venue_name }), el('td', {}, [badge(b.status), b.lot ? el('small', { text: o('rc.lot_shown', { lot: b.lot }) }) : null]),
       el('td', {}, [acts]),
     ]);
   }
@@ -170,12 +129,12 @@
   function act(b, step) {
     var lot = rc.lot.value.trim();
     if (step === 'vaccinated' && !lot) {
-      say(rc.msg, 'ロット番号を入力してください。', true);
+      say(rc.msg, o('rc.lot_needed'), true);
       rc.lot.focus();
       return;
     }
     C.post('ops/desk', { ticket: b.ticket, step: step, lot: step === 'vaccinated' ? lot : undefined }).then(function (r) {
-      say(rc.msg, r.reservation.ticket + '：' + S.stepDone[step] + '。');
+      say(rc.msg, o('rc.done', { ticket: r.reservation.ticket, step: S.stepDone[step] }));
       loadDay();
     }).catch(refusedIn(rc.msg));
   }
@@ -186,7 +145,7 @@
   var cc = {
     form: el('form', { id: 'cc-caller', class: 'card ops-bar ops-big', autocomplete: 'off' }),
     ticket: el('input', { name: 'ticket', inputmode: 'numeric', required: true }),
-    birth: el('input', { name: 'birth_date', required: true, placeholder: '昭和25年4月1日 / 1950/4/1' }),
+    birth: el('input', { name: 'birth_date', required: true, placeholder: o('cc.birth_hint') }),
     msg: el('p', { id: 'cc-msg', class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
     panel: el('div', { id: 'cc-panel', hidden: true }),
     history: el('table', { id: 'cc-history', class: 'ops-table' }),
@@ -196,31 +155,31 @@
     slots: el('table', { id: 'cc-slots', class: 'ops-table' }),
     caller: null, active: null,
   };
-  cc.historyBody = head(cc.history, ['日時', '会場', 'ワクチン', '状態']);
-  cc.slotsBody = head(cc.slots, ['日時', '会場', 'ワクチン', '空き', '操作']);
-  [field('接種券番号', cc.ticket), field('生年月日', cc.birth),
-    el('button', { type: 'submit', class: 'primary', text: '本人確認' }),
-    el('button', { type: 'button', id: 'cc-end', text: '通話終了', onclick: endCall })].forEach(function (n) { cc.form.appendChild(n); });
+  cc.historyBody = head(cc.history, [S.h.when, S.h.venue, S.h.product, S.h.status]);
+  cc.slotsBody = head(cc.slots, [S.h.when, S.h.venue, S.h.product, S.h.free, S.h.actions]);
+  [field(S.h.ticket, cc.ticket), field(o('cc.birth'), cc.birth),
+    el('button', { type: 'submit', class: 'primary', text: o('cc.verify') }),
+    el('button', { type: 'button', id: 'cc-end', text: o('cc.end'), onclick: endCall })].forEach(function (n) { cc.form.appendChild(n); });
   cc.form.addEventListener('submit', function (e) {
     e.preventDefault();
     cc.caller = { ticket: cc.ticket.value.trim(), birth_date: cc.birth.value.trim() };
-    callerDo('caller', {}, '本人確認ができました。');
+    callerDo('caller', {}, o('cc.verified'));
   });
-  [el('div', { class: 'card' }, [el('h3', { text: '予約と履歴' }), cc.history, cc.waiting, cc.offers,
+  [el('div', { class: 'card' }, [el('h3', { text: o('cc.history') }), cc.history, cc.waiting, cc.offers,
     el('div', { class: 'ops-bar' }, [
-      el('button', { type: 'button', id: 'cc-cancel', text: '予約を取り消す', onclick: function () {
-        callerDo('cancel', {}, '予約を取り消しました。');
+      el('button', { type: 'button', id: 'cc-cancel', text: o('cc.cancel'), onclick: function () {
+        callerDo('cancel', {}, o('cc.cancelled'));
       } })])]),
   el('form', { id: 'cc-search', class: 'card', onsubmit: function (e) { e.preventDefault(); findSlots(); } }, [
-    el('h3', { text: '空き枠' }),
-    el('div', { class: 'ops-bar' }, [field('会場', cc.venue), field('日付', cc.date), field('まで', cc.to),
-      el('button', { type: 'submit', text: '空き枠を探す' }),
-      el('button', { type: 'button', id: 'cc-wait', text: 'キャンセル待ちに登録', onclick: function () {
-        callerDo('wait', { venue: cc.venue.value || undefined, date: cc.date.value || undefined }, 'キャンセル待ちに登録しました。');
+    el('h3', { text: o('cc.free') }),
+    el('div', { class: 'ops-bar' }, [field(S.h.venue, cc.venue), field(S.h.date, cc.date), field(o('cc.until'), cc.to),
+      el('button', { type: 'submit', text: o('cc.find') }),
+      el('button', { type: 'button', id: 'cc-wait', text: o('cc.wait'), onclick: function () {
+        callerDo('wait', { venue: cc.venue.value || undefined, date: cc.date.value || undefined }, o('cc.waited'));
       } })]),
     cc.slots]),
   ].forEach(function (n) { cc.panel.appendChild(n); });
-  section('calls', '電話予約', [cc.form, cc.msg, cc.panel]);
+  section('calls', o('cc.title'), [cc.form, cc.msg, cc.panel]);
 
   /* Every operation sends the caller's ticket and birth date again: the
    * server checks them each time, as the resident's log-in does. */
@@ -242,18 +201,18 @@
     cc.active = h.bookings.filter(function (b) { return b.status === 'booked' || b.status === 'checked_in'; })[0] || null;
     h.bookings.forEach(function (b) {
       cc.historyBody.appendChild(el('tr', {}, [el('td', { text: day(b.date) + ' ' + b.start }), el('td', { text: b.venue_name }),
-        el('td', { text: b.product }), el('td', {}, [badge(b.status), b.cancel_reason === 'slot_closed' ? el('small', { text: '（枠の閉鎖）' }) : null])]));
+        el('td', { text: b.product }), el('td', {}, [badge(b.status), b.cancel_reason === 'slot_closed' ? el('small', { text: o('cc.by_closing') }) : null])]));
     });
-    if (!h.bookings.length) cc.historyBody.appendChild(el('tr', {}, [el('td', { colspan: 4, text: '予約は' + S.none + '。' })]));
+    if (!h.bookings.length) cc.historyBody.appendChild(el('tr', {}, [el('td', { colspan: 4, text: o('cc.no_bookings') })]));
     document.getElementById('cc-cancel').hidden = !(cc.active && cc.active.status === 'booked');
     var w = h.waiting;
-    cc.waiting.textContent = w ? 'キャンセル待ち：' + (w.venue || '会場指定なし') + '・' + (w.date ? day(w.date) : '日付指定なし') +
-      (w.status === 'offered' ? '（空きのご案内中）' : '') : '';
+    cc.waiting.textContent = w ? o('cc.waiting', { venue: w.venue || o('cc.any_venue'), date: w.date ? day(w.date) : o('cc.any_date'),
+      offered: w.status === 'offered' ? o('cc.offered') : '' }) : '';
     clear(cc.offers);
-    (h.offers || []).forEach(function (o) {
-      cc.offers.appendChild(el('li', {}, ['空きのご案内：' + day(o.date) + ' ' + o.start + ' ' + o.venue_name + ' ',
-        el('button', { type: 'button', class: 'primary', text: 'この案内で予約', onclick: function () {
-          callerDo('accept', { offer: o.id }, '予約しました。');
+    (h.offers || []).forEach(function (f) {
+      cc.offers.appendChild(el('li', {}, [o('cc.offer', { date: day(f.date), start: f.start, venue: f.venue_name }),
+        el('button', { type: 'button', class: 'primary', text: o('cc.take_offer'), onclick: function () {
+          callerDo('accept', { offer: f.id }, o('cc.booked'));
         } })]));
     });
     findSlots();   // the venues come with the free slots
@@ -271,13 +230,13 @@
       r.slots.slice(0, 50).forEach(function (s) {
         cc.slotsBody.appendChild(el('tr', { 'data-slot': s.id }, [el('td', { text: day(s.date) + ' ' + s.start }),
           el('td', { text: s.venue_name }), el('td', { text: s.product_name }), el('td', { text: String(s.free) }),
-          el('td', {}, [el('button', { type: 'button', class: 'primary ops-pick', text: change ? 'この枠に変更' : 'この枠で予約',
+          el('td', {}, [el('button', { type: 'button', class: 'primary ops-pick', text: o(change ? 'cc.change_to' : 'cc.book'),
             onclick: function () {
               callerDo(change ? 'change' : 'book', { slot: s.id, venue: s.venue },
-                (change ? '予約を変更しました：' : '予約しました：') + day(s.date) + ' ' + s.start + ' ' + s.venue_name);
+                o(change ? 'cc.changed_to' : 'cc.booked_in', { slot: day(s.date) + ' ' + s.start + ' ' + s.venue_name }));
             } })])]));
       });
-      if (!r.slots.length) cc.slotsBody.appendChild(el('tr', {}, [el('td', { colspan: 5, text: '空き枠は' + S.none + '。' })]));
+      if (!r.slots.length) cc.slotsBody.appendChild(el('tr', {}, [el('td', { colspan: 5, text: o('cc.no_slots') })]));
     }).catch(refusedIn(cc.msg));
   }
 
@@ -300,22 +259,22 @@
     times: el('input', { name: 'times', required: true, value: '09:00 09:30 10:00 10:30 13:30 14:00 14:30' }),
     minutes: el('input', { name: 'minutes', type: 'number', min: '5', max: '1440', value: '30', required: true }),
     capacity: el('input', { name: 'capacity', type: 'number', min: '0', max: '1000', value: '6', required: true }),
-    days: el('fieldset', { class: 'ops-days' }, [el('legend', { text: '曜日' })]),
+    days: el('fieldset', { class: 'ops-days' }, [el('legend', { text: o('sl.weekdays') })]),
     listVenue: el('select', { id: 'sl-venue' }), listFrom: el('input', { id: 'sl-from', type: 'date' }),
     listTo: el('input', { id: 'sl-to', type: 'date' }), list: el('table', { id: 'sl-list', class: 'ops-table' }),
     outbox: el('table', { id: 'sl-outbox', class: 'ops-table' }),
-    deskName: el('input', { name: 'desk', autocomplete: 'off', required: true }), deskVenues: el('fieldset', { class: 'ops-days' }, [el('legend', { text: '会場' })]),
+    deskName: el('input', { name: 'desk', autocomplete: 'off', required: true }), deskVenues: el('fieldset', { class: 'ops-days' }, [el('legend', { text: S.h.venue })]),
   };
   S.week.forEach(function (w, i) {
     sl.days.appendChild(el('label', { class: 'ops-check' }, [el('input', { type: 'checkbox', value: String(i), checked: i >= 1 && i <= 5 }), w]));
   });
-  sl.listBody = head(sl.list, ['日付', '時刻', '会場', 'ワクチン', '定員', '予約', '案内中', '状態', '操作']);
-  sl.outboxBody = head(sl.outbox, ['作成', '種類', '接種券番号', '内容']);
-  [el('h2', { text: '予約枠の一括作成' }),
-    el('div', { class: 'ops-bar' }, [field('会場', sl.venue), field('ワクチン', sl.product), field('開始日', sl.from), field('終了日', sl.to)]),
+  sl.listBody = head(sl.list, ['date', 'time', 'venue', 'product', 'capacity', 'booked', 'held', 'status', 'actions'].map(function (k) { return S.h[k]; }));
+  sl.outboxBody = head(sl.outbox, [S.h.created, S.h.kind, S.h.ticket, S.h.content]);
+  [el('h2', { text: o('sl.create') }),
+    el('div', { class: 'ops-bar' }, [field(S.h.venue, sl.venue), field(S.h.product, sl.product), field(o('sl.from'), sl.from), field(o('sl.to'), sl.to)]),
     sl.days,
-    el('div', { class: 'ops-bar' }, [field('開始時刻（空白区切り）', sl.times), field('1枠の分数', sl.minutes), field('定員', sl.capacity),
-      el('button', { type: 'submit', class: 'primary', text: '枠を作成' })]),
+    el('div', { class: 'ops-bar' }, [field(o('sl.times'), sl.times), field(o('sl.minutes'), sl.minutes), field(S.h.capacity, sl.capacity),
+      el('button', { type: 'submit', class: 'primary', text: o('sl.make') })]),
   ].forEach(function (n) { sl.create.appendChild(n); });
   sl.create.addEventListener('submit', function (e) {
     e.preventDefault();
@@ -324,30 +283,30 @@
     C.post('ops/slots', { venue: sl.venue.value, product: sl.product.value, from: sl.from.value, to: sl.to.value,
       times: sl.times.value.split(/[\s,、]+/).filter(Boolean), minutes: Number(sl.minutes.value),
       capacity: Number(sl.capacity.value), weekdays: days }).then(function (r) {
-      say(sl.msg, r.created + '枠を作成しました' + (r.existing ? '（既存の' + r.existing + '枠はそのまま）' : '') + '。');
+      say(sl.msg, o(r.existing ? 'sl.made_kept' : 'sl.made', { n: r.created, existing: r.existing }));
       sl.listVenue.value = sl.venue.value;
       sl.listFrom.value = sl.from.value;
       sl.listTo.value = sl.to.value;
       loadSlots();
     }).catch(refusedIn(sl.msg));
   });
-  var deskForm = el('form', { id: 'sl-desk', class: 'card' }, [el('h2', { text: '受付担当の会場' }),
-    el('div', { class: 'ops-bar' }, [field('受付アカウント名', sl.deskName)]), sl.deskVenues,
-    el('button', { type: 'submit', text: '設定' })]);
+  var deskForm = el('form', { id: 'sl-desk', class: 'card' }, [el('h2', { text: o('sl.desk') }),
+    el('div', { class: 'ops-bar' }, [field(o('sl.desk_name'), sl.deskName)]), sl.deskVenues,
+    el('button', { type: 'submit', text: o('sl.set') })]);
   deskForm.addEventListener('submit', function (e) {
     e.preventDefault();
     var codes = Array.prototype.filter.call(sl.deskVenues.querySelectorAll('input'), function (i) { return i.checked; })
       .map(function (i) { return i.value; });
     C.post('ops/desks', { name: sl.deskName.value.trim(), venues: codes }).then(function (r) {
-      say(sl.msg, sl.deskName.value.trim() + 'の会場：' + (r.venues.map(function (v) { return v.name; }).join('、') || S.none));
+      say(sl.msg, o('sl.desk_set', { name: sl.deskName.value.trim(), venues: r.venues.map(function (v) { return v.name; }).join(S.list_sep) || S.none }));
     }).catch(refusedIn(sl.msg));
   });
-  section('slots', '予約枠', [sl.msg, sl.create,
+  section('slots', o('sl.title'), [sl.msg, sl.create,
     el('form', { id: 'sl-filter', class: 'card', onsubmit: function (e) { e.preventDefault(); loadSlots(); } }, [
-      el('h2', { text: '予約枠の一覧' }),
-      el('div', { class: 'ops-bar' }, [field('会場', sl.listVenue), field('開始日', sl.listFrom), field('終了日', sl.listTo),
-        el('button', { type: 'submit', text: '表示' })]), sl.list]),
-    el('div', { class: 'card' }, [el('h2', { text: '住民への通知（送信待ち）' }), sl.outbox]),
+      el('h2', { text: o('sl.list') }),
+      el('div', { class: 'ops-bar' }, [field(S.h.venue, sl.listVenue), field(o('sl.from'), sl.listFrom), field(o('sl.to'), sl.listTo),
+        el('button', { type: 'submit', text: o('sl.show') })]), sl.list]),
+    el('div', { class: 'card' }, [el('h2', { text: o('sl.outbox') }), sl.outbox]),
     deskForm]);
 
   function loadSetup() {
@@ -358,7 +317,7 @@
       options(sl.product, s.products.map(function (p) { return [p.code, p.name]; }));
       sl.zone = s.zone;   // times in the town's zone, not the browser's
       if (!sl.from.value) { sl.from.value = s.today; sl.to.value = s.today; }
-      clear(sl.deskVenues).appendChild(el('legend', { text: '会場' }));
+      clear(sl.deskVenues).appendChild(el('legend', { text: S.h.venue }));
       s.venues.forEach(function (v) {
         sl.deskVenues.appendChild(el('label', { class: 'ops-check' }, [el('input', { type: 'checkbox', value: v.code }), v.name]));
       });
@@ -372,53 +331,53 @@
       sl.listTo.value = r.to;
       clear(sl.listBody);
       r.slots.forEach(function (s) { sl.listBody.appendChild(slotRow(s)); });
-      if (!r.slots.length) sl.listBody.appendChild(el('tr', {}, [el('td', { colspan: 9, text: '枠は' + S.none + '。' })]));
+      if (!r.slots.length) sl.listBody.appendChild(el('tr', {}, [el('td', { colspan: 9, text: o('sl.empty') })]));
     }).catch(refusedIn(sl.msg));
     loadOutbox();
   }
 
   function slotRow(s) {
     var cap = el('input', { type: 'number', min: '0', max: '1000', value: String(s.capacity), class: 'ops-num',
-      'aria-label': '定員（' + s.date + ' ' + s.start + ' ' + s.venue_name + '）', disabled: s.closed });
+      'aria-label': o('sl.cap_label', { date: s.date, start: s.start, venue: s.venue_name }), disabled: s.closed });
     var ops = el('div', { class: 'ops-acts' });
     if (!s.closed) {
-      ops.appendChild(el('button', { type: 'button', text: '定員を変更', onclick: function () {
+      ops.appendChild(el('button', { type: 'button', text: o('sl.set_cap'), onclick: function () {
         C.post('ops/capacity', { slot: s.id, capacity: Number(cap.value) }).then(function (r) {
-          say(sl.msg, '定員を' + cap.value + 'にしました' + (r.offered ? '（キャンセル待ちの' + r.offered + '人にご案内）' : '') + '。');
+          say(sl.msg, o(r.offered ? 'sl.cap_set_offered' : 'sl.cap_set', { n: cap.value, offered: r.offered }));
           loadSlots();
         }).catch(refusedIn(sl.msg));
       } }));
-      ops.appendChild(el('button', { type: 'button', class: 'ops-danger ops-close', text: '閉鎖', onclick: function () { confirmClose(s, ops); } }));
+      ops.appendChild(el('button', { type: 'button', class: 'ops-danger ops-close', text: o('sl.close'), onclick: function () { confirmClose(s, ops); } }));
     }
     return el('tr', { 'data-slot': s.id, class: s.closed ? 'closed' : '' }, [el('td', { text: day(s.date) }), el('td', { text: s.start }),
       el('td', { text: s.venue_name }), el('td', { text: s.product }), el('td', {}, [cap]), el('td', { text: String(s.booked) }),
-      el('td', { text: String(s.held) }), el('td', { text: s.closed ? '閉鎖' : '受付中' }), el('td', {}, [ops])]);
+      el('td', { text: String(s.held) }), el('td', { text: o(s.closed ? 'sl.closed' : 'sl.open') }), el('td', {}, [ops])]);
   }
 
   /* Closing cancels the slot's bookings: it is confirmed on the row itself. */
   function confirmClose(s, box) {
     clear(box);
-    box.appendChild(el('span', { text: 'この枠の予約' + s.booked + '件を取り消し、住民に通知します。' }));
-    box.appendChild(el('button', { type: 'button', class: 'ops-danger ops-close-yes', text: '閉鎖する', onclick: function () {
+    box.appendChild(el('span', { text: o('sl.close_warn', { n: s.booked }) }));
+    box.appendChild(el('button', { type: 'button', class: 'ops-danger ops-close-yes', text: o('sl.close_yes'), onclick: function () {
       C.post('ops/close', { slot: s.id }).then(function (r) {
-        say(sl.msg, '枠を閉鎖しました。' + r.notified + '件の通知を送信待ちにしました。');
+        say(sl.msg, o('sl.closed_done', { n: r.notified }));
         loadSlots();
       }).catch(refusedIn(sl.msg));
     } }));
-    box.appendChild(el('button', { type: 'button', text: 'やめる', onclick: function () { loadSlots(); } }));
+    box.appendChild(el('button', { type: 'button', text: o('sl.keep'), onclick: function () { loadSlots(); } }));
   }
 
-  var KINDS = { slot_closed: '枠の閉鎖（予約取消）', offer: '空きのご案内', offer_withdrawn: 'ご案内の取り下げ' };
+  var KINDS = S.sl.kind;
   function loadOutbox() {
     C.get('ops/outbox').then(function (r) {
       clear(sl.outboxBody);
       r.outbox.slice().reverse().forEach(function (n) {
         var p = n.payload || {};
-        sl.outboxBody.appendChild(el('tr', { 'data-kind': n.kind }, [el('td', { text: new Date(n.created_at * 1000).toLocaleString('ja-JP', { timeZone: sl.zone || undefined }) }),
+        sl.outboxBody.appendChild(el('tr', { 'data-kind': n.kind }, [el('td', { text: new Date(n.created_at * 1000).toLocaleString(t('ops.locale'), { timeZone: sl.zone || undefined }) }),
           el('td', { text: KINDS[n.kind] || n.kind }), el('td', { text: n.ticket }),
           el('td', { text: (p.date ? day(p.date) + ' ' : '') + (p.start || '') + ' ' + (p.venue_name || '') })]));
       });
-      if (!r.outbox.length) sl.outboxBody.appendChild(el('tr', {}, [el('td', { colspan: 4, text: '送信待ちの通知は' + S.none + '。' })]));
+      if (!r.outbox.length) sl.outboxBody.appendChild(el('tr', {}, [el('td', { colspan: 4, text: o('sl.no_outbox') })]));
     }).catch(refusedIn(sl.msg));
   }
 
@@ -428,13 +387,13 @@
   var bk = {
     from: el('input', { id: 'bk-from', type: 'date' }), to: el('input', { id: 'bk-to', type: 'date' }),
     venue: el('select', { id: 'bk-venue' }), table: el('table', { id: 'bk-table', class: 'ops-table' }),
-    csv: el('a', { id: 'bk-csv', href: '/api/v1/admin/ops/report.csv', download: '', text: 'CSVダウンロード（Excel用）' }),
+    csv: el('a', { id: 'bk-csv', href: '/api/v1/admin/ops/report.csv', download: '', text: o('bk.csv') }),
     msg: el('p', { class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
   };
-  var COLS = [['slots', '枠数'], ['capacity', '定員'], ['booked', '予約'], ['fill_rate', '充足率'], ['checked_in', '受付済'],
-    ['vaccinated', '接種済'], ['examined', '予診のみ'], ['no_show', '来場なし'], ['cancelled', '取消']];
-  section('bookings', '予約実績', [el('form', { class: 'card ops-bar', onsubmit: function (e) { e.preventDefault(); loadReport(); } }, [
-    field('開始日', bk.from), field('終了日', bk.to), field('会場', bk.venue), el('button', { type: 'submit', text: '表示' }), bk.csv]),
+  var COLS = ['slots', 'capacity', 'booked', 'fill_rate', 'checked_in', 'vaccinated', 'examined', 'no_show', 'cancelled']
+    .map(function (k) { return [k, S.h[k]]; });
+  section('bookings', o('bk.title'), [el('form', { class: 'card ops-bar', onsubmit: function (e) { e.preventDefault(); loadReport(); } }, [
+    field(o('sl.from'), bk.from), field(o('sl.to'), bk.to), field(S.h.venue, bk.venue), el('button', { type: 'submit', text: o('sl.show') }), bk.csv]),
   bk.msg, bk.table]);
 
   function cells(o) {
@@ -452,9 +411,9 @@
       p.to = r.to;
       bk.csv.href = '/api/v1/admin/ops/report.csv?' + new URLSearchParams(p).toString();
       clear(bk.table);
-      var body = head(bk.table, ['日付', '会場'].concat(COLS.map(function (c) { return c[1]; })));
+      var body = head(bk.table, [S.h.date, S.h.venue].concat(COLS.map(function (c) { return c[1]; })));
       r.rows.forEach(function (o) { body.appendChild(el('tr', {}, [el('td', { text: day(o.date) }), el('td', { text: o.venue_name })].concat(cells(o)))); });
-      body.appendChild(el('tr', { class: 'ops-total' }, [el('th', { scope: 'row', text: '合計' }), el('td')].concat(cells(r.totals))));
+      body.appendChild(el('tr', { class: 'ops-total' }, [el('th', { scope: 'row', text: S.h.total }), el('td')].concat(cells(r.totals))));
     }).catch(refusedIn(bk.msg));
   }
   C.addView('bookings', { right: 'slots', load: function () {

@@ -38,7 +38,7 @@ static const struct {
 	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] FILE.tsv  answer-quality figures"},
 	{"report", events_cli_report, "report [--from DATE] [--to DATE] [--csv|--json]  deflection and the figures around it"},
 	{"forecast", forecast_cli, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
-	{"user", staff_cli_user, "user add NAME --role admin|editor|call_center|reception | user list  staff accounts"},
+	{"user", staff_cli_user, "user add NAME --role ROLE | list | disable|enable|unlock|password NAME | role NAME --role ROLE  staff accounts"},
 	{"retain", events_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
 	{"booking", cmd_booking, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };

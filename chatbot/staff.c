@@ -44,6 +44,9 @@ int staff_init(sqlite3 *db, char *err)
 		return mg_fail(err, MG_ERR_INTERNAL, "libsodium failed to start");
 	if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "staff schema");
+	/* Databases made before accounts could be disabled gain the column;
+	 * on the others the statement fails (the column exists) and that is fine. */
+	sqlite3_exec(db, "ALTER TABLE staff_users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
 	return MG_OK;
 }
 
@@ -152,6 +155,14 @@ int staff_audit_list(sqlite3 *db, int limit, json_t **out, char *err)
 	return MG_OK;
 }
 
+static int password_ok(const char *password, char *err)
+{
+	if (!password || strlen(password) < OPS_PASSWORD_MIN)
+		return mg_fail(err, MG_ERR_INPUT, "the password must have at least %d characters",
+			       OPS_PASSWORD_MIN);
+	return MG_OK;
+}
+
 int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *name,
 		   enum staff_role role, const char *password, char *err)
 {
@@ -162,10 +173,10 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 			       STAFF_NAME_MAX);
 	if (role >= STAFF_NROLES)
 		return mg_fail(err, MG_ERR_INPUT, "unknown role");
-	if (!password || strlen(password) < OPS_PASSWORD_MIN)
-		return mg_fail(err, MG_ERR_INPUT, "the password must have at least %d characters",
-			       OPS_PASSWORD_MIN);
-	int rc = staff_init(db, err);
+	int rc = password_ok(password, err);
+	if (rc != MG_OK)
+		return rc;
+	rc = staff_init(db, err);
 	char hash[crypto_pwhash_STRBYTES];
 	if (rc == MG_OK && crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS,
 					     OPS_PWHASH_MEM) != 0)
@@ -245,6 +256,15 @@ static int set_failures(sqlite3 *db, int64_t user, int failures, time_t locked_u
 	return rc;
 }
 
+/* A failed log-in in the audit log, in the name that was tried: who tried is
+ * not known, which name was tried is what an administrator looks for. */
+static void audit_login_failure(sqlite3 *db, const char *name)
+{
+	struct staff_session who = {0};
+	snprintf(who.name, sizeof who.name, "%s", name);
+	staff_audit(db, &who, "login.failed", name, NULL, NULL, NULL);
+}
+
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err)
 {
@@ -256,7 +276,7 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 	if (!name || !password)
 		return mg_fail(err, MG_ERR_AUTH, "wrong name or password");
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT id, role, pwhash, failures, locked_until FROM staff_users"
+	if (sqlite3_prepare_v2(db, "SELECT id, role, pwhash, failures, locked_until, disabled FROM staff_users"
 				   " WHERE name=?1", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, err, "login");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -266,6 +286,7 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 	char hash[crypto_pwhash_STRBYTES] = "";
 	int failures = found ? sqlite3_column_int(st, 3) : 0;
 	time_t locked_until = found ? (time_t)sqlite3_column_int64(st, 4) : 0;
+	int disabled = found && sqlite3_column_int(st, 5);
 	if (found) {
 		staff_role_parse((const char *)sqlite3_column_text(st, 1), &role);
 		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 2));
@@ -279,9 +300,11 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		pthread_once(&dummy_once, make_dummy);
 		if (crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
 			dummy_hash[0] = 0;  /* cannot match: "not a password" is too short to add */
+		audit_login_failure(db, name);
 		return mg_fail(err, MG_ERR_AUTH, "wrong name or password");
 	}
 	if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+		audit_login_failure(db, name);
 		failures++;
 		rc = set_failures(db, user, failures >= OPS_LOGIN_MAX_FAILURES ? 0 : failures,
 				  failures >= OPS_LOGIN_MAX_FAILURES ? now + OPS_LOGIN_LOCK_SECONDS : 0, err);
@@ -294,6 +317,8 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 	}
 	if (role >= STAFF_NROLES)
 		return mg_fail(err, MG_ERR_AUTH, "the account has no valid role");
+	if (disabled)
+		return mg_fail(err, MG_ERR_CONFLICT, "the account %s is disabled", name);
 
 	char th[2 * crypto_generichash_BYTES + 1];
 	random_hex(token);
@@ -343,7 +368,7 @@ int staff_session_get(sqlite3 *db, const char *token, time_t now, struct staff_s
 	token_hash(token, th);
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "SELECT s.user, u.name, u.role, s.csrf, s.expires FROM staff_sessions s"
-				   " JOIN staff_users u ON u.id=s.user WHERE s.token_hash=?1", -1, &st,
+				   " JOIN staff_users u ON u.id=s.user WHERE s.token_hash=?1 AND u.disabled=0", -1, &st,
 			       NULL) != SQLITE_OK)
 		return db_fail(db, err, "session");
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
@@ -396,6 +421,139 @@ int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_rig
 	return rc;
 }
 
+/* ---- accounts -------------------------------------------------------------------- */
+
+int staff_user_list(sqlite3 *db, time_t now, json_t **out, char *err)
+{
+	*out = NULL;
+	int rc = staff_init(db, err);
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK && sqlite3_prepare_v2(db, "SELECT name, role, disabled, locked_until, created"
+						  " FROM staff_users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "accounts");
+	json_t *list = rc == MG_OK ? json_array() : NULL;
+	while (list && sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:b, s:I}",
+						      "name", (const char *)sqlite3_column_text(st, 0),
+						      "role", (const char *)sqlite3_column_text(st, 1),
+						      "disabled", sqlite3_column_int(st, 2),
+						      "locked", sqlite3_column_int64(st, 3) > now,
+						      "created", (json_int_t)sqlite3_column_int64(st, 4)));
+	sqlite3_finalize(st);
+	if (rc == MG_OK && !list)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	*out = list;
+	return rc;
+}
+
+/* The account as the audit log shows it before and after a change. */
+static json_t *account_json(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *o = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT role, disabled, locked_until > ?2 FROM staff_users WHERE name=?1", -1,
+			       &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = json_pack("{s:s, s:b, s:b}", "role", (const char *)sqlite3_column_text(st, 0),
+			      "disabled", sqlite3_column_int(st, 1), "locked", sqlite3_column_int(st, 2));
+	sqlite3_finalize(st);
+	return o;
+}
+
+static int active_admins(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM staff_users WHERE role='admin' AND disabled=0", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static const char *const CHANGE_ACTIONS[] = {
+	[STAFF_DISABLE] = "user.disable", [STAFF_ENABLE] = "user.enable", [STAFF_UNLOCK] = "user.unlock",
+	[STAFF_SET_PASSWORD] = "user.password", [STAFF_SET_ROLE] = "user.role",
+};
+
+int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char *name,
+		      enum staff_change change, enum staff_role role, const char *password, char *err)
+{
+	if (actor && !staff_can(actor->role, STAFF_MANAGE_USERS))
+		return mg_fail(err, MG_ERR_AUTH, "only an administrator can change accounts");
+	int rc = staff_init(db, err);
+	if (rc == MG_OK && change == STAFF_SET_PASSWORD)
+		rc = password_ok(password, err);
+	if (rc == MG_OK && change == STAFF_SET_ROLE && role >= STAFF_NROLES)
+		rc = mg_fail(err, MG_ERR_INPUT, "unknown role");
+	char hash[crypto_pwhash_STRBYTES] = "";
+	if (rc == MG_OK && change == STAFF_SET_PASSWORD &&
+	    crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
+		rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
+	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT staff_change", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "change account");
+	json_t *before = rc == MG_OK ? account_json(db, name) : NULL;
+	if (rc == MG_OK && !before)
+		rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no account %s", name ? name : "");
+	/* The last administrator stays: without one nobody can manage accounts
+	 * from the console. */
+	int was_admin = before && !strcmp(json_string_value(json_object_get(before, "role")), "admin") &&
+			!json_is_true(json_object_get(before, "disabled"));
+	if (rc == MG_OK && was_admin && active_admins(db) <= 1 &&
+	    (change == STAFF_DISABLE || (change == STAFF_SET_ROLE && role != STAFF_ADMIN)))
+		rc = mg_fail(err, MG_ERR_CONFLICT, "%s is the last administrator", name);
+	static const char *const SQL[] = {
+		[STAFF_DISABLE] = "UPDATE staff_users SET disabled=1 WHERE name=?1",
+		[STAFF_ENABLE] = "UPDATE staff_users SET disabled=0 WHERE name=?1",
+		[STAFF_UNLOCK] = "UPDATE staff_users SET failures=0, locked_until=0 WHERE name=?1",
+		[STAFF_SET_PASSWORD] = "UPDATE staff_users SET pwhash=?2, failures=0, locked_until=0 WHERE name=?1",
+		[STAFF_SET_ROLE] = "UPDATE staff_users SET role=?2 WHERE name=?1",
+	};
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK && sqlite3_prepare_v2(db, SQL[change], -1, &st, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "change account");
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (change == STAFF_SET_PASSWORD)
+			sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
+		else if (change == STAFF_SET_ROLE)
+			sqlite3_bind_text(st, 2, ROLE_NAMES[role], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "change account");
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* A disabled account, a new password or a new role: the open sessions
+	 * end now, not when they expire. */
+	if (rc == MG_OK && (change == STAFF_DISABLE || change == STAFF_SET_PASSWORD || change == STAFF_SET_ROLE)) {
+		if (sqlite3_prepare_v2(db, "DELETE FROM staff_sessions WHERE user=(SELECT id FROM staff_users WHERE name=?1)",
+				       -1, &st, NULL) != SQLITE_OK)
+			rc = db_fail(db, err, "change account");
+		if (rc == MG_OK) {
+			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = db_fail(db, err, "change account");
+		}
+		sqlite3_finalize(st);
+	}
+	json_t *after = rc == MG_OK ? account_json(db, name) : NULL;
+	if (rc == MG_OK)
+		rc = staff_audit(db, actor, CHANGE_ACTIONS[change], name, before, after, err);
+	json_decref(before);
+	json_decref(after);
+	if (rc == MG_OK && sqlite3_exec(db, "RELEASE staff_change", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, "change account");
+	if (rc != MG_OK && !sqlite3_get_autocommit(db)) {
+		sqlite3_exec(db, "ROLLBACK TO staff_change", NULL, NULL, NULL);
+		sqlite3_exec(db, "RELEASE staff_change", NULL, NULL, NULL);
+	}
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
 /* ---- the command line ----------------------------------------------------------- */
 
 /* Reads a password: prompted twice without echo on a terminal, else the
@@ -440,6 +598,8 @@ static int usage_user(void)
 {
 	fprintf(stderr, "usage: madoguchi user add NAME --role admin|editor|call_center|reception\n"
 			"       madoguchi user list\n"
+			"       madoguchi user disable|enable|unlock|password NAME\n"
+			"       madoguchi user role NAME --role admin|editor|call_center|reception\n"
 			"the password is asked for on the terminal, or read from the first line of stdin\n");
 	return 2;
 }
@@ -448,7 +608,14 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2)
 		return usage_user();
-	int add = !strcmp(argv[1], "add");
+	static const char *const CHANGES[] = {
+		[STAFF_DISABLE] = "disable", [STAFF_ENABLE] = "enable", [STAFF_UNLOCK] = "unlock",
+		[STAFF_SET_PASSWORD] = "password", [STAFF_SET_ROLE] = "role",
+	};
+	size_t change = 0, nchanges = sizeof CHANGES / sizeof CHANGES[0];
+	while (change < nchanges && strcmp(argv[1], CHANGES[change]))
+		change++;
+	int add = !strcmp(argv[1], "add") || change < nchanges;
 	if (!add && strcmp(argv[1], "list"))
 		return usage_user();
 	const char *name = NULL, *role_name = NULL;
@@ -461,7 +628,8 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 			return usage_user();
 	}
 	enum staff_role role = STAFF_NROLES;
-	if (add && (!name || staff_role_parse(role_name, &role) != MG_OK))
+	int needs_role = change == STAFF_SET_ROLE || change == nchanges;
+	if (add && (!name || (needs_role && staff_role_parse(role_name, &role) != MG_OK)))
 		return usage_user();
 	struct cli_env env;
 	if (chatbot_cli_open(ctx, &env) != MG_OK)
@@ -469,7 +637,19 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 	sqlite3 *db = kb_db(chatbot_kb(env.bot));
 	char err[MG_ERR_LEN];
 	int rc = staff_init(db, err);
-	if (rc == MG_OK && add) {
+	if (rc == MG_OK && change < nchanges) {
+		char *password = change == STAFF_SET_PASSWORD ? read_password() : NULL;
+		if (change != STAFF_SET_PASSWORD || password)
+			rc = staff_user_change(db, NULL, name, (enum staff_change)change, role, password, err);
+		else
+			rc = mg_fail(err, MG_ERR_INPUT, "no password given");
+		if (password) {
+			sodium_memzero(password, strlen(password));
+			free(password);
+		}
+		if (rc == MG_OK)
+			printf("account %s: %s done\n", name, CHANGES[change]);
+	} else if (rc == MG_OK && add) {
 		char *password = read_password();
 		rc = password ? staff_user_add(db, NULL, name, role, password, err)
 			      : mg_fail(err, MG_ERR_INPUT, "no password given");
@@ -481,12 +661,13 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 			printf("account %s (%s) created\n", name, role_name);
 	} else if (rc == MG_OK) {
 		sqlite3_stmt *st = NULL;
-		if (sqlite3_prepare_v2(db, "SELECT name, role, locked_until FROM staff_users ORDER BY name", -1,
-				       &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(db, "SELECT name, role, locked_until, disabled FROM staff_users ORDER BY name",
+				       -1, &st, NULL) != SQLITE_OK)
 			rc = db_fail(db, err, "list");
 		while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
-			printf("%-24s %-12s%s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-			       sqlite3_column_int64(st, 2) > time(NULL) ? "  locked" : "");
+			printf("%-24s %-12s%s%s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+			       sqlite3_column_int64(st, 2) > time(NULL) ? "  locked" : "",
+			       sqlite3_column_int(st, 3) ? "  disabled" : "");
 		sqlite3_finalize(st);
 	}
 	if (rc != MG_OK)

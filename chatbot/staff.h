@@ -58,11 +58,31 @@ int staff_can(enum staff_role role, enum staff_right right);
 int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *name,
 		   enum staff_role role, const char *password, char *err);
 
+/* Every account as {name, role, disabled, locked, created}, by name. */
+int staff_user_list(sqlite3 *db, time_t now, json_t **out, char *err);
+
+enum staff_change {
+	STAFF_DISABLE,       /* no log-in, and its open sessions end at once */
+	STAFF_ENABLE,
+	STAFF_UNLOCK,        /* forgets the wrong passwords and the lock */
+	STAFF_SET_PASSWORD,  /* at least OPS_PASSWORD_MIN; ends the open sessions */
+	STAFF_SET_ROLE,      /* ends the open sessions: the rights change now */
+};
+/* Changes the account name: actor needs STAFF_MANAGE_USERS (NULL: the
+ * command line). role is read for STAFF_SET_ROLE, password for
+ * STAFF_SET_PASSWORD. Unknown name: MG_ERR_NOT_FOUND; disabling or demoting
+ * the last active administrator: MG_ERR_CONFLICT; a short password:
+ * MG_ERR_INPUT. The change and its audit record (before, after) are one
+ * transaction. */
+int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char *name,
+		      enum staff_change change, enum staff_role role, const char *password, char *err);
+
 /* Checks name and password. On success writes a new session's token (to be
  * given to the browser, never stored) into token and the session into *s.
  * Wrong name or password: MG_ERR_AUTH; account locked after
  * OPS_LOGIN_MAX_FAILURES failures: MG_ERR_RATE until the lock expires, even
- * with the right password. */
+ * with the right password; a disabled account, with the right password:
+ * MG_ERR_CONFLICT. Every failure is in the audit log (login.failed). */
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err);
 /* The session of token at now; MG_ERR_AUTH if unknown or expired. */

@@ -896,6 +896,10 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 		int v6 = strchr(host, ':') != NULL;
 		printf("listening on http://%s%s%s:%u\n", v6 ? "[" : "", host, v6 ? "]" : "",
 		       http_port(srv));
+		/* The first administrator is made with `madoguchi user add NAME
+		 * --role admin`; this line tells them where to log in. */
+		printf("staff console: http://%s%s%s:%u/admin\n", v6 ? "[" : "", host, v6 ? "]" : "",
+		       http_port(srv));
 		fflush(stdout);
 		int sig = 0;
 		sigwait(&stop, &sig);

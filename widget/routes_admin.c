@@ -142,6 +142,8 @@ static int h_login(struct http_call *c, json_t **out)
 		return refuse(c, 401, "login_failed", err);
 	if (rc == MG_ERR_RATE)
 		return refuse(c, 429, "locked", err);
+	if (rc == MG_ERR_CONFLICT)
+		return refuse(c, 403, "disabled", err);
 	if (rc != MG_OK)
 		return fail_rc(c, rc, err);
 	set_cookie(c, token, OPS_SESSION_SECONDS);
@@ -525,6 +527,82 @@ static int h_preview(struct http_call *c, json_t **out)
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
+/* ---- accounts (administrators) ------------------------------------------------- */
+
+static int h_users(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_MANAGE_USERS, 0, &s);
+	if (status)
+		return status;
+	char err[MG_ERR_LEN];
+	int rc = staff_user_list(call_db(c), time(NULL), out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+/* An account refusal with the code the console words it by. */
+static int user_refused(struct http_call *c, int rc, const char *password, const char *err)
+{
+	if (rc == MG_ERR_INPUT && password && strlen(password) < OPS_PASSWORD_MIN) {
+		json_decref(c->detail);
+		c->detail = json_pack("{s:s,s:i}", "reason", "password_short", "min", OPS_PASSWORD_MIN);
+		return http_fail(c, 400, "%s", err);
+	}
+	if (rc == MG_ERR_INPUT)
+		return refuse(c, 400, "name_bad", err);
+	if (rc == MG_ERR_NOT_FOUND)
+		return refuse(c, 404, "no_such_user", err);
+	if (rc == MG_ERR_CONFLICT)
+		return refuse(c, 409, strstr(err, "last administrator") ? "last_admin" : "user_exists", err);
+	return fail_rc(c, rc, err);
+}
+
+/* {name, role, password}: a new account. */
+static int h_user_add(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_MANAGE_USERS, 1, &s);
+	if (status)
+		return status;
+	const char *name = body_str(c, "name"), *password = body_str(c, "password");
+	enum staff_role role;
+	if (staff_role_parse(body_str(c, "role"), &role) != MG_OK)
+		return http_fail(c, 400, "role is admin, editor, call_center or reception");
+	char err[MG_ERR_LEN];
+	int rc = staff_user_add(call_db(c), &s, name, role, password, err);
+	if (rc != MG_OK)
+		return user_refused(c, rc, password, err);
+	return h_users(c, out);
+}
+
+/* {name, change: disable|enable|unlock|password|role, role?, password?}. */
+static int h_user_change(struct http_call *c, json_t **out)
+{
+	static const char *const CHANGES[] = {
+		[STAFF_DISABLE] = "disable", [STAFF_ENABLE] = "enable", [STAFF_UNLOCK] = "unlock",
+		[STAFF_SET_PASSWORD] = "password", [STAFF_SET_ROLE] = "role",
+	};
+	struct staff_session s;
+	int status = gate(c, STAFF_MANAGE_USERS, 1, &s);
+	if (status)
+		return status;
+	const char *name = body_str(c, "name"), *what = body_str(c, "change"), *password = body_str(c, "password");
+	size_t change = 0;
+	while (change < sizeof CHANGES / sizeof CHANGES[0] && (!what || strcmp(what, CHANGES[change])))
+		change++;
+	if (!name || change == sizeof CHANGES / sizeof CHANGES[0])
+		return http_fail(c, 400, "name and change (disable, enable, unlock, password, role) are required");
+	enum staff_role role = STAFF_NROLES;
+	if (change == STAFF_SET_ROLE && staff_role_parse(body_str(c, "role"), &role) != MG_OK)
+		return http_fail(c, 400, "role is admin, editor, call_center or reception");
+	char err[MG_ERR_LEN];
+	int rc = staff_user_change(call_db(c), &s, name, (enum staff_change)change, role,
+				   change == STAFF_SET_PASSWORD ? (password ? password : "") : NULL, err);
+	if (rc != MG_OK)
+		return user_refused(c, rc, change == STAFF_SET_PASSWORD ? (password ? password : "") : NULL, err);
+	return h_users(c, out);
+}
+
 /* ---- eval, export, import, audit ------------------------------------------------ */
 
 /* {tsv: "..."} runs an uploaded set; {} the server's (--eval-set). */
@@ -664,6 +742,7 @@ const struct http_route http_admin_routes[] = {
 	{"GET", "/api/v1/admin/entries/", h_entry_get},
 	{"GET", "/api/v1/admin/kb.csv", h_export},
 	{"GET", "/api/v1/admin/audit", h_audit},
+	{"GET", "/api/v1/admin/users", h_users},
 	{NULL, NULL, NULL},
 };
 
@@ -672,6 +751,8 @@ const struct http_route http_admin_routes[] = {
 const struct http_route http_admin_uploads[] = {
 	{"POST", "/api/v1/admin/entries", h_entry_save},
 	{"POST", "/api/v1/admin/preview", h_preview},
+	{"POST", "/api/v1/admin/users", h_user_add},
+	{"POST", "/api/v1/admin/users/change", h_user_change},
 	{"POST", "/api/v1/admin/eval", h_eval},
 	{"POST", "/api/v1/admin/kb.csv", h_import},
 	{NULL, NULL, NULL},

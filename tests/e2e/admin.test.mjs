@@ -202,3 +202,51 @@ test('the console is in Japanese, every page passes axe, and English is a switch
   assert.deepEqual(page.errors, []);
   await context.close();
 });
+
+test('an administrator disables an account in Japanese: its open session stops working at once', async () => {
+  const boss = { name: 'jinji', role: 'admin', password: 'jinji-no-pass-2026' };
+  const staff = { name: 'tanaka', role: 'editor', password: 'tanaka-no-pass-2026' };
+  addUser(db, boss);
+  addUser(db, staff);
+  const theirs = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const them = await newPage(theirs);
+  await logIn(them, staff);
+  await them.locator('#view-dashboard').waitFor({ timeout: WAIT_MS });
+
+  const mine = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const page = await newPage(mine);
+  await logIn(page, boss);
+  await page.click('nav a[data-view=users]');
+  const row = page.locator(`#users-list tr[data-user=${staff.name}]`);
+  await row.waitFor({ timeout: WAIT_MS });
+  assert.equal(await row.locator('.user-state').innerText(), '有効');
+  await axe(page, 'users (ja)');
+  // a short password is refused, in Japanese, with the limit
+  await page.fill('#users-add input[name=name]', 'yamada');
+  await page.fill('#users-add input[name=password]', 'short');
+  await page.locator('#users-add input[name=password]').evaluate((i) => i.removeAttribute('minlength'));
+  await page.click('#users-add button[type=submit]');
+  await page.locator('#users-msg').filter({ hasText: 'パスワードは10文字以上にしてください。' }).waitFor({ timeout: WAIT_MS });
+  page.errors.length = 0;   // the browser logs the refused request (400)
+
+  await row.locator('button.act-disable').click();
+  await page.locator('#users-msg').filter({ hasText: 'tanaka を無効にしました' }).waitFor({ timeout: WAIT_MS });
+  assert.equal(await row.locator('.user-state').innerText(), '無効');
+  await page.screenshot({ path: join(ARTEFACTS, 'admin-users.png'), fullPage: true });
+
+  // their open console is logged out on its next request
+  const s = await them.evaluate(() => fetch('/api/v1/admin/session').then((r) => r.json()));
+  assert.equal(s.logged_in, false);
+  await them.click('nav a[data-view=queue]');
+  await them.locator('#view-login').waitFor({ timeout: WAIT_MS });
+  await them.fill('#login-form input[name=name]', staff.name);
+  await them.fill('#login-form input[name=password]', staff.password);
+  await them.click('#login-form button[type=submit]');
+  await them.locator('#login-error').filter({ hasText: 'このアカウントは無効です' }).waitFor({ timeout: WAIT_MS });
+
+  await row.locator('button.act-enable').click();
+  await page.locator('#users-msg').filter({ hasText: 'tanaka を有効に戻しました' }).waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(page.errors, []);
+  await theirs.close();
+  await mine.close();
+});

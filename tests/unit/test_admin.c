@@ -324,3 +324,76 @@ TEST(admin, export_is_csv_with_bom_and_a_bad_import_names_its_lines_and_changes_
 	free(after);
 	free(before);
 }
+
+TEST(admin, a_disabled_account_s_session_stops_at_once_and_the_change_is_audited)
+{
+	REQUIRE(port());
+	char err[MG_ERR_LEN];
+	sqlite3 *db = NULL;
+	REQUIRE(sqlite3_open(db_path, &db) == SQLITE_OK);
+	CHECK(staff_user_add(db, NULL, "admin9", STAFF_ADMIN, "the administrator", err) == MG_OK);
+	CHECK(staff_user_add(db, NULL, "leaver1", STAFF_EDITOR, "leaving next week", err) == MG_OK);
+	/* a password under the limit is refused with its code and the limit */
+	CHECK(staff_user_add(db, NULL, "short1", STAFF_EDITOR, "123456789", err) == MG_ERR_INPUT);
+	sqlite3_close(db);
+	char at[STAFF_TOKEN_LEN + 1], acsrf[STAFF_TOKEN_LEN + 1], lt[STAFF_TOKEN_LEN + 1], lcsrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("admin9", "the administrator", at, acsrf) == 200);
+	CHECK(login("leaver1", "leaving last week", lt, lcsrf) == 401);
+	REQUIRE(login("leaver1", "leaving next week", lt, lcsrf) == 200);
+	struct tc_resp r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/users/change", lt, lcsrf,
+		    "{\"name\":\"admin9\",\"change\":\"disable\"}", &r) == 0);
+	CHECK(r.status == 403);   /* an editor manages no accounts */
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/users", at, acsrf,
+		    "{\"name\":\"short2\",\"role\":\"editor\",\"password\":\"123\"}", &r) == 0);
+	CHECK(r.status == 400);
+	CHECK_STR(reason(&r), "password_short");
+	CHECK(json_integer_value(json_object_get(json_object_get(r.json, "error"), "min")) == OPS_PASSWORD_MIN);
+	tc_resp_free(&r);
+
+	REQUIRE(req(port(), "POST", "/api/v1/admin/users/change", at, acsrf,
+		    "{\"name\":\"leaver1\",\"change\":\"disable\"}", &r) == 0);
+	CHECK(r.status == 200);
+	tc_resp_free(&r);
+	/* the leaver's open session is gone on its very next request */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/queue", lt, NULL, NULL, &r) == 0);
+	CHECK(r.status == 401);
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
+		    "{\"name\":\"leaver1\",\"password\":\"leaving next week\"}", &r) == 0);
+	CHECK(r.status == 403);
+	CHECK_STR(reason(&r), "disabled");
+	tc_resp_free(&r);
+	/* the audit log says who disabled whom, before and after */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit", at, NULL, NULL, &r) == 0);
+	json_t *found = NULL, *failed = NULL, *e;
+	size_t i;
+	json_array_foreach(json_object_get(r.json, "audit") ? json_object_get(r.json, "audit") : r.json, i, e) {
+		const char *action = json_string_value(json_object_get(e, "action"));
+		if (action && !strcmp(action, "user.disable") && !found)
+			found = e;
+		if (action && !strcmp(action, "login.failed") && !failed)
+			failed = e;
+	}
+	REQUIRE(found != NULL);
+	CHECK_STR(json_string_value(json_object_get(found, "who")), "admin9");
+	CHECK_STR(json_string_value(json_object_get(found, "target")), "leaver1");
+	CHECK(json_is_false(json_object_get(json_object_get(found, "before"), "disabled")));
+	CHECK(json_is_true(json_object_get(json_object_get(found, "after"), "disabled")));
+	REQUIRE(failed != NULL);   /* the wrong password above, in the name tried */
+	CHECK_STR(json_string_value(json_object_get(failed, "target")), "leaver1");
+	tc_resp_free(&r);
+
+	/* the last administrator cannot be disabled; re-enabled, the leaver logs in */
+	REQUIRE(req(port(), "POST", "/api/v1/admin/users/change", at, acsrf,
+		    "{\"name\":\"admin9\",\"change\":\"disable\"}", &r) == 0);
+	CHECK(r.status == 409);
+	CHECK_STR(reason(&r), "last_admin");
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/users/change", at, acsrf,
+		    "{\"name\":\"leaver1\",\"change\":\"enable\"}", &r) == 0);
+	CHECK(r.status == 200);
+	tc_resp_free(&r);
+	CHECK(login("leaver1", "leaving next week", lt, lcsrf) == 200);
+}

@@ -155,6 +155,23 @@ int staff_audit_list(sqlite3 *db, int limit, json_t **out, char *err)
 	return MG_OK;
 }
 
+/* Ends SAVEPOINT name: released when rc is MG_OK, else rolled back (the
+ * change and its audit record go together). Returns the final rc. */
+static int savepoint_end(sqlite3 *db, const char *name, int rc, char *err)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "RELEASE %s", name);
+	if (rc == MG_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_fail(db, err, name);
+	if (rc != MG_OK && !sqlite3_get_autocommit(db)) {
+		char back[64];
+		snprintf(back, sizeof back, "ROLLBACK TO %s", name);
+		sqlite3_exec(db, back, NULL, NULL, NULL);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	return rc;
+}
+
 static int password_ok(const char *password, char *err)
 {
 	if (!password || strlen(password) < OPS_PASSWORD_MIN)
@@ -203,12 +220,7 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 	if (rc == MG_OK)
 		rc = staff_audit(db, actor, "user.add", name, NULL, after, err);
 	json_decref(after);
-	if (rc == MG_OK && sqlite3_exec(db, "RELEASE staff_add", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "add account");
-	if (rc != MG_OK && !sqlite3_get_autocommit(db)) {
-		sqlite3_exec(db, "ROLLBACK TO staff_add", NULL, NULL, NULL);
-		sqlite3_exec(db, "RELEASE staff_add", NULL, NULL, NULL);
-	}
+	rc = savepoint_end(db, "staff_add", rc, err);
 	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
@@ -474,6 +486,22 @@ static int active_admins(sqlite3 *db)
 	return n;
 }
 
+static const char *const CHANGE_NAMES[] = {
+	[STAFF_DISABLE] = "disable", [STAFF_ENABLE] = "enable", [STAFF_UNLOCK] = "unlock",
+	[STAFF_SET_PASSWORD] = "password", [STAFF_SET_ROLE] = "role",
+};
+
+int staff_change_parse(const char *name, enum staff_change *out)
+{
+	for (size_t i = 0; i < sizeof CHANGE_NAMES / sizeof CHANGE_NAMES[0]; i++) {
+		if (name && !strcmp(name, CHANGE_NAMES[i])) {
+			*out = (enum staff_change)i;
+			return MG_OK;
+		}
+	}
+	return MG_ERR_INPUT;
+}
+
 static const char *const CHANGE_ACTIONS[] = {
 	[STAFF_DISABLE] = "user.disable", [STAFF_ENABLE] = "user.enable", [STAFF_UNLOCK] = "user.unlock",
 	[STAFF_SET_PASSWORD] = "user.password", [STAFF_SET_ROLE] = "user.role",
@@ -544,12 +572,7 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 		rc = staff_audit(db, actor, CHANGE_ACTIONS[change], name, before, after, err);
 	json_decref(before);
 	json_decref(after);
-	if (rc == MG_OK && sqlite3_exec(db, "RELEASE staff_change", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "change account");
-	if (rc != MG_OK && !sqlite3_get_autocommit(db)) {
-		sqlite3_exec(db, "ROLLBACK TO staff_change", NULL, NULL, NULL);
-		sqlite3_exec(db, "RELEASE staff_change", NULL, NULL, NULL);
-	}
+	rc = savepoint_end(db, "staff_change", rc, err);
 	sodium_memzero(hash, sizeof hash);
 	return rc;
 }
@@ -608,13 +631,9 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	if (argc < 2)
 		return usage_user();
-	static const char *const CHANGES[] = {
-		[STAFF_DISABLE] = "disable", [STAFF_ENABLE] = "enable", [STAFF_UNLOCK] = "unlock",
-		[STAFF_SET_PASSWORD] = "password", [STAFF_SET_ROLE] = "role",
-	};
-	size_t change = 0, nchanges = sizeof CHANGES / sizeof CHANGES[0];
-	while (change < nchanges && strcmp(argv[1], CHANGES[change]))
-		change++;
+	enum staff_change parsed;
+	size_t nchanges = sizeof CHANGE_NAMES / sizeof CHANGE_NAMES[0];
+	size_t change = staff_change_parse(argv[1], &parsed) == MG_OK ? (size_t)parsed : nchanges;
 	int add = !strcmp(argv[1], "add") || change < nchanges;
 	if (!add && strcmp(argv[1], "list"))
 		return usage_user();
@@ -648,7 +667,7 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 			free(password);
 		}
 		if (rc == MG_OK)
-			printf("account %s: %s done\n", name, CHANGES[change]);
+			printf("account %s: %s done\n", name, CHANGE_NAMES[change]);
 	} else if (rc == MG_OK && add) {
 		char *password = read_password();
 		rc = password ? staff_user_add(db, NULL, name, role, password, err)

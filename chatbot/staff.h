@@ -68,6 +68,8 @@ enum staff_change {
 	STAFF_SET_PASSWORD,  /* at least OPS_PASSWORD_MIN; ends the open sessions */
 	STAFF_SET_ROLE,      /* ends the open sessions: the rights change now */
 };
+/* "disable", "enable", "unlock", "password", "role" ↔ the enum. */
+int staff_change_parse(const char *name, enum staff_change *out);
 /* Changes the account name: actor needs STAFF_MANAGE_USERS (NULL: the
  * command line). role is read for STAFF_SET_ROLE, password for
  * STAFF_SET_PASSWORD. Unknown name: MG_ERR_NOT_FOUND; disabling or demoting

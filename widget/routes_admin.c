@@ -578,25 +578,19 @@ static int h_user_add(struct http_call *c, json_t **out)
 /* {name, change: disable|enable|unlock|password|role, role?, password?}. */
 static int h_user_change(struct http_call *c, json_t **out)
 {
-	static const char *const CHANGES[] = {
-		[STAFF_DISABLE] = "disable", [STAFF_ENABLE] = "enable", [STAFF_UNLOCK] = "unlock",
-		[STAFF_SET_PASSWORD] = "password", [STAFF_SET_ROLE] = "role",
-	};
 	struct staff_session s;
 	int status = gate(c, STAFF_MANAGE_USERS, 1, &s);
 	if (status)
 		return status;
 	const char *name = body_str(c, "name"), *what = body_str(c, "change"), *password = body_str(c, "password");
-	size_t change = 0;
-	while (change < sizeof CHANGES / sizeof CHANGES[0] && (!what || strcmp(what, CHANGES[change])))
-		change++;
-	if (!name || change == sizeof CHANGES / sizeof CHANGES[0])
+	enum staff_change change;
+	if (!name || staff_change_parse(what, &change) != MG_OK)
 		return http_fail(c, 400, "name and change (disable, enable, unlock, password, role) are required");
 	enum staff_role role = STAFF_NROLES;
 	if (change == STAFF_SET_ROLE && staff_role_parse(body_str(c, "role"), &role) != MG_OK)
 		return http_fail(c, 400, "role is admin, editor, call_center or reception");
 	char err[MG_ERR_LEN];
-	int rc = staff_user_change(call_db(c), &s, name, (enum staff_change)change, role,
+	int rc = staff_user_change(call_db(c), &s, name, change, role,
 				   change == STAFF_SET_PASSWORD ? (password ? password : "") : NULL, err);
 	if (rc != MG_OK)
 		return user_refused(c, rc, change == STAFF_SET_PASSWORD ? (password ? password : "") : NULL, err);

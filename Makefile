@@ -14,7 +14,7 @@ OPT      ?= -O2
 DEB_PACKAGES = build-essential pkg-config libmecab-dev mecab mecab-ipadic-utf8 \
 	libsqlite3-dev libstemmer-dev libmicrohttpd-dev libutf8proc-dev libjansson-dev \
 	libcsv-dev libsodium-dev
-DEB_BENCH    = wrk nginx-light hyperfine
+DEB_BENCH    = wrk nginx-light hyperfine jq
 DEB_FUZZ     = clang libclang-rt-14-dev
 # Browser tests: Debian's chromium, node for playwright-core, and fonts so that
 # the screenshots show Japanese text and the 👍/👎 buttons.

@@ -71,7 +71,8 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 $(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
 
-$(BUILD)/bench-ask: $(BUILD)/tests/bench/bench_ask.o $(LIB_OBJ)
+# One benchmark program per tests/bench/bench_NAME.c: build/rel/bench-NAME.
+$(BUILD)/bench-%: $(BUILD)/tests/bench/bench_%.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -91,7 +92,8 @@ $(BUILD)/widget/static/%.gz: widget/static/%
 $(BUILD)/widget/assets.o: $(WIDGET_STATIC) $(WIDGET_GZ)
 $(BUILD)/widget/assets.o: CFLAGS += -DASSETS_BUILD='"$(BUILD)"'
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d $(BUILD)/tests/bench/bench_ask.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d \
+	$(wildcard $(BUILD)/tests/bench/*.d)
 
 # Installs the Debian packages that are missing (needs root and the package archive).
 deps:

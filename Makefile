@@ -14,7 +14,11 @@ OPT      ?= -O2
 DEB_PACKAGES = build-essential pkg-config libmecab-dev mecab mecab-ipadic-utf8 \
 	libsqlite3-dev libstemmer-dev libmicrohttpd-dev libutf8proc-dev libjansson-dev \
 	libcsv-dev libsodium-dev
-DEB_BENCH    = wrk nginx-light hyperfine jq
+# Groonga 13 with its MeCab tokenizer for tests/bench/groonga.sh. The tokenizer
+# needs mecab-naist-jdic or mecab-jumandic-utf8; naist-jdic would take over the
+# system's MeCab dictionary from ipadic (alternatives priority 100 against 80)
+# and change what madoguchi reads, so jumandic is named for apt to take.
+DEB_BENCH    = wrk nginx-light hyperfine jq groonga-bin mecab-jumandic-utf8 groonga-tokenizer-mecab
 DEB_FUZZ     = clang libclang-rt-14-dev
 # Browser tests: Debian's chromium, node for playwright-core, and fonts so that
 # the screenshots show Japanese text and the 👍/👎 buttons.

@@ -15,15 +15,6 @@ dir=$(mktemp -d)
 bench_need wrk nginx curl jq
 
 chmod 755 "$dir"   # nginx's workers run as an unprivileged user
-srv=
-ngx=
-cleanup() {
-  [ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null || true
-  [ -n "$ngx" ] && kill "$ngx" 2>/dev/null && wait "$ngx" 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
 bench_serve "$BIN" "$dir/bench.db"
 
 # ---- the question mix: the labelled set's questions, or a built-in few ----
@@ -58,7 +49,7 @@ http {
 }
 EOF
 nginx -p "$dir/nginx" -c "$dir/nginx.conf" -g 'daemon off;' 2> "$dir/nginx/stderr" &
-ngx=$!
+bench_pids+=($!)
 bench_wait_http "http://127.0.0.1:$port/answer.json" nginx || { cat "$dir/nginx/stderr" >&2; exit 1; }
 
 # ---- measure ----

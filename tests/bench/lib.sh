@@ -7,6 +7,20 @@ THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2s}   # every worker thread opens its database before timing starts
 QUESTIONS=${QUESTIONS:-tests/eval/dev.tsv}
 
+# On exit the servers still running are stopped and waited for, $srv (the
+# madoguchi that bench_serve started; empty once stopped) and the pids in
+# bench_pids, and $dir goes.
+srv=
+bench_pids=()
+bench_cleanup() {
+  local p
+  for p in $srv "${bench_pids[@]}"; do
+    kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$dir"
+}
+trap bench_cleanup EXIT
+
 # bench_need TOOL...: stops the script when a tool is missing.
 bench_need() {
   for tool; do

@@ -11,6 +11,9 @@
 #include <string.h>
 #include <utf8proc.h>
 
+/* Where Debian's mecab-ipadic-utf8 installs the dictionary. */
+#define NLP_IPADIC_DIR "/var/lib/mecab/dic/ipadic-utf8"
+
 struct nlp_model {
 	mecab_model_t *mecab;
 };
@@ -29,8 +32,13 @@ int nlp_model_open(struct nlp_model **out, char *err)
 	struct nlp_model *m = calloc(1, sizeof *m);
 	if (!m)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	/* "" reads the system mecabrc, which names the installed dictionary. */
-	m->mecab = mecab_model_new2("");
+	/* ipadic by name: its feature layout is what the analysis reads, and
+	 * Debian lets another installed dictionary (naist-jdic, which Groonga's
+	 * MeCab tokenizer pulls in) take over the system default. Failing that,
+	 * the system mecabrc's dictionary. */
+	m->mecab = mecab_model_new2("-d " NLP_IPADIC_DIR);
+	if (!m->mecab)
+		m->mecab = mecab_model_new2("");
 	if (!m->mecab) {
 		free(m);
 		return mg_fail(err, MG_ERR_ANALYSER,

@@ -2,16 +2,15 @@
  * UTF-8 with BOM, or CP932 from Excel), the synonym list as TSV. Imports are
  * all or nothing: every row is checked before one transaction writes them. */
 #include "kb/kb_int.h"
+#include "nlp/text.h"
 
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <utf8proc.h>
 
 const char *const kb_col_name[KB_NCOLS] = {
 	"id", "slug", "category", "route", "status", "question", "answer", "question_en",
@@ -176,54 +175,12 @@ static int is_space_only(unsigned char c)
 	return c == ' ';
 }
 
-/* Decodes data to UTF-8: strips a BOM, accepts valid UTF-8 as is, otherwise
- * reads it as CP932 (what Excel writes in Japan). *out is malloc'd. */
+/* Decodes data to UTF-8 (see nlp_text_decode); err names the file. */
 static int decode(const char *data, size_t len, const char *name, char **out, size_t *out_len, char *err)
 {
-	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
-		data += 3;
-		len -= 3;
-	}
-	int utf8 = 1;
-	for (utf8proc_ssize_t i = 0; i < (utf8proc_ssize_t)len;) {
-		int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)data + i, (utf8proc_ssize_t)len - i, &cp);
-		if (k <= 0) {
-			utf8 = 0;
-			break;
-		}
-		i += k;
-	}
-	if (utf8) {
-		*out = malloc(len + 1);
-		if (!*out)
-			return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-		memcpy(*out, data, len);
-		(*out)[len] = 0;
-		*out_len = len;
-		return MG_OK;
-	}
-	iconv_t cd = iconv_open("UTF-8", "CP932");
-	if (cd == (iconv_t)-1)
-		return mg_fail(err, MG_ERR_INTERNAL, "no CP932 converter");
-	size_t cap = len * 3 / 2 + 16, in_left = len, out_left = cap;
-	char *buf = malloc(cap + 1), *in = (char *)data, *o = buf;
-	int rc = buf ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK && iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
-		int line = 1;
-		for (const char *c = data; c < in; c++)
-			line += *c == '\n';
-		rc = mg_fail(err, MG_ERR_UTF8, "%s: line %d: the file is neither UTF-8 nor CP932", name, line);
-	}
-	iconv_close(cd);
-	if (rc != MG_OK) {
-		free(buf);
-		return rc;
-	}
-	*out_len = cap - out_left;
-	buf[*out_len] = 0;
-	*out = buf;
-	return MG_OK;
+	char why[MG_ERR_LEN];
+	int rc = nlp_text_decode(data, len, out, out_len, why);
+	return rc == MG_OK ? MG_OK : mg_fail(err, rc, "%s: %s", name, why);
 }
 
 static int parse_file(struct parse *p, const char *text, size_t len)

@@ -3,10 +3,10 @@
  * day's vaccinations exported as CSV for the national record system; and the
  * sample town for the demo. */
 #include "reservation/resv_int.h"
+#include "nlp/text.h"
 
 #include <csv.h>
 #include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,48 +368,6 @@ static void on_row(int term, void *ctx)
 	im->too_many = 0;
 }
 
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-		if (!len || i + len > n || (len == 2 && c < 0xC2))
-			return 0;
-		for (size_t k = 1; k < len; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-		i += len;
-	}
-	return 1;
-}
-
-/* Excel's default "CSV" on a Japanese Windows is CP932; converts it to UTF-8.
- * *out is malloc'd; the caller frees it. */
-static int from_cp932(const char *in, size_t len, char **out, size_t *out_len, char *err)
-{
-	*out = NULL;
-	iconv_t cd = iconv_open("UTF-8", "CP932");
-	if (cd == (iconv_t)-1)
-		return mg_fail(err, MG_ERR_UTF8, "the file is not UTF-8 (save it as \"CSV UTF-8\")");
-	/* CP932 is at most 2 bytes per character and UTF-8 at most 3 for them. */
-	size_t cap = len * 2 + 1;
-	char *buf = malloc(cap), *o = buf, *i = (char *)in;
-	size_t il = len, ol = cap - 1;
-	int rc = buf ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK && iconv(cd, &i, &il, &o, &ol) == (size_t)-1)
-		rc = mg_fail(err, MG_ERR_UTF8,
-			     "the file is neither UTF-8 nor CP932 (save it as \"CSV UTF-8\")");
-	iconv_close(cd);
-	if (rc != MG_OK) {
-		free(buf);
-		return rc;
-	}
-	*o = '\0';
-	*out = buf;
-	*out_len = (size_t)(o - buf);
-	return MG_OK;
-}
-
 int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,
 		       resv_report_fn report, void *report_ctx, int *rows, char *err)
 {
@@ -425,13 +383,12 @@ int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *p
 	if (rows)
 		*rows = 0;
 	int rc = mg_read_file(path, RESV_IMPORT_MAX_BYTES, &raw, &len, err);
-	const char *text = raw;
-	if (rc == MG_OK && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3)) {
-		text += 3;
-		len -= 3;
-	}
-	if (rc == MG_OK && !utf8_valid((const unsigned char *)text, len)) {
-		rc = from_cp932(text, len, &conv, &len, err);
+	const char *text = NULL;
+	if (rc == MG_OK) {
+		char why[MG_ERR_LEN];
+		rc = nlp_text_decode(raw, len, &conv, &len, why);
+		if (rc != MG_OK)
+			mg_fail(err, rc, "%s: %s", path, why);
 		text = conv;
 	}
 	if (rc == MG_OK && csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)

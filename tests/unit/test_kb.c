@@ -120,6 +120,26 @@ TEST(kb, cp932_bom_and_tsv_files_load)
 	fixture_bot_close(bot);
 }
 
+TEST(kb, cp932_half_width_katakana_loads)
+{
+	/* One byte in CP932, three in UTF-8: an answer written in half-width
+	 * katakana must load whole. */
+	struct chatbot *bot = fixture_bot("kb4k.db");
+	char err[MG_ERR_LEN], csv[512] = "question,answer\n\x90\xda\x8e\xed\x8c\x94,", want[512] = "";
+	struct bad_rows b = {0};
+	for (int i = 0; i < 24; i++) {
+		strcat(csv, "\xdc\xb8\xc1\xdd");  /* ﾜｸﾁﾝ */
+		strcat(want, "ﾜｸﾁﾝ");
+	}
+	strcat(csv, "\n");
+	CHECK(import_text(bot, csv, 0, &b, err) == 1);
+	json_t *e = NULL;
+	CHECK(chatbot_entry(bot, "1", "ja", &e, err) == MG_OK);
+	CHECK_STR(json_string_value(json_object_get(e, "answer")), want);
+	json_decref(e);
+	fixture_bot_close(bot);
+}
+
 TEST(kb, append_adds_and_refuses_a_taken_id)
 {
 	struct chatbot *bot = fixture_bot("kb5.db");

@@ -279,6 +279,33 @@ TEST(resv, import_accepts_cp932_from_excel)
 	resv_close(r);
 }
 
+TEST(resv, import_accepts_cp932_half_width_katakana)
+{
+	/* A half-width katakana is one byte in CP932 and three in UTF-8: a venue
+	 * named in them must load, not be called "neither UTF-8 nor CP932". */
+	char err[MG_ERR_LEN], file[256] = "code,name\nkana,", want[256] = "";
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	for (int i = 0; i < 16; i++) {
+		strcat(file, "\xDC\xB8\xC1\xDD");  /* ﾜｸﾁﾝ */
+		strcat(want, "ﾜｸﾁﾝ");
+	}
+	strcat(file, "\n");
+	const char *path = tmp_path("venues-kana.csv");
+	write_file(path, file);
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, NULL, err) == MG_OK);
+	json_t *v = NULL;
+	REQUIRE(resv_venues(r, &v, err) == MG_OK);
+	int found = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+		found |= !strcmp(json_string_value(json_object_get(e, "name")), want);
+	CHECK(found);
+	json_decref(v);
+	resv_close(r);
+}
+
 /* ---- Log-in --------------------------------------------------------------------- */
 
 TEST(resv, login_gives_one_answer_for_any_wrong_part)

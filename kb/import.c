@@ -28,10 +28,13 @@ struct parse {
 	int line;            /* physical line being fed */
 	int row_line;        /* line where the current row started */
 	int header_done;
-	int nheader;
+	int nheader;              /* the header's columns up to its last name */
 	int map[KB_MAX_COLUMNS];  /* file column → enum kb_col, -1 = ignored */
-	char **fields;            /* the current row's fields */
+	char **fields;            /* the current row's fields, KB_MAX_COLUMNS at most */
 	int nfields, cap_fields;
+	int past_cap;             /* the current row's fields after KB_MAX_COLUMNS... */
+	int past_cap_value;       /* ...and the column of the first one not empty, or 0 */
+	int rows_ended;           /* rows the parser has ended, kept or not */
 	struct row *rows;
 	int nrows, cap_rows;
 	int errors;
@@ -63,6 +66,15 @@ static void on_field(void *data, size_t len, void *parse)
 	struct parse *p = parse;
 	if (p->oom)
 		return;
+	int column = p->nfields + p->past_cap + 1;
+	if (p->nfields == KB_MAX_COLUMNS) {
+		/* Excel writes every cell of the range it thinks is used: empty
+		 * cells past the last column are nothing, a value there is refused. */
+		p->past_cap++;
+		if (len && !p->past_cap_value)
+			p->past_cap_value = column;
+		return;
+	}
 	if (p->nfields == p->cap_fields) {
 		int cap = p->cap_fields ? p->cap_fields * 2 : 16;
 		char **f = realloc(p->fields, (size_t)cap * sizeof *f);
@@ -88,6 +100,18 @@ static void free_fields(struct parse *p)
 	for (int i = 0; i < p->nfields; i++)
 		free(p->fields[i]);
 	p->nfields = 0;
+	p->past_cap = p->past_cap_value = 0;
+}
+
+/* The row's columns up to its last one that is not empty. */
+static int row_width(const struct parse *p)
+{
+	if (p->past_cap_value)
+		return p->past_cap_value;
+	int n = p->nfields;
+	while (n > 0 && !p->fields[n - 1][0])
+		n--;
+	return n;
 }
 
 static void trim(char *s)
@@ -104,19 +128,21 @@ static void trim(char *s)
 static void header_row(struct parse *p)
 {
 	p->header_done = 1;
-	p->nheader = p->nfields;
 	int seen[KB_NCOLS] = {0};
-	if (p->nfields > KB_MAX_COLUMNS) {
-		report(p, p->row_line, "the header has %d columns, at most %d are read",
-		       p->nfields, KB_MAX_COLUMNS);
+	for (int i = 0; i < KB_MAX_COLUMNS; i++)
+		p->map[i] = -1;
+	p->nheader = row_width(p);
+	if (p->past_cap_value) {
+		report(p, p->row_line, "column %d has a name, but at most %d columns are read",
+		       p->past_cap_value, KB_MAX_COLUMNS);
+		p->nheader = KB_MAX_COLUMNS;  /* the rows are still read, for their own faults */
 		return;
 	}
-	for (int i = 0; i < p->nfields; i++) {
+	for (int i = 0; i < p->nheader; i++) {
 		char *h = p->fields[i];
 		trim(h);
 		for (char *c = h; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-		p->map[i] = -1;
 		for (int c = 0; c < KB_NCOLS; c++) {
 			if (!strcmp(h, kb_col_name[c])) {
 				if (seen[c])
@@ -134,13 +160,18 @@ static void on_row(int term, void *parse)
 {
 	(void)term;
 	struct parse *p = parse;
+	p->rows_ended++;
 	if (p->oom)
 		return;
+	int width = row_width(p);
 	if (!p->header_done) {
 		header_row(p);
-	} else if (p->nfields == 1 && !p->fields[0][0]) {
-		/* an empty line between rows */
-	} else if (p->nfields != p->nheader) {
+	} else if (width == 0) {
+		/* an empty line, or a row of empty cells as Excel writes them */
+	} else if (width > p->nheader) {
+		report(p, p->row_line, "a value in column %d, but the header has %d columns", width,
+		       p->nheader);
+	} else if (p->nfields < p->nheader) {
 		report(p, p->row_line, "%d fields, but the header has %d", p->nfields, p->nheader);
 	} else if (p->nrows >= KB_MAX_ENTRIES) {
 		if (p->nrows == KB_MAX_ENTRIES)
@@ -160,7 +191,7 @@ static void on_row(int term, void *parse)
 		struct row *r = &p->rows[p->nrows++];
 		memset(r, 0, sizeof *r);
 		r->line = p->row_line;
-		for (int i = 0; i < p->nfields; i++) {
+		for (int i = 0; i < p->nheader; i++) {
 			if (p->map[i] >= 0) {
 				r->v[p->map[i]] = p->fields[i];
 				p->fields[i] = NULL;
@@ -205,7 +236,7 @@ static int parse_file(struct parse *p, const char *text, size_t len)
 	for (size_t at = 0; at < len && rc == MG_OK;) {
 		const char *nl = memchr(text + at, '\n', len - at);
 		size_t n = nl ? (size_t)(nl - (text + at)) + 1 : len - at;
-		int rows_before = p->nrows + p->errors + !p->header_done;
+		int rows_before = p->rows_ended;
 		if (csv_parse(&p->csv, text + at, n, on_field, on_row, p) != n) {
 			report(p, p->row_line, "%s", csv_strerror(csv_error(&p->csv)));
 			rc = MG_ERR_INPUT;
@@ -214,8 +245,7 @@ static int parse_file(struct parse *p, const char *text, size_t len)
 		p->line++;
 		/* When this line ended a row, the next row starts on the next line;
 		 * an empty line between rows moves the start on too. */
-		int rows_after = p->nrows + p->errors + !p->header_done;
-		if (rows_after != rows_before || (n <= 2 && p->nfields == 0))
+		if (p->rows_ended != rows_before || (n <= 2 && p->nfields == 0))
 			p->row_line = p->line;
 	}
 	if (rc == MG_OK && csv_fini(&p->csv, on_field, on_row, p) != 0) {

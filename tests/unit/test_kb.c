@@ -101,6 +101,79 @@ TEST(kb, malformed_quotes_and_missing_columns_are_refused)
 	fixture_bot_close(bot);
 }
 
+/* "question,answer" and a line of its cells, each followed by empty cells up to
+ * column ncols, as Excel saves a sheet whose used range is wider than the data. */
+static char *wide_csv(int ncols, const char *const *lines, int nlines)
+{
+	size_t cap = (size_t)(nlines + 1) * ((size_t)ncols + 256), at = 0;
+	char *csv = malloc(cap);
+	for (int l = -1; csv && l < nlines; l++) {
+		const char *cells = l < 0 ? "question,answer" : lines[l];
+		int commas = 0;
+		for (const char *c = cells; *c; c++)
+			commas += *c == ',';
+		at += (size_t)snprintf(csv + at, cap - at, "%s", cells);
+		for (int c = commas + 1; c < ncols; c++)
+			csv[at++] = ',';
+		csv[at++] = '\n';
+		csv[at] = 0;
+	}
+	return csv;
+}
+
+TEST(kb, excel_trailing_empty_columns_load)
+{
+	/* 200 columns, all but two empty, and a row of empty cells at the end:
+	 * it used to crash the import, and the server with it. */
+	struct chatbot *bot = fixture_bot("kb-wide.db");
+	char err[MG_ERR_LEN] = "";
+	struct bad_rows b = {0};
+	const char *lines[] = {"会場に駐車場はありますか,あります。", "接種券をなくしました,再発行します。", ""};
+	char *csv = wide_csv(200, lines, 3);
+	REQUIRE(csv);
+	CHECK(import_text(bot, csv, 0, &b, err) == 2);
+	CHECK(b.n == 0);
+	CHECK(entries(bot) == 2);
+	CHECK_STR(fixture_ask(bot, "駐車場ある？"), "answer -");
+	free(csv);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, a_value_past_the_columns_is_refused_with_its_line)
+{
+	struct chatbot *bot = fixture_bot("kb-extra.db");
+	int64_t before = entries(bot);
+	char err[MG_ERR_LEN] = "";
+	struct bad_rows b = {0};
+	/* Line 3 has a value in column 150, past the cap of columns read. */
+	char third[512] = "質問二,答え二";
+	for (int c = 3; c <= 150; c++)
+		strcat(third, ",");
+	strcat(third, "x");
+	char *csv = wide_csv(200, (const char *const[]){"質問,答え", third}, 2);
+	REQUIRE(csv);
+	CHECK(import_text(bot, csv, 0, &b, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "test.csv: line 3: a value in column 150, but the header has 2 columns") != NULL);
+	CHECK(b.n == 1 && b.lines[0] == 3);
+	free(csv);
+	/* Within the cap, a value right of the header's last name is refused too. */
+	b.n = 0;
+	CHECK(import_text(bot, "question,answer,,\n質問,答え,,\n質問,答え,,余分\n", 0, &b, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "line 3: a value in column 4, but the header has 2 columns") != NULL);
+	/* A header naming a column past the cap. */
+	char head[1024] = "";
+	for (int c = 1; c <= 70; c++)
+		snprintf(head + strlen(head), sizeof head - strlen(head), "%s%s",
+			 c == 1 ? "question" : c == 2 ? ",answer" : ",", c == 70 ? "note" : "");
+	strcat(head, "\n質問,答え\n");
+	b.n = 0;
+	CHECK(import_text(bot, head, 0, &b, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "line 1: column 70 has a name, but at most 64 columns are read") != NULL);
+	CHECK(entries(bot) == before);
+	CHECK_STR(fixture_ask(bot, "接種券をなくしました"), "answer ticket-lost");
+	fixture_bot_close(bot);
+}
+
 TEST(kb, cp932_bom_and_tsv_files_load)
 {
 	struct chatbot *bot = fixture_bot("kb4.db");

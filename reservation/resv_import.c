@@ -36,7 +36,9 @@ struct import {
 	const struct column *cols;
 	int map[IMPORT_MAX_COLUMNS];   /* file column → index in cols, -1 ignored */
 	char *cell[IMPORT_MAX_COLUMNS];
-	int ncell, too_many;
+	int ncell;
+	int past_cap_value;            /* the row's first column past the cap holding a value, or 0 */
+	int past_cap;                  /* the row's cells past the cap */
 	int line, row_line;            /* line being fed; line the current row started on */
 	int header_done, header_bad, rows, bad, fatal;
 	long today;
@@ -288,8 +290,9 @@ static int import_ticket(struct import *im)
 
 static void on_header(struct import *im)
 {
-	for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++) {
+	for (int i = 0; i < IMPORT_MAX_COLUMNS; i++)
 		im->map[i] = -1;
+	for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++) {
 		const char *h = im->cell[i] ? im->cell[i] : "";
 		int found = 0;
 		for (int c = 0; im->cols[c].name; c++)
@@ -319,8 +322,12 @@ static void on_field(void *data, size_t len, void *ctx)
 	struct import *im = ctx;
 	if (im->ncell == 0)
 		im->row_line = im->line;
-	if (im->ncell >= IMPORT_MAX_COLUMNS) {
-		im->too_many = 1;
+	if (im->ncell == IMPORT_MAX_COLUMNS) {
+		/* Excel writes every cell of the range it thinks is used: empty
+		 * cells past the last column are nothing, a value there is refused. */
+		im->past_cap++;
+		if (len && !im->past_cap_value)
+			im->past_cap_value = IMPORT_MAX_COLUMNS + im->past_cap;
 		return;
 	}
 	char *s = malloc(len + 1);
@@ -349,8 +356,9 @@ static void on_row(int term, void *ctx)
 		im->row_line = im->line;
 	if (im->fatal) {
 		/* nothing more is written once the database failed */
-	} else if (im->too_many) {
-		bad_row(im, im->row_line, "more than %d columns", IMPORT_MAX_COLUMNS);
+	} else if (im->past_cap_value) {
+		bad_row(im, im->row_line, "a value in column %d, but a set-up file has at most %d columns",
+			im->past_cap_value, IMPORT_MAX_COLUMNS);
 	} else if (!im->header_done) {
 		on_header(im);
 	} else if (!blank_row(im) && !im->header_bad) {  /* rows under a bad header mean nothing */
@@ -365,7 +373,7 @@ static void on_row(int term, void *ctx)
 	for (int i = 0; i < im->ncell; i++)
 		free(im->cell[i]);
 	im->ncell = 0;
-	im->too_many = 0;
+	im->past_cap = im->past_cap_value = 0;
 }
 
 int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,

@@ -235,6 +235,38 @@ TEST(resv, import_reports_bad_rows_by_line_and_imports_nothing)
 	resv_close(r);
 }
 
+TEST(resv, import_takes_excel_trailing_empty_columns_and_refuses_a_value_past_them)
+{
+	char err[MG_ERR_LEN];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	/* 40 columns, all but two empty, as Excel saves a sheet whose used range is wider. */
+	char csv[1024] = "", pad[64] = "";
+	for (int c = 3; c <= 40; c++)
+		strcat(pad, ",");
+	snprintf(csv, sizeof csv, "code,name%s\nkita,北会館%s\nminami,南会館%s\n%s\n", pad, pad, pad, pad);
+	const char *path = tmp_path("venues-wide.csv");
+	write_file(path, csv);
+	int rows = -1;
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, &rows, err) == MG_OK);
+	CHECK(rows == 2);
+	/* A value in column 30 of line 3 is refused with its line. */
+	snprintf(csv, sizeof csv, "code,name%s\nkita,北会館%s\nnishi,西会館%.28sx%s\n", pad, pad, pad,
+		 pad + 28);
+	write_file(path, csv);
+	struct reported rep = {0};
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, collect, &rep, NULL, err) == MG_ERR_INPUT);
+	CHECK(rep.n == 1 && rep.lines[0] == 3 && contains(rep.reasons[0], "a value in column 30"));
+	json_t *v = NULL;
+	REQUIRE(resv_venues(r, &v, err) == MG_OK);
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+		CHECK(strcmp(json_string_value(json_object_get(e, "code")), "nishi") != 0);
+	json_decref(v);
+	resv_close(r);
+}
+
 TEST(resv, import_tickets_checks_numbers_dates_and_products)
 {
 	char err[MG_ERR_LEN];

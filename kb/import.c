@@ -34,6 +34,7 @@ struct parse {
 	int nfields, cap_fields;
 	int past_cap;             /* the current row's fields after KB_MAX_COLUMNS... */
 	int past_cap_value;       /* ...and the column of the first one not empty, or 0 */
+	int nul_column;           /* the first of its columns holding a NUL byte, or 0 */
 	int rows_ended;           /* rows the parser has ended, kept or not */
 	struct row *rows;
 	int nrows, cap_rows;
@@ -67,6 +68,8 @@ static void on_field(void *data, size_t len, void *parse)
 	if (p->oom)
 		return;
 	int column = p->nfields + p->past_cap + 1;
+	if (len && memchr(data, 0, len) && !p->nul_column)
+		p->nul_column = column;
 	if (p->nfields == KB_MAX_COLUMNS) {
 		/* Excel writes every cell of the range it thinks is used: empty
 		 * cells past the last column are nothing, a value there is refused. */
@@ -100,7 +103,7 @@ static void free_fields(struct parse *p)
 	for (int i = 0; i < p->nfields; i++)
 		free(p->fields[i]);
 	p->nfields = 0;
-	p->past_cap = p->past_cap_value = 0;
+	p->past_cap = p->past_cap_value = p->nul_column = 0;
 }
 
 /* The row's columns up to its last one that is not empty. */
@@ -164,10 +167,13 @@ static void on_row(int term, void *parse)
 	if (p->oom)
 		return;
 	int width = row_width(p);
+	if (p->nul_column)  /* the cell would end there, the rest of it lost silently */
+		report(p, p->row_line, "column %d holds a NUL byte (is this a text file?)",
+		       p->nul_column);
 	if (!p->header_done) {
 		header_row(p);
-	} else if (width == 0) {
-		/* an empty line, or a row of empty cells as Excel writes them */
+	} else if (p->nul_column || width == 0) {
+		/* refused above; or an empty line, or a row of empty cells as Excel writes them */
 	} else if (width > p->nheader) {
 		report(p, p->row_line, "a value in column %d, but the header has %d columns", width,
 		       p->nheader);

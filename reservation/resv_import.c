@@ -39,6 +39,7 @@ struct import {
 	int ncell;
 	int past_cap_value;            /* the row's first column past the cap holding a value, or 0 */
 	int past_cap;                  /* the row's cells past the cap */
+	int nul_column;                /* the row's first column holding a NUL byte, or 0 */
 	int line, row_line;            /* line being fed; line the current row started on */
 	int header_done, header_bad, rows, bad, fatal;
 	long today;
@@ -322,6 +323,8 @@ static void on_field(void *data, size_t len, void *ctx)
 	struct import *im = ctx;
 	if (im->ncell == 0)
 		im->row_line = im->line;
+	if (len && memchr(data, 0, len) && !im->nul_column)
+		im->nul_column = im->ncell + im->past_cap + 1;
 	if (im->ncell == IMPORT_MAX_COLUMNS) {
 		/* Excel writes every cell of the range it thinks is used: empty
 		 * cells past the last column are nothing, a value there is refused. */
@@ -356,9 +359,16 @@ static void on_row(int term, void *ctx)
 		im->row_line = im->line;
 	if (im->fatal) {
 		/* nothing more is written once the database failed */
-	} else if (im->past_cap_value) {
-		bad_row(im, im->row_line, "a value in column %d, but a set-up file has at most %d columns",
-			im->past_cap_value, IMPORT_MAX_COLUMNS);
+	} else if (im->nul_column || im->past_cap_value) {
+		if (im->nul_column)  /* the cell would end there, the rest of it lost silently */
+			bad_row(im, im->row_line, "column %d holds a NUL byte (is this a text file?)",
+				im->nul_column);
+		else
+			bad_row(im, im->row_line,
+				"a value in column %d, but a set-up file has at most %d columns",
+				im->past_cap_value, IMPORT_MAX_COLUMNS);
+		if (!im->header_done)  /* the rows under a bad header mean nothing */
+			im->header_done = im->header_bad = 1;
 	} else if (!im->header_done) {
 		on_header(im);
 	} else if (!blank_row(im) && !im->header_bad) {  /* rows under a bad header mean nothing */
@@ -373,7 +383,7 @@ static void on_row(int term, void *ctx)
 	for (int i = 0; i < im->ncell; i++)
 		free(im->cell[i]);
 	im->ncell = 0;
-	im->past_cap = im->past_cap_value = 0;
+	im->past_cap = im->past_cap_value = im->nul_column = 0;
 }
 
 int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,

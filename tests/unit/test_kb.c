@@ -174,6 +174,23 @@ TEST(kb, a_value_past_the_columns_is_refused_with_its_line)
 	fixture_bot_close(bot);
 }
 
+TEST(kb, a_nul_byte_in_a_field_is_refused_with_its_line)
+{
+	struct chatbot *bot = fixture_bot("kb-nul.db");
+	int64_t before = entries(bot);
+	char err[MG_ERR_LEN] = "";
+	struct bad_rows b = {0};
+	static const char csv[] = "question,answer\n質問,答え\n接種券,再発行\0します\n";
+	struct kb_import_opts o = {.report = record, .ctx = &b};
+	int n = 0;
+	CHECK(kb_import(chatbot_kb(bot), csv, sizeof csv - 1, "test.csv", &o, &n, err) == MG_ERR_INPUT);
+	CHECK(strstr(err, "test.csv: line 3: column 2 holds a NUL byte") != NULL);
+	CHECK(b.n == 1 && b.lines[0] == 3);
+	CHECK(n == 0);
+	CHECK(entries(bot) == before);
+	fixture_bot_close(bot);
+}
+
 TEST(kb, cp932_bom_and_tsv_files_load)
 {
 	struct chatbot *bot = fixture_bot("kb4.db");

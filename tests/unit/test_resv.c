@@ -267,6 +267,30 @@ TEST(resv, import_takes_excel_trailing_empty_columns_and_refuses_a_value_past_th
 	resv_close(r);
 }
 
+TEST(resv, import_refuses_a_nul_byte_with_its_line)
+{
+	char err[MG_ERR_LEN];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	static const char csv[] = "code,name\nkita,北会館\nnishi,西\0会館\n";
+	const char *path = tmp_path("venues-nul.csv");
+	FILE *f = fopen(path, "wb");
+	REQUIRE(f);
+	fwrite(csv, 1, sizeof csv - 1, f);
+	fclose(f);
+	struct reported rep = {0};
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, collect, &rep, NULL, err) == MG_ERR_INPUT);
+	CHECK(rep.n == 1 && rep.lines[0] == 3 && contains(rep.reasons[0], "column 2 holds a NUL byte"));
+	json_t *v = NULL;
+	REQUIRE(resv_venues(r, &v, err) == MG_OK);
+	size_t i;
+	json_t *e;
+	json_array_foreach(v, i, e)
+		CHECK(strcmp(json_string_value(json_object_get(e, "code")), "nishi") != 0);
+	json_decref(v);
+	resv_close(r);
+}
+
 TEST(resv, import_tickets_checks_numbers_dates_and_products)
 {
 	char err[MG_ERR_LEN];

@@ -732,10 +732,19 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT OR IGNORE INTO kb_synonyms VALUES(?,?)",
 					      -1, &ins, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "synonyms");
-	int line = 0;
-	for (char *save = NULL, *l = rc == MG_OK ? strtok_r(text, "\n", &save) : NULL;
-	     l && rc == MG_OK; l = strtok_r(NULL, "\n", &save)) {
-		line++;
+	/* Split by hand, not by strtok_r: blank lines must count for the line
+	 * numbers, and a NUL byte must not end the file unseen. */
+	char *next = text, *end = text + text_len;
+	for (int line = 1; rc == MG_OK && next < end; line++) {
+		char *l = next, *nl = memchr(l, '\n', (size_t)(end - l));
+		next = nl ? nl + 1 : end;
+		if (memchr(l, 0, (size_t)(next - l))) {
+			rc = mg_fail(err, MG_ERR_INPUT, "%s: line %d: a NUL byte (is this a text file?)",
+				     name, line);
+			break;
+		}
+		if (nl)
+			*nl = 0;
 		l[strcspn(l, "\r")] = 0;
 		if (!*l || *l == '#')
 			continue;
@@ -759,6 +768,10 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 			rc = mg_fail(err, rc, "%s: line %d: bad synonym", name, line);
 		(*groups)++;
 	}
+	/* An empty list would unlink every word from its synonyms at once: a
+	 * file without any is a mistake (a wrong or truncated upload). */
+	if (rc == MG_OK && !*groups)
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: no synonyms in the file, the list is unchanged", name);
 	sqlite3_finalize(ins);
 	free(text);
 	/* The index is re-analysed with the new list inside the same transaction. */

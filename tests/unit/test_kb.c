@@ -324,3 +324,47 @@ TEST(kb, connections_to_one_database_share_its_model_and_see_each_edit)
 	chatbot_close(b);
 	fixture_bot_close(a);
 }
+
+static int synonyms_import(struct chatbot *bot, const char *data, size_t len, char *err)
+{
+	int groups = -1;
+	int rc = kb_import_synonyms(chatbot_kb(bot), data, len, "synonyms.tsv", &groups, err);
+	return rc == MG_OK ? groups : -rc;
+}
+
+TEST(kb, an_empty_synonyms_file_is_refused_and_the_list_kept)
+{
+	struct chatbot *bot = fixture_bot("kb-syn-empty.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	int before = fixture_count(db, "SELECT count(*) FROM kb_synonyms");
+	REQUIRE(before > 0);
+	char err[MG_ERR_LEN] = "";
+	/* Nothing at all (an upload of no bytes), then only comments and blank lines. */
+	CHECK(synonyms_import(bot, NULL, 0, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "synonyms.tsv: no synonyms in the file, the list is unchanged") != NULL);
+	CHECK(synonyms_import(bot, "# synonyms\r\n\r\n\n", 15, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "no synonyms in the file") != NULL);
+	CHECK(fixture_count(db, "SELECT count(*) FROM kb_synonyms") == before);
+	/* The words only the synonyms connect still find their entries. */
+	CHECK_STR(fixture_ask(bot, "クーポン券が来ない"), "answer ticket-not-arrived");
+	fixture_bot_close(bot);
+}
+
+TEST(kb, a_bad_synonyms_line_is_named_by_its_line)
+{
+	struct chatbot *bot = fixture_bot("kb-syn-bad.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	int before = fixture_count(db, "SELECT count(*) FROM kb_synonyms");
+	char err[MG_ERR_LEN] = "";
+	/* Blank lines count: the word without variants is on line 4. */
+	static const char lone[] = "# synonyms\n副反応\t副作用\n\nワクチン\n";
+	CHECK(synonyms_import(bot, lone, sizeof lone - 1, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "synonyms.tsv: line 4: a canonical word without variants") != NULL);
+	/* A NUL byte would end the file there, silently dropping every line after it. */
+	static const char nul[] = "副反応\t副作用\n接種券\tクーポン\0券\nキャンセル\t取り消し\n";
+	CHECK(synonyms_import(bot, nul, sizeof nul - 1, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "synonyms.tsv: line 2: a NUL byte") != NULL);
+	CHECK(fixture_count(db, "SELECT count(*) FROM kb_synonyms") == before);
+	CHECK_STR(fixture_ask(bot, "クーポン券が来ない"), "answer ticket-not-arrived");
+	fixture_bot_close(bot);
+}

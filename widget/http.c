@@ -198,6 +198,7 @@ static const char *status_text(int status)
 	case 409: return "conflict";
 	case 413: return "request body too large";
 	case 415: return "the body must be application/json";
+	case 501: return "not implemented";
 	case 429: return "too many requests: please wait a moment";
 	case 503: return "the service is not available";
 	default: return "internal error";
@@ -560,6 +561,14 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 		snprintf(msg, sizeof msg, "more than %d query arguments", HTTP_QUERY_ARGS_MAX);
 		req->replied = 1;
 		return send_error(srv, conn, 400, msg);
+	}
+	/* A body in a coding MHD does not decode has no end it can find: both
+	 * sides would wait for the other until the timeout. */
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te && strcasecmp(te, "chunked")) {
+		req->replied = 1;
+		return send_error(srv, conn, 501, "the only transfer coding understood is chunked");
 	}
 	if (!strcmp(method, MHD_HTTP_METHOD_OPTIONS) && api) {
 		req->replied = 1;

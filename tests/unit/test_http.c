@@ -266,6 +266,22 @@ TEST(http, many_query_arguments_get_a_json_400_at_once)
 	tc_resp_free(&r);
 }
 
+TEST(http, a_body_in_an_unknown_transfer_coding_is_json_501_at_once)
+{
+	/* MHD cannot find the end of such a body: both sides waited for the
+	 * other until the timeout. */
+	static const char raw[] = "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+				  "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n";
+	struct tc_resp r;
+	long long t0 = ms_now();
+	REQUIRE(port() && tc_raw(port(), raw, sizeof raw - 1, &r) == 0);
+	CHECK(ms_now() - t0 < 5000);
+	CHECK(r.status == 501);
+	CHECK(error_status(&r) == 501);
+	CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");
+	tc_resp_free(&r);
+}
+
 TEST(http, popular_then_entry_by_its_id)
 {
 	struct tc_resp r;

@@ -148,10 +148,11 @@ static void header_row(struct parse *p)
 			*c = (char)tolower((unsigned char)*c);
 		for (int c = 0; c < KB_NCOLS; c++) {
 			if (!strcmp(h, kb_col_name[c])) {
-				if (seen[c])
+				if (seen[c])  /* mapped once: a row's cell is kept once */
 					report(p, p->row_line, "column '%s' appears twice", h);
+				else
+					p->map[i] = c;
 				seen[c] = 1;
-				p->map[i] = c;
 			}
 		}
 	}

@@ -174,6 +174,20 @@ TEST(kb, a_value_past_the_columns_is_refused_with_its_line)
 	fixture_bot_close(bot);
 }
 
+TEST(kb, a_column_named_twice_is_refused_on_the_header_line)
+{
+	/* Found by fuzz_kb_import: the second column's cells were kept over the
+	 * first's, which leaked (seen by the sanitizer run's leak check). */
+	struct chatbot *bot = fixture_bot("kb-twice.db");
+	int64_t before = entries(bot);
+	char err[MG_ERR_LEN] = "";
+	struct bad_rows b = {0};
+	CHECK(import_text(bot, "question,answer,answer\n質問,答え一,答え二\n", 0, &b, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "test.csv: line 1: column 'answer' appears twice") != NULL);
+	CHECK(entries(bot) == before);
+	fixture_bot_close(bot);
+}
+
 TEST(kb, a_nul_byte_in_a_field_is_refused_with_its_line)
 {
 	struct chatbot *bot = fixture_bot("kb-nul.db");

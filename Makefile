@@ -4,7 +4,8 @@
 #   make test       install what is missing, build, run every test
 #   make test SANITIZER=address,undefined   the same under ASan + UBSan
 #   make bench      benchmarks whose figures go in the README
-#   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the redaction)
+#   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the
+#                   redaction, the knowledge-base import, the synonyms file)
 
 CC       ?= cc
 SANITIZER ?=

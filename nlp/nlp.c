@@ -268,7 +268,8 @@ static int pair_cmp(const void *a, const void *b)
 
 static void synonyms_sort(struct nlp_synonyms *syn)
 {
-	qsort(syn->pairs, syn->n, sizeof *syn->pairs, pair_cmp);
+	if (syn->n)  /* an empty list has no array to sort */
+		qsort(syn->pairs, syn->n, sizeof *syn->pairs, pair_cmp);
 	size_t i = 0;
 	for (int b = 0; b <= 256; b++) {
 		while (i < syn->n && (unsigned char)syn->pairs[i].variant[0] < b)

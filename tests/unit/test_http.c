@@ -227,6 +227,61 @@ TEST(http, unknown_path_is_json_404)
 	tc_resp_free(&r);
 }
 
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+TEST(http, many_query_arguments_get_a_json_400_at_once)
+{
+	/* About 500 arguments used to fill MHD's per-connection memory: no reply
+	 * at all until the 15 s timeout. */
+	REQUIRE(port());
+	for (int args = HTTP_QUERY_ARGS_MAX + 1; args <= 2000; args *= 4) {
+		size_t cap = (size_t)args * 8 + 256, at = 0;
+		char *raw = malloc(cap);
+		REQUIRE(raw);
+		at += (size_t)snprintf(raw, cap, "GET /api/v1/suggest?lang=ja&q=%%E3%%83%%AF");
+		for (int i = 2; i < args; i++)
+			at += (size_t)snprintf(raw + at, cap - at, "&a%d=", i);
+		snprintf(raw + at, cap - at, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+		struct tc_resp r = {0};  /* freed whole even when nothing came back */
+		long long t0 = ms_now();
+		CHECK(tc_raw(port(), raw, strlen(raw), &r) == 0);
+		CHECK(ms_now() - t0 < 5000);
+		CHECK(r.status == 400);
+		CHECK(error_status(&r) == 400);
+		CHECK_STR(jstr(r.json, "error", "message"), "more than 32 query arguments");
+		CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");
+		tc_resp_free(&r);
+		free(raw);
+	}
+	/* The widget's few arguments are read as before. */
+	struct tc_resp r;
+	REQUIRE(tc_http(port(), "GET", "/api/v1/suggest?lang=ja&q=%E6%8E%A5%E7%A8%AE", NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_is_array(json_object_get(r.json, "suggestions")));
+	tc_resp_free(&r);
+}
+
+TEST(http, a_body_in_an_unknown_transfer_coding_is_json_501_at_once)
+{
+	/* MHD cannot find the end of such a body: both sides waited for the
+	 * other until the timeout. */
+	static const char raw[] = "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+				  "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n";
+	struct tc_resp r;
+	long long t0 = ms_now();
+	REQUIRE(port() && tc_raw(port(), raw, sizeof raw - 1, &r) == 0);
+	CHECK(ms_now() - t0 < 5000);
+	CHECK(r.status == 501);
+	CHECK(error_status(&r) == 501);
+	CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");
+	tc_resp_free(&r);
+}
+
 TEST(http, popular_then_entry_by_its_id)
 {
 	struct tc_resp r;

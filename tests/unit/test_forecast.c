@@ -96,7 +96,7 @@ TEST(forecast, the_baseline_and_deflection_come_from_the_log)
 			CHECK(events_log_ask(db, NULL, &ao, res, err) == MG_OK);
 			json_decref(res);
 			if (c < 3) {
-				struct events_event ev = {EVENTS_CLARIFY_CHOSEN, conv, "1", NULL, NULL, 0, t};
+				struct events_event ev = {EVENTS_CLARIFY_CHOSEN, conv, "1", NULL, NULL, 0, t, 0};
 				CHECK(events_log(db, NULL, &ev, err) == MG_OK);
 			}
 		}

@@ -239,9 +239,7 @@ static long long held_id(struct resv *r, const char *token)
 	return resv_view(r, token, &held, ignored) == MG_OK ? held.id : 0;
 }
 
-/* A booking cancelled: the log counts it against the conversation that made
- * it, if one did (any route that cancels a booking calls this). */
-static void log_cancelled(struct http_call *c, long long booking)
+void booking_log_cancelled(struct http_call *c, long long booking)
 {
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
@@ -387,7 +385,7 @@ static int h_cancel(struct http_call *c, struct resv *r, json_t **out)
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "you have no reservation to cancel");
 	if (rc == MG_OK && held == b.id)
-		log_cancelled(c, b.id);
+		booking_log_cancelled(c, b.id);
 	return booking_reply(c, r, rc, &b, out);
 }
 

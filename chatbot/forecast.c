@@ -56,9 +56,7 @@ int forecast_agents(double calls_per_hour, double aht, double target, double lev
 void forecast_defaults(struct forecast_opts *o, const struct town *town, time_t now)
 {
 	static char today[11];
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	nlp_zone_day(town_zone(town), now, today);
 	*o = (struct forecast_opts){
 		.town = town,
 		.from = today,
@@ -71,9 +69,9 @@ void forecast_defaults(struct forecast_opts *o, const struct town *town, time_t 
 	};
 }
 
-/* Noon of day d (YYYY-MM-DD) in local time: adding whole days to noon never
- * crosses into the wrong date. */
-static int parse_day(const char *d, time_t *out)
+/* Noon of day d (YYYY-MM-DD) in the town's zone: adding whole days to noon
+ * never crosses into the wrong date. */
+static int parse_day(const struct nlp_zone *zone, const char *d, time_t *out)
 {
 	struct tm tm = {0};
 	char tail;
@@ -83,15 +81,14 @@ static int parse_day(const char *d, time_t *out)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	tm.tm_hour = 12;
-	tm.tm_isdst = -1;
-	*out = mktime(&tm);
+	*out = nlp_zone_mktime(zone, &tm);
 	return *out == (time_t)-1 ? MG_ERR_INPUT : MG_OK;
 }
 
-static void format_day(time_t t, char out[11], int *wday)
+static void format_day(const struct nlp_zone *zone, time_t t, char out[11], int *wday)
 {
 	struct tm tm;
-	localtime_r(&t, &tm);
+	nlp_zone_tm(zone, t, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
 	if (wday)
 		*wday = tm.tm_wday;
@@ -104,18 +101,18 @@ static const char *const WEEKDAYS[7] = {"sun", "mon", "tue", "wed", "thu", "fri"
  * conversation counting as 0 (a weekday the history has no day of gets the
  * mean of all days); *days, its calendar days; *deflection, its deflection
  * rate, or -1 when it had no conversation. */
-static int history(sqlite3 *db, time_t hfrom, time_t hto, double per_wday[7], double *per_day, int *days,
-		   double *deflection, char *err)
+static int history(sqlite3 *db, const struct nlp_zone *zone, time_t hfrom, time_t hto,
+		   double per_wday[7], double *per_day, int *days, double *deflection, char *err)
 {
 	char from[11], to[11];
-	format_day(hfrom, from, NULL);
-	format_day(hto, to, NULL);
+	format_day(zone, hfrom, from, NULL);
+	format_day(zone, hto, to, NULL);
 	double sum[7] = {0}, all = 0;
 	int n[7] = {0};
 	*days = 0;
 	for (time_t t = hfrom; t <= hto; t += 86400) {
 		int wd;
-		format_day(t, (char[11]){0}, &wd);
+		format_day(zone, t, (char[11]){0}, &wd);
 		n[wd]++;
 		(*days)++;
 	}
@@ -125,9 +122,9 @@ static int history(sqlite3 *db, time_t hfrom, time_t hto, double per_wday[7], do
 	json_array_foreach(json_object_get(hist, "days"), i, d) {
 		time_t t;
 		int wd;
-		if (parse_day(json_string_value(json_object_get(d, "day")), &t) != MG_OK)
+		if (parse_day(zone, json_string_value(json_object_get(d, "day")), &t) != MG_OK)
 			continue;
-		format_day(t, (char[11]){0}, &wd);
+		format_day(zone, t, (char[11]){0}, &wd);
 		double c = (double)json_integer_value(json_object_get(d, "conversations"));
 		sum[wd] += c;
 		all += c;
@@ -146,9 +143,10 @@ static int history(sqlite3 *db, time_t hfrom, time_t hto, double per_wday[7], do
 static json_t *day_json(const struct forecast_opts *o, time_t t, double base, double extra,
 			double deflection, double *carried)
 {
+	const struct nlp_zone *zone = town_zone(o->town);
 	char day[11], open[64];
 	int wd, holiday;
-	format_day(t, day, &wd);
+	format_day(zone, t, day, &wd);
 	const struct town_line *cc = town_line(o->town, "call_center");
 	int minutes = town_day_open(o->town, &cc->phone_hours, t, &holiday, open, sizeof open);
 	double contacts = base + extra, calls = 0, in = 0, per_hour = 0, sl = 1;
@@ -178,9 +176,10 @@ int forecast_run(sqlite3 *db, const struct forecast_opts *o, json_t **out, char 
 	time_t start, event = 0;
 	if (!o->town)
 		return mg_fail(err, MG_ERR_INPUT, "the forecast needs the town's opening hours");
-	if (parse_day(o->from, &start) != MG_OK)
+	const struct nlp_zone *zone = town_zone(o->town);
+	if (parse_day(zone, o->from, &start) != MG_OK)
 		return mg_fail(err, MG_ERR_INPUT, "--from is YYYY-MM-DD");
-	if (o->event_day && parse_day(o->event_day, &event) != MG_OK)
+	if (o->event_day && parse_day(zone, o->event_day, &event) != MG_OK)
 		return mg_fail(err, MG_ERR_INPUT, "--event is YYYY-MM-DD");
 	if (o->days < 1 || o->days > 366 || o->aht <= 0 || o->target < 0 || o->level <= 0 ||
 	    o->level >= 1 || o->event_residents < 0 || o->contact_share < 0 || o->contact_share > 1 ||
@@ -196,15 +195,15 @@ int forecast_run(sqlite3 *db, const struct forecast_opts *o, json_t **out, char 
 		return rc;
 	if (!first_day[0])
 		hfrom = start;  /* no log at all: no history */
-	else if (parse_day(first_day, &first) == MG_OK && first > hfrom)
+	else if (parse_day(zone, first_day, &first) == MG_OK && first > hfrom)
 		hfrom = first;
 	double per_wday[7], per_day = 0, logged = -1;
 	int hdays = 0;
-	rc = history(db, hfrom, hto, per_wday, &per_day, &hdays, &logged, err);
+	rc = history(db, zone, hfrom, hto, per_wday, &per_day, &hdays, &logged, err);
 	if (rc != MG_OK)
 		return rc;
-	format_day(hfrom, hfrom_s, NULL);
-	format_day(hto, hto_s, NULL);
+	format_day(zone, hfrom, hfrom_s, NULL);
+	format_day(zone, hto, hto_s, NULL);
 	double deflection = o->deflection >= 0 ? o->deflection : logged >= 0 ? logged : 0;
 
 	json_t *warnings = json_array();
@@ -224,7 +223,7 @@ int forecast_run(sqlite3 *db, const struct forecast_opts *o, json_t **out, char 
 	for (int k = 0; days && k < o->days; k++) {
 		time_t t = start + (time_t)k * 86400;
 		int wd;
-		format_day(t, (char[11]){0}, &wd);
+		format_day(zone, t, (char[11]){0}, &wd);
 		double extra = 0;
 		if (o->event_day && t >= event) {
 			long since = (long)((t - event + 43200) / 86400);

@@ -235,7 +235,7 @@ int town_day_open(const struct town *town, const struct town_hours *h, time_t t,
 		  char *text, size_t cap)
 {
 	struct tm tm;
-	localtime_r(&t, &tm);
+	nlp_zone_tm(town->zone, t, &tm);
 	int closed = h->closed_on_holidays && is_holiday(town, &tm), minutes = 0;
 	size_t w = 0;
 	if (text && cap)

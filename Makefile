@@ -142,7 +142,7 @@ e2e:
 	@command -v npm >/dev/null || $(MAKE) deps EXTRA_DEB=npm
 	$(MAKE) all
 	cd tests/e2e && npm ci --no-audit --no-fund
-	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs admin.test.mjs ops.test.mjs
+	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs admin.test.mjs ops.test.mjs figures.test.mjs
 
 # The HTTP benchmark alone (make bench runs it too once tests/bench/run.sh calls it).
 bench-http:

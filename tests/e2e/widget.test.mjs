@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTEFACTS, REPLY, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
+import { ARTEFACTS, REPLY, axe, launchBrowser, logInAndBook, startServer, stopServer } from './harness.mjs';
 
 const WAIT_MS = 10000;        // an answer, on a loaded CI machine
 const DESKTOP = { width: 1280, height: 800 };
@@ -510,17 +510,7 @@ const RECENT_TICKET = '3456789012';
 // of the first venue and confirms it; returns the live region.
 async function bookAfterLogin(page, birth, labels) {
   await page.evaluate(() => window.madoguchi.openBooking({}));
-  await page.getByLabel(labels.ticket).fill(RECENT_TICKET);
-  await page.getByLabel(labels.birth).fill(birth);
-  await page.getByRole('button', { name: labels.login }).click();
-  const venue = page.locator('.mg-bk-venue').first();
-  await venue.waitFor({ timeout: WAIT_MS });
-  await venue.click();
-  const slot = page.locator('.mg-bk-slot').first();
-  await slot.waitFor({ timeout: WAIT_MS });
-  await slot.click();
-  await page.getByRole('button', { name: labels.confirm }).click();
-  return page.locator('.mg-bk-live');
+  return logInAndBook(page, RECENT_TICKET, birth, labels);
 }
 
 test('booking: a 和暦 birth date logs in, and a dose too soon says from when, in Japanese and English', async () => {

@@ -340,17 +340,27 @@ TEST(http, config_has_the_town_and_its_lines)
 	tc_resp_free(&r);
 }
 
+/* The id of the first popular entry, into id (64 bytes); 0 when there is none. */
+static int popular_id(char id[64])
+{
+	struct tc_resp r;
+	id[0] = 0;
+	if (port() && tc_http(port(), "GET", "/api/v1/popular", NULL, NULL, &r) == 0) {
+		const char *s = json_string_value(
+			json_object_get(json_array_get(json_object_get(r.json, "popular"), 0), "id"));
+		snprintf(id, 64, "%s", s ? s : "");
+		tc_resp_free(&r);
+	}
+	return id[0] != 0;
+}
+
 TEST(http, feedback_on_an_answer)
 {
 	struct tc_resp r;
-	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
-	const char *id = json_string_value(
-		json_object_get(json_array_get(json_object_get(r.json, "popular"), 0), "id"));
-	REQUIRE(id);
-	char body[256];
+	char id[64], body[256];
+	REQUIRE(popular_id(id));
 	snprintf(body, sizeof body,
 		 "{\"conversation\": \"c0ffee\", \"entry\": \"%s\", \"helpful\": true}", id);
-	tc_resp_free(&r);
 	REQUIRE(tc_http(port(), "POST", "/api/v1/feedback", NULL, body, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(json_is_true(json_object_get(r.json, "ok")));
@@ -361,6 +371,45 @@ TEST(http, feedback_on_an_answer)
 	tc_resp_free(&r);
 	REQUIRE(tc_http(port(), "POST", "/api/v1/feedback", NULL, "{\"helpful\": true}", &r) == 0);
 	CHECK(r.status == 400);
+	tc_resp_free(&r);
+}
+
+TEST(http, the_widget_records_a_choice_and_a_tap)
+{
+	struct tc_resp r;
+	char id[64], body[256];
+	REQUIRE(popular_id(id));
+	snprintf(body, sizeof body, "{\"type\": \"clarify_chosen\", \"conversation\": \"w1d9e7\","
+		 " \"entry\": \"%s\"}", id);
+	REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL, body, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_STR(jstr(r.json, "conversation", NULL), "w1d9e7");
+	tc_resp_free(&r);
+	/* A tap on the call bar before any question starts a conversation. */
+	REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL,
+			"{\"type\": \"handoff_clicked\", \"channel\": \"phone\", \"route\": \"call_center\"}",
+			&r) == 0);
+	CHECK(r.status == 200);
+	CHECK(jstr(r.json, "conversation", NULL) && strlen(jstr(r.json, "conversation", NULL)) == 32);
+	tc_resp_free(&r);
+	/* Only known words, and only the widget's own steps. */
+	static const char *const BAD[] = {
+		"{\"type\": \"handoff_clicked\", \"channel\": \"fax\", \"route\": \"call_center\"}",
+		"{\"type\": \"handoff_clicked\", \"channel\": \"phone\", \"route\": \"<b>\"}",
+		"{\"type\": \"booking_completed\", \"conversation\": \"w1d9e7\"}",
+		"{\"type\": \"ask\", \"conversation\": \"w1d9e7\"}",
+		"{\"type\": \"clarify_chosen\", \"conversation\": \"w1 d9\", \"entry\": \"1\"}",
+		"{\"type\": 7}",
+	};
+	for (size_t k = 0; k < sizeof BAD / sizeof *BAD; k++) {
+		REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL, BAD[k], &r) == 0);
+		CHECK(r.status == 400 && error_status(&r) == 400);
+		tc_resp_free(&r);
+	}
+	REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL,
+			"{\"type\": \"clarify_chosen\", \"conversation\": \"w1d9e7\", \"entry\": \"nope\"}",
+			&r) == 0);
+	CHECK(r.status == 404);
 	tc_resp_free(&r);
 }
 

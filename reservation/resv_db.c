@@ -100,6 +100,10 @@ static const struct {
 } added_columns[] = {
 	{"resv_slots", "closed", "INTEGER NOT NULL DEFAULT 0"},
 	{"resv_bookings", "cancel_reason", "TEXT"},
+	/* English names, for residents who read English: "" shows the Japanese. */
+	{"resv_venues", "name_en", "TEXT NOT NULL DEFAULT ''"},
+	{"resv_venues", "address_en", "TEXT NOT NULL DEFAULT ''"},
+	{"resv_products", "name_en", "TEXT NOT NULL DEFAULT ''"},
 };
 
 static int migrate(struct resv *r, char *err)
@@ -644,13 +648,16 @@ int resv_set_product(struct resv *r, const struct resv_product *p, char *err)
 		return mg_fail(err, MG_ERR_INPUT, "horizon must be 1..%d days", RESV_MAX_HORIZON_DAYS);
 	if (p->same_product != 0 && p->same_product != 1)
 		return mg_fail(err, MG_ERR_INPUT, "same_product is yes or no");
+	if (p->name_en && strlen(p->name_en) > RESV_TEXT_MAX)
+		return mg_fail(err, MG_ERR_INPUT, "the English name is up to %d bytes", RESV_TEXT_MAX);
 	return resv_x_run(r, NULL, err,
 			  "INSERT INTO resv_products(code, name, min_interval_days, same_product,"
-			  " horizon_days) VALUES(?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET"
-			  " name = excluded.name, min_interval_days = excluded.min_interval_days,"
-			  " same_product = excluded.same_product, horizon_days = excluded.horizon_days",
-			  "ttddd", p->code, p->name, p->min_interval_days, p->same_product,
-			  p->horizon_days);
+			  " horizon_days, name_en) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE"
+			  " SET name = excluded.name, min_interval_days = excluded.min_interval_days,"
+			  " same_product = excluded.same_product, horizon_days = excluded.horizon_days,"
+			  " name_en = excluded.name_en",
+			  "ttdddt", p->code, p->name, p->min_interval_days, p->same_product,
+			  p->horizon_days, p->name_en ? p->name_en : "");
 }
 
 int resv_settings_json(struct resv *r, json_t **out, char *err)

@@ -1045,3 +1045,73 @@ TEST(resv, mangled_imports_and_inputs_are_refused_or_harmless)
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
 }
+
+/* The ids of a slot list, as "1,2,3". */
+static const char *slot_ids(const json_t *list)
+{
+	static char out[256];
+	size_t i, n = 0;
+	json_t *s;
+	out[0] = '\0';
+	json_array_foreach(list, i, s)
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%lld", i ? "," : "",
+				      (long long)json_integer_value(json_object_get(s, "id")));
+	return out;
+}
+
+TEST(resv, a_resident_is_offered_only_the_slots_the_rules_allow)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	REQUIRE(import_text(r, RESV_IMPORT_PRODUCTS,
+			    "code,name,min_interval_days,same_product,horizon_days,name_en\n"
+			    "shingrix,シングリックス,60,yes,200,Shingrix (shingles)\n") == MG_OK);
+	REQUIRE(import_text(r, RESV_IMPORT_VENUES, "code,name,address,name_en,address_en\n"
+			    "hospital,町立病院,山手2-3,Town Hospital,2-3 Yamate\n") == MG_OK);
+	json_t *list = NULL;
+	/* No dose yet: every free slot inside its product's horizon. */
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, NULL, NULL, NULL, &list, NULL, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "1,2,3,6,7,5");
+	json_decref(list);
+	/* COVID 30 days ago (90 days apart): no COVID slot before day 60, shingles still. */
+	json_t *rule = NULL;
+	REQUIRE(login(r, "1000000003", "1955-07-07", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, NULL, NULL, NULL, &list, &rule, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "5");
+	CHECK_STR(json_string_value(json_object_get(rule, "reason")), "interval");
+	CHECK(json_integer_value(json_object_get(rule, "days")) == 90);
+	json_decref(rule);
+	json_decref(list);
+	/* Shingrix 70 days ago (the same product next): only Shingrix, in English too. */
+	REQUIRE(login(r, "1000000004", "1960-01-15", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, "hospital", NULL, NULL, &list, &rule, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "6,5");
+	CHECK_STR(json_string_value(json_object_get(rule, "product")), "シングリックス");
+	json_decref(rule);
+	json_t *first = json_array_get(list, 0);
+	CHECK_STR(json_string_value(json_object_get(first, "product_name")), "シングリックス");
+	CHECK_STR(json_string_value(json_object_get(first, "product_name_en")), "Shingrix (shingles)");
+	CHECK_STR(json_string_value(json_object_get(first, "venue_name_en")), "Town Hospital");
+	/* Every slot offered can be booked, and the booking names its product and address. */
+	size_t i;
+	json_t *s;
+	json_array_foreach(list, i, s) {
+		struct resv_booking b;
+		struct resv_request q = slot_req(json_integer_value(json_object_get(s, "id")));
+		CHECK(resv_book(r, token, &q, &b, err) == MG_OK);
+		CHECK_STR(b.product_name_en, "Shingrix (shingles)");
+		CHECK_STR(b.address, "山手2-3");
+		CHECK_STR(b.address_en, "2-3 Yamate");
+		CHECK(resv_cancel(r, token, NULL, NULL, err) == MG_OK);
+	}
+	json_decref(list);
+	/* Without a session the public list is unfiltered. */
+	REQUIRE(resv_free_slots(r, "hospital", NULL, NULL, &list, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "3,6,5");
+	json_decref(list);
+	CHECK(resv_slots_for(r, "nosuchtoken", NULL, NULL, NULL, &list, NULL, err) == MG_ERR_AUTH);
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}

@@ -61,6 +61,12 @@ int resv_policy_from_name(const char *name);
 const char *resv_field_name(enum resv_field field);
 const char *resv_policy_name(enum resv_policy policy);
 
+/* The days before a slot's day after which a resident can no longer change
+ * or cancel it themselves (RESV_WHY_DEADLINE); staff still can. Unset, it is
+ * RESV_CHANGE_DEADLINE_DAYS; 0 lets residents change until the slot starts. */
+int resv_change_deadline_days(struct resv *r, int *days, char *err);
+int resv_set_change_deadline_days(struct resv *r, int days, char *err);
+
 /* The per-product rules (created or replaced). */
 struct resv_product {
 	const char *code;           /* e.g. "pfizer-xbb" */
@@ -183,6 +189,7 @@ enum resv_why {
 	RESV_WHY_SEATS_FREE,     /* there are free seats where the resident wants to wait */
 	RESV_WHY_OFFER_GONE,     /* the offer has expired or was answered */
 	RESV_WHY_CLOSED,         /* the slot was closed by the town */
+	RESV_WHY_DEADLINE,       /* change or cancel closed on date, days before the slot */
 	/* reception */
 	RESV_WHY_NO_BOOKING_TODAY, /* the ticket has no reservation today at the desk's venues */
 	RESV_WHY_NOT_TODAY,      /* the reservation is on date, not today */

@@ -446,8 +446,28 @@ static int view_core(struct resv *r, const char *ticket, struct resv_booking *ou
 	return rc;
 }
 
+/* A resident's own change or cancel, up to the town's deadline before the
+ * slot's day; staff on the phone are not held to it. */
+static int before_deadline(struct resv *r, const struct resv_x_slot *slot, int by_staff,
+			   char *err)
+{
+	int days = 0;
+	long slot_day = 0;
+	int rc = by_staff ? MG_OK : resv_change_deadline_days(r, &days, err);
+	if (rc == MG_OK && !by_staff && resv_x_date_parse(slot->date, &slot_day))
+		rc = mg_fail(err, MG_ERR_INTERNAL, "slot %lld has a bad date", slot->id);
+	if (rc == MG_OK && !by_staff && resv_x_today(r) > slot_day - days) {
+		struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_DEADLINE);
+		resv_x_date_format(slot_day - days, why->date);
+		why->days = days;
+		rc = mg_fail(err, MG_ERR_CONFLICT, "changes and cancellations closed on %s, %d days"
+			     " before; please call us", why->date, days);
+	}
+	return rc;
+}
+
 static int change_core(struct resv *r, const char *ticket, const struct resv_request *req,
-		       struct resv_booking *out, char *err)
+		       int by_staff, struct resv_booking *out, char *err)
 {
 	char request[RESV_CODE_MAX + 64];
 	struct contact c;
@@ -480,6 +500,8 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 			rc = mg_fail(err, MG_ERR_CONFLICT, "the reserved slot has already started;"
 				     " please call us");
 		}
+		if (rc == MG_OK)
+			rc = before_deadline(r, &old, by_staff, err);
 		if (rc == MG_OK && old_slot == req->slot_id)
 			rc = mg_fail(err, MG_ERR_INPUT, "that is already the reserved slot");
 		if (rc == MG_OK)
@@ -511,7 +533,7 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 	return rc;
 }
 
-static int cancel_core(struct resv *r, const char *ticket, const char *key,
+static int cancel_core(struct resv *r, const char *ticket, const char *key, int by_staff,
 		       struct resv_booking *out, char *err)
 {
 	long long id = 0, slot_id = 0;
@@ -543,6 +565,8 @@ static int cancel_core(struct resv *r, const char *ticket, const char *key,
 			rc = mg_fail(err, MG_ERR_CONFLICT, "the reserved slot has already started;"
 				     " please call us");
 		}
+		if (rc == MG_OK)
+			rc = before_deadline(r, &slot, by_staff, err);
 		if (rc == MG_OK)
 			rc = resv_x_run(r, NULL, err, "UPDATE resv_bookings SET status = 'cancelled',"
 					" updated_at = ? WHERE id = ?", "ii", (long long)resv_x_now(r), id);
@@ -1174,13 +1198,13 @@ int resv_view(struct resv *r, const char *token, struct resv_booking *out, char 
 int resv_change(struct resv *r, const char *token, const struct resv_request *req,
 		struct resv_booking *out, char *err)
 {
-	BY_SESSION(change_core(r, ticket, req, out, err));
+	BY_SESSION(change_core(r, ticket, req, 0, out, err));
 }
 
 int resv_cancel(struct resv *r, const char *token, const char *idem_key,
 		struct resv_booking *out, char *err)
 {
-	BY_SESSION(cancel_core(r, ticket, idem_key, out, err));
+	BY_SESSION(cancel_core(r, ticket, idem_key, 0, out, err));
 }
 
 int resv_wait(struct resv *r, const char *token, const char *venue, const char *date,
@@ -1229,13 +1253,13 @@ int resv_staff_view(struct resv *r, const char *ticket_in, struct resv_booking *
 int resv_staff_change(struct resv *r, const char *ticket_in, const struct resv_request *req,
 		      struct resv_booking *out, char *err)
 {
-	BY_TICKET(change_core(r, ticket, req, out, err));
+	BY_TICKET(change_core(r, ticket, req, 1, out, err));
 }
 
 int resv_staff_cancel(struct resv *r, const char *ticket_in, const char *idem_key,
 		      struct resv_booking *out, char *err)
 {
-	BY_TICKET(cancel_core(r, ticket, idem_key, out, err));
+	BY_TICKET(cancel_core(r, ticket, idem_key, 1, out, err));
 }
 
 int resv_staff_wait(struct resv *r, const char *ticket_in, const char *venue, const char *date,

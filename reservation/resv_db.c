@@ -229,6 +229,7 @@ static const char *why_name(enum resv_why why)
 	case RESV_WHY_SEATS_FREE: return "seats_free";
 	case RESV_WHY_OFFER_GONE: return "offer_gone";
 	case RESV_WHY_CLOSED: return "closed";
+	case RESV_WHY_DEADLINE: return "deadline";
 	case RESV_WHY_NO_BOOKING_TODAY: return "no_booking_today";
 	case RESV_WHY_NOT_TODAY: return "not_today";
 	case RESV_WHY_NOT_CHECKED_IN: return "not_checked_in";
@@ -632,6 +633,32 @@ int resv_set_field_policy(struct resv *r, enum resv_field field, enum resv_polic
 			  "INSERT INTO resv_settings(key, value) VALUES(?, ?)"
 			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 			  "tt", key, resv_policy_name(policy));
+}
+
+#define DEADLINE_KEY "change_deadline_days"
+
+int resv_change_deadline_days(struct resv *r, int *days, char *err)
+{
+	long long v = RESV_CHANGE_DEADLINE_DAYS;
+	int rc = resv_x_int(r, &v, err, "SELECT CAST(value AS INTEGER) FROM resv_settings"
+			    " WHERE key = ?", "t", DEADLINE_KEY);
+	if (rc == MG_ERR_NOT_FOUND)
+		rc = MG_OK;
+	*days = (int)v;
+	return rc;
+}
+
+int resv_set_change_deadline_days(struct resv *r, int days, char *err)
+{
+	if (days < 0 || days > RESV_MAX_CHANGE_DEADLINE_DAYS)
+		return mg_fail(err, MG_ERR_INPUT, "the deadline is 0..%d days before",
+			       RESV_MAX_CHANGE_DEADLINE_DAYS);
+	char value[16];
+	snprintf(value, sizeof value, "%d", days);
+	return resv_x_run(r, NULL, err,
+			  "INSERT INTO resv_settings(key, value) VALUES(?, ?)"
+			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			  "tt", DEADLINE_KEY, value);
 }
 
 int resv_set_product(struct resv *r, const struct resv_product *p, char *err)

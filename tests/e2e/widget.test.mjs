@@ -358,8 +358,9 @@ test('booking: from 「予約したい」 to a confirmed reservation, then chang
   const venue = page.locator('.mg-bk-venue', { hasText: 'みどり町中央公民館' });
   await venue.waitFor({ timeout: WAIT_MS });
   await venue.click();
-  // A venue's days first, then one day's times under the product's name.
-  const day = page.locator('.mg-bk-day').first();
+  // A venue's days first, then one day's times under the product's name;
+  // the fourth day, so that the change and cancel below are before the deadline.
+  const day = page.locator('.mg-bk-day').nth(3);
   await day.waitFor({ timeout: WAIT_MS });
   await day.click();
   const slot = page.locator('.mg-bk-slot').first();
@@ -597,5 +598,24 @@ test('booking at phone size: a venue\'s days, one day\'s times under product nam
   assert.deepEqual(await page.locator('.mg-bk-product').allInnerTexts(),
     ['COVID-19 vaccine (Moderna Spikevax)', 'Shingles vaccine (Shingrix)']);
   assert.deepEqual(page.errors.filter((e) => !/status of 40[14]/.test(e) && !/inline style/.test(e)), []);
+  await page.context().close();
+});
+
+test('booking at phone size: past the deadline (2 days before), a cancel says until when and to call', async () => {
+  const page = await demo(PHONE);
+  await open(page);
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('接種券番号（10桁）').fill('5678901234');
+  await page.getByLabel('生年月日').fill('昭和47年9月9日');
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.locator('.mg-bk-venue', { hasText: 'みどり町中央公民館' }).click();
+  await page.locator('.mg-bk-day').first().click();  // tomorrow
+  await page.locator('.mg-bk-slot').first().click();
+  await page.getByRole('button', { name: '予約を確定する' }).click();
+  await page.locator('.mg-bk-title', { hasText: '予約が確定しました' }).waitFor({ timeout: WAIT_MS });
+  await page.getByRole('button', { name: '予約をキャンセルする' }).click();
+  await page.getByRole('button', { name: 'キャンセルする', exact: true }).click();
+  await page.getByText(/ご自身での変更・キャンセルは\d{4}年\d{1,2}月\d{1,2}日（接種日の2日前）の23時59分までです/).waitFor({ timeout: WAIT_MS });
+  await axe(page, 'cancel refused after the deadline');
   await page.context().close();
 });

@@ -103,6 +103,10 @@ static struct resv *town(const char **db_out)
 				 "1000000005,1961-02-02,,\n"
 				 "1000000006,1962-03-03,,\n"
 				 "1000000007,1963-04-04,,\n");
+	/* Most slots are tomorrow: here residents may change them up to the start
+	 * (the deadline has a test of its own). */
+	if (rc == MG_OK)
+		rc = resv_set_change_deadline_days(r, 0, err);
 	if (rc != MG_OK) {
 		resv_close(r);
 		return NULL;
@@ -1112,6 +1116,47 @@ TEST(resv, a_resident_is_offered_only_the_slots_the_rules_allow)
 	CHECK_STR(slot_ids(list), "3,6,5");
 	json_decref(list);
 	CHECK(resv_slots_for(r, "nosuchtoken", NULL, NULL, NULL, &list, NULL, err) == MG_ERR_AUTH);
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}
+
+TEST(resv, residents_change_and_cancel_only_until_the_towns_deadline)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	const char *db;
+	struct resv *r = town(&db);
+	REQUIRE(r);
+	/* The sample town's rule: until 23:59 two days before the vaccination day. */
+	REQUIRE(resv_set_change_deadline_days(r, RESV_CHANGE_DEADLINE_DAYS, err) == MG_OK);
+	int days = -1;
+	CHECK(resv_change_deadline_days(r, &days, err) == MG_OK && days == 2);
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	struct resv_booking b;
+	struct resv_request q = slot_req(1);  /* tomorrow */
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	q = slot_req(3);
+	REFUSED(db, resv_change(r, token, &q, &b, err), MG_ERR_CONFLICT, "please call us");
+	REFUSED(db, resv_cancel(r, token, NULL, &b, err), MG_ERR_CONFLICT, "closed on");
+	json_t *why = resv_refusal_json(r);
+	CHECK_STR(json_string_value(json_object_get(why, "reason")), "deadline");
+	CHECK(json_integer_value(json_object_get(why, "days")) == 2);
+	char yesterday[11];
+	time_t y = local_at(-1, 12, 0);
+	strftime(yesterday, sizeof yesterday, "%Y-%m-%d", localtime(&y));
+	CHECK_STR(json_string_value(json_object_get(why, "date")), yesterday);
+	json_decref(why);
+	/* The call centre still can, on the phone. */
+	CHECK(resv_staff_cancel(r, "1000000001", NULL, &b, err) == MG_OK);
+	/* Two days ahead is still inside: the resident changes and cancels it. */
+	q = slot_req(7);
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	CHECK(resv_cancel(r, token, NULL, &b, err) == MG_OK);
+	/* A town with a one-day deadline lets tomorrow's slot go until tonight. */
+	REQUIRE(resv_set_change_deadline_days(r, 1, err) == MG_OK);
+	q = slot_req(1);
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	CHECK(resv_cancel(r, token, NULL, &b, err) == MG_OK);
+	CHECK(resv_set_change_deadline_days(r, RESV_MAX_CHANGE_DEADLINE_DAYS + 1, err) == MG_ERR_INPUT);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
 }

@@ -80,7 +80,8 @@
       r_full: 'この時間は満席になりました。別の時間を選んでください。',
       r_waiting: 'すでに空き待ちに登録されています。',
       r_seats_free: 'まだ空いている時間があります。その中から予約してください。',
-      r_offer_gone: 'このご案内は期限が過ぎたか、すでにお返事をいただいています。'
+      r_offer_gone: 'このご案内は期限が過ぎたか、すでにお返事をいただいています。',
+      r_deadline: 'ご自身での変更・キャンセルは{date}（接種日の{days}日前）の23時59分までです。コールセンターへお電話ください。'
     },
     en: {
       launcher: 'Vaccine questions', title: 'Vaccine help desk', close: 'Close',
@@ -134,7 +135,8 @@
       r_full: 'This time is now full. Please choose another.',
       r_waiting: 'You are already on the waiting list.',
       r_seats_free: 'There are still free times. Please book one of them.',
-      r_offer_gone: 'This offer has expired or was already answered.'
+      r_offer_gone: 'This offer has expired or was already answered.',
+      r_deadline: 'You could change or cancel online until 23:59 on {date} ({days} days before). Please call the call centre.'
     }
   };
 

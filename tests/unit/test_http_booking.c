@@ -253,6 +253,11 @@ TEST(http_booking, resident_books_changes_and_cancels)
 	CHECK(r.status == 200);
 	CHECK_STR(str(r.json, "reservation", "status"), "cancelled");
 	json_decref(r.json);
+	/* The cancellation counts against the conversation that booked, once. */
+	r = call(port(), "POST", "cancel", token, "cancel-1", "{}");
+	CHECK(r.status == 200);
+	json_decref(r.json);
+	CHECK(events_of("booking_cancelled") == 1);
 	r = call(port(), "GET", "reservation", token, NULL, NULL);
 	CHECK(r.status == 404);
 	json_decref(r.json);

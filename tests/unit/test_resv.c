@@ -182,6 +182,21 @@ static int contains(const char *s, const char *part)
 	return s && strstr(s, part) != NULL;
 }
 
+/* Whether a venue of the town has field (code, name) equal to value. */
+static int has_venue(struct resv *r, const char *field, const char *value)
+{
+	char err[MG_ERR_LEN];
+	json_t *v = NULL, *e;
+	size_t i;
+	int found = 0;
+	if (resv_venues(r, &v, err) != MG_OK)
+		return -1;
+	json_array_foreach(v, i, e)
+		found |= !strcmp(json_string_value(json_object_get(e, field)), value);
+	json_decref(v);
+	return found;
+}
+
 /* ---- Set-up ---------------------------------------------------------------------- */
 
 struct reported {
@@ -239,6 +254,55 @@ TEST(resv, import_reports_bad_rows_by_line_and_imports_nothing)
 	resv_close(r);
 }
 
+/* Imports len bytes as a venues file expecting one bad row, on line and
+ * saying want, and the venue coded "nishi" (which the file adds) not kept. */
+static void check_venues_refused(struct resv *r, const char *data, size_t len, int line,
+				 const char *want)
+{
+	char err[MG_ERR_LEN];
+	const char *path = tmp_path("venues-refused.csv");
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+		test_fail(__FILE__, __LINE__, "cannot write the file");
+		return;
+	}
+	struct reported rep = {0};
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, collect, &rep, NULL, err) == MG_ERR_INPUT);
+	CHECK(rep.n == 1 && rep.lines[0] == line && contains(rep.reasons[0], want));
+	CHECK(has_venue(r, "code", "nishi") == 0);
+}
+
+TEST(resv, import_takes_excel_trailing_empty_columns_and_refuses_a_value_past_them)
+{
+	char err[MG_ERR_LEN];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	/* 40 columns, all but two empty, as Excel saves a sheet whose used range is wider. */
+	char csv[1024] = "", pad[64] = "";
+	for (int c = 3; c <= 40; c++)
+		strcat(pad, ",");
+	snprintf(csv, sizeof csv, "code,name%s\nkita,北会館%s\nminami,南会館%s\n%s\n", pad, pad, pad, pad);
+	const char *path = tmp_path("venues-wide.csv");
+	write_file(path, csv);
+	int rows = -1;
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, &rows, err) == MG_OK);
+	CHECK(rows == 2);
+	/* A value in column 30 of line 3 is refused with its line. */
+	snprintf(csv, sizeof csv, "code,name%s\nkita,北会館%s\nnishi,西会館%.28sx%s\n", pad, pad, pad,
+		 pad + 28);
+	check_venues_refused(r, csv, strlen(csv), 3, "a value in column 30");
+	resv_close(r);
+}
+
+TEST(resv, import_refuses_a_nul_byte_with_its_line)
+{
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	static const char csv[] = "code,name\nkita,北会館\nnishi,西\0会館\n";
+	check_venues_refused(r, csv, sizeof csv - 1, 3, "column 2 holds a NUL byte");
+	resv_close(r);
+}
+
 TEST(resv, import_tickets_checks_numbers_dates_and_products)
 {
 	char err[MG_ERR_LEN];
@@ -271,15 +335,26 @@ TEST(resv, import_accepts_cp932_from_excel)
 	/* "code,name\nkita,北会館\n" in CP932: 北 = 96 6B, 会 = 89 EF, 館 = 8A D9. */
 	write_file(path, "code,name\nkita,\x96\x6B\x89\xEF\x8A\xD9\n");
 	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, NULL, err) == MG_OK);
-	json_t *v = NULL;
-	REQUIRE(resv_venues(r, &v, err) == MG_OK);
-	int found = 0;
-	size_t i;
-	json_t *e;
-	json_array_foreach(v, i, e)
-		found |= !strcmp(json_string_value(json_object_get(e, "name")), "北会館");
-	CHECK(found);
-	json_decref(v);
+	CHECK(has_venue(r, "name", "北会館") == 1);
+	resv_close(r);
+}
+
+TEST(resv, import_accepts_cp932_half_width_katakana)
+{
+	/* A half-width katakana is one byte in CP932 and three in UTF-8: a venue
+	 * named in them must load, not be called "neither UTF-8 nor CP932". */
+	char err[MG_ERR_LEN], file[256] = "code,name\nkana,", want[256] = "";
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	for (int i = 0; i < 16; i++) {
+		strcat(file, "\xDC\xB8\xC1\xDD");  /* ﾜｸﾁﾝ */
+		strcat(want, "ﾜｸﾁﾝ");
+	}
+	strcat(file, "\n");
+	const char *path = tmp_path("venues-kana.csv");
+	write_file(path, file);
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, NULL, err) == MG_OK);
+	CHECK(has_venue(r, "name", want) == 1);
 	resv_close(r);
 }
 

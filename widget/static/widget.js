@@ -230,6 +230,45 @@
     }, function (e) { clearTimeout(timer); throw e; });
   }
 
+  /* What the resident does that the server would not otherwise see — a
+   * choice from a clarification, a tap on a phone number or on a way out of
+   * the chat — goes to the event log for the staff's figures: words from a
+   * fixed list and the conversation id, nothing the resident typed. A tap
+   * before the first question starts a conversation. A lost event costs a
+   * figure, never the resident's step. */
+  function record(ev) {
+    if (state.conversation) ev.conversation = state.conversation;
+    api('event', ev).then(function (r) {
+      if (!state.conversation && r.conversation) { state.conversation = r.conversation; save(); }
+    }, function () {});
+  }
+
+  /* The line a phone number belongs to (the booking line may give the call
+   * centre's number: a tap on it is a call to the call centre); another
+   * number is another office's. */
+  function phoneRoute(href) {
+    var digits = String(href).replace(/[^0-9]/g, '');
+    var routes = ['call_center', 'nurse', 'booking'];
+    for (var i = 0; i < routes.length; i++) {
+      var l = line(routes[i]);
+      if (l && l.phone && String(l.phone).replace(/[^0-9]/g, '') === digits) return routes[i];
+    }
+    return 'elsewhere';
+  }
+
+  /* Every tap on a tel: link, and on an element marked with the hand-off it
+   * is (data-route, data-channel), wherever it is drawn: the call bar, a
+   * card, an answer's text, a message restored after a reload. */
+  function onTap(e) {
+    var n = e.target.closest && e.target.closest('a, button');
+    if (!n || n.disabled) return;
+    var href = n.getAttribute('href') || '';
+    if (href.slice(0, 4) === 'tel:')
+      record({ type: 'handoff_clicked', channel: 'phone', route: phoneRoute(href) });
+    else if (n.getAttribute('data-channel'))
+      record({ type: 'handoff_clicked', channel: n.getAttribute('data-channel'), route: n.getAttribute('data-route') });
+  }
+
   /* ---- the frame: host, shadow root, stylesheet ---- */
   var host = el('div', { id: 'madoguchi-widget' });
   var root = host.attachShadow({ mode: 'open' });
@@ -239,6 +278,7 @@
   css.addEventListener('error', function () { frame.hidden = false; });
   root.appendChild(css);
   root.appendChild(frame);
+  frame.addEventListener('click', onTap, true);
 
   var config = null;  // GET /config: town name and phone lines
   var ui = {};        // the elements rebuilt when the language changes
@@ -459,7 +499,11 @@
       box.appendChild(el('button', {
         type: 'button', class: 'mg-chip', text: c.question, disabled: m.chosen !== undefined,
         'aria-pressed': m.chosen === c.id ? 'true' : null,
-        onclick: function () { settle(this, c.id); choose(c); }
+        onclick: function () {
+          settle(this, c.id);
+          record({ type: 'clarify_chosen', entry: String(c.id) });
+          choose(c);
+        }
       }));
     });
     box.appendChild(el('button', {
@@ -467,6 +511,7 @@
       'aria-pressed': m.chosen === null ? 'true' : null,
       onclick: function () {
         settle(this, null);
+        record({ type: 'handoff_shown', route: 'call_center' });
         add({ who: 'bot', kind: 'handoff', data: line('call_center') || { route: 'call_center' } });
       }
     }));
@@ -500,7 +545,8 @@
     if (route === 'nurse') card.appendChild(el('p', { text: t('nurse') }));
     if (route === 'call_center') card.appendChild(el('p', { text: t('callUs') }));
     if (route === 'booking')
-      card.appendChild(el('button', { type: 'button', class: 'mg-primary', text: t('book'), onclick: function () { openBooking({ handoff: h }); } }));
+      card.appendChild(el('button', { type: 'button', class: 'mg-primary', text: t('book'), 'data-route': 'booking', 'data-channel': 'booking',
+        onclick: function () { openBooking({ handoff: h }); } }));
     if (h.phone) {
       card.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone) }, [
         el('span', { 'aria-hidden': 'true', text: '📞 ' }), t('call') + ' ' + h.phone]));
@@ -521,6 +567,11 @@
     ]);
     var href = h.url && safeHref(h.url);
     if (href) card.appendChild(el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', text: t('link') }));
+    /* Its pages are the way to that office (its numbers are no line's). */
+    card.querySelectorAll('a[target]').forEach(function (a) {
+      a.setAttribute('data-route', 'elsewhere');
+      a.setAttribute('data-channel', 'web');
+    });
     return card;
   }
 
@@ -657,7 +708,8 @@
     var h = ctx.handoff || line('booking') || {};
     view.appendChild(el('p', { text: t('bookingText') }));
     var href = h.url && safeHref(h.url);
-    if (href) view.appendChild(el('a', { class: 'mg-primary', href: href, target: '_blank', rel: 'noopener noreferrer', text: t('bookingPage') }));
+    if (href) view.appendChild(el('a', { class: 'mg-primary', href: href, target: '_blank', rel: 'noopener noreferrer', text: t('bookingPage'),
+      'data-route': 'booking', 'data-channel': 'web' }));
     if (h.phone) view.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone), text: '📞 ' + t('call') + ' ' + h.phone }));
   }
 

@@ -137,8 +137,77 @@
     rows.forEach(function (r) { t.appendChild(el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }))); });
     if (!rows.length) t.appendChild(el('tr', {}, [el('td', { colspan: head.length, text: 'none' })]));
   }
-  function dayTs(d) { return Date.parse(d + 'T00:00:00') / 1000; }
 
+  /* Charts over whole things: days and hours on an axis of their own (no
+   * clock times between them), counts in whole steps. The labels drawn are
+   * also kept on the chart's box (data-ticks), where a test can read them. */
+  var DAY_MS = 86400000, WEEKDAYS = ['日', '月', '火', '水', '木', '金', '土'];
+  var WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+  var MAX_TICKS = 10;
+  function dayLabel(iso) {
+    var d = new Date(iso + 'T00:00:00Z');
+    return (d.getUTCMonth() + 1) + '/' + d.getUTCDate() + '(' + WEEKDAYS[d.getUTCDay()] + ')';
+  }
+  /* Every calendar day from the first to the last of list ({day, ...}), the
+   * days missing from it as fill(day): the axis spans the days with figures. */
+  function calendar(list, fill) {
+    if (!list.length) return [];
+    var byDay = {}, out = [];
+    list.forEach(function (d) { byDay[d.day] = d; });
+    var last = Date.parse(list[list.length - 1].day + 'T00:00:00Z');
+    for (var t = Date.parse(list[0].day + 'T00:00:00Z'); t <= last; t += DAY_MS) {
+      var day = new Date(t).toISOString().slice(0, 10);
+      out.push(byDay[day] || fill(day));
+    }
+    return out;
+  }
+  /* An x axis of n whole steps (0 … n-1) labelled by label(i), at most
+   * MAX_TICKS of them, a step's width around each. */
+  function stepAxis(id, n, label, every) {
+    var step = Math.max(every || 1, Math.ceil(n / MAX_TICKS));
+    return {
+      scale: { time: false, range: function () { return [-0.5, n - 0.5]; } },
+      axis: {
+        splits: function () { var s = []; for (var i = 0; i < n; i += step) s.push(i); return s; },
+        values: function (u, splits) {
+          var labels = splits.map(function (i) { return label(i); });
+          $(id).dataset.ticks = JSON.stringify(labels);
+          return labels;
+        },
+      },
+      legend: function (u, v) { return v === null || v === undefined ? '' : label(v); },
+    };
+  }
+  function dayAxis(id, days) {
+    return stepAxis(id, days.length, function (i) { return dayLabel(days[i].day); });
+  }
+  function bars(color) { return { stroke: color, fill: color, points: { show: false }, paths: uPlot.paths.bars({ size: [0.6] }) }; }
+  function counts(u, min, max) { return [0, Math.max(1, max)]; }
+
+  function drawDays(r) {
+    var days = calendar(r.days || [], function (day) { return { day: day, conversations: 0, deflection_rate: null }; });
+    var x = dayAxis('chart-days', days);
+    chart('chart-days', {
+      scales: { x: x.scale, y: { range: [0, 100] }, n: { range: counts } },
+      series: [{ label: 'day', value: x.legend },
+        Object.assign({ label: 'conversations', scale: 'n' }, bars('rgba(10,88,202,0.35)')),
+        { label: 'deflection %', stroke: '#1a7f37', width: 2, points: { show: true, size: 7 } }],
+      axes: [x.axis, { scale: 'n', label: 'conversations', incrs: WHOLE },
+        { side: 1, scale: 'y', label: '%', incrs: [10, 20, 25, 50], grid: { show: false } }],
+    }, [days.map(function (_, i) { return i; }), days.map(function (d) { return d.conversations; }),
+      days.map(function (d) { return d.deflection_rate === null ? null : 100 * d.deflection_rate; })]);
+  }
+  function drawHours(r) {
+    var hours = r.hours || [];
+    var x = stepAxis('chart-hours', hours.length, function (h) { return h + '時'; }, 3);
+    chart('chart-hours', {
+      scales: { x: x.scale, y: { range: counts } },
+      series: [{ label: 'hour', value: x.legend }, Object.assign({ label: 'questions' }, bars('rgba(111,66,193,0.5)'))],
+      axes: [x.axis, { incrs: WHOLE }],
+    }, [hours.map(function (_, i) { return i; }), hours]);
+  }
+
+  /* The figures, each marked with its name in the report (data-figure). */
   function loadDashboard() {
     var f = $('period');
     var params = { from: f.from.value, to: f.to.value };
@@ -148,44 +217,36 @@
       if (!f.from.value) { f.from.value = r.from || ''; f.to.value = r.to || ''; }
       var t = r.totals, days = r.days || [];
       var last = days.filter(function (d) { return d.day === today(); })[0];
+      var calls = (r.clicks || []).filter(function (c) { return c.click === 'phone:call_center'; })[0];
       var cards = [
-        ['Deflection today', last ? pct(last.deflection_rate) : '—'],
-        ['Deflection, period', pct(t.deflection_rate)],
-        ['Conversations', t.conversations],
-        ['Questions', t.questions],
-        ['Answered', pct(t.answered_rate)],
-        ['Clarified', pct(t.clarify_rate)],
-        ['Handed off', pct(t.handoff_rate)],
-        ['Self-service bookings', t.self_service],
-        ['👍 / 👎', t.helpful + ' / ' + t.unhelpful],
+        ['deflection_today', 'Deflection today', last ? pct(last.deflection_rate) : '—'],
+        ['deflection_rate', 'Deflection, period', pct(t.deflection_rate)],
+        ['conversations', 'Conversations', t.conversations],
+        ['questions', 'Questions', t.questions],
+        ['answered_rate', 'Answered', pct(t.answered_rate)],
+        ['clarify_rate', 'Clarified', pct(t.clarify_rate)],
+        ['clarify_chosen', 'Clarify choices picked', t.clarify_chosen],
+        ['handoff_rate', 'Handed off', pct(t.handoff_rate)],
+        ['call_taps', 'Call-centre number tapped', calls ? calls.n : 0],
+        ['self_service', 'Self-service bookings', t.self_service],
+        ['bookings', 'Booked in the chat / cancelled since', t.bookings_completed + ' / ' + t.bookings_cancelled],
+        ['helpful', '👍 / 👎', t.helpful + ' / ' + t.unhelpful],
       ];
       var box = clear($('totals'));
       cards.forEach(function (c) {
-        box.appendChild(el('div', { class: 'stat' }, [el('span', { text: c[0] }), el('strong', { text: String(c[1]) })]));
+        box.appendChild(el('div', { class: 'stat', 'data-figure': c[0] }, [el('span', { text: c[1] }), el('strong', { text: String(c[2]) })]));
       });
       if (window.uPlot) {
-        chart('chart-days', {
-          scales: { y: { range: [0, 100] } },
-          series: [{}, { label: 'deflection %', stroke: '#1a7f37', width: 2, fill: 'rgba(26,127,55,0.08)' },
-            { label: 'conversations', stroke: '#0a58ca', scale: 'n' }],
-          axes: [{}, { label: '%' }, { side: 1, scale: 'n', grid: { show: false } }],
-        }, [days.map(function (d) { return dayTs(d.day); }),
-          days.map(function (d) { return d.deflection_rate === null ? null : 100 * d.deflection_rate; }),
-          days.map(function (d) { return d.conversations; })]);
-        var hours = r.hours || [];
-        chart('chart-hours', {
-          scales: { x: { time: false } },
-          series: [{ label: 'hour' }, { label: 'questions', stroke: '#6f42c1', fill: 'rgba(111,66,193,0.3)',
-            paths: uPlot.paths.bars({ size: [0.8] }) }],
-          axes: [{ values: function (u, v) { return v.map(function (h) { return h + '時'; }); } }, {}],
-        }, [hours.map(function (_, i) { return i; }), hours]);
+        drawDays(r);
+        drawHours(r);
       }
       table($('topics'), ['topic', 'questions', 'answered', '👎'], (r.topics || []).slice(0, 10).map(function (o) {
-        return [o.topic, o.questions, pct(o.answered_rate), o.unhelpful];
+        return [o.question ? o.question + ' (' + o.name + ')' : o.name, o.questions, pct(o.answered_rate), o.unhelpful];
       }));
       table($('handoffs'), ['route', 'questions', 'rate'], (r.handoffs || []).map(function (o) {
         return [o.route, o.questions, pct(o.rate)];
       }));
+      table($('clicks'), ['tapped', 'times'], (r.clicks || []).map(function (o) { return [o.click, o.n]; }));
       table($('unhelpful'), ['entry', '👎'], (r.unhelpful_entries || []).map(function (o) { return [o.slug, o.n]; }));
     }).catch(failed);
   }
@@ -381,6 +442,8 @@
   });
 
   /* ---- forecast ---- */
+  /* A day of the forecast: its weekday, and the call centre's hours or why it is closed. */
+  function openText(d) { return d.closed ? (d.holiday ? 'closed (holiday)' : 'closed') : d.open; }
   function loadForecast() {
     var f = $('forecast-form'), p = {};
     ['from', 'days', 'event_day', 'residents', 'aht', 'target', 'level'].forEach(function (k) { p[k] = f.elements[k].value; });
@@ -388,20 +451,31 @@
       var s = r.settings || {};
       ['aht', 'target', 'level'].forEach(function (k) { if (!f.elements[k].value && s[k] !== undefined) f.elements[k].value = s[k]; });
       var h = r.history || {};
-      $('forecast-basis').textContent = 'Based on ' + (h.from || '?') + ' – ' + (h.to || '?') + ': ' +
-        (h.conversations_per_day !== undefined ? Number(h.conversations_per_day).toFixed(1) : '?') +
-        ' conversations a day, deflection ' + pct(h.deflection_rate) + '.';
+      var deflection = !h.days && h.deflection_from_log ? 'no deflection figure yet: every contact is counted as a call'
+        : 'deflection ' + pct(h.deflection_rate);
+      $('forecast-basis').textContent = (h.days ? 'Based on ' + h.from + ' – ' + h.to + ' (' + h.days + ' days): ' +
+        Number(h.conversations_per_day).toFixed(1) + ' conversations a day' : 'No chat history before ' + h.from) +
+        ', ' + deflection + '. Operators work the call centre\'s phone hours of each day;' +
+        ' the calls of a closed day come on the next open one.';
+      var warn = clear($('forecast-warnings'));
+      (r.warnings || []).forEach(function (w) { warn.appendChild(el('li', { 'data-code': w.code, text: w.message })); });
+      warn.hidden = !(r.warnings || []).length;
       var days = r.days || [];
       if (window.uPlot) {
+        var x = dayAxis('chart-forecast', days);
         chart('chart-forecast', {
-          series: [{}, { label: 'contacts', stroke: '#0a58ca' }, { label: 'calls after deflection', stroke: '#d63384', width: 2 },
-            { label: 'operators', stroke: '#1a7f37', scale: 'ops', paths: uPlot.paths.stepped({ align: 1 }) }],
-          axes: [{}, { label: 'per day' }, { side: 1, scale: 'ops', label: 'operators', grid: { show: false } }],
-        }, [days.map(function (d) { return dayTs(d.day); }), days.map(function (d) { return d.contacts; }),
+          scales: { x: x.scale, ops: { range: counts } },
+          series: [{ label: 'day', value: x.legend }, { label: 'contacts', stroke: '#0a58ca', points: { show: true } },
+            { label: 'calls', stroke: '#d63384', width: 2, points: { show: true } },
+            Object.assign({ label: 'operators', scale: 'ops' }, bars('rgba(26,127,55,0.35)'))],
+          axes: [x.axis, { label: 'per day', incrs: WHOLE }, { side: 1, scale: 'ops', label: 'operators', incrs: WHOLE, grid: { show: false } }],
+        }, [days.map(function (_, i) { return i; }), days.map(function (d) { return d.contacts; }),
           days.map(function (d) { return d.calls; }), days.map(function (d) { return d.agents; })]);
       }
-      table($('forecast-table'), ['day', 'contacts', 'calls', 'operators', 'service level'], days.map(function (d) {
-        return [d.day, Math.round(d.contacts), Math.round(d.calls), d.agents, pct(d.service_level)];
+      table($('forecast-table'), ['day', 'call centre', 'contacts', 'calls', 'operators', 'service level'], days.map(function (d) {
+        return [dayLabel(d.day), openText(d), Math.round(d.contacts),
+          Math.round(d.calls) + (d.carried_in ? ' (' + Math.round(d.carried_in) + ' from closed days)' : ''),
+          d.agents, d.closed ? '—' : pct(d.service_level)];
       }));
     }).catch(failed);
   }

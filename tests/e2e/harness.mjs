@@ -94,6 +94,10 @@ export async function logInAndBook(page, ticket, birth, labels) {
   const venue = page.locator('.mg-bk-venue').first();
   await venue.waitFor({ timeout: 10000 });
   await venue.click();
+  // A venue with slots on several days lists the days first.
+  const first = page.locator('.mg-bk-day, .mg-bk-slot').first();
+  await first.waitFor({ timeout: 10000 });
+  if (await page.locator('.mg-bk-day').count()) await page.locator('.mg-bk-day').first().click();
   const slot = page.locator('.mg-bk-slot').first();
   await slot.waitFor({ timeout: 10000 });
   await slot.click();

@@ -4,7 +4,8 @@
 #   make test       install what is missing, build, run every test
 #   make test SANITIZER=address,undefined   the same under ASan + UBSan
 #   make bench      benchmarks whose figures go in the README
-#   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the redaction)
+#   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the
+#                   redaction, the knowledge-base import, the synonyms file)
 
 CC       ?= cc
 SANITIZER ?=
@@ -14,7 +15,11 @@ OPT      ?= -O2
 DEB_PACKAGES = build-essential pkg-config libmecab-dev mecab mecab-ipadic-utf8 \
 	libsqlite3-dev libstemmer-dev libmicrohttpd-dev libutf8proc-dev libjansson-dev \
 	libcsv-dev libsodium-dev tzdata
-DEB_BENCH    = wrk nginx-light hyperfine
+# Groonga 13 with its MeCab tokenizer for tests/bench/groonga.sh. The tokenizer
+# needs mecab-naist-jdic or mecab-jumandic-utf8; naist-jdic would take over the
+# system's MeCab dictionary from ipadic (alternatives priority 100 against 80),
+# so jumandic is named for apt to take (and nlp/ names ipadic's folder anyway).
+DEB_BENCH    = wrk nginx-light hyperfine jq groonga-bin mecab-jumandic-utf8 groonga-tokenizer-mecab
 DEB_FUZZ     = clang libclang-rt-14-dev
 # Browser tests: Debian's chromium, node for playwright-core, and fonts so that
 # the screenshots show Japanese text and the 👍/👎 buttons.
@@ -71,7 +76,8 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 $(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
 
-$(BUILD)/bench-ask: $(BUILD)/tests/bench/bench_ask.o $(LIB_OBJ)
+# One benchmark program per tests/bench/bench_NAME.c: build/rel/bench-NAME.
+$(BUILD)/bench-%: $(BUILD)/tests/bench/bench_%.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
@@ -91,7 +97,8 @@ $(BUILD)/widget/static/%.gz: widget/static/%
 $(BUILD)/widget/assets.o: $(WIDGET_STATIC) $(WIDGET_GZ)
 $(BUILD)/widget/assets.o: CFLAGS += -DASSETS_BUILD='"$(BUILD)"'
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d $(BUILD)/tests/bench/bench_ask.d
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/chatbot/main.d \
+	$(wildcard $(BUILD)/tests/bench/*.d)
 
 # Installs the Debian packages that are missing (needs root and the package archive).
 deps:
@@ -135,7 +142,7 @@ e2e:
 	@command -v npm >/dev/null || $(MAKE) deps EXTRA_DEB=npm
 	$(MAKE) all
 	cd tests/e2e && npm ci --no-audit --no-fund
-	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs admin.test.mjs ops.test.mjs
+	cd tests/e2e && MADOGUCHI=$(abspath $(BIN)) node --test --test-concurrency=1 widget.test.mjs admin.test.mjs ops.test.mjs figures.test.mjs
 
 # The HTTP benchmark alone (make bench runs it too once tests/bench/run.sh calls it).
 bench-http:

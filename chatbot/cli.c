@@ -281,7 +281,9 @@ int chatbot_cli_ask(const struct cli_ctx *ctx, int argc, char **argv)
 		while ((n = getline(&line, &cap, stdin)) >= 0) {
 			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 				line[--n] = 0;
-			if (n == 0)
+			/* A reader of --json pairs output line N with input line N: an
+			 * empty line gets its error object, not silence. */
+			if (n == 0 && !as_json)
 				continue;
 			failed |= ask_one(env.bot, line, (size_t)n, &o, as_json);
 		}

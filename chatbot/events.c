@@ -33,7 +33,13 @@ static const char SCHEMA[] =
 	"CREATE TABLE IF NOT EXISTS ev_daily("
 	"  day TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL,"
 	"  PRIMARY KEY(day, kind, key)) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS ev_dismissed(key TEXT PRIMARY KEY, at INTEGER NOT NULL);";
+	"CREATE TABLE IF NOT EXISTS ev_dismissed(key TEXT PRIMARY KEY, at INTEGER NOT NULL);"
+	/* The conversation each booking completed in the chat came from, so that
+	 * its cancellation, days later or by the call centre, counts against it.
+	 * Deleted with the conversation's events (retention). */
+	"CREATE TABLE IF NOT EXISTS ev_bookings("
+	"  booking INTEGER PRIMARY KEY, conversation TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS ev_bookings_conversation ON ev_bookings(conversation);";
 
 static const char *const TYPE_NAMES[] = {
 	[EVENTS_ASK] = "ask",
@@ -43,6 +49,7 @@ static const char *const TYPE_NAMES[] = {
 	[EVENTS_HANDOFF_CLICKED] = "handoff_clicked",
 	[EVENTS_BOOKING_OPENED] = "booking_opened",
 	[EVENTS_BOOKING_COMPLETED] = "booking_completed",
+	[EVENTS_BOOKING_CANCELLED] = "booking_cancelled",
 };
 
 static int db_fail(sqlite3 *db, char *err, const char *what)
@@ -106,17 +113,23 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 
 int events_stmts_prepare(sqlite3 *db, struct events_stmts *s, char *err)
 {
-	s->conv = s->ev = NULL;
+	s->conv = s->ev = s->link = NULL;
 	int rc = prepare(db, "INSERT INTO ev_conversations(id, day, hour, lang) VALUES(?1, ?2, ?3, ?4) "
 			     "ON CONFLICT(id) DO UPDATE SET lang=excluded.lang "
 			     "WHERE ev_conversations.lang='' AND excluded.lang!=''", &s->conv, err);
-	/* The topic is the entry's category, looked up now: entries change. */
+	/* The topic is the entry's category, looked up now: entries change. A
+	 * row without a conversation takes its booking's, or is not written. */
 	if (rc == MG_OK)
 		rc = prepare(db, "INSERT INTO ev_events(conversation, ts, day, hour, type, question, decision,"
 				 " entry_id, slug, topic, route, channel, confidence, candidates, helpful) "
-				 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-				 " (SELECT category FROM kb_entries WHERE ext_id=?8), ?10, ?11, ?12, ?13, ?14)",
+				 "SELECT conv, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+				 " (SELECT category FROM kb_entries WHERE ext_id=?8), ?10, ?11, ?12, ?13, ?14"
+				 " FROM (SELECT COALESCE(?1, (SELECT conversation FROM ev_bookings"
+				 "  WHERE booking=?15)) AS conv) WHERE conv IS NOT NULL",
 			     &s->ev, err);
+	if (rc == MG_OK)
+		rc = prepare(db, "INSERT OR IGNORE INTO ev_bookings(booking, conversation) VALUES(?1, ?2)",
+			     &s->link, err);
 	if (rc != MG_OK)
 		events_stmts_finalize(s);
 	return rc;
@@ -126,7 +139,8 @@ void events_stmts_finalize(struct events_stmts *s)
 {
 	sqlite3_finalize(s->conv);
 	sqlite3_finalize(s->ev);
-	s->conv = s->ev = NULL;
+	sqlite3_finalize(s->link);
+	s->conv = s->ev = s->link = NULL;
 }
 
 int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_row *r, char *err)
@@ -134,15 +148,24 @@ int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_ro
 	char day[11];
 	int hour;
 	day_hour(r->now, day, &hour);
-	sqlite3_stmt *conv = s->conv, *ev = s->ev;
+	sqlite3_stmt *conv = s->conv, *ev = s->ev, *link = s->link;
 	int rc = MG_OK;
-	bind_text(conv, 1, r->conversation);
-	bind_text(conv, 2, day);
-	sqlite3_bind_int(conv, 3, hour);
-	bind_text(conv, 4, r->lang ? r->lang : "");
-	if (sqlite3_step(conv) != SQLITE_DONE)
-		rc = db_fail(db, err, "event log");
-	sqlite3_reset(conv);
+	if (r->conversation) {
+		bind_text(conv, 1, r->conversation);
+		bind_text(conv, 2, day);
+		sqlite3_bind_int(conv, 3, hour);
+		bind_text(conv, 4, r->lang ? r->lang : "");
+		if (sqlite3_step(conv) != SQLITE_DONE)
+			rc = db_fail(db, err, "event log");
+		sqlite3_reset(conv);
+	}
+	if (rc == MG_OK && r->conversation && r->booking > 0) {
+		sqlite3_bind_int64(link, 1, r->booking);
+		bind_text(link, 2, r->conversation);
+		if (sqlite3_step(link) != SQLITE_DONE)
+			rc = db_fail(db, err, "event log");
+		sqlite3_reset(link);
+	}
 	if (rc == MG_OK) {
 		bind_text(ev, 1, r->conversation);
 		sqlite3_bind_int64(ev, 2, (sqlite3_int64)r->now);
@@ -164,6 +187,10 @@ int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_ro
 			sqlite3_bind_null(ev, 14);
 		else
 			sqlite3_bind_int(ev, 14, r->helpful);
+		if (r->booking > 0)
+			sqlite3_bind_int64(ev, 15, r->booking);
+		else
+			sqlite3_bind_null(ev, 15);
 		if (sqlite3_step(ev) != SQLITE_DONE)
 			rc = db_fail(db, err, "event log");
 		sqlite3_reset(ev);
@@ -171,6 +198,7 @@ int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_ro
 	/* The strings are the caller's: nothing may point at them after this. */
 	sqlite3_clear_bindings(conv);
 	sqlite3_clear_bindings(ev);
+	sqlite3_clear_bindings(link);
 	return rc;
 }
 
@@ -265,24 +293,36 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *
 	return rc;
 }
 
+/* Whether s is one of the words of list (NULL-terminated): only known words
+ * reach the log, these strings come from the client. */
+static int one_of(const char *s, const char *const *list)
+{
+	for (; s && *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
 int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *ev, char *err)
 {
-	if ((int)ev->type <= EVENTS_ASK || (size_t)ev->type >= sizeof TYPE_NAMES / sizeof *TYPE_NAMES)
+	static const char *const ROUTES[] = {"call_center", "nurse", "booking", "elsewhere", NULL};
+	static const char *const CHANNELS[] = {"phone", "booking", "web", NULL};
+	enum events_type type = ev->type;
+	if ((int)type <= EVENTS_ASK || (size_t)type >= sizeof TYPE_NAMES / sizeof *TYPE_NAMES)
 		return mg_fail(err, MG_ERR_INPUT, "unknown event type");
-	if (!id_ok(ev->conversation))
+	/* A cancellation belongs to the conversation of its booking, not to
+	 * the one it happens in (if any). */
+	if (type != EVENTS_BOOKING_CANCELLED && !id_ok(ev->conversation))
 		return mg_fail(err, MG_ERR_INPUT, "conversation is not a conversation id");
-	if ((ev->type == EVENTS_FEEDBACK || ev->type == EVENTS_CLARIFY_CHOSEN) &&
-	    (!ev->entry_id || !*ev->entry_id))
-		return mg_fail(err, MG_ERR_INPUT, "%s needs the entry", TYPE_NAMES[ev->type]);
-	if (ev->type == EVENTS_HANDOFF_CLICKED &&
-	    (!ev->channel || (strcmp(ev->channel, "phone") && strcmp(ev->channel, "booking"))))
-		return mg_fail(err, MG_ERR_INPUT, "a hand-off click is by phone or booking");
-	/* Only known words reach the log: these strings come from the client. */
-	static const char *const ROUTES[] = {"call_center", "nurse", "booking"};
-	int route_ok = !ev->route;
-	for (size_t k = 0; k < sizeof ROUTES / sizeof *ROUTES; k++)
-		route_ok |= ev->route && !strcmp(ev->route, ROUTES[k]);
-	if (!route_ok)
+	if (type == EVENTS_BOOKING_CANCELLED && ev->booking <= 0)
+		return mg_fail(err, MG_ERR_INPUT, "booking_cancelled needs the booking");
+	if ((type == EVENTS_FEEDBACK || type == EVENTS_CLARIFY_CHOSEN) && (!ev->entry_id || !*ev->entry_id))
+		return mg_fail(err, MG_ERR_INPUT, "%s needs the entry", TYPE_NAMES[type]);
+	if (type == EVENTS_HANDOFF_CLICKED && !one_of(ev->channel, CHANNELS))
+		return mg_fail(err, MG_ERR_INPUT, "a hand-off click is by phone, booking or web");
+	if ((type == EVENTS_HANDOFF_CLICKED || type == EVENTS_HANDOFF_SHOWN) && !ev->route)
+		return mg_fail(err, MG_ERR_INPUT, "%s needs the route", TYPE_NAMES[type]);
+	if (ev->route && !one_of(ev->route, ROUTES))
 		return mg_fail(err, MG_ERR_INPUT, "unknown route");
 
 	char slug[KB_ID_LEN] = "";
@@ -301,16 +341,18 @@ int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *
 		if (rc != MG_OK)
 			return rc;
 	}
+	int booking = type == EVENTS_BOOKING_COMPLETED || type == EVENTS_BOOKING_CANCELLED;
 	struct events_row r = {
-		.conversation = ev->conversation,
-		.type = TYPE_NAMES[ev->type],
+		.conversation = type == EVENTS_BOOKING_CANCELLED ? NULL : ev->conversation,
+		.type = TYPE_NAMES[type],
 		.entry_id = ev->entry_id,
 		.slug = ev->entry_id ? slug : NULL,
 		.route = ev->route,
-		.channel = ev->type == EVENTS_HANDOFF_CLICKED ? ev->channel : NULL,
+		.channel = type == EVENTS_HANDOFF_CLICKED ? ev->channel : NULL,
 		.confidence = NAN,
-		.helpful = ev->type == EVENTS_FEEDBACK ? !!ev->helpful : -1,
+		.helpful = type == EVENTS_FEEDBACK ? !!ev->helpful : -1,
 		.now = ev->now ? ev->now : time(NULL),
+		.booking = booking && ev->booking > 0 ? ev->booking : 0,
 	};
 	return deliver(db, w, &r, err);
 }
@@ -321,15 +363,21 @@ int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *
  * not yet folded into ev_daily, as (day, kind, key, n) rows into
  * temp.ev_fold. The definitions are those of METRICS.md. */
 static const char *const FOLD[] = {
-	/* One row per conversation with its outcome. */
+	/* One row per conversation with its outcome. A booking counts while it
+	 * stands: completed in the chat more often than cancelled since. The
+	 * call centre: the last question, clarification choice or line shown
+	 * was the call centre, or its number was tapped at any point. */
 	"INSERT INTO temp.ev_fold(day, kind, key, n) "
 	"WITH conv AS (SELECT c.day AS day,"
 	"  EXISTS(SELECT 1 FROM ev_events e WHERE e.conversation=c.id AND"
 	"         ((e.type='ask' AND e.decision='answer') OR e.type='clarify_chosen')) AS answered,"
-	"  EXISTS(SELECT 1 FROM ev_events e WHERE e.conversation=c.id"
-	"         AND e.type='booking_completed') AS booked,"
-	"  (COALESCE((SELECT e.type='ask' AND e.decision='handoff' AND e.route='call_center'"
-	"             FROM ev_events e WHERE e.conversation=c.id AND e.type IN ('ask','clarify_chosen')"
+	"  (SELECT count(*) FROM ev_events e WHERE e.conversation=c.id"
+	"   AND e.type='booking_completed') >"
+	"  (SELECT count(*) FROM ev_events e WHERE e.conversation=c.id"
+	"   AND e.type='booking_cancelled') AS booked,"
+	"  (COALESCE((SELECT e.route='call_center' AND (e.type='handoff_shown' OR e.decision='handoff')"
+	"             FROM ev_events e WHERE e.conversation=c.id"
+	"             AND e.type IN ('ask','clarify_chosen','handoff_shown')"
 	"             ORDER BY e.id DESC LIMIT 1), 0)"
 	"   OR EXISTS(SELECT 1 FROM ev_events e WHERE e.conversation=c.id AND e.type='handoff_clicked'"
 	"             AND e.channel='phone' AND e.route='call_center')) AS called,"
@@ -338,7 +386,7 @@ static const char *const FOLD[] = {
 	"  FROM ev_conversations c WHERE c.day BETWEEN ?1 AND ?2"
 	"  AND c.day NOT IN (SELECT day FROM ev_daily)"
 	"  AND EXISTS(SELECT 1 FROM ev_events e WHERE e.conversation=c.id"
-	"             AND e.type IN ('ask','booking_completed'))) "
+	"             AND e.type IN ('ask','booking_completed','handoff_clicked'))) "
 	"SELECT day, 'conversations', '', count(*) FROM conv GROUP BY day "
 	"UNION ALL SELECT day, 'deflected', '', sum((answered OR booked) AND NOT called AND NOT unhelpful)"
 	"  FROM conv GROUP BY day "
@@ -365,6 +413,11 @@ static const char *const FOLD[] = {
 	"  WHERE type='ask' AND decision='answer' GROUP BY 1, 3 "
 	"UNION ALL SELECT cday, 'topic_unhelpful', COALESCE(NULLIF(topic, ''), '-'), count(*) FROM ev"
 	"  WHERE type='feedback' AND helpful=0 GROUP BY 1, 3 "
+	/* Topics are the entries' slugs (kb/data/topics.tsv), categories their groups. */
+	"UNION ALL SELECT cday, 'slug', COALESCE(NULLIF(slug, ''), '-'), count(*) FROM ev"
+	"  WHERE type='ask' GROUP BY 1, 3 "
+	"UNION ALL SELECT cday, 'slug_answered', COALESCE(NULLIF(slug, ''), '-'), count(*) FROM ev"
+	"  WHERE type='ask' AND decision='answer' GROUP BY 1, 3 "
 	"UNION ALL SELECT cday, 'hour', printf('%02d', hour), count(*) FROM ev"
 	"  WHERE type='ask' GROUP BY 1, 3 "
 	"UNION ALL SELECT cday, 'unhelpful_entry', COALESCE(slug, entry_id), count(*) FROM ev"
@@ -408,6 +461,7 @@ static json_t *rate(double n, double d)
 struct figures {
 	json_int_t conversations, deflected, self_service, answered_conv;
 	json_int_t questions, answered, clarified, handed_off, up, down;
+	json_int_t chosen, booked, cancelled;
 };
 
 static void count_into(struct figures *f, const char *kind, const char *key, json_int_t n)
@@ -422,16 +476,21 @@ static void count_into(struct figures *f, const char *kind, const char *key, jso
 	else if (!strcmp(kind, "decision") && !strcmp(key, "handoff")) f->handed_off += n;
 	else if (!strcmp(kind, "feedback") && !strcmp(key, "up")) f->up += n;
 	else if (!strcmp(kind, "feedback") && !strcmp(key, "down")) f->down += n;
+	else if (!strcmp(kind, "event") && !strcmp(key, "clarify_chosen")) f->chosen += n;
+	else if (!strcmp(kind, "event") && !strcmp(key, "booking_completed")) f->booked += n;
+	else if (!strcmp(kind, "event") && !strcmp(key, "booking_cancelled")) f->cancelled += n;
 }
 
 static json_t *totals_json(const struct figures *f)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 			 " s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "conversations", f->conversations, "deflected", f->deflected,
 			 "self_service", f->self_service, "answered_conversations", f->answered_conv,
 			 "questions", f->questions, "answered", f->answered, "clarified", f->clarified,
 			 "handed_off", f->handed_off, "helpful", f->up, "unhelpful", f->down,
+			 "clarify_chosen", f->chosen, "bookings_completed", f->booked,
+			 "bookings_cancelled", f->cancelled,
 			 "deflection_rate", rate((double)f->deflected, (double)f->conversations),
 			 "self_service_rate", rate((double)f->self_service, (double)f->conversations),
 			 "answered_rate", rate((double)f->answered, (double)f->questions),
@@ -458,6 +517,73 @@ static void add_int(json_t *o, const char *k, json_int_t n)
 	json_object_set_new(o, k, json_integer(json_integer_value(json_object_get(o, k)) + n));
 }
 
+/* list's elements in the order of cmp (on json_t **), as a new array; list
+ * is released. NULL without memory. */
+static json_t *sorted(json_t *list, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(list);
+	json_t **v = malloc((n ? n : 1) * sizeof *v);
+	json_t *out = v ? json_array() : NULL;
+	for (size_t i = 0; out && i < n; i++)
+		v[i] = json_array_get(list, i);
+	if (out)
+		qsort(v, n, sizeof *v, cmp);
+	for (size_t i = 0; out && i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	json_decref(list);
+	return out;
+}
+
+/* Most questions first, then by name. */
+static int cmp_asked(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t qx = json_integer_value(json_object_get(x, "questions"));
+	json_int_t qy = json_integer_value(json_object_get(y, "questions"));
+	if (qx != qy)
+		return qx > qy ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(x, "name")),
+		      json_string_value(json_object_get(y, "name")));
+}
+
+/* A topic's or category's figures made whole: the counts it has none of
+ * are 0, its answered rate is computed; the list most asked first. */
+static json_t *asked_list(json_t *list)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o) {
+		add_int(o, "questions", 0);
+		add_int(o, "answered", 0);
+		add_int(o, "unhelpful", 0);
+		json_object_set_new(o, "answered_rate",
+				    rate((double)json_integer_value(json_object_get(o, "answered")),
+					 (double)json_integer_value(json_object_get(o, "questions"))));
+	}
+	return sorted(list, cmp_asked);
+}
+
+/* Staff read a topic by its question, not its slug: that of its first
+ * published entry (the one topics.tsv names), or of any entry. */
+static void label_topics(sqlite3 *db, json_t *topics)
+{
+	sqlite3_stmt *st = NULL;
+	char err[MG_ERR_LEN];
+	if (prepare(db, "SELECT question FROM kb_entries WHERE slug=?1"
+			" ORDER BY status!='published', id LIMIT 1", &st, err) != MG_OK)
+		return;
+	size_t i;
+	json_t *o;
+	json_array_foreach(topics, i, o) {
+		sqlite3_bind_text(st, 1, str(o, "name"), -1, SQLITE_STATIC);
+		json_object_set_new(o, "question", sqlite3_step(st) == SQLITE_ROW
+				    ? json_string((const char *)sqlite3_column_text(st, 0)) : json_null());
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+}
+
 int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, char *err)
 {
 	*out = NULL;
@@ -477,7 +603,8 @@ int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, c
 		sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
 	}
 	json_t *days = json_array(), *handoffs = json_array(), *clicks = json_array(),
-	       *topics = json_array(), *hours = json_array(), *unhelpful = json_array();
+	       *topics = json_array(), *categories = json_array(), *hours = json_array(),
+	       *unhelpful = json_array();
 	struct figures all = {0}, day = {0};
 	char cur[11] = "";
 	for (int h = 0; h < 24; h++)
@@ -512,14 +639,20 @@ int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, c
 			add_int(keyed(handoffs, "route", key), "questions", n);
 		else if (!strcmp(kind, "click"))
 			add_int(keyed(clicks, "click", key), "n", n);
+		else if (!strcmp(kind, "slug"))
+			add_int(keyed(topics, "name", key), "questions", n);
+		else if (!strcmp(kind, "slug_answered"))
+			add_int(keyed(topics, "name", key), "answered", n);
 		else if (!strcmp(kind, "topic"))
-			add_int(keyed(topics, "topic", key), "questions", n);
+			add_int(keyed(categories, "name", key), "questions", n);
 		else if (!strcmp(kind, "topic_answered"))
-			add_int(keyed(topics, "topic", key), "answered", n);
+			add_int(keyed(categories, "name", key), "answered", n);
 		else if (!strcmp(kind, "topic_unhelpful"))
-			add_int(keyed(topics, "topic", key), "unhelpful", n);
-		else if (!strcmp(kind, "unhelpful_entry"))
+			add_int(keyed(categories, "name", key), "unhelpful", n);
+		else if (!strcmp(kind, "unhelpful_entry")) {
 			add_int(keyed(unhelpful, "slug", key), "n", n);
+			add_int(keyed(topics, "name", key), "unhelpful", n);
+		}
 		else if (!strcmp(kind, "hour")) {
 			int h = atoi(key);
 			if (h >= 0 && h < 24)
@@ -533,19 +666,15 @@ int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, c
 	json_array_foreach(handoffs, i, o)
 		json_object_set_new(o, "rate", rate((double)json_integer_value(json_object_get(o, "questions")),
 						    (double)all.questions));
-	json_array_foreach(topics, i, o) {
-		json_int_t q = json_integer_value(json_object_get(o, "questions"));
-		add_int(o, "questions", 0);
-		add_int(o, "answered", 0);
-		add_int(o, "unhelpful", 0);
-		json_object_set_new(o, "answered_rate",
-				    rate((double)json_integer_value(json_object_get(o, "answered")), (double)q));
-	}
+	topics = asked_list(topics);
+	categories = asked_list(categories);
+	if (rc == MG_OK)
+		label_topics(db, topics);
 	if (rc == MG_OK) {
-		*out = json_pack("{s:s, s:s, s:o, s:O, s:O, s:O, s:O, s:O, s:O}", "from", from, "to", to,
+		*out = json_pack("{s:s, s:s, s:o, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "from", from, "to", to,
 				 "totals", totals_json(&all), "days", days, "handoffs", handoffs,
-				 "clicks", clicks, "topics", topics, "hours", hours,
-				 "unhelpful_entries", unhelpful);
+				 "clicks", clicks, "topics", topics, "categories", categories,
+				 "hours", hours, "unhelpful_entries", unhelpful);
 		if (!*out)
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
@@ -553,8 +682,21 @@ int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, c
 	json_decref(handoffs);
 	json_decref(clicks);
 	json_decref(topics);
+	json_decref(categories);
 	json_decref(hours);
 	json_decref(unhelpful);
+	return rc;
+}
+
+int events_first_day(sqlite3 *db, char day[11], char *err)
+{
+	day[0] = 0;
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(db, "SELECT min(day) FROM (SELECT min(day) AS day FROM ev_conversations"
+			     " UNION ALL SELECT min(day) FROM ev_daily)", &st, err);
+	if (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(day, 11, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -580,6 +722,8 @@ int events_retain(sqlite3 *db, int keep_days, time_t now, int *deleted, char *er
 		rc = db_fail(db, err, "retention");
 	static const char *const DELETE[] = {
 		"DELETE FROM ev_events WHERE conversation IN"
+		" (SELECT id FROM ev_conversations WHERE day <= ?1)",
+		"DELETE FROM ev_bookings WHERE conversation IN"
 		" (SELECT id FROM ev_conversations WHERE day <= ?1)",
 		"DELETE FROM ev_conversations WHERE day <= ?1",
 	};
@@ -816,23 +960,12 @@ int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, co
 		return rc != MG_OK ? rc : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	/* largest first, then the most recent */
-	size_t ng = json_array_size(groups);
-	json_t **v = malloc((ng ? ng : 1) * sizeof *v);
-	json_t *sorted = json_array();
-	if (!v || !sorted) {
-		free(v);
-		json_decref(sorted);
-		json_decref(groups);
+	json_t *ordered = sorted(groups, cmp_group);
+	if (!ordered)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < ng; i++)
-		v[i] = json_array_get(groups, i);
-	qsort(v, ng, sizeof *v, cmp_group);
-	for (size_t i = 0; i < ng && (limit <= 0 || (int)i < limit); i++)
-		json_array_append(sorted, v[i]);
-	free(v);
-	json_decref(groups);
-	*out = sorted;
+	while (limit > 0 && json_array_size(ordered) > (size_t)limit)
+		json_array_remove(ordered, json_array_size(ordered) - 1);
+	*out = ordered;
 	return MG_OK;
 }
 

@@ -25,20 +25,28 @@ enum events_type {
 	EVENTS_ASK,                /* written by chatbot_ask() */
 	EVENTS_FEEDBACK,           /* 👍/👎 on an answer: entry_id, helpful */
 	EVENTS_CLARIFY_CHOSEN,     /* the resident picked entry_id from "did you mean" */
-	EVENTS_HANDOFF_SHOWN,      /* a line's number was shown outside an ask: route */
-	EVENTS_HANDOFF_CLICKED,    /* route, channel "phone" or "booking" */
+	EVENTS_HANDOFF_SHOWN,      /* a line was shown outside an ask ("none of these"): route */
+	EVENTS_HANDOFF_CLICKED,    /* a tap on a way out of the chat: route, channel */
 	EVENTS_BOOKING_OPENED,
-	EVENTS_BOOKING_COMPLETED,
+	EVENTS_BOOKING_COMPLETED,  /* booking: the booking's id, to count its cancellation */
+	EVENTS_BOOKING_CANCELLED,  /* booking: a booking completed in the chat, cancelled */
 };
 
 struct events_event {
 	enum events_type type;
-	const char *conversation;  /* required */
+	const char *conversation;  /* required, except for booking_cancelled (see below) */
 	const char *entry_id;      /* feedback, clarify_chosen; else NULL */
-	const char *route;         /* handoff_*: "call_center", "nurse", "booking"; else NULL */
-	const char *channel;       /* handoff_clicked: "phone" or "booking"; else NULL */
+	const char *route;         /* handoff_*: "call_center", "nurse", "booking" or
+				      "elsewhere" (another office, a number that is no line's) */
+	const char *channel;       /* handoff_clicked: "phone" (a tel: link), "booking" (the
+				      booking flow) or "web" (a page outside the chat) */
 	int helpful;               /* feedback: 1 👍, 0 👎 */
 	time_t now;                /* 0 = time(NULL) */
+	/* booking_completed: the booking's id (0 = none). booking_cancelled: the
+	 * booking cancelled, by whoever; the event is logged under the
+	 * conversation that completed it, and not at all for a booking that was
+	 * not made in the chat. */
+	long long booking;
 };
 
 /* Creates the ev_ tables if they are missing. The logging functions do this
@@ -96,18 +104,25 @@ void events_new_id(char id[EVENTS_ID_MAX + 1]);
 /* The figures of METRICS.md for conversations started on days from..to
  * (YYYY-MM-DD, inclusive), as a new JSON object (caller decrefs):
  *   totals {conversations, deflected, self_service, answered_conversations,
- *           questions, answered, clarified, handed_off, helpful, unhelpful,
- *           deflection_rate, answered_rate, clarify_rate, handoff_rate,
+ *           questions, answered, clarified, clarify_chosen, handed_off, helpful,
+ *           unhelpful, bookings_completed, bookings_cancelled, deflection_rate,
+ *           self_service_rate, answered_rate, clarify_rate, handoff_rate,
  *           helpful_ratio}
  *   days [{day, conversations, deflected, self_service, questions, answered,
  *          deflection_rate}]
- *   handoffs [{route, questions, rate}]   clicks [{channel, n}]
- *   topics [{topic, questions, answered, answered_rate, unhelpful}]
+ *   handoffs [{route, questions, rate}]   clicks [{click ("channel:route"), n}]
+ *   topics [{name (the slug), question (its first entry's), questions, answered,
+ *            answered_rate, unhelpful}], most asked first
+ *   categories [{name, questions, answered, answered_rate, unhelpful}]
  *   hours [24 counts of questions by hour of day]
  *   unhelpful_entries [{slug, n}]
  * Days whose events were removed by retention come from ev_daily. Rates are
  * null when their denominator is 0. This is the only place they are computed. */
 int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, char *err);
+
+/* The day the log's first conversation started (kept figures included), as
+ * YYYY-MM-DD into day; "" when the log is empty. */
+int events_first_day(sqlite3 *db, char day[11], char *err);
 
 /* Writes a report of events_report as CSV for Excel (UTF-8 with BOM,
  * CRLF), one table per section. */

@@ -10,21 +10,24 @@
 struct events_writer;
 
 /* One row of ev_events (and the upsert of its conversation); NULL fields are
- * stored as NULL. Strings are borrowed. */
+ * stored as NULL. Strings are borrowed. A row without a conversation but
+ * with a booking belongs to the conversation that completed that booking,
+ * and is not written when no conversation did. */
 struct events_row {
 	const char *conversation, *type, *lang, *question, *decision, *entry_id, *slug, *route,
 		*channel, *candidates;
 	double confidence;  /* NAN: none */
 	int helpful;        /* -1: none */
 	time_t now;
+	long long booking;  /* 0: none; with a conversation, links the booking to it */
 };
 
-/* The two statements of a row, prepared once per connection. */
+/* The statements of a row, prepared once per connection. */
 struct events_stmts {
-	sqlite3_stmt *conv, *ev;
+	sqlite3_stmt *conv, *ev, *link;
 };
 
-/* Prepares both, creating the ev_ tables first if this database has none. */
+/* Prepares them, creating the ev_ tables first if this database has none. */
 int events_stmts_prepare(sqlite3 *db, struct events_stmts *s, char *err);
 void events_stmts_finalize(struct events_stmts *s);
 /* Writes r with s inside the caller's transaction; on failure the caller

@@ -2,10 +2,12 @@
  * so that a call-centre planner can redo it by hand:
  *   contacts(day) = baseline(weekday) + event(day)
  *   baseline      = conversations per day of that weekday over the last
- *                   OPS_FORECAST_WEEKS weeks of the log
+ *                   OPS_FORECAST_WEEKS weeks of the log (or since it began)
  *   event(day)    = residents × contact share × decay[days since arrival]
- *   calls(day)    = contacts × (1 − deflection rate of those weeks)
- *   agents(day)   = Erlang C for calls spread over the staffed hours. */
+ *   calls(day)    = contacts × (1 − deflection rate of those weeks), plus
+ *                   the calls of the closed days before it
+ *   agents(day)   = Erlang C for calls spread over the hours the call
+ *                   centre's phone is staffed that day; none when closed. */
 #include "chatbot/forecast.h"
 #include "chatbot/chatbot_int.h"
 #include "chatbot/events.h"
@@ -51,27 +53,25 @@ int forecast_agents(double calls_per_hour, double aht, double target, double lev
 	return n;
 }
 
-void forecast_defaults(struct forecast_opts *o, time_t now)
+void forecast_defaults(struct forecast_opts *o, const struct town *town, time_t now)
 {
 	static char today[11];
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	nlp_zone_day(town_zone(town), now, today);
 	*o = (struct forecast_opts){
+		.town = town,
 		.from = today,
 		.days = 14,
 		.aht = OPS_FORECAST_AHT_SECONDS,
 		.target = OPS_FORECAST_TARGET_SECONDS,
 		.level = OPS_FORECAST_SERVICE_LEVEL,
-		.open_hours = OPS_FORECAST_OPEN_HOURS,
 		.contact_share = OPS_FORECAST_CONTACT_SHARE,
 		.deflection = -1,
 	};
 }
 
-/* Noon of day d (YYYY-MM-DD) in local time: adding whole days to noon never
- * crosses into the wrong date. */
-static int parse_day(const char *d, time_t *out)
+/* Noon of day d (YYYY-MM-DD) in the town's zone: adding whole days to noon
+ * never crosses into the wrong date. */
+static int parse_day(const struct nlp_zone *zone, const char *d, time_t *out)
 {
 	struct tm tm = {0};
 	char tail;
@@ -81,100 +81,165 @@ static int parse_day(const char *d, time_t *out)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	tm.tm_hour = 12;
-	tm.tm_isdst = -1;
-	*out = mktime(&tm);
+	*out = nlp_zone_mktime(zone, &tm);
 	return *out == (time_t)-1 ? MG_ERR_INPUT : MG_OK;
 }
 
-static void format_day(time_t t, char out[11], int *wday)
+static void format_day(const struct nlp_zone *zone, time_t t, char out[11], int *wday)
 {
 	struct tm tm;
-	localtime_r(&t, &tm);
+	nlp_zone_tm(zone, t, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
 	if (wday)
 		*wday = tm.tm_wday;
+}
+
+static const char *const WEEKDAYS[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+/* What the history hfrom..hto (noons) says: the weekday baseline, i.e.
+ * conversations per calendar day of each weekday, a day without a
+ * conversation counting as 0 (a weekday the history has no day of gets the
+ * mean of all days); *days, its calendar days; *deflection, its deflection
+ * rate, or -1 when it had no conversation. */
+static int history(sqlite3 *db, const struct nlp_zone *zone, time_t hfrom, time_t hto,
+		   double per_wday[7], double *per_day, int *days, double *deflection, char *err)
+{
+	char from[11], to[11];
+	format_day(zone, hfrom, from, NULL);
+	format_day(zone, hto, to, NULL);
+	double sum[7] = {0}, all = 0;
+	int n[7] = {0};
+	*days = 0;
+	for (time_t t = hfrom; t <= hto; t += 86400) {
+		int wd;
+		format_day(zone, t, (char[11]){0}, &wd);
+		n[wd]++;
+		(*days)++;
+	}
+	json_t *hist = NULL, *d;
+	int rc = *days ? events_report(db, from, to, &hist, err) : MG_OK;
+	size_t i;
+	json_array_foreach(json_object_get(hist, "days"), i, d) {
+		time_t t;
+		int wd;
+		if (parse_day(zone, json_string_value(json_object_get(d, "day")), &t) != MG_OK)
+			continue;
+		format_day(zone, t, (char[11]){0}, &wd);
+		double c = (double)json_integer_value(json_object_get(d, "conversations"));
+		sum[wd] += c;
+		all += c;
+	}
+	json_t *rate = json_object_get(json_object_get(hist, "totals"), "deflection_rate");
+	*deflection = json_is_number(rate) ? json_number_value(rate) : -1;
+	json_decref(hist);
+	*per_day = *days ? all / *days : 0;
+	for (int wd = 0; wd < 7; wd++)
+		per_wday[wd] = n[wd] ? sum[wd] / n[wd] : *per_day;
+	return rc;
+}
+
+/* The day as a row of the forecast; carried: the calls of closed days so far,
+ * taken by the first open day. */
+static json_t *day_json(const struct forecast_opts *o, time_t t, double base, double extra,
+			double deflection, double *carried)
+{
+	const struct nlp_zone *zone = town_zone(o->town);
+	char day[11], open[64];
+	int wd, holiday;
+	format_day(zone, t, day, &wd);
+	const struct town_line *cc = town_line(o->town, "call_center");
+	int minutes = town_day_open(o->town, &cc->phone_hours, t, &holiday, open, sizeof open);
+	double contacts = base + extra, calls = 0, in = 0, per_hour = 0, sl = 1;
+	int agents = 0;
+	if (minutes > 0) {
+		in = *carried;
+		calls = contacts * (1 - deflection) + in;
+		*carried = 0;
+		per_hour = calls / (minutes / 60.0);
+		agents = forecast_agents(per_hour, o->aht, o->target, o->level, &sl);
+	} else {
+		*carried += contacts * (1 - deflection);
+	}
+	return json_pack("{s:s, s:s, s:s, s:f, s:b, s:b, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:o}",
+			 "day", day, "weekday", WEEKDAYS[wd], "open", open,
+			 "open_hours", round(minutes / 60.0 * 100) / 100, "closed", minutes == 0,
+			 "holiday", holiday, "baseline", round(base * 10) / 10, "event", round(extra * 10) / 10,
+			 "contacts", round(contacts * 10) / 10, "carried_in", round(in * 10) / 10,
+			 "calls", round(calls * 10) / 10, "erlangs", round(per_hour * o->aht / 3600 * 100) / 100,
+			 "agents", agents, "service_level",
+			 minutes > 0 ? json_real(round(sl * 1000) / 1000) : json_null());
 }
 
 int forecast_run(sqlite3 *db, const struct forecast_opts *o, json_t **out, char *err)
 {
 	*out = NULL;
 	time_t start, event = 0;
-	if (parse_day(o->from, &start) != MG_OK)
+	if (!o->town)
+		return mg_fail(err, MG_ERR_INPUT, "the forecast needs the town's opening hours");
+	const struct nlp_zone *zone = town_zone(o->town);
+	if (parse_day(zone, o->from, &start) != MG_OK)
 		return mg_fail(err, MG_ERR_INPUT, "--from is YYYY-MM-DD");
-	if (o->event_day && parse_day(o->event_day, &event) != MG_OK)
+	if (o->event_day && parse_day(zone, o->event_day, &event) != MG_OK)
 		return mg_fail(err, MG_ERR_INPUT, "--event is YYYY-MM-DD");
 	if (o->days < 1 || o->days > 366 || o->aht <= 0 || o->target < 0 || o->level <= 0 ||
-	    o->level >= 1 || o->open_hours <= 0 || o->open_hours > 24 || o->event_residents < 0 ||
-	    o->contact_share < 0 || o->contact_share > 1 || o->deflection > 1)
+	    o->level >= 1 || o->event_residents < 0 || o->contact_share < 0 || o->contact_share > 1 ||
+	    o->deflection > 1)
 		return mg_fail(err, MG_ERR_INPUT, "a setting is out of range");
 
-	/* The history: the weeks before the first forecast day. */
-	char hfrom[11], hto[11];
-	format_day(start - (time_t)OPS_FORECAST_WEEKS * 7 * 86400, hfrom, NULL);
-	format_day(start - 86400, hto, NULL);
-	json_t *hist = NULL;
-	int rc = events_report(db, hfrom, hto, &hist, err);
+	/* The history: the weeks before the first forecast day, from the day the
+	 * log began if that is later (the days before it are unknown, not 0). */
+	time_t hfrom = start - (time_t)OPS_FORECAST_WEEKS * 7 * 86400, hto = start - 86400, first;
+	char first_day[11], hfrom_s[11], hto_s[11];
+	int rc = events_first_day(db, first_day, err);
 	if (rc != MG_OK)
 		return rc;
-	double per_wday[7] = {0}, all = 0;
-	int n_wday[7] = {0}, n_all = 0;
-	size_t i;
-	json_t *d;
-	json_array_foreach(json_object_get(hist, "days"), i, d) {
-		time_t t;
-		int wd;
-		if (parse_day(json_string_value(json_object_get(d, "day")), &t) != MG_OK)
-			continue;
-		format_day(t, (char[11]){0}, &wd);
-		double c = (double)json_integer_value(json_object_get(d, "conversations"));
-		per_wday[wd] += c;
-		all += c;
+	if (!first_day[0])
+		hfrom = start;  /* no log at all: no history */
+	else if (parse_day(zone, first_day, &first) == MG_OK && first > hfrom)
+		hfrom = first;
+	double per_wday[7], per_day = 0, logged = -1;
+	int hdays = 0;
+	rc = history(db, zone, hfrom, hto, per_wday, &per_day, &hdays, &logged, err);
+	if (rc != MG_OK)
+		return rc;
+	format_day(zone, hfrom, hfrom_s, NULL);
+	format_day(zone, hto, hto_s, NULL);
+	double deflection = o->deflection >= 0 ? o->deflection : logged >= 0 ? logged : 0;
+
+	json_t *warnings = json_array();
+	if (hdays < OPS_FORECAST_MIN_HISTORY_DAYS) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "only %d day%s of chat history before %s (%d needed for a weekday"
+			 " pattern): the baseline is a guess", hdays, hdays == 1 ? "" : "s", o->from,
+			 OPS_FORECAST_MIN_HISTORY_DAYS);
+		json_array_append_new(warnings, json_pack("{s:s, s:i, s:i, s:s}", "code", "short_history",
+							  "days", hdays, "needed", OPS_FORECAST_MIN_HISTORY_DAYS,
+							  "message", msg));
 	}
-	/* Averages over every calendar day of the window: a day without a
-	 * single conversation counts as 0, not as missing. */
-	for (int k = 0; k < OPS_FORECAST_WEEKS * 7; k++) {
-		int wd;
-		format_day(start - (time_t)(k + 1) * 86400, (char[11]){0}, &wd);
-		n_wday[wd]++;
-		n_all++;
-	}
-	json_t *rate = json_object_get(json_object_get(hist, "totals"), "deflection_rate");
-	double deflection = o->deflection >= 0 ? o->deflection : json_is_number(rate) ? json_number_value(rate) : 0;
 
 	json_t *days = json_array();
 	size_t ndecay = sizeof OPS_FORECAST_DECAY / sizeof *OPS_FORECAST_DECAY;
+	double carried = 0;
 	for (int k = 0; days && k < o->days; k++) {
 		time_t t = start + (time_t)k * 86400;
-		char day[11];
 		int wd;
-		format_day(t, day, &wd);
-		double baseline = n_wday[wd] ? per_wday[wd] / n_wday[wd] : 0;
+		format_day(zone, t, (char[11]){0}, &wd);
 		double extra = 0;
 		if (o->event_day && t >= event) {
 			long since = (long)((t - event + 43200) / 86400);
 			if (since >= 0 && (size_t)since < ndecay)
 				extra = (double)o->event_residents * o->contact_share * OPS_FORECAST_DECAY[since];
 		}
-		double contacts = baseline + extra, calls = contacts * (1 - deflection);
-		double per_hour = calls / o->open_hours, sl = 1;
-		int agents = forecast_agents(per_hour, o->aht, o->target, o->level, &sl);
-		json_array_append_new(days, json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:i, s:f}", "day", day,
-						      "baseline", round(baseline * 10) / 10,
-						      "event", round(extra * 10) / 10,
-						      "contacts", round(contacts * 10) / 10,
-						      "calls", round(calls * 10) / 10,
-						      "erlangs", round(per_hour * o->aht / 3600 * 100) / 100,
-						      "agents", agents, "service_level", round(sl * 1000) / 1000));
+		json_array_append_new(days, day_json(o, t, hdays ? per_wday[wd] : 0, extra, deflection, &carried));
 	}
-	json_t *settings = json_pack("{s:f, s:f, s:f, s:f, s:f, s:s?, s:I}", "aht", o->aht, "target", o->target,
-				     "level", o->level, "open_hours", o->open_hours,
-				     "contact_share", o->contact_share, "event_day", o->event_day,
-				     "event_residents", (json_int_t)o->event_residents);
-	json_t *history = json_pack("{s:s, s:s, s:f, s:f, s:b}", "from", hfrom, "to", hto,
-				    "conversations_per_day", n_all ? round(all / n_all * 10) / 10 : 0.0,
+	json_t *settings = json_pack("{s:f, s:f, s:f, s:f, s:s?, s:I}", "aht", o->aht, "target", o->target,
+				     "level", o->level, "contact_share", o->contact_share,
+				     "event_day", o->event_day, "event_residents", (json_int_t)o->event_residents);
+	json_t *history = json_pack("{s:s, s:s, s:i, s:f, s:f, s:b}", "from", hfrom_s, "to", hto_s,
+				    "days", hdays, "conversations_per_day", round(per_day * 10) / 10,
 				    "deflection_rate", deflection, "deflection_from_log", o->deflection < 0);
-	json_decref(hist);
-	*out = json_pack("{s:o, s:o, s:o}", "settings", settings, "history", history, "days", days);
+	*out = json_pack("{s:o, s:o, s:o, s:o, s:f}", "settings", settings, "history", history,
+			 "warnings", warnings, "days", days, "carried_after", round(carried * 10) / 10);
 	return *out ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 }
 
@@ -182,89 +247,125 @@ static int usage_forecast(void)
 {
 	fprintf(stderr,
 		"usage: madoguchi forecast [--from DATE] [--days N] [--event DATE --residents N]\n"
-		"         [--aht SECONDS] [--target SECONDS] [--level 0.8] [--hours H]\n"
+		"         [--aht SECONDS] [--target SECONDS] [--level 0.8]\n"
 		"         [--share 0.1] [--deflection 0.6] [--json | --csv]\n"
-		"  expected calls per day after deflection and the operators needed (Erlang C)\n");
+		"  expected calls per day after deflection and the operators needed (Erlang C),\n"
+		"  over the call centre's phone hours of each day (town.json)\n");
 	return 2;
+}
+
+/* Reads the options into o; 0, or 2 for a usage error. */
+static int forecast_args(int argc, char **argv, struct forecast_opts *o, int *as_json, int *csv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--json"))
+			*as_json = 1;
+		else if (!strcmp(a, "--csv"))
+			*csv = 1;
+		else if (!v)
+			return usage_forecast();
+		else if (!strcmp(a, "--from"))
+			o->from = v, i++;
+		else if (!strcmp(a, "--days"))
+			o->days = atoi(v), i++;
+		else if (!strcmp(a, "--event"))
+			o->event_day = v, i++;
+		else if (!strcmp(a, "--residents"))
+			o->event_residents = atol(v), i++;
+		else if (!strcmp(a, "--aht"))
+			o->aht = atof(v), i++;
+		else if (!strcmp(a, "--target"))
+			o->target = atof(v), i++;
+		else if (!strcmp(a, "--level"))
+			o->level = atof(v), i++;
+		else if (!strcmp(a, "--share"))
+			o->contact_share = atof(v), i++;
+		else if (!strcmp(a, "--deflection"))
+			o->deflection = atof(v), i++;
+		else
+			return usage_forecast();
+	}
+	return *as_json && *csv ? usage_forecast() : 0;
+}
+
+static double num(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static void print_forecast(json_t *r, const struct forecast_opts *o, int csv)
+{
+	json_t *h = json_object_get(r, "history"), *d;
+	size_t i;
+	if (csv) {
+		printf("\xEF\xBB\xBF" "day,weekday,open,contacts,carried_in,calls,erlangs,agents,service_level\r\n");
+	} else {
+		if (json_integer_value(json_object_get(h, "days")))
+			printf("history %s .. %s (%lld days): %.1f conversations a day",
+			       json_string_value(json_object_get(h, "from")),
+			       json_string_value(json_object_get(h, "to")),
+			       (long long)json_integer_value(json_object_get(h, "days")),
+			       num(h, "conversations_per_day"));
+		else
+			printf("no chat history before %s", json_string_value(json_object_get(h, "from")));
+		if (!json_integer_value(json_object_get(h, "days")) && json_is_true(json_object_get(h, "deflection_from_log")))
+			printf(", no deflection figure yet: every contact is counted as a call");
+		else
+			printf(", deflection %.1f%%%s", num(h, "deflection_rate") * 100,
+			       json_is_true(json_object_get(h, "deflection_from_log")) ? " (from the log)" : "");
+		printf("\nAHT %.0f s, %.0f%% answered within %.0f s, the call centre's phone hours\n",
+		       o->aht, o->level * 100, o->target);
+		json_array_foreach(json_object_get(r, "warnings"), i, d)
+			printf("warning: %s\n", json_string_value(json_object_get(d, "message")));
+		printf("\nday             open          contacts  carried   calls  erlangs  agents  service\n");
+	}
+	json_array_foreach(json_object_get(r, "days"), i, d) {
+		const char *day = json_string_value(json_object_get(d, "day"));
+		const char *wd = json_string_value(json_object_get(d, "weekday"));
+		const char *open = json_string_value(json_object_get(d, "open"));
+		int closed = json_is_true(json_object_get(d, "closed"));
+		long long agents = (long long)json_integer_value(json_object_get(d, "agents"));
+		if (csv)
+			printf("%s,%s,%s,%.1f,%.1f,%.1f,%.2f,%lld,", day, wd, open, num(d, "contacts"),
+			       num(d, "carried_in"), num(d, "calls"), num(d, "erlangs"), agents);
+		else
+			printf("%s %s  %-12s  %8.1f  %7.1f  %6.1f  %7.2f  %6lld  ", day, wd,
+			       closed ? (json_is_true(json_object_get(d, "holiday")) ? "holiday" : "closed") : open,
+			       num(d, "contacts"), num(d, "carried_in"), num(d, "calls"), num(d, "erlangs"), agents);
+		if (closed)
+			printf(csv ? "\r\n" : "     -\n");
+		else
+			printf(csv ? "%.3f\r\n" : "%6.1f%%\n", num(d, "service_level") * (csv ? 1 : 100));
+	}
+	if (!csv && num(r, "carried_after") > 0)
+		printf("\n%.1f calls of the closed days at the end come after the last day\n", num(r, "carried_after"));
 }
 
 int forecast_cli(const struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct forecast_opts o;
-	forecast_defaults(&o, time(NULL));
-	int as_json = 0, csv = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--json"))
-			as_json = 1;
-		else if (!strcmp(a, "--csv"))
-			csv = 1;
-		else if (!v)
-			return usage_forecast();
-		else if (!strcmp(a, "--from"))
-			o.from = v, i++;
-		else if (!strcmp(a, "--days"))
-			o.days = atoi(v), i++;
-		else if (!strcmp(a, "--event"))
-			o.event_day = v, i++;
-		else if (!strcmp(a, "--residents"))
-			o.event_residents = atol(v), i++;
-		else if (!strcmp(a, "--aht"))
-			o.aht = atof(v), i++;
-		else if (!strcmp(a, "--target"))
-			o.target = atof(v), i++;
-		else if (!strcmp(a, "--level"))
-			o.level = atof(v), i++;
-		else if (!strcmp(a, "--hours"))
-			o.open_hours = atof(v), i++;
-		else if (!strcmp(a, "--share"))
-			o.contact_share = atof(v), i++;
-		else if (!strcmp(a, "--deflection"))
-			o.deflection = atof(v), i++;
-		else
-			return usage_forecast();
-	}
 	struct cli_env env;
 	if (chatbot_cli_open(ctx, &env) != MG_OK)
 		return 1;
+	/* After the town is loaded: today is the town's today. */
+	struct forecast_opts o;
+	forecast_defaults(&o, env.town, time(NULL));
+	int as_json = 0, csv = 0;
+	int rc = forecast_args(argc, argv, &o, &as_json, &csv);
+	if (rc) {
+		chatbot_cli_close(&env);
+		return rc;
+	}
 	char err[MG_ERR_LEN];
 	json_t *r = NULL;
-	int rc = forecast_run(kb_db(chatbot_kb(env.bot)), &o, &r, err);
+	rc = forecast_run(kb_db(chatbot_kb(env.bot)), &o, &r, err);
 	if (rc != MG_OK) {
 		fprintf(stderr, "madoguchi: %s\n", err);
 	} else if (as_json) {
 		json_dumpf(r, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 		printf("\n");
 	} else {
-		json_t *h = json_object_get(r, "history"), *d;
-		size_t i;
-		if (csv)
-			printf("\xEF\xBB\xBF" "day,baseline,event,contacts,calls,erlangs,agents,service_level\r\n");
-		else
-			printf("history %s .. %s: %.1f conversations a day, deflection %.1f%%%s\n"
-			       "AHT %.0f s, %.0f%% answered within %.0f s, %.2f staffed hours a day\n\n"
-			       "day         baseline   event  contacts   calls  erlangs  agents  service\n",
-			       json_string_value(json_object_get(h, "from")), json_string_value(json_object_get(h, "to")),
-			       json_real_value(json_object_get(h, "conversations_per_day")),
-			       json_real_value(json_object_get(h, "deflection_rate")) * 100,
-			       json_is_true(json_object_get(h, "deflection_from_log")) ? " (from the log)" : "",
-			       o.aht, o.level * 100, o.target, o.open_hours);
-		json_array_foreach(json_object_get(r, "days"), i, d) {
-			const char *day = json_string_value(json_object_get(d, "day"));
-			double base = json_real_value(json_object_get(d, "baseline"));
-			double ev = json_real_value(json_object_get(d, "event"));
-			double contacts = json_real_value(json_object_get(d, "contacts"));
-			double calls = json_real_value(json_object_get(d, "calls"));
-			double erl = json_real_value(json_object_get(d, "erlangs"));
-			long long agents = (long long)json_integer_value(json_object_get(d, "agents"));
-			double sl = json_real_value(json_object_get(d, "service_level"));
-			if (csv)
-				printf("%s,%.1f,%.1f,%.1f,%.1f,%.2f,%lld,%.3f\r\n", day, base, ev, contacts, calls,
-				       erl, agents, sl);
-			else
-				printf("%s  %8.1f  %6.1f  %8.1f  %6.1f  %7.2f  %6lld  %6.1f%%\n", day, base, ev,
-				       contacts, calls, erl, agents, sl * 100);
-		}
+		print_forecast(r, &o, csv);
 	}
 	json_decref(r);
 	chatbot_cli_close(&env);

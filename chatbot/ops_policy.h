@@ -78,9 +78,12 @@
 #define OPS_FORECAST_AHT_SECONDS 180
 #define OPS_FORECAST_TARGET_SECONDS 20
 #define OPS_FORECAST_SERVICE_LEVEL 0.80
-/* Hours the call centre is staffed per day, to turn calls per day into an
- * hourly arrival rate (8:30–17:15 on weekdays in the sample town). */
-#define OPS_FORECAST_OPEN_HOURS 8.75
+/* Days of log the weekday baseline needs before it is a plan rather than a
+ * guess: two weeks give every weekday two days, so one odd day (the day a
+ * mailing landed, a storm) moves its weekday's figure by half, not all of
+ * it. Fewer, and the forecast says so. (The staffed hours of each day are
+ * the call centre's phone hours and holidays in town.json.) */
+#define OPS_FORECAST_MIN_HISTORY_DAYS 14
 /* Of residents who receive a mailed ticket, the share who ask something in
  * the following days, and how the questions spread over those days (sum 1):
  * the 2021 campaign's figures reported by towns of this size, roughly 1 in

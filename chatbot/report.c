@@ -38,17 +38,22 @@ static void print_text(json_t *r)
 	size_t i;
 	printf("madoguchi report %s .. %s\n\n", sv(r, "from"), sv(r, "to"));
 	printf("conversations      %6lld\n", (long long)ival(t, "conversations"));
-	printf("deflected          %6lld  %s   (booking completed in the chat: %lld, %s)\n",
+	printf("deflected          %6lld  %s   (a booking made in the chat stands: %lld, %s)\n",
 	       (long long)ival(t, "deflected"), pct(t, "deflection_rate", a),
 	       (long long)ival(t, "self_service"), pct(t, "self_service_rate", b));
+	printf("bookings in chat   %6lld  (cancelled since: %lld)\n", (long long)ival(t, "bookings_completed"),
+	       (long long)ival(t, "bookings_cancelled"));
 	printf("questions          %6lld\n", (long long)ival(t, "questions"));
 	printf("  answered         %6lld  %s\n", (long long)ival(t, "answered"), pct(t, "answered_rate", a));
-	printf("  clarified        %6lld  %s\n", (long long)ival(t, "clarified"), pct(t, "clarify_rate", a));
+	printf("  clarified        %6lld  %s   (a choice picked: %lld)\n", (long long)ival(t, "clarified"),
+	       pct(t, "clarify_rate", a), (long long)ival(t, "clarify_chosen"));
 	printf("  handed off       %6lld  %s\n", (long long)ival(t, "handed_off"), pct(t, "handoff_rate", a));
 	json_array_foreach(json_object_get(r, "handoffs"), i, o)
 		printf("    to %-12s %6lld  %s\n", sv(o, "route"), (long long)ival(o, "questions"), pct(o, "rate", a));
 	printf("helpful / not      %6lld / %lld  %s helpful\n", (long long)ival(t, "helpful"),
 	       (long long)ival(t, "unhelpful"), pct(t, "helpful_ratio", a));
+	json_array_foreach(json_object_get(r, "clicks"), i, o)
+		printf("taps %-13s %6lld\n", sv(o, "click"), (long long)ival(o, "n"));
 
 	printf("\nday         conversations  deflected  rate    questions  answered  booked\n");
 	json_array_foreach(json_object_get(r, "days"), i, o)
@@ -57,10 +62,14 @@ static void print_text(json_t *r)
 		       pct(o, "deflection_rate", a), (long long)ival(o, "questions"),
 		       (long long)ival(o, "answered"), (long long)ival(o, "self_service"));
 
-	printf("\ntopic         questions  answered  rate    not helpful\n");
-	json_array_foreach(json_object_get(r, "topics"), i, o)
-		printf("%-12s  %9lld  %8lld  %-6s  %11lld\n", sv(o, "topic"), (long long)ival(o, "questions"),
-		       (long long)ival(o, "answered"), pct(o, "answered_rate", a), (long long)ival(o, "unhelpful"));
+	static const char *const LISTS[] = {"topics", "categories"};
+	for (size_t k = 0; k < 2; k++) {
+		printf("\n%-28s  questions  answered  rate    not helpful\n", k ? "category" : "topic");
+		json_array_foreach(json_object_get(r, LISTS[k]), i, o)
+			printf("%-28s  %9lld  %8lld  %-6s  %11lld\n", sv(o, "name"),
+			       (long long)ival(o, "questions"), (long long)ival(o, "answered"),
+			       pct(o, "answered_rate", a), (long long)ival(o, "unhelpful"));
+	}
 
 	printf("\nquestions by hour of day\n");
 	json_t *hours = json_object_get(r, "hours");
@@ -84,9 +93,16 @@ static void print_text(json_t *r)
 
 /* ---- CSV for Excel: UTF-8 with BOM, CRLF, one table per section ---------------- */
 
+/* A text cell. Excel runs one that starts with = + - @ as a formula (a
+ * topic's question is staff's text): it gets an apostrophe in front. A lone
+ * "-" is the dash it shows. */
 static void cell(FILE *f, const char *s, int last)
 {
+	char *quoted = NULL;
+	if (s[0] && s[1] && strchr("=+-@", s[0]) && asprintf(&quoted, "'%s", s) > 0)
+		s = quoted;
 	csv_fwrite(f, s, strlen(s));
+	free(quoted);
 	fputs(last ? "\r\n" : ",", f);
 }
 
@@ -103,6 +119,23 @@ static void cell_rate(FILE *f, json_t *o, const char *k, int last)
 	fputs(last ? "\r\n" : ",", f);
 }
 
+/* The table of topics (with their question) or of categories. */
+static void csv_asked(FILE *f, json_t *list, const char *head, int question)
+{
+	json_t *o;
+	size_t i;
+	fprintf(f, "\r\n%s,questions,answered,answered_rate,unhelpful\r\n", head);
+	json_array_foreach(list, i, o) {
+		cell(f, sv(o, "name"), 0);
+		if (question)
+			cell(f, sv(o, "question"), 0);
+		cell_int(f, ival(o, "questions"), 0);
+		cell_int(f, ival(o, "answered"), 0);
+		cell_rate(f, o, "answered_rate", 0);
+		cell_int(f, ival(o, "unhelpful"), 1);
+	}
+}
+
 void events_report_csv(json_t *r, FILE *f)
 {
 	json_t *t = json_object_get(r, "totals"), *o;
@@ -113,7 +146,8 @@ void events_report_csv(json_t *r, FILE *f)
 	cell(f, "to", 0), cell(f, sv(r, "to"), 1);
 	static const char *const COUNTS[] = {"conversations", "deflected", "self_service",
 					     "answered_conversations", "questions", "answered",
-					     "clarified", "handed_off", "helpful", "unhelpful"};
+					     "clarified", "clarify_chosen", "handed_off", "helpful",
+					     "unhelpful", "bookings_completed", "bookings_cancelled"};
 	for (size_t k = 0; k < sizeof COUNTS / sizeof *COUNTS; k++)
 		cell(f, COUNTS[k], 0), cell_int(f, ival(t, COUNTS[k]), 1);
 	static const char *const RATES[] = {"deflection_rate", "self_service_rate", "answered_rate",
@@ -137,14 +171,13 @@ void events_report_csv(json_t *r, FILE *f)
 		cell_int(f, ival(o, "questions"), 0);
 		cell_rate(f, o, "rate", 1);
 	}
-	fputs("\r\ntopic,questions,answered,answered_rate,unhelpful\r\n", f);
-	json_array_foreach(json_object_get(r, "topics"), i, o) {
-		cell(f, sv(o, "topic"), 0);
-		cell_int(f, ival(o, "questions"), 0);
-		cell_int(f, ival(o, "answered"), 0);
-		cell_rate(f, o, "answered_rate", 0);
-		cell_int(f, ival(o, "unhelpful"), 1);
+	fputs("\r\nhandoff_click,n\r\n", f);
+	json_array_foreach(json_object_get(r, "clicks"), i, o) {
+		cell(f, sv(o, "click"), 0);
+		cell_int(f, ival(o, "n"), 1);
 	}
+	csv_asked(f, json_object_get(r, "topics"), "topic,question", 1);
+	csv_asked(f, json_object_get(r, "categories"), "category", 0);
 	fputs("\r\nhour,questions\r\n", f);
 	json_array_foreach(json_object_get(r, "hours"), i, o)
 		fprintf(f, "%02zu,%lld\r\n", i, (long long)json_integer_value(o));

@@ -231,6 +231,27 @@ static int open_at(const struct town *town, const struct town_hours *h, const st
 	return 0;
 }
 
+int town_day_open(const struct town *town, const struct town_hours *h, time_t t, int *holiday,
+		  char *text, size_t cap)
+{
+	struct tm tm;
+	nlp_zone_tm(town->zone, t, &tm);
+	int closed = h->closed_on_holidays && is_holiday(town, &tm), minutes = 0;
+	size_t w = 0;
+	if (text && cap)
+		text[0] = 0;
+	if (holiday)
+		*holiday = closed;
+	for (int s = 0; !closed && s < h->nspans[tm.tm_wday]; s++) {
+		int o = h->span[tm.tm_wday][s][0], c = h->span[tm.tm_wday][s][1];
+		minutes += c - o;
+		if (text && w < cap)
+			w += (size_t)snprintf(text + w, cap - w, "%s%d:%02d-%d:%02d", s ? "," : "", o / 60,
+					      o % 60, c / 60, c % 60);
+	}
+	return minutes;
+}
+
 static int hours_open(const struct town *town, const struct town_hours *h, time_t now)
 {
 	struct tm tm;

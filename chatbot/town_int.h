@@ -42,6 +42,12 @@ const struct town_line *town_line(const struct town *town, const char *route);
 /* Whether the line (the web page of a web line) or its phone is open at now. */
 int town_open_now(const struct town *town, const struct town_line *line, time_t now);
 int town_phone_open_now(const struct town *town, const struct town_line *line, time_t now);
+/* The minutes h is open on the local day of t (0: closed that day) and, when
+ * text is not NULL, its spans as "8:30-17:15" ("9:00-12:00,13:00-16:00";
+ * empty when closed). *holiday (may be NULL) is 1 when the day is a holiday
+ * that closes h. */
+int town_day_open(const struct town *town, const struct town_hours *h, time_t t, int *holiday,
+		  char *text, size_t cap);
 /* {route, label, open_now, hours, opens_at?, url?, phone?, phone_open_now?,
  * phone_hours?, phone_opens_at?} as a new object: open_now and hours are the
  * line's own (the web page's for a web line), phone_* the phone's. */

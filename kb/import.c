@@ -2,16 +2,15 @@
  * UTF-8 with BOM, or CP932 from Excel), the synonym list as TSV. Imports are
  * all or nothing: every row is checked before one transaction writes them. */
 #include "kb/kb_int.h"
+#include "nlp/text.h"
 
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <utf8proc.h>
 
 const char *const kb_col_name[KB_NCOLS] = {
 	"id", "slug", "category", "route", "status", "question", "answer", "question_en",
@@ -29,10 +28,14 @@ struct parse {
 	int line;            /* physical line being fed */
 	int row_line;        /* line where the current row started */
 	int header_done;
-	int nheader;
+	int nheader;              /* the header's columns up to its last name */
 	int map[KB_MAX_COLUMNS];  /* file column → enum kb_col, -1 = ignored */
-	char **fields;            /* the current row's fields */
+	char **fields;            /* the current row's fields, KB_MAX_COLUMNS at most */
 	int nfields, cap_fields;
+	int past_cap;             /* the current row's fields after KB_MAX_COLUMNS... */
+	int past_cap_value;       /* ...and the column of the first one not empty, or 0 */
+	int nul_column;           /* the first of its columns holding a NUL byte, or 0 */
+	int rows_ended;           /* rows the parser has ended, kept or not */
 	struct row *rows;
 	int nrows, cap_rows;
 	int errors;
@@ -64,6 +67,17 @@ static void on_field(void *data, size_t len, void *parse)
 	struct parse *p = parse;
 	if (p->oom)
 		return;
+	int column = p->nfields + p->past_cap + 1;
+	if (len && memchr(data, 0, len) && !p->nul_column)
+		p->nul_column = column;
+	if (p->nfields == KB_MAX_COLUMNS) {
+		/* Excel writes every cell of the range it thinks is used: empty
+		 * cells past the last column are nothing, a value there is refused. */
+		p->past_cap++;
+		if (len && !p->past_cap_value)
+			p->past_cap_value = column;
+		return;
+	}
 	if (p->nfields == p->cap_fields) {
 		int cap = p->cap_fields ? p->cap_fields * 2 : 16;
 		char **f = realloc(p->fields, (size_t)cap * sizeof *f);
@@ -89,6 +103,18 @@ static void free_fields(struct parse *p)
 	for (int i = 0; i < p->nfields; i++)
 		free(p->fields[i]);
 	p->nfields = 0;
+	p->past_cap = p->past_cap_value = p->nul_column = 0;
+}
+
+/* The row's columns up to its last one that is not empty. */
+static int row_width(const struct parse *p)
+{
+	if (p->past_cap_value)
+		return p->past_cap_value;
+	int n = p->nfields;
+	while (n > 0 && !p->fields[n - 1][0])
+		n--;
+	return n;
 }
 
 static void trim(char *s)
@@ -105,25 +131,28 @@ static void trim(char *s)
 static void header_row(struct parse *p)
 {
 	p->header_done = 1;
-	p->nheader = p->nfields;
 	int seen[KB_NCOLS] = {0};
-	if (p->nfields > KB_MAX_COLUMNS) {
-		report(p, p->row_line, "the header has %d columns, at most %d are read",
-		       p->nfields, KB_MAX_COLUMNS);
+	for (int i = 0; i < KB_MAX_COLUMNS; i++)
+		p->map[i] = -1;
+	p->nheader = row_width(p);
+	if (p->past_cap_value) {
+		report(p, p->row_line, "column %d has a name, but at most %d columns are read",
+		       p->past_cap_value, KB_MAX_COLUMNS);
+		p->nheader = KB_MAX_COLUMNS;  /* the rows are still read, for their own faults */
 		return;
 	}
-	for (int i = 0; i < p->nfields; i++) {
+	for (int i = 0; i < p->nheader; i++) {
 		char *h = p->fields[i];
 		trim(h);
 		for (char *c = h; *c; c++)
 			*c = (char)tolower((unsigned char)*c);
-		p->map[i] = -1;
 		for (int c = 0; c < KB_NCOLS; c++) {
 			if (!strcmp(h, kb_col_name[c])) {
-				if (seen[c])
+				if (seen[c])  /* mapped once: a row's cell is kept once */
 					report(p, p->row_line, "column '%s' appears twice", h);
+				else
+					p->map[i] = c;
 				seen[c] = 1;
-				p->map[i] = c;
 			}
 		}
 	}
@@ -135,13 +164,21 @@ static void on_row(int term, void *parse)
 {
 	(void)term;
 	struct parse *p = parse;
+	p->rows_ended++;
 	if (p->oom)
 		return;
+	int width = row_width(p);
+	if (p->nul_column)  /* the cell would end there, the rest of it lost silently */
+		report(p, p->row_line, "column %d holds a NUL byte (is this a text file?)",
+		       p->nul_column);
 	if (!p->header_done) {
 		header_row(p);
-	} else if (p->nfields == 1 && !p->fields[0][0]) {
-		/* an empty line between rows */
-	} else if (p->nfields != p->nheader) {
+	} else if (p->nul_column || width == 0) {
+		/* refused above; or an empty line, or a row of empty cells as Excel writes them */
+	} else if (width > p->nheader) {
+		report(p, p->row_line, "a value in column %d, but the header has %d columns", width,
+		       p->nheader);
+	} else if (p->nfields < p->nheader) {
 		report(p, p->row_line, "%d fields, but the header has %d", p->nfields, p->nheader);
 	} else if (p->nrows >= KB_MAX_ENTRIES) {
 		if (p->nrows == KB_MAX_ENTRIES)
@@ -161,7 +198,7 @@ static void on_row(int term, void *parse)
 		struct row *r = &p->rows[p->nrows++];
 		memset(r, 0, sizeof *r);
 		r->line = p->row_line;
-		for (int i = 0; i < p->nfields; i++) {
+		for (int i = 0; i < p->nheader; i++) {
 			if (p->map[i] >= 0) {
 				r->v[p->map[i]] = p->fields[i];
 				p->fields[i] = NULL;
@@ -176,54 +213,12 @@ static int is_space_only(unsigned char c)
 	return c == ' ';
 }
 
-/* Decodes data to UTF-8: strips a BOM, accepts valid UTF-8 as is, otherwise
- * reads it as CP932 (what Excel writes in Japan). *out is malloc'd. */
+/* Decodes data to UTF-8 (see nlp_text_decode); err names the file. */
 static int decode(const char *data, size_t len, const char *name, char **out, size_t *out_len, char *err)
 {
-	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
-		data += 3;
-		len -= 3;
-	}
-	int utf8 = 1;
-	for (utf8proc_ssize_t i = 0; i < (utf8proc_ssize_t)len;) {
-		int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)data + i, (utf8proc_ssize_t)len - i, &cp);
-		if (k <= 0) {
-			utf8 = 0;
-			break;
-		}
-		i += k;
-	}
-	if (utf8) {
-		*out = malloc(len + 1);
-		if (!*out)
-			return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-		memcpy(*out, data, len);
-		(*out)[len] = 0;
-		*out_len = len;
-		return MG_OK;
-	}
-	iconv_t cd = iconv_open("UTF-8", "CP932");
-	if (cd == (iconv_t)-1)
-		return mg_fail(err, MG_ERR_INTERNAL, "no CP932 converter");
-	size_t cap = len * 3 / 2 + 16, in_left = len, out_left = cap;
-	char *buf = malloc(cap + 1), *in = (char *)data, *o = buf;
-	int rc = buf ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK && iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
-		int line = 1;
-		for (const char *c = data; c < in; c++)
-			line += *c == '\n';
-		rc = mg_fail(err, MG_ERR_UTF8, "%s: line %d: the file is neither UTF-8 nor CP932", name, line);
-	}
-	iconv_close(cd);
-	if (rc != MG_OK) {
-		free(buf);
-		return rc;
-	}
-	*out_len = cap - out_left;
-	buf[*out_len] = 0;
-	*out = buf;
-	return MG_OK;
+	char why[MG_ERR_LEN];
+	int rc = nlp_text_decode(data, len, out, out_len, why);
+	return rc == MG_OK ? MG_OK : mg_fail(err, rc, "%s: %s", name, why);
 }
 
 static int parse_file(struct parse *p, const char *text, size_t len)
@@ -248,7 +243,7 @@ static int parse_file(struct parse *p, const char *text, size_t len)
 	for (size_t at = 0; at < len && rc == MG_OK;) {
 		const char *nl = memchr(text + at, '\n', len - at);
 		size_t n = nl ? (size_t)(nl - (text + at)) + 1 : len - at;
-		int rows_before = p->nrows + p->errors + !p->header_done;
+		int rows_before = p->rows_ended;
 		if (csv_parse(&p->csv, text + at, n, on_field, on_row, p) != n) {
 			report(p, p->row_line, "%s", csv_strerror(csv_error(&p->csv)));
 			rc = MG_ERR_INPUT;
@@ -257,8 +252,7 @@ static int parse_file(struct parse *p, const char *text, size_t len)
 		p->line++;
 		/* When this line ended a row, the next row starts on the next line;
 		 * an empty line between rows moves the start on too. */
-		int rows_after = p->nrows + p->errors + !p->header_done;
-		if (rows_after != rows_before || (n <= 2 && p->nfields == 0))
+		if (p->rows_ended != rows_before || (n <= 2 && p->nfields == 0))
 			p->row_line = p->line;
 	}
 	if (rc == MG_OK && csv_fini(&p->csv, on_field, on_row, p) != 0) {
@@ -739,10 +733,19 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT OR IGNORE INTO kb_synonyms VALUES(?,?)",
 					      -1, &ins, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "synonyms");
-	int line = 0;
-	for (char *save = NULL, *l = rc == MG_OK ? strtok_r(text, "\n", &save) : NULL;
-	     l && rc == MG_OK; l = strtok_r(NULL, "\n", &save)) {
-		line++;
+	/* Split by hand, not by strtok_r: blank lines must count for the line
+	 * numbers, and a NUL byte must not end the file unseen. */
+	char *next = text, *end = text + text_len;
+	for (int line = 1; rc == MG_OK && next < end; line++) {
+		char *l = next, *nl = memchr(l, '\n', (size_t)(end - l));
+		next = nl ? nl + 1 : end;
+		if (memchr(l, 0, (size_t)(next - l))) {
+			rc = mg_fail(err, MG_ERR_INPUT, "%s: line %d: a NUL byte (is this a text file?)",
+				     name, line);
+			break;
+		}
+		if (nl)
+			*nl = 0;
 		l[strcspn(l, "\r")] = 0;
 		if (!*l || *l == '#')
 			continue;
@@ -766,6 +769,10 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 			rc = mg_fail(err, rc, "%s: line %d: bad synonym", name, line);
 		(*groups)++;
 	}
+	/* An empty list would unlink every word from its synonyms at once: a
+	 * file without any is a mistake (a wrong or truncated upload). */
+	if (rc == MG_OK && !*groups)
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: no synonyms in the file, the list is unchanged", name);
 	sqlite3_finalize(ins);
 	free(text);
 	/* The index is re-analysed with the new list inside the same transaction. */

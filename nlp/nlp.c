@@ -11,6 +11,9 @@
 #include <string.h>
 #include <utf8proc.h>
 
+/* Where Debian's mecab-ipadic-utf8 installs the dictionary. */
+#define NLP_IPADIC_DIR "/var/lib/mecab/dic/ipadic-utf8"
+
 struct nlp_model {
 	mecab_model_t *mecab;
 };
@@ -29,8 +32,13 @@ int nlp_model_open(struct nlp_model **out, char *err)
 	struct nlp_model *m = calloc(1, sizeof *m);
 	if (!m)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	/* "" reads the system mecabrc, which names the installed dictionary. */
-	m->mecab = mecab_model_new2("");
+	/* ipadic by name: its feature layout is what the analysis reads, and
+	 * Debian lets another installed dictionary (naist-jdic, which Groonga's
+	 * MeCab tokenizer pulls in) take over the system default. Failing that,
+	 * the system mecabrc's dictionary. */
+	m->mecab = mecab_model_new2("-d " NLP_IPADIC_DIR);
+	if (!m->mecab)
+		m->mecab = mecab_model_new2("");
 	if (!m->mecab) {
 		free(m);
 		return mg_fail(err, MG_ERR_ANALYSER,
@@ -260,7 +268,8 @@ static int pair_cmp(const void *a, const void *b)
 
 static void synonyms_sort(struct nlp_synonyms *syn)
 {
-	qsort(syn->pairs, syn->n, sizeof *syn->pairs, pair_cmp);
+	if (syn->n)  /* an empty list has no array to sort */
+		qsort(syn->pairs, syn->n, sizeof *syn->pairs, pair_cmp);
 	size_t i = 0;
 	for (int b = 0; b <= 256; b++) {
 		while (i < syn->n && (unsigned char)syn->pairs[i].variant[0] < b)

@@ -3,10 +3,10 @@
  * day's vaccinations exported as CSV for the national record system; and the
  * sample town for the demo. */
 #include "reservation/resv_int.h"
+#include "nlp/text.h"
 
 #include <csv.h>
 #include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +20,11 @@ struct column {
 };
 
 static const struct column venue_cols[] = {
-	{"code", 1}, {"name", 1}, {"address", 0}, {"access", 0}, {"accessibility", 0}, {NULL, 0}};
+	{"code", 1}, {"name", 1}, {"address", 0}, {"access", 0}, {"accessibility", 0},
+	{"name_en", 0}, {"address_en", 0}, {NULL, 0}};
 static const struct column product_cols[] = {
 	{"code", 1}, {"name", 1}, {"min_interval_days", 1}, {"same_product", 1},
-	{"horizon_days", 1}, {NULL, 0}};
+	{"horizon_days", 1}, {"name_en", 0}, {NULL, 0}};
 static const struct column slot_cols[] = {
 	{"venue", 1}, {"date", 1}, {"start", 1}, {"minutes", 1}, {"capacity", 1},
 	{"product", 1}, {NULL, 0}};
@@ -36,7 +37,10 @@ struct import {
 	const struct column *cols;
 	int map[IMPORT_MAX_COLUMNS];   /* file column → index in cols, -1 ignored */
 	char *cell[IMPORT_MAX_COLUMNS];
-	int ncell, too_many;
+	int ncell;
+	int past_cap_value;            /* the row's first column past the cap holding a value, or 0 */
+	int past_cap;                  /* the row's cells past the cap */
+	int nul_column;                /* the row's first column holding a NUL byte, or 0 */
 	int line, row_line;            /* line being fed; line the current row started on */
 	int header_done, header_bad, rows, bad, fatal;
 	long today;
@@ -156,22 +160,24 @@ static int import_venue(struct import *im)
 		return bad_row(im, im->row_line, "code must be 1..%d characters without spaces",
 			       RESV_CODE_MAX);
 	if (!*name || !text_ok(name) || !text_ok(cell(im, "address")) ||
-	    !text_ok(cell(im, "access")) || !text_ok(cell(im, "accessibility")))
+	    !text_ok(cell(im, "access")) || !text_ok(cell(im, "accessibility")) ||
+	    !text_ok(cell(im, "name_en")) || !text_ok(cell(im, "address_en")))
 		return bad_row(im, im->row_line, "name is required; texts up to %d bytes",
 			       RESV_TEXT_MAX);
 	return row_write(im, resv_x_run(im->r, NULL, im->err,
-				 "INSERT INTO resv_venues(code, name, address, access, accessibility)"
-				 " VALUES(?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET"
-				 " name = excluded.name, address = excluded.address,"
-				 " access = excluded.access, accessibility = excluded.accessibility",
-				 "ttttt", code, name, cell(im, "address"), cell(im, "access"),
-				 cell(im, "accessibility")),
+				 "INSERT INTO resv_venues(code, name, address, access, accessibility,"
+				 " name_en, address_en) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code)"
+				 " DO UPDATE SET name = excluded.name, address = excluded.address,"
+				 " access = excluded.access, accessibility = excluded.accessibility,"
+				 " name_en = excluded.name_en, address_en = excluded.address_en",
+				 "ttttttt", code, name, cell(im, "address"), cell(im, "access"),
+				 cell(im, "accessibility"), cell(im, "name_en"), cell(im, "address_en")),
 		  "venue refused");
 }
 
 static int import_product(struct import *im)
 {
-	struct resv_product p = {cell(im, "code"), cell(im, "name"), 0, 0, 0};
+	struct resv_product p = {cell(im, "code"), cell(im, "name"), 0, 0, 0, cell(im, "name_en")};
 	p.same_product = yes_no(cell(im, "same_product"));
 	if (int_cell(cell(im, "min_interval_days"), 0, RESV_MAX_INTERVAL_DAYS, &p.min_interval_days))
 		return bad_row(im, im->row_line, "min_interval_days must be 0..%d",
@@ -288,8 +294,9 @@ static int import_ticket(struct import *im)
 
 static void on_header(struct import *im)
 {
-	for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++) {
+	for (int i = 0; i < IMPORT_MAX_COLUMNS; i++)
 		im->map[i] = -1;
+	for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++) {
 		const char *h = im->cell[i] ? im->cell[i] : "";
 		int found = 0;
 		for (int c = 0; im->cols[c].name; c++)
@@ -319,8 +326,14 @@ static void on_field(void *data, size_t len, void *ctx)
 	struct import *im = ctx;
 	if (im->ncell == 0)
 		im->row_line = im->line;
-	if (im->ncell >= IMPORT_MAX_COLUMNS) {
-		im->too_many = 1;
+	if (len && memchr(data, 0, len) && !im->nul_column)
+		im->nul_column = im->ncell + im->past_cap + 1;
+	if (im->ncell == IMPORT_MAX_COLUMNS) {
+		/* Excel writes every cell of the range it thinks is used: empty
+		 * cells past the last column are nothing, a value there is refused. */
+		im->past_cap++;
+		if (len && !im->past_cap_value)
+			im->past_cap_value = IMPORT_MAX_COLUMNS + im->past_cap;
 		return;
 	}
 	char *s = malloc(len + 1);
@@ -349,8 +362,16 @@ static void on_row(int term, void *ctx)
 		im->row_line = im->line;
 	if (im->fatal) {
 		/* nothing more is written once the database failed */
-	} else if (im->too_many) {
-		bad_row(im, im->row_line, "more than %d columns", IMPORT_MAX_COLUMNS);
+	} else if (im->nul_column || im->past_cap_value) {
+		if (im->nul_column)  /* the cell would end there, the rest of it lost silently */
+			bad_row(im, im->row_line, "column %d holds a NUL byte (is this a text file?)",
+				im->nul_column);
+		else
+			bad_row(im, im->row_line,
+				"a value in column %d, but a set-up file has at most %d columns",
+				im->past_cap_value, IMPORT_MAX_COLUMNS);
+		if (!im->header_done)  /* the rows under a bad header mean nothing */
+			im->header_done = im->header_bad = 1;
 	} else if (!im->header_done) {
 		on_header(im);
 	} else if (!blank_row(im) && !im->header_bad) {  /* rows under a bad header mean nothing */
@@ -365,49 +386,7 @@ static void on_row(int term, void *ctx)
 	for (int i = 0; i < im->ncell; i++)
 		free(im->cell[i]);
 	im->ncell = 0;
-	im->too_many = 0;
-}
-
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		unsigned char c = s[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-		if (!len || i + len > n || (len == 2 && c < 0xC2))
-			return 0;
-		for (size_t k = 1; k < len; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-		i += len;
-	}
-	return 1;
-}
-
-/* Excel's default "CSV" on a Japanese Windows is CP932; converts it to UTF-8.
- * *out is malloc'd; the caller frees it. */
-static int from_cp932(const char *in, size_t len, char **out, size_t *out_len, char *err)
-{
-	*out = NULL;
-	iconv_t cd = iconv_open("UTF-8", "CP932");
-	if (cd == (iconv_t)-1)
-		return mg_fail(err, MG_ERR_UTF8, "the file is not UTF-8 (save it as \"CSV UTF-8\")");
-	/* CP932 is at most 2 bytes per character and UTF-8 at most 3 for them. */
-	size_t cap = len * 2 + 1;
-	char *buf = malloc(cap), *o = buf, *i = (char *)in;
-	size_t il = len, ol = cap - 1;
-	int rc = buf ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK && iconv(cd, &i, &il, &o, &ol) == (size_t)-1)
-		rc = mg_fail(err, MG_ERR_UTF8,
-			     "the file is neither UTF-8 nor CP932 (save it as \"CSV UTF-8\")");
-	iconv_close(cd);
-	if (rc != MG_OK) {
-		free(buf);
-		return rc;
-	}
-	*o = '\0';
-	*out = buf;
-	*out_len = (size_t)(o - buf);
-	return MG_OK;
+	im->past_cap = im->past_cap_value = im->nul_column = 0;
 }
 
 int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,
@@ -425,13 +404,12 @@ int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *p
 	if (rows)
 		*rows = 0;
 	int rc = mg_read_file(path, RESV_IMPORT_MAX_BYTES, &raw, &len, err);
-	const char *text = raw;
-	if (rc == MG_OK && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3)) {
-		text += 3;
-		len -= 3;
-	}
-	if (rc == MG_OK && !utf8_valid((const unsigned char *)text, len)) {
-		rc = from_cp932(text, len, &conv, &len, err);
+	const char *text = NULL;
+	if (rc == MG_OK) {
+		char why[MG_ERR_LEN];
+		rc = nlp_text_decode(raw, len, &conv, &len, why);
+		if (rc != MG_OK)
+			mg_fail(err, rc, "%s: %s", path, why);
 		text = conv;
 	}
 	if (rc == MG_OK && csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)

@@ -1,5 +1,6 @@
-/* The FAQ routes of the JSON API under /api/v1: ask, feedback, type-ahead,
- * popular questions, one entry, the town's public configuration, health.
+/* The FAQ routes of the JSON API under /api/v1: ask, feedback, the widget's
+ * events, type-ahead, popular questions, one entry, the town's public
+ * configuration, health.
  * Validates what the client sent, calls the engine, shapes the reply; holds
  * no business rule. */
 #include "widget/api.h"
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chatbot/events.h"
 #include "widget/limits.h"
 #include "widget/routes_booking.h"
 
@@ -56,6 +58,15 @@ static int body_string(struct http_call *c, const char *key, const char **out)
 	return 0;
 }
 
+/* A new conversation gets a random id: nothing about the resident is in it. */
+static const char *new_conversation(char fresh[HTTP_CONVERSATION_BYTES * 2 + 1])
+{
+	unsigned char raw[HTTP_CONVERSATION_BYTES];
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(fresh, HTTP_CONVERSATION_BYTES * 2 + 1, raw, sizeof raw);
+	return fresh;
+}
+
 static int h_ask(struct http_call *c, json_t **out)
 {
 	const char *question = NULL, *conversation = NULL, *lang = NULL;
@@ -86,15 +97,8 @@ static int h_ask(struct http_call *c, json_t **out)
 		opts.top = (int)json_integer_value(top);
 	}
 
-	/* A new conversation gets a random id: nothing about the resident is in it. */
 	char fresh[HTTP_CONVERSATION_BYTES * 2 + 1];
-	if (!conversation) {
-		unsigned char raw[HTTP_CONVERSATION_BYTES];
-		randombytes_buf(raw, sizeof raw);
-		sodium_bin2hex(fresh, sizeof fresh, raw, sizeof raw);
-		conversation = fresh;
-	}
-	opts.conversation = conversation;
+	opts.conversation = conversation = conversation ? conversation : new_conversation(fresh);
 
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
@@ -133,6 +137,61 @@ static int h_feedback(struct http_call *c, json_t **out)
 	if (rc != MG_OK)
 		return http_status_of(rc);
 	*out = json_pack("{s:b}", "ok", 1);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* What the resident did in the widget that the server would not see: picked
+ * a choice of a clarification (clarify_chosen, entry), chose none of them and
+ * was shown the call centre (handoff_shown, route), tapped a phone number, the
+ * booking button or another office's page (handoff_clicked, route, channel).
+ * The event log checks every word (chatbot/events.h). A tap before the first
+ * question starts a conversation; the reply says which. */
+static int h_event(struct http_call *c, json_t **out)
+{
+	static const struct {
+		const char *name;
+		enum events_type type;
+	} TYPES[] = {
+		{"clarify_chosen", EVENTS_CLARIFY_CHOSEN},
+		{"handoff_shown", EVENTS_HANDOFF_SHOWN},
+		{"handoff_clicked", EVENTS_HANDOFF_CLICKED},
+	};
+	const char *type = NULL;
+	struct events_event ev = {.now = http_call_now(c)};
+	int status = body_string(c, "type", &type);
+	if (!status)
+		status = body_string(c, "conversation", &ev.conversation);
+	if (!status)
+		status = body_string(c, "entry", &ev.entry_id);
+	if (!status)
+		status = body_string(c, "route", &ev.route);
+	if (!status)
+		status = body_string(c, "channel", &ev.channel);
+	if (status)
+		return status;
+	size_t k = 0;
+	while (k < sizeof TYPES / sizeof *TYPES && !(type && !strcmp(type, TYPES[k].name)))
+		k++;
+	if (k == sizeof TYPES / sizeof *TYPES)
+		return http_fail(c, 400, "type must be clarify_chosen, handoff_shown or handoff_clicked");
+	ev.type = TYPES[k].type;
+	if (ev.conversation && !token_ok(ev.conversation, HTTP_CONVERSATION_MAX))
+		return http_fail(c, 400, "conversation is not a conversation id");
+	if (ev.entry_id && strlen(ev.entry_id) > HTTP_ENTRY_ID_MAX)
+		return http_fail(c, 400, "entry is not an entry id");
+	char fresh[HTTP_CONVERSATION_BYTES * 2 + 1];
+	if (!ev.conversation)
+		ev.conversation = new_conversation(fresh);
+
+	struct chatbot *bot = http_call_bot(c);
+	if (!bot)
+		return 500;
+	int rc = events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, c->msg);
+	/* A log too far behind drops the event (and counts it); the tap was
+	 * still received. */
+	if (rc != MG_OK && rc != MG_ERR_FULL)
+		return http_status_of(rc);
+	*out = json_pack("{s:b, s:s}", "ok", 1, "conversation", ev.conversation);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
@@ -218,6 +277,7 @@ static int h_health(struct http_call *c, json_t **out)
 const struct http_route http_routes[] = {
 	{"POST", "/api/v1/ask", h_ask},
 	{"POST", "/api/v1/feedback", h_feedback},
+	{"POST", "/api/v1/event", h_event},
 	{"GET", "/api/v1/suggest", h_suggest},
 	{"GET", "/api/v1/popular", h_popular},
 	{"GET", "/api/v1/entries/", h_entry},

@@ -58,8 +58,11 @@ struct request {
 	char *body;
 	size_t len;
 	int too_big;    /* the body went over max: drain it, answer 413 */
+	int no_memory;  /* the body could not be kept: drain it, answer 503 */
 	size_t max;     /* the route's body cap (HTTP_BODY_MAX unless it says) */
+	int started;    /* the access handler has been called (counted in in_flight) */
 	int replied;    /* a response was queued on the first call */
+	int too_many_args;  /* the query had more than HTTP_QUERY_ARGS_MAX arguments */
 };
 
 static long long now_ms(void)
@@ -196,6 +199,7 @@ static const char *status_text(int status)
 	case 409: return "conflict";
 	case 413: return "request body too large";
 	case 415: return "the body must be application/json";
+	case 501: return "not implemented";
 	case 429: return "too many requests: please wait a moment";
 	case 503: return "the service is not available";
 	default: return "internal error";
@@ -554,6 +558,20 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 		req->replied = 1;
 		return send_429(srv, conn);
 	}
+	if (req->too_many_args) {
+		char msg[64];
+		snprintf(msg, sizeof msg, "more than %d query arguments", HTTP_QUERY_ARGS_MAX);
+		req->replied = 1;
+		return send_error(srv, conn, 400, msg);
+	}
+	/* A body in a coding MHD does not decode has no end it can find: both
+	 * sides would wait for the other until the timeout. */
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (te && strcasecmp(te, "chunked")) {
+		req->replied = 1;
+		return send_error(srv, conn, 501, "the only transfer coding understood is chunked");
+	}
 	if (!strcmp(method, MHD_HTTP_METHOD_OPTIONS) && api) {
 		req->replied = 1;
 		return send_preflight(srv, conn);
@@ -580,6 +598,40 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 	return MHD_YES;
 }
 
+static struct request *new_request(void)
+{
+	struct request *req = calloc(1, sizeof *req);
+	if (req)
+		req->max = HTTP_BODY_MAX;
+	return req;
+}
+
+/* MHD calls this with the request's target before it parses the query (in
+ * parse_initial_message_line, libmicrohttpd 0.9.75), and what it returns
+ * becomes the request's *state. MHD keeps every query argument in the
+ * connection's memory pool; when they fill it, MHD queues its own error reply
+ * and then overwrites the state that would send it, so the client hears
+ * nothing until the timeout. A query of too many arguments is therefore cut
+ * here, in MHD's own (writable) request buffer, before MHD stores any of it,
+ * and first_call refuses the request in JSON. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct request *req = new_request();
+	char *query = req && uri ? strchr(uri, '?') : NULL;
+	if (query) {
+		int args = 1;
+		for (const char *c = query + 1; *c; c++)
+			args += *c == '&';
+		if (args > HTTP_QUERY_ARGS_MAX) {
+			req->too_many_args = 1;
+			query[1] = 0;
+		}
+	}
+	return req;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **state)
@@ -587,12 +639,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	struct http_server *srv = cls;
 	struct request *req = *state;
-	if (!req) {
-		req = calloc(1, sizeof *req);
+	if (!req) {  /* on_uri could not allocate it */
+		req = new_request();
 		if (!req)
 			return MHD_NO;
-		req->max = HTTP_BODY_MAX;
 		*state = req;
+	}
+	if (!req->started) {
+		req->started = 1;
 		atomic_fetch_add(&srv->in_flight, 1);
 		return first_call(srv, conn, url, method, req);
 	}
@@ -607,9 +661,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			req->too_big = 1;
 			return MHD_YES;
 		}
+		if (req->no_memory)
+			return MHD_YES;
 		char *grown = realloc(req->body, req->len + n);
-		if (!grown)
-			return MHD_NO;
+		if (!grown) {
+			req->no_memory = 1;
+			return MHD_YES;
+		}
 		memcpy(grown + req->len, upload, n);
 		req->body = grown;
 		req->len += n;
@@ -617,6 +675,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (req->too_big)
 		return send_error(srv, conn, 413, NULL);
+	if (req->no_memory)
+		return send_error(srv, conn, 503, NULL);
 
 	const char *rest;
 	char allow[64];
@@ -643,10 +703,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	struct request *req = *state;
 	if (!req)
 		return;
+	if (req->started)
+		atomic_fetch_sub(&srv->in_flight, 1);
 	free(req->body);
 	free(req);
 	*state = NULL;
-	atomic_fetch_sub(&srv->in_flight, 1);
 }
 
 /* ---- start and stop ---------------------------------------------------- */
@@ -743,6 +804,7 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+			MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 			MHD_OPTION_END);
 		if (!srv->daemon)
 			rc = mg_fail(err, MG_ERR_IO, "cannot listen on %s port %u: %s",

@@ -57,6 +57,12 @@
  * bounds memory (MHD's per-connection pool) under a flood. */
 #define HTTP_CONNECTION_LIMIT 1024
 
+/* Query arguments a request may carry. The API reads three at most and the
+ * widget sends two; MHD stores every argument in the connection's memory
+ * (below) and, once about 500 fill it, stops answering at all until the
+ * timeout. More than this is refused with 400 before MHD stores any. */
+#define HTTP_QUERY_ARGS_MAX 32
+
 /* Memory MHD reserves per connection for headers; 32 KB holds the headers
  * browsers send with room to spare and refuses header floods with 431. */
 #define HTTP_CONNECTION_MEMORY (32 * 1024)

@@ -275,7 +275,7 @@ static int h_forecast(struct http_call *c, json_t **out)
 	if (status)
 		return status;
 	struct forecast_opts o;
-	forecast_defaults(&o, time(NULL));
+	forecast_defaults(&o, http_call_town(c), time(NULL));
 	const char *v;
 	if ((v = http_call_arg(c, "from")) && *v) {
 		if (!day_ok(v))
@@ -293,7 +293,7 @@ static int h_forecast(struct http_call *c, json_t **out)
 		double min, max;
 	} nums[] = {
 		{"aht", &o.aht, 1, 3600}, {"target", &o.target, 1, 3600},
-		{"level", &o.level, 0.01, 0.999}, {"hours", &o.open_hours, 1, 24},
+		{"level", &o.level, 0.01, 0.999},
 		{"deflection", &o.deflection, -1, 1},
 	};
 	for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {

@@ -213,16 +213,38 @@ static int booking_reply(struct http_call *c, struct resv *r, int rc, const stru
 	return wrap(c, "reservation", resv_booking_json(b), out);
 }
 
-/* Records an event of the booking funnel under the widget's conversation.
- * The booking itself has happened: a failed log line must not undo or hide it. */
-static void log_event(struct http_call *c, enum events_type type, const char *conversation)
+/* Records an event of the booking funnel under the widget's conversation; a
+ * completed booking with its id, so that a cancellation of it counts against
+ * this conversation. The booking itself has happened: a failed log line must
+ * not undo or hide it. */
+static void log_event(struct http_call *c, enum events_type type, const char *conversation,
+		      long long booking)
 {
 	if (!conversation || !token_chars(conversation, EVENTS_ID_MAX))
 		return;
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
 		return;
-	struct events_event ev = {.type = type, .conversation = conversation};
+	struct events_event ev = {.type = type, .conversation = conversation, .booking = booking};
+	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, NULL);
+}
+
+/* The id of the booking the resident holds now, 0 for none: a request whose
+ * idempotency key is replayed returns the booking it made before, and the
+ * funnel counts it once. */
+static long long held_id(struct resv *r, const char *token)
+{
+	struct resv_booking held;
+	char ignored[MG_ERR_LEN];
+	return resv_view(r, token, &held, ignored) == MG_OK ? held.id : 0;
+}
+
+void booking_log_cancelled(struct http_call *c, long long booking)
+{
+	struct chatbot *bot = http_call_bot(c);
+	if (!bot)
+		return;
+	struct events_event ev = {.type = EVENTS_BOOKING_CANCELLED, .booking = booking};
 	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, NULL);
 }
 
@@ -235,17 +257,34 @@ static int h_venues(struct http_call *c, struct resv *r, json_t **out)
 	return rc == MG_OK ? wrap(c, "venues", list, out) : status_of(rc);
 }
 
+/* Signed in, only the slots the resident's ticket may book: a slot the
+ * rules would refuse is never offered. */
 static int h_slots(struct http_call *c, struct resv *r, json_t **out)
 {
 	const char *venue = http_call_arg(c, "venue"), *date = http_call_arg(c, "date");
-	const char *to = http_call_arg(c, "to");
+	const char *to = http_call_arg(c, "to"), *token = NULL;
 	if (venue && (!*venue || strlen(venue) > RESV_CODE_MAX))
 		return http_fail(c, 400, "venue is not a venue code");
 	if (to && !date)
 		return http_fail(c, 400, "to needs date");
-	json_t *list = NULL;
-	int rc = resv_free_slots(r, venue && *venue ? venue : NULL, date, to, &list, c->msg);
-	return rc == MG_OK ? wrap(c, "slots", list, out) : status_of(rc);
+	if (http_call_header(c, "Authorization")) {
+		int st = bearer(c, &token);
+		if (st)
+			return st;
+	}
+	json_t *list = NULL, *rule = NULL;
+	venue = venue && *venue ? venue : NULL;
+	int rc = token ? resv_slots_for(r, token, venue, date, to, &list, &rule, c->msg)
+		       : resv_free_slots(r, venue, date, to, &list, c->msg);
+	if (rc != MG_OK)
+		return status_of(rc);
+	int st = wrap(c, "slots", list, out);
+	/* Why some slots are not offered: the widget says it as a refusal. */
+	if (st == 200 && rule)
+		json_object_set_new(*out, "rule", rule);
+	else
+		json_decref(rule);
+	return st;
 }
 
 static int h_mine(struct http_call *c, struct resv *r, json_t **out)
@@ -280,7 +319,7 @@ static int h_open(struct http_call *c, struct resv *r, json_t **out)
 	int st = body_str(c, "conversation", EVENTS_ID_MAX, &conversation);
 	if (st)
 		return st;
-	log_event(c, EVENTS_BOOKING_OPENED, conversation);
+	log_event(c, EVENTS_BOOKING_OPENED, conversation, 0);
 	return h_venues(c, r, out);
 }
 
@@ -325,14 +364,11 @@ static int h_book(struct http_call *c, struct resv *r, json_t **out)
 		st = read_request(c, &req, &conversation);
 	if (st)
 		return st;
-	/* A replayed key returns the booking the resident already holds: the
-	 * funnel counts it once. */
-	struct resv_booking held, b;
-	char ignored[MG_ERR_LEN];
-	int had = resv_view(r, token, &held, ignored) == MG_OK;
+	struct resv_booking b;
+	long long held = held_id(r, token);
 	int rc = resv_book(r, token, &req, &b, c->msg);
-	if (rc == MG_OK && !(had && held.id == b.id))
-		log_event(c, EVENTS_BOOKING_COMPLETED, conversation);
+	if (rc == MG_OK && held != b.id)
+		log_event(c, EVENTS_BOOKING_COMPLETED, conversation, b.id);
 	return booking_reply(c, r, rc, &b, out);
 }
 
@@ -361,9 +397,12 @@ static int h_cancel(struct http_call *c, struct resv *r, json_t **out)
 	if (st)
 		return st;
 	struct resv_booking b;
+	long long held = held_id(r, token);
 	int rc = resv_cancel(r, token, key, &b, c->msg);
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "you have no reservation to cancel");
+	if (rc == MG_OK && held == b.id)
+		booking_log_cancelled(c, b.id);
 	return booking_reply(c, r, rc, &b, out);
 }
 
@@ -401,9 +440,10 @@ static int h_accept(struct http_call *c, struct resv *r, json_t **out)
 	if (st)
 		return st;
 	struct resv_booking b;
+	long long held = held_id(r, token);
 	int rc = resv_accept(r, token, offer, key, &b, c->msg);
-	if (rc == MG_OK)
-		log_event(c, EVENTS_BOOKING_COMPLETED, conversation);
+	if (rc == MG_OK && held != b.id)
+		log_event(c, EVENTS_BOOKING_COMPLETED, conversation, b.id);
 	return booking_reply(c, r, rc, &b, out);
 }
 

@@ -23,5 +23,9 @@ struct resv;
 struct resv *booking_resv(struct http_call *call);
 int booking_refused(struct http_call *call, struct resv *r, int rc);
 int booking_body_str(struct http_call *call, const char *key, size_t max, const char **out);
+/* Every route that cancels a booking says so here: the event log counts the
+ * cancellation against the chat conversation that made the booking, if one
+ * did (chatbot/METRICS.md). A failed log line never undoes the cancellation. */
+void booking_log_cancelled(struct http_call *call, long long booking);
 
 #endif

@@ -201,6 +201,8 @@ static int call_op(struct http_call *c, json_t **out, const char *op)
 		rc = resv_staff_wait(r, ticket, venue, date, NULL, &id, c->msg), booked = 0;
 	if (rc != MG_OK)
 		return refused(c, r, rc, NULL);
+	if (!strcmp(op, "cancel"))
+		booking_log_cancelled(c, b.id);
 	char action[32];
 	snprintf(action, sizeof action, "call.%s", op);
 	json_t *after = booked ? resv_booking_json(&b) : json_pack("{s:s?, s:s?}", "venue", venue,

@@ -7,6 +7,6 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 echo "== answer engine (in process) =="
 ./build/rel/bench-ask "$dir" tests/eval/dev.tsv "${BENCH_ROUNDS:-5}"
-for extra in tests/bench/http.sh tests/bench/booking.sh; do
+for extra in tests/bench/http.sh tests/bench/groonga.sh tests/bench/booking.sh; do
   if [ -x "$extra" ]; then echo; "$extra"; fi
 done

@@ -5,43 +5,22 @@
 // queue; staff add it to an entry; the resident asking it again gets the entry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTEFACTS, BIN, REPLY, addUser, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
+import { ARTEFACTS, REPLY, addUser, axe, newPage, stage, unstage } from './harness.mjs';
 
 const WAIT_MS = 10000;
 const STAFF = { name: 'sato', password: 'shizuoka-2026-staff', role: 'editor' };
 const MISSED = '宇宙旅行の補助金はありますか';   // nothing in the knowledge base is about this
 const TARGET_SLUG = 'ticket-lost';              // the entry staff add it to (for the test's sake)
 
-let server, base, browser, tmp, db;
+let st, server, base, browser, db;
 
 before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'madoguchi-admin-'));
-  db = join(tmp, 'admin.db');
-  mkdirSync(ARTEFACTS, { recursive: true });
-  const made = spawnSync(BIN, ['--db', db, 'user', 'add', STAFF.name, '--role', STAFF.role],
-    { input: STAFF.password + '\n', encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
-  ({ server, base } = await startServer(db));
-  browser = await launchBrowser();
+  st = await stage('admin', [STAFF]);
+  ({ server, base, browser, db } = st);
 });
 
-after(async () => {
-  await browser?.close();
-  await stopServer(server);
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-async function newPage(context) {
-  const page = await context.newPage();
-  page.errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
-  page.on('pageerror', (e) => page.errors.push(String(e)));
-  return page;
-}
+after(() => unstage(st));
 
 // Asks in the widget on the demo page; returns the server's reply.
 async function askInWidget(page, question) {
@@ -129,9 +108,7 @@ test('staff take an unanswered question from the queue, add it to an entry, and 
 });
 
 test('the forecast and the eval draw for an administrator', async () => {
-  const made = spawnSync(BIN, ['--db', db, 'user', 'add', 'kanri', '--role', 'admin'],
-    { input: 'administrator-pass\n', encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
+  addUser(db, { name: 'kanri', role: 'admin', password: 'administrator-pass' });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await newPage(context);
   await page.goto(base + '/admin');

@@ -2,8 +2,9 @@
 // with a fresh database, and Debian's chromium driven by playwright-core.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 
@@ -71,4 +72,53 @@ export function addUser(db, who) {
   const made = spawnSync(BIN, ['--db', db, 'user', 'add', who.name, '--role', who.role],
     { input: who.password + '\n', encoding: 'utf8' });
   assert.equal(made.status, 0, made.stderr);
+}
+
+// A page that keeps the browser's console errors in page.errors: a CSP
+// refusal or an uncaught exception shows there.
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  return page;
+}
+
+// In the open booking panel: logs ticket in with birth, picks the first free
+// time of the first venue and confirms it. labels: the panel's words in its
+// language {ticket, birth, login, confirm}. Returns the live region.
+export async function logInAndBook(page, ticket, birth, labels) {
+  await page.getByLabel(labels.ticket).fill(ticket);
+  await page.getByLabel(labels.birth).fill(birth);
+  await page.getByRole('button', { name: labels.login }).click();
+  const venue = page.locator('.mg-bk-venue').first();
+  await venue.waitFor({ timeout: 10000 });
+  await venue.click();
+  // A venue with slots on several days lists the days first.
+  const first = page.locator('.mg-bk-day, .mg-bk-slot').first();
+  await first.waitFor({ timeout: 10000 });
+  if (await page.locator('.mg-bk-day').count()) await page.locator('.mg-bk-day').first().click();
+  const slot = page.locator('.mg-bk-slot').first();
+  await slot.waitFor({ timeout: 10000 });
+  await slot.click();
+  await page.getByRole('button', { name: labels.confirm }).click();
+  return page.locator('.mg-bk-live');
+}
+
+// A stage for one test file: a scratch folder, a fresh database with the
+// staff accounts given ({name, role, password}), the server on it and the
+// browser. Resolves to {tmp, db, server, base, browser}; undone by unstage().
+export async function stage(name, staff = []) {
+  const tmp = mkdtempSync(join(tmpdir(), `madoguchi-${name}-`));
+  const db = join(tmp, `${name}.db`);
+  mkdirSync(ARTEFACTS, { recursive: true });
+  for (const who of staff) addUser(db, who);
+  const { server, base } = await startServer(db);
+  return { tmp, db, server, base, browser: await launchBrowser() };
+}
+
+export async function unstage(st) {
+  await st?.browser?.close();
+  await stopServer(st?.server);
+  if (st?.tmp) rmSync(st.tmp, { recursive: true, force: true });
 }

@@ -5,11 +5,13 @@
 #   date    the date parser, from dates written every way a resident does
 #   redact  the redaction of personal data, from dev.tsv and the redaction corpus;
 #           an input that takes over 10 s is a failure: the redaction is linear
+#   kb_import    the knowledge-base CSV/TSV import, from tests/fuzz/seeds/kb_import
+#   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -39,6 +41,7 @@ for t in $targets; do
       seed tests/eval/dev.tsv "$corpus"
       seed tests/unit/data/redact_cases.tsv "$corpus"
       flags+=(-timeout=10) ;;
+    kb_import|kb_synonyms) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

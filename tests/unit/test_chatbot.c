@@ -3,10 +3,13 @@
  * refusal for input that is not a question. */
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
+#include "chatbot/chatbot_int.h"
 #include "chatbot/policy.h"
 #include "chatbot/town_int.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static json_t *ask_at(struct chatbot *bot, const char *q, time_t now)
 {
@@ -466,4 +469,70 @@ TEST(chatbot, a_message_without_a_word_is_asked_again_not_handed_off)
 	}
 	CHECK_STR(fixture_ask(bot, "粗大ごみの出し方を教えて"), "handoff -");
 	fixture_bot_close(bot);
+}
+
+/* Runs `madoguchi --db db ask ARGS...` in this process with stdin read from
+ * in and stdout written to a file; returns that output (caller frees). */
+static char *run_ask(const char *db, char **args, int nargs, const char *in, size_t in_len, int *status)
+{
+	const char *in_path = fixture_path("ask-in.txt"), *out_path = fixture_path("ask-out.txt");
+	FILE *f = fopen(in_path, "wb");
+	if (!f || fwrite(in, 1, in_len, f) != in_len || fclose(f))
+		return NULL;
+	int in_fd = open(in_path, O_RDONLY), out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int saved_in = dup(0), saved_out = dup(1);
+	if (in_fd < 0 || out_fd < 0 || saved_in < 0 || saved_out < 0)
+		return NULL;
+	fflush(stdout);
+	dup2(in_fd, 0);
+	dup2(out_fd, 1);
+	clearerr(stdin);
+	char *argv[8] = {"ask"};
+	for (int i = 0; i < nargs && i < 7; i++)
+		argv[i + 1] = args[i];
+	struct cli_ctx ctx = {.db = db};
+	*status = chatbot_cli_ask(&ctx, nargs + 1, argv);
+	fflush(stdout);
+	dup2(saved_in, 0);
+	dup2(saved_out, 1);
+	clearerr(stdin);
+	close(saved_in);
+	close(saved_out);
+	close(in_fd);
+	close(out_fd);
+	size_t len;
+	return fixture_read(out_path, &len);
+}
+
+TEST(chatbot, ask_json_gives_one_object_per_input_line)
+{
+	/* A script pairs output line N with input line N: empty lines, blank
+	 * lines and bytes that are not UTF-8 each get an error object in place. */
+	struct chatbot *bot = fixture_bot("cb-lines.db");
+	fixture_bot_close(bot);
+	static const char in[] = "接種券をなくしました\n\n   \r\n\xff\xfe\nI lost my vaccination ticket\r\n\n";
+	int status = -1;
+	char *out = run_ask(fixture_path("cb-lines.db"), (char *[]){"--json"}, 1, in, sizeof in - 1, &status);
+	REQUIRE(out);
+	CHECK(status == 1);  /* some lines were not questions */
+	int lines = 0;
+	json_t *obj[8] = {0};
+	for (char *save = NULL, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (lines < 8)
+			obj[lines] = json_loads(l, 0, NULL);
+		lines++;
+	}
+	CHECK(lines == 6);
+	for (int i = 0; i < 6 && i < lines; i++)
+		CHECK(json_is_object(obj[i]));
+	CHECK_STR(s(obj[0], "decision"), "answer");
+	CHECK_STR(s(obj[1], "error"), "the question is empty");
+	CHECK_STR(s(obj[1], "question"), "");
+	CHECK(s(obj[2], "error") != NULL);
+	CHECK(s(obj[3], "error") != NULL && json_is_null(json_object_get(obj[3], "question")));
+	CHECK(s(obj[4], "decision") != NULL);
+	CHECK(s(obj[5], "error") != NULL);
+	for (int i = 0; i < 8; i++)
+		json_decref(obj[i]);
+	free(out);
 }

@@ -97,6 +97,15 @@ static time_t at(int d, int h)
 	return mktime(&tm);
 }
 
+/* The slugs of the test knowledge base's first entries (mini.csv). */
+static const char *slug_of(const char *id)
+{
+	static const char *const SLUGS[] = {"ticket-lost", "ticket-not-arrived", "side-effects-common",
+					    "booking-cancel"};
+	int k = atoi(id) - 1;
+	return k >= 0 && k < 4 ? SLUGS[k] : "x";
+}
+
 /* Logs an ask as chatbot_ask() would have returned it. what is the entry's
  * id for an answer, the route for a hand-off, ignored for clarify. */
 static void ask(sqlite3 *db, const char *conv, time_t now, const char *decision, const char *what)
@@ -106,7 +115,7 @@ static void ask(sqlite3 *db, const char *conv, time_t now, const char *decision,
 	json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:o, s:o, s:[{s:s, s:s, s:f}]}",
 			      "question", "接種券について", "lang", "ja", "decision", decision,
 			      "confidence", answer ? 0.9 : 0.3,
-			      "answer", answer ? json_pack("{s:s, s:s, s:s}", "id", what, "slug", "x",
+			      "answer", answer ? json_pack("{s:s, s:s, s:s}", "id", what, "slug", slug_of(what),
 							   "route", "call_center") : json_null(),
 			      "handoff", handoff ? json_pack("{s:s}", "route", what) : json_null(),
 			      "candidates", "id", "1", "slug", "ticket-lost", "score", 0.5);
@@ -120,7 +129,7 @@ static void event(sqlite3 *db, const char *conv, time_t now, enum events_type ty
 		  const char *route, const char *channel, int helpful)
 {
 	char err[MG_ERR_LEN];
-	struct events_event ev = {type, conv, entry, route, channel, helpful, now};
+	struct events_event ev = {type, conv, entry, route, channel, helpful, now, 0};
 	if (events_log(db, NULL, &ev, err) != MG_OK)
 		test_fail(__FILE__, __LINE__, err);
 }
@@ -203,8 +212,16 @@ static void check_figures(json_t *r)
 	json_t *hours = json_object_get(r, "hours");
 	CHECK(json_integer_value(json_array_get(hours, 10)) == 7);
 	CHECK(json_integer_value(json_array_get(hours, 22)) == 5);
-	/* topics are the entries' categories in the test knowledge base */
-	json_t *ticket = find(json_object_get(r, "topics"), "topic", "ticket");
+	/* Topics are the entries' slugs, most asked first, named by their
+	 * question; a miss counts under its nearest entry's. Categories group them. */
+	json_t *topics = json_object_get(r, "topics"), *first = json_array_get(topics, 0);
+	REQUIRE(first);
+	CHECK_STR(json_string_value(json_object_get(first, "name")), "ticket-lost");
+	CHECK_STR(json_string_value(json_object_get(first, "question")), "接種券をなくしました");
+	CHECK(ival(first, "questions") == 9 && ival(first, "answered") == 3);
+	CHECK(ival(find(topics, "name", "ticket-not-arrived"), "unhelpful") == 1);
+	CHECK(ival(find(topics, "name", "booking-cancel"), "questions") == 1);
+	json_t *ticket = find(json_object_get(r, "categories"), "name", "ticket");
 	REQUIRE(ticket);
 	CHECK(ival(ticket, "unhelpful") == 1);
 	CHECK(ival(find(json_object_get(r, "unhelpful_entries"), "slug", "ticket-not-arrived"), "n") == 1);
@@ -226,6 +243,125 @@ TEST(events, deflection_figures_follow_the_definition)
 	CHECK(json_is_null(json_object_get(json_object_get(r, "totals"), "deflection_rate")));
 	json_decref(r);
 	CHECK(events_report(db, "yesterday", "2026-12-31", &r, err) == MG_ERR_INPUT);
+	fixture_bot_close(bot);
+}
+
+/* A booking event as the web layer logs it (routes_booking.c). */
+static void booking(sqlite3 *db, struct events_writer *w, const char *conv, time_t now, enum events_type type,
+		    long long id)
+{
+	char err[MG_ERR_LEN];
+	struct events_event ev = {.type = type, .conversation = conv, .now = now, .booking = id};
+	if (events_log(db, w, &ev, err) != MG_OK)
+		test_fail(__FILE__, __LINE__, err);
+}
+
+/* What the widget records (a choice from a clarification, "none of these", a
+ * tap on a number) and bookings cancelled after the fact, each conversation's
+ * outcome decided by hand from METRICS.md. */
+static void widget_log(sqlite3 *db, struct events_writer *w)
+{
+	time_t a = at(16, 9), b = at(17, 14);
+	ask(db, "w1", a, "clarify", NULL);                                  /* deflected: a choice */
+	event(db, "w1", a + 5, EVENTS_CLARIFY_CHOSEN, "2", NULL, NULL, 0);
+	ask(db, "w2", a, "clarify", NULL);                                  /* "none": the call centre */
+	event(db, "w2", a + 5, EVENTS_HANDOFF_SHOWN, NULL, "call_center", NULL, 0);
+	ask(db, "w3", a, "answer", "1");                                    /* then tapped the number */
+	event(db, "w3", a + 5, EVENTS_HANDOFF_CLICKED, NULL, "call_center", "phone", 0);
+	ask(db, "w4", a, "answer", "3");                                    /* deflected: the nurse line */
+	event(db, "w4", a + 5, EVENTS_HANDOFF_CLICKED, NULL, "nurse", "phone", 0);
+	event(db, "w5", a, EVENTS_HANDOFF_CLICKED, NULL, "call_center", "phone", 0); /* a tap, no question */
+	ask(db, "w6", a, "answer", "4");                                    /* deflected, booking cancelled */
+	event(db, "w6", a + 5, EVENTS_HANDOFF_CLICKED, NULL, "booking", "booking", 0);
+	booking(db, w, "w6", a + 60, EVENTS_BOOKING_COMPLETED, 501);
+	booking(db, w, "w6", a + 90, EVENTS_BOOKING_CANCELLED, 501);
+	ask(db, "w7", a, "handoff", "booking");                             /* self-service */
+	booking(db, w, "w7", a + 60, EVENTS_BOOKING_COMPLETED, 502);
+	ask(db, "w8", a, "handoff", "booking");                             /* booked, cancelled next day */
+	booking(db, w, "w8", a + 60, EVENTS_BOOKING_COMPLETED, 503);
+	/* The next day, by the call centre or in another conversation: the
+	 * cancellation counts against the conversation that booked. */
+	booking(db, w, NULL, b, EVENTS_BOOKING_CANCELLED, 503);
+	booking(db, w, "w9-other", b, EVENTS_BOOKING_CANCELLED, 502 + 1000);  /* never booked in the chat */
+}
+
+/* events: the events are still there (retention has not folded them). */
+static void check_widget_figures(sqlite3 *db, int events)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	REQUIRE(events_report(db, "2026-11-16", "2026-11-17", &r, err) == MG_OK);
+	json_t *t = json_object_get(r, "totals");
+	CHECK(ival(t, "conversations") == 8);
+	CHECK(ival(t, "answered_conversations") == 4);  /* w1 by its choice, w3, w4, w6 */
+	CHECK(ival(t, "deflected") == 4);               /* w1, w4, w6, w7 */
+	CHECK(ival(t, "self_service") == 1);            /* w7: its booking stands */
+	CHECK(ival(t, "clarify_chosen") == 1);
+	CHECK(ival(t, "bookings_completed") == 3 && ival(t, "bookings_cancelled") == 2);
+	CHECK(rval(t, "deflection_rate") == 0.5);
+	json_t *days = json_object_get(r, "days");
+	/* every figure is the day the conversation started, the 16th */
+	CHECK(json_array_size(days) == 1);
+	CHECK(ival(json_array_get(days, 0), "self_service") == 1);
+	json_t *clicks = json_object_get(r, "clicks");
+	CHECK(ival(find(clicks, "click", "phone:call_center"), "n") == 2);
+	CHECK(ival(find(clicks, "click", "phone:nurse"), "n") == 1);
+	CHECK(ival(find(clicks, "click", "booking:booking"), "n") == 1);
+	json_decref(r);
+	if (!events)
+		return;
+	/* a booking nobody made in the chat leaves no trace in the log */
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_conversations WHERE id='w9-other'") == 0);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE type='booking_cancelled'"
+			   " AND conversation IN ('w6', 'w8')") == 2);
+}
+
+TEST(events, the_widgets_steps_and_later_cancellations_count)
+{
+	struct chatbot *bot = fixture_bot("ev_widget.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	widget_log(db, NULL);
+	check_widget_figures(db, 1);
+	fixture_bot_close(bot);
+	/* The same through a server's writer thread: a cancellation queued right
+	 * behind its booking still finds the conversation. */
+	bot = fixture_bot("ev_widget_writer.db");
+	db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	struct events_writer *w = NULL;
+	REQUIRE(events_writer_start(fixture_path("ev_widget_writer.db"), 1, &w, err) == MG_OK);
+	widget_log(db, w);
+	CHECK(events_writer_flush(w) == 1);
+	check_widget_figures(db, 1);
+	events_writer_stop(w);
+	/* Retention takes the booking links with the conversations. */
+	int deleted = 0;
+	REQUIRE(events_retain(db, 10, at(30, 12), &deleted, err) == MG_OK);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_bookings") == 0);
+	check_widget_figures(db, 0);
+	fixture_bot_close(bot);
+}
+
+TEST(events, the_widgets_events_are_checked_words)
+{
+	struct chatbot *bot = fixture_bot("ev_words.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	struct events_event ev = {.type = EVENTS_HANDOFF_CLICKED, .conversation = "c1", .channel = "phone"};
+	CHECK(events_log(db, NULL, &ev, err) == MG_ERR_INPUT);  /* a tap says where to */
+	ev.route = "elsewhere";
+	CHECK(events_log(db, NULL, &ev, err) == MG_OK);
+	ev.channel = "web";
+	CHECK(events_log(db, NULL, &ev, err) == MG_OK);
+	ev.channel = "fax";
+	CHECK(events_log(db, NULL, &ev, err) == MG_ERR_INPUT);
+	struct events_event shown = {.type = EVENTS_HANDOFF_SHOWN, .conversation = "c1", .route = "119"};
+	CHECK(events_log(db, NULL, &shown, err) == MG_ERR_INPUT);
+	struct events_event chosen = {.type = EVENTS_CLARIFY_CHOSEN, .conversation = "c1", .entry_id = "99999"};
+	CHECK(events_log(db, NULL, &chosen, err) == MG_ERR_NOT_FOUND);
+	struct events_event cancel = {.type = EVENTS_BOOKING_CANCELLED};
+	CHECK(events_log(db, NULL, &cancel, err) == MG_ERR_INPUT);  /* which booking? */
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events") == 2);
 	fixture_bot_close(bot);
 }
 
@@ -286,7 +422,7 @@ TEST(events, the_engine_logs_asks_and_feedback)
 	CHECK(ival(t, "helpful") == 1 && ival(t, "unhelpful") == 0);
 	json_decref(r);
 	/* other events are checked before they are written */
-	struct events_event bad = {EVENTS_HANDOFF_CLICKED, "abc", NULL, "call_center", "fax", 0, 0};
+	struct events_event bad = {EVENTS_HANDOFF_CLICKED, "abc", NULL, "call_center", "fax", 0, 0, 0};
 	CHECK(events_log(db, NULL, &bad, err) == MG_ERR_INPUT);
 	bad.channel = "phone";
 	bad.route = "<script>";

@@ -227,6 +227,61 @@ TEST(http, unknown_path_is_json_404)
 	tc_resp_free(&r);
 }
 
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+TEST(http, many_query_arguments_get_a_json_400_at_once)
+{
+	/* About 500 arguments used to fill MHD's per-connection memory: no reply
+	 * at all until the 15 s timeout. */
+	REQUIRE(port());
+	for (int args = HTTP_QUERY_ARGS_MAX + 1; args <= 2000; args *= 4) {
+		size_t cap = (size_t)args * 8 + 256, at = 0;
+		char *raw = malloc(cap);
+		REQUIRE(raw);
+		at += (size_t)snprintf(raw, cap, "GET /api/v1/suggest?lang=ja&q=%%E3%%83%%AF");
+		for (int i = 2; i < args; i++)
+			at += (size_t)snprintf(raw + at, cap - at, "&a%d=", i);
+		snprintf(raw + at, cap - at, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+		struct tc_resp r = {0};  /* freed whole even when nothing came back */
+		long long t0 = ms_now();
+		CHECK(tc_raw(port(), raw, strlen(raw), &r) == 0);
+		CHECK(ms_now() - t0 < 5000);
+		CHECK(r.status == 400);
+		CHECK(error_status(&r) == 400);
+		CHECK_STR(jstr(r.json, "error", "message"), "more than 32 query arguments");
+		CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");
+		tc_resp_free(&r);
+		free(raw);
+	}
+	/* The widget's few arguments are read as before. */
+	struct tc_resp r;
+	REQUIRE(tc_http(port(), "GET", "/api/v1/suggest?lang=ja&q=%E6%8E%A5%E7%A8%AE", NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_is_array(json_object_get(r.json, "suggestions")));
+	tc_resp_free(&r);
+}
+
+TEST(http, a_body_in_an_unknown_transfer_coding_is_json_501_at_once)
+{
+	/* MHD cannot find the end of such a body: both sides waited for the
+	 * other until the timeout. */
+	static const char raw[] = "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+				  "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n";
+	struct tc_resp r;
+	long long t0 = ms_now();
+	REQUIRE(port() && tc_raw(port(), raw, sizeof raw - 1, &r) == 0);
+	CHECK(ms_now() - t0 < 5000);
+	CHECK(r.status == 501);
+	CHECK(error_status(&r) == 501);
+	CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");
+	tc_resp_free(&r);
+}
+
 TEST(http, popular_then_entry_by_its_id)
 {
 	struct tc_resp r;
@@ -285,17 +340,27 @@ TEST(http, config_has_the_town_and_its_lines)
 	tc_resp_free(&r);
 }
 
+/* The id of the first popular entry, into id (64 bytes); 0 when there is none. */
+static int popular_id(char id[64])
+{
+	struct tc_resp r;
+	id[0] = 0;
+	if (port() && tc_http(port(), "GET", "/api/v1/popular", NULL, NULL, &r) == 0) {
+		const char *s = json_string_value(
+			json_object_get(json_array_get(json_object_get(r.json, "popular"), 0), "id"));
+		snprintf(id, 64, "%s", s ? s : "");
+		tc_resp_free(&r);
+	}
+	return id[0] != 0;
+}
+
 TEST(http, feedback_on_an_answer)
 {
 	struct tc_resp r;
-	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
-	const char *id = json_string_value(
-		json_object_get(json_array_get(json_object_get(r.json, "popular"), 0), "id"));
-	REQUIRE(id);
-	char body[256];
+	char id[64], body[256];
+	REQUIRE(popular_id(id));
 	snprintf(body, sizeof body,
 		 "{\"conversation\": \"c0ffee\", \"entry\": \"%s\", \"helpful\": true}", id);
-	tc_resp_free(&r);
 	REQUIRE(tc_http(port(), "POST", "/api/v1/feedback", NULL, body, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(json_is_true(json_object_get(r.json, "ok")));
@@ -306,6 +371,45 @@ TEST(http, feedback_on_an_answer)
 	tc_resp_free(&r);
 	REQUIRE(tc_http(port(), "POST", "/api/v1/feedback", NULL, "{\"helpful\": true}", &r) == 0);
 	CHECK(r.status == 400);
+	tc_resp_free(&r);
+}
+
+TEST(http, the_widget_records_a_choice_and_a_tap)
+{
+	struct tc_resp r;
+	char id[64], body[256];
+	REQUIRE(popular_id(id));
+	snprintf(body, sizeof body, "{\"type\": \"clarify_chosen\", \"conversation\": \"w1d9e7\","
+		 " \"entry\": \"%s\"}", id);
+	REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL, body, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_STR(jstr(r.json, "conversation", NULL), "w1d9e7");
+	tc_resp_free(&r);
+	/* A tap on the call bar before any question starts a conversation. */
+	REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL,
+			"{\"type\": \"handoff_clicked\", \"channel\": \"phone\", \"route\": \"call_center\"}",
+			&r) == 0);
+	CHECK(r.status == 200);
+	CHECK(jstr(r.json, "conversation", NULL) && strlen(jstr(r.json, "conversation", NULL)) == 32);
+	tc_resp_free(&r);
+	/* Only known words, and only the widget's own steps. */
+	static const char *const BAD[] = {
+		"{\"type\": \"handoff_clicked\", \"channel\": \"fax\", \"route\": \"call_center\"}",
+		"{\"type\": \"handoff_clicked\", \"channel\": \"phone\", \"route\": \"<b>\"}",
+		"{\"type\": \"booking_completed\", \"conversation\": \"w1d9e7\"}",
+		"{\"type\": \"ask\", \"conversation\": \"w1d9e7\"}",
+		"{\"type\": \"clarify_chosen\", \"conversation\": \"w1 d9\", \"entry\": \"1\"}",
+		"{\"type\": 7}",
+	};
+	for (size_t k = 0; k < sizeof BAD / sizeof *BAD; k++) {
+		REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL, BAD[k], &r) == 0);
+		CHECK(r.status == 400 && error_status(&r) == 400);
+		tc_resp_free(&r);
+	}
+	REQUIRE(tc_http(port(), "POST", "/api/v1/event", NULL,
+			"{\"type\": \"clarify_chosen\", \"conversation\": \"w1d9e7\", \"entry\": \"nope\"}",
+			&r) == 0);
+	CHECK(r.status == 404);
 	tc_resp_free(&r);
 }
 

@@ -127,6 +127,9 @@ static unsigned port(void)
 			    "kita,today+1,14:00,30,5,covid\n");
 	if (rc == MG_OK)
 		rc = import(r, RESV_IMPORT_TICKETS, tickets);
+	/* The slots are tomorrow: here residents may change them up to the start. */
+	if (rc == MG_OK)
+		rc = resv_set_change_deadline_days(r, 0, err);
 	resv_close(r);
 	if (rc != MG_OK || town_load(NULL, &town, err) != MG_OK)
 		return 0;
@@ -250,6 +253,11 @@ TEST(http_booking, resident_books_changes_and_cancels)
 	CHECK(r.status == 200);
 	CHECK_STR(str(r.json, "reservation", "status"), "cancelled");
 	json_decref(r.json);
+	/* The cancellation counts against the conversation that booked, once. */
+	r = call(port(), "POST", "cancel", token, "cancel-1", "{}");
+	CHECK(r.status == 200);
+	json_decref(r.json);
+	CHECK(events_of("booking_cancelled") == 1);
 	r = call(port(), "GET", "reservation", token, NULL, NULL);
 	CHECK(r.status == 404);
 	json_decref(r.json);

@@ -101,6 +101,109 @@ TEST(kb, malformed_quotes_and_missing_columns_are_refused)
 	fixture_bot_close(bot);
 }
 
+/* "question,answer" and a line of its cells, each followed by empty cells up to
+ * column ncols, as Excel saves a sheet whose used range is wider than the data. */
+static char *wide_csv(int ncols, const char *const *lines, int nlines)
+{
+	size_t cap = (size_t)(nlines + 1) * ((size_t)ncols + 256), at = 0;
+	char *csv = malloc(cap);
+	for (int l = -1; csv && l < nlines; l++) {
+		const char *cells = l < 0 ? "question,answer" : lines[l];
+		int commas = 0;
+		for (const char *c = cells; *c; c++)
+			commas += *c == ',';
+		at += (size_t)snprintf(csv + at, cap - at, "%s", cells);
+		for (int c = commas + 1; c < ncols; c++)
+			csv[at++] = ',';
+		csv[at++] = '\n';
+		csv[at] = 0;
+	}
+	return csv;
+}
+
+TEST(kb, excel_trailing_empty_columns_load)
+{
+	/* 200 columns, all but two empty, and a row of empty cells at the end:
+	 * it used to crash the import, and the server with it. */
+	struct chatbot *bot = fixture_bot("kb-wide.db");
+	char err[MG_ERR_LEN] = "";
+	struct bad_rows b = {0};
+	const char *lines[] = {"会場に駐車場はありますか,あります。", "接種券をなくしました,再発行します。", ""};
+	char *csv = wide_csv(200, lines, 3);
+	REQUIRE(csv);
+	CHECK(import_text(bot, csv, 0, &b, err) == 2);
+	CHECK(b.n == 0);
+	CHECK(entries(bot) == 2);
+	CHECK_STR(fixture_ask(bot, "駐車場ある？"), "answer -");
+	free(csv);
+	fixture_bot_close(bot);
+}
+
+/* Imports len bytes of csv expecting a refusal: the message staff read holds
+ * want, the first bad row is reported on line, and no entry has changed. */
+static void check_refused(struct chatbot *bot, const char *csv, size_t len, const char *want, int line)
+{
+	int64_t before = entries(bot);
+	char err[MG_ERR_LEN] = "";
+	struct bad_rows b = {0};
+	struct kb_import_opts o = {.report = record, .ctx = &b};
+	int n = -1;
+	CHECK(kb_import(chatbot_kb(bot), csv, len, "test.csv", &o, &n, err) == MG_ERR_INPUT);
+	if (!strstr(err, want)) {
+		char m[2 * MG_ERR_LEN];
+		snprintf(m, sizeof m, "\"%s\" is not in \"%s\"", want, err);
+		test_fail(__FILE__, __LINE__, m);
+	}
+	CHECK(b.n >= 1 && b.lines[0] == line);
+	CHECK(n == 0);
+	CHECK(entries(bot) == before);
+}
+
+TEST(kb, a_value_past_the_columns_is_refused_with_its_line)
+{
+	struct chatbot *bot = fixture_bot("kb-extra.db");
+	/* Line 3 has a value in column 150, past the cap of columns read. */
+	char third[512] = "質問二,答え二";
+	for (int c = 3; c <= 150; c++)
+		strcat(third, ",");
+	strcat(third, "x");
+	char *csv = wide_csv(200, (const char *const[]){"質問,答え", third}, 2);
+	REQUIRE(csv);
+	check_refused(bot, csv, strlen(csv),
+		      "test.csv: line 3: a value in column 150, but the header has 2 columns", 3);
+	free(csv);
+	/* Within the cap, a value right of the header's last name is refused too. */
+	const char *within = "question,answer,,\n質問,答え,,\n質問,答え,,余分\n";
+	check_refused(bot, within, strlen(within), "line 3: a value in column 4, but the header has 2 columns", 3);
+	/* A header naming a column past the cap. */
+	char head[1024] = "";
+	for (int c = 1; c <= 70; c++)
+		snprintf(head + strlen(head), sizeof head - strlen(head), "%s%s",
+			 c == 1 ? "question" : c == 2 ? ",answer" : ",", c == 70 ? "note" : "");
+	strcat(head, "\n質問,答え\n");
+	check_refused(bot, head, strlen(head), "line 1: column 70 has a name, but at most 64 columns are read", 1);
+	CHECK_STR(fixture_ask(bot, "接種券をなくしました"), "answer ticket-lost");
+	fixture_bot_close(bot);
+}
+
+TEST(kb, a_column_named_twice_is_refused_on_the_header_line)
+{
+	/* Found by fuzz_kb_import: the second column's cells were kept over the
+	 * first's, which leaked (seen by the sanitizer run's leak check). */
+	struct chatbot *bot = fixture_bot("kb-twice.db");
+	const char *csv = "question,answer,answer\n質問,答え一,答え二\n";
+	check_refused(bot, csv, strlen(csv), "test.csv: line 1: column 'answer' appears twice", 1);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, a_nul_byte_in_a_field_is_refused_with_its_line)
+{
+	struct chatbot *bot = fixture_bot("kb-nul.db");
+	static const char csv[] = "question,answer\n質問,答え\n接種券,再発行\0します\n";
+	check_refused(bot, csv, sizeof csv - 1, "test.csv: line 3: column 2 holds a NUL byte", 3);
+	fixture_bot_close(bot);
+}
+
 TEST(kb, cp932_bom_and_tsv_files_load)
 {
 	struct chatbot *bot = fixture_bot("kb4.db");
@@ -116,6 +219,26 @@ TEST(kb, cp932_bom_and_tsv_files_load)
 	json_decref(e);
 	CHECK(import_text(bot, "\xef\xbb\xbfid\tquestion\tanswer\n5\t会場の場所\t駅前です\n", 0, &b, err) == 1);
 	CHECK(chatbot_entry(bot, "5", "ja", &e, err) == MG_OK);
+	json_decref(e);
+	fixture_bot_close(bot);
+}
+
+TEST(kb, cp932_half_width_katakana_loads)
+{
+	/* One byte in CP932, three in UTF-8: an answer written in half-width
+	 * katakana must load whole. */
+	struct chatbot *bot = fixture_bot("kb4k.db");
+	char err[MG_ERR_LEN], csv[512] = "question,answer\n\x90\xda\x8e\xed\x8c\x94,", want[512] = "";
+	struct bad_rows b = {0};
+	for (int i = 0; i < 24; i++) {
+		strcat(csv, "\xdc\xb8\xc1\xdd");  /* ﾜｸﾁﾝ */
+		strcat(want, "ﾜｸﾁﾝ");
+	}
+	strcat(csv, "\n");
+	CHECK(import_text(bot, csv, 0, &b, err) == 1);
+	json_t *e = NULL;
+	CHECK(chatbot_entry(bot, "1", "ja", &e, err) == MG_OK);
+	CHECK_STR(json_string_value(json_object_get(e, "answer")), want);
 	json_decref(e);
 	fixture_bot_close(bot);
 }
@@ -213,4 +336,48 @@ TEST(kb, connections_to_one_database_share_its_model_and_see_each_edit)
 	CHECK(chatbot_kb(a)->model == chatbot_kb(b)->model);
 	chatbot_close(b);
 	fixture_bot_close(a);
+}
+
+static int synonyms_import(struct chatbot *bot, const char *data, size_t len, char *err)
+{
+	int groups = -1;
+	int rc = kb_import_synonyms(chatbot_kb(bot), data, len, "synonyms.tsv", &groups, err);
+	return rc == MG_OK ? groups : -rc;
+}
+
+TEST(kb, an_empty_synonyms_file_is_refused_and_the_list_kept)
+{
+	struct chatbot *bot = fixture_bot("kb-syn-empty.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	int before = fixture_count(db, "SELECT count(*) FROM kb_synonyms");
+	REQUIRE(before > 0);
+	char err[MG_ERR_LEN] = "";
+	/* Nothing at all (an upload of no bytes), then only comments and blank lines. */
+	CHECK(synonyms_import(bot, NULL, 0, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "synonyms.tsv: no synonyms in the file, the list is unchanged") != NULL);
+	CHECK(synonyms_import(bot, "# synonyms\r\n\r\n\n", 15, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "no synonyms in the file") != NULL);
+	CHECK(fixture_count(db, "SELECT count(*) FROM kb_synonyms") == before);
+	/* The words only the synonyms connect still find their entries. */
+	CHECK_STR(fixture_ask(bot, "クーポン券が来ない"), "answer ticket-not-arrived");
+	fixture_bot_close(bot);
+}
+
+TEST(kb, a_bad_synonyms_line_is_named_by_its_line)
+{
+	struct chatbot *bot = fixture_bot("kb-syn-bad.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	int before = fixture_count(db, "SELECT count(*) FROM kb_synonyms");
+	char err[MG_ERR_LEN] = "";
+	/* Blank lines count: the word without variants is on line 4. */
+	static const char lone[] = "# synonyms\n副反応\t副作用\n\nワクチン\n";
+	CHECK(synonyms_import(bot, lone, sizeof lone - 1, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "synonyms.tsv: line 4: a canonical word without variants") != NULL);
+	/* A NUL byte would end the file there, silently dropping every line after it. */
+	static const char nul[] = "副反応\t副作用\n接種券\tクーポン\0券\nキャンセル\t取り消し\n";
+	CHECK(synonyms_import(bot, nul, sizeof nul - 1, err) == -MG_ERR_INPUT);
+	CHECK(strstr(err, "synonyms.tsv: line 2: a NUL byte") != NULL);
+	CHECK(fixture_count(db, "SELECT count(*) FROM kb_synonyms") == before);
+	CHECK_STR(fixture_ask(bot, "クーポン券が来ない"), "answer ticket-not-arrived");
+	fixture_bot_close(bot);
 }

@@ -103,6 +103,10 @@ static struct resv *town(const char **db_out)
 				 "1000000005,1961-02-02,,\n"
 				 "1000000006,1962-03-03,,\n"
 				 "1000000007,1963-04-04,,\n");
+	/* Most slots are tomorrow: here residents may change them up to the start
+	 * (the deadline has a test of its own). */
+	if (rc == MG_OK)
+		rc = resv_set_change_deadline_days(r, 0, err);
 	if (rc != MG_OK) {
 		resv_close(r);
 		return NULL;
@@ -178,6 +182,21 @@ static int contains(const char *s, const char *part)
 	return s && strstr(s, part) != NULL;
 }
 
+/* Whether a venue of the town has field (code, name) equal to value. */
+static int has_venue(struct resv *r, const char *field, const char *value)
+{
+	char err[MG_ERR_LEN];
+	json_t *v = NULL, *e;
+	size_t i;
+	int found = 0;
+	if (resv_venues(r, &v, err) != MG_OK)
+		return -1;
+	json_array_foreach(v, i, e)
+		found |= !strcmp(json_string_value(json_object_get(e, field)), value);
+	json_decref(v);
+	return found;
+}
+
 /* ---- Set-up ---------------------------------------------------------------------- */
 
 struct reported {
@@ -235,6 +254,55 @@ TEST(resv, import_reports_bad_rows_by_line_and_imports_nothing)
 	resv_close(r);
 }
 
+/* Imports len bytes as a venues file expecting one bad row, on line and
+ * saying want, and the venue coded "nishi" (which the file adds) not kept. */
+static void check_venues_refused(struct resv *r, const char *data, size_t len, int line,
+				 const char *want)
+{
+	char err[MG_ERR_LEN];
+	const char *path = tmp_path("venues-refused.csv");
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+		test_fail(__FILE__, __LINE__, "cannot write the file");
+		return;
+	}
+	struct reported rep = {0};
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, collect, &rep, NULL, err) == MG_ERR_INPUT);
+	CHECK(rep.n == 1 && rep.lines[0] == line && contains(rep.reasons[0], want));
+	CHECK(has_venue(r, "code", "nishi") == 0);
+}
+
+TEST(resv, import_takes_excel_trailing_empty_columns_and_refuses_a_value_past_them)
+{
+	char err[MG_ERR_LEN];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	/* 40 columns, all but two empty, as Excel saves a sheet whose used range is wider. */
+	char csv[1024] = "", pad[64] = "";
+	for (int c = 3; c <= 40; c++)
+		strcat(pad, ",");
+	snprintf(csv, sizeof csv, "code,name%s\nkita,北会館%s\nminami,南会館%s\n%s\n", pad, pad, pad, pad);
+	const char *path = tmp_path("venues-wide.csv");
+	write_file(path, csv);
+	int rows = -1;
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, &rows, err) == MG_OK);
+	CHECK(rows == 2);
+	/* A value in column 30 of line 3 is refused with its line. */
+	snprintf(csv, sizeof csv, "code,name%s\nkita,北会館%s\nnishi,西会館%.28sx%s\n", pad, pad, pad,
+		 pad + 28);
+	check_venues_refused(r, csv, strlen(csv), 3, "a value in column 30");
+	resv_close(r);
+}
+
+TEST(resv, import_refuses_a_nul_byte_with_its_line)
+{
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	static const char csv[] = "code,name\nkita,北会館\nnishi,西\0会館\n";
+	check_venues_refused(r, csv, sizeof csv - 1, 3, "column 2 holds a NUL byte");
+	resv_close(r);
+}
+
 TEST(resv, import_tickets_checks_numbers_dates_and_products)
 {
 	char err[MG_ERR_LEN];
@@ -267,15 +335,26 @@ TEST(resv, import_accepts_cp932_from_excel)
 	/* "code,name\nkita,北会館\n" in CP932: 北 = 96 6B, 会 = 89 EF, 館 = 8A D9. */
 	write_file(path, "code,name\nkita,\x96\x6B\x89\xEF\x8A\xD9\n");
 	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, NULL, err) == MG_OK);
-	json_t *v = NULL;
-	REQUIRE(resv_venues(r, &v, err) == MG_OK);
-	int found = 0;
-	size_t i;
-	json_t *e;
-	json_array_foreach(v, i, e)
-		found |= !strcmp(json_string_value(json_object_get(e, "name")), "北会館");
-	CHECK(found);
-	json_decref(v);
+	CHECK(has_venue(r, "name", "北会館") == 1);
+	resv_close(r);
+}
+
+TEST(resv, import_accepts_cp932_half_width_katakana)
+{
+	/* A half-width katakana is one byte in CP932 and three in UTF-8: a venue
+	 * named in them must load, not be called "neither UTF-8 nor CP932". */
+	char err[MG_ERR_LEN], file[256] = "code,name\nkana,", want[256] = "";
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	for (int i = 0; i < 16; i++) {
+		strcat(file, "\xDC\xB8\xC1\xDD");  /* ﾜｸﾁﾝ */
+		strcat(want, "ﾜｸﾁﾝ");
+	}
+	strcat(file, "\n");
+	const char *path = tmp_path("venues-kana.csv");
+	write_file(path, file);
+	CHECK(resv_import(r, RESV_IMPORT_VENUES, path, NULL, NULL, NULL, err) == MG_OK);
+	CHECK(has_venue(r, "name", want) == 1);
 	resv_close(r);
 }
 
@@ -1042,6 +1121,117 @@ TEST(resv, mangled_imports_and_inputs_are_refused_or_harmless)
 		rc = resv_login(r, buf, buf + 10, "fuzz", token, err);
 		CHECK(rc == MG_ERR_INPUT || rc == MG_ERR_AUTH || rc == MG_ERR_RATE);
 	}
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}
+
+/* The ids of a slot list, as "1,2,3". */
+static const char *slot_ids(const json_t *list)
+{
+	static char out[256];
+	size_t i, n = 0;
+	json_t *s;
+	out[0] = '\0';
+	json_array_foreach(list, i, s)
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%lld", i ? "," : "",
+				      (long long)json_integer_value(json_object_get(s, "id")));
+	return out;
+}
+
+TEST(resv, a_resident_is_offered_only_the_slots_the_rules_allow)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	REQUIRE(import_text(r, RESV_IMPORT_PRODUCTS,
+			    "code,name,min_interval_days,same_product,horizon_days,name_en\n"
+			    "shingrix,シングリックス,60,yes,200,Shingrix (shingles)\n") == MG_OK);
+	REQUIRE(import_text(r, RESV_IMPORT_VENUES, "code,name,address,name_en,address_en\n"
+			    "hospital,町立病院,山手2-3,Town Hospital,2-3 Yamate\n") == MG_OK);
+	json_t *list = NULL;
+	/* No dose yet: every free slot inside its product's horizon. */
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, NULL, NULL, NULL, &list, NULL, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "1,2,3,6,7,5");
+	json_decref(list);
+	/* COVID 30 days ago (90 days apart): no COVID slot before day 60, shingles still. */
+	json_t *rule = NULL;
+	REQUIRE(login(r, "1000000003", "1955-07-07", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, NULL, NULL, NULL, &list, &rule, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "5");
+	CHECK_STR(json_string_value(json_object_get(rule, "reason")), "interval");
+	CHECK(json_integer_value(json_object_get(rule, "days")) == 90);
+	json_decref(rule);
+	json_decref(list);
+	/* Shingrix 70 days ago (the same product next): only Shingrix, in English too. */
+	REQUIRE(login(r, "1000000004", "1960-01-15", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, "hospital", NULL, NULL, &list, &rule, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "6,5");
+	CHECK_STR(json_string_value(json_object_get(rule, "product")), "シングリックス");
+	json_decref(rule);
+	json_t *first = json_array_get(list, 0);
+	CHECK_STR(json_string_value(json_object_get(first, "product_name")), "シングリックス");
+	CHECK_STR(json_string_value(json_object_get(first, "product_name_en")), "Shingrix (shingles)");
+	CHECK_STR(json_string_value(json_object_get(first, "venue_name_en")), "Town Hospital");
+	/* Every slot offered can be booked, and the booking names its product and address. */
+	size_t i;
+	json_t *s;
+	json_array_foreach(list, i, s) {
+		struct resv_booking b;
+		struct resv_request q = slot_req(json_integer_value(json_object_get(s, "id")));
+		CHECK(resv_book(r, token, &q, &b, err) == MG_OK);
+		CHECK_STR(b.product_name_en, "Shingrix (shingles)");
+		CHECK_STR(b.address, "山手2-3");
+		CHECK_STR(b.address_en, "2-3 Yamate");
+		CHECK(resv_cancel(r, token, NULL, NULL, err) == MG_OK);
+	}
+	json_decref(list);
+	/* Without a session the public list is unfiltered. */
+	REQUIRE(resv_free_slots(r, "hospital", NULL, NULL, &list, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "3,6,5");
+	json_decref(list);
+	CHECK(resv_slots_for(r, "nosuchtoken", NULL, NULL, NULL, &list, NULL, err) == MG_ERR_AUTH);
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}
+
+TEST(resv, residents_change_and_cancel_only_until_the_towns_deadline)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	const char *db;
+	struct resv *r = town(&db);
+	REQUIRE(r);
+	/* The sample town's rule: until 23:59 two days before the vaccination day. */
+	REQUIRE(resv_set_change_deadline_days(r, RESV_CHANGE_DEADLINE_DAYS, err) == MG_OK);
+	int days = -1;
+	CHECK(resv_change_deadline_days(r, &days, err) == MG_OK && days == 2);
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	struct resv_booking b;
+	struct resv_request q = slot_req(1);  /* tomorrow */
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	q = slot_req(3);
+	REFUSED(db, resv_change(r, token, &q, &b, err), MG_ERR_CONFLICT, "please call us");
+	REFUSED(db, resv_cancel(r, token, NULL, &b, err), MG_ERR_CONFLICT, "closed on");
+	json_t *why = resv_refusal_json(r);
+	CHECK_STR(json_string_value(json_object_get(why, "reason")), "deadline");
+	CHECK(json_integer_value(json_object_get(why, "days")) == 2);
+	char yesterday[11];
+	time_t y = local_at(-1, 12, 0);
+	strftime(yesterday, sizeof yesterday, "%Y-%m-%d", localtime(&y));
+	CHECK_STR(json_string_value(json_object_get(why, "date")), yesterday);
+	json_decref(why);
+	/* The call centre still can, on the phone. */
+	CHECK(resv_staff_cancel(r, "1000000001", NULL, &b, err) == MG_OK);
+	/* Two days ahead is still inside: the resident changes and cancels it. */
+	q = slot_req(7);
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	CHECK(resv_cancel(r, token, NULL, &b, err) == MG_OK);
+	/* A town with a one-day deadline lets tomorrow's slot go until tonight. */
+	REQUIRE(resv_set_change_deadline_days(r, 1, err) == MG_OK);
+	q = slot_req(1);
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	CHECK(resv_cancel(r, token, NULL, &b, err) == MG_OK);
+	CHECK(resv_set_change_deadline_days(r, RESV_MAX_CHANGE_DEADLINE_DAYS + 1, err) == MG_ERR_INPUT);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
 }

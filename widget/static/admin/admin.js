@@ -140,8 +140,77 @@
     rows.forEach(function (r) { t.appendChild(el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }))); });
     if (!rows.length) t.appendChild(el('tr', {}, [el('td', { colspan: head.length, text: t('none') })]));
   }
-  function dayTs(d) { return Date.parse(d + 'T00:00:00') / 1000; }
 
+  /* Charts over whole things: days and hours on an axis of their own (no
+   * clock times between them), counts in whole steps. The labels drawn are
+   * also kept on the chart's box (data-ticks), where a test can read them. */
+  var DAY_MS = 86400000, WEEKDAYS = ['日', '月', '火', '水', '木', '金', '土'];
+  var WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+  var MAX_TICKS = 10;
+  function dayLabel(iso) {
+    var d = new Date(iso + 'T00:00:00Z');
+    return (d.getUTCMonth() + 1) + '/' + d.getUTCDate() + '(' + WEEKDAYS[d.getUTCDay()] + ')';
+  }
+  /* Every calendar day from the first to the last of list ({day, ...}), the
+   * days missing from it as fill(day): the axis spans the days with figures. */
+  function calendar(list, fill) {
+    if (!list.length) return [];
+    var byDay = {}, out = [];
+    list.forEach(function (d) { byDay[d.day] = d; });
+    var last = Date.parse(list[list.length - 1].day + 'T00:00:00Z');
+    for (var t = Date.parse(list[0].day + 'T00:00:00Z'); t <= last; t += DAY_MS) {
+      var day = new Date(t).toISOString().slice(0, 10);
+      out.push(byDay[day] || fill(day));
+    }
+    return out;
+  }
+  /* An x axis of n whole steps (0 … n-1) labelled by label(i), at most
+   * MAX_TICKS of them, a step's width around each. */
+  function stepAxis(id, n, label, every) {
+    var step = Math.max(every || 1, Math.ceil(n / MAX_TICKS));
+    return {
+      scale: { time: false, range: function () { return [-0.5, n - 0.5]; } },
+      axis: {
+        splits: function () { var s = []; for (var i = 0; i < n; i += step) s.push(i); return s; },
+        values: function (u, splits) {
+          var labels = splits.map(function (i) { return label(i); });
+          $(id).dataset.ticks = JSON.stringify(labels);
+          return labels;
+        },
+      },
+      legend: function (u, v) { return v === null || v === undefined ? '' : label(v); },
+    };
+  }
+  function dayAxis(id, days) {
+    return stepAxis(id, days.length, function (i) { return dayLabel(days[i].day); });
+  }
+  function bars(color) { return { stroke: color, fill: color, points: { show: false }, paths: uPlot.paths.bars({ size: [0.6] }) }; }
+  function counts(u, min, max) { return [0, Math.max(1, max)]; }
+
+  function drawDays(r) {
+    var days = calendar(r.days || [], function (day) { return { day: day, conversations: 0, deflection_rate: null }; });
+    var x = dayAxis('chart-days', days);
+    chart('chart-days', {
+      scales: { x: x.scale, y: { range: [0, 100] }, n: { range: counts } },
+      series: [{ label: t('fc.h_day'), value: x.legend },
+        Object.assign({ label: t('dash.s_conversations'), scale: 'n' }, bars('rgba(10,88,202,0.35)')),
+        { label: t('dash.s_deflection'), stroke: '#1a7f37', width: 2, points: { show: true, size: 7 } }],
+      axes: [x.axis, { scale: 'n', label: t('dash.s_conversations'), incrs: WHOLE },
+        { side: 1, scale: 'y', label: '%', incrs: [10, 20, 25, 50], grid: { show: false } }],
+    }, [days.map(function (_, i) { return i; }), days.map(function (d) { return d.conversations; }),
+      days.map(function (d) { return d.deflection_rate === null ? null : 100 * d.deflection_rate; })]);
+  }
+  function drawHours(r) {
+    var hours = r.hours || [];
+    var x = stepAxis('chart-hours', hours.length, function (h) { return h + '時'; }, 3);
+    chart('chart-hours', {
+      scales: { x: x.scale, y: { range: counts } },
+      series: [{ label: t('dash.s_hour'), value: x.legend }, Object.assign({ label: t('dash.s_questions') }, bars('rgba(111,66,193,0.5)'))],
+      axes: [x.axis, { incrs: WHOLE }],
+    }, [hours.map(function (_, i) { return i; }), hours]);
+  }
+
+  /* The figures, each marked with its name in the report (data-figure). */
   function loadDashboard() {
     var f = $('period');
     var params = { from: f.from.value, to: f.to.value };
@@ -151,44 +220,36 @@
       if (!f.from.value) { f.from.value = r.from || ''; f.to.value = r.to || ''; }
       var tot = r.totals, days = r.days || [];
       var last = days.filter(function (d) { return d.day === today(); })[0];
+      var calls = (r.clicks || []).filter(function (c) { return c.click === 'phone:call_center'; })[0];
       var cards = [
-        [t('dash.today'), last ? pct(last.deflection_rate) : '—'],
-        [t('dash.period'), pct(tot.deflection_rate)],
-        [t('dash.conversations'), tot.conversations],
-        [t('dash.questions'), tot.questions],
-        [t('dash.answered'), pct(tot.answered_rate)],
-        [t('dash.clarified'), pct(tot.clarify_rate)],
-        [t('dash.handed_off'), pct(tot.handoff_rate)],
-        [t('dash.self_service'), tot.self_service],
-        [t('dash.feedback'), tot.helpful + ' / ' + tot.unhelpful],
+        ['deflection_today', t('dash.today'), last ? pct(last.deflection_rate) : '—'],
+        ['deflection_rate', t('dash.period'), pct(tot.deflection_rate)],
+        ['conversations', t('dash.conversations'), tot.conversations],
+        ['questions', t('dash.questions'), tot.questions],
+        ['answered_rate', t('dash.answered'), pct(tot.answered_rate)],
+        ['clarify_rate', t('dash.clarified'), pct(tot.clarify_rate)],
+        ['clarify_chosen', t('dash.clarify_chosen'), tot.clarify_chosen],
+        ['handoff_rate', t('dash.handed_off'), pct(tot.handoff_rate)],
+        ['call_taps', t('dash.call_taps'), calls ? calls.n : 0],
+        ['self_service', t('dash.self_service'), tot.self_service],
+        ['bookings', t('dash.bookings'), tot.bookings_completed + ' / ' + tot.bookings_cancelled],
+        ['helpful', t('dash.feedback'), tot.helpful + ' / ' + tot.unhelpful],
       ];
       var box = clear($('totals'));
       cards.forEach(function (c) {
-        box.appendChild(el('div', { class: 'stat' }, [el('span', { text: c[0] }), el('strong', { text: String(c[1]) })]));
+        box.appendChild(el('div', { class: 'stat', 'data-figure': c[0] }, [el('span', { text: c[1] }), el('strong', { text: String(c[2]) })]));
       });
       if (window.uPlot) {
-        chart('chart-days', {
-          scales: { y: { range: [0, 100] } },
-          series: [{}, { label: t('dash.s_deflection'), stroke: '#1a7f37', width: 2, fill: 'rgba(26,127,55,0.08)' },
-            { label: t('dash.s_conversations'), stroke: '#0a58ca', scale: 'n' }],
-          axes: [{}, { label: '%' }, { side: 1, scale: 'n', grid: { show: false } }],
-        }, [days.map(function (d) { return dayTs(d.day); }),
-          days.map(function (d) { return d.deflection_rate === null ? null : 100 * d.deflection_rate; }),
-          days.map(function (d) { return d.conversations; })]);
-        var hours = r.hours || [];
-        chart('chart-hours', {
-          scales: { x: { time: false } },
-          series: [{ label: t('dash.s_hour') }, { label: t('dash.s_questions'), stroke: '#6f42c1', fill: 'rgba(111,66,193,0.3)',
-            paths: uPlot.paths.bars({ size: [0.8] }) }],
-          axes: [{ values: function (u, v) { return v.map(function (h) { return h + '時'; }); } }, {}],
-        }, [hours.map(function (_, i) { return i; }), hours]);
+        drawDays(r);
+        drawHours(r);
       }
       table($('topics'), [t('dash.h_topic'), t('dash.h_questions'), t('dash.h_answered'), '👎'], (r.topics || []).slice(0, 10).map(function (o) {
-        return [o.topic, o.questions, pct(o.answered_rate), o.unhelpful];
+        return [o.question ? o.question + ' (' + o.name + ')' : o.name, o.questions, pct(o.answered_rate), o.unhelpful];
       }));
       table($('handoffs'), [t('dash.h_route'), t('dash.h_questions'), t('dash.h_rate')], (r.handoffs || []).map(function (o) {
         return [t('route.' + o.route), o.questions, pct(o.rate)];
       }));
+      table($('clicks'), [t('dash.h_tapped'), t('dash.h_times')], (r.clicks || []).map(function (o) { return [o.click, o.n]; }));
       table($('unhelpful'), [t('dash.h_entry'), '👎'], (r.unhelpful_entries || []).map(function (o) { return [o.slug, o.n]; }));
     }).catch(failed);
   }
@@ -384,6 +445,8 @@
   });
 
   /* ---- forecast ---- */
+  /* A day of the forecast: its weekday, and the call centre's hours or why it is closed. */
+  function openText(d) { return d.closed ? t(d.holiday ? 'fc.closed_holiday' : 'fc.closed') : d.open; }
   function loadForecast() {
     var f = $('forecast-form'), p = {};
     ['from', 'days', 'event_day', 'residents', 'aht', 'target', 'level'].forEach(function (k) { p[k] = f.elements[k].value; });
@@ -391,19 +454,31 @@
       var s = r.settings || {};
       ['aht', 'target', 'level'].forEach(function (k) { if (!f.elements[k].value && s[k] !== undefined) f.elements[k].value = s[k]; });
       var h = r.history || {};
-      $('forecast-basis').textContent = t('fc.basis', { from: h.from || '?', to: h.to || '?',
-        n: h.conversations_per_day !== undefined ? Number(h.conversations_per_day).toFixed(1) : '?', rate: pct(h.deflection_rate) });
+      var deflection = !h.days && h.deflection_from_log ? t('fc.no_deflection') : t('fc.deflection', { rate: pct(h.deflection_rate) });
+      $('forecast-basis').textContent = (h.days ? t('fc.basis', { from: h.from, to: h.to, days: h.days,
+        n: Number(h.conversations_per_day).toFixed(1) }) : t('fc.no_history', { from: h.from })) + t('fc.basis_tail', { deflection: deflection });
+      var warn = clear($('forecast-warnings'));
+      (r.warnings || []).forEach(function (w) {
+        var text = t('fc.warn.' + w.code, w);
+        warn.appendChild(el('li', { 'data-code': w.code, text: text === 'fc.warn.' + w.code ? w.message : text }));
+      });
+      warn.hidden = !(r.warnings || []).length;
       var days = r.days || [];
       if (window.uPlot) {
+        var x = dayAxis('chart-forecast', days);
         chart('chart-forecast', {
-          series: [{}, { label: t('fc.s_contacts'), stroke: '#0a58ca' }, { label: t('fc.s_calls'), stroke: '#d63384', width: 2 },
-            { label: t('fc.s_operators'), stroke: '#1a7f37', scale: 'ops', paths: uPlot.paths.stepped({ align: 1 }) }],
-          axes: [{}, { label: t('fc.per_day') }, { side: 1, scale: 'ops', label: t('fc.s_operators'), grid: { show: false } }],
-        }, [days.map(function (d) { return dayTs(d.day); }), days.map(function (d) { return d.contacts; }),
+          scales: { x: x.scale, ops: { range: counts } },
+          series: [{ label: t('fc.h_day'), value: x.legend }, { label: t('fc.s_contacts'), stroke: '#0a58ca', points: { show: true } },
+            { label: t('fc.s_calls'), stroke: '#d63384', width: 2, points: { show: true } },
+            Object.assign({ label: t('fc.s_operators'), scale: 'ops' }, bars('rgba(26,127,55,0.35)'))],
+          axes: [x.axis, { label: t('fc.per_day'), incrs: WHOLE }, { side: 1, scale: 'ops', label: t('fc.s_operators'), incrs: WHOLE, grid: { show: false } }],
+        }, [days.map(function (_, i) { return i; }), days.map(function (d) { return d.contacts; }),
           days.map(function (d) { return d.calls; }), days.map(function (d) { return d.agents; })]);
       }
-      table($('forecast-table'), [t('fc.h_day'), t('fc.h_contacts'), t('fc.h_calls'), t('fc.h_operators'), t('fc.h_level')], days.map(function (d) {
-        return [d.day, Math.round(d.contacts), Math.round(d.calls), d.agents, pct(d.service_level)];
+      table($('forecast-table'), [t('fc.h_day'), t('fc.h_open'), t('fc.h_contacts'), t('fc.h_calls'), t('fc.h_operators'), t('fc.h_level')], days.map(function (d) {
+        return [dayLabel(d.day), openText(d), Math.round(d.contacts),
+          Math.round(d.calls) + (d.carried_in ? t('fc.carried', { n: Math.round(d.carried_in) }) : ''),
+          d.agents, d.closed ? '—' : pct(d.service_level)];
       }));
     }).catch(failed);
   }

@@ -166,7 +166,7 @@ test('the call centre books for a caller and reads the rules\' reason when refus
     await page.locator('#cc-venue').selectOption('chuo');
     await page.fill('#cc-date', TODAY);
     await page.click('#cc-search button[type=submit]');
-    const slot = page.locator('#cc-slots tbody tr').filter({ hasText: start });
+    const slot = page.locator('#cc-slots tbody tr').filter({ hasText: start }).first();
     await slot.waitFor({ timeout: WAIT_MS });
     return slot;
   }

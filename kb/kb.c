@@ -346,27 +346,28 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 	return MG_OK;
 }
 
+/* The entries the statement st selects (their rowids, first column), live on
+ * today, into out: every list of entries ends in kb_candidates_fill. */
+static int fill_selected(struct kb *kb, sqlite3_stmt *st, const char *today, struct kb_candidate *out,
+			 int max, int *n, char *err)
+{
+	int rc = MG_OK;
+	while (rc == MG_OK && *n < max && sqlite3_step(st) == SQLITE_ROW) {
+		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0), .score = 1};
+		rc = kb_candidates_fill(kb, &c, 1, today, out, max, n, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out, int max, int *n,
 		     char *err)
 {
 	*n = 0;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb->db, "SELECT id, ext_id, slug, route FROM kb_entries WHERE status='published' "
-			       "AND (valid_from='' OR valid_from<=?1) AND (valid_to='' OR valid_to>=?1) "
-			       "ORDER BY id LIMIT ?2", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "entries");
-	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, max);
-	int step;
-	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct kb_candidate *c = &out[(*n)++];
-		*c = (struct kb_candidate){.entry = sqlite3_column_int64(st, 0)};
-		snprintf(c->id, sizeof c->id, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(c->slug, sizeof c->slug, "%s", (const char *)sqlite3_column_text(st, 2));
-		snprintf(c->route, sizeof c->route, "%s", (const char *)sqlite3_column_text(st, 3));
-	}
-	sqlite3_finalize(st);
-	return MG_OK;
+	return fill_selected(kb, st, today, out, max, n, err);
 }
 
 int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb_candidate *out,
@@ -374,19 +375,11 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 {
 	*found = 0;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries WHERE slug=? AND status='published' "
-			       "AND (valid_from='' OR valid_from<=?2) AND (valid_to='' OR valid_to>=?2) "
-			       "ORDER BY ext_id LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries WHERE slug=? ORDER BY ext_id", -1, &st,
+			       NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "topic");
-	sqlite3_bind_text(st, 1, slug, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
-	int rc = MG_OK;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0), .score = 1};
-		rc = kb_candidates_fill(kb, &c, 1, today, out, 1, found, err);
-	}
-	sqlite3_finalize(st);
-	return rc;
+	sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
+	return fill_selected(kb, st, today, out, 1, found, err);
 }
 
 /* ---- entries ------------------------------------------------------------------ */

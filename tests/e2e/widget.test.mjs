@@ -594,7 +594,9 @@ test('booking at phone size: a venue\'s days, one day\'s times under product nam
   await page.getByLabel('Date of birth').fill('S25.4.1');
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.locator('.mg-bk-venue', { hasText: 'Midori Town Hospital' }).click();
-  await days.first().click();
+  await page.locator('.mg-bk-day').first().waitFor({ timeout: WAIT_MS });
+  await page.locator('.mg-bk-day').first().click();
+  await page.locator('.mg-bk-product').first().waitFor({ timeout: WAIT_MS });
   assert.deepEqual(await page.locator('.mg-bk-product').allInnerTexts(),
     ['COVID-19 vaccine (Moderna Spikevax)', 'Shingles vaccine (Shingrix)']);
   assert.deepEqual(page.errors.filter((e) => !/status of 40[14]/.test(e) && !/inline style/.test(e)), []);

@@ -134,11 +134,11 @@
     opts.height = 220;
     charts[id] = new uPlot(opts, data, box);
   }
-  function table(t, head, rows) {
-    clear(t);
-    t.appendChild(el('tr', {}, head.map(function (h) { return el('th', { text: h }); })));
-    rows.forEach(function (r) { t.appendChild(el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }))); });
-    if (!rows.length) t.appendChild(el('tr', {}, [el('td', { colspan: head.length, text: t('none') })]));
+  function table(box, head, rows) {
+    clear(box);
+    box.appendChild(el('tr', {}, head.map(function (h) { return el('th', { text: h }); })));
+    rows.forEach(function (r) { box.appendChild(el('tr', {}, r.map(function (c) { return el('td', { text: String(c) }); }))); });
+    if (!rows.length) box.appendChild(el('tr', {}, [el('td', { colspan: head.length, text: t('none') })]));
   }
 
   /* Charts over whole things: days and hours on an axis of their own (no

@@ -526,9 +526,13 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 	char *a = answers ? without_placeholders(answers) : NULL;
 	if (rc == MG_OK && !a)
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	sqlite3_stmt *ins = NULL;
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, INSERT_FTS, -1, &ins, NULL) != SQLITE_OK)
+	/* Prepared once per connection: an import indexes thousands of rows.
+	 * SQLite prepares it again by itself after kb_fts_reset recreates the table. */
+	sqlite3_stmt *ins = kb->st_index;
+	if (rc == MG_OK && !ins &&
+	    sqlite3_prepare_v3(kb->db, INSERT_FTS, -1, SQLITE_PREPARE_PERSISTENT, &kb->st_index, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "index");
+	ins = kb->st_index;
 	if (rc == MG_OK) {
 		sqlite3_bind_int64(ins, 1, entry);
 		sqlite3_bind_text(ins, 2, r.q ? r.q : "", -1, SQLITE_STATIC);
@@ -536,8 +540,10 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 		sqlite3_bind_blob(ins, 4, r.shape, r.nshape * (int)sizeof *r.shape, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = kb_db_fail(kb, err, "index");
+		/* reset, so that no open statement holds the table a re-index drops */
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
 	}
-	sqlite3_finalize(ins);
 	free(a);
 	free(answers);
 	free(r.q);

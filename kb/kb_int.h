@@ -132,7 +132,7 @@ struct kb {
 	struct nlp_synonyms *syn;
 	int64_t generation;  /* kb_meta.generation when syn and model were loaded */
 	struct kb_model *model;  /* of generation */
-	sqlite3_stmt *st_search, *st_floor, *st_entry_by_row, *st_entry_by_id, *st_meta, *st_generation;
+	sqlite3_stmt *st_search, *st_index, *st_entry_by_row, *st_entry_by_id, *st_meta, *st_generation;
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);

@@ -211,14 +211,16 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 			q->in_match[i] = i < q->nterms && q->phrase[i][0] != NLP_READING_PREFIX;
 			continue;
 		}
-		/* Very common words select nearly every entry and say nothing. A
-		 * common bigram still says something (the second stage weighs it)
-		 * but is not worth its long posting list in the first stage. */
-		int common = i < q->nterms && q->df[i] > w->max_df_ratio * n && q->df[i] > w->min_df_stop;
+		/* Very common terms select nearly every entry and say nothing: no
+		 * weight, and a word is left out of the first stage. A bigram in a
+		 * tenth of the entries still says something (the second stage weighs
+		 * it) but is not worth its long posting list in the first stage. */
+		int too_common = q->df[i] > w->max_df_ratio * n && q->df[i] > w->min_df_stop;
+		int common = i < q->nterms && too_common;
 		int long_list = (i >= q->nterms && q->df[i] > w->gram_max_df_ratio * n &&
 				 q->df[i] > w->min_df_stop) ||
 				(w->max_postings > 0 && q->df[i] + df_a > w->max_postings);
-		if (common || (i >= q->nterms && q->df[i] > w->max_df_ratio * n && q->df[i] > w->min_df_stop))
+		if (too_common)
 			q->idf[i] = 0;
 		q->in_match[i] = (q->df[i] > 0 || df_a > 0) && !common && !long_list;
 	}

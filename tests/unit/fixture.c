@@ -137,6 +137,25 @@ void fixture_bot_close(struct chatbot *bot)
 	chatbot_close(bot);
 }
 
+struct chatbot *fixture_sample_bot(const char *name)
+{
+	static struct town *sample;  /* loaded once, kept for the run */
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = NULL;
+	if ((!sample && town_load(NULL, &sample, err) != MG_OK) ||
+	    chatbot_open(&bot, fixture_path(name), fixture_model(), sample, err) != MG_OK) {
+		fprintf(stderr, "fixture: %s\n", err);
+		exit(2);
+	}
+	return bot;
+}
+
+void fixture_sample_bot_close(struct chatbot *bot)
+{
+	chatbot_close(bot);
+	fixture_town();  /* the test town's time zone again for the tests after this one */
+}
+
 const char *fixture_ask(struct chatbot *bot, const char *question)
 {
 	static char out[MG_ERR_LEN + 64];

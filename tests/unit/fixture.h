@@ -16,6 +16,11 @@ const char *fixture_terms(const char *text, const struct nlp_synonyms *syn);
  * knowledge base tests/unit/data/mini.csv and its synonyms; the town is
  * tests/unit/data/town.json. Close with fixture_bot_close(). */
 struct chatbot *fixture_bot(const char *name);
+/* A new database named name in the test directory, filled with the sample
+ * knowledge base of the binary, for the sample town (built in). Close with
+ * fixture_sample_bot_close(), which puts the test town's zone back. */
+struct chatbot *fixture_sample_bot(const char *name);
+void fixture_sample_bot_close(struct chatbot *bot);
 void fixture_bot_close(struct chatbot *bot);
 const struct town *fixture_town(void);
 /* A path in the test directory. */

@@ -249,50 +249,35 @@ TEST(chatbot, fts_syntax_and_odd_text_are_just_text)
 TEST(chatbot, a_new_database_starts_with_the_sample_knowledge_base)
 {
 	char err[MG_ERR_LEN];
-	struct town *sample = NULL;
-	struct chatbot *bot = NULL;
-	REQUIRE(town_load(NULL, &sample, err) == MG_OK);
-	int rc = chatbot_open(&bot, fixture_path("fresh.db"), fixture_model(), sample, err);
-	CHECK(rc == MG_OK);
+	struct chatbot *bot = fixture_sample_bot("fresh.db");
 	int64_t n = 0;
-	if (rc == MG_OK)
-		CHECK(kb_count(chatbot_kb(bot), &n, err) == MG_OK);
+	CHECK(kb_count(chatbot_kb(bot), &n, err) == MG_OK);
 	CHECK(n >= 44);  /* at least one entry per topic */
 	/* A resident's first question is answered from it. */
 	json_t *r = NULL;
-	if (rc == MG_OK)
-		CHECK(chatbot_ask(bot, "接種券が届きません", strlen("接種券が届きません"), NULL, &r, err) == MG_OK);
+	CHECK(chatbot_ask(bot, "接種券が届きません", strlen("接種券が届きません"), NULL, &r, err) == MG_OK);
 	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "answer"), "slug")), "ticket-not-arrived");
 	json_decref(r);
 	/* A question in Korean gets, in English, which languages the lines speak. */
 	r = NULL;
 	const char *ko = "한국어로 상담할 수 있나요?";
-	if (rc == MG_OK)
-		CHECK(chatbot_ask(bot, ko, strlen(ko), NULL, &r, err) == MG_OK);
+	CHECK(chatbot_ask(bot, ko, strlen(ko), NULL, &r, err) == MG_OK);
 	CHECK_STR(json_string_value(json_object_get(r, "decision")), "answer");
 	CHECK_STR(json_string_value(json_object_get(r, "lang")), "en");
 	CHECK_STR(json_string_value(json_object_get(json_object_get(r, "answer"), "slug")), "foreign-language");
 	json_decref(r);
-	chatbot_close(bot);
-	town_free(sample);
-	fixture_town();  /* the test town's time zone again for the tests after this one */
+	fixture_sample_bot_close(bot);
 }
 
 /* Every topic the town must cover (kb/data/topics.tsv, copied from the
  * product's topic list) has a published, current entry in the sample. */
 TEST(chatbot, the_sample_covers_every_topic)
 {
-	char err[MG_ERR_LEN];
-	struct town *sample = NULL;
-	struct chatbot *bot = NULL;
-	REQUIRE(town_load(NULL, &sample, err) == MG_OK);
-	int rc = chatbot_open(&bot, fixture_path("topics.db"), fixture_model(), sample, err);
-	CHECK(rc == MG_OK);
+	struct chatbot *bot = fixture_sample_bot("topics.db");
 	size_t len;
 	char *topics = fixture_read("kb/data/topics.tsv", &len);
 	sqlite3_stmt *st = NULL;
-	if (rc == MG_OK)
-		CHECK(sqlite3_prepare_v2(kb_db(chatbot_kb(bot)),
+	CHECK(sqlite3_prepare_v2(kb_db(chatbot_kb(bot)),
 					 "SELECT count(*) FROM kb_entries WHERE slug=? AND status='published' "
 					 "AND valid_to=''", -1, &st, NULL) == SQLITE_OK);
 	int checked = 0;
@@ -315,9 +300,7 @@ TEST(chatbot, the_sample_covers_every_topic)
 	CHECK(checked == 44);
 	sqlite3_finalize(st);
 	free(topics);
-	chatbot_close(bot);
-	town_free(sample);
-	fixture_town();
+	fixture_sample_bot_close(bot);
 }
 
 TEST(chatbot, a_question_for_another_office_is_pointed_there_not_answered)
@@ -397,11 +380,7 @@ TEST(chatbot, the_answer_and_the_choices_are_the_candidates_shown)
 TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
 {
 	char err[MG_ERR_LEN];
-	struct town *sample = NULL;
-	struct chatbot *bot = NULL;
-	REQUIRE(town_load(NULL, &sample, err) == MG_OK);
-	int rc = chatbot_open(&bot, fixture_path("engine.db"), fixture_model(), sample, err);
-	REQUIRE(rc == MG_OK);
+	struct chatbot *bot = fixture_sample_bot("engine.db");
 	/* 接種券 and 接種済証 read alike in kana; the ticket is never the certificate. */
 	CHECK(strstr(fixture_ask(bot, "接種券をなくしました"), " ticket-lost") != NULL);
 	CHECK(strstr(fixture_ask(bot, "接種済証をなくしました"), " certificate-lost") != NULL);
@@ -448,9 +427,7 @@ TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
 	CHECK(left < whole - 0.2);
 	free(q);
 	kb_entry_clear(&e);
-	chatbot_close(bot);
-	town_free(sample);
-	fixture_town();
+	fixture_sample_bot_close(bot);
 }
 
 /* 「はい」 after an answer, "Hello", punctuation: no word names a topic, so

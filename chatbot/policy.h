@@ -111,7 +111,7 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {3.76, 3.13, -3.39,
  * at 0.50, 87.6% of in-scope questions get the right topic first while 90.5%
  * of out-of-scope ones are handed off (0.40: 88.8% and 88.8%; 0.60: 85.9%
  * and 92.1%). Questions about an office the knowledge base has no entry for
- * are handed off far less often (`eval --loo` prints leave-entry-out: 58%):
+ * are handed off far less often (`eval --loo` prints leave-entry-out: 57.5%):
  * the confidence's features do not tell them from in-scope ones yet.
  * Offering a choice to someone whose question is elsewhere costs
  * a tap ("none of these" leads to the call centre); handing off a question

@@ -462,7 +462,7 @@ static json_t *rate(double n, double d)
 
 struct figures {
 	json_int_t conversations, deflected, self_service, answered_conv;
-	json_int_t questions, answered, clarified, handed_off, up, down;
+	json_int_t questions, answered, clarified, handed_off, rephrased, up, down;
 	json_int_t chosen, booked, cancelled;
 };
 
@@ -476,6 +476,7 @@ static void count_into(struct figures *f, const char *kind, const char *key, jso
 	else if (!strcmp(kind, "decision") && !strcmp(key, "answer")) f->answered += n;
 	else if (!strcmp(kind, "decision") && !strcmp(key, "clarify")) f->clarified += n;
 	else if (!strcmp(kind, "decision") && !strcmp(key, "handoff")) f->handed_off += n;
+	else if (!strcmp(kind, "decision") && !strcmp(key, "rephrase")) f->rephrased += n;
 	else if (!strcmp(kind, "feedback") && !strcmp(key, "up")) f->up += n;
 	else if (!strcmp(kind, "feedback") && !strcmp(key, "down")) f->down += n;
 	else if (!strcmp(kind, "event") && !strcmp(key, "clarify_chosen")) f->chosen += n;
@@ -485,12 +486,13 @@ static void count_into(struct figures *f, const char *kind, const char *key, jso
 
 static json_t *totals_json(const struct figures *f)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "conversations", f->conversations, "deflected", f->deflected,
 			 "self_service", f->self_service, "answered_conversations", f->answered_conv,
 			 "questions", f->questions, "answered", f->answered, "clarified", f->clarified,
-			 "handed_off", f->handed_off, "helpful", f->up, "unhelpful", f->down,
+			 "handed_off", f->handed_off, "rephrased", f->rephrased,
+			 "helpful", f->up, "unhelpful", f->down,
 			 "clarify_chosen", f->chosen, "bookings_completed", f->booked,
 			 "bookings_cancelled", f->cancelled,
 			 "deflection_rate", rate((double)f->deflected, (double)f->conversations),
@@ -498,6 +500,7 @@ static json_t *totals_json(const struct figures *f)
 			 "answered_rate", rate((double)f->answered, (double)f->questions),
 			 "clarify_rate", rate((double)f->clarified, (double)f->questions),
 			 "handoff_rate", rate((double)f->handed_off, (double)f->questions),
+			 "rephrase_rate", rate((double)f->rephrased, (double)f->questions),
 			 "helpful_ratio", rate((double)f->up, (double)(f->up + f->down)));
 }
 

@@ -50,6 +50,7 @@ static void print_text(json_t *r)
 	printf("  handed off       %6lld  %s\n", (long long)ival(t, "handed_off"), pct(t, "handoff_rate", a));
 	json_array_foreach(json_object_get(r, "handoffs"), i, o)
 		printf("    to %-12s %6lld  %s\n", sv(o, "route"), (long long)ival(o, "questions"), pct(o, "rate", a));
+	printf("  asked to rephrase %5lld  %s\n", (long long)ival(t, "rephrased"), pct(t, "rephrase_rate", a));
 	printf("helpful / not      %6lld / %lld  %s helpful\n", (long long)ival(t, "helpful"),
 	       (long long)ival(t, "unhelpful"), pct(t, "helpful_ratio", a));
 	json_array_foreach(json_object_get(r, "clicks"), i, o)
@@ -146,12 +147,12 @@ void events_report_csv(json_t *r, FILE *f)
 	cell(f, "to", 0), cell(f, sv(r, "to"), 1);
 	static const char *const COUNTS[] = {"conversations", "deflected", "self_service",
 					     "answered_conversations", "questions", "answered",
-					     "clarified", "clarify_chosen", "handed_off", "helpful",
+					     "clarified", "clarify_chosen", "handed_off", "rephrased", "helpful",
 					     "unhelpful", "bookings_completed", "bookings_cancelled"};
 	for (size_t k = 0; k < sizeof COUNTS / sizeof *COUNTS; k++)
 		cell(f, COUNTS[k], 0), cell_int(f, ival(t, COUNTS[k]), 1);
 	static const char *const RATES[] = {"deflection_rate", "self_service_rate", "answered_rate",
-					    "clarify_rate", "handoff_rate", "helpful_ratio"};
+					    "clarify_rate", "handoff_rate", "rephrase_rate", "helpful_ratio"};
 	for (size_t k = 0; k < sizeof RATES / sizeof *RATES; k++)
 		cell(f, RATES[k], 0), cell_rate(f, t, RATES[k], 1);
 

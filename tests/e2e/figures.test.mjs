@@ -145,7 +145,7 @@ test('the report of a scripted widget session shows exactly its figures', async 
   // booking's answer and the kept booking — not the one that called.
   const expected = {
     conversations: '5', questions: '5', deflection_rate: '80.0 %', deflection_today: '80.0 %',
-    answered_rate: '80.0 %', clarify_rate: '20.0 %', clarify_chosen: '1', handoff_rate: '0.0 %',
+    answered_rate: '80.0 %', clarify_rate: '20.0 %', clarify_chosen: '1', handoff_rate: '0.0 %', rephrase_rate: '0.0 %',
     call_taps: '1', self_service: '1', bookings: '2 / 1', helpful: '0 / 0',
   };
   const shown = {};

@@ -225,6 +225,27 @@ static void check_figures(json_t *r)
 	CHECK(ival(find(json_object_get(r, "unhelpful_entries"), "slug", "ticket-not-arrived"), "n") == 1);
 }
 
+/* 「はい」 or "Hello" is asked to rephrase: counted as such, and a
+ * conversation that then gets its answer is deflected all the same. */
+TEST(events, requests_to_rephrase_are_counted)
+{
+	struct chatbot *bot = fixture_bot("ev_rephrase.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	time_t a = at(2, 10);
+	ask(db, "r1", a, "rephrase", NULL);
+	ask(db, "r1", a + 60, "answer", "1");
+	ask(db, "r2", a, "answer", "2");
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	REQUIRE(events_report(db, "2026-11-01", "2026-11-30", &r, err) == MG_OK);
+	json_t *t = json_object_get(r, "totals");
+	CHECK(ival(t, "questions") == 3 && ival(t, "rephrased") == 1);
+	CHECK(rval(t, "rephrase_rate") == 0.3333);
+	CHECK(ival(t, "deflected") == 2);
+	json_decref(r);
+	fixture_bot_close(bot);
+}
+
 TEST(events, deflection_figures_follow_the_definition)
 {
 	struct chatbot *bot = fixture_bot("ev_defl.db");

@@ -230,6 +230,8 @@ static const char *why_name(enum resv_why why)
 	case RESV_WHY_OFFER_GONE: return "offer_gone";
 	case RESV_WHY_CLOSED: return "closed";
 	case RESV_WHY_DEADLINE: return "deadline";
+	case RESV_WHY_CUTOFF: return "cutoff";
+	case RESV_WHY_CONTACT: return "contact";
 	case RESV_WHY_NO_BOOKING_TODAY: return "no_booking_today";
 	case RESV_WHY_NOT_TODAY: return "not_today";
 	case RESV_WHY_NOT_CHECKED_IN: return "not_checked_in";
@@ -260,6 +262,10 @@ json_t *resv_refusal_json(const struct resv *r)
 		bad |= json_object_set_new(j, "time", json_string(f->time));
 	if (f->status[0])
 		bad |= json_object_set_new(j, "status", json_string(f->status));
+	if (f->field[0])
+		bad |= json_object_set_new(j, "field", json_string(f->field));
+	if (f->problem[0])
+		bad |= json_object_set_new(j, "problem", json_string(f->problem));
 	if (f->why == RESV_WHY_BELOW_TAKEN)
 		bad |= json_object_set_new(j, "seats", json_integer(f->seats));
 	if (f->why == RESV_WHY_BIRTH_DATE) {

@@ -96,7 +96,13 @@ struct resv_x_slot {
 	char product[RESV_CODE_MAX + 1];
 	int started;   /* the slot's start time has passed */
 	int closed;    /* closed by the town: takes no booking */
+	int cut_off;   /* residents can no longer book it (RESV_SAME_DAY_CUTOFF_MIN) */
 };
+/* The local time ("YYYY-MM-DD HH:MM") at which residents' booking of slot s
+ * closes, as an SQL expression to compare with resv_x_now_text. */
+#define RESV_X_CUTOFF_SQL_(m) "strftime('%Y-%m-%d %H:%M', s.date || ' ' || s.start, '-" #m " minutes')"
+#define RESV_X_CUTOFF_SQL_M(m) RESV_X_CUTOFF_SQL_(m)
+#define RESV_X_CUTOFF_SQL RESV_X_CUTOFF_SQL_M(RESV_SAME_DAY_CUTOFF_MIN)
 /* The slot with this id (MG_ERR_NOT_FOUND if none). */
 int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char *err);
 

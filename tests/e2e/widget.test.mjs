@@ -905,3 +905,14 @@ test('at 00:30 on a 320 px phone: 「どれでもない」 under a health questi
     await stopServer(night.server);
   }
 });
+
+test('the demo page and the widget give the same numbers', async () => {
+  const config = await api('config?lang=ja');
+  const phones = Object.values(config.lines).map((l) => l.phone).filter(Boolean);
+  const page = await demo();
+  const onPage = await page.locator('main a[href^="tel:"]').allInnerTexts();
+  assert.ok(onPage.length >= 2);
+  for (const n of onPage) assert.ok(phones.includes(n), `${n} is one of the town's lines (${phones.join(', ')})`);
+  assert.ok(onPage.includes(config.lines.call_center.phone));
+  await page.context().close();
+});

@@ -660,6 +660,17 @@ async function town(name, day, rows, policy = {}, extra = []) {
   return { db, ...(await startServer(db, extra)) };
 }
 
+// Opens the widget and the booking panel, logs in and looks for day's free times by date.
+async function searchDay(page, ticket, birth, day) {
+  await open(page);
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('接種券番号（10桁）').fill(ticket);
+  await page.getByLabel('生年月日').fill(birth);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByLabel('日付で探す').fill(day);
+  await page.getByRole('button', { name: 'この日の空きを見る' }).click();
+}
+
 test('waiting list at phone size: asks for the contact the town allows, says what will happen, and the offer carries it', async () => {
   // A day with one seat at 北地区コミュニティセンター, taken by another resident.
   const day = townDay(25);
@@ -670,13 +681,7 @@ test('waiting list at phone size: asks for the contact the town allows, says wha
     assert.ok((await other('book', { slot: seat.id, venue: 'kita', contact: { name_kana: 'ミドリ タロウ' } })).reservation);
 
     const page = await demo(PHONE, w.base);
-    await open(page);
-    await page.evaluate(() => window.madoguchi.openBooking({}));
-    await page.getByLabel('接種券番号（10桁）').fill('5678901234');
-    await page.getByLabel('生年月日').fill('昭和47年9月9日');
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await page.getByLabel('日付で探す').fill(day);
-    await page.getByRole('button', { name: 'この日の空きを見る' }).click();
+    await searchDay(page, '5678901234', '昭和47年9月9日', day);
     await page.getByText('空いている枠がありません。').waitFor({ timeout: WAIT_MS });
     await page.getByRole('button', { name: '空き待ちに登録する' }).click();
     // What will happen, and the fields the town's policy allows, the required one marked.
@@ -778,13 +783,7 @@ test('the same-day cut-off: an hour before a slot, residents no longer see or bo
   const c = await town('cutoff', day, [['9:00', 5], ['9:30', 5], ['10:00', 5]], {}, ['--clock', `${day} 08:30`]);
   try {
     const page = await demo(PHONE, c.base);
-    await open(page);
-    await page.evaluate(() => window.madoguchi.openBooking({}));
-    await page.getByLabel('接種券番号（10桁）').fill('1234567890');
-    await page.getByLabel('生年月日').fill('昭和25年4月1日');
-    await page.getByRole('button', { name: 'ログイン' }).click();
-    await page.getByLabel('日付で探す').fill(day);
-    await page.getByRole('button', { name: 'この日の空きを見る' }).click();
+    await searchDay(page, '1234567890', '昭和25年4月1日', day);
     await page.locator('.mg-bk-slot').first().waitFor({ timeout: WAIT_MS });
     const times = (await page.locator('.mg-bk-slot').allInnerTexts()).map((x) => x.slice(0, 5));
     assert.deepEqual(times.filter((x) => x < '10:00'), []);

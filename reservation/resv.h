@@ -138,13 +138,14 @@ struct resv_booking {
 };
 json_t *resv_booking_json(const struct resv_booking *b);
 
-/* Free slots (seats left, in the future, inside the product's horizon) as a
- * new JSON array (caller decrefs). venue and date may be NULL (any); when
+/* Free slots (seats left, not started, inside the product's horizon) as a
+ * new JSON array (caller decrefs): what the call centre may book, the last
+ * hour before a slot included (residents: resv_slots_for). venue and date may be NULL (any); when
  * date_to is NULL only date is listed. */
 int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
 		    json_t **out, char *err);
 /* The free slots that the session's ticket may book, as resv_free_slots
- * lists them: none before the day its last dose allows the next, none of
+ * lists them but only until the same-day cut-off: none before the day its last dose allows the next, none of
  * another product when the next dose must be the same one. *rule (may be
  * NULL) gets what filtered them, shaped as resv_refusal_json ({reason:
  * "interval", date, last_dose, days} or {reason: "same_product", product}),

@@ -323,6 +323,12 @@ static int check_contact(struct resv *r, const struct resv_contact *in, struct c
 	return MG_OK;
 }
 
+int resv_x_contact_check(struct resv *r, const struct resv_contact *in, char *err)
+{
+	struct contact c;
+	return check_contact(r, in, &c, err);
+}
+
 /* Takes one seat of the slot, or says it is full: the check and the write are
  * one statement, so two requests cannot both take the last seat. */
 static int take_seat(struct resv *r, long long slot_id, char *err)
@@ -1034,8 +1040,10 @@ static int decline_core(struct resv *r, const char *ticket, long long offer_id, 
 
 /* The free slots, none before from (YYYY-MM-DD) and only of product when
  * they are given. */
+/* residents: only the slots a resident may still book online (before the
+ * same-day cut-off); otherwise the call centre's, until they start. */
 static int free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
-		      const char *from, const char *product, json_t **out, char *err)
+		      const char *from, const char *product, int residents, json_t **out, char *err)
 {
 	long d1, d2;
 	char now[17], today[11];
@@ -1059,7 +1067,9 @@ static int free_slots(struct resv *r, const char *venue, const char *date, const
 		rc = resv_expire_offers(r, NULL, err);
 	if (rc != MG_OK)
 		return rc;
-	resv_x_now_text(r, now);
+	/* free_where compares the cut-off with now: for staff, with now less the
+	 * cut-off, which is a slot's start with now. */
+	resv_x_time_text(r, resv_x_now(r) - (residents ? 0 : RESV_SAME_DAY_CUTOFF_MIN * 60), now);
 	resv_x_date_format(resv_x_today(r), today);
 	char sql[1024];
 	snprintf(sql, sizeof sql,
@@ -1104,7 +1114,7 @@ static int free_slots(struct resv *r, const char *venue, const char *date, const
 int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
 		    json_t **out, char *err)
 {
-	return free_slots(r, venue, date, date_to, NULL, NULL, out, err);
+	return free_slots(r, venue, date, date_to, NULL, NULL, 0, out, err);
 }
 
 static int slots_for_core(struct resv *r, const char *ticket, const char *venue,
@@ -1119,7 +1129,7 @@ static int slots_for_core(struct resv *r, const char *ticket, const char *venue,
 	if (next.has)
 		resv_x_date_format(next.from_day, from);
 	rc = free_slots(r, venue, date, date_to, next.has ? from : NULL,
-			*next.product ? next.product : NULL, out, err);
+			*next.product ? next.product : NULL, 1, out, err);
 	if (rc != MG_OK || !rule || !next.has)
 		return rc;
 	/* Said the way a refusal says it, so the resident reads one wording. */

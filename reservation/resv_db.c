@@ -380,11 +380,16 @@ long resv_x_today(const struct resv *r)
 	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday);
 }
 
-void resv_x_now_text(const struct resv *r, char out[17])
+void resv_x_time_text(const struct resv *r, time_t t, char out[17])
 {
 	struct tm tm;
-	nlp_zone_tm(r->zone, resv_x_now(r), &tm);
+	nlp_zone_tm(r->zone, t, &tm);
 	strftime(out, 17, "%Y-%m-%d %H:%M", &tm);
+}
+
+void resv_x_now_text(const struct resv *r, char out[17])
+{
+	resv_x_time_text(r, resv_x_now(r), out);
 }
 
 static int vprep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,

@@ -1292,6 +1292,13 @@ TEST(resv, residents_book_until_an_hour_before_the_slot_and_the_call_centre_afte
 	CHECK(!listed_1 && listed_2);
 	json_decref(list);
 	json_decref(rule);
+	/* The call centre's list still has slot 1 until 10:00. */
+	REQUIRE(resv_free_slots(r, "chuo", NULL, NULL, &list, err) == MG_OK);
+	listed_1 = 0;
+	json_array_foreach(list, i, s)
+		listed_1 |= json_integer_value(json_object_get(s, "id")) == 1;
+	CHECK(listed_1);
+	json_decref(list);
 	struct resv_booking b;
 	struct resv_request q = slot_req(1);
 	REFUSED(db, resv_book(r, token, &q, &b, err), MG_ERR_CONFLICT, "please call us");

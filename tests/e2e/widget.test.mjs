@@ -773,6 +773,20 @@ test('the confirmation at phone size: number, time, venue and address, vaccine, 
   await page.reload();
   await page.locator('.mg-log .mg-bk-card').last().waitFor({ timeout: WAIT_MS });
   assert.ok((await page.locator('.mg-log .mg-bk-card').last().innerText()).includes(mine.address));
+
+  // In English, the same booking in the town's English words.
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('Ticket number (10 digits)').fill('2345678901');
+  await page.getByLabel('Date of birth').fill('S23.11.23');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const en = page.locator('.mg-bk .mg-bk-card');
+  await en.waitFor({ timeout: WAIT_MS });
+  const enText = await en.innerText();
+  assert.match(enText, new RegExp(`Booking number\\s+${mine.id}\\b`));
+  assert.ok(enText.includes(mine.address_en) && enText.includes(mine.product_name_en), enText);
+  for (const item of (await api('config?lang=en')).bring) assert.ok(enText.includes(item), `brings ${item}`);
+  assert.match(enText, /until 23:59 on \D*\d{1,2} \w+ \d{4}/);
   assert.deepEqual(page.errors.filter((e) => !/status of 40[14]/.test(e) && !/inline style/.test(e)), []);
   await page.context().close();
 });

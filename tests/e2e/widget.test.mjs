@@ -756,7 +756,7 @@ test('the confirmation at phone size: number, time, venue and address, vaccine, 
   assert.match(text, new RegExp(`${mine.start}〜\\d\\d:\\d\\d`));
   for (const item of bring) assert.ok(text.includes(item), `brings ${item}`);
   const [y, m, d] = mine.change_until.split('-').map(Number);
-  assert.ok(text.includes(`変更・キャンセルは${y}年${m}月${d}日`), text);
+  assert.match(text, new RegExp(`変更・キャンセルは${y}年${m}月${d}日\\(.\\) 23:59まで`));
   assert.ok(text.includes('0120-000-123'), 'the call centre for later changes');
   // The booking number is one piece on a 320 px screen.
   await page.setViewportSize({ width: 320, height: 640 });

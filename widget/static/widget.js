@@ -92,7 +92,7 @@
       r_contact_invalid_email: 'メールアドレスの形をご確認ください（例：midori@example.jp）。',
       tooLong: '質問は{max}文字までです（いま{n}文字）。短くしてから送ってください。',
       bkNo: '予約番号', bkWhen: '日時', bkWhere: '会場', bkWhat: 'ワクチン', bkBring: '当日の持ち物',
-      bkHow: '変更・キャンセルは{date}の23時59分まで、ここで「予約に進む」からログインしてできます。それより後は、予約番号を添えてコールセンター（{phone}）へお電話ください。',
+      bkHow: '変更・キャンセルは{date} {time}まで、ここで「予約に進む」からログインしてできます。それより後は、予約番号を添えてコールセンター（{phone}）へお電話ください。',
       bkField_name_kana: 'お名前（カタカナ）', bkField_phone: '電話番号', bkField_email: 'メールアドレス',
       bkOptional: '（任意）', bkRequired: '（必須）',
       bkWaitTitle: '空き待ちの登録', bkWaitHow: '空きが出たら、その枠を{hours}時間お取りしてお知らせします。{hours}時間以内にここでログインし、「この枠で予約する」を押してください。',
@@ -164,7 +164,7 @@
       r_contact_invalid_email: 'Please check the e-mail address (e.g. midori@example.jp).',
       tooLong: 'A question can be up to {max} characters (now {n}). Please shorten it before sending.',
       bkNo: 'Booking number', bkWhen: 'Date and time', bkWhere: 'Venue', bkWhat: 'Vaccine', bkBring: 'What to bring',
-      bkHow: 'You can change or cancel it here (Go to booking, then log in) until 23:59 on {date}. After that, please call the call centre ({phone}) with your booking number.',
+      bkHow: 'You can change or cancel it here (Go to booking, then log in) until {time} on {date}. After that, please call the call centre ({phone}) with your booking number.',
       bkField_name_kana: 'Name in katakana', bkField_phone: 'Phone number', bkField_email: 'E-mail address',
       bkOptional: ' (optional)', bkRequired: ' (required)',
       bkWaitTitle: 'Join the waiting list', bkWaitHow: 'When a seat is free, we hold it for you for {hours} hours and tell you. Log in here within {hours} hours and press "Book this time".',
@@ -652,8 +652,10 @@
       kids.push(el('p', { class: 'mg-card-title', text: t('bkBring') }));
       kids.push(el('ul', { class: 'mg-bk-bring' }, bring.map(function (x) { return el('li', { text: x }); })));
     }
+    /* Until the end of the deadline's day; a town without a deadline, until the slot starts. */
     if (b.change_until)
-      kids.push(el('p', { class: 'mg-bk-how', text: t('bkHow').replace('{date}', dayOf(b.change_until, true)).replace('{phone}', d.phone || '') }));
+      kids.push(el('p', { class: 'mg-bk-how', text: t('bkHow').replace('{date}', dayOf(b.change_until, true))
+        .replace('{time}', b.change_until === b.date ? b.start : '23:59').replace('{phone}', d.phone || '') }));
     return el('div', { class: 'mg-card mg-bk-card' }, kids);
   }
   function bookingData(b) {

@@ -345,8 +345,10 @@ int resv_slot_set_capacity(struct resv *r, long long slot_id, int capacity, int 
  * needed): it takes no more bookings; each booking in it is cancelled
  * (cancel_reason "slot_closed") with a "slot_closed" notification in the
  * outbox, and each pending offer of it is withdrawn ("offer_withdrawn"), its
- * resident back on the waiting list. *notified (may be NULL) counts them. */
-int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err);
+ * resident back on the waiting list. *notified (may be NULL) counts them;
+ * *cancelled (may be NULL) gets a new JSON array of the ids of the bookings
+ * cancelled (caller decrefs; NULL on failure), for the event log. */
+int resv_slot_close(struct resv *r, long long slot_id, int *notified, json_t **cancelled, char *err);
 
 /* The booking report per venue and day as a new JSON object (caller decrefs):
  * {from, to, rows: [{date, venue, venue_name, slots, capacity, booked,

@@ -317,6 +317,16 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 								     : candidate_json(bot, &cand[k], NULL, lang));
 		}
 		json_object_set_new(res, "choices", choices_json);
+		/* 「どれでもない」: a worry about one's health goes to the nurse
+		 * line while it answers (24 hours in the sample town), not to a
+		 * call centre that is closed at night. */
+		const struct town_line *none = town_line(bot->town, "call_center");
+		const struct town_line *nurse = town_line(bot->town, "nurse");
+		for (int i = 0; i < nchoices; i++)
+			if (!strcmp(cand[choices[i]].route, "nurse") && nurse &&
+			    town_phone_open_now(bot->town, nurse, o.now))
+				none = nurse;
+		json_object_set_new(res, "none", town_line_json(bot->town, none, lang, o.now));
 	} else if (!strcmp(decision, "rephrase")) {
 		/* the widget shows the popular questions */
 	} else if (redirect) {

@@ -188,6 +188,26 @@ TEST(chatbot, a_booking_answer_at_night_says_the_phone_is_closed)
 	fixture_bot_close(bot);
 }
 
+/* 「どれでもない」 under a clarification: a health worry goes to the nurse line
+ * (open all night), anything else to the call centre. */
+TEST(chatbot, none_of_a_health_clarification_at_night_is_the_nurse_line)
+{
+	struct chatbot *bot = fixture_sample_bot("cb-none.db");
+	json_t *r = ask_at(bot, "熱がある", at(2026, 12, 1, 0, 30));
+	REQUIRE(r);
+	CHECK_STR(s(r, "decision"), "clarify");
+	json_t *none = json_object_get(r, "none");
+	CHECK_STR(s(none, "route"), "nurse");
+	CHECK(json_is_true(json_object_get(none, "phone_open_now")));
+	json_decref(r);
+	r = ask_at(bot, "接種券", at(2026, 12, 1, 0, 30));
+	REQUIRE(r);
+	if (!strcmp(s(r, "decision"), "clarify"))
+		CHECK_STR(s(json_object_get(r, "none"), "route"), "call_center");
+	json_decref(r);
+	fixture_sample_bot_close(bot);
+}
+
 TEST(chatbot, a_web_line_with_a_phone_needs_phone_hours)
 {
 	char err[MG_ERR_LEN];

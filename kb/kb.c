@@ -216,6 +216,7 @@ void kb_close(struct kb *kb)
 	if (!kb)
 		return;
 	sqlite3_finalize(kb->st_search);
+	sqlite3_finalize(kb->st_match);
 	sqlite3_finalize(kb->st_index);
 	sqlite3_finalize(kb->st_entry_by_row);
 	sqlite3_finalize(kb->st_entry_by_id);

@@ -178,11 +178,10 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 		model_free(m);
 		return rc;
 	}
-	int64_t total_a = 0;
 	for (int32_t s = 0; s < m->nents; s++)
-		total_a += m->ents[s].len_a;
+		m->total_a += m->ents[s].len_a;
 	m->avg_q = m->nents ? (double)m->total_q / m->nents : 1;
-	m->avg_a = m->nents ? (double)total_a / m->nents : 1;
+	m->avg_a = m->nents ? (double)m->total_a / m->nents : 1;
 	*out = m;
 	return MG_OK;
 }

@@ -93,6 +93,11 @@ struct kb_post {
 
 struct kb_ment {
 	int64_t rowid;            /* kb_entries.id */
+	/* what kb_candidates_fill needs, read with the model: a search reads
+	 * no entry row but those it shows */
+	char id[KB_ID_LEN], slug[KB_ID_LEN], route[16];
+	char valid_from[11], valid_to[11];  /* YYYY-MM-DD or empty */
+	int published;
 	int64_t len_q, len_a;     /* tokens in the phrasings and in the answers */
 	uint32_t shape, nshape;   /* shapes[shape .. shape+nshape) */
 };
@@ -136,7 +141,7 @@ struct kb {
 	struct nlp_synonyms *syn;
 	int64_t generation;  /* kb_meta.generation when syn and model were loaded */
 	struct kb_model *model;  /* of generation */
-	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_meta, *st_generation;
+	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);

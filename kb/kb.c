@@ -221,6 +221,8 @@ void kb_close(struct kb *kb)
 	sqlite3_finalize(kb->st_entry_by_row);
 	sqlite3_finalize(kb->st_entry_by_id);
 	sqlite3_finalize(kb->st_generation);
+	sqlite3_finalize(kb->st_begin);
+	sqlite3_finalize(kb->st_commit);
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
@@ -233,16 +235,25 @@ sqlite3 *kb_db(struct kb *kb)
 	return kb->db;
 }
 
+/* Runs the statement *st, prepared once per connection from sql. */
+static int exec_kept(struct kb *kb, sqlite3_stmt **st, const char *sql)
+{
+	if (!*st && sqlite3_prepare_v3(kb->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	int rc = sqlite3_step(*st);
+	sqlite3_reset(*st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int kb_read_begin(struct kb *kb)
 {
-	return sqlite3_get_autocommit(kb->db) &&
-	       sqlite3_exec(kb->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	return sqlite3_get_autocommit(kb->db) && exec_kept(kb, &kb->st_begin, "BEGIN") == SQLITE_OK;
 }
 
 void kb_read_end(struct kb *kb, int began)
 {
 	if (began)
-		sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL);
+		exec_kept(kb, &kb->st_commit, "COMMIT");
 }
 
 int kb_count(struct kb *kb, int64_t *n, char *err)

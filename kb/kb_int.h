@@ -142,6 +142,7 @@ struct kb {
 	int64_t generation;  /* kb_meta.generation when syn and model were loaded */
 	struct kb_model *model;  /* of generation */
 	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
+	sqlite3_stmt *st_begin, *st_commit;  /* of kb_read_begin / kb_read_end */
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);

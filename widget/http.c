@@ -377,23 +377,29 @@ static int is_get(const char *method)
 	return !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 }
 
-/* The route tables and the largest body each takes. */
-static const struct {
+/* What a route table asks of a request before its body is read. */
+struct route_table {
 	const struct http_route *routes;
 	size_t body_max;
-} tables[] = {
-	{http_routes, HTTP_BODY_MAX},
-	{http_admin_routes, HTTP_BODY_MAX},
-	{http_admin_uploads, HTTP_UPLOAD_MAX},
-	{http_ops_routes, HTTP_BODY_MAX},
+	/* Refuses the request from its headers alone (0: go on, else the
+	 * status, the message in call->msg), so that nobody without a session
+	 * can make the server read and parse a large body; NULL: none. */
+	int (*before_body)(struct http_call *call);
+};
+
+static const struct route_table tables[] = {
+	{http_routes, HTTP_BODY_MAX, NULL},
+	{http_admin_routes, HTTP_BODY_MAX, NULL},
+	{http_admin_uploads, HTTP_UPLOAD_MAX, admin_upload_gate},
+	{http_ops_routes, HTTP_BODY_MAX, NULL},
 };
 
 /* The route for method and path; NULL with allow filled when the path exists
  * under other methods (405), NULL with allow empty when it does not (404).
- * *body_max (may be NULL) gets the route's body cap. */
+ * *table (may be NULL) gets the route's table. */
 static const struct http_route *find_route(const char *method, const char *path,
 					   const char **rest, char *allow, size_t allow_size,
-					   size_t *body_max)
+					   const struct route_table **table)
 {
 	allow[0] = 0;
 	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
@@ -402,8 +408,8 @@ static const struct http_route *find_route(const char *method, const char *path,
 				continue;
 			if (!strcmp(r->method, method) ||
 			    (!strcmp(r->method, "GET") && is_get(method))) {
-				if (body_max)
-					*body_max = tables[t].body_max;
+				if (table)
+					*table = &tables[t];
 				return r;
 			}
 			size_t used = strlen(allow);
@@ -581,8 +587,18 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		const char *rest;
 		char allow[64];
-		const struct http_route *r =
-			find_route(method, url, &rest, allow, sizeof allow, &req->max);
+		const struct route_table *table = NULL;
+		const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow, &table);
+		if (table)
+			req->max = table->body_max;
+		if (r && table->before_body) {
+			struct http_call call = {.srv = srv, .conn = conn, .path = url, .rest = rest};
+			int status = table->before_body(&call);
+			if (status) {
+				req->replied = 1;
+				return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
+			}
+		}
 		if (cl && strtoull(cl, NULL, 10) > req->max) {
 			req->replied = 1;
 			return send_error(srv, conn, 413, NULL);

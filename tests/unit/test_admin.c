@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -313,4 +314,50 @@ TEST(admin, export_is_csv_with_bom_and_a_bad_import_names_its_lines_and_changes_
 	CHECK(after[0] != 0 || before[0] == 0);
 	free(after);
 	free(before);
+}
+
+/* Sends the head of a 4 MB upload (head ends in \r\n\r\n) and no body, then
+ * waits up to wait_ms for the server's reply. Returns its status, 0 when the
+ * server said nothing (it is waiting for the body), -1 on a socket error. */
+static int status_before_body(const char *head, int wait_ms)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port())};
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	int status = -1;
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof sa) &&
+	    send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head)) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char buf[256] = "";
+		status = 0;
+		if (poll(&p, 1, wait_ms) == 1 && recv(fd, buf, sizeof buf - 1, 0) > 0 &&
+		    sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+			status = -1;
+	}
+	close(fd);
+	return status;
+}
+
+#define UPLOAD_HEAD(cookie, csrf)                                                       \
+	"POST /api/v1/admin/kb.csv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 4000000\r\n" cookie csrf "\r\n"
+
+TEST(admin, an_upload_without_a_session_is_refused_before_its_body_is_sent)
+{
+	REQUIRE(port());
+	/* Without a session: 401 at once, while the 4 MB are still unsent. */
+	CHECK(status_before_body(UPLOAD_HEAD("", ""), 2000) == 401);
+	char head[1024], token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	CHECK(status_before_body(UPLOAD_HEAD("Cookie: mg_staff=0123456789abcdef0123456789abcdef"
+					     "0123456789abcdef0123456789abcdef\r\n", ""), 2000) == 401);
+	/* A live session without its CSRF token (a forged form): 403 at once. */
+	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
+	snprintf(head, sizeof head, UPLOAD_HEAD("Cookie: mg_staff=%s\r\n", ""), token);
+	CHECK(status_before_body(head, 2000) == 403);
+	/* With both, the server waits for the body as it should. */
+	snprintf(head, sizeof head, UPLOAD_HEAD("Cookie: mg_staff=%s\r\n", "X-CSRF-Token: %s\r\n"), token,
+		 csrf);
+	CHECK(status_before_body(head, 300) == 0);
 }

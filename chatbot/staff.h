@@ -60,9 +60,11 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 
 /* Checks name and password. On success writes a new session's token (to be
  * given to the browser, never stored) into token and the session into *s.
- * Wrong name or password: MG_ERR_AUTH; account locked after
- * OPS_LOGIN_MAX_FAILURES failures: MG_ERR_RATE until the lock expires, even
- * with the right password. */
+ * Wrong name, wrong password, or a try during the account's back-off (after
+ * OPS_LOGIN_FREE_FAILURES failures in a row, even with the right password):
+ * MG_ERR_AUTH with the same words and after the same work, so that a reply
+ * never tells which names exist. Each try is claimed atomically: parallel
+ * tries never get more guesses than the policy. */
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err);
 /* The session of token at now; MG_ERR_AUTH if unknown or expired. */

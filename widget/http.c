@@ -24,6 +24,7 @@
 #include "chatbot/events.h"
 #include "widget/api.h"
 #include "widget/assets.h"
+#include "widget/client.h"
 #include "widget/rate.h"
 #include "widget/routes_admin.h"
 
@@ -45,6 +46,7 @@ struct http_server {
 	struct nlp_model *model;
 	const struct town *town;
 	struct http_rate *rate;  /* NULL: no limit */
+	struct http_proxies proxies;  /* whose X-Forwarded-For is believed */
 	struct events_writer *events;  /* the one thread that writes the event log */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
 	int key_made;
@@ -171,19 +173,21 @@ const char *http_call_db(const struct http_call *call)
 	return call->srv->opts.db;
 }
 
-void http_call_client(const struct http_call *call, char *out, size_t size)
+/* Who sent the request on conn: the one answer every per-client limit uses. */
+static void client_of(const struct http_server *srv, struct MHD_Connection *conn,
+		      struct http_client *out)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(call->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	out[0] = 0;
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	const void *addr = sa->sa_family == AF_INET6
-				   ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
-				   : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	if (!inet_ntop(sa->sa_family, addr, out, (socklen_t)size))
-		out[0] = 0;
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	http_client_of(&srv->proxies, ci ? ci->client_addr : NULL,
+		       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), out);
+}
+
+void http_call_client(const struct http_call *call, char *out, size_t size)
+{
+	struct http_client c;
+	client_of(call->srv, call->conn, &c);
+	http_client_text(&c, out, size);
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -510,17 +514,9 @@ static int client_allowed(struct http_server *srv, struct MHD_Connection *conn)
 {
 	if (!srv->rate)
 		return 1;
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!ci || !ci->client_addr)
-		return 1;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		return http_rate_take(srv->rate, &s6->sin6_addr, sizeof s6->sin6_addr, now_ms());
-	}
-	const struct sockaddr_in *s4 = (const void *)sa;
-	return http_rate_take(srv->rate, &s4->sin_addr, sizeof s4->sin_addr, now_ms());
+	struct http_client c;
+	client_of(srv, conn, &c);
+	return !c.family || http_rate_take(srv->rate, c.addr, c.len, now_ms());
 }
 
 static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn)
@@ -771,6 +767,10 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
 
+	for (int i = 0; rc == MG_OK && i < HTTP_PROXIES_MAX && srv->opts.proxies[i]; i++)
+		if (!http_proxies_add(&srv->proxies, srv->opts.proxies[i]))
+			rc = mg_fail(err, MG_ERR_INPUT, "trusted proxy %s: not an IP address",
+				     srv->opts.proxies[i]);
 	if (rc == MG_OK && srv->opts.rate_burst >= 0) {
 		int burst = srv->opts.rate_burst ? srv->opts.rate_burst : HTTP_RATE_BURST;
 		int per_s = srv->opts.rate_per_second ? srv->opts.rate_per_second
@@ -876,7 +876,9 @@ static void serve_usage(void)
 	fprintf(stderr,
 		"usage: madoguchi [--db PATH] [--config PATH] serve [--listen ADDR] [--port N]\n"
 		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n"
+		"       [--trusted-proxy ADDR]...\n"
 		"       [--secure-cookie] [--eval-set FILE.tsv] [--clock \"YYYY-MM-DD HH:MM\"]\n"
+		"  --trusted-proxy  a reverse proxy whose X-Forwarded-For names the client\n"
 		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n");
 }
 
@@ -913,7 +915,7 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct http_opts opts = {.port = DEFAULT_PORT, .db = ctx->db};
 	const char *clock = NULL;
-	int ncors = 0;
+	int ncors = 0, nproxies = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		unsigned n;
@@ -944,6 +946,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 			clock = v;
 		} else if (!strcmp(a, "--cors-origin") && ncors < HTTP_CORS_MAX - 1) {
 			opts.cors[ncors++] = v;
+		} else if (!strcmp(a, "--trusted-proxy") && nproxies < HTTP_PROXIES_MAX - 1) {
+			opts.proxies[nproxies++] = v;
 		} else {
 			serve_usage();
 			return 2;

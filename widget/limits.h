@@ -48,6 +48,10 @@
  * only while both are active, which errs on the side of refusing. */
 #define HTTP_RATE_SLOTS 4096
 
+/* Reverse proxies listed with serve --trusted-proxy: a town has one or two
+ * (HTTPS in front, perhaps a second for failover); eight is room to spare. */
+#define HTTP_PROXIES_MAX 8
+
 /* Seconds an idle or slow connection is kept: long enough for a phone on a
  * poor line to send a question, short enough that slow-sending clients cannot
  * hold every connection. */

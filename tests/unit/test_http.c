@@ -476,6 +476,57 @@ TEST(http, rate_limit_is_429_then_recovers)
 	http_stop(srv);
 }
 
+/* The status of a resident's call to p with "X-Forwarded-For: forwarded"
+ * (NULL: without it). */
+static int popular_from(unsigned p, const char *forwarded)
+{
+	char extra[256] = "";
+	if (forwarded)
+		snprintf(extra, sizeof extra, "X-Forwarded-For: %s\r\n", forwarded);
+	struct tc_resp r;
+	if (tc_http(p, "GET", "/api/v1/popular", extra, NULL, &r))
+		return -1;
+	int status = r.status;
+	tc_resp_free(&r);
+	return status;
+}
+
+TEST(http, a_forwarded_address_from_an_untrusted_peer_changes_nothing)
+{
+	/* No trusted proxy: a script that writes a new X-Forwarded-For into each
+	 * request still spends its own bucket (one token a second, as above). */
+	struct http_opts o = {.rate_burst = 3, .rate_per_second = 1};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	unsigned p = http_port(srv);
+	CHECK(popular_from(p, "203.0.113.1") == 200);
+	CHECK(popular_from(p, "203.0.113.2") == 200);
+	CHECK(popular_from(p, "203.0.113.3") == 200);
+	CHECK(popular_from(p, "203.0.113.4") == 429);
+	CHECK(popular_from(p, NULL) == 429);
+	http_stop(srv);
+}
+
+TEST(http, behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket)
+{
+	struct http_opts o = {.rate_burst = 3, .rate_per_second = 1, .proxies = {"::1", "127.0.0.1"}};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	unsigned p = http_port(srv);
+	for (int i = 0; i < 3; i++)
+		CHECK(popular_from(p, "203.0.113.7") == 200);
+	CHECK(popular_from(p, "203.0.113.7") == 429);
+	/* Another resident behind the same proxy is still answered... */
+	CHECK(popular_from(p, "198.51.100.2") == 200);
+	/* ...while the first cannot pose as someone else by writing addresses
+	 * in front of the one the proxy appended. */
+	CHECK(popular_from(p, "198.51.100.9, 203.0.113.7") == 429);
+	/* A chain of trusted proxies: the client is the last address before them. */
+	CHECK(popular_from(p, "203.0.113.7, 127.0.0.1") == 429);
+	CHECK(popular_from(p, "192.0.2.44, 127.0.0.1") == 200);
+	http_stop(srv);
+}
+
 TEST(http, cors_only_for_configured_origins)
 {
 	struct tc_resp r;

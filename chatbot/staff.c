@@ -6,6 +6,7 @@
 #include "chatbot/ops_policy.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,24 @@ static const char *const ROLE_NAMES[STAFF_NROLES] = {
 static int db_fail(sqlite3 *db, char *err, const char *what)
 {
 	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+/* Hashes running now in this process (OPS_PWHASH_AT_ONCE at most). */
+static atomic_int hashing;
+
+/* Takes a hashing slot: MG_OK, or MG_ERR_BUSY when all are taken. A caller
+ * that got MG_OK gives it back with hash_slot_give. */
+static int hash_slot_take(char *err)
+{
+	if (atomic_fetch_add(&hashing, 1) < OPS_PWHASH_AT_ONCE)
+		return MG_OK;
+	atomic_fetch_sub(&hashing, 1);
+	return mg_fail(err, MG_ERR_BUSY, "other staff are logging in: please try again in a second");
+}
+
+static void hash_slot_give(void)
+{
+	atomic_fetch_sub(&hashing, 1);
 }
 
 int staff_init(sqlite3 *db, char *err)
@@ -167,9 +186,13 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 			       OPS_PASSWORD_MIN);
 	int rc = staff_init(db, err);
 	char hash[crypto_pwhash_STRBYTES];
-	if (rc == MG_OK && crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS,
-					     OPS_PWHASH_MEM) != 0)
-		rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
+	if (rc == MG_OK)
+		rc = hash_slot_take(err);
+	if (rc == MG_OK) {
+		if (crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
+			rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
+		hash_slot_give();
+	}
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT staff_add", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_fail(db, err, "add account");
@@ -290,11 +313,26 @@ static void verify_nothing(const char *password)
 	(void)never;
 }
 
+static int login(sqlite3 *db, const char *name, const char *password, time_t now,
+		 char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err);
+
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err)
 {
 	token[0] = 0;
 	memset(s, 0, sizeof *s);
+	/* Before the try is claimed: a busy refusal costs the account nothing. */
+	int rc = hash_slot_take(err);
+	if (rc != MG_OK)
+		return rc;
+	rc = login(db, name, password, now, token, s, err);
+	hash_slot_give();
+	return rc;
+}
+
+static int login(sqlite3 *db, const char *name, const char *password, time_t now,
+		 char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err)
+{
 	int rc = staff_init(db, err);
 	if (rc != MG_OK)
 		return rc;

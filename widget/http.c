@@ -97,6 +97,7 @@ int http_status_of(int mg_rc)
 	case MG_ERR_FULL: return 409;
 	case MG_ERR_AUTH: return 403;
 	case MG_ERR_RATE: return 429;
+	case MG_ERR_BUSY: return 503;
 	default: return 500;
 	}
 }
@@ -506,6 +507,11 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 			json_object_update_missing(json_object_get(body, "error"), detail);
 		json_decref(detail);
 		return body ? send_json(srv, conn, status, body) : MHD_NO;
+	}
+	if (status == 503) {  /* busy, not broken: say when to come back */
+		char retry[16];
+		snprintf(retry, sizeof retry, "%d", HTTP_BUSY_RETRY_S);
+		return send_error_with(srv, conn, status, call.msg, "Retry-After", retry);
 	}
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
 }

@@ -43,6 +43,10 @@
 #define HTTP_RATE_BURST 60
 #define HTTP_RATE_PER_SECOND 2
 #define HTTP_RATE_RETRY_S 1
+/* A 503 for work whose slots are all taken (a staff log-in while another
+ * password is being hashed): a hash takes about 0.1 s, so one second later
+ * the slot is free again. */
+#define HTTP_BUSY_RETRY_S 1
 /* Buckets kept in memory (direct-mapped by address hash): bounded memory
  * whatever the number of clients; two addresses that collide share a bucket
  * only while both are active, which errs on the side of refusing. */

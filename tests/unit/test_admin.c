@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -228,11 +229,19 @@ TEST(admin, parallel_wrong_guesses_get_no_more_tries_than_the_policy)
 	REQUIRE(tried);
 	CHECK(atoi(tried) <= allowed);
 	free(tried);
-	/* Every guess heard the same words: none says which were checked. */
+	/* Every guess heard the same words, none says which were checked; a
+	 * guess that came while another was being hashed was turned away (503)
+	 * without being counted. */
+	int first = -1;
 	for (int i = 0; i < GUESSERS; i++) {
-		CHECK(g[i].rc == 0 && g[i].r.status == 401);
-		CHECK_STR(g[i].r.body, g[0].r.body);
+		CHECK(g[i].rc == 0 && (g[i].r.status == 401 || g[i].r.status == 503));
+		if (g[i].rc || g[i].r.status != 401)
+			continue;
+		if (first < 0)
+			first = i;
+		CHECK_STR(g[i].r.body, g[first].r.body);
 	}
+	CHECK(first >= 0);
 	for (int i = 0; i < GUESSERS; i++)
 		tc_resp_free(&g[i].r);
 }
@@ -430,4 +439,75 @@ TEST(admin, an_upload_without_a_session_is_refused_before_its_body_is_sent)
 	snprintf(head, sizeof head, UPLOAD_HEAD("Cookie: mg_staff=%s\r\n", "X-CSRF-Token: %s\r\n"), token,
 		 csrf);
 	CHECK(status_before_body(head, 300) == 0);
+}
+
+/* ---- staff log-ins never hold up residents ------------------------------------------ */
+
+#define HAMMERS 12
+/* The slowest answer a resident may get while staff log-ins hammer the
+ * server: an ask alone takes a few ms (120 ms under the sanitizers); one
+ * password hash, the most that runs at once, about 0.1-0.3 s on these busy
+ * cores. Measured here: 4-39 ms with OPS_PWHASH_AT_ONCE, 2,635 ms without. */
+#define ASK_UNDER_HAMMER_MAX_MS 700
+
+static atomic_int hammering;
+static atomic_int hammer_busy, hammer_busy_with_retry;
+
+static void *hammer_run(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&hammering)) {
+		struct tc_resp r;
+		if (req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
+			"{\"name\":\"editor1\",\"password\":\"a wrong guess\"}", &r) != 0)
+			continue;
+		if (r.status == 503) {
+			atomic_fetch_add(&hammer_busy, 1);
+			if (tc_header(&r, "Retry-After"))
+				atomic_fetch_add(&hammer_busy_with_retry, 1);
+		}
+		tc_resp_free(&r);
+	}
+	return NULL;
+}
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
+{
+	REQUIRE(port());
+	pthread_t t[HAMMERS];
+	atomic_store(&hammering, 1);
+	for (int i = 0; i < HAMMERS; i++)
+		REQUIRE(pthread_create(&t[i], NULL, hammer_run, NULL) == 0);
+	usleep(300 * 1000);  /* the log-ins are under way */
+	long long slowest = 0;
+	int answered = 0;
+	for (int i = 0; i < 10; i++) {
+		struct tc_resp r;
+		long long t0 = ms_now();
+		if (tc_http(port(), "POST", "/api/v1/ask", NULL, "{\"question\": \"接種券をなくしました\"}",
+			    &r) == 0) {
+			answered += r.status == 200;
+			tc_resp_free(&r);
+		}
+		long long took = ms_now() - t0;
+		if (took > slowest)
+			slowest = took;
+	}
+	atomic_store(&hammering, 0);
+	for (int i = 0; i < HAMMERS; i++)
+		pthread_join(t[i], NULL);
+	CHECK(answered == 10);
+	if (slowest > ASK_UNDER_HAMMER_MAX_MS)
+		fprintf(stderr, "    slowest ask under a log-in flood: %lld ms\n", slowest);
+	CHECK(slowest <= ASK_UNDER_HAMMER_MAX_MS);
+	/* The log-ins that found the hash busy were told when to come back. */
+	CHECK(atomic_load(&hammer_busy) > 0);
+	CHECK(atomic_load(&hammer_busy_with_retry) == atomic_load(&hammer_busy));
 }

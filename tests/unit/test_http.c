@@ -227,13 +227,6 @@ TEST(http, unknown_path_is_json_404)
 	tc_resp_free(&r);
 }
 
-static long long ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 TEST(http, many_query_arguments_get_a_json_400_at_once)
 {
 	/* About 500 arguments used to fill MHD's per-connection memory: no reply
@@ -248,9 +241,9 @@ TEST(http, many_query_arguments_get_a_json_400_at_once)
 			at += (size_t)snprintf(raw + at, cap - at, "&a%d=", i);
 		snprintf(raw + at, cap - at, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 		struct tc_resp r = {0};  /* freed whole even when nothing came back */
-		long long t0 = ms_now();
+		long long t0 = tc_ms_now();
 		CHECK(tc_raw(port(), raw, strlen(raw), &r) == 0);
-		CHECK(ms_now() - t0 < 5000);
+		CHECK(tc_ms_now() - t0 < 5000);
 		CHECK(r.status == 400);
 		CHECK(error_status(&r) == 400);
 		CHECK_STR(jstr(r.json, "error", "message"), "more than 32 query arguments");
@@ -273,9 +266,9 @@ TEST(http, a_body_in_an_unknown_transfer_coding_is_json_501_at_once)
 	static const char raw[] = "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
 				  "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n";
 	struct tc_resp r;
-	long long t0 = ms_now();
+	long long t0 = tc_ms_now();
 	REQUIRE(port() && tc_raw(port(), raw, sizeof raw - 1, &r) == 0);
-	CHECK(ms_now() - t0 < 5000);
+	CHECK(tc_ms_now() - t0 < 5000);
 	CHECK(r.status == 501);
 	CHECK(error_status(&r) == 501);
 	CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");

@@ -46,6 +46,7 @@ struct http_server {
 	struct nlp_model *model;
 	const struct town *town;
 	struct http_rate *rate;  /* NULL: no limit */
+	struct http_rate *login_rate;  /* staff log-in tries per client; NULL: no limit */
 	struct http_proxies proxies;  /* whose X-Forwarded-For is believed */
 	struct events_writer *events;  /* the one thread that writes the event log */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
@@ -516,19 +517,22 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
 }
 
-static int client_allowed(struct http_server *srv, struct MHD_Connection *conn)
+/* Takes a token of the client's bucket in rate (NULL: no limit). */
+static int client_allowed(struct http_server *srv, struct http_rate *rate,
+			  struct MHD_Connection *conn)
 {
-	if (!srv->rate)
+	if (!rate)
 		return 1;
 	struct http_client c;
 	client_of(srv, conn, &c);
-	return !c.family || http_rate_take(srv->rate, c.addr, c.len, now_ms());
+	return !c.family || http_rate_take(rate, c.addr, c.len, now_ms());
 }
 
-static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn)
+static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn,
+				int retry_s)
 {
 	char retry[16];
-	snprintf(retry, sizeof retry, "%d", HTTP_RATE_RETRY_S);
+	snprintf(retry, sizeof retry, "%d", retry_s);
 	return send_error_with(srv, conn, 429, NULL, "Retry-After", retry);
 }
 
@@ -562,9 +566,14 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 				  const char *url, const char *method, struct request *req)
 {
 	int api = !strncmp(url, "/api/", 5);
-	if (api && !client_allowed(srv, conn)) {
+	if (api && !client_allowed(srv, srv->rate, conn)) {
 		req->replied = 1;
-		return send_429(srv, conn);
+		return send_429(srv, conn, HTTP_RATE_RETRY_S);
+	}
+	if (!strcmp(url, HTTP_LOGIN_PATH) && !strcmp(method, MHD_HTTP_METHOD_POST) &&
+	    !client_allowed(srv, srv->login_rate, conn)) {
+		req->replied = 1;
+		return send_429(srv, conn, HTTP_LOGIN_RETRY_S);
 	}
 	if (req->too_many_args) {
 		char msg[64];
@@ -782,7 +791,8 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 		int per_s = srv->opts.rate_per_second ? srv->opts.rate_per_second
 						      : HTTP_RATE_PER_SECOND;
 		srv->rate = http_rate_new(burst, per_s);
-		if (!srv->rate)
+		srv->login_rate = http_rate_new(HTTP_LOGIN_BURST, 1.0 / HTTP_LOGIN_RETRY_S);
+		if (!srv->rate || !srv->login_rate)
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	if (rc == MG_OK) {
@@ -872,6 +882,7 @@ void http_stop(struct http_server *srv)
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);
 	http_rate_free(srv->rate);
+	http_rate_free(srv->login_rate);
 	free(srv);
 }
 

@@ -520,6 +520,38 @@ TEST(http, behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket)
 	http_stop(srv);
 }
 
+/* The status of a staff log-in as nobody from forwarded; *retry gets its Retry-After. */
+static int login_from(unsigned p, const char *forwarded, char retry[16])
+{
+	char extra[256];
+	snprintf(extra, sizeof extra, "X-Forwarded-For: %s\r\n", forwarded);
+	struct tc_resp r;
+	if (tc_http(p, "POST", "/api/v1/admin/login", extra,
+		    "{\"name\":\"nobody\",\"password\":\"a wrong guess\"}", &r))
+		return -1;
+	int status = r.status;
+	const char *h = tc_header(&r, "Retry-After");
+	snprintf(retry, 16, "%s", h ? h : "");
+	tc_resp_free(&r);
+	return status;
+}
+
+TEST(http, one_client_gets_a_few_staff_log_in_tries_and_others_still_theirs)
+{
+	struct http_opts o = {.proxies = {"::1", "127.0.0.1"}};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	unsigned p = http_port(srv);
+	char retry[16];
+	for (int i = 0; i < HTTP_LOGIN_BURST; i++)
+		CHECK(login_from(p, "203.0.113.9", retry) == 401);
+	CHECK(login_from(p, "203.0.113.9", retry) == 429);
+	CHECK(atoi(retry) == HTTP_LOGIN_RETRY_S);
+	/* A member of staff elsewhere in the town can still log in. */
+	CHECK(login_from(p, "198.51.100.20", retry) == 401);
+	http_stop(srv);
+}
+
 TEST(http, cors_only_for_configured_origins)
 {
 	struct tc_resp r;

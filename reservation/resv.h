@@ -61,6 +61,12 @@ int resv_policy_from_name(const char *name);
 const char *resv_field_name(enum resv_field field);
 const char *resv_policy_name(enum resv_policy policy);
 
+/* The days before a slot's day after which a resident can no longer change
+ * or cancel it themselves (RESV_WHY_DEADLINE); staff still can. Unset, it is
+ * RESV_CHANGE_DEADLINE_DAYS; 0 lets residents change until the slot starts. */
+int resv_change_deadline_days(struct resv *r, int *days, char *err);
+int resv_set_change_deadline_days(struct resv *r, int days, char *err);
+
 /* The per-product rules (created or replaced). */
 struct resv_product {
 	const char *code;           /* e.g. "pfizer-xbb" */
@@ -68,6 +74,7 @@ struct resv_product {
 	int min_interval_days;      /* after a dose of this product */
 	int same_product;           /* 1: the next dose after this one must be the same product */
 	int horizon_days;           /* slots of this product may be booked this many days ahead */
+	const char *name_en;        /* shown to residents who read English; NULL or "": name */
 };
 int resv_set_product(struct resv *r, const struct resv_product *p, char *err);
 
@@ -121,6 +128,10 @@ struct resv_booking {
 	int minutes;
 	char product[RESV_CODE_MAX + 1];
 	char status[16];         /* booked, checked_in, vaccinated, examined, no_show, cancelled */
+	/* What the confirmation shows; the English ones are "" where the town gave none. */
+	char product_name[RESV_TEXT_MAX + 1], product_name_en[RESV_TEXT_MAX + 1];
+	char venue_name_en[RESV_TEXT_MAX + 1];
+	char address[RESV_TEXT_MAX + 1], address_en[RESV_TEXT_MAX + 1];
 };
 json_t *resv_booking_json(const struct resv_booking *b);
 
@@ -129,6 +140,14 @@ json_t *resv_booking_json(const struct resv_booking *b);
  * date_to is NULL only date is listed. */
 int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
 		    json_t **out, char *err);
+/* The free slots that the session's ticket may book, as resv_free_slots
+ * lists them: none before the day its last dose allows the next, none of
+ * another product when the next dose must be the same one. *rule (may be
+ * NULL) gets what filtered them, shaped as resv_refusal_json ({reason:
+ * "interval", date, last_dose, days} or {reason: "same_product", product}),
+ * or NULL when nothing did; the caller decrefs both. */
+int resv_slots_for(struct resv *r, const char *token, const char *venue, const char *date,
+		   const char *date_to, json_t **out, json_t **rule, char *err);
 /* The venues as a new JSON array (caller decrefs). */
 int resv_venues(struct resv *r, json_t **out, char *err);
 
@@ -170,6 +189,7 @@ enum resv_why {
 	RESV_WHY_SEATS_FREE,     /* there are free seats where the resident wants to wait */
 	RESV_WHY_OFFER_GONE,     /* the offer has expired or was answered */
 	RESV_WHY_CLOSED,         /* the slot was closed by the town */
+	RESV_WHY_DEADLINE,       /* change or cancel closed on date, days before the slot */
 	/* reception */
 	RESV_WHY_NO_BOOKING_TODAY, /* the ticket has no reservation today at the desk's venues */
 	RESV_WHY_NOT_TODAY,      /* the reservation is on date, not today */

@@ -47,6 +47,45 @@ static int active_booking(struct resv *r, const char *ticket, long long *id, cha
 			  " AND status IN ('booked', 'checked_in')", "t", ticket);
 }
 
+/* What the ticket's last dose allows: the first day of the next dose and the
+ * product it must be ("" when any); has is 0 when no dose is recorded. */
+struct next_dose {
+	int has;
+	long from_day;
+	int days;
+	char last[11];
+	char product[RESV_CODE_MAX + 1], product_name[RESV_TEXT_MAX + 1];
+};
+
+static int next_dose(struct resv *r, const char *ticket, struct next_dose *out, char *err)
+{
+	sqlite3_stmt *st;
+	memset(out, 0, sizeof *out);
+	int rc = resv_x_prep(r, &st, err,
+			     "SELECT d.date, d.product, p.min_interval_days, p.same_product, p.name"
+			     " FROM resv_doses d JOIN resv_products p ON p.code = d.product"
+			     " WHERE d.ticket = ? ORDER BY d.date DESC LIMIT 1", "t", ticket);
+	int s = rc == MG_OK ? sqlite3_step(st) : SQLITE_DONE;
+	if (s == SQLITE_ROW) {
+		long last_day = 0;
+		snprintf(out->last, sizeof out->last, "%s", sqlite3_column_text(st, 0));
+		out->days = sqlite3_column_int(st, 2);
+		if (sqlite3_column_int(st, 3)) {
+			snprintf(out->product, sizeof out->product, "%s", sqlite3_column_text(st, 1));
+			snprintf(out->product_name, sizeof out->product_name, "%s",
+				 sqlite3_column_text(st, 4));
+		}
+		if (resv_x_date_parse(out->last, &last_day))
+			rc = mg_fail(err, MG_ERR_INTERNAL, "a dose has a bad date");
+		out->from_day = last_day + out->days;
+		out->has = 1;
+	} else if (s != SQLITE_DONE) {
+		rc = resv_x_dberr(r, err, "doses");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
 		    long long exclude_booking, struct resv_x_slot *slot, char *err)
 {
@@ -94,41 +133,23 @@ int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
 			rc = MG_OK;
 	}
 	/* The last dose given decides when and with what the next one may be. */
-	sqlite3_stmt *st = NULL;
+	struct next_dose next;
 	if (rc == MG_OK)
-		rc = resv_x_prep(r, &st, err,
-				 "SELECT d.date, d.product, p.min_interval_days, p.same_product, p.name"
-				 " FROM resv_doses d JOIN resv_products p ON p.code = d.product"
-				 " WHERE d.ticket = ? ORDER BY d.date DESC LIMIT 1", "t", ticket);
-	if (rc == MG_OK) {
-		int s = sqlite3_step(st);
-		if (s == SQLITE_ROW) {
-			const char *last = (const char *)sqlite3_column_text(st, 0);
-			const char *product = (const char *)sqlite3_column_text(st, 1);
-			int interval = sqlite3_column_int(st, 2), same = sqlite3_column_int(st, 3);
-			long last_day;
-			if (resv_x_date_parse(last, &last_day)) {
-				rc = mg_fail(err, MG_ERR_INTERNAL, "a dose has a bad date");
-			} else if (slot_day < last_day + interval) {
-				struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_INTERVAL);
-				resv_x_date_format(last_day + interval, why->date);
-				snprintf(why->last_dose, sizeof why->last_dose, "%s", last);
-				why->days = interval;
-				rc = mg_fail(err, MG_ERR_CONFLICT,
-					     "the next dose can be from %s (%d days after the dose of %s)",
-					     why->date, interval, last);
-			} else if (same && strcmp(product, slot->product)) {
-				struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_SAME_PRODUCT);
-				snprintf(why->product, sizeof why->product, "%s", sqlite3_column_text(st, 4));
-				rc = mg_fail(err, MG_ERR_CONFLICT,
-					     "the next dose must be %s, the same as the last one",
-					     why->product);
-			}
-		} else if (s != SQLITE_DONE) {
-			rc = resv_x_dberr(r, err, "doses");
-		}
+		rc = next_dose(r, ticket, &next, err);
+	if (rc == MG_OK && next.has && slot_day < next.from_day) {
+		struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_INTERVAL);
+		resv_x_date_format(next.from_day, why->date);
+		snprintf(why->last_dose, sizeof why->last_dose, "%s", next.last);
+		why->days = next.days;
+		rc = mg_fail(err, MG_ERR_CONFLICT,
+			     "the next dose can be from %s (%d days after the dose of %s)",
+			     why->date, next.days, next.last);
+	} else if (rc == MG_OK && next.has && *next.product && strcmp(next.product, slot->product)) {
+		struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_SAME_PRODUCT);
+		snprintf(why->product, sizeof why->product, "%s", next.product_name);
+		rc = mg_fail(err, MG_ERR_CONFLICT, "the next dose must be %s, the same as the last one",
+			     why->product);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -425,8 +446,28 @@ static int view_core(struct resv *r, const char *ticket, struct resv_booking *ou
 	return rc;
 }
 
+/* A resident's own change or cancel, up to the town's deadline before the
+ * slot's day; staff on the phone are not held to it. */
+static int before_deadline(struct resv *r, const struct resv_x_slot *slot, int by_staff,
+			   char *err)
+{
+	int days = 0;
+	long slot_day = 0;
+	int rc = by_staff ? MG_OK : resv_change_deadline_days(r, &days, err);
+	if (rc == MG_OK && !by_staff && resv_x_date_parse(slot->date, &slot_day))
+		rc = mg_fail(err, MG_ERR_INTERNAL, "slot %lld has a bad date", slot->id);
+	if (rc == MG_OK && !by_staff && resv_x_today(r) > slot_day - days) {
+		struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_DEADLINE);
+		resv_x_date_format(slot_day - days, why->date);
+		why->days = days;
+		rc = mg_fail(err, MG_ERR_CONFLICT, "changes and cancellations closed on %s, %d days"
+			     " before; please call us", why->date, days);
+	}
+	return rc;
+}
+
 static int change_core(struct resv *r, const char *ticket, const struct resv_request *req,
-		       struct resv_booking *out, char *err)
+		       int by_staff, struct resv_booking *out, char *err)
 {
 	char request[RESV_CODE_MAX + 64];
 	struct contact c;
@@ -459,6 +500,8 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 			rc = mg_fail(err, MG_ERR_CONFLICT, "the reserved slot has already started;"
 				     " please call us");
 		}
+		if (rc == MG_OK)
+			rc = before_deadline(r, &old, by_staff, err);
 		if (rc == MG_OK && old_slot == req->slot_id)
 			rc = mg_fail(err, MG_ERR_INPUT, "that is already the reserved slot");
 		if (rc == MG_OK)
@@ -490,7 +533,7 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 	return rc;
 }
 
-static int cancel_core(struct resv *r, const char *ticket, const char *key,
+static int cancel_core(struct resv *r, const char *ticket, const char *key, int by_staff,
 		       struct resv_booking *out, char *err)
 {
 	long long id = 0, slot_id = 0;
@@ -522,6 +565,8 @@ static int cancel_core(struct resv *r, const char *ticket, const char *key,
 			rc = mg_fail(err, MG_ERR_CONFLICT, "the reserved slot has already started;"
 				     " please call us");
 		}
+		if (rc == MG_OK)
+			rc = before_deadline(r, &slot, by_staff, err);
 		if (rc == MG_OK)
 			rc = resv_x_run(r, NULL, err, "UPDATE resv_bookings SET status = 'cancelled',"
 					" updated_at = ? WHERE id = ?", "ii", (long long)resv_x_now(r), id);
@@ -942,8 +987,10 @@ static int decline_core(struct resv *r, const char *ticket, long long offer_id, 
 
 /* ---- Lists -------------------------------------------------------------------- */
 
-int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
-		    json_t **out, char *err)
+/* The free slots, none before from (YYYY-MM-DD) and only of product when
+ * they are given. */
+static int free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
+		      const char *from, const char *product, json_t **out, char *err)
 {
 	long d1, d2;
 	char now[17], today[11];
@@ -972,20 +1019,22 @@ int resv_free_slots(struct resv *r, const char *venue, const char *date, const c
 	char sql[1024];
 	snprintf(sql, sizeof sql,
 		 "SELECT s.id, v.code, v.name, s.date, s.start, s.minutes, s.product, p.name,"
-		 " s.capacity - s.booked - s.held FROM resv_slots s"
+		 " s.capacity - s.booked - s.held, v.name_en, p.name_en FROM resv_slots s"
 		 " JOIN resv_venues v ON v.id = s.venue_id JOIN resv_products p ON p.code = s.product"
 		 " WHERE %s AND (?3 IS NULL OR v.code = ?3) AND (?4 IS NULL OR s.date >= ?4)"
 		 " AND (?4 IS NULL OR s.date <= coalesce(?5, ?4))"
+		 " AND (?6 IS NULL OR s.date >= ?6) AND (?7 IS NULL OR s.product = ?7)"
 		 " ORDER BY s.date, s.start, v.code", free_where);
 	json_t *a = json_array();
 	sqlite3_stmt *st = NULL;
 	rc = a ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)
-		rc = resv_x_prep(r, &st, err, sql, "ttttt", now, today, venue, date, date_to);
+		rc = resv_x_prep(r, &st, err, sql, "ttttttt", now, today, venue, date, date_to, from,
+				 product);
 	int s = SQLITE_DONE;
 	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW)
 		json_array_append_new(a, json_pack(
-			"{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i}",
+			"{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:s}",
 			"id", (json_int_t)sqlite3_column_int64(st, 0),
 			"venue", (const char *)sqlite3_column_text(st, 1),
 			"venue_name", (const char *)sqlite3_column_text(st, 2),
@@ -994,7 +1043,9 @@ int resv_free_slots(struct resv *r, const char *venue, const char *date, const c
 			"minutes", sqlite3_column_int(st, 5),
 			"product", (const char *)sqlite3_column_text(st, 6),
 			"product_name", (const char *)sqlite3_column_text(st, 7),
-			"free", sqlite3_column_int(st, 8)));
+			"free", sqlite3_column_int(st, 8),
+			"venue_name_en", (const char *)sqlite3_column_text(st, 9),
+			"product_name_en", (const char *)sqlite3_column_text(st, 10)));
 	if (rc == MG_OK && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "slots");
 	sqlite3_finalize(st);
@@ -1005,6 +1056,37 @@ int resv_free_slots(struct resv *r, const char *venue, const char *date, const c
 	return rc;
 }
 
+int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
+		    json_t **out, char *err)
+{
+	return free_slots(r, venue, date, date_to, NULL, NULL, out, err);
+}
+
+static int slots_for_core(struct resv *r, const char *ticket, const char *venue,
+			  const char *date, const char *date_to, json_t **out, json_t **rule,
+			  char *err)
+{
+	struct next_dose next;
+	char from[11];
+	int rc = next_dose(r, ticket, &next, err);
+	if (rc != MG_OK)
+		return rc;
+	if (next.has)
+		resv_x_date_format(next.from_day, from);
+	rc = free_slots(r, venue, date, date_to, next.has ? from : NULL,
+			*next.product ? next.product : NULL, out, err);
+	if (rc != MG_OK || !rule || !next.has)
+		return rc;
+	/* Said the way a refusal says it, so the resident reads one wording. */
+	if (next.from_day > resv_x_today(r))
+		*rule = json_pack("{s:s, s:s, s:s, s:i}", "reason", "interval", "date", from,
+				  "last_dose", next.last, "days", next.days);
+	else if (*next.product)
+		*rule = json_pack("{s:s, s:s}", "reason", "same_product", "product",
+				  next.product_name);
+	return MG_OK;
+}
+
 int resv_venues(struct resv *r, json_t **out, char *err)
 {
 	*out = NULL;
@@ -1012,16 +1094,18 @@ int resv_venues(struct resv *r, json_t **out, char *err)
 	sqlite3_stmt *st = NULL;
 	int rc = a ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)
-		rc = resv_x_prep(r, &st, err, "SELECT code, name, address, access, accessibility"
-				 " FROM resv_venues ORDER BY code", NULL);
+		rc = resv_x_prep(r, &st, err, "SELECT code, name, address, access, accessibility,"
+				 " name_en, address_en FROM resv_venues ORDER BY code", NULL);
 	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(a, json_pack(
-			"{s:s, s:s, s:s, s:s, s:s}",
+			"{s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 			"code", (const char *)sqlite3_column_text(st, 0),
 			"name", (const char *)sqlite3_column_text(st, 1),
 			"address", (const char *)sqlite3_column_text(st, 2),
 			"access", (const char *)sqlite3_column_text(st, 3),
-			"accessibility", (const char *)sqlite3_column_text(st, 4)));
+			"accessibility", (const char *)sqlite3_column_text(st, 4),
+			"name_en", (const char *)sqlite3_column_text(st, 5),
+			"address_en", (const char *)sqlite3_column_text(st, 6)));
 	sqlite3_finalize(st);
 	if (rc == MG_OK)
 		*out = a;
@@ -1035,9 +1119,10 @@ int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, 
 	sqlite3_stmt *st;
 	int rc = resv_x_prep(r, &st, err,
 			     "SELECT b.id, b.ticket, b.slot_id, v.code, v.name, s.date, s.start,"
-			     " s.minutes, s.product, b.status FROM resv_bookings b"
-			     " JOIN resv_slots s ON s.id = b.slot_id"
-			     " JOIN resv_venues v ON v.id = s.venue_id WHERE b.id = ?", "i", id);
+			     " s.minutes, s.product, b.status, p.name, p.name_en, v.name_en, v.address,"
+			     " v.address_en FROM resv_bookings b JOIN resv_slots s ON s.id = b.slot_id"
+			     " JOIN resv_venues v ON v.id = s.venue_id"
+			     " JOIN resv_products p ON p.code = s.product WHERE b.id = ?", "i", id);
 	if (rc == MG_OK) {
 		int s = sqlite3_step(st);
 		if (s == SQLITE_ROW) {
@@ -1053,6 +1138,15 @@ int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, 
 			out->minutes = sqlite3_column_int(st, 7);
 			snprintf(out->product, sizeof out->product, "%s", sqlite3_column_text(st, 8));
 			snprintf(out->status, sizeof out->status, "%s", sqlite3_column_text(st, 9));
+			snprintf(out->product_name, sizeof out->product_name, "%s",
+				 sqlite3_column_text(st, 10));
+			snprintf(out->product_name_en, sizeof out->product_name_en, "%s",
+				 sqlite3_column_text(st, 11));
+			snprintf(out->venue_name_en, sizeof out->venue_name_en, "%s",
+				 sqlite3_column_text(st, 12));
+			snprintf(out->address, sizeof out->address, "%s", sqlite3_column_text(st, 13));
+			snprintf(out->address_en, sizeof out->address_en, "%s",
+				 sqlite3_column_text(st, 14));
 		} else if (s == SQLITE_DONE) {
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no booking %lld", id);
 		} else {
@@ -1065,11 +1159,15 @@ int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, 
 
 json_t *resv_booking_json(const struct resv_booking *b)
 {
-	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s}",
+	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s,"
+			 " s:s}",
 			 "id", (json_int_t)b->id, "ticket", b->ticket,
 			 "slot_id", (json_int_t)b->slot_id, "venue", b->venue,
 			 "venue_name", b->venue_name, "date", b->date, "start", b->start,
-			 "minutes", b->minutes, "product", b->product, "status", b->status);
+			 "minutes", b->minutes, "product", b->product, "status", b->status,
+			 "product_name", b->product_name, "product_name_en", b->product_name_en,
+			 "venue_name_en", b->venue_name_en, "address", b->address,
+			 "address_en", b->address_en);
 }
 
 /* ---- The public doors: residents by session, staff by ticket ------------------- */
@@ -1100,19 +1198,28 @@ int resv_view(struct resv *r, const char *token, struct resv_booking *out, char 
 int resv_change(struct resv *r, const char *token, const struct resv_request *req,
 		struct resv_booking *out, char *err)
 {
-	BY_SESSION(change_core(r, ticket, req, out, err));
+	BY_SESSION(change_core(r, ticket, req, 0, out, err));
 }
 
 int resv_cancel(struct resv *r, const char *token, const char *idem_key,
 		struct resv_booking *out, char *err)
 {
-	BY_SESSION(cancel_core(r, ticket, idem_key, out, err));
+	BY_SESSION(cancel_core(r, ticket, idem_key, 0, out, err));
 }
 
 int resv_wait(struct resv *r, const char *token, const char *venue, const char *date,
 	      const struct resv_contact *contact, long long *wait_id, char *err)
 {
 	BY_SESSION(wait_core(r, ticket, venue, date, contact, wait_id, err));
+}
+
+int resv_slots_for(struct resv *r, const char *token, const char *venue, const char *date,
+		   const char *date_to, json_t **out, json_t **rule, char *err)
+{
+	*out = NULL;
+	if (rule)
+		*rule = NULL;
+	BY_SESSION(slots_for_core(r, ticket, venue, date, date_to, out, rule, err));
 }
 
 int resv_offers(struct resv *r, const char *token, json_t **out, char *err)
@@ -1146,13 +1253,13 @@ int resv_staff_view(struct resv *r, const char *ticket_in, struct resv_booking *
 int resv_staff_change(struct resv *r, const char *ticket_in, const struct resv_request *req,
 		      struct resv_booking *out, char *err)
 {
-	BY_TICKET(change_core(r, ticket, req, out, err));
+	BY_TICKET(change_core(r, ticket, req, 1, out, err));
 }
 
 int resv_staff_cancel(struct resv *r, const char *ticket_in, const char *idem_key,
 		      struct resv_booking *out, char *err)
 {
-	BY_TICKET(cancel_core(r, ticket, idem_key, out, err));
+	BY_TICKET(cancel_core(r, ticket, idem_key, 1, out, err));
 }
 
 int resv_staff_wait(struct resv *r, const char *ticket_in, const char *venue, const char *date,

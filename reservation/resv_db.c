@@ -100,6 +100,10 @@ static const struct {
 } added_columns[] = {
 	{"resv_slots", "closed", "INTEGER NOT NULL DEFAULT 0"},
 	{"resv_bookings", "cancel_reason", "TEXT"},
+	/* English names, for residents who read English: "" shows the Japanese. */
+	{"resv_venues", "name_en", "TEXT NOT NULL DEFAULT ''"},
+	{"resv_venues", "address_en", "TEXT NOT NULL DEFAULT ''"},
+	{"resv_products", "name_en", "TEXT NOT NULL DEFAULT ''"},
 };
 
 static int migrate(struct resv *r, char *err)
@@ -225,6 +229,7 @@ static const char *why_name(enum resv_why why)
 	case RESV_WHY_SEATS_FREE: return "seats_free";
 	case RESV_WHY_OFFER_GONE: return "offer_gone";
 	case RESV_WHY_CLOSED: return "closed";
+	case RESV_WHY_DEADLINE: return "deadline";
 	case RESV_WHY_NO_BOOKING_TODAY: return "no_booking_today";
 	case RESV_WHY_NOT_TODAY: return "not_today";
 	case RESV_WHY_NOT_CHECKED_IN: return "not_checked_in";
@@ -630,6 +635,32 @@ int resv_set_field_policy(struct resv *r, enum resv_field field, enum resv_polic
 			  "tt", key, resv_policy_name(policy));
 }
 
+#define DEADLINE_KEY "change_deadline_days"
+
+int resv_change_deadline_days(struct resv *r, int *days, char *err)
+{
+	long long v = RESV_CHANGE_DEADLINE_DAYS;
+	int rc = resv_x_int(r, &v, err, "SELECT CAST(value AS INTEGER) FROM resv_settings"
+			    " WHERE key = ?", "t", DEADLINE_KEY);
+	if (rc == MG_ERR_NOT_FOUND)
+		rc = MG_OK;
+	*days = (int)v;
+	return rc;
+}
+
+int resv_set_change_deadline_days(struct resv *r, int days, char *err)
+{
+	if (days < 0 || days > RESV_MAX_CHANGE_DEADLINE_DAYS)
+		return mg_fail(err, MG_ERR_INPUT, "the deadline is 0..%d days before",
+			       RESV_MAX_CHANGE_DEADLINE_DAYS);
+	char value[16];
+	snprintf(value, sizeof value, "%d", days);
+	return resv_x_run(r, NULL, err,
+			  "INSERT INTO resv_settings(key, value) VALUES(?, ?)"
+			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			  "tt", DEADLINE_KEY, value);
+}
+
 int resv_set_product(struct resv *r, const struct resv_product *p, char *err)
 {
 	size_t clen = p->code ? strlen(p->code) : 0;
@@ -644,13 +675,16 @@ int resv_set_product(struct resv *r, const struct resv_product *p, char *err)
 		return mg_fail(err, MG_ERR_INPUT, "horizon must be 1..%d days", RESV_MAX_HORIZON_DAYS);
 	if (p->same_product != 0 && p->same_product != 1)
 		return mg_fail(err, MG_ERR_INPUT, "same_product is yes or no");
+	if (p->name_en && strlen(p->name_en) > RESV_TEXT_MAX)
+		return mg_fail(err, MG_ERR_INPUT, "the English name is up to %d bytes", RESV_TEXT_MAX);
 	return resv_x_run(r, NULL, err,
 			  "INSERT INTO resv_products(code, name, min_interval_days, same_product,"
-			  " horizon_days) VALUES(?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET"
-			  " name = excluded.name, min_interval_days = excluded.min_interval_days,"
-			  " same_product = excluded.same_product, horizon_days = excluded.horizon_days",
-			  "ttddd", p->code, p->name, p->min_interval_days, p->same_product,
-			  p->horizon_days);
+			  " horizon_days, name_en) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE"
+			  " SET name = excluded.name, min_interval_days = excluded.min_interval_days,"
+			  " same_product = excluded.same_product, horizon_days = excluded.horizon_days,"
+			  " name_en = excluded.name_en",
+			  "ttdddt", p->code, p->name, p->min_interval_days, p->same_product,
+			  p->horizon_days, p->name_en ? p->name_en : "");
 }
 
 int resv_settings_json(struct resv *r, json_t **out, char *err)

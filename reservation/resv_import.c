@@ -20,10 +20,11 @@ struct column {
 };
 
 static const struct column venue_cols[] = {
-	{"code", 1}, {"name", 1}, {"address", 0}, {"access", 0}, {"accessibility", 0}, {NULL, 0}};
+	{"code", 1}, {"name", 1}, {"address", 0}, {"access", 0}, {"accessibility", 0},
+	{"name_en", 0}, {"address_en", 0}, {NULL, 0}};
 static const struct column product_cols[] = {
 	{"code", 1}, {"name", 1}, {"min_interval_days", 1}, {"same_product", 1},
-	{"horizon_days", 1}, {NULL, 0}};
+	{"horizon_days", 1}, {"name_en", 0}, {NULL, 0}};
 static const struct column slot_cols[] = {
 	{"venue", 1}, {"date", 1}, {"start", 1}, {"minutes", 1}, {"capacity", 1},
 	{"product", 1}, {NULL, 0}};
@@ -159,22 +160,24 @@ static int import_venue(struct import *im)
 		return bad_row(im, im->row_line, "code must be 1..%d characters without spaces",
 			       RESV_CODE_MAX);
 	if (!*name || !text_ok(name) || !text_ok(cell(im, "address")) ||
-	    !text_ok(cell(im, "access")) || !text_ok(cell(im, "accessibility")))
+	    !text_ok(cell(im, "access")) || !text_ok(cell(im, "accessibility")) ||
+	    !text_ok(cell(im, "name_en")) || !text_ok(cell(im, "address_en")))
 		return bad_row(im, im->row_line, "name is required; texts up to %d bytes",
 			       RESV_TEXT_MAX);
 	return row_write(im, resv_x_run(im->r, NULL, im->err,
-				 "INSERT INTO resv_venues(code, name, address, access, accessibility)"
-				 " VALUES(?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE SET"
-				 " name = excluded.name, address = excluded.address,"
-				 " access = excluded.access, accessibility = excluded.accessibility",
-				 "ttttt", code, name, cell(im, "address"), cell(im, "access"),
-				 cell(im, "accessibility")),
+				 "INSERT INTO resv_venues(code, name, address, access, accessibility,"
+				 " name_en, address_en) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code)"
+				 " DO UPDATE SET name = excluded.name, address = excluded.address,"
+				 " access = excluded.access, accessibility = excluded.accessibility,"
+				 " name_en = excluded.name_en, address_en = excluded.address_en",
+				 "ttttttt", code, name, cell(im, "address"), cell(im, "access"),
+				 cell(im, "accessibility"), cell(im, "name_en"), cell(im, "address_en")),
 		  "venue refused");
 }
 
 static int import_product(struct import *im)
 {
-	struct resv_product p = {cell(im, "code"), cell(im, "name"), 0, 0, 0};
+	struct resv_product p = {cell(im, "code"), cell(im, "name"), 0, 0, 0, cell(im, "name_en")};
 	p.same_product = yes_no(cell(im, "same_product"));
 	if (int_cell(cell(im, "min_interval_days"), 0, RESV_MAX_INTERVAL_DAYS, &p.min_interval_days))
 		return bad_row(im, im->row_line, "min_interval_days must be 0..%d",

@@ -70,6 +70,14 @@
 #define RESV_MAX_INTERVAL_DAYS 3650
 #define RESV_MAX_HORIZON_DAYS 366
 
+/* A resident changes or cancels their own booking up to the end of the day
+ * this many days before the vaccination day (the FAQ's 「接種日の2日前の
+ * 23時59分」): the venue orders doses and plans staff from the numbers two
+ * days ahead. Later, the call centre does it. A town sets its own
+ * (resv_set_change_deadline_days), up to RESV_MAX_CHANGE_DEADLINE_DAYS. */
+#define RESV_CHANGE_DEADLINE_DAYS 2
+#define RESV_MAX_CHANGE_DEADLINE_DAYS 30
+
 /* Idempotency keys are kept long enough to cover any client retry. */
 #define RESV_IDEM_TTL_S (7 * 24 * 60 * 60)
 

@@ -257,17 +257,34 @@ static int h_venues(struct http_call *c, struct resv *r, json_t **out)
 	return rc == MG_OK ? wrap(c, "venues", list, out) : status_of(rc);
 }
 
+/* Signed in, only the slots the resident's ticket may book: a slot the
+ * rules would refuse is never offered. */
 static int h_slots(struct http_call *c, struct resv *r, json_t **out)
 {
 	const char *venue = http_call_arg(c, "venue"), *date = http_call_arg(c, "date");
-	const char *to = http_call_arg(c, "to");
+	const char *to = http_call_arg(c, "to"), *token = NULL;
 	if (venue && (!*venue || strlen(venue) > RESV_CODE_MAX))
 		return http_fail(c, 400, "venue is not a venue code");
 	if (to && !date)
 		return http_fail(c, 400, "to needs date");
-	json_t *list = NULL;
-	int rc = resv_free_slots(r, venue && *venue ? venue : NULL, date, to, &list, c->msg);
-	return rc == MG_OK ? wrap(c, "slots", list, out) : status_of(rc);
+	if (http_call_header(c, "Authorization")) {
+		int st = bearer(c, &token);
+		if (st)
+			return st;
+	}
+	json_t *list = NULL, *rule = NULL;
+	venue = venue && *venue ? venue : NULL;
+	int rc = token ? resv_slots_for(r, token, venue, date, to, &list, &rule, c->msg)
+		       : resv_free_slots(r, venue, date, to, &list, c->msg);
+	if (rc != MG_OK)
+		return status_of(rc);
+	int st = wrap(c, "slots", list, out);
+	/* Why some slots are not offered: the widget says it as a refusal. */
+	if (st == 200 && rule)
+		json_object_set_new(*out, "rule", rule);
+	else
+		json_decref(rule);
+	return st;
 }
 
 static int h_mine(struct http_call *c, struct resv *r, json_t **out)

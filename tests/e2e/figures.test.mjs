@@ -55,11 +55,12 @@ async function restart(page) {
   await page.locator('.mg-msg.mg-user').first().waitFor({ state: 'detached' });
 }
 
-// From the answer's booking card to a confirmed booking.
+// From the answer's booking card to a confirmed booking, on a day far enough
+// ahead to be cancelled online (the town's change deadline is 2 days before).
 async function book(page) {
   await page.getByRole('button', { name: '予約に進む' }).last().click();
   await logInAndBook(page, TICKET, BIRTH,
-    { ticket: '接種券番号（10桁）', birth: '生年月日', login: 'ログイン', confirm: '予約を確定する' });
+    { ticket: '接種券番号（10桁）', birth: '生年月日', login: 'ログイン', confirm: '予約を確定する' }, 3);
   await page.locator('.mg-bk-title', { hasText: '予約が確定しました' }).waitFor({ timeout: WAIT_MS });
 }
 

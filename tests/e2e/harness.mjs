@@ -85,15 +85,22 @@ export async function newPage(context) {
 }
 
 // In the open booking panel: logs ticket in with birth, picks the first free
-// time of the first venue and confirms it. labels: the panel's words in its
-// language {ticket, birth, login, confirm}. Returns the live region.
-export async function logInAndBook(page, ticket, birth, labels) {
+// time of the first venue on its day-th day (0: the first; a later day for a
+// booking that must stay changeable past the town's change deadline) and
+// confirms it. labels: the panel's words in its language {ticket, birth,
+// login, confirm}. Returns the live region.
+export async function logInAndBook(page, ticket, birth, labels, day = 0) {
   await page.getByLabel(labels.ticket).fill(ticket);
   await page.getByLabel(labels.birth).fill(birth);
   await page.getByRole('button', { name: labels.login }).click();
   const venue = page.locator('.mg-bk-venue').first();
   await venue.waitFor({ timeout: 10000 });
   await venue.click();
+  // A venue with slots on several days lists the days first.
+  const first = page.locator('.mg-bk-day, .mg-bk-slot').first();
+  await first.waitFor({ timeout: 10000 });
+  const days = page.locator('.mg-bk-day');
+  if (await days.count()) await days.nth(Math.min(day, (await days.count()) - 1)).click();
   const slot = page.locator('.mg-bk-slot').first();
   await slot.waitFor({ timeout: 10000 });
   await slot.click();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTEFACTS, REPLY, axe, launchBrowser, logInAndBook, startServer, stopServer } from './harness.mjs';
+import { ARTEFACTS, REPLY, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
 
 const WAIT_MS = 10000;        // an answer, on a loaded CI machine
 const DESKTOP = { width: 1280, height: 800 };
@@ -358,9 +358,14 @@ test('booking: from 「予約したい」 to a confirmed reservation, then chang
   const venue = page.locator('.mg-bk-venue', { hasText: 'みどり町中央公民館' });
   await venue.waitFor({ timeout: WAIT_MS });
   await venue.click();
+  // A venue's days first, then one day's times under the product's name;
+  // the fourth day, so that the change and cancel below are before the deadline.
+  const day = page.locator('.mg-bk-day').nth(3);
+  await day.waitFor({ timeout: WAIT_MS });
+  await day.click();
   const slot = page.locator('.mg-bk-slot').first();
   await slot.waitFor({ timeout: WAIT_MS });
-  const first = await slot.innerText();
+  const first = (await page.locator('.mg-bk-day-title').innerText()) + ' ' + (await slot.innerText());
   await slot.click();
   await page.getByRole('button', { name: '予約を確定する' }).click();
   await page.locator('.mg-bk-title', { hasText: '予約が確定しました' }).waitFor({ timeout: WAIT_MS });
@@ -383,9 +388,12 @@ test('booking: from 「予約したい」 to a confirmed reservation, then chang
   await venue.waitFor({ timeout: WAIT_MS });
   await venue.focus();
   await page.keyboard.press('Enter');
+  await day.waitFor({ timeout: WAIT_MS });
+  await day.focus();
+  await page.keyboard.press('Enter');
   const other = page.locator('.mg-bk-slot').nth(1);
   await other.waitFor({ timeout: WAIT_MS });
-  const second = await other.innerText();
+  const second = (await page.locator('.mg-bk-day-title').innerText()) + ' ' + (await other.innerText());
   await other.focus();
   await page.keyboard.press('Enter');
   await page.getByRole('button', { name: '予約を確定する' }).click();
@@ -506,11 +514,18 @@ test('a URL in a real answer ends where the Japanese after it begins', async () 
 // The sample town's resident vaccinated 30 days ago (reservation/data/tickets.csv).
 const RECENT_TICKET = '3456789012';
 
-// Opens the booking panel, logs in with birth, picks the first free time
-// of the first venue and confirms it; returns the live region.
-async function bookAfterLogin(page, birth, labels) {
+// Opens the booking panel, logs in with birth and opens the first venue
+// (みどり町中央公民館: COVID-19 only); returns the note of the rule that
+// keeps its slots from this resident.
+async function venueAfterLogin(page, birth, labels) {
   await page.evaluate(() => window.madoguchi.openBooking({}));
-  return logInAndBook(page, RECENT_TICKET, birth, labels);
+  await page.getByLabel(labels.ticket).fill(RECENT_TICKET);
+  await page.getByLabel(labels.birth).fill(birth);
+  await page.getByRole('button', { name: labels.login }).click();
+  const venue = page.locator('.mg-bk-venue').first();
+  await venue.waitFor({ timeout: WAIT_MS });
+  await venue.click();
+  return page.locator('.mg-bk-rule');
 }
 
 test('booking: a 和暦 birth date logs in, and a dose too soon says from when, in Japanese and English', async () => {
@@ -525,23 +540,82 @@ test('booking: a 和暦 birth date logs in, and a dose too soon says from when, 
   await page.getByText('昭和は1926年12月25日から1989年1月7日までです。').waitFor({ timeout: WAIT_MS });
   await page.getByRole('button', { name: /チャットに戻る/ }).click();
 
-  let live = await bookAfterLogin(page, '昭和30年7月7日',
-    { ticket: '接種券番号（10桁）', birth: '生年月日', login: 'ログイン', confirm: '予約を確定する' });
+  // No COVID-19 slot before the next dose's day is offered: the rule says from when instead.
+  let live = await venueAfterLogin(page, '昭和30年7月7日',
+    { ticket: '接種券番号（10桁）', birth: '生年月日', login: 'ログイン' });
   await page.getByText(/次の接種は\d{4}年\d{1,2}月\d{1,2}日から受けられます/).waitFor({ timeout: WAIT_MS });
   const ja = await live.innerText();
   assert.match(ja, /前回\d{4}年\d{1,2}月\d{1,2}日の接種から90日あけます/);
-  assert.doesNotMatch(ja, /満席、または/);
+  assert.equal(await page.locator('.mg-bk-slot, .mg-bk-day').count(), 0);
   await axe(page, 'refused with a reason');
   await page.screenshot({ path: join(ARTEFACTS, 'booking-refused.png') });
   await page.getByRole('button', { name: /チャットに戻る/ }).click();
 
   await page.getByRole('button', { name: 'Switch to English' }).click();
-  live = await bookAfterLogin(page, 'S30.7.7',
-    { ticket: 'Ticket number (10 digits)', birth: 'Date of birth', login: 'Log in', confirm: 'Confirm booking' });
+  live = await venueAfterLogin(page, 'S30.7.7',
+    { ticket: 'Ticket number (10 digits)', birth: 'Date of birth', login: 'Log in' });
   await page.getByText(/Your next dose can be from \d{1,2} \w+ \d{4} \(90 days after your last dose on \d{1,2} \w+ \d{4}\)/)
     .waitFor({ timeout: WAIT_MS });
   // Refusals (400, 409) are answers the widget words; chromium logs them. Nothing else.
   const unexpected = page.errors.filter((e) => !/status of 40[0149]/.test(e) && !/inline style/.test(e));
   assert.deepEqual(unexpected, []);
+  await page.context().close();
+});
+
+test('booking at phone size: a venue\'s days, one day\'s times under product names, in Japanese and English', async () => {
+  const page = await demo(PHONE);
+  await open(page);
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('接種券番号（10桁）').fill(SAMPLE_TICKET);
+  await page.getByLabel('生年月日').fill('昭和25年4月1日');
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  // The hospital has COVID-19 (Moderna) and shingles slots on the same days.
+  await page.locator('.mg-bk-venue', { hasText: 'みどり町立病院' }).click();
+  const days = page.locator('.mg-bk-day');
+  await days.first().waitFor({ timeout: WAIT_MS });
+  const all = (await api('booking/slots?venue=hospital')).slots;
+  assert.equal(await days.count(), new Set(all.map((s) => s.date)).size, 'one button a day, not one a slot');
+  await days.first().click();
+  const products = await page.locator('.mg-bk-product').allInnerTexts();
+  assert.deepEqual(products, ['新型コロナワクチン（モデルナ社 スパイクバックス）', '帯状疱疹ワクチン（シングリックス）']);
+  const times = await page.locator('.mg-bk-slot').allInnerTexts();
+  assert.equal(times.length, all.filter((s) => s.date === all[0].date).length);
+  await axe(page, 'one day of slots at phone size');
+  await page.screenshot({ path: join(ARTEFACTS, 'booking-day.png') });
+  await page.locator('.mg-bk-slot').last().click();
+  const card = await page.locator('.mg-bk .mg-card').innerText();
+  assert.match(card, /帯状疱疹ワクチン（シングリックス）/);
+  assert.doesNotMatch(card, /shingrix/);
+  await page.getByRole('button', { name: /チャットに戻る/ }).click();
+
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('Ticket number (10 digits)').fill(SAMPLE_TICKET);
+  await page.getByLabel('Date of birth').fill('S25.4.1');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('.mg-bk-venue', { hasText: 'Midori Town Hospital' }).click();
+  await days.first().click();
+  assert.deepEqual(await page.locator('.mg-bk-product').allInnerTexts(),
+    ['COVID-19 vaccine (Moderna Spikevax)', 'Shingles vaccine (Shingrix)']);
+  assert.deepEqual(page.errors.filter((e) => !/status of 40[14]/.test(e) && !/inline style/.test(e)), []);
+  await page.context().close();
+});
+
+test('booking at phone size: past the deadline (2 days before), a cancel says until when and to call', async () => {
+  const page = await demo(PHONE);
+  await open(page);
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('接種券番号（10桁）').fill('5678901234');
+  await page.getByLabel('生年月日').fill('昭和47年9月9日');
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.locator('.mg-bk-venue', { hasText: 'みどり町中央公民館' }).click();
+  await page.locator('.mg-bk-day').first().click();  // tomorrow
+  await page.locator('.mg-bk-slot').first().click();
+  await page.getByRole('button', { name: '予約を確定する' }).click();
+  await page.locator('.mg-bk-title', { hasText: '予約が確定しました' }).waitFor({ timeout: WAIT_MS });
+  await page.getByRole('button', { name: '予約をキャンセルする' }).click();
+  await page.getByRole('button', { name: 'キャンセルする', exact: true }).click();
+  await page.getByText(/ご自身での変更・キャンセルは\d{4}年\d{1,2}月\d{1,2}日（接種日の2日前）の23時59分までです/).waitFor({ timeout: WAIT_MS });
+  await axe(page, 'cancel refused after the deadline');
   await page.context().close();
 });

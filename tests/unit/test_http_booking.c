@@ -127,6 +127,9 @@ static unsigned port(void)
 			    "kita,today+1,14:00,30,5,covid\n");
 	if (rc == MG_OK)
 		rc = import(r, RESV_IMPORT_TICKETS, tickets);
+	/* The slots are tomorrow: here residents may change them up to the start. */
+	if (rc == MG_OK)
+		rc = resv_set_change_deadline_days(r, 0, err);
 	resv_close(r);
 	if (rc != MG_OK || town_load(NULL, &town, err) != MG_OK)
 		return 0;

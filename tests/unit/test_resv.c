@@ -103,6 +103,10 @@ static struct resv *town(const char **db_out)
 				 "1000000005,1961-02-02,,\n"
 				 "1000000006,1962-03-03,,\n"
 				 "1000000007,1963-04-04,,\n");
+	/* Most slots are tomorrow: here residents may change them up to the start
+	 * (the deadline has a test of its own). */
+	if (rc == MG_OK)
+		rc = resv_set_change_deadline_days(r, 0, err);
 	if (rc != MG_OK) {
 		resv_close(r);
 		return NULL;
@@ -1117,6 +1121,117 @@ TEST(resv, mangled_imports_and_inputs_are_refused_or_harmless)
 		rc = resv_login(r, buf, buf + 10, "fuzz", token, err);
 		CHECK(rc == MG_ERR_INPUT || rc == MG_ERR_AUTH || rc == MG_ERR_RATE);
 	}
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}
+
+/* The ids of a slot list, as "1,2,3". */
+static const char *slot_ids(const json_t *list)
+{
+	static char out[256];
+	size_t i, n = 0;
+	json_t *s;
+	out[0] = '\0';
+	json_array_foreach(list, i, s)
+		n += (size_t)snprintf(out + n, sizeof out - n, "%s%lld", i ? "," : "",
+				      (long long)json_integer_value(json_object_get(s, "id")));
+	return out;
+}
+
+TEST(resv, a_resident_is_offered_only_the_slots_the_rules_allow)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	REQUIRE(import_text(r, RESV_IMPORT_PRODUCTS,
+			    "code,name,min_interval_days,same_product,horizon_days,name_en\n"
+			    "shingrix,シングリックス,60,yes,200,Shingrix (shingles)\n") == MG_OK);
+	REQUIRE(import_text(r, RESV_IMPORT_VENUES, "code,name,address,name_en,address_en\n"
+			    "hospital,町立病院,山手2-3,Town Hospital,2-3 Yamate\n") == MG_OK);
+	json_t *list = NULL;
+	/* No dose yet: every free slot inside its product's horizon. */
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, NULL, NULL, NULL, &list, NULL, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "1,2,3,6,7,5");
+	json_decref(list);
+	/* COVID 30 days ago (90 days apart): no COVID slot before day 60, shingles still. */
+	json_t *rule = NULL;
+	REQUIRE(login(r, "1000000003", "1955-07-07", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, NULL, NULL, NULL, &list, &rule, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "5");
+	CHECK_STR(json_string_value(json_object_get(rule, "reason")), "interval");
+	CHECK(json_integer_value(json_object_get(rule, "days")) == 90);
+	json_decref(rule);
+	json_decref(list);
+	/* Shingrix 70 days ago (the same product next): only Shingrix, in English too. */
+	REQUIRE(login(r, "1000000004", "1960-01-15", token) == MG_OK);
+	REQUIRE(resv_slots_for(r, token, "hospital", NULL, NULL, &list, &rule, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "6,5");
+	CHECK_STR(json_string_value(json_object_get(rule, "product")), "シングリックス");
+	json_decref(rule);
+	json_t *first = json_array_get(list, 0);
+	CHECK_STR(json_string_value(json_object_get(first, "product_name")), "シングリックス");
+	CHECK_STR(json_string_value(json_object_get(first, "product_name_en")), "Shingrix (shingles)");
+	CHECK_STR(json_string_value(json_object_get(first, "venue_name_en")), "Town Hospital");
+	/* Every slot offered can be booked, and the booking names its product and address. */
+	size_t i;
+	json_t *s;
+	json_array_foreach(list, i, s) {
+		struct resv_booking b;
+		struct resv_request q = slot_req(json_integer_value(json_object_get(s, "id")));
+		CHECK(resv_book(r, token, &q, &b, err) == MG_OK);
+		CHECK_STR(b.product_name_en, "Shingrix (shingles)");
+		CHECK_STR(b.address, "山手2-3");
+		CHECK_STR(b.address_en, "2-3 Yamate");
+		CHECK(resv_cancel(r, token, NULL, NULL, err) == MG_OK);
+	}
+	json_decref(list);
+	/* Without a session the public list is unfiltered. */
+	REQUIRE(resv_free_slots(r, "hospital", NULL, NULL, &list, err) == MG_OK);
+	CHECK_STR(slot_ids(list), "3,6,5");
+	json_decref(list);
+	CHECK(resv_slots_for(r, "nosuchtoken", NULL, NULL, NULL, &list, NULL, err) == MG_ERR_AUTH);
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}
+
+TEST(resv, residents_change_and_cancel_only_until_the_towns_deadline)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	const char *db;
+	struct resv *r = town(&db);
+	REQUIRE(r);
+	/* The sample town's rule: until 23:59 two days before the vaccination day. */
+	REQUIRE(resv_set_change_deadline_days(r, RESV_CHANGE_DEADLINE_DAYS, err) == MG_OK);
+	int days = -1;
+	CHECK(resv_change_deadline_days(r, &days, err) == MG_OK && days == 2);
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	struct resv_booking b;
+	struct resv_request q = slot_req(1);  /* tomorrow */
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	q = slot_req(3);
+	REFUSED(db, resv_change(r, token, &q, &b, err), MG_ERR_CONFLICT, "please call us");
+	REFUSED(db, resv_cancel(r, token, NULL, &b, err), MG_ERR_CONFLICT, "closed on");
+	json_t *why = resv_refusal_json(r);
+	CHECK_STR(json_string_value(json_object_get(why, "reason")), "deadline");
+	CHECK(json_integer_value(json_object_get(why, "days")) == 2);
+	char yesterday[11];
+	time_t y = local_at(-1, 12, 0);
+	strftime(yesterday, sizeof yesterday, "%Y-%m-%d", localtime(&y));
+	CHECK_STR(json_string_value(json_object_get(why, "date")), yesterday);
+	json_decref(why);
+	/* The call centre still can, on the phone. */
+	CHECK(resv_staff_cancel(r, "1000000001", NULL, &b, err) == MG_OK);
+	/* Two days ahead is still inside: the resident changes and cancels it. */
+	q = slot_req(7);
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	CHECK(resv_cancel(r, token, NULL, &b, err) == MG_OK);
+	/* A town with a one-day deadline lets tomorrow's slot go until tonight. */
+	REQUIRE(resv_set_change_deadline_days(r, 1, err) == MG_OK);
+	q = slot_req(1);
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	CHECK(resv_cancel(r, token, NULL, &b, err) == MG_OK);
+	CHECK(resv_set_change_deadline_days(r, RESV_MAX_CHANGE_DEADLINE_DAYS + 1, err) == MG_ERR_INPUT);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
 }

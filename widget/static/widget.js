@@ -50,7 +50,8 @@
       bkLogin: '接種券番号と生年月日を入力してください。', bkTicket: '接種券番号（10桁）',
       bkBirth: '生年月日', bkBirthHint: '例：昭和25年4月1日、S25.4.1、1950/4/1', bkLoginBtn: 'ログイン',
       bkVenue: '会場を選ぶ', bkDate: '日付で探す', bkShow: 'この日の空きを見る',
-      bkSlots: '空いている時間', bkNoSlots: '空いている枠がありません。', bkWait: '空き待ちに登録する',
+      bkSlots: '空いている時間', bkNoSlots: '空いている枠がありません。', bkPickDay: '日にちを選んでください', bkTimes: '枠',
+      bkOtherDay: '別の日を選ぶ', bkWait: '空き待ちに登録する',
       bkWaiting: '空き待ちに登録しました。空きが出たらお知らせします。', bkLeft: '残り',
       bkConfirmQ: 'この内容で予約しますか？', bkConfirm: '予約を確定する', bkDone: '予約が確定しました。',
       bkMine: 'あなたの予約', bkChange: '予約を変更する', bkCancel: '予約をキャンセルする',
@@ -79,7 +80,8 @@
       r_full: 'この時間は満席になりました。別の時間を選んでください。',
       r_waiting: 'すでに空き待ちに登録されています。',
       r_seats_free: 'まだ空いている時間があります。その中から予約してください。',
-      r_offer_gone: 'このご案内は期限が過ぎたか、すでにお返事をいただいています。'
+      r_offer_gone: 'このご案内は期限が過ぎたか、すでにお返事をいただいています。',
+      r_deadline: 'ご自身での変更・キャンセルは{date}（接種日の{days}日前）の23時59分までです。コールセンターへお電話ください。'
     },
     en: {
       launcher: 'Vaccine questions', title: 'Vaccine help desk', close: 'Close',
@@ -104,7 +106,8 @@
       bkLogin: 'Enter your ticket number and date of birth.', bkTicket: 'Ticket number (10 digits)',
       bkBirth: 'Date of birth', bkBirthHint: 'e.g. 1950/4/1, 1 April 1950 or S25.4.1', bkLoginBtn: 'Log in',
       bkVenue: 'Choose a venue', bkDate: 'Search by date', bkShow: 'Show free times on this day',
-      bkSlots: 'Free times', bkNoSlots: 'There are no free times.', bkWait: 'Join the waiting list',
+      bkSlots: 'Free times', bkNoSlots: 'There are no free times.', bkPickDay: 'Choose a day', bkTimes: 'times',
+      bkOtherDay: 'Choose another day', bkWait: 'Join the waiting list',
       bkWaiting: 'You are on the waiting list. We will tell you when a seat is free.', bkLeft: 'left',
       bkConfirmQ: 'Book this time?', bkConfirm: 'Confirm booking', bkDone: 'Your booking is confirmed.',
       bkMine: 'Your booking', bkChange: 'Change booking', bkCancel: 'Cancel booking',
@@ -132,7 +135,8 @@
       r_full: 'This time is now full. Please choose another.',
       r_waiting: 'You are already on the waiting list.',
       r_seats_free: 'There are still free times. Please book one of them.',
-      r_offer_gone: 'This offer has expired or was already answered.'
+      r_offer_gone: 'This offer has expired or was already answered.',
+      r_deadline: 'You could change or cancel online until 23:59 on {date} ({days} days before). Please call the call centre.'
     }
   };
 
@@ -761,16 +765,18 @@
       first = false;
     }
     function btn(text, fn, cls) { return el('button', { type: 'button', class: cls || 'mg-chip', text: text, onclick: fn }); }
-    function when(x) {
-      var d = new Date(x.date + 'T00:00:00');
-      var day = isNaN(d) ? x.date : d.toLocaleDateString(state.lang === 'en' ? 'en-GB' : 'ja-JP', { month: 'long', day: 'numeric', weekday: 'short' });
-      return day + ' ' + x.start;
+    /* A venue's or product's name in the resident's language, the town's Japanese where it gave no other. */
+    function nm(x, k) { return state.lang === 'en' && x[k + '_en'] || x[k] || ''; }
+    function dayOf(iso) {
+      var d = new Date(iso + 'T00:00:00');
+      return isNaN(d) ? iso : d.toLocaleDateString(state.lang === 'en' ? 'en-GB' : 'ja-JP', { month: 'long', day: 'numeric', weekday: 'short' });
     }
+    function when(x) { return dayOf(x.date) + ' ' + x.start; }
     function summary(x) {
       return el('div', { class: 'mg-card' }, [
         el('p', { class: 'mg-card-title', text: when(x) }),
-        el('p', { text: x.venue_name }),
-        x.product_name || x.product ? el('p', { class: 'mg-label', text: x.product_name || x.product }) : null
+        el('p', { text: nm(x, 'venue_name') }),
+        el('p', { class: 'mg-label', text: nm(x, 'product_name') || x.product })
       ]);
     }
     function field(id, label, hint, attrs) {
@@ -828,8 +834,8 @@
       var date = el('input', { id: 'mg-bk-date', class: 'mg-field', type: 'date' });
       var kids = before.concat([el('p', { class: 'mg-label', text: t('bkVenue') })]);
       venues.forEach(function (v) {
-        kids.push(el('button', { type: 'button', class: 'mg-chip mg-bk-venue', onclick: function () { slots({ venue: v.code }, v.name); } }, [
-          el('span', { class: 'mg-card-title', text: v.name }), v.access ? el('span', { class: 'mg-label', text: ' ' + v.access }) : null]));
+        kids.push(el('button', { type: 'button', class: 'mg-chip mg-bk-venue', onclick: function () { slots({ venue: v.code }, nm(v, 'name')); } }, [
+          el('span', { class: 'mg-card-title', text: nm(v, 'name') }), v.access ? el('span', { class: 'mg-label', text: ' ' + v.access }) : null]));
       });
       kids.push(el('label', { for: 'mg-bk-date', text: t('bkDate') }));
       kids.push(date);
@@ -837,13 +843,16 @@
       if (mine) kids.push(btn(t('bkBack'), function () { changing = false; showMine(t('bkMine')); }));
       step(changing ? t('bkChange') : t('booking'), kids);
     }
-    function slots(q, title) {
+    /* Only the slots the resident may book (the server filters by the ticket's
+     * rules): first the days, then one day's times under their product's name. */
+    function slots(q, title, day) {
       var qs = Object.keys(q).map(function (k) { return k + '=' + encodeURIComponent(q[k]); }).join('&');
       say(t('bkLoading'));
       call('slots?' + qs).then(function (r) {
         say('');
-        var list = r.slots || [];
-        var kids = [];
+        var list = r.slots || [], kids = [], days = {}, order = [];
+        var rule = reason(r.rule);
+        if (rule) kids.push(el('p', { class: 'mg-bk-rule', text: rule }));
         if (!list.length) {
           kids.push(el('p', { text: t('bkNoSlots') }));
           if (!mine) kids.push(btn(t('bkWait'), function () {
@@ -851,13 +860,31 @@
           }));
         }
         list.forEach(function (s) {
-          kids.push(btn(when(s) + '  ' + s.venue_name + '（' + t('bkLeft') + ' ' + s.free + '）', function () { confirm(s); }, 'mg-chip mg-bk-slot'));
+          if (!days[s.date]) { days[s.date] = []; order.push(s.date); }
+          days[s.date].push(s);
         });
+        if (!day && order.length > 1) {
+          kids.push(el('p', { class: 'mg-label', text: t('bkPickDay') }));
+          order.forEach(function (d) {
+            kids.push(btn(dayOf(d) + '（' + days[d].length + ' ' + t('bkTimes') + '）', function () { slots(q, title, d); }, 'mg-chip mg-bk-day'));
+          });
+        } else if (order.length) {
+          day = days[day] ? day : order[0];
+          kids.push(el('h5', { class: 'mg-bk-day-title', text: dayOf(day) }));
+          var product = null;
+          days[day].sort(function (a, b) { return a.product === b.product ? (a.start < b.start ? -1 : 1) : (a.product < b.product ? -1 : 1); });
+          days[day].forEach(function (s) {
+            if (s.product !== product) kids.push(el('p', { class: 'mg-bk-product', text: nm(s, 'product_name') }));
+            product = s.product;
+            kids.push(btn(s.start + (q.venue ? '' : '  ' + nm(s, 'venue_name')) + '（' + t('bkLeft') + ' ' + s.free + '）', function () { confirm(s, q, title); }, 'mg-chip mg-bk-slot'));
+          });
+          if (order.length > 1) kids.push(btn(t('bkOtherDay'), function () { slots(q, title); }));
+        }
         kids.push(btn(t('bkBack'), function () { choose([]); }));
         step(t('bkSlots') + ' — ' + title, kids);
       }, fail);
     }
-    function confirm(s) {
+    function confirm(s, q, title) {
       var key = newKey();  // one key per confirmation: a double tap or a retry books once
       step(changing ? t('bkChangeQ') : t('bkConfirmQ'), [summary(s),
         btn(t('bkConfirm'), function (e) {
@@ -866,7 +893,7 @@
             .then(function (r) { done(r.reservation, changing ? t('bkChanged') : t('bkDone')); },
               function (err) { e.target.disabled = false; fail(err); });
         }, 'mg-primary'),
-        btn(t('bkBack'), function () { slots({ venue: s.venue }, s.venue_name); })]);
+        btn(t('bkBack'), function () { slots(q, title, s.date); })]);
     }
     function accept(o) {
       call('accept', { offer: o.id, conversation: ctx.conversation || undefined }, newKey())

@@ -25,6 +25,7 @@ const char *mg_strerror(int rc)
 	case MG_ERR_AUTH: return "not authorised";
 	case MG_ERR_RATE: return "too many requests";
 	case MG_ERR_ANALYSER: return "text analyser failed";
+	case MG_ERR_BUSY: return "busy";
 	default: return "internal error";
 	}
 }

@@ -24,6 +24,7 @@ enum mg_err {
 	MG_ERR_RATE,
 	MG_ERR_ANALYSER,  /* MeCab or the stemmer failed */
 	MG_ERR_INTERNAL,
+	MG_ERR_BUSY,      /* the work's few slots are taken: try again in a moment */
 };
 
 const char *mg_strerror(int rc);

@@ -24,6 +24,7 @@
 #include "chatbot/events.h"
 #include "widget/api.h"
 #include "widget/assets.h"
+#include "widget/client.h"
 #include "widget/rate.h"
 #include "widget/routes_admin.h"
 
@@ -45,6 +46,8 @@ struct http_server {
 	struct nlp_model *model;
 	const struct town *town;
 	struct http_rate *rate;  /* NULL: no limit */
+	struct http_rate *login_rate;  /* staff log-in tries per client; NULL: no limit */
+	struct http_proxies proxies;  /* whose X-Forwarded-For is believed */
 	struct events_writer *events;  /* the one thread that writes the event log */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
 	int key_made;
@@ -95,6 +98,7 @@ int http_status_of(int mg_rc)
 	case MG_ERR_FULL: return 409;
 	case MG_ERR_AUTH: return 403;
 	case MG_ERR_RATE: return 429;
+	case MG_ERR_BUSY: return 503;
 	default: return 500;
 	}
 }
@@ -171,19 +175,21 @@ const char *http_call_db(const struct http_call *call)
 	return call->srv->opts.db;
 }
 
-void http_call_client(const struct http_call *call, char *out, size_t size)
+/* Who sent the request on conn: the one answer every per-client limit uses. */
+static void client_of(const struct http_server *srv, struct MHD_Connection *conn,
+		      struct http_client *out)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(call->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	out[0] = 0;
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	const void *addr = sa->sa_family == AF_INET6
-				   ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
-				   : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	if (!inet_ntop(sa->sa_family, addr, out, (socklen_t)size))
-		out[0] = 0;
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	http_client_of(&srv->proxies, ci ? ci->client_addr : NULL,
+		       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), out);
+}
+
+void http_call_client(const struct http_call *call, char *out, size_t size)
+{
+	struct http_client c;
+	client_of(call->srv, call->conn, &c);
+	http_client_text(&c, out, size);
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -377,23 +383,29 @@ static int is_get(const char *method)
 	return !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 }
 
-/* The route tables and the largest body each takes. */
-static const struct {
+/* What a route table asks of a request before its body is read. */
+struct route_table {
 	const struct http_route *routes;
 	size_t body_max;
-} tables[] = {
-	{http_routes, HTTP_BODY_MAX},
-	{http_admin_routes, HTTP_BODY_MAX},
-	{http_admin_uploads, HTTP_UPLOAD_MAX},
-	{http_ops_routes, HTTP_BODY_MAX},
+	/* Refuses the request from its headers alone (0: go on, else the
+	 * status, the message in call->msg), so that nobody without a session
+	 * can make the server read and parse a large body; NULL: none. */
+	int (*before_body)(struct http_call *call);
+};
+
+static const struct route_table tables[] = {
+	{http_routes, HTTP_BODY_MAX, NULL},
+	{http_admin_routes, HTTP_BODY_MAX, NULL},
+	{http_admin_uploads, HTTP_UPLOAD_MAX, admin_upload_gate},
+	{http_ops_routes, HTTP_BODY_MAX, NULL},
 };
 
 /* The route for method and path; NULL with allow filled when the path exists
  * under other methods (405), NULL with allow empty when it does not (404).
- * *body_max (may be NULL) gets the route's body cap. */
+ * *table (may be NULL) gets the route's table. */
 static const struct http_route *find_route(const char *method, const char *path,
 					   const char **rest, char *allow, size_t allow_size,
-					   size_t *body_max)
+					   const struct route_table **table)
 {
 	allow[0] = 0;
 	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
@@ -402,8 +414,8 @@ static const struct http_route *find_route(const char *method, const char *path,
 				continue;
 			if (!strcmp(r->method, method) ||
 			    (!strcmp(r->method, "GET") && is_get(method))) {
-				if (body_max)
-					*body_max = tables[t].body_max;
+				if (table)
+					*table = &tables[t];
 				return r;
 			}
 			size_t used = strlen(allow);
@@ -497,30 +509,30 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 		json_decref(detail);
 		return body ? send_json(srv, conn, status, body) : MHD_NO;
 	}
+	if (status == 503) {  /* busy, not broken: say when to come back */
+		char retry[16];
+		snprintf(retry, sizeof retry, "%d", HTTP_BUSY_RETRY_S);
+		return send_error_with(srv, conn, status, call.msg, "Retry-After", retry);
+	}
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
 }
 
-static int client_allowed(struct http_server *srv, struct MHD_Connection *conn)
+/* Takes a token of the client's bucket in rate (NULL: no limit). */
+static int client_allowed(struct http_server *srv, struct http_rate *rate,
+			  struct MHD_Connection *conn)
 {
-	if (!srv->rate)
+	if (!rate)
 		return 1;
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!ci || !ci->client_addr)
-		return 1;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		return http_rate_take(srv->rate, &s6->sin6_addr, sizeof s6->sin6_addr, now_ms());
-	}
-	const struct sockaddr_in *s4 = (const void *)sa;
-	return http_rate_take(srv->rate, &s4->sin_addr, sizeof s4->sin_addr, now_ms());
+	struct http_client c;
+	client_of(srv, conn, &c);
+	return !c.family || http_rate_take(rate, c.addr, c.len, now_ms());
 }
 
-static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn)
+static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn,
+				int retry_s)
 {
 	char retry[16];
-	snprintf(retry, sizeof retry, "%d", HTTP_RATE_RETRY_S);
+	snprintf(retry, sizeof retry, "%d", retry_s);
 	return send_error_with(srv, conn, 429, NULL, "Retry-After", retry);
 }
 
@@ -554,9 +566,14 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 				  const char *url, const char *method, struct request *req)
 {
 	int api = !strncmp(url, "/api/", 5);
-	if (api && !client_allowed(srv, conn)) {
+	if (api && !client_allowed(srv, srv->rate, conn)) {
 		req->replied = 1;
-		return send_429(srv, conn);
+		return send_429(srv, conn, HTTP_RATE_RETRY_S);
+	}
+	if (!strcmp(url, HTTP_LOGIN_PATH) && !strcmp(method, MHD_HTTP_METHOD_POST) &&
+	    !client_allowed(srv, srv->login_rate, conn)) {
+		req->replied = 1;
+		return send_429(srv, conn, HTTP_LOGIN_RETRY_S);
 	}
 	if (req->too_many_args) {
 		char msg[64];
@@ -581,8 +598,18 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		const char *rest;
 		char allow[64];
-		const struct http_route *r =
-			find_route(method, url, &rest, allow, sizeof allow, &req->max);
+		const struct route_table *table = NULL;
+		const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow, &table);
+		if (table)
+			req->max = table->body_max;
+		if (r && table->before_body) {
+			struct http_call call = {.srv = srv, .conn = conn, .path = url, .rest = rest};
+			int status = table->before_body(&call);
+			if (status) {
+				req->replied = 1;
+				return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
+			}
+		}
 		if (cl && strtoull(cl, NULL, 10) > req->max) {
 			req->replied = 1;
 			return send_error(srv, conn, 413, NULL);
@@ -755,12 +782,17 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
 
+	for (int i = 0; rc == MG_OK && i < HTTP_PROXIES_MAX && srv->opts.proxies[i]; i++)
+		if (!http_proxies_add(&srv->proxies, srv->opts.proxies[i]))
+			rc = mg_fail(err, MG_ERR_INPUT, "trusted proxy %s: not an IP address",
+				     srv->opts.proxies[i]);
 	if (rc == MG_OK && srv->opts.rate_burst >= 0) {
 		int burst = srv->opts.rate_burst ? srv->opts.rate_burst : HTTP_RATE_BURST;
 		int per_s = srv->opts.rate_per_second ? srv->opts.rate_per_second
 						      : HTTP_RATE_PER_SECOND;
 		srv->rate = http_rate_new(burst, per_s);
-		if (!srv->rate)
+		srv->login_rate = http_rate_new(HTTP_LOGIN_BURST, 1.0 / HTTP_LOGIN_RETRY_S);
+		if (!srv->rate || !srv->login_rate)
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	if (rc == MG_OK) {
@@ -850,6 +882,7 @@ void http_stop(struct http_server *srv)
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);
 	http_rate_free(srv->rate);
+	http_rate_free(srv->login_rate);
 	free(srv);
 }
 
@@ -860,7 +893,9 @@ static void serve_usage(void)
 	fprintf(stderr,
 		"usage: madoguchi [--db PATH] [--config PATH] serve [--listen ADDR] [--port N]\n"
 		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n"
+		"       [--trusted-proxy ADDR]...\n"
 		"       [--secure-cookie] [--eval-set FILE.tsv] [--clock \"YYYY-MM-DD HH:MM\"]\n"
+		"  --trusted-proxy  a reverse proxy whose X-Forwarded-For names the client\n"
 		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n");
 }
 
@@ -897,7 +932,7 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct http_opts opts = {.port = DEFAULT_PORT, .db = ctx->db};
 	const char *clock = NULL;
-	int ncors = 0;
+	int ncors = 0, nproxies = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		unsigned n;
@@ -928,6 +963,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 			clock = v;
 		} else if (!strcmp(a, "--cors-origin") && ncors < HTTP_CORS_MAX - 1) {
 			opts.cors[ncors++] = v;
+		} else if (!strcmp(a, "--trusted-proxy") && nproxies < HTTP_PROXIES_MAX - 1) {
+			opts.proxies[nproxies++] = v;
 		} else {
 			serve_usage();
 			return 2;

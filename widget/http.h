@@ -18,6 +18,9 @@ struct http_opts {
 	const char *db;           /* database path, opened once per worker thread */
 	const char *assets;       /* serve static files from this folder; NULL = built in */
 	const char *cors[HTTP_CORS_MAX];  /* origins allowed to call the API, NULL-ended */
+	/* Reverse proxies (IP addresses, NULL-ended) whose X-Forwarded-For names
+	 * the client for every per-client limit; from anyone else it is ignored. */
+	const char *proxies[HTTP_PROXIES_MAX];
 	int rate_burst;           /* per-client bucket; 0 = HTTP_RATE_BURST, <0 = no limit */
 	int rate_per_second;      /* refill; 0 = HTTP_RATE_PER_SECOND */
 	int quiet;                /* 1: no error lines on stderr (tests) */
@@ -42,7 +45,7 @@ unsigned http_port(const struct http_server *srv);
 void http_stop(struct http_server *srv);
 
 /* `madoguchi serve [--listen ADDR] [--port N] [--assets DIR] [--threads N]
- * [--cors-origin ORIGIN]... [--rate N] [--secure-cookie] [--eval-set FILE]
+ * [--cors-origin ORIGIN]... [--trusted-proxy ADDR]... [--rate N] [--secure-cookie] [--eval-set FILE]
  * [--clock "YYYY-MM-DD HH:MM"]`: prints "listening on http://ADDR:PORT"
  * as its first line, serves until SIGINT or SIGTERM. */
 int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv);

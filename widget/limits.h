@@ -43,10 +43,25 @@
 #define HTTP_RATE_BURST 60
 #define HTTP_RATE_PER_SECOND 2
 #define HTTP_RATE_RETRY_S 1
+/* A 503 for work whose slots are all taken (a staff log-in while another
+ * password is being hashed): a hash takes about 0.1 s, so one second later
+ * the slot is free again. */
+#define HTTP_BUSY_RETRY_S 1
+/* Staff log-in tries per client, on top of the bucket above and of each
+ * account's back-off (chatbot/ops_policy.h): a member of staff who mistypes
+ * a few times never meets it; one address trying many accounts gets ten
+ * tries, then one every six seconds, and is told to wait that long. */
+#define HTTP_LOGIN_BURST 10
+#define HTTP_LOGIN_RETRY_S 6
+#define HTTP_LOGIN_PATH "/api/v1/admin/login"
 /* Buckets kept in memory (direct-mapped by address hash): bounded memory
  * whatever the number of clients; two addresses that collide share a bucket
  * only while both are active, which errs on the side of refusing. */
 #define HTTP_RATE_SLOTS 4096
+
+/* Reverse proxies listed with serve --trusted-proxy: a town has one or two
+ * (HTTPS in front, perhaps a second for failover); eight is room to spare. */
+#define HTTP_PROXIES_MAX 8
 
 /* Seconds an idle or slow connection is kept: long enough for a phone on a
  * poor line to send a question, short enough that slow-sending clients cannot

@@ -94,6 +94,12 @@ int admin_gate(struct http_call *c, enum staff_right right, int change, struct s
 	return gate(c, right, change, s);
 }
 
+int admin_upload_gate(struct http_call *c)
+{
+	struct staff_session s;
+	return gate(c, STAFF_EDIT_KB, 1, &s);
+}
+
 int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
 		const char *target, json_t *after)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 void tc_resp_free(struct tc_resp *r)
@@ -16,6 +17,13 @@ void tc_resp_free(struct tc_resp *r)
 	free(r->head);
 	json_decref(r->json);
 	*r = (struct tc_resp){0};
+}
+
+long long tc_ms_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int tc_raw(unsigned port, const char *raw, size_t raw_len, struct tc_resp *r)

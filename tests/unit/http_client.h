@@ -27,6 +27,9 @@ int tc_http(unsigned port, const char *method, const char *path, const char *ext
 /* The value of header name (case-insensitive) in a static buffer, or NULL. */
 const char *tc_header(const struct tc_resp *r, const char *name);
 
+/* The monotonic clock in milliseconds, for timing a reply. */
+long long tc_ms_now(void);
+
 /* ---- the staff console --------------------------------------------------------- */
 
 /* The console's session cookie and CSRF token: 64 hex characters each. */

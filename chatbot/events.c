@@ -95,10 +95,10 @@ static int id_ok(const char *s)
 	return 1;
 }
 
-static void day_hour(time_t t, char day[11], int *hour)
+static void day_hour(const struct nlp_zone *zone, time_t t, char day[11], int *hour)
 {
 	struct tm tm;
-	localtime_r(&t, &tm);
+	nlp_zone_tm(zone, t, &tm);
 	strftime(day, 11, "%Y-%m-%d", &tm);
 	*hour = tm.tm_hour;
 }
@@ -145,9 +145,8 @@ void events_stmts_finalize(struct events_stmts *s)
 
 int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_row *r, char *err)
 {
-	char day[11];
-	int hour;
-	day_hour(r->now, day, &hour);
+	const char *day = r->day;
+	int hour = r->hour;
 	sqlite3_stmt *conv = s->conv, *ev = s->ev, *link = s->link;
 	int rc = MG_OK;
 	if (r->conversation) {
@@ -229,8 +228,8 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *opts,
-		   json_t *result, char *err)
+int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+		   const struct ask_opts *opts, json_t *result, char *err)
 {
 	const char *question = str(result, "question");
 	if (!question)
@@ -285,6 +284,7 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *
 		.helpful = -1,
 		.now = opts && opts->now ? opts->now : time(NULL),
 	};
+	day_hour(zone, r.now, r.day, &r.hour);
 	if (rc == MG_OK)
 		rc = deliver(db, w, &r, err);
 	free(norm);
@@ -303,7 +303,8 @@ static int one_of(const char *s, const char *const *list)
 	return 0;
 }
 
-int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *ev, char *err)
+int events_log(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+	       const struct events_event *ev, char *err)
 {
 	static const char *const ROUTES[] = {"call_center", "nurse", "booking", "elsewhere", NULL};
 	static const char *const CHANNELS[] = {"phone", "booking", "web", NULL};
@@ -354,6 +355,7 @@ int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *
 		.now = ev->now ? ev->now : time(NULL),
 		.booking = booking && ev->booking > 0 ? ev->booking : 0,
 	};
+	day_hour(zone, r.now, r.day, &r.hour);
 	return deliver(db, w, &r, err);
 }
 
@@ -702,7 +704,8 @@ int events_first_day(sqlite3 *db, char day[11], char *err)
 
 /* ---- retention ------------------------------------------------------------- */
 
-int events_retain(sqlite3 *db, int keep_days, time_t now, int *deleted, char *err)
+int events_retain(sqlite3 *db, const struct nlp_zone *zone, int keep_days, time_t now, int *deleted,
+		  char *err)
 {
 	*deleted = 0;
 	if (keep_days < 1)
@@ -710,7 +713,7 @@ int events_retain(sqlite3 *db, int keep_days, time_t now, int *deleted, char *er
 	/* The last day to go: conversations started keep_days or more days ago. */
 	char last[11];
 	int hour;
-	day_hour(now - (time_t)keep_days * 86400, last, &hour);
+	day_hour(zone, now - (time_t)keep_days * 86400, last, &hour);
 	int rc = events_init(db, err);
 	if (rc == MG_OK && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "retention");

@@ -211,18 +211,12 @@ int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_env env;
 	if (chatbot_cli_open(ctx, &env) != MG_OK)
 		return 1;
-	/* town_load set the town's time zone: days are the town's days. */
+	/* Days are the town's days. */
 	time_t now = time(NULL);
-	struct tm tm;
-	if (!to[0]) {
-		localtime_r(&now, &tm);
-		strftime(to, sizeof to, "%Y-%m-%d", &tm);
-	}
-	if (!from[0]) {
-		time_t week = now - 6 * 86400;
-		localtime_r(&week, &tm);
-		strftime(from, sizeof from, "%Y-%m-%d", &tm);
-	}
+	if (!to[0])
+		nlp_zone_day(town_zone(env.town), now, to);
+	if (!from[0])
+		nlp_zone_day(town_zone(env.town), now - 6 * 86400, from);
 	char err[MG_ERR_LEN];
 	json_t *r = NULL;
 	int rc = events_report(kb_db(chatbot_kb(env.bot)), from, to, &r, err);
@@ -257,7 +251,7 @@ int events_cli_retain(const struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	char err[MG_ERR_LEN];
 	int deleted = 0;
-	int rc = events_retain(kb_db(chatbot_kb(env.bot)), days, time(NULL), &deleted, err);
+	int rc = events_retain(kb_db(chatbot_kb(env.bot)), town_zone(env.town), days, time(NULL), &deleted, err);
 	if (rc == MG_OK)
 		printf("%d events older than %d days deleted; their daily figures are kept\n", deleted, days);
 	else

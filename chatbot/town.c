@@ -139,13 +139,6 @@ int town_load(const char *path, struct town **out, char *err)
 		char why[MG_ERR_LEN];
 		if (rc == MG_OK && tz && nlp_zone_load(tz, &t->zone, why) != MG_OK)
 			rc = mg_fail(err, MG_ERR_INPUT, "town.json: town.timezone: %s", why);
-		/* The event log, its report, the forecast and the entries' validity
-		 * dates still read the process's zone: set it for them too, before
-		 * any thread starts, until they take town_zone() as the rest does. */
-		if (rc == MG_OK && tz) {
-			setenv("TZ", tz, 1);
-			tzset();
-		}
 	} else {
 		json_decref(root);
 	}

@@ -226,7 +226,7 @@ static void log_event(struct http_call *c, enum events_type type, const char *co
 	if (!bot)
 		return;
 	struct events_event ev = {.type = type, .conversation = conversation, .booking = booking};
-	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, NULL);
+	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), town_zone(http_call_town(c)), &ev, NULL);
 }
 
 /* The id of the booking the resident holds now, 0 for none: a request whose
@@ -245,7 +245,7 @@ void booking_log_cancelled(struct http_call *c, long long booking)
 	if (!bot)
 		return;
 	struct events_event ev = {.type = EVENTS_BOOKING_CANCELLED, .booking = booking};
-	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, NULL);
+	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), town_zone(http_call_town(c)), &ev, NULL);
 }
 
 /* ---- GET ------------------------------------------------------------------- */

@@ -203,7 +203,7 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 		   enum staff_role role, const char *password, char *err)
 {
 	if (actor && !staff_can(actor->role, STAFF_MANAGE_USERS))
-		return mg_fail(err, MG_ERR_AUTH, "only an administrator can add accounts");
+		return mg_fail(err, MG_ERR_DENIED, "only an administrator can add accounts");
 	if (!name_ok(name))
 		return mg_fail(err, MG_ERR_INPUT, "a name is 1 to %d letters, digits, '.', '_' or '-'",
 			       STAFF_NAME_MAX);
@@ -399,7 +399,7 @@ static int login(sqlite3 *db, const char *name, const char *password, time_t now
 	if (role >= STAFF_NROLES)
 		return mg_fail(err, MG_ERR_AUTH, "the account has no valid role");
 	if (disabled)
-		return mg_fail(err, MG_ERR_CONFLICT, "the account %s is disabled", name);
+		return mg_fail(err, MG_ERR_DENIED, "the account %s is disabled", name);
 
 	sqlite3_stmt *st = NULL;
 	char th[2 * crypto_generichash_BYTES + 1];
@@ -495,9 +495,9 @@ int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_rig
 	if (rc != MG_OK)
 		return rc;
 	if (!csrf || strlen(csrf) != STAFF_TOKEN_LEN || sodium_memcmp(csrf, s->csrf, STAFF_TOKEN_LEN) != 0)
-		rc = mg_fail(err, MG_ERR_AUTH, "the form is stale or forged (CSRF token): reload the page");
+		rc = mg_fail(err, MG_ERR_DENIED, "the form is stale or forged (CSRF token): reload the page");
 	else if (!staff_can(s->role, right))
-		rc = mg_fail(err, MG_ERR_AUTH, "the role %s may not do this", staff_role_name(s->role));
+		rc = mg_fail(err, MG_ERR_DENIED, "the role %s may not do this", staff_role_name(s->role));
 	if (rc != MG_OK)
 		memset(s, 0, sizeof *s);
 	return rc;
@@ -581,7 +581,7 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 		      enum staff_change change, enum staff_role role, const char *password, char *err)
 {
 	if (actor && !staff_can(actor->role, STAFF_MANAGE_USERS))
-		return mg_fail(err, MG_ERR_AUTH, "only an administrator can change accounts");
+		return mg_fail(err, MG_ERR_DENIED, "only an administrator can change accounts");
 	int rc = staff_init(db, err);
 	if (rc == MG_OK && change == STAFF_SET_PASSWORD)
 		rc = password_ok(password, err);

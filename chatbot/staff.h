@@ -1,9 +1,10 @@
 /* Staff accounts for the console: roles and what each may do, Argon2id
- * password hashes, login with lock-out, sessions whose tokens are stored
+ * password hashes, login with a back-off, sessions whose tokens are stored
  * hashed, a CSRF token per session, and the audit log of every change.
  * Tables staff_* in the knowledge base's SQLite file. Knows nothing about
  * HTTP: the web layer carries the token in a cookie and the CSRF token in a
- * header, and maps MG_ERR_AUTH / MG_ERR_RATE to its status codes. */
+ * header, and maps the codes (MG_ERR_AUTH: not logged in, MG_ERR_DENIED: not
+ * allowed, MG_ERR_BUSY) to its status codes. */
 #ifndef STAFF_H
 #define STAFF_H
 
@@ -88,7 +89,7 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
  * never tells which names exist. Each try is claimed atomically: parallel
  * tries never get more guesses than the policy. While OPS_PWHASH_AT_ONCE
  * hashes run already: MG_ERR_BUSY at once, and the try is not counted. A
- * disabled account, with the right password: MG_ERR_CONFLICT. Every failure
+ * disabled account, with the right password: MG_ERR_DENIED. Every failure
  * is in the audit log (login.failed). */
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err);
@@ -97,7 +98,9 @@ int staff_session_get(sqlite3 *db, const char *token, time_t now, struct staff_s
 int staff_logout(sqlite3 *db, const char *token, char *err);
 
 /* The gate in front of every change: a live session, the CSRF token it was
- * given (compared in constant time) and the right. MG_ERR_AUTH otherwise. */
+ * given (compared in constant time) and the right. MG_ERR_AUTH when the
+ * session is unknown or expired, MG_ERR_DENIED for a wrong CSRF token or a
+ * role without the right. */
 int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_right right,
 		time_t now, struct staff_session *s, char *err);
 

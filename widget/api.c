@@ -105,7 +105,7 @@ static int h_ask(struct http_call *c, json_t **out)
 		return 500;
 	int rc = chatbot_ask(bot, question, qlen, &opts, out, c->msg);
 	if (rc != MG_OK)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	if (json_object_set_new(*out, "conversation", json_string(conversation))) {
 		json_decref(*out);
 		*out = NULL;
@@ -135,7 +135,7 @@ static int h_feedback(struct http_call *c, json_t **out)
 		return 500;
 	int rc = chatbot_feedback(bot, conversation, entry, json_is_true(helpful), c->msg);
 	if (rc != MG_OK)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	*out = json_pack("{s:b}", "ok", 1);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -190,7 +190,7 @@ static int h_event(struct http_call *c, json_t **out)
 	/* A log too far behind drops the event (and counts it); the tap was
 	 * still received. */
 	if (rc != MG_OK && rc != MG_ERR_FULL)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	*out = json_pack("{s:b, s:s}", "ok", 1, "conversation", ev.conversation);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -200,7 +200,7 @@ static int h_event(struct http_call *c, json_t **out)
 static int list_reply(struct http_call *c, const char *key, int rc, json_t *list, json_t **out)
 {
 	if (rc != MG_OK)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	*out = json_pack("{s:o}", key, list);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -252,7 +252,7 @@ static int h_entry(struct http_call *c, json_t **out)
 	int rc = chatbot_entry(bot, c->rest, lang_or_ja(lang), out, c->msg);
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "no such entry");
-	return rc == MG_OK ? 200 : http_status_of(rc);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, c->msg);
 }
 
 static int h_config(struct http_call *c, json_t **out)

@@ -86,21 +86,44 @@ int http_fail(struct http_call *call, int status, const char *fmt, ...)
 	return status;
 }
 
+/* The one map from the program's error codes to HTTP, for every route: a
+ * status and, for a refusal that passes, the seconds to wait (Retry-After).
+ * A code missing here is a server failure (500). */
+static const struct {
+	int status, retry_s;
+} STATUS_OF[MG_ERR_COUNT] = {
+	[MG_OK] = {200, 0},
+	[MG_ERR_INPUT] = {400, 0},
+	[MG_ERR_UTF8] = {400, 0},
+	[MG_ERR_TOO_LONG] = {400, 0},
+	[MG_ERR_EMPTY] = {400, 0},
+	[MG_ERR_AUTH] = {401, 0},
+	[MG_ERR_DENIED] = {403, 0},
+	[MG_ERR_NOT_FOUND] = {404, 0},
+	[MG_ERR_CONFLICT] = {409, 0},
+	[MG_ERR_FULL] = {409, 0},
+	[MG_ERR_RATE] = {429, HTTP_RATE_RETRY_S},
+	[MG_ERR_BUSY] = {503, HTTP_BUSY_RETRY_S},
+	[MG_ERR_NOSPACE] = {503, HTTP_NOSPACE_RETRY_S},
+};
+
 int http_status_of(int mg_rc)
 {
-	switch (mg_rc) {
-	case MG_ERR_INPUT:
-	case MG_ERR_UTF8:
-	case MG_ERR_TOO_LONG:
-	case MG_ERR_EMPTY: return 400;
-	case MG_ERR_NOT_FOUND: return 404;
-	case MG_ERR_CONFLICT:
-	case MG_ERR_FULL: return 409;
-	case MG_ERR_AUTH: return 403;
-	case MG_ERR_RATE: return 429;
-	case MG_ERR_BUSY: return 503;
-	default: return 500;
-	}
+	return mg_rc >= 0 && mg_rc < MG_ERR_COUNT && STATUS_OF[mg_rc].status ? STATUS_OF[mg_rc].status
+										: 500;
+}
+
+int http_retry_of(int mg_rc)
+{
+	return http_status_of(mg_rc) != 500 ? STATUS_OF[mg_rc].retry_s : 0;
+}
+
+int http_fail_rc(struct http_call *call, int mg_rc, const char *msg)
+{
+	if (msg != call->msg)  /* the handler may have had the callee write call->msg */
+		snprintf(call->msg, sizeof call->msg, "%s", msg ? msg : mg_strerror(mg_rc));
+	call->retry_s = http_retry_of(mg_rc);
+	return http_status_of(mg_rc);
 }
 
 static void bot_destroy(void *bot)
@@ -509,9 +532,13 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 		json_decref(detail);
 		return body ? send_json(srv, conn, status, body) : MHD_NO;
 	}
-	if (status == 503) {  /* busy, not broken: say when to come back */
+	/* A refusal that passes (busy, full disk, rate) says when to come back,
+	 * and what it is: a 503 here is not a failure of the server. */
+	if (status == 503 && !call.retry_s)
+		call.retry_s = HTTP_BUSY_RETRY_S;
+	if (call.retry_s > 0) {
 		char retry[16];
-		snprintf(retry, sizeof retry, "%d", HTTP_BUSY_RETRY_S);
+		snprintf(retry, sizeof retry, "%d", call.retry_s);
 		return send_error_with(srv, conn, status, call.msg, "Retry-After", retry);
 	}
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);

@@ -47,6 +47,10 @@
  * password is being hashed): a hash takes about 0.1 s, so one second later
  * the slot is free again. */
 #define HTTP_BUSY_RETRY_S 1
+/* A 503 for a write the full disk refused: freeing space takes an operator
+ * minutes, so clients come back after one instead of hammering a server that
+ * can still answer questions. */
+#define HTTP_NOSPACE_RETRY_S 60
 /* Staff log-in tries per client, on top of the bucket above and of each
  * account's back-off (chatbot/ops_policy.h): a member of staff who mistypes
  * a few times never meets it; one address trying many accounts gets ten

@@ -150,16 +150,16 @@ TEST(staff, changes_need_the_csrf_token_and_the_right)
 	REQUIRE(staff_login(db, "hana", "correct horse battery", T0, hana, &hs, err) == MG_OK);
 	REQUIRE(staff_login(db, "ken", "reception desk 2026", T0, ken, &ks, err) == MG_OK);
 	CHECK(staff_guard(db, hana, hs.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_OK);
-	CHECK(staff_guard(db, hana, NULL, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
-	CHECK(staff_guard(db, hana, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_guard(db, hana, NULL, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_DENIED);
+	CHECK(staff_guard(db, hana, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_DENIED);
 	CHECK(strstr(err, "CSRF") != NULL);
 	/* reception may not edit the knowledge base nor add accounts */
-	CHECK(staff_guard(db, ken, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_guard(db, ken, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_DENIED);
 	CHECK(strstr(err, "reception") != NULL);
 	CHECK(staff_guard(db, ken, ks.csrf, STAFF_RECEPTION_OPS, T0, &s, err) == MG_OK);
 	int users = count(db, "staff_users"), audit = count(db, "staff_audit");
-	CHECK(staff_user_add(db, &ks, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_AUTH);
-	CHECK(staff_user_add(db, &hs, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_AUTH);
+	CHECK(staff_user_add(db, &ks, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_DENIED);
+	CHECK(staff_user_add(db, &hs, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_DENIED);
 	CHECK(count(db, "staff_users") == users);
 	CHECK(count(db, "staff_audit") == audit);
 	fixture_bot_close(bot);
@@ -227,7 +227,7 @@ TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
 	REQUIRE(staff_guard(db, token, hana.csrf, STAFF_EDIT_KB, time(NULL), &s, err) == MG_OK);
 	char kt[STAFF_TOKEN_LEN + 1];
 	REQUIRE(staff_login(db, "ken", "reception desk 2026", time(NULL), kt, &ken, err) == MG_OK);
-	CHECK(staff_add_alternate(bot, &ken, "1", q, err) == MG_ERR_AUTH);
+	CHECK(staff_add_alternate(bot, &ken, "1", q, err) == MG_ERR_DENIED);
 	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
 	/* one click: an alternate question of entry 1, answered at once */
 	REQUIRE(staff_add_alternate(bot, &s, "1", q, err) == MG_OK);

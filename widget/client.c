@@ -39,7 +39,7 @@ int http_proxies_add(struct http_proxies *p, const char *text)
 	return 1;
 }
 
-static int trusted(const struct http_proxies *p, const struct http_client *c)
+int http_proxies_has(const struct http_proxies *p, const struct http_client *c)
 {
 	for (int i = 0; p && i < p->n; i++)
 		if (p->list[i].len == c->len && !memcmp(p->list[i].addr, c->addr, c->len))
@@ -47,25 +47,26 @@ static int trusted(const struct http_proxies *p, const struct http_client *c)
 	return 0;
 }
 
+void http_client_of_peer(const struct sockaddr *peer, struct http_client *out)
+{
+	*out = (struct http_client){0};
+	if (peer && peer->sa_family == AF_INET6)
+		set_addr(out, AF_INET6, &((const struct sockaddr_in6 *)(const void *)peer)->sin6_addr, 16);
+	else if (peer && peer->sa_family == AF_INET)
+		set_addr(out, AF_INET, &((const struct sockaddr_in *)(const void *)peer)->sin_addr, 4);
+}
+
 void http_client_of(const struct http_proxies *p, const struct sockaddr *peer,
 		    const char *forwarded_for, struct http_client *out)
 {
-	*out = (struct http_client){0};
-	if (!peer)
-		return;
-	if (peer->sa_family == AF_INET6)
-		set_addr(out, AF_INET6, &((const struct sockaddr_in6 *)(const void *)peer)->sin6_addr, 16);
-	else if (peer->sa_family == AF_INET)
-		set_addr(out, AF_INET, &((const struct sockaddr_in *)(const void *)peer)->sin_addr, 4);
-	else
-		return;
-	if (!forwarded_for || !trusted(p, out))
+	http_client_of_peer(peer, out);
+	if (!out->family || !forwarded_for || !http_proxies_has(p, out))
 		return;
 	/* From the right: each hop appends the address it heard from, so only
 	 * the entries added by our own proxies are true; the first one that is
 	 * not a proxy is the client. Anything left of it the client wrote. */
 	const char *end = forwarded_for + strlen(forwarded_for);
-	while (end > forwarded_for && trusted(p, out)) {
+	while (end > forwarded_for && http_proxies_has(p, out)) {
 		const char *start = end;
 		while (start > forwarded_for && start[-1] != ',')
 			start--;

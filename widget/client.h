@@ -28,6 +28,10 @@ struct http_proxies {
 int http_client_parse(const char *text, struct http_client *out);
 /* Adds the proxy written as text; 0 when it is not an address or the list is full. */
 int http_proxies_add(struct http_proxies *p, const char *text);
+/* 1 when c is one of the trusted proxies. */
+int http_proxies_has(const struct http_proxies *p, const struct http_client *c);
+/* The peer of a socket address as a client (no forwarding looked at). */
+void http_client_of_peer(const struct sockaddr *peer, struct http_client *out);
 /* The client of a request from peer (NULL: unknown) carrying forwarded_for
  * (the X-Forwarded-For value, or NULL). Forwarded addresses count only when
  * the peer is a trusted proxy; a malformed entry stops the walk there and

@@ -25,6 +25,7 @@
 #include "widget/api.h"
 #include "widget/assets.h"
 #include "widget/client.h"
+#include "widget/conns.h"
 #include "widget/rate.h"
 #include "widget/routes_admin.h"
 
@@ -53,6 +54,12 @@ struct http_server {
 	int key_made;
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
+	struct http_conns *conns;  /* connections per peer, request deadlines */
+	pthread_t reaper;          /* cuts requests past their deadline */
+	int reaper_started;
+	pthread_mutex_t reaper_lock;
+	pthread_cond_t reaper_wake;
+	int reaper_stop;           /* under reaper_lock */
 };
 
 /* Per-request state, from the first call of the access handler to the
@@ -686,6 +693,64 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return req;
 }
 
+/* ---- connections: per peer, and the request deadline ------------------- */
+
+/* Refuses a new connection of a peer that holds HTTP_CONNECTIONS_PER_CLIENT
+ * already: one address cannot take the HTTP_CONNECTION_LIMIT everybody shares. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	struct http_server *srv = cls;
+	struct http_client peer;
+	http_client_of_peer(addr, &peer);
+	return http_conns_admit(srv->conns, &peer, &srv->proxies) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ai =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const union MHD_ConnectionInfo *fi =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct http_client peer;
+		http_client_of_peer(ai ? ai->client_addr : NULL, &peer);
+		int slot = http_conns_open(srv->conns, &peer, fi ? fi->connect_fd : -1, now_ms());
+		*socket_context = (void *)(intptr_t)(slot + 1);
+	} else {
+		http_conns_close(srv->conns, (int)(intptr_t)*socket_context - 1);
+		*socket_context = NULL;
+	}
+}
+
+/* The connection's slot in srv->conns, or -1. */
+static int conn_slot(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? (int)(intptr_t)ci->socket_context - 1 : -1;
+}
+
+static void *reaper_run(void *arg)
+{
+	struct http_server *srv = arg;
+	pthread_mutex_lock(&srv->reaper_lock);
+	while (!srv->reaper_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)HTTP_REAP_INTERVAL_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&srv->reaper_wake, &srv->reaper_lock, &until);
+		if (!srv->reaper_stop)
+			http_conns_reap(srv->conns, now_ms());
+	}
+	pthread_mutex_unlock(&srv->reaper_lock);
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **state)
@@ -727,6 +792,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->len += n;
 		return MHD_YES;
 	}
+	/* The request is in, headers and body: no deadline while it is answered. */
+	http_conns_arrived(srv->conns, conn_slot(conn));
 	if (req->too_big)
 		return send_error(srv, conn, 413, NULL);
 	if (req->no_memory)
@@ -751,9 +818,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 			 enum MHD_RequestTerminationCode code)
 {
-	(void)conn;
 	(void)code;
 	struct http_server *srv = cls;
+	/* Keep-alive: the next request's deadline runs from now. */
+	http_conns_next(srv->conns, conn_slot(conn), now_ms());
 	struct request *req = *state;
 	if (!req)
 		return;
@@ -793,6 +861,8 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	if (!srv)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	srv->opts = *opts;
+	pthread_mutex_init(&srv->reaper_lock, NULL);
+	pthread_cond_init(&srv->reaper_wake, NULL);
 	srv->model = model;
 	srv->town = town;
 	if (!srv->opts.listen)
@@ -820,6 +890,15 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 		srv->rate = http_rate_new(burst, per_s);
 		srv->login_rate = http_rate_new(HTTP_LOGIN_BURST, 1.0 / HTTP_LOGIN_RETRY_S);
 		if (!srv->rate || !srv->login_rate)
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (rc == MG_OK) {
+		int per = srv->opts.connections_per_client ? srv->opts.connections_per_client
+							   : HTTP_CONNECTIONS_PER_CLIENT;
+		long long deadline = srv->opts.request_deadline_ms ? srv->opts.request_deadline_ms
+								   : HTTP_REQUEST_DEADLINE_S * 1000LL;
+		srv->conns = http_conns_new(per, deadline, HTTP_CONNECTION_LIMIT + HTTP_CONNECTION_SPARE);
+		if (!srv->conns)
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	if (rc == MG_OK) {
@@ -855,7 +934,7 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	};
 	if (rc == MG_OK) {
 		srv->daemon = MHD_start_daemon(
-			flags, (uint16_t)opts->port, NULL, NULL, on_request, srv,
+			flags, (uint16_t)opts->port, on_accept, srv, on_request, srv,
 			MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv,
 			MHD_OPTION_SOCK_ADDR, sa,
 			MHD_OPTION_ARRAY, pool,
@@ -863,11 +942,18 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 			MHD_OPTION_END);
 		if (!srv->daemon)
 			rc = mg_fail(err, MG_ERR_IO, "cannot listen on %s port %u: %s",
 				     srv->opts.listen, opts->port, strerror(errno));
+	}
+	if (rc == MG_OK) {
+		if (pthread_create(&srv->reaper, NULL, reaper_run, srv))
+			rc = mg_fail(err, MG_ERR_INTERNAL, "cannot start the deadline thread");
+		else
+			srv->reaper_started = 1;
 	}
 	if (rc == MG_OK) {
 		const union MHD_DaemonInfo *di =
@@ -894,6 +980,14 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	/* Before the daemon: the reaper shuts down sockets the daemon owns. */
+	if (srv->reaper_started) {
+		pthread_mutex_lock(&srv->reaper_lock);
+		srv->reaper_stop = 1;
+		pthread_cond_signal(&srv->reaper_wake);
+		pthread_mutex_unlock(&srv->reaper_lock);
+		pthread_join(srv->reaper, NULL);
+	}
 	if (srv->daemon) {
 		MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
 		for (long long until = now_ms() + HTTP_DRAIN_MS;
@@ -910,6 +1004,9 @@ void http_stop(struct http_server *srv)
 		pthread_key_delete(srv->bot_key);
 	http_rate_free(srv->rate);
 	http_rate_free(srv->login_rate);
+	http_conns_free(srv->conns);  /* after the daemon: its last closes report here */
+	pthread_mutex_destroy(&srv->reaper_lock);
+	pthread_cond_destroy(&srv->reaper_wake);
 	free(srv);
 }
 

@@ -75,6 +75,24 @@
 /* Open connections at once: the widget uses one or two per resident; this
  * bounds memory (MHD's per-connection pool) under a flood. */
 #define HTTP_CONNECTION_LIMIT 1024
+/* Connections one address may hold at once (a trusted proxy is exempt). The
+ * widget opens one or two per resident; a care home or the town hall puts
+ * thirty residents behind one address, sixty connections. Without it, 1,030
+ * slow connections from one address stopped the service for everyone
+ * (issue 11); with it, one address holds at most 64 of the 1,024. */
+#define HTTP_CONNECTIONS_PER_CLIENT 64
+/* Room over HTTP_CONNECTION_LIMIT in the connection table, for sockets that
+ * MHD has accepted and not yet refused at its limit. */
+#define HTTP_CONNECTION_SPARE 64
+/* Longest a request may take to arrive, headers and body, from its first
+ * byte (or the previous reply on a kept-alive connection). MHD's idle timer
+ * (HTTP_CONNECTION_TIMEOUT_S) restarts with every byte, so a client sending a
+ * byte every ten seconds would hold a connection for ever; a question is a
+ * few hundred bytes, and the largest staff upload (HTTP_UPLOAD_MAX, 4 MB)
+ * arrives in 30 s at 1.1 Mbit/s. A request past it is cut off. */
+#define HTTP_REQUEST_DEADLINE_S 30
+/* How often the deadline is checked: a request is cut at most this late. */
+#define HTTP_REAP_INTERVAL_MS 250
 
 /* Query arguments a request may carry. The API reads three at most and the
  * widget sends two; MHD stores every argument in the connection's memory

@@ -36,7 +36,7 @@ static const char *const ROLE_NAMES[STAFF_NROLES] = {
 
 static int db_fail(sqlite3 *db, char *err, const char *what)
 {
-	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
+	return kb_sql_fail(db, err, what);
 }
 
 /* Hashes running now in this process (OPS_PWHASH_AT_ONCE at most). */

@@ -266,11 +266,23 @@ static int h_config(struct http_call *c, json_t **out)
 }
 
 /* Healthy means this worker can answer: its database and analyser open. */
+/* "ok", or "degraded" while the event log cannot keep what residents ask
+ * (its latest write failed: a full disk, a database it cannot write to),
+ * with the counts of events written, refused and dropped since the start:
+ * answers still go out, the figures and the review queue miss them. 200
+ * either way, so that a load balancer does not take the answers away too;
+ * monitors read status. */
 static int h_health(struct http_call *c, json_t **out)
 {
 	if (!http_call_bot(c))
 		return 503;
-	*out = json_pack("{s:s}", "status", "ok");
+	struct events_writer_stats s;
+	events_writer_stats(http_call_events(c), &s);
+	int degraded = s.failing;
+	*out = json_pack("{s:s, s:{s:s, s:I, s:I, s:I, s:s}}", "status", degraded ? "degraded" : "ok",
+			 "event_log", "state", s.failing ? "failing" : "writing", "written",
+			 (json_int_t)s.written, "failed", (json_int_t)s.failed, "dropped",
+			 (json_int_t)s.dropped, "last_error", s.last_error);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 

@@ -90,6 +90,10 @@ int http_status_of(int mg_rc);
 /* Seconds a client should wait before trying again after mg_rc (the
  * Retry-After header), 0 when trying again will not help. */
 int http_retry_of(int mg_rc);
+/* Runs fn, a slow piece of staff work (an import, a re-index, an eval), unless
+ * HTTP_STAFF_WORK_AT_ONCE already run: then 503 with Retry-After at once, so
+ * that staff work never takes every worker residents are answered by. */
+int http_staff_work(struct http_call *call, json_t **out, http_handler fn);
 /* Fills call->msg with msg (NULL: the code's strerror) and call->retry_s,
  * and returns the status: `return http_fail_rc(c, rc, err);` for any
  * error code a handler gets. */

@@ -54,6 +54,7 @@ struct http_server {
 	int key_made;
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
+	atomic_int staff_work;   /* slow staff work running (HTTP_STAFF_WORK_AT_ONCE) */
 	struct http_conns *conns;  /* connections per peer, request deadlines */
 	pthread_t reaper;          /* cuts requests past their deadline */
 	int reaper_started;
@@ -123,6 +124,22 @@ int http_status_of(int mg_rc)
 int http_retry_of(int mg_rc)
 {
 	return http_status_of(mg_rc) != 500 ? STATUS_OF[mg_rc].retry_s : 0;
+}
+
+int http_staff_work(struct http_call *call, json_t **out, http_handler fn)
+{
+	struct http_server *srv = call->srv;
+	if (atomic_fetch_add(&srv->staff_work, 1) >= HTTP_STAFF_WORK_AT_ONCE) {
+		atomic_fetch_sub(&srv->staff_work, 1);
+		int status = http_fail_rc(call, MG_ERR_BUSY, "other staff work is running: please try again in a moment");
+		call->retry_s = HTTP_STAFF_WORK_RETRY_S;
+		json_decref(call->detail);
+		call->detail = json_pack("{s:s}", "reason", "staff_busy");  /* the console words it */
+		return status;
+	}
+	int status = fn(call, out);
+	atomic_fetch_sub(&srv->staff_work, 1);
+	return status;
 }
 
 int http_fail_rc(struct http_call *call, int mg_rc, const char *msg)
@@ -519,7 +536,7 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	int status = r->fn(&call, &out);
 	json_decref(call.body);
 	json_t *detail = call.detail;
-	if (status < 400 || status >= 500) {
+	if (status < 400 || (status >= 500 && status != 503)) {
 		json_decref(detail);
 		detail = NULL;
 	}
@@ -531,23 +548,25 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	json_decref(out);
 	if (status >= 500 && !srv->opts.quiet)
 		fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
-	/* Never show a resident the inside of a server failure. */
+	/* A refusal that passes (busy, full disk, rate) says when to come back,
+	 * and what it is: a 503 here is not a failure of the server. */
+	if (status == 503 && !call.retry_s)
+		call.retry_s = HTTP_BUSY_RETRY_S;
+	char retry[16] = "";
+	if (call.retry_s > 0)
+		snprintf(retry, sizeof retry, "%d", call.retry_s);
 	if (detail) {
 		json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", call.msg);
 		if (body)
 			json_object_update_missing(json_object_get(body, "error"), detail);
 		json_decref(detail);
-		return body ? send_json(srv, conn, status, body) : MHD_NO;
+		return body ? send_json_with(srv, conn, status, body, retry[0] ? "Retry-After" : NULL,
+					     retry[0] ? retry : NULL)
+			    : MHD_NO;
 	}
-	/* A refusal that passes (busy, full disk, rate) says when to come back,
-	 * and what it is: a 503 here is not a failure of the server. */
-	if (status == 503 && !call.retry_s)
-		call.retry_s = HTTP_BUSY_RETRY_S;
-	if (call.retry_s > 0) {
-		char retry[16];
-		snprintf(retry, sizeof retry, "%d", call.retry_s);
+	if (retry[0])
 		return send_error_with(srv, conn, status, call.msg, "Retry-After", retry);
-	}
+	/* Never show a resident the inside of a server failure. */
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
 }
 

@@ -63,6 +63,17 @@
  * only while both are active, which errs on the side of refusing. */
 #define HTTP_RATE_SLOTS 4096
 
+/* Slow staff work (a whole import, an entry's save with its re-index, an
+ * eval run) running at once on the HTTP workers; one more gets 503 with
+ * Retry-After at once. Measured with two workers (./build/rel/unit-tests
+ * attack.residents_asks_during_a_whole_knowledge_base_import): residents'
+ * asks had p99 15 ms beside one import (8 ms alone), 3,981 ms beside two,
+ * which took every worker. Imports are rare: one at a time costs staff
+ * nothing. */
+#define HTTP_STAFF_WORK_AT_ONCE 1
+/* An import takes one to two seconds: come back then. */
+#define HTTP_STAFF_WORK_RETRY_S 2
+
 /* Reverse proxies listed with serve --trusted-proxy: a town has one or two
  * (HTTPS in front, perhaps a second for failover); eight is room to spare. */
 #define HTTP_PROXIES_MAX 8

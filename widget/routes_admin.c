@@ -489,7 +489,7 @@ static int h_entry_get(struct http_call *c, json_t **out)
 }
 
 /* The editor's save: {entry: {fields}}; status "draft" or "published". */
-static int h_entry_save(struct http_call *c, json_t **out)
+static int h_entry_save_work(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -513,6 +513,11 @@ static int h_entry_save(struct http_call *c, json_t **out)
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, id, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+static int h_entry_save(struct http_call *c, json_t **out)
+{
+	return http_staff_work(c, out, h_entry_save_work);
 }
 
 /* The answer as residents will read it: the town's facts filled in. */
@@ -604,7 +609,7 @@ static int h_user_change(struct http_call *c, json_t **out)
 /* ---- eval, export, import, audit ------------------------------------------------ */
 
 /* {tsv: "..."} runs an uploaded set; {} the server's (--eval-set). */
-static int h_eval(struct http_call *c, json_t **out)
+static int h_eval_work(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -627,6 +632,11 @@ static int h_eval(struct http_call *c, json_t **out)
 		return fail_rc(c, rc, err);
 	json_object_set_new(*out, "set", json_string(tsv ? "uploaded" : path));
 	return 200;
+}
+
+static int h_eval(struct http_call *c, json_t **out)
+{
+	return http_staff_work(c, out, h_eval_work);
 }
 
 static int h_export(struct http_call *c, json_t **out)
@@ -668,7 +678,7 @@ static int known_fact(void *ctx, const char *key, size_t len)
 
 /* {csv_base64, append}: base64 so that a CP932 file arrives byte for byte.
  * All or nothing: with bad rows, 200 with ok false and the rows by line. */
-static int h_import(struct http_call *c, json_t **out)
+static int h_import_work(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -709,6 +719,11 @@ static int h_import(struct http_call *c, json_t **out)
 	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
 			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_import(struct http_call *c, json_t **out)
+{
+	return http_staff_work(c, out, h_import_work);
 }
 
 static int h_audit(struct http_call *c, json_t **out)

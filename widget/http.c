@@ -516,6 +516,9 @@ static enum MHD_Result send_extra(struct http_server *srv, struct MHD_Connection
 	return send_response(srv, conn, status, resp, KIND_API);
 }
 
+static enum MHD_Result send_call_error(struct http_server *srv, struct MHD_Connection *conn,
+				       int status, struct http_call *c);
+
 static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection *conn,
 				 const struct http_route *r, const char *path, const char *rest,
 				 const struct request *req)
@@ -536,7 +539,7 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	int status = r->fn(&call, &out);
 	json_decref(call.body);
 	json_t *detail = call.detail;
-	if (status < 400 || (status >= 500 && status != 503)) {
+	if (status >= 200 && status < 300) {
 		json_decref(detail);
 		detail = NULL;
 	}
@@ -548,6 +551,22 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	json_decref(out);
 	if (status >= 500 && !srv->opts.quiet)
 		fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
+	call.detail = detail;
+	return send_call_error(srv, conn, status, &call);
+}
+
+/* The error reply of a handler's call: its message, its detail (taken) beside
+ * it for a 4xx or a 503, Retry-After when the call says when to come back. */
+static enum MHD_Result send_call_error(struct http_server *srv, struct MHD_Connection *conn,
+				       int status, struct http_call *c)
+{
+	json_t *detail = c->detail;
+	c->detail = NULL;
+	if (status < 400 || (status >= 500 && status != 503)) {
+		json_decref(detail);
+		detail = NULL;
+	}
+	struct http_call call = *c;
 	/* A refusal that passes (busy, full disk, rate) says when to come back,
 	 * and what it is: a 503 here is not a failure of the server. */
 	if (status == 503 && !call.retry_s)
@@ -660,8 +679,9 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 			int status = table->before_body(&call);
 			if (status) {
 				req->replied = 1;
-				return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
+				return send_call_error(srv, conn, status, &call);
 			}
+			json_decref(call.detail);
 		}
 		if (cl && strtoull(cl, NULL, 10) > req->max) {
 			req->replied = 1;

@@ -290,7 +290,12 @@ static int asks_timed(unsigned port, struct importer *imports, int *asked, long 
 	int n = 0, bad = 0;
 	while (n < ASKS_MAX && (n < ASKS_MEASURED || (imports && atomic_load(&imports->done) +
 						     atomic_load(&imports->failed) < IMPORTS_MEASURED)))
-		bad += ask_from("127.0.0.1", port, &ms[n++]) != 200;
+	{
+		int st = ask_from("127.0.0.1", port, &ms[n]);
+		if (st != 200 && bad++ < 3)
+			fprintf(stderr, "    ask %d: status %d after %lld ms\n", n, st, ms[n]);
+		n++;
+	}
 	qsort(ms, (size_t)n, sizeof *ms, by_value);
 	p[0] = ms[n / 2];
 	p[1] = ms[n * 99 / 100];

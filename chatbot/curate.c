@@ -47,7 +47,7 @@ int staff_add_alternate(struct chatbot *bot, const struct staff_session *who, co
 			const char *question, char *err)
 {
 	if (who && !staff_can(who->role, STAFF_EDIT_KB))
-		return mg_fail(err, MG_ERR_AUTH, "the role %s may not edit the knowledge base",
+		return mg_fail(err, MG_ERR_DENIED, "the role %s may not edit the knowledge base",
 			       staff_role_name(who->role));
 	int rc = phrasing_ok(question, err);
 	/* The audit table exists before the entry changes: the two are separate
@@ -104,7 +104,7 @@ int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_
 		     char id_out[64], char *err)
 {
 	if (who && !staff_can(who->role, STAFF_EDIT_KB))
-		return mg_fail(err, MG_ERR_AUTH, "the role %s may not edit the knowledge base",
+		return mg_fail(err, MG_ERR_DENIED, "the role %s may not edit the knowledge base",
 			       staff_role_name(who->role));
 	if (!json_is_object(fields))
 		return mg_fail(err, MG_ERR_INPUT, "an entry is a JSON object");

@@ -83,6 +83,8 @@ struct events_writer_stats {
 	long long written;  /* in the database */
 	long long dropped;  /* refused: the queue was full */
 	long long failed;   /* the database refused them (reported on stderr) */
+	int failing;        /* 1 while the latest batch could not be written all */
+	char last_error[MG_ERR_LEN];  /* the latest refusal ("database or disk is full"), or "" */
 };
 
 /* Starts the thread on the database at db_path, which must already hold the

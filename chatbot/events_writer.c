@@ -31,6 +31,8 @@ struct events_writer {
 	 * or failed), in the order accepted; what a flush is waiting to see done. */
 	long long queued, done, flush_to;
 	long long written, dropped, failed;
+	int failing;                   /* the last batch was not all written */
+	char last_error[MG_ERR_LEN];   /* why, the last time one was not */
 	int stopping, exited;
 	int quiet;
 	long long dropped_reported;
@@ -139,7 +141,8 @@ int events_writer_flush(struct events_writer *w)
 void events_writer_stats(struct events_writer *w, struct events_writer_stats *out)
 {
 	pthread_mutex_lock(&w->mu);
-	*out = (struct events_writer_stats){w->queued, w->written, w->dropped, w->failed};
+	*out = (struct events_writer_stats){w->queued, w->written, w->dropped, w->failed, w->failing, ""};
+	snprintf(out->last_error, sizeof out->last_error, "%s", w->last_error);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -187,24 +190,24 @@ static int begin(struct events_writer *w)
 /* Writes batch[0..n) and frees it; returns how many are in the database.
  * One transaction for all; if any row fails, each is tried alone so that
  * one bad event costs only itself. */
-static int write_batch(struct events_writer *w, struct item **batch, int n)
+static int write_batch(struct events_writer *w, struct item **batch, int n, char err[MG_ERR_LEN])
 {
-	char err[MG_ERR_LEN] = "";
+	err[0] = 0;
 	int rc = begin(w), ok = 0;
 	if (rc != SQLITE_OK)
-		snprintf(err, sizeof err, "%s", sqlite3_errmsg(w->db));
+		snprintf(err, MG_ERR_LEN, "%s", sqlite3_errmsg(w->db));
 	for (int i = 0; rc == SQLITE_OK && i < n; i++)
 		if (events_row_write(w->db, &w->st, &batch[i]->r, err) != MG_OK)
 			rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK && (rc = step(w->commit)) != SQLITE_OK)
-		snprintf(err, sizeof err, "%s", sqlite3_errmsg(w->db));
+		snprintf(err, MG_ERR_LEN, "%s", sqlite3_errmsg(w->db));
 	if (rc == SQLITE_OK) {
 		ok = n;
 	} else if (!sqlite3_get_autocommit(w->db)) {
 		step(w->rollback);
 		for (int i = 0; i < n; i++) {
 			if (begin(w) != SQLITE_OK) {
-				snprintf(err, sizeof err, "%s", sqlite3_errmsg(w->db));
+				snprintf(err, MG_ERR_LEN, "%s", sqlite3_errmsg(w->db));
 				break;
 			}
 			if (events_row_write(w->db, &w->st, &batch[i]->r, err) == MG_OK &&
@@ -256,11 +259,15 @@ static void *writer_main(void *arg)
 			w->count--;
 		}
 		pthread_mutex_unlock(&w->mu);
-		int ok = write_batch(w, batch, n);
+		char err[MG_ERR_LEN];
+		int ok = write_batch(w, batch, n, err);
 		pthread_mutex_lock(&w->mu);
 		w->done += n;
 		w->written += ok;
 		w->failed += n - ok;
+		w->failing = ok < n;
+		if (ok < n)
+			snprintf(w->last_error, sizeof w->last_error, "%s", err);
 		report_dropped(w, 0);
 		pthread_cond_broadcast(&w->flushed);
 	}

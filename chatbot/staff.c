@@ -6,6 +6,7 @@
 #include "chatbot/ops_policy.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,25 @@ static const char *const ROLE_NAMES[STAFF_NROLES] = {
 
 static int db_fail(sqlite3 *db, char *err, const char *what)
 {
-	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(db));
+	return kb_sql_fail(db, err, what);
+}
+
+/* Hashes running now in this process (OPS_PWHASH_AT_ONCE at most). */
+static atomic_int hashing;
+
+/* Takes a hashing slot: MG_OK, or MG_ERR_BUSY when all are taken. A caller
+ * that got MG_OK gives it back with hash_slot_give. */
+static int hash_slot_take(char *err)
+{
+	if (atomic_fetch_add(&hashing, 1) < OPS_PWHASH_AT_ONCE)
+		return MG_OK;
+	atomic_fetch_sub(&hashing, 1);
+	return mg_fail(err, MG_ERR_BUSY, "other staff are logging in: please try again in a second");
+}
+
+static void hash_slot_give(void)
+{
+	atomic_fetch_sub(&hashing, 1);
 }
 
 int staff_init(sqlite3 *db, char *err)
@@ -184,7 +203,7 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 		   enum staff_role role, const char *password, char *err)
 {
 	if (actor && !staff_can(actor->role, STAFF_MANAGE_USERS))
-		return mg_fail(err, MG_ERR_AUTH, "only an administrator can add accounts");
+		return mg_fail(err, MG_ERR_DENIED, "only an administrator can add accounts");
 	if (!name_ok(name))
 		return mg_fail(err, MG_ERR_INPUT, "a name is 1 to %d letters, digits, '.', '_' or '-'",
 			       STAFF_NAME_MAX);
@@ -195,9 +214,13 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 		return rc;
 	rc = staff_init(db, err);
 	char hash[crypto_pwhash_STRBYTES];
-	if (rc == MG_OK && crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS,
-					     OPS_PWHASH_MEM) != 0)
-		rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
+	if (rc == MG_OK)
+		rc = hash_slot_take(err);
+	if (rc == MG_OK) {
+		if (crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
+			rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
+		hash_slot_give();
+	}
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT staff_add", NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_fail(db, err, "add account");
@@ -252,16 +275,56 @@ static void make_dummy(void)
 		dummy_hash[0] = 0;
 }
 
-static int set_failures(sqlite3 *db, int64_t user, int failures, time_t locked_until, char *err)
+/* The one reply to a refused login, whatever the reason. */
+#define LOGIN_REFUSED "wrong name or password (after several wrong tries, wait a minute before the next)"
+
+/* Claims one try at name's password at now, in one statement so that
+ * parallel tries cannot read the same count: the try counts as a failure
+ * (login clears it on success) and, from the OPS_LOGIN_FREE_FAILURES-th on,
+ * puts the next try off by the doubling back-off. No row when the name is
+ * unknown or its back-off runs: *claimed is 0. hash gets the stored hash;
+ * *disabled says whether the account is disabled (told only to the holder
+ * of the right password). */
+static int claim_try(sqlite3 *db, const char *name, time_t now, int *claimed, int64_t *user,
+		     enum staff_role *role, char hash[crypto_pwhash_STRBYTES], int *failures, int *disabled,
+		     char *err)
+{
+	sqlite3_stmt *st = NULL;
+	*claimed = 0;
+	if (sqlite3_prepare_v2(db, "UPDATE staff_users SET failures = failures + 1,"
+				   " locked_until = CASE WHEN failures + 1 < ?3 THEN 0"
+				   "  ELSE ?2 + min(?5, ?4 << min(failures + 1 - ?3, 30)) END"
+				   " WHERE name = ?1 AND locked_until <= ?2"
+				   " RETURNING id, role, pwhash, failures, disabled", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "login");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	sqlite3_bind_int(st, 3, OPS_LOGIN_FREE_FAILURES);
+	sqlite3_bind_int(st, 4, OPS_LOGIN_BACKOFF_FIRST_S);
+	sqlite3_bind_int(st, 5, OPS_LOGIN_BACKOFF_MAX_S);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*claimed = 1;
+		*user = sqlite3_column_int64(st, 0);
+		if (staff_role_parse((const char *)sqlite3_column_text(st, 1), role) != MG_OK)
+			*role = STAFF_NROLES;
+		snprintf(hash, crypto_pwhash_STRBYTES, "%s", (const char *)sqlite3_column_text(st, 2));
+		*failures = sqlite3_column_int(st, 3);
+		*disabled = sqlite3_column_int(st, 4);
+		step = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return step == SQLITE_DONE ? MG_OK : db_fail(db, err, "login");
+}
+
+static int clear_failures(sqlite3 *db, int64_t user, char *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = MG_OK;
-	if (sqlite3_prepare_v2(db, "UPDATE staff_users SET failures=?2, locked_until=?3 WHERE id=?1", -1,
+	if (sqlite3_prepare_v2(db, "UPDATE staff_users SET failures = 0, locked_until = 0 WHERE id = ?1", -1,
 			       &st, NULL) != SQLITE_OK)
 		return db_fail(db, err, "login");
 	sqlite3_bind_int64(st, 1, user);
-	sqlite3_bind_int(st, 2, failures);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)locked_until);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = db_fail(db, err, "login");
 	sqlite3_finalize(st);
@@ -277,61 +340,68 @@ static void audit_login_failure(sqlite3 *db, const char *name)
 	staff_audit(db, &who, "login.failed", name, NULL, NULL, NULL);
 }
 
+/* The work of a verify against a hash nobody's password matches: an unknown
+ * name or a try during back-off costs what a wrong password does. */
+static void verify_nothing(const char *password)
+{
+	pthread_once(&dummy_once, make_dummy);
+	int never = crypto_pwhash_str_verify(dummy_hash, password, strlen(password));
+	(void)never;
+}
+
+static int login(sqlite3 *db, const char *name, const char *password, time_t now,
+		 char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err);
+
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err)
 {
 	token[0] = 0;
 	memset(s, 0, sizeof *s);
+	/* Before the try is claimed: a busy refusal costs the account nothing. */
+	int rc = hash_slot_take(err);
+	if (rc != MG_OK)
+		return rc;
+	rc = login(db, name, password, now, token, s, err);
+	hash_slot_give();
+	return rc;
+}
+
+static int login(sqlite3 *db, const char *name, const char *password, time_t now,
+		 char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err)
+{
 	int rc = staff_init(db, err);
 	if (rc != MG_OK)
 		return rc;
 	if (!name || !password)
-		return mg_fail(err, MG_ERR_AUTH, "wrong name or password");
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT id, role, pwhash, failures, locked_until, disabled FROM staff_users"
-				   " WHERE name=?1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, err, "login");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	int64_t user = found ? sqlite3_column_int64(st, 0) : 0;
+		return mg_fail(err, MG_ERR_AUTH, LOGIN_REFUSED);
+	int claimed = 0, failures = 0;
+	int64_t user = 0;
 	enum staff_role role = STAFF_NROLES;
 	char hash[crypto_pwhash_STRBYTES] = "";
-	int failures = found ? sqlite3_column_int(st, 3) : 0;
-	time_t locked_until = found ? (time_t)sqlite3_column_int64(st, 4) : 0;
-	int disabled = found && sqlite3_column_int(st, 5);
-	if (found) {
-		staff_role_parse((const char *)sqlite3_column_text(st, 1), &role);
-		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 2));
-	}
-	sqlite3_finalize(st);
-
-	if (found && locked_until > now)
-		return mg_fail(err, MG_ERR_RATE, "too many wrong passwords: the account is locked for %lld more minutes",
-			       (long long)((locked_until - now + 59) / 60));
-	if (!found) {
-		pthread_once(&dummy_once, make_dummy);
-		if (crypto_pwhash_str_verify(dummy_hash, password, strlen(password)) == 0)
-			dummy_hash[0] = 0;  /* cannot match: "not a password" is too short to add */
+	int disabled = 0;
+	rc = claim_try(db, name, now, &claimed, &user, &role, hash, &failures, &disabled, err);
+	if (rc != MG_OK)
+		return rc;
+	if (!claimed) {
+		verify_nothing(password);
 		audit_login_failure(db, name);
-		return mg_fail(err, MG_ERR_AUTH, "wrong name or password");
+		return mg_fail(err, MG_ERR_AUTH, LOGIN_REFUSED);
 	}
 	if (crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
 		audit_login_failure(db, name);
-		failures++;
-		rc = set_failures(db, user, failures >= OPS_LOGIN_MAX_FAILURES ? 0 : failures,
-				  failures >= OPS_LOGIN_MAX_FAILURES ? now + OPS_LOGIN_LOCK_SECONDS : 0, err);
-		if (rc == MG_OK && failures >= OPS_LOGIN_MAX_FAILURES) {
+		if (failures == OPS_LOGIN_FREE_FAILURES) {
 			struct staff_session who = {.user = user};
 			snprintf(who.name, sizeof who.name, "%s", name);
-			staff_audit(db, &who, "user.locked", name, NULL, NULL, NULL);
+			staff_audit(db, &who, "user.backoff", name, NULL, NULL, NULL);
 		}
-		return rc != MG_OK ? rc : mg_fail(err, MG_ERR_AUTH, "wrong name or password");
+		return mg_fail(err, MG_ERR_AUTH, LOGIN_REFUSED);
 	}
 	if (role >= STAFF_NROLES)
 		return mg_fail(err, MG_ERR_AUTH, "the account has no valid role");
 	if (disabled)
-		return mg_fail(err, MG_ERR_CONFLICT, "the account %s is disabled", name);
+		return mg_fail(err, MG_ERR_DENIED, "the account %s is disabled", name);
 
+	sqlite3_stmt *st = NULL;
 	char th[2 * crypto_generichash_BYTES + 1];
 	random_hex(token);
 	token_hash(token, th);
@@ -340,7 +410,7 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 	s->role = role;
 	s->expires = now + OPS_SESSION_SECONDS;
 	snprintf(s->name, sizeof s->name, "%s", name);
-	rc = set_failures(db, user, 0, 0, err);
+	rc = clear_failures(db, user, err);
 	if (rc == MG_OK && sqlite3_prepare_v2(db, "INSERT INTO staff_sessions(token_hash, user, csrf, created, expires)"
 						  " VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
 		rc = db_fail(db, err, "login");
@@ -425,9 +495,9 @@ int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_rig
 	if (rc != MG_OK)
 		return rc;
 	if (!csrf || strlen(csrf) != STAFF_TOKEN_LEN || sodium_memcmp(csrf, s->csrf, STAFF_TOKEN_LEN) != 0)
-		rc = mg_fail(err, MG_ERR_AUTH, "the form is stale or forged (CSRF token): reload the page");
+		rc = mg_fail(err, MG_ERR_DENIED, "the form is stale or forged (CSRF token): reload the page");
 	else if (!staff_can(s->role, right))
-		rc = mg_fail(err, MG_ERR_AUTH, "the role %s may not do this", staff_role_name(s->role));
+		rc = mg_fail(err, MG_ERR_DENIED, "the role %s may not do this", staff_role_name(s->role));
 	if (rc != MG_OK)
 		memset(s, 0, sizeof *s);
 	return rc;
@@ -511,7 +581,7 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 		      enum staff_change change, enum staff_role role, const char *password, char *err)
 {
 	if (actor && !staff_can(actor->role, STAFF_MANAGE_USERS))
-		return mg_fail(err, MG_ERR_AUTH, "only an administrator can change accounts");
+		return mg_fail(err, MG_ERR_DENIED, "only an administrator can change accounts");
 	int rc = staff_init(db, err);
 	if (rc == MG_OK && change == STAFF_SET_PASSWORD)
 		rc = password_ok(password, err);

@@ -1,9 +1,10 @@
 /* Staff accounts for the console: roles and what each may do, Argon2id
- * password hashes, login with lock-out, sessions whose tokens are stored
+ * password hashes, login with a back-off, sessions whose tokens are stored
  * hashed, a CSRF token per session, and the audit log of every change.
  * Tables staff_* in the knowledge base's SQLite file. Knows nothing about
  * HTTP: the web layer carries the token in a cookie and the CSRF token in a
- * header, and maps MG_ERR_AUTH / MG_ERR_RATE to its status codes. */
+ * header, and maps the codes (MG_ERR_AUTH: not logged in, MG_ERR_DENIED: not
+ * allowed, MG_ERR_BUSY) to its status codes. */
 #ifndef STAFF_H
 #define STAFF_H
 
@@ -54,7 +55,8 @@ int staff_can(enum staff_role role, enum staff_right right);
 /* Creates an account. actor is the session making the change (it needs
  * STAFF_MANAGE_USERS) or NULL for the command line, which has the database
  * file and so every right. Refuses an existing name (MG_ERR_CONFLICT), a bad
- * name or a password shorter than OPS_PASSWORD_MIN (MG_ERR_INPUT). */
+ * name or a password shorter than OPS_PASSWORD_MIN (MG_ERR_INPUT), and
+ * answers MG_ERR_BUSY while OPS_PWHASH_AT_ONCE hashes run already. */
 int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *name,
 		   enum staff_role role, const char *password, char *err);
 
@@ -81,10 +83,14 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 
 /* Checks name and password. On success writes a new session's token (to be
  * given to the browser, never stored) into token and the session into *s.
- * Wrong name or password: MG_ERR_AUTH; account locked after
- * OPS_LOGIN_MAX_FAILURES failures: MG_ERR_RATE until the lock expires, even
- * with the right password; a disabled account, with the right password:
- * MG_ERR_CONFLICT. Every failure is in the audit log (login.failed). */
+ * Wrong name, wrong password, or a try during the account's back-off (after
+ * OPS_LOGIN_FREE_FAILURES failures in a row, even with the right password):
+ * MG_ERR_AUTH with the same words and after the same work, so that a reply
+ * never tells which names exist. Each try is claimed atomically: parallel
+ * tries never get more guesses than the policy. While OPS_PWHASH_AT_ONCE
+ * hashes run already: MG_ERR_BUSY at once, and the try is not counted. A
+ * disabled account, with the right password: MG_ERR_DENIED. Every failure
+ * is in the audit log (login.failed). */
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 		char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err);
 /* The session of token at now; MG_ERR_AUTH if unknown or expired. */
@@ -92,7 +98,9 @@ int staff_session_get(sqlite3 *db, const char *token, time_t now, struct staff_s
 int staff_logout(sqlite3 *db, const char *token, char *err);
 
 /* The gate in front of every change: a live session, the CSRF token it was
- * given (compared in constant time) and the right. MG_ERR_AUTH otherwise. */
+ * given (compared in constant time) and the right. MG_ERR_AUTH when the
+ * session is unknown or expired, MG_ERR_DENIED for a wrong CSRF token or a
+ * role without the right. */
 int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_right right,
 		time_t now, struct staff_session *s, char *err);
 

@@ -137,9 +137,16 @@ static int register_fts(struct kb *kb, char *err)
 
 /* ---- connection ------------------------------------------------------------ */
 
+int kb_sql_fail(sqlite3 *db, char *err, const char *what)
+{
+	if (db && (sqlite3_errcode(db) & 0xff) == SQLITE_FULL)
+		return mg_fail(err, MG_ERR_NOSPACE, "%s: the server's disk is full, nothing was saved", what);
+	return mg_fail(err, MG_ERR_DB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+}
+
 int kb_db_fail(struct kb *kb, char *err, const char *what)
 {
-	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(kb->db));
+	return kb_sql_fail(kb->db, err, what);
 }
 
 /* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.

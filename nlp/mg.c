@@ -22,9 +22,12 @@ const char *mg_strerror(int rc)
 	case MG_ERR_NOT_FOUND: return "not found";
 	case MG_ERR_CONFLICT: return "conflict";
 	case MG_ERR_FULL: return "full";
-	case MG_ERR_AUTH: return "not authorised";
+	case MG_ERR_AUTH: return "not logged in";
 	case MG_ERR_RATE: return "too many requests";
 	case MG_ERR_ANALYSER: return "text analyser failed";
+	case MG_ERR_BUSY: return "busy";
+	case MG_ERR_DENIED: return "not allowed";
+	case MG_ERR_NOSPACE: return "the disk is full";
 	default: return "internal error";
 	}
 }

@@ -20,10 +20,14 @@ enum mg_err {
 	MG_ERR_NOT_FOUND,
 	MG_ERR_CONFLICT,
 	MG_ERR_FULL,
-	MG_ERR_AUTH,
+	MG_ERR_AUTH,      /* who is asking is not established: no, wrong or expired log-in */
 	MG_ERR_RATE,
 	MG_ERR_ANALYSER,  /* MeCab or the stemmer failed */
 	MG_ERR_INTERNAL,
+	MG_ERR_BUSY,      /* the work's few slots are taken: try again in a moment */
+	MG_ERR_DENIED,    /* who is asking is known and may not do this (role, CSRF, disabled) */
+	MG_ERR_NOSPACE,   /* the disk is full: nothing was written, try again later */
+	MG_ERR_COUNT      /* not an error: the number of codes above */
 };
 
 const char *mg_strerror(int rc);

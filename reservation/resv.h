@@ -298,7 +298,7 @@ struct resv_day_query {
  * decrefs): {date, venues: [{code, name}], counts: {status: n} (the whole day
  * at those venues), bookings: [{id, ticket, name_kana, venue, venue_name,
  * slot_id, start, minutes, product, product_name, status, lot}]}. A venue that
- * is not the desk's is MG_ERR_AUTH; a malformed filter MG_ERR_INPUT. */
+ * is not the desk's is MG_ERR_DENIED; a malformed filter MG_ERR_INPUT. */
 int resv_day_list(struct resv *r, const char *desk, const struct resv_day_query *q, json_t **out,
 		  char *err);
 

@@ -130,6 +130,11 @@ int resv_x_dberr(struct resv *r, char *err, const char *what)
 	int code = sqlite3_errcode(r->db);
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
 		return mg_fail(err, MG_ERR_DB, "the booking system is busy; please try again");
+	/* A full disk refuses the write whole (the transaction rolls back): say
+	 * so in words a resident can act on, and nothing was booked. */
+	if ((code & 0xff) == SQLITE_FULL)
+		return mg_fail(err, MG_ERR_NOSPACE, "the booking could not be saved just now and nothing was "
+				 "changed; please try again later or call the booking line");
 	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(r->db));
 }
 

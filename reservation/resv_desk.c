@@ -106,7 +106,7 @@ static int check_query(const struct resv_day_query *q, char *err)
 	return MG_OK;
 }
 
-/* The venue asked for is one of the desk's (MG_ERR_AUTH otherwise). */
+/* The venue asked for is one of the desk's (MG_ERR_DENIED otherwise). */
 static int venue_of_desk(struct resv *r, const char *desk, const char *venue, char *err)
 {
 	long long id = 0, mine = 0;
@@ -117,7 +117,7 @@ static int venue_of_desk(struct resv *r, const char *desk, const char *venue, ch
 		rc = resv_x_int(r, &mine, err, "SELECT count(*) FROM resv_desks WHERE staff = ?"
 				" AND venue_id = ?", "ti", desk, id);
 	if (rc == MG_OK && desk && !mine)
-		rc = mg_fail(err, MG_ERR_AUTH, "venue %s is not one of this desk's", venue);
+		rc = mg_fail(err, MG_ERR_DENIED, "venue %s is not one of this desk's", venue);
 	return rc;
 }
 

@@ -105,7 +105,7 @@ static int h_ask(struct http_call *c, json_t **out)
 		return 500;
 	int rc = chatbot_ask(bot, question, qlen, &opts, out, c->msg);
 	if (rc != MG_OK)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	if (json_object_set_new(*out, "conversation", json_string(conversation))) {
 		json_decref(*out);
 		*out = NULL;
@@ -135,7 +135,7 @@ static int h_feedback(struct http_call *c, json_t **out)
 		return 500;
 	int rc = chatbot_feedback(bot, conversation, entry, json_is_true(helpful), c->msg);
 	if (rc != MG_OK)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	*out = json_pack("{s:b}", "ok", 1);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -190,7 +190,7 @@ static int h_event(struct http_call *c, json_t **out)
 	/* A log too far behind drops the event (and counts it); the tap was
 	 * still received. */
 	if (rc != MG_OK && rc != MG_ERR_FULL)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	*out = json_pack("{s:b, s:s}", "ok", 1, "conversation", ev.conversation);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -200,7 +200,7 @@ static int h_event(struct http_call *c, json_t **out)
 static int list_reply(struct http_call *c, const char *key, int rc, json_t *list, json_t **out)
 {
 	if (rc != MG_OK)
-		return http_status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	*out = json_pack("{s:o}", key, list);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -252,7 +252,7 @@ static int h_entry(struct http_call *c, json_t **out)
 	int rc = chatbot_entry(bot, c->rest, lang_or_ja(lang), out, c->msg);
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "no such entry");
-	return rc == MG_OK ? 200 : http_status_of(rc);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, c->msg);
 }
 
 static int h_config(struct http_call *c, json_t **out)
@@ -266,11 +266,23 @@ static int h_config(struct http_call *c, json_t **out)
 }
 
 /* Healthy means this worker can answer: its database and analyser open. */
+/* "ok", or "degraded" while the event log cannot keep what residents ask
+ * (its latest write failed: a full disk, a database it cannot write to),
+ * with the counts of events written, refused and dropped since the start:
+ * answers still go out, the figures and the review queue miss them. 200
+ * either way, so that a load balancer does not take the answers away too;
+ * monitors read status. */
 static int h_health(struct http_call *c, json_t **out)
 {
 	if (!http_call_bot(c))
 		return 503;
-	*out = json_pack("{s:s}", "status", "ok");
+	struct events_writer_stats s;
+	events_writer_stats(http_call_events(c), &s);
+	int degraded = s.failing;
+	*out = json_pack("{s:s, s:{s:s, s:I, s:I, s:I, s:s}}", "status", degraded ? "degraded" : "ok",
+			 "event_log", "state", s.failing ? "failing" : "writing", "written",
+			 (json_int_t)s.written, "failed", (json_int_t)s.failed, "dropped",
+			 (json_int_t)s.dropped, "last_error", s.last_error);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 

@@ -27,6 +27,9 @@ struct http_call {
 	 * message (a refusal's reason, for the widget to word); taken by the
 	 * server, dropped with any other status. */
 	json_t *detail;
+	/* Seconds for a Retry-After header on an error reply (0: none), set by
+	 * http_fail_rc from the code's entry in the status map. */
+	int retry_s;
 	/* Set by a handler, sent with a 2xx reply: a Set-Cookie header value... */
 	char set_cookie[256];
 	/* ...and instead of the JSON body, a download: raw (malloc'd, taken by
@@ -80,8 +83,20 @@ void http_call_client(const struct http_call *call, char *out, size_t size);
  * `return http_fail(call, 400, "...")`. */
 int http_fail(struct http_call *call, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* The HTTP status for an error of the engine: bad input 400, missing 404,
- * rate 429, anything else 500. */
+/* The one map from the error enum to HTTP (widget/http.c): bad input 400,
+ * not logged in 401, not allowed 403, missing 404, conflict 409, rate 429,
+ * busy or full disk 503, anything else 500. */
 int http_status_of(int mg_rc);
+/* Seconds a client should wait before trying again after mg_rc (the
+ * Retry-After header), 0 when trying again will not help. */
+int http_retry_of(int mg_rc);
+/* Runs fn, a slow piece of staff work (an import, a re-index, an eval), unless
+ * HTTP_STAFF_WORK_AT_ONCE already run: then 503 with Retry-After at once, so
+ * that staff work never takes every worker residents are answered by. */
+int http_staff_work(struct http_call *call, json_t **out, http_handler fn);
+/* Fills call->msg with msg (NULL: the code's strerror) and call->retry_s,
+ * and returns the status: `return http_fail_rc(c, rc, err);` for any
+ * error code a handler gets. */
+int http_fail_rc(struct http_call *call, int mg_rc, const char *msg);
 
 #endif

@@ -24,6 +24,8 @@
 #include "chatbot/events.h"
 #include "widget/api.h"
 #include "widget/assets.h"
+#include "widget/client.h"
+#include "widget/conns.h"
 #include "widget/rate.h"
 #include "widget/routes_admin.h"
 
@@ -45,11 +47,20 @@ struct http_server {
 	struct nlp_model *model;
 	const struct town *town;
 	struct http_rate *rate;  /* NULL: no limit */
+	struct http_rate *login_rate;  /* staff log-in tries per client; NULL: no limit */
+	struct http_proxies proxies;  /* whose X-Forwarded-For is believed */
 	struct events_writer *events;  /* the one thread that writes the event log */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
 	int key_made;
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
+	atomic_int staff_work;   /* slow staff work running (HTTP_STAFF_WORK_AT_ONCE) */
+	struct http_conns *conns;  /* connections per peer, request deadlines */
+	pthread_t reaper;          /* cuts requests past their deadline */
+	int reaper_started;
+	pthread_mutex_t reaper_lock;
+	pthread_cond_t reaper_wake;
+	int reaper_stop;           /* under reaper_lock */
 };
 
 /* Per-request state, from the first call of the access handler to the
@@ -83,20 +94,60 @@ int http_fail(struct http_call *call, int status, const char *fmt, ...)
 	return status;
 }
 
+/* The one map from the program's error codes to HTTP, for every route: a
+ * status and, for a refusal that passes, the seconds to wait (Retry-After).
+ * A code missing here is a server failure (500). */
+static const struct {
+	int status, retry_s;
+} STATUS_OF[MG_ERR_COUNT] = {
+	[MG_OK] = {200, 0},
+	[MG_ERR_INPUT] = {400, 0},
+	[MG_ERR_UTF8] = {400, 0},
+	[MG_ERR_TOO_LONG] = {400, 0},
+	[MG_ERR_EMPTY] = {400, 0},
+	[MG_ERR_AUTH] = {401, 0},
+	[MG_ERR_DENIED] = {403, 0},
+	[MG_ERR_NOT_FOUND] = {404, 0},
+	[MG_ERR_CONFLICT] = {409, 0},
+	[MG_ERR_FULL] = {409, 0},
+	[MG_ERR_RATE] = {429, HTTP_RATE_RETRY_S},
+	[MG_ERR_BUSY] = {503, HTTP_BUSY_RETRY_S},
+	[MG_ERR_NOSPACE] = {503, HTTP_NOSPACE_RETRY_S},
+};
+
 int http_status_of(int mg_rc)
 {
-	switch (mg_rc) {
-	case MG_ERR_INPUT:
-	case MG_ERR_UTF8:
-	case MG_ERR_TOO_LONG:
-	case MG_ERR_EMPTY: return 400;
-	case MG_ERR_NOT_FOUND: return 404;
-	case MG_ERR_CONFLICT:
-	case MG_ERR_FULL: return 409;
-	case MG_ERR_AUTH: return 403;
-	case MG_ERR_RATE: return 429;
-	default: return 500;
+	return mg_rc >= 0 && mg_rc < MG_ERR_COUNT && STATUS_OF[mg_rc].status ? STATUS_OF[mg_rc].status
+										: 500;
+}
+
+int http_retry_of(int mg_rc)
+{
+	return http_status_of(mg_rc) != 500 ? STATUS_OF[mg_rc].retry_s : 0;
+}
+
+int http_staff_work(struct http_call *call, json_t **out, http_handler fn)
+{
+	struct http_server *srv = call->srv;
+	if (atomic_fetch_add(&srv->staff_work, 1) >= HTTP_STAFF_WORK_AT_ONCE) {
+		atomic_fetch_sub(&srv->staff_work, 1);
+		int status = http_fail_rc(call, MG_ERR_BUSY, "other staff work is running: please try again in a moment");
+		call->retry_s = HTTP_STAFF_WORK_RETRY_S;
+		json_decref(call->detail);
+		call->detail = json_pack("{s:s}", "reason", "staff_busy");  /* the console words it */
+		return status;
 	}
+	int status = fn(call, out);
+	atomic_fetch_sub(&srv->staff_work, 1);
+	return status;
+}
+
+int http_fail_rc(struct http_call *call, int mg_rc, const char *msg)
+{
+	if (msg != call->msg)  /* the handler may have had the callee write call->msg */
+		snprintf(call->msg, sizeof call->msg, "%s", msg ? msg : mg_strerror(mg_rc));
+	call->retry_s = http_retry_of(mg_rc);
+	return http_status_of(mg_rc);
 }
 
 static void bot_destroy(void *bot)
@@ -171,19 +222,21 @@ const char *http_call_db(const struct http_call *call)
 	return call->srv->opts.db;
 }
 
-void http_call_client(const struct http_call *call, char *out, size_t size)
+/* Who sent the request on conn: the one answer every per-client limit uses. */
+static void client_of(const struct http_server *srv, struct MHD_Connection *conn,
+		      struct http_client *out)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(call->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	out[0] = 0;
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	const void *addr = sa->sa_family == AF_INET6
-				   ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
-				   : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	if (!inet_ntop(sa->sa_family, addr, out, (socklen_t)size))
-		out[0] = 0;
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	http_client_of(&srv->proxies, ci ? ci->client_addr : NULL,
+		       MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"), out);
+}
+
+void http_call_client(const struct http_call *call, char *out, size_t size)
+{
+	struct http_client c;
+	client_of(call->srv, call->conn, &c);
+	http_client_text(&c, out, size);
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -377,23 +430,29 @@ static int is_get(const char *method)
 	return !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 }
 
-/* The route tables and the largest body each takes. */
-static const struct {
+/* What a route table asks of a request before its body is read. */
+struct route_table {
 	const struct http_route *routes;
 	size_t body_max;
-} tables[] = {
-	{http_routes, HTTP_BODY_MAX},
-	{http_admin_routes, HTTP_BODY_MAX},
-	{http_admin_uploads, HTTP_UPLOAD_MAX},
-	{http_ops_routes, HTTP_BODY_MAX},
+	/* Refuses the request from its headers alone (0: go on, else the
+	 * status, the message in call->msg), so that nobody without a session
+	 * can make the server read and parse a large body; NULL: none. */
+	int (*before_body)(struct http_call *call);
+};
+
+static const struct route_table tables[] = {
+	{http_routes, HTTP_BODY_MAX, NULL},
+	{http_admin_routes, HTTP_BODY_MAX, NULL},
+	{http_admin_uploads, HTTP_UPLOAD_MAX, admin_upload_gate},
+	{http_ops_routes, HTTP_BODY_MAX, NULL},
 };
 
 /* The route for method and path; NULL with allow filled when the path exists
  * under other methods (405), NULL with allow empty when it does not (404).
- * *body_max (may be NULL) gets the route's body cap. */
+ * *table (may be NULL) gets the route's table. */
 static const struct http_route *find_route(const char *method, const char *path,
 					   const char **rest, char *allow, size_t allow_size,
-					   size_t *body_max)
+					   const struct route_table **table)
 {
 	allow[0] = 0;
 	for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
@@ -402,8 +461,8 @@ static const struct http_route *find_route(const char *method, const char *path,
 				continue;
 			if (!strcmp(r->method, method) ||
 			    (!strcmp(r->method, "GET") && is_get(method))) {
-				if (body_max)
-					*body_max = tables[t].body_max;
+				if (table)
+					*table = &tables[t];
 				return r;
 			}
 			size_t used = strlen(allow);
@@ -457,6 +516,9 @@ static enum MHD_Result send_extra(struct http_server *srv, struct MHD_Connection
 	return send_response(srv, conn, status, resp, KIND_API);
 }
 
+static enum MHD_Result send_call_error(struct http_server *srv, struct MHD_Connection *conn,
+				       int status, struct http_call *c);
+
 static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection *conn,
 				 const struct http_route *r, const char *path, const char *rest,
 				 const struct request *req)
@@ -477,7 +539,7 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	int status = r->fn(&call, &out);
 	json_decref(call.body);
 	json_t *detail = call.detail;
-	if (status < 400 || status >= 500) {
+	if (status >= 200 && status < 300) {
 		json_decref(detail);
 		detail = NULL;
 	}
@@ -489,38 +551,60 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	json_decref(out);
 	if (status >= 500 && !srv->opts.quiet)
 		fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
-	/* Never show a resident the inside of a server failure. */
+	call.detail = detail;
+	return send_call_error(srv, conn, status, &call);
+}
+
+/* The error reply of a handler's call: its message, its detail (taken) beside
+ * it for a 4xx or a 503, Retry-After when the call says when to come back. */
+static enum MHD_Result send_call_error(struct http_server *srv, struct MHD_Connection *conn,
+				       int status, struct http_call *c)
+{
+	json_t *detail = c->detail;
+	c->detail = NULL;
+	if (status < 400 || (status >= 500 && status != 503)) {
+		json_decref(detail);
+		detail = NULL;
+	}
+	struct http_call call = *c;
+	/* A refusal that passes (busy, full disk, rate) says when to come back,
+	 * and what it is: a 503 here is not a failure of the server. */
+	if (status == 503 && !call.retry_s)
+		call.retry_s = HTTP_BUSY_RETRY_S;
+	char retry[16] = "";
+	if (call.retry_s > 0)
+		snprintf(retry, sizeof retry, "%d", call.retry_s);
 	if (detail) {
 		json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", call.msg);
 		if (body)
 			json_object_update_missing(json_object_get(body, "error"), detail);
 		json_decref(detail);
-		return body ? send_json(srv, conn, status, body) : MHD_NO;
+		return body ? send_json_with(srv, conn, status, body, retry[0] ? "Retry-After" : NULL,
+					     retry[0] ? retry : NULL)
+			    : MHD_NO;
 	}
+	if (retry[0])
+		return send_error_with(srv, conn, status, call.msg, "Retry-After", retry);
+	/* Never show a resident the inside of a server failure. */
 	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
 }
 
-static int client_allowed(struct http_server *srv, struct MHD_Connection *conn)
+/* Takes a token of the client's bucket in rate (NULL: no limit). */
+static int client_allowed(struct http_server *srv, struct http_rate *rate,
+			  struct MHD_Connection *conn)
 {
-	if (!srv->rate)
+	if (!rate)
 		return 1;
-	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!ci || !ci->client_addr)
-		return 1;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		return http_rate_take(srv->rate, &s6->sin6_addr, sizeof s6->sin6_addr, now_ms());
-	}
-	const struct sockaddr_in *s4 = (const void *)sa;
-	return http_rate_take(srv->rate, &s4->sin_addr, sizeof s4->sin_addr, now_ms());
+	struct http_client c;
+	client_of(srv, conn, &c);
+	return !c.family || http_rate_take(rate, c.addr, c.len, now_ms());
 }
 
-static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn)
+static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn,
+				int retry_s)
 {
 	char retry[16];
-	snprintf(retry, sizeof retry, "%d", HTTP_RATE_RETRY_S);
+	snprintf(retry, sizeof retry, "%d", retry_s);
 	return send_error_with(srv, conn, 429, NULL, "Retry-After", retry);
 }
 
@@ -554,9 +638,14 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 				  const char *url, const char *method, struct request *req)
 {
 	int api = !strncmp(url, "/api/", 5);
-	if (api && !client_allowed(srv, conn)) {
+	if (api && !client_allowed(srv, srv->rate, conn)) {
 		req->replied = 1;
-		return send_429(srv, conn);
+		return send_429(srv, conn, HTTP_RATE_RETRY_S);
+	}
+	if (!strcmp(url, HTTP_LOGIN_PATH) && !strcmp(method, MHD_HTTP_METHOD_POST) &&
+	    !client_allowed(srv, srv->login_rate, conn)) {
+		req->replied = 1;
+		return send_429(srv, conn, HTTP_LOGIN_RETRY_S);
 	}
 	if (req->too_many_args) {
 		char msg[64];
@@ -581,8 +670,19 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		const char *rest;
 		char allow[64];
-		const struct http_route *r =
-			find_route(method, url, &rest, allow, sizeof allow, &req->max);
+		const struct route_table *table = NULL;
+		const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow, &table);
+		if (table)
+			req->max = table->body_max;
+		if (r && table->before_body) {
+			struct http_call call = {.srv = srv, .conn = conn, .path = url, .rest = rest};
+			int status = table->before_body(&call);
+			if (status) {
+				req->replied = 1;
+				return send_call_error(srv, conn, status, &call);
+			}
+			json_decref(call.detail);
+		}
 		if (cl && strtoull(cl, NULL, 10) > req->max) {
 			req->replied = 1;
 			return send_error(srv, conn, 413, NULL);
@@ -632,6 +732,64 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return req;
 }
 
+/* ---- connections: per peer, and the request deadline ------------------- */
+
+/* Refuses a new connection of a peer that holds HTTP_CONNECTIONS_PER_CLIENT
+ * already: one address cannot take the HTTP_CONNECTION_LIMIT everybody shares. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	struct http_server *srv = cls;
+	struct http_client peer;
+	http_client_of_peer(addr, &peer);
+	return http_conns_admit(srv->conns, &peer, &srv->proxies) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ai =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const union MHD_ConnectionInfo *fi =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct http_client peer;
+		http_client_of_peer(ai ? ai->client_addr : NULL, &peer);
+		int slot = http_conns_open(srv->conns, &peer, fi ? fi->connect_fd : -1, now_ms());
+		*socket_context = (void *)(intptr_t)(slot + 1);
+	} else {
+		http_conns_close(srv->conns, (int)(intptr_t)*socket_context - 1);
+		*socket_context = NULL;
+	}
+}
+
+/* The connection's slot in srv->conns, or -1. */
+static int conn_slot(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? (int)(intptr_t)ci->socket_context - 1 : -1;
+}
+
+static void *reaper_run(void *arg)
+{
+	struct http_server *srv = arg;
+	pthread_mutex_lock(&srv->reaper_lock);
+	while (!srv->reaper_stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)HTTP_REAP_INTERVAL_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&srv->reaper_wake, &srv->reaper_lock, &until);
+		if (!srv->reaper_stop)
+			http_conns_reap(srv->conns, now_ms());
+	}
+	pthread_mutex_unlock(&srv->reaper_lock);
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **state)
@@ -673,6 +831,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->len += n;
 		return MHD_YES;
 	}
+	/* The request is in, headers and body: no deadline while it is answered. */
+	http_conns_arrived(srv->conns, conn_slot(conn));
 	if (req->too_big)
 		return send_error(srv, conn, 413, NULL);
 	if (req->no_memory)
@@ -697,9 +857,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 			 enum MHD_RequestTerminationCode code)
 {
-	(void)conn;
 	(void)code;
 	struct http_server *srv = cls;
+	/* Keep-alive: the next request's deadline runs from now. */
+	http_conns_next(srv->conns, conn_slot(conn), now_ms());
 	struct request *req = *state;
 	if (!req)
 		return;
@@ -739,6 +900,8 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	if (!srv)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	srv->opts = *opts;
+	pthread_mutex_init(&srv->reaper_lock, NULL);
+	pthread_cond_init(&srv->reaper_wake, NULL);
 	srv->model = model;
 	srv->town = town;
 	if (!srv->opts.listen)
@@ -755,12 +918,26 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
 
+	for (int i = 0; rc == MG_OK && i < HTTP_PROXIES_MAX && srv->opts.proxies[i]; i++)
+		if (!http_proxies_add(&srv->proxies, srv->opts.proxies[i]))
+			rc = mg_fail(err, MG_ERR_INPUT, "trusted proxy %s: not an IP address",
+				     srv->opts.proxies[i]);
 	if (rc == MG_OK && srv->opts.rate_burst >= 0) {
 		int burst = srv->opts.rate_burst ? srv->opts.rate_burst : HTTP_RATE_BURST;
 		int per_s = srv->opts.rate_per_second ? srv->opts.rate_per_second
 						      : HTTP_RATE_PER_SECOND;
 		srv->rate = http_rate_new(burst, per_s);
-		if (!srv->rate)
+		srv->login_rate = http_rate_new(HTTP_LOGIN_BURST, 1.0 / HTTP_LOGIN_RETRY_S);
+		if (!srv->rate || !srv->login_rate)
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (rc == MG_OK) {
+		int per = srv->opts.connections_per_client ? srv->opts.connections_per_client
+							   : HTTP_CONNECTIONS_PER_CLIENT;
+		long long deadline = srv->opts.request_deadline_ms ? srv->opts.request_deadline_ms
+								   : HTTP_REQUEST_DEADLINE_S * 1000LL;
+		srv->conns = http_conns_new(per, deadline, HTTP_CONNECTION_LIMIT + HTTP_CONNECTION_SPARE);
+		if (!srv->conns)
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	if (rc == MG_OK) {
@@ -796,7 +973,7 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	};
 	if (rc == MG_OK) {
 		srv->daemon = MHD_start_daemon(
-			flags, (uint16_t)opts->port, NULL, NULL, on_request, srv,
+			flags, (uint16_t)opts->port, on_accept, srv, on_request, srv,
 			MHD_OPTION_EXTERNAL_LOGGER, log_mhd, srv,
 			MHD_OPTION_SOCK_ADDR, sa,
 			MHD_OPTION_ARRAY, pool,
@@ -804,11 +981,18 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONNECTION_LIMIT,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
 			MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+			MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 			MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 			MHD_OPTION_END);
 		if (!srv->daemon)
 			rc = mg_fail(err, MG_ERR_IO, "cannot listen on %s port %u: %s",
 				     srv->opts.listen, opts->port, strerror(errno));
+	}
+	if (rc == MG_OK) {
+		if (pthread_create(&srv->reaper, NULL, reaper_run, srv))
+			rc = mg_fail(err, MG_ERR_INTERNAL, "cannot start the deadline thread");
+		else
+			srv->reaper_started = 1;
 	}
 	if (rc == MG_OK) {
 		const union MHD_DaemonInfo *di =
@@ -835,6 +1019,14 @@ void http_stop(struct http_server *srv)
 {
 	if (!srv)
 		return;
+	/* Before the daemon: the reaper shuts down sockets the daemon owns. */
+	if (srv->reaper_started) {
+		pthread_mutex_lock(&srv->reaper_lock);
+		srv->reaper_stop = 1;
+		pthread_cond_signal(&srv->reaper_wake);
+		pthread_mutex_unlock(&srv->reaper_lock);
+		pthread_join(srv->reaper, NULL);
+	}
 	if (srv->daemon) {
 		MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
 		for (long long until = now_ms() + HTTP_DRAIN_MS;
@@ -850,6 +1042,10 @@ void http_stop(struct http_server *srv)
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);
 	http_rate_free(srv->rate);
+	http_rate_free(srv->login_rate);
+	http_conns_free(srv->conns);  /* after the daemon: its last closes report here */
+	pthread_mutex_destroy(&srv->reaper_lock);
+	pthread_cond_destroy(&srv->reaper_wake);
 	free(srv);
 }
 
@@ -860,7 +1056,9 @@ static void serve_usage(void)
 	fprintf(stderr,
 		"usage: madoguchi [--db PATH] [--config PATH] serve [--listen ADDR] [--port N]\n"
 		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n"
+		"       [--trusted-proxy ADDR]...\n"
 		"       [--secure-cookie] [--eval-set FILE.tsv] [--clock \"YYYY-MM-DD HH:MM\"]\n"
+		"  --trusted-proxy  a reverse proxy whose X-Forwarded-For names the client\n"
 		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n");
 }
 
@@ -897,7 +1095,7 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct http_opts opts = {.port = DEFAULT_PORT, .db = ctx->db};
 	const char *clock = NULL;
-	int ncors = 0;
+	int ncors = 0, nproxies = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		unsigned n;
@@ -928,6 +1126,8 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 			clock = v;
 		} else if (!strcmp(a, "--cors-origin") && ncors < HTTP_CORS_MAX - 1) {
 			opts.cors[ncors++] = v;
+		} else if (!strcmp(a, "--trusted-proxy") && nproxies < HTTP_PROXIES_MAX - 1) {
+			opts.proxies[nproxies++] = v;
 		} else {
 			serve_usage();
 			return 2;

@@ -18,11 +18,16 @@ struct http_opts {
 	const char *db;           /* database path, opened once per worker thread */
 	const char *assets;       /* serve static files from this folder; NULL = built in */
 	const char *cors[HTTP_CORS_MAX];  /* origins allowed to call the API, NULL-ended */
+	/* Reverse proxies (IP addresses, NULL-ended) whose X-Forwarded-For names
+	 * the client for every per-client limit; from anyone else it is ignored. */
+	const char *proxies[HTTP_PROXIES_MAX];
 	int rate_burst;           /* per-client bucket; 0 = HTTP_RATE_BURST, <0 = no limit */
 	int rate_per_second;      /* refill; 0 = HTTP_RATE_PER_SECOND */
 	int quiet;                /* 1: no error lines on stderr (tests) */
 	int cookie_secure;        /* 1: the staff session cookie is Secure (served behind HTTPS) */
 	const char *eval_set;     /* the console's labelled set; NULL = HTTP_EVAL_SET */
+	int connections_per_client;  /* 0 = HTTP_CONNECTIONS_PER_CLIENT (tests set fewer) */
+	long long request_deadline_ms;  /* 0 = HTTP_REQUEST_DEADLINE_S (tests set less) */
 	long clock_offset;        /* seconds added to the real clock for residents' routes:
 				     a demo or browser test at 00:30 (serve --clock); 0 = real */
 };
@@ -42,7 +47,7 @@ unsigned http_port(const struct http_server *srv);
 void http_stop(struct http_server *srv);
 
 /* `madoguchi serve [--listen ADDR] [--port N] [--assets DIR] [--threads N]
- * [--cors-origin ORIGIN]... [--rate N] [--secure-cookie] [--eval-set FILE]
+ * [--cors-origin ORIGIN]... [--trusted-proxy ADDR]... [--rate N] [--secure-cookie] [--eval-set FILE]
  * [--clock "YYYY-MM-DD HH:MM"]`: prints "listening on http://ADDR:PORT"
  * as its first line, serves until SIGINT or SIGTERM. */
 int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv);

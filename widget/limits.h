@@ -43,10 +43,40 @@
 #define HTTP_RATE_BURST 60
 #define HTTP_RATE_PER_SECOND 2
 #define HTTP_RATE_RETRY_S 1
+/* A 503 for work whose slots are all taken (a staff log-in while another
+ * password is being hashed): a hash takes about 0.1 s, so one second later
+ * the slot is free again. */
+#define HTTP_BUSY_RETRY_S 1
+/* A 503 for a write the full disk refused: freeing space takes an operator
+ * minutes, so clients come back after one instead of hammering a server that
+ * can still answer questions. */
+#define HTTP_NOSPACE_RETRY_S 60
+/* Staff log-in tries per client, on top of the bucket above and of each
+ * account's back-off (chatbot/ops_policy.h): a member of staff who mistypes
+ * a few times never meets it; one address trying many accounts gets ten
+ * tries, then one every six seconds, and is told to wait that long. */
+#define HTTP_LOGIN_BURST 10
+#define HTTP_LOGIN_RETRY_S 6
+#define HTTP_LOGIN_PATH "/api/v1/admin/login"
 /* Buckets kept in memory (direct-mapped by address hash): bounded memory
  * whatever the number of clients; two addresses that collide share a bucket
  * only while both are active, which errs on the side of refusing. */
 #define HTTP_RATE_SLOTS 4096
+
+/* Slow staff work (a whole import, an entry's save with its re-index, an
+ * eval run) running at once on the HTTP workers; one more gets 503 with
+ * Retry-After at once. Measured with two workers (./build/rel/unit-tests
+ * attack.residents_asks_during_a_whole_knowledge_base_import): residents'
+ * asks had p99 15 ms beside one import (8 ms alone), 3,981 ms beside two,
+ * which took every worker. Imports are rare: one at a time costs staff
+ * nothing. */
+#define HTTP_STAFF_WORK_AT_ONCE 1
+/* An import takes one to two seconds: come back then. */
+#define HTTP_STAFF_WORK_RETRY_S 2
+
+/* Reverse proxies listed with serve --trusted-proxy: a town has one or two
+ * (HTTPS in front, perhaps a second for failover); eight is room to spare. */
+#define HTTP_PROXIES_MAX 8
 
 /* Seconds an idle or slow connection is kept: long enough for a phone on a
  * poor line to send a question, short enough that slow-sending clients cannot
@@ -56,6 +86,24 @@
 /* Open connections at once: the widget uses one or two per resident; this
  * bounds memory (MHD's per-connection pool) under a flood. */
 #define HTTP_CONNECTION_LIMIT 1024
+/* Connections one address may hold at once (a trusted proxy is exempt). The
+ * widget opens one or two per resident; a care home or the town hall puts
+ * thirty residents behind one address, sixty connections. Without it, 1,030
+ * slow connections from one address stopped the service for everyone
+ * (issue 11); with it, one address holds at most 64 of the 1,024. */
+#define HTTP_CONNECTIONS_PER_CLIENT 64
+/* Room over HTTP_CONNECTION_LIMIT in the connection table, for sockets that
+ * MHD has accepted and not yet refused at its limit. */
+#define HTTP_CONNECTION_SPARE 64
+/* Longest a request may take to arrive, headers and body, from its first
+ * byte (or the previous reply on a kept-alive connection). MHD's idle timer
+ * (HTTP_CONNECTION_TIMEOUT_S) restarts with every byte, so a client sending a
+ * byte every ten seconds would hold a connection for ever; a question is a
+ * few hundred bytes, and the largest staff upload (HTTP_UPLOAD_MAX, 4 MB)
+ * arrives in 30 s at 1.1 Mbit/s. A request past it is cut off. */
+#define HTTP_REQUEST_DEADLINE_S 30
+/* How often the deadline is checked: a request is cut at most this late. */
+#define HTTP_REAP_INTERVAL_MS 250
 
 /* Query arguments a request may carry. The API reads three at most and the
  * widget sends two; MHD stores every argument in the connection's memory

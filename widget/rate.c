@@ -26,7 +26,7 @@ struct http_rate {
 	struct bucket slots[HTTP_RATE_SLOTS];
 };
 
-struct http_rate *http_rate_new(int burst, int per_second)
+struct http_rate *http_rate_new(int burst, double per_second)
 {
 	struct http_rate *rl = calloc(1, sizeof *rl);
 	if (!rl)

@@ -7,8 +7,9 @@
 
 struct http_rate;
 
-/* burst tokens at most, refilled at per_second. Returns NULL when out of memory. */
-struct http_rate *http_rate_new(int burst, int per_second);
+/* burst tokens at most, refilled at per_second (less than one: a token
+ * every 1/per_second seconds). Returns NULL when out of memory. */
+struct http_rate *http_rate_new(int burst, double per_second);
 void http_rate_free(struct http_rate *rl);
 /* Takes one token for the client whose address is the len bytes at addr
  * (the raw IPv4 or IPv6 address) at time now_ms. Returns 1 when the request

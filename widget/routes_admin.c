@@ -34,11 +34,16 @@
 /* A refusal the console words in the staff's language: reason is a stable
  * code (error.reason, a key of i18n.js's reason table), the message stays
  * for logs and scripts. */
-static int refuse(struct http_call *c, int status, const char *reason, const char *msg)
+static int refuse(struct http_call *c, int rc, const char *reason, const char *msg)
 {
 	json_decref(c->detail);
 	c->detail = json_pack("{s:s}", "reason", reason);
-	return http_fail(c, status, "%s", msg);
+	return http_fail_rc(c, rc, msg);
+}
+
+static int fail_rc(struct http_call *c, int rc, const char *err)
+{
+	return http_fail_rc(c, rc, err);
 }
 
 static const char *body_str(const struct http_call *c, const char *key)
@@ -73,18 +78,18 @@ static int gate(struct http_call *c, enum staff_right right, int change, struct 
 	char err[MG_ERR_LEN];
 	int rc = staff_session_get(db, token, now, s, err);
 	if (rc == MG_ERR_AUTH)
-		return refuse(c, 401, "login_required", err);
+		return refuse(c, rc, "login_required", err);
 	if (rc != MG_OK)
-		return http_fail(c, 500, "%s", err);
+		return fail_rc(c, rc, err);
 	int may = staff_can(s->role, right);
 	if (change) {
 		rc = staff_guard(db, token, http_call_header(c, CSRF_HEADER), right, now, s, err);
-		if (rc == MG_ERR_AUTH)
-			return refuse(c, 403, may ? "csrf" : "role", err);
+		if (rc == MG_ERR_DENIED || rc == MG_ERR_AUTH)
+			return refuse(c, rc, rc == MG_ERR_AUTH ? "login_required" : may ? "csrf" : "role", err);
 		if (rc != MG_OK)
-			return http_fail(c, 500, "%s", err);
+			return fail_rc(c, rc, err);
 	} else if (!may) {
-		return refuse(c, 403, "role", "this role may not see this");
+		return refuse(c, MG_ERR_DENIED, "role", "this role may not see this");
 	}
 	return 0;
 }
@@ -94,16 +99,17 @@ int admin_gate(struct http_call *c, enum staff_right right, int change, struct s
 	return gate(c, right, change, s);
 }
 
+int admin_upload_gate(struct http_call *c)
+{
+	struct staff_session s;
+	return gate(c, STAFF_EDIT_KB, 1, &s);
+}
+
 int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
 		const char *target, json_t *after)
 {
 	sqlite3 *db = call_db(c);
 	return db ? staff_audit(db, s, action, target, NULL, after, NULL) : MG_ERR_DB;
-}
-
-static int fail_rc(struct http_call *c, int rc, const char *err)
-{
-	return http_fail(c, http_status_of(rc), "%s", err);
 }
 
 static json_t *session_json(const struct staff_session *s)
@@ -139,11 +145,11 @@ static int h_login(struct http_call *c, json_t **out)
 	struct staff_session s;
 	int rc = staff_login(db, name, password, time(NULL), token, &s, err);
 	if (rc == MG_ERR_AUTH)
-		return refuse(c, 401, "login_failed", err);
-	if (rc == MG_ERR_RATE)
-		return refuse(c, 429, "locked", err);
-	if (rc == MG_ERR_CONFLICT)
-		return refuse(c, 403, "disabled", err);
+		return refuse(c, rc, "login_failed", err);
+	if (rc == MG_ERR_DENIED)
+		return refuse(c, rc, "disabled", err);
+	if (rc == MG_ERR_BUSY)
+		return refuse(c, rc, "busy", err);
 	if (rc != MG_OK)
 		return fail_rc(c, rc, err);
 	set_cookie(c, token, OPS_SESSION_SECONDS);
@@ -162,9 +168,9 @@ static int h_logout(struct http_call *c, json_t **out)
 	char err[MG_ERR_LEN];
 	int rc = staff_session_get(db, token, time(NULL), &s, err);
 	if (rc != MG_OK)
-		return http_fail(c, 401, "%s", err);
+		return fail_rc(c, rc, err);
 	if (!csrf || strlen(csrf) != STAFF_TOKEN_LEN || sodium_memcmp(csrf, s.csrf, STAFF_TOKEN_LEN))
-		return http_fail(c, 403, "the form is stale or forged (CSRF token): reload the page");
+		return fail_rc(c, MG_ERR_DENIED, "the form is stale or forged (CSRF token): reload the page");
 	rc = staff_logout(db, token, err);
 	if (rc != MG_OK)
 		return fail_rc(c, rc, err);
@@ -483,7 +489,7 @@ static int h_entry_get(struct http_call *c, json_t **out)
 }
 
 /* The editor's save: {entry: {fields}}; status "draft" or "published". */
-static int h_entry_save(struct http_call *c, json_t **out)
+static int h_entry_save_work(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -507,6 +513,11 @@ static int h_entry_save(struct http_call *c, json_t **out)
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, id, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+static int h_entry_save(struct http_call *c, json_t **out)
+{
+	return http_staff_work(c, out, h_entry_save_work);
 }
 
 /* The answer as residents will read it: the town's facts filled in. */
@@ -547,11 +558,11 @@ static int user_refused(struct http_call *c, int rc, const char *password, const
 		return http_fail(c, 400, "%s", err);
 	}
 	if (rc == MG_ERR_INPUT)
-		return refuse(c, 400, "name_bad", err);
+		return refuse(c, rc, "name_bad", err);
 	if (rc == MG_ERR_NOT_FOUND)
-		return refuse(c, 404, "no_such_user", err);
+		return refuse(c, rc, "no_such_user", err);
 	if (rc == MG_ERR_CONFLICT)
-		return refuse(c, 409, strstr(err, "last administrator") ? "last_admin" : "user_exists", err);
+		return refuse(c, rc, strstr(err, "last administrator") ? "last_admin" : "user_exists", err);
 	return fail_rc(c, rc, err);
 }
 
@@ -598,7 +609,7 @@ static int h_user_change(struct http_call *c, json_t **out)
 /* ---- eval, export, import, audit ------------------------------------------------ */
 
 /* {tsv: "..."} runs an uploaded set; {} the server's (--eval-set). */
-static int h_eval(struct http_call *c, json_t **out)
+static int h_eval_work(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -621,6 +632,11 @@ static int h_eval(struct http_call *c, json_t **out)
 		return fail_rc(c, rc, err);
 	json_object_set_new(*out, "set", json_string(tsv ? "uploaded" : path));
 	return 200;
+}
+
+static int h_eval(struct http_call *c, json_t **out)
+{
+	return http_staff_work(c, out, h_eval_work);
 }
 
 static int h_export(struct http_call *c, json_t **out)
@@ -662,7 +678,7 @@ static int known_fact(void *ctx, const char *key, size_t len)
 
 /* {csv_base64, append}: base64 so that a CP932 file arrives byte for byte.
  * All or nothing: with bad rows, 200 with ok false and the rows by line. */
-static int h_import(struct http_call *c, json_t **out)
+static int h_import_work(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -703,6 +719,11 @@ static int h_import(struct http_call *c, json_t **out)
 	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
 			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_import(struct http_call *c, json_t **out)
+{
+	return http_staff_work(c, out, h_import_work);
 }
 
 static int h_audit(struct http_call *c, json_t **out)

@@ -10,6 +10,11 @@
  * 403 (the role lacks right; for a change, a missing or wrong CSRF token):
  * returns 0 when the request may go on, else the status to return. */
 int admin_gate(struct http_call *c, enum staff_right right, int change, struct staff_session *s);
+/* The gate of the upload routes (http_admin_uploads), run on the request's
+ * headers before any byte of its body is read: a live session, its CSRF
+ * token and the right to edit the knowledge base, which every upload route
+ * needs. Returns 0 or the status (401, 403) with call->msg filled. */
+int admin_upload_gate(struct http_call *c);
 /* Records a change made by s in the audit log (after is borrowed). */
 int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
 		const char *target, json_t *after);

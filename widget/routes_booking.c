@@ -96,18 +96,13 @@ static struct resv *call_resv(struct http_call *c)
 
 /* ---- input ----------------------------------------------------------------- */
 
-static int status_of(int rc)
-{
-	return rc == MG_ERR_AUTH ? 401 : http_status_of(rc);
-}
-
 /* The status of a refused operation, with the core's reason (the next dose's
  * first day, the era of a birth date...) for the widget to say in the
  * resident's language. */
 static int refused(struct http_call *c, struct resv *r, int rc)
 {
 	c->detail = resv_refusal_json(r);
-	return status_of(rc);
+	return http_fail_rc(c, rc, c->msg);
 }
 
 static int body_str(struct http_call *c, const char *key, size_t max, const char **out)
@@ -262,7 +257,7 @@ static int h_venues(struct http_call *c, struct resv *r, json_t **out)
 {
 	json_t *list = NULL;
 	int rc = resv_venues(r, &list, c->msg);
-	return rc == MG_OK ? wrap(c, "venues", list, out) : status_of(rc);
+	return rc == MG_OK ? wrap(c, "venues", list, out) : http_fail_rc(c, rc, c->msg);
 }
 
 /* Signed in, only the slots the resident's ticket may book: a slot the
@@ -285,7 +280,7 @@ static int h_slots(struct http_call *c, struct resv *r, json_t **out)
 	int rc = token ? resv_slots_for(r, token, venue, date, to, &list, &rule, c->msg)
 		       : resv_free_slots(r, venue, date, to, &list, c->msg);
 	if (rc != MG_OK)
-		return status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	int st = wrap(c, "slots", list, out);
 	/* Why some slots are not offered: the widget says it as a refusal. */
 	if (st == 200 && rule)
@@ -316,7 +311,7 @@ static int h_offers(struct http_call *c, struct resv *r, json_t **out)
 		return st;
 	json_t *list = NULL;
 	int rc = resv_offers(r, token, &list, c->msg);
-	return rc == MG_OK ? wrap(c, "offers", list, out) : status_of(rc);
+	return rc == MG_OK ? wrap(c, "offers", list, out) : http_fail_rc(c, rc, c->msg);
 }
 
 /* ---- POST ------------------------------------------------------------------ */
@@ -383,7 +378,7 @@ static int h_logout(struct http_call *c, struct resv *r, json_t **out)
 		return st;
 	int rc = resv_logout(r, token, c->msg);
 	if (rc != MG_OK)
-		return status_of(rc);
+		return http_fail_rc(c, rc, c->msg);
 	*out = json_pack("{s:b}", "ok", 1);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -540,7 +535,7 @@ struct resv *booking_resv(struct http_call *c)
 int booking_refused(struct http_call *c, struct resv *r, int rc)
 {
 	c->detail = resv_refusal_json(r);
-	return http_status_of(rc);
+	return http_fail_rc(c, rc, c->msg);
 }
 
 int booking_body_str(struct http_call *c, const char *key, size_t max, const char **out)

@@ -89,7 +89,7 @@ static int h_day(struct http_call *c, json_t **out)
 	int rc = resv_day_list(r, desk_of(&s), &q, out, c->msg);
 	if (rc == MG_OK)
 		json_object_set_new(*out, "all_venues", json_boolean(!desk_of(&s)));
-	return rc == MG_OK ? 200 : refused(c, r, rc, rc == MG_ERR_AUTH ? "not_your_venue" : NULL);
+	return rc == MG_OK ? 200 : refused(c, r, rc, rc == MG_ERR_DENIED ? "not_your_venue" : NULL);
 }
 
 /* {ticket, step: checkin|vaccinated|examined|no_show, lot}: a step at the desk. */
@@ -143,7 +143,11 @@ static int caller(struct http_call *c, struct resv *r, const struct staff_sessio
 	int rc = resv_caller_check(r, t, birth, s->name, ticket, c->msg);
 	if (rc == MG_OK)
 		return 0;
-	return refused(c, r, rc, rc == MG_ERR_AUTH ? "no_match" : rc == MG_ERR_RATE ? "rate" : NULL);
+	/* The member of staff is logged in: the caller's details not matching
+	 * refuses the operation (403), it does not end the staff's session (401). */
+	if (rc == MG_ERR_AUTH)
+		rc = MG_ERR_DENIED;
+	return refused(c, r, rc, rc == MG_ERR_DENIED ? "no_match" : rc == MG_ERR_RATE ? "rate" : NULL);
 }
 
 static int history_reply(struct http_call *c, struct resv *r, const char *ticket,

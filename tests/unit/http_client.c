@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 void tc_resp_free(struct tc_resp *r)
@@ -18,18 +19,40 @@ void tc_resp_free(struct tc_resp *r)
 	*r = (struct tc_resp){0};
 }
 
-int tc_raw(unsigned port, const char *raw, size_t raw_len, struct tc_resp *r)
+long long tc_ms_now(void)
 {
-	*r = (struct tc_resp){0};
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int tc_connect_from(const char *from, unsigned port)
+{
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
+	struct sockaddr_in src = {.sin_family = AF_INET};
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
+	if (inet_pton(AF_INET, from, &src.sin_addr) != 1 || bind(fd, (struct sockaddr *)&src, sizeof src) ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof sa)) {
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+int tc_raw(unsigned port, const char *raw, size_t raw_len, struct tc_resp *r)
+{
+	return tc_raw_from("127.0.0.1", port, raw, raw_len, r);
+}
+
+int tc_raw_from(const char *from, unsigned port, const char *raw, size_t raw_len, struct tc_resp *r)
+{
+	*r = (struct tc_resp){0};
+	int fd = tc_connect_from(from, port);
+	if (fd < 0)
+		return -1;
 	for (size_t off = 0; off < raw_len;) {
 		ssize_t n = send(fd, raw + off, raw_len - off, MSG_NOSIGNAL);
 		if (n <= 0)

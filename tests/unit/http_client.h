@@ -20,12 +20,20 @@ void tc_resp_free(struct tc_resp *r);
 /* Sends raw (a whole request) to 127.0.0.1:port and reads the reply.
  * Returns 0, or -1 when nothing that looks like HTTP came back. */
 int tc_raw(unsigned port, const char *raw, size_t raw_len, struct tc_resp *r);
+/* The same from the local address from ("127.0.0.2": Linux answers the whole
+ * of 127/8 on loopback), as a second client would. */
+int tc_raw_from(const char *from, unsigned port, const char *raw, size_t raw_len, struct tc_resp *r);
+/* A socket connected from from to 127.0.0.1:port, or -1. */
+int tc_connect_from(const char *from, unsigned port);
 /* A request with a JSON body (or none); extra is more header lines, each
  * ending in \r\n, or NULL. */
 int tc_http(unsigned port, const char *method, const char *path, const char *extra,
 	    const char *body, struct tc_resp *r);
 /* The value of header name (case-insensitive) in a static buffer, or NULL. */
 const char *tc_header(const struct tc_resp *r, const char *name);
+
+/* The monotonic clock in milliseconds, for timing a reply. */
+long long tc_ms_now(void);
 
 /* ---- the staff console --------------------------------------------------------- */
 

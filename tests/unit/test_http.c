@@ -15,6 +15,7 @@
 #include "chatbot/events.h"
 #include "nlp/redact.h"
 #include "tests/unit/http_client.h"
+#include "widget/api.h"
 #include "widget/http.h"
 
 static const char *jstr(json_t *j, const char *path1, const char *path2)
@@ -73,6 +74,28 @@ static unsigned port(void)
 }
 
 /* ---- routes -------------------------------------------------------------- */
+
+/* One map for every route: a client that is not logged in (401) is told
+ * apart from one who may not (403), and every refusal that passes (busy, a
+ * full disk, too many tries) says when to come back. */
+TEST(http, every_error_code_has_its_one_status)
+{
+	for (int rc = MG_ERR_NOMEM; rc < MG_ERR_COUNT; rc++) {
+		int st = http_status_of(rc);
+		CHECK(st >= 400 && st <= 503);
+		if (st == 503 || st == 429)
+			CHECK(http_retry_of(rc) > 0);
+		else
+			CHECK(http_retry_of(rc) == 0);
+	}
+	CHECK(http_status_of(MG_ERR_AUTH) == 401);
+	CHECK(http_status_of(MG_ERR_DENIED) == 403);
+	CHECK(http_status_of(MG_ERR_BUSY) == 503);
+	CHECK(http_status_of(MG_ERR_NOSPACE) == 503);
+	CHECK(http_status_of(MG_ERR_DB) == 500);
+	CHECK(http_status_of(MG_ERR_COUNT + 3) == 500);
+	CHECK(http_status_of(-1) == 500);
+}
 
 TEST(http, health_is_ok_with_security_headers)
 {
@@ -227,13 +250,6 @@ TEST(http, unknown_path_is_json_404)
 	tc_resp_free(&r);
 }
 
-static long long ms_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 TEST(http, many_query_arguments_get_a_json_400_at_once)
 {
 	/* About 500 arguments used to fill MHD's per-connection memory: no reply
@@ -248,9 +264,9 @@ TEST(http, many_query_arguments_get_a_json_400_at_once)
 			at += (size_t)snprintf(raw + at, cap - at, "&a%d=", i);
 		snprintf(raw + at, cap - at, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 		struct tc_resp r = {0};  /* freed whole even when nothing came back */
-		long long t0 = ms_now();
+		long long t0 = tc_ms_now();
 		CHECK(tc_raw(port(), raw, strlen(raw), &r) == 0);
-		CHECK(ms_now() - t0 < 5000);
+		CHECK(tc_ms_now() - t0 < 5000);
 		CHECK(r.status == 400);
 		CHECK(error_status(&r) == 400);
 		CHECK_STR(jstr(r.json, "error", "message"), "more than 32 query arguments");
@@ -273,9 +289,9 @@ TEST(http, a_body_in_an_unknown_transfer_coding_is_json_501_at_once)
 	static const char raw[] = "POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
 				  "Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n";
 	struct tc_resp r;
-	long long t0 = ms_now();
+	long long t0 = tc_ms_now();
 	REQUIRE(port() && tc_raw(port(), raw, sizeof raw - 1, &r) == 0);
-	CHECK(ms_now() - t0 < 5000);
+	CHECK(tc_ms_now() - t0 < 5000);
 	CHECK(r.status == 501);
 	CHECK(error_status(&r) == 501);
 	CHECK_STR(tc_header(&r, "Content-Type"), "application/json; charset=utf-8");
@@ -473,6 +489,96 @@ TEST(http, rate_limit_is_429_then_recovers)
 	REQUIRE(tc_http(p, "GET", "/api/v1/popular", NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	tc_resp_free(&r);
+	http_stop(srv);
+}
+
+/* The status of a resident's call to p with "X-Forwarded-For: forwarded"
+ * (NULL: without it). */
+static int popular_from(unsigned p, const char *forwarded)
+{
+	char extra[256] = "";
+	if (forwarded)
+		snprintf(extra, sizeof extra, "X-Forwarded-For: %s\r\n", forwarded);
+	struct tc_resp r;
+	if (tc_http(p, "GET", "/api/v1/popular", extra, NULL, &r))
+		return -1;
+	int status = r.status;
+	tc_resp_free(&r);
+	return status;
+}
+
+TEST(http, a_forwarded_address_from_an_untrusted_peer_changes_nothing)
+{
+	/* No trusted proxy: a script that writes a new X-Forwarded-For into each
+	 * request still spends its own bucket (one token a second, as above). */
+	struct http_opts o = {.rate_burst = 3, .rate_per_second = 1};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	unsigned p = http_port(srv);
+	CHECK(popular_from(p, "203.0.113.1") == 200);
+	CHECK(popular_from(p, "203.0.113.2") == 200);
+	CHECK(popular_from(p, "203.0.113.3") == 200);
+	CHECK(popular_from(p, "203.0.113.4") == 429);
+	CHECK(popular_from(p, NULL) == 429);
+	http_stop(srv);
+}
+
+TEST(http, behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket)
+{
+	struct http_opts o = {.rate_burst = 3, .rate_per_second = 1, .proxies = {"::1", "127.0.0.1"}};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	unsigned p = http_port(srv);
+	for (int i = 0; i < 3; i++)
+		CHECK(popular_from(p, "203.0.113.7") == 200);
+	CHECK(popular_from(p, "203.0.113.7") == 429);
+	/* Another resident behind the same proxy is still answered... */
+	CHECK(popular_from(p, "198.51.100.2") == 200);
+	/* ...while the first cannot pose as someone else by writing addresses
+	 * in front of the one the proxy appended. */
+	CHECK(popular_from(p, "198.51.100.9, 203.0.113.7") == 429);
+	/* A chain of trusted proxies: the client is the last address before them. */
+	CHECK(popular_from(p, "203.0.113.7, 127.0.0.1") == 429);
+	CHECK(popular_from(p, "192.0.2.44, 127.0.0.1") == 200);
+	http_stop(srv);
+}
+
+/* The status of a staff log-in as nobody from forwarded; *retry gets its Retry-After. */
+static int login_from(unsigned p, const char *forwarded, char retry[16])
+{
+	char extra[256];
+	snprintf(extra, sizeof extra, "X-Forwarded-For: %s\r\n", forwarded);
+	struct tc_resp r;
+	if (tc_http(p, "POST", "/api/v1/admin/login", extra,
+		    "{\"name\":\"nobody\",\"password\":\"a wrong guess\"}", &r))
+		return -1;
+	int status = r.status;
+	const char *h = tc_header(&r, "Retry-After");
+	snprintf(retry, 16, "%s", h ? h : "");
+	tc_resp_free(&r);
+	return status;
+}
+
+TEST(http, one_client_gets_a_few_staff_log_in_tries_and_others_still_theirs)
+{
+	struct http_opts o = {.proxies = {"::1", "127.0.0.1"}};
+	struct http_server *srv = start(&o);
+	REQUIRE(srv);
+	unsigned p = http_port(srv);
+	char retry[16];
+	/* Each wrong try costs a password hash, so on a busy machine the bucket
+	 * may win back a token or two meanwhile: the tries allowed are the burst
+	 * plus one per HTTP_LOGIN_RETRY_S gone by. */
+	long long t0 = tc_ms_now();
+	int tried = 0, status = 0;
+	while ((status = login_from(p, "203.0.113.9", retry)) == 401 && tried < 4 * HTTP_LOGIN_BURST)
+		tried++;
+	long long allowed = HTTP_LOGIN_BURST + (tc_ms_now() - t0) / (1000 * HTTP_LOGIN_RETRY_S) + 1;
+	CHECK(status == 429);
+	CHECK(tried >= HTTP_LOGIN_BURST && tried <= allowed);
+	CHECK(atoi(retry) == HTTP_LOGIN_RETRY_S);
+	/* A member of staff elsewhere in the town can still log in. */
+	CHECK(login_from(p, "198.51.100.20", retry) == 401);
 	http_stop(srv);
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "reservation/resv.h"
+#include "tests/unit/full_disk.h"
 #include "tests/unit/http_client.h"
 #include "widget/http.h"
 
@@ -102,6 +103,9 @@ static unsigned port(void)
 	if (srv)
 		return http_port(srv);
 	char err[MG_ERR_LEN];
+	/* Every connection the server opens can be given a full disk. */
+	if (tc_disk_full(0))
+		return 0;
 	snprintf(db, sizeof db, "%s/http-booking.db", test_tmpdir());
 	struct resv *r = NULL;
 	if (town_load(NULL, &town, err) != MG_OK || resv_open(&r, db, err) != MG_OK) {
@@ -404,4 +408,81 @@ TEST(http_booking, racing_clients_fill_a_slot_exactly)
 	REQUIRE(resv_open(&r, db, err) == MG_OK);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
+}
+
+/* ---- a full disk ------------------------------------------------------------- */
+
+static json_t *health(void)
+{
+	struct tc_resp r;
+	json_t *j = NULL;
+	if (tc_http(port(), "GET", "/healthz", NULL, NULL, &r) == 0) {
+		j = r.status == 200 ? json_incref(r.json) : NULL;
+		tc_resp_free(&r);
+	}
+	return j;
+}
+
+static int ask(void)
+{
+	struct tc_resp r;
+	if (tc_http(port(), "POST", "/api/v1/ask", NULL, "{\"question\": \"接種券をなくしました\"}", &r))
+		return -1;
+	int status = r.status;
+	tc_resp_free(&r);
+	return status;
+}
+
+TEST(http_booking, a_full_disk_refuses_a_booking_in_plain_words_and_loses_nothing)
+{
+	char token[RESV_TOKEN_LEN + 1] = "", body[256];
+	REQUIRE(port());
+	long long a = slot_id("chuo", "10:00");
+	REQUIRE(a);
+	int before = seats_left(a);
+	REQUIRE(login("1000000024", "1950-04-01", token) == 200);
+	snprintf(body, sizeof body, "{\"slot\": %lld, \"venue\": \"chuo\"}", a);
+
+	REQUIRE(tc_disk_full(1) == 0);
+	struct tc_resp r;
+	char extra[RESV_TOKEN_LEN + 96];
+	snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\nIdempotency-Key: full-1\r\n", token);
+	REQUIRE(tc_http(port(), "POST", "/api/v1/booking/book", extra, body, &r) == 0);
+	/* Not "internal error": busy in plain words, and when to come back. */
+	CHECK(r.status == 503);
+	CHECK(tc_header(&r, "Retry-After") && atoi(tc_header(&r, "Retry-After")) == HTTP_NOSPACE_RETRY_S);
+	const char *msg = str(json_object_get(r.json, "error"), "message", NULL);
+	CHECK(msg && strstr(msg, "nothing was changed"));
+	tc_resp_free(&r);
+	/* Residents' questions are still answered; the log says it is failing. */
+	CHECK(ask() == 200);
+	http_flush_events(srv);
+	json_t *h = health();
+	CHECK_STR(str(h, "status", NULL), "degraded");
+	CHECK_STR(str(h, "event_log", "state"), "failing");
+	CHECK(num(json_object_get(h, "event_log"), "failed", NULL) >= 1);
+	CHECK(strstr(str(h, "event_log", "last_error") ? str(h, "event_log", "last_error") : "", "full") != NULL);
+	json_decref(h);
+	REQUIRE(tc_disk_full(0) == 0);
+
+	/* Nothing half-written: the seat is still free, no booking exists, and
+	 * the same request now books. */
+	CHECK(seats_left(a) == before);
+	struct reply v = call(port(), "GET", "reservation", token, NULL, NULL);
+	CHECK(v.status == 404);
+	json_decref(v.json);
+	v = call(port(), "POST", "book", token, "full-1", body);
+	CHECK(v.status == 200);
+	CHECK_STR(str(v.json, "reservation", "status"), "booked");
+	json_decref(v.json);
+	CHECK(seats_left(a) == before - 1);
+	/* Space again: the next ask is logged and the health is ok. */
+	CHECK(ask() == 200);
+	http_flush_events(srv);
+	h = health();
+	CHECK_STR(str(h, "status", NULL), "ok");
+	json_decref(h);
+	v = call(port(), "POST", "cancel", token, "full-cancel", "{}");
+	CHECK(v.status == 200);
+	json_decref(v.json);
 }

@@ -218,7 +218,7 @@ TEST(ops, a_desk_sees_and_acts_on_its_own_venues_only)
 	CHECK_STR(tickets_of(day(r, "nobody", (struct resv_day_query){0})), "");
 	json_t *out = NULL;
 	CHECK(resv_day_list(r, "uketsuke1", &(struct resv_day_query){.venue = "kita"}, &out, err) ==
-	      MG_ERR_AUTH);
+	      MG_ERR_DENIED);
 	CHECK(out == NULL);
 	json_t *v = NULL;
 	CHECK(resv_desk_venues(r, "uketsuke1", &v, err) == MG_OK);

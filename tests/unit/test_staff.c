@@ -98,23 +98,31 @@ TEST(staff, a_wrong_password_or_name_is_refused_and_opens_nothing)
 	fixture_bot_close(bot);
 }
 
-TEST(staff, an_account_locks_after_repeated_failures)
+TEST(staff, an_account_backs_off_after_repeated_failures_and_never_for_long)
 {
 	struct chatbot *bot = staff_fixture("st_lock.db");
 	sqlite3 *db = kb_db(chatbot_kb(bot));
-	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	char err[MG_ERR_LEN], unknown[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
 	struct staff_session s;
-	for (int i = 0; i < OPS_LOGIN_MAX_FAILURES; i++)
-		CHECK(staff_login(db, "hana", "guess", T0 + i, token, &s, err) == MG_ERR_AUTH);
-	/* locked: even the right password is refused, and no session is made */
-	CHECK(staff_login(db, "hana", "correct horse battery", T0 + 10, token, &s, err) == MG_ERR_RATE);
-	CHECK(strstr(err, "locked") != NULL);
+	for (int i = 0; i < OPS_LOGIN_FREE_FAILURES; i++)
+		CHECK(staff_login(db, "hana", "guess", T0, token, &s, err) == MG_ERR_AUTH);
+	/* backing off: even the right password is refused, in the words an
+	 * unknown name gets, and no session is made */
+	CHECK(staff_login(db, "hana", "correct horse battery", T0, token, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_login(db, "nobody", "correct horse battery", T0, token, &s, unknown) == MG_ERR_AUTH);
+	CHECK_STR(err, unknown);
 	CHECK(count(db, "staff_sessions") == 0);
 	/* the other accounts are not affected */
-	CHECK(staff_login(db, "ken", "reception desk 2026", T0 + 10, token, &s, err) == MG_OK);
-	/* after the lock-out period the right password works again */
-	CHECK(staff_login(db, "hana", "correct horse battery", T0 + OPS_LOGIN_LOCK_SECONDS + 10, token, &s,
+	CHECK(staff_login(db, "ken", "reception desk 2026", T0, token, &s, err) == MG_OK);
+	/* the first back-off is short */
+	CHECK(staff_login(db, "hana", "correct horse battery", T0 + OPS_LOGIN_BACKOFF_FIRST_S, token, &s,
 			  err) == MG_OK);
+	/* a stranger who keeps trying at every allowed moment never keeps the
+	 * owner out for longer than the cap */
+	time_t t = T0 + 100;
+	for (int i = 0; i < 40; i++, t += OPS_LOGIN_BACKOFF_MAX_S)
+		CHECK(staff_login(db, "hana", "guess", t, token, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_login(db, "hana", "correct horse battery", t, token, &s, err) == MG_OK);
 	fixture_bot_close(bot);
 }
 
@@ -142,16 +150,16 @@ TEST(staff, changes_need_the_csrf_token_and_the_right)
 	REQUIRE(staff_login(db, "hana", "correct horse battery", T0, hana, &hs, err) == MG_OK);
 	REQUIRE(staff_login(db, "ken", "reception desk 2026", T0, ken, &ks, err) == MG_OK);
 	CHECK(staff_guard(db, hana, hs.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_OK);
-	CHECK(staff_guard(db, hana, NULL, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
-	CHECK(staff_guard(db, hana, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_guard(db, hana, NULL, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_DENIED);
+	CHECK(staff_guard(db, hana, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_DENIED);
 	CHECK(strstr(err, "CSRF") != NULL);
 	/* reception may not edit the knowledge base nor add accounts */
-	CHECK(staff_guard(db, ken, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_AUTH);
+	CHECK(staff_guard(db, ken, ks.csrf, STAFF_EDIT_KB, T0, &s, err) == MG_ERR_DENIED);
 	CHECK(strstr(err, "reception") != NULL);
 	CHECK(staff_guard(db, ken, ks.csrf, STAFF_RECEPTION_OPS, T0, &s, err) == MG_OK);
 	int users = count(db, "staff_users"), audit = count(db, "staff_audit");
-	CHECK(staff_user_add(db, &ks, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_AUTH);
-	CHECK(staff_user_add(db, &hs, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_AUTH);
+	CHECK(staff_user_add(db, &ks, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_DENIED);
+	CHECK(staff_user_add(db, &hs, "mallory", STAFF_ADMIN, "i am the admin now", err) == MG_ERR_DENIED);
 	CHECK(count(db, "staff_users") == users);
 	CHECK(count(db, "staff_audit") == audit);
 	fixture_bot_close(bot);
@@ -219,7 +227,7 @@ TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
 	REQUIRE(staff_guard(db, token, hana.csrf, STAFF_EDIT_KB, time(NULL), &s, err) == MG_OK);
 	char kt[STAFF_TOKEN_LEN + 1];
 	REQUIRE(staff_login(db, "ken", "reception desk 2026", time(NULL), kt, &ken, err) == MG_OK);
-	CHECK(staff_add_alternate(bot, &ken, "1", q, err) == MG_ERR_AUTH);
+	CHECK(staff_add_alternate(bot, &ken, "1", q, err) == MG_ERR_DENIED);
 	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
 	/* one click: an alternate question of entry 1, answered at once */
 	REQUIRE(staff_add_alternate(bot, &s, "1", q, err) == MG_OK);

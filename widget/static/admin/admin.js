@@ -211,7 +211,18 @@
   }
 
   /* The figures, each marked with its name in the report (data-figure). */
+  /* The event log's health (/healthz): staff learn that figures are missing
+   * from the page they read them on. */
+  function showLogHealth() {
+    fetch('/healthz', { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (h) {
+      var box = $('log-health'), log = h.event_log || {};
+      box.hidden = h.status !== 'degraded';
+      box.textContent = box.hidden ? '' : t('dash.log_failing', { error: log.last_error || '', failed: log.failed || 0 });
+    }).catch(function () {});
+  }
+
   function loadDashboard() {
+    showLogHealth();
     var f = $('period');
     var params = { from: f.from.value, to: f.to.value };
     var q = new URLSearchParams(params).toString();

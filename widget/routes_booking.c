@@ -336,7 +336,7 @@ static int h_open(struct http_call *c, struct resv *r, json_t **out)
 			json_decref(fields);
 			json_decref(*out);
 			*out = NULL;
-			return status_of(rc);
+			return http_fail_rc(c, rc, c->msg);
 		}
 		json_object_set_new(fields, resv_field_name((enum resv_field)f),
 				    json_string(resv_policy_name(p)));

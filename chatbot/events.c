@@ -969,6 +969,19 @@ int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, co
 	return MG_OK;
 }
 
+int events_undismiss(sqlite3 *db, const char *key, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(db, "DELETE FROM ev_dismissed WHERE key = ?1", &st, err);
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "dismiss");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int events_dismiss(sqlite3 *db, const char *key, char *err)
 {
 	sqlite3_stmt *st = NULL;

@@ -142,6 +142,8 @@ int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, co
 		      double min_confidence, int limit, json_t **out, char *err);
 /* Hides the group with this key from the review queue. */
 int events_dismiss(sqlite3 *db, const char *key, char *err);
+/* Puts the group back in the review queue (the undo of an alternate). */
+int events_undismiss(sqlite3 *db, const char *key, char *err);
 
 /* `madoguchi report --from DATE --to DATE [--csv] [--json]` */
 int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv);

@@ -55,8 +55,10 @@ static void report(struct parse *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (!p->errors)  /* the first bad row is also the error's detail */
+	if (!p->errors && line > 0)  /* the first bad row is also the error's detail */
 		mg_fail(p->err, MG_ERR_INPUT, "%s: line %d: %s", p->name, line, msg);
+	else if (!p->errors)         /* one entry from the editor: no lines */
+		mg_fail(p->err, MG_ERR_INPUT, "%s", msg);
 	p->errors++;
 	if (p->opts && p->opts->report)
 		p->opts->report(p->opts->ctx, line, msg);
@@ -365,6 +367,15 @@ static void check_row(struct parse *p, struct row *r)
 	static const enum kb_col with_placeholders[] = {KB_C_QUESTION, KB_C_ANSWER, KB_C_QUESTION_EN, KB_C_ANSWER_EN, KB_C_URL};
 	for (size_t i = 0; i < sizeof with_placeholders / sizeof *with_placeholders; i++)
 		check_placeholders(p, r, with_placeholders[i]);
+}
+
+int kb_entry_check(char *v[KB_NCOLS], const struct kb_import_opts *opts, char *err)
+{
+	struct parse p = {.opts = opts, .name = "entry", .err = err};
+	struct row r = {.line = 0};
+	memcpy(r.v, v, sizeof r.v);
+	check_row(&p, &r);
+	return p.errors ? MG_ERR_INPUT : MG_OK;
 }
 
 struct id_line {
@@ -693,20 +704,16 @@ int kb_import(struct kb *kb, const char *data, size_t len, const char *name,
 		rc = mg_fail(err, MG_ERR_INPUT, "%s: no entries, nothing imported", name);
 	}
 	if (rc == MG_OK) {
-		if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-			rc = kb_db_fail(kb, err, "import");
-		else {
+		rc = kb_write_begin(kb, err);
+		if (rc == MG_OK) {
 			rc = kb_sync(kb, err);
 			if (rc == MG_OK)
 				rc = write_rows(kb, &p, opts && opts->append, imported, err);
 			if (rc == MG_OK)
 				rc = kb_bump_generation(kb, err);
-			if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-				rc = kb_db_fail(kb, err, "import");
-			if (rc != MG_OK) {
-				sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+			rc = kb_write_end(kb, rc, err);
+			if (rc != MG_OK)
 				*imported = 0;
-			}
 		}
 	}
 	parse_free(&p);

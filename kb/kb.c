@@ -245,6 +245,31 @@ void kb_read_end(struct kb *kb, int began)
 		sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL);
 }
 
+int kb_write_begin(struct kb *kb, char *err)
+{
+	int outer = kb->write_depth == 0 && sqlite3_get_autocommit(kb->db);
+	if (sqlite3_exec(kb->db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT kb_write", NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "write");
+	if (kb->write_depth++ == 0)
+		kb->write_outer = outer;
+	return MG_OK;
+}
+
+int kb_write_end(struct kb *kb, int rc, char *err)
+{
+	int outer = --kb->write_depth == 0 && kb->write_outer;
+	if (rc == MG_OK && sqlite3_exec(kb->db, outer ? "COMMIT" : "RELEASE kb_write", NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "write");
+	if (rc != MG_OK) {
+		if (outer)
+			sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+		else
+			sqlite3_exec(kb->db, "ROLLBACK TO kb_write; RELEASE kb_write", NULL, NULL, NULL);
+		kb->generation = -1;  /* the next search reloads what is on disk */
+	}
+	return rc;
+}
+
 int kb_count(struct kb *kb, int64_t *n, char *err)
 {
 	sqlite3_stmt *st = NULL;

@@ -29,7 +29,10 @@
 #define ADMIN_QUEUE_LIMIT 50
 /* Entries the picker offers for one search. */
 #define ADMIN_PICK_LIMIT 20
-#define ADMIN_AUDIT_LIMIT 50
+/* Audit records on the page: a busy day of a small town's staff (the
+ * filters narrow it); the CSV takes a year of such days. */
+#define ADMIN_AUDIT_LIMIT 200
+#define ADMIN_AUDIT_CSV_LIMIT 50000
 
 /* A refusal the console words in the staff's language: reason is a stable
  * code (error.reason, a key of i18n.js's reason table), the message stays
@@ -400,6 +403,28 @@ static int h_alternate(struct http_call *c, json_t **out)
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
 }
 
+/* {entry, question, key}: the undo of the above. The question leaves the
+ * entry's alternates and its group (key, optional) is back in the queue. */
+static int h_alternate_undo(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *entry = body_str(c, "entry"), *question = body_str(c, "question"),
+		   *key = body_str(c, "key");
+	if (!entry || !question)
+		return http_fail(c, 400, "entry and question are required");
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = http_call_bot(c);
+	int rc = staff_remove_alternate(bot, &s, entry, question, err);
+	if (rc == MG_OK && key && *key)
+		rc = events_undismiss(call_db(c), key, err);
+	if (rc == MG_OK)
+		rc = staff_entry_get(bot, entry, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
 /* ---- entries ------------------------------------------------------------------- */
 
 static int has_id(json_t *list, const char *id)
@@ -503,12 +528,88 @@ static int h_entry_save(struct http_call *c, json_t **out)
 		if (d && *d && !day_ok(d))
 			return http_fail(c, 400, "%s is a date YYYY-MM-DD or empty", keys[i]);
 	}
-	char id[64], err[MG_ERR_LEN];
+	char id[64], bad_key[KB_ID_LEN], err[MG_ERR_LEN];
 	struct chatbot *bot = http_call_bot(c);
-	int rc = staff_entry_save(bot, &s, fields, id, err);
+	int rc = staff_entry_save(bot, &s, fields, id, bad_key, err);
+	if (rc == MG_ERR_INPUT && bad_key[0]) {
+		json_decref(c->detail);
+		c->detail = json_pack("{s:s,s:s}", "reason", "placeholder", "key", bad_key);
+		return http_fail(c, 400, "%s", err);
+	}
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, id, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+/* {id}: the entry of the editor unpublished (unpublish) or deleted (delete). */
+static int entry_change(struct http_call *c, json_t **out, int delete)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *id = body_str(c, "id");
+	if (!id || !*id || strlen(id) > HTTP_ENTRY_ID_MAX)
+		return http_fail(c, 400, "id is required");
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = http_call_bot(c);
+	int rc = delete ? staff_entry_delete(bot, &s, id, err) : staff_entry_unpublish(bot, &s, id, err);
+	if (rc == MG_ERR_NOT_FOUND)
+		return refuse(c, 404, "no_such_entry", err);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	if (delete) {
+		*out = json_pack("{s:b,s:s}", "deleted", 1, "id", id);
+		return *out ? 200 : http_fail(c, 500, "out of memory");
+	}
+	rc = staff_entry_get(bot, id, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+static int h_entry_unpublish(struct http_call *c, json_t **out)
+{
+	return entry_change(c, out, 0);
+}
+
+static int h_entry_delete(struct http_call *c, json_t **out)
+{
+	return entry_change(c, out, 1);
+}
+
+static int add_topic(void *ctx, const char *slug, const char *category, const char *question)
+{
+	return json_array_append_new(ctx, json_pack("{s:s,s:s,s:s}", "slug", slug, "category", category,
+						     "question", question)) != 0;
+}
+
+/* What the editor offers: the topics (slug, category, the question of its
+ * first entry) and the town's facts an answer may name as {{key}}, with
+ * their values in Japanese. */
+static int h_topics(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (status)
+		return status;
+	json_t *topics = json_array(), *keys = json_array();
+	char err[MG_ERR_LEN];
+	int rc = topics && keys ? kb_each_topic(chatbot_kb(http_call_bot(c)), add_topic, topics, err)
+				: mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	const struct town *town = http_call_town(c);
+	const char *key;
+	json_t *v;
+	json_object_foreach(town->facts, key, v) {
+		const char *ja = town_fact(town, key, strlen(key), "ja");
+		if (ja && json_array_append_new(keys, json_pack("{s:s,s:s}", "key", key, "value", ja)))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (rc != MG_OK) {
+		json_decref(topics);
+		json_decref(keys);
+		return fail_rc(c, rc, err);
+	}
+	*out = json_pack("{s:o,s:o}", "topics", topics, "keys", keys);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
 /* The answer as residents will read it: the town's facts filled in. */
@@ -707,19 +808,67 @@ static int h_import(struct http_call *c, json_t **out)
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
-static int h_audit(struct http_call *c, json_t **out)
+/* The audit records of ?who=&kind=&day= (each optional; day YYYY-MM-DD,
+ * the town's day), newest first, at most ADMIN_AUDIT_LIMIT. */
+static int audit_records(struct http_call *c, int limit, json_t **list)
 {
 	struct staff_session s;
-	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	int status = gate(c, STAFF_MANAGE_USERS, 0, &s);
 	if (status)
 		return status;
-	json_t *list = NULL;
+	const struct town *town = http_call_town(c);
+	struct staff_audit_filter f = {.who = http_call_arg(c, "who"), .action = http_call_arg(c, "kind")};
+	const char *day = http_call_arg(c, "day");
+	if (day && *day) {
+		int y, m, d;
+		char end;
+		if (!day_ok(day) || sscanf(day, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3)
+			return http_fail(c, 400, "day is a date YYYY-MM-DD");
+		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+		f.from = nlp_zone_mktime(town_zone(town), &tm);
+		tm.tm_mday++;
+		f.to = nlp_zone_mktime(town_zone(town), &tm);
+	}
 	char err[MG_ERR_LEN];
-	int rc = staff_audit_list(call_db(c), ADMIN_AUDIT_LIMIT, &list, err);
-	if (rc != MG_OK)
+	int rc = staff_audit_list(call_db(c), &f, town_zone(town), limit, list, err);
+	return rc == MG_OK ? 0 : fail_rc(c, rc, err);
+}
+
+static int h_audit(struct http_call *c, json_t **out)
+{
+	json_t *list = NULL, *facets = NULL;
+	int status = audit_records(c, ADMIN_AUDIT_LIMIT, &list);
+	if (status)
+		return status;
+	char err[MG_ERR_LEN];
+	int rc = staff_audit_facets(call_db(c), &facets, err);
+	if (rc != MG_OK) {
+		json_decref(list);
 		return fail_rc(c, rc, err);
-	*out = json_pack("{s:o}", "audit", list);
+	}
+	*out = json_pack("{s:o,s:o,s:i}", "audit", list, "facets", facets, "limit", ADMIN_AUDIT_LIMIT);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_audit_csv(struct http_call *c, json_t **out)
+{
+	(void)out;
+	json_t *list = NULL;
+	int status = audit_records(c, ADMIN_AUDIT_CSV_LIMIT, &list);
+	if (status)
+		return status;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int bad = !f || staff_audit_csv(list, f);
+	json_decref(list);
+	if (f)
+		bad |= fclose(f) != 0;
+	if (bad) {
+		free(buf);
+		return http_fail(c, 500, "out of memory");
+	}
+	return download(c, buf, len, "madoguchi-audit.csv");
 }
 
 const struct http_route http_admin_routes[] = {
@@ -736,6 +885,11 @@ const struct http_route http_admin_routes[] = {
 	{"GET", "/api/v1/admin/entries/", h_entry_get},
 	{"GET", "/api/v1/admin/kb.csv", h_export},
 	{"GET", "/api/v1/admin/audit", h_audit},
+	{"GET", "/api/v1/admin/audit.csv", h_audit_csv},
+	{"GET", "/api/v1/admin/topics", h_topics},
+	{"POST", "/api/v1/admin/queue/undo", h_alternate_undo},
+	{"POST", "/api/v1/admin/entries/unpublish", h_entry_unpublish},
+	{"POST", "/api/v1/admin/entries/delete", h_entry_delete},
 	{"GET", "/api/v1/admin/users", h_users},
 	{NULL, NULL, NULL},
 };

@@ -29,10 +29,17 @@
     return n;
   }
   function clear(n) { n.textContent = ''; return n; }
-  function toast(text, bad) {
+  /* action (optional): {label, run} as a button beside the message (an undo). */
+  function toast(text, bad, action) {
     var t = $('toast');
     t.textContent = text;
     t.className = bad ? 'bad' : 'good';
+    if (action) {
+      t.appendChild(el('button', { type: 'button', class: 'toast-act', text: action.label, onclick: function () {
+        t.textContent = '';
+        action.run();
+      } }));
+    }
   }
   function pct(v) { return v === null || v === undefined ? '—' : (100 * v).toFixed(1) + ' %'; }
   function today() {
@@ -285,12 +292,33 @@
         var q = el('input', { class: 'group-q', value: g.question, 'aria-label': t('queue.question') });
         var tools = el('div', { class: 'row' });
         function done(msg) { li.remove(); toast(msg); $('queue-empty').hidden = ol.children.length > 0; }
+        /* Residents get the entry for this wording the moment it is added:
+         * staff confirm first, and the message after it offers the undo. */
+        function confirmAdd(e) {
+          var old = li.querySelector('.confirm');
+          if (old) old.remove();
+          var name = e.slug || e.id, question = q.value;
+          var box = el('div', { class: 'confirm', role: 'group', 'aria-label': t('queue.confirm_yes') }, [
+            el('p', { text: t('queue.confirm', { q: question, entry: name }) })]);
+          var yes = el('button', { type: 'button', class: 'primary act-confirm', text: t('queue.confirm_yes'), onclick: function () {
+            post('queue/alternate', { entry: e.id, question: question, key: g.key }).then(function () {
+              done(t('queue.added', { q: question, entry: name }));
+              toast(t('queue.added', { q: question, entry: name }), false, { label: t('queue.undo'), run: function () {
+                post('queue/undo', { entry: e.id, question: question, key: g.key }).then(function () {
+                  toast(t('queue.undone', { q: question, entry: name }));
+                  loadQueue();
+                }).catch(failed);
+              } });
+            }).catch(failed);
+          } });
+          box.appendChild(el('div', { class: 'row' }, [yes, el('button', { type: 'button', class: 'act-cancel', text: t('queue.confirm_no'),
+            onclick: function () { box.remove(); } })]));
+          li.appendChild(box);
+          yes.focus();
+        }
         tools.appendChild(el('button', { type: 'button', class: 'act-alt', text: t('queue.add_alt'), onclick: function () {
           if (li.querySelector('.picker')) return;
-          li.appendChild(picker(q.value, function (e) {
-            post('queue/alternate', { entry: e.id, question: q.value, key: g.key })
-              .then(function () { done(t('queue.added', { q: q.value, entry: e.slug || e.id })); }).catch(failed);
-          }));
+          li.appendChild(picker(q.value, confirmAdd));
           li.querySelector('.pick-q').focus();
         } }));
         tools.appendChild(el('button', { type: 'button', class: 'act-draft', text: t('queue.new_draft'), onclick: function () {
@@ -314,16 +342,56 @@
     'alt_questions', 'keywords', 'valid_from', 'valid_to', 'url', 'source'];
   var pendingDraft = null;
   var previewTimer;
+  var topics = [];              // [{slug, category, question}] of the knowledge base
+
+  /* A select's options: the list, and value kept as one more when the list lacks it. */
+  function options(select, list, value, other) {
+    clear(select);
+    select.appendChild(el('option', { value: '', text: t('entry.pick') }));
+    list.forEach(function (o) { select.appendChild(el('option', { value: o.value, text: o.text })); });
+    if (value && !list.some(function (o) { return o.value === value; })) select.appendChild(el('option', { value: value, text: other }));
+    select.value = value || '';
+  }
+  function topicOptions(slug, category) {
+    options($('entry-slug'), topics.map(function (o) { return { value: o.slug, text: o.slug + ' — ' + o.question }; }), slug,
+      t('entry.topic_other', { slug: slug }));
+    var cats = [];
+    topics.forEach(function (o) { if (o.category && cats.indexOf(o.category) < 0) cats.push(o.category); });
+    options($('entry-category'), cats.map(function (c) { return { value: c, text: c }; }), category,
+      t('entry.topic_other', { slug: category }));
+  }
+  $('entry-slug').addEventListener('change', function () {
+    var o = topics.filter(function (x) { return x.slug === $('entry-slug').value; })[0];
+    if (o) $('entry-category').value = o.category;
+  });
+  /* The town's facts an answer may name: a click puts {{key}} where the cursor is. */
+  function showKeys(keys) {
+    var ul = clear($('entry-keys'));
+    keys.forEach(function (k) {
+      var text = '{{' + k.key + '}}';
+      ul.appendChild(el('li', {}, [el('button', { type: 'button', class: 'key', 'data-key': k.key,
+        'aria-label': t('entry.key_insert', { key: text, value: k.value }), title: k.value, onclick: function () {
+          var a = $('entry-form').elements.answer;
+          a.setRangeText(text, a.selectionStart, a.selectionEnd, 'end');
+          a.focus();
+          preview();
+        } }, [el('code', { text: text })])]));
+    });
+  }
 
   function fillForm(e) {
     var f = $('entry-form');
+    topicOptions(e.slug || '', e.category || '');
     FIELDS.forEach(function (k) {
+      if (k === 'slug' || k === 'category') return;
       var v = e[k] || '';
       if (k === 'alt_questions') v = v.split('|').filter(Boolean).join('\n');
       f.elements[k].value = v;
     });
     $('entry-title').textContent = e.id ? t('entry.title_id', { id: e.id }) + (e.slug ? ' · ' + e.slug : '') : t('entry.new');
     $('entry-error').textContent = '';
+    $('unpublish').hidden = !(e.id && e.status === 'published');
+    $('entry-delete').hidden = !e.id;
     preview();
   }
   function formFields(status) {
@@ -344,6 +412,21 @@
   }
   $('save-draft').addEventListener('click', function () { save('draft'); });
   $('publish').addEventListener('click', function () { save('published'); });
+  $('unpublish').addEventListener('click', function () {
+    var id = $('entry-form').elements.id.value;
+    post('entries/unpublish', { id: id }).then(function (e) {
+      fillForm(e);
+      toast(t('entry.unpublished', { id: e.id }));
+    }).catch(function (e) { $('entry-error').textContent = W.refusal(e); });
+  });
+  $('entry-delete').addEventListener('click', function () {
+    var id = $('entry-form').elements.id.value;
+    if (!window.confirm(t('entry.delete_confirm'))) return;
+    post('entries/delete', { id: id }).then(function () {
+      toast(t('entry.deleted', { id: id }));
+      location.hash = '#entry/new';
+    }).catch(function (e) { $('entry-error').textContent = W.refusal(e); });
+  });
 
   /* The widget's answer bubble: first paragraph, the rest behind 詳しく, the link. */
   function preview() {
@@ -383,6 +466,12 @@
 
   function loadEntry(id) {
     searchEntries();
+    get('topics').then(function (r) {
+      topics = r.topics;
+      showKeys(r.keys);
+      var f = $('entry-form');
+      topicOptions(f.elements.slug.value, f.elements.category.value);
+    }).catch(failed);
     if (id === 'new' || !id) {
       var d = pendingDraft || {};
       fillForm({ question: d.question || '', status: 'draft' });

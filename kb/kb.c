@@ -245,6 +245,12 @@ void kb_read_end(struct kb *kb, int began)
 		sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL);
 }
 
+const struct nlp_synonyms *kb_synonyms(struct kb *kb)
+{
+	char err[MG_ERR_LEN];
+	return kb_sync(kb, err) == MG_OK ? kb->syn : NULL;
+}
+
 int kb_write_begin(struct kb *kb, char *err)
 {
 	int outer = kb->write_depth == 0 && sqlite3_get_autocommit(kb->db);

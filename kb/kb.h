@@ -30,6 +30,9 @@ void kb_read_end(struct kb *kb, int began);
  * final rc. Every kb_write_begin that succeeded needs one kb_write_end. */
 int kb_write_begin(struct kb *kb, char *err);
 int kb_write_end(struct kb *kb, int rc, char *err);
+/* The synonym list the searches of this kb use, loaded (kb_sync) if need
+ * be; valid until this kb's next search or change. NULL if it cannot load. */
+const struct nlp_synonyms *kb_synonyms(struct kb *kb);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 

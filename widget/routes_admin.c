@@ -343,7 +343,8 @@ static int h_queue(struct http_call *c, json_t **out)
 	int rc = nlp_analyser_new(http_call_model(c), &an, err);
 	json_t *list = NULL;
 	if (rc == MG_OK)
-		rc = events_unanswered(events_db(c), an, from, to, OPS_REVIEW_MAX_CONFIDENCE,
+		rc = events_unanswered(events_db(c), an, kb_synonyms(chatbot_kb(http_call_bot(c))), from, to,
+				       OPS_REVIEW_MAX_CONFIDENCE,
 				       ADMIN_QUEUE_LIMIT, &list, err);
 	nlp_analyser_free(an);
 	if (rc != MG_OK)

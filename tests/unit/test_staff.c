@@ -212,7 +212,7 @@ TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
 	char today[11];
 	mg_today(today);
 	json_t *queue = NULL;
-	REQUIRE(events_unanswered(db, NULL, today, today, 0.75, 10, &queue, err) == MG_OK);
+	REQUIRE(events_unanswered(db, NULL, NULL, today, today, 0.75, 10, &queue, err) == MG_OK);
 	REQUIRE(json_array_size(queue) == 1);
 	const char *q = json_string_value(json_object_get(json_array_get(queue, 0), "question"));
 	CHECK_STR(q, miss);

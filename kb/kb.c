@@ -25,6 +25,9 @@ static const char SCHEMA[] =
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
 	"  updated_at TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS kb_synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);"
+	/* A knowledge base a full import replaced, as its export (CSV). */
+	"CREATE TABLE IF NOT EXISTS kb_replaced(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	"  entries INTEGER NOT NULL, csv BLOB NOT NULL);"
 	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);"
 	/* Names this database file for the model cache: a path can be reused by
 	 * another database, this never is. */

@@ -45,6 +45,8 @@ typedef int (*kb_placeholder_fn)(void *ctx, const char *key, size_t len);
 
 struct kb_import_opts {
 	int append;                   /* 0: the file replaces the whole knowledge base */
+	int keep_replaced;            /* a replacing import keeps the knowledge base it replaces,
+				       * and the last keep_replaced such (0: none) */
 	kb_report_fn report;          /* may be NULL */
 	kb_placeholder_fn placeholder;/* may be NULL: every key is accepted */
 	void *ctx;                    /* passed to both callbacks */
@@ -56,6 +58,15 @@ struct kb_import_opts {
  * the number of entries written. */
 int kb_import(struct kb *kb, const char *data, size_t len, const char *name,
 	      const struct kb_import_opts *opts, int *imported, char *err);
+/* The knowledge bases full imports replaced (keep_replaced), newest first:
+ * fn gets each one's id, when it was replaced and its number of entries. */
+typedef int (*kb_replaced_fn)(void *ctx, int64_t id, int64_t at, int entries);
+int kb_replaced_list(struct kb *kb, kb_replaced_fn fn, void *ctx, char *err);
+/* Puts the replaced knowledge base id back: a full import of its export with
+ * opts (its append is ignored), so what it replaces is kept in its turn.
+ * MG_ERR_NOT_FOUND for no such id. */
+int kb_replaced_restore(struct kb *kb, int64_t id, const struct kb_import_opts *opts, int *imported,
+			char *err);
 /* Replaces the synonym list with a synonyms.tsv file's bytes and re-indexes. */
 int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *name,
 		       int *groups, char *err);

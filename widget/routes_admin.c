@@ -786,26 +786,100 @@ static int h_import(struct http_call *c, json_t **out)
 	}
 	struct bad_rows bad = {json_array(), http_call_town(c)};
 	struct kb_import_opts o = {.append = json_is_true(json_object_get(c->body, "append")),
-				   .report = bad_row, .placeholder = known_fact, .ctx = &bad};
+				   .report = bad_row, .placeholder = known_fact, .ctx = &bad,
+				   .keep_replaced = OPS_KB_REPLACED_KEPT};
 	int imported = 0;
 	char err[MG_ERR_LEN];
-	sqlite3 *db = call_db(c);
-	int rc = staff_init(db, err);
-	if (rc == MG_OK)
-		rc = kb_import(chatbot_kb(http_call_bot(c)), (const char *)data, len, "upload.csv", &o,
-			       &imported, err);
+	struct kb *kb = chatbot_kb(http_call_bot(c));
+	int rc = staff_init(call_db(c), err);
+	/* the import, the copy of what it replaces and its audit record: one transaction */
+	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
+		rc = kb_import(kb, (const char *)data, len, "upload.csv", &o, &imported, err);
+		if (rc == MG_OK) {
+			json_t *what = json_pack("{s:i,s:b}", "imported", imported, "append", o.append);
+			rc = staff_audit(call_db(c), &s, "kb.import", "entries", NULL, what, err);
+			json_decref(what);
+		}
+		rc = kb_write_end(kb, rc, err);
+	}
 	free(data);
 	if (rc != MG_OK && json_array_size(bad.list) == 0) {
 		json_decref(bad.list);
 		return fail_rc(c, rc, err);
 	}
-	if (rc == MG_OK) {
-		json_t *what = json_pack("{s:i,s:b}", "imported", imported, "append", o.append);
-		staff_audit(db, &s, "kb.import", "entries", NULL, what, NULL);
-		json_decref(what);
-	}
 	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
 			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+struct replaced_list {
+	json_t *list;
+	const struct town *town;
+};
+
+static int add_replaced(void *ctx, int64_t id, int64_t at, int entries)
+{
+	struct replaced_list *r = ctx;
+	struct tm tm;
+	char when[32];
+	nlp_zone_tm(town_zone(r->town), (time_t)at, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	return json_array_append_new(r->list, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "replaced", when,
+							"entries", entries)) != 0;
+}
+
+/* The knowledge bases full imports replaced, newest first, to restore. */
+static int h_replaced(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (status)
+		return status;
+	struct replaced_list r = {json_array(), http_call_town(c)};
+	char err[MG_ERR_LEN];
+	int rc = r.list ? kb_replaced_list(chatbot_kb(http_call_bot(c)), add_replaced, &r, err)
+			: mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc != MG_OK) {
+		json_decref(r.list);
+		return fail_rc(c, rc, err);
+	}
+	*out = json_pack("{s:o}", "replaced", r.list);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* {id}: that replaced knowledge base back, the one it replaces kept in its
+ * turn (so a restore is undone the same way); audited, one transaction. */
+static int h_restore(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	json_t *idv = json_object_get(c->body, "id");
+	if (!json_is_integer(idv))
+		return http_fail(c, 400, "id is required");
+	struct bad_rows bad = {json_array(), http_call_town(c)};
+	struct kb_import_opts o = {.report = bad_row, .placeholder = known_fact, .ctx = &bad,
+				   .keep_replaced = OPS_KB_REPLACED_KEPT};
+	struct kb *kb = chatbot_kb(http_call_bot(c));
+	char err[MG_ERR_LEN];
+	int imported = 0;
+	int rc = bad.list ? staff_init(call_db(c), err) : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
+		rc = kb_replaced_restore(kb, json_integer_value(idv), &o, &imported, err);
+		if (rc == MG_OK) {
+			json_t *what = json_pack("{s:I,s:i}", "restored", json_integer_value(idv), "entries", imported);
+			rc = staff_audit(call_db(c), &s, "kb.restore", "entries", NULL, what, err);
+			json_decref(what);
+		}
+		rc = kb_write_end(kb, rc, err);
+	}
+	json_decref(bad.list);
+	if (rc == MG_ERR_NOT_FOUND)
+		return http_fail(c, 404, "%s", err);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	*out = json_pack("{s:b,s:i}", "ok", 1, "imported", imported);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
@@ -888,6 +962,8 @@ const struct http_route http_admin_routes[] = {
 	{"GET", "/api/v1/admin/audit", h_audit},
 	{"GET", "/api/v1/admin/audit.csv", h_audit_csv},
 	{"GET", "/api/v1/admin/topics", h_topics},
+	{"GET", "/api/v1/admin/kb/replaced", h_replaced},
+	{"POST", "/api/v1/admin/kb/restore", h_restore},
 	{"POST", "/api/v1/admin/queue/undo", h_alternate_undo},
 	{"POST", "/api/v1/admin/entries/unpublish", h_entry_unpublish},
 	{"POST", "/api/v1/admin/entries/delete", h_entry_delete},

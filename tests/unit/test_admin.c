@@ -495,3 +495,62 @@ TEST(admin, the_audit_log_filters_by_the_town_s_day_and_downloads_for_excel)
 	CHECK(strstr(r.body, "\"2026-11-19 00:00:00\",\"night1\",\"entry.update\",\"115\"") != NULL);
 	tc_resp_free(&r);
 }
+
+static int entries_in_db(void)
+{
+	sqlite3 *db = NULL;
+	sqlite3_open(db_path, &db);
+	int n = fixture_count(db, "SELECT count(*) FROM kb_entries");
+	sqlite3_close(db);
+	return n;
+}
+
+/* A full import by mistake: the knowledge base it replaced is kept, and
+ * staff put it back from the console; residents get their answers again. */
+TEST(admin, a_full_import_keeps_what_it_replaced_and_the_console_restores_it)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("editor1", "correct horse battery", token, csrf) == 200);
+	int before = entries_in_db();
+	REQUIRE(before > 40);
+	struct tc_resp r;
+	/* "id,slug,question,answer\n1,parking,駐車場はありますか,あります。\n" */
+	REQUIRE(req(port(), "POST", "/api/v1/admin/kb.csv", token, csrf,
+		    "{\"csv_base64\":\"aWQsc2x1ZyxxdWVzdGlvbixhbnN3ZXIKMSxwYXJraW5nLOmnkOi7iuWgtOOBr+OBguOCiuOBvuOBmeOBiyzjgYLjgorjgb7jgZnjgIIK\"}",
+		    &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_is_true(json_object_get(r.json, "ok")));
+	tc_resp_free(&r);
+	CHECK(entries_in_db() == 1);
+	REQUIRE(req(port(), "GET", "/api/v1/entries/" ENTRY, NULL, NULL, NULL, &r) == 0);
+	CHECK(r.status == 404);  /* residents lost the answer */
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/kb/replaced", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	json_t *last = json_array_get(json_object_get(r.json, "replaced"), 0);
+	CHECK(json_integer_value(json_object_get(last, "entries")) == before);
+	char body[64];
+	snprintf(body, sizeof body, "{\"id\":%lld}", (long long)json_integer_value(json_object_get(last, "id")));
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/kb/restore", token, csrf, "{\"id\":999999}", &r) == 0);
+	CHECK(r.status == 404);
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/kb/restore", token, csrf, body, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_integer_value(json_object_get(r.json, "imported")) == before);
+	tc_resp_free(&r);
+	CHECK(entries_in_db() == before);
+	REQUIRE(req(port(), "GET", "/api/v1/entries/" ENTRY, NULL, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	tc_resp_free(&r);
+	/* the one-entry base the restore replaced is kept in its turn */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/kb/replaced", token, NULL, NULL, &r) == 0);
+	last = json_array_get(json_object_get(r.json, "replaced"), 0);
+	CHECK(json_integer_value(json_object_get(last, "entries")) == 1);
+	tc_resp_free(&r);
+	sqlite3 *db = NULL;
+	sqlite3_open(db_path, &db);
+	CHECK(fixture_count(db, "SELECT count(*) FROM staff_audit WHERE action = 'kb.restore' AND who = 'editor1'") == 1);
+	sqlite3_close(db);
+}

@@ -339,3 +339,35 @@ test('an editor cannot publish an unknown {{key}}, picks the topic and the town\
   assert.deepEqual(admin.errors, []);
   await office.close();
 });
+
+test('a full import by mistake is undone from the console: the replaced knowledge base comes back', async () => {
+  const editor = { name: 'watanabe', role: 'editor', password: 'watanabe-no-pass-2026' };
+  addUser(db, editor);
+  const ask = async (q) => (await fetch(base + '/api/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ question: q }) })).json();
+  const LOST = '接種券をなくしました';
+  assert.equal((await ask(LOST)).candidates[0]?.slug, TARGET_SLUG);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const page = await newPage(context);
+  await logIn(page, editor);
+  await page.click('nav a[data-view=data]');
+  await page.locator('#replaced-list tr').first().waitFor({ timeout: WAIT_MS });
+  await page.locator('#import-file').setInputFiles({ name: 'parking.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('id,slug,question,answer\n1,parking,駐車場はありますか,あります。\n') });
+  await page.click('#import-run');
+  await page.locator('#toast').filter({ hasText: '1件をインポートしました' }).waitFor({ timeout: WAIT_MS });
+  assert.notEqual((await ask(LOST)).candidates[0]?.slug, TARGET_SLUG, 'the whole knowledge base was replaced');
+  const row = page.locator('#replaced-list tr[data-id]').first();
+  await row.waitFor({ timeout: WAIT_MS });
+  const entries = Number(await row.locator('td').nth(1).innerText());
+  assert.ok(entries > 40, 'the replaced one holds the sample\'s entries');
+  await axe(page, 'data (ja)');
+  page.once('dialog', (d) => d.accept());
+  await row.locator('button.act-restore').click();
+  await page.locator('#toast').filter({ hasText: `に戻しました（${entries}件）` }).waitFor({ timeout: WAIT_MS });
+  assert.equal((await ask(LOST)).candidates[0]?.slug, TARGET_SLUG, 'residents get the entry again');
+  // the one-entry import is kept in its turn
+  await page.locator('#replaced-list tr[data-id]').first().locator('td').nth(1).filter({ hasText: /^1$/ }).waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});

@@ -83,7 +83,7 @@
     queue: { right: 'edit', load: loadQueue },
     entry: { right: 'edit', load: loadEntry },
     eval: { right: 'edit', load: function () {} },
-    data: { right: 'edit', load: function () {} },
+    data: { right: 'edit', load: loadReplaced },
     forecast: { right: 'forecast', load: loadForecast },
   };
 
@@ -527,11 +527,32 @@
     file.arrayBuffer().then(function (buf) {
       return post('kb.csv', { csv_base64: base64(buf), append: $('import-append').checked });
     }).then(function (r) {
-      if (r.ok) { toast(t('data.imported', { n: r.imported })); return; }
+      if (r.ok) { toast(t('data.imported', { n: r.imported })); loadReplaced(); return; }
       toast(t('data.nothing', { msg: r.message }), true);
       r.errors.forEach(function (e) { out.appendChild(el('li', { text: t('data.line', { line: e.line, msg: e.message }) })); });
     }).catch(failed);
   });
+
+  /* The knowledge bases full imports replaced: one click (confirmed) puts
+   * one back, and the one it replaces is kept in its turn. */
+  function loadReplaced() {
+    get('kb/replaced').then(function (r) {
+      var tbl = clear($('replaced-list'));
+      tbl.appendChild(el('tr', {}, [t('data.h_replaced'), t('data.h_entries'), ''].map(function (h) { return el('th', { scope: 'col', text: h }); })));
+      r.replaced.forEach(function (b) {
+        tbl.appendChild(el('tr', { 'data-id': b.id }, [el('td', { text: b.replaced }), el('td', { text: String(b.entries) }),
+          el('td', {}, [el('button', { type: 'button', class: 'act-restore', text: t('data.restore'),
+            'aria-label': t('data.restore') + '（' + b.replaced + '）', onclick: function () {
+              if (!window.confirm(t('data.restore_confirm', { at: b.replaced, n: b.entries }))) return;
+              post('kb/restore', { id: b.id }).then(function (x) {
+                toast(t('data.restored', { at: b.replaced, n: x.imported }));
+                loadReplaced();
+              }).catch(failed);
+            } })])]));
+      });
+      if (!r.replaced.length) tbl.appendChild(el('tr', {}, [el('td', { colspan: 3, text: t('data.no_replaced') })]));
+    }).catch(failed);
+  }
 
   /* ---- forecast ---- */
   /* A day of the forecast: its weekday, and the call centre's hours or why it is closed. */

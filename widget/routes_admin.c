@@ -383,8 +383,10 @@ static int h_dismiss(struct http_call *c, json_t **out)
 }
 
 /* {entry, question, key}: the question becomes an alternate question of the
- * entry; its group (key, optional) leaves the queue, since it is answered. */
-static int h_alternate(struct http_call *c, json_t **out)
+ * entry (add) and its group (key, optional) leaves the queue, since it is
+ * answered; or, the undo, the question leaves the entry's alternates and its
+ * group is back in the queue. */
+static int alternate(struct http_call *c, json_t **out, int add)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -396,34 +398,23 @@ static int h_alternate(struct http_call *c, json_t **out)
 		return http_fail(c, 400, "entry and question are required");
 	char err[MG_ERR_LEN];
 	struct chatbot *bot = http_call_bot(c);
-	int rc = staff_add_alternate(bot, &s, entry, question, err);
+	int rc = add ? staff_add_alternate(bot, &s, entry, question, err)
+		     : staff_remove_alternate(bot, &s, entry, question, err);
 	if (rc == MG_OK && key && *key)
-		rc = dismiss(c, &s, key, err);
+		rc = add ? dismiss(c, &s, key, err) : events_undismiss(call_db(c), key, err);
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, entry, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
 }
 
-/* {entry, question, key}: the undo of the above. The question leaves the
- * entry's alternates and its group (key, optional) is back in the queue. */
+static int h_alternate(struct http_call *c, json_t **out)
+{
+	return alternate(c, out, 1);
+}
+
 static int h_alternate_undo(struct http_call *c, json_t **out)
 {
-	struct staff_session s;
-	int status = gate(c, STAFF_EDIT_KB, 1, &s);
-	if (status)
-		return status;
-	const char *entry = body_str(c, "entry"), *question = body_str(c, "question"),
-		   *key = body_str(c, "key");
-	if (!entry || !question)
-		return http_fail(c, 400, "entry and question are required");
-	char err[MG_ERR_LEN];
-	struct chatbot *bot = http_call_bot(c);
-	int rc = staff_remove_alternate(bot, &s, entry, question, err);
-	if (rc == MG_OK && key && *key)
-		rc = events_undismiss(call_db(c), key, err);
-	if (rc == MG_OK)
-		rc = staff_entry_get(bot, entry, out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return alternate(c, out, 0);
 }
 
 /* ---- entries ------------------------------------------------------------------- */

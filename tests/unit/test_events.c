@@ -430,6 +430,19 @@ TEST(events, the_engine_logs_asks_and_feedback)
 	fixture_bot_close(bot);
 }
 
+/* The engine's hand-off of question to route, logged on 20 November. */
+static int log_handoff(sqlite3 *db, const char *question, const char *route, double confidence)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:n, s:{s:s}, s:[]}", "question", question, "lang", "ja",
+			      "decision", "handoff", "confidence", confidence, "answer", "handoff", "route", route,
+			      "candidates");
+	struct ask_opts o = {.conversation = "q1", .now = at(6, 20)};
+	int rc = events_log_ask(db, NULL, &o, r, err);
+	json_decref(r);
+	return rc;
+}
+
 TEST(events, the_review_queue_groups_misses_by_their_words)
 {
 	struct chatbot *bot = fixture_bot("ev_queue.db");
@@ -439,14 +452,8 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 		"粗大ごみの出し方", "粗大ゴミの出し方は？", "粗大ごみ 出し方", "駐車場はありますか",
 		"駐車場ありますか", "粗大ごみの出し方",
 	};
-	for (size_t i = 0; i < sizeof MISSES / sizeof *MISSES; i++) {
-		json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:n, s:{s:s}, s:[]}", "question", MISSES[i],
-				      "lang", "ja", "decision", "handoff", "confidence", 0.1, "answer",
-				      "handoff", "route", "call_center", "candidates");
-		struct ask_opts o = {.conversation = "q1", .now = at(6, 20)};
-		CHECK(events_log_ask(db, NULL, &o, r, err) == MG_OK);
-		json_decref(r);
-	}
+	for (size_t i = 0; i < sizeof MISSES / sizeof *MISSES; i++)
+		CHECK(log_handoff(db, MISSES[i], "call_center", 0.1) == MG_OK);
 	struct nlp_analyser *an = NULL;
 	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
 	json_t *q = NULL;
@@ -477,14 +484,8 @@ TEST(events, the_review_queue_groups_synonyms_and_leaves_out_questions_handled_e
 		{"クーポン券が破れてしまった", "call_center"}, {"接種券が破れてしまった", "call_center"},
 		{"クーポンが破れた", "call_center"}, {"粗大ごみの出し方", "elsewhere"},
 	};
-	for (size_t i = 0; i < sizeof ASKED / sizeof *ASKED; i++) {
-		json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:n, s:{s:s}, s:[]}", "question", ASKED[i].q,
-				      "lang", "ja", "decision", "handoff", "confidence", 0.5, "answer",
-				      "handoff", "route", ASKED[i].route, "candidates");
-		struct ask_opts o = {.conversation = "q2", .now = at(6, 20)};
-		CHECK(events_log_ask(db, NULL, &o, r, err) == MG_OK);
-		json_decref(r);
-	}
+	for (size_t i = 0; i < sizeof ASKED / sizeof *ASKED; i++)
+		CHECK(log_handoff(db, ASKED[i].q, ASKED[i].route, 0.5) == MG_OK);
 	struct nlp_analyser *an = NULL;
 	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
 	json_t *q = NULL;

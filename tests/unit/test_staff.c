@@ -291,14 +291,22 @@ static int town_fact_cb(void *ctx, const char *key, size_t len)
 	return town_has_fact(ctx, key, len);
 }
 
+/* hana's session on the fixture's database. */
+static struct staff_session hana_in(struct chatbot *bot)
+{
+	struct staff_session s;
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	if (staff_login(kb_db(chatbot_kb(bot)), "hana", "correct horse battery", time(NULL), token, &s, err) != MG_OK)
+		test_fail(__FILE__, __LINE__, err);
+	return s;
+}
+
 TEST(staff, the_editor_refuses_an_unknown_placeholder_as_import_does_and_names_it)
 {
 	struct chatbot *bot = staff_fixture("st_keys.db");
 	sqlite3 *db = kb_db(chatbot_kb(bot));
 	char err[MG_ERR_LEN], id[64], key[KB_ID_LEN];
-	struct staff_session hana;
-	char token[STAFF_TOKEN_LEN + 1];
-	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	struct staff_session hana = hana_in(bot);
 	int entries = count(db, "kb_entries"), audits = count(db, "staff_audit");
 	const char *q = "接種の費用はいくらですか";
 	json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:s}", "slug", "cost", "category", "cost", "status",
@@ -333,9 +341,7 @@ TEST(staff, an_entry_change_and_its_audit_record_are_one_transaction)
 	struct chatbot *bot = staff_fixture("st_tx.db");
 	sqlite3 *db = kb_db(chatbot_kb(bot));
 	char err[MG_ERR_LEN], id[64], slug[64];
-	struct staff_session hana;
-	char token[STAFF_TOKEN_LEN + 1];
-	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	struct staff_session hana = hana_in(bot);
 	const char *q = "接種券をなくしました";
 	REQUIRE(strstr(answer_of(bot, q), "再発行") != NULL);
 	int entries = count(db, "kb_entries");
@@ -404,9 +410,7 @@ TEST(staff, an_alternate_added_from_the_queue_can_be_taken_back)
 	struct chatbot *bot = staff_fixture("st_undo.db");
 	sqlite3 *db = kb_db(chatbot_kb(bot));
 	char err[MG_ERR_LEN], slug[64];
-	struct staff_session hana;
-	char token[STAFF_TOKEN_LEN + 1];
-	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	struct staff_session hana = hana_in(bot);
 	const char *miss = "接種券がどこかにいってしまった";
 	json_t *e = NULL;
 	REQUIRE(staff_entry_get(bot, "1", &e, err) == MG_OK);

@@ -834,7 +834,7 @@ static int h_replaced(struct http_call *c, json_t **out)
 		json_decref(r.list);
 		return fail_rc(c, rc, err);
 	}
-	*out = json_pack("{s:o}", "replaced", r.list);
+	*out = json_pack("{s:o,s:i}", "replaced", r.list, "keep", OPS_KB_REPLACED_KEPT);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 

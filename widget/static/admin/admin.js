@@ -537,6 +537,7 @@
    * one back, and the one it replaces is kept in its turn. */
   function loadReplaced() {
     get('kb/replaced').then(function (r) {
+      $('replaced-help').textContent = t('data.replaced_help', { n: r.keep });
       var tbl = clear($('replaced-list'));
       tbl.appendChild(el('tr', {}, [t('data.h_replaced'), t('data.h_entries'), ''].map(function (h) { return el('th', { scope: 'col', text: h }); })));
       r.replaced.forEach(function (b) {

@@ -308,10 +308,18 @@ test('an editor cannot publish an unknown {{key}}, picks the topic and the town\
   await logIn(admin, boss);
   await admin.click('nav a[data-view=audit]');
   await admin.locator('#audit-filter select[name=who] option[value=suzuki]').waitFor({ state: 'attached', timeout: WAIT_MS });
+  // Shows the log with the filters set; resolves once the table is the filtered one.
+  const shown = (want) => Promise.all([
+    admin.waitForResponse((r) => r.url().includes('/api/v1/admin/audit?')),
+    admin.click('#audit-filter button[type=submit]'),
+  ]).then(() => admin.waitForFunction((w) => {
+    const trs = [...document.querySelectorAll('#audit-list tbody tr')];
+    return trs.length > 0 && trs.every((tr) => (!w.who || tr.querySelector('.audit-who').textContent === w.who) &&
+      (!w.kind || tr.dataset.kind === w.kind));
+  }, want, { timeout: WAIT_MS }));
   await admin.selectOption('#audit-filter select[name=who]', 'suzuki');
-  await admin.click('#audit-filter button[type=submit]');
+  await shown({ who: 'suzuki' });
   const rows = admin.locator('#audit-list tbody tr');
-  await rows.filter({ hasText: '項目の削除' }).waitFor({ timeout: WAIT_MS });
   assert.deepEqual(await rows.locator('.audit-kind').allInnerTexts(), ['項目の削除', '公開の中止', '項目の作成', 'ログイン失敗'], 'newest first; the failed log-in under the name tried');
   const unpub = rows.filter({ hasText: '公開の中止' });
   assert.match(await unpub.locator('.audit-before').innerText(), /"status": "published"/);
@@ -320,14 +328,13 @@ test('an editor cannot publish an unknown {{key}}, picks the topic and the town\
   // failed log-ins, by kind, under the name tried
   await admin.selectOption('#audit-filter select[name=who]', '');
   await admin.selectOption('#audit-filter select[name=kind]', 'login.failed');
-  await admin.click('#audit-filter button[type=submit]');
-  await rows.filter({ hasText: 'suzuki' }).waitFor({ timeout: WAIT_MS });
+  await shown({ kind: 'login.failed' });
+  assert.ok(await rows.filter({ hasText: 'suzuki' }).count() >= 1);
   assert.deepEqual([...new Set(await rows.locator('.audit-kind').allInnerTexts())], ['ログイン失敗']);
   // today only, then the CSV of what is shown, for Excel
   const today = await admin.evaluate(() => new Date(Date.now() + 9 * 3600000).toISOString().slice(0, 10));
   await admin.fill('#audit-filter input[name=day]', today);
-  await admin.click('#audit-filter button[type=submit]');
-  await admin.waitForLoadState('networkidle');
+  await shown({ kind: 'login.failed' });
   assert.ok(await rows.filter({ hasText: 'suzuki' }).count() >= 1, 'today (in Tokyo) holds the failed log-in');
   await axe(admin, 'audit (ja)');
   await admin.screenshot({ path: join(ARTEFACTS, 'admin-audit.png'), fullPage: true });

@@ -64,7 +64,7 @@ static double run(const char *label, struct chatbot *bot, const struct questions
 	if (!t)
 		return 0;
 	char err[MG_ERR_LEN], today[11];
-	mg_today(today);
+	chatbot_today(bot, today);
 	struct ask_opts o = {.no_log = 1};
 	double start = now_us();
 	for (int r = 0, k = 0; r < rounds; r++) {

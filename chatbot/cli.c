@@ -1,5 +1,6 @@
 /* The staff's and developers' subcommands of the engine: import, export, ask. */
 #include "chatbot/chatbot_int.h"
+#include "chatbot/ops_policy.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,7 +95,8 @@ int chatbot_cli_import(const struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == MG_OK && file) {
 		int imported = 0;
 		struct report_ctx rep = {file, env.town};
-		struct kb_import_opts opts = {append, report_row, has_fact, &rep};
+		struct kb_import_opts opts = {.append = append, .report = report_row, .placeholder = has_fact,
+					      .ctx = &rep, .keep_replaced = OPS_KB_REPLACED_KEPT};
 		rc = mg_read_file(file, CLI_MAX_FILE_BYTES, &data, &len, err);
 		if (rc == MG_OK)
 			rc = kb_import(chatbot_kb(env.bot), data, len, file, &opts, &imported, err);

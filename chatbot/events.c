@@ -786,14 +786,14 @@ static int cmp_cp(const void *a, const void *b)
  * 粗大ゴミ and ごみ 粗大 for one question, and the analyser cuts each
  * differently (a compound and its parts, or the parts only); the set of
  * characters is the same. Questions without content words are their own key. */
-static char *group_key(struct nlp_analyser *an, const char *q)
+static char *group_key(struct nlp_analyser *an, const struct nlp_synonyms *syn, const char *q)
 {
 	if (!an)
 		return strdup(q);
 	char buf[2048];
 	struct terms t = {buf, 0, sizeof buf, 0};
 	char err[MG_ERR_LEN];
-	if (nlp_analyse(an, NULL, q, strlen(q), collect_term, &t, err) != MG_OK || t.len == 0)
+	if (nlp_analyse(an, syn, q, strlen(q), collect_term, &t, err) != MG_OK || t.len == 0)
 		return strdup(q);
 	uint32_t cps[2048];
 	size_t n = 0;
@@ -873,8 +873,8 @@ static int cmp_group(const void *a, const void *b)
 		      json_string_value(json_object_get(*(json_t *const *)a, "last_day")));
 }
 
-int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, const char *to,
-		      double min_confidence, int limit, json_t **out, char *err)
+int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const struct nlp_synonyms *syn, const char *from,
+		      const char *to, double min_confidence, int limit, json_t **out, char *err)
 {
 	*out = NULL;
 	if (!valid_day(from) || !valid_day(to))
@@ -882,7 +882,8 @@ int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, co
 	sqlite3_stmt *st = NULL;
 	int rc = prepare(db, "SELECT question, day, COALESCE(slug, '') FROM ev_events"
 			     " WHERE type='ask' AND day BETWEEN ?1 AND ?2 AND question IS NOT NULL"
-			     " AND (decision!='answer' OR confidence < ?3)", &st, err);
+			     " AND (decision!='answer' OR confidence < ?3)"
+			     " AND NOT (decision='handoff' AND COALESCE(route, '')='" KB_ROUTE_ELSEWHERE "')", &st, err);
 	struct miss *m = NULL;
 	size_t n = 0, cap = 0;
 	if (rc == MG_OK) {
@@ -902,7 +903,7 @@ int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, co
 			cap = c2;
 		}
 		const char *q = (const char *)sqlite3_column_text(st, 0);
-		m[n] = (struct miss){group_key(an, q), strdup(q),
+		m[n] = (struct miss){group_key(an, syn, q), strdup(q),
 				     strdup((const char *)sqlite3_column_text(st, 1)),
 				     strdup((const char *)sqlite3_column_text(st, 2))};
 		if (!m[n].key || !m[n].question || !m[n].day || !m[n].slug)
@@ -973,6 +974,19 @@ int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, co
 		json_array_remove(ordered, json_array_size(ordered) - 1);
 	*out = ordered;
 	return MG_OK;
+}
+
+int events_undismiss(sqlite3 *db, const char *key, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(db, "DELETE FROM ev_dismissed WHERE key = ?1", &st, err);
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = db_fail(db, err, "dismiss");
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int events_dismiss(sqlite3 *db, const char *key, char *err)

@@ -140,14 +140,18 @@ int events_retain(sqlite3 *db, const struct nlp_zone *zone, int keep_days, time_
 
 /* Questions the knowledge base did not answer confidently (hand-offs,
  * clarifications, answers below min_confidence) on days from..to, grouped by
- * meaning: the same content words in any order and form (an is given) or the
- * same normalised text (an is NULL). Largest group first, dismissed groups
+ * meaning: the same content words in any order and form, a synonym of syn
+ * (may be NULL) read as its canonical word (an is given), or the same
+ * normalised text (an is NULL). A question sent to another town office (a
+ * hand-off of route elsewhere) was handled, and is left out. Largest group first, dismissed groups
  * left out; a JSON array of {key, question (the most frequent wording), n,
  * questions [up to 5 wordings], last_day, top_slug}. */
-int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const char *from, const char *to,
-		      double min_confidence, int limit, json_t **out, char *err);
+int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const struct nlp_synonyms *syn, const char *from,
+		      const char *to, double min_confidence, int limit, json_t **out, char *err);
 /* Hides the group with this key from the review queue. */
 int events_dismiss(sqlite3 *db, const char *key, char *err);
+/* Puts the group back in the review queue (the undo of an alternate). */
+int events_undismiss(sqlite3 *db, const char *key, char *err);
 
 /* `madoguchi report --from DATE --to DATE [--csv] [--json]` */
 int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv);

@@ -18,6 +18,12 @@
  * 63.1% / 0.9% at 0.90). */
 #define OPS_REVIEW_MAX_CONFIDENCE 0.90
 
+/* Knowledge bases that full imports replaced, kept to be restored: the
+ * sample's export is 389 KB (wc -c kb/data/faq.csv), so ten are about 4 MB
+ * in the database file, and ten imports reach back past any mistake noticed
+ * within a working week of daily imports. */
+#define OPS_KB_REPLACED_KEPT 10
+
 /* The server's writer thread (chatbot/events.h). Measured with
  * tests/bench/http.sh on the 2-core machine, wrk on the same cores.
  *

@@ -148,32 +148,6 @@ int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action
 	return rc;
 }
 
-int staff_audit_list(sqlite3 *db, int limit, json_t **out, char *err)
-{
-	*out = NULL;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT ts, who, action, target, before, after FROM staff_audit"
-				   " ORDER BY id DESC LIMIT ?1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, err, "audit");
-	sqlite3_bind_int(st, 1, limit);
-	json_t *list = json_array();
-	while (list && sqlite3_step(st) == SQLITE_ROW) {
-		json_t *before = sqlite3_column_text(st, 4) ? json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL) : NULL;
-		json_t *after = sqlite3_column_text(st, 5) ? json_loads((const char *)sqlite3_column_text(st, 5), 0, NULL) : NULL;
-		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:s, s:o*, s:o*}",
-						      "ts", (json_int_t)sqlite3_column_int64(st, 0),
-						      "who", (const char *)sqlite3_column_text(st, 1),
-						      "action", (const char *)sqlite3_column_text(st, 2),
-						      "target", (const char *)sqlite3_column_text(st, 3),
-						      "before", before, "after", after));
-	}
-	sqlite3_finalize(st);
-	if (!list)
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	*out = list;
-	return MG_OK;
-}
-
 /* Ends SAVEPOINT name: released when rc is MG_OK, else rolled back (the
  * change and its audit record go together). Returns the final rc. */
 static int savepoint_end(sqlite3 *db, const char *name, int rc, char *err)

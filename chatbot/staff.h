@@ -11,10 +11,13 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "chatbot/cli.h"
+#include "kb/kb.h"
 #include "nlp/mg.h"
+#include "nlp/zone.h"
 
 enum staff_role {
 	STAFF_ADMIN,        /* everything, including accounts */
@@ -108,9 +111,25 @@ int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_rig
  * object, and its JSON before and after (either may be NULL). */
 int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action, const char *target,
 		json_t *before, json_t *after, char *err);
-/* The newest limit audit entries as a JSON array of {ts, who, action,
- * target, before, after}. */
-int staff_audit_list(sqlite3 *db, int limit, json_t **out, char *err);
+/* Which audit records to list (chatbot/audit.c): empty or NULL strings
+ * and a zero to match everything. */
+struct staff_audit_filter {
+	const char *who;     /* the account (for login.failed: the name tried) */
+	const char *action;  /* the kind, e.g. entry.update */
+	time_t from, to;     /* ts in [from, to); to 0: no end */
+};
+/* The newest limit audit records matching f (NULL: all) as a JSON array of
+ * {ts, time, who, action, target, before, after}; time is ts as
+ * "YYYY-MM-DD HH:MM:SS" in zone (NULL: the process's). */
+int staff_audit_list(sqlite3 *db, const struct staff_audit_filter *f, const struct nlp_zone *zone,
+		     int limit, json_t **out, char *err);
+/* {who: [...], kinds: [...]}: every account and kind the log holds, for
+ * the filters. */
+int staff_audit_facets(sqlite3 *db, json_t **out, char *err);
+/* The records staff_audit_list gave, as CSV for Excel (BOM, CRLF, formula
+ * cells neutralised): time, account, kind, target, before, after. Returns 0,
+ * or -1 when a write failed. */
+int staff_audit_csv(json_t *list, FILE *f);
 
 /* ---- curation (chatbot/curate.c) ------------------------------------------------ */
 
@@ -121,15 +140,27 @@ int staff_entry_get(struct chatbot *bot, const char *id, json_t **out, char *err
 /* Adds question to the entry's alternate questions (no change if it is
  * there already); residents asking it get the entry from the next search.
  * who needs STAFF_EDIT_KB (NULL: the command line). A question still holding
- * a redaction placeholder is refused (MG_ERR_INPUT). Audited. */
+ * a redaction placeholder is refused (MG_ERR_INPUT). The change and its
+ * audit record are one transaction, as for every change below. */
 int staff_add_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
 			const char *question, char *err);
+/* Takes question out of the entry's alternates again (the undo of the
+ * above; no change if it is not there). Audited. */
+int staff_remove_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
+			   const char *question, char *err);
 /* Creates (no "id") or replaces an entry from the editor's JSON object of
  * string fields (id, slug, category, route, status "draft"|"published",
  * question, answer, question_en, answer_en, alt_questions, keywords,
- * valid_from, valid_to, url, source). id_out gets its id. Audited. */
+ * valid_from, valid_to, url, source). The fields pass the check an import's
+ * rows pass: a {{key}} the town's facts lack is MG_ERR_INPUT, and bad_key
+ * (may be NULL) gets the first such key ("" for other refusals). id_out gets
+ * the id. Audited (entry.create, entry.update). */
 int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_t *fields,
-		     char id_out[64], char *err);
+		     char id_out[64], char bad_key[KB_ID_LEN], char *err);
+/* Makes the entry a draft: residents no longer get it. Audited. */
+int staff_entry_unpublish(struct chatbot *bot, const struct staff_session *who, const char *id, char *err);
+/* Deletes the entry; the audit record keeps it whole (before). */
+int staff_entry_delete(struct chatbot *bot, const struct staff_session *who, const char *id, char *err);
 
 /* `madoguchi user add NAME --role ROLE` (password from the terminal or the
  * first line of stdin), `madoguchi user list` */

@@ -4,6 +4,7 @@
  * next search, without a restart. */
 #include "kb/kb_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,45 +13,45 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
-int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN], char *err)
+int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import_opts *check,
+		 char id_out[KB_ID_LEN], char *err)
 {
-	const char *v[KB_NCOLS] = {
-		or_empty(e->id), or_empty(e->slug), or_empty(e->category), or_empty(e->route),
-		e->status && *e->status ? e->status : "published", or_empty(e->question), or_empty(e->answer),
-		or_empty(e->question_en), or_empty(e->answer_en), or_empty(e->alt_questions),
-		or_empty(e->keywords), or_empty(e->valid_from), or_empty(e->valid_to), or_empty(e->url),
-		or_empty(e->source), "",
+	const char *in[KB_NCOLS] = {
+		e->id, e->slug, e->category, e->route, e->status, e->question, e->answer, e->question_en,
+		e->answer_en, e->alt_questions, e->keywords, e->valid_from, e->valid_to, e->url, e->source, "",
 	};
-	if (!*v[KB_C_QUESTION] || !*v[KB_C_ANSWER])
-		return mg_fail(err, MG_ERR_INPUT, "an entry needs a question and an answer");
-	if (strlen(v[KB_C_ID]) >= KB_ID_LEN)
-		return mg_fail(err, MG_ERR_INPUT, "the id is longer than %d bytes", KB_ID_LEN - 1);
-	if (!kb_valid_slug(v[KB_C_SLUG]))
-		return mg_fail(err, MG_ERR_INPUT, "a slug may only hold a-z, 0-9 and '-'");
-	if (!kb_one_of(v[KB_C_ROUTE], kb_routes))
-		return mg_fail(err, MG_ERR_INPUT, "route is booking, nurse, call_center, none or elsewhere");
-	if (!kb_one_of(v[KB_C_STATUS], kb_statuses))
-		return mg_fail(err, MG_ERR_INPUT, "status is published or draft");
-	if (!kb_valid_date(v[KB_C_VALID_FROM]) || !kb_valid_date(v[KB_C_VALID_TO]) ||
-	    (*v[KB_C_VALID_FROM] && *v[KB_C_VALID_TO] && strcmp(v[KB_C_VALID_FROM], v[KB_C_VALID_TO]) > 0))
-		return mg_fail(err, MG_ERR_INPUT, "valid_from and valid_to are YYYY-MM-DD, in order");
-	for (int c = 0; c < KB_NCOLS; c++)
-		if (strlen(v[c]) > ((c == KB_C_ANSWER || c == KB_C_ANSWER_EN || c == KB_C_ALT ||
-				     c == KB_C_KEYWORDS) ? KB_MAX_ANSWER_BYTES : KB_MAX_FIELD_BYTES))
-			return mg_fail(err, MG_ERR_TOO_LONG, "%s is too long", kb_col_name[c]);
+	/* Copies: the shared check trims them as an import's cells are. */
+	char *v[KB_NCOLS] = {0};
+	int rc = MG_OK;
+	for (int c = 0; c < KB_NCOLS && rc == MG_OK; c++)
+		if (!(v[c] = strdup(or_empty(in[c]))))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK)
+		rc = kb_entry_check(v, check, err);
+	if (rc == MG_OK && (!*v[KB_C_QUESTION] || !*v[KB_C_ANSWER]))
+		rc = mg_fail(err, MG_ERR_INPUT, "an entry needs a question and an answer");
+	if (rc != MG_OK) {
+		for (int c = 0; c < KB_NCOLS; c++)
+			free(v[c]);
+		return rc;
+	}
+	const char *status = *v[KB_C_STATUS] ? v[KB_C_STATUS] : "published";
 
 	char now[32], id[KB_ID_LEN];
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	v[KB_C_UPDATED_AT] = now;
 	snprintf(id, sizeof id, "%s", v[KB_C_ID]);
 
-	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "save entry");
+	rc = kb_write_begin(kb, err);
+	if (rc != MG_OK) {
+		for (int c = 0; c < KB_NCOLS; c++)
+			free(v[c]);
+		return rc;
+	}
 	/* The synonyms must be loaded: the index is rebuilt with them. */
-	int rc = kb_sync(kb, err);
+	rc = kb_sync(kb, err);
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && !id[0]) {
 		if (sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries",
@@ -60,7 +61,6 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN]
 			snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(st, 0));
 		sqlite3_finalize(st);
 		st = NULL;
-		v[KB_C_ID] = id;
 	}
 	if (rc == MG_OK &&
 	    sqlite3_prepare_v2(kb->db,
@@ -75,7 +75,8 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN]
 		rc = kb_db_fail(kb, err, "save entry");
 	if (rc == MG_OK) {
 		for (int c = 0; c < KB_NCOLS; c++)
-			sqlite3_bind_text(st, c + 1, v[c], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, c + 1, c == KB_C_ID ? id : c == KB_C_STATUS ? status
+						     : c == KB_C_UPDATED_AT ? now : v[c], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = kb_db_fail(kb, err, "save entry");
 	}
@@ -86,13 +87,52 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN]
 		rc = kb_reindex(kb, err);
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "save entry");
-	if (rc != MG_OK) {
-		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
-		kb->generation = -1;  /* the next search reloads what is on disk */
-	} else if (id_out) {
+	rc = kb_write_end(kb, rc, err);
+	if (rc == MG_OK && id_out)
 		snprintf(id_out, KB_ID_LEN, "%s", id);
+	for (int c = 0; c < KB_NCOLS; c++)
+		free(v[c]);
+	return rc;
+}
+
+int kb_entry_delete(struct kb *kb, const char *id, char *err)
+{
+	int rc = kb_write_begin(kb, err);
+	if (rc != MG_OK)
+		return rc;
+	rc = kb_sync(kb, err);
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "DELETE FROM kb_entries WHERE ext_id = ?1", -1, &st,
+					      NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "delete entry");
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = kb_db_fail(kb, err, "delete entry");
+		else if (sqlite3_changes(kb->db) == 0)
+			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
 	}
+	sqlite3_finalize(st);
+	if (rc == MG_OK)
+		rc = kb_reindex(kb, err);
+	if (rc == MG_OK)
+		rc = kb_bump_generation(kb, err);
+	return kb_write_end(kb, rc, err);
+}
+
+int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	/* SQLite's min(): the bare columns are those of the row with the lowest id. */
+	if (sqlite3_prepare_v2(kb->db, "SELECT slug, category, question, min(id) FROM kb_entries"
+				       " WHERE slug <> '' GROUP BY slug ORDER BY category, slug", -1, &st,
+			       NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "topics");
+	int step, stop = 0;
+	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+			  (const char *)sqlite3_column_text(st, 2));
+	int rc = !stop && step != SQLITE_DONE ? kb_db_fail(kb, err, "topics") : MG_OK;
+	sqlite3_finalize(st);
 	return rc;
 }

@@ -56,8 +56,10 @@ static void report(struct parse *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (!p->errors)  /* the first bad row is also the error's detail */
+	if (!p->errors && line > 0)  /* the first bad row is also the error's detail */
 		mg_fail(p->err, MG_ERR_INPUT, "%s: line %d: %s", p->name, line, msg);
+	else if (!p->errors)         /* one entry from the editor: no lines */
+		mg_fail(p->err, MG_ERR_INPUT, "%s", msg);
 	p->errors++;
 	if (p->opts && p->opts->report)
 		p->opts->report(p->opts->ctx, line, msg);
@@ -370,6 +372,15 @@ static void check_row(struct parse *p, struct row *r)
 		check_placeholders(p, r, with_placeholders[i]);
 }
 
+int kb_entry_check(char *v[KB_NCOLS], const struct kb_import_opts *opts, char *err)
+{
+	struct parse p = {.opts = opts, .name = "entry", .err = err};
+	struct row r = {.line = 0};
+	memcpy(r.v, v, sizeof r.v);
+	check_row(&p, &r);
+	return p.errors ? MG_ERR_INPUT : MG_OK;
+}
+
 struct id_line {
 	const char *id;
 	int line;
@@ -581,6 +592,96 @@ static void normalise_alts(char *s)
 			*c = *c == '\n' ? '|' : ' ';
 }
 
+/* The knowledge base as it is, kept before a full import replaces it; only
+ * the newest keep are kept. An empty one is not worth keeping. */
+static int keep_replaced(struct kb *kb, int keep, char *err)
+{
+	int64_t n = 0;
+	int rc = kb_count(kb, &n, err);
+	if (rc != MG_OK || n == 0 || keep <= 0)
+		return rc;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	rc = kb_export(kb, f, err);
+	if (fclose(f) != 0 && rc == MG_OK)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT INTO kb_replaced(at, entries, csv) VALUES(?1, ?2, ?3)",
+					      -1, &st, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+	if (rc == MG_OK) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+		sqlite3_bind_int64(st, 2, n);
+		sqlite3_bind_blob(st, 3, buf, (int)len, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	free(buf);
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "DELETE FROM kb_replaced WHERE id NOT IN"
+						      " (SELECT id FROM kb_replaced ORDER BY id DESC LIMIT ?1)",
+					      -1, &st, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+	if (rc == MG_OK) {
+		sqlite3_bind_int(st, 1, keep);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int kb_replaced_list(struct kb *kb, kb_replaced_fn fn, void *ctx, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb->db, "SELECT id, at, entries FROM kb_replaced ORDER BY id DESC", -1, &st,
+			       NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "replaced knowledge bases");
+	int step, stop = 0;
+	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
+	int rc = !stop && step != SQLITE_DONE ? kb_db_fail(kb, err, "replaced knowledge bases") : MG_OK;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int kb_replaced_restore(struct kb *kb, int64_t id, const struct kb_import_opts *opts, int *imported,
+			char *err)
+{
+	*imported = 0;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb->db, "SELECT csv FROM kb_replaced WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "replaced knowledge bases");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = MG_OK;
+	char *csv = NULL;
+	size_t len = 0;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = mg_fail(err, MG_ERR_NOT_FOUND, "no replaced knowledge base %lld", (long long)id);
+	} else {
+		len = (size_t)sqlite3_column_bytes(st, 0);
+		csv = malloc(len + 1);
+		if (!csv)
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		else
+			memcpy(csv, sqlite3_column_blob(st, 0), len);
+	}
+	sqlite3_finalize(st);
+	if (rc == MG_OK) {
+		struct kb_import_opts o = opts ? *opts : (struct kb_import_opts){0};
+		o.append = 0;
+		char name[48];
+		snprintf(name, sizeof name, "replaced-%lld.csv", (long long)id);
+		rc = kb_import(kb, csv, len, name, &o, imported, err);
+	}
+	free(csv);
+	return rc;
+}
+
 static int write_rows(struct kb *kb, struct parse *p, int append, int *imported, char *err)
 {
 	sqlite3_stmt *ins = NULL, *next = NULL;
@@ -696,20 +797,18 @@ int kb_import(struct kb *kb, const char *data, size_t len, const char *name,
 		rc = mg_fail(err, MG_ERR_INPUT, "%s: no entries, nothing imported", name);
 	}
 	if (rc == MG_OK) {
-		if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-			rc = kb_db_fail(kb, err, "import");
-		else {
+		rc = kb_write_begin(kb, err);
+		if (rc == MG_OK) {
 			rc = kb_sync(kb, err);
+			if (rc == MG_OK && opts && !opts->append)
+				rc = keep_replaced(kb, opts->keep_replaced, err);
 			if (rc == MG_OK)
 				rc = write_rows(kb, &p, opts && opts->append, imported, err);
 			if (rc == MG_OK)
 				rc = kb_bump_generation(kb, err);
-			if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-				rc = kb_db_fail(kb, err, "import");
-			if (rc != MG_OK) {
-				sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+			rc = kb_write_end(kb, rc, err);
+			if (rc != MG_OK)
 				*imported = 0;
-			}
 		}
 	}
 	parse_free(&p);

@@ -25,6 +25,9 @@ static const char SCHEMA[] =
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
 	"  updated_at TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS kb_synonyms(variant TEXT PRIMARY KEY, canonical TEXT NOT NULL);"
+	/* A knowledge base a full import replaced, as its export (CSV). */
+	"CREATE TABLE IF NOT EXISTS kb_replaced(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+	"  entries INTEGER NOT NULL, csv BLOB NOT NULL);"
 	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);"
 	/* Names this database file for the model cache: a path can be reused by
 	 * another database, this never is. */
@@ -261,6 +264,37 @@ void kb_read_end(struct kb *kb, int began)
 {
 	if (began)
 		exec_kept(kb, &kb->st_commit, "COMMIT");
+}
+
+const struct nlp_synonyms *kb_synonyms(struct kb *kb)
+{
+	char err[MG_ERR_LEN];
+	return kb_sync(kb, err) == MG_OK ? kb->syn : NULL;
+}
+
+int kb_write_begin(struct kb *kb, char *err)
+{
+	int outer = kb->write_depth == 0 && sqlite3_get_autocommit(kb->db);
+	if (sqlite3_exec(kb->db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT kb_write", NULL, NULL, NULL) != SQLITE_OK)
+		return kb_db_fail(kb, err, "write");
+	if (kb->write_depth++ == 0)
+		kb->write_outer = outer;
+	return MG_OK;
+}
+
+int kb_write_end(struct kb *kb, int rc, char *err)
+{
+	int outer = --kb->write_depth == 0 && kb->write_outer;
+	if (rc == MG_OK && sqlite3_exec(kb->db, outer ? "COMMIT" : "RELEASE kb_write", NULL, NULL, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "write");
+	if (rc != MG_OK) {
+		if (outer)
+			sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+		else
+			sqlite3_exec(kb->db, "ROLLBACK TO kb_write; RELEASE kb_write", NULL, NULL, NULL);
+		kb->generation = -1;  /* the next search reloads what is on disk */
+	}
+	return rc;
 }
 
 int kb_count(struct kb *kb, int64_t *n, char *err)

@@ -28,6 +28,16 @@ int kb_sql_fail(sqlite3 *db, char *err, const char *what);
  * (not when a transaction is already open); pass that to kb_read_end. */
 int kb_read_begin(struct kb *kb);
 void kb_read_end(struct kb *kb, int began);
+/* One write transaction around several changes (an entry and the staff's
+ * audit record of it): BEGIN IMMEDIATE, or a savepoint inside a transaction
+ * already open, so kb's own writes nest in the caller's. kb_write_end
+ * commits (releases) when rc is MG_OK, else rolls back, and returns the
+ * final rc. Every kb_write_begin that succeeded needs one kb_write_end. */
+int kb_write_begin(struct kb *kb, char *err);
+int kb_write_end(struct kb *kb, int rc, char *err);
+/* The synonym list the searches of this kb use, loaded (kb_sync) if need
+ * be; valid until this kb's next search or change. NULL if it cannot load. */
+const struct nlp_synonyms *kb_synonyms(struct kb *kb);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 
@@ -40,6 +50,8 @@ typedef int (*kb_placeholder_fn)(void *ctx, const char *key, size_t len);
 
 struct kb_import_opts {
 	int append;                   /* 0: the file replaces the whole knowledge base */
+	int keep_replaced;            /* a replacing import keeps the knowledge base it replaces,
+				       * and the last keep_replaced such (0: none) */
 	kb_report_fn report;          /* may be NULL */
 	kb_placeholder_fn placeholder;/* may be NULL: every key is accepted */
 	void *ctx;                    /* passed to both callbacks */
@@ -51,6 +63,15 @@ struct kb_import_opts {
  * the number of entries written. */
 int kb_import(struct kb *kb, const char *data, size_t len, const char *name,
 	      const struct kb_import_opts *opts, int *imported, char *err);
+/* The knowledge bases full imports replaced (keep_replaced), newest first:
+ * fn gets each one's id, when it was replaced and its number of entries. */
+typedef int (*kb_replaced_fn)(void *ctx, int64_t id, int64_t at, int entries);
+int kb_replaced_list(struct kb *kb, kb_replaced_fn fn, void *ctx, char *err);
+/* Puts the replaced knowledge base id back: a full import of its export with
+ * opts (its append is ignored), so what it replaces is kept in its turn.
+ * MG_ERR_NOT_FOUND for no such id. */
+int kb_replaced_restore(struct kb *kb, int64_t id, const struct kb_import_opts *opts, int *imported,
+			char *err);
 /* Replaces the synonym list with a synonyms.tsv file's bytes and re-indexes. */
 int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *name,
 		       int *groups, char *err);
@@ -185,9 +206,21 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 void kb_entry_clear(struct kb_entry *e);
 /* Creates the entry (e->id empty: the next free number) or replaces the one
  * with its id, every field at once, and re-indexes; searches see it at once.
- * NULL fields are empty; an empty status is "published". id_out (may be
- * NULL) gets the id. Bad fields: MG_ERR_INPUT and nothing is written. */
-int kb_entry_put(struct kb *kb, const struct kb_entry *e, char id_out[KB_ID_LEN], char *err);
+ * NULL fields are empty; an empty status is "published". The fields pass
+ * the check an import's rows pass, with check's placeholder callback (check
+ * may be NULL: every {{key}} accepted). id_out (may be NULL) gets the id.
+ * Bad fields: MG_ERR_INPUT, err says the first, and nothing is written.
+ * Inside a kb_write_begin, part of the caller's transaction. */
+int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import_opts *check,
+		 char id_out[KB_ID_LEN], char *err);
+/* Deletes the entry with external id and re-indexes; MG_ERR_NOT_FOUND if
+ * none. Inside a kb_write_begin, part of the caller's transaction. */
+int kb_entry_delete(struct kb *kb, const char *id, char *err);
+/* The topics the knowledge base holds: each slug once, with the category
+ * and question of its first entry, by category and slug. Stops at fn's
+ * non-zero return. */
+typedef int (*kb_topic_fn)(void *ctx, const char *slug, const char *category, const char *question);
+int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err);
 /* Whether the entry may be shown to residents on date today. */
 int kb_entry_live(const struct kb_entry *e, const char *today);
 

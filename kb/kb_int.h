@@ -56,6 +56,11 @@ extern const char *const kb_statuses[];
 int kb_one_of(const char *s, const char *const *list);
 int kb_valid_slug(const char *s);
 int kb_valid_date(const char *s);   /* YYYY-MM-DD, a real day */
+/* The check of one entry's cells, the same for an import's row and the
+ * editor's entry: trims the short cells in place (v[c] NULL = empty) and
+ * reports every problem through opts (may be NULL); err gets the first.
+ * MG_ERR_INPUT when any. */
+int kb_entry_check(char *v[KB_NCOLS], const struct kb_import_opts *opts, char *err);
 
 /* The shape of one phrasing as the index holds it: its kind and how many
  * tokens, words and reading bigrams it has (the row-side coverage needs
@@ -143,6 +148,8 @@ struct kb {
 	struct kb_model *model;  /* of generation */
 	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
 	sqlite3_stmt *st_begin, *st_commit;  /* of kb_read_begin / kb_read_end */
+	int write_depth;     /* kb_write_begin's open levels */
+	int write_outer;     /* the outermost level began the transaction (not a savepoint) */
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);

@@ -41,6 +41,8 @@ EMBED(http_i18n_js, STATIC("admin/i18n.js"));
 EMBED(http_i18n_js_gz, GZ("admin/i18n.js"));
 EMBED(http_accounts_js, STATIC("admin/accounts.js"));
 EMBED(http_accounts_js_gz, GZ("admin/accounts.js"));
+EMBED(http_audit_js, STATIC("admin/audit.js"));
+EMBED(http_audit_js_gz, GZ("admin/audit.js"));
 EMBED(http_ops_js, STATIC("admin/ops.js"));
 EMBED(http_ops_js_gz, GZ("admin/ops.js"));
 EMBED(http_ops_css, STATIC("admin/ops.css"));
@@ -65,6 +67,7 @@ static const struct http_asset admin_assets[] = {
 	{"/admin/admin.css", "admin/admin.css", "text/css; charset=utf-8", 0, BYTES(http_admin_css)},
 	{"/admin/i18n.js", "admin/i18n.js", "text/javascript; charset=utf-8", 0, BYTES(http_i18n_js)},
 	{"/admin/accounts.js", "admin/accounts.js", "text/javascript; charset=utf-8", 0, BYTES(http_accounts_js)},
+	{"/admin/audit.js", "admin/audit.js", "text/javascript; charset=utf-8", 0, BYTES(http_audit_js)},
 	{"/admin/ops.js", "admin/ops.js", "text/javascript; charset=utf-8", 0, BYTES(http_ops_js)},
 	{"/admin/ops.css", "admin/ops.css", "text/css; charset=utf-8", 0, BYTES(http_ops_css)},
 	{"/admin/uPlot.min.js", "admin/uPlot.min.js", "text/javascript; charset=utf-8", 0,

@@ -29,7 +29,10 @@
 #define ADMIN_QUEUE_LIMIT 50
 /* Entries the picker offers for one search. */
 #define ADMIN_PICK_LIMIT 20
-#define ADMIN_AUDIT_LIMIT 50
+/* Audit records on the page: a busy day of a small town's staff (the
+ * filters narrow it); the CSV takes a year of such days. */
+#define ADMIN_AUDIT_LIMIT 200
+#define ADMIN_AUDIT_CSV_LIMIT 50000
 
 /* A refusal the console words in the staff's language: reason is a stable
  * code (error.reason, a key of i18n.js's reason table), the message stays
@@ -344,7 +347,8 @@ static int h_queue(struct http_call *c, json_t **out)
 	int rc = nlp_analyser_new(http_call_model(c), &an, err);
 	json_t *list = NULL;
 	if (rc == MG_OK)
-		rc = events_unanswered(events_db(c), an, from, to, OPS_REVIEW_MAX_CONFIDENCE,
+		rc = events_unanswered(events_db(c), an, kb_synonyms(chatbot_kb(http_call_bot(c))), from, to,
+				       OPS_REVIEW_MAX_CONFIDENCE,
 				       ADMIN_QUEUE_LIMIT, &list, err);
 	nlp_analyser_free(an);
 	if (rc != MG_OK)
@@ -383,8 +387,10 @@ static int h_dismiss(struct http_call *c, json_t **out)
 }
 
 /* {entry, question, key}: the question becomes an alternate question of the
- * entry; its group (key, optional) leaves the queue, since it is answered. */
-static int h_alternate(struct http_call *c, json_t **out)
+ * entry (add) and its group (key, optional) leaves the queue, since it is
+ * answered; or, the undo, the question leaves the entry's alternates and its
+ * group is back in the queue. */
+static int alternate(struct http_call *c, json_t **out, int add)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -396,12 +402,23 @@ static int h_alternate(struct http_call *c, json_t **out)
 		return http_fail(c, 400, "entry and question are required");
 	char err[MG_ERR_LEN];
 	struct chatbot *bot = http_call_bot(c);
-	int rc = staff_add_alternate(bot, &s, entry, question, err);
+	int rc = add ? staff_add_alternate(bot, &s, entry, question, err)
+		     : staff_remove_alternate(bot, &s, entry, question, err);
 	if (rc == MG_OK && key && *key)
-		rc = dismiss(c, &s, key, err);
+		rc = add ? dismiss(c, &s, key, err) : events_undismiss(call_db(c), key, err);
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, entry, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+static int h_alternate(struct http_call *c, json_t **out)
+{
+	return alternate(c, out, 1);
+}
+
+static int h_alternate_undo(struct http_call *c, json_t **out)
+{
+	return alternate(c, out, 0);
 }
 
 /* ---- entries ------------------------------------------------------------------- */
@@ -507,9 +524,14 @@ static int h_entry_save_work(struct http_call *c, json_t **out)
 		if (d && *d && !day_ok(d))
 			return http_fail(c, 400, "%s is a date YYYY-MM-DD or empty", keys[i]);
 	}
-	char id[64], err[MG_ERR_LEN];
+	char id[64], bad_key[KB_ID_LEN], err[MG_ERR_LEN];
 	struct chatbot *bot = http_call_bot(c);
-	int rc = staff_entry_save(bot, &s, fields, id, err);
+	int rc = staff_entry_save(bot, &s, fields, id, bad_key, err);
+	if (rc == MG_ERR_INPUT && bad_key[0]) {
+		json_decref(c->detail);
+		c->detail = json_pack("{s:s,s:s}", "reason", "placeholder", "key", bad_key);
+		return http_fail(c, 400, "%s", err);
+	}
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, id, out, err);
 	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
@@ -518,6 +540,77 @@ static int h_entry_save_work(struct http_call *c, json_t **out)
 static int h_entry_save(struct http_call *c, json_t **out)
 {
 	return http_staff_work(c, out, h_entry_save_work);
+}
+
+/* {id}: the entry of the editor unpublished (unpublish) or deleted (delete). */
+static int entry_change(struct http_call *c, json_t **out, int delete)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	const char *id = body_str(c, "id");
+	if (!id || !*id || strlen(id) > HTTP_ENTRY_ID_MAX)
+		return http_fail(c, 400, "id is required");
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = http_call_bot(c);
+	int rc = delete ? staff_entry_delete(bot, &s, id, err) : staff_entry_unpublish(bot, &s, id, err);
+	if (rc == MG_ERR_NOT_FOUND)
+		return refuse(c, MG_ERR_NOT_FOUND, "no_such_entry", err);
+	if (rc != MG_OK)
+		return fail_rc(c, rc, err);
+	if (delete) {
+		*out = json_pack("{s:b,s:s}", "deleted", 1, "id", id);
+		return *out ? 200 : http_fail(c, 500, "out of memory");
+	}
+	rc = staff_entry_get(bot, id, out, err);
+	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+}
+
+static int h_entry_unpublish(struct http_call *c, json_t **out)
+{
+	return entry_change(c, out, 0);
+}
+
+static int h_entry_delete(struct http_call *c, json_t **out)
+{
+	return entry_change(c, out, 1);
+}
+
+static int add_topic(void *ctx, const char *slug, const char *category, const char *question)
+{
+	return json_array_append_new(ctx, json_pack("{s:s,s:s,s:s}", "slug", slug, "category", category,
+						     "question", question)) != 0;
+}
+
+/* What the editor offers: the topics (slug, category, the question of its
+ * first entry) and the town's facts an answer may name as {{key}}, with
+ * their values in Japanese. */
+static int h_topics(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 0, &s);
+	if (status)
+		return status;
+	json_t *topics = json_array(), *keys = json_array();
+	char err[MG_ERR_LEN];
+	int rc = topics && keys ? kb_each_topic(chatbot_kb(http_call_bot(c)), add_topic, topics, err)
+				: mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	const struct town *town = http_call_town(c);
+	const char *key;
+	json_t *v;
+	json_object_foreach(town->facts, key, v) {
+		const char *ja = town_fact(town, key, strlen(key), "ja");
+		if (ja && json_array_append_new(keys, json_pack("{s:s,s:s}", "key", key, "value", ja)))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (rc != MG_OK) {
+		json_decref(topics);
+		json_decref(keys);
+		return fail_rc(c, rc, err);
+	}
+	*out = json_pack("{s:o,s:o}", "topics", topics, "keys", keys);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
 /* The answer as residents will read it: the town's facts filled in. */
@@ -698,23 +791,26 @@ static int h_import_work(struct http_call *c, json_t **out)
 	}
 	struct bad_rows bad = {json_array(), http_call_town(c)};
 	struct kb_import_opts o = {.append = json_is_true(json_object_get(c->body, "append")),
-				   .report = bad_row, .placeholder = known_fact, .ctx = &bad};
+				   .report = bad_row, .placeholder = known_fact, .ctx = &bad,
+				   .keep_replaced = OPS_KB_REPLACED_KEPT};
 	int imported = 0;
 	char err[MG_ERR_LEN];
-	sqlite3 *db = call_db(c);
-	int rc = staff_init(db, err);
-	if (rc == MG_OK)
-		rc = kb_import(chatbot_kb(http_call_bot(c)), (const char *)data, len, "upload.csv", &o,
-			       &imported, err);
+	struct kb *kb = chatbot_kb(http_call_bot(c));
+	int rc = staff_init(call_db(c), err);
+	/* the import, the copy of what it replaces and its audit record: one transaction */
+	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
+		rc = kb_import(kb, (const char *)data, len, "upload.csv", &o, &imported, err);
+		if (rc == MG_OK) {
+			json_t *what = json_pack("{s:i,s:b}", "imported", imported, "append", o.append);
+			rc = staff_audit(call_db(c), &s, "kb.import", "entries", NULL, what, err);
+			json_decref(what);
+		}
+		rc = kb_write_end(kb, rc, err);
+	}
 	free(data);
 	if (rc != MG_OK && json_array_size(bad.list) == 0) {
 		json_decref(bad.list);
 		return fail_rc(c, rc, err);
-	}
-	if (rc == MG_OK) {
-		json_t *what = json_pack("{s:i,s:b}", "imported", imported, "append", o.append);
-		staff_audit(db, &s, "kb.import", "entries", NULL, what, NULL);
-		json_decref(what);
 	}
 	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
 			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
@@ -726,19 +822,138 @@ static int h_import(struct http_call *c, json_t **out)
 	return http_staff_work(c, out, h_import_work);
 }
 
-static int h_audit(struct http_call *c, json_t **out)
+struct replaced_list {
+	json_t *list;
+	const struct town *town;
+};
+
+static int add_replaced(void *ctx, int64_t id, int64_t at, int entries)
+{
+	struct replaced_list *r = ctx;
+	struct tm tm;
+	char when[32];
+	nlp_zone_tm(town_zone(r->town), (time_t)at, &tm);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	return json_array_append_new(r->list, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "replaced", when,
+							"entries", entries)) != 0;
+}
+
+/* The knowledge bases full imports replaced, newest first, to restore. */
+static int h_replaced(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 0, &s);
 	if (status)
 		return status;
-	json_t *list = NULL;
+	struct replaced_list r = {json_array(), http_call_town(c)};
 	char err[MG_ERR_LEN];
-	int rc = staff_audit_list(call_db(c), ADMIN_AUDIT_LIMIT, &list, err);
+	int rc = r.list ? kb_replaced_list(chatbot_kb(http_call_bot(c)), add_replaced, &r, err)
+			: mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc != MG_OK) {
+		json_decref(r.list);
+		return fail_rc(c, rc, err);
+	}
+	*out = json_pack("{s:o,s:i}", "replaced", r.list, "keep", OPS_KB_REPLACED_KEPT);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* {id}: that replaced knowledge base back, the one it replaces kept in its
+ * turn (so a restore is undone the same way); audited, one transaction. */
+static int h_restore(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	json_t *idv = json_object_get(c->body, "id");
+	if (!json_is_integer(idv))
+		return http_fail(c, 400, "id is required");
+	struct bad_rows bad = {json_array(), http_call_town(c)};
+	struct kb_import_opts o = {.report = bad_row, .placeholder = known_fact, .ctx = &bad,
+				   .keep_replaced = OPS_KB_REPLACED_KEPT};
+	struct kb *kb = chatbot_kb(http_call_bot(c));
+	char err[MG_ERR_LEN];
+	int imported = 0;
+	int rc = bad.list ? staff_init(call_db(c), err) : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
+		rc = kb_replaced_restore(kb, json_integer_value(idv), &o, &imported, err);
+		if (rc == MG_OK) {
+			json_t *what = json_pack("{s:I,s:i}", "restored", json_integer_value(idv), "entries", imported);
+			rc = staff_audit(call_db(c), &s, "kb.restore", "entries", NULL, what, err);
+			json_decref(what);
+		}
+		rc = kb_write_end(kb, rc, err);
+	}
+	json_decref(bad.list);
+	if (rc == MG_ERR_NOT_FOUND)
+		return http_fail(c, 404, "%s", err);
 	if (rc != MG_OK)
 		return fail_rc(c, rc, err);
-	*out = json_pack("{s:o}", "audit", list);
+	*out = json_pack("{s:b,s:i}", "ok", 1, "imported", imported);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+/* The audit records of ?who=&kind=&day= (each optional; day YYYY-MM-DD,
+ * the town's day), newest first, at most ADMIN_AUDIT_LIMIT. */
+static int audit_records(struct http_call *c, int limit, json_t **list)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_MANAGE_USERS, 0, &s);
+	if (status)
+		return status;
+	const struct town *town = http_call_town(c);
+	struct staff_audit_filter f = {.who = http_call_arg(c, "who"), .action = http_call_arg(c, "kind")};
+	const char *day = http_call_arg(c, "day");
+	if (day && *day) {
+		int y, m, d;
+		char end;
+		if (!day_ok(day) || sscanf(day, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3)
+			return http_fail(c, 400, "day is a date YYYY-MM-DD");
+		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+		f.from = nlp_zone_mktime(town_zone(town), &tm);
+		tm.tm_mday++;
+		f.to = nlp_zone_mktime(town_zone(town), &tm);
+	}
+	char err[MG_ERR_LEN];
+	int rc = staff_audit_list(call_db(c), &f, town_zone(town), limit, list, err);
+	return rc == MG_OK ? 0 : fail_rc(c, rc, err);
+}
+
+static int h_audit(struct http_call *c, json_t **out)
+{
+	json_t *list = NULL, *facets = NULL;
+	int status = audit_records(c, ADMIN_AUDIT_LIMIT, &list);
+	if (status)
+		return status;
+	char err[MG_ERR_LEN];
+	int rc = staff_audit_facets(call_db(c), &facets, err);
+	if (rc != MG_OK) {
+		json_decref(list);
+		return fail_rc(c, rc, err);
+	}
+	*out = json_pack("{s:o,s:o,s:i}", "audit", list, "facets", facets, "limit", ADMIN_AUDIT_LIMIT);
+	return *out ? 200 : http_fail(c, 500, "out of memory");
+}
+
+static int h_audit_csv(struct http_call *c, json_t **out)
+{
+	(void)out;
+	json_t *list = NULL;
+	int status = audit_records(c, ADMIN_AUDIT_CSV_LIMIT, &list);
+	if (status)
+		return status;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int bad = !f || staff_audit_csv(list, f);
+	json_decref(list);
+	if (f)
+		bad |= fclose(f) != 0;
+	if (bad) {
+		free(buf);
+		return http_fail(c, 500, "out of memory");
+	}
+	return download(c, buf, len, "madoguchi-audit.csv");
 }
 
 const struct http_route http_admin_routes[] = {
@@ -755,6 +970,13 @@ const struct http_route http_admin_routes[] = {
 	{"GET", "/api/v1/admin/entries/", h_entry_get},
 	{"GET", "/api/v1/admin/kb.csv", h_export},
 	{"GET", "/api/v1/admin/audit", h_audit},
+	{"GET", "/api/v1/admin/audit.csv", h_audit_csv},
+	{"GET", "/api/v1/admin/topics", h_topics},
+	{"GET", "/api/v1/admin/kb/replaced", h_replaced},
+	{"POST", "/api/v1/admin/kb/restore", h_restore},
+	{"POST", "/api/v1/admin/queue/undo", h_alternate_undo},
+	{"POST", "/api/v1/admin/entries/unpublish", h_entry_unpublish},
+	{"POST", "/api/v1/admin/entries/delete", h_entry_delete},
 	{"GET", "/api/v1/admin/users", h_users},
 	{NULL, NULL, NULL},
 };

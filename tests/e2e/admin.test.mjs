@@ -5,6 +5,7 @@
 // queue; staff add it to an entry; the resident asking it again gets the entry.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTEFACTS, REPLY, addUser, axe, newPage, stage, unstage } from './harness.mjs';
 
@@ -79,6 +80,25 @@ test('staff take an unanswered question from the queue, add it to an entry, and 
   const entryId = await pick.getAttribute('data-id');
   await page.screenshot({ path: join(ARTEFACTS, 'admin-queue.png'), fullPage: true });
   await pick.click();
+  // Nothing is live before staff confirm; then the message offers the undo.
+  await group.locator('.confirm').filter({ hasText: /住民への回答にすぐ使われます/ }).waitFor({ timeout: WAIT_MS });
+  const unchanged = await (await fetch(base + '/api/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ question: MISSED }) })).json();
+  assert.notEqual(unchanged.decision, 'answer', 'not published before the confirmation');
+  await group.locator('button.act-confirm').click();
+  await page.locator('#toast').filter({ hasText: /追加しました/ }).waitFor({ timeout: WAIT_MS });
+  await group.waitFor({ state: 'detached', timeout: WAIT_MS });
+  // Undo: the wording leaves the entry and the question is back in the queue.
+  await page.locator('#toast button.toast-act').filter({ hasText: '元に戻す' }).click();
+  await page.locator('#toast').filter({ hasText: /外しました/ }).waitFor({ timeout: WAIT_MS });
+  await group.waitFor({ timeout: WAIT_MS });
+  const undone = await (await fetch(base + '/api/v1/entries/' + entryId)).json();
+  assert.ok(!JSON.stringify(undone).includes(MISSED), 'the entry no longer holds the wording');
+  // And added again, for good.
+  await group.locator('button.act-alt').click();
+  await group.locator('.pick-q').fill('接種券をなくしました');
+  await group.locator('.picks button.pick').filter({ hasText: TARGET_SLUG }).first().click();
+  await group.locator('button.act-confirm').click();
   await page.locator('#toast').filter({ hasText: /追加しました/ }).waitFor({ timeout: WAIT_MS });
   await group.waitFor({ state: 'detached', timeout: WAIT_MS });
 
@@ -161,7 +181,7 @@ test('the console is in Japanese, every page passes axe, and English is a switch
       const walk = document.createTreeWalker(v, NodeFilter.SHOW_TEXT);
       for (let n = walk.nextNode(); n; n = walk.nextNode()) {
         const box = n.parentElement;
-        if (box.closest('input, textarea, select, .mg-preview, td, .u-legend, .muted, .picks, .queue, #entry-title, #who') || box.offsetParent === null) continue;
+        if (box.closest('input, textarea, select, code, .mg-preview, td, .u-legend, .muted, .picks, .queue, #entry-title, #who') || box.offsetParent === null) continue;
         if (/[A-Za-z]{4,}/.test(n.textContent) && !/CSV|Excel|UTF|URL|BOM|MRR|CP932/.test(n.textContent)) words.push(n.textContent.trim());
       }
       return words;
@@ -226,4 +246,135 @@ test('an administrator disables an account in Japanese: its open session stops w
   assert.deepEqual(page.errors, []);
   await theirs.close();
   await mine.close();
+});
+
+test('an editor cannot publish an unknown {{key}}, picks the topic and the town\'s keys, unpublishes and deletes; the administrator reads it all in the audit log', async () => {
+  const editor = { name: 'suzuki', role: 'editor', password: 'suzuki-no-pass-2026' };
+  const boss = { name: 'kansa', role: 'admin', password: 'kansa-no-pass-2026' };
+  addUser(db, editor);
+  addUser(db, boss);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const page = await newPage(context);
+  // a wrong password first: the audit log will show it
+  await page.goto(base + '/admin');
+  await page.fill('#login-form input[name=name]', editor.name);
+  await page.fill('#login-form input[name=password]', 'wrong-password-here');
+  await page.click('#login-form button[type=submit]');
+  await page.locator('#login-error').filter({ hasText: /違います/ }).waitFor({ timeout: WAIT_MS });
+  page.errors.length = 0;
+  await logIn(page, editor);
+  await page.goto(base + '/admin#entry/new');
+  const keys = page.locator('#entry-keys button.key');
+  await keys.filter({ hasText: '{{call_center_phone}}' }).waitFor({ timeout: WAIT_MS });
+  // the topic from the list brings its category
+  await page.locator('#entry-slug option[value=ticket-lost]').waitFor({ state: 'attached', timeout: WAIT_MS });
+  await page.selectOption('#entry-slug', 'ticket-lost');
+  assert.equal(await page.inputValue('#entry-category'), 'ticket');
+  const form = page.locator('#entry-form');
+  const question = '接種券の再発行の費用はいくらですか';
+  await form.locator('input[name=question]').fill(question);
+  await form.locator('textarea[name=answer]').fill('再発行の費用は{{cost_amount}}です。');
+  await page.click('#publish');
+  await page.locator('#entry-error').filter({ hasText: '回答に使えない差し込み項目 {{cost_amount}} があります' }).waitFor({ timeout: WAIT_MS });
+  page.errors.length = 0;   // the refused save (400)
+  assert.equal(await form.locator('input[name=id]').inputValue(), '', 'nothing was saved');
+  // the town's key, put in by a click, and the preview shows its value
+  await form.locator('textarea[name=answer]').fill('再発行は無料です。お問い合わせは');
+  await form.locator('textarea[name=answer]').evaluate((a) => a.setSelectionRange(a.value.length, a.value.length));
+  await keys.filter({ hasText: '{{call_center_phone}}' }).click();
+  assert.equal(await form.locator('textarea[name=answer]').inputValue(), '再発行は無料です。お問い合わせは{{call_center_phone}}');
+  await page.locator('#preview .mg-bot').filter({ hasText: '0120-000-123' }).waitFor({ timeout: WAIT_MS });
+  await axe(page, 'entry editor (ja)');
+  await page.click('#publish');
+  await page.locator('#toast').filter({ hasText: '公開しました' }).waitFor({ timeout: WAIT_MS });
+  const id = await form.locator('input[name=id]').inputValue();
+  let live = await fetch(base + '/api/v1/entries/' + id);
+  assert.equal(live.status, 200);
+  assert.match((await live.json()).answer, /0120-000-123/, 'residents read the number, not the key');
+  await page.screenshot({ path: join(ARTEFACTS, 'admin-entry-keys.png'), fullPage: true });
+
+  await page.click('#unpublish');
+  await page.locator('#toast').filter({ hasText: '公開をやめました' }).waitFor({ timeout: WAIT_MS });
+  live = await fetch(base + '/api/v1/entries/' + id);
+  assert.equal(live.status, 404, 'residents no longer get it');
+  page.once('dialog', (d) => d.accept());
+  await page.click('#entry-delete');
+  await page.locator('#toast').filter({ hasText: `${id} を削除しました` }).waitFor({ timeout: WAIT_MS });
+  await context.close();
+
+  // The administrator's audit log: the edits by the editor, with before and after.
+  const office = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const admin = await newPage(office);
+  await logIn(admin, boss);
+  await admin.click('nav a[data-view=audit]');
+  await admin.locator('#audit-filter select[name=who] option[value=suzuki]').waitFor({ state: 'attached', timeout: WAIT_MS });
+  // Shows the log with the filters set; resolves once the table is the filtered one.
+  const shown = (want) => Promise.all([
+    admin.waitForResponse((r) => r.url().includes('/api/v1/admin/audit?')),
+    admin.click('#audit-filter button[type=submit]'),
+  ]).then(() => admin.waitForFunction((w) => {
+    const trs = [...document.querySelectorAll('#audit-list tbody tr')];
+    return trs.length > 0 && trs.every((tr) => (!w.who || tr.querySelector('.audit-who').textContent === w.who) &&
+      (!w.kind || tr.dataset.kind === w.kind));
+  }, want, { timeout: WAIT_MS }));
+  await admin.selectOption('#audit-filter select[name=who]', 'suzuki');
+  await shown({ who: 'suzuki' });
+  const rows = admin.locator('#audit-list tbody tr');
+  assert.deepEqual(await rows.locator('.audit-kind').allInnerTexts(), ['項目の削除', '公開の中止', '項目の作成', 'ログイン失敗'], 'newest first; the failed log-in under the name tried');
+  const unpub = rows.filter({ hasText: '公開の中止' });
+  assert.match(await unpub.locator('.audit-before').innerText(), /"status": "published"/);
+  assert.match(await unpub.locator('.audit-after').innerText(), /"status": "draft"/);
+  assert.match(await rows.filter({ hasText: '項目の削除' }).locator('.audit-before').innerText(), new RegExp(question));
+  // failed log-ins, by kind, under the name tried
+  await admin.selectOption('#audit-filter select[name=who]', '');
+  await admin.selectOption('#audit-filter select[name=kind]', 'login.failed');
+  await shown({ kind: 'login.failed' });
+  assert.ok(await rows.filter({ hasText: 'suzuki' }).count() >= 1);
+  assert.deepEqual([...new Set(await rows.locator('.audit-kind').allInnerTexts())], ['ログイン失敗']);
+  // today only, then the CSV of what is shown, for Excel
+  const today = await admin.evaluate(() => new Date(Date.now() + 9 * 3600000).toISOString().slice(0, 10));
+  await admin.fill('#audit-filter input[name=day]', today);
+  await shown({ kind: 'login.failed' });
+  assert.ok(await rows.filter({ hasText: 'suzuki' }).count() >= 1, 'today (in Tokyo) holds the failed log-in');
+  await axe(admin, 'audit (ja)');
+  await admin.screenshot({ path: join(ARTEFACTS, 'admin-audit.png'), fullPage: true });
+  const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('#audit-csv')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.ok(csv.startsWith('\uFEFF日時,アカウント,種類,対象,変更前,変更後\r\n'), 'BOM and a Japanese header');
+  assert.match(csv, /"login\.failed","suzuki"/);
+  assert.doesNotMatch(csv, /"entry\.delete"/, 'the CSV has the filters of the page');
+  assert.deepEqual(admin.errors, []);
+  await office.close();
+});
+
+test('a full import by mistake is undone from the console: the replaced knowledge base comes back', async () => {
+  const editor = { name: 'watanabe', role: 'editor', password: 'watanabe-no-pass-2026' };
+  addUser(db, editor);
+  const ask = async (q) => (await fetch(base + '/api/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ question: q }) })).json();
+  const LOST = '接種券をなくしました';
+  assert.equal((await ask(LOST)).candidates[0]?.slug, TARGET_SLUG);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const page = await newPage(context);
+  await logIn(page, editor);
+  await page.click('nav a[data-view=data]');
+  await page.locator('#replaced-list tr').first().waitFor({ timeout: WAIT_MS });
+  await page.locator('#import-file').setInputFiles({ name: 'parking.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('id,slug,question,answer\n1,parking,駐車場はありますか,あります。\n') });
+  await page.click('#import-run');
+  await page.locator('#toast').filter({ hasText: '1件をインポートしました' }).waitFor({ timeout: WAIT_MS });
+  assert.notEqual((await ask(LOST)).candidates[0]?.slug, TARGET_SLUG, 'the whole knowledge base was replaced');
+  const row = page.locator('#replaced-list tr[data-id]').first();
+  await row.waitFor({ timeout: WAIT_MS });
+  const entries = Number(await row.locator('td').nth(1).innerText());
+  assert.ok(entries > 40, 'the replaced one holds the sample\'s entries');
+  await axe(page, 'data (ja)');
+  page.once('dialog', (d) => d.accept());
+  await row.locator('button.act-restore').click();
+  await page.locator('#toast').filter({ hasText: `に戻しました（${entries}件）` }).waitFor({ timeout: WAIT_MS });
+  assert.equal((await ask(LOST)).candidates[0]?.slug, TARGET_SLUG, 'residents get the entry again');
+  // the one-entry import is kept in its turn
+  await page.locator('#replaced-list tr[data-id]').first().locator('td').nth(1).filter({ hasText: /^1$/ }).waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(page.errors, []);
+  await context.close();
 });

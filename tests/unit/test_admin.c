@@ -79,6 +79,8 @@ static unsigned port(void)
 	ok = ok && staff_user_add(db, NULL, "callc1", STAFF_CALL_CENTER, "call centre phones", err) == MG_OK;
 	ok = ok && staff_user_add(db, NULL, "locked1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
 	ok = ok && staff_user_add(db, NULL, "expiry1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
+	/* The console tests after the log-in hammer (which leaves editor1 backed off) curate as curator1. */
+	ok = ok && staff_user_add(db, NULL, "curator1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
 	sqlite3_close(db);
 	if (!ok)
 		fprintf(stderr, "admin accounts: %s\n", err);
@@ -588,4 +590,161 @@ TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
 	/* The log-ins that found the hash busy were told when to come back. */
 	CHECK(atomic_load(&hammer_busy) > 0);
 	CHECK(atomic_load(&hammer_busy_with_retry) == atomic_load(&hammer_busy));
+}
+
+static json_t *error_of(const struct tc_resp *r)
+{
+	return json_object_get(r->json, "error");
+}
+
+TEST(admin, the_editor_names_an_unknown_key_offers_the_town_s_keys_and_topics_and_unpublishes_and_deletes)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("curator1", "correct horse battery", token, csrf) == 200);
+	struct tc_resp r;
+	REQUIRE(req(port(), "POST", "/api/v1/admin/entries", token, csrf,
+		    "{\"entry\":{\"slug\":\"cost\",\"category\":\"cost\",\"status\":\"published\","
+		    "\"question\":\"接種の費用を知りたい\",\"answer\":\"接種費用は{{cost_amount}}です。\"}}", &r) == 0);
+	CHECK(r.status == 400);
+	CHECK_STR(reason(&r), "placeholder");
+	CHECK_STR(json_string_value(json_object_get(error_of(&r), "key")), "cost_amount");
+	tc_resp_free(&r);
+	/* the keys the editor offers are the town's, and the topics are the knowledge base's */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/topics", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	int phone = 0, lost = 0;
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(r.json, "keys"), i, o)
+		phone |= !strcmp(json_string_value(json_object_get(o, "key")), "call_center_phone") &&
+			 !strcmp(json_string_value(json_object_get(o, "value")), "0120-000-123");
+	json_array_foreach(json_object_get(r.json, "topics"), i, o)
+		lost |= !strcmp(json_string_value(json_object_get(o, "slug")), "ticket-lost") &&
+			!strcmp(json_string_value(json_object_get(o, "category")), "ticket");
+	CHECK(phone);
+	CHECK(lost);
+	tc_resp_free(&r);
+	/* a new entry with a known key, then unpublished, then deleted */
+	REQUIRE(req(port(), "POST", "/api/v1/admin/entries", token, csrf,
+		    "{\"entry\":{\"slug\":\"cost\",\"category\":\"cost\",\"status\":\"published\","
+		    "\"question\":\"駐輪場の台数を知りたい\",\"answer\":\"{{call_center_phone}}にお問い合わせください。\"}}",
+		    &r) == 0);
+	REQUIRE(r.status == 200);
+	char id[64], body[256];
+	snprintf(id, sizeof id, "%s", json_string_value(json_object_get(r.json, "id")));
+	tc_resp_free(&r);
+	snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/entries/unpublish", token, csrf, body, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_STR(json_string_value(json_object_get(r.json, "status")), "draft");
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/entries/delete", token, csrf, body, &r) == 0);
+	CHECK(r.status == 200);
+	tc_resp_free(&r);
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/admin/entries/%s", id);
+	REQUIRE(req(port(), "GET", path, token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 404);
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/entries/delete", token, csrf, body, &r) == 0);
+	CHECK(r.status == 404);
+	CHECK_STR(reason(&r), "no_such_entry");
+	tc_resp_free(&r);
+	/* the audit log is the administrators' */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 403);
+	tc_resp_free(&r);
+}
+
+TEST(admin, the_audit_log_filters_by_the_town_s_day_and_downloads_for_excel)
+{
+	REQUIRE(port());
+	char err[MG_ERR_LEN];
+	sqlite3 *db = NULL;
+	REQUIRE(sqlite3_open(db_path, &db) == SQLITE_OK);
+	staff_user_add(db, NULL, "auditor1", STAFF_ADMIN, "reads the whole log", err);
+	/* 2026-11-18 23:30 in Tokyo is 14:30 UTC: the Tokyo day, not the UTC one */
+	CHECK(sqlite3_exec(db, "INSERT INTO staff_audit(ts, who, action, target) VALUES"
+			       "(1795012200, 'night1', 'entry.update', '114'),"
+			       "(1795014000, 'night1', 'entry.update', '115')", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("auditor1", "reads the whole log", token, csrf) == 200);
+	struct tc_resp r;
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit?day=2026-11-18&who=night1", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	json_t *list = json_object_get(r.json, "audit");
+	REQUIRE(json_array_size(list) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "target")), "114");
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "time")), "2026-11-18 23:30:00");
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit?day=18.11.2026", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 400);
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit.csv?who=night1", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(strstr(r.head, "text/csv") != NULL);
+	CHECK(!memcmp(r.body, "\xEF\xBB\xBF", 3));
+	CHECK(strstr(r.body, "\"2026-11-19 00:00:00\",\"night1\",\"entry.update\",\"115\"") != NULL);
+	tc_resp_free(&r);
+}
+
+static int entries_in_db(void)
+{
+	sqlite3 *db = NULL;
+	sqlite3_open(db_path, &db);
+	int n = fixture_count(db, "SELECT count(*) FROM kb_entries");
+	sqlite3_close(db);
+	return n;
+}
+
+/* A full import by mistake: the knowledge base it replaced is kept, and
+ * staff put it back from the console; residents get their answers again. */
+TEST(admin, a_full_import_keeps_what_it_replaced_and_the_console_restores_it)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("curator1", "correct horse battery", token, csrf) == 200);
+	int before = entries_in_db();
+	REQUIRE(before > 40);
+	struct tc_resp r;
+	/* "id,slug,question,answer\n1,parking,駐車場はありますか,あります。\n" */
+	REQUIRE(req(port(), "POST", "/api/v1/admin/kb.csv", token, csrf,
+		    "{\"csv_base64\":\"aWQsc2x1ZyxxdWVzdGlvbixhbnN3ZXIKMSxwYXJraW5nLOmnkOi7iuWgtOOBr+OBguOCiuOBvuOBmeOBiyzjgYLjgorjgb7jgZnjgIIK\"}",
+		    &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_is_true(json_object_get(r.json, "ok")));
+	tc_resp_free(&r);
+	CHECK(entries_in_db() == 1);
+	REQUIRE(req(port(), "GET", "/api/v1/entries/" ENTRY, NULL, NULL, NULL, &r) == 0);
+	CHECK(r.status == 404);  /* residents lost the answer */
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/kb/replaced", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	json_t *last = json_array_get(json_object_get(r.json, "replaced"), 0);
+	CHECK(json_integer_value(json_object_get(last, "entries")) == before);
+	char body[64];
+	snprintf(body, sizeof body, "{\"id\":%lld}", (long long)json_integer_value(json_object_get(last, "id")));
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/kb/restore", token, csrf, "{\"id\":999999}", &r) == 0);
+	CHECK(r.status == 404);
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/kb/restore", token, csrf, body, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_integer_value(json_object_get(r.json, "imported")) == before);
+	tc_resp_free(&r);
+	CHECK(entries_in_db() == before);
+	REQUIRE(req(port(), "GET", "/api/v1/entries/" ENTRY, NULL, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	tc_resp_free(&r);
+	/* the one-entry base the restore replaced is kept in its turn */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/kb/replaced", token, NULL, NULL, &r) == 0);
+	last = json_array_get(json_object_get(r.json, "replaced"), 0);
+	CHECK(json_integer_value(json_object_get(last, "entries")) == 1);
+	tc_resp_free(&r);
+	sqlite3 *db = NULL;
+	sqlite3_open(db_path, &db);
+	CHECK(fixture_count(db, "SELECT count(*) FROM staff_audit WHERE action = 'kb.restore' AND who = 'curator1'") == 1);
+	sqlite3_close(db);
 }

@@ -331,7 +331,7 @@ TEST(chatbot, a_question_for_another_office_is_pointed_there_not_answered)
 		.alt_questions = "住民票を取りたい|じゅうみんひょうがほしい|印鑑証明を取りたい",
 	};
 	char id[KB_ID_LEN], err[MG_ERR_LEN];
-	REQUIRE(kb_entry_put(chatbot_kb(bot), &office, id, err) == MG_OK);
+	REQUIRE(kb_entry_put(chatbot_kb(bot), &office, NULL, id, err) == MG_OK);
 	json_t *r = ask_at(bot, "住民票の写しを取りたいのですが", 0);
 	REQUIRE(r);
 	/* The office's entry matches well, yet it is a hand-off, never an answer:

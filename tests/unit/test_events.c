@@ -449,6 +449,19 @@ TEST(events, the_engine_logs_asks_and_feedback)
 	fixture_bot_close(bot);
 }
 
+/* The engine's hand-off of question to route, logged on 20 November. */
+static int log_handoff(sqlite3 *db, const char *question, const char *route, double confidence)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:n, s:{s:s}, s:[]}", "question", question, "lang", "ja",
+			      "decision", "handoff", "confidence", confidence, "answer", "handoff", "route", route,
+			      "candidates");
+	struct ask_opts o = {.conversation = "q1", .now = at(6, 20)};
+	int rc = events_log_ask(db, NULL, town_zone(fixture_town()), &o, r, err);
+	json_decref(r);
+	return rc;
+}
+
 TEST(events, the_review_queue_groups_misses_by_their_words)
 {
 	struct chatbot *bot = fixture_bot("ev_queue.db");
@@ -469,7 +482,7 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 	struct nlp_analyser *an = NULL;
 	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
 	json_t *q = NULL;
-	REQUIRE(events_unanswered(db, an, "2026-11-01", "2026-11-30", 0.75, 10, &q, err) == MG_OK);
+	REQUIRE(events_unanswered(db, an, NULL, "2026-11-01", "2026-11-30", 0.75, 10, &q, err) == MG_OK);
 	REQUIRE(json_array_size(q) == 2);
 	json_t *first = json_array_get(q, 0);
 	CHECK(ival(first, "n") == 4);
@@ -478,8 +491,40 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 	/* a dismissed group leaves the queue */
 	REQUIRE(events_dismiss(db, json_string_value(json_object_get(first, "key")), err) == MG_OK);
 	json_decref(q);
-	REQUIRE(events_unanswered(db, an, "2026-11-01", "2026-11-30", 0.75, 10, &q, err) == MG_OK);
+	REQUIRE(events_unanswered(db, an, NULL, "2026-11-01", "2026-11-30", 0.75, 10, &q, err) == MG_OK);
 	CHECK(json_array_size(q) == 1);
+	json_decref(q);
+	nlp_analyser_free(an);
+	fixture_bot_close(bot);
+}
+
+/* Wordings that mean the same with the town's synonyms are one piece of
+ * work; a question the engine sent to another office was handled. */
+TEST(events, the_review_queue_groups_synonyms_and_leaves_out_questions_handled_elsewhere)
+{
+	struct chatbot *bot = fixture_bot("ev_queue_syn.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN];
+	static const struct { const char *q, *route; } ASKED[] = {
+		{"クーポン券が破れてしまった", "call_center"}, {"接種券が破れてしまった", "call_center"},
+		{"クーポンが破れた", "call_center"}, {"粗大ごみの出し方", "elsewhere"},
+	};
+	for (size_t i = 0; i < sizeof ASKED / sizeof *ASKED; i++)
+		CHECK(log_handoff(db, ASKED[i].q, ASKED[i].route, 0.5) == MG_OK);
+	struct nlp_analyser *an = NULL;
+	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
+	json_t *q = NULL;
+	/* without the synonyms, クーポン券 and 接種券 are different words */
+	REQUIRE(events_unanswered(db, an, NULL, "2026-11-01", "2026-11-30", 0.75, 10, &q, err) == MG_OK);
+	CHECK(json_array_size(q) >= 2);
+	json_decref(q);
+	REQUIRE(events_unanswered(db, an, kb_synonyms(chatbot_kb(bot)), "2026-11-01", "2026-11-30", 0.75, 10, &q,
+				  err) == MG_OK);
+	REQUIRE(json_array_size(q) == 1);
+	CHECK(ival(json_array_get(q, 0), "n") == 3);
+	const char *all = json_dumps(q, 0);
+	CHECK(strstr(all, "粗大ごみ") == NULL);
+	free((void *)all);
 	json_decref(q);
 	nlp_analyser_free(an);
 	fixture_bot_close(bot);

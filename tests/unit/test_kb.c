@@ -363,7 +363,7 @@ TEST(kb, connections_to_one_database_share_its_model_and_see_each_edit)
 	CHECK(chatbot_kb(a)->model == chatbot_kb(b)->model);
 	struct kb_entry e = {.id = "7", .slug = "day-parking", .question = "会場に駐車場はありますか",
 			     .answer = "体育館の北側に50台分あります。", .alt_questions = "車で行ってもいい？"};
-	CHECK(kb_entry_put(chatbot_kb(a), &e, NULL, err) == MG_OK);
+	CHECK(kb_entry_put(chatbot_kb(a), &e, NULL, NULL, err) == MG_OK);
 	CHECK_STR(fixture_ask(b, "車で行っても大丈夫？"), "answer day-parking");
 	fixture_ask(a, "駐車場");
 	CHECK(chatbot_kb(a)->model == chatbot_kb(b)->model);

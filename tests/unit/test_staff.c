@@ -5,6 +5,7 @@
 #include "tests/unit/fixture.h"
 #include "chatbot/ops_policy.h"
 #include "chatbot/staff.h"
+#include "chatbot/town_int.h"
 
 #include <sodium.h>
 
@@ -47,7 +48,7 @@ TEST(staff, accounts_are_created_with_a_hashed_password_and_audited)
 	CHECK(strstr(hash, "correct horse") == NULL);
 	sqlite3_finalize(st);
 	json_t *audit = NULL;
-	REQUIRE(staff_audit_list(db, 10, &audit, err) == MG_OK);
+	REQUIRE(staff_audit_list(db, NULL, NULL, 10, &audit, err) == MG_OK);
 	CHECK(json_array_size(audit) == 2);
 	json_t *last = json_array_get(audit, 0);
 	CHECK_STR(json_string_value(json_object_get(last, "action")), "user.add");
@@ -219,7 +220,7 @@ TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
 	char today[11];
 	fixture_today(today);
 	json_t *queue = NULL;
-	REQUIRE(events_unanswered(db, NULL, today, today, 0.75, 10, &queue, err) == MG_OK);
+	REQUIRE(events_unanswered(db, NULL, NULL, today, today, 0.75, 10, &queue, err) == MG_OK);
 	REQUIRE(json_array_size(queue) == 1);
 	const char *q = json_string_value(json_object_get(json_array_get(queue, 0), "question"));
 	CHECK_STR(q, miss);
@@ -235,7 +236,7 @@ TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
 	CHECK_STR(slug, "ticket-lost");
 	/* the audit log says who did it, with the alternates before and after */
 	json_t *audit = NULL;
-	REQUIRE(staff_audit_list(db, 1, &audit, err) == MG_OK);
+	REQUIRE(staff_audit_list(db, NULL, NULL, 1, &audit, err) == MG_OK);
 	json_t *last = json_array_get(audit, 0);
 	CHECK_STR(json_string_value(json_object_get(last, "who")), "hana");
 	CHECK_STR(json_string_value(json_object_get(last, "action")), "entry.add_alternate");
@@ -259,19 +260,232 @@ TEST(staff, a_draft_is_not_shown_until_it_is_published)
 	json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "slug", "venue-parking", "category", "venue",
 				   "route", "none", "status", "draft", "question", q, "answer",
 				   "会場の駐車場は50台です。");
-	REQUIRE(staff_entry_save(bot, &hana, fields, id, err) == MG_OK);
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_OK);
 	CHECK_STR(id, "7");
 	decision_of(bot, q, slug);
 	CHECK(strcmp(slug, "venue-parking") != 0);  /* a draft is never an answer */
 	json_object_set_new(fields, "id", json_string(id));
 	json_object_set_new(fields, "status", json_string("published"));
-	REQUIRE(staff_entry_save(bot, &hana, fields, id, err) == MG_OK);
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_OK);
 	CHECK_STR(decision_of(bot, q, slug), "answer");
 	CHECK_STR(slug, "venue-parking");
 	/* bad fields change nothing */
 	json_object_set_new(fields, "route", json_string("fax"));
-	CHECK(staff_entry_save(bot, &hana, fields, id, err) == MG_ERR_INPUT);
+	CHECK(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_ERR_INPUT);
 	CHECK_STR(decision_of(bot, q, slug), "answer");
 	json_decref(fields);
+	fixture_bot_close(bot);
+}
+
+/* The answer text a resident gets for q ("" when none). */
+static const char *answer_of(struct chatbot *bot, const char *q)
+{
+	static char text[2048];
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.no_log = 1};
+	text[0] = 0;
+	if (chatbot_ask(bot, q, strlen(q), &o, &r, err) != MG_OK)
+		return text;
+	json_t *a = json_object_get(r, "answer");
+	if (!strcmp(json_string_value(json_object_get(r, "decision")), "answer") && json_is_object(a))
+		snprintf(text, sizeof text, "%s", json_string_value(json_object_get(a, "answer")));
+	json_decref(r);
+	return text;
+}
+
+static int town_fact_cb(void *ctx, const char *key, size_t len)
+{
+	return town_has_fact(ctx, key, len);
+}
+
+/* hana's session on the fixture's database. */
+static struct staff_session hana_in(struct chatbot *bot)
+{
+	struct staff_session s;
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	if (staff_login(kb_db(chatbot_kb(bot)), "hana", "correct horse battery", time(NULL), token, &s, err) != MG_OK)
+		test_fail(__FILE__, __LINE__, err);
+	return s;
+}
+
+TEST(staff, the_editor_refuses_an_unknown_placeholder_as_import_does_and_names_it)
+{
+	struct chatbot *bot = staff_fixture("st_keys.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], id[64], key[KB_ID_LEN];
+	struct staff_session hana = hana_in(bot);
+	int entries = count(db, "kb_entries"), audits = count(db, "staff_audit");
+	const char *q = "接種の費用はいくらですか";
+	json_t *fields = json_pack("{s:s, s:s, s:s, s:s, s:s}", "slug", "cost", "category", "cost", "status",
+				   "published", "question", q, "answer", "接種費用は{{cost_amount}}です。");
+	CHECK(staff_entry_save(bot, &hana, fields, id, key, err) == MG_ERR_INPUT);
+	CHECK_STR(key, "cost_amount");
+	CHECK(strstr(err, "{{cost_amount}}") != NULL);
+	/* nothing published, nothing audited: no resident reads {{cost_amount}} */
+	CHECK(count(db, "kb_entries") == entries);
+	CHECK(count(db, "staff_audit") == audits);
+	CHECK(strstr(answer_of(bot, q), "{{") == NULL);
+	/* import says the same of the same row: one check */
+	char import_err[MG_ERR_LEN];
+	const char csv[] = "slug,question,answer\ncost,接種の費用はいくらですか,接種費用は{{cost_amount}}です。\n";
+	struct kb_import_opts o = {.placeholder = town_fact_cb, .ctx = (void *)fixture_town(), .append = 1};
+	int n;
+	CHECK(kb_import(chatbot_kb(bot), csv, sizeof csv - 1, "faq.csv", &o, &n, import_err) == MG_ERR_INPUT);
+	CHECK(strstr(import_err, err) != NULL);
+	/* a key the town has is filled in for residents */
+	json_object_set_new(fields, "answer", json_string("接種は無料です。{{call_center_phone}}までどうぞ。"));
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, key, err) == MG_OK);
+	CHECK_STR(key, "");
+	CHECK(strstr(answer_of(bot, q), "0120-111-111") != NULL);
+	json_decref(fields);
+	fixture_bot_close(bot);
+}
+
+/* An audit log that cannot be written (a full disk, a broken table) leaves
+ * the knowledge base as it was: no change goes unaudited. */
+TEST(staff, an_entry_change_and_its_audit_record_are_one_transaction)
+{
+	struct chatbot *bot = staff_fixture("st_tx.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], id[64], slug[64];
+	struct staff_session hana = hana_in(bot);
+	const char *q = "接種券をなくしました";
+	REQUIRE(strstr(answer_of(bot, q), "再発行") != NULL);
+	int entries = count(db, "kb_entries");
+	REQUIRE(sqlite3_exec(db, "CREATE TRIGGER audit_down BEFORE INSERT ON staff_audit"
+				 " BEGIN SELECT RAISE(FAIL, 'disk full'); END", NULL, NULL, NULL) == SQLITE_OK);
+	json_t *fields = NULL;
+	REQUIRE(staff_entry_get(bot, "1", &fields, err) == MG_OK);
+	json_object_set_new(fields, "answer", json_string("窓口は閉鎖しました。"));
+	CHECK(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_ERR_DB);
+	CHECK(strstr(answer_of(bot, q), "再発行") != NULL);
+	CHECK(staff_entry_unpublish(bot, &hana, "1", err) == MG_ERR_DB);
+	CHECK(staff_entry_delete(bot, &hana, "1", err) == MG_ERR_DB);
+	CHECK(staff_add_alternate(bot, &hana, "1", "券を落とした", err) == MG_ERR_DB);
+	CHECK_STR(decision_of(bot, q, slug), "answer");
+	CHECK(strstr(answer_of(bot, q), "再発行") != NULL);
+	CHECK(count(db, "kb_entries") == entries);
+	/* with the log back, the same save goes through, audited */
+	REQUIRE(sqlite3_exec(db, "DROP TRIGGER audit_down", NULL, NULL, NULL) == SQLITE_OK);
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_OK);
+	CHECK(strstr(answer_of(bot, q), "閉鎖") != NULL);
+	CHECK(fixture_count(db, "SELECT count(*) FROM staff_audit WHERE action = 'entry.update' AND target = '1'") == 1);
+	json_decref(fields);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, unpublished_and_deleted_entries_stop_answering_and_are_audited)
+{
+	struct chatbot *bot = staff_fixture("st_unpub.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], slug[64];
+	struct staff_session hana, ken;
+	char token[STAFF_TOKEN_LEN + 1];
+	REQUIRE(staff_login(db, "hana", "correct horse battery", time(NULL), token, &hana, err) == MG_OK);
+	REQUIRE(staff_login(db, "ken", "reception desk 2026", time(NULL), token, &ken, err) == MG_OK);
+	const char *q = "接種券が届きません";
+	REQUIRE(strcmp(answer_of(bot, q), "") != 0);
+	decision_of(bot, q, slug);
+	REQUIRE(!strcmp(slug, "ticket-not-arrived"));
+	CHECK(staff_entry_unpublish(bot, &ken, "2", err) == MG_ERR_DENIED);
+	CHECK(staff_entry_delete(bot, &ken, "2", err) == MG_ERR_DENIED);
+	REQUIRE(staff_entry_unpublish(bot, &hana, "2", err) == MG_OK);
+	decision_of(bot, q, slug);
+	CHECK(strcmp(slug, "ticket-not-arrived") != 0);
+	CHECK(fixture_count(db, "SELECT count(*) FROM kb_entries WHERE ext_id = '2' AND status = 'draft'") == 1);
+	REQUIRE(staff_entry_delete(bot, &hana, "2", err) == MG_OK);
+	CHECK(fixture_count(db, "SELECT count(*) FROM kb_entries WHERE ext_id = '2'") == 0);
+	CHECK(staff_entry_delete(bot, &hana, "2", err) == MG_ERR_NOT_FOUND);
+	/* the log keeps the deleted entry whole, and who did each */
+	json_t *audit = NULL;
+	struct staff_audit_filter f = {.who = "hana"};
+	REQUIRE(staff_audit_list(db, &f, NULL, 10, &audit, err) == MG_OK);
+	REQUIRE(json_array_size(audit) == 2);
+	json_t *del = json_array_get(audit, 0), *unpub = json_array_get(audit, 1);
+	CHECK_STR(json_string_value(json_object_get(del, "action")), "entry.delete");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(del, "before"), "question")), q);
+	CHECK(json_object_get(del, "after") == NULL);
+	CHECK_STR(json_string_value(json_object_get(unpub, "action")), "entry.unpublish");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(unpub, "before"), "status")), "published");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(unpub, "after"), "status")), "draft");
+	json_decref(audit);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, an_alternate_added_from_the_queue_can_be_taken_back)
+{
+	struct chatbot *bot = staff_fixture("st_undo.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], slug[64];
+	struct staff_session hana = hana_in(bot);
+	const char *miss = "接種券がどこかにいってしまった";
+	json_t *e = NULL;
+	REQUIRE(staff_entry_get(bot, "1", &e, err) == MG_OK);
+	char *alts = strdup(json_string_value(json_object_get(e, "alt_questions")));
+	json_decref(e);
+	REQUIRE(staff_add_alternate(bot, &hana, "1", miss, err) == MG_OK);
+	CHECK_STR(decision_of(bot, miss, slug), "answer");
+	REQUIRE(staff_remove_alternate(bot, &hana, "1", miss, err) == MG_OK);
+	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
+	REQUIRE(staff_entry_get(bot, "1", &e, err) == MG_OK);
+	CHECK_STR(json_string_value(json_object_get(e, "alt_questions")), alts);  /* as it was, bars included */
+	json_decref(e);
+	/* taking back one in the middle keeps the others */
+	const char *first = "せっしゅけんをなくした";
+	REQUIRE(staff_remove_alternate(bot, &hana, "1", first, err) == MG_OK);
+	REQUIRE(staff_entry_get(bot, "1", &e, err) == MG_OK);
+	CHECK_STR(json_string_value(json_object_get(e, "alt_questions")), "クーポンを紛失した");
+	json_decref(e);
+	CHECK(fixture_count(db, "SELECT count(*) FROM staff_audit WHERE action = 'entry.remove_alternate'") == 2);
+	free(alts);
+	fixture_bot_close(bot);
+}
+
+TEST(staff, the_audit_log_filters_by_account_kind_and_day_and_its_csv_runs_no_formula)
+{
+	struct chatbot *bot = staff_fixture("st_auditlog.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	char err[MG_ERR_LEN], token[STAFF_TOKEN_LEN + 1];
+	struct staff_session s;
+	/* someone tries a name that is a formula; the failure is logged in it */
+	CHECK(staff_login(db, "=HYPERLINK(\"http://evil.example\")", "guess guess guess", time(NULL), token, &s,
+			  err) == MG_ERR_AUTH);
+	CHECK(staff_login(db, "hana", "not hana's password", time(NULL), token, &s, err) == MG_ERR_AUTH);
+	/* a record of yesterday (Tokyo), as the log has it after a day */
+	REQUIRE(sqlite3_exec(db, "INSERT INTO staff_audit(ts, who, action, target) VALUES(1795000000, 'ken', 'desk.checkin', '1234567890')",
+			     NULL, NULL, NULL) == SQLITE_OK);
+	json_t *list = NULL;
+	struct staff_audit_filter f = {.action = "login.failed"};
+	REQUIRE(staff_audit_list(db, &f, NULL, 50, &list, err) == MG_OK);
+	CHECK(json_array_size(list) == 2);
+	json_decref(list);
+	f = (struct staff_audit_filter){.who = "ken"};
+	REQUIRE(staff_audit_list(db, &f, NULL, 50, &list, err) == MG_OK);
+	CHECK(json_array_size(list) == 1);
+	json_decref(list);
+	/* 1795000000 is 2026-11-18 11:06:40 UTC, 20:06:40 in Tokyo: that day in Tokyo */
+	f = (struct staff_audit_filter){.from = 1794960000 - 9 * 3600, .to = 1794960000 + 15 * 3600};
+	REQUIRE(staff_audit_list(db, &f, NULL, 50, &list, err) == MG_OK);
+	REQUIRE(json_array_size(list) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "who")), "ken");
+	json_decref(list);
+	json_t *facets = NULL;
+	REQUIRE(staff_audit_facets(db, &facets, err) == MG_OK);
+	CHECK(json_array_size(json_object_get(facets, "kinds")) == 3);  /* user.add, login.failed, desk.checkin */
+	json_decref(facets);
+	REQUIRE(staff_audit_list(db, NULL, NULL, 50, &list, err) == MG_OK);
+	char *csv = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&csv, &len);
+	REQUIRE(out != NULL);
+	CHECK(staff_audit_csv(list, out) == 0);
+	fclose(out);
+	CHECK(!memcmp(csv, "\xEF\xBB\xBF" "日時,アカウント,種類,対象", 3 + strlen("日時,アカウント,種類,対象")));
+	CHECK(strstr(csv, "\"'=HYPERLINK(") != NULL);
+	CHECK(strstr(csv, ",\"=HYPERLINK") == NULL);
+	CHECK(strstr(csv, "\"login.failed\"") != NULL);
+	free(csv);
+	json_decref(list);
 	fixture_bot_close(bot);
 }

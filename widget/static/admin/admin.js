@@ -29,10 +29,17 @@
     return n;
   }
   function clear(n) { n.textContent = ''; return n; }
-  function toast(text, bad) {
+  /* action (optional): {label, run} as a button beside the message (an undo). */
+  function toast(text, bad, action) {
     var t = $('toast');
     t.textContent = text;
     t.className = bad ? 'bad' : 'good';
+    if (action) {
+      t.appendChild(el('button', { type: 'button', class: 'toast-act', text: action.label, onclick: function () {
+        t.textContent = '';
+        action.run();
+      } }));
+    }
   }
   function pct(v) { return v === null || v === undefined ? '—' : (100 * v).toFixed(1) + ' %'; }
   function today() {
@@ -76,7 +83,7 @@
     queue: { right: 'edit', load: loadQueue },
     entry: { right: 'edit', load: loadEntry },
     eval: { right: 'edit', load: function () {} },
-    data: { right: 'edit', load: function () {} },
+    data: { right: 'edit', load: loadReplaced },
     forecast: { right: 'forecast', load: loadForecast },
   };
 
@@ -297,12 +304,33 @@
         var q = el('input', { class: 'group-q', value: g.question, 'aria-label': t('queue.question') });
         var tools = el('div', { class: 'row' });
         function done(msg) { li.remove(); toast(msg); $('queue-empty').hidden = ol.children.length > 0; }
+        /* Residents get the entry for this wording the moment it is added:
+         * staff confirm first, and the message after it offers the undo. */
+        function confirmAdd(e) {
+          var old = li.querySelector('.confirm');
+          if (old) old.remove();
+          var name = e.slug || e.id, question = q.value;
+          var box = el('div', { class: 'confirm', role: 'group', 'aria-label': t('queue.confirm_yes') }, [
+            el('p', { text: t('queue.confirm', { q: question, entry: name }) })]);
+          var yes = el('button', { type: 'button', class: 'primary act-confirm', text: t('queue.confirm_yes'), onclick: function () {
+            post('queue/alternate', { entry: e.id, question: question, key: g.key }).then(function () {
+              done(t('queue.added', { q: question, entry: name }));
+              toast(t('queue.added', { q: question, entry: name }), false, { label: t('queue.undo'), run: function () {
+                post('queue/undo', { entry: e.id, question: question, key: g.key }).then(function () {
+                  toast(t('queue.undone', { q: question, entry: name }));
+                  loadQueue();
+                }).catch(failed);
+              } });
+            }).catch(failed);
+          } });
+          box.appendChild(el('div', { class: 'row' }, [yes, el('button', { type: 'button', class: 'act-cancel', text: t('queue.confirm_no'),
+            onclick: function () { box.remove(); } })]));
+          li.appendChild(box);
+          yes.focus();
+        }
         tools.appendChild(el('button', { type: 'button', class: 'act-alt', text: t('queue.add_alt'), onclick: function () {
           if (li.querySelector('.picker')) return;
-          li.appendChild(picker(q.value, function (e) {
-            post('queue/alternate', { entry: e.id, question: q.value, key: g.key })
-              .then(function () { done(t('queue.added', { q: q.value, entry: e.slug || e.id })); }).catch(failed);
-          }));
+          li.appendChild(picker(q.value, confirmAdd));
           li.querySelector('.pick-q').focus();
         } }));
         tools.appendChild(el('button', { type: 'button', class: 'act-draft', text: t('queue.new_draft'), onclick: function () {
@@ -326,16 +354,56 @@
     'alt_questions', 'keywords', 'valid_from', 'valid_to', 'url', 'source'];
   var pendingDraft = null;
   var previewTimer;
+  var topics = [];              // [{slug, category, question}] of the knowledge base
+
+  /* A select's options: the list, and value kept as one more when the list lacks it. */
+  function options(select, list, value, other) {
+    clear(select);
+    select.appendChild(el('option', { value: '', text: t('entry.pick') }));
+    list.forEach(function (o) { select.appendChild(el('option', { value: o.value, text: o.text })); });
+    if (value && !list.some(function (o) { return o.value === value; })) select.appendChild(el('option', { value: value, text: other }));
+    select.value = value || '';
+  }
+  function topicOptions(slug, category) {
+    options($('entry-slug'), topics.map(function (o) { return { value: o.slug, text: o.slug + ' — ' + o.question }; }), slug,
+      t('entry.topic_other', { slug: slug }));
+    var cats = [];
+    topics.forEach(function (o) { if (o.category && cats.indexOf(o.category) < 0) cats.push(o.category); });
+    options($('entry-category'), cats.map(function (c) { return { value: c, text: c }; }), category,
+      t('entry.topic_other', { slug: category }));
+  }
+  $('entry-slug').addEventListener('change', function () {
+    var o = topics.filter(function (x) { return x.slug === $('entry-slug').value; })[0];
+    if (o) $('entry-category').value = o.category;
+  });
+  /* The town's facts an answer may name: a click puts {{key}} where the cursor is. */
+  function showKeys(keys) {
+    var ul = clear($('entry-keys'));
+    keys.forEach(function (k) {
+      var text = '{{' + k.key + '}}';
+      ul.appendChild(el('li', {}, [el('button', { type: 'button', class: 'key', 'data-key': k.key,
+        'aria-label': t('entry.key_insert', { key: text, value: k.value }), title: k.value, onclick: function () {
+          var a = $('entry-form').elements.answer;
+          a.setRangeText(text, a.selectionStart, a.selectionEnd, 'end');
+          a.focus();
+          preview();
+        } }, [el('code', { text: text })])]));
+    });
+  }
 
   function fillForm(e) {
     var f = $('entry-form');
+    topicOptions(e.slug || '', e.category || '');
     FIELDS.forEach(function (k) {
+      if (k === 'slug' || k === 'category') return;
       var v = e[k] || '';
       if (k === 'alt_questions') v = v.split('|').filter(Boolean).join('\n');
       f.elements[k].value = v;
     });
     $('entry-title').textContent = e.id ? t('entry.title_id', { id: e.id }) + (e.slug ? ' · ' + e.slug : '') : t('entry.new');
     $('entry-error').textContent = '';
+    $('unpublish').hidden = !(e.id && e.status === 'published');
+    $('entry-delete').hidden = !e.id;
     preview();
   }
   function formFields(status) {
@@ -356,6 +424,21 @@
   }
   $('save-draft').addEventListener('click', function () { save('draft'); });
   $('publish').addEventListener('click', function () { save('published'); });
+  $('unpublish').addEventListener('click', function () {
+    var id = $('entry-form').elements.id.value;
+    post('entries/unpublish', { id: id }).then(function (e) {
+      fillForm(e);
+      toast(t('entry.unpublished', { id: e.id }));
+    }).catch(function (e) { $('entry-error').textContent = W.refusal(e); });
+  });
+  $('entry-delete').addEventListener('click', function () {
+    var id = $('entry-form').elements.id.value;
+    if (!window.confirm(t('entry.delete_confirm'))) return;
+    post('entries/delete', { id: id }).then(function () {
+      toast(t('entry.deleted', { id: id }));
+      location.hash = '#entry/new';
+    }).catch(function (e) { $('entry-error').textContent = W.refusal(e); });
+  });
 
   /* The widget's answer bubble: first paragraph, the rest behind 詳しく, the link. */
   function preview() {
@@ -395,6 +478,12 @@
 
   function loadEntry(id) {
     searchEntries();
+    get('topics').then(function (r) {
+      topics = r.topics;
+      showKeys(r.keys);
+      var f = $('entry-form');
+      topicOptions(f.elements.slug.value, f.elements.category.value);
+    }).catch(failed);
     if (id === 'new' || !id) {
       var d = pendingDraft || {};
       fillForm({ question: d.question || '', status: 'draft' });
@@ -450,11 +539,33 @@
     file.arrayBuffer().then(function (buf) {
       return post('kb.csv', { csv_base64: base64(buf), append: $('import-append').checked });
     }).then(function (r) {
-      if (r.ok) { toast(t('data.imported', { n: r.imported })); return; }
+      if (r.ok) { toast(t('data.imported', { n: r.imported })); loadReplaced(); return; }
       toast(t('data.nothing', { msg: r.message }), true);
       r.errors.forEach(function (e) { out.appendChild(el('li', { text: t('data.line', { line: e.line, msg: e.message }) })); });
     }).catch(failed);
   });
+
+  /* The knowledge bases full imports replaced: one click (confirmed) puts
+   * one back, and the one it replaces is kept in its turn. */
+  function loadReplaced() {
+    get('kb/replaced').then(function (r) {
+      $('replaced-help').textContent = t('data.replaced_help', { n: r.keep });
+      var tbl = clear($('replaced-list'));
+      tbl.appendChild(el('tr', {}, [t('data.h_replaced'), t('data.h_entries'), ''].map(function (h) { return el('th', { scope: 'col', text: h }); })));
+      r.replaced.forEach(function (b) {
+        tbl.appendChild(el('tr', { 'data-id': b.id }, [el('td', { text: b.replaced }), el('td', { text: String(b.entries) }),
+          el('td', {}, [el('button', { type: 'button', class: 'act-restore', text: t('data.restore'),
+            'aria-label': t('data.restore') + '（' + b.replaced + '）', onclick: function () {
+              if (!window.confirm(t('data.restore_confirm', { at: b.replaced, n: b.entries }))) return;
+              post('kb/restore', { id: b.id }).then(function (x) {
+                toast(t('data.restored', { at: b.replaced, n: x.imported }));
+                loadReplaced();
+              }).catch(failed);
+            } })])]));
+      });
+      if (!r.replaced.length) tbl.appendChild(el('tr', {}, [el('td', { colspan: 3, text: t('data.no_replaced') })]));
+    }).catch(failed);
+  }
 
   /* ---- forecast ---- */
   /* A day of the forecast: its weekday, and the call centre's hours or why it is closed. */

@@ -362,6 +362,10 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"keyword", offsetof(struct kb_weights, keyword), 0},
 		{"context", offsetof(struct kb_weights, context), 0},
 		{"compound", offsetof(struct kb_weights, compound), 0},
+		{"synonym", offsetof(struct kb_weights, synonym), 0},
+		{"bridge", offsetof(struct kb_weights, bridge), 0},
+		{"gloss_fanout", offsetof(struct kb_weights, gloss_fanout), 1},
+		{"gloss_max", offsetof(struct kb_weights, gloss_max), 1},
 		{"no_readings", offsetof(struct kb_weights, no_readings), 1},
 	};
 	while (*spec) {

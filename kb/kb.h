@@ -82,6 +82,10 @@ struct kb_weights {
 	double keyword;       /* a keyword counts this share of a phrasing */
 	double context;       /* words of a long question's other sentences count this share */
 	double compound;      /* a compound of the question (コロナ+ワクチン) next to its parts */
+	double synonym;       /* a word sharing an English gloss with the question's (JMdict) */
+	double bridge;        /* a Japanese word an English question's words gloss (JMdict) */
+	int gloss_fanout;     /* glosses said of more headwords than this name nothing */
+	int gloss_max;        /* at most this many such words per word of the question */
 	int no_readings;      /* measure: the question's kana readings and bigrams left out */
 	int bm25_only;        /* the floor: the first stage alone, lemmas only, untuned bm25 */
 	int first_only;       /* the first stage alone, as the engine asks it (benchmarks) */

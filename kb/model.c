@@ -22,6 +22,7 @@ static void model_free(struct kb_model *m)
 	free(m->ents);
 	free(m->shapes);
 	free(m->slot_of);
+	kb_gloss_free(m->gloss);
 	free(m);
 }
 

@@ -18,6 +18,7 @@ struct query {
 	char *phrase[KB_MAX_PHRASES];
 	int len[KB_MAX_PHRASES];
 	int word[KB_MAX_PHRASES];       /* for terms: the word the phrase belongs to; -1 for grams */
+	int expansion[KB_MAX_PHRASES];  /* a word the dictionary says means the same, not the question's */
 	double weight[KB_MAX_PHRASES];  /* 1, or less for a long question's other sentences */
 	const struct kb_mterm *t[KB_MAX_PHRASES];  /* NULL: not in the index */
 	double idf[KB_MAX_PHRASES];     /* 0 for a term too common to say anything */
@@ -87,11 +88,12 @@ static void query_order(struct query *q)
 	int order[KB_MAX_PHRASES][2];
 	for (int i = 0; i < q->nphrases; i++) {
 		order[i][0] = i;
-		order[i][1] = (q->word[i] < 0) * KB_MAX_PHRASES + i;
+		/* a word's spellings together, the question's own before the dictionary's */
+		order[i][1] = q->word[i] < 0 ? KB_MAX_PHRASES * KB_MAX_PHRASES + i : q->word[i] * KB_MAX_PHRASES + i;
 	}
 	qsort(order, (size_t)q->nphrases, sizeof order[0], phrase_cmp_terms_first);
 	char *phrase[KB_MAX_PHRASES];
-	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES];
+	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES], expansion[KB_MAX_PHRASES];
 	double weight[KB_MAX_PHRASES];
 	q->nterms = 0;
 	for (int i = 0; i < q->nphrases; i++) {
@@ -100,6 +102,7 @@ static void query_order(struct query *q)
 		len[i] = q->len[k];
 		word[i] = q->word[k];
 		weight[i] = q->weight[k];
+		expansion[i] = q->expansion[k];
 		if (word[i] >= 0)
 			q->nterms++;
 	}
@@ -107,6 +110,85 @@ static void query_order(struct query *q)
 	memcpy(q->len, len, sizeof len);
 	memcpy(q->word, word, sizeof word);
 	memcpy(q->weight, weight, sizeof weight);
+	memcpy(q->expansion, expansion, sizeof expansion);
+}
+
+/* ---- words the dictionary adds (kb/gloss.c) ---------------------------------- */
+
+struct expand {
+	struct query *q;
+	int word[KB_MAX_PHRASES];   /* bridge: the word of each stem */
+	int src_word, added, max;
+	double weight;
+	double stem_weight[KB_MAX_PHRASES];
+	double factor;
+};
+
+/* Another spelling of word src: kept apart from the question's own terms. */
+static int expand_add(void *ctx, const char *tok, int len, int src)
+{
+	struct expand *x = ctx;
+	struct query *q = x->q;
+	if (x->added >= x->max)
+		return 0;
+	for (int i = 0; i < q->nphrases; i++)
+		if (q->len[i] == len && !memcmp(q->phrase[i], tok, (size_t)len))
+			return 0;
+	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
+		return 1;
+	char *p = q->buf + q->used;
+	memcpy(p, tok, (size_t)len);
+	p[len] = 0;
+	q->used += (size_t)len + 1;
+	int i = q->nphrases++;
+	q->phrase[i] = p;
+	q->len[i] = len;
+	q->word[i] = src >= 0 ? x->word[src] : x->src_word;
+	q->weight[i] = (src >= 0 ? x->stem_weight[src] : x->weight) * x->factor;
+	q->expansion[i] = 1;
+	x->added++;
+	return 0;
+}
+
+/* Japanese words sharing a gloss with the question's content words, and
+ * the Japanese words an English question's words gloss, as lighter
+ * spellings of the question's words. */
+static void query_expand(struct kb *kb, struct query *q, const struct kb_weights *w)
+{
+	if (w->synonym <= 0 && w->bridge <= 0)
+		return;
+	const struct kb_gloss *g = kb_gloss_of(kb, kb->model);
+	if (!g)
+		return;
+	struct expand x = {.q = q};
+	int n = q->nphrases;
+	const char *stem[KB_MAX_PHRASES];
+	int stem_len[KB_MAX_PHRASES], nstems = 0;
+	for (int i = 0; i < n; i++) {
+		if (q->word[i] < 0 || q->expansion[i])
+			continue;
+		if ((unsigned char)q->phrase[i][0] < 0x80 && q->phrase[i][0] != NLP_READING_PREFIX) {
+			stem[nstems] = q->phrase[i];
+			stem_len[nstems] = q->len[i];
+			x.word[nstems] = q->word[i];
+			x.stem_weight[nstems++] = q->weight[i];
+			continue;
+		}
+		if (w->synonym <= 0)
+			continue;
+		x.src_word = q->word[i];
+		x.weight = q->weight[i];
+		x.factor = w->synonym;
+		x.added = 0;
+		x.max = w->gloss_max;
+		kb_gloss_synonyms(kb->model, g, q->phrase[i], q->len[i], w->gloss_fanout, expand_add, &x);
+	}
+	if (w->bridge > 0 && nstems) {
+		x.factor = w->bridge;
+		x.added = 0;
+		x.max = w->gloss_max * nstems;
+		kb_gloss_bridge(kb->model, g, stem, stem_len, nstems, w->gloss_fanout, expand_add, &x);
+	}
 }
 
 /* A sentence ends at 。 ! ? or a line break. */
@@ -244,12 +326,19 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	 * the knowledge base has never seen weighs the most. */
 	for (int k = 0; k < q->nwords; k++)
 		q->word_idf[k] = -1, q->word_weight[k] = 0;
-	for (int i = 0; i < q->nterms; i++) {
-		int k = q->word[i];
-		if (q->weight[i] > q->word_weight[k])
-			q->word_weight[k] = q->weight[i];
-		if (q->df[i] > 0 && q->word_idf[k] != 0 && (q->idf[i] == 0 || q->idf[i] > q->word_idf[k]))
-			q->word_idf[k] = q->idf[i];
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < q->nterms; i++) {
+			int k = q->word[i];
+			if (q->expansion[i] != pass)
+				continue;
+			if (q->weight[i] > q->word_weight[k])
+				q->word_weight[k] = q->weight[i];
+			/* the dictionary's words weigh a word only the knowledge base does not know */
+			if (pass && q->word_idf[k] >= 0)
+				continue;
+			if (q->df[i] > 0 && q->word_idf[k] != 0 && (q->idf[i] == 0 || q->idf[i] > q->word_idf[k]))
+				q->word_idf[k] = q->idf[i];
+		}
 	}
 	double unseen = log(1.0 + (n + 0.5) / 0.5);
 	q->word_total = 0;
@@ -333,7 +422,7 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	int ngrams = q->nphrases - q->nterms;
 	double gram_scale = ngrams > 0 ? (double)(q->nwords > 0 ? q->nwords : 1) / ngrams : 0;
 	double word_best[KB_MAX_PHRASES];
-	int word_seen[KB_MAX_PHRASES];
+	double word_seen[KB_MAX_PHRASES];  /* 1, or less when only the dictionary's spelling is said */
 	for (int k = 0; k < q->nwords; k++)
 		word_best[k] = 0, word_seen[k] = 0;
 	int n = (int)e->nshape;
@@ -368,8 +457,9 @@ static double features(const struct kb_model *m, const struct query *q, const st
 			int k = q->word[i];
 			if (sat > word_best[k])
 				word_best[k] = sat;
-			if (tf_q > 0)
-				word_seen[k] = 1;
+			double share = !q->expansion[i] ? 1 : q->word_weight[k] > 0 ? q->weight[i] / q->word_weight[k] : 0;
+			if (tf_q > 0 && share > word_seen[k])
+				word_seen[k] = share;
 		}
 		if (tf_q <= 0)
 			continue;
@@ -384,15 +474,14 @@ static double features(const struct kb_model *m, const struct query *q, const st
 			} else if (a->last_word != q->word[i]) {
 				int k = q->word[i];
 				a->last_word = k;
-				a->tq += q->word_weight[k] * q->word_idf[k];
+				a->tq += (q->expansion[i] ? q->weight[i] : q->word_weight[k]) * q->word_idf[k];
 				a->words++;
 			}
 		}
 	}
 	for (int k = 0; k < q->nwords; k++) {
 		bm25 += word_best[k];
-		if (word_seen[k])
-			vocab += q->word_weight[k] * q->word_idf[k];
+		vocab += word_seen[k] * q->word_weight[k] * q->word_idf[k];
 	}
 	double best = 0, best_tq = 0;
 	for (int j = 0; j < n; j++) {
@@ -517,6 +606,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	}
 	rc = query_analyse(kb, q, question, len, w, err);
 	if (rc == MG_OK) {
+		query_expand(kb, q, w);
 		query_order(q);
 		rc = query_stats(kb, q, w, ex, ex_slot, err);
 	}

@@ -7,11 +7,12 @@
 #           an input that takes over 10 s is a failure: the redaction is linear
 #   kb_import    the knowledge-base CSV/TSV import, from tests/fuzz/seeds/kb_import
 #   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
+#   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms kb_dict}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -41,7 +42,7 @@ for t in $targets; do
       seed tests/eval/dev.tsv "$corpus"
       seed tests/unit/data/redact_cases.tsv "$corpus"
       flags+=(-timeout=10) ;;
-    kb_import|kb_synonyms) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
+    kb_import|kb_synonyms|kb_dict) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

@@ -19,6 +19,7 @@ struct query {
 	int len[KB_MAX_PHRASES];
 	int word[KB_MAX_PHRASES];       /* for terms: the word the phrase belongs to; -1 for grams */
 	int expansion[KB_MAX_PHRASES];  /* a word the dictionary says means the same, not the question's */
+	int is_compound[KB_MAX_PHRASES];  /* a compound of the question's nouns (コロナ+ワクチン) */
 	double weight[KB_MAX_PHRASES];  /* 1, or less for a long question's other sentences */
 	const struct kb_mterm *t[KB_MAX_PHRASES];  /* NULL: not in the index */
 	double idf[KB_MAX_PHRASES];     /* 0 for a term too common to say anything */
@@ -46,6 +47,7 @@ static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 	if (q->no_readings && (is_reading || kind == NLP_GRAM))
 		return 0;
 	double weight = q->sentence_weight * (kind == NLP_COMPOUND ? q->compound : 1);
+	int is_compound = kind == NLP_COMPOUND;
 	if (kind == NLP_COMPOUND)
 		kind = NLP_TERM;
 	for (int i = 0; i < q->nphrases; i++) {
@@ -66,6 +68,7 @@ static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 	q->phrase[i] = p;
 	q->len[i] = len;
 	q->weight[i] = weight;
+	q->is_compound[i] = is_compound;
 	if (kind == NLP_TERM) {
 		q->word[i] = (is_reading && q->last_kind_term) ? q->nwords - 1 : q->nwords++;
 		q->last_kind_term = !is_reading;
@@ -93,7 +96,7 @@ static void query_order(struct query *q)
 	}
 	qsort(order, (size_t)q->nphrases, sizeof order[0], phrase_cmp_terms_first);
 	char *phrase[KB_MAX_PHRASES];
-	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES], expansion[KB_MAX_PHRASES];
+	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES], expansion[KB_MAX_PHRASES], compound[KB_MAX_PHRASES];
 	double weight[KB_MAX_PHRASES];
 	q->nterms = 0;
 	for (int i = 0; i < q->nphrases; i++) {
@@ -103,6 +106,7 @@ static void query_order(struct query *q)
 		word[i] = q->word[k];
 		weight[i] = q->weight[k];
 		expansion[i] = q->expansion[k];
+		compound[i] = q->is_compound[k];
 		if (word[i] >= 0)
 			q->nterms++;
 	}
@@ -111,6 +115,7 @@ static void query_order(struct query *q)
 	memcpy(q->word, word, sizeof word);
 	memcpy(q->weight, weight, sizeof weight);
 	memcpy(q->expansion, expansion, sizeof expansion);
+	memcpy(q->is_compound, compound, sizeof compound);
 }
 
 /* ---- words the dictionary adds (kb/gloss.c) ---------------------------------- */
@@ -168,6 +173,9 @@ static void query_expand(struct kb *kb, struct query *q, const struct kb_weights
 		if (q->word[i] < 0 || q->expansion[i])
 			continue;
 		if ((unsigned char)q->phrase[i][0] < 0x80 && q->phrase[i][0] != NLP_READING_PREFIX) {
+			/* an English word the entries already say needs no bridge */
+			if (w->bridge_unknown && kb_model_term(kb->model, q->phrase[i], q->len[i]))
+				continue;
 			stem[nstems] = q->phrase[i];
 			stem_len[nstems] = q->len[i];
 			x.word[nstems] = q->word[i];
@@ -288,7 +296,10 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		}
 		q->cf[i] = t ? t->cf_q - q->excluded[i] : 0;
 		int df_a = q->df_a[i];
-		q->idf[i] = log(1.0 + (n - q->df[i] + 0.5) / (q->df[i] + 0.5));
+		/* A word most answers say is the domain's (コロナ, ワクチン), however
+		 * few phrasings say it: it tells no entry from another. */
+		double df = fmax(q->df[i], w->answer_df * df_a);
+		q->idf[i] = log(1.0 + (n - df + 0.5) / (df + 0.5));
 		if (w->bm25_only) {
 			q->in_match[i] = i < q->nterms && q->phrase[i][0] != NLP_READING_PREFIX;
 			continue;
@@ -305,6 +316,19 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		if (too_common)
 			q->idf[i] = 0;
 		q->in_match[i] = (q->df[i] > 0 || df_a > 0) && !common && !long_list;
+	}
+	/* A compound says no more than its most telling part: コロナワクチン is
+	 * as common as コロナ, whatever few phrasings spell it as one word. */
+	for (int i = 0; w->compound_cap && i < q->nphrases; i++) {
+		if (!q->is_compound[i])
+			continue;
+		double cap = -1;
+		for (int j = 0; j < q->nphrases; j++)
+			if (j != i && !q->is_compound[j] && q->word[j] >= 0 && q->len[j] < q->len[i] &&
+			    q->phrase[j][0] != NLP_READING_PREFIX && memmem(q->phrase[i], (size_t)q->len[i], q->phrase[j], (size_t)q->len[j]))
+				cap = fmax(cap, q->idf[j]);
+		if (cap >= 0 && q->idf[i] > cap)
+			q->idf[i] = cap;
 	}
 	/* A question made only of terms with long lists still gets candidates:
 	 * its rarest terms, at the cost of reading their lists. */
@@ -719,13 +743,14 @@ int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err)
 	return rc;
 }
 
-int kb_without_alternates(struct kb *kb, char *err)
+int kb_without_alternates(struct kb *kb, int japanese_only, char *err)
 {
 	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "plain");
 	int rc = kb_sync(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "UPDATE kb_entries SET alt_questions='', keywords=''",
-					NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == MG_OK && sqlite3_exec(kb->db, japanese_only
+			? "UPDATE kb_entries SET alt_questions='', keywords='', question_en='', answer_en=''"
+			: "UPDATE kb_entries SET alt_questions='', keywords=''", NULL, NULL, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "plain");
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);

@@ -160,29 +160,30 @@ static int expand_add(void *ctx, const char *tok, int len, int src)
  * spellings of the question's words. */
 static void query_expand(struct kb *kb, struct query *q, const struct kb_weights *w)
 {
-	if (w->synonym <= 0 && w->bridge <= 0)
-		return;
-	const struct kb_gloss *g = kb_gloss_of(kb, kb->model);
-	if (!g)
-		return;
 	struct expand x = {.q = q};
 	int n = q->nphrases;
 	const char *stem[KB_MAX_PHRASES];
 	int stem_len[KB_MAX_PHRASES], nstems = 0;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; w->bridge > 0 && i < n; i++) {
+		if (q->word[i] < 0 || (unsigned char)q->phrase[i][0] >= 0x80 ||
+		    q->phrase[i][0] == NLP_READING_PREFIX)
+			continue;
+		/* an English word the entries already say needs no bridge */
+		if (w->bridge_unknown && kb_model_term(kb->model, q->phrase[i], q->len[i]))
+			continue;
+		stem[nstems] = q->phrase[i];
+		stem_len[nstems] = q->len[i];
+		x.word[nstems] = q->word[i];
+		x.stem_weight[nstems++] = q->weight[i];
+	}
+	/* The dictionary is read only for a question that needs it. */
+	if (w->synonym <= 0 && !nstems)
+		return;
+	const struct kb_gloss *g = kb_gloss_of(kb, kb->model);
+	if (!g)
+		return;
+	for (int i = 0; w->synonym > 0 && i < n; i++) {
 		if (q->word[i] < 0 || q->expansion[i])
-			continue;
-		if ((unsigned char)q->phrase[i][0] < 0x80 && q->phrase[i][0] != NLP_READING_PREFIX) {
-			/* an English word the entries already say needs no bridge */
-			if (w->bridge_unknown && kb_model_term(kb->model, q->phrase[i], q->len[i]))
-				continue;
-			stem[nstems] = q->phrase[i];
-			stem_len[nstems] = q->len[i];
-			x.word[nstems] = q->word[i];
-			x.stem_weight[nstems++] = q->weight[i];
-			continue;
-		}
-		if (w->synonym <= 0)
 			continue;
 		x.src_word = q->word[i];
 		x.weight = q->weight[i];
@@ -191,7 +192,7 @@ static void query_expand(struct kb *kb, struct query *q, const struct kb_weights
 		x.max = w->gloss_max;
 		kb_gloss_synonyms(kb->model, g, q->phrase[i], q->len[i], w->gloss_fanout, expand_add, &x);
 	}
-	if (w->bridge > 0 && nstems) {
+	if (nstems) {
 		x.factor = w->bridge;
 		x.added = 0;
 		x.max = w->gloss_max * nstems;

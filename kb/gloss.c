@@ -274,16 +274,8 @@ static int stem_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 	struct stem_ctx *c = ctx;
 	if (kind != NLP_TERM || len <= 0 || (unsigned char)tok[0] >= 0x80)
 		return 0;
-	if (c->g->stem_len + (size_t)len + 1 > c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 4096;
-		while (nc < c->g->stem_len + (size_t)len + 1)
-			nc *= 2;
-		char *p = realloc(c->g->stem_pool, nc);
-		if (!p)
-			return c->rc = MG_ERR_NOMEM;
-		c->g->stem_pool = p;
-		c->cap = nc;
-	}
+	if (kb_grow((void **)&c->g->stem_pool, &c->cap, c->g->stem_len + (size_t)len + 1, 1))
+		return c->rc = MG_ERR_NOMEM;
 	memcpy(c->g->stem_pool + c->g->stem_len, tok, (size_t)len);
 	c->g->stem_len += (size_t)len;
 	c->g->stem_pool[c->g->stem_len++] = 0;
@@ -299,19 +291,6 @@ void kb_gloss_free(struct kb_gloss *g)
 	free(g->br);
 	free(g->stem_pool);
 	free(g);
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap * 2 : 1024;
-	void *q = realloc(*p, n * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
 }
 
 /* The knowledge base's side: every content word of the model with its
@@ -337,7 +316,7 @@ static int gloss_build(struct kb *kb, const struct kb_model *m, struct kb_gloss 
 		for (uint32_t k = *hs ? d->heads[*hs - 1].first : NONE; k != NONE && rc == MG_OK;
 		     k = d->pairs[k].next) {
 			const struct dgloss *dg = &d->glosses[d->pairs[k].gloss];
-			if (grow((void **)&g->kp, &cap, g->nkp + 1, sizeof *g->kp)) {
+			if (kb_grow((void **)&g->kp, &cap, g->nkp + 1, sizeof *g->kp)) {
 				rc = MG_ERR_NOMEM;
 				break;
 			}
@@ -348,7 +327,7 @@ static int gloss_build(struct kb *kb, const struct kb_model *m, struct kb_gloss 
 				words += *p == ' ';
 			if (words > BRIDGE_MAX_WORDS)
 				continue;
-			if (grow((void **)&g->br, &brcap, g->nbr + 1, sizeof *g->br)) {
+			if (kb_grow((void **)&g->br, &brcap, g->nbr + 1, sizeof *g->br)) {
 				rc = MG_ERR_NOMEM;
 				break;
 			}

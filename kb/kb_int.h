@@ -168,6 +168,8 @@ struct kb {
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);
+/* Grows *p to hold need items of size bytes, doubling; -1 without memory. */
+int kb_grow(void **p, size_t *cap, size_t need, size_t size);
 int kb_sync(struct kb *kb, char *err);
 int kb_bump_generation(struct kb *kb, char *err);
 int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,

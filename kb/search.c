@@ -40,6 +40,22 @@ struct query {
 	int no_readings;
 };
 
+/* A new phrase of the question (its other fields are the caller's): its
+ * index, or -1 when the question is full. */
+static int query_push(struct query *q, const char *tok, int len)
+{
+	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
+		return -1;
+	char *p = q->buf + q->used;
+	memcpy(p, tok, (size_t)len);
+	p[len] = 0;
+	q->used += (size_t)len + 1;
+	int i = q->nphrases++;
+	q->phrase[i] = p;
+	q->len[i] = len;
+	return i;
+}
+
 static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 {
 	struct query *q = ctx;
@@ -58,15 +74,9 @@ static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 			return 0;
 		}
 	}
-	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
+	int i = query_push(q, tok, len);
+	if (i < 0)
 		return 0;  /* a very long question is judged on its first terms */
-	char *p = q->buf + q->used;
-	memcpy(p, tok, (size_t)len);
-	p[len] = 0;
-	q->used += (size_t)len + 1;
-	int i = q->nphrases++;
-	q->phrase[i] = p;
-	q->len[i] = len;
 	q->weight[i] = weight;
 	q->is_compound[i] = is_compound;
 	if (kind == NLP_TERM) {
@@ -139,15 +149,9 @@ static int expand_add(void *ctx, const char *tok, int len, int src)
 	for (int i = 0; i < q->nphrases; i++)
 		if (q->len[i] == len && !memcmp(q->phrase[i], tok, (size_t)len))
 			return 0;
-	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
+	int i = query_push(q, tok, len);
+	if (i < 0)
 		return 1;
-	char *p = q->buf + q->used;
-	memcpy(p, tok, (size_t)len);
-	p[len] = 0;
-	q->used += (size_t)len + 1;
-	int i = q->nphrases++;
-	q->phrase[i] = p;
-	q->len[i] = len;
 	q->word[i] = src >= 0 ? x->word[src] : x->src_word;
 	q->weight[i] = (src >= 0 ? x->stem_weight[src] : x->weight) * x->factor;
 	q->expansion[i] = 1;

@@ -5,8 +5,8 @@
 #   make test SANITIZER=address,undefined   the same under ASan + UBSan
 #   make bench      benchmarks whose figures go in the README
 #   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the
-#                   redaction, the knowledge-base import, the synonyms file, the
-#                   JMdict/EDICT reader)
+#                   redaction, the knowledge-base import, the synonyms file, a booking's
+#                   contact fields, the JMdict/EDICT reader)
 
 CC       ?= cc
 SANITIZER ?=

@@ -64,6 +64,11 @@ struct kb *chatbot_kb(struct chatbot *bot)
 	return bot->kb;
 }
 
+void chatbot_today(const struct chatbot *bot, char out[11])
+{
+	nlp_zone_day(town_zone(bot->town), time(NULL), out);
+}
+
 /* Replaces {{key}} with the town's facts. Returns a new JSON string. */
 json_t *chatbot_expand(const struct town *town, const char *text, const char *lang)
 {
@@ -232,9 +237,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		lang = "ja";
 
 	char today[11];
-	struct tm tm;
-	localtime_r(&o.now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	nlp_zone_day(town_zone(bot->town), o.now, today);
 	struct kb_candidate cand[POLICY_MAX_TOP];
 	struct kb_query_stats qs = {0};
 	int n = 0;
@@ -316,6 +319,16 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 								     : candidate_json(bot, &cand[k], NULL, lang));
 		}
 		json_object_set_new(res, "choices", choices_json);
+		/* 「どれでもない」: a worry about one's health goes to the nurse
+		 * line while it answers (24 hours in the sample town), not to a
+		 * call centre that is closed at night. */
+		const struct town_line *none = town_line(bot->town, "call_center");
+		const struct town_line *nurse = town_line(bot->town, "nurse");
+		for (int i = 0; i < nchoices; i++)
+			if (!strcmp(cand[choices[i]].route, "nurse") && nurse &&
+			    town_phone_open_now(bot->town, nurse, o.now))
+				none = nurse;
+		json_object_set_new(res, "none", town_line_json(bot->town, none, lang, o.now));
 	} else if (!strcmp(decision, "rephrase")) {
 		/* the widget shows the popular questions */
 	} else if (redirect) {
@@ -356,7 +369,7 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	 * resident the answer. */
 	if (rc == MG_OK && !(opts && opts->no_log)) {
 		struct ask_opts o = opts ? *opts : (struct ask_opts){0};
-		events_log_ask(kb_db(bot->kb), bot->events, &o, *out, NULL);
+		events_log_ask(kb_db(bot->kb), bot->events, town_zone(bot->town), &o, *out, NULL);
 	}
 	return rc;
 }
@@ -370,7 +383,7 @@ int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int lim
 	if (len > POLICY_MAX_QUESTION_BYTES)
 		return mg_fail(err, MG_ERR_TOO_LONG, "too long");
 	char today[11];
-	mg_today(today);
+	chatbot_today(bot, today);
 	struct kb_candidate cand[POLICY_MAX_TOP];
 	struct kb_query_stats qs;
 	int n = 0;
@@ -397,7 +410,7 @@ int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **o
 	if (!lang)
 		lang = "ja";
 	char today[11];
-	mg_today(today);
+	chatbot_today(bot, today);
 	/* Until the event log says what residents ask most, the knowledge base's
 	 * own order stands: staff list the most asked entries first. */
 	struct kb_candidate c[POLICY_MAX_TOP];
@@ -422,7 +435,7 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t 
 	*out = NULL;
 	struct kb_entry e;
 	char today[11];
-	mg_today(today);
+	chatbot_today(bot, today);
 	int rc = kb_entry_get(bot->kb, 0, id, &e, err);
 	if (rc != MG_OK)
 		return rc;
@@ -444,7 +457,7 @@ int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *
 	struct events_event ev = {.type = EVENTS_FEEDBACK, .conversation = conversation,
 				  .entry_id = entry_id, .helpful = helpful};
 	if (rc == MG_OK)
-		rc = events_log(kb_db(bot->kb), bot->events, &ev, err);
+		rc = events_log(kb_db(bot->kb), bot->events, town_zone(bot->town), &ev, err);
 	/* A log too far behind drops the event (and counts it); the resident's
 	 * click was still received. */
 	return rc == MG_ERR_FULL ? MG_OK : rc;

@@ -40,6 +40,8 @@ void chatbot_set_events(struct chatbot *bot, struct events_writer *w);
 /* The connection, for callers that run their own statements (import, export,
  * the booking and staff modules share the database file). */
 struct kb *chatbot_kb(struct chatbot *bot);
+/* Today's date (YYYY-MM-DD) in the bot's town's zone. */
+void chatbot_today(const struct chatbot *bot, char out[11]);
 
 struct ask_opts {
 	int top;                   /* candidates to report, 1..CHATBOT_MAX_TOP; 0 = default */

@@ -114,7 +114,7 @@ static void floor_tally(struct chatbot *bot, const char *q, const char *expected
 	struct kb_query_stats qs;
 	int n = 0;
 	char today[11];
-	mg_today(today);
+	chatbot_today(bot, today);
 	t->in++;
 	struct kb_search_opts so = {&POLICY_FLOOR_WEIGHTS, today, NULL};
 	if (kb_search(chatbot_kb(bot), q, strlen(q), &so, c, EVAL_TOP, &n, &qs, NULL) != MG_OK)
@@ -206,7 +206,7 @@ static int features(struct chatbot *bot, const struct kb_weights *w, const char 
 	struct kb_query_stats qs;
 	int n = 0;
 	char today[11];
-	mg_today(today);
+	chatbot_today(bot, today);
 	struct kb_search_opts so = {w, today, ex};
 	if (kb_search(chatbot_kb(bot), q, strlen(q), &so, c, EVAL_TOP, &n, &qs, NULL) != MG_OK)
 		return 0;

@@ -95,10 +95,10 @@ static int id_ok(const char *s)
 	return 1;
 }
 
-static void day_hour(time_t t, char day[11], int *hour)
+static void day_hour(const struct nlp_zone *zone, time_t t, char day[11], int *hour)
 {
 	struct tm tm;
-	localtime_r(&t, &tm);
+	nlp_zone_tm(zone, t, &tm);
 	strftime(day, 11, "%Y-%m-%d", &tm);
 	*hour = tm.tm_hour;
 }
@@ -145,9 +145,8 @@ void events_stmts_finalize(struct events_stmts *s)
 
 int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_row *r, char *err)
 {
-	char day[11];
-	int hour;
-	day_hour(r->now, day, &hour);
+	const char *day = r->day;
+	int hour = r->hour;
 	sqlite3_stmt *conv = s->conv, *ev = s->ev, *link = s->link;
 	int rc = MG_OK;
 	if (r->conversation) {
@@ -229,8 +228,8 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *opts,
-		   json_t *result, char *err)
+int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+		   const struct ask_opts *opts, json_t *result, char *err)
 {
 	const char *question = str(result, "question");
 	if (!question)
@@ -285,6 +284,7 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *
 		.helpful = -1,
 		.now = opts && opts->now ? opts->now : time(NULL),
 	};
+	day_hour(zone, r.now, r.day, &r.hour);
 	if (rc == MG_OK)
 		rc = deliver(db, w, &r, err);
 	free(norm);
@@ -303,7 +303,8 @@ static int one_of(const char *s, const char *const *list)
 	return 0;
 }
 
-int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *ev, char *err)
+int events_log(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+	       const struct events_event *ev, char *err)
 {
 	static const char *const ROUTES[] = {"call_center", "nurse", "booking", "elsewhere", NULL};
 	static const char *const CHANNELS[] = {"phone", "booking", "web", NULL};
@@ -354,6 +355,7 @@ int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *
 		.now = ev->now ? ev->now : time(NULL),
 		.booking = booking && ev->booking > 0 ? ev->booking : 0,
 	};
+	day_hour(zone, r.now, r.day, &r.hour);
 	return deliver(db, w, &r, err);
 }
 
@@ -460,7 +462,7 @@ static json_t *rate(double n, double d)
 
 struct figures {
 	json_int_t conversations, deflected, self_service, answered_conv;
-	json_int_t questions, answered, clarified, handed_off, up, down;
+	json_int_t questions, answered, clarified, handed_off, rephrased, up, down;
 	json_int_t chosen, booked, cancelled;
 };
 
@@ -474,6 +476,7 @@ static void count_into(struct figures *f, const char *kind, const char *key, jso
 	else if (!strcmp(kind, "decision") && !strcmp(key, "answer")) f->answered += n;
 	else if (!strcmp(kind, "decision") && !strcmp(key, "clarify")) f->clarified += n;
 	else if (!strcmp(kind, "decision") && !strcmp(key, "handoff")) f->handed_off += n;
+	else if (!strcmp(kind, "decision") && !strcmp(key, "rephrase")) f->rephrased += n;
 	else if (!strcmp(kind, "feedback") && !strcmp(key, "up")) f->up += n;
 	else if (!strcmp(kind, "feedback") && !strcmp(key, "down")) f->down += n;
 	else if (!strcmp(kind, "event") && !strcmp(key, "clarify_chosen")) f->chosen += n;
@@ -483,12 +486,13 @@ static void count_into(struct figures *f, const char *kind, const char *key, jso
 
 static json_t *totals_json(const struct figures *f)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			 " s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "conversations", f->conversations, "deflected", f->deflected,
 			 "self_service", f->self_service, "answered_conversations", f->answered_conv,
 			 "questions", f->questions, "answered", f->answered, "clarified", f->clarified,
-			 "handed_off", f->handed_off, "helpful", f->up, "unhelpful", f->down,
+			 "handed_off", f->handed_off, "rephrased", f->rephrased,
+			 "helpful", f->up, "unhelpful", f->down,
 			 "clarify_chosen", f->chosen, "bookings_completed", f->booked,
 			 "bookings_cancelled", f->cancelled,
 			 "deflection_rate", rate((double)f->deflected, (double)f->conversations),
@@ -496,6 +500,7 @@ static json_t *totals_json(const struct figures *f)
 			 "answered_rate", rate((double)f->answered, (double)f->questions),
 			 "clarify_rate", rate((double)f->clarified, (double)f->questions),
 			 "handoff_rate", rate((double)f->handed_off, (double)f->questions),
+			 "rephrase_rate", rate((double)f->rephrased, (double)f->questions),
 			 "helpful_ratio", rate((double)f->up, (double)(f->up + f->down)));
 }
 
@@ -702,7 +707,8 @@ int events_first_day(sqlite3 *db, char day[11], char *err)
 
 /* ---- retention ------------------------------------------------------------- */
 
-int events_retain(sqlite3 *db, int keep_days, time_t now, int *deleted, char *err)
+int events_retain(sqlite3 *db, const struct nlp_zone *zone, int keep_days, time_t now, int *deleted,
+		  char *err)
 {
 	*deleted = 0;
 	if (keep_days < 1)
@@ -710,7 +716,7 @@ int events_retain(sqlite3 *db, int keep_days, time_t now, int *deleted, char *er
 	/* The last day to go: conversations started keep_days or more days ago. */
 	char last[11];
 	int hour;
-	day_hour(now - (time_t)keep_days * 86400, last, &hour);
+	day_hour(zone, now - (time_t)keep_days * 86400, last, &hour);
 	int rc = events_init(db, err);
 	if (rc == MG_OK && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "retention");

@@ -56,15 +56,17 @@ int events_init(sqlite3 *db, char *err);
 /* Records one ask from chatbot_ask()'s result (borrowed, not changed except
  * that a "conversation" member is added when opts has none and a new id was
  * made). The question is normalised and redacted before it is written or
- * queued. With a writer w the event is queued to its thread (see below) and
+ * queued. Its day and hour are those of the town's zone (NULL: the
+ * process's). With a writer w the event is queued to its thread (see below) and
  * db is not written; without one (NULL) it is written on db before the call
  * returns. MG_ERR_FULL: the writer's queue was full, the event was dropped. */
-int events_log_ask(sqlite3 *db, struct events_writer *w, const struct ask_opts *opts,
-		   json_t *result, char *err);
+int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+		   const struct ask_opts *opts, json_t *result, char *err);
 /* Records an event of any other type; the conversation is created if new.
  * The event is checked on db (the entry must exist) and then written or
  * queued as for events_log_ask. */
-int events_log(sqlite3 *db, struct events_writer *w, const struct events_event *ev, char *err);
+int events_log(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+	       const struct events_event *ev, char *err);
 
 /* ---- the writer thread ---------------------------------------------------- */
 
@@ -128,9 +130,11 @@ int events_first_day(sqlite3 *db, char day[11], char *err);
  * CRLF), one table per section. */
 void events_report_csv(json_t *report, FILE *f);
 
-/* Folds the days of conversations older than keep_days before now into
- * ev_daily and deletes their events. *deleted gets the events removed. */
-int events_retain(sqlite3 *db, int keep_days, time_t now, int *deleted, char *err);
+/* Folds the days of conversations older than keep_days before now (days of
+ * zone) into ev_daily and deletes their events. *deleted gets the events
+ * removed. */
+int events_retain(sqlite3 *db, const struct nlp_zone *zone, int keep_days, time_t now, int *deleted,
+		  char *err);
 
 /* Questions the knowledge base did not answer confidently (hand-offs,
  * clarifications, answers below min_confidence) on days from..to, grouped by

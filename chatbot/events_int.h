@@ -19,6 +19,8 @@ struct events_row {
 	double confidence;  /* NAN: none */
 	int helpful;        /* -1: none */
 	time_t now;
+	char day[11];       /* now's date and hour in the town's zone, taken by the */
+	int hour;           /* caller: the writer thread knows no town */
 	long long booking;  /* 0: none; with a conversation, links the booking to it */
 };
 

@@ -50,6 +50,7 @@ static void print_text(json_t *r)
 	printf("  handed off       %6lld  %s\n", (long long)ival(t, "handed_off"), pct(t, "handoff_rate", a));
 	json_array_foreach(json_object_get(r, "handoffs"), i, o)
 		printf("    to %-12s %6lld  %s\n", sv(o, "route"), (long long)ival(o, "questions"), pct(o, "rate", a));
+	printf("  asked to rephrase %5lld  %s\n", (long long)ival(t, "rephrased"), pct(t, "rephrase_rate", a));
 	printf("helpful / not      %6lld / %lld  %s helpful\n", (long long)ival(t, "helpful"),
 	       (long long)ival(t, "unhelpful"), pct(t, "helpful_ratio", a));
 	json_array_foreach(json_object_get(r, "clicks"), i, o)
@@ -146,12 +147,12 @@ void events_report_csv(json_t *r, FILE *f)
 	cell(f, "to", 0), cell(f, sv(r, "to"), 1);
 	static const char *const COUNTS[] = {"conversations", "deflected", "self_service",
 					     "answered_conversations", "questions", "answered",
-					     "clarified", "clarify_chosen", "handed_off", "helpful",
+					     "clarified", "clarify_chosen", "handed_off", "rephrased", "helpful",
 					     "unhelpful", "bookings_completed", "bookings_cancelled"};
 	for (size_t k = 0; k < sizeof COUNTS / sizeof *COUNTS; k++)
 		cell(f, COUNTS[k], 0), cell_int(f, ival(t, COUNTS[k]), 1);
 	static const char *const RATES[] = {"deflection_rate", "self_service_rate", "answered_rate",
-					    "clarify_rate", "handoff_rate", "helpful_ratio"};
+					    "clarify_rate", "handoff_rate", "rephrase_rate", "helpful_ratio"};
 	for (size_t k = 0; k < sizeof RATES / sizeof *RATES; k++)
 		cell(f, RATES[k], 0), cell_rate(f, t, RATES[k], 1);
 
@@ -211,18 +212,12 @@ int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_env env;
 	if (chatbot_cli_open(ctx, &env) != MG_OK)
 		return 1;
-	/* town_load set the town's time zone: days are the town's days. */
+	/* Days are the town's days. */
 	time_t now = time(NULL);
-	struct tm tm;
-	if (!to[0]) {
-		localtime_r(&now, &tm);
-		strftime(to, sizeof to, "%Y-%m-%d", &tm);
-	}
-	if (!from[0]) {
-		time_t week = now - 6 * 86400;
-		localtime_r(&week, &tm);
-		strftime(from, sizeof from, "%Y-%m-%d", &tm);
-	}
+	if (!to[0])
+		nlp_zone_day(town_zone(env.town), now, to);
+	if (!from[0])
+		nlp_zone_day(town_zone(env.town), now - 6 * 86400, from);
 	char err[MG_ERR_LEN];
 	json_t *r = NULL;
 	int rc = events_report(kb_db(chatbot_kb(env.bot)), from, to, &r, err);
@@ -257,7 +252,7 @@ int events_cli_retain(const struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	char err[MG_ERR_LEN];
 	int deleted = 0;
-	int rc = events_retain(kb_db(chatbot_kb(env.bot)), days, time(NULL), &deleted, err);
+	int rc = events_retain(kb_db(chatbot_kb(env.bot)), town_zone(env.town), days, time(NULL), &deleted, err);
 	if (rc == MG_OK)
 		printf("%d events older than %d days deleted; their daily figures are kept\n", deleted, days);
 	else

@@ -139,13 +139,6 @@ int town_load(const char *path, struct town **out, char *err)
 		char why[MG_ERR_LEN];
 		if (rc == MG_OK && tz && nlp_zone_load(tz, &t->zone, why) != MG_OK)
 			rc = mg_fail(err, MG_ERR_INPUT, "town.json: town.timezone: %s", why);
-		/* The event log, its report, the forecast and the entries' validity
-		 * dates still read the process's zone: set it for them too, before
-		 * any thread starts, until they take town_zone() as the rest does. */
-		if (rc == MG_OK && tz) {
-			setenv("TZ", tz, 1);
-			tzset();
-		}
 	} else {
 		json_decref(root);
 	}
@@ -391,6 +384,16 @@ json_t *town_public_json(const struct town *town, const char *lang, time_t now)
 	json_t *lines = json_object();
 	for (int i = 0; lines && i < TOWN_NLINES; i++)
 		json_object_set_new(lines, LINE_KEYS[i], town_line_json(town, &town->line[i], lang, now));
-	return json_pack("{s:s, s:s, s:o}", "town", town_name(town, lang),
-			 "lang", (lang && !strcmp(lang, "en")) ? "en" : "ja", "lines", lines);
+	/* What to bring on the day, for the booking's confirmation: the town's
+	 * list (town.json "bring"), its {{facts}} filled in. */
+	int en = lang && !strcmp(lang, "en");
+	json_t *bring = json_array(), *given = json_object_get(json_object_get(town->root, "bring"),
+								en ? "en" : "ja");
+	size_t i;
+	json_t *item;
+	json_array_foreach(given, i, item)
+		if (bring && json_is_string(item))
+			json_array_append_new(bring, chatbot_expand(town, json_string_value(item), lang));
+	return json_pack("{s:s, s:s, s:o, s:o}", "town", town_name(town, lang),
+			 "lang", en ? "en" : "ja", "lines", lines, "bring", bring);
 }

@@ -2,6 +2,7 @@
  * UTF-8 with BOM, or CP932 from Excel), the synonym list as TSV. Imports are
  * all or nothing: every row is checked before one transaction writes them. */
 #include "kb/kb_int.h"
+#include "nlp/excel.h"
 #include "nlp/text.h"
 
 #include <csv.h>
@@ -93,8 +94,10 @@ static void on_field(void *data, size_t len, void *parse)
 		p->oom = 1;
 		return;
 	}
-	memcpy(s, data ? data : "", len);
-	s[len] = 0;
+	/* A file exported here marks the cells Excel would run (nlp/excel.h). */
+	size_t mark = nlp_excel_mark(data, len);
+	memcpy(s, data ? (const char *)data + mark : "", len - mark);
+	s[len - mark] = 0;
 	p->fields[p->nfields++] = s;
 }
 
@@ -816,13 +819,9 @@ int kb_export(struct kb *kb, FILE *out, char *err)
 	for (int c = 0; c < KB_NCOLS; c++)
 		fprintf(out, "%s%s", kb_col_name[c], c + 1 < KB_NCOLS ? "," : "\r\n");
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int c = 0; c < KB_NCOLS; c++) {
-			const char *v = (const char *)sqlite3_column_text(st, c);
-			csv_fwrite(out, v ? v : "", v ? strlen(v) : 0);
-			fputs(c + 1 < KB_NCOLS ? "," : "\r\n", out);
-		}
-	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		for (int c = 0; c < KB_NCOLS; c++)
+			nlp_excel_cell(out, (const char *)sqlite3_column_text(st, c), c + 1 == KB_NCOLS);
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)
 		return kb_db_fail(kb, err, "export");

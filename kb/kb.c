@@ -216,11 +216,13 @@ void kb_close(struct kb *kb)
 	if (!kb)
 		return;
 	sqlite3_finalize(kb->st_search);
+	sqlite3_finalize(kb->st_match);
 	sqlite3_finalize(kb->st_index);
 	sqlite3_finalize(kb->st_entry_by_row);
 	sqlite3_finalize(kb->st_entry_by_id);
-	sqlite3_finalize(kb->st_meta);
 	sqlite3_finalize(kb->st_generation);
+	sqlite3_finalize(kb->st_begin);
+	sqlite3_finalize(kb->st_commit);
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
@@ -233,16 +235,25 @@ sqlite3 *kb_db(struct kb *kb)
 	return kb->db;
 }
 
+/* Runs the statement *st, prepared once per connection from sql. */
+static int exec_kept(struct kb *kb, sqlite3_stmt **st, const char *sql)
+{
+	if (!*st && sqlite3_prepare_v3(kb->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	int rc = sqlite3_step(*st);
+	sqlite3_reset(*st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int kb_read_begin(struct kb *kb)
 {
-	return sqlite3_get_autocommit(kb->db) &&
-	       sqlite3_exec(kb->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	return sqlite3_get_autocommit(kb->db) && exec_kept(kb, &kb->st_begin, "BEGIN") == SQLITE_OK;
 }
 
 void kb_read_end(struct kb *kb, int began)
 {
 	if (began)
-		sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL);
+		exec_kept(kb, &kb->st_commit, "COMMIT");
 }
 
 int kb_count(struct kb *kb, int64_t *n, char *err)
@@ -321,27 +332,27 @@ int kb_bump_generation(struct kb *kb, char *err)
 }
 
 /* Copies the best live entries of the sorted list into out, skipping drafts
- * and entries outside their validity. */
+ * and entries outside their validity, from the model (the caller has
+ * synced): no SQL per candidate. */
 int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,
 		       const char *today, struct kb_candidate *out, int max, int *n, char *err)
 {
-	if (!kb->st_meta &&
-	    sqlite3_prepare_v2(kb->db,
-			       "SELECT ext_id, slug, route FROM kb_entries WHERE id=? AND status='published' "
-			       "AND (valid_from='' OR valid_from<=?2) AND (valid_to='' OR valid_to>=?2)",
-			       -1, &kb->st_meta, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "entry");
+	(void)err;
+	const struct kb_model *m = kb->model;
 	for (int i = 0; i < nsorted && *n < max; i++) {
-		sqlite3_bind_int64(kb->st_meta, 1, sorted[i].entry);
-		sqlite3_bind_text(kb->st_meta, 2, today, -1, SQLITE_STATIC);
-		if (sqlite3_step(kb->st_meta) == SQLITE_ROW) {
-			struct kb_candidate *c = &out[(*n)++];
-			*c = sorted[i];
-			snprintf(c->id, sizeof c->id, "%s", (const char *)sqlite3_column_text(kb->st_meta, 0));
-			snprintf(c->slug, sizeof c->slug, "%s", (const char *)sqlite3_column_text(kb->st_meta, 1));
-			snprintf(c->route, sizeof c->route, "%s", (const char *)sqlite3_column_text(kb->st_meta, 2));
-		}
-		sqlite3_reset(kb->st_meta);
+		int64_t row = sorted[i].entry;
+		int32_t slot = row > 0 && row < m->nslot_of ? m->slot_of[row] : -1;
+		if (slot < 0)
+			continue;
+		const struct kb_ment *e = &m->ents[slot];
+		if (!e->published || (e->valid_from[0] && strcmp(e->valid_from, today) > 0) ||
+		    (e->valid_to[0] && strcmp(e->valid_to, today) < 0))
+			continue;
+		struct kb_candidate *c = &out[(*n)++];
+		*c = sorted[i];
+		memcpy(c->id, e->id, sizeof c->id);
+		memcpy(c->slug, e->slug, sizeof c->slug);
+		memcpy(c->route, e->route, sizeof c->route);
 	}
 	return MG_OK;
 }
@@ -365,6 +376,9 @@ int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out,
 {
 	*n = 0;
 	sqlite3_stmt *st = NULL;
+	int rc = kb_sync(kb, err);
+	if (rc != MG_OK)
+		return rc;
 	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "entries");
 	return fill_selected(kb, st, today, out, max, n, err);
@@ -375,6 +389,9 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 {
 	*found = 0;
 	sqlite3_stmt *st = NULL;
+	int rc = kb_sync(kb, err);
+	if (rc != MG_OK)
+		return rc;
 	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries WHERE slug=? ORDER BY ext_id", -1, &st,
 			       NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "topic");

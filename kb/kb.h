@@ -92,6 +92,8 @@ struct kb_weights {
 	int no_readings;      /* measure: the question's kana readings and bigrams left out */
 	int bm25_only;        /* the floor: the first stage alone, lemmas only, untuned bm25 */
 	int first_only;       /* the first stage alone, as the engine asks it (benchmarks) */
+	int fts_rank;         /* measure: the first stage ranked by FTS5's own bm25 function, which
+			       * the engine's in-memory bm25 reproduces (benchmarks, tests) */
 };
 
 #define KB_ID_LEN 64

@@ -12,6 +12,10 @@
  * is searched on this many of its rarest terms. */
 #define KB_FALLBACK_TERMS  3
 #define KB_BUSY_TIMEOUT_MS 5000
+/* FTS5's built-in bm25 constants (fts5_aux.c), which the first stage
+ * reproduces from the model: not ours to tune. */
+#define KB_FTS_K1 1.2
+#define KB_FTS_B  0.75
 #define KB_SCHEMA_VERSION  5
 #define KB_STR_(x) #x
 #define KB_STR(x)  KB_STR_(x)
@@ -89,6 +93,11 @@ struct kb_post {
 
 struct kb_ment {
 	int64_t rowid;            /* kb_entries.id */
+	/* what kb_candidates_fill needs, read with the model: a search reads
+	 * no entry row but those it shows */
+	char id[KB_ID_LEN], slug[KB_ID_LEN], route[16];
+	char valid_from[11], valid_to[11];  /* YYYY-MM-DD or empty */
+	int published;
 	int64_t len_q, len_a;     /* tokens in the phrasings and in the answers */
 	uint32_t shape, nshape;   /* shapes[shape .. shape+nshape) */
 };
@@ -107,7 +116,7 @@ struct kb_model {
 	size_t nshapes;
 	int32_t *slot_of;         /* rowid → entry slot, -1 when none */
 	int64_t nslot_of;
-	int64_t total_q;          /* tokens in all phrasings */
+	int64_t total_q, total_a; /* tokens in all phrasings, in all answers */
 	double avg_q, avg_a;      /* mean tokens per entry */
 	int max_shapes;           /* most phrasings of one entry */
 	struct kb_gloss *gloss;   /* the dictionary's words for this model's (kb/gloss.c) */
@@ -164,7 +173,8 @@ struct kb {
 	struct nlp_synonyms *syn;
 	int64_t generation;  /* kb_meta.generation when syn and model were loaded */
 	struct kb_model *model;  /* of generation */
-	sqlite3_stmt *st_search, *st_index, *st_entry_by_row, *st_entry_by_id, *st_meta, *st_generation;
+	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
+	sqlite3_stmt *st_begin, *st_commit;  /* of kb_read_begin / kb_read_end */
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);

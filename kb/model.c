@@ -48,7 +48,9 @@ static int load_entries(struct kb *kb, struct kb_model *m, char *err)
 	size_t ents_cap = 0, shapes_cap = 0;
 	int64_t max_rowid = 0;
 	int rc = MG_OK;
-	if (sqlite3_prepare_v2(kb->db, "SELECT rowid, shape FROM kb_fts ORDER BY rowid", -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(kb->db, "SELECT f.rowid, f.shape, e.ext_id, e.slug, e.route, e.status='published', "
+			       "e.valid_from, e.valid_to FROM kb_fts f LEFT JOIN kb_entries e ON e.id=f.rowid "
+			       "ORDER BY f.rowid", -1, &q, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "index rows");
 	int step;
 	while (rc == MG_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -61,7 +63,15 @@ static int load_entries(struct kb *kb, struct kb_model *m, char *err)
 			break;
 		}
 		struct kb_ment *e = &m->ents[m->nents++];
-		*e = (struct kb_ment){.rowid = rowid, .shape = (uint32_t)m->nshapes, .nshape = (uint32_t)nsh};
+		*e = (struct kb_ment){.rowid = rowid, .shape = (uint32_t)m->nshapes, .nshape = (uint32_t)nsh,
+				      .published = sqlite3_column_int(q, 5)};
+		struct { char *to; size_t cap; } meta[] = {{e->id, sizeof e->id}, {e->slug, sizeof e->slug},
+			{e->route, sizeof e->route}, {e->valid_from, sizeof e->valid_from}, {e->valid_to, sizeof e->valid_to}};
+		static const int col[] = {2, 3, 4, 6, 7};
+		for (size_t i = 0; i < sizeof meta / sizeof *meta; i++) {
+			const char *v = (const char *)sqlite3_column_text(q, col[i]);
+			snprintf(meta[i].to, meta[i].cap, "%s", v ? v : "");
+		}
 		if (nsh)
 			memcpy(m->shapes + m->nshapes, sh, nsh * sizeof *sh);
 		m->nshapes += nsh;
@@ -178,11 +188,10 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 		model_free(m);
 		return rc;
 	}
-	int64_t total_a = 0;
 	for (int32_t s = 0; s < m->nents; s++)
-		total_a += m->ents[s].len_a;
+		m->total_a += m->ents[s].len_a;
 	m->avg_q = m->nents ? (double)m->total_q / m->nents : 1;
-	m->avg_a = m->nents ? (double)total_a / m->nents : 1;
+	m->avg_a = m->nents ? (double)m->total_a / m->nents : 1;
 	*out = m;
 	return MG_OK;
 }

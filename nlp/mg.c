@@ -86,11 +86,3 @@ int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char
 	*out_len = len;
 	return MG_OK;
 }
-
-void mg_today(char out[11])
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}

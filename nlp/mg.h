@@ -37,7 +37,4 @@ int mg_fail(char *err, int rc, const char *fmt, ...)
  * Refuses files larger than cap bytes with MG_ERR_TOO_LONG. */
 int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char *err);
 
-/* Today's date in the process's time zone as YYYY-MM-DD (11 bytes with NUL). */
-void mg_today(char out[11]);
-
 #endif

@@ -193,11 +193,29 @@ struct syn_pair {
 	size_t vlen;
 };
 
+#define SYN_BUCKETS 1024
+
+/* The bucket of the UTF-8 character at s (at most n bytes): FNV-1a of its bytes. */
+static unsigned syn_bucket(const char *s, size_t n)
+{
+	size_t len = 1;
+	while (len < n && len < 4 && ((unsigned char)s[len] & 0xc0) == 0x80)
+		len++;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h % SYN_BUCKETS;
+}
+
 struct nlp_synonyms {
 	struct syn_pair *pairs;
 	size_t n, cap;
 	int sorted;
-	size_t bucket[257];  /* pairs whose variant starts with byte b: [bucket[b], bucket[b+1]) */
+	/* pairs whose variant starts with a character of hash h:
+	 * [bucket[h], bucket[h+1]). By the whole first character, not its first
+	 * byte: every kana and kanji starts with one of a few bytes, and a
+	 * question then compared itself with most of the list at each character. */
+	size_t bucket[SYN_BUCKETS + 1];
 };
 
 struct nlp_synonyms *nlp_synonyms_new(void)
@@ -258,7 +276,7 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
 static int pair_cmp(const void *a, const void *b)
 {
 	const struct syn_pair *x = a, *y = b;
-	unsigned char bx = (unsigned char)x->variant[0], by = (unsigned char)y->variant[0];
+	unsigned bx = syn_bucket(x->variant, x->vlen), by = syn_bucket(y->variant, y->vlen);
 	if (bx != by)
 		return bx < by ? -1 : 1;
 	if (x->vlen != y->vlen)  /* longest first within a bucket */
@@ -271,12 +289,12 @@ static void synonyms_sort(struct nlp_synonyms *syn)
 	if (syn->n)  /* an empty list has no array to sort */
 		qsort(syn->pairs, syn->n, sizeof *syn->pairs, pair_cmp);
 	size_t i = 0;
-	for (int b = 0; b <= 256; b++) {
-		while (i < syn->n && (unsigned char)syn->pairs[i].variant[0] < b)
+	for (unsigned b = 0; b <= SYN_BUCKETS; b++) {
+		while (i < syn->n && syn_bucket(syn->pairs[i].variant, syn->pairs[i].vlen) < b)
 			i++;
 		syn->bucket[b] = i;
 	}
-	syn->bucket[256] = syn->n;
+	syn->bucket[SYN_BUCKETS] = syn->n;
 	syn->sorted = 1;
 }
 
@@ -301,7 +319,8 @@ int nlp_synonyms_apply(const struct nlp_synonyms *csyn, const char *text, size_t
 		unsigned char b = (unsigned char)text[i];
 		int at_word_start = !(i > 0 && is_word_byte((unsigned char)text[i - 1]));
 		if (syn) {
-			for (size_t k = syn->bucket[b]; k < syn->bucket[b + 1]; k++) {
+			unsigned h = syn_bucket(text + i, len - i);
+			for (size_t k = syn->bucket[h]; k < syn->bucket[h + 1]; k++) {
 				const struct syn_pair *p = &syn->pairs[k];
 				if (p->vlen > len - i || memcmp(text + i, p->variant, p->vlen))
 					continue;

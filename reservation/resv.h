@@ -132,16 +132,20 @@ struct resv_booking {
 	char product_name[RESV_TEXT_MAX + 1], product_name_en[RESV_TEXT_MAX + 1];
 	char venue_name_en[RESV_TEXT_MAX + 1];
 	char address[RESV_TEXT_MAX + 1], address_en[RESV_TEXT_MAX + 1];
+	/* The last day the resident may change or cancel it themselves (the
+	 * town's deadline); the slot's day when the town has none. */
+	char change_until[11];
 };
 json_t *resv_booking_json(const struct resv_booking *b);
 
-/* Free slots (seats left, in the future, inside the product's horizon) as a
- * new JSON array (caller decrefs). venue and date may be NULL (any); when
+/* Free slots (seats left, not started, inside the product's horizon) as a
+ * new JSON array (caller decrefs): what the call centre may book, the last
+ * hour before a slot included (residents: resv_slots_for). venue and date may be NULL (any); when
  * date_to is NULL only date is listed. */
 int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
 		    json_t **out, char *err);
 /* The free slots that the session's ticket may book, as resv_free_slots
- * lists them: none before the day its last dose allows the next, none of
+ * lists them but only until the same-day cut-off: none before the day its last dose allows the next, none of
  * another product when the next dose must be the same one. *rule (may be
  * NULL) gets what filtered them, shaped as resv_refusal_json ({reason:
  * "interval", date, last_dose, days} or {reason: "same_product", product}),
@@ -190,6 +194,8 @@ enum resv_why {
 	RESV_WHY_OFFER_GONE,     /* the offer has expired or was answered */
 	RESV_WHY_CLOSED,         /* the slot was closed by the town */
 	RESV_WHY_DEADLINE,       /* change or cancel closed on date, days before the slot */
+	RESV_WHY_CUTOFF,         /* residents' booking of the slot closed at date time */
+	RESV_WHY_CONTACT,        /* a contact field (field) is missing or malformed (problem) */
 	/* reception */
 	RESV_WHY_NO_BOOKING_TODAY, /* the ticket has no reservation today at the desk's venues */
 	RESV_WHY_NOT_TODAY,      /* the reservation is on date, not today */
@@ -210,6 +216,8 @@ struct resv_refusal {
 	char time[6];                      /* NOT_STARTED: the slot's start */
 	char status[16];                   /* ALREADY_DONE: the reservation's status */
 	int seats;                         /* BELOW_TAKEN: seats booked or held */
+	char field[16];                    /* CONTACT: name_kana, phone or email */
+	char problem[16];                  /* CONTACT: required or invalid */
 };
 
 /* The refusal of the last operation on r; why is RESV_WHY_NONE when it
@@ -337,8 +345,10 @@ int resv_slot_set_capacity(struct resv *r, long long slot_id, int capacity, int 
  * needed): it takes no more bookings; each booking in it is cancelled
  * (cancel_reason "slot_closed") with a "slot_closed" notification in the
  * outbox, and each pending offer of it is withdrawn ("offer_withdrawn"), its
- * resident back on the waiting list. *notified (may be NULL) counts them. */
-int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err);
+ * resident back on the waiting list. *notified (may be NULL) counts them;
+ * *cancelled (may be NULL) gets a new JSON array of the ids of the bookings
+ * cancelled (caller decrefs; NULL on failure), for the event log. */
+int resv_slot_close(struct resv *r, long long slot_id, int *notified, json_t **cancelled, char *err);
 
 /* The booking report per venue and day as a new JSON object (caller decrefs):
  * {from, to, rows: [{date, venue, venue_name, slots, capacity, booked,

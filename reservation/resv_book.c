@@ -17,8 +17,9 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
 	resv_x_now_text(r, now);
 	int rc = resv_x_prep(r, &st, err,
 			     "SELECT s.id, s.venue_id, v.code, s.date, s.start, s.product,"
-			     " s.date || ' ' || s.start <= ?, s.closed FROM resv_slots s"
-			     " JOIN resv_venues v ON v.id = s.venue_id WHERE s.id = ?", "ti", now, slot_id);
+			     " s.date || ' ' || s.start <= ?1, s.closed, " RESV_X_CUTOFF_SQL " <= ?1"
+			     " FROM resv_slots s JOIN resv_venues v ON v.id = s.venue_id WHERE s.id = ?2",
+			     "ti", now, slot_id);
 	if (rc == MG_OK) {
 		int s = sqlite3_step(st);
 		if (s == SQLITE_ROW) {
@@ -31,6 +32,7 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
 			snprintf(out->product, sizeof out->product, "%s", sqlite3_column_text(st, 5));
 			out->started = sqlite3_column_int(st, 6);
 			out->closed = sqlite3_column_int(st, 7);
+			out->cut_off = sqlite3_column_int(st, 8);
 		} else if (s == SQLITE_DONE) {
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no slot %lld", slot_id);
 		} else {
@@ -255,11 +257,24 @@ static int email_ok(const char *s)
 	return 1;
 }
 
+/* A contact field the resident can put right: the refusal names the field
+ * and whether it was missing or malformed, err says it in English. */
+static int contact_refused(struct resv *r, enum resv_field f, const char *problem, char *err,
+			   const char *msg)
+{
+	struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_CONTACT);
+	snprintf(why->field, sizeof why->field, "%s", resv_field_name(f));
+	snprintf(why->problem, sizeof why->problem, "%s", problem);
+	return mg_fail(err, MG_ERR_INPUT, "%s", msg);
+}
+
 static int check_contact(struct resv *r, const struct resv_contact *in, struct contact *out,
 			 char *err)
 {
 	memset(out, 0, sizeof *out);
-	static const char *const label[] = {"name in kana", "phone number", "e-mail address"};
+	static const char *const missing[] = {"the name in kana is required",
+					       "the phone number is required",
+					       "the e-mail address is required"};
 	const char *given[RESV_FIELD_COUNT] = {in ? in->name_kana : NULL, in ? in->phone : NULL,
 					      in ? in->email : NULL};
 	for (int f = 0; f < RESV_FIELD_COUNT; f++) {
@@ -270,12 +285,14 @@ static int check_contact(struct resv *r, const struct resv_contact *in, struct c
 		const char *v = given[f] && *given[f] ? given[f] : NULL;
 		if (p == RESV_OFF || !v) {
 			if (p == RESV_REQUIRED)
-				return mg_fail(err, MG_ERR_INPUT, "the %s is required", label[f]);
+				return contact_refused(r, (enum resv_field)f, "required", err,
+						       missing[f]);
 			continue;
 		}
 		if (f == RESV_FIELD_NAME_KANA) {
 			if (strlen(v) > RESV_TEXT_MAX || !kana_ok(v))
-				return mg_fail(err, MG_ERR_INPUT, "write the name in kana");
+				return contact_refused(r, RESV_FIELD_NAME_KANA, "invalid", err,
+						       "write the name in kana");
 			snprintf(out->kana, sizeof out->kana, "%s", v);
 			out->has_kana = 1;
 		} else if (f == RESV_FIELD_PHONE) {
@@ -284,22 +301,32 @@ static int check_contact(struct resv *r, const struct resv_contact *in, struct c
 				if (*c >= '0' && *c <= '9' && n < RESV_PHONE_MAX_DIGITS + 1)
 					out->phone[n++] = *c;
 				else if (*c != '-' && *c != ' ' && !(*c >= '0' && *c <= '9'))
-					return mg_fail(err, MG_ERR_INPUT, "a phone number is digits"
-						       " and hyphens");
+					return contact_refused(r, RESV_FIELD_PHONE, "invalid", err,
+							       "a phone number is digits and hyphens");
 			}
-			if (n < RESV_PHONE_MIN_DIGITS || n > RESV_PHONE_MAX_DIGITS)
-				return mg_fail(err, MG_ERR_INPUT, "a phone number has %d or %d digits",
-					       RESV_PHONE_MIN_DIGITS, RESV_PHONE_MAX_DIGITS);
+			if (n < RESV_PHONE_MIN_DIGITS || n > RESV_PHONE_MAX_DIGITS) {
+				char msg[64];
+				snprintf(msg, sizeof msg, "a phone number has %d or %d digits",
+					 RESV_PHONE_MIN_DIGITS, RESV_PHONE_MAX_DIGITS);
+				return contact_refused(r, RESV_FIELD_PHONE, "invalid", err, msg);
+			}
 			out->phone[n] = '\0';
 			out->has_phone = 1;
 		} else {
 			if (strlen(v) > RESV_EMAIL_MAX || !email_ok(v))
-				return mg_fail(err, MG_ERR_INPUT, "that is not an e-mail address");
+				return contact_refused(r, RESV_FIELD_EMAIL, "invalid", err,
+						       "that is not an e-mail address");
 			snprintf(out->email, sizeof out->email, "%s", v);
 			out->has_email = 1;
 		}
 	}
 	return MG_OK;
+}
+
+int resv_x_contact_check(struct resv *r, const struct resv_contact *in, char *err)
+{
+	struct contact c;
+	return check_contact(r, in, &c, err);
 }
 
 /* Takes one seat of the slot, or says it is full: the check and the write are
@@ -395,6 +422,26 @@ static int check_request(const struct resv_request *req, char *err)
 	return idem_key_ok(req->idem_key, err);
 }
 
+/* A resident books on the web or LINE until RESV_SAME_DAY_CUTOFF_MIN before
+ * the slot; the call centre after that. The refusal says when it closed. */
+static int before_cutoff(struct resv *r, const struct resv_x_slot *slot, int by_staff, char *err)
+{
+	if (by_staff || !slot->cut_off || slot->started)
+		return MG_OK;
+	long day = 0;
+	int h = 0, m = 0;
+	if (resv_x_date_parse(slot->date, &day) || sscanf(slot->start, "%d:%d", &h, &m) != 2)
+		return mg_fail(err, MG_ERR_INTERNAL, "slot %lld has a bad date or time", slot->id);
+	long at = day * 24 * 60 + h * 60 + m - RESV_SAME_DAY_CUTOFF_MIN;
+	long at_day = at >= 0 ? at / (24 * 60) : (at - 24 * 60 + 1) / (24 * 60);
+	unsigned at_min = (unsigned)(at - at_day * 24 * 60) % (24 * 60);
+	struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_CUTOFF);
+	resv_x_date_format(at_day, why->date);
+	snprintf(why->time, sizeof why->time, "%02u:%02u", at_min / 60, at_min % 60);
+	return mg_fail(err, MG_ERR_CONFLICT, "booking the slot of %s %s online closed at %s %s;"
+		       " please call us", slot->date, slot->start, why->date, why->time);
+}
+
 static int book_core(struct resv *r, const char *ticket, const struct resv_request *req,
 		     int by_staff, struct resv_booking *out, char *err)
 {
@@ -420,6 +467,8 @@ static int book_core(struct resv *r, const char *ticket, const struct resv_reque
 			rc = venue_matches(&slot, req->venue, err);
 		if (rc == MG_OK)
 			rc = resv_x_eligible(r, ticket, req->slot_id, 0, &slot, err);
+		if (rc == MG_OK)
+			rc = before_cutoff(r, &slot, by_staff, err);
 		if (rc == MG_OK)
 			rc = take_seat(r, req->slot_id, err);
 		if (rc == MG_OK)
@@ -513,6 +562,8 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 		if (rc == MG_OK)
 			rc = resv_x_eligible(r, ticket, req->slot_id, id, &slot, err);
 		if (rc == MG_OK)
+			rc = before_cutoff(r, &slot, by_staff, err);
+		if (rc == MG_OK)
 			rc = take_seat(r, req->slot_id, err);
 		/* Contact fields not given again are kept. */
 		if (rc == MG_OK)
@@ -583,7 +634,7 @@ static int cancel_core(struct resv *r, const char *ticket, const char *key, int 
 
 /* Slots with a free seat that a resident may still book. */
 static const char free_where[] =
-	" s.closed = 0 AND s.booked + s.held < s.capacity AND s.date || ' ' || s.start > ?1"
+	" s.closed = 0 AND s.booked + s.held < s.capacity AND " RESV_X_CUTOFF_SQL " > ?1"
 	" AND julianday(s.date) - julianday(?2) <= p.horizon_days";
 
 static int wait_core(struct resv *r, const char *ticket, const char *venue, const char *date,
@@ -989,8 +1040,10 @@ static int decline_core(struct resv *r, const char *ticket, long long offer_id, 
 
 /* The free slots, none before from (YYYY-MM-DD) and only of product when
  * they are given. */
+/* residents: only the slots a resident may still book online (before the
+ * same-day cut-off); otherwise the call centre's, until they start. */
 static int free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
-		      const char *from, const char *product, json_t **out, char *err)
+		      const char *from, const char *product, int residents, json_t **out, char *err)
 {
 	long d1, d2;
 	char now[17], today[11];
@@ -1014,7 +1067,9 @@ static int free_slots(struct resv *r, const char *venue, const char *date, const
 		rc = resv_expire_offers(r, NULL, err);
 	if (rc != MG_OK)
 		return rc;
-	resv_x_now_text(r, now);
+	/* free_where compares the cut-off with now: for staff, with now less the
+	 * cut-off, which is a slot's start with now. */
+	resv_x_time_text(r, resv_x_now(r) - (residents ? 0 : RESV_SAME_DAY_CUTOFF_MIN * 60), now);
 	resv_x_date_format(resv_x_today(r), today);
 	char sql[1024];
 	snprintf(sql, sizeof sql,
@@ -1059,7 +1114,7 @@ static int free_slots(struct resv *r, const char *venue, const char *date, const
 int resv_free_slots(struct resv *r, const char *venue, const char *date, const char *date_to,
 		    json_t **out, char *err)
 {
-	return free_slots(r, venue, date, date_to, NULL, NULL, out, err);
+	return free_slots(r, venue, date, date_to, NULL, NULL, 0, out, err);
 }
 
 static int slots_for_core(struct resv *r, const char *ticket, const char *venue,
@@ -1074,7 +1129,7 @@ static int slots_for_core(struct resv *r, const char *ticket, const char *venue,
 	if (next.has)
 		resv_x_date_format(next.from_day, from);
 	rc = free_slots(r, venue, date, date_to, next.has ? from : NULL,
-			*next.product ? next.product : NULL, out, err);
+			*next.product ? next.product : NULL, 1, out, err);
 	if (rc != MG_OK || !rule || !next.has)
 		return rc;
 	/* Said the way a refusal says it, so the resident reads one wording. */
@@ -1154,20 +1209,29 @@ int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, 
 		}
 	}
 	sqlite3_finalize(st);
+	/* Until when the confirmation may promise a change online. */
+	int days = 0;
+	long day = 0;
+	if (rc == MG_OK)
+		rc = resv_change_deadline_days(r, &days, err);
+	if (rc == MG_OK && resv_x_date_parse(out->date, &day))
+		rc = mg_fail(err, MG_ERR_INTERNAL, "booking %lld has a bad date", id);
+	if (rc == MG_OK)
+		resv_x_date_format(day - days, out->change_until);
 	return rc;
 }
 
 json_t *resv_booking_json(const struct resv_booking *b)
 {
 	return json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s,"
-			 " s:s}",
+			 " s:s, s:s}",
 			 "id", (json_int_t)b->id, "ticket", b->ticket,
 			 "slot_id", (json_int_t)b->slot_id, "venue", b->venue,
 			 "venue_name", b->venue_name, "date", b->date, "start", b->start,
 			 "minutes", b->minutes, "product", b->product, "status", b->status,
 			 "product_name", b->product_name, "product_name_en", b->product_name_en,
 			 "venue_name_en", b->venue_name_en, "address", b->address,
-			 "address_en", b->address_en);
+			 "address_en", b->address_en, "change_until", b->change_until);
 }
 
 /* ---- The public doors: residents by session, staff by ticket ------------------- */

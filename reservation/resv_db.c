@@ -230,6 +230,8 @@ static const char *why_name(enum resv_why why)
 	case RESV_WHY_OFFER_GONE: return "offer_gone";
 	case RESV_WHY_CLOSED: return "closed";
 	case RESV_WHY_DEADLINE: return "deadline";
+	case RESV_WHY_CUTOFF: return "cutoff";
+	case RESV_WHY_CONTACT: return "contact";
 	case RESV_WHY_NO_BOOKING_TODAY: return "no_booking_today";
 	case RESV_WHY_NOT_TODAY: return "not_today";
 	case RESV_WHY_NOT_CHECKED_IN: return "not_checked_in";
@@ -260,6 +262,10 @@ json_t *resv_refusal_json(const struct resv *r)
 		bad |= json_object_set_new(j, "time", json_string(f->time));
 	if (f->status[0])
 		bad |= json_object_set_new(j, "status", json_string(f->status));
+	if (f->field[0])
+		bad |= json_object_set_new(j, "field", json_string(f->field));
+	if (f->problem[0])
+		bad |= json_object_set_new(j, "problem", json_string(f->problem));
 	if (f->why == RESV_WHY_BELOW_TAKEN)
 		bad |= json_object_set_new(j, "seats", json_integer(f->seats));
 	if (f->why == RESV_WHY_BIRTH_DATE) {
@@ -374,11 +380,16 @@ long resv_x_today(const struct resv *r)
 	return days_from_civil(tm.tm_year + 1900L, tm.tm_mon + 1, tm.tm_mday);
 }
 
-void resv_x_now_text(const struct resv *r, char out[17])
+void resv_x_time_text(const struct resv *r, time_t t, char out[17])
 {
 	struct tm tm;
-	nlp_zone_tm(r->zone, resv_x_now(r), &tm);
+	nlp_zone_tm(r->zone, t, &tm);
 	strftime(out, 17, "%Y-%m-%d %H:%M", &tm);
+}
+
+void resv_x_now_text(const struct resv *r, char out[17])
+{
+	resv_x_time_text(r, resv_x_now(r), out);
 }
 
 static int vprep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,

@@ -23,6 +23,8 @@ time_t resv_x_now(const struct resv *r);
 long resv_x_today(const struct resv *r);
 /* The town's local time now as "YYYY-MM-DD HH:MM" (17 bytes with NUL). */
 void resv_x_now_text(const struct resv *r, char out[17]);
+/* The town's local time at t, the same way. */
+void resv_x_time_text(const struct resv *r, time_t t, char out[17]);
 
 /* Strict YYYY-MM-DD (a real date: 2026-02-30 is refused) → days since epoch.
  * Returns 0 on success, -1 if malformed. */
@@ -96,7 +98,13 @@ struct resv_x_slot {
 	char product[RESV_CODE_MAX + 1];
 	int started;   /* the slot's start time has passed */
 	int closed;    /* closed by the town: takes no booking */
+	int cut_off;   /* residents can no longer book it (RESV_SAME_DAY_CUTOFF_MIN) */
 };
+/* The local time ("YYYY-MM-DD HH:MM") at which residents' booking of slot s
+ * closes, as an SQL expression to compare with resv_x_now_text. */
+#define RESV_X_CUTOFF_SQL_(m) "strftime('%Y-%m-%d %H:%M', s.date || ' ' || s.start, '-" #m " minutes')"
+#define RESV_X_CUTOFF_SQL_M(m) RESV_X_CUTOFF_SQL_(m)
+#define RESV_X_CUTOFF_SQL RESV_X_CUTOFF_SQL_M(RESV_SAME_DAY_CUTOFF_MIN)
 /* The slot with this id (MG_ERR_NOT_FOUND if none). */
 int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char *err);
 
@@ -105,6 +113,11 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
  * ticket's other active booking (0: none). slot (may be NULL) gets the slot. */
 int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
 		    long long exclude_booking, struct resv_x_slot *slot, char *err);
+
+/* The contact fields a resident typed, checked against the town's policy as
+ * booking and the waiting list check them (RESV_WHY_CONTACT on refusal);
+ * for the fuzz harness. */
+int resv_x_contact_check(struct resv *r, const struct resv_contact *in, char *err);
 
 int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,
 		       resv_report_fn report, void *report_ctx, int *rows, char *err);

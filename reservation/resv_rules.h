@@ -78,6 +78,12 @@
 #define RESV_CHANGE_DEADLINE_DAYS 2
 #define RESV_MAX_CHANGE_DEADLINE_DAYS 30
 
+/* Residents book a slot on the web or LINE until this many minutes before
+ * it starts (the FAQ's same_day_cutoff, 「各回の受付開始の1時間前」): the
+ * venue prints the session's list and sets out its doses an hour ahead.
+ * Later, only the call centre books (it can tell the venue). */
+#define RESV_SAME_DAY_CUTOFF_MIN 60
+
 /* Idempotency keys are kept long enough to cover any client retry. */
 #define RESV_IDEM_TTL_S (7 * 24 * 60 * 60)
 

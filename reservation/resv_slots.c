@@ -277,10 +277,14 @@ static int each(struct resv *r, const char *sql, long long slot_id,
 	}
 }
 
-int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err)
+int resv_slot_close(struct resv *r, long long slot_id, int *notified, json_t **cancelled, char *err)
 {
+	static const char *const keys[] = {"id", NULL};
 	struct resv_x_slot slot;
 	int n = 0;
+	json_t *ids = json_array();
+	if (cancelled)
+		*cancelled = NULL;
 	resv_x_refuse(r, RESV_WHY_NONE);
 	int rc = resv_x_begin(r, err);
 	if (rc == MG_OK)
@@ -295,6 +299,12 @@ int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err)
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "UPDATE resv_slots SET closed = 1 WHERE id = ?", "i",
 				slot_id);
+	/* Read under the write lock: exactly the bookings cancelled below. */
+	if (rc == MG_OK && !ids)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK)
+		rc = resv_x_rows(r, ids, err, keys, "SELECT id FROM resv_bookings WHERE slot_id = ? AND"
+				 " status IN ('booked', 'checked_in') ORDER BY id", "i", slot_id);
 	if (rc == MG_OK)
 		rc = each(r, "SELECT id FROM resv_bookings WHERE slot_id = ? AND status IN"
 			  " ('booked', 'checked_in') ORDER BY id LIMIT 1", slot_id, close_booking, &n, err);
@@ -304,6 +314,14 @@ int resv_slot_close(struct resv *r, long long slot_id, int *notified, char *err)
 	rc = resv_x_end(r, rc, err);
 	if (notified)
 		*notified = rc == MG_OK ? n : 0;
+	if (rc == MG_OK && cancelled) {
+		size_t i;
+		json_t *o;
+		*cancelled = json_array();
+		json_array_foreach(ids, i, o)
+			json_array_append(*cancelled, json_object_get(o, "id"));
+	}
+	json_decref(ids);
 	return rc;
 }
 

@@ -186,7 +186,7 @@ static int h_event(struct http_call *c, json_t **out)
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
 		return 500;
-	int rc = events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, c->msg);
+	int rc = events_log(kb_db(chatbot_kb(bot)), http_call_events(c), town_zone(http_call_town(c)), &ev, c->msg);
 	/* A log too far behind drops the event (and counts it); the tap was
 	 * still received. */
 	if (rc != MG_OK && rc != MG_ERR_FULL)

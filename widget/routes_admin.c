@@ -205,12 +205,10 @@ static int day_ok(const char *d)
 static int period(struct http_call *c, char from[11], char to[11])
 {
 	const char *f = http_call_arg(c, "from"), *t = http_call_arg(c, "to");
-	time_t now = time(NULL), start = now - (ADMIN_DEFAULT_DAYS - 1) * 86400;
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(to, 11, "%Y-%m-%d", &tm);
-	localtime_r(&start, &tm);
-	strftime(from, 11, "%Y-%m-%d", &tm);
+	const struct nlp_zone *zone = town_zone(http_call_town(c));
+	time_t now = http_call_now(c);
+	nlp_zone_day(zone, now, to);
+	nlp_zone_day(zone, now - (ADMIN_DEFAULT_DAYS - 1) * 86400, from);
 	if ((f && !day_ok(f)) || (t && !day_ok(t)))
 		return http_fail(c, 400, "from and to are dates YYYY-MM-DD");
 	if (f)

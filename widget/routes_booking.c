@@ -171,6 +171,25 @@ static int idem_key(struct http_call *c, const char **key)
 	return 0;
 }
 
+/* The contact fields of a body's "contact" object (absent: none). */
+static int read_contact(struct http_call *c, struct resv_contact *out)
+{
+	json_t *contact = json_object_get(c->body, "contact");
+	if (!contact || json_is_null(contact))
+		return 0;
+	if (!json_is_object(contact))
+		return http_fail(c, 400, "contact must be an object");
+	json_t *saved = c->body;
+	c->body = contact;
+	int st = body_str(c, "name_kana", CONTACT_MAX_BYTES, &out->name_kana);
+	if (!st)
+		st = body_str(c, "phone", CONTACT_MAX_BYTES, &out->phone);
+	if (!st)
+		st = body_str(c, "email", CONTACT_MAX_BYTES, &out->email);
+	c->body = saved;
+	return st;
+}
+
 /* The venue, contact fields and conversation of a book or change body. */
 static int read_request(struct http_call *c, struct resv_request *req, const char **conversation)
 {
@@ -181,19 +200,8 @@ static int read_request(struct http_call *c, struct resv_request *req, const cha
 		st = body_str(c, "conversation", EVENTS_ID_MAX, conversation);
 	if (!st)
 		st = idem_key(c, &req->idem_key);
-	json_t *contact = json_object_get(c->body, "contact");
-	if (!st && contact && !json_is_object(contact))
-		st = http_fail(c, 400, "contact must be an object");
-	if (!st && contact) {
-		json_t *saved = c->body;
-		c->body = contact;
-		st = body_str(c, "name_kana", CONTACT_MAX_BYTES, &req->contact.name_kana);
-		if (!st)
-			st = body_str(c, "phone", CONTACT_MAX_BYTES, &req->contact.phone);
-		if (!st)
-			st = body_str(c, "email", CONTACT_MAX_BYTES, &req->contact.email);
-		c->body = saved;
-	}
+	if (!st)
+		st = read_contact(c, &req->contact);
 	return st;
 }
 
@@ -226,7 +234,7 @@ static void log_event(struct http_call *c, enum events_type type, const char *co
 	if (!bot)
 		return;
 	struct events_event ev = {.type = type, .conversation = conversation, .booking = booking};
-	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, NULL);
+	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), town_zone(http_call_town(c)), &ev, NULL);
 }
 
 /* The id of the booking the resident holds now, 0 for none: a request whose
@@ -245,7 +253,7 @@ void booking_log_cancelled(struct http_call *c, long long booking)
 	if (!bot)
 		return;
 	struct events_event ev = {.type = EVENTS_BOOKING_CANCELLED, .booking = booking};
-	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), &ev, NULL);
+	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), town_zone(http_call_town(c)), &ev, NULL);
 }
 
 /* ---- GET ------------------------------------------------------------------- */
@@ -313,6 +321,10 @@ static int h_offers(struct http_call *c, struct resv *r, json_t **out)
 
 /* ---- POST ------------------------------------------------------------------ */
 
+/* The venues, and what the panel asks and promises: the contact fields the
+ * town's policy allows (off, optional, required: a required one the panel
+ * did not ask for would refuse every booking) and how long an offer from
+ * the waiting list holds its seat. */
 static int h_open(struct http_call *c, struct resv *r, json_t **out)
 {
 	const char *conversation;
@@ -320,7 +332,28 @@ static int h_open(struct http_call *c, struct resv *r, json_t **out)
 	if (st)
 		return st;
 	log_event(c, EVENTS_BOOKING_OPENED, conversation, 0);
-	return h_venues(c, r, out);
+	st = h_venues(c, r, out);
+	json_t *fields = st == 200 ? json_object() : NULL;
+	for (int f = 0; fields && f < RESV_FIELD_COUNT; f++) {
+		enum resv_policy p;
+		int rc = resv_field_policy(r, (enum resv_field)f, &p, c->msg);
+		if (rc != MG_OK) {
+			json_decref(fields);
+			json_decref(*out);
+			*out = NULL;
+			return status_of(rc);
+		}
+		json_object_set_new(fields, resv_field_name((enum resv_field)f),
+				    json_string(resv_policy_name(p)));
+	}
+	if (st == 200 && (!fields || json_object_set_new(*out, "fields", fields) ||
+			  json_object_set_new(*out, "offer_hours",
+					      json_integer(RESV_OFFER_TTL_S / 3600)))) {
+		json_decref(*out);
+		*out = NULL;
+		return http_fail(c, 500, "out of memory");
+	}
+	return st;
 }
 
 static int h_login(struct http_call *c, struct resv *r, json_t **out)
@@ -414,15 +447,19 @@ static int h_wait(struct http_call *c, struct resv *r, json_t **out)
 		st = body_str(c, "venue", RESV_CODE_MAX, &venue);
 	if (!st)
 		st = body_str(c, "date", RESV_CODE_MAX, &date);
+	struct resv_contact contact = {0};
+	if (!st)
+		st = read_contact(c, &contact);
 	if (st)
 		return st;
 	if (!venue && !date)
 		return http_fail(c, 400, "give a venue, a date or both");
 	long long id = 0;
-	int rc = resv_wait(r, token, venue, date, NULL, &id, c->msg);
+	int rc = resv_wait(r, token, venue, date, &contact, &id, c->msg);
 	if (rc != MG_OK)
 		return refused(c, r, rc);
-	*out = json_pack("{s:I}", "waiting", (json_int_t)id);
+	*out = json_pack("{s:I, s:i}", "waiting", (json_int_t)id, "offer_hours",
+			 RESV_OFFER_TTL_S / 3600);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 

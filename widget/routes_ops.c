@@ -339,10 +339,18 @@ static int slot_change(struct http_call *c, json_t **out, int close)
 	if (st)
 		return st;
 	int n = 0;
-	int rc = close ? resv_slot_close(r, slot, &n, c->msg)
+	json_t *cancelled = NULL;
+	int rc = close ? resv_slot_close(r, slot, &n, &cancelled, c->msg)
 		       : resv_slot_set_capacity(r, slot, (int)capacity, &n, c->msg);
 	if (rc != MG_OK)
 		return refused(c, r, rc, NULL);
+	/* Each booking the closure cancelled counts against the conversation
+	 * that made it, as a cancellation by anyone else does. */
+	size_t i;
+	json_t *id;
+	json_array_foreach(cancelled, i, id)
+		booking_log_cancelled(c, json_integer_value(id));
+	json_decref(cancelled);
 	char target[32];
 	snprintf(target, sizeof target, "slot %lld", slot);
 	json_t *after = close ? json_pack("{s:b, s:i}", "closed", 1, "notified", n)

@@ -2,7 +2,8 @@
 // the widget (an answer, a clarification's choice, a tap on the call centre's
 // number, a booking cancelled, a booking kept) on a fresh database, then the
 // console's dashboard shows exactly what METRICS.md says those five
-// conversations are. Nothing is written to the log but what the widget and
+// conversations are; staff then close the slot of the booking that stood, and
+// the dashboard counts it cancelled. Nothing is written to the log but what the widget and
 // the server do; the questions are chosen beforehand with `madoguchi ask` on
 // a database of their own, so that the probe is not in the figures.
 import { test, before, after } from 'node:test';
@@ -144,7 +145,7 @@ test('the report of a scripted widget session shows exactly its figures', async 
   // booking's answer and the kept booking — not the one that called.
   const expected = {
     conversations: '5', questions: '5', deflection_rate: '80.0 %', deflection_today: '80.0 %',
-    answered_rate: '80.0 %', clarify_rate: '20.0 %', clarify_chosen: '1', handoff_rate: '0.0 %',
+    answered_rate: '80.0 %', clarify_rate: '20.0 %', clarify_chosen: '1', handoff_rate: '0.0 %', rephrase_rate: '0.0 %',
     call_taps: '1', self_service: '1', bookings: '2 / 1', helpful: '0 / 0',
   };
   const shown = {};
@@ -182,6 +183,23 @@ test('the report of a scripted widget session shows exactly its figures', async 
   assert.match(sunday, /\t0\t—$/);
   assert.ok(rows.some((r) => /^\d+\/\d+\(土\)\t9:00-12:00\t/.test(r)), 'Saturday mornings only');
   await staff.screenshot({ path: join(ARTEFACTS, 'figures-forecast.png'), fullPage: true });
+
+  // The doctor cannot come: staff close the slot of the booking that stood.
+  // Its cancellation counts against the conversation that booked, as the
+  // resident's own did.
+  await staff.click('nav a[data-view=slots]');
+  await staff.locator('#sl-from').fill(await staff.locator('#sl-from').inputValue() || new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(new Date()));
+  const far = new Date(Date.now() + 60 * 86400e3);
+  await staff.locator('#sl-to').fill(new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(far));
+  await staff.locator('#sl-filter button[type=submit]').click();
+  const booked = staff.locator('#sl-list tr[data-slot]').filter({ has: staff.locator('td:nth-child(6)', { hasText: /^1$/ }) });
+  await booked.first().waitFor({ timeout: WAIT_MS });
+  assert.equal(await booked.count(), 1, 'one slot holds the booking that stood');
+  await booked.locator('.ops-close').click();
+  await booked.locator('.ops-close-yes').click();
+  await staff.locator('#sl-list tr.closed').first().waitFor({ timeout: WAIT_MS });
+  await staff.click('nav a[data-view=dashboard]');
+  await staff.locator('#totals [data-figure=bookings] strong', { hasText: '2 / 2' }).waitFor({ timeout: WAIT_MS });
   assert.deepEqual(staff.errors.filter((e) => !/inline style/.test(e)), []);
   await office.close();
 });

@@ -3,10 +3,11 @@
 // Run with `make e2e` (or `node --test` here once ../../madoguchi is built).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARTEFACTS, REPLY, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
+import { ARTEFACTS, BIN, REPLY, ROOT, axe, launchBrowser, logInAndBook, startServer, stopServer } from './harness.mjs';
 
 const WAIT_MS = 10000;        // an answer, on a loaded CI machine
 const DESKTOP = { width: 1280, height: 800 };
@@ -619,5 +620,312 @@ test('booking at phone size: past the deadline (2 days before), a cancel says un
   await page.getByRole('button', { name: 'キャンセルする', exact: true }).click();
   await page.getByText(/ご自身での変更・キャンセルは\d{4}年\d{1,2}月\d{1,2}日（接種日の2日前）の23時59分までです/).waitFor({ timeout: WAIT_MS });
   await axe(page, 'cancel refused after the deadline');
+  await page.context().close();
+});
+
+// ---- the resident's journey, continued: the waiting list, the confirmation,
+// the same-day cut-off, a modal panel, a nurse at night ------------------------
+
+// `madoguchi booking ...` on db, as the town's staff would run it; its stdout.
+function staffCli(db, ...args) {
+  const r = spawnSync(BIN, ['--db', db, 'booking', ...args], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, `booking ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+// The town's day (Asia/Tokyo) n days from now, as YYYY-MM-DD.
+function townDay(n = 0) {
+  const d = new Date(Date.now() + n * 86400000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(d);
+}
+// A resident's session through the API: the other resident of a test.
+async function apiLogin(at, ticket, birth) {
+  const r = await api('booking/login', { ticket, birth_date: birth }, at);
+  assert.ok(r.token, JSON.stringify(r));
+  return (path, body) => fetch(at + '/api/v1/booking/' + path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + r.token },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then((x) => x.json());
+}
+// A town with one extra day of slots (rows: [start, capacity]) on day, and
+// its personal-field policy; the server on it (extra: serve options).
+async function town(name, day, rows, policy = {}, extra = []) {
+  const db = join(tmp, `${name}.db`);
+  staffCli(db, 'seed-sample');
+  const csv = join(tmp, `${name}-slots.csv`);
+  writeFileSync(csv, 'venue,date,start,minutes,capacity,product\n' +
+    rows.map(([start, capacity]) => `kita,${day},${start},30,${capacity},covid-pfizer\n`).join(''));
+  staffCli(db, 'import-slots', csv);
+  for (const [field, value] of Object.entries(policy)) staffCli(db, 'set', field, value);
+  return { db, ...(await startServer(db, extra)) };
+}
+
+// Opens the widget and the booking panel, logs in and looks for day's free times by date.
+async function searchDay(page, ticket, birth, day) {
+  await open(page);
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('接種券番号（10桁）').fill(ticket);
+  await page.getByLabel('生年月日').fill(birth);
+  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByLabel('日付で探す').fill(day);
+  await page.getByRole('button', { name: 'この日の空きを見る' }).click();
+}
+
+test('waiting list at phone size: asks for the contact the town allows, says what will happen, and the offer carries it', async () => {
+  // A day with one seat at 北地区コミュニティセンター, taken by another resident.
+  const day = townDay(25);
+  const w = await town('wait', day, [['10:00', 1]], { name_kana: 'required', phone: 'optional', email: 'optional' });
+  try {
+    const other = await apiLogin(w.base, '1234567890', '1950-04-01');
+    const seat = (await other(`slots?venue=kita&date=${day}`)).slots[0];
+    assert.ok((await other('book', { slot: seat.id, venue: 'kita', contact: { name_kana: 'ミドリ タロウ' } })).reservation);
+
+    const page = await demo(PHONE, w.base);
+    await searchDay(page, '5678901234', '昭和47年9月9日', day);
+    await page.getByText('空いている枠がありません。').waitFor({ timeout: WAIT_MS });
+    await page.getByRole('button', { name: '空き待ちに登録する' }).click();
+    // What will happen, and the fields the town's policy allows, the required one marked.
+    await page.getByText('空きが出たら、その枠を24時間お取りしてお知らせします。').waitFor({ timeout: WAIT_MS });
+    const kana = page.getByLabel('お名前（カタカナ）（必須）'), phone = page.getByLabel('電話番号（任意）');
+    await phone.waitFor();
+    assert.equal(await page.getByLabel('メールアドレス（任意）').count(), 1);
+    await axe(page, 'waiting list form');
+    const register = page.getByRole('button', { name: '空き待ちに登録する' });
+    await register.click();
+    await page.getByText('お名前（カタカナ）を入力してください。').waitFor({ timeout: WAIT_MS });
+    assert.equal(await kana.getAttribute('aria-invalid'), 'true');
+    assert.equal(await focused(page), 'input.mg-field');
+    await kana.fill('ミドリ ハナコ');
+    await phone.fill('090-12');
+    await register.click();
+    await page.getByText('電話番号は10桁か11桁の数字で入力してください（例：090-1234-5678）。').waitFor({ timeout: WAIT_MS });
+    assert.equal(await phone.getAttribute('aria-invalid'), 'true');
+    await phone.fill('090-1234-5678');
+    await register.click();
+    const done = page.locator('.mg-view .mg-bk-done');
+    await done.waitFor({ timeout: WAIT_MS });
+    assert.equal(await done.innerText(), '空き待ちに登録しました。空きが出たら 090-1234-5678 にお知らせします。24時間以内にここでログインして予約してください。');
+    await page.screenshot({ path: join(ARTEFACTS, 'booking-waiting.png') });
+    await page.getByRole('button', { name: /チャットに戻る/ }).first().click();
+    // The promise stays in the chat.
+    assert.match(await page.locator('.mg-log').innerText(), /090-1234-5678 にお知らせします/);
+
+    // The seat is freed: the offer in the outbox carries the contact left.
+    assert.ok((await other('cancel', {})).reservation);
+    const offers = JSON.parse(staffCli(w.db, 'outbox')).filter((n) => n.kind === 'offer' && n.ticket === '5678901234');
+    assert.equal(offers.length, 1);
+    assert.equal(offers[0].payload.phone, '09012345678');
+    assert.equal(offers[0].payload.name_kana, 'ミドリ ハナコ');
+
+    // A required field the panel asks for never makes a booking fail.
+    await page.evaluate(() => window.madoguchi.openBooking({}));
+    await page.getByLabel('接種券番号（10桁）').fill('6789012345');
+    await page.getByLabel('生年月日').fill('1985/12/24');
+    await page.getByRole('button', { name: 'ログイン' }).click();
+    await page.locator('.mg-bk-venue').first().click();
+    await page.locator('.mg-bk-day').nth(3).click();
+    await page.locator('.mg-bk-slot').first().click();
+    await page.getByRole('button', { name: '予約を確定する' }).click();
+    await page.getByText('お名前（カタカナ）を入力してください。').waitFor({ timeout: WAIT_MS });
+    await page.getByLabel('お名前（カタカナ）（必須）').fill('ミドリ ジロウ');
+    await page.getByRole('button', { name: '予約を確定する' }).click();
+    await page.locator('.mg-bk-title', { hasText: '予約が確定しました' }).waitFor({ timeout: WAIT_MS });
+    assert.deepEqual(page.errors.filter((e) => !/status of 40[0149]/.test(e) && !/inline style/.test(e)), []);
+    await page.context().close();
+  } finally {
+    await stopServer(w.server);
+  }
+});
+
+test('the confirmation at phone size: number, time, venue and address, vaccine, what to bring, until when; kept in the chat', async () => {
+  const page = await demo(PHONE);
+  await open(page);
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await logInAndBook(page, '2345678901', '昭和23年11月23日',
+    { ticket: '接種券番号（10桁）', birth: '生年月日', login: 'ログイン', confirm: '予約を確定する' }, 3);
+  await page.locator('.mg-bk-title', { hasText: '予約が確定しました' }).waitFor({ timeout: WAIT_MS });
+  // What the server holds, and the town's own list of what to bring.
+  const mine = (await (await apiLogin(base, '2345678901', '1948-11-23'))('reservation')).reservation;
+  const { bring } = await api('config?lang=ja');
+  assert.ok(bring.length >= 3 && bring.some((x) => /本人確認書類/.test(x)) && bring.some((x) => /お薬手帳/.test(x)));
+  const card = page.locator('.mg-bk .mg-bk-card');
+  const text = await card.innerText();
+  assert.match(text, new RegExp(`予約番号\\s+${mine.id}\\b`));
+  assert.ok(text.includes(mine.venue_name) && text.includes(mine.address), text);
+  assert.ok(text.includes(mine.product_name), text);
+  assert.match(text, new RegExp(`${mine.start}〜\\d\\d:\\d\\d`));
+  for (const item of bring) assert.ok(text.includes(item), `brings ${item}`);
+  const [y, m, d] = mine.change_until.split('-').map(Number);
+  assert.match(text, new RegExp(`変更・キャンセルは${y}年${m}月${d}日\\(.\\) 23:59まで`));
+  assert.ok(text.includes('0120-000-123'), 'the call centre for later changes');
+  // The booking number is one piece on a 320 px screen.
+  await page.setViewportSize({ width: 320, height: 640 });
+  assert.equal(await card.locator('.mg-bk-no').evaluate((n) => n.getClientRects().length), 1);
+  assert.ok(await page.locator('.mg-view').evaluate((v) => v.scrollWidth <= v.clientWidth), 'nothing wider than the screen');
+  await axe(page, 'confirmation');
+  await page.screenshot({ path: join(ARTEFACTS, 'booking-confirmation.png') });
+
+  // Back in the chat, the confirmation stays, and after a reload too.
+  await page.getByRole('button', { name: /チャットに戻る/ }).first().click();
+  const kept = page.locator('.mg-log .mg-bk-card').last();
+  await kept.waitFor();
+  assert.match(await kept.innerText(), new RegExp(`予約番号\\s+${mine.id}\\b`));
+  await page.reload();
+  await page.locator('.mg-log .mg-bk-card').last().waitFor({ timeout: WAIT_MS });
+  assert.ok((await page.locator('.mg-log .mg-bk-card').last().innerText()).includes(mine.address));
+
+  // In English, the same booking in the town's English words.
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  await page.evaluate(() => window.madoguchi.openBooking({}));
+  await page.getByLabel('Ticket number (10 digits)').fill('2345678901');
+  await page.getByLabel('Date of birth').fill('S23.11.23');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const en = page.locator('.mg-bk .mg-bk-card');
+  await en.waitFor({ timeout: WAIT_MS });
+  const enText = await en.innerText();
+  assert.match(enText, new RegExp(`Booking number\\s+${mine.id}\\b`));
+  assert.ok(enText.includes(mine.address_en) && enText.includes(mine.product_name_en), enText);
+  for (const item of (await api('config?lang=en')).bring) assert.ok(enText.includes(item), `brings ${item}`);
+  assert.match(enText, /until 23:59 on \D*\d{1,2} \w+ \d{4}/);
+  assert.deepEqual(page.errors.filter((e) => !/status of 40[14]/.test(e) && !/inline style/.test(e)), []);
+  await page.context().close();
+});
+
+test('the same-day cut-off: an hour before a slot, residents no longer see or book it', async () => {
+  // 08:30 on a day with slots at 9:00, 9:30 and 10:00: the first two closed at 8:00 and 8:30.
+  const day = townDay(3);
+  const c = await town('cutoff', day, [['9:00', 5], ['9:30', 5], ['10:00', 5]], {}, ['--clock', `${day} 08:30`]);
+  try {
+    const page = await demo(PHONE, c.base);
+    await searchDay(page, '1234567890', '昭和25年4月1日', day);
+    await page.locator('.mg-bk-slot').first().waitFor({ timeout: WAIT_MS });
+    const times = (await page.locator('.mg-bk-slot').allInnerTexts()).map((x) => x.slice(0, 5));
+    assert.deepEqual(times.filter((x) => x < '10:00'), []);
+    assert.ok(times.includes('10:00'), times.join(' '));
+    // Booking the 9:30 slot anyway (a list left open since 8:00) is refused by
+    // reservation/, with the time it closed, and the panel says it in Japanese.
+    const listed = staffCli(c.db, 'slots', '--venue', 'kita', '--date', day);
+    const id = Number(listed.split('\n').find((l) => l.includes(`${day} 09:30`)).trim().split(/\s+/)[0]);
+    const r = await fetch(c.base + '/api/v1/booking/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ticket: '2345678901', birth_date: '1948-11-23' }) }).then((x) => x.json());
+    const refused = await fetch(c.base + '/api/v1/booking/book', { method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + r.token },
+      body: JSON.stringify({ slot: id, venue: 'kita' }) });
+    assert.equal(refused.status, 409);
+    const why = (await refused.json()).error;
+    assert.deepEqual([why.reason, why.date, why.time], ['cutoff', day, '08:30']);
+    // The staff on the phone still can.
+    staffCli(c.db, 'book', '2345678901', String(id), '--venue', 'kita');
+    assert.deepEqual(page.errors.filter((e) => !/status of 40[14]/.test(e) && !/inline style/.test(e)), []);
+    await page.context().close();
+  } finally {
+    await stopServer(c.server);
+  }
+});
+
+// Whether the shadow root's focus is inside the element matching selector.
+function focusInside(page, selector) {
+  return page.evaluate((sel) => {
+    const root = document.querySelector('#madoguchi-widget').shadowRoot;
+    return !!(root.activeElement && root.activeElement.closest(sel));
+  }, selector);
+}
+
+test('the booking panel is a modal at phone size: focus moves in and stays, Escape closes, focus returns', async () => {
+  const page = await demo(PHONE);
+  await open(page);
+  // On a phone the whole panel is a modal: Tab never reaches the page underneath.
+  assert.equal(await page.locator('.mg-panel').getAttribute('aria-modal'), 'true');
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await focusInside(page, '.mg-panel'), `Tab ${i + 1} left the panel`);
+  }
+  await ask(page, '予約したい');
+  const book = page.getByRole('button', { name: '予約に進む' }).last();
+  await book.waitFor({ timeout: WAIT_MS });
+  await book.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('.mg-view');
+  await page.getByLabel('接種券番号（10桁）').waitFor();
+  assert.equal(await dialog.getAttribute('role'), 'dialog');
+  assert.equal(await dialog.getAttribute('aria-modal'), 'true');
+  assert.ok(await focusInside(page, '.mg-view'), 'focus moved into the booking panel');
+  for (const key of Array(12).fill('Tab').concat(Array(12).fill('Shift+Tab'))) {
+    await page.keyboard.press(key);
+    assert.ok(await focusInside(page, '.mg-view'), `${key} left the booking panel`);
+  }
+  await axe(page, 'booking panel open');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.ok(await page.locator('.mg-panel').isVisible(), 'Escape closes the booking panel, not the chat');
+  assert.equal(await focused(page), 'button.mg-primary');
+  assert.equal(await page.evaluate(() => document.querySelector('#madoguchi-widget').shadowRoot.activeElement.textContent), '予約に進む');
+  assert.deepEqual(page.errors.filter((e) => !/inline style/.test(e)), []);
+  await page.context().close();
+});
+
+test('a question longer than the limit is not cut: a message says so before sending', async () => {
+  const page = await demo(PHONE);
+  await open(page);
+  const long = '接種券をなくしました。'.repeat(28) + 'どうすればいいですか';  // 318 characters
+  await page.locator('.mg-input').fill(long);
+  const limit = page.locator('.mg-limit');
+  await limit.waitFor();
+  assert.equal(await limit.innerText(), '質問は300文字までです（いま318文字）。短くしてから送ってください。');
+  assert.equal(await page.locator('.mg-input').getAttribute('aria-invalid'), 'true');
+  await page.locator('.mg-input').press('Enter');
+  await page.getByRole('button', { name: '送信' }).click();
+  assert.equal(page.asked.length, 0, 'nothing was sent');
+  assert.equal(await page.locator('.mg-input').inputValue(), long, 'nothing was cut');
+  await axe(page, 'question over the limit');
+  await page.locator('.mg-input').fill(long.slice(0, 300));
+  await limit.waitFor({ state: 'hidden' });
+  await page.locator('.mg-input').press('Enter');
+  await page.locator(REPLY).nth(1).waitFor({ timeout: WAIT_MS });
+  assert.equal(page.asked.length, 1);
+  assert.equal(page.asked[0].question, long.slice(0, 300));
+  await page.context().close();
+});
+
+test('at 00:30 on a 320 px phone: 「どれでもない」 under a health question is the nurse line, and no number breaks', async () => {
+  const night = await startServer(join(tmp, 'night-nurse.db'), ['--clock', '2026-12-01 00:30']);
+  try {
+    const config = await api('config?lang=ja', undefined, night.base);
+    const found = await findQuestion(['熱がある', '接種の日に熱がある', '副反応が心配'],
+      (r) => r.decision === 'clarify' && (r.none || {}).route === 'nurse', night.base);
+    assert.ok(found, 'a health question asks which was meant');
+    const page = await demo({ viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true }, night.base);
+    await open(page);
+    await page.getByRole('button', { name: '文字を大きく' }).click();
+    await ask(page, found.question);
+    await page.getByRole('button', { name: 'どれでもない（電話で相談）' }).click();
+    const card = page.locator('.mg-card.mg-nurse').last();
+    await card.waitFor({ timeout: WAIT_MS });
+    const text = await card.innerText();
+    assert.ok(text.includes(config.lines.nurse.phone), text);
+    assert.match(text, /受付中/);
+    assert.ok(!text.includes(config.lines.call_center.phone), 'not the closed call centre');
+    // Phone numbers stay whole, and nothing is wider than the screen.
+    for (const n of await page.locator('.mg-callbar a, .mg-tel .mg-nowrap').all())
+      assert.equal(await n.evaluate((x) => x.getClientRects().length), 1, `${await n.innerText()} is on one line`);
+    assert.ok(await page.locator('.mg-log').evaluate((l) => l.scrollWidth <= l.clientWidth), 'nothing wider than the screen');
+    await axe(page, 'nurse line at night, 320 px, larger text');
+    await page.screenshot({ path: join(ARTEFACTS, 'night-nurse-320.png') });
+    // axe-core itself injects a style element, which the page's CSP refuses.
+    assert.deepEqual(page.errors.filter((e) => !/inline style/.test(e)), []);
+    await page.context().close();
+  } finally {
+    await stopServer(night.server);
+  }
+});
+
+test('the demo page and the widget give the same numbers', async () => {
+  const config = await api('config?lang=ja');
+  const phones = Object.values(config.lines).map((l) => l.phone).filter(Boolean);
+  const page = await demo();
+  const onPage = await page.locator('main a[href^="tel:"]').allInnerTexts();
+  assert.ok(onPage.length >= 2);
+  for (const n of onPage) assert.ok(phones.includes(n), `${n} is one of the town's lines (${phones.join(', ')})`);
+  assert.ok(onPage.includes(config.lines.call_center.phone));
   await page.context().close();
 });

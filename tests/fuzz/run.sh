@@ -7,12 +7,13 @@
 #           an input that takes over 10 s is a failure: the redaction is linear
 #   kb_import    the knowledge-base CSV/TSV import, from tests/fuzz/seeds/kb_import
 #   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
+#   resv_contact the contact fields of a booking or the waiting list, under every field policy
 #   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms kb_dict}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -43,6 +44,13 @@ for t in $targets; do
       seed tests/unit/data/redact_cases.tsv "$corpus"
       flags+=(-timeout=10) ;;
     kb_import|kb_synonyms|kb_dict) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
+    resv_contact)
+      i=0
+      for c in '\x15ミドリ タロウ\x00090-1234-5678\x00midori@example.jp' '\x2aやまだ\x0003-1234-5678\x00' \
+               '\x00Yamada\x0012-34\x00not-an-address' '\x3f\x00\x00'; do
+        printf "$c" > "$corpus/seed-$i"; i=$((i+1))
+      done
+      flags=(-max_len=1024) ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

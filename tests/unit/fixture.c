@@ -80,6 +80,18 @@ const struct town *fixture_town(void)
 	return town;
 }
 
+time_t fixture_local(int y, int mo, int d, int h, int mi)
+{
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
+			.tm_isdst = -1};
+	return nlp_zone_mktime(town_zone(fixture_town()), &tm);
+}
+
+void fixture_today(char out[11])
+{
+	nlp_zone_day(town_zone(fixture_town()), time(NULL), out);
+}
+
 const char *fixture_path(const char *name)
 {
 	static char path[4][512];
@@ -153,7 +165,6 @@ struct chatbot *fixture_sample_bot(const char *name)
 void fixture_sample_bot_close(struct chatbot *bot)
 {
 	chatbot_close(bot);
-	fixture_town();  /* the test town's time zone again for the tests after this one */
 }
 
 const char *fixture_ask(struct chatbot *bot, const char *question)

@@ -23,6 +23,10 @@ struct chatbot *fixture_sample_bot(const char *name);
 void fixture_sample_bot_close(struct chatbot *bot);
 void fixture_bot_close(struct chatbot *bot);
 const struct town *fixture_town(void);
+/* A local time, and today's date, in the test town's zone (Asia/Tokyo),
+ * whatever the process's zone is (the runner sets one far from it). */
+time_t fixture_local(int y, int mo, int d, int h, int mi);
+void fixture_today(char out[11]);
 /* A path in the test directory. */
 const char *fixture_path(const char *name);
 /* Reads a file of the source tree, NUL-terminated (caller frees). */

@@ -8,6 +8,7 @@
 #include "chatbot/town_int.h"
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -21,12 +22,10 @@ static json_t *ask_at(struct chatbot *bot, const char *q, time_t now)
 	return r;
 }
 
-/* Local time in the test town (Asia/Tokyo, set by town_load). */
+/* Local time in the test town (Asia/Tokyo). */
 static time_t at(int y, int mo, int d, int h, int mi)
 {
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-			.tm_min = mi, .tm_isdst = -1};
-	return mktime(&tm);
+	return fixture_local(y, mo, d, h, mi);
 }
 
 static const char *s(json_t *o, const char *k)
@@ -165,7 +164,6 @@ TEST(chatbot, no_phone_is_called_open_while_its_phone_hours_are_closed)
 	}
 	CHECK(phones == 5 * 2 * 3);
 	town_free(sample);
-	fixture_town();  /* the test town's time zone again for the tests after this one */
 }
 
 TEST(chatbot, a_booking_answer_at_night_says_the_phone_is_closed)
@@ -191,6 +189,26 @@ TEST(chatbot, a_booking_answer_at_night_says_the_phone_is_closed)
 	fixture_bot_close(bot);
 }
 
+/* 「どれでもない」 under a clarification: a health worry goes to the nurse line
+ * (open all night), anything else to the call centre. */
+TEST(chatbot, none_of_a_health_clarification_at_night_is_the_nurse_line)
+{
+	struct chatbot *bot = fixture_sample_bot("cb-none.db");
+	json_t *r = ask_at(bot, "熱がある", at(2026, 12, 1, 0, 30));
+	REQUIRE(r);
+	CHECK_STR(s(r, "decision"), "clarify");
+	json_t *none = json_object_get(r, "none");
+	CHECK_STR(s(none, "route"), "nurse");
+	CHECK(json_is_true(json_object_get(none, "phone_open_now")));
+	json_decref(r);
+	r = ask_at(bot, "接種券", at(2026, 12, 1, 0, 30));
+	REQUIRE(r);
+	if (!strcmp(s(r, "decision"), "clarify"))
+		CHECK_STR(s(json_object_get(r, "none"), "route"), "call_center");
+	json_decref(r);
+	fixture_sample_bot_close(bot);
+}
+
 TEST(chatbot, a_web_line_with_a_phone_needs_phone_hours)
 {
 	char err[MG_ERR_LEN];
@@ -207,7 +225,6 @@ TEST(chatbot, a_web_line_with_a_phone_needs_phone_hours)
 	CHECK(town_load(path, &t, err) == MG_ERR_INPUT);
 	CHECK(strstr(err, "phone_hours") != NULL);
 	CHECK(t == NULL);
-	fixture_town();
 }
 
 TEST(chatbot, bad_input_gets_a_clear_error)
@@ -397,7 +414,7 @@ TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
 	struct kb_query_stats qs;
 	int n = 0;
 	char today[11];
-	mg_today(today);
+	fixture_today(today);
 	struct kb_entry e;
 	REQUIRE(kb_entry_get(chatbot_kb(bot), 0, "114", &e, err) == MG_OK);  /* ticket-lost */
 	/* One alternate no other phrasing is close to; its number counts the
@@ -427,6 +444,50 @@ TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
 	CHECK(left < whole - 0.2);
 	free(q);
 	kb_entry_clear(&e);
+	fixture_sample_bot_close(bot);
+}
+
+/* The first stage ranks entries by the bm25 FTS5 would give them, computed
+ * from the in-memory model instead of by FTS5's aux function: for every
+ * question of dev.tsv, the second stage is handed the same entries with the
+ * same scores either way, so the speed-up changes no answer. */
+TEST(chatbot, the_first_stage_hands_on_the_entries_fts5s_own_bm25_ranks_first)
+{
+	char err[MG_ERR_LEN], today[11];
+	mg_today(today);
+	struct chatbot *bot = fixture_sample_bot("first_stage.db");
+	size_t len = 0;
+	char *set = fixture_read("tests/eval/dev.tsv", &len);
+	struct kb_weights model = POLICY_WEIGHTS, fts = POLICY_WEIGHTS;
+	model.first_only = fts.first_only = 1;
+	fts.fts_rank = 1;
+	int questions = 0, differ = 0, found = 0;
+	for (char *save = NULL, *line = strtok_r(set, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		size_t qlen = strcspn(line, "\t");
+		struct kb_candidate a[POLICY_WEIGHTS.depth], b[POLICY_WEIGHTS.depth];
+		struct kb_query_stats qs;
+		int na = 0, nb = 0;
+		struct kb_search_opts so = {&model, today, NULL};
+		CHECK(kb_search(chatbot_kb(bot), line, qlen, &so, a, POLICY_WEIGHTS.depth, &na, &qs, err) == MG_OK);
+		so.w = &fts;
+		CHECK(kb_search(chatbot_kb(bot), line, qlen, &so, b, POLICY_WEIGHTS.depth, &nb, &qs, err) == MG_OK);
+		questions++;
+		found += na > 0;
+		int same = na == nb;
+		for (int i = 0; same && i < na; i++) {
+			same = fabs(a[i].score - b[i].score) <= 1e-9 * fmax(1, fabs(b[i].score));
+			/* entries of equal score may come in either order */
+			int tied = (i > 0 && b[i - 1].score == b[i].score) || (i + 1 < nb && b[i + 1].score == b[i].score);
+			same = same && (tied || a[i].entry == b[i].entry);
+		}
+		differ += !same;
+	}
+	CHECK(questions > 300);
+	CHECK(found > questions * 9 / 10);
+	CHECK(differ == 0);
+	free(set);
 	fixture_sample_bot_close(bot);
 }
 

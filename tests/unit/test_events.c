@@ -92,9 +92,7 @@ TEST(events, no_raw_personal_data_reaches_the_database_file)
 
 static time_t at(int d, int h)
 {
-	struct tm tm = {.tm_year = 2026 - 1900, .tm_mon = 10, .tm_mday = d, .tm_hour = h,
-			.tm_isdst = -1};
-	return mktime(&tm);
+	return fixture_local(2026, 11, d, h, 0);
 }
 
 /* The slugs of the test knowledge base's first entries (mini.csv). */
@@ -120,7 +118,7 @@ static void ask(sqlite3 *db, const char *conv, time_t now, const char *decision,
 			      "handoff", handoff ? json_pack("{s:s}", "route", what) : json_null(),
 			      "candidates", "id", "1", "slug", "ticket-lost", "score", 0.5);
 	struct ask_opts o = {.conversation = conv, .now = now};
-	if (events_log_ask(db, NULL, &o, r, err) != MG_OK)
+	if (events_log_ask(db, NULL, town_zone(fixture_town()), &o, r, err) != MG_OK)
 		test_fail(__FILE__, __LINE__, err);
 	json_decref(r);
 }
@@ -130,7 +128,7 @@ static void event(sqlite3 *db, const char *conv, time_t now, enum events_type ty
 {
 	char err[MG_ERR_LEN];
 	struct events_event ev = {type, conv, entry, route, channel, helpful, now, 0};
-	if (events_log(db, NULL, &ev, err) != MG_OK)
+	if (events_log(db, NULL, town_zone(fixture_town()), &ev, err) != MG_OK)
 		test_fail(__FILE__, __LINE__, err);
 }
 
@@ -227,6 +225,27 @@ static void check_figures(json_t *r)
 	CHECK(ival(find(json_object_get(r, "unhelpful_entries"), "slug", "ticket-not-arrived"), "n") == 1);
 }
 
+/* 「はい」 or "Hello" is asked to rephrase: counted as such, and a
+ * conversation that then gets its answer is deflected all the same. */
+TEST(events, requests_to_rephrase_are_counted)
+{
+	struct chatbot *bot = fixture_bot("ev_rephrase.db");
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	time_t a = at(2, 10);
+	ask(db, "r1", a, "rephrase", NULL);
+	ask(db, "r1", a + 60, "answer", "1");
+	ask(db, "r2", a, "answer", "2");
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	REQUIRE(events_report(db, "2026-11-01", "2026-11-30", &r, err) == MG_OK);
+	json_t *t = json_object_get(r, "totals");
+	CHECK(ival(t, "questions") == 3 && ival(t, "rephrased") == 1);
+	CHECK(rval(t, "rephrase_rate") == 0.3333);
+	CHECK(ival(t, "deflected") == 2);
+	json_decref(r);
+	fixture_bot_close(bot);
+}
+
 TEST(events, deflection_figures_follow_the_definition)
 {
 	struct chatbot *bot = fixture_bot("ev_defl.db");
@@ -252,7 +271,7 @@ static void booking(sqlite3 *db, struct events_writer *w, const char *conv, time
 {
 	char err[MG_ERR_LEN];
 	struct events_event ev = {.type = type, .conversation = conv, .now = now, .booking = id};
-	if (events_log(db, w, &ev, err) != MG_OK)
+	if (events_log(db, w, town_zone(fixture_town()), &ev, err) != MG_OK)
 		test_fail(__FILE__, __LINE__, err);
 }
 
@@ -336,7 +355,7 @@ TEST(events, the_widgets_steps_and_later_cancellations_count)
 	events_writer_stop(w);
 	/* Retention takes the booking links with the conversations. */
 	int deleted = 0;
-	REQUIRE(events_retain(db, 10, at(30, 12), &deleted, err) == MG_OK);
+	REQUIRE(events_retain(db, town_zone(fixture_town()), 10, at(30, 12), &deleted, err) == MG_OK);
 	CHECK(fixture_count(db, "SELECT count(*) FROM ev_bookings") == 0);
 	check_widget_figures(db, 0);
 	fixture_bot_close(bot);
@@ -348,19 +367,19 @@ TEST(events, the_widgets_events_are_checked_words)
 	sqlite3 *db = kb_db(chatbot_kb(bot));
 	char err[MG_ERR_LEN];
 	struct events_event ev = {.type = EVENTS_HANDOFF_CLICKED, .conversation = "c1", .channel = "phone"};
-	CHECK(events_log(db, NULL, &ev, err) == MG_ERR_INPUT);  /* a tap says where to */
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &ev, err) == MG_ERR_INPUT);  /* a tap says where to */
 	ev.route = "elsewhere";
-	CHECK(events_log(db, NULL, &ev, err) == MG_OK);
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &ev, err) == MG_OK);
 	ev.channel = "web";
-	CHECK(events_log(db, NULL, &ev, err) == MG_OK);
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &ev, err) == MG_OK);
 	ev.channel = "fax";
-	CHECK(events_log(db, NULL, &ev, err) == MG_ERR_INPUT);
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &ev, err) == MG_ERR_INPUT);
 	struct events_event shown = {.type = EVENTS_HANDOFF_SHOWN, .conversation = "c1", .route = "119"};
-	CHECK(events_log(db, NULL, &shown, err) == MG_ERR_INPUT);
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &shown, err) == MG_ERR_INPUT);
 	struct events_event chosen = {.type = EVENTS_CLARIFY_CHOSEN, .conversation = "c1", .entry_id = "99999"};
-	CHECK(events_log(db, NULL, &chosen, err) == MG_ERR_NOT_FOUND);
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &chosen, err) == MG_ERR_NOT_FOUND);
 	struct events_event cancel = {.type = EVENTS_BOOKING_CANCELLED};
-	CHECK(events_log(db, NULL, &cancel, err) == MG_ERR_INPUT);  /* which booking? */
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &cancel, err) == MG_ERR_INPUT);  /* which booking? */
 	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events") == 2);
 	fixture_bot_close(bot);
 }
@@ -373,7 +392,7 @@ TEST(events, retention_deletes_old_events_and_keeps_the_figures)
 	char err[MG_ERR_LEN];
 	int deleted = 0;
 	/* on 2026-11-12, keeping 10 days: day A (11-02) goes, day B (11-03) stays */
-	REQUIRE(events_retain(db, 10, at(12, 12), &deleted, err) == MG_OK);
+	REQUIRE(events_retain(db, town_zone(fixture_town()), 10, at(12, 12), &deleted, err) == MG_OK);
 	CHECK(deleted == 9);
 	sqlite3_stmt *st = NULL;
 	REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*), min(day) FROM ev_events", -1, &st, NULL) == SQLITE_OK);
@@ -386,9 +405,9 @@ TEST(events, retention_deletes_old_events_and_keeps_the_figures)
 	check_figures(r);
 	json_decref(r);
 	/* running it again changes nothing; keeping 0 days is refused */
-	REQUIRE(events_retain(db, 10, at(12, 12), &deleted, err) == MG_OK);
+	REQUIRE(events_retain(db, town_zone(fixture_town()), 10, at(12, 12), &deleted, err) == MG_OK);
 	CHECK(deleted == 0);
-	CHECK(events_retain(db, 0, at(12, 12), &deleted, err) == MG_ERR_INPUT);
+	CHECK(events_retain(db, town_zone(fixture_town()), 0, at(12, 12), &deleted, err) == MG_ERR_INPUT);
 	REQUIRE(events_report(db, "2026-11-01", "2026-11-30", &r, err) == MG_OK);
 	check_figures(r);
 	json_decref(r);
@@ -423,10 +442,10 @@ TEST(events, the_engine_logs_asks_and_feedback)
 	json_decref(r);
 	/* other events are checked before they are written */
 	struct events_event bad = {EVENTS_HANDOFF_CLICKED, "abc", NULL, "call_center", "fax", 0, 0, 0};
-	CHECK(events_log(db, NULL, &bad, err) == MG_ERR_INPUT);
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &bad, err) == MG_ERR_INPUT);
 	bad.channel = "phone";
 	bad.route = "<script>";
-	CHECK(events_log(db, NULL, &bad, err) == MG_ERR_INPUT);
+	CHECK(events_log(db, NULL, town_zone(fixture_town()), &bad, err) == MG_ERR_INPUT);
 	fixture_bot_close(bot);
 }
 
@@ -444,7 +463,7 @@ TEST(events, the_review_queue_groups_misses_by_their_words)
 				      "lang", "ja", "decision", "handoff", "confidence", 0.1, "answer",
 				      "handoff", "route", "call_center", "candidates");
 		struct ask_opts o = {.conversation = "q1", .now = at(6, 20)};
-		CHECK(events_log_ask(db, NULL, &o, r, err) == MG_OK);
+		CHECK(events_log_ask(db, NULL, town_zone(fixture_town()), &o, r, err) == MG_OK);
 		json_decref(r);
 	}
 	struct nlp_analyser *an = NULL;
@@ -490,7 +509,7 @@ static double now_ms(void)
 static int opened(sqlite3 *db, struct events_writer *w, const char *conv, time_t t)
 {
 	struct events_event ev = {.type = EVENTS_BOOKING_OPENED, .conversation = conv, .now = t};
-	return events_log(db, w, &ev, NULL);
+	return events_log(db, w, town_zone(fixture_town()), &ev, NULL);
 }
 
 TEST(events, the_writer_keeps_the_order_events_were_logged_in)
@@ -508,7 +527,7 @@ TEST(events, the_writer_keeps_the_order_events_were_logged_in)
 		struct events_event ev = {.type = i % 2 ? EVENTS_FEEDBACK : EVENTS_BOOKING_OPENED,
 					  .conversation = "ordered", .entry_id = i % 2 ? "1" : NULL,
 					  .helpful = i % 3 == 0, .now = t0 + i};
-		CHECK(events_log(db, w, &ev, err) == MG_OK);
+		CHECK(events_log(db, w, town_zone(fixture_town()), &ev, err) == MG_OK);
 	}
 	CHECK(events_writer_flush(w) == 1);
 	/* read back at once, on the engine's own connection */
@@ -641,7 +660,7 @@ TEST(events, a_question_with_a_long_digit_run_is_answered_and_logged_without_it)
 		REQUIRE(q);
 		r = json_pack("{s:s, s:s, s:s, s:f, s:n, s:n, s:[]}", "question", q, "lang", "ja",
 			      "decision", "handoff", "confidence", 0.1, "answer", "handoff", "candidates");
-		CHECK(events_log_ask(kb_db(chatbot_kb(bot)), w, &o, r, err) == MG_OK);
+		CHECK(events_log_ask(kb_db(chatbot_kb(bot)), w, town_zone(fixture_town()), &o, r, err) == MG_OK);
 		json_decref(r);
 		asked++;
 		free(q);

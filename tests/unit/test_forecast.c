@@ -83,8 +83,7 @@ TEST(forecast, the_baseline_and_deflection_come_from_the_log)
 	char err[MG_ERR_LEN];
 	/* four weeks of Mondays with 4 conversations each, 3 of them deflected */
 	for (int w = 0; w < 4; w++) {
-		struct tm tm = {.tm_year = 126, .tm_mon = 9, .tm_mday = 5 + 7 * w, .tm_hour = 10, .tm_isdst = -1};
-		time_t t = mktime(&tm);
+		time_t t = fixture_local(2026, 10, 5 + 7 * w, 10, 0);
 		for (int c = 0; c < 4; c++) {
 			char conv[32];
 			snprintf(conv, sizeof conv, "w%dc%d", w, c);
@@ -94,11 +93,11 @@ TEST(forecast, the_baseline_and_deflection_come_from_the_log)
 			if (c == 3)
 				json_object_set_new(res, "handoff", json_pack("{s:s}", "route", "call_center"));
 			struct ask_opts ao = {.conversation = conv, .now = t};
-			CHECK(events_log_ask(db, NULL, &ao, res, err) == MG_OK);
+			CHECK(events_log_ask(db, NULL, town_zone(fixture_town()), &ao, res, err) == MG_OK);
 			json_decref(res);
 			if (c < 3) {
 				struct events_event ev = {EVENTS_CLARIFY_CHOSEN, conv, "1", NULL, NULL, 0, t, 0};
-				CHECK(events_log(db, NULL, &ev, err) == MG_OK);
+				CHECK(events_log(db, NULL, town_zone(fixture_town()), &ev, err) == MG_OK);
 			}
 		}
 	}
@@ -123,9 +122,7 @@ TEST(forecast, the_baseline_and_deflection_come_from_the_log)
 
 static time_t local(int mon, int mday, int hour)
 {
-	struct tm tm = {.tm_year = 2026 - 1900, .tm_mon = mon - 1, .tm_mday = mday, .tm_hour = hour,
-			.tm_isdst = -1};
-	return mktime(&tm);
+	return fixture_local(2026, mon, mday, hour, 0);
 }
 
 /* n conversations on the local day of t, each a question handed off to the
@@ -140,7 +137,7 @@ static void log_day(sqlite3 *db, time_t t, int n)
 					"lang", "ja", "decision", "handoff", "confidence", 0.2, "answer",
 					"handoff", "route", "call_center", "candidates");
 		struct ask_opts ao = {.conversation = conv, .now = t};
-		if (events_log_ask(db, NULL, &ao, res, err) != MG_OK)
+		if (events_log_ask(db, NULL, town_zone(fixture_town()), &ao, res, err) != MG_OK)
 			test_fail(__FILE__, __LINE__, err);
 		json_decref(res);
 	}

@@ -104,10 +104,11 @@ static unsigned port(void)
 	char err[MG_ERR_LEN];
 	snprintf(db, sizeof db, "%s/http-booking.db", test_tmpdir());
 	struct resv *r = NULL;
-	if (resv_open(&r, db, err) != MG_OK) {
+	if (town_load(NULL, &town, err) != MG_OK || resv_open(&r, db, err) != MG_OK) {
 		printf("    open: %s\n", err);
 		return 0;
 	}
+	resv_set_zone(r, town_zone(town));  /* "today+1" is the served town's tomorrow */
 	char tickets[4096] = "ticket,birth_date,dose_date,dose_product\n";
 	for (int i = 0; i < 25; i++)
 		snprintf(tickets + strlen(tickets), sizeof tickets - strlen(tickets),
@@ -131,7 +132,7 @@ static unsigned port(void)
 	if (rc == MG_OK)
 		rc = resv_set_change_deadline_days(r, 0, err);
 	resv_close(r);
-	if (rc != MG_OK || town_load(NULL, &town, err) != MG_OK)
+	if (rc != MG_OK)
 		return 0;
 	struct http_opts o = {.db = db, .quiet = 1, .threads = 4, .rate_burst = -1};
 	if (http_start(&o, fixture_model(), town, &srv, err) != MG_OK) {

@@ -294,6 +294,39 @@ TEST(kb, export_round_trips_through_import)
 	fixture_bot_close(bot);
 }
 
+/* A resident's question added as an alternate may start like a formula: in
+ * the export Excel shows it as text, and it imports back exactly as it was. */
+TEST(kb, export_cells_excel_would_run_are_marked_and_import_back_as_they_were)
+{
+	struct chatbot *bot = fixture_bot("kb7x.db");
+	char err[MG_ERR_LEN];
+	static const char csv[] =
+		"id,slug,category,route,question,answer,alt_questions\n"
+		"1,cost,cost,call_center,\"=HYPERLINK(\"\"http://x.example\"\")\",\"- 接種券\n- 本人確認書類\","
+		"@SUM(A1)|'quoted|+81 の番号\n";
+	struct kb_import_opts o = {0};
+	int n = 0;
+	REQUIRE(kb_import(chatbot_kb(bot), csv, strlen(csv), "f.csv", &o, &n, err) == MG_OK);
+	const char *path = fixture_path("formula.csv");
+	FILE *f = fopen(path, "wb");
+	REQUIRE(f);
+	CHECK(kb_export(chatbot_kb(bot), f, err) == MG_OK);
+	fclose(f);
+	size_t len;
+	char *out = fixture_read(path, &len);
+	CHECK(strstr(out, "\"'=HYPERLINK(") != NULL);
+	CHECK(strstr(out, "\"'@SUM(A1)|'quoted|+81") != NULL);  /* a cell's start only */
+	CHECK(strstr(out, "\"'- 接種券") != NULL);
+	CHECK(kb_import(chatbot_kb(bot), out, len, "formula.csv", &o, &n, err) == MG_OK);
+	struct kb_entry e;
+	REQUIRE(kb_entry_get(chatbot_kb(bot), 0, "1", &e, err) == MG_OK);
+	CHECK_STR(e.question, "=HYPERLINK(\"http://x.example\")");
+	CHECK_STR(e.answer, "- 接種券\n- 本人確認書類");
+	kb_entry_clear(&e);
+	free(out);
+	fixture_bot_close(bot);
+}
+
 TEST(kb, expired_and_draft_entries_are_never_found)
 {
 	struct chatbot *bot = fixture_bot("kb8.db");

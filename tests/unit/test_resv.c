@@ -659,6 +659,19 @@ TEST(resv, personal_fields_follow_the_town_policy)
 	q.contact.name_kana = "やまだ はなこ";
 	q.contact.email = "not-an-address";
 	REFUSED(db, resv_staff_book(r, "1000000005", &q, NULL, err), MG_ERR_INPUT, "e-mail");
+	/* The refusal names the field and what is wrong, for the panel to word. */
+	json_t *why = resv_refusal_json(r);
+	CHECK_STR(json_string_value(json_object_get(why, "reason")), "contact");
+	CHECK_STR(json_string_value(json_object_get(why, "field")), "email");
+	CHECK_STR(json_string_value(json_object_get(why, "problem")), "invalid");
+	json_decref(why);
+	q.contact.phone = "";
+	REFUSED(db, resv_staff_book(r, "1000000005", &q, NULL, err), MG_ERR_INPUT, "required");
+	why = resv_refusal_json(r);
+	CHECK_STR(json_string_value(json_object_get(why, "field")), "phone");
+	CHECK_STR(json_string_value(json_object_get(why, "problem")), "required");
+	json_decref(why);
+	q.contact.phone = "0312345678";
 	q.contact.email = "hanako@example.jp";
 	CHECK(resv_staff_book(r, "1000000005", &q, NULL, err) == MG_OK);
 	CHECK(count(db, "SELECT count(*) FROM resv_bookings WHERE ticket = '1000000005'"
@@ -1232,6 +1245,78 @@ TEST(resv, residents_change_and_cancel_only_until_the_towns_deadline)
 	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
 	CHECK(resv_cancel(r, token, NULL, &b, err) == MG_OK);
 	CHECK(resv_set_change_deadline_days(r, RESV_MAX_CHANGE_DEADLINE_DAYS + 1, err) == MG_ERR_INPUT);
+	CHECK(resv_check(r, err) == MG_OK);
+	resv_close(r);
+}
+
+TEST(resv, a_booking_says_until_when_the_resident_may_change_it)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1], two_days_on[11];
+	struct resv *r = town(NULL);
+	REQUIRE(r);
+	REQUIRE(resv_set_change_deadline_days(r, RESV_CHANGE_DEADLINE_DAYS, err) == MG_OK);
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	struct resv_booking b;
+	struct resv_request q = slot_req(7);  /* in two days: the deadline is today */
+	REQUIRE(resv_book(r, token, &q, &b, err) == MG_OK);
+	time_t today = local_at(0, 12, 0), later = local_at(2, 12, 0);
+	strftime(two_days_on, sizeof two_days_on, "%Y-%m-%d", localtime(&later));
+	char expected[11];
+	strftime(expected, sizeof expected, "%Y-%m-%d", localtime(&today));
+	CHECK_STR(b.date, two_days_on);
+	CHECK_STR(b.change_until, expected);
+	json_t *j = resv_booking_json(&b);
+	CHECK_STR(json_string_value(json_object_get(j, "change_until")), expected);
+	json_decref(j);
+	resv_close(r);
+}
+
+TEST(resv, residents_book_until_an_hour_before_the_slot_and_the_call_centre_after)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	const char *db;
+	struct resv *r = town(&db);
+	REQUIRE(r);
+	/* Tomorrow 09:05: slot 1 (10:00) closed to residents at 09:00, slot 2 (10:30) at 09:30. */
+	resv_set_now(r, local_at(1, 9, 5));
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	json_t *list = NULL, *rule = NULL;
+	REQUIRE(resv_slots_for(r, token, "chuo", NULL, NULL, &list, &rule, err) == MG_OK);
+	size_t i;
+	json_t *s;
+	int listed_1 = 0, listed_2 = 0;
+	json_array_foreach(list, i, s) {
+		listed_1 |= json_integer_value(json_object_get(s, "id")) == 1;
+		listed_2 |= json_integer_value(json_object_get(s, "id")) == 2;
+	}
+	CHECK(!listed_1 && listed_2);
+	json_decref(list);
+	json_decref(rule);
+	/* The call centre's list still has slot 1 until 10:00. */
+	REQUIRE(resv_free_slots(r, "chuo", NULL, NULL, &list, err) == MG_OK);
+	listed_1 = 0;
+	json_array_foreach(list, i, s)
+		listed_1 |= json_integer_value(json_object_get(s, "id")) == 1;
+	CHECK(listed_1);
+	json_decref(list);
+	struct resv_booking b;
+	struct resv_request q = slot_req(1);
+	REFUSED(db, resv_book(r, token, &q, &b, err), MG_ERR_CONFLICT, "please call us");
+	json_t *why = resv_refusal_json(r);
+	char tomorrow[11];
+	time_t t = local_at(1, 12, 0);
+	strftime(tomorrow, sizeof tomorrow, "%Y-%m-%d", localtime(&t));
+	CHECK_STR(json_string_value(json_object_get(why, "reason")), "cutoff");
+	CHECK_STR(json_string_value(json_object_get(why, "date")), tomorrow);
+	CHECK_STR(json_string_value(json_object_get(why, "time")), "09:00");
+	json_decref(why);
+	/* One minute before its cut-off, slot 2 is still the resident's to book. */
+	resv_set_now(r, local_at(1, 9, 29));
+	q = slot_req(2);
+	CHECK(resv_book(r, token, &q, &b, err) == MG_OK);
+	/* The call centre books slot 1 on the phone. */
+	q = slot_req(1);
+	CHECK(resv_staff_book(r, "1000000005", &q, &b, err) == MG_OK);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
 }

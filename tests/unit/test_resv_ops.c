@@ -441,8 +441,12 @@ TEST(ops, a_closed_slot_cancels_and_tells_its_residents_and_takes_no_more)
 	CHECK(resv_staff_wait(r, "2000000003", "kita", "2026-12-03", NULL, NULL, err) == MG_OK);
 	REQUIRE(resv_slot_set_capacity(r, 5, 3, NULL, err) == MG_OK);  /* offered to 3 */
 	int notified = -1;
-	CHECK(resv_slot_close(r, 5, &notified, err) == MG_OK);
+	json_t *cancelled = NULL;
+	CHECK(resv_slot_close(r, 5, &notified, &cancelled, err) == MG_OK);
 	CHECK(notified == 3);
+	/* The two bookings, not the offer: what the event log counts as cancelled. */
+	CHECK(json_array_size(cancelled) == 2);
+	json_decref(cancelled);
 	CHECK(outbox_count(db, "slot_closed") == 2);
 	CHECK(outbox_count(db, "offer_withdrawn") == 1);
 	json_t *box = NULL;
@@ -476,12 +480,12 @@ TEST(ops, a_closed_slot_cancels_and_tells_its_residents_and_takes_no_more)
 	struct resv_request q = {.slot_id = 5};
 	REFUSED_WHY(db, r, resv_staff_book(r, "2000000005", &q, NULL, err), MG_ERR_CONFLICT,
 		    RESV_WHY_CLOSED);
-	REFUSED_WHY(db, r, resv_slot_close(r, 5, NULL, err), MG_ERR_CONFLICT, RESV_WHY_CLOSED);
+	REFUSED_WHY(db, r, resv_slot_close(r, 5, NULL, NULL, err), MG_ERR_CONFLICT, RESV_WHY_CLOSED);
 	REFUSED_WHY(db, r, resv_slot_set_capacity(r, 5, 9, NULL, err), MG_ERR_CONFLICT,
 		    RESV_WHY_CLOSED);
 	/* A slot that has started cannot be closed. */
 	resv_set_now(r, T0 + 2 * HOUR);
-	REFUSED_WHY(db, r, resv_slot_close(r, 1, NULL, err), MG_ERR_CONFLICT, RESV_WHY_STARTED);
+	REFUSED_WHY(db, r, resv_slot_close(r, 1, NULL, NULL, err), MG_ERR_CONFLICT, RESV_WHY_STARTED);
 	CHECK(resv_check(r, err) == MG_OK);
 	resv_close(r);
 }
@@ -500,7 +504,7 @@ TEST(ops, the_report_counts_each_venue_and_day_and_excel_runs_no_formula)
 	resv_set_now(r, T0 + 3 * HOUR);  /* 11:00: slot 2 (10:00) has started */
 	CHECK(resv_desk_act(r, NULL, "2000000003", RESV_ACT_NO_SHOW, NULL, NULL, err) == MG_OK);
 	resv_set_now(r, T0);
-	CHECK(resv_slot_close(r, 4, NULL, err) == MG_OK);  /* tomorrow's, empty */
+	CHECK(resv_slot_close(r, 4, NULL, NULL, err) == MG_OK);  /* tomorrow's, empty */
 
 	json_t *rep = NULL;
 	REQUIRE(resv_report(r, NULL, TODAY, "2026-12-02", &rep, err) == MG_OK);

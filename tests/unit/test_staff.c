@@ -209,7 +209,7 @@ TEST(staff, a_missed_question_becomes_an_alternate_and_is_answered)
 	CHECK(strcmp(decision_of(bot, miss, slug), "answer") != 0);
 	/* the review queue has it */
 	char today[11];
-	mg_today(today);
+	fixture_today(today);
 	json_t *queue = NULL;
 	REQUIRE(events_unanswered(db, NULL, today, today, 0.75, 10, &queue, err) == MG_OK);
 	REQUIRE(json_array_size(queue) == 1);

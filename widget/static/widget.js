@@ -19,6 +19,7 @@
   var REQUEST_TIMEOUT_MS = 15000; // a phone on a poor line, then an honest error
   var KEEP_MESSAGES = 40;       // what a reload restores; older turns are dropped
   var QUESTION_MAX = 300;       // characters; the server caps bytes (1,000)
+  var FULL_SCREEN = '(max-width: 600px)';  // widget.css draws the panel full screen below this
   var STORE_KEY = 'madoguchi.v1';
 
   var script = document.currentScript;
@@ -52,7 +53,7 @@
       bkVenue: '会場を選ぶ', bkDate: '日付で探す', bkShow: 'この日の空きを見る',
       bkSlots: '空いている時間', bkNoSlots: '空いている枠がありません。', bkPickDay: '日にちを選んでください', bkTimes: '枠',
       bkOtherDay: '別の日を選ぶ', bkWait: '空き待ちに登録する',
-      bkWaiting: '空き待ちに登録しました。空きが出たらお知らせします。', bkLeft: '残り',
+      bkLeft: '残り',
       bkConfirmQ: 'この内容で予約しますか？', bkConfirm: '予約を確定する', bkDone: '予約が確定しました。',
       bkMine: 'あなたの予約', bkChange: '予約を変更する', bkCancel: '予約をキャンセルする',
       bkCancelQ: 'この予約をキャンセルしますか？', bkCancelYes: 'キャンセルする', bkCancelled: '予約をキャンセルしました。',
@@ -81,7 +82,24 @@
       r_waiting: 'すでに空き待ちに登録されています。',
       r_seats_free: 'まだ空いている時間があります。その中から予約してください。',
       r_offer_gone: 'このご案内は期限が過ぎたか、すでにお返事をいただいています。',
-      r_deadline: 'ご自身での変更・キャンセルは{date}（接種日の{days}日前）の23時59分までです。コールセンターへお電話ください。'
+      r_deadline: 'ご自身での変更・キャンセルは{date}（接種日の{days}日前）の23時59分までです。コールセンターへお電話ください。',
+      r_cutoff: 'この時間のWeb予約は{date} {time}で締め切りました。コールセンターへお電話ください。',
+      r_contact_required_name_kana: 'お名前（カタカナ）を入力してください。',
+      r_contact_required_phone: '電話番号を入力してください。',
+      r_contact_required_email: 'メールアドレスを入力してください。',
+      r_contact_invalid_name_kana: 'お名前はカタカナで入力してください（例：ミドリ タロウ）。',
+      r_contact_invalid_phone: '電話番号は10桁か11桁の数字で入力してください（例：090-1234-5678）。',
+      r_contact_invalid_email: 'メールアドレスの形をご確認ください（例：midori@example.jp）。',
+      tooLong: '質問は{max}文字までです（いま{n}文字）。短くしてから送ってください。',
+      bkNo: '予約番号', bkWhen: '日時', bkWhere: '会場', bkWhat: 'ワクチン', bkBring: '当日の持ち物',
+      bkHow: '変更・キャンセルは{date} {time}まで、ここで「予約に進む」からログインしてできます。それより後は、予約番号を添えてコールセンター（{phone}）へお電話ください。',
+      bkField_name_kana: 'お名前（カタカナ）', bkField_phone: '電話番号', bkField_email: 'メールアドレス',
+      bkOptional: '（任意）', bkRequired: '（必須）',
+      bkWaitTitle: '空き待ちの登録', bkWaitHow: '空きが出たら、その枠を{hours}時間お取りしてお知らせします。{hours}時間以内にここでログインし、「この枠で予約する」を押してください。',
+      bkWaitContact: 'お知らせの連絡先を入力してください。',
+      bkWaitNoContact: '連絡先はお預かりしていません。空きが出ると、ここでログインしたときに表示されます。',
+      bkWaitTo: '空き待ちに登録しました。空きが出たら {to} にお知らせします。{hours}時間以内にここでログインして予約してください。',
+      bkWaitHere: '空き待ちに登録しました。空きが出たら、ここでログインしたときにお知らせします（{hours}時間お取りします）。'
     },
     en: {
       launcher: 'Vaccine questions', title: 'Vaccine help desk', close: 'Close',
@@ -108,7 +126,7 @@
       bkVenue: 'Choose a venue', bkDate: 'Search by date', bkShow: 'Show free times on this day',
       bkSlots: 'Free times', bkNoSlots: 'There are no free times.', bkPickDay: 'Choose a day', bkTimes: 'times',
       bkOtherDay: 'Choose another day', bkWait: 'Join the waiting list',
-      bkWaiting: 'You are on the waiting list. We will tell you when a seat is free.', bkLeft: 'left',
+      bkLeft: 'left',
       bkConfirmQ: 'Book this time?', bkConfirm: 'Confirm booking', bkDone: 'Your booking is confirmed.',
       bkMine: 'Your booking', bkChange: 'Change booking', bkCancel: 'Cancel booking',
       bkCancelQ: 'Cancel this booking?', bkCancelYes: 'Cancel it', bkCancelled: 'Your booking is cancelled.',
@@ -136,7 +154,24 @@
       r_waiting: 'You are already on the waiting list.',
       r_seats_free: 'There are still free times. Please book one of them.',
       r_offer_gone: 'This offer has expired or was already answered.',
-      r_deadline: 'You could change or cancel online until 23:59 on {date} ({days} days before). Please call the call centre.'
+      r_deadline: 'You could change or cancel online until 23:59 on {date} ({days} days before). Please call the call centre.',
+      r_cutoff: 'Online booking for this time closed at {time} on {date}. Please call the call centre.',
+      r_contact_required_name_kana: 'Please enter your name in katakana.',
+      r_contact_required_phone: 'Please enter your phone number.',
+      r_contact_required_email: 'Please enter your e-mail address.',
+      r_contact_invalid_name_kana: 'Please write your name in katakana (e.g. ミドリ タロウ).',
+      r_contact_invalid_phone: 'A phone number has 10 or 11 digits (e.g. 090-1234-5678).',
+      r_contact_invalid_email: 'Please check the e-mail address (e.g. midori@example.jp).',
+      tooLong: 'A question can be up to {max} characters (now {n}). Please shorten it before sending.',
+      bkNo: 'Booking number', bkWhen: 'Date and time', bkWhere: 'Venue', bkWhat: 'Vaccine', bkBring: 'What to bring',
+      bkHow: 'You can change or cancel it here (Go to booking, then log in) until {time} on {date}. After that, please call the call centre ({phone}) with your booking number.',
+      bkField_name_kana: 'Name in katakana', bkField_phone: 'Phone number', bkField_email: 'E-mail address',
+      bkOptional: ' (optional)', bkRequired: ' (required)',
+      bkWaitTitle: 'Join the waiting list', bkWaitHow: 'When a seat is free, we hold it for you for {hours} hours and tell you. Log in here within {hours} hours and press "Book this time".',
+      bkWaitContact: 'How should we tell you?',
+      bkWaitNoContact: 'The town keeps no contact details: a free seat shows here when you log in.',
+      bkWaitTo: 'You are on the waiting list. When a seat is free we will tell you at {to}. Log in here within {hours} hours to book it.',
+      bkWaitHere: 'You are on the waiting list. When a seat is free it shows here when you log in (held for {hours} hours).'
     }
   };
 
@@ -297,10 +332,13 @@
     ui.callbar = el('p', { class: 'mg-callbar' });
     ui.log = el('div', { class: 'mg-log', role: 'log', 'aria-live': 'polite', 'aria-labelledby': 'mg-title' });
     ui.suggest = el('div', { class: 'mg-suggest', role: 'group', 'aria-label': t('suggest'), hidden: true });
+    /* No maxlength: a browser cuts a paste there without a word. Over the
+     * limit, a message says so and nothing is sent until it is shorter. */
     ui.input = el('textarea', {
-      class: 'mg-input', rows: '1', maxlength: String(QUESTION_MAX), 'aria-label': t('inputLabel'),
+      class: 'mg-input', rows: '1', 'aria-label': t('inputLabel'), 'aria-describedby': 'mg-limit',
       placeholder: t('placeholder'), enterkeyhint: 'send'
     });
+    ui.limit = el('p', { id: 'mg-limit', class: 'mg-limit mg-error', 'aria-live': 'polite' });
     ui.input.addEventListener('keydown', onKey);
     ui.input.addEventListener('compositionstart', function () { composing = true; });
     ui.input.addEventListener('compositionend', function () { composing = false; });
@@ -308,8 +346,14 @@
     var form = el('form', { class: 'mg-form', onsubmit: function (e) { e.preventDefault(); send(ui.input.value); } }, [
       ui.input, el('button', { class: 'mg-send', type: 'submit', text: t('send') })
     ]);
-    ui.chat = el('div', { class: 'mg-chat' }, [ui.log, ui.suggest, form]);
-    ui.view = el('section', { class: 'mg-view', hidden: true, 'aria-labelledby': 'mg-view-title' });
+    ui.chat = el('div', { class: 'mg-chat' }, [ui.log, ui.suggest, ui.limit, form]);
+    /* The booking panel is a modal dialog inside the chat's: focus moves in,
+     * Tab stays in it, Escape closes it and focus goes back to its opener. */
+    ui.view = el('section', { class: 'mg-view', role: 'dialog', 'aria-modal': 'true', hidden: true, 'aria-labelledby': 'mg-view-title' });
+    ui.view.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') { e.stopPropagation(); closeView(); }
+      else if (e.key === 'Tab') { e.stopPropagation(); trapTab(ui.view, e); }
+    });
 
     var tools = el('div', { class: 'mg-tools' }, [
       el('button', { type: 'button', class: 'mg-tool', lang: t('otherLang'), 'aria-label': t('otherLabel'), text: t('other'), onclick: switchLang }),
@@ -318,14 +362,31 @@
     ]);
     var close = el('button', { type: 'button', class: 'mg-tool mg-close', 'aria-label': t('close'), text: '×', onclick: function () { setOpen(false); } });
     ui.panel = el('div', {
-      id: 'mg-panel', class: 'mg-panel', role: 'dialog', 'aria-labelledby': 'mg-title', hidden: !state.open
+      id: 'mg-panel', class: 'mg-panel', role: 'dialog', 'aria-labelledby': 'mg-title', hidden: !state.open,
+      'aria-modal': fullScreen() ? 'true' : null
     }, [el('div', { class: 'mg-head' }, [ui.title, close, tools]), ui.callbar, ui.chat, ui.view]);
-    ui.panel.addEventListener('keydown', function (e) { if (e.key === 'Escape') setOpen(false); });
+    /* On a phone the panel covers the page: a modal, Tab stays inside. */
+    ui.panel.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape') setOpen(false);
+      else if (e.key === 'Tab' && fullScreen()) trapTab(ui.panel, e);
+    });
 
     frame.appendChild(ui.panel);
     frame.appendChild(ui.launcher);
     renderCallbar();
     renderLog();
+  }
+
+  function fullScreen() { return window.matchMedia(FULL_SCREEN).matches; }
+  /* Tab from the last control goes to the first, Shift+Tab from the first to the last. */
+  function trapTab(box, e) {
+    var all = Array.prototype.filter.call(box.querySelectorAll(
+      'a[href], button:not([disabled]), input:not([disabled]), textarea, select, summary, [tabindex="0"]'),
+      function (n) { return n.getClientRects().length > 0; });
+    if (!all.length) return;
+    var first = all[0], last = all[all.length - 1], at = root.activeElement;
+    if (e.shiftKey && (at === first || all.indexOf(at) < 0)) { e.preventDefault(); last.focus(); }
+    else if (!e.shiftKey && (at === last || all.indexOf(at) < 0)) { e.preventDefault(); first.focus(); }
   }
 
   function townTitle() {
@@ -345,7 +406,7 @@
     if (!cc || !cc.phone) { ui.callbar.hidden = true; return; }
     ui.callbar.hidden = false;
     ui.callbar.appendChild(document.createTextNode((cc.label || t('phone')) + ': '));
-    ui.callbar.appendChild(el('a', { href: telHref(cc.phone), text: cc.phone }));
+    ui.callbar.appendChild(el('a', { href: telHref(cc.phone), class: 'mg-nowrap', text: cc.phone }));
     ui.callbar.appendChild(el('span', { class: cc.phone_open_now ? 'mg-open' : 'mg-shut', text: ' ' + (cc.phone_open_now ? t('openNow') : t('closed')) }));
   }
 
@@ -448,6 +509,8 @@
     if (m.kind === 'clarify') return renderClarify(m);
     if (m.kind === 'handoff') return botBubble([handoffCard(m.data)]);
     if (m.kind === 'rephrase') return botBubble([el('p', { text: t('rephrase') }), popularBox()]);
+    if (m.kind === 'booking') return botBubble([el('p', { class: 'mg-card-title', text: m.text }), bookingCard(m.data)]);
+    if (m.kind === 'note') return botBubble([el('p', { text: m.text })]);
     return botBubble([el('p', { class: 'mg-error', text: m.text })]);
   }
 
@@ -511,8 +574,10 @@
       'aria-pressed': m.chosen === null ? 'true' : null,
       onclick: function () {
         settle(this, null);
-        record({ type: 'handoff_shown', route: 'call_center' });
-        add({ who: 'bot', kind: 'handoff', data: line('call_center') || { route: 'call_center' } });
+        /* The server names the line: the nurse line for a health worry at night. */
+        var h = m.none || line('call_center') || { route: 'call_center' };
+        record({ type: 'handoff_shown', route: h.route || 'call_center' });
+        add({ who: 'bot', kind: 'handoff', data: h });
       }
     }));
     /* One choice per question: the others are disabled, the choice marked. */
@@ -549,7 +614,7 @@
         onclick: function () { openBooking({ handoff: h }); } }));
     if (h.phone) {
       card.appendChild(el('a', { class: 'mg-tel', href: telHref(h.phone) }, [
-        el('span', { 'aria-hidden': 'true', text: '📞 ' }), t('call') + ' ' + h.phone]));
+        el('span', { 'aria-hidden': 'true', text: '📞 ' }), t('call') + ' ', el('span', { class: 'mg-nowrap', text: h.phone })]));
       /* The phone's own hours, never a web page's: a booking page open all
        * night does not make the call centre's number open at night. */
       var when = h.phone_open_now ? t('openNow') : t('closed');
@@ -557,6 +622,51 @@
       card.appendChild(el('p', { class: h.phone_open_now ? 'mg-open' : 'mg-shut', text: when + hours }));
     }
     return card;
+  }
+
+  /* A day as residents read it: 12月3日(木), Thu 3 December. */
+  function dayOf(iso, year) {
+    var d = new Date(iso + 'T00:00:00'), o = { month: 'long', day: 'numeric', weekday: 'short' };
+    if (year) o.year = 'numeric';
+    return isNaN(d) ? iso : d.toLocaleDateString(state.lang === 'en' ? 'en-GB' : 'ja-JP', o);
+  }
+  function endOf(start, minutes) {
+    var m = parseInt(start, 10) * 60 + parseInt(start.slice(-2), 10) + (minutes || 0);
+    return ('0' + Math.floor(m / 60) % 24).slice(-2) + ':' + ('0' + m % 60).slice(-2);
+  }
+  /* A name in the resident's language, the town's Japanese where it gave no other. */
+  function nm(x, k) { return state.lang === 'en' && x[k + '_en'] || x[k] || ''; }
+
+  /* What a resident needs of a booking, in the panel and kept in the chat:
+   * d = {b: the reservation, bring: the town's list, phone: the call centre}. */
+  function bookingCard(d) {
+    var b = d.b || {}, bring = d.bring || [];
+    function row(label, kids) { return [el('dt', { text: label }), el('dd', {}, kids)]; }
+    var dl = el('dl', { class: 'mg-bk-facts' }, [].concat(
+      row(t('bkNo'), [el('span', { class: 'mg-nowrap mg-bk-no', text: String(b.id) })]),
+      row(t('bkWhen'), [dayOf(b.date) + ' ' + b.start + (b.minutes ? '〜' + endOf(b.start, b.minutes) : '')]),
+      row(t('bkWhere'), [nm(b, 'venue_name'), nm(b, 'address') ? el('br') : null, nm(b, 'address')]),
+      row(t('bkWhat'), [nm(b, 'product_name') || b.product])));
+    var kids = [dl];
+    if (bring.length) {
+      kids.push(el('p', { class: 'mg-card-title', text: t('bkBring') }));
+      kids.push(el('ul', { class: 'mg-bk-bring' }, bring.map(function (x) { return el('li', { text: x }); })));
+    }
+    /* Until the end of the deadline's day; a town without a deadline, until the slot starts. */
+    if (b.change_until)
+      kids.push(el('p', { class: 'mg-bk-how', text: t('bkHow').replace('{date}', dayOf(b.change_until, true))
+        .replace('{time}', b.change_until === b.date ? b.start : '23:59').replace('{phone}', d.phone || '') }));
+    return el('div', { class: 'mg-card mg-bk-card' }, kids);
+  }
+  function bookingData(b) {
+    var cc = line('call_center');
+    return { b: b, bring: (config && config.bring) || [], phone: cc && cc.phone };
+  }
+  /* Kept in the conversation without taking the focus from the panel. */
+  function note(m) {
+    state.messages.push(m);
+    save();
+    ui.log.appendChild(render(m));
   }
 
   /* A question for another town office (or a greeting): the entry's own
@@ -606,7 +716,9 @@
   function send(text) {
     var q = String(text || '').trim();
     if (!q || busy) return;
+    if (text === ui.input.value && tooLong()) { ui.input.focus(); return; }
     ui.input.value = '';
+    tooLong();
     hideSuggest();
     add({ who: 'user', text: q });
     waiting(true);
@@ -618,7 +730,7 @@
       if (r.decision === 'answer' && r.answer)
         add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.followup || r.handoff });
       else if (r.decision === 'clarify' && (r.choices || r.candidates || []).length)
-        add({ who: 'bot', kind: 'clarify', data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question }; }) });
+        add({ who: 'bot', kind: 'clarify', none: r.none || null, data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question }; }) });
       else if (r.decision === 'rephrase')
         add({ who: 'bot', kind: 'rephrase' });
       else
@@ -642,8 +754,15 @@
     send(ui.input.value);
   }
 
+  function tooLong() {
+    var n = Array.from(ui.input.value).length, over = n > QUESTION_MAX;
+    ui.limit.textContent = over ? t('tooLong').replace('{max}', QUESTION_MAX).replace('{n}', n) : '';
+    ui.input.setAttribute('aria-invalid', String(over));
+    return over;
+  }
   function onType() {
     clearTimeout(suggestTimer);
+    if (tooLong()) { hideSuggest(); return; }
     var q = ui.input.value.trim();
     if (q.length < SUGGEST_MIN_CHARS) { hideSuggest(); return; }
     suggestTimer = setTimeout(function () {
@@ -674,8 +793,9 @@
   }
 
   /* ---- modules: the booking flow plugs in here ---- */
-  var modules = {};
+  var modules = {}, opener = null;
   function showView(title) {
+    if (ui.view.hidden) opener = root.activeElement;
     ui.chat.hidden = true;
     ui.view.textContent = '';
     ui.view.hidden = false;
@@ -692,7 +812,11 @@
     ui.view.hidden = true;
     ui.view.textContent = '';
     ui.chat.hidden = false;
-    ui.input.focus();
+    ui.log.scrollTop = ui.log.scrollHeight;
+    /* Back to what opened the panel (the 予約に進む button), or the input. */
+    var back = opener && opener.isConnected && ui.log.contains(opener) ? opener : ui.input;
+    opener = null;
+    back.focus();
   }
 
   /* The hand-off to booking: tells the page (a 'madoguchi:booking' event that
@@ -745,7 +869,8 @@
      * the resident's language; null when there is none to word. */
     function reason(d) {
       if (!d || !d.reason) return null;
-      var text = t('r_' + d.reason + (d.problem ? '_' + d.problem : '') + (d.to === '9999-12-31' ? '_open' : ''));
+      var text = t('r_' + d.reason + (d.problem ? '_' + d.problem : '') + (d.field ? '_' + d.field : '') +
+        (d.to === '9999-12-31' ? '_open' : ''));
       return text ? text.replace(/\{(\w+)\}/g, function (_, k) {
         var v = k === 'era' && state.lang === 'en' ? d.era_en : d[k];
         return /^\d{4}-\d\d-\d\d$/.test(v) ? longDate(v) : String(v);
@@ -765,12 +890,6 @@
       first = false;
     }
     function btn(text, fn, cls) { return el('button', { type: 'button', class: cls || 'mg-chip', text: text, onclick: fn }); }
-    /* A venue's or product's name in the resident's language, the town's Japanese where it gave no other. */
-    function nm(x, k) { return state.lang === 'en' && x[k + '_en'] || x[k] || ''; }
-    function dayOf(iso) {
-      var d = new Date(iso + 'T00:00:00');
-      return isNaN(d) ? iso : d.toLocaleDateString(state.lang === 'en' ? 'en-GB' : 'ja-JP', { month: 'long', day: 'numeric', weekday: 'short' });
-    }
     function when(x) { return dayOf(x.date) + ' ' + x.start; }
     function summary(x) {
       return el('div', { class: 'mg-card' }, [
@@ -782,6 +901,33 @@
     function field(id, label, hint, attrs) {
       var input = el('input', Object.assign({ id: id, class: 'mg-field', inputmode: 'numeric', autocomplete: 'off', required: true, 'aria-describedby': hint ? id + '-hint' : null }, attrs));
       return [el('label', { for: id, text: label }), hint ? el('p', { id: id + '-hint', class: 'mg-label', text: hint }) : null, input];
+    }
+
+    /* The contact fields the town's policy allows (from 'open'): each one
+     * asked, marked optional or required, so a required field never refuses
+     * a booking the resident could not complete. */
+    var policy = {}, offerHours = null;  // both from 'open': the town's and reservation/'s
+    function contactFields() {
+      return ['name_kana', 'phone', 'email'].filter(function (f) { return policy[f] && policy[f] !== 'off'; }).map(function (f) {
+        var req = policy[f] === 'required', id = 'mg-bk-f-' + f;
+        var input = el('input', { id: id, name: f, class: 'mg-field', required: req, 'aria-required': String(req),
+          type: f === 'email' ? 'email' : f === 'phone' ? 'tel' : 'text', inputmode: f === 'email' ? 'email' : f === 'phone' ? 'tel' : null,
+          autocomplete: f === 'email' ? 'email' : f === 'phone' ? 'tel' : 'off', maxlength: '254' });
+        return { name: f, input: input, kids: [el('label', { for: id, text: t('bkField_' + f) + (req ? t('bkRequired') : t('bkOptional')) }), input] };
+      });
+    }
+    function contactOf(fields) {
+      var c = {};
+      fields.forEach(function (f) { var v = f.input.value.trim(); if (v) c[f.name] = v; });
+      return c;
+    }
+    /* A refused field is marked and gets the focus, the others cleared. */
+    function contactFail(fields, err) {
+      var d = err && err.detail;
+      fields.forEach(function (f) { f.input.removeAttribute('aria-invalid'); });
+      var bad = d && d.reason === 'contact' && fields.filter(function (f) { return f.name === d.field; })[0];
+      if (bad) { bad.input.setAttribute('aria-invalid', 'true'); bad.input.focus(); }
+      fail(err);
     }
 
     function login() {
@@ -825,7 +971,7 @@
       }, fail);
     }
     function showMine(title, before) {
-      step(title, (before || []).concat([summary(mine),
+      step(title, (before || []).concat([bookingCard(bookingData(mine)),
         btn(t('bkChange'), function () { changing = true; choose([]); }),
         btn(t('bkCancel'), confirmCancel),
         btn(t('back'), closeView)]));
@@ -855,9 +1001,7 @@
         if (rule) kids.push(el('p', { class: 'mg-bk-rule', text: rule }));
         if (!list.length) {
           kids.push(el('p', { text: t('bkNoSlots') }));
-          if (!mine) kids.push(btn(t('bkWait'), function () {
-            call('wait', q).then(function () { say(t('bkWaiting')); }, fail);
-          }));
+          if (!mine) kids.push(btn(t('bkWait'), function () { waitForm(q, title); }));
         }
         list.forEach(function (s) {
           if (!days[s.date]) { days[s.date] = []; order.push(s.date); }
@@ -886,24 +1030,54 @@
     }
     function confirm(s, q, title) {
       var key = newKey();  // one key per confirmation: a double tap or a retry books once
-      step(changing ? t('bkChangeQ') : t('bkConfirmQ'), [summary(s),
+      var fields = contactFields();
+      step(changing ? t('bkChangeQ') : t('bkConfirmQ'), [summary(s)].concat(
+        [].concat.apply([], fields.map(function (f) { return f.kids; })), [
         btn(t('bkConfirm'), function (e) {
-          e.target.disabled = true;
-          call(changing ? 'change' : 'book', { slot: s.id, venue: s.venue, conversation: ctx.conversation || undefined }, key)
+          var b = e.target;
+          b.disabled = true;
+          var body = { slot: s.id, venue: s.venue, conversation: ctx.conversation || undefined, contact: contactOf(fields) };
+          call(changing ? 'change' : 'book', body, key)
             .then(function (r) { done(r.reservation, changing ? t('bkChanged') : t('bkDone')); },
-              function (err) { e.target.disabled = false; fail(err); });
+              function (err) { b.disabled = false; key = newKey(); contactFail(fields, err); });
         }, 'mg-primary'),
-        btn(t('bkBack'), function () { slots(q, title, s.date); })]);
+        btn(t('bkBack'), function () { slots(q, title, s.date); })]));
+    }
+    /* Nothing free: what will happen, the contact the town allows, then the list. */
+    function waitForm(q, title) {
+      if (offerHours === null)  // 'open' failed when the panel opened: ask again, without logging it twice
+        return call('open', {}).then(function (r) { policy = r.fields || {}; offerHours = r.offer_hours || 0; waitForm(q, title); }, fail);
+      var fields = contactFields();
+      var kids = [el('p', { class: 'mg-bk-rule', text: t('bkWaitHow').replace(/\{hours\}/g, offerHours) }),
+        el('p', { text: fields.length ? t('bkWaitContact') : t('bkWaitNoContact') })];
+      fields.forEach(function (f) { kids = kids.concat(f.kids); });
+      kids.push(btn(t('bkWait'), function (e) {
+        var b = e.target, contact = contactOf(fields);
+        b.disabled = true;
+        call('wait', Object.assign({ contact: contact }, q)).then(function (r) {
+          var hours = r.offer_hours || offerHours;
+          var to = ['phone', 'email'].filter(function (k) { return contact[k]; }).map(function (k) { return contact[k]; }).join(' / ');
+          var text = (to ? t('bkWaitTo').replace('{to}', to) : t('bkWaitHere')).replace(/\{hours\}/g, hours);
+          say(text);
+          note({ who: 'bot', kind: 'note', text: text });
+          step(t('bkWaitTitle'), [el('p', { class: 'mg-bk-done', text: text }), btn(t('back'), closeView)]);
+        }, function (err) { b.disabled = false; contactFail(fields, err); });
+      }, 'mg-primary'));
+      kids.push(btn(t('bkBack'), function () { slots(q, title); }));
+      step(t('bkWaitTitle') + ' — ' + title, kids);
     }
     function accept(o) {
       call('accept', { offer: o.id, conversation: ctx.conversation || undefined }, newKey())
         .then(function (r) { done(r.reservation, t('bkDone')); }, fail);
     }
+    /* Confirmed: the whole confirmation in the panel, and a copy kept in the
+     * chat, which stays after 「チャットに戻る」 and a reload. */
     function done(b, text) {
       mine = b;
       changing = false;
       say(text);
       showMine(text);
+      note({ who: 'bot', kind: 'booking', text: text, data: bookingData(b) });
     }
     function confirmCancel() {
       var key = newKey();
@@ -912,13 +1086,18 @@
           call('cancel', {}, key).then(function () {
             mine = null;
             say(t('bkCancelled'));
+            note({ who: 'bot', kind: 'note', text: t('bkCancelled') });
             step(t('bkCancelled'), [btn(t('bkVenue'), function () { choose([]); }), btn(t('back'), closeView)]);
           }, fail);
         }, 'mg-primary'),
         btn(t('bkBack'), function () { showMine(t('bkMine')); })]);
     }
 
-    call('open', { conversation: ctx.conversation || undefined }).then(function (r) { venues = r.venues || []; }, function () { /* venues come again with slots */ });
+    call('open', { conversation: ctx.conversation || undefined }).then(function (r) {
+      venues = r.venues || [];
+      policy = r.fields || {};
+      offerHours = r.offer_hours || offerHours;
+    }, function () { /* venues come again with slots */ });
     login();
   }
   modules.booking = bookingFlow;

@@ -230,6 +230,7 @@
         ['clarify_rate', t('dash.clarified'), pct(tot.clarify_rate)],
         ['clarify_chosen', t('dash.clarify_chosen'), tot.clarify_chosen],
         ['handoff_rate', t('dash.handed_off'), pct(tot.handoff_rate)],
+        ['rephrase_rate', t('dash.rephrased'), pct(tot.rephrase_rate)],
         ['call_taps', t('dash.call_taps'), calls ? calls.n : 0],
         ['self_service', t('dash.self_service'), tot.self_service],
         ['bookings', t('dash.bookings'), tot.bookings_completed + ' / ' + tot.bookings_cancelled],

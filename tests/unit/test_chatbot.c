@@ -454,7 +454,7 @@ TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
 TEST(chatbot, the_first_stage_hands_on_the_entries_fts5s_own_bm25_ranks_first)
 {
 	char err[MG_ERR_LEN], today[11];
-	mg_today(today);
+	fixture_today(today);
 	struct chatbot *bot = fixture_sample_bot("first_stage.db");
 	size_t len = 0;
 	char *set = fixture_read("tests/eval/dev.tsv", &len);

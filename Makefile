@@ -6,7 +6,7 @@
 #   make bench      benchmarks whose figures go in the README
 #   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the
 #                   redaction, the knowledge-base import, the synonyms file, a booking's
-#                   contact fields)
+#                   contact fields, the JMdict/EDICT reader)
 
 CC       ?= cc
 SANITIZER ?=
@@ -15,7 +15,7 @@ OPT      ?= -O2
 
 DEB_PACKAGES = build-essential pkg-config libmecab-dev mecab mecab-ipadic-utf8 \
 	libsqlite3-dev libstemmer-dev libmicrohttpd-dev libutf8proc-dev libjansson-dev \
-	libcsv-dev libsodium-dev tzdata
+	libcsv-dev libsodium-dev tzdata edict
 # Groonga 13 with its MeCab tokenizer for tests/bench/groonga.sh. The tokenizer
 # needs mecab-naist-jdic or mecab-jumandic-utf8; naist-jdic would take over the
 # system's MeCab dictionary from ipadic (alternatives priority 100 against 80),

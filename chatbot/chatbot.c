@@ -252,24 +252,26 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		return rc;
 
 	double conf = other_language ? n : chatbot_confidence(cand, n, &qs);
+	double answer_at = o.answer_at > 0 ? o.answer_at : POLICY_ANSWER_MIN_CONFIDENCE;
+	double offer_at = o.offer_at > 0 ? o.offer_at : POLICY_CLARIFY_MIN_CONFIDENCE;
 	const char *decision = "handoff";
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
 	/* A question for another town office is handed off whatever the
 	 * confidence: with the office when the match is sure enough to offer a
 	 * choice, otherwise to the call centre like any unclear question. */
 	int elsewhere = n > 0 && !strcmp(cand[0].route, KB_ROUTE_ELSEWHERE);
-	int redirect = elsewhere && conf >= POLICY_CLARIFY_MIN_CONFIDENCE;
+	int redirect = elsewhere && conf >= offer_at;
 	/* No word that could name a topic (はい, わかりました, Hello, ？？): asked
 	 * to rephrase, with the popular questions, not sent to a phone line that
 	 * may be closed. A word the knowledge base does not know (粗大ごみ) is a
 	 * question for a person: it is handed off as before. Without a word, only
 	 * a match sure enough to answer (ありがとう meets the greeting) stands:
 	 * choices offered for わかりました would be random. */
-	if (qs.words == 0 && !other_language && conf < POLICY_ANSWER_MIN_CONFIDENCE) {
+	if (qs.words == 0 && !other_language && conf < answer_at) {
 		decision = "rephrase";
-	} else if (!elsewhere && n > 0 && conf >= POLICY_ANSWER_MIN_CONFIDENCE) {
+	} else if (!elsewhere && n > 0 && conf >= answer_at) {
 		decision = "answer";
-	} else if (!elsewhere && n > 1 && conf >= POLICY_CLARIFY_MIN_CONFIDENCE) {
+	} else if (!elsewhere && n > 1 && conf >= offer_at) {
 		nchoices = clarify_choices(cand, n, choices);
 		if (nchoices >= 2)
 			decision = "clarify";

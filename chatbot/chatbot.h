@@ -51,6 +51,7 @@ struct ask_opts {
 	int no_log;                /* 1: do not write the event log (eval, bench) */
 	const struct kb_weights *weights;  /* NULL = chatbot/policy.h (eval tries others) */
 	const struct kb_exclude *exclude;  /* NULL; eval's leave-one-out leaves a phrasing out */
+	double answer_at, offer_at;  /* 0 = chatbot/policy.h's thresholds (eval tries others) */
 };
 
 /* Answers one question. On success *out is a new JSON object (caller decrefs)

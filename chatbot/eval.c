@@ -362,6 +362,13 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"keyword", offsetof(struct kb_weights, keyword), 0},
 		{"context", offsetof(struct kb_weights, context), 0},
 		{"compound", offsetof(struct kb_weights, compound), 0},
+		{"answer_df", offsetof(struct kb_weights, answer_df), 0},
+		{"compound_cap", offsetof(struct kb_weights, compound_cap), 1},
+		{"synonym", offsetof(struct kb_weights, synonym), 0},
+		{"bridge", offsetof(struct kb_weights, bridge), 0},
+		{"bridge_unknown", offsetof(struct kb_weights, bridge_unknown), 1},
+		{"gloss_fanout", offsetof(struct kb_weights, gloss_fanout), 1},
+		{"gloss_max", offsetof(struct kb_weights, gloss_max), 1},
 		{"no_readings", offsetof(struct kb_weights, no_readings), 1},
 	};
 	while (*spec) {
@@ -526,7 +533,13 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		else if (!strcmp(argv[i], "--loo"))
 			loo = 1;
 		else if (!strcmp(argv[i], "--plain"))
-			plain = 1;
+			plain = plain ? plain : 1;
+		else if (!strcmp(argv[i], "--japanese-only"))
+			plain = 2;  /* plain, and no English question or answer either */
+		else if (!strcmp(argv[i], "--answer-at") && i + 1 < argc)
+			r.o.answer_at = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--offer-at") && i + 1 < argc)
+			r.o.offer_at = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
 			if (parse_weights(argv[++i], &weights)) {
 				fprintf(stderr, "eval: --weights takes name=value,... (names as in struct kb_weights)\n");
@@ -539,7 +552,8 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 			file = NULL, loo = 0, i = argc;
 	}
 	if (!file && !loo) {
-		fprintf(stderr, "usage: madoguchi eval [--floor] [--misses] [--calibrate] [--plain] FILE.tsv\n"
+		fprintf(stderr, "usage: madoguchi eval [--floor] [--misses] [--calibrate] [--plain|--japanese-only] [--weights N=V,...]\n"
+				"                      [--answer-at C] [--offer-at C] FILE.tsv\n"
 				"       madoguchi eval [--misses] [--calibrate] --loo\n");
 		return 2;
 	}
@@ -551,7 +565,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	int rc = 0;
 	/* The knowledge base as a town's own FAQ would be imported: no
 	 * alternate questions, no keywords. Undone when the run ends. */
-	if (plain && kb_without_alternates(chatbot_kb(env.bot), err) != MG_OK) {
+	if (plain && kb_without_alternates(chatbot_kb(env.bot), plain > 1, err) != MG_OK) {
 		fprintf(stderr, "eval: %s\n", err);
 		chatbot_cli_close(&env);
 		return 1;

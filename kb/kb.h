@@ -108,6 +108,13 @@ struct kb_weights {
 	double keyword;       /* a keyword counts this share of a phrasing */
 	double context;       /* words of a long question's other sentences count this share */
 	double compound;      /* a compound of the question (コロナ+ワクチン) next to its parts */
+	double answer_df;     /* a term's entry frequency counts its answers' at this share (idf) */
+	int compound_cap;     /* a compound's idf at most its most telling part's */
+	double synonym;       /* a word sharing an English gloss with the question's (JMdict) */
+	double bridge;        /* a Japanese word an English question's words gloss (JMdict) */
+	int bridge_unknown;   /* only from English words the knowledge base never uses */
+	int gloss_fanout;     /* glosses said of more headwords than this name nothing */
+	int gloss_max;        /* at most this many such words per word of the question */
 	int no_readings;      /* measure: the question's kana readings and bigrams left out */
 	int bm25_only;        /* the floor: the first stage alone, lemmas only, untuned bm25 */
 	int first_only;       /* the first stage alone, as the engine asks it (benchmarks) */
@@ -175,10 +182,11 @@ int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out,
 int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_search_opts *o,
 	      struct kb_candidate *out, int max, int *n, struct kb_query_stats *stats, char *err);
 
-/* Plain mode: empties every entry's alternate questions and keywords and
- * re-indexes, inside a transaction that kb_without_alternates_end rolls
- * back: the knowledge base as a town's own FAQ would be imported. */
-int kb_without_alternates(struct kb *kb, char *err);
+/* Plain mode: empties every entry's alternate questions and keywords (and
+ * with japanese_only its English question and answer too) and re-indexes,
+ * inside a transaction that kb_without_alternates_end rolls back: the
+ * knowledge base as a town's own FAQ would be imported. */
+int kb_without_alternates(struct kb *kb, int japanese_only, char *err);
 void kb_without_alternates_end(struct kb *kb);
 
 /* One phrasing of a published entry, for leave-one-out. */

@@ -124,6 +124,8 @@ struct kb_model {
 	int64_t total_q, total_a; /* tokens in all phrasings, in all answers */
 	double avg_q, avg_a;      /* mean tokens per entry */
 	int max_shapes;           /* most phrasings of one entry */
+	struct kb_gloss *gloss;   /* the dictionary's words for this model's (kb/gloss.c) */
+	int gloss_built;
 	/* the process-wide cache (kb/model.c): immutable once shared */
 	char *path;               /* kb_meta's instance of the database */
 	int64_t generation;
@@ -140,6 +142,36 @@ const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term,
 /* The posting of term t for entry slot ent, or NULL. */
 const struct kb_post *kb_model_post(const struct kb_model *m, const struct kb_mterm *t, int32_t ent);
 
+/* JMdict/EDICT as Debian's edict package installs it (EUC-JP, 19 MB). */
+#define KB_EDICT_PATH "/usr/share/edict/edict"
+#define KB_EDICT_MAX_BYTES ((size_t)64 << 20)
+
+/* The dictionary parsed from EDICT's lines in UTF-8 (`HEAD [READING]
+ * /gloss/gloss/.../`); takes text (malloc'd, NUL-terminated, len bytes
+ * before the NUL) as its own and rewrites it in place, freed by
+ * kb_dict_free even when parsing fails. */
+struct kb_dict;
+int kb_dict_parse(char *text, size_t len, struct kb_dict **out);
+void kb_dict_free(struct kb_dict *d);
+
+/* kb/gloss.c: words that share an English gloss in the dictionary. */
+struct kb_gloss;
+/* Called with a knowledge-base term; src: for a bridge, the index of the
+ * question's stem it comes from. Non-zero stops. */
+typedef int (*kb_gloss_fn)(void *ctx, const char *term, int len, int src);
+/* The gloss map of model m, built at first use (NULL without the dictionary). */
+const struct kb_gloss *kb_gloss_of(struct kb *kb, struct kb_model *m);
+void kb_gloss_free(struct kb_gloss *g);
+int kb_gloss_content_word(const char *s, int len);
+/* The model's terms sharing a gloss of word (said of at most max_fanout
+ * headwords), word itself left out. */
+int kb_gloss_synonyms(const struct kb_model *m, const struct kb_gloss *g, const char *word, int len,
+		      int max_fanout, kb_gloss_fn fn, void *ctx);
+/* The model's terms one of whose short English glosses the question's
+ * stems all say. */
+int kb_gloss_bridge(const struct kb_model *m, const struct kb_gloss *g, const char *const *stem,
+		    const int *stem_len, int nstems, int max_fanout, kb_gloss_fn fn, void *ctx);
+
 struct kb {
 	sqlite3 *db;
 	struct nlp_analyser *an;
@@ -153,6 +185,8 @@ struct kb {
 };
 
 int kb_db_fail(struct kb *kb, char *err, const char *what);
+/* Grows *p to hold need items of size bytes, doubling; -1 without memory. */
+int kb_grow(void **p, size_t *cap, size_t need, size_t size);
 int kb_sync(struct kb *kb, char *err);
 int kb_bump_generation(struct kb *kb, char *err);
 int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,

@@ -22,11 +22,11 @@ static void model_free(struct kb_model *m)
 	free(m->ents);
 	free(m->shapes);
 	free(m->slot_of);
+	kb_gloss_free(m->gloss);
 	free(m);
 }
 
-/* Grows *p to hold need items of size bytes, doubling; -1 without memory. */
-static int grow(void **p, size_t *cap, size_t need, size_t size)
+int kb_grow(void **p, size_t *cap, size_t need, size_t size)
 {
 	if (need <= *cap)
 		return 0;
@@ -57,8 +57,8 @@ static int load_entries(struct kb *kb, struct kb_model *m, char *err)
 		int64_t rowid = sqlite3_column_int64(q, 0);
 		const struct kb_shape *sh = sqlite3_column_blob(q, 1);
 		size_t nsh = (size_t)sqlite3_column_bytes(q, 1) / sizeof *sh;
-		if (grow((void **)&m->ents, &ents_cap, (size_t)m->nents + 1, sizeof *m->ents) ||
-		    grow((void **)&m->shapes, &shapes_cap, m->nshapes + nsh, sizeof *m->shapes)) {
+		if (kb_grow((void **)&m->ents, &ents_cap, (size_t)m->nents + 1, sizeof *m->ents) ||
+		    kb_grow((void **)&m->shapes, &shapes_cap, m->nshapes + nsh, sizeof *m->shapes)) {
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 			break;
 		}
@@ -138,8 +138,8 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 			continue;
 		int32_t ent = m->slot_of[doc];
 		if (!t || t->len != len || memcmp(m->term_text + t->off, term, (size_t)len)) {
-			if (grow((void **)&m->terms, &terms_cap, m->nterms + 1, sizeof *m->terms) ||
-			    grow((void **)&m->term_text, &text_cap, text_len + (size_t)len, 1)) {
+			if (kb_grow((void **)&m->terms, &terms_cap, m->nterms + 1, sizeof *m->terms) ||
+			    kb_grow((void **)&m->term_text, &text_cap, text_len + (size_t)len, 1)) {
 				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 				break;
 			}
@@ -150,7 +150,7 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 			p = NULL;
 		}
 		if (!p || p->ent != ent) {
-			if (grow((void **)&m->posts, &posts_cap, m->nposts + 1, sizeof *m->posts)) {
+			if (kb_grow((void **)&m->posts, &posts_cap, m->nposts + 1, sizeof *m->posts)) {
 				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 				break;
 			}
@@ -166,7 +166,7 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 			t->cf_q++;
 			uint16_t ph = phrasing_at(m, &m->ents[ent], off);
 			if (!p->nphr || m->phrasings[p->phr + p->nphr - 1] != ph) {
-				if (grow((void **)&m->phrasings, &phr_cap, m->nphrasings + 1, sizeof *m->phrasings)) {
+				if (kb_grow((void **)&m->phrasings, &phr_cap, m->nphrasings + 1, sizeof *m->phrasings)) {
 					rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 					break;
 				}

@@ -18,6 +18,8 @@ struct query {
 	char *phrase[KB_MAX_PHRASES];
 	int len[KB_MAX_PHRASES];
 	int word[KB_MAX_PHRASES];       /* for terms: the word the phrase belongs to; -1 for grams */
+	int expansion[KB_MAX_PHRASES];  /* a word the dictionary says means the same, not the question's */
+	int is_compound[KB_MAX_PHRASES];  /* a compound of the question's nouns (コロナ+ワクチン) */
 	double weight[KB_MAX_PHRASES];  /* 1, or less for a long question's other sentences */
 	const struct kb_mterm *t[KB_MAX_PHRASES];  /* NULL: not in the index */
 	double idf[KB_MAX_PHRASES];     /* 0 for a term too common to say anything */
@@ -38,6 +40,22 @@ struct query {
 	int no_readings;
 };
 
+/* A new phrase of the question (its other fields are the caller's): its
+ * index, or -1 when the question is full. */
+static int query_push(struct query *q, const char *tok, int len)
+{
+	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
+		return -1;
+	char *p = q->buf + q->used;
+	memcpy(p, tok, (size_t)len);
+	p[len] = 0;
+	q->used += (size_t)len + 1;
+	int i = q->nphrases++;
+	q->phrase[i] = p;
+	q->len[i] = len;
+	return i;
+}
+
 static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 {
 	struct query *q = ctx;
@@ -45,6 +63,7 @@ static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 	if (q->no_readings && (is_reading || kind == NLP_GRAM))
 		return 0;
 	double weight = q->sentence_weight * (kind == NLP_COMPOUND ? q->compound : 1);
+	int is_compound = kind == NLP_COMPOUND;
 	if (kind == NLP_COMPOUND)
 		kind = NLP_TERM;
 	for (int i = 0; i < q->nphrases; i++) {
@@ -55,16 +74,11 @@ static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 			return 0;
 		}
 	}
-	if (q->nphrases == KB_MAX_PHRASES || q->used + (size_t)len + 1 > sizeof q->buf)
+	int i = query_push(q, tok, len);
+	if (i < 0)
 		return 0;  /* a very long question is judged on its first terms */
-	char *p = q->buf + q->used;
-	memcpy(p, tok, (size_t)len);
-	p[len] = 0;
-	q->used += (size_t)len + 1;
-	int i = q->nphrases++;
-	q->phrase[i] = p;
-	q->len[i] = len;
 	q->weight[i] = weight;
+	q->is_compound[i] = is_compound;
 	if (kind == NLP_TERM) {
 		q->word[i] = (is_reading && q->last_kind_term) ? q->nwords - 1 : q->nwords++;
 		q->last_kind_term = !is_reading;
@@ -87,11 +101,12 @@ static void query_order(struct query *q)
 	int order[KB_MAX_PHRASES][2];
 	for (int i = 0; i < q->nphrases; i++) {
 		order[i][0] = i;
-		order[i][1] = (q->word[i] < 0) * KB_MAX_PHRASES + i;
+		/* a word's spellings together, the question's own before the dictionary's */
+		order[i][1] = q->word[i] < 0 ? KB_MAX_PHRASES * KB_MAX_PHRASES + i : q->word[i] * KB_MAX_PHRASES + i;
 	}
 	qsort(order, (size_t)q->nphrases, sizeof order[0], phrase_cmp_terms_first);
 	char *phrase[KB_MAX_PHRASES];
-	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES];
+	int len[KB_MAX_PHRASES], word[KB_MAX_PHRASES], expansion[KB_MAX_PHRASES], compound[KB_MAX_PHRASES];
 	double weight[KB_MAX_PHRASES];
 	q->nterms = 0;
 	for (int i = 0; i < q->nphrases; i++) {
@@ -100,6 +115,8 @@ static void query_order(struct query *q)
 		len[i] = q->len[k];
 		word[i] = q->word[k];
 		weight[i] = q->weight[k];
+		expansion[i] = q->expansion[k];
+		compound[i] = q->is_compound[k];
 		if (word[i] >= 0)
 			q->nterms++;
 	}
@@ -107,6 +124,84 @@ static void query_order(struct query *q)
 	memcpy(q->len, len, sizeof len);
 	memcpy(q->word, word, sizeof word);
 	memcpy(q->weight, weight, sizeof weight);
+	memcpy(q->expansion, expansion, sizeof expansion);
+	memcpy(q->is_compound, compound, sizeof compound);
+}
+
+/* ---- words the dictionary adds (kb/gloss.c) ---------------------------------- */
+
+struct expand {
+	struct query *q;
+	int word[KB_MAX_PHRASES];   /* bridge: the word of each stem */
+	int src_word, added, max;
+	double weight;
+	double stem_weight[KB_MAX_PHRASES];
+	double factor;
+};
+
+/* Another spelling of word src: kept apart from the question's own terms. */
+static int expand_add(void *ctx, const char *tok, int len, int src)
+{
+	struct expand *x = ctx;
+	struct query *q = x->q;
+	if (x->added >= x->max)
+		return 0;
+	for (int i = 0; i < q->nphrases; i++)
+		if (q->len[i] == len && !memcmp(q->phrase[i], tok, (size_t)len))
+			return 0;
+	int i = query_push(q, tok, len);
+	if (i < 0)
+		return 1;
+	q->word[i] = src >= 0 ? x->word[src] : x->src_word;
+	q->weight[i] = (src >= 0 ? x->stem_weight[src] : x->weight) * x->factor;
+	q->expansion[i] = 1;
+	x->added++;
+	return 0;
+}
+
+/* Japanese words sharing a gloss with the question's content words, and
+ * the Japanese words an English question's words gloss, as lighter
+ * spellings of the question's words. */
+static void query_expand(struct kb *kb, struct query *q, const struct kb_weights *w)
+{
+	struct expand x = {.q = q};
+	int n = q->nphrases;
+	const char *stem[KB_MAX_PHRASES];
+	int stem_len[KB_MAX_PHRASES], nstems = 0;
+	for (int i = 0; w->bridge > 0 && i < n; i++) {
+		if (q->word[i] < 0 || (unsigned char)q->phrase[i][0] >= 0x80 ||
+		    q->phrase[i][0] == NLP_READING_PREFIX)
+			continue;
+		/* an English word the entries already say needs no bridge */
+		if (w->bridge_unknown && kb_model_term(kb->model, q->phrase[i], q->len[i]))
+			continue;
+		stem[nstems] = q->phrase[i];
+		stem_len[nstems] = q->len[i];
+		x.word[nstems] = q->word[i];
+		x.stem_weight[nstems++] = q->weight[i];
+	}
+	/* The dictionary is read only for a question that needs it. */
+	if (w->synonym <= 0 && !nstems)
+		return;
+	const struct kb_gloss *g = kb_gloss_of(kb, kb->model);
+	if (!g)
+		return;
+	for (int i = 0; w->synonym > 0 && i < n; i++) {
+		if (q->word[i] < 0 || q->expansion[i])
+			continue;
+		x.src_word = q->word[i];
+		x.weight = q->weight[i];
+		x.factor = w->synonym;
+		x.added = 0;
+		x.max = w->gloss_max;
+		kb_gloss_synonyms(kb->model, g, q->phrase[i], q->len[i], w->gloss_fanout, expand_add, &x);
+	}
+	if (nstems) {
+		x.factor = w->bridge;
+		x.added = 0;
+		x.max = w->gloss_max * nstems;
+		kb_gloss_bridge(kb->model, g, stem, stem_len, nstems, w->gloss_fanout, expand_add, &x);
+	}
 }
 
 /* A sentence ends at 。 ! ? or a line break. */
@@ -206,7 +301,10 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		}
 		q->cf[i] = t ? t->cf_q - q->excluded[i] : 0;
 		int df_a = q->df_a[i];
-		q->idf[i] = log(1.0 + (n - q->df[i] + 0.5) / (q->df[i] + 0.5));
+		/* A word most answers say is the domain's (コロナ, ワクチン), however
+		 * few phrasings say it: it tells no entry from another. */
+		double df = fmax(q->df[i], w->answer_df * df_a);
+		q->idf[i] = log(1.0 + (n - df + 0.5) / (df + 0.5));
 		if (w->bm25_only) {
 			q->in_match[i] = i < q->nterms && q->phrase[i][0] != NLP_READING_PREFIX;
 			continue;
@@ -223,6 +321,19 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		if (too_common)
 			q->idf[i] = 0;
 		q->in_match[i] = (q->df[i] > 0 || df_a > 0) && !common && !long_list;
+	}
+	/* A compound says no more than its most telling part: コロナワクチン is
+	 * as common as コロナ, whatever few phrasings spell it as one word. */
+	for (int i = 0; w->compound_cap && i < q->nphrases; i++) {
+		if (!q->is_compound[i])
+			continue;
+		double cap = -1;
+		for (int j = 0; j < q->nphrases; j++)
+			if (j != i && !q->is_compound[j] && q->word[j] >= 0 && q->len[j] < q->len[i] &&
+			    q->phrase[j][0] != NLP_READING_PREFIX && memmem(q->phrase[i], (size_t)q->len[i], q->phrase[j], (size_t)q->len[j]))
+				cap = fmax(cap, q->idf[j]);
+		if (cap >= 0 && q->idf[i] > cap)
+			q->idf[i] = cap;
 	}
 	/* A question made only of terms with long lists still gets candidates:
 	 * its rarest terms, at the cost of reading their lists. */
@@ -244,12 +355,19 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	 * the knowledge base has never seen weighs the most. */
 	for (int k = 0; k < q->nwords; k++)
 		q->word_idf[k] = -1, q->word_weight[k] = 0;
-	for (int i = 0; i < q->nterms; i++) {
-		int k = q->word[i];
-		if (q->weight[i] > q->word_weight[k])
-			q->word_weight[k] = q->weight[i];
-		if (q->df[i] > 0 && q->word_idf[k] != 0 && (q->idf[i] == 0 || q->idf[i] > q->word_idf[k]))
-			q->word_idf[k] = q->idf[i];
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < q->nterms; i++) {
+			int k = q->word[i];
+			if (q->expansion[i] != pass)
+				continue;
+			if (q->weight[i] > q->word_weight[k])
+				q->word_weight[k] = q->weight[i];
+			/* the dictionary's words weigh a word only the knowledge base does not know */
+			if (pass && q->word_idf[k] >= 0)
+				continue;
+			if (q->df[i] > 0 && q->word_idf[k] != 0 && (q->idf[i] == 0 || q->idf[i] > q->word_idf[k]))
+				q->word_idf[k] = q->idf[i];
+		}
 	}
 	double unseen = log(1.0 + (n + 0.5) / 0.5);
 	q->word_total = 0;
@@ -333,7 +451,7 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	int ngrams = q->nphrases - q->nterms;
 	double gram_scale = ngrams > 0 ? (double)(q->nwords > 0 ? q->nwords : 1) / ngrams : 0;
 	double word_best[KB_MAX_PHRASES];
-	int word_seen[KB_MAX_PHRASES];
+	double word_seen[KB_MAX_PHRASES];  /* 1, or less when only the dictionary's spelling is said */
 	for (int k = 0; k < q->nwords; k++)
 		word_best[k] = 0, word_seen[k] = 0;
 	int n = (int)e->nshape;
@@ -368,8 +486,9 @@ static double features(const struct kb_model *m, const struct query *q, const st
 			int k = q->word[i];
 			if (sat > word_best[k])
 				word_best[k] = sat;
-			if (tf_q > 0)
-				word_seen[k] = 1;
+			double share = !q->expansion[i] ? 1 : q->word_weight[k] > 0 ? q->weight[i] / q->word_weight[k] : 0;
+			if (tf_q > 0 && share > word_seen[k])
+				word_seen[k] = share;
 		}
 		if (tf_q <= 0)
 			continue;
@@ -384,15 +503,14 @@ static double features(const struct kb_model *m, const struct query *q, const st
 			} else if (a->last_word != q->word[i]) {
 				int k = q->word[i];
 				a->last_word = k;
-				a->tq += q->word_weight[k] * q->word_idf[k];
+				a->tq += (q->expansion[i] ? q->weight[i] : q->word_weight[k]) * q->word_idf[k];
 				a->words++;
 			}
 		}
 	}
 	for (int k = 0; k < q->nwords; k++) {
 		bm25 += word_best[k];
-		if (word_seen[k])
-			vocab += q->word_weight[k] * q->word_idf[k];
+		vocab += word_seen[k] * q->word_weight[k] * q->word_idf[k];
 	}
 	double best = 0, best_tq = 0;
 	for (int j = 0; j < n; j++) {
@@ -602,6 +720,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	}
 	rc = query_analyse(kb, q, question, len, w, err);
 	if (rc == MG_OK) {
+		query_expand(kb, q, w);
 		query_order(q);
 		rc = query_stats(kb, q, w, ex, ex_slot, err);
 	}
@@ -714,13 +833,14 @@ int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err)
 	return rc;
 }
 
-int kb_without_alternates(struct kb *kb, char *err)
+int kb_without_alternates(struct kb *kb, int japanese_only, char *err)
 {
 	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return kb_db_fail(kb, err, "plain");
 	int rc = kb_sync(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "UPDATE kb_entries SET alt_questions='', keywords=''",
-					NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == MG_OK && sqlite3_exec(kb->db, japanese_only
+			? "UPDATE kb_entries SET alt_questions='', keywords='', question_en='', answer_en=''"
+			: "UPDATE kb_entries SET alt_questions='', keywords=''", NULL, NULL, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "plain");
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);

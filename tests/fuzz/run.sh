@@ -8,11 +8,12 @@
 #   kb_import    the knowledge-base CSV/TSV import, from tests/fuzz/seeds/kb_import
 #   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
 #   resv_contact the contact fields of a booking or the waiting list, under every field policy
+#   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -42,7 +43,7 @@ for t in $targets; do
       seed tests/eval/dev.tsv "$corpus"
       seed tests/unit/data/redact_cases.tsv "$corpus"
       flags+=(-timeout=10) ;;
-    kb_import|kb_synonyms) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
+    kb_import|kb_synonyms|kb_dict) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
     resv_contact)
       i=0
       for c in '\x15ミドリ タロウ\x00090-1234-5678\x00midori@example.jp' '\x2aやまだ\x0003-1234-5678\x00' \

@@ -351,6 +351,24 @@ TEST(kb, synonyms_connect_residents_words_to_entries)
 	fixture_bot_close(bot);
 }
 
+/* A town's FAQ written in Japanese only still meets an English question:
+ * JMdict/EDICT (Debian's edict) says which Japanese words its words gloss. */
+TEST(kb, an_english_question_finds_a_japanese_only_entry)
+{
+	struct chatbot *bot = fixture_bot("kb_en.db");
+	char err[MG_ERR_LEN];
+	struct bad_rows b = {0};
+	CHECK(import_text(bot, "id,slug,question,answer\n"
+			       "1,cost,接種の費用はいくらですか,自己負担は3500円です。\n"
+			       "2,parking,会場に駐車場はありますか,あります。\n"
+			       "3,ticket-lost,接種券をなくしました,再発行します。\n", 0, &b, err) == 3);
+	const char *r = fixture_ask(bot, "How much does the vaccination cost?");
+	CHECK(!strcmp(r, "answer cost") || !strcmp(r, "clarify cost") || !strcmp(r, "handoff cost"));
+	r = fixture_ask(bot, "Where is the venue?");
+	CHECK(!strcmp(r, "answer parking") || !strcmp(r, "clarify parking") || !strcmp(r, "handoff parking"));
+	fixture_bot_close(bot);
+}
+
 /* The server's worker threads each have a connection; they share one model
  * of the index per generation, and an edit made on one is searched by all. */
 TEST(kb, connections_to_one_database_share_its_model_and_see_each_edit)

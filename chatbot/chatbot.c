@@ -447,6 +447,11 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t 
 	return rc;
 }
 
+int chatbot_log_event(struct chatbot *bot, const struct events_event *ev, char *err)
+{
+	return events_log(kb_db(bot->kb), bot->events, town_zone(bot->town), ev, err);
+}
+
 int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
 		     int helpful, char *err)
 {
@@ -457,7 +462,7 @@ int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *
 	struct events_event ev = {.type = EVENTS_FEEDBACK, .conversation = conversation,
 				  .entry_id = entry_id, .helpful = helpful};
 	if (rc == MG_OK)
-		rc = events_log(kb_db(bot->kb), bot->events, town_zone(bot->town), &ev, err);
+		rc = chatbot_log_event(bot, &ev, err);
 	/* A log too far behind drops the event (and counts it); the resident's
 	 * click was still received. */
 	return rc == MG_ERR_FULL ? MG_OK : rc;

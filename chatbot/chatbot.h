@@ -37,6 +37,10 @@ void chatbot_close(struct chatbot *bot);
  * (borrowed; it must outlive bot) instead of writing each on the chatbot's
  * own connection; NULL (the default) writes them before returning. */
 void chatbot_set_events(struct chatbot *bot, struct events_writer *w);
+/* Records ev in the bot's event log (its writer, else its database), dated
+ * in its town's zone: events_log() for every caller. */
+struct events_event;
+int chatbot_log_event(struct chatbot *bot, const struct events_event *ev, char *err);
 /* The connection, for callers that run their own statements (import, export,
  * the booking and staff modules share the database file). */
 struct kb *chatbot_kb(struct chatbot *bot);

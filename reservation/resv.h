@@ -80,6 +80,9 @@ int resv_set_product(struct resv *r, const struct resv_product *p, char *err);
 
 /* The settings and product rules as a new JSON object (caller decrefs). */
 int resv_settings_json(struct resv *r, json_t **out, char *err);
+/* The contact fields' policy, {name_kana: "off"|"optional"|"required", ...},
+ * as a new JSON object (caller decrefs). */
+int resv_fields_json(struct resv *r, json_t **out, char *err);
 
 /* Imports the sample town from dir (venues.csv, products.csv, slots.csv,
  * tickets.csv; see reservation/README-booking.md). Does nothing and returns
@@ -346,8 +349,8 @@ int resv_slot_set_capacity(struct resv *r, long long slot_id, int capacity, int 
  * (cancel_reason "slot_closed") with a "slot_closed" notification in the
  * outbox, and each pending offer of it is withdrawn ("offer_withdrawn"), its
  * resident back on the waiting list. *notified (may be NULL) counts them;
- * *cancelled (may be NULL) gets a new JSON array of the ids of the bookings
- * cancelled (caller decrefs; NULL on failure), for the event log. */
+ * *cancelled (may be NULL) gets a new JSON array of the bookings cancelled,
+ * {id} each (caller decrefs; NULL on failure), for the event log. */
 int resv_slot_close(struct resv *r, long long slot_id, int *notified, json_t **cancelled, char *err);
 
 /* The booking report per venue and day as a new JSON object (caller decrefs):

@@ -703,11 +703,10 @@ int resv_set_product(struct resv *r, const struct resv_product *p, char *err)
 			  p->horizon_days, p->name_en ? p->name_en : "");
 }
 
-int resv_settings_json(struct resv *r, json_t **out, char *err)
+int resv_fields_json(struct resv *r, json_t **out, char *err)
 {
-	*out = NULL;
-	json_t *o = json_object(), *fields = json_object(), *products = json_array();
-	int rc = o && fields && products ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	json_t *fields = json_object();
+	int rc = fields ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	for (int f = 0; rc == MG_OK && f < RESV_FIELD_COUNT; f++) {
 		enum resv_policy p;
 		rc = resv_field_policy(r, (enum resv_field)f, &p, err);
@@ -715,6 +714,21 @@ int resv_settings_json(struct resv *r, json_t **out, char *err)
 			json_object_set_new(fields, resv_field_name((enum resv_field)f),
 					    json_string(resv_policy_name(p)));
 	}
+	if (rc != MG_OK) {
+		json_decref(fields);
+		fields = NULL;
+	}
+	*out = fields;
+	return rc;
+}
+
+int resv_settings_json(struct resv *r, json_t **out, char *err)
+{
+	*out = NULL;
+	json_t *o = json_object(), *fields = NULL, *products = json_array();
+	int rc = o && products ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK)
+		rc = resv_fields_json(r, &fields, err);
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK)
 		rc = resv_x_prep(r, &st, err, "SELECT code, name, min_interval_days, same_product,"

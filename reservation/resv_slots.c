@@ -299,28 +299,27 @@ int resv_slot_close(struct resv *r, long long slot_id, int *notified, json_t **c
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "UPDATE resv_slots SET closed = 1 WHERE id = ?", "i",
 				slot_id);
-	/* Read under the write lock: exactly the bookings cancelled below. */
+	/* The slot's bookings, read under the write lock, each cancelled. */
 	if (rc == MG_OK && !ids)
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)
 		rc = resv_x_rows(r, ids, err, keys, "SELECT id FROM resv_bookings WHERE slot_id = ? AND"
 				 " status IN ('booked', 'checked_in') ORDER BY id", "i", slot_id);
-	if (rc == MG_OK)
-		rc = each(r, "SELECT id FROM resv_bookings WHERE slot_id = ? AND status IN"
-			  " ('booked', 'checked_in') ORDER BY id LIMIT 1", slot_id, close_booking, &n, err);
+	size_t i;
+	json_t *b;
+	json_array_foreach(ids, i, b) {
+		if (rc == MG_OK)
+			rc = close_booking(r, json_integer_value(json_object_get(b, "id")), err);
+		n += rc == MG_OK;
+	}
 	if (rc == MG_OK)
 		rc = each(r, "SELECT id FROM resv_offers WHERE slot_id = ? AND status = 'pending'"
 			  " ORDER BY id LIMIT 1", slot_id, withdraw_offer, &n, err);
 	rc = resv_x_end(r, rc, err);
 	if (notified)
 		*notified = rc == MG_OK ? n : 0;
-	if (rc == MG_OK && cancelled) {
-		size_t i;
-		json_t *o;
-		*cancelled = json_array();
-		json_array_foreach(ids, i, o)
-			json_array_append(*cancelled, json_object_get(o, "id"));
-	}
+	if (rc == MG_OK && cancelled)
+		*cancelled = json_incref(ids);
 	json_decref(ids);
 	return rc;
 }

@@ -47,6 +47,8 @@ struct http_route {
 	const char *method;  /* "GET" (also answers HEAD) or "POST" */
 	const char *path;    /* exact path, or a prefix when it ends in '/' */
 	http_handler fn;
+	int staff_work;      /* 1: slow staff work (a re-index, an import, an eval), run
+				through http_staff_work so that it never takes every worker */
 };
 
 /* NULL-ended, in widget/api.c. */

@@ -536,7 +536,7 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 		}
 	}
 	json_t *out = NULL;
-	int status = r->fn(&call, &out);
+	int status = r->staff_work ? http_staff_work(&call, &out, r->fn) : r->fn(&call, &out);
 	json_decref(call.body);
 	json_t *detail = call.detail;
 	if (status >= 200 && status < 300) {

@@ -44,11 +44,6 @@ static int refuse(struct http_call *c, int rc, const char *reason, const char *m
 	return http_fail_rc(c, rc, msg);
 }
 
-static int fail_rc(struct http_call *c, int rc, const char *err)
-{
-	return http_fail_rc(c, rc, err);
-}
-
 static const char *body_str(const struct http_call *c, const char *key)
 {
 	return json_string_value(json_object_get(c->body, key));
@@ -83,14 +78,14 @@ static int gate(struct http_call *c, enum staff_right right, int change, struct 
 	if (rc == MG_ERR_AUTH)
 		return refuse(c, rc, "login_required", err);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	int may = staff_can(s->role, right);
 	if (change) {
 		rc = staff_guard(db, token, http_call_header(c, CSRF_HEADER), right, now, s, err);
 		if (rc == MG_ERR_DENIED || rc == MG_ERR_AUTH)
 			return refuse(c, rc, rc == MG_ERR_AUTH ? "login_required" : may ? "csrf" : "role", err);
 		if (rc != MG_OK)
-			return fail_rc(c, rc, err);
+			return http_fail_rc(c, rc, err);
 	} else if (!may) {
 		return refuse(c, MG_ERR_DENIED, "role", "this role may not see this");
 	}
@@ -154,7 +149,7 @@ static int h_login(struct http_call *c, json_t **out)
 	if (rc == MG_ERR_BUSY)
 		return refuse(c, rc, "busy", err);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	set_cookie(c, token, OPS_SESSION_SECONDS);
 	sodium_memzero(token, sizeof token);
 	*out = session_json(&s);
@@ -171,12 +166,12 @@ static int h_logout(struct http_call *c, json_t **out)
 	char err[MG_ERR_LEN];
 	int rc = staff_session_get(db, token, time(NULL), &s, err);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	if (!csrf || strlen(csrf) != STAFF_TOKEN_LEN || sodium_memcmp(csrf, s.csrf, STAFF_TOKEN_LEN))
-		return fail_rc(c, MG_ERR_DENIED, "the form is stale or forged (CSRF token): reload the page");
+		return http_fail_rc(c, MG_ERR_DENIED, "the form is stale or forged (CSRF token): reload the page");
 	rc = staff_logout(db, token, err);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	set_cookie(c, "", 0);
 	*out = json_pack("{s:b}", "ok", 1);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
@@ -195,7 +190,7 @@ static int h_session(struct http_call *c, json_t **out)
 	if (rc == MG_ERR_AUTH)
 		*out = json_pack("{s:b,s:s}", "logged_in", 0, "message", err);
 	else if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	else
 		*out = session_json(&s);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
@@ -237,7 +232,7 @@ static int report(struct http_call *c, json_t **out)
 	if (status)
 		return status;
 	int rc = events_report(events_db(c), from, to, out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 static int h_report(struct http_call *c, json_t **out)
@@ -327,7 +322,7 @@ static int h_forecast(struct http_call *c, json_t **out)
 	}
 	char err[MG_ERR_LEN];
 	int rc = forecast_run(events_db(c), &o, out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 /* ---- the review queue ------------------------------------------------------- */
@@ -352,7 +347,7 @@ static int h_queue(struct http_call *c, json_t **out)
 				       ADMIN_QUEUE_LIMIT, &list, err);
 	nlp_analyser_free(an);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	*out = json_pack("{s:s,s:s,s:o}", "from", from, "to", to, "groups", list);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -381,7 +376,7 @@ static int h_dismiss(struct http_call *c, json_t **out)
 	char err[MG_ERR_LEN];
 	int rc = dismiss(c, &s, key, err);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	*out = json_pack("{s:b}", "ok", 1);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -408,7 +403,7 @@ static int alternate(struct http_call *c, json_t **out, int add)
 		rc = add ? dismiss(c, &s, key, err) : events_undismiss(call_db(c), key, err);
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, entry, out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 static int h_alternate(struct http_call *c, json_t **out)
@@ -502,11 +497,11 @@ static int h_entry_get(struct http_call *c, json_t **out)
 		return http_fail(c, 404, "no such entry");
 	char err[MG_ERR_LEN];
 	int rc = staff_entry_get(http_call_bot(c), c->rest, out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 /* The editor's save: {entry: {fields}}; status "draft" or "published". */
-static int h_entry_save_work(struct http_call *c, json_t **out)
+static int h_entry_save(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -534,13 +529,9 @@ static int h_entry_save_work(struct http_call *c, json_t **out)
 	}
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, id, out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
-static int h_entry_save(struct http_call *c, json_t **out)
-{
-	return http_staff_work(c, out, h_entry_save_work);
-}
 
 /* {id}: the entry of the editor unpublished (unpublish) or deleted (delete). */
 static int entry_change(struct http_call *c, json_t **out, int delete)
@@ -558,13 +549,13 @@ static int entry_change(struct http_call *c, json_t **out, int delete)
 	if (rc == MG_ERR_NOT_FOUND)
 		return refuse(c, MG_ERR_NOT_FOUND, "no_such_entry", err);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	if (delete) {
 		*out = json_pack("{s:b,s:s}", "deleted", 1, "id", id);
 		return *out ? 200 : http_fail(c, 500, "out of memory");
 	}
 	rc = staff_entry_get(bot, id, out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 static int h_entry_unpublish(struct http_call *c, json_t **out)
@@ -607,7 +598,7 @@ static int h_topics(struct http_call *c, json_t **out)
 	if (rc != MG_OK) {
 		json_decref(topics);
 		json_decref(keys);
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	}
 	*out = json_pack("{s:o,s:o}", "topics", topics, "keys", keys);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
@@ -639,7 +630,7 @@ static int h_users(struct http_call *c, json_t **out)
 		return status;
 	char err[MG_ERR_LEN];
 	int rc = staff_user_list(call_db(c), time(NULL), out, err);
-	return rc == MG_OK ? 200 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 /* An account refusal with the code the console words it by. */
@@ -656,7 +647,7 @@ static int user_refused(struct http_call *c, int rc, const char *password, const
 		return refuse(c, rc, "no_such_user", err);
 	if (rc == MG_ERR_CONFLICT)
 		return refuse(c, rc, strstr(err, "last administrator") ? "last_admin" : "user_exists", err);
-	return fail_rc(c, rc, err);
+	return http_fail_rc(c, rc, err);
 }
 
 /* {name, role, password}: a new account. */
@@ -702,7 +693,7 @@ static int h_user_change(struct http_call *c, json_t **out)
 /* ---- eval, export, import, audit ------------------------------------------------ */
 
 /* {tsv: "..."} runs an uploaded set; {} the server's (--eval-set). */
-static int h_eval_work(struct http_call *c, json_t **out)
+static int h_eval(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -722,15 +713,11 @@ static int h_eval_work(struct http_call *c, json_t **out)
 	rc = chatbot_eval_run(http_call_bot(c), tsv ? tsv : data, len, out, err);
 	free(data);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	json_object_set_new(*out, "set", json_string(tsv ? "uploaded" : path));
 	return 200;
 }
 
-static int h_eval(struct http_call *c, json_t **out)
-{
-	return http_staff_work(c, out, h_eval_work);
-}
 
 static int h_export(struct http_call *c, json_t **out)
 {
@@ -748,7 +735,7 @@ static int h_export(struct http_call *c, json_t **out)
 	fclose(f);
 	if (rc != MG_OK) {
 		free(buf);
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	}
 	return download(c, buf, len, "madoguchi-kb.csv");
 }
@@ -771,7 +758,7 @@ static int known_fact(void *ctx, const char *key, size_t len)
 
 /* {csv_base64, append}: base64 so that a CP932 file arrives byte for byte.
  * All or nothing: with bad rows, 200 with ok false and the rows by line. */
-static int h_import_work(struct http_call *c, json_t **out)
+static int h_import(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
@@ -810,17 +797,13 @@ static int h_import_work(struct http_call *c, json_t **out)
 	free(data);
 	if (rc != MG_OK && json_array_size(bad.list) == 0) {
 		json_decref(bad.list);
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	}
 	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
 			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
-static int h_import(struct http_call *c, json_t **out)
-{
-	return http_staff_work(c, out, h_import_work);
-}
 
 struct replaced_list {
 	json_t *list;
@@ -851,7 +834,7 @@ static int h_replaced(struct http_call *c, json_t **out)
 			: mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc != MG_OK) {
 		json_decref(r.list);
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	}
 	*out = json_pack("{s:o,s:i}", "replaced", r.list, "keep", OPS_KB_REPLACED_KEPT);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
@@ -885,10 +868,8 @@ static int h_restore(struct http_call *c, json_t **out)
 		rc = kb_write_end(kb, rc, err);
 	}
 	json_decref(bad.list);
-	if (rc == MG_ERR_NOT_FOUND)
-		return http_fail(c, 404, "%s", err);
 	if (rc != MG_OK)
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	*out = json_pack("{s:b,s:i}", "ok", 1, "imported", imported);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -916,7 +897,7 @@ static int audit_records(struct http_call *c, int limit, json_t **list)
 	}
 	char err[MG_ERR_LEN];
 	int rc = staff_audit_list(call_db(c), &f, town_zone(town), limit, list, err);
-	return rc == MG_OK ? 0 : fail_rc(c, rc, err);
+	return rc == MG_OK ? 0 : http_fail_rc(c, rc, err);
 }
 
 static int h_audit(struct http_call *c, json_t **out)
@@ -929,7 +910,7 @@ static int h_audit(struct http_call *c, json_t **out)
 	int rc = staff_audit_facets(call_db(c), &facets, err);
 	if (rc != MG_OK) {
 		json_decref(list);
-		return fail_rc(c, rc, err);
+		return http_fail_rc(c, rc, err);
 	}
 	*out = json_pack("{s:o,s:o,s:i}", "audit", list, "facets", facets, "limit", ADMIN_AUDIT_LIMIT);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
@@ -957,38 +938,38 @@ static int h_audit_csv(struct http_call *c, json_t **out)
 }
 
 const struct http_route http_admin_routes[] = {
-	{"POST", "/api/v1/admin/login", h_login},
-	{"POST", "/api/v1/admin/logout", h_logout},
-	{"GET", "/api/v1/admin/session", h_session},
-	{"GET", "/api/v1/admin/report", h_report},
-	{"GET", "/api/v1/admin/report.csv", h_report_csv},
-	{"GET", "/api/v1/admin/forecast", h_forecast},
-	{"GET", "/api/v1/admin/queue", h_queue},
-	{"POST", "/api/v1/admin/queue/dismiss", h_dismiss},
-	{"POST", "/api/v1/admin/queue/alternate", h_alternate},
-	{"GET", "/api/v1/admin/entries", h_entries},
-	{"GET", "/api/v1/admin/entries/", h_entry_get},
-	{"GET", "/api/v1/admin/kb.csv", h_export},
-	{"GET", "/api/v1/admin/audit", h_audit},
-	{"GET", "/api/v1/admin/audit.csv", h_audit_csv},
-	{"GET", "/api/v1/admin/topics", h_topics},
-	{"GET", "/api/v1/admin/kb/replaced", h_replaced},
-	{"POST", "/api/v1/admin/kb/restore", h_restore},
-	{"POST", "/api/v1/admin/queue/undo", h_alternate_undo},
-	{"POST", "/api/v1/admin/entries/unpublish", h_entry_unpublish},
-	{"POST", "/api/v1/admin/entries/delete", h_entry_delete},
-	{"GET", "/api/v1/admin/users", h_users},
-	{NULL, NULL, NULL},
+	{"POST", "/api/v1/admin/login", h_login, 0},
+	{"POST", "/api/v1/admin/logout", h_logout, 0},
+	{"GET", "/api/v1/admin/session", h_session, 0},
+	{"GET", "/api/v1/admin/report", h_report, 0},
+	{"GET", "/api/v1/admin/report.csv", h_report_csv, 0},
+	{"GET", "/api/v1/admin/forecast", h_forecast, 0},
+	{"GET", "/api/v1/admin/queue", h_queue, 0},
+	{"POST", "/api/v1/admin/queue/dismiss", h_dismiss, 0},
+	{"POST", "/api/v1/admin/queue/alternate", h_alternate, 1},
+	{"GET", "/api/v1/admin/entries", h_entries, 0},
+	{"GET", "/api/v1/admin/entries/", h_entry_get, 0},
+	{"GET", "/api/v1/admin/kb.csv", h_export, 0},
+	{"GET", "/api/v1/admin/audit", h_audit, 0},
+	{"GET", "/api/v1/admin/audit.csv", h_audit_csv, 0},
+	{"GET", "/api/v1/admin/topics", h_topics, 0},
+	{"GET", "/api/v1/admin/kb/replaced", h_replaced, 0},
+	{"POST", "/api/v1/admin/kb/restore", h_restore, 1},
+	{"POST", "/api/v1/admin/queue/undo", h_alternate_undo, 1},
+	{"POST", "/api/v1/admin/entries/unpublish", h_entry_unpublish, 1},
+	{"POST", "/api/v1/admin/entries/delete", h_entry_delete, 1},
+	{"GET", "/api/v1/admin/users", h_users, 0},
+	{NULL, NULL, NULL, 0},
 };
 
 /* Bodies up to HTTP_UPLOAD_MAX: an entry's long answer, a preview of it,
  * a labelled set, the whole knowledge base. */
 const struct http_route http_admin_uploads[] = {
-	{"POST", "/api/v1/admin/entries", h_entry_save},
-	{"POST", "/api/v1/admin/preview", h_preview},
-	{"POST", "/api/v1/admin/users", h_user_add},
-	{"POST", "/api/v1/admin/users/change", h_user_change},
-	{"POST", "/api/v1/admin/eval", h_eval},
-	{"POST", "/api/v1/admin/kb.csv", h_import},
-	{NULL, NULL, NULL},
+	{"POST", "/api/v1/admin/entries", h_entry_save, 1},
+	{"POST", "/api/v1/admin/preview", h_preview, 0},
+	{"POST", "/api/v1/admin/users", h_user_add, 0},
+	{"POST", "/api/v1/admin/users/change", h_user_change, 0},
+	{"POST", "/api/v1/admin/eval", h_eval, 1},
+	{"POST", "/api/v1/admin/kb.csv", h_import, 1},
+	{NULL, NULL, NULL, 0},
 };

@@ -96,15 +96,6 @@ static struct resv *call_resv(struct http_call *c)
 
 /* ---- input ----------------------------------------------------------------- */
 
-/* The status of a refused operation, with the core's reason (the next dose's
- * first day, the era of a birth date...) for the widget to say in the
- * resident's language. */
-static int refused(struct http_call *c, struct resv *r, int rc)
-{
-	c->detail = resv_refusal_json(r);
-	return http_fail_rc(c, rc, c->msg);
-}
-
 static int body_str(struct http_call *c, const char *key, size_t max, const char **out)
 {
 	json_t *v = json_object_get(c->body, key);
@@ -212,7 +203,7 @@ static int booking_reply(struct http_call *c, struct resv *r, int rc, const stru
 			 json_t **out)
 {
 	if (rc != MG_OK)
-		return refused(c, r, rc);
+		return booking_refused(c, r, rc);
 	return wrap(c, "reservation", resv_booking_json(b), out);
 }
 
@@ -229,7 +220,7 @@ static void log_event(struct http_call *c, enum events_type type, const char *co
 	if (!bot)
 		return;
 	struct events_event ev = {.type = type, .conversation = conversation, .booking = booking};
-	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), town_zone(http_call_town(c)), &ev, NULL);
+	chatbot_log_event(bot, &ev, NULL);
 }
 
 /* The id of the booking the resident holds now, 0 for none: a request whose
@@ -248,7 +239,7 @@ void booking_log_cancelled(struct http_call *c, long long booking)
 	if (!bot)
 		return;
 	struct events_event ev = {.type = EVENTS_BOOKING_CANCELLED, .booking = booking};
-	events_log(kb_db(chatbot_kb(bot)), http_call_events(c), town_zone(http_call_town(c)), &ev, NULL);
+	chatbot_log_event(bot, &ev, NULL);
 }
 
 /* ---- GET ------------------------------------------------------------------- */
@@ -328,20 +319,14 @@ static int h_open(struct http_call *c, struct resv *r, json_t **out)
 		return st;
 	log_event(c, EVENTS_BOOKING_OPENED, conversation, 0);
 	st = h_venues(c, r, out);
-	json_t *fields = st == 200 ? json_object() : NULL;
-	for (int f = 0; fields && f < RESV_FIELD_COUNT; f++) {
-		enum resv_policy p;
-		int rc = resv_field_policy(r, (enum resv_field)f, &p, c->msg);
-		if (rc != MG_OK) {
-			json_decref(fields);
-			json_decref(*out);
-			*out = NULL;
-			return http_fail_rc(c, rc, c->msg);
-		}
-		json_object_set_new(fields, resv_field_name((enum resv_field)f),
-				    json_string(resv_policy_name(p)));
+	json_t *fields = NULL;
+	int rc = st == 200 ? resv_fields_json(r, &fields, c->msg) : MG_OK;
+	if (rc != MG_OK) {
+		json_decref(*out);
+		*out = NULL;
+		return http_fail_rc(c, rc, c->msg);
 	}
-	if (st == 200 && (!fields || json_object_set_new(*out, "fields", fields) ||
+	if (st == 200 && (json_object_set_new(*out, "fields", fields) ||
 			  json_object_set_new(*out, "offer_hours",
 					      json_integer(RESV_OFFER_TTL_S / 3600)))) {
 		json_decref(*out);
@@ -365,7 +350,7 @@ static int h_login(struct http_call *c, struct resv *r, json_t **out)
 	http_call_client(c, client, sizeof client);
 	int rc = resv_login(r, ticket, birth, client, token, c->msg);
 	if (rc != MG_OK)
-		return refused(c, r, rc);
+		return booking_refused(c, r, rc);
 	*out = json_pack("{s:s, s:i}", "token", token, "expires_in", RESV_SESSION_TTL_S);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
@@ -452,7 +437,7 @@ static int h_wait(struct http_call *c, struct resv *r, json_t **out)
 	long long id = 0;
 	int rc = resv_wait(r, token, venue, date, &contact, &id, c->msg);
 	if (rc != MG_OK)
-		return refused(c, r, rc);
+		return booking_refused(c, r, rc);
 	*out = json_pack("{s:I, s:i}", "waiting", (json_int_t)id, "offer_hours",
 			 RESV_OFFER_TTL_S / 3600);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
@@ -490,7 +475,7 @@ static int h_decline(struct http_call *c, struct resv *r, json_t **out)
 		return st;
 	int rc = resv_decline(r, token, offer, c->msg);
 	if (rc != MG_OK)
-		return refused(c, r, rc);
+		return booking_refused(c, r, rc);
 	*out = json_pack("{s:b}", "ok", 1);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }

@@ -351,9 +351,9 @@ static int slot_change(struct http_call *c, json_t **out, int close)
 	/* Each booking the closure cancelled counts against the conversation
 	 * that made it, as a cancellation by anyone else does. */
 	size_t i;
-	json_t *id;
-	json_array_foreach(cancelled, i, id)
-		booking_log_cancelled(c, json_integer_value(id));
+	json_t *b;
+	json_array_foreach(cancelled, i, b)
+		booking_log_cancelled(c, json_integer_value(json_object_get(b, "id")));
 	json_decref(cancelled);
 	char target[32];
 	snprintf(target, sizeof target, "slot %lld", slot);
@@ -458,24 +458,24 @@ static int h_desks_set(struct http_call *c, json_t **out)
 }
 
 const struct http_route http_ops_routes[] = {
-	{"GET", "/api/v1/admin/ops/day", h_day},
-	{"POST", "/api/v1/admin/ops/desk", h_desk},
-	{"POST", "/api/v1/admin/ops/caller", h_caller},
-	{"POST", "/api/v1/admin/ops/book", h_call_book},
-	{"POST", "/api/v1/admin/ops/change", h_call_change},
-	{"POST", "/api/v1/admin/ops/cancel", h_call_cancel},
-	{"POST", "/api/v1/admin/ops/wait", h_call_wait},
-	{"POST", "/api/v1/admin/ops/accept", h_call_accept},
-	{"GET", "/api/v1/admin/ops/free", h_free},
-	{"GET", "/api/v1/admin/ops/setup", h_setup},
-	{"GET", "/api/v1/admin/ops/slots", h_slot_list},
-	{"POST", "/api/v1/admin/ops/slots", h_slots_create},
-	{"POST", "/api/v1/admin/ops/capacity", h_capacity},
-	{"POST", "/api/v1/admin/ops/close", h_close},
-	{"GET", "/api/v1/admin/ops/report", h_report},
-	{"GET", "/api/v1/admin/ops/report.csv", h_report_csv},
-	{"GET", "/api/v1/admin/ops/outbox", h_outbox},
-	{"GET", "/api/v1/admin/ops/desks", h_desks},
-	{"POST", "/api/v1/admin/ops/desks", h_desks_set},
-	{NULL, NULL, NULL},
+	{"GET", "/api/v1/admin/ops/day", h_day, 0},
+	{"POST", "/api/v1/admin/ops/desk", h_desk, 0},
+	{"POST", "/api/v1/admin/ops/caller", h_caller, 0},
+	{"POST", "/api/v1/admin/ops/book", h_call_book, 0},
+	{"POST", "/api/v1/admin/ops/change", h_call_change, 0},
+	{"POST", "/api/v1/admin/ops/cancel", h_call_cancel, 0},
+	{"POST", "/api/v1/admin/ops/wait", h_call_wait, 0},
+	{"POST", "/api/v1/admin/ops/accept", h_call_accept, 0},
+	{"GET", "/api/v1/admin/ops/free", h_free, 0},
+	{"GET", "/api/v1/admin/ops/setup", h_setup, 0},
+	{"GET", "/api/v1/admin/ops/slots", h_slot_list, 0},
+	{"POST", "/api/v1/admin/ops/slots", h_slots_create, 0},
+	{"POST", "/api/v1/admin/ops/capacity", h_capacity, 0},
+	{"POST", "/api/v1/admin/ops/close", h_close, 0},
+	{"GET", "/api/v1/admin/ops/report", h_report, 0},
+	{"GET", "/api/v1/admin/ops/report.csv", h_report_csv, 0},
+	{"GET", "/api/v1/admin/ops/outbox", h_outbox, 0},
+	{"GET", "/api/v1/admin/ops/desks", h_desks, 0},
+	{"POST", "/api/v1/admin/ops/desks", h_desks_set, 0},
+	{NULL, NULL, NULL, 0},
 };

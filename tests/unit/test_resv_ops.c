@@ -436,7 +436,8 @@ TEST(ops, a_closed_slot_cancels_and_tells_its_residents_and_takes_no_more)
 	char db[512], err[MG_ERR_LEN];
 	struct resv *r = ops_town(tokyo(), db);
 	REQUIRE(r);
-	REQUIRE(book(r, "2000000001", 5, "ミドリ タロウ") && book(r, "2000000002", 5, NULL));
+	long long taro = book(r, "2000000001", 5, "ミドリ タロウ"), other = book(r, "2000000002", 5, NULL);
+	REQUIRE(taro && other);
 	/* Slot 5 is full; 3 waits for it and gets an offer of a seat added. */
 	CHECK(resv_staff_wait(r, "2000000003", "kita", "2026-12-03", NULL, NULL, err) == MG_OK);
 	REQUIRE(resv_slot_set_capacity(r, 5, 3, NULL, err) == MG_OK);  /* offered to 3 */
@@ -446,6 +447,8 @@ TEST(ops, a_closed_slot_cancels_and_tells_its_residents_and_takes_no_more)
 	CHECK(notified == 3);
 	/* The two bookings, not the offer: what the event log counts as cancelled. */
 	CHECK(json_array_size(cancelled) == 2);
+	CHECK(json_integer_value(json_object_get(json_array_get(cancelled, 0), "id")) == taro);
+	CHECK(json_integer_value(json_object_get(json_array_get(cancelled, 1), "id")) == other);
 	json_decref(cancelled);
 	CHECK(outbox_count(db, "slot_closed") == 2);
 	CHECK(outbox_count(db, "offer_withdrawn") == 1);

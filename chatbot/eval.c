@@ -401,6 +401,7 @@ struct run {
 	struct ask_opts o;
 	int floor, misses, cal;
 	const char *lang;  /* --lang: only the questions the reply gives in it */
+	int hiragana;      /* --hiragana-only: only the questions typed in hiragana alone */
 	struct tally t, fl;
 	struct sample *samples;
 	int nsamples, cap;
@@ -415,6 +416,8 @@ static int run_one(struct run *r, const char *q, const char *expected, const cha
 		   char *err)
 {
 	json_t *res = NULL;
+	if (r->hiragana && !nlp_is_hiragana_only(q, strlen(q)))
+		return 0;
 	if (chatbot_ask(r->bot, q, strlen(q), &r->o, &res, err) != MG_OK)
 		return -1;
 	if (r->lang && strcmp(jstr(res, "lang"), r->lang)) {
@@ -553,6 +556,8 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		else if (!strcmp(argv[i], "--lang") && i + 1 < argc &&
 			 (!strcmp(argv[i + 1], "en") || !strcmp(argv[i + 1], "ja")))
 			r.lang = argv[++i];
+		else if (!strcmp(argv[i], "--hiragana-only"))
+			r.hiragana = 1;
 		else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
 			if (parse_weights(argv[++i], &weights)) {
 				fprintf(stderr, "eval: --weights takes name=value,... (names as in struct kb_weights)\n");
@@ -567,7 +572,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (!nfiles && !loo) {
 		fprintf(stderr, "usage: madoguchi eval [--floor] [--misses] [--calibrate] [--plain|--japanese-only] [--weights N=V,...]\n"
-				"                      [--answer-at C] [--offer-at C] [--lang en|ja] FILE.tsv...\n"
+				"                      [--answer-at C] [--offer-at C] [--lang en|ja] [--hiragana-only] FILE.tsv...\n"
 				"       madoguchi eval [--misses] [--calibrate] --loo\n");
 		free(files);
 		return 2;
@@ -616,8 +621,10 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		for (int i = 0; i < nfiles && at < sizeof name; i++)
 			at += (size_t)snprintf(name + at, sizeof name - at, "%s%s", i ? " + " : "", files[i]);
 		if (r.lang && at < sizeof name)
-			snprintf(name + at, sizeof name - at, " (the questions answered in %s)",
-				 !strcmp(r.lang, "en") ? "English" : "Japanese");
+			at += (size_t)snprintf(name + at, sizeof name - at, " (the questions answered in %s)",
+					       !strcmp(r.lang, "en") ? "English" : "Japanese");
+		if (r.hiragana && at < sizeof name)
+			snprintf(name + at, sizeof name - at, " (the questions in hiragana alone)");
 		print_tally(name, &r.t);
 	}
 	if (plain)

@@ -148,6 +148,15 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 	return j;
 }
 
+/* An answer about booking, a worry or a form still offers the way on: the
+ * booking flow or the line that handles it (JSON null when there is none). */
+static json_t *way_on(struct chatbot *bot, const char *route, const char *lang, time_t now)
+{
+	if (!route[0] || !strcmp(route, "none"))
+		return json_null();
+	return town_line_json(bot->town, town_line(bot->town, route), lang, now);
+}
+
 static int same_topic(const struct kb_candidate *a, const struct kb_candidate *b)
 {
 	return a->slug[0] ? !strcmp(a->slug, b->slug) : a->entry == b->entry;
@@ -304,10 +313,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	if (!strcmp(decision, "answer")) {
 		if (have_best) {
 			answer = answer_json(bot, &best, lang);
-			/* An answer about booking, a worry or a form still offers the
-			 * way on: the booking flow or the line that handles it. */
-			if (best.route[0] && strcmp(best.route, "none"))
-				followup = town_line_json(bot->town, town_line(bot->town, best.route), lang, o.now);
+			followup = way_on(bot, best.route, lang, o.now);
 		} else {
 			rc = best_rc;  /* err says why */
 		}
@@ -329,6 +335,10 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 			    town_phone_open_now(bot->town, nurse, o.now))
 				none = nurse;
 		json_object_set_new(res, "none", town_line_json(bot->town, none, lang, o.now));
+		/* The choices carry the way of the likeliest with them, as an answer
+		 * does (ワクチンを予約したい between how to book and privacy: the
+		 * booking panel is one tap away). */
+		followup = way_on(bot, cand[choices[0]].route, lang, o.now);
 	} else if (!strcmp(decision, "rephrase")) {
 		/* the widget shows the popular questions */
 	} else if (redirect) {

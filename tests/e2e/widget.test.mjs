@@ -256,6 +256,22 @@ test('a booking hand-off opens the booking flow inside the panel', async () => {
   await page.context().close();
 });
 
+test('wanting to book, met with a choice, still has the booking button', async () => {
+  const found = await findQuestion(['ワクチンを予約したい', '予約したい', 'I want to book a vaccine', '予約をしたいです'],
+    (r) => r.decision === 'clarify' && (r.followup || {}).route === 'booking');
+  assert.ok(found, 'some way of wanting to book is met with a choice that carries the booking way');
+  const page = await demo();
+  await open(page);
+  await ask(page, found.question);
+  const reply = page.locator(REPLY).last();
+  await reply.locator('.mg-choices .mg-chip').first().waitFor({ timeout: WAIT_MS });
+  assert.equal(await reply.locator('.mg-choices .mg-chip:not(.mg-none)').count(), found.reply.choices.length);
+  await reply.getByRole('button', { name: '予約に進む' }).click();
+  await page.getByLabel('接種券番号（10桁）').waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('keyboard only: open, ask, rate the answer, close', async () => {
   const page = await demo();
   await page.locator('body').click({ position: { x: 5, y: 5 } });

@@ -391,6 +391,41 @@ TEST(chatbot, the_answer_and_the_choices_are_the_candidates_shown)
 	fixture_bot_close(bot);
 }
 
+/* Wanting to book, however it is put, leaves the resident one tap from the
+ * booking panel: an answer and a choice between topics both carry the way
+ * to booking when the likeliest topic is about booking. */
+TEST(chatbot, wanting_to_book_always_carries_the_way_to_booking)
+{
+	struct chatbot *bot = fixture_sample_bot("book.db");
+	static const char *const wants[] = {
+		"予約したい", "よやくしたい", "ワクチンを予約したい", "予約をしたいです",
+		"I want to book", "I want to book a vaccine", "can i make a reservation",
+	};
+	int clarified = 0;
+	for (size_t i = 0; i < sizeof wants / sizeof *wants; i++) {
+		json_t *r = ask_at(bot, wants[i], 0);
+		REQUIRE(r);
+		const char *decision = s(r, "decision");
+		CHECK(!strcmp(decision, "answer") || !strcmp(decision, "clarify"));
+		clarified += !strcmp(decision, "clarify");
+		json_t *way = json_object_get(r, "followup");
+		if (!way || strcmp(s(way, "route") ? s(way, "route") : "", "booking"))
+			fprintf(stderr, "    %s: %s without the way to booking\n", wants[i], decision);
+		CHECK_STR(s(way, "route"), "booking");
+		json_decref(r);
+	}
+	/* ワクチンを予約したい is a choice (how to book, or privacy) today: the
+	 * case this covers. */
+	CHECK(clarified > 0);
+	/* A choice between health worries offers the nurse line, not booking. */
+	json_t *r = ask_at(bot, "副反応が心配", 0);
+	REQUIRE(r);
+	CHECK_STR(s(r, "decision"), "clarify");
+	CHECK_STR(s(json_object_get(r, "followup"), "route"), "nurse");
+	json_decref(r);
+	fixture_sample_bot_close(bot);
+}
+
 /* Engine v2 on the sample knowledge base: the cases issue 10 names, as a
  * resident sees them (the first entry offered), and leave-one-out really
  * leaving a phrasing out. */

@@ -525,13 +525,17 @@
     }
     var href = a.url && safeHref(a.url);
     if (href) kids.push(el('p', {}, [el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', text: t('link') })]));
-    /* An answer about booking carries the way into booking with it, one about
-     * health the nurse line; the call centre is already in the call bar. */
-    var h = m.handoff;
-    if (h && h.route !== 'booking' && h.route !== 'nurse') h = null;
+    var h = wayOn(m.handoff);
     if (h) kids.push(handoffCard(h));
     kids.push(feedback(m));
     return botBubble(kids);
+  }
+
+  /* An answer (or choices) about booking carries the way into booking with
+   * it, one about health the nurse line; the call centre is already in the
+   * call bar. */
+  function wayOn(h) {
+    return h && (h.route === 'booking' || h.route === 'nurse') ? h : null;
   }
 
   function feedback(m) {
@@ -587,7 +591,8 @@
       box.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
       button.setAttribute('aria-pressed', 'true');
     }
-    return botBubble([el('p', { text: t('clarify') }), box]);
+    var h = wayOn(m.handoff);
+    return botBubble(h ? [el('p', { text: t('clarify') }), box, handoffCard(h)] : [el('p', { text: t('clarify') }), box]);
   }
 
   /* A chosen clarification shows that exact entry, not a new search. */
@@ -730,7 +735,7 @@
       if (r.decision === 'answer' && r.answer)
         add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.followup || r.handoff });
       else if (r.decision === 'clarify' && (r.choices || r.candidates || []).length)
-        add({ who: 'bot', kind: 'clarify', none: r.none || null, data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question }; }) });
+        add({ who: 'bot', kind: 'clarify', none: r.none || null, handoff: r.followup || null, data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question }; }) });
       else if (r.decision === 'rephrase')
         add({ who: 'bot', kind: 'rephrase' });
       else

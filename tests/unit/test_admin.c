@@ -550,7 +550,7 @@ static void *hammer_run(void *arg)
 			continue;
 		if (r.status == 503) {
 			atomic_fetch_add(&hammer_busy, 1);
-			if (tc_header(&r, "Retry-After"))
+			if (tc_header(&r, "Retry-After") && atoi(tc_header(&r, "Retry-After")) == HTTP_BUSY_RETRY_S)
 				atomic_fetch_add(&hammer_busy_with_retry, 1);
 		}
 		tc_resp_free(&r);

@@ -156,46 +156,33 @@ TEST(attack, slow_connections_from_one_address_leave_the_others_answered)
 	http_stop(srv);
 }
 
-/* What a malformed request gets. The API's own refusals are JSON; a request
- * that libmicrohttpd refuses before any route sees it (headers or URL over
- * HTTP_CONNECTION_MEMORY, an HTTP version it does not speak, a header line or
- * chunk it cannot parse, a Content-Length that is not a number) gets MHD's
- * short HTML page, which 0.9.75 offers no way to replace: the status is
- * right, the connection is closed, and no browser or widget sends such
- * requests (widget/README.md lists them). Either way the server answers at
- * once and goes on answering. */
-TEST(attack, malformed_requests_get_their_status_at_once_and_api_errors_are_json)
+/* What a request that libmicrohttpd refuses before any route sees it gets
+ * (headers or URL over HTTP_CONNECTION_MEMORY, an HTTP version it does not
+ * speak, a header line it cannot parse): MHD's short HTML page, which 0.9.75
+ * offers no way to replace. The status is right, the connection is closed,
+ * and no browser or widget sends such requests (widget/README.md lists
+ * them); the server answers at once and goes on answering. The API's own
+ * refusals (400, 404, 405, 413, 415, 501, too many arguments) are JSON:
+ * test_http.c asserts each once. */
+TEST(attack, requests_libmicrohttpd_refuses_get_their_status_at_once)
 {
 	struct http_opts o = {.rate_burst = -1};
 	struct http_server *srv = start(&o, "malformed");
 	REQUIRE(srv);
 	unsigned port = http_port(srv);
-	static char big[HTTP_CONNECTION_MEMORY + 64], args[8192];
+	static char big[HTTP_CONNECTION_MEMORY + 64];
 	memset(big, 'a', sizeof big - 1);
-	size_t n = 0;
-	for (int i = 0; i < 600; i++)
-		n += (size_t)snprintf(args + n, sizeof args - n, "%sa%d=1", i ? "&" : "", i);
-	char *header = NULL, *url = NULL, *many = NULL;
+	char *header = NULL, *url = NULL;
 	REQUIRE(asprintf(&header, "GET /api/v1/popular HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: %s\r\n\r\n", big) > 0);
 	REQUIRE(asprintf(&url, "GET /api/v1/%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", big) > 0);
-	REQUIRE(asprintf(&many, "GET /api/v1/popular?%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", args) > 0);
 	const struct {
 		const char *raw;
-		int status, json;
+		int status;
 	} cases[] = {
-		{many, 400, 1},
-		{"GET /api/v1/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404, 1},
-		{"DELETE /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405, 1},
-		{"POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi", 415, 1},
-		{"POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
-		 "Content-Length: 99999999\r\n\r\n", 413, 1},
-		{"POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
-		 "Content-Length: 6\r\n\r\n{\"a\":1", 400, 1},
-		/* libmicrohttpd's own */
-		{header, 431, 0},
-		{url, 414, 0},
-		{"GET /api/v1/popular HTTP/2.7\r\nHost: x\r\nConnection: close\r\n\r\n", 505, 0},
-		{"GET /api/v1/popular HTTP/1.1\r\nHost: x\r\nConnection: close\r\nNot a header line\r\n\r\n", 400, 0},
+		{header, 431},
+		{url, 414},
+		{"GET /api/v1/popular HTTP/2.7\r\nHost: x\r\nConnection: close\r\n\r\n", 505},
+		{"GET /api/v1/popular HTTP/1.1\r\nHost: x\r\nConnection: close\r\nNot a header line\r\n\r\n", 400},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct tc_resp r;
@@ -212,18 +199,12 @@ TEST(attack, malformed_requests_get_their_status_at_once_and_api_errors_are_json
 		if (r.status != cases[i].status)
 			fprintf(stderr, "    case %zu: %d, not %d\n", i, r.status, cases[i].status);
 		CHECK(r.status == cases[i].status);
-		const char *type = tc_header(&r, "Content-Type");
-		int is_json = type && strstr(type, "application/json") && r.json &&
-			      json_integer_value(json_object_get(json_object_get(r.json, "error"), "status")) ==
-				      cases[i].status;
-		CHECK(is_json == cases[i].json);
 		tc_resp_free(&r);
 	}
 	long long ms;
 	CHECK(ask_from("127.0.0.1", port, &ms) == 200);
 	free(header);
 	free(url);
-	free(many);
 	http_stop(srv);
 }
 

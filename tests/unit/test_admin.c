@@ -536,6 +536,8 @@ TEST(admin, an_upload_without_a_session_is_refused_before_its_body_is_sent)
  * password hash, the most that runs at once, about 0.1-0.3 s on these busy
  * cores. Measured here: 4-39 ms with OPS_PWHASH_AT_ONCE, 2,635 ms without. */
 #define ASK_UNDER_HAMMER_MAX_MS 700
+/* Twelve hashes one after the other take a few seconds on a loaded machine. */
+#define HAMMER_WAIT_MS 20000
 
 static atomic_int hammering;
 static atomic_int hammer_busy, hammer_busy_with_retry;
@@ -566,9 +568,13 @@ TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
 	for (int i = 0; i < HAMMERS; i++)
 		REQUIRE(pthread_create(&t[i], NULL, hammer_run, NULL) == 0);
 	usleep(300 * 1000);  /* the log-ins are under way */
-	long long slowest = 0;
-	int answered = 0;
-	for (int i = 0; i < 10; i++) {
+	long long slowest = 0, start = tc_ms_now();
+	int answered = 0, asked = 0;
+	/* Ten asks at least, and on until a log-in has met the hash busy: on a
+	 * loaded machine one worker may take all twelve first log-ins in turn,
+	 * and only the next ones meet a hash running (HAMMER_WAIT_MS at most). */
+	for (; asked < 10 || (!atomic_load(&hammer_busy) && tc_ms_now() - start < HAMMER_WAIT_MS);
+	     asked++) {
 		struct tc_resp r;
 		long long t0 = tc_ms_now();
 		if (tc_http(port(), "POST", "/api/v1/ask", NULL, "{\"question\": \"接種券をなくしました\"}",
@@ -583,7 +589,7 @@ TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
 	atomic_store(&hammering, 0);
 	for (int i = 0; i < HAMMERS; i++)
 		pthread_join(t[i], NULL);
-	CHECK(answered == 10);
+	CHECK(answered == asked);
 	if (slowest > ASK_UNDER_HAMMER_MAX_MS)
 		fprintf(stderr, "    slowest ask under a log-in flood: %lld ms\n", slowest);
 	CHECK(slowest <= ASK_UNDER_HAMMER_MAX_MS);

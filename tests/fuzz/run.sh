@@ -9,11 +9,12 @@
 #   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
 #   resv_contact the contact fields of a booking or the waiting list, under every field policy
 #   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
+#   client  who the client is: X-Forwarded-For from a trusted proxy or a stranger
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict client}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -43,6 +44,14 @@ for t in $targets; do
       seed tests/eval/dev.tsv "$corpus"
       seed tests/unit/data/redact_cases.tsv "$corpus"
       flags+=(-timeout=10) ;;
+    client)
+      i=0
+      for h in '\x00203.0.113.7' '\x00198.51.100.9, 203.0.113.7' '\x01192.0.2.44, ::1' \
+               '\x002001:db8::1 , 127.0.0.1' '\x02203.0.113.9' '\x00not an address, 127.0.0.1' \
+               '\x00::ffff:192.0.2.1'; do
+        printf "$h" > "$corpus/seed-$i"; i=$((i+1))
+      done
+      flags=(-max_len=512) ;;
     kb_import|kb_synonyms|kb_dict) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
     resv_contact)
       i=0

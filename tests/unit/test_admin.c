@@ -563,6 +563,13 @@ static void *hammer_run(void *arg)
 TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
 {
 	REQUIRE(port());
+	/* One wrong log-in alone: one hash on this machine as loaded as it is now. */
+	struct tc_resp one;
+	long long one_ms = tc_ms_now();
+	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
+		    "{\"name\":\"nobody\",\"password\":\"a wrong guess\"}", &one) == 0);
+	one_ms = tc_ms_now() - one_ms;
+	tc_resp_free(&one);
 	pthread_t t[HAMMERS];
 	atomic_store(&hammering, 1);
 	for (int i = 0; i < HAMMERS; i++)
@@ -590,9 +597,13 @@ TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
 	for (int i = 0; i < HAMMERS; i++)
 		pthread_join(t[i], NULL);
 	CHECK(answered == asked);
+	/* An ask waits behind one hash at most, never behind the twelve: within
+	 * the bound, or on a machine so loaded that one hash alone takes longer,
+	 * within two of them. */
 	if (slowest > ASK_UNDER_HAMMER_MAX_MS)
-		fprintf(stderr, "    slowest ask under a log-in flood: %lld ms\n", slowest);
-	CHECK(slowest <= ASK_UNDER_HAMMER_MAX_MS);
+		fprintf(stderr, "    slowest ask under a log-in flood: %lld ms (one log-in alone: %lld ms)\n",
+			slowest, one_ms);
+	CHECK(slowest <= ASK_UNDER_HAMMER_MAX_MS || slowest <= 2 * one_ms);
 	/* The log-ins that found the hash busy were told when to come back. */
 	CHECK(atomic_load(&hammer_busy) > 0);
 	CHECK(atomic_load(&hammer_busy_with_retry) == atomic_load(&hammer_busy));

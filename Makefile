@@ -77,6 +77,8 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 
 $(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
+$(BUILD)/fuzz-client: tests/fuzz/fuzz_client.c $(BUILD)/widget/client.o
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
 
 # One benchmark program per tests/bench/bench_NAME.c: build/rel/bench-NAME.
 $(BUILD)/bench-%: $(BUILD)/tests/bench/bench_%.o $(LIB_OBJ)

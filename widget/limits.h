@@ -52,12 +52,12 @@
  * can still answer questions. */
 #define HTTP_NOSPACE_RETRY_S 60
 /* Staff log-in tries per client, on top of the bucket above and of each
- * account's back-off (chatbot/ops_policy.h): a member of staff who mistypes
- * a few times never meets it; one address trying many accounts gets ten
- * tries, then one every six seconds, and is told to wait that long. */
+ * account's back-off (chatbot/ops_policy.h), on every route marked HTTP_PASSWORD
+ * (the console's log-in): a member of staff who mistypes a few times never
+ * meets it; one address trying many accounts gets ten tries, then one every
+ * six seconds, and is told to wait that long. */
 #define HTTP_LOGIN_BURST 10
 #define HTTP_LOGIN_RETRY_S 6
-#define HTTP_LOGIN_PATH "/api/v1/admin/login"
 /* Buckets kept in memory (direct-mapped by address hash): bounded memory
  * whatever the number of clients; two addresses that collide share a bucket
  * only while both are active, which errs on the side of refusing. */

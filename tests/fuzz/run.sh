@@ -12,7 +12,7 @@
 #   resv_import  the booking set-up CSV imports (venues, slots, tickets, products), from
 #                the shipped sample files; a refused file must change nothing
 #   town         town.json, from the shipped sample town and tests/fuzz/seeds/town
-#   client       the client's address behind a trusted proxy (X-Forwarded-For)
+#   client       who the client is: X-Forwarded-For from a trusted proxy or a stranger
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -47,6 +47,14 @@ for t in $targets; do
       seed tests/eval/dev.tsv "$corpus"
       seed tests/unit/data/redact_cases.tsv "$corpus"
       flags+=(-timeout=10) ;;
+    client)
+      i=0
+      for h in '\x00203.0.113.7' '\x00198.51.100.9, 203.0.113.7' '\x01192.0.2.44, ::1' \
+               '\x002001:db8::1 , 127.0.0.1' '\x02203.0.113.9' '\x00not an address, 127.0.0.1' \
+               '\x00::ffff:192.0.2.1'; do
+        printf "$h" > "$corpus/seed-$i"; i=$((i+1))
+      done
+      flags=(-max_len=512) ;;
     kb_import|kb_synonyms|kb_dict) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
     resv_contact)
       i=0
@@ -66,12 +74,6 @@ for t in $targets; do
       cp kb/data/town.json "$corpus/seed-town"
       cp tests/fuzz/seeds/town/* "$corpus/"
       flags=(-max_len=32768) ;;
-    client)
-      i=0
-      for h in '203.0.113.7' '198.51.100.1, 10.0.0.2' 'x, 2001:db8::1, 127.0.0.1' '::ffff:192.0.2.9' ' , ,'; do
-        printf '%s' "$h" > "$corpus/seed-$i"; i=$((i+1))
-      done
-      flags=(-max_len=512) ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

@@ -5,6 +5,7 @@
 #define MG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MG_ERR_LEN 256
 
@@ -40,5 +41,17 @@ int mg_fail(char *err, int rc, const char *fmt, ...)
 /* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees).
  * Refuses files larger than cap bytes with MG_ERR_TOO_LONG. */
 int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char *err);
+
+/* FNV-1a (32 bits) of len bytes at p: the hash of every table keyed by
+ * short strings (the dictionary's words, the synonyms' buckets, the rate
+ * limiter's addresses). Not for keys an attacker picks to collide. */
+static inline uint32_t mg_hash(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
 
 #endif

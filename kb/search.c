@@ -180,10 +180,11 @@ static void query_expand(struct kb *kb, struct query *q, const struct kb_weights
 		x.word[nstems] = q->word[i];
 		x.stem_weight[nstems++] = q->weight[i];
 	}
-	/* The dictionary is read only for a question that needs it. */
+	/* The dictionary is read at start (kb_gloss_preload), or here by a
+	 * process that did not. */
 	if (w->synonym <= 0 && !nstems)
 		return;
-	const struct kb_gloss *g = kb_gloss_of(kb, kb->model);
+	const struct kb_gloss *g = kb_gloss_of(kb, kb->model, w->synonym > 0);
 	if (!g)
 		return;
 	for (int i = 0; w->synonym > 0 && i < n; i++) {

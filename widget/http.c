@@ -914,6 +914,11 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	 * workers race to, and a bad path fails at start, not on first ask. */
 	struct chatbot *probe = NULL;
 	rc = chatbot_open(&probe, srv->opts.db, model, town, err);
+	/* The dictionary and its glosses' stems are read before the server
+	 * listens: a worker's first question only builds its model's side of
+	 * them (~5 M instructions, as after every edit). */
+	if (rc == MG_OK)
+		rc = chatbot_warm(probe, err);
 	chatbot_close(probe);
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);

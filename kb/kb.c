@@ -169,9 +169,9 @@ static int migrate(struct kb *kb, char *err)
 	if (version >= KB_SCHEMA_VERSION)
 		return MG_OK;
 	int fresh = sqlite3_exec(kb->db, "SELECT keywords FROM kb_entries LIMIT 0", NULL, NULL, NULL) == SQLITE_OK;
-	int rc = MG_OK;
-	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "migration");
+	int rc = kb_write_begin(kb, err);
+	if (rc != MG_OK)
+		return rc;
 	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
 				   NULL, NULL, NULL) != SQLITE_OK)
 		rc = kb_db_fail(kb, err, "migration");
@@ -185,11 +185,7 @@ static int migrate(struct kb *kb, char *err)
 		rc = kb_db_fail(kb, err, "migration");
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "migration");
-	if (rc != MG_OK)
-		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return kb_write_end(kb, rc, err);
 }
 
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err)

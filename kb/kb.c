@@ -233,6 +233,8 @@ void kb_close(struct kb *kb)
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
 	kb_model_put(kb->model);
+	free(kb->stage_score);
+	free(kb->stage_ranked);
 	free(kb);
 }
 
@@ -371,6 +373,13 @@ int kb_bump_generation(struct kb *kb, char *err)
 /* Copies the best live entries of the sorted list into out, skipping drafts
  * and entries outside their validity, from the model (the caller has
  * synced): no SQL per candidate. */
+/* An entry is shown on today when published and today lies within its
+ * validity (YYYY-MM-DD, either end empty: open). */
+static int live_on(int published, const char *from, const char *to, const char *today)
+{
+	return published && (!from[0] || strcmp(from, today) <= 0) && (!to[0] || strcmp(to, today) >= 0);
+}
+
 int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,
 		       const char *today, struct kb_candidate *out, int max, int *n, char *err)
 {
@@ -382,8 +391,7 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 		if (slot < 0)
 			continue;
 		const struct kb_ment *e = &m->ents[slot];
-		if (!e->published || (e->valid_from[0] && strcmp(e->valid_from, today) > 0) ||
-		    (e->valid_to[0] && strcmp(e->valid_to, today) < 0))
+		if (!live_on(e->published, e->valid_from, e->valid_to, today))
 			continue;
 		struct kb_candidate *c = &out[(*n)++];
 		*c = sorted[i];
@@ -486,7 +494,5 @@ void kb_entry_clear(struct kb_entry *e)
 
 int kb_entry_live(const struct kb_entry *e, const char *today)
 {
-	return !strcmp(e->status, "published") &&
-	       (!e->valid_from[0] || strcmp(e->valid_from, today) <= 0) &&
-	       (!e->valid_to[0] || strcmp(e->valid_to, today) >= 0);
+	return live_on(!strcmp(e->status, "published"), e->valid_from, e->valid_to, today);
 }

@@ -183,6 +183,12 @@ struct kb {
 	struct kb_model *model;  /* of generation */
 	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
 	sqlite3_stmt *st_begin, *st_commit;  /* of kb_read_begin / kb_read_end */
+	/* the first stage's per-entry arrays, kept between questions (kb/search.c):
+	 * two arrays of the knowledge base's size allocated per question cost
+	 * page faults that grow with it */
+	double *stage_score;
+	void *stage_ranked;
+	size_t stage_cap;
 	int write_depth;     /* kb_write_begin's open levels */
 	int write_outer;     /* the outermost level began the transaction (not a savepoint) */
 };

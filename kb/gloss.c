@@ -360,6 +360,18 @@ static uint32_t *first_slot(const struct kb_gloss *g, const char *s, size_t len)
 	return &g->first[i];
 }
 
+/* The first of the dictionary's pairs (headword, gloss) of the model's term
+ * t, or NONE when it is not a content word or not a headword. */
+static uint32_t term_pairs(const struct kb_model *m, const struct kb_dict *d, size_t t)
+{
+	const char *s = m->term_text + m->terms[t].off;
+	int len = m->terms[t].len;
+	if (!kb_gloss_content_word(s, len))
+		return NONE;
+	uint32_t *hs = dict_find(d, 1, s, (size_t)len);
+	return *hs ? d->heads[*hs - 1].first : NONE;
+}
+
 /* The knowledge base's side: every content word of the model with its
  * short English glosses as stems, indexed by their first stem. */
 static int bridges_build(struct kb *kb, const struct kb_model *m, struct kb_gloss *g)
@@ -367,12 +379,7 @@ static int bridges_build(struct kb *kb, const struct kb_model *m, struct kb_glos
 	const struct kb_dict *d = g->d;
 	size_t brcap = 0, stemcap = 0;
 	for (size_t t = 0; t < m->nterms; t++) {
-		const char *s = m->term_text + m->terms[t].off;
-		int len = m->terms[t].len;
-		if (!kb_gloss_content_word(s, len))
-			continue;
-		uint32_t *hs = dict_find(d, 1, s, (size_t)len);
-		for (uint32_t k = *hs ? d->heads[*hs - 1].first : NONE; k != NONE; k = d->pairs[k].next) {
+		for (uint32_t k = term_pairs(m, d, t); k != NONE; k = d->pairs[k].next) {
 			const struct dgloss *dg = &d->glosses[d->pairs[k].gloss];
 			int words = 1;
 			for (const char *p = d->pool + dg->off; *p; p++)
@@ -422,12 +429,7 @@ static int kp_build(const struct kb_model *m, struct kb_gloss *g)
 	const struct kb_dict *d = g->d;
 	size_t cap = 0;
 	for (size_t t = 0; t < m->nterms; t++) {
-		const char *s = m->term_text + m->terms[t].off;
-		int len = m->terms[t].len;
-		if (!kb_gloss_content_word(s, len))
-			continue;
-		uint32_t *hs = dict_find(d, 1, s, (size_t)len);
-		for (uint32_t k = *hs ? d->heads[*hs - 1].first : NONE; k != NONE; k = d->pairs[k].next) {
+		for (uint32_t k = term_pairs(m, d, t); k != NONE; k = d->pairs[k].next) {
 			if (kb_grow((void **)&g->kp, &cap, g->nkp + 1, sizeof *g->kp))
 				return MG_ERR_NOMEM;
 			g->kp[g->nkp++] = (struct kpair){d->pairs[k].gloss, (uint32_t)t};

@@ -46,6 +46,11 @@ int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *mo
 	return MG_OK;
 }
 
+int chatbot_warm(struct chatbot *bot, char *err)
+{
+	return kb_gloss_preload(bot->kb, &POLICY_WEIGHTS, err);
+}
+
 void chatbot_close(struct chatbot *bot)
 {
 	if (!bot)

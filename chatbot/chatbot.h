@@ -33,6 +33,10 @@ json_t *town_public_json(const struct town *town, const char *lang, time_t now);
 int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *model,
 		 const struct town *town, char *err);
 void chatbot_close(struct chatbot *bot);
+/* Reads what answering needs that is slow to read (the dictionary of
+ * kb_gloss_preload, ~0.5 s and ~60 MB) so that no resident's question
+ * waits for it: the server calls it before it listens. */
+int chatbot_warm(struct chatbot *bot, char *err);
 /* Queues this chatbot's events (asks, feedback) to the writer thread w
  * (borrowed; it must outlive bot) instead of writing each on the chatbot's
  * own connection; NULL (the default) writes them before returning. */

@@ -259,6 +259,12 @@ int chatbot_cli_ask(const struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_env env;
 	if (chatbot_cli_open(ctx, &env) != MG_OK)
 		return 1;
+	char werr[MG_ERR_LEN];
+	if (chatbot_warm(env.bot, werr) != MG_OK) {
+		fprintf(stderr, "madoguchi: %s\n", werr);
+		chatbot_cli_close(&env);
+		return 1;
+	}
 	int failed = 0;
 	if (first_q && first_q < argc) {
 		/* the words of the command line are one question */

@@ -585,6 +585,11 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	r.bot = env.bot;
 	char err[MG_ERR_LEN];
 	int rc = 0;
+	if (chatbot_warm(env.bot, err) != MG_OK) {
+		fprintf(stderr, "eval: %s\n", err);
+		chatbot_cli_close(&env);
+		return 1;
+	}
 	/* The knowledge base as a town's own FAQ would be imported: no
 	 * alternate questions, no keywords. Undone when the run ends. */
 	if (plain && kb_without_alternates(chatbot_kb(env.bot), plain > 1, err) != MG_OK) {

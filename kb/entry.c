@@ -13,6 +13,8 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
+static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], char *err);
+
 int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import_opts *check,
 		 char id_out[KB_ID_LEN], char *err)
 {
@@ -26,15 +28,20 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 	for (int c = 0; c < KB_NCOLS && rc == MG_OK; c++)
 		if (!(v[c] = strdup(or_empty(in[c]))))
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	/* the shared check refuses an empty question or answer */
 	if (rc == MG_OK)
 		rc = kb_entry_check(v, check, err);
-	if (rc == MG_OK && (!*v[KB_C_QUESTION] || !*v[KB_C_ANSWER]))
-		rc = mg_fail(err, MG_ERR_INPUT, "an entry needs a question and an answer");
-	if (rc != MG_OK) {
-		for (int c = 0; c < KB_NCOLS; c++)
-			free(v[c]);
-		return rc;
-	}
+	if (rc == MG_OK)
+		rc = entry_save(kb, v, id_out, err);
+	for (int c = 0; c < KB_NCOLS; c++)
+		free(v[c]);
+	return rc;
+}
+
+/* Writes the checked cells v as an entry, the index and the generation
+ * with it. */
+static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], char *err)
+{
 	const char *status = *v[KB_C_STATUS] ? v[KB_C_STATUS] : "published";
 
 	char now[32], id[KB_ID_LEN];
@@ -44,12 +51,9 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(id, sizeof id, "%s", v[KB_C_ID]);
 
-	rc = kb_write_begin(kb, err);
-	if (rc != MG_OK) {
-		for (int c = 0; c < KB_NCOLS; c++)
-			free(v[c]);
+	int rc = kb_write_begin(kb, err);
+	if (rc != MG_OK)
 		return rc;
-	}
 	/* The synonyms must be loaded: the index is rebuilt with them. */
 	rc = kb_sync(kb, err);
 	sqlite3_stmt *st = NULL;
@@ -90,8 +94,6 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 	rc = kb_write_end(kb, rc, err);
 	if (rc == MG_OK && id_out)
 		snprintf(id_out, KB_ID_LEN, "%s", id);
-	for (int c = 0; c < KB_NCOLS; c++)
-		free(v[c]);
 	return rc;
 }
 

@@ -830,14 +830,15 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	sqlite3_stmt *ins = NULL;
 	if (!syn)
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK && sqlite3_exec(kb->db, "BEGIN IMMEDIATE; DELETE FROM kb_synonyms;",
-					NULL, NULL, NULL) != SQLITE_OK) {
-		rc = mg_db_fail(kb->db, err, "synonyms");
-		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc == MG_OK)
+		rc = kb_write_begin(kb, err);
+	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
 		free(text);
 		return rc;
 	}
+	if (sqlite3_exec(kb->db, "DELETE FROM kb_synonyms", NULL, NULL, NULL) != SQLITE_OK)
+		rc = mg_db_fail(kb->db, err, "synonyms");
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT OR IGNORE INTO kb_synonyms VALUES(?,?)",
 					      -1, &ins, NULL) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "synonyms");
@@ -891,14 +892,12 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	}
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "synonyms");
+	rc = kb_write_end(kb, rc, err);
 	if (rc == MG_OK) {
 		nlp_synonyms_free(old);
 		kb->generation = -1;  /* the next search reloads the statistics */
 		return MG_OK;
 	}
-	sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
 	if (kb->syn == syn)
 		kb->syn = old;
 	nlp_synonyms_free(syn);

@@ -154,9 +154,9 @@ static int migrate(struct kb *kb, char *err)
 	if (version >= KB_SCHEMA_VERSION)
 		return MG_OK;
 	int fresh = sqlite3_exec(kb->db, "SELECT keywords FROM kb_entries LIMIT 0", NULL, NULL, NULL) == SQLITE_OK;
-	int rc = MG_OK;
-	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return mg_db_fail(kb->db, err, "migration");
+	int rc = kb_write_begin(kb, err);
+	if (rc != MG_OK)
+		return rc;
 	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
 				   NULL, NULL, NULL) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "migration");
@@ -170,11 +170,7 @@ static int migrate(struct kb *kb, char *err)
 		rc = mg_db_fail(kb->db, err, "migration");
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "migration");
-	if (rc != MG_OK)
-		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return kb_write_end(kb, rc, err);
 }
 
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err)
@@ -219,6 +215,8 @@ void kb_close(struct kb *kb)
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
 	kb_model_put(kb->model);
+	free(kb->stage_score);
+	free(kb->stage_ranked);
 	free(kb);
 }
 
@@ -357,6 +355,13 @@ int kb_bump_generation(struct kb *kb, char *err)
 /* Copies the best live entries of the sorted list into out, skipping drafts
  * and entries outside their validity, from the model (the caller has
  * synced): no SQL per candidate. */
+/* An entry is shown on today when published and today lies within its
+ * validity (YYYY-MM-DD, either end empty: open). */
+static int live_on(int published, const char *from, const char *to, const char *today)
+{
+	return published && (!from[0] || strcmp(from, today) <= 0) && (!to[0] || strcmp(to, today) >= 0);
+}
+
 int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,
 		       const char *today, struct kb_candidate *out, int max, int *n, char *err)
 {
@@ -368,8 +373,7 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 		if (slot < 0)
 			continue;
 		const struct kb_ment *e = &m->ents[slot];
-		if (!e->published || (e->valid_from[0] && strcmp(e->valid_from, today) > 0) ||
-		    (e->valid_to[0] && strcmp(e->valid_to, today) < 0))
+		if (!live_on(e->published, e->valid_from, e->valid_to, today))
 			continue;
 		struct kb_candidate *c = &out[(*n)++];
 		*c = sorted[i];
@@ -472,7 +476,5 @@ void kb_entry_clear(struct kb_entry *e)
 
 int kb_entry_live(const struct kb_entry *e, const char *today)
 {
-	return !strcmp(e->status, "published") &&
-	       (!e->valid_from[0] || strcmp(e->valid_from, today) <= 0) &&
-	       (!e->valid_to[0] || strcmp(e->valid_to, today) >= 0);
+	return live_on(!strcmp(e->status, "published"), e->valid_from, e->valid_to, today);
 }

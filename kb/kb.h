@@ -172,6 +172,13 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out, int max, int *n,
 		     char *err);
 
+/* Reads the dictionary the weights w use (JMdict/EDICT: w->bridge or
+ * w->synonym above 0) and builds the current model's side of it, so that no
+ * question pays for it: the server calls it before it listens, the
+ * commands that ask before their first question. Without the dictionary
+ * file the engine works without it (MG_OK). */
+int kb_gloss_preload(struct kb *kb, const struct kb_weights *w, char *err);
+
 /* Finds up to max published entries valid on o->today for the question,
  * best first, into out[0..*n). A question without any searchable term
  * gives *n = 0. */

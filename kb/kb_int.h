@@ -151,6 +151,8 @@ const struct kb_post *kb_model_post(const struct kb_model *m, const struct kb_mt
  * kb_dict_free even when parsing fails. */
 struct kb_dict;
 int kb_dict_parse(char *text, size_t len, struct kb_dict **out);
+/* The dictionary read from path (EDICT's EUC-JP file) and parsed. */
+int kb_dict_read(const char *path, struct kb_dict **out);
 void kb_dict_free(struct kb_dict *d);
 
 /* kb/gloss.c: words that share an English gloss in the dictionary. */
@@ -158,8 +160,9 @@ struct kb_gloss;
 /* Called with a knowledge-base term; src: for a bridge, the index of the
  * question's stem it comes from. Non-zero stops. */
 typedef int (*kb_gloss_fn)(void *ctx, const char *term, int len, int src);
-/* The gloss map of model m, built at first use (NULL without the dictionary). */
-const struct kb_gloss *kb_gloss_of(struct kb *kb, struct kb_model *m);
+/* The gloss map of model m, built at first use (NULL without the
+ * dictionary); with synonyms, its map of shared glosses too. */
+const struct kb_gloss *kb_gloss_of(struct kb *kb, struct kb_model *m, int synonyms);
 void kb_gloss_free(struct kb_gloss *g);
 int kb_gloss_content_word(const char *s, int len);
 /* The model's terms sharing a gloss of word (said of at most max_fanout
@@ -179,6 +182,12 @@ struct kb {
 	struct kb_model *model;  /* of generation */
 	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
 	sqlite3_stmt *st_begin, *st_commit;  /* of kb_read_begin / kb_read_end */
+	/* the first stage's per-entry arrays, kept between questions (kb/search.c):
+	 * two arrays of the knowledge base's size allocated per question cost
+	 * page faults that grow with it */
+	double *stage_score;
+	void *stage_ranked;
+	size_t stage_cap;
 	int write_depth;     /* kb_write_begin's open levels */
 	int write_outer;     /* the outermost level began the transaction (not a savepoint) */
 };

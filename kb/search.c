@@ -180,10 +180,11 @@ static void query_expand(struct kb *kb, struct query *q, const struct kb_weights
 		x.word[nstems] = q->word[i];
 		x.stem_weight[nstems++] = q->weight[i];
 	}
-	/* The dictionary is read only for a question that needs it. */
+	/* The dictionary is read at start (kb_gloss_preload), or here by a
+	 * process that did not. */
 	if (w->synonym <= 0 && !nstems)
 		return;
-	const struct kb_gloss *g = kb_gloss_of(kb, kb->model);
+	const struct kb_gloss *g = kb_gloss_of(kb, kb->model, w->synonym > 0);
 	if (!g)
 		return;
 	for (int i = 0; w->synonym > 0 && i < n; i++) {
@@ -591,6 +592,43 @@ static int ranked_cmp(const void *a, const void *b)
 	return (x->slot > y->slot) - (x->slot < y->slot);
 }
 
+/* The worse of two at a heap's top. */
+static void ranked_sift(struct ranked *h, int n, int i)
+{
+	for (;;) {
+		int worst = i, l = 2 * i + 1;
+		if (l < n && ranked_cmp(&h[l], &h[worst]) > 0)
+			worst = l;
+		if (l + 1 < n && ranked_cmp(&h[l + 1], &h[worst]) > 0)
+			worst = l + 1;
+		if (worst == i)
+			return;
+		struct ranked t = h[i];
+		h[i] = h[worst];
+		h[worst] = t;
+		i = worst;
+	}
+}
+
+/* The best max of r[0..nr) in ranked_cmp's order into r[0..), their number:
+ * a heap of the best so far, not a sort of every entry matched (thousands
+ * at 10,000 entries). */
+static int ranked_best(struct ranked *r, int nr, int max)
+{
+	if (nr > max) {
+		for (int i = max / 2 - 1; i >= 0; i--)
+			ranked_sift(r, max, i);
+		for (int i = max; i < nr; i++)
+			if (ranked_cmp(&r[i], &r[0]) < 0) {
+				r[0] = r[i];
+				ranked_sift(r, max, 0);
+			}
+		nr = max;
+	}
+	qsort(r, (size_t)nr, sizeof *r, ranked_cmp);
+	return nr;
+}
+
 /* FTS5's bm25 (fts5_aux.c) of every entry holding a phrase of the MATCH,
  * from the model's counts, into score[slot]: the same idf (floored at
  * 1e-6), the same k1 and b, the row's length over every column, the
@@ -630,11 +668,19 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 	if (w->bm25_only || w->fts_rank)
 		return first_stage_fts_bm25(kb, match, w, slots, bm25, max, n, err);
 	const struct kb_model *m = kb->model;
-	double *score = calloc((size_t)m->nents + 1, sizeof *score);
-	struct ranked *r = malloc(((size_t)m->nents + 1) * sizeof *r);
+	size_t need = (size_t)m->nents + 1;
+	if (kb->stage_cap < need) {
+		free(kb->stage_score);
+		free(kb->stage_ranked);
+		kb->stage_score = calloc(need, sizeof *kb->stage_score);  /* kept at 0 between questions */
+		kb->stage_ranked = malloc(need * sizeof(struct ranked));
+		kb->stage_cap = kb->stage_score && kb->stage_ranked ? need : 0;
+	}
+	double *score = kb->stage_score;
+	struct ranked *r = kb->stage_ranked;
 	sqlite3_stmt **st = &kb->st_match;
 	int nr = 0, rc = MG_OK, step = SQLITE_DONE;
-	if (!score || !r)
+	if (!kb->stage_cap)
 		rc = MG_ERR_NOMEM;
 	else if (!*st && sqlite3_prepare_v3(kb->db, "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1", -1,
 					    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
@@ -650,18 +696,20 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 			r[nr++] = (struct ranked){s, score[s]};
 		}
 		sqlite3_reset(*st);
+		/* back to 0 where model_bm25 wrote, not over the whole array */
+		for (int i = 0; i < q->nphrases; i++)
+			for (uint32_t k = 0; q->in_match[i] && q->t[i] && k < q->t[i]->npost; k++)
+				score[m->posts[q->t[i]->post + k].ent] = 0;
 		if (step != SQLITE_DONE)
 			rc = mg_db_fail(kb->db, err, "search");
 	}
 	if (rc == MG_OK) {
-		qsort(r, (size_t)nr, sizeof *r, ranked_cmp);
-		for (*n = 0; *n < nr && *n < max; (*n)++) {
+		nr = ranked_best(r, nr, max);
+		for (*n = 0; *n < nr; (*n)++) {
 			slots[*n] = r[*n].slot;
 			bm25[*n] = r[*n].score;
 		}
 	}
-	free(score);
-	free(r);
 	return rc;
 }
 
@@ -708,7 +756,9 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	int32_t ex_slot = ex && ex->entry > 0 && ex->entry < m->nslot_of ? m->slot_of[ex->entry] : -1;
 	struct query *q = calloc(1, sizeof *q);
 	int depth = w->depth > 0 ? w->depth : 1;
-	int32_t *slots = malloc((size_t)(m->nents > depth ? m->nents : depth) * sizeof *slots);
+	/* leave-one-out's first stage keeps every entry left holding a term */
+	int nslots_max = ex && !w->bm25_only && m->nents > depth ? m->nents : depth;
+	int32_t *slots = malloc((size_t)nslots_max * sizeof *slots);
 	double *bm25 = malloc((size_t)depth * sizeof *bm25);
 	struct kb_candidate *all = NULL;
 	double *ll = NULL;

@@ -6,6 +6,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MG_ERR_LEN 256
 
@@ -48,5 +49,17 @@ int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char
  * gives the slot back with mg_slot_give. Lock-free, for any thread. */
 int mg_slot_take(atomic_int *in, int max);
 void mg_slot_give(atomic_int *in);
+
+/* FNV-1a (32 bits) of len bytes at p: the hash of every table keyed by
+ * short strings (the dictionary's words, the synonyms' buckets, the rate
+ * limiter's addresses). Not for keys an attacker picks to collide. */
+static inline uint32_t mg_hash(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
 
 #endif

@@ -214,16 +214,13 @@ struct syn_pair {
 
 #define SYN_BUCKETS 1024
 
-/* The bucket of the UTF-8 character at s (at most n bytes): FNV-1a of its bytes. */
+/* The bucket of the UTF-8 character at s (at most n bytes): the hash of its bytes. */
 static unsigned syn_bucket(const char *s, size_t n)
 {
 	size_t len = 1;
 	while (len < n && len < 4 && ((unsigned char)s[len] & 0xc0) == 0x80)
 		len++;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h % SYN_BUCKETS;
+	return mg_hash(s, len) % SYN_BUCKETS;
 }
 
 struct nlp_synonyms {

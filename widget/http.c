@@ -50,6 +50,7 @@ struct http_server {
 	struct http_rate *login_rate;  /* staff log-in tries per client; NULL: no limit */
 	struct http_proxies proxies;  /* whose X-Forwarded-For is believed */
 	struct events_writer *events;  /* the one thread that writes the event log */
+	struct chatbot *_Atomic probe;  /* opened at start, closed once a worker holds the model */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
 	int key_made;
 	unsigned port;
@@ -189,6 +190,7 @@ struct chatbot *http_call_bot(struct http_call *call)
 		http_fail(call, 500, "out of memory");
 		return NULL;
 	}
+	chatbot_close(atomic_exchange(&srv->probe, NULL));
 	return bot;
 }
 
@@ -911,7 +913,12 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	 * workers race to, and a bad path fails at start, not on first ask. */
 	struct chatbot *probe = NULL;
 	rc = chatbot_open(&probe, srv->opts.db, model, town, err);
-	chatbot_close(probe);
+	/* The dictionary is read before the server listens, and the probe
+	 * holds the model (and its side of the dictionary) until the first
+	 * worker has its own reference: the first question loads neither. */
+	if (rc == MG_OK)
+		rc = chatbot_warm(probe, err);
+	atomic_store(&srv->probe, probe);
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
 
@@ -1036,6 +1043,7 @@ void http_stop(struct http_server *srv)
 	}
 	/* After the workers: nothing is queued any more, everything queued is written. */
 	events_writer_stop(srv->events);
+	chatbot_close(atomic_exchange(&srv->probe, NULL));
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);
 	http_rate_free(srv->rate);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nlp/mg.h"
 #include "widget/limits.h"
 
 #define ADDR_MAX 16  /* an IPv6 address */
@@ -45,16 +46,6 @@ void http_rate_free(struct http_rate *rl)
 	free(rl);
 }
 
-/* FNV-1a: addresses are not chosen by an attacker in a way that matters here
- * (a collision only shares a bucket). */
-static uint32_t addr_hash(const unsigned char *p, size_t len)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
-}
-
 static void refill(const struct http_rate *rl, struct bucket *b, long long now_ms)
 {
 	if (now_ms > b->at_ms) {
@@ -70,7 +61,7 @@ int http_rate_take(struct http_rate *rl, const void *addr, size_t len, long long
 	if (len > ADDR_MAX)
 		len = ADDR_MAX;
 	pthread_mutex_lock(&rl->lock);
-	struct bucket *b = &rl->slots[addr_hash(addr, len) % HTTP_RATE_SLOTS];
+	struct bucket *b = &rl->slots[mg_hash(addr, len) % HTTP_RATE_SLOTS];
 	int mine = b->len == len && !memcmp(b->addr, addr, len);
 	if (!mine) {
 		if (b->len)

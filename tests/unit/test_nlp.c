@@ -124,3 +124,12 @@ TEST(nlp, a_language_neither_japanese_nor_english_is_recognised)
 	for (size_t i = 0; i < sizeof not_other / sizeof *not_other; i++)
 		CHECK(!nlp_is_other_language(not_other[i], strlen(not_other[i])));
 }
+
+/* The one string hash of the tables (the dictionary's, the synonyms',
+ * the rate limiter's) is FNV-1a: its published test vectors. */
+TEST(nlp, the_shared_hash_is_fnv1a)
+{
+	CHECK(mg_hash("", 0) == 0x811c9dc5u);
+	CHECK(mg_hash("a", 1) == 0xe40c292cu);
+	CHECK(mg_hash("foobar", 6) == 0xbf9cf968u);
+}

@@ -13,6 +13,15 @@ static const char *or_empty(const char *s)
 	return s ? s : "";
 }
 
+/* UTC now as the entries' updated_at. */
+static void utc_now(char now[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import_opts *check,
 		 char id_out[KB_ID_LEN], char *err)
 {
@@ -38,10 +47,7 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 	const char *status = *v[KB_C_STATUS] ? v[KB_C_STATUS] : "published";
 
 	char now[32], id[KB_ID_LEN];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	utc_now(now);
 	snprintf(id, sizeof id, "%s", v[KB_C_ID]);
 
 	rc = kb_write_begin(kb, err);
@@ -93,6 +99,52 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 	for (int c = 0; c < KB_NCOLS; c++)
 		free(v[c]);
 	return rc;
+}
+
+/* Sets one column (a fixed name, never outside text) of the entry with
+ * external id, re-indexes and bumps the generation, in one write. */
+static int set_column(struct kb *kb, const char *id, const char *column, const char *value, char *err)
+{
+	char sql[128], now[32];
+	snprintf(sql, sizeof sql, "UPDATE kb_entries SET %s = ?1, updated_at = ?2 WHERE ext_id = ?3", column);
+	utc_now(now);
+	int rc = kb_write_begin(kb, err);
+	if (rc != MG_OK)
+		return rc;
+	rc = kb_sync(kb, err);
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
+		rc = kb_db_fail(kb, err, "save entry");
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = kb_db_fail(kb, err, "save entry");
+		else if (sqlite3_changes(kb->db) == 0)
+			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
+	}
+	sqlite3_finalize(st);
+	if (rc == MG_OK)
+		rc = kb_reindex(kb, err);
+	if (rc == MG_OK)
+		rc = kb_bump_generation(kb, err);
+	return kb_write_end(kb, rc, err);
+}
+
+int kb_entry_set_status(struct kb *kb, const char *id, const char *status, char *err)
+{
+	if (!status || !*status || !kb_one_of(status, kb_statuses))
+		return mg_fail(err, MG_ERR_INPUT, "status '%s' is not published or draft", status ? status : "");
+	return set_column(kb, id, "status", status, err);
+}
+
+int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternates, char *err)
+{
+	if (strlen(alternates) > KB_MAX_ANSWER_BYTES || strchr(alternates, '\n'))
+		return mg_fail(err, MG_ERR_INPUT, "the alternate questions are longer than %d bytes or hold a line break",
+			       KB_MAX_ANSWER_BYTES);
+	return set_column(kb, id, "alt_questions", alternates, err);
 }
 
 int kb_entry_delete(struct kb *kb, const char *id, char *err)

@@ -207,6 +207,21 @@ test('English: the switch relabels the widget and English questions get English 
   await page.context().close();
 });
 
+// A resident who reads where the sessions are and then books meets the same
+// venues: the FAQ's venue facts are the booking's venues, in both languages.
+test('the FAQ names the venues the booking offers, in Japanese and English', async () => {
+  const venues = (await api('booking/venues')).venues;
+  assert.equal(venues.length, 3);
+  const page = await demo();
+  await open(page);
+  const ja = await (await ask(page, '会場はどこですか？駐車場はありますか')).innerText();
+  for (const v of venues) assert.ok(ja.includes(v.name), `the answer names ${v.name}`);
+  await page.context().close();
+  const en = await api('ask', { question: 'Where are the vaccination venues?' });
+  assert.equal(en.decision, 'answer');
+  for (const v of venues) assert.ok(en.answer.answer.includes(v.name_en), `the English answer names ${v.name_en}`);
+});
+
 test('a clarification offers the close entries and shows the one chosen', async () => {
   const popular = (await api('popular?lang=ja')).popular;
   assert.ok(popular.length >= 2);

@@ -101,12 +101,13 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 	return rc;
 }
 
-/* Sets one column (a fixed name, never outside text) of the entry with
- * external id, re-indexes and bumps the generation, in one write. */
-static int set_column(struct kb *kb, const char *id, const char *column, const char *value, char *err)
+/* Runs sql (no outside text in it) on the entry with external id ?1, with
+ * ?2 value and ?3 the time when sql has them, then re-indexes and bumps the
+ * generation, in one write. MG_ERR_NOT_FOUND when no entry has id. */
+static int change_one(struct kb *kb, const char *sql, const char *id, const char *value, const char *what,
+		      char *err)
 {
-	char sql[128], now[32];
-	snprintf(sql, sizeof sql, "UPDATE kb_entries SET %s = ?1, updated_at = ?2 WHERE ext_id = ?3", column);
+	char now[32];
 	utc_now(now);
 	int rc = kb_write_begin(kb, err);
 	if (rc != MG_OK)
@@ -114,13 +115,16 @@ static int set_column(struct kb *kb, const char *id, const char *column, const c
 	rc = kb_sync(kb, err);
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "save entry");
+		rc = kb_db_fail(kb, err, what);
 	if (rc == MG_OK) {
-		sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+		int params = sqlite3_bind_parameter_count(st);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (params >= 3) {
+			sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+		}
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "save entry");
+			rc = kb_db_fail(kb, err, what);
 		else if (sqlite3_changes(kb->db) == 0)
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
 	}
@@ -136,7 +140,8 @@ int kb_entry_set_status(struct kb *kb, const char *id, const char *status, char 
 {
 	if (!status || !*status || !kb_one_of(status, kb_statuses))
 		return mg_fail(err, MG_ERR_INPUT, "status '%s' is not published or draft", status ? status : "");
-	return set_column(kb, id, "status", status, err);
+	return change_one(kb, "UPDATE kb_entries SET status = ?2, updated_at = ?3 WHERE ext_id = ?1", id, status,
+			  "save entry", err);
 }
 
 int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternates, char *err)
@@ -144,32 +149,13 @@ int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternate
 	if (strlen(alternates) > KB_MAX_ANSWER_BYTES || strchr(alternates, '\n'))
 		return mg_fail(err, MG_ERR_INPUT, "the alternate questions are longer than %d bytes or hold a line break",
 			       KB_MAX_ANSWER_BYTES);
-	return set_column(kb, id, "alt_questions", alternates, err);
+	return change_one(kb, "UPDATE kb_entries SET alt_questions = ?2, updated_at = ?3 WHERE ext_id = ?1", id,
+			  alternates, "save entry", err);
 }
 
 int kb_entry_delete(struct kb *kb, const char *id, char *err)
 {
-	int rc = kb_write_begin(kb, err);
-	if (rc != MG_OK)
-		return rc;
-	rc = kb_sync(kb, err);
-	sqlite3_stmt *st = NULL;
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "DELETE FROM kb_entries WHERE ext_id = ?1", -1, &st,
-					      NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "delete entry");
-	if (rc == MG_OK) {
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "delete entry");
-		else if (sqlite3_changes(kb->db) == 0)
-			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
-	}
-	sqlite3_finalize(st);
-	if (rc == MG_OK)
-		rc = kb_reindex(kb, err);
-	if (rc == MG_OK)
-		rc = kb_bump_generation(kb, err);
-	return kb_write_end(kb, rc, err);
+	return change_one(kb, "DELETE FROM kb_entries WHERE ext_id = ?1", id, NULL, "delete entry", err);
 }
 
 int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err)

@@ -657,21 +657,28 @@ TEST(admin, the_editor_names_an_unknown_key_offers_the_town_s_keys_and_topics_an
 	tc_resp_free(&r);
 }
 
+/* An administrator who reads the audit log (made on first use), logged in:
+ * the status of the log-in. */
+static int auditor_in(char token[STAFF_TOKEN_LEN + 1], char csrf[STAFF_TOKEN_LEN + 1])
+{
+	char err[MG_ERR_LEN];
+	sqlite3 *db = NULL;
+	if (sqlite3_open(db_path, &db) == SQLITE_OK)
+		staff_user_add(db, NULL, "auditor1", STAFF_ADMIN, "reads the whole log", err);  /* or there already */
+	sqlite3_close(db);
+	return login("auditor1", "reads the whole log", token, csrf);
+}
+
 TEST(admin, the_audit_log_filters_by_the_town_s_day_and_downloads_for_excel)
 {
 	REQUIRE(port());
-	char err[MG_ERR_LEN];
-	sqlite3 *db = NULL;
-	REQUIRE(sqlite3_open(db_path, &db) == SQLITE_OK);
-	staff_user_add(db, NULL, "auditor1", STAFF_ADMIN, "reads the whole log", err);
 	/* 2026-11-18 23:30 in Tokyo is 14:30 UTC: the Tokyo day, not the UTC one */
-	CHECK(sqlite3_exec(db, "INSERT INTO staff_audit(ts, who, action, target) VALUES"
-			       "(1795012200, 'night1', 'entry.update', '114'),"
-			       "(1795012260, 'evening1', 'entry.update', '116'),"
-			       "(1795014000, 'night1', 'entry.update', '115')", NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
+	CHECK(sql("INSERT INTO staff_audit(ts, who, action, target) VALUES"
+		  "(1795012200, 'night1', 'entry.update', '114'),"
+		  "(1795012260, 'evening1', 'entry.update', '116'),"
+		  "(1795014000, 'night1', 'entry.update', '115')") == SQLITE_OK);
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
-	REQUIRE(login("auditor1", "reads the whole log", token, csrf) == 200);
+	REQUIRE(auditor_in(token, csrf) == 200);
 	struct tc_resp r;
 	/* the Tokyo day holds both accounts' changes ... */
 	REQUIRE(req(port(), "GET", "/api/v1/admin/audit?day=2026-11-18", token, NULL, NULL, &r) == 0);
@@ -713,16 +720,13 @@ static int csv_lines(const char *body)
 TEST(admin, an_audit_download_past_its_cap_says_it_was_cut)
 {
 	REQUIRE(port());
-	sqlite3 *db = NULL;
-	REQUIRE(sqlite3_open(db_path, &db) == SQLITE_OK);
-	char sql[256];
-	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+	char rows[256];
+	snprintf(rows, sizeof rows, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
 		 " INSERT INTO staff_audit(ts, who, action, target) SELECT 1700000000 + i, 'bulk1', 'entry.update', i"
 		 " FROM n", OPS_AUDIT_CSV_ROWS + 1);
-	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
+	CHECK(sql(rows) == SQLITE_OK);
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
-	REQUIRE(login("auditor1", "reads the whole log", token, csrf) == 200);
+	REQUIRE(auditor_in(token, csrf) == 200);
 	struct tc_resp r;
 	REQUIRE(req(port(), "GET", "/api/v1/admin/audit.csv?who=bulk1", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);

@@ -195,7 +195,7 @@ int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_
 	json_t *before = NULL;
 	if (*e.id)
 		staff_entry_get(bot, e.id, &before, NULL);
-	struct entry_save save = {&e, {.placeholder = bot->town ? town_has_fact : NULL, .ctx = (void *)bot->town,
+	struct entry_save save = {&e, {.placeholder = bot->town ? town_has_fact : NULL, .facts = (void *)bot->town,
 				       .bad_key = bad_key}, bot};
 	struct staff_kb_change ch = {.action = before ? "entry.update" : "entry.create", .before = before,
 				     .apply = apply_save, .ctx = &save};

@@ -323,7 +323,7 @@ static void check_placeholders(struct parse *p, const struct row *r, enum kb_col
 			return;
 		}
 		size_t n = (size_t)(close - open - 2);
-		if (p->opts && p->opts->placeholder && !p->opts->placeholder(p->opts->ctx, open + 2, n)) {
+		if (p->opts && p->opts->placeholder && !p->opts->placeholder(p->opts->facts, open + 2, n)) {
 			if (!p->errors && p->opts->bad_key)
 				snprintf(p->opts->bad_key, KB_ID_LEN, "%.*s", (int)n, open + 2);
 			report(p, r->line, "%s: unknown placeholder {{%.*s}} (add it to the town's facts)",

@@ -54,7 +54,8 @@ struct kb_import_opts {
 				       * and the last keep_replaced such (0: none) */
 	kb_report_fn report;          /* may be NULL */
 	kb_placeholder_fn placeholder;/* may be NULL: every key is accepted */
-	void *ctx;                    /* passed to both callbacks */
+	void *ctx;                    /* passed to report */
+	void *facts;                  /* passed to placeholder (the town, for town_has_fact) */
 	char *bad_key;                /* KB_ID_LEN bytes, or NULL: the unknown {{key}} when the
 				       * first refusal (the one err says) is one, else "" */
 };

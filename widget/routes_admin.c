@@ -739,20 +739,11 @@ static int h_export(struct http_call *c, json_t **out)
 	return download(c, buf, len, "madoguchi-kb.csv");
 }
 
-struct bad_rows {
-	json_t *list;
-	const struct town *town;
-};
 
 static void bad_row(void *ctx, int line, const char *message)
 {
-	struct bad_rows *b = ctx;
-	json_array_append_new(b->list, json_pack("{s:i,s:s}", "line", line, "message", message));
-}
-
-static int known_fact(void *ctx, const char *key, size_t len)
-{
-	return town_has_fact((void *)((struct bad_rows *)ctx)->town, key, len);
+	/* ctx: the JSON array of bad rows */
+	json_array_append_new(ctx, json_pack("{s:i,s:s}", "line", line, "message", message));
 }
 
 /* A whole knowledge base written as one audited change: an upload
@@ -797,24 +788,25 @@ static int h_import(struct http_call *c, json_t **out)
 		free(data);
 		return http_fail(c, 400, "csv_base64 is not base64");
 	}
-	struct bad_rows bad = {json_array(), http_call_town(c)};
+	json_t *bad = json_array();
 	struct kb_import_opts o = {.append = json_is_true(json_object_get(c->body, "append")),
-				   .report = bad_row, .placeholder = known_fact, .ctx = &bad,
+				   .report = bad_row, .ctx = bad,
+				   .placeholder = town_has_fact, .facts = (void *)http_call_town(c),
 				   .keep_replaced = OPS_KB_REPLACED_KEPT};
 	struct kb_upload up = {.o = &o, .data = (const char *)data, .len = len};
 	struct staff_kb_change ch = {.action = "kb.import", .target = "entries", .apply = apply_import, .ctx = &up};
 	char err[MG_ERR_LEN];
 	/* the import, the copy of what it replaces and its audit record: one transaction */
-	int rc = bad.list ? staff_kb_write(chatbot_kb(http_call_bot(c)), &s, &ch, err)
+	int rc = bad ? staff_kb_write(chatbot_kb(http_call_bot(c)), &s, &ch, err)
 			  : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	int imported = up.imported;
 	free(data);
-	if (rc != MG_OK && json_array_size(bad.list) == 0) {
-		json_decref(bad.list);
+	if (rc != MG_OK && json_array_size(bad) == 0) {
+		json_decref(bad);
 		return http_fail_rc(c, rc, err);
 	}
 	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
-			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
+			 "errors", bad, "message", rc == MG_OK ? "" : err);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
@@ -865,16 +857,17 @@ static int h_restore(struct http_call *c, json_t **out)
 	json_t *idv = json_object_get(c->body, "id");
 	if (!json_is_integer(idv))
 		return http_fail(c, 400, "id is required");
-	struct bad_rows bad = {json_array(), http_call_town(c)};
-	struct kb_import_opts o = {.report = bad_row, .placeholder = known_fact, .ctx = &bad,
+	json_t *bad = json_array();
+	struct kb_import_opts o = {.report = bad_row, .ctx = bad,
+				   .placeholder = town_has_fact, .facts = (void *)http_call_town(c),
 				   .keep_replaced = OPS_KB_REPLACED_KEPT};
 	struct kb_upload up = {.o = &o, .restore = json_integer_value(idv)};
 	struct staff_kb_change ch = {.action = "kb.restore", .target = "entries", .apply = apply_import, .ctx = &up};
 	char err[MG_ERR_LEN];
-	int rc = bad.list ? staff_kb_write(chatbot_kb(http_call_bot(c)), &s, &ch, err)
+	int rc = bad ? staff_kb_write(chatbot_kb(http_call_bot(c)), &s, &ch, err)
 			  : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	int imported = up.imported;
-	json_decref(bad.list);
+	json_decref(bad);
 	if (rc != MG_OK)
 		return http_fail_rc(c, rc, err);
 	*out = json_pack("{s:b,s:i}", "ok", 1, "imported", imported);

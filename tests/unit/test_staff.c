@@ -294,11 +294,6 @@ static const char *answer_of(struct chatbot *bot, const char *q)
 	return text;
 }
 
-static int town_fact_cb(void *ctx, const char *key, size_t len)
-{
-	return town_has_fact(ctx, key, len);
-}
-
 /* hana's session on the fixture's database. */
 static struct staff_session hana_in(struct chatbot *bot)
 {
@@ -329,7 +324,7 @@ TEST(staff, the_editor_refuses_an_unknown_placeholder_as_import_does_and_names_i
 	/* import says the same of the same row: one check */
 	char import_err[MG_ERR_LEN];
 	const char csv[] = "slug,question,answer\ncost,接種の費用はいくらですか,接種費用は{{cost_amount}}です。\n";
-	struct kb_import_opts o = {.placeholder = town_fact_cb, .ctx = (void *)fixture_town(), .append = 1};
+	struct kb_import_opts o = {.placeholder = town_has_fact, .facts = (void *)fixture_town(), .append = 1};
 	int n;
 	CHECK(kb_import(chatbot_kb(bot), csv, sizeof csv - 1, "faq.csv", &o, &n, import_err) == MG_ERR_INPUT);
 	CHECK(strstr(import_err, err) != NULL);

@@ -4,7 +4,8 @@
  * member of staff's role and written with its audit record, the entry before
  * and after, in one transaction (staff_kb_write). A saved entry passes the
  * check an import's rows pass (the town's {{keys}} included); unpublishing
- * and the alternates are narrow writes that leave the answer unchecked. Part of the staff module (staff.h). */
+ * and the alternates are narrow writes that leave the answer unchecked.
+ * Part of the staff module (staff.h). */
 #include "chatbot/staff.h"
 #include "chatbot/chatbot_int.h"
 

@@ -166,7 +166,8 @@ int staff_entry_get(struct chatbot *bot, const char *id, json_t **out, char *err
 int staff_add_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
 			const char *question, char *err);
 /* Takes question out of the entry's alternates again (the undo of the
- * above; no change if it is not there). Audited. */
+ * above; no change if it is not there). Audited. Both write the alternates
+ * only (kb_entry_set_alternates): the answer is not checked again. */
 int staff_remove_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
 			   const char *question, char *err);
 /* Creates (no "id") or replaces an entry from the editor's JSON object of
@@ -178,7 +179,9 @@ int staff_remove_alternate(struct chatbot *bot, const struct staff_session *who,
  * the id. Audited (entry.create, entry.update). */
 int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_t *fields,
 		     char id_out[64], char bad_key[KB_ID_LEN], char *err);
-/* Makes the entry a draft: residents no longer get it. Audited. */
+/* Makes the entry a draft: residents no longer get it. Audited. Writes the
+ * status only (kb_entry_set_status), so an entry whose {{key}} the town
+ * has since dropped can still be taken down. */
 int staff_entry_unpublish(struct chatbot *bot, const struct staff_session *who, const char *id, char *err);
 /* Deletes the entry; the audit record keeps it whole (before). */
 int staff_entry_delete(struct chatbot *bot, const struct staff_session *who, const char *id, char *err);

@@ -6,7 +6,8 @@
 #   make bench      benchmarks whose figures go in the README
 #   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the
 #                   redaction, the knowledge-base import, the synonyms file, a booking's
-#                   contact fields, the JMdict/EDICT reader)
+#                   contact fields, the JMdict/EDICT reader, the booking set-up imports,
+#                   town.json, the client's address behind a proxy)
 
 CC       ?= cc
 SANITIZER ?=

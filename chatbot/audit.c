@@ -26,7 +26,7 @@ static int each_record(sqlite3 *db, const struct staff_audit_filter *f, const st
 				   " WHERE (?1 = '' OR who = ?1) AND (?2 = '' OR action = ?2)"
 				   " AND ts >= ?3 AND (?4 = 0 OR ts < ?4)"
 				   " ORDER BY id DESC LIMIT ?5", -1, &st, NULL) != SQLITE_OK)
-		return kb_sql_fail(db, err, "audit");
+		return mg_db_fail(db, err, "audit");
 	sqlite3_bind_text(st, 1, f ? or_empty(f->who) : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f ? or_empty(f->action) : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, f ? (sqlite3_int64)f->from : 0);
@@ -40,7 +40,7 @@ static int each_record(sqlite3 *db, const struct staff_audit_filter *f, const st
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 		stop = fn(ctx, st, when);
 	}
-	int rc = !stop && step != SQLITE_DONE ? kb_sql_fail(db, err, "audit") : MG_OK;
+	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(db, err, "audit") : MG_OK;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -114,7 +114,7 @@ int staff_audit_facets(sqlite3 *db, json_t **out, char *err)
 	if (!who || !kinds) {
 		json_decref(who);
 		json_decref(kinds);
-		return kb_sql_fail(db, err, "audit");
+		return mg_db_fail(db, err, "audit");
 	}
 	*out = json_pack("{s:o, s:o}", "who", who, "kinds", kinds);
 	return *out ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");

@@ -54,7 +54,7 @@ static const char *const TYPE_NAMES[] = {
 
 static int db_fail(sqlite3 *db, char *err, const char *what)
 {
-	return kb_sql_fail(db, err, what);
+	return mg_db_fail(db, err, what);
 }
 
 int events_init(sqlite3 *db, char *err)

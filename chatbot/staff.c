@@ -36,7 +36,7 @@ static const char *const ROLE_NAMES[STAFF_NROLES] = {
 
 static int db_fail(sqlite3 *db, char *err, const char *what)
 {
-	return kb_sql_fail(db, err, what);
+	return mg_db_fail(db, err, what);
 }
 
 /* Hashes running now in this process (OPS_PWHASH_AT_ONCE at most). */

@@ -9,11 +9,15 @@
 #   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
 #   resv_contact the contact fields of a booking or the waiting list, under every field policy
 #   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
+#   resv_import  the booking set-up CSV imports (venues, slots, tickets, products), from
+#                the shipped sample files; a refused file must change nothing
+#   town         town.json, from the shipped sample town
+#   client       the client's address behind a trusted proxy (X-Forwarded-For)
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -51,6 +55,19 @@ for t in $targets; do
         printf "$c" > "$corpus/seed-$i"; i=$((i+1))
       done
       flags=(-max_len=1024) ;;
+    resv_import)
+      # the kind's byte, then the file: venues 0, slots 1, tickets 2, products 3
+      i=0
+      for f in venues slots tickets products; do
+        { printf "\\x$(printf %02x $i)"; cat "reservation/data/$f.csv"; } > "$corpus/seed-$f"; i=$((i+1))
+      done ;;
+    town) cp kb/data/town.json "$corpus/seed-town" ;;
+    client)
+      i=0
+      for h in '203.0.113.7' '198.51.100.1, 10.0.0.2' 'x, 2001:db8::1, 127.0.0.1' '::ffff:192.0.2.9' ' , ,'; do
+        printf '%s' "$h" > "$corpus/seed-$i"; i=$((i+1))
+      done
+      flags=(-max_len=512) ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

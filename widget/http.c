@@ -129,7 +129,8 @@ int http_retry_of(int mg_rc)
 int http_staff_work(struct http_call *call, json_t **out, http_handler fn)
 {
 	struct http_server *srv = call->srv;
-	if (atomic_fetch_add(&srv->staff_work, 1) >= HTTP_STAFF_WORK_AT_ONCE) {
+	int at_once = srv->opts.staff_work_at_once ? srv->opts.staff_work_at_once : HTTP_STAFF_WORK_AT_ONCE;
+	if (atomic_fetch_add(&srv->staff_work, 1) >= at_once && at_once > 0) {
 		atomic_fetch_sub(&srv->staff_work, 1);
 		int status = http_fail_rc(call, MG_ERR_BUSY, "other staff work is running: please try again in a moment");
 		call->retry_s = HTTP_STAFF_WORK_RETRY_S;

@@ -11,7 +11,7 @@
 #   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
 #   resv_import  the booking set-up CSV imports (venues, slots, tickets, products), from
 #                the shipped sample files; a refused file must change nothing
-#   town         town.json, from the shipped sample town
+#   town         town.json, from the shipped sample town and tests/fuzz/seeds/town
 #   client       the client's address behind a trusted proxy (X-Forwarded-For)
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
@@ -61,7 +61,11 @@ for t in $targets; do
       for f in venues slots tickets products; do
         { printf "\\x$(printf %02x $i)"; cat "reservation/data/$f.csv"; } > "$corpus/seed-$f"; i=$((i+1))
       done ;;
-    town) cp kb/data/town.json "$corpus/seed-town" ;;
+    town)
+      # the sample town whole (18 KB), and a small one the fuzzer can mutate quickly
+      cp kb/data/town.json "$corpus/seed-town"
+      cp tests/fuzz/seeds/town/* "$corpus/"
+      flags=(-max_len=32768) ;;
     client)
       i=0
       for h in '203.0.113.7' '198.51.100.1, 10.0.0.2' 'x, 2001:db8::1, 127.0.0.1' '::ffff:192.0.2.9' ' , ,'; do

@@ -27,6 +27,16 @@
  * takes a few ms (about 100 ms under the sanitizers) on these shared cores. */
 #define ATTACK_ASK_MAX_MS 1500
 
+/* MADOGUCHI_ATTACK_NO_LIMITS=1: every attack runs against a server without
+ * the limits that stop it (connections per address, the request deadline,
+ * one staff work at a time), to measure what each limit prevents
+ * (widget/README.md). The attacks then succeed, and their tests fail. */
+static int no_limits(void)
+{
+	const char *v = getenv("MADOGUCHI_ATTACK_NO_LIMITS");
+	return v && !strcmp(v, "1");
+}
+
 static struct http_server *start(struct http_opts *o, const char *name)
 {
 	static char db[8][512];  /* the server borrows the path for its life */
@@ -37,6 +47,12 @@ static struct http_server *start(struct http_opts *o, const char *name)
 	o->db = db[i];
 	o->quiet = 1;
 	o->threads = 2;
+	if (no_limits()) {
+		fprintf(stderr, "    without the limits (MADOGUCHI_ATTACK_NO_LIMITS=1)\n");
+		o->connections_per_client = -1;
+		o->request_deadline_ms = -1;
+		o->staff_work_at_once = -1;
+	}
 	/* The sample town: its facts fill the sample knowledge base's answers. */
 	static struct town *town;
 	if (!town && town_load(NULL, &town, err) != MG_OK) {
@@ -138,10 +154,17 @@ TEST(attack, slow_connections_from_one_address_leave_the_others_answered)
 			slowest = ms;
 		usleep(200 * 1000);
 	}
+	fprintf(stderr, "    %d of %d asks answered during the slow connections, the slowest in %lld ms\n",
+		answered, asked, slowest);
 	CHECK(answered == asked);
-	if (slowest > ATTACK_ASK_MAX_MS)
-		fprintf(stderr, "    slowest ask during the slow connections: %lld ms\n", slowest);
 	CHECK(slowest <= ATTACK_ASK_MAX_MS);
+	if (no_limits()) {  /* nothing is cut without a deadline: done */
+		for (int i = 0; i < SLOW_SOCKETS; i++)
+			if (fd[i] >= 0)
+				close(fd[i]);
+		http_stop(srv);
+		return;
+	}
 	/* Past the deadline every slow connection has been cut, though each
 	 * byte reset the idle timer. */
 	int cut = 0;

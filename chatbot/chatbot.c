@@ -4,6 +4,7 @@
  * chatbot/policy.h. */
 #include "chatbot/chatbot_int.h"
 #include "chatbot/events.h"
+#include "chatbot/staff.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,6 +39,9 @@ int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *mo
 	 * same import path staff use. */
 	if (rc == MG_OK && n == 0)
 		rc = chatbot_seed_sample(bot, err);
+	/* The staff tables, once per open database rather than per request. */
+	if (rc == MG_OK)
+		rc = staff_init(kb_db(bot->kb), err);
 	if (rc != MG_OK) {
 		chatbot_close(bot);
 		return rc;

@@ -42,17 +42,11 @@ static void print_bad_row(void *ctx, int line, const char *message)
 
 struct report_ctx {
 	const char *name;
-	const struct town *town;
 };
 
 static void report_row(void *ctx, int line, const char *message)
 {
 	print_bad_row((void *)((struct report_ctx *)ctx)->name, line, message);
-}
-
-static int has_fact(void *ctx, const char *key, size_t len)
-{
-	return town_has_fact((void *)((struct report_ctx *)ctx)->town, key, len);
 }
 
 int chatbot_cli_import(const struct cli_ctx *ctx, int argc, char **argv)
@@ -94,9 +88,9 @@ int chatbot_cli_import(const struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (rc == MG_OK && file) {
 		int imported = 0;
-		struct report_ctx rep = {file, env.town};
-		struct kb_import_opts opts = {.append = append, .report = report_row, .placeholder = has_fact,
-					      .ctx = &rep, .keep_replaced = OPS_KB_REPLACED_KEPT};
+		struct report_ctx rep = {file};
+		struct kb_import_opts opts = {.append = append, .report = report_row, .placeholder = town_has_fact,
+					      .ctx = &rep, .facts = (void *)env.town, .keep_replaced = OPS_KB_REPLACED_KEPT};
 		rc = mg_read_file(file, CLI_MAX_FILE_BYTES, &data, &len, err);
 		if (rc == MG_OK)
 			rc = kb_import(chatbot_kb(env.bot), data, len, file, &opts, &imported, err);

@@ -1,9 +1,11 @@
 /* Curation by staff: turning a question from the review queue into an
  * alternate question of an entry (and taking it back), saving, unpublishing
  * and deleting an entry from the editor. Each change is checked against the
- * member of staff's role, passes the check an import's rows pass (the town's
- * {{keys}} included), and is written with its audit record, the entry before
- * and after, in one transaction. Part of the staff module (staff.h). */
+ * member of staff's role and written with its audit record, the entry before
+ * and after, in one transaction (staff_kb_write). A saved entry passes the
+ * check an import's rows pass (the town's {{keys}} included); unpublishing
+ * and the alternates are narrow writes that leave the answer unchecked.
+ * Part of the staff module (staff.h). */
 #include "chatbot/staff.h"
 #include "chatbot/chatbot_int.h"
 
@@ -53,53 +55,43 @@ static int may_edit(const struct staff_session *who, char *err)
 	return MG_OK;
 }
 
-/* The town's facts as the shared check's placeholder callback; the first
- * unknown key is kept for the console to name. */
-struct fact_check {
-	const struct town *town;
-	char *bad_key;  /* KB_ID_LEN bytes, or NULL */
+/* An entry saved from the editor, as a staff_kb_change. */
+struct entry_save {
+	const struct kb_entry *e;
+	struct kb_import_opts check;
+	struct chatbot *bot;
 };
 
-static int known_fact(void *ctx, const char *key, size_t len)
+static int apply_save(struct staff_kb_change *ch, struct kb *kb, char *err)
 {
-	struct fact_check *f = ctx;
-	if (town_has_fact((void *)f->town, key, len))
-		return 1;
-	if (f->bad_key && !f->bad_key[0])
-		snprintf(f->bad_key, KB_ID_LEN, "%.*s", (int)len, key);
-	return 0;
+	struct entry_save *s = ch->ctx;
+	int rc = kb_entry_put(kb, s->e, &s->check, ch->target, err);
+	return rc == MG_OK ? staff_entry_get(s->bot, ch->target, &ch->after, err) : rc;
 }
 
-/* Writes e (its change named action) and the audit record of it, before
- * and after, in one transaction: both or neither. */
-static int put_audited(struct chatbot *bot, const struct staff_session *who, const char *action,
-		       const struct kb_entry *e, json_t *before, char bad_key[KB_ID_LEN],
-		       char id_out[KB_ID_LEN], char *err)
+/* A narrow write of one field: the status, or the list of alternates. */
+struct entry_field {
+	int (*set)(struct kb *kb, const char *id, const char *value, char *err);
+	const char *value;
+	struct chatbot *bot;
+};
+
+static int apply_field(struct staff_kb_change *ch, struct kb *kb, char *err)
 {
-	struct kb *kb = chatbot_kb(bot);
-	struct fact_check facts = {bot->town, bad_key};
-	struct kb_import_opts check = {.placeholder = bot->town ? known_fact : NULL, .ctx = &facts};
-	char id[KB_ID_LEN];
-	if (bad_key)
-		bad_key[0] = 0;
-	/* The audit table exists before the transaction: creating it inside
-	 * would be one more thing to roll back on a read-only mistake. */
-	int rc = staff_init(kb_db(kb), err);
-	if (rc == MG_OK)
-		rc = kb_write_begin(kb, err);
-	if (rc != MG_OK)
-		return rc;
-	rc = kb_entry_put(kb, e, &check, id, err);
-	json_t *after = NULL;
-	if (rc == MG_OK)
-		rc = staff_entry_get(bot, id, &after, err);
-	if (rc == MG_OK)
-		rc = staff_audit(kb_db(kb), who, action, id, before, after, err);
-	json_decref(after);
-	rc = kb_write_end(kb, rc, err);
-	if (rc == MG_OK && id_out)
-		snprintf(id_out, KB_ID_LEN, "%s", id);
-	return rc;
+	struct entry_field *f = ch->ctx;
+	int rc = f->set(kb, ch->target, f->value, err);
+	return rc == MG_OK ? staff_entry_get(f->bot, ch->target, &ch->after, err) : rc;
+}
+
+/* Sets one field of entry id through set, audited as action. */
+static int set_field(struct chatbot *bot, const struct staff_session *who, const char *action, const char *id,
+		     json_t *before, int (*set)(struct kb *, const char *, const char *, char *),
+		     const char *value, char *err)
+{
+	struct entry_field f = {set, value, bot};
+	struct staff_kb_change ch = {.action = action, .before = before, .apply = apply_field, .ctx = &f};
+	snprintf(ch.target, sizeof ch.target, "%s", id);
+	return staff_kb_write(chatbot_kb(bot), who, &ch, err);
 }
 
 /* Where question is among the |-separated alternates: its start, or NULL. */
@@ -156,12 +148,9 @@ static int change_alternate(struct chatbot *bot, const struct staff_session *who
 			pre--;  /* the last one: its bar goes with it */
 		snprintf(alts, al + 1, "%.*s%s", (int)pre, e.alt_questions, post);
 	}
-	char *old = e.alt_questions;
-	e.alt_questions = alts;
-	rc = put_audited(bot, who, add ? "entry.add_alternate" : "entry.remove_alternate", &e, before, NULL,
-			 NULL, err);
+	rc = set_field(bot, who, add ? "entry.add_alternate" : "entry.remove_alternate", e.id, before,
+		       kb_entry_set_alternates, alts, err);
 	json_decref(before);
-	e.alt_questions = old;
 	free(alts);
 	kb_entry_clear(&e);
 	return rc;
@@ -207,7 +196,15 @@ int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_
 	json_t *before = NULL;
 	if (*e.id)
 		staff_entry_get(bot, e.id, &before, NULL);
-	rc = put_audited(bot, who, before ? "entry.update" : "entry.create", &e, before, bad_key, id_out, err);
+	struct entry_save save = {&e, {.placeholder = bot->town ? town_has_fact : NULL, .facts = (void *)bot->town,
+				       .bad_key = bad_key}, bot};
+	struct staff_kb_change ch = {.action = before ? "entry.update" : "entry.create", .before = before,
+				     .apply = apply_save, .ctx = &save};
+	if (bad_key)
+		bad_key[0] = 0;
+	rc = staff_kb_write(chatbot_kb(bot), who, &ch, err);
+	if (rc == MG_OK && id_out)
+		snprintf(id_out, KB_ID_LEN, "%s", ch.target);
 	json_decref(before);
 	return rc;
 }
@@ -215,39 +212,29 @@ int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_
 int staff_entry_unpublish(struct chatbot *bot, const struct staff_session *who, const char *id, char *err)
 {
 	int rc = may_edit(who, err);
-	if (rc != MG_OK)
-		return rc;
-	struct kb_entry e;
-	rc = kb_entry_get(chatbot_kb(bot), 0, id, &e, err);
-	if (rc != MG_OK)
-		return rc;
-	json_t *before = entry_json(&e);
-	char *old = e.status;
-	e.status = "draft";
-	rc = before ? put_audited(bot, who, "entry.unpublish", &e, before, NULL, NULL, err)
-		    : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	e.status = old;
+	json_t *before = NULL;
+	if (rc == MG_OK)
+		rc = staff_entry_get(bot, id, &before, err);
+	if (rc == MG_OK)
+		rc = set_field(bot, who, "entry.unpublish", id, before, kb_entry_set_status, "draft", err);
 	json_decref(before);
-	kb_entry_clear(&e);
 	return rc;
+}
+
+static int apply_delete(struct staff_kb_change *ch, struct kb *kb, char *err)
+{
+	return kb_entry_delete(kb, ch->target, err);
 }
 
 int staff_entry_delete(struct chatbot *bot, const struct staff_session *who, const char *id, char *err)
 {
 	int rc = may_edit(who, err);
-	if (rc != MG_OK)
-		return rc;
-	struct kb *kb = chatbot_kb(bot);
-	json_t *before = NULL;
-	rc = staff_entry_get(bot, id, &before, err);
+	struct staff_kb_change ch = {.action = "entry.delete", .apply = apply_delete};
+	snprintf(ch.target, sizeof ch.target, "%s", id);
 	if (rc == MG_OK)
-		rc = staff_init(kb_db(kb), err);
-	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
-		rc = kb_entry_delete(kb, id, err);
-		if (rc == MG_OK)
-			rc = staff_audit(kb_db(kb), who, "entry.delete", id, before, NULL, err);
-		rc = kb_write_end(kb, rc, err);
-	}
-	json_decref(before);
+		rc = staff_entry_get(bot, id, &ch.before, err);
+	if (rc == MG_OK)
+		rc = staff_kb_write(chatbot_kb(bot), who, &ch, err);
+	json_decref(ch.before);
 	return rc;
 }

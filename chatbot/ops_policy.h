@@ -24,6 +24,15 @@
  * within a working week of daily imports. */
 #define OPS_KB_REPLACED_KEPT 10
 
+/* Audit records in one CSV download (the console's 操作履歴 page shows the
+ * newest 200). The file is built in memory before it is sent, and an entry
+ * edit's record holds the entry before and after: the sample's entries
+ * average 3.8 KB (kb/data/faq.csv, 102 entries, 389 KB), so 10,000 such
+ * records are about 76 MB at most; 10,000 is also fifty busy days of 200
+ * records. A download that reaches the cap says so in its last line, and
+ * the filters (account, kind, day) narrow it. */
+#define OPS_AUDIT_CSV_ROWS 10000
+
 /* The server's writer thread (chatbot/events.h). Measured with
  * tests/bench/http.sh on the 2-core machine, wrk on the same cores.
  *

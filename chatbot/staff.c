@@ -137,6 +137,20 @@ int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action
 	return rc;
 }
 
+int staff_kb_write(struct kb *kb, const struct staff_session *who, struct staff_kb_change *ch, char *err)
+{
+	ch->after = NULL;
+	int rc = kb_write_begin(kb, err);
+	if (rc != MG_OK)
+		return rc;
+	rc = ch->apply(ch, kb, err);
+	if (rc == MG_OK)
+		rc = staff_audit(kb_db(kb), who, ch->action, ch->target, ch->before, ch->after, err);
+	json_decref(ch->after);
+	ch->after = NULL;
+	return kb_write_end(kb, rc, err);
+}
+
 /* Ends SAVEPOINT name: released when rc is MG_OK, else rolled back (the
  * change and its audit record go together). Returns the final rc. */
 static int savepoint_end(sqlite3 *db, const char *name, int rc, char *err)
@@ -175,10 +189,8 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 	int rc = password_ok(password, err);
 	if (rc != MG_OK)
 		return rc;
-	rc = staff_init(db, err);
 	char hash[crypto_pwhash_STRBYTES];
-	if (rc == MG_OK)
-		rc = hash_slot_take(err);
+	rc = hash_slot_take(err);
 	if (rc == MG_OK) {
 		if (crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
 			rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
@@ -332,9 +344,7 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 static int login(sqlite3 *db, const char *name, const char *password, time_t now,
 		 char token[STAFF_TOKEN_LEN + 1], struct staff_session *s, char *err)
 {
-	int rc = staff_init(db, err);
-	if (rc != MG_OK)
-		return rc;
+	int rc = MG_OK;
 	if (!name || !password)
 		return mg_fail(err, MG_ERR_AUTH, LOGIN_REFUSED);
 	int claimed = 0, failures = 0;
@@ -406,9 +416,7 @@ int staff_session_get(sqlite3 *db, const char *token, time_t now, struct staff_s
 	memset(s, 0, sizeof *s);
 	if (!token || strlen(token) != STAFF_TOKEN_LEN)
 		return mg_fail(err, MG_ERR_AUTH, "please log in");
-	int rc = staff_init(db, err);
-	if (rc != MG_OK)
-		return rc;
+	int rc = MG_OK;
 	char th[2 * crypto_generichash_BYTES + 1];
 	token_hash(token, th);
 	sqlite3_stmt *st = NULL;
@@ -471,9 +479,9 @@ int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_rig
 int staff_user_list(sqlite3 *db, time_t now, json_t **out, char *err)
 {
 	*out = NULL;
-	int rc = staff_init(db, err);
+	int rc = MG_OK;
 	sqlite3_stmt *st = NULL;
-	if (rc == MG_OK && sqlite3_prepare_v2(db, "SELECT name, role, disabled, locked_until, created"
+	if (sqlite3_prepare_v2(db, "SELECT name, role, disabled, locked_until, created"
 						  " FROM staff_users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		rc = mg_db_fail(db, err, "accounts");
 	json_t *list = rc == MG_OK ? json_array() : NULL;
@@ -545,8 +553,8 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 {
 	if (actor && !staff_can(actor->role, STAFF_MANAGE_USERS))
 		return mg_fail(err, MG_ERR_DENIED, "only an administrator can change accounts");
-	int rc = staff_init(db, err);
-	if (rc == MG_OK && change == STAFF_SET_PASSWORD)
+	int rc = MG_OK;
+	if (change == STAFF_SET_PASSWORD)
 		rc = password_ok(password, err);
 	if (rc == MG_OK && change == STAFF_SET_ROLE && role >= STAFF_NROLES)
 		rc = mg_fail(err, MG_ERR_INPUT, "unknown role");
@@ -688,8 +696,8 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	sqlite3 *db = kb_db(chatbot_kb(env.bot));
 	char err[MG_ERR_LEN];
-	int rc = staff_init(db, err);
-	if (rc == MG_OK && change < nchanges) {
+	int rc = MG_OK;
+	if (change < nchanges) {
 		char *password = change == STAFF_SET_PASSWORD ? read_password() : NULL;
 		if (change != STAFF_SET_PASSWORD || password)
 			rc = staff_user_change(db, NULL, name, (enum staff_change)change, role, password, err);

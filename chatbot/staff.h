@@ -48,6 +48,8 @@ struct staff_session {
 	time_t expires;
 };
 
+/* Creates the staff tables in db if they are missing; chatbot_open runs it
+ * once for its database, so nothing below runs it again per request. */
 int staff_init(sqlite3 *db, char *err);
 
 /* "admin", "editor", "call_center", "reception" ↔ the enum. */
@@ -111,6 +113,22 @@ int staff_guard(sqlite3 *db, const char *token, const char *csrf, enum staff_rig
  * object, and its JSON before and after (either may be NULL). */
 int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action, const char *target,
 		json_t *before, json_t *after, char *err);
+/* One change of the knowledge base, written with its audit record in one
+ * transaction (staff_kb_write): both or neither. apply makes the change
+ * (kb's own writes nest in the transaction); it may name the target (a new
+ * entry's id) and set after, which staff_kb_write frees. */
+struct staff_kb_change {
+	const char *action;       /* the audit record's kind, e.g. entry.update */
+	char target[KB_ID_LEN];   /* what was changed: an entry's id, "entries" */
+	json_t *before;           /* borrowed; NULL: nothing before */
+	json_t *after;            /* set by apply, or NULL */
+	int (*apply)(struct staff_kb_change *ch, struct kb *kb, char *err);
+	void *ctx;                /* apply's */
+};
+/* Runs ch->apply and appends the audit record (who: NULL = the command
+ * line) inside one write of kb; either failing rolls both back. Returns
+ * apply's or the audit's code. */
+int staff_kb_write(struct kb *kb, const struct staff_session *who, struct staff_kb_change *ch, char *err);
 /* Which audit records to list (chatbot/audit.c): empty or NULL strings
  * and a zero to match everything. */
 struct staff_audit_filter {
@@ -126,10 +144,13 @@ int staff_audit_list(sqlite3 *db, const struct staff_audit_filter *f, const stru
 /* {who: [...], kinds: [...]}: every account and kind the log holds, for
  * the filters. */
 int staff_audit_facets(sqlite3 *db, json_t **out, char *err);
-/* The records staff_audit_list gave, as CSV for Excel (BOM, CRLF, formula
- * cells neutralised): time, account, kind, target, before, after. Returns 0,
- * or -1 when a write failed. */
-int staff_audit_csv(json_t *list, FILE *f);
+/* The records matching filter (NULL: all), newest first, as CSV for Excel
+ * (BOM, CRLF, formula cells neutralised): time in zone, account, kind,
+ * target, before, after (the JSON as recorded). At most OPS_AUDIT_CSV_ROWS
+ * (chatbot/ops_policy.h): when more match, a last line says the file was
+ * cut and how to narrow it, and *cut is 1. */
+int staff_audit_csv(sqlite3 *db, const struct staff_audit_filter *filter, const struct nlp_zone *zone, FILE *f,
+		    int *cut, char *err);
 
 /* ---- curation (chatbot/curate.c) ------------------------------------------------ */
 
@@ -145,7 +166,8 @@ int staff_entry_get(struct chatbot *bot, const char *id, json_t **out, char *err
 int staff_add_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
 			const char *question, char *err);
 /* Takes question out of the entry's alternates again (the undo of the
- * above; no change if it is not there). Audited. */
+ * above; no change if it is not there). Audited. Both write the alternates
+ * only (kb_entry_set_alternates): the answer is not checked again. */
 int staff_remove_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
 			   const char *question, char *err);
 /* Creates (no "id") or replaces an entry from the editor's JSON object of
@@ -157,7 +179,9 @@ int staff_remove_alternate(struct chatbot *bot, const struct staff_session *who,
  * the id. Audited (entry.create, entry.update). */
 int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_t *fields,
 		     char id_out[64], char bad_key[KB_ID_LEN], char *err);
-/* Makes the entry a draft: residents no longer get it. Audited. */
+/* Makes the entry a draft: residents no longer get it. Audited. Writes the
+ * status only (kb_entry_set_status), so an entry whose {{key}} the town
+ * has since dropped can still be taken down. */
 int staff_entry_unpublish(struct chatbot *bot, const struct staff_session *who, const char *id, char *err);
 /* Deletes the entry; the audit record keeps it whole (before). */
 int staff_entry_delete(struct chatbot *bot, const struct staff_session *who, const char *id, char *err);

@@ -15,6 +15,15 @@ static const char *or_empty(const char *s)
 
 static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], char *err);
 
+/* UTC now as the entries' updated_at. */
+static void utc_now(char now[32])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import_opts *check,
 		 char id_out[KB_ID_LEN], char *err)
 {
@@ -45,10 +54,7 @@ static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], 
 	const char *status = *v[KB_C_STATUS] ? v[KB_C_STATUS] : "published";
 
 	char now[32], id[KB_ID_LEN];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	utc_now(now);
 	snprintf(id, sizeof id, "%s", v[KB_C_ID]);
 
 	int rc = kb_write_begin(kb, err);
@@ -97,20 +103,30 @@ static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], 
 	return rc;
 }
 
-int kb_entry_delete(struct kb *kb, const char *id, char *err)
+/* Runs sql (no outside text in it) on the entry with external id ?1, with
+ * ?2 value and ?3 the time when sql has them, then re-indexes and bumps the
+ * generation, in one write. MG_ERR_NOT_FOUND when no entry has id. */
+static int change_one(struct kb *kb, const char *sql, const char *id, const char *value, const char *what,
+		      char *err)
 {
+	char now[32];
+	utc_now(now);
 	int rc = kb_write_begin(kb, err);
 	if (rc != MG_OK)
 		return rc;
 	rc = kb_sync(kb, err);
 	sqlite3_stmt *st = NULL;
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "DELETE FROM kb_entries WHERE ext_id = ?1", -1, &st,
-					      NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "delete entry");
+	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
+		rc = mg_db_fail(kb->db, err, what);
 	if (rc == MG_OK) {
+		int params = sqlite3_bind_parameter_count(st);
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (params >= 3) {
+			sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+		}
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = mg_db_fail(kb->db, err, "delete entry");
+			rc = mg_db_fail(kb->db, err, what);
 		else if (sqlite3_changes(kb->db) == 0)
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
 	}
@@ -120,6 +136,28 @@ int kb_entry_delete(struct kb *kb, const char *id, char *err)
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
 	return kb_write_end(kb, rc, err);
+}
+
+int kb_entry_set_status(struct kb *kb, const char *id, const char *status, char *err)
+{
+	if (!status || !*status || !kb_one_of(status, kb_statuses))
+		return mg_fail(err, MG_ERR_INPUT, "status '%s' is not published or draft", status ? status : "");
+	return change_one(kb, "UPDATE kb_entries SET status = ?2, updated_at = ?3 WHERE ext_id = ?1", id, status,
+			  "save entry", err);
+}
+
+int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternates, char *err)
+{
+	if (strlen(alternates) > KB_MAX_ANSWER_BYTES || strchr(alternates, '\n'))
+		return mg_fail(err, MG_ERR_INPUT, "the alternate questions are longer than %d bytes or hold a line break",
+			       KB_MAX_ANSWER_BYTES);
+	return change_one(kb, "UPDATE kb_entries SET alt_questions = ?2, updated_at = ?3 WHERE ext_id = ?1", id,
+			  alternates, "save entry", err);
+}
+
+int kb_entry_delete(struct kb *kb, const char *id, char *err)
+{
+	return change_one(kb, "DELETE FROM kb_entries WHERE ext_id = ?1", id, NULL, "delete entry", err);
 }
 
 int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err)

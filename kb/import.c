@@ -323,9 +323,12 @@ static void check_placeholders(struct parse *p, const struct row *r, enum kb_col
 			return;
 		}
 		size_t n = (size_t)(close - open - 2);
-		if (p->opts && p->opts->placeholder && !p->opts->placeholder(p->opts->ctx, open + 2, n))
+		if (p->opts && p->opts->placeholder && !p->opts->placeholder(p->opts->facts, open + 2, n)) {
+			if (!p->errors && p->opts->bad_key)
+				snprintf(p->opts->bad_key, KB_ID_LEN, "%.*s", (int)n, open + 2);
 			report(p, r->line, "%s: unknown placeholder {{%.*s}} (add it to the town's facts)",
 			       kb_col_name[c], (int)n, open + 2);
+		}
 		open = close + 2;
 	}
 }
@@ -374,6 +377,8 @@ static void check_row(struct parse *p, struct row *r)
 
 int kb_entry_check(char *v[KB_NCOLS], const struct kb_import_opts *opts, char *err)
 {
+	if (opts && opts->bad_key)
+		opts->bad_key[0] = 0;
 	struct parse p = {.opts = opts, .name = "entry", .err = err};
 	struct row r = {.line = 0};
 	memcpy(r.v, v, sizeof r.v);

@@ -50,7 +50,10 @@ struct kb_import_opts {
 				       * and the last keep_replaced such (0: none) */
 	kb_report_fn report;          /* may be NULL */
 	kb_placeholder_fn placeholder;/* may be NULL: every key is accepted */
-	void *ctx;                    /* passed to both callbacks */
+	void *ctx;                    /* passed to report */
+	void *facts;                  /* passed to placeholder (the town, for town_has_fact) */
+	char *bad_key;                /* KB_ID_LEN bytes, or NULL: the unknown {{key}} when the
+				       * first refusal (the one err says) is one, else "" */
 };
 
 /* Imports entries from a CSV or TSV file's bytes (UTF-8, UTF-8 with BOM, or
@@ -224,6 +227,14 @@ void kb_entry_clear(struct kb_entry *e);
  * Inside a kb_write_begin, part of the caller's transaction. */
 int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import_opts *check,
 		 char id_out[KB_ID_LEN], char *err);
+/* The narrow writes of an entry, neither of which touches its question or
+ * answer, so the text is not checked again (an entry whose {{key}} the town
+ * has since dropped can still be unpublished, and its alternates taken
+ * back): the status ("published" | "draft"), or the whole |-separated list
+ * of alternate questions. MG_ERR_NOT_FOUND for an unknown id, MG_ERR_INPUT
+ * for a bad value. Inside a kb_write_begin, part of the caller's transaction. */
+int kb_entry_set_status(struct kb *kb, const char *id, const char *status, char *err);
+int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternates, char *err);
 /* Deletes the entry with external id and re-indexes; MG_ERR_NOT_FOUND if
  * none. Inside a kb_write_begin, part of the caller's transaction. */
 int kb_entry_delete(struct kb *kb, const char *id, char *err);

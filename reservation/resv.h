@@ -63,8 +63,10 @@ const char *resv_policy_name(enum resv_policy policy);
 
 /* The days before a slot's day after which a resident can no longer change
  * or cancel it themselves (RESV_WHY_DEADLINE); staff still can. Unset, it is
- * RESV_CHANGE_DEADLINE_DAYS; 0 lets residents change until the slot starts. */
-int resv_change_deadline_days(struct resv *r, int *days, char *err);
+ * RESV_CHANGE_DEADLINE_DAYS; 0 lets residents change until the slot starts.
+ * Read from the store once, when it is opened (and kept by the set below):
+ * a change made by another process applies from its next open. */
+int resv_change_deadline_days(const struct resv *r);
 int resv_set_change_deadline_days(struct resv *r, int days, char *err);
 
 /* The per-product rules (created or replaced). */

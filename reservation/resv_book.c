@@ -17,7 +17,7 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
 	resv_x_now_text(r, now);
 	int rc = resv_x_prep(r, &st, err,
 			     "SELECT s.id, s.venue_id, v.code, s.date, s.start, s.product,"
-			     " s.date || ' ' || s.start <= ?1, s.closed, " RESV_X_CUTOFF_SQL " <= ?1"
+			     " s.date || ' ' || s.start <= ?1, s.closed, " RESV_X_CUTOFF_SQL " <= ?1, " RESV_X_CUTOFF_SQL
 			     " FROM resv_slots s JOIN resv_venues v ON v.id = s.venue_id WHERE s.id = ?2",
 			     "ti", now, slot_id);
 	if (rc == MG_OK) {
@@ -33,6 +33,7 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
 			out->started = sqlite3_column_int(st, 6);
 			out->closed = sqlite3_column_int(st, 7);
 			out->cut_off = sqlite3_column_int(st, 8);
+			snprintf(out->cut_off_at, sizeof out->cut_off_at, "%s", sqlite3_column_text(st, 9));
 		} else if (s == SQLITE_DONE) {
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no slot %lld", slot_id);
 		} else {
@@ -428,16 +429,9 @@ static int before_cutoff(struct resv *r, const struct resv_x_slot *slot, int by_
 {
 	if (by_staff || !slot->cut_off || slot->started)
 		return MG_OK;
-	long day = 0;
-	int h = 0, m = 0;
-	if (resv_x_date_parse(slot->date, &day) || sscanf(slot->start, "%d:%d", &h, &m) != 2)
-		return mg_fail(err, MG_ERR_INTERNAL, "slot %lld has a bad date or time", slot->id);
-	long at = day * 24 * 60 + h * 60 + m - RESV_SAME_DAY_CUTOFF_MIN;
-	long at_day = at >= 0 ? at / (24 * 60) : (at - 24 * 60 + 1) / (24 * 60);
-	unsigned at_min = (unsigned)(at - at_day * 24 * 60) % (24 * 60);
 	struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_CUTOFF);
-	resv_x_date_format(at_day, why->date);
-	snprintf(why->time, sizeof why->time, "%02u:%02u", at_min / 60, at_min % 60);
+	snprintf(why->date, sizeof why->date, "%.10s", slot->cut_off_at);
+	snprintf(why->time, sizeof why->time, "%.5s", slot->cut_off_at + (strlen(slot->cut_off_at) > 11 ? 11 : 0));
 	return mg_fail(err, MG_ERR_CONFLICT, "booking the slot of %s %s online closed at %s %s;"
 		       " please call us", slot->date, slot->start, why->date, why->time);
 }
@@ -495,24 +489,31 @@ static int view_core(struct resv *r, const char *ticket, struct resv_booking *ou
 	return rc;
 }
 
-/* A resident's own change or cancel, up to the town's deadline before the
- * slot's day; staff on the phone are not held to it. */
+/* The last day a resident may change or cancel a booking of slot_day
+ * themselves: the town's deadline before it. The one rule of the refusal
+ * below and of the booking's change_until. */
+static long change_until(const struct resv *r, long slot_day)
+{
+	return slot_day - r->change_deadline_days;
+}
+
+/* A resident's own change or cancel, up to change_until; staff on the
+ * phone are not held to it. */
 static int before_deadline(struct resv *r, const struct resv_x_slot *slot, int by_staff,
 			   char *err)
 {
-	int days = 0;
 	long slot_day = 0;
-	int rc = by_staff ? MG_OK : resv_change_deadline_days(r, &days, err);
-	if (rc == MG_OK && !by_staff && resv_x_date_parse(slot->date, &slot_day))
-		rc = mg_fail(err, MG_ERR_INTERNAL, "slot %lld has a bad date", slot->id);
-	if (rc == MG_OK && !by_staff && resv_x_today(r) > slot_day - days) {
-		struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_DEADLINE);
-		resv_x_date_format(slot_day - days, why->date);
-		why->days = days;
-		rc = mg_fail(err, MG_ERR_CONFLICT, "changes and cancellations closed on %s, %d days"
-			     " before; please call us", why->date, days);
-	}
-	return rc;
+	if (by_staff)
+		return MG_OK;
+	if (resv_x_date_parse(slot->date, &slot_day))
+		return mg_fail(err, MG_ERR_INTERNAL, "slot %lld has a bad date", slot->id);
+	if (resv_x_today(r) <= change_until(r, slot_day))
+		return MG_OK;
+	struct resv_refusal *why = resv_x_refuse(r, RESV_WHY_DEADLINE);
+	resv_x_date_format(change_until(r, slot_day), why->date);
+	why->days = r->change_deadline_days;
+	return mg_fail(err, MG_ERR_CONFLICT, "changes and cancellations closed on %s, %d days"
+		       " before; please call us", why->date, why->days);
 }
 
 static int change_core(struct resv *r, const char *ticket, const struct resv_request *req,
@@ -1210,14 +1211,11 @@ int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, 
 	}
 	sqlite3_finalize(st);
 	/* Until when the confirmation may promise a change online. */
-	int days = 0;
 	long day = 0;
-	if (rc == MG_OK)
-		rc = resv_change_deadline_days(r, &days, err);
 	if (rc == MG_OK && resv_x_date_parse(out->date, &day))
 		rc = mg_fail(err, MG_ERR_INTERNAL, "booking %lld has a bad date", id);
 	if (rc == MG_OK)
-		resv_x_date_format(day - days, out->change_until);
+		resv_x_date_format(change_until(r, day), out->change_until);
 	return rc;
 }
 

@@ -156,6 +156,8 @@ static void sql_kana(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, out, -1, sqlite3_free);
 }
 
+static int load_change_deadline(struct resv *r, char *err);
+
 int resv_open(struct resv **out, const char *path, char *err)
 {
 	*out = NULL;
@@ -181,6 +183,8 @@ int resv_open(struct resv **out, const char *path, char *err)
 			rc = resv_x_dberr(r, err, "schema");
 		if (rc == MG_OK)
 			rc = migrate(r, err);
+		if (rc == MG_OK)
+			rc = load_change_deadline(r, err);
 		rc = resv_x_end(r, rc, err);
 	}
 	if (rc != MG_OK) {
@@ -645,15 +649,21 @@ int resv_set_field_policy(struct resv *r, enum resv_field field, enum resv_polic
 
 #define DEADLINE_KEY "change_deadline_days"
 
-int resv_change_deadline_days(struct resv *r, int *days, char *err)
+/* The setting into r->change_deadline_days; the default when unset. */
+static int load_change_deadline(struct resv *r, char *err)
 {
 	long long v = RESV_CHANGE_DEADLINE_DAYS;
 	int rc = resv_x_int(r, &v, err, "SELECT CAST(value AS INTEGER) FROM resv_settings"
 			    " WHERE key = ?", "t", DEADLINE_KEY);
 	if (rc == MG_ERR_NOT_FOUND)
 		rc = MG_OK;
-	*days = (int)v;
+	r->change_deadline_days = (int)v;
 	return rc;
+}
+
+int resv_change_deadline_days(const struct resv *r)
+{
+	return r->change_deadline_days;
 }
 
 int resv_set_change_deadline_days(struct resv *r, int days, char *err)
@@ -663,10 +673,13 @@ int resv_set_change_deadline_days(struct resv *r, int days, char *err)
 			       RESV_MAX_CHANGE_DEADLINE_DAYS);
 	char value[16];
 	snprintf(value, sizeof value, "%d", days);
-	return resv_x_run(r, NULL, err,
-			  "INSERT INTO resv_settings(key, value) VALUES(?, ?)"
-			  " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-			  "tt", DEADLINE_KEY, value);
+	int rc = resv_x_run(r, NULL, err,
+			    "INSERT INTO resv_settings(key, value) VALUES(?, ?)"
+			    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+			    "tt", DEADLINE_KEY, value);
+	if (rc == MG_OK)
+		r->change_deadline_days = days;
+	return rc;
 }
 
 int resv_set_product(struct resv *r, const struct resv_product *p, char *err)

@@ -13,6 +13,7 @@ struct resv {
 	time_t fixed_now;  /* 0: the real clock */
 	const struct nlp_zone *zone;  /* the town's; NULL: the process's */
 	struct resv_refusal refusal;  /* of the operation under way or last done */
+	int change_deadline_days;     /* the town's setting, read once when opened */
 };
 
 /* Starts recording a refusal of kind why (clearing the last one) and
@@ -100,6 +101,7 @@ struct resv_x_slot {
 	int started;   /* the slot's start time has passed */
 	int closed;    /* closed by the town: takes no booking */
 	int cut_off;   /* residents can no longer book it (RESV_SAME_DAY_CUTOFF_MIN) */
+	char cut_off_at[17];  /* when that happens, "YYYY-MM-DD HH:MM" (RESV_X_CUTOFF_SQL) */
 };
 /* The local time ("YYYY-MM-DD HH:MM") at which residents' booking of slot s
  * closes, as an SQL expression to compare with resv_x_now_text. */

@@ -25,6 +25,8 @@ EMBED(http_index_html, STATIC("index.html"));
 EMBED(http_index_html_gz, GZ("index.html"));
 EMBED(http_demo_css, STATIC("demo.css"));
 EMBED(http_demo_css_gz, GZ("demo.css"));
+EMBED(http_demo_js, STATIC("demo.js"));
+EMBED(http_demo_js_gz, GZ("demo.js"));
 EMBED(http_widget_js, STATIC("widget.js"));
 EMBED(http_widget_js_gz, GZ("widget.js"));
 EMBED(http_widget_css, STATIC("widget.css"));
@@ -57,6 +59,7 @@ EMBED(http_uplot_css_gz, GZ("admin/uPlot.min.css"));
 static const struct http_asset assets[] = {
 	{"/", "index.html", "text/html; charset=utf-8", 1, BYTES(http_index_html)},
 	{"/demo.css", "demo.css", "text/css; charset=utf-8", 0, BYTES(http_demo_css)},
+	{"/demo.js", "demo.js", "text/javascript; charset=utf-8", 0, BYTES(http_demo_js)},
 	{"/widget.js", "widget.js", "text/javascript; charset=utf-8", 0, BYTES(http_widget_js)},
 	{"/widget.css", "widget.css", "text/css; charset=utf-8", 0, BYTES(http_widget_css)},
 };

@@ -30,9 +30,8 @@
 /* Entries the picker offers for one search. */
 #define ADMIN_PICK_LIMIT 20
 /* Audit records on the page: a busy day of a small town's staff (the
- * filters narrow it); the CSV takes a year of such days. */
+ * filters narrow it). The CSV's cap is OPS_AUDIT_CSV_ROWS. */
 #define ADMIN_AUDIT_LIMIT 200
-#define ADMIN_AUDIT_CSV_LIMIT 50000
 
 /* A refusal the console words in the staff's language: reason is a stable
  * code (error.reason, a key of i18n.js's reason table), the message stays
@@ -740,20 +739,33 @@ static int h_export(struct http_call *c, json_t **out)
 	return download(c, buf, len, "madoguchi-kb.csv");
 }
 
-struct bad_rows {
-	json_t *list;
-	const struct town *town;
-};
 
 static void bad_row(void *ctx, int line, const char *message)
 {
-	struct bad_rows *b = ctx;
-	json_array_append_new(b->list, json_pack("{s:i,s:s}", "line", line, "message", message));
+	/* ctx: the JSON array of bad rows */
+	json_array_append_new(ctx, json_pack("{s:i,s:s}", "line", line, "message", message));
 }
 
-static int known_fact(void *ctx, const char *key, size_t len)
+/* A whole knowledge base written as one audited change: an upload
+ * (data) or a replaced one restored (data NULL, restore its id). */
+struct kb_upload {
+	const struct kb_import_opts *o;
+	const char *data;
+	size_t len;
+	int64_t restore;
+	int imported;
+};
+
+static int apply_import(struct staff_kb_change *ch, struct kb *kb, char *err)
 {
-	return town_has_fact((void *)((struct bad_rows *)ctx)->town, key, len);
+	struct kb_upload *up = ch->ctx;
+	int rc = up->data ? kb_import(kb, up->data, up->len, "upload.csv", up->o, &up->imported, err)
+			  : kb_replaced_restore(kb, up->restore, up->o, &up->imported, err);
+	if (rc != MG_OK)
+		return rc;
+	ch->after = up->data ? json_pack("{s:i,s:b}", "imported", up->imported, "append", up->o->append)
+			     : json_pack("{s:I,s:i}", "restored", (json_int_t)up->restore, "entries", up->imported);
+	return ch->after ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 }
 
 /* {csv_base64, append}: base64 so that a CP932 file arrives byte for byte.
@@ -776,31 +788,25 @@ static int h_import(struct http_call *c, json_t **out)
 		free(data);
 		return http_fail(c, 400, "csv_base64 is not base64");
 	}
-	struct bad_rows bad = {json_array(), http_call_town(c)};
+	json_t *bad = json_array();
 	struct kb_import_opts o = {.append = json_is_true(json_object_get(c->body, "append")),
-				   .report = bad_row, .placeholder = known_fact, .ctx = &bad,
+				   .report = bad_row, .ctx = bad,
+				   .placeholder = town_has_fact, .facts = (void *)http_call_town(c),
 				   .keep_replaced = OPS_KB_REPLACED_KEPT};
-	int imported = 0;
+	struct kb_upload up = {.o = &o, .data = (const char *)data, .len = len};
+	struct staff_kb_change ch = {.action = "kb.import", .target = "entries", .apply = apply_import, .ctx = &up};
 	char err[MG_ERR_LEN];
-	struct kb *kb = chatbot_kb(http_call_bot(c));
-	int rc = staff_init(call_db(c), err);
 	/* the import, the copy of what it replaces and its audit record: one transaction */
-	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
-		rc = kb_import(kb, (const char *)data, len, "upload.csv", &o, &imported, err);
-		if (rc == MG_OK) {
-			json_t *what = json_pack("{s:i,s:b}", "imported", imported, "append", o.append);
-			rc = staff_audit(call_db(c), &s, "kb.import", "entries", NULL, what, err);
-			json_decref(what);
-		}
-		rc = kb_write_end(kb, rc, err);
-	}
+	int rc = bad ? staff_kb_write(chatbot_kb(http_call_bot(c)), &s, &ch, err)
+			  : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	int imported = up.imported;
 	free(data);
-	if (rc != MG_OK && json_array_size(bad.list) == 0) {
-		json_decref(bad.list);
+	if (rc != MG_OK && json_array_size(bad) == 0) {
+		json_decref(bad);
 		return http_fail_rc(c, rc, err);
 	}
 	*out = json_pack("{s:b,s:i,s:o,s:s}", "ok", rc == MG_OK, "imported", rc == MG_OK ? imported : 0,
-			 "errors", bad.list, "message", rc == MG_OK ? "" : err);
+			 "errors", bad, "message", rc == MG_OK ? "" : err);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
@@ -851,39 +857,33 @@ static int h_restore(struct http_call *c, json_t **out)
 	json_t *idv = json_object_get(c->body, "id");
 	if (!json_is_integer(idv))
 		return http_fail(c, 400, "id is required");
-	struct bad_rows bad = {json_array(), http_call_town(c)};
-	struct kb_import_opts o = {.report = bad_row, .placeholder = known_fact, .ctx = &bad,
+	json_t *bad = json_array();
+	struct kb_import_opts o = {.report = bad_row, .ctx = bad,
+				   .placeholder = town_has_fact, .facts = (void *)http_call_town(c),
 				   .keep_replaced = OPS_KB_REPLACED_KEPT};
-	struct kb *kb = chatbot_kb(http_call_bot(c));
+	struct kb_upload up = {.o = &o, .restore = json_integer_value(idv)};
+	struct staff_kb_change ch = {.action = "kb.restore", .target = "entries", .apply = apply_import, .ctx = &up};
 	char err[MG_ERR_LEN];
-	int imported = 0;
-	int rc = bad.list ? staff_init(call_db(c), err) : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
-		rc = kb_replaced_restore(kb, json_integer_value(idv), &o, &imported, err);
-		if (rc == MG_OK) {
-			json_t *what = json_pack("{s:I,s:i}", "restored", json_integer_value(idv), "entries", imported);
-			rc = staff_audit(call_db(c), &s, "kb.restore", "entries", NULL, what, err);
-			json_decref(what);
-		}
-		rc = kb_write_end(kb, rc, err);
-	}
-	json_decref(bad.list);
+	int rc = bad ? staff_kb_write(chatbot_kb(http_call_bot(c)), &s, &ch, err)
+			  : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	int imported = up.imported;
+	json_decref(bad);
 	if (rc != MG_OK)
 		return http_fail_rc(c, rc, err);
 	*out = json_pack("{s:b,s:i}", "ok", 1, "imported", imported);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
-/* The audit records of ?who=&kind=&day= (each optional; day YYYY-MM-DD,
- * the town's day), newest first, at most ADMIN_AUDIT_LIMIT. */
-static int audit_records(struct http_call *c, int limit, json_t **list)
+/* The filter of ?who=&kind=&day= (each optional; day YYYY-MM-DD, the
+ * town's day), behind the administrators' gate: 0, or the status sent. */
+static int audit_filter(struct http_call *c, struct staff_audit_filter *f)
 {
 	struct staff_session s;
 	int status = gate(c, STAFF_MANAGE_USERS, 0, &s);
 	if (status)
 		return status;
 	const struct town *town = http_call_town(c);
-	struct staff_audit_filter f = {.who = http_call_arg(c, "who"), .action = http_call_arg(c, "kind")};
+	*f = (struct staff_audit_filter){.who = http_call_arg(c, "who"), .action = http_call_arg(c, "kind")};
 	const char *day = http_call_arg(c, "day");
 	if (day && *day) {
 		int y, m, d;
@@ -891,48 +891,55 @@ static int audit_records(struct http_call *c, int limit, json_t **list)
 		if (!day_ok(day) || sscanf(day, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3)
 			return http_fail(c, 400, "day is a date YYYY-MM-DD");
 		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-		f.from = nlp_zone_mktime(town_zone(town), &tm);
+		f->from = nlp_zone_mktime(town_zone(town), &tm);
 		tm.tm_mday++;
-		f.to = nlp_zone_mktime(town_zone(town), &tm);
+		f->to = nlp_zone_mktime(town_zone(town), &tm);
 	}
-	char err[MG_ERR_LEN];
-	int rc = staff_audit_list(call_db(c), &f, town_zone(town), limit, list, err);
-	return rc == MG_OK ? 0 : http_fail_rc(c, rc, err);
+	return 0;
 }
 
+/* The newest ADMIN_AUDIT_LIMIT records of the filter; with facets=1, the
+ * filters' choices too (the page asks once, when it opens). */
 static int h_audit(struct http_call *c, json_t **out)
 {
-	json_t *list = NULL, *facets = NULL;
-	int status = audit_records(c, ADMIN_AUDIT_LIMIT, &list);
+	struct staff_audit_filter f;
+	int status = audit_filter(c, &f);
 	if (status)
 		return status;
+	json_t *list = NULL, *facets = NULL;
 	char err[MG_ERR_LEN];
-	int rc = staff_audit_facets(call_db(c), &facets, err);
+	const char *want = http_call_arg(c, "facets");
+	int rc = staff_audit_list(call_db(c), &f, town_zone(http_call_town(c)), ADMIN_AUDIT_LIMIT, &list, err);
+	if (rc == MG_OK && want && !strcmp(want, "1"))
+		rc = staff_audit_facets(call_db(c), &facets, err);
 	if (rc != MG_OK) {
 		json_decref(list);
 		return http_fail_rc(c, rc, err);
 	}
-	*out = json_pack("{s:o,s:o,s:i}", "audit", list, "facets", facets, "limit", ADMIN_AUDIT_LIMIT);
+	*out = json_pack("{s:o,s:o*,s:i}", "audit", list, "facets", facets, "limit", ADMIN_AUDIT_LIMIT);
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
+/* The records of the filter as CSV, at most OPS_AUDIT_CSV_ROWS (the file's
+ * last line says when it was cut). */
 static int h_audit_csv(struct http_call *c, json_t **out)
 {
 	(void)out;
-	json_t *list = NULL;
-	int status = audit_records(c, ADMIN_AUDIT_CSV_LIMIT, &list);
+	struct staff_audit_filter f;
+	int status = audit_filter(c, &f);
 	if (status)
 		return status;
-	char *buf = NULL;
+	char *buf = NULL, err[MG_ERR_LEN];
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int bad = !f || staff_audit_csv(list, f);
-	json_decref(list);
-	if (f)
-		bad |= fclose(f) != 0;
-	if (bad) {
+	int cut = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	int rc = mem ? staff_audit_csv(call_db(c), &f, town_zone(http_call_town(c)), mem, &cut, err)
+		     : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (mem && fclose(mem) != 0 && rc == MG_OK)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc != MG_OK) {
 		free(buf);
-		return http_fail(c, 500, "out of memory");
+		return http_fail_rc(c, rc, err);
 	}
 	return download(c, buf, len, "madoguchi-audit.csv");
 }

@@ -113,6 +113,25 @@ test('the demo page shows a labelled launcher and sets no cookie', async () => {
   await page.context().close();
 });
 
+// The demo page and the widget read the same town: the page's list of what to
+// bring and its phone lines are the town's facts, not words of its own.
+test('the demo page tells what to bring and the phone lines from the town, as the widget does', async () => {
+  const html = await (await fetch(base + '/')).text();
+  assert.ok(!html.includes('3,500') && !html.includes('0120-'), 'the page itself holds no fee and no number');
+  const config = await api('config?lang=ja');
+  const page = await demo();
+  await page.locator('#demo-bring li').first().waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(await page.locator('#demo-bring li').allInnerTexts(), config.bring);
+  assert.ok(config.bring.some((x) => x.includes('3,500円')), 'the fee comes from the town\'s facts');
+  const lines = page.locator('#demo-lines p');
+  assert.equal(await lines.count(), 2);
+  assert.match(await lines.nth(0).innerText(), new RegExp(config.lines.call_center.phone));
+  assert.equal(await lines.nth(0).locator('a').getAttribute('href'), 'tel:' + config.lines.call_center.phone.replace(/-/g, ''));
+  assert.match(await lines.nth(1).innerText(), new RegExp(config.lines.nurse.phone));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a question in Japanese gets its answer, with focus on it', async () => {
   const question = JA;
   const expected = await api('ask', { question });
@@ -186,6 +205,21 @@ test('English: the switch relabels the widget and English questions get English 
   assert.ok((await answer.innerText()).includes(firstParagraph(expected.answer.answer)));
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+// A resident who reads where the sessions are and then books meets the same
+// venues: the FAQ's venue facts are the booking's venues, in both languages.
+test('the FAQ names the venues the booking offers, in Japanese and English', async () => {
+  const venues = (await api('booking/venues')).venues;
+  assert.equal(venues.length, 3);
+  const page = await demo();
+  await open(page);
+  const ja = await (await ask(page, '会場はどこですか？駐車場はありますか')).innerText();
+  for (const v of venues) assert.ok(ja.includes(v.name), `the answer names ${v.name}`);
+  await page.context().close();
+  const en = await api('ask', { question: 'Where are the vaccination venues?' });
+  assert.equal(en.decision, 'answer');
+  for (const v of venues) assert.ok(en.answer.answer.includes(v.name_en), `the English answer names ${v.name_en}`);
 });
 
 test('a clarification offers the close entries and shows the one chosen', async () => {
@@ -939,6 +973,7 @@ test('the demo page and the widget give the same numbers', async () => {
   const config = await api('config?lang=ja');
   const phones = Object.values(config.lines).map((l) => l.phone).filter(Boolean);
   const page = await demo();
+  await page.locator('main a[href^="tel:"]').first().waitFor({ timeout: WAIT_MS });  // filled from the town
   const onPage = await page.locator('main a[href^="tel:"]').allInnerTexts();
   assert.ok(onPage.length >= 2);
   for (const n of onPage) assert.ok(phones.includes(n), `${n} is one of the town's lines (${phones.join(', ')})`);

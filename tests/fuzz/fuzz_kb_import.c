@@ -63,6 +63,15 @@ static void editor_save(struct kb *kb, const unsigned char *data, size_t size)
 		if (kb_entry_get(kb, 0, id, &got, err) != MG_OK)
 			fail("a saved entry cannot be read", err);
 		kb_entry_clear(&got);
+		/* the narrow writes take the same outside text, checked their way;
+		 * whatever they let in must still export and import back */
+		const char *alts = field[9] ? field[9] : "", *status = field[4] ? field[4] : "";
+		err[0] = 0;
+		if (kb_entry_set_alternates(kb, id, alts, err) != MG_OK && !err[0])
+			fail("refused alternates without a reason", "");
+		err[0] = 0;
+		if (kb_entry_set_status(kb, id, status, err) != MG_OK && !err[0])
+			fail("refused status without a reason", "");
 		char *csv = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&csv, &len);

@@ -7,7 +7,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define TC_REPLY_MAX (512 * 1024)
+/* The largest reply a test reads whole: an audit CSV at its cap of
+ * OPS_AUDIT_CSV_ROWS short records is about 0.6 MB. */
+#define TC_REPLY_MAX (4 * 1024 * 1024)
 
 struct tc_resp {
 	int status;

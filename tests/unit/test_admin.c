@@ -674,25 +674,40 @@ TEST(admin, the_editor_names_an_unknown_key_offers_the_town_s_keys_and_topics_an
 	tc_resp_free(&r);
 }
 
+/* An administrator who reads the audit log (made on first use), logged in:
+ * the status of the log-in. */
+static int auditor_in(char token[STAFF_TOKEN_LEN + 1], char csrf[STAFF_TOKEN_LEN + 1])
+{
+	char err[MG_ERR_LEN];
+	sqlite3 *db = NULL;
+	if (sqlite3_open(db_path, &db) == SQLITE_OK)
+		staff_user_add(db, NULL, "auditor1", STAFF_ADMIN, "reads the whole log", err);  /* or there already */
+	sqlite3_close(db);
+	return login("auditor1", "reads the whole log", token, csrf);
+}
+
 TEST(admin, the_audit_log_filters_by_the_town_s_day_and_downloads_for_excel)
 {
 	REQUIRE(port());
-	char err[MG_ERR_LEN];
-	sqlite3 *db = NULL;
-	REQUIRE(sqlite3_open(db_path, &db) == SQLITE_OK);
-	staff_user_add(db, NULL, "auditor1", STAFF_ADMIN, "reads the whole log", err);
 	/* 2026-11-18 23:30 in Tokyo is 14:30 UTC: the Tokyo day, not the UTC one */
-	CHECK(sqlite3_exec(db, "INSERT INTO staff_audit(ts, who, action, target) VALUES"
-			       "(1795012200, 'night1', 'entry.update', '114'),"
-			       "(1795014000, 'night1', 'entry.update', '115')", NULL, NULL, NULL) == SQLITE_OK);
-	sqlite3_close(db);
+	CHECK(sql("INSERT INTO staff_audit(ts, who, action, target) VALUES"
+		  "(1795012200, 'night1', 'entry.update', '114'),"
+		  "(1795012260, 'evening1', 'entry.update', '116'),"
+		  "(1795014000, 'night1', 'entry.update', '115')") == SQLITE_OK);
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
-	REQUIRE(login("auditor1", "reads the whole log", token, csrf) == 200);
+	REQUIRE(auditor_in(token, csrf) == 200);
 	struct tc_resp r;
+	/* the Tokyo day holds both accounts' changes ... */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit?day=2026-11-18", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK(json_array_size(json_object_get(r.json, "audit")) == 2);
+	tc_resp_free(&r);
+	/* ... and the account filter leaves one */
 	REQUIRE(req(port(), "GET", "/api/v1/admin/audit?day=2026-11-18&who=night1", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	json_t *list = json_object_get(r.json, "audit");
 	REQUIRE(json_array_size(list) == 1);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "who")), "night1");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "target")), "114");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(list, 0), "time")), "2026-11-18 23:30:00");
 	tc_resp_free(&r);
@@ -704,6 +719,42 @@ TEST(admin, the_audit_log_filters_by_the_town_s_day_and_downloads_for_excel)
 	CHECK(strstr(r.head, "text/csv") != NULL);
 	CHECK(!memcmp(r.body, "\xEF\xBB\xBF", 3));
 	CHECK(strstr(r.body, "\"2026-11-19 00:00:00\",\"night1\",\"entry.update\",\"115\"") != NULL);
+	CHECK(strstr(r.body, "evening1") == NULL);
+	CHECK(strstr(r.body, "省略") == NULL);  /* nothing was cut */
+	tc_resp_free(&r);
+}
+
+static int csv_lines(const char *body)
+{
+	int n = 0;
+	for (const char *p = body; (p = strstr(p, "\r\n")); p += 2)
+		n++;
+	return n;
+}
+
+/* More records than one download holds: the file says it was cut, in its
+ * last line, and holds the newest. */
+TEST(admin, an_audit_download_past_its_cap_says_it_was_cut)
+{
+	REQUIRE(port());
+	char rows[256];
+	snprintf(rows, sizeof rows, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+		 " INSERT INTO staff_audit(ts, who, action, target) SELECT 1700000000 + i, 'bulk1', 'entry.update', i"
+		 " FROM n", OPS_AUDIT_CSV_ROWS + 1);
+	CHECK(sql(rows) == SQLITE_OK);
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
+	REQUIRE(auditor_in(token, csrf) == 200);
+	struct tc_resp r;
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit.csv?who=bulk1", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	/* the header, the cap's records, the line that says so */
+	CHECK(csv_lines(r.body) == 1 + OPS_AUDIT_CSV_ROWS + 1);
+	char newest[32];
+	snprintf(newest, sizeof newest, "\"%d\"", OPS_AUDIT_CSV_ROWS + 1);
+	CHECK(strstr(r.body, newest) != NULL);
+	CHECK(strstr(r.body, "\"bulk1\",\"entry.update\",\"1\"") == NULL);  /* the oldest is the one left out */
+	const char *last = strstr(r.body, "省略");
+	CHECK(last && !strstr(last, "bulk1"));
 	tc_resp_free(&r);
 }
 

@@ -57,6 +57,7 @@ static unsigned port(void)
 	resv_close(r);
 	sqlite3 *h = NULL;
 	ok = ok && sqlite3_open(db, &h) == SQLITE_OK;
+	ok = ok && staff_init(h, err) == MG_OK;  /* the server has not opened it yet */
 	for (size_t i = 0; ok && i < sizeof accounts / sizeof *accounts; i++)
 		ok = staff_user_add(h, NULL, accounts[i].name, accounts[i].role, PASSWORD, err) == MG_OK;
 	sqlite3_close(h);

@@ -261,7 +261,7 @@ TEST(kb, unknown_placeholders_are_refused)
 	char err[MG_ERR_LEN];
 	int n;
 	const char *csv = "question,answer\n電話番号は,{{no_such_fact}}へ\n";
-	struct kb_import_opts o = {.placeholder = town_has_fact, .ctx = (void *)fixture_town()};
+	struct kb_import_opts o = {.placeholder = town_has_fact, .facts = (void *)fixture_town()};
 	CHECK(kb_import(chatbot_kb(bot), csv, strlen(csv), "t.csv", &o, &n, err) == MG_ERR_INPUT);
 	CHECK(strstr(err, "no_such_fact") != NULL);
 	fixture_bot_close(bot);

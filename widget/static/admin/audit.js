@@ -41,23 +41,31 @@
     ['who', 'kind', 'day'].forEach(function (k) { if (f[k].value) p[k] = f[k].value; });
     return p;
   }
-  function load() {
+  function show(r) {
+    note.textContent = t('audit.limit', { n: r.limit });
+    clear(body);
+    r.audit.forEach(function (a) {
+      body.appendChild(el('tr', { 'data-kind': a.action }, [el('td', { text: a.time }), el('td', { class: 'audit-who', text: a.who }),
+        el('td', { class: 'audit-kind', text: kindName(a.action) }), el('td', { class: 'audit-target', text: a.target }),
+        el('td', { class: 'audit-json audit-before', text: json(a.before) }), el('td', { class: 'audit-json audit-after', text: json(a.after) })]));
+    });
+    empty.hidden = r.audit.length > 0;
+  }
+  /* The records of the filters; with facets, the filters' choices too
+   * (once, when the page opens: a filter's change fetches the records only). */
+  function load(facets) {
     var p = params();
     csv.href = '/api/v1/admin/audit.csv' + (Object.keys(p).length ? '?' + new URLSearchParams(p) : '');
+    if (facets) p.facets = 1;
     C.get('audit', p).then(function (r) {
-      fill(f.who, r.facets.who, function (v) { return v; });
-      fill(f.kind, r.facets.kinds, kindName);
-      note.textContent = t('audit.limit', { n: r.limit });
-      clear(body);
-      r.audit.forEach(function (a) {
-        body.appendChild(el('tr', { 'data-kind': a.action }, [el('td', { text: a.time }), el('td', { class: 'audit-who', text: a.who }),
-          el('td', { class: 'audit-kind', text: kindName(a.action) }), el('td', { class: 'audit-target', text: a.target }),
-          el('td', { class: 'audit-json audit-before', text: json(a.before) }), el('td', { class: 'audit-json audit-after', text: json(a.after) })]));
-      });
-      empty.hidden = r.audit.length > 0;
+      if (r.facets) {
+        fill(f.who, r.facets.who, function (v) { return v; });
+        fill(f.kind, r.facets.kinds, kindName);
+      }
+      show(r);
     }).catch(C.failed);
   }
-  form.addEventListener('submit', function (ev) { ev.preventDefault(); load(); });
+  form.addEventListener('submit', function (ev) { ev.preventDefault(); load(false); });
 
-  C.addView('audit', { right: 'users', load: load });
+  C.addView('audit', { right: 'users', load: function () { load(true); } });
 })();

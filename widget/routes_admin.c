@@ -764,18 +764,11 @@ static int h_import(struct http_call *c, json_t **out)
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
 	if (status)
 		return status;
-	const char *b64 = body_str(c, "csv_base64");
-	if (!b64)
-		return http_fail(c, 400, "csv_base64 is required");
-	size_t b64_len = strlen(b64), len = 0;
-	unsigned char *data = malloc(b64_len / 4 * 3 + 3);
-	if (!data)
-		return http_fail(c, 500, "out of memory");
-	if (sodium_base642bin(data, b64_len / 4 * 3 + 3, b64, b64_len, "\r\n", &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL)) {
-		free(data);
-		return http_fail(c, 400, "csv_base64 is not base64");
-	}
+	char *data;
+	size_t len;
+	status = http_body_base64(c, "csv_base64", &data, &len);
+	if (status)
+		return status;
 	struct bad_rows bad = {json_array(), http_call_town(c)};
 	struct kb_import_opts o = {.append = json_is_true(json_object_get(c->body, "append")),
 				   .report = bad_row, .placeholder = known_fact, .ctx = &bad,
@@ -786,7 +779,7 @@ static int h_import(struct http_call *c, json_t **out)
 	int rc = staff_init(call_db(c), err);
 	/* the import, the copy of what it replaces and its audit record: one transaction */
 	if (rc == MG_OK && (rc = kb_write_begin(kb, err)) == MG_OK) {
-		rc = kb_import(kb, (const char *)data, len, "upload.csv", &o, &imported, err);
+		rc = kb_import(kb, data, len, "upload.csv", &o, &imported, err);
 		if (rc == MG_OK) {
 			json_t *what = json_pack("{s:i,s:b}", "imported", imported, "append", o.append);
 			rc = staff_audit(call_db(c), &s, "kb.import", "entries", NULL, what, err);

@@ -19,7 +19,11 @@ int admin_upload_gate(struct http_call *c);
 int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
 		const char *target, json_t *after);
 
-/* The console's booking operations (widget/routes_ops.c), NULL-ended. */
-extern const struct http_route http_ops_routes[];
+/* The console's booking operations (widget/routes_ops.c), NULL-ended; the
+ * uploads (set-up files) take bodies up to HTTP_UPLOAD_MAX, refused from the
+ * headers by ops_upload_gate (an administrator's session and CSRF token), as
+ * admin_upload_gate does for the knowledge base's. */
+extern const struct http_route http_ops_routes[], http_ops_uploads[];
+int ops_upload_gate(struct http_call *c);
 
 #endif

@@ -35,7 +35,7 @@ void resv_set_zone(struct resv *r, const struct nlp_zone *zone);
  * language: line is the file's line number; reason a stable code (code, name,
  * min_interval_days, horizon_days, same_product, product, date, date_past,
  * start, minutes, capacity, unknown_venue, unknown_product, below_taken,
- * ticket, birth_date, birth_date_differs, dose_pair, dose_date, venue,
+ * ticket, birth_date, birth_date_differs, dose_pair, dose_date, refused,
  * unknown_column, missing_column, nul_byte, too_many_columns, csv); value the
  * cell or column at fault ("" when none); lo..hi the range a number must be
  * in (for nul_byte and too_many_columns: the column, and the most columns);

@@ -177,7 +177,7 @@ static int import_venue(struct import *im)
 				 " name_en = excluded.name_en, address_en = excluded.address_en",
 				 "ttttttt", code, name, cell(im, "address"), cell(im, "access"),
 				 cell(im, "accessibility"), cell(im, "name_en"), cell(im, "address_en")),
-		  "venue", "venue refused");
+		  "refused", "venue refused");
 }
 
 static int import_product(struct import *im)
@@ -302,7 +302,7 @@ static int import_ticket(struct import *im)
 					" ON CONFLICT(ticket, date) DO UPDATE SET product = excluded.product",
 					"ttt", ticket, dose, dp);
 	}
-	return row_write(im, rc, "ticket", "ticket refused");
+	return row_write(im, rc, "refused", "ticket refused");
 }
 
 static void on_header(struct import *im)

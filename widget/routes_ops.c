@@ -427,7 +427,7 @@ static int h_vrs(struct http_call *c, json_t **out)
 		rc = mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
 	if (rc != MG_OK) {
 		free(buf);
-		return refused(c, r, rc, rc == MG_ERR_INPUT ? "vrs_dates" : NULL);
+		return refused(c, r, rc, NULL);
 	}
 	c->raw = buf;
 	c->raw_len = len;
@@ -436,15 +436,22 @@ static int h_vrs(struct http_call *c, json_t **out)
 	return 200;
 }
 
-/* Who waits at ?venue= on ?date= (each optional), since when, offers sent. */
+/* Who waits at ?venue= on ?date= (each optional), since when, offers sent;
+ * with the venues (the filter's choices) and the town's zone (its times). */
 static int h_waitlist(struct http_call *c, json_t **out)
 {
 	OPS_BEGIN(STAFF_CALL_CENTER_OPS, 0);
-	json_t *list = NULL;
+	json_t *list = NULL, *venues = NULL;
 	int rc = resv_waitlist(r, arg(c, "venue"), arg(c, "date"), &list, c->msg);
-	if (rc != MG_OK)
+	if (rc == MG_OK)
+		rc = resv_venues(r, &venues, c->msg);
+	if (rc != MG_OK) {
+		json_decref(list);
 		return refused(c, r, rc, NULL);
-	return reply(c, json_pack("{s:o}", "waiting", list), out);
+	}
+	const struct nlp_zone *zone = town_zone(http_call_town(c));
+	return reply(c, json_pack("{s:o, s:o, s:s?}", "waiting", list, "venues", venues, "zone",
+				  zone ? nlp_zone_name(zone) : NULL), out);
 }
 
 /* ---- imports: the town's set-up files uploaded ----------------------------------- */

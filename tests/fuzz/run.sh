@@ -8,12 +8,13 @@
 #   kb_import    the knowledge-base CSV/TSV import, from tests/fuzz/seeds/kb_import
 #   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
 #   resv_contact the contact fields of a booking or the waiting list, under every field policy
+#   resv_import  the booking set-up files (venues, products, slots, tickets), from reservation/data
 #   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact resv_import kb_dict}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -51,6 +52,12 @@ for t in $targets; do
         printf "$c" > "$corpus/seed-$i"; i=$((i+1))
       done
       flags=(-max_len=1024) ;;
+    resv_import)
+      # The kind's byte, then the sample town's file of that kind.
+      i=0
+      for f in venues slots tickets products; do
+        { printf "\\x$(printf %02x $i)"; cat reservation/data/$f.csv; } > "$corpus/seed-$f"; i=$((i+1))
+      done ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

@@ -250,6 +250,11 @@ static int download(struct http_call *c, char *buf, size_t len, const char *name
 	return 200;
 }
 
+int admin_download(struct http_call *c, char *buf, size_t len, const char *name)
+{
+	return download(c, buf, len, name);
+}
+
 static int h_report_csv(struct http_call *c, json_t **out)
 {
 	json_t *r = NULL;

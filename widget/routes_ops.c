@@ -402,11 +402,7 @@ static int h_report_csv(struct http_call *c, json_t **out)
 		return http_fail(c, 500, "the report could not be written");
 	}
 	(void)out;
-	c->raw = buf;
-	c->raw_len = len;
-	c->raw_type = "text/csv; charset=utf-8";
-	c->raw_name = "madoguchi-bookings.csv";
-	return 200;
+	return admin_download(c, buf, len, "madoguchi-bookings.csv");
 }
 
 /* The national vaccination record (VRS) file of ?from=&to= (to: from), the
@@ -429,11 +425,7 @@ static int h_vrs(struct http_call *c, json_t **out)
 		free(buf);
 		return refused(c, r, rc, NULL);
 	}
-	c->raw = buf;
-	c->raw_len = len;
-	c->raw_type = "text/csv; charset=utf-8";
-	c->raw_name = "madoguchi-vrs.csv";
-	return 200;
+	return admin_download(c, buf, len, "madoguchi-vrs.csv");
 }
 
 /* Who waits at ?venue= on ?date= (each optional), since when, offers sent;

@@ -6,7 +6,8 @@
 #   make bench      benchmarks whose figures go in the README
 #   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the
 #                   redaction, the knowledge-base import, the synonyms file, a booking's
-#                   contact fields, the JMdict/EDICT reader)
+#                   contact fields, the JMdict/EDICT reader, the booking set-up imports,
+#                   town.json, the client's address behind a proxy)
 
 CC       ?= cc
 SANITIZER ?=
@@ -75,6 +76,8 @@ $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
 $(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o
+	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
+$(BUILD)/fuzz-client: tests/fuzz/fuzz_client.c $(BUILD)/widget/client.o
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
 
 # One benchmark program per tests/bench/bench_NAME.c: build/rel/bench-NAME.

@@ -26,7 +26,7 @@ int staff_audit_list(sqlite3 *db, const struct staff_audit_filter *f, const stru
 				   " WHERE (?1 = '' OR who = ?1) AND (?2 = '' OR action = ?2)"
 				   " AND ts >= ?3 AND (?4 = 0 OR ts < ?4)"
 				   " ORDER BY id DESC LIMIT ?5", -1, &st, NULL) != SQLITE_OK)
-		return kb_sql_fail(db, err, "audit");
+		return mg_db_fail(db, err, "audit");
 	sqlite3_bind_text(st, 1, f ? or_empty(f->who) : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, f ? or_empty(f->action) : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, f ? (sqlite3_int64)f->from : 0);
@@ -53,7 +53,7 @@ int staff_audit_list(sqlite3 *db, const struct staff_audit_filter *f, const stru
 		}
 	}
 	if (list && step != SQLITE_DONE)
-		rc = kb_sql_fail(db, err, "audit");
+		rc = mg_db_fail(db, err, "audit");
 	sqlite3_finalize(st);
 	if (rc == MG_OK && !list)
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -94,7 +94,7 @@ int staff_audit_facets(sqlite3 *db, json_t **out, char *err)
 	if (!who || !kinds) {
 		json_decref(who);
 		json_decref(kinds);
-		return kb_sql_fail(db, err, "audit");
+		return mg_db_fail(db, err, "audit");
 	}
 	*out = json_pack("{s:o, s:o}", "who", who, "kinds", kinds);
 	return *out ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");

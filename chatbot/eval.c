@@ -400,6 +400,8 @@ struct run {
 	struct chatbot *bot;
 	struct ask_opts o;
 	int floor, misses, cal;
+	const char *lang;  /* --lang: only the questions the reply gives in it */
+	int hiragana;      /* --hiragana-only: only the questions typed in hiragana alone */
 	struct tally t, fl;
 	struct sample *samples;
 	int nsamples, cap;
@@ -414,8 +416,14 @@ static int run_one(struct run *r, const char *q, const char *expected, const cha
 		   char *err)
 {
 	json_t *res = NULL;
+	if (r->hiragana && !nlp_is_hiragana_only(q, strlen(q)))
+		return 0;
 	if (chatbot_ask(r->bot, q, strlen(q), &r->o, &res, err) != MG_OK)
 		return -1;
+	if (r->lang && strcmp(jstr(res, "lang"), r->lang)) {
+		json_decref(res);
+		return 0;
+	}
 	count(&r->t, q, expected, res, r->misses);
 	if (want_entry) {
 		json_t *first = json_array_get(json_object_get(res, "candidates"), 0);
@@ -522,7 +530,12 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	int loo = 0, plain = 0;
 	struct kb_weights weights = POLICY_WEIGHTS;
 	struct run r = {.o = {.top = EVAL_TOP, .no_log = 1, .weights = &weights}, .w = &weights};
-	const char *file = NULL;
+	const char **files = calloc((size_t)argc, sizeof *files);
+	int nfiles = 0;
+	if (!files) {
+		fprintf(stderr, "eval: out of memory\n");
+		return 1;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--floor"))
 			r.floor = 1;
@@ -540,26 +553,35 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 			r.o.answer_at = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--offer-at") && i + 1 < argc)
 			r.o.offer_at = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--lang") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "en") || !strcmp(argv[i + 1], "ja")))
+			r.lang = argv[++i];
+		else if (!strcmp(argv[i], "--hiragana-only"))
+			r.hiragana = 1;
 		else if (!strcmp(argv[i], "--weights") && i + 1 < argc) {
 			if (parse_weights(argv[++i], &weights)) {
 				fprintf(stderr, "eval: --weights takes name=value,... (names as in struct kb_weights)\n");
+				free(files);
 				return 2;
 			}
 		}
-		else if (argv[i][0] != '-' && !file)
-			file = argv[i];
+		else if (argv[i][0] != '-')
+			files[nfiles++] = argv[i];
 		else
-			file = NULL, loo = 0, i = argc;
+			nfiles = 0, loo = 0, i = argc;
 	}
-	if (!file && !loo) {
+	if (!nfiles && !loo) {
 		fprintf(stderr, "usage: madoguchi eval [--floor] [--misses] [--calibrate] [--plain|--japanese-only] [--weights N=V,...]\n"
-				"                      [--answer-at C] [--offer-at C] FILE.tsv\n"
+				"                      [--answer-at C] [--offer-at C] [--lang en|ja] [--hiragana-only] FILE.tsv...\n"
 				"       madoguchi eval [--misses] [--calibrate] --loo\n");
+		free(files);
 		return 2;
 	}
 	struct cli_env env;
-	if (chatbot_cli_open(ctx, &env) != MG_OK)
+	if (chatbot_cli_open(ctx, &env) != MG_OK) {
+		free(files);
 		return 1;
+	}
 	r.bot = env.bot;
 	char err[MG_ERR_LEN];
 	int rc = 0;
@@ -568,6 +590,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	if (plain && kb_without_alternates(chatbot_kb(env.bot), plain > 1, err) != MG_OK) {
 		fprintf(stderr, "eval: %s\n", err);
 		chatbot_cli_close(&env);
+		free(files);
 		return 1;
 	}
 	/* With both, the calibration fits the held-out phrasings and the
@@ -588,10 +611,21 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		print_tally("leave-entry-out: another office's phrasings without its entry", &r.t);
 		r.t = (struct tally){0};
 	}
-	if (file) {
-		if (run_file(&r, file))
+	/* Several files are one set: their questions counted together. */
+	for (int i = 0; i < nfiles; i++)
+		if (run_file(&r, files[i]))
 			rc = 1;
-		print_tally(file, &r.t);
+	if (nfiles) {
+		char name[512];
+		size_t at = 0;
+		for (int i = 0; i < nfiles && at < sizeof name; i++)
+			at += (size_t)snprintf(name + at, sizeof name - at, "%s%s", i ? " + " : "", files[i]);
+		if (r.lang && at < sizeof name)
+			at += (size_t)snprintf(name + at, sizeof name - at, " (the questions answered in %s)",
+					       !strcmp(r.lang, "en") ? "English" : "Japanese");
+		if (r.hiragana && at < sizeof name)
+			snprintf(name + at, sizeof name - at, " (the questions in hiragana alone)");
+		print_tally(name, &r.t);
 	}
 	if (plain)
 		kb_without_alternates_end(chatbot_kb(env.bot));
@@ -604,6 +638,7 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 	if (r.cal)
 		calibrate(r.samples, r.nsamples);
 	free(r.samples);
+	free(files);
 	chatbot_cli_close(&env);
 	return rc || (r.bad && !loo) ? 1 : 0;
 }

@@ -52,15 +52,10 @@ static const char *const TYPE_NAMES[] = {
 	[EVENTS_BOOKING_CANCELLED] = "booking_cancelled",
 };
 
-static int db_fail(sqlite3 *db, char *err, const char *what)
-{
-	return kb_sql_fail(db, err, what);
-}
-
 int events_init(sqlite3 *db, char *err)
 {
 	if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, err, "event log schema");
+		return mg_db_fail(db, err, "event log schema");
 	return MG_OK;
 }
 
@@ -72,7 +67,7 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err)
 		return MG_OK;
 	int rc = events_init(db, err);
 	if (rc == MG_OK && sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "event log");
+		rc = mg_db_fail(db, err, "event log");
 	return rc;
 }
 
@@ -155,14 +150,14 @@ int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_ro
 		sqlite3_bind_int(conv, 3, hour);
 		bind_text(conv, 4, r->lang ? r->lang : "");
 		if (sqlite3_step(conv) != SQLITE_DONE)
-			rc = db_fail(db, err, "event log");
+			rc = mg_db_fail(db, err, "event log");
 		sqlite3_reset(conv);
 	}
 	if (rc == MG_OK && r->conversation && r->booking > 0) {
 		sqlite3_bind_int64(link, 1, r->booking);
 		bind_text(link, 2, r->conversation);
 		if (sqlite3_step(link) != SQLITE_DONE)
-			rc = db_fail(db, err, "event log");
+			rc = mg_db_fail(db, err, "event log");
 		sqlite3_reset(link);
 	}
 	if (rc == MG_OK) {
@@ -191,7 +186,7 @@ int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_ro
 		else
 			sqlite3_bind_null(ev, 15);
 		if (sqlite3_step(ev) != SQLITE_DONE)
-			rc = db_fail(db, err, "event log");
+			rc = mg_db_fail(db, err, "event log");
 		sqlite3_reset(ev);
 	}
 	/* The strings are the caller's: nothing may point at them after this. */
@@ -210,11 +205,11 @@ static int deliver(sqlite3 *db, struct events_writer *w, const struct events_row
 	struct events_stmts s;
 	int rc = events_stmts_prepare(db, &s, err);
 	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT ev_insert", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "event log");
+		rc = mg_db_fail(db, err, "event log");
 	if (rc == MG_OK)
 		rc = events_row_write(db, &s, r, err);
 	if (rc == MG_OK && sqlite3_exec(db, "RELEASE ev_insert", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "event log");
+		rc = mg_db_fail(db, err, "event log");
 	if (rc != MG_OK && sqlite3_get_autocommit(db) == 0) {
 		sqlite3_exec(db, "ROLLBACK TO ev_insert", NULL, NULL, NULL);
 		sqlite3_exec(db, "RELEASE ev_insert", NULL, NULL, NULL);
@@ -430,7 +425,7 @@ static int fold(sqlite3 *db, const char *from, const char *to, char *err)
 {
 	if (sqlite3_exec(db, "CREATE TEMP TABLE IF NOT EXISTS ev_fold(day TEXT, kind TEXT, key TEXT, n INTEGER);"
 			     "DELETE FROM temp.ev_fold;", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, err, "daily figures");
+		return mg_db_fail(db, err, "daily figures");
 	int rc = MG_OK;
 	for (size_t k = 0; rc == MG_OK && k < sizeof FOLD / sizeof *FOLD; k++) {
 		sqlite3_stmt *st = NULL;
@@ -439,7 +434,7 @@ static int fold(sqlite3 *db, const char *from, const char *to, char *err)
 			sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = db_fail(db, err, "daily figures");
+				rc = mg_db_fail(db, err, "daily figures");
 		}
 		sqlite3_finalize(st);
 	}
@@ -629,7 +624,7 @@ int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, c
 		if (step == SQLITE_DONE)
 			break;
 		if (step != SQLITE_ROW) {
-			rc = db_fail(db, err, "report");
+			rc = mg_db_fail(db, err, "report");
 			break;
 		}
 		snprintf(cur, sizeof cur, "%s", d);
@@ -719,13 +714,13 @@ int events_retain(sqlite3 *db, const struct nlp_zone *zone, int keep_days, time_
 	day_hour(zone, now - (time_t)keep_days * 86400, last, &hour);
 	int rc = events_init(db, err);
 	if (rc == MG_OK && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, err, "retention");
+		return mg_db_fail(db, err, "retention");
 	/* Folded once and for good: fold() skips days already in ev_daily. */
 	if (rc == MG_OK)
 		rc = fold(db, "0000-00-00", last, err);
 	if (rc == MG_OK && sqlite3_exec(db, "INSERT OR REPLACE INTO ev_daily SELECT * FROM temp.ev_fold",
 					NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "retention");
+		rc = mg_db_fail(db, err, "retention");
 	static const char *const DELETE[] = {
 		"DELETE FROM ev_events WHERE conversation IN"
 		" (SELECT id FROM ev_conversations WHERE day <= ?1)",
@@ -739,14 +734,14 @@ int events_retain(sqlite3 *db, const struct nlp_zone *zone, int keep_days, time_
 		if (rc == MG_OK) {
 			sqlite3_bind_text(st, 1, last, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = db_fail(db, err, "retention");
+				rc = mg_db_fail(db, err, "retention");
 			else if (k == 0)
 				*deleted = sqlite3_changes(db);
 		}
 		sqlite3_finalize(st);
 	}
 	if (rc == MG_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "retention");
+		rc = mg_db_fail(db, err, "retention");
 	if (rc != MG_OK)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -983,7 +978,7 @@ int events_undismiss(sqlite3 *db, const char *key, char *err)
 	if (rc == MG_OK) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(db, err, "dismiss");
+			rc = mg_db_fail(db, err, "dismiss");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -997,7 +992,7 @@ int events_dismiss(sqlite3 *db, const char *key, char *err)
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(db, err, "dismiss");
+			rc = mg_db_fail(db, err, "dismiss");
 	}
 	sqlite3_finalize(st);
 	return rc;

@@ -14,6 +14,7 @@
 
 #include "chatbot/chatbot.h"
 #include "chatbot/cli.h"
+#include "nlp/db.h"
 
 /* A conversation id is the token the web layer hands out (32 hex digits from
  * 16 random bytes); ids outside [A-Za-z0-9_-]{1,64} are refused. */
@@ -93,7 +94,7 @@ struct events_writer_stats {
 int events_writer_start(const char *db_path, int quiet, struct events_writer **out, char *err);
 /* Returns once every event queued before the call is written (or has failed):
  * where the log is read back (the staff console, tests). Waits at most
- * OPS_EVENTS_BUSY_MS, as a read waits for a locked database; returns 1 when
+ * MG_DB_BUSY_MS, as a read waits for a locked database; returns 1 when
  * everything was written, 0 when it stopped waiting. Accepts NULL (1). */
 int events_writer_flush(struct events_writer *w);
 /* Writes everything still queued, ends the thread, reports dropped or failed

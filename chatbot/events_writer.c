@@ -129,7 +129,7 @@ int events_writer_flush(struct events_writer *w)
 	}
 	/* A reader waits as long as it would for the database itself, not for
 	 * ever: a lock held elsewhere keeps the writer waiting too. */
-	struct timespec until = in_ms(OPS_EVENTS_BUSY_MS);
+	struct timespec until = in_ms(MG_DB_BUSY_MS);
 	while (w->done < target && !w->exited)
 		if (pthread_cond_timedwait(&w->flushed, &w->mu, &until) == ETIMEDOUT)
 			break;
@@ -303,16 +303,8 @@ int events_writer_start(const char *db_path, int quiet, struct events_writer **o
 	pthread_condattr_destroy(&ca);
 
 	int rc = MG_OK;
-	/* The same settings as the engine's connections (kb/kb.c): in WAL mode
-	 * a commit is not synced, a checkpoint is; both now happen here. */
-	if (sqlite3_open_v2(db_path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		rc = mg_fail(err, MG_ERR_DB, "%s: %s", db_path, w->db ? sqlite3_errmsg(w->db) : "cannot open");
-	if (rc == MG_OK) {
-		sqlite3_busy_timeout(w->db, OPS_EVENTS_BUSY_MS);
-		if (sqlite3_exec(w->db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", NULL, NULL,
-				 NULL) != SQLITE_OK)
-			rc = mg_fail(err, MG_ERR_DB, "%s: %s", db_path, sqlite3_errmsg(w->db));
-	}
+	/* Commits are not synced, checkpoints are; both now happen here. */
+	rc = mg_db_open(db_path, 0, MG_DB_SYNC_NORMAL, &w->db, err);
 	if (rc == MG_OK)
 		rc = events_init(w->db, err);
 	if (rc == MG_OK)

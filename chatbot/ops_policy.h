@@ -50,10 +50,9 @@
  * event up to this much later; a crash loses at most this much. */
 #define OPS_EVENTS_BATCH_MS 50
 /* While another connection holds the write lock (a staff import), the
- * writer waits this long in SQLite, then again after OPS_EVENTS_RETRY_MS;
- * at shutdown it gives up after one wait. A reader's flush waits as long at
- * most. The engine's own connections wait as long (kb/kb_int.h). */
-#define OPS_EVENTS_BUSY_MS 5000
+ * writer waits MG_DB_BUSY_MS in SQLite (nlp/db.h), then again after
+ * OPS_EVENTS_RETRY_MS; at shutdown it gives up after one wait. A reader's
+ * flush waits as long at most. */
 #define OPS_EVENTS_RETRY_MS 100
 /* Dropped events are reported on stderr at most this often (and at stop). */
 #define OPS_EVENTS_REPORT_S 10

@@ -34,27 +34,16 @@ static const char *const ROLE_NAMES[STAFF_NROLES] = {
 	[STAFF_RECEPTION] = "reception",
 };
 
-static int db_fail(sqlite3 *db, char *err, const char *what)
-{
-	return kb_sql_fail(db, err, what);
-}
-
 /* Hashes running now in this process (OPS_PWHASH_AT_ONCE at most). */
 static atomic_int hashing;
 
 /* Takes a hashing slot: MG_OK, or MG_ERR_BUSY when all are taken. A caller
- * that got MG_OK gives it back with hash_slot_give. */
+ * that got MG_OK gives it back with mg_slot_give(&hashing). */
 static int hash_slot_take(char *err)
 {
-	if (atomic_fetch_add(&hashing, 1) < OPS_PWHASH_AT_ONCE)
+	if (mg_slot_take(&hashing, OPS_PWHASH_AT_ONCE))
 		return MG_OK;
-	atomic_fetch_sub(&hashing, 1);
 	return mg_fail(err, MG_ERR_BUSY, "other staff are logging in: please try again in a second");
-}
-
-static void hash_slot_give(void)
-{
-	atomic_fetch_sub(&hashing, 1);
 }
 
 int staff_init(sqlite3 *db, char *err)
@@ -62,7 +51,7 @@ int staff_init(sqlite3 *db, char *err)
 	if (sodium_init() < 0)
 		return mg_fail(err, MG_ERR_INTERNAL, "libsodium failed to start");
 	if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(db, err, "staff schema");
+		return mg_db_fail(db, err, "staff schema");
 	/* Databases made before accounts could be disabled gain the column;
 	 * on the others the statement fails (the column exists) and that is fine. */
 	sqlite3_exec(db, "ALTER TABLE staff_users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
@@ -129,7 +118,7 @@ int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action
 	int rc = MG_OK;
 	if (sqlite3_prepare_v2(db, "INSERT INTO staff_audit(ts, who, action, target, before, after)"
 				   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "audit");
+		rc = mg_db_fail(db, err, "audit");
 	if (rc == MG_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
 		sqlite3_bind_text(st, 2, who ? who->name : "(command line)", -1, SQLITE_STATIC);
@@ -140,7 +129,7 @@ int staff_audit(sqlite3 *db, const struct staff_session *who, const char *action
 		if (a)
 			sqlite3_bind_text(st, 6, a, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(db, err, "audit");
+			rc = mg_db_fail(db, err, "audit");
 	}
 	sqlite3_finalize(st);
 	free(b);
@@ -155,7 +144,7 @@ static int savepoint_end(sqlite3 *db, const char *name, int rc, char *err)
 	char sql[64];
 	snprintf(sql, sizeof sql, "RELEASE %s", name);
 	if (rc == MG_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, name);
+		rc = mg_db_fail(db, err, name);
 	if (rc != MG_OK && !sqlite3_get_autocommit(db)) {
 		char back[64];
 		snprintf(back, sizeof back, "ROLLBACK TO %s", name);
@@ -193,14 +182,14 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 	if (rc == MG_OK) {
 		if (crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
 			rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
-		hash_slot_give();
+		mg_slot_give(&hashing);
 	}
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT staff_add", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "add account");
+		rc = mg_db_fail(db, err, "add account");
 	if (rc == MG_OK && sqlite3_prepare_v2(db, "INSERT INTO staff_users(name, role, pwhash, created)"
 						  " VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "add account");
+		rc = mg_db_fail(db, err, "add account");
 	if (rc == MG_OK) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, ROLE_NAMES[role], -1, SQLITE_STATIC);
@@ -210,7 +199,7 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 		if (step == SQLITE_CONSTRAINT)
 			rc = mg_fail(err, MG_ERR_CONFLICT, "there is already an account %s", name);
 		else if (step != SQLITE_DONE)
-			rc = db_fail(db, err, "add account");
+			rc = mg_db_fail(db, err, "add account");
 	}
 	sqlite3_finalize(st);
 	json_t *after = json_pack("{s:s, s:s}", "name", name, "role", ROLE_NAMES[role]);
@@ -270,7 +259,7 @@ static int claim_try(sqlite3 *db, const char *name, time_t now, int *claimed, in
 				   "  ELSE ?2 + min(?5, ?4 << min(failures + 1 - ?3, 30)) END"
 				   " WHERE name = ?1 AND locked_until <= ?2"
 				   " RETURNING id, role, pwhash, failures, disabled", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, err, "login");
+		return mg_db_fail(db, err, "login");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	sqlite3_bind_int(st, 3, OPS_LOGIN_FREE_FAILURES);
@@ -288,7 +277,7 @@ static int claim_try(sqlite3 *db, const char *name, time_t now, int *claimed, in
 		step = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? MG_OK : db_fail(db, err, "login");
+	return step == SQLITE_DONE ? MG_OK : mg_db_fail(db, err, "login");
 }
 
 static int clear_failures(sqlite3 *db, int64_t user, char *err)
@@ -297,10 +286,10 @@ static int clear_failures(sqlite3 *db, int64_t user, char *err)
 	int rc = MG_OK;
 	if (sqlite3_prepare_v2(db, "UPDATE staff_users SET failures = 0, locked_until = 0 WHERE id = ?1", -1,
 			       &st, NULL) != SQLITE_OK)
-		return db_fail(db, err, "login");
+		return mg_db_fail(db, err, "login");
 	sqlite3_bind_int64(st, 1, user);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = db_fail(db, err, "login");
+		rc = mg_db_fail(db, err, "login");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -336,7 +325,7 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 	if (rc != MG_OK)
 		return rc;
 	rc = login(db, name, password, now, token, s, err);
-	hash_slot_give();
+	mg_slot_give(&hashing);
 	return rc;
 }
 
@@ -387,7 +376,7 @@ static int login(sqlite3 *db, const char *name, const char *password, time_t now
 	rc = clear_failures(db, user, err);
 	if (rc == MG_OK && sqlite3_prepare_v2(db, "INSERT INTO staff_sessions(token_hash, user, csrf, created, expires)"
 						  " VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "login");
+		rc = mg_db_fail(db, err, "login");
 	if (rc == MG_OK) {
 		sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, user);
@@ -395,7 +384,7 @@ static int login(sqlite3 *db, const char *name, const char *password, time_t now
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)s->expires);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(db, err, "login");
+			rc = mg_db_fail(db, err, "login");
 		sqlite3_finalize(st);
 	}
 	/* Expired sessions of anyone go at each login: the table stays small. */
@@ -426,7 +415,7 @@ int staff_session_get(sqlite3 *db, const char *token, time_t now, struct staff_s
 	if (sqlite3_prepare_v2(db, "SELECT s.user, u.name, u.role, s.csrf, s.expires FROM staff_sessions s"
 				   " JOIN staff_users u ON u.id=s.user WHERE s.token_hash=?1 AND u.disabled=0", -1, &st,
 			       NULL) != SQLITE_OK)
-		return db_fail(db, err, "session");
+		return mg_db_fail(db, err, "session");
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
 	rc = mg_fail(err, MG_ERR_AUTH, "please log in");
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -455,9 +444,9 @@ int staff_logout(sqlite3 *db, const char *token, char *err)
 	token_hash(token, th);
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(db, "DELETE FROM staff_sessions WHERE token_hash=?1", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, err, "logout");
+		return mg_db_fail(db, err, "logout");
 	sqlite3_bind_text(st, 1, th, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : db_fail(db, err, "logout");
+	int rc = sqlite3_step(st) == SQLITE_DONE ? MG_OK : mg_db_fail(db, err, "logout");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -486,7 +475,7 @@ int staff_user_list(sqlite3 *db, time_t now, json_t **out, char *err)
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_prepare_v2(db, "SELECT name, role, disabled, locked_until, created"
 						  " FROM staff_users ORDER BY name", -1, &st, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "accounts");
+		rc = mg_db_fail(db, err, "accounts");
 	json_t *list = rc == MG_OK ? json_array() : NULL;
 	while (list && sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(list, json_pack("{s:s, s:s, s:b, s:b, s:I}",
@@ -566,7 +555,7 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 	    crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
 		rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
 	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT staff_change", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "change account");
+		rc = mg_db_fail(db, err, "change account");
 	json_t *before = rc == MG_OK ? account_json(db, name) : NULL;
 	if (rc == MG_OK && !before)
 		rc = mg_fail(err, MG_ERR_NOT_FOUND, "there is no account %s", name ? name : "");
@@ -586,7 +575,7 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 	};
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_prepare_v2(db, SQL[change], -1, &st, NULL) != SQLITE_OK)
-		rc = db_fail(db, err, "change account");
+		rc = mg_db_fail(db, err, "change account");
 	if (rc == MG_OK) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		if (change == STAFF_SET_PASSWORD)
@@ -594,7 +583,7 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 		else if (change == STAFF_SET_ROLE)
 			sqlite3_bind_text(st, 2, ROLE_NAMES[role], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_fail(db, err, "change account");
+			rc = mg_db_fail(db, err, "change account");
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -603,11 +592,11 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
 	if (rc == MG_OK && (change == STAFF_DISABLE || change == STAFF_SET_PASSWORD || change == STAFF_SET_ROLE)) {
 		if (sqlite3_prepare_v2(db, "DELETE FROM staff_sessions WHERE user=(SELECT id FROM staff_users WHERE name=?1)",
 				       -1, &st, NULL) != SQLITE_OK)
-			rc = db_fail(db, err, "change account");
+			rc = mg_db_fail(db, err, "change account");
 		if (rc == MG_OK) {
 			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 			if (sqlite3_step(st) != SQLITE_DONE)
-				rc = db_fail(db, err, "change account");
+				rc = mg_db_fail(db, err, "change account");
 		}
 		sqlite3_finalize(st);
 	}
@@ -726,7 +715,7 @@ int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv)
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_prepare_v2(db, "SELECT name, role, locked_until, disabled FROM staff_users ORDER BY name",
 				       -1, &st, NULL) != SQLITE_OK)
-			rc = db_fail(db, err, "list");
+			rc = mg_db_fail(db, err, "list");
 		while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
 			printf("%-24s %-12s%s%s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
 			       sqlite3_column_int64(st, 2) > time(NULL) ? "  locked" : "",

@@ -56,7 +56,7 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 	if (rc == MG_OK && !id[0]) {
 		if (sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries",
 				       -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-			rc = kb_db_fail(kb, err, "save entry");
+			rc = mg_db_fail(kb->db, err, "save entry");
 		else
 			snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(st, 0));
 		sqlite3_finalize(st);
@@ -72,13 +72,13 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 			       " keywords=excluded.keywords, valid_from=excluded.valid_from,"
 			       " valid_to=excluded.valid_to, url=excluded.url, source=excluded.source,"
 			       " updated_at=excluded.updated_at", -1, &st, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "save entry");
+		rc = mg_db_fail(kb->db, err, "save entry");
 	if (rc == MG_OK) {
 		for (int c = 0; c < KB_NCOLS; c++)
 			sqlite3_bind_text(st, c + 1, c == KB_C_ID ? id : c == KB_C_STATUS ? status
 						     : c == KB_C_UPDATED_AT ? now : v[c], -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "save entry");
+			rc = mg_db_fail(kb->db, err, "save entry");
 	}
 	sqlite3_finalize(st);
 	/* A whole re-index: a town's knowledge base is a few hundred entries,
@@ -104,11 +104,11 @@ int kb_entry_delete(struct kb *kb, const char *id, char *err)
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "DELETE FROM kb_entries WHERE ext_id = ?1", -1, &st,
 					      NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "delete entry");
+		rc = mg_db_fail(kb->db, err, "delete entry");
 	if (rc == MG_OK) {
 		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "delete entry");
+			rc = mg_db_fail(kb->db, err, "delete entry");
 		else if (sqlite3_changes(kb->db) == 0)
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
 	}
@@ -127,12 +127,12 @@ int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err)
 	if (sqlite3_prepare_v2(kb->db, "SELECT slug, category, question, min(id) FROM kb_entries"
 				       " WHERE slug <> '' GROUP BY slug ORDER BY category, slug", -1, &st,
 			       NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "topics");
+		return mg_db_fail(kb->db, err, "topics");
 	int step, stop = 0;
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)
 		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
 			  (const char *)sqlite3_column_text(st, 2));
-	int rc = !stop && step != SQLITE_DONE ? kb_db_fail(kb, err, "topics") : MG_OK;
+	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(kb->db, err, "topics") : MG_OK;
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -545,7 +545,7 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 	sqlite3_stmt *ins = kb->st_index;
 	if (rc == MG_OK && !ins &&
 	    sqlite3_prepare_v3(kb->db, INSERT_FTS, -1, SQLITE_PREPARE_PERSISTENT, &kb->st_index, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "index");
+		rc = mg_db_fail(kb->db, err, "index");
 	ins = kb->st_index;
 	if (rc == MG_OK) {
 		sqlite3_bind_int64(ins, 1, entry);
@@ -553,7 +553,7 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 		sqlite3_bind_text(ins, 3, a, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(ins, 4, r.shape, r.nshape * (int)sizeof *r.shape, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "index");
+			rc = mg_db_fail(kb->db, err, "index");
 		/* reset, so that no open statement holds the table a re-index drops */
 		sqlite3_reset(ins);
 		sqlite3_clear_bindings(ins);
@@ -573,7 +573,7 @@ int kb_reindex(struct kb *kb, char *err)
 		return rc;
 	if (sqlite3_prepare_v2(kb->db, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries", -1, &sel,
 			       NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "re-index");
+		rc = mg_db_fail(kb->db, err, "re-index");
 	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW) {
 		const char *f[KB_NCOLS];
 		for (int c = 0; c < KB_NCOLS; c++)
@@ -611,13 +611,13 @@ static int keep_replaced(struct kb *kb, int keep, char *err)
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT INTO kb_replaced(at, entries, csv) VALUES(?1, ?2, ?3)",
 					      -1, &st, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+		rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	if (rc == MG_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
 		sqlite3_bind_int64(st, 2, n);
 		sqlite3_bind_blob(st, 3, buf, (int)len, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+			rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -625,11 +625,11 @@ static int keep_replaced(struct kb *kb, int keep, char *err)
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "DELETE FROM kb_replaced WHERE id NOT IN"
 						      " (SELECT id FROM kb_replaced ORDER BY id DESC LIMIT ?1)",
 					      -1, &st, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+		rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	if (rc == MG_OK) {
 		sqlite3_bind_int(st, 1, keep);
 		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "keep the replaced knowledge base");
+			rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -640,11 +640,11 @@ int kb_replaced_list(struct kb *kb, kb_replaced_fn fn, void *ctx, char *err)
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(kb->db, "SELECT id, at, entries FROM kb_replaced ORDER BY id DESC", -1, &st,
 			       NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "replaced knowledge bases");
+		return mg_db_fail(kb->db, err, "replaced knowledge bases");
 	int step, stop = 0;
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)
 		stop = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
-	int rc = !stop && step != SQLITE_DONE ? kb_db_fail(kb, err, "replaced knowledge bases") : MG_OK;
+	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(kb->db, err, "replaced knowledge bases") : MG_OK;
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -655,7 +655,7 @@ int kb_replaced_restore(struct kb *kb, int64_t id, const struct kb_import_opts *
 	*imported = 0;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(kb->db, "SELECT csv FROM kb_replaced WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "replaced knowledge bases");
+		return mg_db_fail(kb->db, err, "replaced knowledge bases");
 	sqlite3_bind_int64(st, 1, id);
 	int rc = MG_OK;
 	char *csv = NULL;
@@ -693,7 +693,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!append) {
 		if (sqlite3_exec(kb->db, "DELETE FROM kb_entries", NULL, NULL, NULL) != SQLITE_OK)
-			return kb_db_fail(kb, err, "import");
+			return mg_db_fail(kb->db, err, "import");
 		rc = kb_fts_reset(kb, err);
 		if (rc != MG_OK)
 			return rc;
@@ -716,7 +716,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	if (sqlite3_prepare_v2(kb->db,
 		"INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") "
 		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "import");
+		rc = mg_db_fail(kb->db, err, "import");
 	for (int i = 0; rc == MG_OK && i < p->nrows; i++) {
 		struct row *r = &p->rows[i];
 		char auto_id[32];
@@ -749,7 +749,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 			break;
 		}
 		if (step != SQLITE_DONE) {
-			rc = kb_db_fail(kb, err, "import");
+			rc = mg_db_fail(kb->db, err, "import");
 			break;
 		}
 		rc = kb_index_entry(kb, sqlite3_last_insert_rowid(kb->db), (const char *const *)r->v, err);
@@ -832,7 +832,7 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK && sqlite3_exec(kb->db, "BEGIN IMMEDIATE; DELETE FROM kb_synonyms;",
 					NULL, NULL, NULL) != SQLITE_OK) {
-		rc = kb_db_fail(kb, err, "synonyms");
+		rc = mg_db_fail(kb->db, err, "synonyms");
 		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
 		nlp_synonyms_free(syn);
 		free(text);
@@ -840,7 +840,7 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	}
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT OR IGNORE INTO kb_synonyms VALUES(?,?)",
 					      -1, &ins, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "synonyms");
+		rc = mg_db_fail(kb->db, err, "synonyms");
 	/* Split by hand, not by strtok_r: blank lines must count for the line
 	 * numbers, and a NUL byte must not end the file unseen. */
 	char *next = text, *end = text + text_len;
@@ -867,7 +867,7 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 			sqlite3_bind_text(ins, 1, v, -1, SQLITE_STATIC);
 			sqlite3_bind_text(ins, 2, canonical, -1, SQLITE_STATIC);
 			if (rc == MG_OK && sqlite3_step(ins) != SQLITE_DONE)
-				rc = kb_db_fail(kb, err, "synonyms");
+				rc = mg_db_fail(kb->db, err, "synonyms");
 			sqlite3_reset(ins);
 			variants++;
 		}
@@ -892,7 +892,7 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
 	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "synonyms");
+		rc = mg_db_fail(kb->db, err, "synonyms");
 	if (rc == MG_OK) {
 		nlp_synonyms_free(old);
 		kb->generation = -1;  /* the next search reloads the statistics */
@@ -913,7 +913,7 @@ int kb_export(struct kb *kb, FILE *out, char *err)
 	sqlite3_stmt *st = NULL;
 	static const char sql[] = "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries ORDER BY id";
 	if (sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "export");
+		return mg_db_fail(kb->db, err, "export");
 	fputs("\xef\xbb\xbf", out);  /* Excel needs the BOM to read UTF-8 */
 	for (int c = 0; c < KB_NCOLS; c++)
 		fprintf(out, "%s%s", kb_col_name[c], c + 1 < KB_NCOLS ? "," : "\r\n");
@@ -923,7 +923,7 @@ int kb_export(struct kb *kb, FILE *out, char *err)
 			nlp_excel_cell(out, (const char *)sqlite3_column_text(st, c), c + 1 == KB_NCOLS);
 	sqlite3_finalize(st);
 	if (step != SQLITE_DONE)
-		return kb_db_fail(kb, err, "export");
+		return mg_db_fail(kb->db, err, "export");
 	if (fflush(out) != 0 || ferror(out))
 		return mg_fail(err, MG_ERR_IO, "cannot write the export: %s", strerror(errno));
 	return MG_OK;

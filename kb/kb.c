@@ -9,9 +9,6 @@
 #include <string.h>
 
 static const char SCHEMA[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
-	"PRAGMA foreign_keys=ON;"
 	"CREATE TABLE IF NOT EXISTS kb_meta(key TEXT PRIMARY KEY, value);"
 	"CREATE TABLE IF NOT EXISTS kb_entries("
 	"  id INTEGER PRIMARY KEY,"
@@ -51,7 +48,7 @@ int kb_fts_reset(struct kb *kb, char *err)
 			 "DROP TABLE IF EXISTS kb_fts;",
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "index");
+		return mg_db_fail(kb->db, err, "index");
 	return MG_OK;
 }
 
@@ -140,18 +137,6 @@ static int register_fts(struct kb *kb, char *err)
 
 /* ---- connection ------------------------------------------------------------ */
 
-int kb_sql_fail(sqlite3 *db, char *err, const char *what)
-{
-	if (db && (sqlite3_errcode(db) & 0xff) == SQLITE_FULL)
-		return mg_fail(err, MG_ERR_NOSPACE, "%s: the server's disk is full, nothing was saved", what);
-	return mg_fail(err, MG_ERR_DB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
-}
-
-int kb_db_fail(struct kb *kb, char *err, const char *what)
-{
-	return kb_sql_fail(kb->db, err, what);
-}
-
 /* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
  * Version 2 added keywords and renumbered the row kinds, version 3 split
  * questions and answers into two index columns, version 4 made each keyword
@@ -171,10 +156,10 @@ static int migrate(struct kb *kb, char *err)
 	int fresh = sqlite3_exec(kb->db, "SELECT keywords FROM kb_entries LIMIT 0", NULL, NULL, NULL) == SQLITE_OK;
 	int rc = MG_OK;
 	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "migration");
+		return mg_db_fail(kb->db, err, "migration");
 	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
 				   NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "migration");
+		rc = mg_db_fail(kb->db, err, "migration");
 	/* The index is rebuilt with the synonyms on disk. */
 	if (rc == MG_OK && !kb->syn)
 		rc = synonyms_load(kb, &kb->syn, err);
@@ -182,11 +167,11 @@ static int migrate(struct kb *kb, char *err)
 		rc = kb_reindex(kb, err);
 	if (rc == MG_OK && sqlite3_exec(kb->db, "INSERT OR REPLACE INTO kb_meta VALUES('schema', "
 				       KB_STR(KB_SCHEMA_VERSION) ")", NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "migration");
+		rc = mg_db_fail(kb->db, err, "migration");
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
 	if (rc == MG_OK && sqlite3_exec(kb->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "migration");
+		rc = mg_db_fail(kb->db, err, "migration");
 	if (rc != MG_OK)
 		sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -199,16 +184,13 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 	if (!kb)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	int rc = nlp_analyser_new(model, &kb->an, err);
-	if (rc == MG_OK && sqlite3_open_v2(path, &kb->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-					   SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		rc = mg_fail(err, MG_ERR_DB, "%s: %s", path, kb->db ? sqlite3_errmsg(kb->db) : "cannot open");
-	if (rc == MG_OK) {
-		sqlite3_busy_timeout(kb->db, KB_BUSY_TIMEOUT_MS);
+	if (rc == MG_OK)
+		rc = mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &kb->db, err);
+	if (rc == MG_OK)
 		rc = register_fts(kb, err);
-	}
 	if (rc == MG_OK && (sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
 			    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
-		rc = kb_db_fail(kb, err, path);
+		rc = mg_db_fail(kb->db, err, path);
 	if (rc == MG_OK)
 		rc = migrate(kb, err);
 	if (rc == MG_OK)
@@ -276,7 +258,7 @@ int kb_write_begin(struct kb *kb, char *err)
 {
 	int outer = kb->write_depth == 0 && sqlite3_get_autocommit(kb->db);
 	if (sqlite3_exec(kb->db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT kb_write", NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "write");
+		return mg_db_fail(kb->db, err, "write");
 	if (kb->write_depth++ == 0)
 		kb->write_outer = outer;
 	return MG_OK;
@@ -286,7 +268,7 @@ int kb_write_end(struct kb *kb, int rc, char *err)
 {
 	int outer = --kb->write_depth == 0 && kb->write_outer;
 	if (rc == MG_OK && sqlite3_exec(kb->db, outer ? "COMMIT" : "RELEASE kb_write", NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "write");
+		rc = mg_db_fail(kb->db, err, "write");
 	if (rc != MG_OK) {
 		if (outer)
 			sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
@@ -306,7 +288,7 @@ int kb_count(struct kb *kb, int64_t *n, char *err)
 	else
 		rc = SQLITE_ERROR;
 	sqlite3_finalize(st);
-	return rc == SQLITE_OK ? MG_OK : kb_db_fail(kb, err, "count");
+	return rc == SQLITE_OK ? MG_OK : mg_db_fail(kb->db, err, "count");
 }
 
 /* Reloads what other connections may have changed: the synonym list and the
@@ -320,7 +302,7 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 	if (!syn)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (sqlite3_prepare_v2(kb->db, "SELECT canonical, variant FROM kb_synonyms", -1, &st, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "synonyms");
+		rc = mg_db_fail(kb->db, err, "synonyms");
 	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
 		rc = nlp_synonyms_add(syn, (const char *)sqlite3_column_text(st, 0),
 				      (const char *)sqlite3_column_text(st, 1), err);
@@ -339,7 +321,7 @@ int kb_sync(struct kb *kb, char *err)
 	if (!kb->st_generation &&
 	    sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='generation'", -1,
 			       &kb->st_generation, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "generation");
+		return mg_db_fail(kb->db, err, "generation");
 	int64_t gen = -1;
 	if (sqlite3_step(kb->st_generation) == SQLITE_ROW)
 		gen = sqlite3_column_int64(kb->st_generation, 0);
@@ -368,7 +350,7 @@ int kb_bump_generation(struct kb *kb, char *err)
 {
 	if (sqlite3_exec(kb->db, "UPDATE kb_meta SET value=value+1 WHERE key='generation'",
 			 NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "generation");
+		return mg_db_fail(kb->db, err, "generation");
 	return MG_OK;
 }
 
@@ -421,7 +403,7 @@ int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out,
 	if (rc != MG_OK)
 		return rc;
 	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "entries");
+		return mg_db_fail(kb->db, err, "entries");
 	return fill_selected(kb, st, today, out, max, n, err);
 }
 
@@ -435,7 +417,7 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 		return rc;
 	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries WHERE slug=? ORDER BY ext_id", -1, &st,
 			       NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "topic");
+		return mg_db_fail(kb->db, err, "topic");
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
 	return fill_selected(kb, st, today, out, 1, found, err);
 }
@@ -449,7 +431,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	if (!*st && sqlite3_prepare_v2(kb->db, entry > 0
 			? "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE id=?"
 			: "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE ext_id=?", -1, st, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "entry");
+		return mg_db_fail(kb->db, err, "entry");
 	if (entry > 0)
 		sqlite3_bind_int64(*st, 1, entry);
 	else
@@ -470,7 +452,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	} else if (step == SQLITE_DONE) {
 		rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id ? id : "");
 	} else {
-		rc = kb_db_fail(kb, err, "entry");
+		rc = mg_db_fail(kb->db, err, "entry");
 	}
 	sqlite3_reset(*st);
 	if (rc != MG_OK)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nlp/db.h"
 #include "nlp/nlp.h"
 
 struct kb;
@@ -18,11 +19,6 @@ struct kb;
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err);
 void kb_close(struct kb *kb);
 sqlite3 *kb_db(struct kb *kb);
-/* The last failure on db (any connection to the database file) as the
- * program's code, into err: a full disk is MG_ERR_NOSPACE in plain words
- * (nothing was written: the statement's transaction is rolled back), anything
- * else MG_ERR_DB with what and SQLite's message. */
-int kb_sql_fail(sqlite3 *db, char *err, const char *what);
 /* One read transaction around several reads: one snapshot, and one lock
  * instead of one per statement. kb_read_begin returns whether it began one
  * (not when a transaction is already open); pass that to kb_read_end. */

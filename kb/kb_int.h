@@ -11,7 +11,6 @@
 /* A question whose every term has too long a list (kb_weights.max_postings)
  * is searched on this many of its rarest terms. */
 #define KB_FALLBACK_TERMS  3
-#define KB_BUSY_TIMEOUT_MS 5000
 /* FTS5's built-in bm25 constants (fts5_aux.c), which the first stage
  * reproduces from the model: not ours to tune. */
 #define KB_FTS_K1 1.2
@@ -184,7 +183,6 @@ struct kb {
 	int write_outer;     /* the outermost level began the transaction (not a savepoint) */
 };
 
-int kb_db_fail(struct kb *kb, char *err, const char *what);
 /* Grows *p to hold need items of size bytes, doubling; -1 without memory. */
 int kb_grow(void **p, size_t *cap, size_t need, size_t size);
 int kb_sync(struct kb *kb, char *err);

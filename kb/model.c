@@ -51,7 +51,7 @@ static int load_entries(struct kb *kb, struct kb_model *m, char *err)
 	if (sqlite3_prepare_v2(kb->db, "SELECT f.rowid, f.shape, e.ext_id, e.slug, e.route, e.status='published', "
 			       "e.valid_from, e.valid_to FROM kb_fts f LEFT JOIN kb_entries e ON e.id=f.rowid "
 			       "ORDER BY f.rowid", -1, &q, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "index rows");
+		return mg_db_fail(kb->db, err, "index rows");
 	int step;
 	while (rc == MG_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t rowid = sqlite3_column_int64(q, 0);
@@ -83,7 +83,7 @@ static int load_entries(struct kb *kb, struct kb_model *m, char *err)
 		max_rowid = rowid;
 	}
 	if (rc == MG_OK && step != SQLITE_DONE)
-		rc = kb_db_fail(kb, err, "index rows");
+		rc = mg_db_fail(kb->db, err, "index rows");
 	sqlite3_finalize(q);
 	if (rc != MG_OK)
 		return rc;
@@ -124,7 +124,7 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 	 * column and position: postings are built in one pass. */
 	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "SELECT term, doc, col, offset FROM kb_vocab_i", -1, &q,
 					      NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "vocabulary");
+		rc = mg_db_fail(kb->db, err, "vocabulary");
 	struct kb_mterm *t = NULL;
 	struct kb_post *p = NULL;
 	int step = SQLITE_DONE;
@@ -182,7 +182,7 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 		}
 	}
 	if (rc == MG_OK && step != SQLITE_DONE)
-		rc = kb_db_fail(kb, err, "vocabulary");
+		rc = mg_db_fail(kb->db, err, "vocabulary");
 	sqlite3_finalize(q);
 	if (rc != MG_OK) {
 		model_free(m);

@@ -561,7 +561,7 @@ static int first_stage_fts_bm25(struct kb *kb, const char *match, const struct k
 	if (!*st && sqlite3_prepare_v3(kb->db,
 			"SELECT rowid, bm25(kb_fts, 1.0, ?2) AS r FROM kb_fts WHERE kb_fts MATCH ?1 "
 			"ORDER BY r LIMIT ?3", -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "search");
+		return mg_db_fail(kb->db, err, "search");
 	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
 	sqlite3_bind_double(*st, 2, w->bm25_only ? 1.0 : w->fts_answer);
 	sqlite3_bind_int(*st, 3, max);
@@ -575,7 +575,7 @@ static int first_stage_fts_bm25(struct kb *kb, const char *match, const struct k
 		slots[(*n)++] = m->slot_of[rowid];
 	}
 	sqlite3_reset(*st);
-	return step == SQLITE_DONE ? MG_OK : kb_db_fail(kb, err, "search");
+	return step == SQLITE_DONE ? MG_OK : mg_db_fail(kb->db, err, "search");
 }
 
 struct ranked {
@@ -638,7 +638,7 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 		rc = MG_ERR_NOMEM;
 	else if (!*st && sqlite3_prepare_v3(kb->db, "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1", -1,
 					    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "search");
+		rc = mg_db_fail(kb->db, err, "search");
 	if (rc == MG_OK) {
 		model_bm25(m, q, w, score);
 		sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
@@ -651,7 +651,7 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 		}
 		sqlite3_reset(*st);
 		if (step != SQLITE_DONE)
-			rc = kb_db_fail(kb, err, "search");
+			rc = mg_db_fail(kb->db, err, "search");
 	}
 	if (rc == MG_OK) {
 		qsort(r, (size_t)nr, sizeof *r, ranked_cmp);
@@ -816,7 +816,7 @@ int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err)
 	sqlite3_stmt *sel = NULL;
 	if (sqlite3_prepare_v2(kb->db, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries "
 			       "WHERE status='published' ORDER BY id", -1, &sel, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "entries");
+		return mg_db_fail(kb->db, err, "entries");
 	struct each e = {.fn = fn, .ctx = ctx, .err = err};
 	int rc = MG_OK;
 	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW) {
@@ -836,12 +836,12 @@ int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err)
 int kb_without_alternates(struct kb *kb, int japanese_only, char *err)
 {
 	if (sqlite3_exec(kb->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return kb_db_fail(kb, err, "plain");
+		return mg_db_fail(kb->db, err, "plain");
 	int rc = kb_sync(kb, err);
 	if (rc == MG_OK && sqlite3_exec(kb->db, japanese_only
 			? "UPDATE kb_entries SET alt_questions='', keywords='', question_en='', answer_en=''"
 			: "UPDATE kb_entries SET alt_questions='', keywords=''", NULL, NULL, NULL) != SQLITE_OK)
-		rc = kb_db_fail(kb, err, "plain");
+		rc = mg_db_fail(kb->db, err, "plain");
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);
 	if (rc == MG_OK)

@@ -1,4 +1,5 @@
-/* Error strings, error formatting and whole-file reading shared by every folder. */
+/* Error strings, error formatting, whole-file reading and the few-at-a-time
+ * gate shared by every folder. */
 #include "mg.h"
 
 #include <errno.h>
@@ -88,4 +89,17 @@ int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char
 	*out = buf;
 	*out_len = len;
 	return MG_OK;
+}
+
+int mg_slot_take(atomic_int *in, int max)
+{
+	if (atomic_fetch_add(in, 1) < max)
+		return 1;
+	atomic_fetch_sub(in, 1);
+	return 0;
+}
+
+void mg_slot_give(atomic_int *in)
+{
+	atomic_fetch_sub(in, 1);
 }

@@ -4,6 +4,7 @@
 #ifndef MG_H
 #define MG_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #define MG_ERR_LEN 256
@@ -40,5 +41,12 @@ int mg_fail(char *err, int rc, const char *fmt, ...)
 /* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees).
  * Refuses files larger than cap bytes with MG_ERR_TOO_LONG. */
 int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char *err);
+
+/* A few-at-a-time gate around slow work (a password hash, a whole import):
+ * in counts the pieces running. mg_slot_take counts one more and returns 1
+ * when fewer than max run, else returns 0 and counts nothing; whoever got 1
+ * gives the slot back with mg_slot_give. Lock-free, for any thread. */
+int mg_slot_take(atomic_int *in, int max);
+void mg_slot_give(atomic_int *in);
 
 #endif

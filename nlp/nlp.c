@@ -186,6 +186,25 @@ int nlp_is_other_language(const char *text, size_t len)
 	return !sc.japanese && sc.other;
 }
 
+int nlp_is_hiragana_only(const char *text, size_t len)
+{
+	int hiragana = 0;
+	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
+	while (i < n) {
+		int32_t cp;
+		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)text + i, n - i, &cp);
+		if (k <= 0)
+			return 0;
+		if (cp >= 0x3041 && cp <= 0x309f)
+			hiragana = 1;
+		else if (cp != 0x30fc && (is_kana_or_kanji(cp) || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ||
+					  (cp >= 0xff21 && cp <= 0xff5a)))
+			return 0;  /* katakana (but the long-vowel mark), kanji, a Latin letter */
+		i += k;
+	}
+	return hiragana;
+}
+
 /* ---- synonyms ----------------------------------------------------------- */
 
 struct syn_pair {

@@ -48,6 +48,11 @@ int nlp_normalise(const char *text, size_t len, char **out, size_t *out_len, cha
 /* True when the text has Latin letters and no kana or kanji: answer in English. */
 int nlp_is_english(const char *text, size_t len);
 
+/* True when the text has hiragana and no kanji, no katakana (the long-vowel
+ * mark ー aside) and no Latin letter: a question typed without converting,
+ * as many older residents type on a phone. */
+int nlp_is_hiragana_only(const char *text, size_t len);
+
 /* True when the text has no kana or kanji and is written in a script or
  * with letters that neither Japanese nor English uses (Hangul, Thai,
  * Devanagari, Cyrillic, Arabic, Vietnamese or accented Latin letters, ¿ ¡):

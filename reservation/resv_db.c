@@ -127,15 +127,14 @@ static int migrate(struct resv *r, char *err)
 
 int resv_x_dberr(struct resv *r, char *err, const char *what)
 {
-	int code = sqlite3_errcode(r->db);
-	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		return mg_fail(err, MG_ERR_DB, "the booking system is busy; please try again");
-	/* A full disk refuses the write whole (the transaction rolls back): say
-	 * so in words a resident can act on, and nothing was booked. */
-	if ((code & 0xff) == SQLITE_FULL)
-		return mg_fail(err, MG_ERR_NOSPACE, "the booking could not be saved just now and nothing was "
-				 "changed; please try again later or call the booking line");
-	return mg_fail(err, MG_ERR_DB, "%s: %s", what, sqlite3_errmsg(r->db));
+	int rc = mg_db_fail(r->db, err, what);
+	/* Said in words a resident can act on: the write was refused whole. */
+	if (rc == MG_ERR_BUSY)
+		return mg_fail(err, rc, "the booking system is busy; please try again");
+	if (rc == MG_ERR_NOSPACE)
+		return mg_fail(err, rc, "the booking could not be saved just now and nothing was "
+			       "changed; please try again later or call the booking line");
+	return rc;
 }
 
 static void sql_kana(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -166,21 +165,14 @@ int resv_open(struct resv **out, const char *path, char *err)
 	int rc = MG_OK;
 	if (sodium_init() < 0)
 		rc = mg_fail(err, MG_ERR_INTERNAL, "libsodium could not start");
-	if (rc == MG_OK && sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		rc = resv_x_dberr(r, err, path);
+	/* WAL: readers (slot lists) never wait for a booking; every booking
+	 * commit synced. */
 	if (rc == MG_OK)
-		sqlite3_busy_timeout(r->db, RESV_BUSY_TIMEOUT_MS);
+		rc = mg_db_open(path, 1, MG_DB_SYNC_FULL, &r->db, err);
 	if (rc == MG_OK && sqlite3_create_function(r->db, "resv_kana", 1, SQLITE_UTF8 |
 						   SQLITE_DETERMINISTIC, NULL, sql_kana, NULL,
 						   NULL) != SQLITE_OK)
 		rc = resv_x_dberr(r, err, "functions");
-	/* WAL: readers (slot lists) never wait for a booking. synchronous=FULL: a
-	 * booking confirmed to a resident survives a power cut, not only a crash. */
-	if (rc == MG_OK && sqlite3_exec(r->db, "PRAGMA journal_mode=WAL;"
-					"PRAGMA synchronous=FULL;"
-					"PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK)
-		rc = resv_x_dberr(r, err, "settings");
 	/* Creating the schema takes the write lock like any other write. */
 	if (rc == MG_OK)
 		rc = resv_x_begin(r, err);

@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include "nlp/db.h"
 #include "reservation/resv.h"
 
 struct resv {

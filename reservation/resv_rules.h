@@ -30,11 +30,6 @@
  * kept empty for a resident who does not answer. */
 #define RESV_OFFER_TTL_S (24 * 60 * 60)
 
-/* Concurrent bookings queue on SQLite's write lock. A booking takes about a
- * millisecond; waiting up to 5 s absorbs a burst of hundreds before a
- * resident sees a "busy" error. */
-#define RESV_BUSY_TIMEOUT_MS 5000
-
 /* Imports: a town's year of slots is well under 1 MB; the cap stops a wrong
  * file (a video, a database) from being read whole. */
 #define RESV_IMPORT_MAX_BYTES (16 * 1024 * 1024)

@@ -265,8 +265,8 @@ static int h_config(struct http_call *c, json_t **out)
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
-/* Healthy means this worker can answer: its database and analyser open. */
-/* "ok", or "degraded" while the event log cannot keep what residents ask
+/* Healthy means this worker can answer: its database and analyser open
+ * (503 when they cannot). "ok", or "degraded" while the event log cannot keep what residents ask
  * (its latest write failed: a full disk, a database it cannot write to),
  * with the counts of events written, refused and dropped since the start:
  * answers still go out, the figures and the review queue miss them. 200
@@ -278,8 +278,7 @@ static int h_health(struct http_call *c, json_t **out)
 		return 503;
 	struct events_writer_stats s;
 	events_writer_stats(http_call_events(c), &s);
-	int degraded = s.failing;
-	*out = json_pack("{s:s, s:{s:s, s:I, s:I, s:I, s:s}}", "status", degraded ? "degraded" : "ok",
+	*out = json_pack("{s:s, s:{s:s, s:I, s:I, s:I, s:s}}", "status", s.failing ? "degraded" : "ok",
 			 "event_log", "state", s.failing ? "failing" : "writing", "written",
 			 (json_int_t)s.written, "failed", (json_int_t)s.failed, "dropped",
 			 (json_int_t)s.dropped, "last_error", s.last_error);

@@ -13,6 +13,7 @@
 #include "nlp/mg.h"
 
 struct http_server;
+struct http_client;
 struct MHD_Connection;
 
 /* One request as a handler sees it. Everything is borrowed for the call. */
@@ -21,6 +22,7 @@ struct http_call {
 	struct MHD_Connection *conn;
 	const char *path;   /* the URL path, e.g. "/api/v1/entries/101" */
 	const char *rest;   /* for prefix routes: what follows the prefix */
+	const struct http_client *client;  /* who sent it (widget/client.h), decided once */
 	json_t *body;       /* POST: the parsed JSON body (an object); else NULL */
 	char msg[MG_ERR_LEN];  /* the message of an error status, for the resident */
 	/* Fields added to the error object of a 4xx reply beside status and
@@ -43,12 +45,23 @@ struct http_call {
  * owner decrefs it); otherwise call->msg says what was wrong. */
 typedef int (*http_handler)(struct http_call *call, json_t **out);
 
+/* What the server does around a route's handler (struct http_route's traits). */
+enum http_trait {
+	/* Slow staff work (a re-index, an import, an eval): HTTP_STAFF_WORK_AT_ONCE
+	 * run at a time, so that it never takes every worker; one more gets 503
+	 * (reason staff_busy) with Retry-After HTTP_STAFF_WORK_RETRY_S at once. */
+	HTTP_STAFF_WORK = 1,
+	/* Checks a password: HTTP_LOGIN_BURST tries per client, then one per
+	 * HTTP_LOGIN_RETRY_S (429 with that Retry-After), refused before the
+	 * body is read. */
+	HTTP_PASSWORD = 2,
+};
+
 struct http_route {
 	const char *method;  /* "GET" (also answers HEAD) or "POST" */
 	const char *path;    /* exact path, or a prefix when it ends in '/' */
 	http_handler fn;
-	int staff_work;      /* 1: slow staff work (a re-index, an import, an eval), run
-				through http_staff_work so that it never takes every worker */
+	unsigned traits;     /* enum http_trait, or'ed; 0: none */
 };
 
 /* NULL-ended, in widget/api.c. */
@@ -92,18 +105,13 @@ int http_fail(struct http_call *call, int status, const char *fmt, ...)
 int http_body_base64(struct http_call *call, const char *key, char **data, size_t *len);
 /* The one map from the error enum to HTTP (widget/http.c): bad input 400,
  * not logged in 401, not allowed 403, missing 404, conflict 409, rate 429,
- * busy or full disk 503, anything else 500. */
+ * busy or full disk 503 (each of these three with its Retry-After), anything
+ * else 500. */
 int http_status_of(int mg_rc);
-/* Seconds a client should wait before trying again after mg_rc (the
- * Retry-After header), 0 when trying again will not help. */
-int http_retry_of(int mg_rc);
-/* Runs fn, a slow piece of staff work (an import, a re-index, an eval), unless
- * HTTP_STAFF_WORK_AT_ONCE already run: then 503 with Retry-After at once, so
- * that staff work never takes every worker residents are answered by. */
-int http_staff_work(struct http_call *call, json_t **out, http_handler fn);
-/* Fills call->msg with msg (NULL: the code's strerror) and call->retry_s,
- * and returns the status: `return http_fail_rc(c, rc, err);` for any
- * error code a handler gets. */
+/* Fills call->msg with msg (NULL: the code's strerror) and call->retry_s
+ * (the Retry-After of the map's entry: rate, busy, full disk), and returns
+ * the status: `return http_fail_rc(c, rc, err);` for any error code a
+ * handler gets. */
 int http_fail_rc(struct http_call *call, int mg_rc, const char *msg);
 
 #endif

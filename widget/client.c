@@ -39,10 +39,15 @@ int http_proxies_add(struct http_proxies *p, const char *text)
 	return 1;
 }
 
+int http_client_same(const struct http_client *a, const struct http_client *b)
+{
+	return a->family == b->family && a->len == b->len && !memcmp(a->addr, b->addr, a->len);
+}
+
 int http_proxies_has(const struct http_proxies *p, const struct http_client *c)
 {
 	for (int i = 0; p && i < p->n; i++)
-		if (p->list[i].len == c->len && !memcmp(p->list[i].addr, c->addr, c->len))
+		if (http_client_same(&p->list[i], c))
 			return 1;
 	return 0;
 }

@@ -23,6 +23,8 @@ struct http_proxies {
 	int n;
 };
 
+/* 1 when a and b are the same address (an IPv4-mapped IPv6 one is its IPv4). */
+int http_client_same(const struct http_client *a, const struct http_client *b);
 /* Parses an IPv4 or IPv6 address (an IPv4-mapped IPv6 one as IPv4).
  * Returns 1, or 0 when text is not an address. */
 int http_client_parse(const char *text, struct http_client *out);

@@ -5,7 +5,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 
 struct conn {
@@ -50,11 +49,6 @@ void http_conns_free(struct http_conns *c)
 	free(c);
 }
 
-static int same(const struct http_client *a, const struct http_client *b)
-{
-	return a->family == b->family && a->len == b->len && !memcmp(a->addr, b->addr, a->len);
-}
-
 int http_conns_admit(struct http_conns *c, const struct http_client *peer,
 		     const struct http_proxies *trusted)
 {
@@ -63,7 +57,7 @@ int http_conns_admit(struct http_conns *c, const struct http_client *peer,
 	int held = 0;
 	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < c->n && held < c->per_peer; i++)
-		held += c->slot[i].fd >= 0 && same(&c->slot[i].peer, peer);
+		held += c->slot[i].fd >= 0 && http_client_same(&c->slot[i].peer, peer);
 	pthread_mutex_unlock(&c->lock);
 	return held < c->per_peer;
 }

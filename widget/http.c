@@ -54,7 +54,7 @@ struct http_server {
 	int key_made;
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
-	atomic_int staff_work;   /* slow staff work running (HTTP_STAFF_WORK_AT_ONCE) */
+	atomic_int staff_work;   /* slow staff work running (mg_slot_take, HTTP_STAFF_WORK_AT_ONCE) */
 	struct http_conns *conns;  /* connections per peer, request deadlines */
 	pthread_t reaper;          /* cuts requests past their deadline */
 	int reaper_started;
@@ -74,6 +74,10 @@ struct request {
 	int started;    /* the access handler has been called (counted in in_flight) */
 	int replied;    /* a response was queued on the first call */
 	int too_many_args;  /* the query had more than HTTP_QUERY_ARGS_MAX arguments */
+	/* Decided once, on the first call: */
+	struct http_client client;       /* who sent it */
+	const struct http_route *route;  /* its route; NULL: none for this method */
+	char allow[64];                  /* no route: the methods its path answers, if any */
 };
 
 static long long now_ms(void)
@@ -115,9 +119,10 @@ int http_body_base64(struct http_call *call, const char *key, char **data, size_
 	return 0;
 }
 
-/* The one map from the program's error codes to HTTP, for every route: a
- * status and, for a refusal that passes, the seconds to wait (Retry-After).
- * A code missing here is a server failure (500). */
+/* The one map from the program's error codes to HTTP, for every route and
+ * every refusal the server makes itself: a status and, for a refusal that
+ * passes (rate, busy, full disk), the seconds to wait (Retry-After). A code
+ * missing here is a server failure (500). */
 static const struct {
 	int status, retry_s;
 } STATUS_OF[MG_ERR_COUNT] = {
@@ -142,33 +147,43 @@ int http_status_of(int mg_rc)
 										: 500;
 }
 
-int http_retry_of(int mg_rc)
+/* Fills call->msg and call->retry_s from the map and returns the status.
+ * wait_s: for a refusal that passes, a wait its refuser knows better than the
+ * code's own (the log-in bucket refills slower, an import takes seconds);
+ * 0 = the map's. */
+static int fail_rc(struct http_call *call, int mg_rc, const char *msg, int wait_s)
 {
-	return http_status_of(mg_rc) != 500 ? STATUS_OF[mg_rc].retry_s : 0;
-}
-
-int http_staff_work(struct http_call *call, json_t **out, http_handler fn)
-{
-	struct http_server *srv = call->srv;
-	if (atomic_fetch_add(&srv->staff_work, 1) >= HTTP_STAFF_WORK_AT_ONCE) {
-		atomic_fetch_sub(&srv->staff_work, 1);
-		int status = http_fail_rc(call, MG_ERR_BUSY, "other staff work is running: please try again in a moment");
-		call->retry_s = HTTP_STAFF_WORK_RETRY_S;
-		json_decref(call->detail);
-		call->detail = json_pack("{s:s}", "reason", "staff_busy");  /* the console words it */
-		return status;
-	}
-	int status = fn(call, out);
-	atomic_fetch_sub(&srv->staff_work, 1);
+	if (msg != call->msg)  /* the handler may have had the callee write call->msg */
+		snprintf(call->msg, sizeof call->msg, "%s", msg ? msg : mg_strerror(mg_rc));
+	int status = http_status_of(mg_rc);
+	int retry_s = status != 500 ? STATUS_OF[mg_rc].retry_s : 0;
+	call->retry_s = retry_s && wait_s > 0 ? wait_s : retry_s;
 	return status;
 }
 
 int http_fail_rc(struct http_call *call, int mg_rc, const char *msg)
 {
-	if (msg != call->msg)  /* the handler may have had the callee write call->msg */
-		snprintf(call->msg, sizeof call->msg, "%s", msg ? msg : mg_strerror(mg_rc));
-	call->retry_s = http_retry_of(mg_rc);
-	return http_status_of(mg_rc);
+	return fail_rc(call, mg_rc, msg, 0);
+}
+
+/* Runs fn, a slow piece of staff work (a route marked HTTP_STAFF_WORK), unless
+ * HTTP_STAFF_WORK_AT_ONCE (opts.staff_work_at_once) run already: then 503 at once, so that staff work
+ * never takes every worker residents are answered by. */
+static int staff_work(struct http_call *call, json_t **out, http_handler fn)
+{
+	struct http_server *srv = call->srv;
+	int at_once = srv->opts.staff_work_at_once ? srv->opts.staff_work_at_once : HTTP_STAFF_WORK_AT_ONCE;
+	if (at_once > 0 && !mg_slot_take(&srv->staff_work, at_once)) {
+		json_decref(call->detail);
+		call->detail = json_pack("{s:s}", "reason", "staff_busy");  /* the console words it */
+		return fail_rc(call, MG_ERR_BUSY, "other staff work is running: please try again in a moment",
+			       HTTP_STAFF_WORK_RETRY_S);
+	}
+	if (at_once <= 0)  /* lifted: measure what the limit prevents */
+		return fn(call, out);
+	int status = fn(call, out);
+	mg_slot_give(&srv->staff_work);
+	return status;
 }
 
 static void bot_destroy(void *bot)
@@ -243,7 +258,8 @@ const char *http_call_db(const struct http_call *call)
 	return call->srv->opts.db;
 }
 
-/* Who sent the request on conn: the one answer every per-client limit uses. */
+/* Who sent the request on conn: the one answer every per-client limit and
+ * handler uses, decided once per request (struct request's client). */
 static void client_of(const struct http_server *srv, struct MHD_Connection *conn,
 		      struct http_client *out)
 {
@@ -255,9 +271,10 @@ static void client_of(const struct http_server *srv, struct MHD_Connection *conn
 
 void http_call_client(const struct http_call *call, char *out, size_t size)
 {
-	struct http_client c;
-	client_of(call->srv, call->conn, &c);
-	http_client_text(&c, out, size);
+	if (call->client)
+		http_client_text(call->client, out, size);
+	else
+		out[0] = 0;
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -357,15 +374,19 @@ static enum MHD_Result send_json(struct http_server *srv, struct MHD_Connection 
 	return send_json_with(srv, conn, status, body, NULL, NULL);
 }
 
-/* {"error": {"status": 404, "message": "..."}}; msg NULL = the status's
- * text; header/value as for send_json_with. */
+/* {"error": {"status": 404, "message": "...", ...}}: msg NULL or "" = the
+ * status's text; detail (taken, may be NULL) adds its fields beside status
+ * and message; header/value as for send_json_with. */
 static enum MHD_Result send_error_with(struct http_server *srv, struct MHD_Connection *conn,
-				       int status, const char *msg, const char *header,
-				       const char *value)
+				       int status, const char *msg, json_t *detail,
+				       const char *header, const char *value)
 {
 	if (!msg || !*msg)
 		msg = status_text(status);
 	json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", msg);
+	if (body && detail)
+		json_object_update_missing(json_object_get(body, "error"), detail);
+	json_decref(detail);
 	if (!body)
 		return MHD_NO;
 	return send_json_with(srv, conn, status, body, header, value);
@@ -374,14 +395,35 @@ static enum MHD_Result send_error_with(struct http_server *srv, struct MHD_Conne
 static enum MHD_Result send_error(struct http_server *srv, struct MHD_Connection *conn,
 				  int status, const char *msg)
 {
-	return send_error_with(srv, conn, status, msg, NULL, NULL);
+	return send_error_with(srv, conn, status, msg, NULL, NULL, NULL);
 }
 
 /* 405 carries the methods that path does answer. */
 static enum MHD_Result send_405(struct http_server *srv, struct MHD_Connection *conn,
 				const char *allow)
 {
-	return send_error_with(srv, conn, 405, NULL, "Allow", allow);
+	return send_error_with(srv, conn, 405, NULL, NULL, "Allow", allow);
+}
+
+/* The error reply of a call, a handler's or the server's own refusal (takes
+ * call->detail). A refusal (4xx, or 503: busy, full disk) shows its message
+ * and detail, and Retry-After when the map (fail_rc) said when to come back;
+ * a server failure shows only the status's words, never its inside. */
+static enum MHD_Result send_call_error(struct http_server *srv, struct MHD_Connection *conn,
+				       int status, struct http_call *call)
+{
+	int refusal = (status >= 400 && status < 500) || status == 503;
+	json_t *detail = call->detail;
+	call->detail = NULL;
+	if (!refusal) {
+		json_decref(detail);
+		detail = NULL;
+	}
+	char retry[16] = "";
+	if (call->retry_s > 0)
+		snprintf(retry, sizeof retry, "%d", call->retry_s);
+	return send_error_with(srv, conn, status, refusal ? call->msg : NULL, detail,
+			       retry[0] ? "Retry-After" : NULL, retry);
 }
 
 /* ---- static files ------------------------------------------------------ */
@@ -538,14 +580,12 @@ static enum MHD_Result send_extra(struct http_server *srv, struct MHD_Connection
 	return send_response(srv, conn, status, resp, KIND_API);
 }
 
-static enum MHD_Result send_call_error(struct http_server *srv, struct MHD_Connection *conn,
-				       int status, struct http_call *c);
-
 static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection *conn,
 				 const struct http_route *r, const char *path, const char *rest,
 				 const struct request *req)
 {
-	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest};
+	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest,
+				 .client = &req->client};
 	if (!strcmp(r->method, "POST")) {
 		json_error_t jerr;
 		call.body = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES,
@@ -558,76 +598,36 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 		}
 	}
 	json_t *out = NULL;
-	int status = r->staff_work ? http_staff_work(&call, &out, r->fn) : r->fn(&call, &out);
+	int status = r->traits & HTTP_STAFF_WORK ? staff_work(&call, &out, r->fn)
+						 : r->fn(&call, &out);
 	json_decref(call.body);
-	json_t *detail = call.detail;
-	if (status >= 200 && status < 300) {
-		json_decref(detail);
-		detail = NULL;
+	if (status < 200 || status >= 300) {
+		json_decref(out);
+		free(call.raw);
+		if (status >= 500 && !srv->opts.quiet)
+			fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
+		return send_call_error(srv, conn, status, &call);
 	}
-	if (status >= 200 && status < 300 && (call.raw || call.set_cookie[0]))
+	json_decref(call.detail);
+	if (call.raw || call.set_cookie[0])
 		return send_extra(srv, conn, status, out, &call);
-	free(call.raw);
-	if (status >= 200 && status < 300)
-		return send_json(srv, conn, status, out);
-	json_decref(out);
-	if (status >= 500 && !srv->opts.quiet)
-		fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
-	call.detail = detail;
-	return send_call_error(srv, conn, status, &call);
+	return send_json(srv, conn, status, out);
 }
 
-/* The error reply of a handler's call: its message, its detail (taken) beside
- * it for a 4xx or a 503, Retry-After when the call says when to come back. */
-static enum MHD_Result send_call_error(struct http_server *srv, struct MHD_Connection *conn,
-				       int status, struct http_call *c)
+/* Refuses a request before its body is read: mg_rc's status and Retry-After
+ * from the map (wait_s as for fail_rc). */
+static enum MHD_Result refuse_early(struct http_server *srv, struct MHD_Connection *conn,
+				    struct request *req, int mg_rc, const char *msg, int wait_s)
 {
-	json_t *detail = c->detail;
-	c->detail = NULL;
-	if (status < 400 || (status >= 500 && status != 503)) {
-		json_decref(detail);
-		detail = NULL;
-	}
-	struct http_call call = *c;
-	/* A refusal that passes (busy, full disk, rate) says when to come back,
-	 * and what it is: a 503 here is not a failure of the server. */
-	if (status == 503 && !call.retry_s)
-		call.retry_s = HTTP_BUSY_RETRY_S;
-	char retry[16] = "";
-	if (call.retry_s > 0)
-		snprintf(retry, sizeof retry, "%d", call.retry_s);
-	if (detail) {
-		json_t *body = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", call.msg);
-		if (body)
-			json_object_update_missing(json_object_get(body, "error"), detail);
-		json_decref(detail);
-		return body ? send_json_with(srv, conn, status, body, retry[0] ? "Retry-After" : NULL,
-					     retry[0] ? retry : NULL)
-			    : MHD_NO;
-	}
-	if (retry[0])
-		return send_error_with(srv, conn, status, call.msg, "Retry-After", retry);
-	/* Never show a resident the inside of a server failure. */
-	return send_error(srv, conn, status, status >= 500 ? NULL : call.msg);
+	struct http_call call = {.srv = srv, .conn = conn, .client = &req->client};
+	req->replied = 1;
+	return send_call_error(srv, conn, fail_rc(&call, mg_rc, msg, wait_s), &call);
 }
 
 /* Takes a token of the client's bucket in rate (NULL: no limit). */
-static int client_allowed(struct http_server *srv, struct http_rate *rate,
-			  struct MHD_Connection *conn)
+static int client_allowed(struct http_rate *rate, const struct http_client *c)
 {
-	if (!rate)
-		return 1;
-	struct http_client c;
-	client_of(srv, conn, &c);
-	return !c.family || http_rate_take(rate, c.addr, c.len, now_ms());
-}
-
-static enum MHD_Result send_429(struct http_server *srv, struct MHD_Connection *conn,
-				int retry_s)
-{
-	char retry[16];
-	snprintf(retry, sizeof retry, "%d", retry_s);
-	return send_error_with(srv, conn, 429, NULL, "Retry-After", retry);
+	return !rate || !c->family || http_rate_take(rate, c->addr, c->len, now_ms());
 }
 
 /* The preflight of a cross-origin POST: only configured origins get the
@@ -660,15 +660,17 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 				  const char *url, const char *method, struct request *req)
 {
 	int api = !strncmp(url, "/api/", 5);
-	if (api && !client_allowed(srv, srv->rate, conn)) {
-		req->replied = 1;
-		return send_429(srv, conn, HTTP_RATE_RETRY_S);
-	}
-	if (!strcmp(url, HTTP_LOGIN_PATH) && !strcmp(method, MHD_HTTP_METHOD_POST) &&
-	    !client_allowed(srv, srv->login_rate, conn)) {
-		req->replied = 1;
-		return send_429(srv, conn, HTTP_LOGIN_RETRY_S);
-	}
+	client_of(srv, conn, &req->client);
+	const struct route_table *table = NULL;
+	const char *rest;
+	req->route = find_route(method, url, &rest, req->allow, sizeof req->allow, &table);
+	if (api && !client_allowed(srv->rate, &req->client))
+		return refuse_early(srv, conn, req, MG_ERR_RATE, status_text(429), 0);
+	/* A route that checks a password: a few tries per client as well (its
+	 * bucket refills slower than the API's, and says so). */
+	if (req->route && (req->route->traits & HTTP_PASSWORD) &&
+	    !client_allowed(srv->login_rate, &req->client))
+		return refuse_early(srv, conn, req, MG_ERR_RATE, status_text(429), HTTP_LOGIN_RETRY_S);
 	if (req->too_many_args) {
 		char msg[64];
 		snprintf(msg, sizeof msg, "more than %d query arguments", HTTP_QUERY_ARGS_MAX);
@@ -690,14 +692,11 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 	if (!strcmp(method, MHD_HTTP_METHOD_POST)) {
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
-		const char *rest;
-		char allow[64];
-		const struct route_table *table = NULL;
-		const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow, &table);
 		if (table)
 			req->max = table->body_max;
-		if (r && table->before_body) {
-			struct http_call call = {.srv = srv, .conn = conn, .path = url, .rest = rest};
+		if (req->route && table->before_body) {
+			struct http_call call = {.srv = srv, .conn = conn, .path = url, .rest = rest,
+						 .client = &req->client};
 			int status = table->before_body(&call);
 			if (status) {
 				req->replied = 1;
@@ -712,7 +711,7 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 		const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_TYPE);
 		/* Requiring JSON also makes every cross-origin POST preflighted. */
-		if (r && !is_json(ct)) {
+		if (req->route && !is_json(ct)) {
 			req->replied = 1;
 			return send_error(srv, conn, 415, NULL);
 		}
@@ -861,12 +860,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return send_error(srv, conn, 503, NULL);
 
 	const char *rest;
-	char allow[64];
-	const struct http_route *r = find_route(method, url, &rest, allow, sizeof allow, NULL);
-	if (r)
-		return run_route(srv, conn, r, url, rest, req);
-	if (allow[0])
-		return send_405(srv, conn, allow);
+	if (req->route && route_matches(req->route, url, &rest))
+		return run_route(srv, conn, req->route, url, rest, req);
+	if (req->allow[0])
+		return send_405(srv, conn, req->allow);
 	const struct http_asset *a = http_asset_find(url);
 	if (a) {
 		if (!is_get(method))

@@ -26,8 +26,11 @@ struct http_opts {
 	int quiet;                /* 1: no error lines on stderr (tests) */
 	int cookie_secure;        /* 1: the staff session cookie is Secure (served behind HTTPS) */
 	const char *eval_set;     /* the console's labelled set; NULL = HTTP_EVAL_SET */
-	int connections_per_client;  /* 0 = HTTP_CONNECTIONS_PER_CLIENT (tests set fewer) */
-	long long request_deadline_ms;  /* 0 = HTTP_REQUEST_DEADLINE_S (tests set less) */
+	/* The limits below: 0 = widget/limits.h's; tests set other values, and <0
+	 * lifts one to measure what it prevents (tests/unit/test_attack.c). */
+	int connections_per_client;  /* HTTP_CONNECTIONS_PER_CLIENT */
+	long long request_deadline_ms;  /* HTTP_REQUEST_DEADLINE_S */
+	int staff_work_at_once;   /* HTTP_STAFF_WORK_AT_ONCE */
 	long clock_offset;        /* seconds added to the real clock for residents' routes:
 				     a demo or browser test at 00:30 (serve --clock); 0 = real */
 };

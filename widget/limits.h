@@ -52,12 +52,12 @@
  * can still answer questions. */
 #define HTTP_NOSPACE_RETRY_S 60
 /* Staff log-in tries per client, on top of the bucket above and of each
- * account's back-off (chatbot/ops_policy.h): a member of staff who mistypes
- * a few times never meets it; one address trying many accounts gets ten
- * tries, then one every six seconds, and is told to wait that long. */
+ * account's back-off (chatbot/ops_policy.h), on every route marked HTTP_PASSWORD
+ * (the console's log-in): a member of staff who mistypes a few times never
+ * meets it; one address trying many accounts gets ten tries, then one every
+ * six seconds, and is told to wait that long. */
 #define HTTP_LOGIN_BURST 10
 #define HTTP_LOGIN_RETRY_S 6
-#define HTTP_LOGIN_PATH "/api/v1/admin/login"
 /* Buckets kept in memory (direct-mapped by address hash): bounded memory
  * whatever the number of clients; two addresses that collide share a bucket
  * only while both are active, which errs on the side of refusing. */
@@ -66,12 +66,15 @@
 /* Slow staff work (a whole import, an entry's save with its re-index, an
  * eval run) running at once on the HTTP workers; one more gets 503 with
  * Retry-After at once. Measured with two workers (./build/rel/unit-tests
- * attack.residents_asks_during_a_whole_knowledge_base_import): residents'
- * asks had p99 15 ms beside one import (8 ms alone), 3,981 ms beside two,
- * which took every worker. Imports are rare: one at a time costs staff
- * nothing. */
+ * attack.residents_asks_during_a_whole_knowledge_base_import, eight runs on
+ * 2026-12-01): residents' asks had p99 5-31 ms beside one import (1-7 ms
+ * alone); with MADOGUCHI_ATTACK_NO_LIMITS=1, two imports at once took every
+ * worker and p99 was 2,487-4,543 ms (widget/README.md). Imports are rare:
+ * one at a time costs staff nothing. */
 #define HTTP_STAFF_WORK_AT_ONCE 1
-/* An import takes one to two seconds: come back then. */
+/* An import of the sample knowledge base took 0.5-1.0 s beside residents'
+ * asks, 0.6-2.6 s with two at once (the attack test above prints it,
+ * 2026-12-01): come back then. */
 #define HTTP_STAFF_WORK_RETRY_S 2
 
 /* Reverse proxies listed with serve --trusted-proxy: a town has one or two
@@ -90,7 +93,10 @@
  * widget opens one or two per resident; a care home or the town hall puts
  * thirty residents behind one address, sixty connections. Without it, 1,030
  * slow connections from one address stopped the service for everyone
- * (issue 11); with it, one address holds at most 64 of the 1,024. */
+ * (issue 11); with it, one address holds at most 64 of the 1,024
+ * (./build/rel/unit-tests attack.slow_connections_from_one_address_leave_the_others_answered:
+ * another address's ask in 80-110 ms; 15.1 s, the idle timeout, with
+ * MADOGUCHI_ATTACK_NO_LIMITS=1; 2026-12-01). */
 #define HTTP_CONNECTIONS_PER_CLIENT 64
 /* Room over HTTP_CONNECTION_LIMIT in the connection table, for sockets that
  * MHD has accepted and not yet refused at its limit. */

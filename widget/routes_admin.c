@@ -936,7 +936,7 @@ static int h_audit_csv(struct http_call *c, json_t **out)
 }
 
 const struct http_route http_admin_routes[] = {
-	{"POST", "/api/v1/admin/login", h_login, 0},
+	{"POST", "/api/v1/admin/login", h_login, HTTP_PASSWORD},
 	{"POST", "/api/v1/admin/logout", h_logout, 0},
 	{"GET", "/api/v1/admin/session", h_session, 0},
 	{"GET", "/api/v1/admin/report", h_report, 0},
@@ -944,7 +944,7 @@ const struct http_route http_admin_routes[] = {
 	{"GET", "/api/v1/admin/forecast", h_forecast, 0},
 	{"GET", "/api/v1/admin/queue", h_queue, 0},
 	{"POST", "/api/v1/admin/queue/dismiss", h_dismiss, 0},
-	{"POST", "/api/v1/admin/queue/alternate", h_alternate, 1},
+	{"POST", "/api/v1/admin/queue/alternate", h_alternate, HTTP_STAFF_WORK},
 	{"GET", "/api/v1/admin/entries", h_entries, 0},
 	{"GET", "/api/v1/admin/entries/", h_entry_get, 0},
 	{"GET", "/api/v1/admin/kb.csv", h_export, 0},
@@ -952,10 +952,10 @@ const struct http_route http_admin_routes[] = {
 	{"GET", "/api/v1/admin/audit.csv", h_audit_csv, 0},
 	{"GET", "/api/v1/admin/topics", h_topics, 0},
 	{"GET", "/api/v1/admin/kb/replaced", h_replaced, 0},
-	{"POST", "/api/v1/admin/kb/restore", h_restore, 1},
-	{"POST", "/api/v1/admin/queue/undo", h_alternate_undo, 1},
-	{"POST", "/api/v1/admin/entries/unpublish", h_entry_unpublish, 1},
-	{"POST", "/api/v1/admin/entries/delete", h_entry_delete, 1},
+	{"POST", "/api/v1/admin/kb/restore", h_restore, HTTP_STAFF_WORK},
+	{"POST", "/api/v1/admin/queue/undo", h_alternate_undo, HTTP_STAFF_WORK},
+	{"POST", "/api/v1/admin/entries/unpublish", h_entry_unpublish, HTTP_STAFF_WORK},
+	{"POST", "/api/v1/admin/entries/delete", h_entry_delete, HTTP_STAFF_WORK},
 	{"GET", "/api/v1/admin/users", h_users, 0},
 	{NULL, NULL, NULL, 0},
 };
@@ -963,11 +963,11 @@ const struct http_route http_admin_routes[] = {
 /* Bodies up to HTTP_UPLOAD_MAX: an entry's long answer, a preview of it,
  * a labelled set, the whole knowledge base. */
 const struct http_route http_admin_uploads[] = {
-	{"POST", "/api/v1/admin/entries", h_entry_save, 1},
+	{"POST", "/api/v1/admin/entries", h_entry_save, HTTP_STAFF_WORK},
 	{"POST", "/api/v1/admin/preview", h_preview, 0},
 	{"POST", "/api/v1/admin/users", h_user_add, 0},
 	{"POST", "/api/v1/admin/users/change", h_user_change, 0},
-	{"POST", "/api/v1/admin/eval", h_eval, 1},
-	{"POST", "/api/v1/admin/kb.csv", h_import, 1},
+	{"POST", "/api/v1/admin/eval", h_eval, HTTP_STAFF_WORK},
+	{"POST", "/api/v1/admin/kb.csv", h_import, HTTP_STAFF_WORK},
 	{NULL, NULL, NULL, 0},
 };

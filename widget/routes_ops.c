@@ -579,6 +579,6 @@ const struct http_route http_ops_routes[] = {
 /* Bodies up to HTTP_UPLOAD_MAX, refused before the body without an
  * administrator's session (ops_upload_gate). */
 const struct http_route http_ops_uploads[] = {
-	{"POST", "/api/v1/admin/ops/import", h_import, 1},
+	{"POST", "/api/v1/admin/ops/import", h_import, HTTP_STAFF_WORK},
 	{NULL, NULL, NULL, 0},
 };

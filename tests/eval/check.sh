@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs `madoguchi eval` with a new database on every labelled set, on the
 # knowledge base without its alternates (plain) and without its English too
-# (japanese-only), and leave-one-out over the
+# (japanese-only; and its English questions alone), on the questions typed in
+# hiragana alone, and leave-one-out over the
 # alternate questions, and fails when a figure crosses its floor in
 # tests/eval/floor.conf.
 set -euo pipefail
@@ -43,6 +44,8 @@ run styles "$here/styles.tsv"
 run sealed "$here/sealed.tsv"
 run plain --plain "$here/dev.tsv"
 run jaonly --japanese-only "$here/dev.tsv"
+run jaen --japanese-only --lang en "$here/dev.tsv" "$here/holdout.tsv" "$here/styles.tsv"
+run hira --hiragana-only "$here/dev.tsv" "$here/holdout.tsv" "$here/blind.tsv" "$here/styles.tsv"
 run loo --loo
 SECTION=leave-entry-out run leo --loo
 [ $fail -eq 0 ] && echo "eval floor: ok"

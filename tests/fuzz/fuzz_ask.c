@@ -1,6 +1,7 @@
 /* libFuzzer harness for the analyser and the query builder: any bytes as a
  * question must give a decision or a clean error, never a crash or a leak.
- * The database is in memory, filled from the test knowledge base. */
+ * The database is in memory, filled from the test knowledge base. Also the
+ * script checks on the same bytes. */
 #include "chatbot/chatbot_int.h"
 
 #include <stdio.h>
@@ -33,6 +34,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			abort();
 		json_decref(r);
 	}
+	/* eval --hiragana-only's filter: a text it takes is Japanese, never English
+	 * or another language. */
+	if (nlp_is_hiragana_only((const char *)data, size) &&
+	    (nlp_is_english((const char *)data, size) || nlp_is_other_language((const char *)data, size)))
+		abort();
 	json_t *s = NULL;
 	if (chatbot_suggest(bot, (const char *)data, size, 5, NULL, &s, err) == MG_OK)
 		json_decref(s);

@@ -8,13 +8,16 @@
 #   kb_import    the knowledge-base CSV/TSV import, from tests/fuzz/seeds/kb_import
 #   kb_synonyms  the synonyms file, from tests/fuzz/seeds/kb_synonyms
 #   resv_contact the contact fields of a booking or the waiting list, under every field policy
-#   resv_import  the booking set-up files (venues, products, slots, tickets), from reservation/data
 #   kb_dict      the JMdict/EDICT reader, from tests/fuzz/seeds/kb_dict
+#   resv_import  the booking set-up CSV imports (venues, slots, tickets, products), from
+#                the shipped sample files; a refused file must change nothing
+#   town         town.json, from the shipped sample town and tests/fuzz/seeds/town
+#   client       who the client is: X-Forwarded-For from a trusted proxy or a stranger
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact resv_import kb_dict}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -44,6 +47,14 @@ for t in $targets; do
       seed tests/eval/dev.tsv "$corpus"
       seed tests/unit/data/redact_cases.tsv "$corpus"
       flags+=(-timeout=10) ;;
+    client)
+      i=0
+      for h in '\x00203.0.113.7' '\x00198.51.100.9, 203.0.113.7' '\x01192.0.2.44, ::1' \
+               '\x002001:db8::1 , 127.0.0.1' '\x02203.0.113.9' '\x00not an address, 127.0.0.1' \
+               '\x00::ffff:192.0.2.1'; do
+        printf "$h" > "$corpus/seed-$i"; i=$((i+1))
+      done
+      flags=(-max_len=512) ;;
     kb_import|kb_synonyms|kb_dict) cp tests/fuzz/seeds/"$t"/* "$corpus/" ;;
     resv_contact)
       i=0
@@ -53,11 +64,16 @@ for t in $targets; do
       done
       flags=(-max_len=1024) ;;
     resv_import)
-      # The kind's byte, then the sample town's file of that kind.
+      # the kind's byte, then the file: venues 0, slots 1, tickets 2, products 3
       i=0
       for f in venues slots tickets products; do
-        { printf "\\x$(printf %02x $i)"; cat reservation/data/$f.csv; } > "$corpus/seed-$f"; i=$((i+1))
+        { printf "\\x$(printf %02x $i)"; cat "reservation/data/$f.csv"; } > "$corpus/seed-$f"; i=$((i+1))
       done ;;
+    town)
+      # the sample town whole (18 KB), and a small one the fuzzer can mutate quickly
+      cp kb/data/town.json "$corpus/seed-town"
+      cp tests/fuzz/seeds/town/* "$corpus/"
+      flags=(-max_len=32768) ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

@@ -100,7 +100,7 @@ int tc_http(unsigned port, const char *method, const char *path, const char *ext
 
 const char *tc_header(const struct tc_resp *r, const char *name)
 {
-	static char value[1024];
+	static _Thread_local char value[1024];  /* the hammering tests read from many threads */
 	size_t n = strlen(name);
 	for (const char *line = strstr(r->head, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
 		const char *h = line + 2;

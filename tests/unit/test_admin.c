@@ -518,6 +518,8 @@ TEST(admin, an_upload_without_a_session_is_refused_before_its_body_is_sent)
  * password hash, the most that runs at once, about 0.1-0.3 s on these busy
  * cores. Measured here: 4-39 ms with OPS_PWHASH_AT_ONCE, 2,635 ms without. */
 #define ASK_UNDER_HAMMER_MAX_MS 700
+/* Twelve hashes one after the other take a few seconds on a loaded machine. */
+#define HAMMER_WAIT_MS 20000
 
 static atomic_int hammering;
 static atomic_int hammer_busy, hammer_busy_with_retry;
@@ -532,7 +534,7 @@ static void *hammer_run(void *arg)
 			continue;
 		if (r.status == 503) {
 			atomic_fetch_add(&hammer_busy, 1);
-			if (tc_header(&r, "Retry-After"))
+			if (tc_header(&r, "Retry-After") && atoi(tc_header(&r, "Retry-After")) == HTTP_BUSY_RETRY_S)
 				atomic_fetch_add(&hammer_busy_with_retry, 1);
 		}
 		tc_resp_free(&r);
@@ -543,14 +545,25 @@ static void *hammer_run(void *arg)
 TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
 {
 	REQUIRE(port());
+	/* One wrong log-in alone: one hash on this machine as loaded as it is now. */
+	struct tc_resp one;
+	long long one_ms = tc_ms_now();
+	REQUIRE(req(port(), "POST", "/api/v1/admin/login", NULL, NULL,
+		    "{\"name\":\"nobody\",\"password\":\"a wrong guess\"}", &one) == 0);
+	one_ms = tc_ms_now() - one_ms;
+	tc_resp_free(&one);
 	pthread_t t[HAMMERS];
 	atomic_store(&hammering, 1);
 	for (int i = 0; i < HAMMERS; i++)
 		REQUIRE(pthread_create(&t[i], NULL, hammer_run, NULL) == 0);
 	usleep(300 * 1000);  /* the log-ins are under way */
-	long long slowest = 0;
-	int answered = 0;
-	for (int i = 0; i < 10; i++) {
+	long long slowest = 0, start = tc_ms_now();
+	int answered = 0, asked = 0;
+	/* Ten asks at least, and on until a log-in has met the hash busy: on a
+	 * loaded machine one worker may take all twelve first log-ins in turn,
+	 * and only the next ones meet a hash running (HAMMER_WAIT_MS at most). */
+	for (; asked < 10 || (!atomic_load(&hammer_busy) && tc_ms_now() - start < HAMMER_WAIT_MS);
+	     asked++) {
 		struct tc_resp r;
 		long long t0 = tc_ms_now();
 		if (tc_http(port(), "POST", "/api/v1/ask", NULL, "{\"question\": \"接種券をなくしました\"}",
@@ -565,10 +578,14 @@ TEST(admin, residents_asks_stay_fast_while_staff_log_ins_hammer)
 	atomic_store(&hammering, 0);
 	for (int i = 0; i < HAMMERS; i++)
 		pthread_join(t[i], NULL);
-	CHECK(answered == 10);
+	CHECK(answered == asked);
+	/* An ask waits behind one hash at most, never behind the twelve: within
+	 * the bound, or on a machine so loaded that one hash alone takes longer,
+	 * within two of them. */
 	if (slowest > ASK_UNDER_HAMMER_MAX_MS)
-		fprintf(stderr, "    slowest ask under a log-in flood: %lld ms\n", slowest);
-	CHECK(slowest <= ASK_UNDER_HAMMER_MAX_MS);
+		fprintf(stderr, "    slowest ask under a log-in flood: %lld ms (one log-in alone: %lld ms)\n",
+			slowest, one_ms);
+	CHECK(slowest <= ASK_UNDER_HAMMER_MAX_MS || slowest <= 2 * one_ms);
 	/* The log-ins that found the hash busy were told when to come back. */
 	CHECK(atomic_load(&hammer_busy) > 0);
 	CHECK(atomic_load(&hammer_busy_with_retry) == atomic_load(&hammer_busy));

@@ -611,7 +611,7 @@ TEST(events, a_full_queue_drops_and_counts_and_never_holds_the_answer)
 	json_decref(r);
 	CHECK(chatbot_feedback(bot, "resident", "1", 1, err) == MG_OK);
 	/* ...without waiting for the lock: far less than one busy wait */
-	CHECK(now_ms() - t < OPS_EVENTS_BUSY_MS / 2);
+	CHECK(now_ms() - t < MG_DB_BUSY_MS / 2);
 	struct events_writer_stats s;
 	events_writer_stats(w, &s);
 	/* The writer took one batch before it blocked, when it got the CPU:
@@ -624,7 +624,7 @@ TEST(events, a_full_queue_drops_and_counts_and_never_holds_the_answer)
 	 * database, and then goes on */
 	t = now_ms();
 	CHECK(events_writer_flush(w) == 0);
-	CHECK(now_ms() - t >= OPS_EVENTS_BUSY_MS * 0.9 && now_ms() - t < OPS_EVENTS_BUSY_MS * 2);
+	CHECK(now_ms() - t >= MG_DB_BUSY_MS * 0.9 && now_ms() - t < MG_DB_BUSY_MS * 2);
 	/* once the lock is released, everything accepted is written */
 	sqlite3_exec(staff, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(staff);

@@ -101,6 +101,18 @@ TEST(nlp, normalise_squeezes_and_folds)
 	CHECK(!nlp_is_english("予約 book", strlen("予約 book")));
 }
 
+TEST(nlp, a_question_typed_in_hiragana_alone_is_recognised)
+{
+	static const char *const hiragana[] = {"ふくはんのうがしんぱい", "せっしゅけん なくした？",
+		"よやくの へんこうは できますか。", "こーひーのんでもいい？", "3かいめはいつ"};
+	static const char *const not_hiragana[] = {"副反応が心配", "ワクチンはいつ", "よやく book",
+		"ｶﾞｲﾄﾞはどこ", "ｂｏｏｋできる？", "12345", "", "\xe3\x81"};
+	for (size_t i = 0; i < sizeof hiragana / sizeof *hiragana; i++)
+		CHECK(nlp_is_hiragana_only(hiragana[i], strlen(hiragana[i])));
+	for (size_t i = 0; i < sizeof not_hiragana / sizeof *not_hiragana; i++)
+		CHECK(!nlp_is_hiragana_only(not_hiragana[i], strlen(not_hiragana[i])));
+}
+
 TEST(nlp, a_language_neither_japanese_nor_english_is_recognised)
 {
 	static const char *const other[] = {"tiếng việt được không?", "한국어로 상담할 수 있나요?",

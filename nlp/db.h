@@ -1,0 +1,36 @@
+/* The one way the program opens its SQLite file and reads SQLite's errors.
+ * The knowledge base, the bookings and the event log each hold their own
+ * connection to the same file (SQLite connections are not shared between
+ * threads here), all opened the same way. */
+#ifndef MG_DB_H
+#define MG_DB_H
+
+#include <sqlite3.h>
+
+/* How long a connection waits for another's write lock before it reports
+ * MG_ERR_BUSY. A booking or an event batch holds it about a millisecond, a
+ * full knowledge-base import a few hundred: 5 s absorbs a burst of hundreds
+ * of bookings, or an import, before anyone sees "busy". */
+#define MG_DB_BUSY_MS 5000
+
+enum mg_db_sync {
+	/* WAL, a commit is not synced, a checkpoint is: a power cut may lose
+	 * the last commits, never corrupt (the knowledge base, the event log) */
+	MG_DB_SYNC_NORMAL,
+	/* every commit synced: a booking confirmed to a resident survives a
+	 * power cut, not only a crash */
+	MG_DB_SYNC_FULL,
+};
+
+/* Opens (and, with create, creates) path in WAL mode with foreign keys on,
+ * sync as given and MG_DB_BUSY_MS of waiting. The connection is for one
+ * thread at a time. On failure *out is NULL and err says why. */
+int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out, char *err);
+
+/* The last error of db as the program's code, formatted into err with what
+ * (the step that failed): another connection's lock held too long is
+ * MG_ERR_BUSY (try again in a moment), a full disk MG_ERR_NOSPACE (nothing
+ * was written), anything else MG_ERR_DB. */
+int mg_db_fail(sqlite3 *db, char *err, const char *what);
+
+#endif

@@ -1,0 +1,95 @@
+/* The program's one way to open its SQLite file: every connection in WAL
+ * mode with foreign keys, the sync its data needs, and SQLite's failures
+ * named so that a resident reads "busy, try again" or "disk full", not
+ * "internal error". */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nlp/db.h"
+#include "nlp/mg.h"
+
+static long long pragma(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+TEST(db, every_connection_is_opened_the_same_way)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("db1.db");
+	sqlite3 *a = NULL, *b = NULL;
+	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &a, err) == MG_OK);
+	REQUIRE(mg_db_open(path, 0, MG_DB_SYNC_FULL, &b, err) == MG_OK);
+	sqlite3_stmt *st = NULL;
+	REQUIRE(sqlite3_prepare_v2(a, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK);
+	REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	CHECK(pragma(a, "PRAGMA foreign_keys") == 1);
+	CHECK(pragma(a, "PRAGMA synchronous") == 1);  /* NORMAL */
+	CHECK(pragma(b, "PRAGMA synchronous") == 2);  /* FULL: a booking survives a power cut */
+	sqlite3_close(a);
+	sqlite3_close(b);
+}
+
+TEST(db, a_missing_file_is_named_and_not_created_unless_asked)
+{
+	char err[MG_ERR_LEN];
+	sqlite3 *db = (sqlite3 *)1;
+	const char *path = fixture_path("db-missing.db");
+	remove(path);
+	CHECK(mg_db_open(path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_ERR_DB);
+	CHECK(db == NULL);
+	CHECK(strstr(err, "db-missing.db") != NULL);
+	FILE *f = fopen(path, "r");
+	CHECK(f == NULL);
+	if (f)
+		fclose(f);
+}
+
+TEST(db, a_file_that_is_not_a_database_is_refused_with_a_reason)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("db-text.db");
+	FILE *f = fopen(path, "w");
+	REQUIRE(f);
+	fputs("this is not a database, it is a note someone saved with the wrong name\n", f);
+	fclose(f);
+	sqlite3 *db = NULL;
+	CHECK(mg_db_open(path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_ERR_DB);
+	CHECK(db == NULL);
+	CHECK(strstr(err, "not a database") != NULL);
+}
+
+/* Another connection holding the write lock too long is "busy, try again"
+ * (503 with Retry-After over HTTP), not a database failure (500). */
+TEST(db, a_lock_held_too_long_is_busy_not_a_failure)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("db2.db");
+	sqlite3 *holder = NULL, *db = NULL;
+	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &holder, err) == MG_OK);
+	REQUIRE(mg_db_open(path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
+	REQUIRE(sqlite3_exec(holder, "CREATE TABLE IF NOT EXISTS t(x); BEGIN IMMEDIATE; INSERT INTO t VALUES(1)",
+			     NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_busy_timeout(db, 10);  /* not MG_DB_BUSY_MS: the test need not wait 5 s */
+	CHECK(sqlite3_exec(db, "INSERT INTO t VALUES(2)", NULL, NULL, NULL) != SQLITE_OK);
+	CHECK(mg_db_fail(db, err, "booking") == MG_ERR_BUSY);
+	CHECK(strstr(err, "booking") && strstr(err, "try again"));
+	REQUIRE(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	/* Any other failure keeps SQLite's own words. */
+	CHECK(sqlite3_exec(db, "SELECT x FROM nowhere", NULL, NULL, NULL) != SQLITE_OK);
+	CHECK(mg_db_fail(db, err, "report") == MG_ERR_DB);
+	CHECK(strstr(err, "no such table") != NULL);
+	CHECK(mg_db_fail(NULL, err, "report") == MG_ERR_DB);
+	sqlite3_close(db);
+	sqlite3_close(holder);
+}

@@ -24,6 +24,9 @@ const char *town_name(const struct town *town, const char *lang);
 /* The town's time zone (town.timezone), owned by the town; NULL when the
  * configuration names none (then the process's zone is the town's). */
 const struct nlp_zone *town_zone(const struct town *town);
+/* The town's six-digit municipality code (town.municipality_code, checked
+ * at load) for the national vaccination record, or NULL when none is set. */
+const char *town_municipality_code(const struct town *town);
 /* The public part of the configuration as a new JSON object (caller decrefs):
  * town name and, per line, label, phone, hours text and whether it is open at now. */
 json_t *town_public_json(const struct town *town, const char *lang, time_t now);

@@ -21,7 +21,7 @@ static int cmd_booking(const struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "madoguchi booking: %s\n", err);
 		return 1;
 	}
-	int rc = resv_cli(ctx->db, town_zone(town), argc, argv);
+	int rc = resv_cli(ctx->db, town_zone(town), town_municipality_code(town), argc, argv);
 	town_free(town);
 	return rc;
 }

@@ -31,8 +31,22 @@ void resv_set_zone(struct resv *r, const struct nlp_zone *zone);
 
 /* ---- Town set-up ---------------------------------------------------------- */
 
-/* Called once per refused row of an import: line is the file's line number. */
-typedef void (*resv_report_fn)(void *ctx, int line, const char *reason);
+/* One refused row of an import, for the caller to say in the staff's
+ * language: line is the file's line number; reason a stable code (code, name,
+ * min_interval_days, horizon_days, same_product, product, date, date_past,
+ * start, minutes, capacity, unknown_venue, unknown_product, below_taken,
+ * ticket, birth_date, birth_date_differs, dose_pair, dose_date, refused,
+ * unknown_column, missing_column, nul_byte, too_many_columns, csv); value the
+ * cell or column at fault ("" when none); lo..hi the range a number must be
+ * in (for nul_byte and too_many_columns: the column, and the most columns);
+ * message all of it in English. Everything is borrowed for the call. */
+struct resv_bad_row {
+	int line;
+	const char *reason, *value;
+	int lo, hi;
+	const char *message;
+};
+typedef void (*resv_report_fn)(void *ctx, const struct resv_bad_row *bad);
 
 enum resv_import_kind {
 	RESV_IMPORT_VENUES,
@@ -47,6 +61,11 @@ enum resv_import_kind {
  * MG_ERR_INPUT is returned. *rows (may be NULL) is the number of data rows. */
 int resv_import(struct resv *r, enum resv_import_kind kind, const char *path,
 		resv_report_fn report, void *report_ctx, int *rows, char *err);
+/* The same import of len bytes in memory (a file uploaded to the console);
+ * name stands for the file in err. */
+int resv_import_data(struct resv *r, enum resv_import_kind kind, const char *data, size_t len,
+		     const char *name, resv_report_fn report, void *report_ctx, int *rows,
+		     char *err);
 
 /* Personal fields asked when booking. */
 enum resv_field { RESV_FIELD_NAME_KANA, RESV_FIELD_PHONE, RESV_FIELD_EMAIL, RESV_FIELD_COUNT };
@@ -367,9 +386,27 @@ int resv_report(struct resv *r, const char *venue, const char *from, const char 
  * cells neutralised against formulas). */
 int resv_report_csv(const json_t *report, FILE *out, char *err);
 
-/* Writes the doses given on date (YYYY-MM-DD) as CSV with a header: ticket
- * number, date, product, lot, venue. *rows (may be NULL) gets the count. */
-int resv_export_day(struct resv *r, const char *date, FILE *out, int *rows, char *err);
+/* The national vaccination record (ワクチン接種記録システム, VRS) as CSV for
+ * Excel and the upload: one row per dose given here from..to (the dates as
+ * staff write them, nlp/date.h; at most RESV_REPORT_MAX_DAYS days), that is
+ * per reservation recorded vaccinated (not 予診のみ, not a no-show): 券番号,
+ * 自治体コード (municipality, the town's six-digit code, or NULL: empty),
+ * 接種日 (YYYYMMDD), 接種回数 (the dose's place among the ticket's recorded
+ * doses, imported history included), ワクチン, ロット番号, 接種会場. UTF-8
+ * with BOM, CRLF, text cells neutralised against formulas (nlp/excel.h).
+ * *rows (may be NULL) gets the count. */
+int resv_vrs_csv(struct resv *r, const char *from, const char *to, const char *municipality,
+		 FILE *out, int *rows, char *err);
+
+/* The waiting list as administrators and the call centre see it, as a new
+ * JSON array (caller decrefs), first come first: [{id, ticket, name_kana,
+ * venue, venue_name, date (venue or date null: any), status (waiting or
+ * offered), since (unix time it joined), offers: [{id, slot_id, date, start,
+ * venue_name, status, sent (unix), expires (unix)}] (every offer made, newest
+ * first)}]. venue (a code) and date (YYYY-MM-DD) narrow it to the residents
+ * who would take a seat there (those waiting for any venue or any day too);
+ * either may be NULL. */
+int resv_waitlist(struct resv *r, const char *venue, const char *date, json_t **out, char *err);
 
 /* Expires the offers whose time is up and passes each seat to the next
  * resident waiting (also done by every write). *expired may be NULL. */
@@ -386,8 +423,10 @@ int resv_outbox_mark_sent(struct resv *r, long long id, char *err);
 int resv_check(struct resv *r, char *err);
 
 /* `madoguchi booking SUBCOMMAND ...` (argv[0] == "booking") on the database
- * at db, in the town's time zone (borrowed; NULL: the process's). Returns the
- * exit status. */
-int resv_cli(const char *db, const struct nlp_zone *zone, int argc, char **argv);
+ * at db, in the town's time zone (borrowed; NULL: the process's), with the
+ * town's municipality code for the VRS file (NULL: none). Returns the exit
+ * status. */
+int resv_cli(const char *db, const struct nlp_zone *zone, const char *municipality, int argc,
+	     char **argv);
 
 #endif

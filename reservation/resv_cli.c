@@ -26,8 +26,9 @@ static const char usage[] =
 	"  lookup TICKET                   a ticket's bookings, waiting list and offers\n"
 	"  desk NAME [CODE...] | desk NAME --none   the venues a reception account sees\n"
 	"  checkin ID | vaccinated ID LOT | examined ID | no-show ID | booking ID\n"
-	"  export DATE [FILE]              the day's doses as CSV (default: standard output)\n"
+	"  vrs FROM [TO]                   the doses given, as the national record's (VRS) CSV\n"
 	"  report FROM [TO] [--venue CODE] [--csv]   booked, capacity, fill rate, no-shows...\n"
+	"  waitlist [--venue CODE] [--date D]   who is waiting, since when, offers sent\n"
 	"  outbox [--all] | outbox --sent ID   notifications for the mail/LINE sender\n"
 	"  expire-offers | check\n";
 
@@ -65,9 +66,9 @@ static int id_arg(const char *s, long long *out)
 	return 0;
 }
 
-static void report_row(void *ctx, int line, const char *reason)
+static void report_row(void *ctx, const struct resv_bad_row *bad)
 {
-	fprintf(stderr, "%s:%d: %s\n", (const char *)ctx, line, reason);
+	fprintf(stderr, "%s:%d: %s\n", (const char *)ctx, bad->line, bad->message);
 }
 
 static void print_booking(const struct resv_booking *b)
@@ -174,8 +175,9 @@ static int sort_arg(const char *s, enum resv_sort *out)
 	return -1;
 }
 
-/* Reception's and the administrators' reading commands: day, lookup, desk, report. */
-static int run_ops(struct resv *r, int argc, char **argv, char *err)
+/* Reception's and the administrators' reading commands: day, lookup, desk,
+ * report, waitlist, vrs. */
+static int run_ops(struct resv *r, const char *municipality, int argc, char **argv, char *err)
 {
 	const char *cmd = argv[1];
 	json_t *j = NULL;
@@ -218,10 +220,22 @@ static int run_ops(struct resv *r, int argc, char **argv, char *err)
 		}
 		return rc == MG_OK ? print_json(j) : rc;
 	}
+	if (!strcmp(cmd, "waitlist")) {
+		rc = resv_waitlist(r, opt(argc, argv, 2, "--venue"), opt(argc, argv, 2, "--date"), &j, err);
+		return rc == MG_OK ? print_json(j) : rc;
+	}
+	if (!strcmp(cmd, "vrs") && (argc == 3 || argc == 4)) {
+		int n = 0;
+		rc = resv_vrs_csv(r, argv[2], argc == 4 ? argv[3] : NULL, municipality, stdout, &n, err);
+		if (rc == MG_OK)
+			fprintf(stderr, "%d doses%s\n", n, municipality ? "" : " (town.json has no"
+				" town.municipality_code: that column is empty)");
+		return rc;
+	}
 	return usage_err(err);
 }
 
-static int run(struct resv *r, int argc, char **argv, char *err)
+static int run(struct resv *r, const char *municipality, int argc, char **argv, char *err)
 {
 	const char *cmd = argv[1];
 	struct resv_booking b;
@@ -330,22 +344,11 @@ static int run(struct resv *r, int argc, char **argv, char *err)
 		else if (!strcmp(cmd, "booking") && argc == 3)
 			rc = MG_OK;
 		else  /* lookup 1234567890: a ticket is a number too */
-			return run_ops(r, argc, argv, err);
+			return run_ops(r, municipality, argc, argv, err);
 		if (rc == MG_OK)
 			rc = resv_booking_by_id(r, id, &b, err);
 		if (rc == MG_OK)
 			print_booking(&b);
-		return rc;
-	}
-	if (!strcmp(cmd, "export") && (argc == 3 || argc == 4)) {
-		FILE *out = argc == 4 ? fopen(argv[3], "w") : stdout;
-		if (!out)
-			return mg_fail(err, MG_ERR_IO, "%s: cannot write", argv[3]);
-		rc = resv_export_day(r, argv[2], out, &n, err);
-		if (argc == 4 && fclose(out) != 0 && rc == MG_OK)
-			rc = mg_fail(err, MG_ERR_IO, "%s: write failed", argv[3]);
-		if (rc == MG_OK)
-			fprintf(stderr, "%d doses on %s\n", n, argv[2]);
 		return rc;
 	}
 	if (!strcmp(cmd, "outbox")) {
@@ -370,10 +373,11 @@ static int run(struct resv *r, int argc, char **argv, char *err)
 			printf("seat counts consistent\n");
 		return rc;
 	}
-	return run_ops(r, argc, argv, err);
+	return run_ops(r, municipality, argc, argv, err);
 }
 
-int resv_cli(const char *db, const struct nlp_zone *zone, int argc, char **argv)
+int resv_cli(const char *db, const struct nlp_zone *zone, const char *municipality, int argc,
+	     char **argv)
 {
 	char err[MG_ERR_LEN] = "";
 	struct resv *r = NULL;
@@ -384,7 +388,7 @@ int resv_cli(const char *db, const struct nlp_zone *zone, int argc, char **argv)
 	int rc = resv_open(&r, db ? db : "madoguchi.db", err);
 	if (rc == MG_OK) {
 		resv_set_zone(r, zone);
-		rc = run(r, argc, argv, err);
+		rc = run(r, municipality, argc, argv, err);
 	}
 	resv_close(r);
 	if (rc == -2 && !err[0]) {

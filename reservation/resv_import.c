@@ -1,8 +1,9 @@
 /* The town's set-up files: venues, product rules, slots and tickets as CSV
  * that staff keep in Excel (parsed by libcsv), imported all or nothing; the
- * day's vaccinations exported as CSV for the national record system; and the
+ * doses given exported as CSV for the national record system (VRS); and the
  * sample town for the demo. */
 #include "reservation/resv_int.h"
+#include "nlp/excel.h"
 #include "nlp/text.h"
 
 #include <csv.h>
@@ -49,10 +50,13 @@ struct import {
 	char err[MG_ERR_LEN];
 };
 
-static int bad_row(struct import *im, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* A refused row: reason is its stable code (resv.h), value the cell or
+ * column at fault, lo..hi a number's range; fmt says it all in English. */
+static int bad_row(struct import *im, int line, const char *reason, const char *value, int lo,
+		   int hi, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-static int bad_row(struct import *im, int line, const char *fmt, ...)
+static int bad_row(struct import *im, int line, const char *reason, const char *value, int lo,
+		   int hi, const char *fmt, ...)
 {
 	im->bad++;
 	if (!im->report || im->bad > RESV_IMPORT_MAX_REPORTED)
@@ -62,7 +66,8 @@ static int bad_row(struct import *im, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	im->report(im->report_ctx, line, msg);
+	struct resv_bad_row row = {line, reason, value ? value : "", lo, hi, msg};
+	im->report(im->report_ctx, &row);
 	return 0;
 }
 
@@ -144,10 +149,10 @@ static int text_ok(const char *s)
 }
 
 /* One write of a row; a constraint refusal is the row's fault, anything else ends the import. */
-static int row_write(struct import *im, int rc, const char *what)
+static int row_write(struct import *im, int rc, const char *reason, const char *what)
 {
 	if (rc == MG_ERR_CONFLICT)
-		bad_row(im, im->row_line, "%s", what);
+		bad_row(im, im->row_line, reason, NULL, 0, 0, "%s", what);
 	else if (rc != MG_OK && !im->fatal)
 		im->fatal = rc;
 	return 0;
@@ -157,13 +162,13 @@ static int import_venue(struct import *im)
 {
 	const char *code = cell(im, "code"), *name = cell(im, "name");
 	if (!*code || strlen(code) > RESV_CODE_MAX || strchr(code, ' '))
-		return bad_row(im, im->row_line, "code must be 1..%d characters without spaces",
-			       RESV_CODE_MAX);
+		return bad_row(im, im->row_line, "code", code, 1, RESV_CODE_MAX,
+			       "code must be 1..%d characters without spaces", RESV_CODE_MAX);
 	if (!*name || !text_ok(name) || !text_ok(cell(im, "address")) ||
 	    !text_ok(cell(im, "access")) || !text_ok(cell(im, "accessibility")) ||
 	    !text_ok(cell(im, "name_en")) || !text_ok(cell(im, "address_en")))
-		return bad_row(im, im->row_line, "name is required; texts up to %d bytes",
-			       RESV_TEXT_MAX);
+		return bad_row(im, im->row_line, "name", name, 1, RESV_TEXT_MAX,
+			       "name is required; texts up to %d bytes", RESV_TEXT_MAX);
 	return row_write(im, resv_x_run(im->r, NULL, im->err,
 				 "INSERT INTO resv_venues(code, name, address, access, accessibility,"
 				 " name_en, address_en) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code)"
@@ -172,7 +177,7 @@ static int import_venue(struct import *im)
 				 " name_en = excluded.name_en, address_en = excluded.address_en",
 				 "ttttttt", code, name, cell(im, "address"), cell(im, "access"),
 				 cell(im, "accessibility"), cell(im, "name_en"), cell(im, "address_en")),
-		  "venue refused");
+		  "refused", "venue refused");
 }
 
 static int import_product(struct import *im)
@@ -180,16 +185,19 @@ static int import_product(struct import *im)
 	struct resv_product p = {cell(im, "code"), cell(im, "name"), 0, 0, 0, cell(im, "name_en")};
 	p.same_product = yes_no(cell(im, "same_product"));
 	if (int_cell(cell(im, "min_interval_days"), 0, RESV_MAX_INTERVAL_DAYS, &p.min_interval_days))
-		return bad_row(im, im->row_line, "min_interval_days must be 0..%d",
+		return bad_row(im, im->row_line, "min_interval_days", cell(im, "min_interval_days"), 0,
+			       RESV_MAX_INTERVAL_DAYS, "min_interval_days must be 0..%d",
 			       RESV_MAX_INTERVAL_DAYS);
 	if (int_cell(cell(im, "horizon_days"), 1, RESV_MAX_HORIZON_DAYS, &p.horizon_days))
-		return bad_row(im, im->row_line, "horizon_days must be 1..%d", RESV_MAX_HORIZON_DAYS);
+		return bad_row(im, im->row_line, "horizon_days", cell(im, "horizon_days"), 1,
+			       RESV_MAX_HORIZON_DAYS, "horizon_days must be 1..%d", RESV_MAX_HORIZON_DAYS);
 	if (p.same_product < 0)
-		return bad_row(im, im->row_line, "same_product must be yes or no");
+		return bad_row(im, im->row_line, "same_product", cell(im, "same_product"), 0, 0,
+			       "same_product must be yes or no");
 	char err[MG_ERR_LEN];
 	int rc = resv_set_product(im->r, &p, err);
 	if (rc == MG_ERR_INPUT)
-		bad_row(im, im->row_line, "%s", err);
+		bad_row(im, im->row_line, "product", p.code, 0, 0, "%s", err);
 	else if (rc != MG_OK && !im->fatal) {
 		im->fatal = rc;
 		snprintf(im->err, sizeof im->err, "%s", err);
@@ -204,30 +212,33 @@ static int import_slot(struct import *im)
 	int minutes, capacity;
 	long long venue_id = 0, exists = 0;
 	if (date_cell(im, cell(im, "date"), &date))
-		return bad_row(im, im->row_line, "date \"%s\" is not a date (YYYY-MM-DD)",
-			       cell(im, "date"));
+		return bad_row(im, im->row_line, "date", cell(im, "date"), 0, 0,
+			       "date \"%s\" is not a date (YYYY-MM-DD)", cell(im, "date"));
 	if (date < im->today)
-		return bad_row(im, im->row_line, "date %s is in the past", cell(im, "date"));
+		return bad_row(im, im->row_line, "date_past", cell(im, "date"), 0, 0,
+			       "date %s is in the past", cell(im, "date"));
 	if (time_cell(cell(im, "start"), start))
-		return bad_row(im, im->row_line, "start \"%s\" is not a time (HH:MM)",
-			       cell(im, "start"));
+		return bad_row(im, im->row_line, "start", cell(im, "start"), 0, 0,
+			       "start \"%s\" is not a time (HH:MM)", cell(im, "start"));
 	if (int_cell(cell(im, "minutes"), RESV_SLOT_MIN_MINUTES, RESV_SLOT_MAX_MINUTES, &minutes))
-		return bad_row(im, im->row_line, "minutes must be %d..%d", RESV_SLOT_MIN_MINUTES,
+		return bad_row(im, im->row_line, "minutes", cell(im, "minutes"), RESV_SLOT_MIN_MINUTES,
+			       RESV_SLOT_MAX_MINUTES, "minutes must be %d..%d", RESV_SLOT_MIN_MINUTES,
 			       RESV_SLOT_MAX_MINUTES);
 	if (int_cell(cell(im, "capacity"), 0, RESV_SLOT_MAX_CAPACITY, &capacity))
-		return bad_row(im, im->row_line, "capacity must be 0..%d", RESV_SLOT_MAX_CAPACITY);
+		return bad_row(im, im->row_line, "capacity", cell(im, "capacity"), 0,
+			       RESV_SLOT_MAX_CAPACITY, "capacity must be 0..%d", RESV_SLOT_MAX_CAPACITY);
 	int rc = resv_x_int(im->r, &venue_id, im->err, "SELECT id FROM resv_venues WHERE code = ?",
 			    "t", cell(im, "venue"));
 	if (rc == MG_ERR_NOT_FOUND)
-		return bad_row(im, im->row_line, "unknown venue \"%s\" (import venues first)",
-			       cell(im, "venue"));
+		return bad_row(im, im->row_line, "unknown_venue", cell(im, "venue"), 0, 0,
+			       "unknown venue \"%s\" (import venues first)", cell(im, "venue"));
 	if (rc == MG_OK) {
 		rc = resv_x_int(im->r, &exists, im->err,
 				"SELECT count(*) FROM resv_products WHERE code = ?", "t",
 				cell(im, "product"));
 		if (rc == MG_OK && !exists)
-			return bad_row(im, im->row_line, "unknown product \"%s\" (set products first)",
-				       cell(im, "product"));
+			return bad_row(im, im->row_line, "unknown_product", cell(im, "product"), 0, 0,
+				       "unknown product \"%s\" (set products first)", cell(im, "product"));
 	}
 	resv_x_date_format(date, day);
 	if (rc == MG_OK)
@@ -236,7 +247,7 @@ static int import_slot(struct import *im)
 				" VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(venue_id, date, start, product)"
 				" DO UPDATE SET minutes = excluded.minutes, capacity = excluded.capacity",
 				"ittdtd", venue_id, day, start, minutes, cell(im, "product"), capacity);
-	return row_write(im, rc, "capacity is below the seats already booked");
+	return row_write(im, rc, "below_taken", "capacity is below the seats already booked");
 }
 
 static int import_ticket(struct import *im)
@@ -245,17 +256,19 @@ static int import_ticket(struct import *im)
 	long bdays, ddays;
 	char err[MG_ERR_LEN];
 	if (resv_x_ticket_norm(cell(im, "ticket"), ticket, err))
-		return bad_row(im, im->row_line, "ticket \"%s\" is not 10 digits", cell(im, "ticket"));
+		return bad_row(im, im->row_line, "ticket", cell(im, "ticket"), 0, 0,
+			       "ticket \"%s\" is not 10 digits", cell(im, "ticket"));
 	if (date_cell(im, cell(im, "birth_date"), &bdays) || bdays > im->today)
-		return bad_row(im, im->row_line, "birth_date \"%s\" is not a past date",
-			       cell(im, "birth_date"));
+		return bad_row(im, im->row_line, "birth_date", cell(im, "birth_date"), 0, 0,
+			       "birth_date \"%s\" is not a past date", cell(im, "birth_date"));
 	resv_x_date_format(bdays, birth);
 	const char *dd = cell(im, "dose_date"), *dp = cell(im, "dose_product");
 	if (!*dd != !*dp)
-		return bad_row(im, im->row_line, "dose_date and dose_product go together");
+		return bad_row(im, im->row_line, "dose_pair", NULL, 0, 0,
+			       "dose_date and dose_product go together");
 	if (*dd && (date_cell(im, dd, &ddays) || ddays > im->today || ddays < bdays))
-		return bad_row(im, im->row_line, "dose_date \"%s\" is not a date between birth and today",
-			       dd);
+		return bad_row(im, im->row_line, "dose_date", dd, 0, 0,
+			       "dose_date \"%s\" is not a date between birth and today", dd);
 	/* A ticket may appear on several rows (one per past dose); its birth
 	 * date must agree between them. */
 	long long seen = 0;
@@ -263,8 +276,8 @@ static int import_ticket(struct import *im)
 			    "SELECT count(*) FROM temp.resv_import_seen WHERE number = ? AND"
 			    " birth_date != ?", "tt", ticket, birth);
 	if (rc == MG_OK && seen)
-		return bad_row(im, im->row_line, "ticket %s has another birth date on an earlier row",
-			       ticket);
+		return bad_row(im, im->row_line, "birth_date_differs", ticket, 0, 0,
+			       "ticket %s has another birth date on an earlier row", ticket);
 	if (rc == MG_OK)
 		rc = resv_x_run(im->r, NULL, im->err,
 				"INSERT OR IGNORE INTO temp.resv_import_seen(number, birth_date)"
@@ -279,7 +292,7 @@ static int import_ticket(struct import *im)
 		rc = resv_x_int(im->r, &known, im->err,
 				"SELECT count(*) FROM resv_products WHERE code = ?", "t", dp);
 		if (rc == MG_OK && !known)
-			return bad_row(im, im->row_line,
+			return bad_row(im, im->row_line, "unknown_product", dp, 0, 0,
 				       "unknown product \"%s\" (list it in the products file with its rules)",
 				       dp);
 		resv_x_date_format(ddays, dose);
@@ -289,7 +302,7 @@ static int import_ticket(struct import *im)
 					" ON CONFLICT(ticket, date) DO UPDATE SET product = excluded.product",
 					"ttt", ticket, dose, dp);
 	}
-	return row_write(im, rc, "ticket refused");
+	return row_write(im, rc, "refused", "ticket refused");
 }
 
 static void on_header(struct import *im)
@@ -305,7 +318,7 @@ static void on_header(struct import *im)
 				found = 1;
 			}
 		if (!found && *h) {
-			bad_row(im, im->row_line, "unknown column \"%s\"", h);
+			bad_row(im, im->row_line, "unknown_column", h, 0, 0, "unknown column \"%s\"", h);
 			im->header_bad = 1;
 		}
 	}
@@ -314,7 +327,8 @@ static void on_header(struct import *im)
 		for (int i = 0; i < im->ncell && i < IMPORT_MAX_COLUMNS; i++)
 			found |= im->map[i] == c;
 		if (im->cols[c].required && !found) {
-			bad_row(im, im->row_line, "missing column \"%s\"", im->cols[c].name);
+			bad_row(im, im->row_line, "missing_column", im->cols[c].name, 0, 0,
+				"missing column \"%s\"", im->cols[c].name);
 			im->header_bad = 1;
 		}
 	}
@@ -364,10 +378,11 @@ static void on_row(int term, void *ctx)
 		/* nothing more is written once the database failed */
 	} else if (im->nul_column || im->past_cap_value) {
 		if (im->nul_column)  /* the cell would end there, the rest of it lost silently */
-			bad_row(im, im->row_line, "column %d holds a NUL byte (is this a text file?)",
-				im->nul_column);
+			bad_row(im, im->row_line, "nul_byte", NULL, im->nul_column, im->nul_column,
+				"column %d holds a NUL byte (is this a text file?)", im->nul_column);
 		else
-			bad_row(im, im->row_line,
+			bad_row(im, im->row_line, "too_many_columns", NULL, im->past_cap_value,
+				IMPORT_MAX_COLUMNS,
 				"a value in column %d, but a set-up file has at most %d columns",
 				im->past_cap_value, IMPORT_MAX_COLUMNS);
 		if (!im->header_done)  /* the rows under a bad header mean nothing */
@@ -389,27 +404,30 @@ static void on_row(int term, void *ctx)
 	im->past_cap = im->past_cap_value = im->nul_column = 0;
 }
 
-int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,
-		       resv_report_fn report, void *report_ctx, int *rows, char *err)
+/* The import of len bytes of a file (name: for messages); see resv_import. */
+static int import_data(struct resv *r, enum resv_import_kind kind, const char *raw, size_t len,
+		       const char *name, resv_report_fn report, void *report_ctx, int *rows,
+		       char *err)
 {
 	static const struct column *const cols[] = {
 		[RESV_IMPORT_VENUES] = venue_cols, [RESV_IMPORT_SLOTS] = slot_cols,
 		[RESV_IMPORT_TICKETS] = ticket_cols, [RESV_IMPORT_PRODUCTS] = product_cols};
 	struct import im = {.r = r, .kind = kind, .cols = cols[kind], .report = report,
 			    .report_ctx = report_ctx, .today = resv_x_today(r)};
-	char *raw = NULL, *conv = NULL;
-	size_t len = 0;
+	char *conv = NULL;
 	struct csv_parser p;
 	int parser = 0;
 	if (rows)
 		*rows = 0;
-	int rc = mg_read_file(path, RESV_IMPORT_MAX_BYTES, &raw, &len, err);
+	int rc = MG_OK;
 	const char *text = NULL;
+	if (len > RESV_IMPORT_MAX_BYTES)
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: larger than %d bytes", name, RESV_IMPORT_MAX_BYTES);
 	if (rc == MG_OK) {
 		char why[MG_ERR_LEN];
 		rc = nlp_text_decode(raw, len, &conv, &len, why);
 		if (rc != MG_OK)
-			mg_fail(err, rc, "%s: %s", path, why);
+			mg_fail(err, rc, "%s: %s", name, why);
 		text = conv;
 	}
 	if (rc == MG_OK && csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
@@ -430,20 +448,20 @@ int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *p
 		size_t n = nl ? (size_t)(nl - (text + off)) + 1 : len - off;
 		im.line++;
 		if (csv_parse(&p, text + off, n, on_field, on_row, &im) != n) {
-			bad_row(&im, im.line, "%s", csv_strerror(csv_error(&p)));
+			bad_row(&im, im.line, "csv", NULL, 0, 0, "%s", csv_strerror(csv_error(&p)));
 			break;
 		}
 		off += n;
 	}
 	if (rc == MG_OK && !im.fatal && !im.bad && csv_fini(&p, on_field, on_row, &im) != 0)
-		bad_row(&im, im.line, "%s", csv_strerror(csv_error(&p)));
+		bad_row(&im, im.line, "csv", NULL, 0, 0, "%s", csv_strerror(csv_error(&p)));
 	if (rc == MG_OK && im.fatal)
 		rc = im.err[0] ? mg_fail(err, im.fatal, "%s", im.err)
 			       : mg_fail(err, im.fatal, "%s", mg_strerror(im.fatal));
 	if (rc == MG_OK && !im.header_done)
-		rc = mg_fail(err, MG_ERR_INPUT, "%s: empty file (a header row is needed)", path);
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: empty file (a header row is needed)", name);
 	if (rc == MG_OK && im.bad)
-		rc = mg_fail(err, MG_ERR_INPUT, "%s: %d bad row%s; nothing was imported", path, im.bad,
+		rc = mg_fail(err, MG_ERR_INPUT, "%s: %d bad row%s; nothing was imported", name, im.bad,
 			     im.bad == 1 ? "" : "s");
 	rc = resv_x_end(r, rc, err);
 	if (parser)
@@ -451,18 +469,34 @@ int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *p
 	for (int i = 0; i < im.ncell; i++)
 		free(im.cell[i]);
 	free(conv);
-	free(raw);
 	if (rc == MG_OK && rows)
 		*rows = im.rows;
 	return rc;
 }
 
+int resv_import_data(struct resv *r, enum resv_import_kind kind, const char *data, size_t len,
+		     const char *name, resv_report_fn report, void *report_ctx, int *rows,
+		     char *err)
+{
+	if (rows)
+		*rows = 0;
+	if ((unsigned)kind > RESV_IMPORT_PRODUCTS)
+		return mg_fail(err, MG_ERR_INPUT, "unknown import");
+	return import_data(r, kind, data, len, name, report, report_ctx, rows, err);
+}
+
 int resv_import(struct resv *r, enum resv_import_kind kind, const char *path,
 		resv_report_fn report, void *report_ctx, int *rows, char *err)
 {
-	if (kind > RESV_IMPORT_PRODUCTS)
-		return mg_fail(err, MG_ERR_INPUT, "unknown import");
-	return resv_x_import_rows(r, kind, path, report, report_ctx, rows, err);
+	char *raw = NULL;
+	size_t len = 0;
+	if (rows)
+		*rows = 0;
+	int rc = mg_read_file(path, RESV_IMPORT_MAX_BYTES, &raw, &len, err);
+	if (rc == MG_OK)
+		rc = resv_import_data(r, kind, raw, len, path, report, report_ctx, rows, err);
+	free(raw);
+	return rc;
 }
 
 int resv_seed_sample(struct resv *r, const char *dir, int force, char *err)
@@ -489,49 +523,67 @@ int resv_seed_sample(struct resv *r, const char *dir, int force, char *err)
 	return rc;
 }
 
-static int put_row(FILE *out, const char *const *cells, int n)
+/* A date of the VRS export's range, as staff write it (nlp/date.h), into iso. */
+static int vrs_day(const char *text, const char *which, char iso[NLP_DATE_LEN + 1], long *days,
+		   char *err)
 {
-	for (int i = 0; i < n; i++) {
-		if (i && fputc(',', out) == EOF)
-			return -1;
-		if (csv_fwrite(out, cells[i], strlen(cells[i])) != 0)
-			return -1;
-	}
-	return fputs("\r\n", out) == EOF ? -1 : 0;
+	struct nlp_date d;
+	if (!text || nlp_date_parse(text, strlen(text), &d, NULL) != MG_OK ||
+	    resv_x_date_parse(d.iso, days))
+		return mg_fail(err, MG_ERR_INPUT, "%s \"%s\" is not a date (2026-12-01, 2026/12/1,"
+			       " 令和8年12月1日)", which, text ? text : "");
+	memcpy(iso, d.iso, NLP_DATE_LEN + 1);
+	return MG_OK;
 }
 
-int resv_export_day(struct resv *r, const char *date, FILE *out, int *rows, char *err)
+int resv_vrs_csv(struct resv *r, const char *from, const char *to, const char *municipality,
+		 FILE *out, int *rows, char *err)
 {
-	long days;
+	char d1[NLP_DATE_LEN + 1], d2[NLP_DATE_LEN + 1];
+	long from_days = 0, to_days = 0;
 	if (rows)
 		*rows = 0;
-	if (resv_x_date_parse(date, &days))
-		return mg_fail(err, MG_ERR_INPUT, "\"%s\" is not a date (YYYY-MM-DD)", date ? date : "");
-	static const char *const header[] = {"ticket_number", "date", "product", "lot", "venue"};
-	int n = 0, rc = MG_OK;
-	if (put_row(out, header, 5))
-		rc = mg_fail(err, MG_ERR_IO, "write failed");
-	sqlite3_stmt *st = NULL;
+	int rc = vrs_day(from, "from", d1, &from_days, err);
 	if (rc == MG_OK)
-		rc = resv_x_prep(r, &st, err,
-				 "SELECT d.ticket, d.date, d.product, coalesce(d.lot, ''),"
-				 " coalesce(v.code, '') FROM resv_doses d"
-				 " LEFT JOIN resv_venues v ON v.id = d.venue_id"
-				 " WHERE d.date = ? AND d.booking_id IS NOT NULL ORDER BY d.id", "t", date);
-	int s = SQLITE_DONE;
-	while (rc == MG_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cells[5];
-		for (int i = 0; i < 5; i++)
-			cells[i] = (const char *)sqlite3_column_text(st, i);
-		if (put_row(out, cells, 5))
-			rc = mg_fail(err, MG_ERR_IO, "write failed");
+		rc = vrs_day(to ? to : from, "to", d2, &to_days, err);
+	if (rc == MG_OK && to_days < from_days)
+		rc = mg_fail(err, MG_ERR_INPUT, "from %s is after to %s", d1, d2);
+	if (rc == MG_OK && to_days - from_days >= RESV_REPORT_MAX_DAYS)
+		rc = mg_fail(err, MG_ERR_INPUT, "at most %d days at once", RESV_REPORT_MAX_DAYS);
+	if (rc != MG_OK)
+		return rc;
+	int bad = fputs(NLP_EXCEL_BOM "券番号,自治体コード,接種日,接種回数,ワクチン,ロット番号,"
+			"接種会場\r\n", out) == EOF;
+	sqlite3_stmt *st = NULL;
+	/* A dose given here has its booking (vaccinated); imported history has
+	 * none, and counts only in the dose's number. */
+	rc = resv_x_prep(r, &st, err,
+			 "SELECT d.ticket, replace(d.date, '-', ''),"
+			 " (SELECT count(*) FROM resv_doses e WHERE e.ticket = d.ticket"
+			 "  AND e.date <= d.date),"
+			 " coalesce(p.name, d.product), coalesce(d.lot, ''), coalesce(v.name, '')"
+			 " FROM resv_doses d JOIN resv_bookings b ON b.id = d.booking_id"
+			 " LEFT JOIN resv_products p ON p.code = d.product"
+			 " LEFT JOIN resv_venues v ON v.id = d.venue_id"
+			 " WHERE d.date BETWEEN ? AND ? AND b.status = 'vaccinated'"
+			 " ORDER BY d.date, v.code, d.ticket", "tt", d1, d2);
+	int s = SQLITE_DONE, n = 0;
+	while (rc == MG_OK && !bad && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		char dose[24];
+		snprintf(dose, sizeof dose, "%lld", (long long)sqlite3_column_int64(st, 2));
+		bad |= nlp_excel_cell(out, (const char *)sqlite3_column_text(st, 0), 0);
+		bad |= nlp_excel_cell(out, municipality ? municipality : "", 0);
+		bad |= nlp_excel_cell(out, (const char *)sqlite3_column_text(st, 1), 0);
+		bad |= nlp_excel_cell(out, dose, 0);
+		for (int c = 3; c < 6; c++)
+			bad |= nlp_excel_cell(out, (const char *)sqlite3_column_text(st, c), c == 5);
 		n++;
 	}
-	if (rc == MG_OK && s != SQLITE_DONE)
-		rc = resv_x_dberr(r, err, "export");
+	if (rc == MG_OK && !bad && s != SQLITE_DONE)
+		rc = resv_x_dberr(r, err, "vrs");
 	sqlite3_finalize(st);
-	if (rc == MG_OK && fflush(out) != 0)
-		rc = mg_fail(err, MG_ERR_IO, "write failed");
+	if (rc == MG_OK && (bad || fflush(out) != 0))
+		rc = mg_fail(err, MG_ERR_IO, "the VRS file could not be written");
 	if (rc == MG_OK && rows)
 		*rows = n;
 	return rc;

@@ -122,7 +122,4 @@ int resv_x_eligible(struct resv *r, const char *ticket, long long slot_id,
  * for the fuzz harness. */
 int resv_x_contact_check(struct resv *r, const struct resv_contact *in, char *err);
 
-int resv_x_import_rows(struct resv *r, enum resv_import_kind kind, const char *path,
-		       resv_report_fn report, void *report_ctx, int *rows, char *err);
-
 #endif

@@ -427,3 +427,53 @@ int resv_report_csv(const json_t *report, FILE *out, char *err)
 		return mg_fail(err, MG_ERR_IO, "the report could not be written");
 	return MG_OK;
 }
+
+/* ---- the waiting list ------------------------------------------------------------ */
+
+int resv_waitlist(struct resv *r, const char *venue, const char *date, json_t **out, char *err)
+{
+	static const char *const keys[] = {"id", "ticket", "name_kana", "venue", "venue_name", "date",
+					   "status", "since", NULL};
+	static const char *const offer_keys[] = {"id", "slot_id", "date", "start", "venue_name",
+						 "status", "sent", "expires", NULL};
+	long days;
+	*out = NULL;
+	if (date && resv_x_date_parse(date, &days))
+		return mg_fail(err, MG_ERR_INPUT, "date \"%s\" is not a date (YYYY-MM-DD)", date);
+	/* An offer whose time is up is shown passed on, as the next write would. */
+	int rc = resv_expire_offers(r, NULL, err);
+	json_t *a = json_array();
+	if (rc == MG_OK && !a)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK)
+		rc = resv_x_rows(r, a, err, keys,
+				 "SELECT w.id, w.ticket, w.name_kana, v.code, v.name, w.date, w.status,"
+				 " w.created_at FROM resv_waitlist w LEFT JOIN resv_venues v ON v.id = w.venue_id"
+				 " WHERE w.status IN ('waiting', 'offered')"
+				 " AND (?1 IS NULL OR w.venue_id IS NULL OR v.code = ?1)"
+				 " AND (?2 IS NULL OR w.date IS NULL OR w.date = ?2)"
+				 " ORDER BY w.created_at, w.id", "tt", venue, date);
+	size_t i;
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		if (rc != MG_OK)
+			break;
+		json_t *offers = json_array();
+		/* json_object_set_new frees offers when it fails */
+		if (!offers || json_object_set_new(e, "offers", offers))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		else
+			rc = resv_x_rows(r, offers, err, offer_keys,
+					 "SELECT o.id, o.slot_id, s.date, s.start, v.name, o.status,"
+					 " o.created_at, o.expires_at FROM resv_offers o"
+					 " JOIN resv_slots s ON s.id = o.slot_id"
+					 " JOIN resv_venues v ON v.id = s.venue_id"
+					 " WHERE o.waitlist_id = ? ORDER BY o.id DESC", "i",
+					 (long long)json_integer_value(json_object_get(e, "id")));
+	}
+	if (rc == MG_OK)
+		*out = a;
+	else
+		json_decref(a);
+	return rc;
+}

@@ -98,6 +98,11 @@ void http_call_client(const struct http_call *call, char *out, size_t size);
  * `return http_fail(call, 400, "...")`. */
 int http_fail(struct http_call *call, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The body's string key, an uploaded file as base64 (so that a CP932 CSV
+ * arrives byte for byte), decoded into *data (malloc'd, the caller frees) of
+ * *len bytes. Returns 0, or the status (400: missing or not base64; 500)
+ * with call->msg filled and *data NULL. */
+int http_body_base64(struct http_call *call, const char *key, char **data, size_t *len);
 /* The one map from the error enum to HTTP (widget/http.c): bad input 400,
  * not logged in 401, not allowed 403, missing 404, conflict 409, rate 429,
  * busy or full disk 503 (each of these three with its Retry-After), anything

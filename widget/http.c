@@ -99,6 +99,27 @@ int http_fail(struct http_call *call, int status, const char *fmt, ...)
 	return status;
 }
 
+int http_body_base64(struct http_call *call, const char *key, char **data, size_t *len)
+{
+	const char *b64 = json_string_value(json_object_get(call->body, key));
+	*data = NULL;
+	*len = 0;
+	if (!b64)
+		return http_fail(call, 400, "%s is required", key);
+	size_t b64_len = strlen(b64), cap = b64_len / 4 * 3 + 3;
+	char *buf = malloc(cap);
+	if (!buf)
+		return http_fail(call, 500, "out of memory");
+	if (sodium_base642bin((unsigned char *)buf, cap, b64, b64_len, "\r\n", len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL)) {
+		free(buf);
+		*len = 0;
+		return http_fail(call, 400, "%s is not base64", key);
+	}
+	*data = buf;
+	return 0;
+}
+
 /* The one map from the program's error codes to HTTP, for every route and
  * every refusal the server makes itself: a status and, for a refusal that
  * passes (rate, busy, full disk), the seconds to wait (Retry-After). A code
@@ -489,6 +510,7 @@ static const struct route_table tables[] = {
 	{http_admin_routes, HTTP_BODY_MAX, NULL},
 	{http_admin_uploads, HTTP_UPLOAD_MAX, admin_upload_gate},
 	{http_ops_routes, HTTP_BODY_MAX, NULL},
+	{http_ops_uploads, HTTP_UPLOAD_MAX, ops_upload_gate},
 };
 
 /* The route for method and path; NULL with allow filled when the path exists

@@ -249,6 +249,11 @@ static int download(struct http_call *c, char *buf, size_t len, const char *name
 	return 200;
 }
 
+int admin_download(struct http_call *c, char *buf, size_t len, const char *name)
+{
+	return download(c, buf, len, name);
+}
+
 static int h_report_csv(struct http_call *c, json_t **out)
 {
 	json_t *r = NULL;
@@ -776,18 +781,11 @@ static int h_import(struct http_call *c, json_t **out)
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
 	if (status)
 		return status;
-	const char *b64 = body_str(c, "csv_base64");
-	if (!b64)
-		return http_fail(c, 400, "csv_base64 is required");
-	size_t b64_len = strlen(b64), len = 0;
-	unsigned char *data = malloc(b64_len / 4 * 3 + 3);
-	if (!data)
-		return http_fail(c, 500, "out of memory");
-	if (sodium_base642bin(data, b64_len / 4 * 3 + 3, b64, b64_len, "\r\n", &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL)) {
-		free(data);
-		return http_fail(c, 400, "csv_base64 is not base64");
-	}
+	char *data;
+	size_t len;
+	status = http_body_base64(c, "csv_base64", &data, &len);
+	if (status)
+		return status;
 	json_t *bad = json_array();
 	struct kb_import_opts o = {.append = json_is_true(json_object_get(c->body, "append")),
 				   .report = bad_row, .ctx = bad,

@@ -15,11 +15,18 @@ int admin_gate(struct http_call *c, enum staff_right right, int change, struct s
  * token and the right to edit the knowledge base, which every upload route
  * needs. Returns 0 or the status (401, 403) with call->msg filled. */
 int admin_upload_gate(struct http_call *c);
+/* Replies with buf (len bytes of CSV, taken) as a download saved as name
+ * (static): returns 200. */
+int admin_download(struct http_call *c, char *buf, size_t len, const char *name);
 /* Records a change made by s in the audit log (after is borrowed). */
 int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
 		const char *target, json_t *after);
 
-/* The console's booking operations (widget/routes_ops.c), NULL-ended. */
-extern const struct http_route http_ops_routes[];
+/* The console's booking operations (widget/routes_ops.c), NULL-ended; the
+ * uploads (set-up files) take bodies up to HTTP_UPLOAD_MAX, refused from the
+ * headers by ops_upload_gate (an administrator's session and CSRF token), as
+ * admin_upload_gate does for the knowledge base's. */
+extern const struct http_route http_ops_routes[], http_ops_uploads[];
+int ops_upload_gate(struct http_call *c);
 
 #endif

@@ -1,6 +1,7 @@
 /* The staff console's booking operations under /api/v1/admin/ops/: a venue's
  * day at its desk (reception), a caller's bookings (the call centre), slots,
- * the booking report and the outbox (administrators). Every route passes the
+ * the booking report, the outbox, the national record (VRS) file, the
+ * set-up files' import (administrators) and the waiting list. Every route passes the
  * console's gate (session 401, role 403, CSRF token for a change) and calls
  * reservation/ on this worker thread's connection; a refusal is a JSON error
  * with the rules' reason for the console to say in Japanese. Which venues a
@@ -401,11 +402,104 @@ static int h_report_csv(struct http_call *c, json_t **out)
 		return http_fail(c, 500, "the report could not be written");
 	}
 	(void)out;
-	c->raw = buf;
-	c->raw_len = len;
-	c->raw_type = "text/csv; charset=utf-8";
-	c->raw_name = "madoguchi-bookings.csv";
-	return 200;
+	return admin_download(c, buf, len, "madoguchi-bookings.csv");
+}
+
+/* The national vaccination record (VRS) file of ?from=&to= (to: from), the
+ * dates as staff write them, with the town's municipality code. */
+static int h_vrs(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
+	(void)out;
+	if (!arg(c, "from"))
+		return http_fail(c, 400, "from is required (the first day of doses to export)");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = f ? resv_vrs_csv(r, arg(c, "from"), arg(c, "to"),
+				  town_municipality_code(http_call_town(c)), f, NULL, c->msg)
+		   : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
+	if (f && fclose(f) != 0 && rc == MG_OK)
+		rc = mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
+	if (rc != MG_OK) {
+		free(buf);
+		return refused(c, r, rc, NULL);
+	}
+	return admin_download(c, buf, len, "madoguchi-vrs.csv");
+}
+
+/* Who waits at ?venue= on ?date= (each optional), since when, offers sent;
+ * with the venues (the filter's choices) and the town's zone (its times). */
+static int h_waitlist(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_CALL_CENTER_OPS, 0);
+	json_t *list = NULL, *venues = NULL;
+	int rc = resv_waitlist(r, arg(c, "venue"), arg(c, "date"), &list, c->msg);
+	if (rc == MG_OK)
+		rc = resv_venues(r, &venues, c->msg);
+	if (rc != MG_OK) {
+		json_decref(list);
+		return refused(c, r, rc, NULL);
+	}
+	const struct nlp_zone *zone = town_zone(http_call_town(c));
+	return reply(c, json_pack("{s:o, s:o, s:s?}", "waiting", list, "venues", venues, "zone",
+				  zone ? nlp_zone_name(zone) : NULL), out);
+}
+
+/* ---- imports: the town's set-up files uploaded ----------------------------------- */
+
+static const char *const import_kinds[] = {
+	[RESV_IMPORT_VENUES] = "venues", [RESV_IMPORT_SLOTS] = "slots",
+	[RESV_IMPORT_TICKETS] = "tickets", [RESV_IMPORT_PRODUCTS] = "products"};
+
+static void bad_row(void *ctx, const struct resv_bad_row *b)
+{
+	json_array_append_new(ctx, json_pack("{s:i, s:s, s:s, s:i, s:i, s:s}", "line", b->line,
+					     "reason", b->reason, "value", b->value, "lo", b->lo,
+					     "hi", b->hi, "message", b->message));
+}
+
+/* {kind: venues|products|slots|tickets, csv_base64}: base64 so that a CP932
+ * file arrives byte for byte. All or nothing, as `booking import-*`: with bad
+ * rows, 200 with ok false and the rows by line and reason. */
+static int h_import(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	const char *kind = json_string_value(json_object_get(c->body, "kind"));
+	int k = -1;
+	for (int i = 0; kind && i < (int)(sizeof import_kinds / sizeof *import_kinds); i++)
+		if (!strcmp(kind, import_kinds[i]))
+			k = i;
+	if (k < 0)
+		return http_fail(c, 400, "kind is venues, products, slots or tickets");
+	char *data;
+	size_t len;
+	int st = http_body_base64(c, "csv_base64", &data, &len);
+	if (st)
+		return st;
+	json_t *bad = json_array();
+	int rows = 0, rc = bad ? resv_import_data(r, (enum resv_import_kind)k, data, len, "upload.csv",
+						  bad_row, bad, &rows, c->msg)
+			       : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
+	free(data);
+	if (rc != MG_OK && !json_array_size(bad)) {
+		json_decref(bad);
+		return refused(c, r, rc, NULL);
+	}
+	if (rc == MG_OK) {
+		json_t *after = json_pack("{s:s, s:i}", "kind", import_kinds[k], "rows", rows);
+		admin_audit(c, &s, "booking.import", import_kinds[k], after);
+		json_decref(after);
+	}
+	return reply(c, json_pack("{s:b, s:s, s:i, s:o, s:s}", "ok", rc == MG_OK, "kind", import_kinds[k],
+				  "imported", rc == MG_OK ? rows : 0, "errors", bad, "message",
+				  rc == MG_OK ? "" : c->msg), out);
+}
+
+int ops_upload_gate(struct http_call *c)
+{
+	struct staff_session s;
+	return admin_gate(c, STAFF_MANAGE_SLOTS, 1, &s);
 }
 
 /* The notifications waiting for the mail or LINE sender (all=1: sent too). */
@@ -477,5 +571,14 @@ const struct http_route http_ops_routes[] = {
 	{"GET", "/api/v1/admin/ops/outbox", h_outbox, 0},
 	{"GET", "/api/v1/admin/ops/desks", h_desks, 0},
 	{"POST", "/api/v1/admin/ops/desks", h_desks_set, 0},
+	{"GET", "/api/v1/admin/ops/vrs.csv", h_vrs, 0},
+	{"GET", "/api/v1/admin/ops/waitlist", h_waitlist, 0},
+	{NULL, NULL, NULL, 0},
+};
+
+/* Bodies up to HTTP_UPLOAD_MAX, refused before the body without an
+ * administrator's session (ops_upload_gate). */
+const struct http_route http_ops_uploads[] = {
+	{"POST", "/api/v1/admin/ops/import", h_import, HTTP_STAFF_WORK},
 	{NULL, NULL, NULL, 0},
 };

@@ -5,14 +5,18 @@
 //     notification is in the console's outbox;
 //   the call centre books for a caller and reads the rules' reason when refused;
 //   reception (a tablet, 1024x768) sees only its venue and checks in and
-//     records a vaccination by the number printed on the 接種券.
+//     records a vaccination by the number printed on the 接種券;
+//   an administrator imports 有効接種券 (a file with a bad line: its line and
+//     reason in Japanese, nothing imported; then the file put right), downloads
+//     the national record's (VRS) file with reception's vaccination in it, and
+//     reads the waiting list with the seat offered to a resident it imported.
 // The tests run in this order and share the server: the call centre books the
 // resident that reception then receives.
 // Run: cd tests/e2e && npm ci && MADOGUCHI=$PWD/../../madoguchi node --test ops.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARTEFACTS, BIN, ROOT, addUser, axe, launchBrowser, startServer, stopServer } from './harness.mjs';
@@ -238,4 +242,68 @@ test('reception on a tablet sees only its venue, checks in and records a vaccina
   // The command line agrees, on a machine in UTC: the town's day, the dose.
   assert.match(cli(['booking', 'day', '--desk', UKE.name], { TZ: 'UTC' }), new RegExp('^' + TODAY));
   assert.match(cli(['booking', 'lookup', TARO.ticket], { TZ: 'UTC' }), /\[vaccinated\]/);
+});
+
+test('an administrator imports tickets, downloads the VRS file and reads the waiting list', async () => {
+  const page = await console_({ width: 1280, height: 900 }, ADMIN);
+  const calls = await as(CALLC);
+  const NEW = { ticket: '7000000001', birth: '1960-05-05' };
+  const checkCaller = () => calls('POST', 'caller', { ticket: NEW.ticket, birth_date: NEW.birth });
+
+  // A 有効接種券 file whose third line has a day February never has.
+  await page.click('nav a[data-view=slots]');
+  await page.locator('#im-kind').selectOption('tickets');
+  const file = (rows) => ({ name: 'tickets.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('ticket,birth_date,dose_date,dose_product\r\n' + rows.join('\r\n') + '\r\n') });
+  await page.setInputFiles('#im-file', file([`${NEW.ticket},${NEW.birth},,`, '7000000002,1960-02-30,,']));
+  await page.click('#im-form button[type=submit]');
+  await page.locator('#im-msg.bad').filter({ hasText: '何も取り込んでいません' }).waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(await page.locator('#im-errors li').allInnerTexts(),
+    ['3行目：生年月日「1960-02-30」が過去の日付ではありません。']);
+  assert.equal((await checkCaller()).status, 403, 'the good line 2 was not imported either');
+  await axe(page, 'slots, import refused');
+
+  // Put right, the same file goes in whole.
+  await page.setInputFiles('#im-file', file([`${NEW.ticket},${NEW.birth},,`, '7000000002,1960-02-29,,']));
+  await page.click('#im-form button[type=submit]');
+  await page.locator('#im-msg.good').filter({ hasText: '有効接種券：2行を取り込みました。' }).waitFor({ timeout: WAIT_MS });
+  assert.equal(await page.locator('#im-errors li').count(), 0);
+  assert.equal((await checkCaller()).status, 200);
+
+  // The national record: reception's vaccination of today (the test before), as a row.
+  await page.click('nav a[data-view=bookings]');
+  await page.locator('#vrs-from').fill(TODAY);
+  await page.locator('#vrs-to').fill(TODAY);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#vrs-csv')]);
+  const vrs = readFileSync(await download.path());
+  assert.deepEqual([...vrs.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const lines = vrs.subarray(3).toString('utf8').split('\r\n');
+  assert.equal(lines[0], '券番号,自治体コード,接種日,接種回数,ワクチン,ロット番号,接種会場');
+  assert.deepEqual(lines.slice(1).filter(Boolean), [
+    `"${TARO.ticket}","999997","${TODAY.replaceAll('-', '')}","1","新型コロナワクチン（ファイザー社 コミナティ）","FK0123","みどり町中央公民館"`]);
+  await axe(page, 'bookings report with VRS');
+
+  // The waiting list: the imported resident waits for a full day at kita;
+  // a seat added there is offered to them.
+  const admin = await as(ADMIN);
+  const made = await admin('POST', 'slots', { venue: 'kita', product: 'covid-pfizer', from: plus(4), to: plus(4),
+    times: ['10:00'], minutes: 30, capacity: 0 });
+  assert.equal(made.status, 200, JSON.stringify(made.json));
+  const waits = await calls('POST', 'wait', { ticket: NEW.ticket, birth_date: NEW.birth, venue: 'kita', date: plus(4) });
+  assert.equal(waits.status, 200, JSON.stringify(waits.json));
+  await page.click('nav a[data-view=waiting]');
+  const row = page.locator(`#wl-list tr[data-ticket="${NEW.ticket}"]`);
+  await row.filter({ hasText: '待機中' }).waitFor({ timeout: WAIT_MS });
+  assert.match(await row.innerText(), /北地区コミュニティセンター[\s\S]*\d+月\d+日[\s\S]*なし/);
+  const slot = (await admin('GET', `slots?venue=kita&from=${plus(4)}&to=${plus(4)}`)).json.slots[0];
+  assert.equal((await admin('POST', 'capacity', { slot: slot.id, capacity: 1 })).json.offered, 1);
+  await page.locator('#wl-venue').selectOption('kita');
+  await row.filter({ hasText: 'ご案内中' }).waitFor({ timeout: WAIT_MS });
+  assert.match(await row.locator('li.offer-pending').innerText(), /10:00 北地区コミュニティセンター（回答待ち・/);
+  await page.screenshot({ path: join(ARTEFACTS, 'ops-waiting.png'), fullPage: true });
+  await axe(page, 'waiting list');
+  await page.locator('#wl-venue').selectOption('chuo');   // waiting at kita: not at chuo
+  await page.locator('#wl-list').filter({ hasText: 'キャンセル待ちの方はいません。' }).waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(unexpected(page), []);
+  await page.context().close();
 });

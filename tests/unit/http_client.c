@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,5 +154,29 @@ int tc_staff_login(unsigned port, const char *name, const char *password,
 	snprintf(csrf, TC_STAFF_TOKEN_LEN + 1, "%s", c ? c : "");
 	int status = r.status;
 	tc_resp_free(&r);
+	return status;
+}
+
+/* Sends the head of a 4 MB upload (head ends in \r\n\r\n) and no body, then
+ * waits up to wait_ms for the server's reply. Returns its status, 0 when the
+ * server said nothing (it is waiting for the body), -1 on a socket error. */
+int tc_status_before_body(unsigned port, const char *head, int wait_ms)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	int status = -1;
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof sa) &&
+	    send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head)) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		char buf[256] = "";
+		status = 0;
+		if (poll(&p, 1, wait_ms) == 1 && recv(fd, buf, sizeof buf - 1, 0) > 0 &&
+		    sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+			status = -1;
+	}
+	close(fd);
 	return status;
 }

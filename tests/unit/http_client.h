@@ -34,6 +34,12 @@ int tc_http(unsigned port, const char *method, const char *path, const char *ext
 /* The value of header name (case-insensitive) in a static buffer, or NULL. */
 const char *tc_header(const struct tc_resp *r, const char *name);
 
+/* Sends head (a request's head, ending in \r\n\r\n, announcing a large body)
+ * and no body, then waits up to wait_ms for a reply. Returns its status, 0
+ * when the server said nothing (it is waiting for the body), -1 on a socket
+ * error: how a test sees an upload refused before its body is read. */
+int tc_status_before_body(unsigned port, const char *head, int wait_ms);
+
 /* The monotonic clock in milliseconds, for timing a reply. */
 long long tc_ms_now(void);
 

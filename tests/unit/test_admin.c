@@ -482,28 +482,10 @@ TEST(admin, a_disabled_account_s_session_stops_at_once_and_the_change_is_audited
 	CHECK(login("leaver1", "leaving next week", lt, lcsrf) == 200);
 }
 
-/* Sends the head of a 4 MB upload (head ends in \r\n\r\n) and no body, then
- * waits up to wait_ms for the server's reply. Returns its status, 0 when the
- * server said nothing (it is waiting for the body), -1 on a socket error. */
+/* The reply's status to head alone, before any byte of its body. */
 static int status_before_body(const char *head, int wait_ms)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port())};
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	int status = -1;
-	if (!connect(fd, (struct sockaddr *)&sa, sizeof sa) &&
-	    send(fd, head, strlen(head), MSG_NOSIGNAL) == (ssize_t)strlen(head)) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		char buf[256] = "";
-		status = 0;
-		if (poll(&p, 1, wait_ms) == 1 && recv(fd, buf, sizeof buf - 1, 0) > 0 &&
-		    sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
-			status = -1;
-	}
-	close(fd);
-	return status;
+	return tc_status_before_body(port(), head, wait_ms);
 }
 
 #define UPLOAD_HEAD(cookie, csrf)                                                       \

@@ -7,8 +7,10 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "chatbot/staff.h"
 #include "tests/unit/http_client.h"
@@ -305,5 +307,121 @@ TEST(http_ops, an_administrator_makes_a_week_closes_a_slot_and_the_outbox_tells)
 	tc_resp_free(&r);
 	CHECK(ops(&w, "GET", "nothing-here", NULL, &r) == 404);
 	CHECK(r.json != NULL);
+	tc_resp_free(&r);
+}
+
+#define OPS_UPLOAD_HEAD                                                                        \
+	"POST /api/v1/admin/ops/import HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" \
+	"Content-Length: 4000000\r\nCookie: mg_staff=%s\r\nX-CSRF-Token: %s\r\n\r\n"
+
+/* {kind, csv_base64} of csv, for the import route (a new string; free it). */
+static char *import_body(const char *kind, const char *csv)
+{
+	size_t n = strlen(csv), cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(cap), *body = b64 ? malloc(cap + 64) : NULL;
+	if (body) {
+		sodium_bin2base64(b64, cap, (const unsigned char *)csv, n, sodium_base64_VARIANT_ORIGINAL);
+		snprintf(body, cap + 64, "{\"kind\":\"%s\",\"csv_base64\":\"%s\"}", kind, b64);
+	}
+	free(b64);
+	return body;
+}
+
+TEST(http_ops, set_up_files_are_imported_all_or_nothing_by_an_administrator_only)
+{
+	struct who admin, editor, calls;
+	REQUIRE(as("kanri1", &admin) && as("editor2", &editor) && as("callc1", &calls));
+	char head[512];
+	/* An editor may upload the knowledge base, not the booking set-up: refused
+	 * before the 4 MB are sent; an administrator's upload is read. */
+	snprintf(head, sizeof head, OPS_UPLOAD_HEAD, editor.token, editor.csrf);
+	CHECK(tc_status_before_body(port(), head, 2000) == 403);
+	snprintf(head, sizeof head, OPS_UPLOAD_HEAD, admin.token, admin.csrf);
+	CHECK(tc_status_before_body(port(), head, 300) == 0);
+
+	/* Line 3 has a day February never has: nothing is imported, line 2 neither. */
+	struct tc_resp r;
+	char *bad = import_body("tickets", "ticket,birth_date\r\n3000000001,1970-01-02\r\n"
+					   "3000000002,1970-02-30\r\n");
+	REQUIRE(bad);
+	CHECK(ops(&admin, "POST", "import", bad, &r) == 200);
+	CHECK(json_is_false(json_object_get(r.json, "ok")));
+	json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+	CHECK(json_array_size(json_object_get(r.json, "errors")) == 1);
+	CHECK(json_integer_value(json_object_get(e, "line")) == 3);
+	CHECK_STR(str(e, "reason", NULL), "birth_date");
+	CHECK_STR(str(e, "value", NULL), "1970-02-30");
+	tc_resp_free(&r);
+	static const char caller[] = "{\"ticket\":\"3000000001\",\"birth_date\":\"1970-01-02\"}";
+	CHECK(ops(&calls, "POST", "caller", caller, &r) == 403);  /* not there */
+	tc_resp_free(&r);
+	CHECK(audited("booking.import") == 0);
+	free(bad);
+
+	/* The file put right goes in whole, audited. */
+	char *good = import_body("tickets", "ticket,birth_date\r\n3000000001,1970-01-02\r\n"
+					    "3000000002,1970-02-28\r\n");
+	REQUIRE(good);
+	CHECK(ops(&editor, "POST", "import", good, &r) == 403);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "POST", "import", good, &r) == 200);
+	CHECK(json_is_true(json_object_get(r.json, "ok")));
+	CHECK(json_integer_value(json_object_get(r.json, "imported")) == 2);
+	tc_resp_free(&r);
+	free(good);
+	CHECK(ops(&calls, "POST", "caller", caller, &r) == 200);
+	tc_resp_free(&r);
+	CHECK(audited("booking.import") == 1);
+	CHECK(ops(&admin, "POST", "import", "{\"kind\":\"people\",\"csv_base64\":\"\"}", &r) == 400);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "POST", "import", "{\"kind\":\"venues\",\"csv_base64\":\"%%%\"}", &r) == 400);
+	tc_resp_free(&r);
+}
+
+TEST(http_ops, the_vrs_file_has_a_row_per_dose_given_and_the_waiting_list_who_waits)
+{
+	struct who desk, admin, calls;
+	REQUIRE(as("uke1", &desk) && as("kanri1", &admin) && as("callc1", &calls));
+	struct tc_resp r;
+	/* 2000000002 is vaccinated at chuo today; 2000000003 (kita) is not. */
+	CHECK(ops(&desk, "POST", "desk", "{\"ticket\":\"2000000002\",\"step\":\"checkin\"}", &r) == 200);
+	tc_resp_free(&r);
+	CHECK(ops(&desk, "POST", "desk", "{\"ticket\":\"2000000002\",\"step\":\"vaccinated\","
+		  "\"lot\":\"AB5678\"}", &r) == 200);
+	tc_resp_free(&r);
+	/* The day as staff type it; the sample town's municipality code. */
+	CHECK(ops(&admin, "GET", "vrs.csv?from=2026/12/1", NULL, &r) == 200);
+	CHECK(!strncmp(r.body, "\xEF\xBB\xBF券番号,自治体コード,接種日,接種回数,", 40));
+	CHECK(strstr(r.body, "\"2000000002\",\"999997\",\"20261201\",\"1\",\"コミナティ\",\"AB5678\","
+			     "\"中央公民館\"\r\n") != NULL);
+	CHECK(!strstr(r.body, "2000000003"));
+	CHECK(tc_header(&r, "Content-Disposition") && strstr(tc_header(&r, "Content-Disposition"), "vrs"));
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "GET", "vrs.csv?from=2026-12-02&to=2026-12-01", NULL, &r) == 400);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "GET", "vrs.csv", NULL, &r) == 400);
+	tc_resp_free(&r);
+	CHECK(ops(&calls, "GET", "vrs.csv?from=2026-12-01", NULL, &r) == 403);  /* administrators only */
+	tc_resp_free(&r);
+
+	/* A resident waits for kita on a day it has no seat: listed at kita, not at chuo. */
+	CHECK(ops(&calls, "POST", "wait", "{\"ticket\":\"2000000005\",\"birth_date\":\"1961-02-02\","
+		  "\"venue\":\"kita\",\"date\":\"2026-12-20\"}", &r) == 200);
+	tc_resp_free(&r);
+	CHECK(ops(&calls, "GET", "waitlist?venue=kita", NULL, &r) == 200);
+	json_t *w = json_array_get(json_object_get(r.json, "waiting"), 0);
+	CHECK_STR(str(w, "ticket", NULL), "2000000005");
+	CHECK_STR(str(w, "status", NULL), "waiting");
+	CHECK_STR(str(w, "date", NULL), "2026-12-20");
+	CHECK(json_integer_value(json_object_get(w, "since")) > 0);
+	CHECK(json_array_size(json_object_get(w, "offers")) == 0);
+	CHECK(json_array_size(json_object_get(r.json, "venues")) == 2);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "GET", "waitlist?venue=chuo", NULL, &r) == 200);
+	CHECK(!strstr(r.body, "2000000005"));
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "GET", "waitlist?date=2026-02-30", NULL, &r) == 400);
+	tc_resp_free(&r);
+	CHECK(ops(&desk, "GET", "waitlist", NULL, &r) == 403);  /* reception does not */
 	tc_resp_free(&r);
 }

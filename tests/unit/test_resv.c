@@ -202,14 +202,16 @@ static int has_venue(struct resv *r, const char *field, const char *value)
 struct reported {
 	int n, lines[8];
 	char reasons[8][MG_ERR_LEN];
+	char codes[8][32];
 };
 
-static void collect(void *ctx, int line, const char *reason)
+static void collect(void *ctx, const struct resv_bad_row *bad)
 {
 	struct reported *rep = ctx;
 	if (rep->n < 8) {
-		rep->lines[rep->n] = line;
-		snprintf(rep->reasons[rep->n], MG_ERR_LEN, "%s", reason);
+		rep->lines[rep->n] = bad->line;
+		snprintf(rep->codes[rep->n], sizeof rep->codes[rep->n], "%s", bad->reason);
+		snprintf(rep->reasons[rep->n], MG_ERR_LEN, "%s", bad->message);
 	}
 	rep->n++;
 }
@@ -236,6 +238,8 @@ TEST(resv, import_reports_bad_rows_by_line_and_imports_nothing)
 	CHECK(rep.n == 2);
 	CHECK(rep.lines[0] == 3 && contains(rep.reasons[0], "2030-02-30"));
 	CHECK(rep.lines[1] == 4 && contains(rep.reasons[1], "nowhere"));
+	/* ...each with a code the console words in Japanese. */
+	CHECK(!strcmp(rep.codes[0], "date") && !strcmp(rep.codes[1], "unknown_venue"));
 	REQUIRE(resv_free_slots(r, NULL, NULL, NULL, &after, err) == MG_OK);
 	CHECK(json_array_size(after) == json_array_size(before));  /* line 2 was not kept either */
 	json_decref(before);
@@ -618,7 +622,9 @@ TEST(resv, impossible_dates_and_bad_filters_are_refused)
 		MG_ERR_NOT_FOUND, "no venue");
 	FILE *out = fopen(tmp_path("export.csv"), "w");
 	REQUIRE(out);
-	CHECK(resv_export_day(r, "2026-02-29", out, NULL, err) == MG_ERR_INPUT);  /* not a leap year */
+	CHECK(resv_vrs_csv(r, "2026-02-29", NULL, NULL, out, NULL, err) == MG_ERR_INPUT);  /* not a leap year */
+	CHECK(resv_vrs_csv(r, "2026-03-02", "2026-03-01", NULL, out, NULL, err) == MG_ERR_INPUT);
+	CHECK(resv_vrs_csv(r, "2026-01-01", "2028-01-01", NULL, out, NULL, err) == MG_ERR_INPUT);
 	fclose(out);
 	/* The free list shows only bookable slots: not the one beyond the horizon. */
 	REQUIRE(resv_free_slots(r, "chuo", NULL, NULL, &a, err) == MG_OK);
@@ -834,6 +840,8 @@ TEST(resv, reception_records_doses_and_exports_the_day)
 	REQUIRE(resv_staff_book(r, "1000000001", &q, &a, err) == MG_OK);
 	REQUIRE(resv_staff_book(r, "1000000005", &q, &b, err) == MG_OK);
 	REQUIRE(resv_staff_book(r, "1000000006", &q, &c, err) == MG_OK);
+	struct resv_booking second;  /* 1000000002's second dose: the first was imported */
+	REQUIRE(resv_staff_book(r, "1000000002", &q, &second, err) == MG_OK);
 	/* Not before the day. */
 	REFUSED(db, resv_checkin(r, a.id, err), MG_ERR_CONFLICT, "cannot become checked_in");
 	REFUSED(db, resv_vaccinated(r, a.id, "LOT1", err), MG_ERR_CONFLICT, "cannot");
@@ -854,26 +862,45 @@ TEST(resv, reception_records_doses_and_exports_the_day)
 	CHECK(resv_booking_by_id(r, b.id, &s, err) == MG_OK);
 	CHECK_STR(s.status, "examined");
 	/* The seats stayed used. */
-	CHECK(count(db, "SELECT booked FROM resv_slots WHERE id = 3") == 3);
+	CHECK(count(db, "SELECT booked FROM resv_slots WHERE id = 3") == 4);
 	CHECK(resv_check(r, err) == MG_OK);
 
-	/* The export for the national record: one row per dose. */
-	const char *path = tmp_path("day.csv");
+	/* A lot that Excel would run as a formula (staff typed it; lot_ok lets '=' through). */
+	CHECK(resv_checkin(r, second.id, err) == MG_OK);
+	CHECK(resv_vaccinated(r, second.id, "=1+1", err) == MG_OK);
+
+	/* The national record (VRS): one row per dose given, with the town's
+	 * code, the day as VRS writes it and the dose's number in the ticket's
+	 * record; not the examined-only nor the no-show. */
+	const char *path = tmp_path("vrs.csv");
 	FILE *out = fopen(path, "w");
 	REQUIRE(out);
 	int rows = 0;
-	CHECK(resv_export_day(r, a.date, out, &rows, err) == MG_OK);
+	char slash[16];  /* the day as staff type it: 2026/3/5 */
+	snprintf(slash, sizeof slash, "%d/%d/%d", atoi(a.date), atoi(a.date + 5), atoi(a.date + 8));
+	CHECK(resv_vrs_csv(r, slash, NULL, "131016", out, &rows, err) == MG_OK);
 	fclose(out);
-	CHECK(rows == 1);
+	CHECK(rows == 2);
 	char *text = NULL;
 	size_t len = 0;
 	REQUIRE(mg_read_file(path, 1 << 20, &text, &len, err) == MG_OK);
-	char want[128];
-	snprintf(want, sizeof want, "\"1000000001\",\"%s\",\"covid\",\"FK1234\",\"hospital\"", a.date);
-	CHECK(contains(text, "\"ticket_number\",\"date\",\"product\",\"lot\",\"venue\""));
+	char ymd[9], want[160];
+	snprintf(ymd, sizeof ymd, "%.4s%.2s%.2s", a.date, a.date + 5, a.date + 8);
+	static const char head[] = "\xEF\xBB\xBF券番号,自治体コード,接種日,接種回数,ワクチン,ロット番号,接種会場\r\n";
+	CHECK(len > sizeof head && !memcmp(text, head, sizeof head - 1));
+	snprintf(want, sizeof want, "\"1000000001\",\"131016\",\"%s\",\"1\",\"コミナティ\",\"FK1234\",\"町立病院\"\r\n", ymd);
 	CHECK(contains(text, want));
-	CHECK(!contains(text, "1000000005"));
+	snprintf(want, sizeof want, "\"1000000002\",\"131016\",\"%s\",\"2\",\"コミナティ\",\"'=1+1\",\"町立病院\"\r\n", ymd);
+	CHECK(contains(text, want));
+	CHECK(!contains(text, "1000000005"));  /* 予診のみ */
+	CHECK(!contains(text, "1000000006"));  /* no-show */
 	free(text);
+	/* The day before has none. */
+	out = fopen(path, "w");
+	REQUIRE(out);
+	CHECK(resv_vrs_csv(r, "2020-01-01", "2020-01-31", NULL, out, &rows, err) == MG_OK);
+	fclose(out);
+	CHECK(rows == 0);
 
 	/* The next dose for 1 now waits for the interval; 5 (examined only) may book again. */
 	resv_set_now(r, local_at(1, 16, 0));

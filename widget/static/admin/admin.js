@@ -611,7 +611,8 @@
    * to add a view, {right, load(arg)}, shown by #name like the others ---- */
   window.mgConsole = {
     addView: function (name, view) { VIEWS[name] = view; },
-    el: el, clear: clear, toast: toast, get: get, post: post, failed: failed, t: t, refusal: W.refusal,
+    el: el, clear: clear, toast: toast, get: get, post: post, failed: failed, t: t, refusal: W.refusal, base64: base64,
+    lang: W.lang,
     session: function () { return session; },
   };
 

@@ -2,7 +2,9 @@
  * tablet: the day's list, check-in, vaccinated with the lot, 予診のみ,
  * no-show, by the number printed on the 接種券), 電話予約 (the call centre on a
  * caller's behalf), 予約枠 (administrators: slots in bulk, capacity, closing,
- * the outbox, reception accounts' venues) and 予約実績 (the report and its CSV).
+ * the outbox, reception accounts' venues, the set-up files' import), 予約実績
+ * (the report and its CSV, the national record's VRS file) and キャンセル待ち
+ * (the waiting list, for administrators and the call centre).
  * Talks to /api/v1/admin/ops/ through admin.js's helpers; every rule and every
  * refusal comes from the server, worded here. No innerHTML. */
 (function () {
@@ -27,12 +29,17 @@
       (d.to === '9999-12-31' ? '_open' : ''));
     var text = key && S.reason[key];
     if (text) {
-      return text.replace(/\{(\w+)\}/g, function (_, k) {
-        var v = k === 'status' ? S.status[d[k]] || d[k] : d[k];
-        return /^\d{4}-\d\d-\d\d$/.test(v) ? day(v) : String(v);
-      });
+      return fill(text, Object.assign({}, d, { status: S.status[d.status] || d.status }));
     }
     return C.refusal(e);
+  }
+  /* {name} of a word filled from vars; dates as the day unless asis (a
+   * cell of a file is quoted as it was written). */
+  function fill(text, vars, asis) {
+    return text.replace(/\{(\w+)\}/g, function (_, k) {
+      var v = vars[k];
+      return !asis && /^\d{4}-\d\d-\d\d$/.test(v) ? day(v) : String(v);
+    });
   }
   function say(box, text, bad) {
     box.textContent = text;
@@ -301,13 +308,47 @@
       say(sl.msg, o('sl.desk_set', { name: sl.deskName.value.trim(), venues: r.venues.map(function (v) { return v.name; }).join(S.list_sep) || S.none }));
     }).catch(refusedIn(sl.msg));
   });
+  /* The set-up files (venues, vaccines and their rules, slots, 有効接種券),
+   * checked and imported all or nothing as `booking import-*` does; each bad
+   * row is listed by its line, in the staff's words. */
+  var im = {
+    kind: el('select', { id: 'im-kind' }), file: el('input', { id: 'im-file', type: 'file', accept: '.csv,text/csv' }),
+    msg: el('p', { id: 'im-msg', class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
+    errors: el('ol', { id: 'im-errors', class: 'ops-list' }),
+  };
+  options(im.kind, ['tickets', 'slots', 'venues', 'products'].map(function (k) { return [k, S.imp.kinds[k]]; }));
+  var importForm = el('form', { id: 'im-form', class: 'card' }, [el('h2', { text: o('imp.title') }),
+    el('p', { class: 'ops-sub', text: o('imp.help') }),
+    el('div', { class: 'ops-bar' }, [field(o('imp.kind'), im.kind), field(o('imp.file'), im.file),
+      el('button', { type: 'submit', class: 'primary', text: o('imp.run') })]), im.msg, im.errors]);
+  function badRow(e) {
+    var word = C.lang() === 'ja' && S.imp.reason[e.reason];
+    return o('imp.line', { line: e.line, msg: word ? fill(word, e, true) : e.message });
+  }
+  importForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var file = im.file.files[0], kind = im.kind.value, name = S.imp.kinds[kind];
+    clear(im.errors);
+    if (!file) { say(im.msg, o('imp.choose'), true); return; }
+    file.arrayBuffer().then(function (buf) {
+      return C.post('ops/import', { kind: kind, csv_base64: C.base64(buf) });
+    }).then(function (r) {
+      if (r.ok) {
+        say(im.msg, o('imp.done', { kind: name, n: r.imported }));
+        if (kind !== 'tickets') loadSetup().then(loadSlots).catch(refusedIn(sl.msg));
+        return;
+      }
+      say(im.msg, o('imp.nothing', { kind: name, n: r.errors.length }), true);
+      r.errors.forEach(function (b) { im.errors.appendChild(el('li', { 'data-line': b.line, text: badRow(b) })); });
+    }).catch(refusedIn(im.msg));
+  });
   section('slots', o('sl.title'), [sl.msg, sl.create,
     el('form', { id: 'sl-filter', class: 'card', onsubmit: function (e) { e.preventDefault(); loadSlots(); } }, [
       el('h2', { text: o('sl.list') }),
       el('div', { class: 'ops-bar' }, [field(S.h.venue, sl.listVenue), field(o('sl.from'), sl.listFrom), field(o('sl.to'), sl.listTo),
         el('button', { type: 'submit', text: o('sl.show') })]), sl.list]),
     el('div', { class: 'card' }, [el('h2', { text: o('sl.outbox') }), sl.outbox]),
-    deskForm]);
+    deskForm, importForm]);
 
   function loadSetup() {
     return C.get('ops/setup').then(function (s) {
@@ -392,9 +433,24 @@
   };
   var COLS = ['slots', 'capacity', 'booked', 'fill_rate', 'checked_in', 'vaccinated', 'examined', 'no_show', 'cancelled']
     .map(function (k) { return [k, S.h[k]]; });
+  /* The national record's file (VRS) for the doses of a period. */
+  var vrs = {
+    from: el('input', { id: 'vrs-from', type: 'date' }), to: el('input', { id: 'vrs-to', type: 'date' }),
+    link: el('a', { id: 'vrs-csv', href: '/api/v1/admin/ops/vrs.csv', download: '', text: o('vrs.download') }),
+    msg: el('p', { id: 'vrs-msg', class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
+  };
+  function vrsLink() {
+    vrs.link.href = '/api/v1/admin/ops/vrs.csv?' + new URLSearchParams({ from: vrs.from.value, to: vrs.to.value || vrs.from.value }).toString();
+  }
+  [vrs.from, vrs.to].forEach(function (i) { i.addEventListener('change', vrsLink); });
+  vrs.link.addEventListener('click', function (e) {
+    if (!vrs.from.value) { e.preventDefault(); say(vrs.msg, o('vrs.need_from'), true); }
+  });
   section('bookings', o('bk.title'), [el('form', { class: 'card ops-bar', onsubmit: function (e) { e.preventDefault(); loadReport(); } }, [
     field(o('sl.from'), bk.from), field(o('sl.to'), bk.to), field(S.h.venue, bk.venue), el('button', { type: 'submit', text: o('sl.show') }), bk.csv]),
-  bk.msg, bk.table]);
+  bk.msg, bk.table,
+  el('div', { id: 'vrs', class: 'card' }, [el('h2', { text: o('vrs.title') }), el('p', { class: 'ops-sub', text: o('vrs.help') }),
+    el('div', { class: 'ops-bar' }, [field(o('vrs.from'), vrs.from), field(o('vrs.to'), vrs.to), vrs.link]), vrs.msg])]);
 
   function cells(o) {
     return COLS.map(function (c) {
@@ -420,7 +476,47 @@
     if (bk.venue.options.length) { loadReport(); return; }
     C.get('ops/setup').then(function (s) {
       options(bk.venue, s.venues.map(function (v) { return [v.code, v.name]; }), S.all);
+      if (!vrs.from.value) { vrs.from.value = s.today; vrs.to.value = s.today; vrsLink(); }
       loadReport();
     }).catch(refusedIn(bk.msg));
   } });
+
+  /* ---- キャンセル待ち: who waits where, since when, and the seats offered ---- */
+  var wl = {
+    venue: el('select', { id: 'wl-venue' }), date: el('input', { id: 'wl-date', type: 'date' }),
+    table: el('table', { id: 'wl-list', class: 'ops-table' }), count: el('p', { id: 'wl-count', class: 'ops-sub' }),
+    msg: el('p', { id: 'wl-msg', class: 'ops-msg', role: 'status', 'aria-live': 'polite' }),
+  };
+  wl.body = head(wl.table, [S.h.ticket, S.h.name, o('wl.venue'), o('wl.date'), S.h.status, o('wl.since'), o('wl.offers')]);
+  section('waiting', o('wl.title'), [el('form', { id: 'wl-filter', class: 'card ops-bar', onsubmit: function (e) { e.preventDefault(); loadWaiting(); } }, [
+    field(o('wl.venue'), wl.venue), field(o('wl.date'), wl.date), el('button', { type: 'submit', text: o('wl.show') })]),
+  wl.count, wl.msg, wl.table]);
+  [wl.venue, wl.date].forEach(function (i) { i.addEventListener('change', loadWaiting); });
+
+  function loadWaiting() {
+    C.get('ops/waitlist', { venue: wl.venue.value, date: wl.date.value }).then(function (r) {
+      if (wl.venue.options.length !== r.venues.length + 1) {
+        var keep = wl.venue.value;
+        options(wl.venue, r.venues.map(function (v) { return [v.code, v.name]; }), S.all);
+        wl.venue.value = keep;
+      }
+      function when(unix) { return new Date(unix * 1000).toLocaleString(t('ops.locale'), { timeZone: r.zone || undefined }); }
+      clear(wl.body);
+      wl.count.textContent = o('wl.count', { n: r.waiting.length });
+      r.waiting.forEach(function (w) {
+        var offers = el('ul', { class: 'ops-list' });
+        w.offers.forEach(function (f) {
+          offers.appendChild(el('li', { class: 'offer-' + f.status, text: o('wl.offer', { date: day(f.date), start: f.start,
+            venue: f.venue_name, status: S.wl.offer_status[f.status] || f.status, sent: when(f.sent) }) }));
+        });
+        wl.body.appendChild(el('tr', { 'data-ticket': w.ticket, class: 'wl-' + w.status }, [
+          el('td', { class: 'ops-ticket', text: w.ticket }), el('td', { text: w.name_kana || '—' }),
+          el('td', { text: w.venue_name || o('wl.any_venue') }), el('td', { text: w.date ? day(w.date) : o('wl.any_date') }),
+          el('td', { text: o('wl.' + w.status) }), el('td', { text: when(w.since) }),
+          el('td', {}, [w.offers.length ? offers : o('wl.no_offers')])]));
+      });
+      if (!r.waiting.length) wl.body.appendChild(el('tr', {}, [el('td', { colspan: 7, text: o('wl.empty') })]));
+    }).catch(refusedIn(wl.msg));
+  }
+  C.addView('waiting', { right: 'calls', load: loadWaiting });
 })();

@@ -13,11 +13,13 @@
 #                the shipped sample files; a refused file must change nothing
 #   town         town.json, from the shipped sample town
 #   client       the client's address behind a trusted proxy (X-Forwarded-For)
+#   ruby         furigana, from real questions and the sample answers: the segments
+#                give back the input byte for byte, readings in hiragana only
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -62,6 +64,9 @@ for t in $targets; do
         { printf "\\x$(printf %02x $i)"; cat "reservation/data/$f.csv"; } > "$corpus/seed-$f"; i=$((i+1))
       done ;;
     town) cp kb/data/town.json "$corpus/seed-town" ;;
+    ruby)
+      seed tests/eval/dev.tsv "$corpus"
+      printf '%s' 'みどり町の中央公民館で受けられます。接種券（予診票）をお持ちください。' > "$corpus/seed-answer" ;;
     client)
       i=0
       for h in '203.0.113.7' '198.51.100.1, 10.0.0.2' 'x, 2001:db8::1, 127.0.0.1' '::ffff:192.0.2.9' ' , ,'; do

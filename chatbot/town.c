@@ -117,6 +117,28 @@ static int load_line(struct town_line *line, const char *key, json_t *j, char *e
 	return rc;
 }
 
+/* "readings": {"word": "reading in hiragana", ...}, the town's user
+ * dictionary for furigana. */
+static int load_readings(struct town *t, json_t *j, char *err)
+{
+	if (!(t->readings = nlp_readings_new()))
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (!j)
+		return MG_OK;
+	if (!json_is_object(j))
+		return mg_fail(err, MG_ERR_INPUT, "town.json: readings must be an object {\"word\": \"reading\"}");
+	const char *word;
+	json_t *v;
+	json_object_foreach(j, word, v) {
+		char why[MG_ERR_LEN];
+		int rc = json_is_string(v) ? nlp_readings_add(t->readings, word, json_string_value(v), why)
+					   : mg_fail(why, MG_ERR_INPUT, "the reading is not a string");
+		if (rc != MG_OK)
+			return mg_fail(err, rc == MG_ERR_NOMEM ? rc : MG_ERR_INPUT, "town.json: readings.%s: %s", word, why);
+	}
+	return MG_OK;
+}
+
 int town_load(const char *path, struct town **out, char *err)
 {
 	*out = NULL;
@@ -139,6 +161,8 @@ int town_load(const char *path, struct town **out, char *err)
 		char why[MG_ERR_LEN];
 		if (rc == MG_OK && tz && nlp_zone_load(tz, &t->zone, why) != MG_OK)
 			rc = mg_fail(err, MG_ERR_INPUT, "town.json: town.timezone: %s", why);
+		if (rc == MG_OK)
+			rc = load_readings(t, json_object_get(root, "readings"), err);
 	} else {
 		json_decref(root);
 	}
@@ -156,6 +180,7 @@ void town_free(struct town *town)
 		return;
 	json_decref(town->root);
 	nlp_zone_free(town->zone);
+	nlp_readings_free(town->readings);
 	free(town);
 }
 

@@ -6,7 +6,8 @@
 
 #include "nlp/nlp.h"
 
-/* Parses len bytes of text (no NUL inside) with the analyser's own tagger
+/* Parses len bytes of text (no NUL inside, and text[len] a NUL: MeCab's
+ * dictionary lookup reads up to it) with the analyser's own tagger
  * and lattice and returns the BOS node, or NULL with err set. The nodes'
  * surfaces point into text, which must outlive them; they stay valid until
  * the analyser's next parse. */

@@ -302,18 +302,25 @@ static int mecab_ruby(struct nlp_analyser *an, struct out *o, const char *text, 
 {
 	if (!len)
 		return 0;
-	const mecab_node_t *node = nlp_parse_nodes(an, text, len, err);
-	if (!node)
+	char *copy = malloc(len + 1);  /* NUL-terminated: MeCab reads up to the NUL */
+	if (!copy)
+		return MG_ERR_NOMEM;
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	const mecab_node_t *node = nlp_parse_nodes(an, copy, len, err);
+	if (!node) {
+		free(copy);
 		return MG_ERR_ANALYSER;
+	}
 	size_t pos = 0;
 	int rc = 0;
 	for (; node && !rc; node = node->next) {
 		if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE)
 			continue;
-		if (node->surface < text || (size_t)(node->surface - text) < pos ||
-		    (size_t)(node->surface - text) + node->length > len)
+		if (node->surface < copy || (size_t)(node->surface - copy) < pos ||
+		    (size_t)(node->surface - copy) + node->length > len)
 			continue;  /* never seen; the text stays whole whatever MeCab does */
-		size_t off = (size_t)(node->surface - text);
+		size_t off = (size_t)(node->surface - copy);
 		rc = push(o, text + pos, off - pos, NULL, 0, 0);  /* the spaces MeCab skipped */
 		const char *reading = NULL;
 		size_t rlen = 0;
@@ -336,6 +343,7 @@ static int mecab_ruby(struct nlp_analyser *an, struct out *o, const char *text, 
 	}
 	if (!rc)
 		rc = push(o, text + pos, len - pos, NULL, 0, 0);
+	free(copy);
 	return rc;
 }
 

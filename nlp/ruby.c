@@ -3,6 +3,7 @@
  * are read from its user dictionary before MeCab sees the rest; okurigana
  * stay outside the ruby. */
 #include "nlp/nlp_int.h"
+#include "nlp/text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -70,25 +71,12 @@ static int is_kana(int32_t cp)
 	return (cp >= 0x3041 && cp <= 0x309e) || (cp >= 0x30a1 && cp <= 0x30fe);
 }
 
-static int valid_utf8(const char *s, size_t len)
-{
-	utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len;
-	while (i < n) {
-		int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)s + i, n - i, &cp);
-		if (k <= 0)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
-
 int nlp_readings_add(struct nlp_readings *r, const char *word, const char *reading, char *err)
 {
 	size_t wlen = strlen(word), rlen = strlen(reading);
 	if (!wlen || !rlen)
 		return mg_fail(err, MG_ERR_INPUT, "a reading needs a word and its reading");
-	if (!valid_utf8(word, wlen) || !valid_utf8(reading, rlen))
+	if (!nlp_is_utf8(word, wlen) || !nlp_is_utf8(reading, rlen))
 		return mg_fail(err, MG_ERR_UTF8, "the reading of '%s' is not valid UTF-8", word);
 	for (utf8proc_ssize_t i = 0; i < (utf8proc_ssize_t)rlen;) {
 		int32_t cp;
@@ -350,7 +338,7 @@ static int mecab_ruby(struct nlp_analyser *an, struct out *o, const char *text, 
 int nlp_ruby(struct nlp_analyser *an, const struct nlp_readings *words, const char *text, size_t len,
 	     nlp_ruby_fn fn, void *ctx, char *err)
 {
-	if (!valid_utf8(text, len))
+	if (!nlp_is_utf8(text, len))
 		return len ? fn(ctx, text, len, NULL, 0) : 0;
 	struct out o = {.fn = fn, .ctx = ctx};
 	size_t chunk = 0, i = 0;

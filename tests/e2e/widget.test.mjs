@@ -473,7 +473,7 @@ test('ふりがな and やさしい日本語 at phone size: readings over the ka
   assert.ok((await rubies(reply)).some(([t, r]) => t === '接種券' && r === 'せっしゅけん'));
   // the readings sit over the text, which reads as before
   assert.ok((await withoutRt(reply)).includes(firstParagraph(expected.answer.answer)));
-  // a new answer and the common questions come with readings too
+  // a new answer comes with its readings too
   reply = await ask(page, question);
   assert.ok((await rubies(reply)).some(([t, r]) => t === '再発行' && r === 'さいはっこう'));
   assert.deepEqual(page.errors, []);

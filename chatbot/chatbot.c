@@ -124,8 +124,44 @@ static const char *pick(const char *ja, const char *en, const char *lang)
 	return (!strcmp(lang, "en") && en && *en) ? en : ja;
 }
 
-/* The entry's question and answer in the resident's language. */
-static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const char *lang)
+static int ruby_seg(void *ctx, const char *t, size_t len, const char *r, size_t rlen)
+{
+	json_t *seg = r ? json_pack("{s:s%, s:s%}", "t", t, len, "r", r, rlen) : json_pack("{s:s%}", "t", t, len);
+	return json_array_append_new(ctx, seg) ? MG_ERR_NOMEM : 0;
+}
+
+/* The furigana of a text as shown: [{"t": "接種券", "r": "せっしゅけん"},
+ * {"t": "を"}, …], the town's words read as the town reads them. */
+static json_t *ruby_json(struct chatbot *bot, const char *text)
+{
+	char err[MG_ERR_LEN];
+	json_t *a = json_array();
+	if (a && nlp_ruby(kb_analyser(bot->kb), bot->town ? bot->town->readings : NULL, text, strlen(text),
+			  ruby_seg, a, err) != MG_OK) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* Sets j.ruby to {key: segments, ...} for each of the given string members
+ * of j that is there (NULL-terminated list). A resident reading Japanese
+ * only: English texts have no kanji to read. */
+static void add_ruby(struct chatbot *bot, json_t *j, const char *const *keys)
+{
+	json_t *r = json_object();
+	for (; r && *keys; keys++) {
+		const char *s = json_string_value(json_object_get(j, *keys));
+		if (s)
+			json_object_set_new(r, *keys, ruby_json(bot, s));
+	}
+	json_object_set_new(j, "ruby", r);
+}
+
+/* The entry's question and answer in the resident's language; with the
+ * short answer in plain Japanese when staff wrote one; with furigana when
+ * asked (ruby). */
+static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const char *lang, int ruby)
 {
 	json_t *j = json_pack("{s:s, s:s, s:o*, s:o*, s:s, s:s, s:s}",
 			      "id", e->id, "slug", e->slug,
@@ -135,13 +171,18 @@ static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const 
 			      "category", e->category, "updated_at", e->updated_at);
 	if (j && e->url[0])
 		json_object_set_new(j, "url", chatbot_expand(bot->town, e->url, lang));
+	int ja = strcmp(lang, "en") != 0;
+	if (j && ja && e->answer_easy && e->answer_easy[0])
+		json_object_set_new(j, "answer_easy", chatbot_expand(bot->town, e->answer_easy, lang));
+	if (j && ja && ruby)
+		add_ruby(bot, j, (const char *const[]){"question", "answer", "answer_easy", NULL});
 	return j;
 }
 
 /* c as a candidate or a choice; e is its entry when the caller has read it
  * already, NULL to read it here. */
 static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
-			      const struct kb_entry *e, const char *lang)
+			      const struct kb_entry *e, const char *lang, int ruby)
 {
 	struct kb_entry own;
 	if (!e) {
@@ -152,6 +193,8 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 	json_t *j = json_pack("{s:s, s:s, s:o*, s:f}", "id", e->id, "slug", e->slug,
 			      "question", chatbot_expand(bot->town, pick(e->question, e->question_en, lang), lang),
 			      "score", round(c->score * 1000) / 1000);
+	if (j && ruby && strcmp(lang, "en"))
+		add_ruby(bot, j, (const char *const[]){"question", NULL});
 	if (e == &own)
 		kb_entry_clear(&own);
 	return j;
@@ -313,7 +356,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	int have_best = best_rc == MG_OK;
 	json_t *shown[POLICY_MAX_TOP] = {0};
 	for (int i = 0; i < n && i < o.top; i++) {
-		shown[i] = candidate_json(bot, &cand[i], i == 0 && have_best ? &best : NULL, lang);
+		shown[i] = candidate_json(bot, &cand[i], i == 0 && have_best ? &best : NULL, lang, o.ruby);
 		json_array_append(list, shown[i]);
 	}
 	json_object_set_new(res, "candidates", list);
@@ -321,7 +364,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	json_t *answer = json_null(), *handoff = json_null(), *followup = json_null();
 	if (!strcmp(decision, "answer")) {
 		if (have_best) {
-			answer = answer_json(bot, &best, lang);
+			answer = answer_json(bot, &best, lang, o.ruby);
 			followup = way_on(bot, best.route, lang, o.now);
 		} else {
 			rc = best_rc;  /* err says why */
@@ -331,7 +374,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		for (int i = 0; i < nchoices; i++) {
 			int k = choices[i];
 			json_array_append_new(choices_json, shown[k] ? json_incref(shown[k])
-								     : candidate_json(bot, &cand[k], NULL, lang));
+								     : candidate_json(bot, &cand[k], NULL, lang, o.ruby));
 		}
 		json_object_set_new(res, "choices", choices_json);
 		/* 「どれでもない」: a worry about one's health goes to the nurse
@@ -354,7 +397,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		/* The office's entry says where to go; the widget shows it as the
 		 * hand-off card. */
 		if (have_best)
-			handoff = answer_json(bot, &best, lang);
+			handoff = answer_json(bot, &best, lang, o.ruby);
 		else
 			rc = best_rc;
 	} else {
@@ -414,14 +457,14 @@ int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int lim
 		lang = nlp_is_english(prefix, len) ? "en" : "ja";
 	json_t *list = json_array();
 	for (int i = 0; list && i < n; i++)
-		json_array_append_new(list, candidate_json(bot, &cand[i], NULL, lang));
+		json_array_append_new(list, candidate_json(bot, &cand[i], NULL, lang, 0));
 	if (!list)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	*out = list;
 	return MG_OK;
 }
 
-int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **out, char *err)
+int chatbot_popular(struct chatbot *bot, int limit, const char *lang, int ruby, json_t **out, char *err)
 {
 	*out = NULL;
 	if (limit <= 0 || limit > POLICY_MAX_TOP)
@@ -439,7 +482,7 @@ int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **o
 		return rc;
 	json_t *list = json_array();
 	for (int i = 0; list && i < n; i++) {
-		json_t *j = candidate_json(bot, &c[i], NULL, lang);
+		json_t *j = candidate_json(bot, &c[i], NULL, lang, ruby);
 		json_object_del(j, "score");
 		json_array_append_new(list, j);
 	}
@@ -449,7 +492,7 @@ int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **o
 	return MG_OK;
 }
 
-int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t **out, char *err)
+int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, int ruby, json_t **out, char *err)
 {
 	*out = NULL;
 	struct kb_entry e;
@@ -460,7 +503,7 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t 
 		return rc;
 	if (!kb_entry_live(&e, today))
 		rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
-	else if (!(*out = answer_json(bot, &e, lang ? lang : "ja")))
+	else if (!(*out = answer_json(bot, &e, lang ? lang : "ja", ruby)))
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	kb_entry_clear(&e);
 	return rc;

@@ -63,6 +63,7 @@ struct ask_opts {
 	const struct kb_weights *weights;  /* NULL = chatbot/policy.h (eval tries others) */
 	const struct kb_exclude *exclude;  /* NULL; eval's leave-one-out leaves a phrasing out */
 	double answer_at, offer_at;  /* 0 = chatbot/policy.h's thresholds (eval tries others) */
+	int ruby;                  /* 1: Japanese texts carry their furigana ("ruby") */
 };
 
 /* Answers one question. On success *out is a new JSON object (caller decrefs)
@@ -76,11 +77,14 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
  * as a JSON array of {id, slug, question}. */
 int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int limit,
 		    const char *lang, json_t **out, char *err);
-/* The questions to show before anything is typed: JSON array of {id, slug, question}. */
-int chatbot_popular(struct chatbot *bot, int limit, const char *lang, json_t **out, char *err);
+/* The questions to show before anything is typed: JSON array of {id, slug,
+ * question}, with ruby {question: segments} when ruby is set (Japanese). */
+int chatbot_popular(struct chatbot *bot, int limit, const char *lang, int ruby, json_t **out, char *err);
 /* One published entry by its external id: {id, slug, category, route, question,
- * answer, url, updated_at}; MG_ERR_NOT_FOUND if there is none. */
-int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, json_t **out, char *err);
+ * answer, answer_easy (when written), url, updated_at}, and with ruby set
+ * (Japanese) ruby: {question, answer, answer_easy: segments} (nlp_ruby:
+ * [{"t": text, "r": reading}, {"t": text}, …]); MG_ERR_NOT_FOUND if none. */
+int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, int ruby, json_t **out, char *err);
 /* Records 👍 (helpful=1) or 👎 (helpful=0) on an answered entry. */
 int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
 		     int helpful, char *err);

@@ -15,10 +15,11 @@
 
 static json_t *entry_json(const struct kb_entry *e)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 			 "id", e->id, "slug", e->slug, "category", e->category, "route", e->route,
 			 "status", e->status, "question", e->question, "answer", e->answer,
 			 "question_en", e->question_en, "answer_en", e->answer_en,
+			 "answer_easy", e->answer_easy,
 			 "alt_questions", e->alt_questions, "keywords", e->keywords,
 			 "valid_from", e->valid_from, "valid_to", e->valid_to, "url", e->url,
 			 "source", e->source);
@@ -188,6 +189,7 @@ int staff_entry_save(struct chatbot *bot, const struct staff_session *who, json_
 		.status = (char *)field(fields, "status"), .question = (char *)field(fields, "question"),
 		.answer = (char *)field(fields, "answer"), .question_en = (char *)field(fields, "question_en"),
 		.answer_en = (char *)field(fields, "answer_en"),
+		.answer_easy = (char *)field(fields, "answer_easy"),
 		.alt_questions = (char *)field(fields, "alt_questions"),
 		.keywords = (char *)field(fields, "keywords"), .valid_from = (char *)field(fields, "valid_from"),
 		.valid_to = (char *)field(fields, "valid_to"), .url = (char *)field(fields, "url"),

@@ -140,6 +140,28 @@ static int check_municipality(const json_t *v, char *err)
 	return MG_OK;
 }
 
+/* "readings": {"word": "reading in hiragana", ...}, the town's user
+ * dictionary for furigana. */
+static int load_readings(struct town *t, json_t *j, char *err)
+{
+	if (!(t->readings = nlp_readings_new()))
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (!j)
+		return MG_OK;
+	if (!json_is_object(j))
+		return mg_fail(err, MG_ERR_INPUT, "town.json: readings must be an object {\"word\": \"reading\"}");
+	const char *word;
+	json_t *v;
+	json_object_foreach(j, word, v) {
+		char why[MG_ERR_LEN];
+		int rc = json_is_string(v) ? nlp_readings_add(t->readings, word, json_string_value(v), why)
+					   : mg_fail(why, MG_ERR_INPUT, "the reading is not a string");
+		if (rc != MG_OK)
+			return mg_fail(err, rc == MG_ERR_NOMEM ? rc : MG_ERR_INPUT, "town.json: readings.%s: %s", word, why);
+	}
+	return MG_OK;
+}
+
 int town_load(const char *path, struct town **out, char *err)
 {
 	*out = NULL;
@@ -165,6 +187,8 @@ int town_load(const char *path, struct town **out, char *err)
 		if (rc == MG_OK)
 			rc = check_municipality(json_object_get(json_object_get(root, "town"),
 								"municipality_code"), err);
+		if (rc == MG_OK)
+			rc = load_readings(t, json_object_get(root, "readings"), err);
 	} else {
 		json_decref(root);
 	}
@@ -182,6 +206,7 @@ void town_free(struct town *town)
 		return;
 	json_decref(town->root);
 	nlp_zone_free(town->zone);
+	nlp_readings_free(town->readings);
 	free(town);
 }
 

@@ -30,6 +30,7 @@ struct town {
 	json_t *root;
 	struct nlp_zone *zone;     /* town.timezone, or NULL */
 	json_t *facts, *holidays;  /* borrowed from root */
+	struct nlp_readings *readings;  /* the town's words for furigana (town.json "readings") */
 	struct town_line line[TOWN_NLINES];
 };
 

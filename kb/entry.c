@@ -29,7 +29,7 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
 {
 	const char *in[KB_NCOLS] = {
 		e->id, e->slug, e->category, e->route, e->status, e->question, e->answer, e->question_en,
-		e->answer_en, e->alt_questions, e->keywords, e->valid_from, e->valid_to, e->url, e->source, "",
+		e->answer_en, e->answer_easy, e->alt_questions, e->keywords, e->valid_from, e->valid_to, e->url, e->source, "",
 	};
 	/* Copies: the shared check trims them as an import's cells are. */
 	char *v[KB_NCOLS] = {0};
@@ -74,11 +74,11 @@ static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], 
 	}
 	if (rc == MG_OK &&
 	    sqlite3_prepare_v2(kb->db,
-			       "INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+			       "INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
 			       "ON CONFLICT(ext_id) DO UPDATE SET slug=excluded.slug, category=excluded.category,"
 			       " route=excluded.route, status=excluded.status, question=excluded.question,"
 			       " answer=excluded.answer, question_en=excluded.question_en,"
-			       " answer_en=excluded.answer_en, alt_questions=excluded.alt_questions,"
+			       " answer_en=excluded.answer_en, answer_easy=excluded.answer_easy, alt_questions=excluded.alt_questions,"
 			       " keywords=excluded.keywords, valid_from=excluded.valid_from,"
 			       " valid_to=excluded.valid_to, url=excluded.url, source=excluded.source,"
 			       " updated_at=excluded.updated_at", -1, &st, NULL) != SQLITE_OK)

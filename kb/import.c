@@ -15,7 +15,7 @@
 
 const char *const kb_col_name[KB_NCOLS] = {
 	"id", "slug", "category", "route", "status", "question", "answer", "question_en",
-	"answer_en", "alt_questions", "keywords", "valid_from", "valid_to", "url", "source",
+	"answer_en", "answer_easy", "alt_questions", "keywords", "valid_from", "valid_to", "url", "source",
 	"updated_at",
 };
 
@@ -337,7 +337,7 @@ static void check_row(struct parse *p, struct row *r)
 {
 	for (int c = 0; c < KB_NCOLS; c++)
 		if (r->v[c] && c != KB_C_QUESTION && c != KB_C_ANSWER && c != KB_C_QUESTION_EN &&
-		    c != KB_C_ANSWER_EN && c != KB_C_ALT && c != KB_C_SOURCE && c != KB_C_KEYWORDS)
+		    c != KB_C_ANSWER_EN && c != KB_C_ANSWER_EASY && c != KB_C_ALT && c != KB_C_SOURCE && c != KB_C_KEYWORDS)
 			trim(r->v[c]);
 	const char *q = r->v[KB_C_QUESTION] ? r->v[KB_C_QUESTION] : "";
 	const char *a = r->v[KB_C_ANSWER] ? r->v[KB_C_ANSWER] : "";
@@ -351,7 +351,7 @@ static void check_row(struct parse *p, struct row *r)
 	if (blank_a)
 		report(p, r->line, "the answer is empty");
 	for (int c = 0; c < KB_NCOLS; c++) {
-		size_t cap = (c == KB_C_ANSWER || c == KB_C_ANSWER_EN) ? KB_MAX_ANSWER_BYTES
+		size_t cap = (c == KB_C_ANSWER || c == KB_C_ANSWER_EN || c == KB_C_ANSWER_EASY) ? KB_MAX_ANSWER_BYTES
 			   : (c == KB_C_ALT || c == KB_C_KEYWORDS) ? KB_MAX_ANSWER_BYTES : KB_MAX_FIELD_BYTES;
 		if (r->v[c] && strlen(r->v[c]) > cap)
 			report(p, r->line, "%s is longer than %zu bytes", kb_col_name[c], cap);
@@ -370,7 +370,8 @@ static void check_row(struct parse *p, struct row *r)
 	if (r->v[KB_C_VALID_FROM] && r->v[KB_C_VALID_TO] && r->v[KB_C_VALID_FROM][0] && r->v[KB_C_VALID_TO][0] &&
 	    strcmp(r->v[KB_C_VALID_FROM], r->v[KB_C_VALID_TO]) > 0)
 		report(p, r->line, "valid_to is before valid_from");
-	static const enum kb_col with_placeholders[] = {KB_C_QUESTION, KB_C_ANSWER, KB_C_QUESTION_EN, KB_C_ANSWER_EN, KB_C_URL};
+	static const enum kb_col with_placeholders[] = {KB_C_QUESTION, KB_C_ANSWER, KB_C_QUESTION_EN, KB_C_ANSWER_EN,
+						       KB_C_ANSWER_EASY, KB_C_URL};
 	for (size_t i = 0; i < sizeof with_placeholders / sizeof *with_placeholders; i++)
 		check_placeholders(p, r, with_placeholders[i]);
 }
@@ -720,7 +721,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	}
 	if (sqlite3_prepare_v2(kb->db,
 		"INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") "
-		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK)
+		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "import");
 	for (int i = 0; rc == MG_OK && i < p->nrows; i++) {
 		struct row *r = &p->rows[i];

@@ -17,6 +17,7 @@ static const char SCHEMA[] =
 	"  route TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'published',"
 	"  question TEXT NOT NULL, answer TEXT NOT NULL,"
 	"  question_en TEXT NOT NULL DEFAULT '', answer_en TEXT NOT NULL DEFAULT '',"
+	"  answer_easy TEXT NOT NULL DEFAULT '',"
 	"  alt_questions TEXT NOT NULL DEFAULT '', keywords TEXT NOT NULL DEFAULT '',"
 	"  valid_from TEXT NOT NULL DEFAULT '', valid_to TEXT NOT NULL DEFAULT '',"
 	"  url TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT '',"
@@ -140,7 +141,9 @@ static int register_fts(struct kb *kb, char *err)
 /* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
  * Version 2 added keywords and renumbered the row kinds, version 3 split
  * questions and answers into two index columns, version 4 made each keyword
- * a row of its own, version 5 made each entry one row: all re-index. */
+ * a row of its own, version 5 made each entry one row: all re-index.
+ * Version 6 added answer_easy (the plain-Japanese answer), which no index
+ * reads: an older file gets the column, empty. */
 static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err);
 
 static int migrate(struct kb *kb, char *err)
@@ -159,6 +162,10 @@ static int migrate(struct kb *kb, char *err)
 		return rc;
 	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
 				   NULL, NULL, NULL) != SQLITE_OK)
+		rc = mg_db_fail(kb->db, err, "migration");
+	if (rc == MG_OK && sqlite3_exec(kb->db, "SELECT answer_easy FROM kb_entries LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
+	    sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN answer_easy TEXT NOT NULL DEFAULT ''",
+			 NULL, NULL, NULL) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "migration");
 	/* The index is rebuilt with the synonyms on disk. */
 	if (rc == MG_OK && !kb->syn)
@@ -223,6 +230,11 @@ void kb_close(struct kb *kb)
 sqlite3 *kb_db(struct kb *kb)
 {
 	return kb->db;
+}
+
+struct nlp_analyser *kb_analyser(struct kb *kb)
+{
+	return kb->an;
 }
 
 /* Runs the statement *st, prepared once per connection from sql. */
@@ -445,7 +457,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	if (step == SQLITE_ROW) {
 		char **field[] = {&out->id, &out->slug, &out->category, &out->route, &out->status,
 				  &out->question, &out->answer, &out->question_en, &out->answer_en,
-				  &out->alt_questions, &out->keywords, &out->valid_from, &out->valid_to, &out->url,
+				  &out->answer_easy, &out->alt_questions, &out->keywords, &out->valid_from, &out->valid_to, &out->url,
 				  &out->source, &out->updated_at};
 		for (int i = 0; i < (int)(sizeof field / sizeof *field) && rc == MG_OK; i++) {
 			const char *v = (const char *)sqlite3_column_text(*st, i);
@@ -467,7 +479,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 void kb_entry_clear(struct kb_entry *e)
 {
 	char *fields[] = {e->id, e->slug, e->category, e->route, e->status, e->question, e->answer,
-			  e->question_en, e->answer_en, e->alt_questions, e->keywords, e->valid_from, e->valid_to,
+			  e->question_en, e->answer_en, e->answer_easy, e->alt_questions, e->keywords, e->valid_from, e->valid_to,
 			  e->url, e->source, e->updated_at};
 	for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
 		free(fields[i]);

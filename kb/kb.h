@@ -34,6 +34,9 @@ int kb_write_end(struct kb *kb, int rc, char *err);
 /* The synonym list the searches of this kb use, loaded (kb_sync) if need
  * be; valid until this kb's next search or change. NULL if it cannot load. */
 const struct nlp_synonyms *kb_synonyms(struct kb *kb);
+/* This kb's analyser (one per thread, as the kb), for other analyses of the
+ * same thread's text (furigana); valid until kb_close. */
+struct nlp_analyser *kb_analyser(struct kb *kb);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 
@@ -213,7 +216,7 @@ int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err);
 /* One entry's fields as NUL-terminated strings owned by the entry. */
 struct kb_entry {
 	char *id, *slug, *category, *route, *status, *question, *answer, *question_en,
-	     *answer_en, *alt_questions, *keywords, *valid_from, *valid_to, *url, *source, *updated_at;
+	     *answer_en, *answer_easy, *alt_questions, *keywords, *valid_from, *valid_to, *url, *source, *updated_at;
 };
 /* Loads the entry with rowid (entry > 0) or external id; MG_ERR_NOT_FOUND if none. */
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err);

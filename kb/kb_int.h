@@ -15,7 +15,7 @@
  * reproduces from the model: not ours to tune. */
 #define KB_FTS_K1 1.2
 #define KB_FTS_B  0.75
-#define KB_SCHEMA_VERSION  5
+#define KB_SCHEMA_VERSION  6
 #define KB_STR_(x) #x
 #define KB_STR(x)  KB_STR_(x)
 
@@ -40,11 +40,11 @@ enum kb_kind {
  * columns have the same names but for id, which is ext_id there. */
 enum kb_col {
 	KB_C_ID, KB_C_SLUG, KB_C_CATEGORY, KB_C_ROUTE, KB_C_STATUS, KB_C_QUESTION, KB_C_ANSWER,
-	KB_C_QUESTION_EN, KB_C_ANSWER_EN, KB_C_ALT, KB_C_KEYWORDS, KB_C_VALID_FROM, KB_C_VALID_TO,
+	KB_C_QUESTION_EN, KB_C_ANSWER_EN, KB_C_ANSWER_EASY, KB_C_ALT, KB_C_KEYWORDS, KB_C_VALID_FROM, KB_C_VALID_TO,
 	KB_C_URL, KB_C_SOURCE, KB_C_UPDATED_AT, KB_NCOLS
 };
 #define KB_ENTRY_COLUMNS                                                              \
-	"ext_id, slug, category, route, status, question, answer, question_en, answer_en, " \
+	"ext_id, slug, category, route, status, question, answer, question_en, answer_en, answer_easy, " \
 	"alt_questions, keywords, valid_from, valid_to, url, source, updated_at"
 extern const char *const kb_col_name[KB_NCOLS];
 

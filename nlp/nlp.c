@@ -2,7 +2,7 @@
  * is loaded once per process; each thread gets its own tagger, lattice and
  * stemmer because MeCab's parse(lattice) is only thread-safe per lattice and
  * libstemmer keeps state in its stemmer object. */
-#include "nlp/nlp.h"
+#include "nlp/nlp_int.h"
 
 #include <libstemmer.h>
 #include <mecab.h>
@@ -714,4 +714,14 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 	if (rc == MG_ERR_NOMEM || rc == MG_ERR_UTF8)
 		mg_fail(err, rc, "%s", mg_strerror(rc));
 	return rc;
+}
+
+const mecab_node_t *nlp_parse_nodes(struct nlp_analyser *an, const char *text, size_t len, char *err)
+{
+	mecab_lattice_set_sentence2(an->lattice, text, len);
+	if (!mecab_parse_lattice(an->tagger, an->lattice)) {
+		mg_fail(err, MG_ERR_ANALYSER, "MeCab: %s", mecab_lattice_strerror(an->lattice));
+		return NULL;
+	}
+	return mecab_lattice_get_bos_node(an->lattice);
 }

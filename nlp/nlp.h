@@ -68,4 +68,34 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
 int nlp_synonyms_apply(const struct nlp_synonyms *syn, const char *text, size_t len,
 		       char **out, size_t *out_len);
 
+/* ---- furigana (nlp/ruby.c) ------------------------------------------------ */
+
+/* The town's own words with their readings (place names, the names of its
+ * halls), which MeCab's dictionary does not know or reads wrongly: the
+ * town's user dictionary for furigana. Immutable while in use. */
+struct nlp_readings;
+
+struct nlp_readings *nlp_readings_new(void);
+void nlp_readings_free(struct nlp_readings *r);
+/* word is matched byte for byte as written in the text; reading is in
+ * hiragana (katakana is taken as hiragana). MG_ERR_INPUT, err saying why,
+ * for an empty word or reading, a reading that is not kana, invalid UTF-8. */
+int nlp_readings_add(struct nlp_readings *r, const char *word, const char *reading, char *err);
+
+/* Called once per segment, in text order; the segments' texts concatenate
+ * back to the input exactly. reading is NULL for a segment without ruby
+ * (kana, numbers, Latin letters, punctuation, spaces, a word without a known
+ * reading), otherwise the segment's reading in hiragana (and the long-vowel
+ * mark ー). Neither string is NUL-terminated nor valid after the call. A
+ * non-zero return stops the walk and is returned by nlp_ruby(). */
+typedef int (*nlp_ruby_fn)(void *ctx, const char *text, size_t len, const char *reading, size_t rlen);
+
+/* Splits text into segments with readings over their kanji only, for
+ * <ruby>: the town's words first, longest match first, then MeCab's
+ * readings; okurigana are left out of the ruby (受|け: ruby over 受), and
+ * neighbouring all-kanji words share one ruby (接種券 せっしゅけん). Invalid
+ * UTF-8 is one segment without ruby. words may be NULL. */
+int nlp_ruby(struct nlp_analyser *an, const struct nlp_readings *words, const char *text, size_t len,
+	     nlp_ruby_fn fn, void *ctx, char *err);
+
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-static int is_utf8(const char *s, size_t len)
+int nlp_is_utf8(const char *s, size_t len)
 {
 	for (utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len; i < n;) {
 		int32_t cp;
@@ -70,7 +70,7 @@ int nlp_text_decode(const char *data, size_t len, char **out, size_t *out_len, c
 		data += 3;
 		len -= 3;
 	}
-	if (!is_utf8(data, len))
+	if (!nlp_is_utf8(data, len))
 		return from_cp932(data, len, out, out_len, err);
 	*out = malloc(len + 1);
 	if (!*out)

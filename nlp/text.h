@@ -13,6 +13,9 @@
  * saves as "CSV" on a Japanese Windows). *out is malloc'd and NUL-terminated
  * (the caller frees it); it is NULL on failure. Bytes that are neither give
  * MG_ERR_UTF8 and err names the line of the first one. */
+/* Whether len bytes of s are valid UTF-8 (NUL bytes included). */
+int nlp_is_utf8(const char *s, size_t len);
+
 int nlp_text_decode(const char *data, size_t len, char **out, size_t *out_len, char *err);
 
 #endif

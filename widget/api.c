@@ -25,6 +25,16 @@ static int read_lang(struct http_call *c, const char *lang, const char **out)
 	return 0;
 }
 
+/* ?ruby=1 asks for the furigana of the Japanese texts, ?ruby=0 (or none) not. */
+static int read_ruby(struct http_call *c, int *out)
+{
+	const char *v = http_call_arg(c, "ruby");
+	*out = v && !strcmp(v, "1");
+	if (v && strcmp(v, "1") && strcmp(v, "0"))
+		return http_fail(c, 400, "ruby must be 1 or 0");
+	return 0;
+}
+
 /* Lists and the town's configuration need a language; Japanese is the town's. */
 static const char *lang_or_ja(const char *lang)
 {
@@ -96,6 +106,10 @@ static int h_ask(struct http_call *c, json_t **out)
 			return http_fail(c, 400, "top must be an integer from 1 to %d", HTTP_TOP_MAX);
 		opts.top = (int)json_integer_value(top);
 	}
+	json_t *ruby = json_object_get(c->body, "ruby");
+	if (ruby && !json_is_boolean(ruby))
+		return http_fail(c, 400, "ruby must be true or false");
+	opts.ruby = json_is_true(ruby);
 
 	char fresh[HTTP_CONVERSATION_BYTES * 2 + 1];
 	opts.conversation = conversation = conversation ? conversation : new_conversation(fresh);
@@ -227,21 +241,27 @@ static int h_suggest(struct http_call *c, json_t **out)
 static int h_popular(struct http_call *c, json_t **out)
 {
 	const char *lang = NULL;
+	int ruby = 0;
 	int status = read_lang(c, http_call_arg(c, "lang"), &lang);
+	if (!status)
+		status = read_ruby(c, &ruby);
 	if (status)
 		return status;
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
 		return 500;
 	json_t *list = NULL;
-	int rc = chatbot_popular(bot, HTTP_POPULAR_LIMIT, lang_or_ja(lang), &list, c->msg);
+	int rc = chatbot_popular(bot, HTTP_POPULAR_LIMIT, lang_or_ja(lang), ruby, &list, c->msg);
 	return list_reply(c, "popular", rc, list, out);
 }
 
 static int h_entry(struct http_call *c, json_t **out)
 {
 	const char *lang = NULL;
+	int ruby = 0;
 	int status = read_lang(c, http_call_arg(c, "lang"), &lang);
+	if (!status)
+		status = read_ruby(c, &ruby);
 	if (status)
 		return status;
 	if (!*c->rest || strlen(c->rest) > HTTP_ENTRY_ID_MAX || strchr(c->rest, '/'))
@@ -249,7 +269,7 @@ static int h_entry(struct http_call *c, json_t **out)
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
 		return 500;
-	int rc = chatbot_entry(bot, c->rest, lang_or_ja(lang), out, c->msg);
+	int rc = chatbot_entry(bot, c->rest, lang_or_ja(lang), ruby, out, c->msg);
 	if (rc == MG_ERR_NOT_FOUND)
 		return http_fail(c, 404, "no such entry");
 	return rc == MG_OK ? 200 : http_fail_rc(c, rc, c->msg);

@@ -476,6 +476,75 @@ test('axe-core finds no serious or critical violation, closed and open', async (
   await page.context().close();
 });
 
+// A bot message's <ruby> elements as [base, reading], and its text as read without the readings.
+const rubies = (loc) => loc.evaluate((n) => [...n.querySelectorAll('ruby')].map((r) =>
+  [r.firstChild.textContent, r.querySelector('rt').textContent]));
+const withoutRt = (loc) => loc.evaluate((n) => {
+  const c = n.cloneNode(true);
+  c.querySelectorAll('rt').forEach((r) => r.remove());
+  return c.textContent;
+});
+
+test('ふりがな and やさしい日本語 at phone size: readings over the kanji, the plain answer first, kept on reload, hidden in English', async () => {
+  const question = '接種券をなくしてしまいました。再発行できますか';
+  const expected = await api('ask', { question });
+  assert.equal(expected.decision, 'answer');
+  assert.ok(expected.answer.answer_easy, 'the sample entry has a plain-Japanese answer');
+  const page = await demo(PHONE);
+  await open(page);
+  const furigana = page.getByRole('button', { name: 'ふりがな' });
+  const easy = page.getByRole('button', { name: 'やさしい日本語' });
+  for (const b of [furigana, easy]) {
+    assert.equal(await b.getAttribute('aria-pressed'), 'false');
+    assert.ok((await b.boundingBox()).height >= 44, 'a tap target a finger can hit');
+  }
+  let reply = await ask(page, question);
+  assert.deepEqual(await rubies(reply), [], 'no readings until asked for');
+
+  await furigana.click();
+  assert.equal(await furigana.getAttribute('aria-pressed'), 'true');
+  reply = page.locator(REPLY).last();
+  assert.ok((await rubies(reply)).some(([t, r]) => t === '接種券' && r === 'せっしゅけん'));
+  // the readings sit over the text, which reads as before
+  assert.ok((await withoutRt(reply)).includes(firstParagraph(expected.answer.answer)));
+  // a new answer comes with its readings too
+  reply = await ask(page, question);
+  assert.ok((await rubies(reply)).some(([t, r]) => t === '再発行' && r === 'さいはっこう'));
+  assert.deepEqual(page.errors, []);
+  await axe(page, 'furigana on');
+  page.errors = [];  // axe's own injected style, which the page's CSP refuses
+
+  await easy.click();
+  reply = page.locator(REPLY).last();
+  const plain = reply.locator('.mg-easy');
+  assert.equal(await withoutRt(plain), expected.answer.answer_easy);
+  assert.ok((await rubies(plain)).some(([t, r]) => t === '大丈夫' && r === 'だいじょうぶ'));
+  const more = reply.getByText('くわしく読む');
+  assert.equal(await reply.getByText(firstParagraph(expected.answer.answer).slice(0, 12)).isVisible(), false);
+  await more.click();
+  assert.ok((await withoutRt(reply)).includes(firstParagraph(expected.answer.answer)));
+  await axe(page, 'やさしい日本語 with furigana');
+  page.errors = [];
+
+  // both choices survive a reload, like the language
+  await page.reload();
+  await page.locator('.mg-panel').waitFor({ timeout: WAIT_MS });
+  assert.equal(await furigana.getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.locator(REPLY).last().locator('.mg-easy').count(), 1);
+  // keyboard: the switch is a button like any other
+  await furigana.focus();
+  await page.keyboard.press('Space');
+  assert.equal(await furigana.getAttribute('aria-pressed'), 'false');
+  assert.deepEqual(await rubies(page.locator(REPLY).last()), []);
+
+  await page.getByRole('button', { name: 'Switch to English' }).click();
+  assert.equal(await page.locator('.mg-input').getAttribute('placeholder'), 'e.g. I lost my ticket');
+  assert.equal(await page.getByRole('button', { name: 'ふりがな' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'やさしい日本語' }).count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('screenshots: desktop, and a phone with the panel full screen', async () => {
   const page = await demo();
   await open(page);

@@ -13,11 +13,13 @@
 #                the shipped sample files; a refused file must change nothing
 #   town         town.json, from the shipped sample town and tests/fuzz/seeds/town
 #   client       who the client is: X-Forwarded-For from a trusted proxy or a stranger
+#   ruby         furigana, from real questions and the sample answers: the segments
+#                give back the input byte for byte, readings in hiragana only
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -74,6 +76,9 @@ for t in $targets; do
       cp kb/data/town.json "$corpus/seed-town"
       cp tests/fuzz/seeds/town/* "$corpus/"
       flags=(-max_len=32768) ;;
+    ruby)
+      seed tests/eval/dev.tsv "$corpus"
+      printf '%s' 'みどり町の中央公民館で受けられます。接種券（予診票）をお持ちください。' > "$corpus/seed-answer" ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

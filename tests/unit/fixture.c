@@ -194,3 +194,16 @@ int fixture_count(sqlite3 *db, const char *sql)
 	sqlite3_finalize(st);
 	return n;
 }
+
+char *fixture_export(struct chatbot *bot, const char *name, size_t *len)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path(name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return NULL;
+	int rc = kb_export(chatbot_kb(bot), f, err);
+	if (fclose(f) != 0 || rc != MG_OK)
+		return NULL;
+	return fixture_read(path, len);
+}

@@ -29,6 +29,9 @@ time_t fixture_local(int y, int mo, int d, int h, int mi);
 void fixture_today(char out[11]);
 /* A path in the test directory. */
 const char *fixture_path(const char *name);
+/* The knowledge base's export (kb_export) written to the file name in the
+ * test directory and read back, NUL-terminated (caller frees); NULL if it fails. */
+char *fixture_export(struct chatbot *bot, const char *name, size_t *len);
 /* Reads a file of the source tree, NUL-terminated (caller frees). */
 char *fixture_read(const char *path, size_t *len);
 /* Asks and returns the decision and first candidate's slug as "decision slug". */

@@ -833,3 +833,26 @@ TEST(http, stop_finishes_requests_in_flight)
 	pthread_join(t, NULL);
 	CHECK(s.status == 200);
 }
+
+TEST(http, furigana_comes_when_asked_and_a_bad_switch_is_400)
+{
+	struct tc_resp r;
+	REQUIRE(port() && tc_http(port(), "GET", "/api/v1/entries/113?ruby=1", NULL, NULL, &r) == 0);
+	CHECK(r.status == 200);
+	json_t *first = json_array_get(json_object_get(json_object_get(r.json, "ruby"), "answer"), 0);
+	CHECK_STR(jstr(first, "t", NULL), "接種券");
+	CHECK_STR(jstr(first, "r", NULL), "せっしゅけん");
+	tc_resp_free(&r);
+	REQUIRE(tc_http(port(), "GET", "/api/v1/entries/113", NULL, NULL, &r) == 0);
+	CHECK(r.status == 200 && !json_object_get(r.json, "ruby"));
+	tc_resp_free(&r);
+	static const char *const bad[] = {"/api/v1/entries/113?ruby=yes", "/api/v1/popular?ruby=2"};
+	for (size_t i = 0; i < 2; i++) {
+		REQUIRE(tc_http(port(), "GET", bad[i], NULL, NULL, &r) == 0);
+		CHECK(r.status == 400);
+		tc_resp_free(&r);
+	}
+	REQUIRE(tc_http(port(), "POST", "/api/v1/ask", NULL, "{\"question\": \"接種券\", \"ruby\": \"yes\"}", &r) == 0);
+	CHECK(r.status == 400);
+	tc_resp_free(&r);
+}

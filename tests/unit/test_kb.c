@@ -51,7 +51,7 @@ TEST(kb, a_file_with_only_id_question_answer_loads)
 	CHECK(entries(bot) == 1);  /* import replaces the whole knowledge base */
 	CHECK_STR(fixture_ask(bot, "駐車場ある？"), "answer -");
 	json_t *e = NULL;
-	CHECK(chatbot_entry(bot, "7", "ja", &e, err) == MG_OK);  /* the external id is kept */
+	CHECK(chatbot_entry(bot, "7", "ja", 0, &e, err) == MG_OK);  /* the external id is kept */
 	json_decref(e);
 	fixture_bot_close(bot);
 }
@@ -213,12 +213,12 @@ TEST(kb, cp932_bom_and_tsv_files_load)
 	const char cp932[] = "question,answer\n\x90\xda\x8e\xed\x8c\x94,\x8d\xc4\x94\xad\x8d\x73\n";
 	CHECK(import_text(bot, cp932, 0, &b, err) == 1);
 	json_t *e = NULL;
-	CHECK(chatbot_entry(bot, "1", "ja", &e, err) == MG_OK);
+	CHECK(chatbot_entry(bot, "1", "ja", 0, &e, err) == MG_OK);
 	CHECK_STR(json_string_value(json_object_get(e, "question")), "接種券");
 	CHECK_STR(json_string_value(json_object_get(e, "answer")), "再発行");
 	json_decref(e);
 	CHECK(import_text(bot, "\xef\xbb\xbfid\tquestion\tanswer\n5\t会場の場所\t駅前です\n", 0, &b, err) == 1);
-	CHECK(chatbot_entry(bot, "5", "ja", &e, err) == MG_OK);
+	CHECK(chatbot_entry(bot, "5", "ja", 0, &e, err) == MG_OK);
 	json_decref(e);
 	fixture_bot_close(bot);
 }
@@ -237,7 +237,7 @@ TEST(kb, cp932_half_width_katakana_loads)
 	strcat(csv, "\n");
 	CHECK(import_text(bot, csv, 0, &b, err) == 1);
 	json_t *e = NULL;
-	CHECK(chatbot_entry(bot, "1", "ja", &e, err) == MG_OK);
+	CHECK(chatbot_entry(bot, "1", "ja", 0, &e, err) == MG_OK);
 	CHECK_STR(json_string_value(json_object_get(e, "answer")), want);
 	json_decref(e);
 	fixture_bot_close(bot);
@@ -307,13 +307,9 @@ TEST(kb, export_cells_excel_would_run_are_marked_and_import_back_as_they_were)
 	struct kb_import_opts o = {0};
 	int n = 0;
 	REQUIRE(kb_import(chatbot_kb(bot), csv, strlen(csv), "f.csv", &o, &n, err) == MG_OK);
-	const char *path = fixture_path("formula.csv");
-	FILE *f = fopen(path, "wb");
-	REQUIRE(f);
-	CHECK(kb_export(chatbot_kb(bot), f, err) == MG_OK);
-	fclose(f);
 	size_t len;
-	char *out = fixture_read(path, &len);
+	char *out = fixture_export(bot, "formula.csv", &len);
+	REQUIRE(out);
 	CHECK(strstr(out, "\"'=HYPERLINK(") != NULL);
 	CHECK(strstr(out, "\"'@SUM(A1)|'quoted|+81") != NULL);  /* a cell's start only */
 	CHECK(strstr(out, "\"'- 接種券") != NULL);
@@ -337,7 +333,7 @@ TEST(kb, expired_and_draft_entries_are_never_found)
 			       "2,published,接種券をなくしました,再発行します\n", 0, &b, err) == 2);
 	CHECK_STR(fixture_ask(bot, "会場に駐車場はありますか"), "handoff -");
 	json_t *e = NULL;
-	CHECK(chatbot_entry(bot, "1", "ja", &e, err) == MG_ERR_NOT_FOUND);
+	CHECK(chatbot_entry(bot, "1", "ja", 0, &e, err) == MG_ERR_NOT_FOUND);
 	fixture_bot_close(bot);
 }
 

@@ -133,3 +133,79 @@ TEST(nlp, the_shared_hash_is_fnv1a)
 	CHECK(mg_hash("a", 1) == 0xe40c292cu);
 	CHECK(mg_hash("foobar", 6) == 0xbf9cf968u);
 }
+
+/* ---- furigana ---- */
+
+struct ruby_text {
+	char s[2048];
+	size_t n;
+};
+
+/* Segments written as a|b(r)|c: the text, and its reading in brackets. */
+static int ruby_seg(void *ctx, const char *t, size_t len, const char *r, size_t rlen)
+{
+	struct ruby_text *o = ctx;
+	o->n += (size_t)snprintf(o->s + o->n, sizeof o->s - o->n, "%s%.*s", o->n ? "|" : "", (int)len, t);
+	if (r)
+		o->n += (size_t)snprintf(o->s + o->n, sizeof o->s - o->n, "(%.*s)", (int)rlen, r);
+	return 0;
+}
+
+static const char *ruby_of(const struct nlp_readings *words, const char *text, size_t len)
+{
+	static struct ruby_text o;
+	char err[MG_ERR_LEN];
+	struct nlp_analyser *an = NULL;
+	memset(&o, 0, sizeof o);
+	if (nlp_analyser_new(fixture_model(), &an, err) != MG_OK ||
+	    nlp_ruby(an, words, text, len, ruby_seg, &o, err) != MG_OK)
+		snprintf(o.s, sizeof o.s, "error: %s", err);
+	nlp_analyser_free(an);
+	return o.s;
+}
+#define RUBY(text) ruby_of(NULL, text, strlen(text))
+
+TEST(nlp, furigana_over_kanji_only)
+{
+	/* The answers' commonest words, read as a resident reads them. */
+	CHECK_STR(RUBY("接種券をなくしました"), "接種券(せっしゅけん)|をなくしました");
+	/* okurigana stay outside the ruby */
+	CHECK_STR(RUBY("受けられます"), "受(う)|けられます");
+	CHECK_STR(RUBY("予約の取り消し"), "予約(よやく)|の|取(と)|り|消(け)|し");
+	/* numbers, Latin letters, katakana and kana get none */
+	CHECK_STR(RUBY("3回目のワクチンはWebで"), "3|回目(かいめ)|のワクチンはWebで");
+	CHECK_STR(RUBY("0120-000-000"), "0120-000-000");
+	CHECK_STR(RUBY("副反応が出たら、お電話ください。"),
+		  "副反応(ふくはんのう)|が|出(で)|たら、お|電話(でんわ)|ください。");
+}
+
+TEST(nlp, furigana_keeps_every_byte)
+{
+	/* spaces MeCab skips, line breaks, NUL and invalid UTF-8 come back as they were */
+	CHECK_STR(RUBY("接種　会場\n\n予約"), "接種(せっしゅ)|　|会場(かいじょう)|\n\n|予約(よやく)");
+	const char nul[] = "予約\0取消";
+	CHECK_STR(ruby_of(NULL, nul, sizeof nul - 1), "予約(よやく)||取消(とりけし)");  /* the NUL prints as nothing */
+	CHECK_STR(RUBY("予約\xff接種"), "予約\xff接種");
+	CHECK_STR(RUBY(""), "");
+}
+
+TEST(nlp, furigana_reads_the_towns_words_first)
+{
+	char err[MG_ERR_LEN];
+	struct nlp_readings *w = nlp_readings_new();
+	REQUIRE(w);
+	/* MeCab reads 町 as まち and cuts the hall's name in three */
+	CHECK_STR(RUBY("みどり町の中央公民館"), "みどり|町(まち)|の|中央公民館(ちゅうおうこうみんかん)");
+	CHECK(nlp_readings_add(w, "みどり町", "みどりちょう", err) == MG_OK);
+	CHECK(nlp_readings_add(w, "中央", "ちゅうおう", err) == MG_OK);
+	CHECK(nlp_readings_add(w, "中央公民館", "チュウオウコウミンカン", err) == MG_OK);
+	CHECK(nlp_readings_add(w, "緑ヶ丘", "みどりがおか", err) == MG_OK);
+	CHECK_STR(ruby_of(w, "みどり町の中央公民館", strlen("みどり町の中央公民館")),
+		  "みどり|町(ちょう)|の|中央公民館(ちゅうおうこうみんかん)");
+	CHECK_STR(ruby_of(w, "中央と緑ヶ丘", strlen("中央と緑ヶ丘")), "中央(ちゅうおう)|と|緑ヶ丘(みどりがおか)");
+	/* a reading that is not kana is refused, with the word named */
+	CHECK(nlp_readings_add(w, "東町", "higashi", err) == MG_ERR_INPUT);
+	CHECK(strstr(err, "東町") != NULL);
+	CHECK(nlp_readings_add(w, "", "ひがし", err) == MG_ERR_INPUT);
+	nlp_readings_free(w);
+}

@@ -269,6 +269,13 @@ TEST(staff, a_draft_is_not_shown_until_it_is_published)
 	REQUIRE(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_OK);
 	CHECK_STR(decision_of(bot, q, slug), "answer");
 	CHECK_STR(slug, "venue-parking");
+	/* the editor's やさしい日本語 box is kept with the entry and reopens with it */
+	json_object_set_new(fields, "answer_easy", json_string("車を 止める ところが あります。"));
+	REQUIRE(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_OK);
+	json_t *got = NULL;
+	REQUIRE(staff_entry_get(bot, id, &got, err) == MG_OK);
+	CHECK_STR(json_string_value(json_object_get(got, "answer_easy")), "車を 止める ところが あります。");
+	json_decref(got);
 	/* bad fields change nothing */
 	json_object_set_new(fields, "route", json_string("fax"));
 	CHECK(staff_entry_save(bot, &hana, fields, id, NULL, err) == MG_ERR_INPUT);

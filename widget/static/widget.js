@@ -32,6 +32,7 @@
       launcher: 'ワクチンの質問', title: 'ワクチン相談窓口', close: '閉じる',
       other: 'English', otherLang: 'en', otherLabel: 'Switch to English',
       larger: '文字を大きく', normal: '文字を標準に', restart: '最初から',
+      furigana: 'ふりがな', easy: 'やさしい日本語', easyMore: 'くわしく読む',
       placeholder: '例：接種券をなくした', inputLabel: '質問',
       send: '送信', popular: 'よくある質問', suggest: '入力候補',
       greeting: 'こんにちは。ワクチン接種についての質問にお答えします。下のボタンを押すか、質問を入力してください。',
@@ -178,7 +179,7 @@
   /* ---- state, kept in sessionStorage (never cookies) ---- */
   var state = load() || {
     lang: (script && script.getAttribute('data-lang')) === 'en' ? 'en' : 'ja',
-    large: false, open: false, conversation: null, messages: []
+    large: false, open: false, conversation: null, messages: [], furigana: false, easy: false
   };
   function load() {
     try {
@@ -227,22 +228,52 @@
     }
     return u;
   }
-  function richText(parent, text) {
+  /* text (which starts at offset off of the text the segments of ruby
+   * read) with links; with furigana on, readings over its kanji. */
+  function richText(parent, text, ruby, off) {
+    var pos = off || 0;
     String(text).split('\n').forEach(function (line, i) {
       if (i) parent.appendChild(el('br'));
-      var at = 0, m;
+      var at = 0, m, start = pos;
+      pos += line.length + 1;
+      function plain(a, b) { withRuby(parent, line.slice(a, b), ruby, start + a); }
       LINKABLE.lastIndex = 0;
       while ((m = LINKABLE.exec(line))) {
         var shown = m[1] ? urlEnd(m[1]) : m[0];
-        if (m.index > at) parent.appendChild(document.createTextNode(line.slice(at, m.index)));
+        if (m.index > at) plain(at, m.index);
         var href = m[1] ? safeHref(shown) : telHref(m[2]);
         parent.appendChild(href
           ? el('a', { href: href, target: m[1] ? '_blank' : null, rel: m[1] ? 'noopener noreferrer' : null, text: shown })
           : document.createTextNode(shown));
         at = LINKABLE.lastIndex = m.index + shown.length;
       }
-      if (at < line.length) parent.appendChild(document.createTextNode(line.slice(at)));
+      if (at < line.length) plain(at, line.length);
     });
+    return parent;
+  }
+
+  /* The server's reading segments of a text ([{t, r}], r over kanji only)
+   * as spans of it, when furigana is on and they read the text exactly. */
+  function rubySpans(text, segs) {
+    if (!state.furigana || state.lang !== 'ja' || !Array.isArray(segs)) return null;
+    var at = 0, out = segs.map(function (s) { var x = { a: at, t: String(s.t), r: s.r }; at += x.t.length; return x; });
+    return out.map(function (s) { return s.t; }).join('') === String(text) ? out : null;
+  }
+  /* s, at offset off of the text the spans read: <ruby> where a whole segment with a reading is. */
+  function withRuby(parent, s, spans, off) {
+    if (!spans) return parent.appendChild(document.createTextNode(s));
+    var end = off + s.length;
+    spans.forEach(function (x) {
+      var a = Math.max(x.a, off), b = Math.min(x.a + x.t.length, end);
+      if (a >= b) return;
+      parent.appendChild(x.r && a === x.a && b === x.a + x.t.length
+        ? el('ruby', {}, [x.t, el('rt', { text: x.r })])
+        : document.createTextNode(x.t.slice(a - x.a, b - x.a)));
+    });
+  }
+  /* A bot text with its readings: a question on a button, a choice. */
+  function rubyText(parent, text, ruby) {
+    withRuby(parent, String(text || ''), rubySpans(text, ruby), 0);
     return parent;
   }
 
@@ -359,7 +390,11 @@
       el('button', { type: 'button', class: 'mg-tool', lang: t('otherLang'), 'aria-label': t('otherLabel'), text: t('other'), onclick: switchLang }),
       el('button', { type: 'button', class: 'mg-tool', 'aria-pressed': String(state.large), text: t('larger'), onclick: toggleLarge }),
       el('button', { type: 'button', class: 'mg-tool', text: t('restart'), onclick: restart })
-    ]);
+    ].concat(state.lang === 'ja' ? [
+      /* Japanese only: readings over the kanji, the short answer in plain Japanese */
+      el('button', { type: 'button', class: 'mg-tool', 'aria-pressed': String(!!state.furigana), text: t('furigana'), onclick: toggle('furigana') }),
+      el('button', { type: 'button', class: 'mg-tool', 'aria-pressed': String(!!state.easy), text: t('easy'), onclick: toggle('easy') })
+    ] : []));
     var close = el('button', { type: 'button', class: 'mg-tool mg-close', 'aria-label': t('close'), text: '×', onclick: function () { setOpen(false); } });
     ui.panel = el('div', {
       id: 'mg-panel', class: 'mg-panel', role: 'dialog', 'aria-labelledby': 'mg-title', hidden: !state.open,
@@ -448,6 +483,17 @@
     frame.classList.toggle('mg-large', state.large);
     this.setAttribute('aria-pressed', String(state.large));
   }
+  /* ふりがな and やさしい日本語 are kept like the language; the conversation is drawn again with them. */
+  function toggle(key) {
+    return function () {
+      state[key] = !state[key];
+      save();
+      this.setAttribute('aria-pressed', String(state[key]));
+      renderLog();
+    };
+  }
+  /* Japanese texts come with their readings, whether shown now or after a tap on ふりがな. */
+  function rubyArg() { return state.lang === 'ja' ? '&ruby=1' : ''; }
   function restart() {
     state.messages = [];
     state.conversation = null;
@@ -487,9 +533,9 @@
     var box = el('div', { class: 'mg-popular', role: 'group', 'aria-label': t('popular') }, [
       el('p', { class: 'mg-label', text: t('popular') })
     ]);
-    api('popular?lang=' + state.lang).then(function (j) {
+    api('popular?lang=' + state.lang + rubyArg()).then(function (j) {
       (j.popular || []).forEach(function (q) {
-        box.appendChild(el('button', { type: 'button', class: 'mg-chip', text: q.question, onclick: function () { send(q.question); } }));
+        box.appendChild(rubyText(el('button', { type: 'button', class: 'mg-chip', onclick: function () { send(q.question); } }), q.question, q.ruby && q.ruby.question));
       });
     }, function () { box.remove(); });
     return box;
@@ -514,14 +560,28 @@
     return botBubble([el('p', { class: 'mg-error', text: m.text })]);
   }
 
+  /* A text's paragraphs (split at blank lines) with the offset each starts at. */
+  function paragraphs(text) {
+    var out = [], re = /\n\s*\n/g, at = 0, m;
+    while ((m = re.exec(text))) { out.push({ s: text.slice(at, m.index), a: at }); at = re.lastIndex; }
+    out.push({ s: text.slice(at), a: at });
+    return out;
+  }
   function renderAnswer(m) {
-    var a = m.data || {};
-    var parts = String(a.answer || '').split(/\n\s*\n/);
-    var kids = [richText(el('p'), parts[0])];
+    var a = m.data || {}, ruby = a.ruby || {};
+    var text = String(a.answer || ''), spans = rubySpans(text, ruby.answer);
+    var parts = paragraphs(text);
+    var kids = [richText(el('p'), parts[0].s, spans, parts[0].a)];
     if (parts.length > 1) {
       var details = el('details', { class: 'mg-more' }, [el('summary', { text: t('more') })]);
-      parts.slice(1).forEach(function (p) { details.appendChild(richText(el('p'), p)); });
+      parts.slice(1).forEach(function (p) { details.appendChild(richText(el('p'), p.s, spans, p.a)); });
       kids.push(details);
+    }
+    /* やさしい日本語: the short plain answer first, the full one a tap away */
+    if (state.easy && state.lang === 'ja' && a.answer_easy) {
+      var easy = String(a.answer_easy);
+      kids = [richText(el('p', { class: 'mg-easy' }), easy, rubySpans(easy, ruby.answer_easy), 0),
+        el('details', { class: 'mg-more' }, [el('summary', { text: t('easyMore') })].concat(kids))];
     }
     var href = a.url && safeHref(a.url);
     if (href) kids.push(el('p', {}, [el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', text: t('link') })]));
@@ -563,15 +623,15 @@
   function renderClarify(m) {
     var box = el('div', { class: 'mg-choices', role: 'group', 'aria-label': t('clarify') });
     (m.data || []).forEach(function (c) {
-      box.appendChild(el('button', {
-        type: 'button', class: 'mg-chip', text: c.question, disabled: m.chosen !== undefined,
+      box.appendChild(rubyText(el('button', {
+        type: 'button', class: 'mg-chip', disabled: m.chosen !== undefined,
         'aria-pressed': m.chosen === c.id ? 'true' : null,
         onclick: function () {
           settle(this, c.id);
           record({ type: 'clarify_chosen', entry: String(c.id) });
           choose(c);
         }
-      }));
+      }), c.question, c.ruby && c.ruby.question));
     });
     box.appendChild(el('button', {
       type: 'button', class: 'mg-chip mg-none', text: t('none'), disabled: m.chosen !== undefined,
@@ -599,7 +659,7 @@
   function choose(c) {
     add({ who: 'user', text: c.question });
     waiting(true);
-    api('entries/' + encodeURIComponent(c.id) + '?lang=' + state.lang).then(function (e) {
+    api('entries/' + encodeURIComponent(c.id) + '?lang=' + state.lang + rubyArg()).then(function (e) {
       waiting(false);
       add({ who: 'bot', kind: 'answer', data: e, handoff: e.route ? line(e.route) : null });
     }, failed);
@@ -727,7 +787,7 @@
     hideSuggest();
     add({ who: 'user', text: q });
     waiting(true);
-    var body = { question: q };
+    var body = { question: q, ruby: state.lang === 'ja' };
     if (state.conversation) body.conversation = state.conversation;
     api('ask', body).then(function (r) {
       waiting(false);
@@ -735,7 +795,7 @@
       if (r.decision === 'answer' && r.answer)
         add({ who: 'bot', kind: 'answer', data: r.answer, handoff: r.followup || r.handoff });
       else if (r.decision === 'clarify' && (r.choices || r.candidates || []).length)
-        add({ who: 'bot', kind: 'clarify', none: r.none || null, handoff: r.followup || null, data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question }; }) });
+        add({ who: 'bot', kind: 'clarify', none: r.none || null, handoff: r.followup || null, data: (r.choices || r.candidates).map(function (c) { return { id: c.id, question: c.question, ruby: c.ruby }; }) });
       else if (r.decision === 'rephrase')
         add({ who: 'bot', kind: 'rephrase' });
       else

@@ -351,7 +351,7 @@
 
   /* ---- entry editor ---- */
   var FIELDS = ['id', 'slug', 'category', 'route', 'status', 'question', 'answer', 'question_en', 'answer_en',
-    'alt_questions', 'keywords', 'valid_from', 'valid_to', 'url', 'source'];
+    'answer_easy', 'alt_questions', 'keywords', 'valid_from', 'valid_to', 'url', 'source'];
   var pendingDraft = null;
   var previewTimer;
   var topics = [];              // [{slug, category, question}] of the knowledge base

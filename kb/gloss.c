@@ -62,7 +62,7 @@ struct kb_gloss {
 	const struct kb_dict *d;
 	struct kpair *kp;         /* built only when synonyms are asked for */
 	size_t nkp;
-	int kp_built;
+	atomic_int kp_built;      /* kp is built (read without the lock) */
 	struct bridge *br;
 	size_t nbr;
 	char *stem_pool;
@@ -444,9 +444,15 @@ const struct kb_gloss *kb_gloss_of(struct kb *kb, struct kb_model *m, int synony
 	const struct kb_dict *d = dict_get();
 	if (!d)
 		return NULL;
+	/* Built once per model, at start (kb_gloss_preload): every question
+	 * after that reads it without the lock. */
+	if (atomic_load_explicit(&m->gloss_built, memory_order_acquire)) {
+		struct kb_gloss *g = m->gloss;
+		if (!g || !synonyms || atomic_load_explicit(&g->kp_built, memory_order_acquire))
+			return g;
+	}
 	pthread_mutex_lock(&build_lock);
 	if (!m->gloss_built) {
-		m->gloss_built = 1;
 		struct kb_gloss *g = calloc(1, sizeof *g);
 		if (g) {
 			g->d = d;
@@ -456,15 +462,16 @@ const struct kb_gloss *kb_gloss_of(struct kb *kb, struct kb_model *m, int synony
 			}
 		}
 		m->gloss = g;
+		atomic_store_explicit(&m->gloss_built, 1, memory_order_release);
 	}
 	struct kb_gloss *g = m->gloss;
 	if (g && synonyms && !g->kp_built) {
-		g->kp_built = 1;
 		if (kp_build(m, g) != MG_OK) {
 			free(g->kp);
 			g->kp = NULL;
 			g->nkp = 0;
 		}
+		atomic_store_explicit(&g->kp_built, 1, memory_order_release);
 	}
 	pthread_mutex_unlock(&build_lock);
 	return g;

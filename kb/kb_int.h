@@ -124,7 +124,7 @@ struct kb_model {
 	double avg_q, avg_a;      /* mean tokens per entry */
 	int max_shapes;           /* most phrasings of one entry */
 	struct kb_gloss *gloss;   /* the dictionary's words for this model's (kb/gloss.c) */
-	int gloss_built;
+	atomic_int gloss_built;   /* gloss is built (read without the lock) */
 	/* the process-wide cache (kb/model.c): immutable once shared */
 	char *path;               /* kb_meta's instance of the database */
 	int64_t generation;

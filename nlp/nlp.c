@@ -629,17 +629,15 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		return MG_OK;
 	}
 
-	mecab_lattice_set_sentence2(an->lattice, rewritten, rw_len);
-	if (!mecab_parse_lattice(an->tagger, an->lattice)) {
-		mg_fail(err, MG_ERR_ANALYSER, "MeCab: %s", mecab_lattice_strerror(an->lattice));
+	const mecab_node_t *bos = nlp_parse_nodes(an, rewritten, rw_len, err);
+	if (!bos) {
 		free(rewritten);
 		return MG_ERR_ANALYSER;
 	}
 	an->gram_len = 0;
 	char term[256];
 	struct compound comp = {.len = 0};
-	for (const mecab_node_t *node = mecab_lattice_get_bos_node(an->lattice);
-	     node && rc == 0; node = node->next) {
+	for (const mecab_node_t *node = bos; node && rc == 0; node = node->next) {
 		if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE)
 			continue;
 		const char *surface = node->surface;  /* not NUL-terminated */

@@ -240,18 +240,13 @@ static int h_report(struct http_call *c, json_t **out)
 }
 
 /* A CSV file for Excel as the call's reply; takes buf. */
-static int download(struct http_call *c, char *buf, size_t len, const char *name)
+int admin_download(struct http_call *c, char *buf, size_t len, const char *name)
 {
 	c->raw = buf;
 	c->raw_len = len;
 	c->raw_type = "text/csv; charset=utf-8";
 	c->raw_name = name;
 	return 200;
-}
-
-int admin_download(struct http_call *c, char *buf, size_t len, const char *name)
-{
-	return download(c, buf, len, name);
 }
 
 static int h_report_csv(struct http_call *c, json_t **out)
@@ -271,7 +266,7 @@ static int h_report_csv(struct http_call *c, json_t **out)
 	json_decref(r);
 	fclose(f);
 	(void)out;
-	return download(c, buf, len, "madoguchi-report.csv");
+	return admin_download(c, buf, len, "madoguchi-report.csv");
 }
 
 static int h_forecast(struct http_call *c, json_t **out)
@@ -741,7 +736,7 @@ static int h_export(struct http_call *c, json_t **out)
 		free(buf);
 		return http_fail_rc(c, rc, err);
 	}
-	return download(c, buf, len, "madoguchi-kb.csv");
+	return admin_download(c, buf, len, "madoguchi-kb.csv");
 }
 
 
@@ -939,7 +934,7 @@ static int h_audit_csv(struct http_call *c, json_t **out)
 		free(buf);
 		return http_fail_rc(c, rc, err);
 	}
-	return download(c, buf, len, "madoguchi-audit.csv");
+	return admin_download(c, buf, len, "madoguchi-audit.csv");
 }
 
 const struct http_route http_admin_routes[] = {

@@ -28,8 +28,10 @@ struct query {
 	int in_match[KB_MAX_PHRASES];
 	int excluded[KB_MAX_PHRASES];   /* occurrences in the phrasing left out */
 	int df_a[KB_MAX_PHRASES];       /* entries whose answers hold it (leave-one-out applied) */
+	double damp[KB_MAX_PHRASES];    /* 1, or less for a word of the domain (w->domain) */
 	int nphrases, nterms, nwords;
 	double word_idf[KB_MAX_PHRASES], word_weight[KB_MAX_PHRASES];
+	double word_damp[KB_MAX_PHRASES];  /* damp of the spelling word_idf comes from */
 	double word_total, gram_total;  /* what a perfect match would score, words and grams */
 	int64_t total_q;
 	char buf[KB_QUERY_BUF];
@@ -302,6 +304,25 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		}
 		q->cf[i] = t ? t->cf_q - q->excluded[i] : 0;
 		int df_a = q->df_a[i];
+		/* Entries that say it anywhere, phrasings or answers. */
+		int df_u = t ? (int)t->npost : 0;
+		if (whole && p)
+			df_u--;
+		else if (p && q->excluded[i] && p->tf_q <= q->excluded[i] && !p->tf_a)
+			df_u--;
+		q->damp[i] = 1;
+		if (w->domain > 0 && df_u > q->df[i] && (i < q->nterms || w->domain_grams)) {
+			/* A word of the domain (コロナ, ワクチン) is said by most
+			 * entries' answers and few phrasings: its idf over the
+			 * phrasings alone says it tells entries apart, its idf over
+			 * every field says it does not. Their ratio damps it in every
+			 * signal, the topic model included, which weighs no idf. */
+			double idf_u = log(1.0 + (n - df_u + 0.5) / (df_u + 0.5));
+			double idf_q = log(1.0 + (n - q->df[i] + 0.5) / (q->df[i] + 0.5));
+			double ratio = idf_q > 0 ? fmax(0, idf_u) / idf_q : 1;
+			if (ratio < w->domain_ratio && df_u > w->domain_spread * n)
+				q->damp[i] = pow(ratio, w->domain);
+		}
 		/* A word most answers say is the domain's (コロナ, ワクチン), however
 		 * few phrasings say it: it tells no entry from another. */
 		double df = fmax(q->df[i], w->answer_df * df_a);
@@ -328,13 +349,19 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	for (int i = 0; w->compound_cap && i < q->nphrases; i++) {
 		if (!q->is_compound[i])
 			continue;
-		double cap = -1;
+		double cap = -1, cap_damped = -1;
 		for (int j = 0; j < q->nphrases; j++)
 			if (j != i && !q->is_compound[j] && q->word[j] >= 0 && q->len[j] < q->len[i] &&
-			    q->phrase[j][0] != NLP_READING_PREFIX && memmem(q->phrase[i], (size_t)q->len[i], q->phrase[j], (size_t)q->len[j]))
+			    q->phrase[j][0] != NLP_READING_PREFIX && memmem(q->phrase[i], (size_t)q->len[i], q->phrase[j], (size_t)q->len[j])) {
 				cap = fmax(cap, q->idf[j]);
+				cap_damped = fmax(cap_damped, q->idf[j] * q->damp[j]);
+			}
 		if (cap >= 0 && q->idf[i] > cap)
 			q->idf[i] = cap;
+		/* ...and is of the domain as much as its parts are (新型コロナワクチン
+		 * in the answers, コロナワクチン in a few phrasings) */
+		if (cap_damped >= 0 && q->idf[i] > 0 && q->idf[i] * q->damp[i] > cap_damped)
+			q->damp[i] = cap_damped / q->idf[i];
 	}
 	/* A question made only of terms with long lists still gets candidates:
 	 * its rarest terms, at the cost of reading their lists. */
@@ -355,7 +382,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	/* A word weighs as its best-known spelling (lemma or reading); a word
 	 * the knowledge base has never seen weighs the most. */
 	for (int k = 0; k < q->nwords; k++)
-		q->word_idf[k] = -1, q->word_weight[k] = 0;
+		q->word_idf[k] = -1, q->word_weight[k] = 0, q->word_damp[k] = 1;
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < q->nterms; i++) {
 			int k = q->word[i];
@@ -367,19 +394,21 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 			if (pass && q->word_idf[k] >= 0)
 				continue;
 			if (q->df[i] > 0 && q->word_idf[k] != 0 && (q->idf[i] == 0 || q->idf[i] > q->word_idf[k]))
-				q->word_idf[k] = q->idf[i];
+				q->word_idf[k] = q->idf[i], q->word_damp[k] = q->damp[i];
 		}
 	}
 	double unseen = log(1.0 + (n + 0.5) / 0.5);
+	/* What a perfect match would score: with domain_whole, the domain's
+	 * words at full weight, so that a match of them alone is a partial one. */
 	q->word_total = 0;
 	for (int k = 0; k < q->nwords; k++) {
 		if (q->word_idf[k] < 0)
 			q->word_idf[k] = unseen;
-		q->word_total += q->word_weight[k] * q->word_idf[k];
+		q->word_total += q->word_weight[k] * q->word_idf[k] * (w->domain_whole ? 1 : q->word_damp[k]);
 	}
 	q->gram_total = 0;
-	for (int i = q->nterms; i < q->nphrases; i++)
-		q->gram_total += q->weight[i] * q->idf[i];  /* 0 for a common one */
+	for (int i = q->nterms; i < q->nphrases; i++)  /* 0 for a common one */
+		q->gram_total += q->weight[i] * q->idf[i] * (w->domain_whole ? 1 : q->damp[i]);
 	return MG_OK;
 }
 
@@ -474,13 +503,13 @@ static double features(const struct kb_model *m, const struct query *q, const st
 		 * with a Dirichlet prior from all phrasings. */
 		if (q->cf[i] > 0 && q->total_q > 0) {
 			double prior = (double)q->cf[i] / (double)q->total_q;
-			ll += q->weight[i] * g * log((tf_q + w->nb_answer * tf_a + w->nb_mu * prior) /
+			ll += q->weight[i] * q->damp[i] * g * log((tf_q + w->nb_answer * tf_a + w->nb_mu * prior) /
 						     (len_q + w->nb_answer * (double)e->len_a + w->nb_mu));
 		}
 		if (!p || q->idf[i] == 0)
 			continue;
 		double tf = tf_q / norm_q + w->bm25_answer * tf_a;
-		double sat = q->weight[i] * q->idf[i] * tf / (w->k1 + tf);
+		double sat = q->weight[i] * q->damp[i] * q->idf[i] * tf / (w->k1 + tf);
 		if (gram) {
 			bm25_grams += sat;
 		} else {
@@ -499,19 +528,20 @@ static double features(const struct kb_model *m, const struct query *q, const st
 				continue;
 			struct acc *a = &s->a[j];
 			if (gram) {
-				a->gq += q->weight[i] * q->idf[i];
+				a->gq += q->weight[i] * q->damp[i] * q->idf[i];
 				a->grams++;
 			} else if (a->last_word != q->word[i]) {
 				int k = q->word[i];
 				a->last_word = k;
-				a->tq += (q->expansion[i] ? q->weight[i] : q->word_weight[k]) * q->word_idf[k];
+				a->tq += (q->expansion[i] ? q->weight[i] * q->damp[i] : q->word_weight[k] * q->word_damp[k]) *
+					 q->word_idf[k];
 				a->words++;
 			}
 		}
 	}
 	for (int k = 0; k < q->nwords; k++) {
 		bm25 += word_best[k];
-		vocab += word_seen[k] * q->word_weight[k] * q->word_idf[k];
+		vocab += word_seen[k] * q->word_weight[k] * q->word_damp[k] * q->word_idf[k];
 	}
 	double best = 0, best_tq = 0;
 	for (int j = 0; j < n; j++) {
@@ -906,3 +936,4 @@ void kb_without_alternates_end(struct kb *kb)
 	sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
 	kb->generation = -1;  /* the next search reloads what is on disk */
 }
+

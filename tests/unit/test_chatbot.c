@@ -482,6 +482,47 @@ TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
 	fixture_sample_bot_close(bot);
 }
 
+/* Residents name the vaccine (コロナワクチン, 新型コロナワクチン) whatever they
+ * ask about; only the children's entry says so in its phrasings (to tell it
+ * from other child vaccines), while most answers say it. The domain's words
+ * lead nowhere: each question is met with its own topic, answered or offered
+ * first, never the children's entry, and the vaccine's name alone is not
+ * answered. Before the domain's words were damped, every one of these went to
+ * the children's entry, most of them answered (0.91-0.99). */
+TEST(chatbot, naming_the_vaccine_does_not_lead_to_the_childrens_entry)
+{
+	struct chatbot *bot = fixture_sample_bot("domain.db");
+	static const char *const asks[][2] = {
+		{"コロナワクチンの費用は", "cost"},
+		{"コロナワクチンは無料で受けられますか", "cost"},
+		{"新型コロナワクチンはいくらかかりますか", "cost"},
+		{"新型コロナワクチンの副反応が心配です", "side-effects-common"},
+		{"コロナワクチンの副作用は", "side-effects-common"},
+		{"新型コロナワクチンの予約方法を教えてください", "booking-how"},
+		{"コロナワクチンを受けるとき持ち物は", "day-what-to-bring"},
+		{"新型コロナワクチンの接種に必要なものは何ですか", "day-what-to-bring"},
+		{"新型コロナワクチンの接種券が届かない", "ticket-not-arrived"},
+		{"コロナワクチンの接種証明書がほしい", "certificate-proof"},
+	};
+	for (size_t i = 0; i < sizeof asks / sizeof *asks; i++) {
+		const char *got = fixture_ask(bot, asks[i][0]);
+		char answered[96], offered[96];
+		snprintf(answered, sizeof answered, "answer %s", asks[i][1]);
+		snprintf(offered, sizeof offered, "clarify %s", asks[i][1]);
+		if (strcmp(got, answered) && strcmp(got, offered))
+			fprintf(stderr, "  %s: %s, not %s\n", asks[i][0], got, asks[i][1]);
+		CHECK(!strcmp(got, answered) || !strcmp(got, offered));
+	}
+	/* The vaccine's name and nothing else says no topic: not answered. */
+	static const char *const bare[] = {"コロナワクチン", "新型コロナワクチン", "新型コロナワクチンについて教えて"};
+	for (size_t i = 0; i < sizeof bare / sizeof *bare; i++)
+		CHECK(strncmp(fixture_ask(bot, bare[i]), "answer ", 7) != 0);
+	/* The children's entry is still the answer when a child is asked about. */
+	CHECK_STR(fixture_ask(bot, "子どももコロナワクチンを打てますか"), "answer eligibility-children");
+	CHECK_STR(fixture_ask(bot, "5歳の子にコロナワクチンを受けさせたい"), "answer eligibility-children");
+	fixture_sample_bot_close(bot);
+}
+
 /* The first stage ranks entries by the bm25 FTS5 would give them, computed
  * from the in-memory model instead of by FTS5's aux function: for every
  * question of dev.tsv, the second stage is handed the same entries with the

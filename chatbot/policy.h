@@ -113,10 +113,10 @@ static const struct kb_weights POLICY_WEIGHTS = {
 	.context = 1.0,
 	.compound = 1.0,
 	.compound_cap = 1,
-	.domain = 2,
+	.domain = 3,
 	.domain_whole = 1,
 	.domain_grams = 1,
-	.domain_ratio = 0.45,
+	.domain_ratio = 0.55,
 	.domain_spread = 0.33,
 	.answer_df = 0,
 	.synonym = 0,
@@ -153,8 +153,8 @@ static const struct kb_weights POLICY_FLOOR_WEIGHTS = {
  * 8 in 10 such questions were met rightly: the right topic first, or for a
  * question that is not the FAQ's, another office's entry first. */
 #define POLICY_CONF_FEATURES 6
-#define POLICY_CONF_BIAS (-2.09)
-static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {3.35, 3.10, -2.85, 0.26, -1.77, 0.92};
+#define POLICY_CONF_BIAS (-2.21)
+static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {3.44, 3.10, -3.00, 0.28, -1.80, 0.96};
 
 /* Answer when the confidence reaches this. eval --calibrate as above: at
  * 0.90, 67.5% of in-scope questions are answered and 1.0% with the wrong

@@ -123,6 +123,7 @@ struct kb_model {
 	int64_t total_q, total_a; /* tokens in all phrasings, in all answers */
 	double avg_q, avg_a;      /* mean tokens per entry */
 	int max_shapes;           /* most phrasings of one entry */
+	double usual_spread;      /* a word's usual idf over every field / idf over the phrasings */
 	struct kb_gloss *gloss;   /* the dictionary's words for this model's (kb/gloss.c) */
 	atomic_int gloss_built;   /* gloss is built (read without the lock) */
 	/* the process-wide cache (kb/model.c): immutable once shared */

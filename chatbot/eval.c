@@ -366,7 +366,6 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"compound_cap", offsetof(struct kb_weights, compound_cap), 1},
 		{"domain", offsetof(struct kb_weights, domain), 0},
 		{"domain_grams", offsetof(struct kb_weights, domain_grams), 1},
-		{"domain_spread", offsetof(struct kb_weights, domain_spread), 0},
 		{"domain_ratio", offsetof(struct kb_weights, domain_ratio), 0},
 		{"domain_whole", offsetof(struct kb_weights, domain_whole), 1},
 		{"synonym", offsetof(struct kb_weights, synonym), 0},

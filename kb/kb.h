@@ -116,7 +116,6 @@ struct kb_weights {
 			       * answers, few phrasings) weigh (idf over every field / idf over
 			       * the phrasings) to this power in every second-stage signal; 0: off */
 	double domain_ratio;  /* ...a word whose ratio is under this: a word of the domain */
-	double domain_spread; /* ...said in any field by more than this share of the entries */
 	int domain_grams;     /* reading bigrams are damped by their own spread too */
 	int domain_whole;     /* a perfect match is the question's words at full weight, so a
 			       * match of domain words alone is a partial one */

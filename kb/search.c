@@ -323,7 +323,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 			double idf_u = log(1.0 + (n - df_u + 0.5) / (df_u + 0.5));
 			double idf_q = log(1.0 + (n - q->df[i] + 0.5) / (q->df[i] + 0.5));
 			double ratio = idf_q > 0 && m->usual_spread > 0 ? fmax(0, idf_u) / idf_q / m->usual_spread : 1;
-			if (ratio < w->domain_ratio && df_u > w->domain_spread * n) {
+			if (ratio < w->domain_ratio) {
 				q->damp[i] = pow(ratio, w->domain);
 				q->whole[i] = fmax(q->damp[i], fmax(0, idf_u) / idf_q);
 			}

@@ -112,13 +112,14 @@ struct kb_weights {
 	double compound;      /* a compound of the question (コロナ+ワクチン) next to its parts */
 	double answer_df;     /* a term's entry frequency counts its answers' at this share (idf) */
 	int compound_cap;     /* a compound's idf at most its most telling part's */
-	double domain;        /* the domain's words (コロナ, ワクチン: said by most entries'
-			       * answers, few phrasings) weigh (idf over every field / idf over
-			       * the phrasings) to this power in every second-stage signal; 0: off */
-	double domain_ratio;  /* ...a word whose ratio is under this: a word of the domain */
-	int domain_grams;     /* reading bigrams are damped by their own spread too */
-	int domain_whole;     /* a perfect match is the question's words at full weight, so a
-			       * match of domain words alone is a partial one */
+	double domain;        /* a word of the domain (コロナ, ワクチン: said by most entries'
+			       * answers, few phrasings) weighs its ratio (idf over every field /
+			       * idf over the phrasings, over the knowledge base's usual ratio)
+			       * to this power in every second-stage signal; 0: off */
+	double domain_ratio;  /* a word whose ratio is under this is the domain's */
+	int domain_grams;     /* reading bigrams too, each by its own ratio */
+	int domain_whole;     /* a perfect match counts the domain's words at their idf over
+			       * every field, so that a match of them alone is a partial one */
 	double synonym;       /* a word sharing an English gloss with the question's (JMdict) */
 	double bridge;        /* a Japanese word an English question's words gloss (JMdict) */
 	int bridge_unknown;   /* only from English words the knowledge base never uses */

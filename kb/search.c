@@ -29,12 +29,12 @@ struct query {
 	int excluded[KB_MAX_PHRASES];   /* occurrences in the phrasing left out */
 	int df_a[KB_MAX_PHRASES];       /* entries whose answers hold it (leave-one-out applied) */
 	double damp[KB_MAX_PHRASES];    /* 1, or less for a word of the domain (w->domain) */
-	double whole[KB_MAX_PHRASES];   /* its share in what a perfect match scores: 1, or for a
+	double perfect[KB_MAX_PHRASES]; /* its share of what a perfect match scores: 1, or for a
 					 * word of the domain its idf over every field's share */
 	int nphrases, nterms, nwords;
 	double word_idf[KB_MAX_PHRASES], word_weight[KB_MAX_PHRASES];
-	double word_damp[KB_MAX_PHRASES];  /* damp and whole of the spelling word_idf comes from */
-	double word_whole[KB_MAX_PHRASES];
+	double word_damp[KB_MAX_PHRASES];  /* damp and perfect of the spelling word_idf comes from */
+	double word_perfect[KB_MAX_PHRASES];
 	double word_total, gram_total;  /* what a perfect match would score, words and grams */
 	int64_t total_q;
 	char buf[KB_QUERY_BUF];
@@ -313,19 +313,24 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 			df_u--;
 		else if (p && q->excluded[i] && p->tf_q <= q->excluded[i] && !p->tf_a)
 			df_u--;
-		q->damp[i] = q->whole[i] = 1;
+		q->damp[i] = q->perfect[i] = 1;
 		if (w->domain > 0 && df_u > q->df[i] && (i < q->nterms || w->domain_grams)) {
 			/* A word of the domain (コロナ, ワクチン) is said by most
 			 * entries' answers and few phrasings: its idf over the
 			 * phrasings alone says it tells entries apart, its idf over
-			 * every field says it does not. Their ratio damps it in every
-			 * signal, the topic model included, which weighs no idf. */
+			 * every field says it does not. When their ratio is far under
+			 * the knowledge base's usual word's (a plain FAQ's one
+			 * question says less than its answer, thirty phrasings say
+			 * more), the ratio to w->domain damps it in every signal of
+			 * the second stage, the topic model included, which weighs
+			 * no idf. The first stage needs nothing: FTS5's bm25 counts
+			 * a term's entries over every field already. */
 			double idf_u = log(1.0 + (n - df_u + 0.5) / (df_u + 0.5));
 			double idf_q = log(1.0 + (n - q->df[i] + 0.5) / (q->df[i] + 0.5));
 			double ratio = idf_q > 0 && m->usual_spread > 0 ? fmax(0, idf_u) / idf_q / m->usual_spread : 1;
 			if (ratio < w->domain_ratio) {
 				q->damp[i] = pow(ratio, w->domain);
-				q->whole[i] = fmax(q->damp[i], fmax(0, idf_u) / idf_q);
+				q->perfect[i] = fmax(q->damp[i], fmax(0, idf_u) / idf_q);
 			}
 		}
 		/* A word most answers say is the domain's (コロナ, ワクチン), however
@@ -354,13 +359,13 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	for (int i = 0; w->compound_cap && i < q->nphrases; i++) {
 		if (!q->is_compound[i])
 			continue;
-		double cap = -1, cap_damped = -1, cap_whole = 0;
+		double cap = -1, cap_damped = -1, cap_perfect = 0;
 		for (int j = 0; j < q->nphrases; j++)
 			if (j != i && !q->is_compound[j] && q->word[j] >= 0 && q->len[j] < q->len[i] &&
 			    q->phrase[j][0] != NLP_READING_PREFIX && memmem(q->phrase[i], (size_t)q->len[i], q->phrase[j], (size_t)q->len[j])) {
 				cap = fmax(cap, q->idf[j]);
 				cap_damped = fmax(cap_damped, q->idf[j] * q->damp[j]);
-				cap_whole = fmax(cap_whole, q->whole[j]);
+				cap_perfect = fmax(cap_perfect, q->perfect[j]);
 			}
 		if (cap >= 0 && q->idf[i] > cap)
 			q->idf[i] = cap;
@@ -368,7 +373,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 		 * in the answers, コロナワクチン in a few phrasings) */
 		if (cap_damped >= 0 && q->idf[i] > 0 && q->idf[i] * q->damp[i] > cap_damped) {
 			q->damp[i] = cap_damped / q->idf[i];
-			q->whole[i] = fmin(q->whole[i], fmax(q->damp[i], cap_whole));
+			q->perfect[i] = fmin(q->perfect[i], fmax(q->damp[i], cap_perfect));
 		}
 	}
 	/* A question made only of terms with long lists still gets candidates:
@@ -390,7 +395,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	/* A word weighs as its best-known spelling (lemma or reading); a word
 	 * the knowledge base has never seen weighs the most. */
 	for (int k = 0; k < q->nwords; k++)
-		q->word_idf[k] = -1, q->word_weight[k] = 0, q->word_damp[k] = q->word_whole[k] = 1;
+		q->word_idf[k] = -1, q->word_weight[k] = 0, q->word_damp[k] = q->word_perfect[k] = 1;
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < q->nterms; i++) {
 			int k = q->word[i];
@@ -402,21 +407,23 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 			if (pass && q->word_idf[k] >= 0)
 				continue;
 			if (q->df[i] > 0 && q->word_idf[k] != 0 && (q->idf[i] == 0 || q->idf[i] > q->word_idf[k]))
-				q->word_idf[k] = q->idf[i], q->word_damp[k] = q->damp[i], q->word_whole[k] = q->whole[i];
+				q->word_idf[k] = q->idf[i], q->word_damp[k] = q->damp[i], q->word_perfect[k] = q->perfect[i];
 		}
 	}
 	double unseen = log(1.0 + (n + 0.5) / 0.5);
-	/* What a perfect match would score: with domain_whole, the domain's
-	 * words at full weight, so that a match of them alone is a partial one. */
+	/* What a perfect match would score: with domain_whole, a word of the
+	 * domain counts there at its idf over every field, above what a match
+	 * of it brings, so that a match of the domain's words alone is a
+	 * partial one (the vaccine's name alone is not an answer). */
 	q->word_total = 0;
 	for (int k = 0; k < q->nwords; k++) {
 		if (q->word_idf[k] < 0)
 			q->word_idf[k] = unseen;
-		q->word_total += q->word_weight[k] * q->word_idf[k] * (w->domain_whole ? q->word_whole[k] : q->word_damp[k]);
+		q->word_total += q->word_weight[k] * q->word_idf[k] * (w->domain_whole ? q->word_perfect[k] : q->word_damp[k]);
 	}
 	q->gram_total = 0;
 	for (int i = q->nterms; i < q->nphrases; i++)  /* 0 for a common one */
-		q->gram_total += q->weight[i] * q->idf[i] * (w->domain_whole ? q->whole[i] : q->damp[i]);
+		q->gram_total += q->weight[i] * q->idf[i] * (w->domain_whole ? q->perfect[i] : q->damp[i]);
 	return MG_OK;
 }
 
@@ -944,4 +951,3 @@ void kb_without_alternates_end(struct kb *kb)
 	sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
 	kb->generation = -1;  /* the next search reloads what is on disk */
 }
-

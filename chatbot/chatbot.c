@@ -327,8 +327,10 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	 * may be closed. A word the knowledge base does not know (粗大ごみ) is a
 	 * question for a person: it is handed off as before. Without a word, only
 	 * a match sure enough to answer (ありがとう meets the greeting) stands:
-	 * choices offered for わかりました would be random. */
-	if (qs.words == 0 && !other_language && conf < answer_at) {
+	 * choices offered for わかりました would be random. The domain's words
+	 * alone (コロナワクチン, 新型コロナワクチン) name no topic either. */
+	int no_topic = qs.words == 0 || qs.domain_words == qs.words;
+	if (no_topic && !other_language && conf < answer_at) {
 		decision = "rephrase";
 	} else if (!elsewhere && n > 0 && conf >= answer_at) {
 		decision = "answer";

@@ -154,6 +154,8 @@ struct kb_candidate {
 struct kb_query_stats {
 	int words;         /* content words in the question */
 	int known_words;   /* of those, words that occur in the knowledge base */
+	int domain_words;  /* of those, words of the domain (kb_weights.domain): コロナワクチン
+			    * alone names no topic */
 	int grams;         /* reading bigrams in the question */
 	double unseen;     /* the share of the question's words (idf-weighted) the knowledge base
 			    * never uses: high for a question about something else */

@@ -829,6 +829,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 		for (int i = 0; i < q->nterms && !known; i++)
 			known = q->word[i] == k && (q->df[i] > 0 || q->df_a[i] > 0);
 		stats->known_words += known;
+		stats->domain_words += known && q->word_damp[k] < 1;
 		if (!known)
 			unseen += q->word_weight[k] * q->word_idf[k];
 	}

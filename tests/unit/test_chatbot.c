@@ -486,8 +486,8 @@ TEST(chatbot, every_phrasing_is_evidence_and_a_left_out_phrasing_is_gone)
  * ask about; only the children's entry says so in its phrasings (to tell it
  * from other child vaccines), while most answers say it. The domain's words
  * lead nowhere: each question is met with its own topic, answered or offered
- * first, never the children's entry, and the vaccine's name alone is not
- * answered. Before the domain's words were damped, every one of these went to
+ * first, never the children's entry, and the vaccine's name alone is asked
+ * about again. Before the domain's words were damped, every one of these went to
  * the children's entry, most of them answered (0.91-0.99). */
 TEST(chatbot, naming_the_vaccine_does_not_lead_to_the_childrens_entry)
 {
@@ -513,10 +513,12 @@ TEST(chatbot, naming_the_vaccine_does_not_lead_to_the_childrens_entry)
 			fprintf(stderr, "  %s: %s, not %s\n", asks[i][0], got, asks[i][1]);
 		CHECK(!strcmp(got, answered) || !strcmp(got, offered));
 	}
-	/* The vaccine's name and nothing else says no topic: not answered. */
-	static const char *const bare[] = {"コロナワクチン", "新型コロナワクチン", "新型コロナワクチンについて教えて"};
+	/* The vaccine's name and nothing else says no topic: the resident is
+	 * asked to say more (with the popular questions), as after 「はい」. */
+	static const char *const bare[] = {"コロナワクチン", "新型コロナワクチン", "新型コロナワクチンについて教えて",
+					   "ワクチン"};
 	for (size_t i = 0; i < sizeof bare / sizeof *bare; i++)
-		CHECK(strncmp(fixture_ask(bot, bare[i]), "answer ", 7) != 0);
+		CHECK(strncmp(fixture_ask(bot, bare[i]), "rephrase ", 9) == 0);
 	/* The children's entry is still the answer when a child is asked about. */
 	CHECK_STR(fixture_ask(bot, "子どももコロナワクチンを打てますか"), "answer eligibility-children");
 	CHECK_STR(fixture_ask(bot, "5歳の子にコロナワクチンを受けさせたい"), "answer eligibility-children");

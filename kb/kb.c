@@ -237,6 +237,11 @@ struct nlp_analyser *kb_analyser(struct kb *kb)
 	return kb->an;
 }
 
+int64_t kb_generation(const struct kb *kb)
+{
+	return kb->generation;
+}
+
 /* Runs the statement *st, prepared once per connection from sql. */
 static int exec_kept(struct kb *kb, sqlite3_stmt **st, const char *sql)
 {

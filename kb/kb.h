@@ -37,6 +37,10 @@ const struct nlp_synonyms *kb_synonyms(struct kb *kb);
 /* This kb's analyser (one per thread, as the kb), for other analyses of the
  * same thread's text (furigana); valid until kb_close. */
 struct nlp_analyser *kb_analyser(struct kb *kb);
+/* The knowledge base's generation as this connection last read it (-1
+ * before): a new one with every edit, import and restore, so what is worked
+ * out from the entries' texts (their furigana) can be kept per generation. */
+int64_t kb_generation(const struct kb *kb);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 

@@ -34,3 +34,27 @@ int mg_db_fail(sqlite3 *db, char *err, const char *what)
 		return mg_fail(err, MG_ERR_NOSPACE, "%s: the server's disk is full, nothing was saved", what);
 	return mg_fail(err, MG_ERR_DB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
 }
+
+int mg_db_write_begin(sqlite3 *db, struct mg_db_write *w, char *err)
+{
+	int outer = w->depth == 0 && sqlite3_get_autocommit(db);
+	if (sqlite3_exec(db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT mg_write", NULL, NULL, NULL) != SQLITE_OK)
+		return mg_db_fail(db, err, "write");
+	if (w->depth++ == 0)
+		w->outer = outer;
+	return MG_OK;
+}
+
+int mg_db_write_end(sqlite3 *db, struct mg_db_write *w, int rc, char *err)
+{
+	int outer = --w->depth == 0 && w->outer;
+	if (rc == MG_OK && sqlite3_exec(db, outer ? "COMMIT" : "RELEASE mg_write", NULL, NULL, NULL) != SQLITE_OK)
+		rc = mg_db_fail(db, err, "write");
+	if (rc != MG_OK) {
+		if (!outer)
+			sqlite3_exec(db, "ROLLBACK TO mg_write; RELEASE mg_write", NULL, NULL, NULL);
+		else if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}

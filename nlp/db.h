@@ -33,4 +33,19 @@ int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out
  * was written), anything else MG_ERR_DB. */
 int mg_db_fail(sqlite3 *db, char *err, const char *what);
 
+/* A write that nests: the outermost begin is BEGIN IMMEDIATE (the write
+ * lock taken before the first read, so what a rule read cannot go stale
+ * before the write), an inner one a savepoint, so that an operation and a
+ * record of it (the staff audit) written around it commit together or not at
+ * all. One per connection, zeroed at open. */
+struct mg_db_write {
+	int depth;  /* open levels */
+	int outer;  /* the outermost level began the transaction (not a savepoint) */
+};
+int mg_db_write_begin(sqlite3 *db, struct mg_db_write *w, char *err);
+/* Ends the innermost level: kept when rc is MG_OK (committed at the
+ * outermost), else rolled back. Returns the final rc. Every begin that
+ * succeeded needs one end. */
+int mg_db_write_end(sqlite3 *db, struct mg_db_write *w, int rc, char *err);
+
 #endif

@@ -125,16 +125,20 @@ static int migrate(struct resv *r, char *err)
 	return rc;
 }
 
-int resv_x_dberr(struct resv *r, char *err, const char *what)
+/* A database failure in words a resident can act on: the write was refused whole. */
+static int in_words(int rc, char *err)
 {
-	int rc = mg_db_fail(r->db, err, what);
-	/* Said in words a resident can act on: the write was refused whole. */
 	if (rc == MG_ERR_BUSY)
 		return mg_fail(err, rc, "the booking system is busy; please try again");
 	if (rc == MG_ERR_NOSPACE)
 		return mg_fail(err, rc, "the booking could not be saved just now and nothing was "
 			       "changed; please try again later or call the booking line");
 	return rc;
+}
+
+int resv_x_dberr(struct resv *r, char *err, const char *what)
+{
+	return in_words(mg_db_fail(r->db, err, what), err);
 }
 
 static void sql_kana(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -515,21 +519,30 @@ int resv_x_int(struct resv *r, long long *out, char *err, const char *sql, const
 
 int resv_x_begin(struct resv *r, char *err)
 {
-	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return resv_x_dberr(r, err, "begin");
-	return MG_OK;
+	int rc = mg_db_write_begin(r->db, &r->write, err);
+	return rc != MG_OK ? in_words(rc, err) : MG_OK;
 }
 
 int resv_x_end(struct resv *r, int rc, char *err)
 {
-	if (rc == MG_OK) {
-		if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-			return MG_OK;
-		rc = resv_x_dberr(r, err, "commit");
-	}
-	if (!sqlite3_get_autocommit(r->db))
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	int was = rc;
+	rc = mg_db_write_end(r->db, &r->write, rc, err);
+	return rc != was ? in_words(rc, err) : rc;
+}
+
+int resv_write_begin(struct resv *r, char *err)
+{
+	return resv_x_begin(r, err);
+}
+
+int resv_write_end(struct resv *r, int rc, char *err)
+{
+	return resv_x_end(r, rc, err);
+}
+
+sqlite3 *resv_db(struct resv *r)
+{
+	return r->db;
 }
 
 /* Decodes one UTF-8 code point; returns its length or 0 if invalid/truncated.

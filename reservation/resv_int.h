@@ -14,6 +14,7 @@ struct resv {
 	const struct nlp_zone *zone;  /* the town's; NULL: the process's */
 	struct resv_refusal refusal;  /* of the operation under way or last done */
 	int change_deadline_days;     /* the town's setting, read once when opened */
+	struct mg_db_write write;     /* resv_x_begin's levels (resv_write_begin's outermost) */
 };
 
 /* Starts recording a refusal of kind why (clearing the last one) and
@@ -53,9 +54,10 @@ int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys
 		const char *fmt, ...);
 
 /* BEGIN IMMEDIATE: the write lock is taken before the first read, so the
- * reads a rule depends on cannot go stale before the write. */
+ * reads a rule depends on cannot go stale before the write; inside the
+ * caller's resv_write_begin, a savepoint of it. */
 int resv_x_begin(struct resv *r, char *err);
-/* Commits when rc is MG_OK, otherwise rolls back; returns the final rc. */
+/* Commits (releases) when rc is MG_OK, otherwise rolls back; returns the final rc. */
 int resv_x_end(struct resv *r, int rc, char *err);
 
 /* Normalises a ticket number (full-width digits, spaces and hyphens allowed)

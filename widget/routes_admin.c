@@ -102,13 +102,6 @@ int admin_upload_gate(struct http_call *c)
 	return gate(c, STAFF_EDIT_KB, 1, &s);
 }
 
-int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
-		const char *target, json_t *after)
-{
-	sqlite3 *db = call_db(c);
-	return db ? staff_audit(db, s, action, target, NULL, after, NULL) : MG_ERR_DB;
-}
-
 static json_t *session_json(const struct staff_session *s)
 {
 	return json_pack("{s:b,s:s,s:s,s:s,s:I,s:{s:b,s:b,s:b,s:b,s:b,s:b,s:b}}", "logged_in", 1, "name", s->name, "role",

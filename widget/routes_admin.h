@@ -18,9 +18,6 @@ int admin_upload_gate(struct http_call *c);
 /* Replies with buf (len bytes of CSV, taken) as a download saved as name
  * (static): returns 200. */
 int admin_download(struct http_call *c, char *buf, size_t len, const char *name);
-/* Records a change made by s in the audit log (after is borrowed). */
-int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
-		const char *target, json_t *after);
 
 /* The console's booking operations (widget/routes_ops.c), NULL-ended; the
  * uploads (set-up files) take bodies up to HTTP_UPLOAD_MAX, refused from the

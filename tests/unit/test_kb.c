@@ -428,3 +428,36 @@ TEST(kb, a_bad_synonyms_line_is_named_by_its_line)
 	CHECK_STR(fixture_ask(bot, "クーポン券が来ない"), "answer ticket-not-arrived");
 	fixture_bot_close(bot);
 }
+
+TEST(kb, an_alternate_question_is_added_once_and_taken_out_wherever_it_is)
+{
+	/* What the review queue's 「この質問を追加」 and its undo write. */
+	int changed = -1;
+	char *s = kb_alternates_edit("", "予約したい", 1, &changed);
+	CHECK(s && changed == 1 && !strcmp(s, "予約したい"));
+	free(s);
+	s = kb_alternates_edit("予約の方法|予約したい", "予約したい", 1, &changed);
+	CHECK(s && changed == 0 && !strcmp(s, "予約の方法|予約したい"));
+	free(s);
+	s = kb_alternates_edit("予約の方法|予約の仕方", "予約したい", 1, &changed);
+	CHECK(s && changed == 1 && !strcmp(s, "予約の方法|予約の仕方|予約したい"));
+	free(s);
+	/* taken out first, in the middle, last: no bar left over */
+	s = kb_alternates_edit("予約したい|予約の方法|予約の仕方", "予約したい", 0, &changed);
+	CHECK(s && changed == 1 && !strcmp(s, "予約の方法|予約の仕方"));
+	free(s);
+	s = kb_alternates_edit("予約の方法|予約したい|予約の仕方", "予約したい", 0, &changed);
+	CHECK(s && changed == 1 && !strcmp(s, "予約の方法|予約の仕方"));
+	free(s);
+	s = kb_alternates_edit("予約の方法|予約したい", "予約したい", 0, &changed);
+	CHECK(s && changed == 1 && !strcmp(s, "予約の方法"));
+	free(s);
+	/* a longer alternate that starts alike is another question */
+	s = kb_alternates_edit("予約したいです|予約の方法", "予約したい", 0, &changed);
+	CHECK(s && changed == 0 && !strcmp(s, "予約したいです|予約の方法"));
+	free(s);
+	/* listed twice (an old import): both go */
+	s = kb_alternates_edit("予約したい|予約の方法|予約したい", "予約したい", 0, &changed);
+	CHECK(s && changed == 1 && !strcmp(s, "予約の方法"));
+	free(s);
+}

@@ -345,14 +345,8 @@ static int digits(const char *s, int n)
 
 int resv_x_date_parse(const char *s, long *days)
 {
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
-	if (y < 1900 || m < 1 || m > 12 || d < 1)
-		return -1;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+	int y, m, d;
+	if (nlp_date_iso(s, &y, &m, &d) != MG_OK || y < 1900)
 		return -1;
 	*days = days_from_civil(y, m, d);
 	return 0;
@@ -387,9 +381,7 @@ long resv_x_today(const struct resv *r)
 
 void resv_x_time_text(const struct resv *r, time_t t, char out[17])
 {
-	struct tm tm;
-	nlp_zone_tm(r->zone, t, &tm);
-	strftime(out, 17, "%Y-%m-%d %H:%M", &tm);
+	nlp_zone_time_text(r->zone, t, 0, out);
 }
 
 void resv_x_now_text(const struct resv *r, char out[17])

@@ -16,6 +16,7 @@
 #include "chatbot/ops_policy.h"
 #include "chatbot/staff.h"
 #include "chatbot/town_int.h"
+#include "nlp/date.h"
 #include "widget/http.h"
 #include "widget/limits.h"
 #include "widget/routes_admin.h"
@@ -192,9 +193,7 @@ static int h_session(struct http_call *c, json_t **out)
 
 static int day_ok(const char *d)
 {
-	int y, m, dd;
-	char end;
-	return d && strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &end) == 3;
+	return nlp_date_iso(d, NULL, NULL, NULL) == MG_OK;
 }
 
 /* from and to of the query, by default the last ADMIN_DEFAULT_DAYS days. */
@@ -805,10 +804,8 @@ struct replaced_list {
 static int add_replaced(void *ctx, int64_t id, int64_t at, int entries)
 {
 	struct replaced_list *r = ctx;
-	struct tm tm;
-	char when[32];
-	nlp_zone_tm(town_zone(r->town), (time_t)at, &tm);
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	char when[NLP_ZONE_MINUTES_LEN];
+	nlp_zone_time_text(town_zone(r->town), (time_t)at, 0, when);
 	return json_array_append_new(r->list, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "replaced", when,
 							"entries", entries)) != 0;
 }
@@ -871,16 +868,9 @@ static int audit_filter(struct http_call *c, struct staff_audit_filter *f)
 	const struct town *town = http_call_town(c);
 	*f = (struct staff_audit_filter){.who = http_call_arg(c, "who"), .action = http_call_arg(c, "kind")};
 	const char *day = http_call_arg(c, "day");
-	if (day && *day) {
-		int y, m, d;
-		char end;
-		if (!day_ok(day) || sscanf(day, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3)
-			return http_fail(c, 400, "day is a date YYYY-MM-DD");
-		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-		f->from = nlp_zone_mktime(town_zone(town), &tm);
-		tm.tm_mday++;
-		f->to = nlp_zone_mktime(town_zone(town), &tm);
-	}
+	if (day && *day && (nlp_zone_day_at(town_zone(town), day, 0, &f->from) != MG_OK ||
+			    nlp_zone_day_at(town_zone(town), day, 24, &f->to) != MG_OK))
+		return http_fail(c, 400, "day is a date YYYY-MM-DD");
 	return 0;
 }
 

@@ -232,33 +232,44 @@ static int h_report(struct http_call *c, json_t **out)
 }
 
 /* A CSV file for Excel as the call's reply; takes buf. */
-int admin_download(struct http_call *c, char *buf, size_t len, const char *name)
+int admin_download(struct http_call *c, const char *name, admin_csv_fn fn, void *ctx, char *err)
 {
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	int rc = fn(ctx, f, err);
+	if (fclose(f) != 0 && rc == MG_OK)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc != MG_OK) {
+		free(buf);
+		return rc;
+	}
 	c->raw = buf;
 	c->raw_len = len;
 	c->raw_type = "text/csv; charset=utf-8";
 	c->raw_name = name;
-	return 200;
+	return MG_OK;
+}
+
+static int report_csv(void *ctx, FILE *f, char *err)
+{
+	events_report_csv(ctx, f);
+	return ferror(f) ? mg_fail(err, MG_ERR_NOMEM, "out of memory") : MG_OK;
 }
 
 static int h_report_csv(struct http_call *c, json_t **out)
 {
+	(void)out;
 	json_t *r = NULL;
 	int status = report(c, &r);
 	if (status != 200)
 		return status;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f) {
-		json_decref(r);
-		return http_fail(c, 500, "out of memory");
-	}
-	events_report_csv(r, f);
+	char err[MG_ERR_LEN];
+	int rc = admin_download(c, "madoguchi-report.csv", report_csv, r, err);
 	json_decref(r);
-	fclose(f);
-	(void)out;
-	return admin_download(c, buf, len, "madoguchi-report.csv");
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 static int h_forecast(struct http_call *c, json_t **out)
@@ -710,6 +721,11 @@ static int h_eval(struct http_call *c, json_t **out)
 }
 
 
+static int export_csv(void *ctx, FILE *f, char *err)
+{
+	return kb_export(ctx, f, err);
+}
+
 static int h_export(struct http_call *c, json_t **out)
 {
 	(void)out;
@@ -717,20 +733,10 @@ static int h_export(struct http_call *c, json_t **out)
 	int status = gate(c, STAFF_EDIT_KB, 0, &s);
 	if (status)
 		return status;
-	char *buf = NULL, err[MG_ERR_LEN];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return http_fail(c, 500, "out of memory");
-	int rc = kb_export(chatbot_kb(http_call_bot(c)), f, err);
-	fclose(f);
-	if (rc != MG_OK) {
-		free(buf);
-		return http_fail_rc(c, rc, err);
-	}
-	return admin_download(c, buf, len, "madoguchi-kb.csv");
+	char err[MG_ERR_LEN];
+	int rc = admin_download(c, "madoguchi-kb.csv", export_csv, chatbot_kb(http_call_bot(c)), err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
-
 
 static void bad_row(void *ctx, int line, const char *message)
 {
@@ -896,6 +902,19 @@ static int h_audit(struct http_call *c, json_t **out)
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
+struct audit_csv {
+	sqlite3 *db;
+	const struct staff_audit_filter *filter;
+	const struct nlp_zone *zone;
+};
+
+static int audit_csv(void *ctx, FILE *f, char *err)
+{
+	struct audit_csv *a = ctx;
+	int cut = 0;
+	return staff_audit_csv(a->db, a->filter, a->zone, f, &cut, err);
+}
+
 /* The records of the filter as CSV, at most OPS_AUDIT_CSV_ROWS (the file's
  * last line says when it was cut). */
 static int h_audit_csv(struct http_call *c, json_t **out)
@@ -905,19 +924,10 @@ static int h_audit_csv(struct http_call *c, json_t **out)
 	int status = audit_filter(c, &f);
 	if (status)
 		return status;
-	char *buf = NULL, err[MG_ERR_LEN];
-	size_t len = 0;
-	int cut = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	int rc = mem ? staff_audit_csv(call_db(c), &f, town_zone(http_call_town(c)), mem, &cut, err)
-		     : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (mem && fclose(mem) != 0 && rc == MG_OK)
-		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc != MG_OK) {
-		free(buf);
-		return http_fail_rc(c, rc, err);
-	}
-	return admin_download(c, buf, len, "madoguchi-audit.csv");
+	char err[MG_ERR_LEN];
+	struct audit_csv a = {call_db(c), &f, town_zone(http_call_town(c))};
+	int rc = admin_download(c, "madoguchi-audit.csv", audit_csv, &a, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 const struct http_route http_admin_routes[] = {

@@ -415,26 +415,33 @@ static int h_report(struct http_call *c, json_t **out)
 	return report(c, r, out);
 }
 
+static int report_csv(void *ctx, FILE *f, char *err)
+{
+	return resv_report_csv(ctx, f, err);
+}
+
 static int h_report_csv(struct http_call *c, json_t **out)
 {
+	(void)out;
 	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
 	json_t *rep = NULL;
 	int status = report(c, r, &rep);
 	if (status != 200)
 		return status;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc = f ? resv_report_csv(rep, f, c->msg) : MG_ERR_NOMEM;
-	if (f)
-		fclose(f);
+	int rc = admin_download(c, "madoguchi-bookings.csv", report_csv, rep, c->msg);
 	json_decref(rep);
-	if (rc != MG_OK) {
-		free(buf);
-		return http_fail(c, 500, "the report could not be written");
-	}
-	(void)out;
-	return admin_download(c, buf, len, "madoguchi-bookings.csv");
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, c->msg);
+}
+
+struct vrs_csv {
+	struct resv *r;
+	const char *from, *to, *municipality;
+};
+
+static int vrs_csv(void *ctx, FILE *f, char *err)
+{
+	struct vrs_csv *v = ctx;
+	return resv_vrs_csv(v->r, v->from, v->to, v->municipality, f, NULL, err);
 }
 
 /* The national vaccination record (VRS) file of ?from=&to= (to: from), the
@@ -445,19 +452,9 @@ static int h_vrs(struct http_call *c, json_t **out)
 	(void)out;
 	if (!arg(c, "from"))
 		return http_fail(c, 400, "from is required (the first day of doses to export)");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc = f ? resv_vrs_csv(r, arg(c, "from"), arg(c, "to"),
-				  town_municipality_code(http_call_town(c)), f, NULL, c->msg)
-		   : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
-	if (f && fclose(f) != 0 && rc == MG_OK)
-		rc = mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
-	if (rc != MG_OK) {
-		free(buf);
-		return refused(c, r, rc, NULL);
-	}
-	return admin_download(c, buf, len, "madoguchi-vrs.csv");
+	struct vrs_csv v = {r, arg(c, "from"), arg(c, "to"), town_municipality_code(http_call_town(c))};
+	int rc = admin_download(c, "madoguchi-vrs.csv", vrs_csv, &v, c->msg);
+	return rc == MG_OK ? 200 : refused(c, r, rc, NULL);
 }
 
 /* Who waits at ?venue= on ?date= (each optional), since when, offers sent;

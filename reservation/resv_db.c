@@ -175,6 +175,8 @@ int resv_open(struct resv **out, const char *path, char *err)
 	 * commit synced. */
 	if (rc == MG_OK)
 		rc = mg_db_open(path, 1, MG_DB_SYNC_FULL, &r->db, err);
+	if (rc == MG_OK && !(r->stmts = mg_db_stmts_new(r->db)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK && sqlite3_create_function(r->db, "resv_kana", 1, SQLITE_UTF8 |
 						   SQLITE_DETERMINISTIC, NULL, sql_kana, NULL,
 						   NULL) != SQLITE_OK)
@@ -203,6 +205,7 @@ void resv_close(struct resv *r)
 {
 	if (!r)
 		return;
+	mg_db_stmts_free(r->stmts);
 	sqlite3_close(r->db);
 	free(r);
 }
@@ -392,8 +395,7 @@ void resv_x_now_text(const struct resv *r, char out[17])
 static int vprep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
 		 const char *fmt, va_list ap)
 {
-	*st = NULL;
-	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(r->stmts, sql, st) != SQLITE_OK)
 		return resv_x_dberr(r, err, "prepare");
 	int rc = SQLITE_OK;
 	for (int i = 0; fmt && fmt[i] && rc == SQLITE_OK; i++) {
@@ -409,11 +411,16 @@ static int vprep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
 	}
 	if (rc != SQLITE_OK) {
 		int out = resv_x_dberr(r, err, "bind");
-		sqlite3_finalize(*st);
+		resv_x_done(r, *st);
 		*st = NULL;
 		return out;
 	}
 	return MG_OK;
+}
+
+void resv_x_done(struct resv *r, sqlite3_stmt *st)
+{
+	mg_db_stmt_put(r->stmts, st);
 }
 
 int resv_x_prep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
@@ -465,7 +472,7 @@ int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "read");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -485,7 +492,7 @@ int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const c
 		else if (changes)
 			*changes = sqlite3_changes(r->db);
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -505,7 +512,7 @@ int resv_x_int(struct resv *r, long long *out, char *err, const char *sql, const
 		else
 			rc = resv_x_dberr(r, err, "read");
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -635,7 +642,7 @@ int resv_field_policy(struct resv *r, enum resv_field field, enum resv_policy *o
 			rc = resv_x_dberr(r, err, "settings");
 		}
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -751,7 +758,7 @@ int resv_settings_json(struct resv *r, json_t **out, char *err)
 			"min_interval_days", sqlite3_column_int(st, 2),
 			"same_product", sqlite3_column_int(st, 3),
 			"horizon_days", sqlite3_column_int(st, 4)));
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc == MG_OK) {
 		json_object_set(o, "fields", fields);
 		json_object_set(o, "products", products);

@@ -318,7 +318,7 @@ int nlp_date_iso(const char *s, int *y, int *m, int *d)
 				return MG_ERR_INPUT;
 			v[f] = v[f] * 10 + (c - '0');
 		}
-	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > month_days(v[0], v[1]))
+	if (v[0] < 1000 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > month_days(v[0], v[1]))
 		return MG_ERR_INPUT;
 	if (y)
 		*y = v[0];

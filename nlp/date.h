@@ -51,7 +51,7 @@ struct nlp_date {
 int nlp_date_parse(const char *text, size_t len, struct nlp_date *out, char *err);
 
 /* A machine date (a file's, a console filter's): exactly YYYY-MM-DD, a day
- * that exists (2026-02-30 does not). MG_OK with the parts in y, m, d (each
+ * that exists (2026-02-30 does not) in a year from 1000, as nlp_date_parse. MG_OK with the parts in y, m, d (each
  * may be NULL), MG_ERR_INPUT otherwise. */
 int nlp_date_iso(const char *s, int *y, int *m, int *d);
 

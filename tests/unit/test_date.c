@@ -165,6 +165,7 @@ TEST(date, a_machine_date_is_exactly_a_day_that_exists)
 	CHECK(nlp_date_iso(" 2026-01-0", NULL, NULL, NULL) == MG_ERR_INPUT);
 	CHECK(nlp_date_iso("2026/01/01", NULL, NULL, NULL) == MG_ERR_INPUT);
 	CHECK(nlp_date_iso("2026-01-01 ", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso("0999-12-31", NULL, NULL, NULL) == MG_ERR_INPUT);
 	CHECK(nlp_date_iso(NULL, NULL, NULL, NULL) == MG_ERR_INPUT);
 }
 

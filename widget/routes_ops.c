@@ -65,12 +65,8 @@ static void day_from_today(struct http_call *c, int days, char out[11])
 
 /* A change and its audit record are one write of r's connection: a change
  * that cannot be recorded is not made (its failure is the request's).
- * Between ops_begin and ops_end, op's rc and then the record's. */
-static int ops_begin(struct resv *r, char *err)
-{
-	return resv_write_begin(r, err);
-}
-
+ * Ends the resv_write_begin around the change with rc, the change's, and
+ * the record's when the change was made. */
 static int ops_end(struct resv *r, int rc, const struct staff_session *s, const char *action,
 		   const char *target, json_t *after, char *err)
 {
@@ -133,7 +129,7 @@ static int h_desk(struct http_call *c, json_t **out)
 	json_t *after = NULL;
 	char action[32];
 	snprintf(action, sizeof action, "desk.%s", steps[act]);
-	int rc = ops_begin(r, c->msg);
+	int rc = resv_write_begin(r, c->msg);
 	if (rc == MG_OK)
 		rc = resv_desk_act(r, desk_of(&s), ticket, (enum resv_desk_act)act, lot, &b, c->msg);
 	if (rc == MG_OK && (after = resv_booking_json(&b)) && lot)
@@ -214,7 +210,7 @@ static int call_op(struct http_call *c, json_t **out, const char *op)
 	req.venue = venue;
 	struct resv_booking b;
 	int booked = strcmp(op, "wait") != 0;
-	int rc = ops_begin(r, c->msg);
+	int rc = resv_write_begin(r, c->msg);
 	if (rc != MG_OK)
 		return refused(c, r, rc, NULL);
 	if (!strcmp(op, "book"))
@@ -348,7 +344,7 @@ static int h_slots_create(struct http_call *c, json_t **out)
 	p.capacity = (int)capacity;
 	int created = 0, existing = 0;
 	json_t *after = NULL;
-	int rc = ops_begin(r, c->msg);
+	int rc = resv_write_begin(r, c->msg);
 	if (rc == MG_OK)
 		rc = resv_slots_create(r, &p, &created, &existing, c->msg);
 	if (rc == MG_OK)
@@ -372,7 +368,7 @@ static int slot_change(struct http_call *c, json_t **out, int close)
 		return st;
 	int n = 0;
 	json_t *cancelled = NULL, *after = NULL;
-	int rc = ops_begin(r, c->msg);
+	int rc = resv_write_begin(r, c->msg);
 	if (rc == MG_OK)
 		rc = close ? resv_slot_close(r, slot, &n, &cancelled, c->msg)
 			   : resv_slot_set_capacity(r, slot, (int)capacity, &n, c->msg);
@@ -507,7 +503,7 @@ static int h_import(struct http_call *c, json_t **out)
 	if (st)
 		return st;
 	json_t *bad = json_array(), *after = NULL;
-	int rows = 0, rc = bad ? ops_begin(r, c->msg) : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
+	int rows = 0, rc = bad ? resv_write_begin(r, c->msg) : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK) {
 		rc = resv_import_data(r, (enum resv_import_kind)k, data, len, "upload.csv", bad_row, bad,
 				      &rows, c->msg);
@@ -572,7 +568,7 @@ static int h_desks_set(struct http_call *c, json_t **out)
 		if (!(codes[i] = json_string_value(v)))
 			return http_fail(c, 400, "venues is a list of venue codes");
 	}
-	int rc = ops_begin(r, c->msg);
+	int rc = resv_write_begin(r, c->msg);
 	if (rc == MG_OK)
 		rc = resv_desk_set(r, name, codes, (int)json_array_size(a), c->msg);
 	rc = ops_end(r, rc, &s, "desk.venues", name, a, c->msg);

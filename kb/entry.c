@@ -165,7 +165,7 @@ char *kb_alternates_edit(const char *alts, const char *question, int add, int *c
 	/* split as the index splits them (kb_phrasings) */
 	for (const char *s = alts; *s;) {
 		size_t n = strcspn(s, "|\n");
-		if (n == ql && !memcmp(s, question, n)) {
+		if (n && n == ql && !memcmp(s, question, n)) {
 			found = 1;
 			if (add)  /* kept where it is */
 				w += (size_t)sprintf(out + w, "%s%.*s", w ? "|" : "", (int)n, s);

@@ -246,7 +246,7 @@ int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternate
  * it: separated by '|' or line breaks) with question added at its end
  * (add) or taken out wherever it is: a new '|'-separated string (caller
  * frees), NULL without memory. *changed is 0 when question was there
- * already (add) or was not (remove): the list is then the same. */
+ * already (add) or was not (remove), or is empty: the list is then the same. */
 char *kb_alternates_edit(const char *alts, const char *question, int add, int *changed);
 /* Deletes the entry with external id and re-indexes; MG_ERR_NOT_FOUND if
  * none. Inside a kb_write_begin, part of the caller's transaction. */

@@ -456,6 +456,10 @@ TEST(kb, an_alternate_question_is_added_once_and_taken_out_wherever_it_is)
 	s = kb_alternates_edit("予約したいです|予約の方法", "予約したい", 0, &changed);
 	CHECK(s && changed == 0 && !strcmp(s, "予約したいです|予約の方法"));
 	free(s);
+	/* an empty question is never an alternate; empty items are dropped */
+	s = kb_alternates_edit("予約の方法||予約の仕方", "", 1, &changed);
+	CHECK(s && changed == 0 && !strcmp(s, "予約の方法|予約の仕方"));
+	free(s);
 	/* listed twice (an old import): both go */
 	s = kb_alternates_edit("予約したい|予約の方法|予約したい", "予約したい", 0, &changed);
 	CHECK(s && changed == 1 && !strcmp(s, "予約の方法"));

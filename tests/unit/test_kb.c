@@ -432,36 +432,30 @@ TEST(kb, a_bad_synonyms_line_is_named_by_its_line)
 TEST(kb, an_alternate_question_is_added_once_and_taken_out_wherever_it_is)
 {
 	/* What the review queue's 「この質問を追加」 and its undo write. */
-	int changed = -1;
-	char *s = kb_alternates_edit("", "予約したい", 1, &changed);
-	CHECK(s && changed == 1 && !strcmp(s, "予約したい"));
-	free(s);
-	s = kb_alternates_edit("予約の方法|予約したい", "予約したい", 1, &changed);
-	CHECK(s && changed == 0 && !strcmp(s, "予約の方法|予約したい"));
-	free(s);
-	s = kb_alternates_edit("予約の方法|予約の仕方", "予約したい", 1, &changed);
-	CHECK(s && changed == 1 && !strcmp(s, "予約の方法|予約の仕方|予約したい"));
-	free(s);
-	/* taken out first, in the middle, last: no bar left over */
-	s = kb_alternates_edit("予約したい|予約の方法|予約の仕方", "予約したい", 0, &changed);
-	CHECK(s && changed == 1 && !strcmp(s, "予約の方法|予約の仕方"));
-	free(s);
-	s = kb_alternates_edit("予約の方法|予約したい|予約の仕方", "予約したい", 0, &changed);
-	CHECK(s && changed == 1 && !strcmp(s, "予約の方法|予約の仕方"));
-	free(s);
-	s = kb_alternates_edit("予約の方法|予約したい", "予約したい", 0, &changed);
-	CHECK(s && changed == 1 && !strcmp(s, "予約の方法"));
-	free(s);
-	/* a longer alternate that starts alike is another question */
-	s = kb_alternates_edit("予約したいです|予約の方法", "予約したい", 0, &changed);
-	CHECK(s && changed == 0 && !strcmp(s, "予約したいです|予約の方法"));
-	free(s);
-	/* an empty question is never an alternate; empty items are dropped */
-	s = kb_alternates_edit("予約の方法||予約の仕方", "", 1, &changed);
-	CHECK(s && changed == 0 && !strcmp(s, "予約の方法|予約の仕方"));
-	free(s);
-	/* listed twice (an old import): both go */
-	s = kb_alternates_edit("予約したい|予約の方法|予約したい", "予約したい", 0, &changed);
-	CHECK(s && changed == 1 && !strcmp(s, "予約の方法"));
-	free(s);
+	static const struct {
+		const char *alts, *q;
+		int add, changed;
+		const char *want;
+	} cases[] = {
+		{"", "予約したい", 1, 1, "予約したい"},
+		{"予約の方法|予約したい", "予約したい", 1, 0, "予約の方法|予約したい"},
+		{"予約の方法|予約の仕方", "予約したい", 1, 1, "予約の方法|予約の仕方|予約したい"},
+		/* taken out first, in the middle, last: no bar left over */
+		{"予約したい|予約の方法|予約の仕方", "予約したい", 0, 1, "予約の方法|予約の仕方"},
+		{"予約の方法|予約したい|予約の仕方", "予約したい", 0, 1, "予約の方法|予約の仕方"},
+		{"予約の方法|予約したい", "予約したい", 0, 1, "予約の方法"},
+		/* a longer alternate that starts alike is another question */
+		{"予約したいです|予約の方法", "予約したい", 0, 0, "予約したいです|予約の方法"},
+		/* an empty question is never an alternate; empty items are dropped */
+		{"予約の方法||予約の仕方", "", 1, 0, "予約の方法|予約の仕方"},
+		/* listed twice (an old import): both go */
+		{"予約したい|予約の方法|予約したい", "予約したい", 0, 1, "予約の方法"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int changed = -1;
+		char *s = kb_alternates_edit(cases[i].alts, cases[i].q, cases[i].add, &changed);
+		CHECK(s && changed == cases[i].changed);
+		CHECK_STR(s, cases[i].want);
+		free(s);
+	}
 }

@@ -34,10 +34,8 @@ static int each_record(sqlite3 *db, const struct staff_audit_filter *f, const st
 	sqlite3_bind_int(st, 5, limit);
 	int step, stop = 0;
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct tm tm;
-		char when[32];
-		nlp_zone_tm(zone, (time_t)sqlite3_column_int64(st, 0), &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		char when[NLP_ZONE_SECONDS_LEN];
+		nlp_zone_time_text(zone, (time_t)sqlite3_column_int64(st, 0), 1, when);
 		stop = fn(ctx, st, when);
 	}
 	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(db, err, "audit") : MG_OK;

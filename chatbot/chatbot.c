@@ -60,6 +60,7 @@ void chatbot_close(struct chatbot *bot)
 	if (!bot)
 		return;
 	kb_close(bot->kb);
+	json_decref(bot->ruby_cache);
 	free(bot);
 }
 
@@ -124,26 +125,6 @@ static const char *pick(const char *ja, const char *en, const char *lang)
 	return (!strcmp(lang, "en") && en && *en) ? en : ja;
 }
 
-static int ruby_seg(void *ctx, const char *t, size_t len, const char *r, size_t rlen)
-{
-	json_t *seg = r ? json_pack("{s:s%, s:s%}", "t", t, len, "r", r, rlen) : json_pack("{s:s%}", "t", t, len);
-	return json_array_append_new(ctx, seg) ? MG_ERR_NOMEM : 0;
-}
-
-/* The furigana of a text as shown: [{"t": "接種券", "r": "せっしゅけん"},
- * {"t": "を"}, …], the town's words read as the town reads them. */
-static json_t *ruby_json(struct chatbot *bot, const char *text)
-{
-	char err[MG_ERR_LEN];
-	json_t *a = json_array();
-	if (a && nlp_ruby(kb_analyser(bot->kb), bot->town ? bot->town->readings : NULL, text, strlen(text),
-			  ruby_seg, a, err) != MG_OK) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
-}
-
 /* Sets j.ruby to {key: segments, ...} for each of the given string members
  * of j that is there (NULL-terminated list). A resident reading Japanese
  * only: English texts have no kanji to read. */
@@ -153,7 +134,7 @@ static void add_ruby(struct chatbot *bot, json_t *j, const char *const *keys)
 	for (; r && *keys; keys++) {
 		const char *s = json_string_value(json_object_get(j, *keys));
 		if (s)
-			json_object_set_new(r, *keys, ruby_json(bot, s));
+			json_object_set_new(r, *keys, chatbot_ruby(bot, s));
 	}
 	json_object_set_new(j, "ruby", r);
 }

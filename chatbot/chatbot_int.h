@@ -12,6 +12,9 @@ struct chatbot {
 	struct kb *kb;
 	const struct town *town;  /* borrowed */
 	struct events_writer *events;  /* borrowed; NULL: events are written at once */
+	json_t *ruby_cache;  /* text shown → its furigana segments (chatbot/furigana.c) */
+	int64_t ruby_generation;  /* the knowledge base's generation of ruby_cache */
+	size_t ruby_segments;  /* segments in ruby_cache */
 };
 
 /* Loads the sample synonyms and entries built into the binary. */
@@ -21,6 +24,11 @@ void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query
 		      double x[POLICY_CONF_FEATURES]);
 /* The calibrated confidence that c[0] is the right topic (see policy.h). */
 double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs);
+
+/* The furigana of a text as shown (nlp_ruby's segments as a JSON array,
+ * the town's words read as the town reads them): a new reference, NULL
+ * without memory. Kept per text for the knowledge base's generation. */
+json_t *chatbot_ruby(struct chatbot *bot, const char *text);
 
 /* Subcommands implemented in chatbot/. */
 int chatbot_cli_import(const struct cli_ctx *ctx, int argc, char **argv);

@@ -235,10 +235,12 @@ int chatbot_cli_ask(const struct cli_ctx *ctx, int argc, char **argv)
 			o.top = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--lang") && i + 1 < argc)
 			o.lang = argv[++i];
+		else if (!strcmp(argv[i], "--ruby"))
+			o.ruby = 1;
 		else if (!strcmp(argv[i], "--"))
 			first_q = i + 1;
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "usage: madoguchi ask [--json] [--top N] [--lang ja|en] [QUESTION]\n"
+			fprintf(stderr, "usage: madoguchi ask [--json] [--top N] [--lang ja|en] [--ruby] [QUESTION]\n"
 					"       without QUESTION, one question per line is read from stdin\n");
 			return 2;
 		} else {

@@ -95,20 +95,6 @@ static int set_field(struct chatbot *bot, const struct staff_session *who, const
 	return staff_kb_write(chatbot_kb(bot), who, &ch, err);
 }
 
-/* Where question is among the |-separated alternates: its start, or NULL. */
-static const char *find_alternate(const char *alts, const char *question)
-{
-	size_t ql = strlen(question);
-	for (const char *p = alts; *p;) {
-		const char *bar = strchr(p, '|');
-		size_t n = bar ? (size_t)(bar - p) : strlen(p);
-		if (n == ql && !memcmp(p, question, n))
-			return p;
-		p += n + (bar ? 1 : 0);
-	}
-	return NULL;
-}
-
 /* Adds (add) or removes question among the entry's alternates, audited. */
 static int change_alternate(struct chatbot *bot, const struct staff_session *who, const char *entry_id,
 			    const char *question, int add, char *err)
@@ -122,32 +108,19 @@ static int change_alternate(struct chatbot *bot, const struct staff_session *who
 	rc = kb_entry_get(chatbot_kb(bot), 0, entry_id, &e, err);
 	if (rc != MG_OK)
 		return rc;
-	const char *at = find_alternate(e.alt_questions, question);
+	int changed = 0;
+	char *alts = kb_alternates_edit(e.alt_questions, question, add, &changed);
 	/* already there (or already gone): nothing to change, nothing to audit */
-	if (add == (at != NULL)) {
+	if (alts && !changed) {
+		free(alts);
 		kb_entry_clear(&e);
 		return MG_OK;
 	}
-	size_t ql = strlen(question), al = strlen(e.alt_questions);
-	json_t *before = entry_json(&e);
-	char *alts = malloc(al + ql + 2);
-	if (!alts || !before) {
+	json_t *before = alts ? entry_json(&e) : NULL;
+	if (!before) {
 		free(alts);
-		json_decref(before);
 		kb_entry_clear(&e);
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	}
-	if (add) {
-		sprintf(alts, "%s%s%s", e.alt_questions, *e.alt_questions ? "|" : "", question);
-	} else {
-		/* the text before it, then the text after it and its bar */
-		size_t pre = (size_t)(at - e.alt_questions);
-		const char *post = at + ql;
-		if (*post == '|')
-			post++;
-		else if (pre > 0)
-			pre--;  /* the last one: its bar goes with it */
-		snprintf(alts, al + 1, "%.*s%s", (int)pre, e.alt_questions, post);
 	}
 	rc = set_field(bot, who, add ? "entry.add_alternate" : "entry.remove_alternate", e.id, before,
 		       kb_entry_set_alternates, alts, err);

@@ -7,6 +7,7 @@
 #include "chatbot/events_int.h"
 #include "chatbot/ops_policy.h"
 #include "kb/kb.h"
+#include "nlp/date.h"
 #include "nlp/redact.h"
 
 #include <math.h>
@@ -443,10 +444,7 @@ static int fold(sqlite3 *db, const char *from, const char *to, char *err)
 
 static int valid_day(const char *d)
 {
-	int y, m, dd;
-	char tail;
-	return d && strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) == 3 &&
-	       m >= 1 && m <= 12 && dd >= 1 && dd <= 31;
+	return nlp_date_iso(d, NULL, NULL, NULL) == MG_OK;
 }
 
 /* n/d rounded to 4 places, or JSON null when d is 0. */

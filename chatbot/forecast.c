@@ -73,16 +73,7 @@ void forecast_defaults(struct forecast_opts *o, const struct town *town, time_t 
  * never crosses into the wrong date. */
 static int parse_day(const struct nlp_zone *zone, const char *d, time_t *out)
 {
-	struct tm tm = {0};
-	char tail;
-	if (!d || strlen(d) != 10 ||
-	    sscanf(d, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tail) != 3)
-		return MG_ERR_INPUT;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	tm.tm_hour = 12;
-	*out = nlp_zone_mktime(zone, &tm);
-	return *out == (time_t)-1 ? MG_ERR_INPUT : MG_OK;
+	return nlp_zone_day_at(zone, d, 12, out);
 }
 
 static void format_day(const struct nlp_zone *zone, time_t t, char out[11], int *wday)

@@ -155,6 +155,34 @@ int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternate
 			  alternates, "save entry", err);
 }
 
+char *kb_alternates_edit(const char *alts, const char *question, int add, int *changed)
+{
+	size_t ql = strlen(question), w = 0;
+	char *out = malloc(strlen(alts) + ql + 2);
+	if (!out)
+		return NULL;
+	int found = 0;
+	/* split as the index splits them (kb_phrasings) */
+	for (const char *s = alts; *s;) {
+		size_t n = strcspn(s, "|\n");
+		if (n && n == ql && !memcmp(s, question, n)) {
+			found = 1;
+			if (add)  /* kept where it is */
+				w += (size_t)sprintf(out + w, "%s%.*s", w ? "|" : "", (int)n, s);
+		} else if (n) {
+			w += (size_t)sprintf(out + w, "%s%.*s", w ? "|" : "", (int)n, s);
+		}
+		s += n;
+		if (*s)
+			s++;
+	}
+	if (add && !found && ql)
+		w += (size_t)sprintf(out + w, "%s%s", w ? "|" : "", question);
+	out[w] = 0;
+	*changed = add ? !found && ql : found;
+	return out;
+}
+
 int kb_entry_delete(struct kb *kb, const char *id, char *err)
 {
 	return change_one(kb, "DELETE FROM kb_entries WHERE ext_id = ?1", id, NULL, "delete entry", err);

@@ -2,6 +2,7 @@
  * UTF-8 with BOM, or CP932 from Excel), the synonym list as TSV. Imports are
  * all or nothing: every row is checked before one transaction writes them. */
 #include "kb/kb_int.h"
+#include "nlp/date.h"
 #include "nlp/excel.h"
 #include "nlp/text.h"
 
@@ -279,14 +280,7 @@ int kb_valid_date(const char *s)
 {
 	if (!*s)
 		return 1;
-	int y, m, d;
-	char tail;
-	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-		return 0;
-	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m < 1 || m > 12 || d < 1 || d > days[m - 1])
-		return 0;
-	return !(m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	return nlp_date_iso(s, NULL, NULL, NULL) == MG_OK;
 }
 
 int kb_valid_slug(const char *s)

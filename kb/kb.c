@@ -237,6 +237,11 @@ struct nlp_analyser *kb_analyser(struct kb *kb)
 	return kb->an;
 }
 
+int64_t kb_generation(const struct kb *kb)
+{
+	return kb->generation;
+}
+
 /* Runs the statement *st, prepared once per connection from sql. */
 static int exec_kept(struct kb *kb, sqlite3_stmt **st, const char *sql)
 {
@@ -266,26 +271,14 @@ const struct nlp_synonyms *kb_synonyms(struct kb *kb)
 
 int kb_write_begin(struct kb *kb, char *err)
 {
-	int outer = kb->write_depth == 0 && sqlite3_get_autocommit(kb->db);
-	if (sqlite3_exec(kb->db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT kb_write", NULL, NULL, NULL) != SQLITE_OK)
-		return mg_db_fail(kb->db, err, "write");
-	if (kb->write_depth++ == 0)
-		kb->write_outer = outer;
-	return MG_OK;
+	return mg_db_write_begin(kb->db, &kb->write, err);
 }
 
 int kb_write_end(struct kb *kb, int rc, char *err)
 {
-	int outer = --kb->write_depth == 0 && kb->write_outer;
-	if (rc == MG_OK && sqlite3_exec(kb->db, outer ? "COMMIT" : "RELEASE kb_write", NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "write");
-	if (rc != MG_OK) {
-		if (outer)
-			sqlite3_exec(kb->db, "ROLLBACK", NULL, NULL, NULL);
-		else
-			sqlite3_exec(kb->db, "ROLLBACK TO kb_write; RELEASE kb_write", NULL, NULL, NULL);
+	rc = mg_db_write_end(kb->db, &kb->write, rc, err);
+	if (rc != MG_OK)
 		kb->generation = -1;  /* the next search reloads what is on disk */
-	}
 	return rc;
 }
 

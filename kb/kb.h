@@ -37,6 +37,10 @@ const struct nlp_synonyms *kb_synonyms(struct kb *kb);
 /* This kb's analyser (one per thread, as the kb), for other analyses of the
  * same thread's text (furigana); valid until kb_close. */
 struct nlp_analyser *kb_analyser(struct kb *kb);
+/* The knowledge base's generation as this connection last read it (-1
+ * before): a new one with every edit, import and restore, so what is worked
+ * out from the entries' texts (their furigana) can be kept per generation. */
+int64_t kb_generation(const struct kb *kb);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 
@@ -248,6 +252,12 @@ int kb_entry_put(struct kb *kb, const struct kb_entry *e, const struct kb_import
  * for a bad value. Inside a kb_write_begin, part of the caller's transaction. */
 int kb_entry_set_status(struct kb *kb, const char *id, const char *status, char *err);
 int kb_entry_set_alternates(struct kb *kb, const char *id, const char *alternates, char *err);
+/* The list of alternate questions alts (as the alt_questions column holds
+ * it: separated by '|' or line breaks) with question added at its end
+ * (add) or taken out wherever it is: a new '|'-separated string (caller
+ * frees), NULL without memory. *changed is 0 when question was there
+ * already (add) or was not (remove), or is empty: the list is then the same. */
+char *kb_alternates_edit(const char *alts, const char *question, int add, int *changed);
 /* Deletes the entry with external id and re-indexes; MG_ERR_NOT_FOUND if
  * none. Inside a kb_write_begin, part of the caller's transaction. */
 int kb_entry_delete(struct kb *kb, const char *id, char *err);

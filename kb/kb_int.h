@@ -189,8 +189,7 @@ struct kb {
 	double *stage_score;
 	void *stage_ranked;
 	size_t stage_cap;
-	int write_depth;     /* kb_write_begin's open levels */
-	int write_outer;     /* the outermost level began the transaction (not a savepoint) */
+	struct mg_db_write write;  /* kb_write_begin's levels */
 };
 
 /* Grows *p to hold need items of size bytes, doubling; -1 without memory. */

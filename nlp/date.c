@@ -305,6 +305,30 @@ static int month_days(int y, int m)
 	return m == 2 && leap(y) ? 29 : days[m - 1];
 }
 
+int nlp_date_iso(const char *s, int *y, int *m, int *d)
+{
+	int v[3] = {0, 0, 0};
+	static const int at[3] = {0, 5, 8}, width[3] = {4, 2, 2};
+	if (!s || strlen(s) != NLP_DATE_LEN || s[4] != '-' || s[7] != '-')
+		return MG_ERR_INPUT;
+	for (int f = 0; f < 3; f++)
+		for (int i = 0; i < width[f]; i++) {
+			char c = s[at[f] + i];
+			if (c < '0' || c > '9')
+				return MG_ERR_INPUT;
+			v[f] = v[f] * 10 + (c - '0');
+		}
+	if (v[0] < 1000 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > month_days(v[0], v[1]))
+		return MG_ERR_INPUT;
+	if (y)
+		*y = v[0];
+	if (m)
+		*m = v[1];
+	if (d)
+		*d = v[2];
+	return MG_OK;
+}
+
 /* Trailing 生まれ / 生れ / 生 ("born") and spaces say nothing about the date. */
 static size_t strip_suffix(const char *s, size_t len)
 {

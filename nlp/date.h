@@ -50,6 +50,11 @@ struct nlp_date {
  * wrong and err (may be NULL) saying it in English. Never reads past len. */
 int nlp_date_parse(const char *text, size_t len, struct nlp_date *out, char *err);
 
+/* A machine date (a file's, a console filter's): exactly YYYY-MM-DD, a day
+ * that exists (2026-02-30 does not) in a year from 1000, as nlp_date_parse. MG_OK with the parts in y, m, d (each
+ * may be NULL), MG_ERR_INPUT otherwise. */
+int nlp_date_iso(const char *s, int *y, int *m, int *d);
+
 /* "unreadable", "no_such_day", "era_range"...: the why as a stable word. */
 const char *nlp_date_why_name(enum nlp_date_why why);
 

@@ -2,6 +2,9 @@
 #include "nlp/db.h"
 #include "nlp/mg.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out, char *err)
 {
 	*out = NULL;
@@ -33,4 +36,126 @@ int mg_db_fail(sqlite3 *db, char *err, const char *what)
 	if (code == SQLITE_FULL)
 		return mg_fail(err, MG_ERR_NOSPACE, "%s: the server's disk is full, nothing was saved", what);
 	return mg_fail(err, MG_ERR_DB, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+}
+
+int mg_db_write_begin(sqlite3 *db, struct mg_db_write *w, char *err)
+{
+	int outer = w->depth == 0 && sqlite3_get_autocommit(db);
+	if (sqlite3_exec(db, outer ? "BEGIN IMMEDIATE" : "SAVEPOINT mg_write", NULL, NULL, NULL) != SQLITE_OK)
+		return mg_db_fail(db, err, "write");
+	if (w->depth++ == 0)
+		w->outer = outer;
+	return MG_OK;
+}
+
+int mg_db_write_end(sqlite3 *db, struct mg_db_write *w, int rc, char *err)
+{
+	int outer = --w->depth == 0 && w->outer;
+	if (rc == MG_OK && sqlite3_exec(db, outer ? "COMMIT" : "RELEASE mg_write", NULL, NULL, NULL) != SQLITE_OK)
+		rc = mg_db_fail(db, err, "write");
+	if (rc != MG_OK) {
+		if (!outer)
+			sqlite3_exec(db, "ROLLBACK TO mg_write; RELEASE mg_write", NULL, NULL, NULL);
+		else if (!sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return rc;
+}
+
+struct stmt_slot {
+	char *sql;  /* NULL: an empty slot */
+	uint32_t hash;
+	sqlite3_stmt *st;
+	int out;    /* handed out, not yet put back */
+};
+
+/* Open addressing over a power-of-two table, at most three quarters full. */
+struct mg_db_stmts {
+	sqlite3 *db;
+	struct stmt_slot *slot;
+	size_t cap, n;
+};
+
+struct mg_db_stmts *mg_db_stmts_new(sqlite3 *db)
+{
+	struct mg_db_stmts *c = calloc(1, sizeof *c);
+	if (c)
+		c->db = db;
+	return c;
+}
+
+void mg_db_stmts_free(struct mg_db_stmts *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->cap; i++) {
+		sqlite3_finalize(c->slot[i].st);
+		free(c->slot[i].sql);
+	}
+	free(c->slot);
+	free(c);
+}
+
+/* The slot holding sql, or the empty one where it would go. */
+static struct stmt_slot *stmt_find(const struct mg_db_stmts *c, const char *sql, uint32_t hash)
+{
+	size_t i = hash & (c->cap - 1);
+	while (c->slot[i].sql && (c->slot[i].hash != hash || strcmp(c->slot[i].sql, sql)))
+		i = (i + 1) & (c->cap - 1);
+	return &c->slot[i];
+}
+
+static int stmts_grow(struct mg_db_stmts *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 32;
+	struct stmt_slot *old = c->slot, *slot = calloc(cap, sizeof *slot);
+	if (!slot)
+		return -1;
+	size_t old_cap = c->cap;
+	c->slot = slot;
+	c->cap = cap;
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].sql)
+			*stmt_find(c, old[i].sql, old[i].hash) = old[i];
+	free(old);
+	return 0;
+}
+
+int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out)
+{
+	*out = NULL;
+	uint32_t hash = mg_hash(sql, strlen(sql));
+	struct stmt_slot *s = c->cap ? stmt_find(c, sql, hash) : NULL;
+	if (s && s->sql && !s->out) {
+		s->out = 1;
+		*out = s->st;
+		return SQLITE_OK;
+	}
+	if ((s && s->sql) || c->n >= MG_DB_STMTS_MAX)  /* out already, or the cache is full */
+		return sqlite3_prepare_v2(c->db, sql, -1, out, NULL);
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	char *copy = NULL;
+	if (((c->n + 1) * 4 > c->cap * 3 && stmts_grow(c)) || !(copy = strdup(sql)))
+		return SQLITE_OK;  /* without memory: used once, finalized at put */
+	s = stmt_find(c, sql, hash);
+	*s = (struct stmt_slot){copy, hash, *out, 1};
+	c->n++;
+	return SQLITE_OK;
+}
+
+void mg_db_stmt_put(struct mg_db_stmts *c, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	const char *sql = sqlite3_sql(st);
+	struct stmt_slot *s = c->cap && sql ? stmt_find(c, sql, mg_hash(sql, strlen(sql))) : NULL;
+	if (!s || s->st != st) {
+		sqlite3_finalize(st);
+		return;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	s->out = 0;
 }

@@ -132,10 +132,10 @@ int nlp_normalise(const char *text, size_t len, char **out, size_t *out_len, cha
 	return MG_OK;
 }
 
+/* Written in Japanese: kana (half-width katakana too) or kanji. */
 static int is_kana_or_kanji(int32_t cp)
 {
-	return (cp >= 0x3040 && cp <= 0x30ff) || (cp >= 0x3400 && cp <= 0x9fff) ||
-	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xff66 && cp <= 0xff9f);
+	return nlp_is_kana(cp) || nlp_is_kanji(cp) || (cp >= 0xff66 && cp <= 0xff9f);
 }
 
 static int other_script(int32_t cp)
@@ -413,16 +413,13 @@ static int in_list(const char *const *list, size_t n, const char *s, size_t len)
 	return 0;
 }
 
-#define NFIELDS 9
 #define NLP_MAX_COMPOUND_BYTES 48  /* 16 kanji: longer runs are lists, not words */
 
-/* Splits MeCab's comma-separated feature string into at most NFIELDS fields
- * (ipadic has 9 for known words, 7 for unknown ones). */
-static int split_features(const char *feature, const char *f[NFIELDS], size_t flen[NFIELDS])
+int nlp_features(const char *feature, const char *f[NLP_NFIELDS], size_t flen[NLP_NFIELDS])
 {
 	int n = 0;
 	const char *p = feature;
-	while (n < NFIELDS) {
+	while (n < NLP_NFIELDS) {
 		const char *comma = strchr(p, ',');
 		f[n] = p;
 		flen[n] = comma ? (size_t)(comma - p) : strlen(p);
@@ -563,7 +560,7 @@ static int emit_english(struct nlp_analyser *an, const char *s, size_t len,
 
 /* Decides whether a Japanese token carries topic: nouns, verbs and adjectives,
  * without the dependent and pronoun subclasses and without the stop words. */
-static int is_content(const char *f[NFIELDS], size_t flen[NFIELDS], int nf,
+static int is_content(const char *f[NLP_NFIELDS], size_t flen[NLP_NFIELDS], int nf,
 		      const char *lemma, size_t lemma_len)
 {
 	if (nf < 2)
@@ -659,9 +656,9 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 				rc = emit_english(an, surface, slen, emit, ctx);
 			continue;
 		}
-		const char *f[NFIELDS];
-		size_t flen[NFIELDS];
-		int nf = split_features(node->feature, f, flen);
+		const char *f[NLP_NFIELDS];
+		size_t flen[NLP_NFIELDS];
+		int nf = nlp_features(node->feature, f, flen);
 		if (field_is(f[0], flen[0], "記号") || is_punctuation(surface, slen)) {
 			rc = gram_flush(an, emit, ctx);
 			if (!rc)
@@ -670,15 +667,15 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		}
 		const char *lemma = surface;
 		size_t lemma_len = slen;
-		if (nf > 6 && !field_is(f[6], flen[6], "*")) {
-			lemma = f[6];
-			lemma_len = flen[6];
+		if (nf > NLP_FIELD_LEMMA && !field_is(f[NLP_FIELD_LEMMA], flen[NLP_FIELD_LEMMA], "*")) {
+			lemma = f[NLP_FIELD_LEMMA];
+			lemma_len = flen[NLP_FIELD_LEMMA];
 		}
 		const char *reading = surface;
 		size_t reading_len = slen;
-		if (nf > 7 && !field_is(f[7], flen[7], "*")) {
-			reading = f[7];
-			reading_len = flen[7];
+		if (nf > NLP_FIELD_READING && !field_is(f[NLP_FIELD_READING], flen[NLP_FIELD_READING], "*")) {
+			reading = f[NLP_FIELD_READING];
+			reading_len = flen[NLP_FIELD_READING];
 		}
 		rc = gram_push_reading(an, reading, reading_len);
 		int content = !rc && is_content(f, flen, nf, lemma, lemma_len);

@@ -22,12 +22,32 @@
 struct reading_word {
 	char *word, *reading;
 	size_t wlen, rlen;
+	int32_t first;  /* the word's first character */
 };
 
+/* Sorted by first character, then longest first: the words that may start
+ * at a character are one run found by binary search, and the first of
+ * them that matches is the longest. */
 struct nlp_readings {
-	struct reading_word *w;  /* longest word first */
+	struct reading_word *w;
 	size_t n, cap;
 };
+
+/* The first word in r->w whose first character is cp or after it, and for
+ * cp itself, the first one shorter than wlen (SIZE_MAX: the run's start). */
+static size_t word_find(const struct nlp_readings *r, int32_t cp, size_t wlen)
+{
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct reading_word *w = &r->w[mid];
+		if (w->first < cp || (w->first == cp && w->wlen >= wlen && wlen != SIZE_MAX))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 struct nlp_readings *nlp_readings_new(void)
 {
@@ -57,20 +77,6 @@ static int32_t to_hiragana(int32_t cp)
 	return (cp >= 0x30a1 && cp <= 0x30f6) || cp == 0x30fd || cp == 0x30fe ? cp - 0x60 : cp;
 }
 
-/* Characters read with a ruby: the ideographs, the iteration mark 々, the
- * counter ヶ (一ヶ月) and 〆. */
-static int is_kanji(int32_t cp)
-{
-	return (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) ||
-	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x20000 && cp <= 0x3134f) ||
-	       cp == 0x3005 || cp == 0x3006 || cp == 0x30f6 || cp == 0x30f5;
-}
-
-static int is_kana(int32_t cp)
-{
-	return (cp >= 0x3041 && cp <= 0x309e) || (cp >= 0x30a1 && cp <= 0x30fe);
-}
-
 int nlp_readings_add(struct nlp_readings *r, const char *word, const char *reading, char *err)
 {
 	size_t wlen = strlen(word), rlen = strlen(reading);
@@ -92,25 +98,31 @@ int nlp_readings_add(struct nlp_readings *r, const char *word, const char *readi
 		r->w = w;
 		r->cap = cap;
 	}
-	struct reading_word nw = {strdup(word), strdup(reading), wlen, rlen};
+	int32_t first;
+	utf8proc_iterate((const uint8_t *)word, (utf8proc_ssize_t)wlen, &first);
+	struct reading_word nw = {strdup(word), strdup(reading), wlen, rlen, first};
 	if (!nw.word || !nw.reading) {
 		free(nw.word);
 		free(nw.reading);
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
-	size_t at = 0;  /* kept longest first: the first match is the longest */
-	while (at < r->n && r->w[at].wlen >= wlen)
-		at++;
+	size_t at = word_find(r, first, wlen);  /* after a word as long: the first added wins */
 	memmove(r->w + at + 1, r->w + at, (r->n - at) * sizeof *r->w);
 	r->w[at] = nw;
 	r->n++;
 	return MG_OK;
 }
 
+/* The longest town word that starts at s (n bytes of valid UTF-8), or NULL. */
 static const struct reading_word *word_at(const struct nlp_readings *r, const char *s, size_t n)
 {
-	for (size_t i = 0; r && i < r->n; i++)
-		if (r->w[i].wlen <= n && r->w[i].word[0] == s[0] && !memcmp(r->w[i].word, s, r->w[i].wlen))
+	if (!r || !r->n)
+		return NULL;
+	int32_t cp;
+	if (utf8proc_iterate((const uint8_t *)s, (utf8proc_ssize_t)n, &cp) <= 0)
+		return NULL;
+	for (size_t i = word_find(r, cp, SIZE_MAX); i < r->n && r->w[i].first == cp; i++)
+		if (r->w[i].wlen <= n && !memcmp(r->w[i].word, s, r->w[i].wlen))
 			return &r->w[i];
 	return NULL;
 }
@@ -237,8 +249,8 @@ static int word_ruby(struct out *o, const char *s, size_t slen, const char *kana
 		} else {
 			whole = 1;
 		}
-		w.kanji |= is_kanji(cp);
-		w.other |= !is_kanji(cp) && !is_kana(cp);
+		w.kanji |= nlp_is_kanji(cp);
+		w.other |= !nlp_is_kanji(cp) && !nlp_is_kana(cp);
 		i += k;
 	}
 	w.off[w.n] = whole ? slen : (size_t)i;
@@ -259,7 +271,7 @@ static int word_ruby(struct out *o, const char *s, size_t slen, const char *kana
 	struct run runs[RUBY_MAX_CHARS];
 	int nruns = 0;
 	for (int c = 0; c < w.n && !whole; c++) {
-		int kj = is_kanji(w.cp[c]);
+		int kj = nlp_is_kanji(w.cp[c]);
 		if (nruns && runs[nruns - 1].kanji == kj)
 			runs[nruns - 1].to = c + 1;
 		else
@@ -269,7 +281,7 @@ static int word_ruby(struct out *o, const char *s, size_t slen, const char *kana
 	if (whole || !align(&w, runs, nruns, 0, rd, 0, rn, &steps)) {
 		int all_kanji = !whole;
 		for (int c = 0; c < w.n; c++)
-			all_kanji &= is_kanji(w.cp[c]);
+			all_kanji &= nlp_is_kanji(w.cp[c]);
 		return push(o, s, slen, buf, encode(rd, rn, buf), all_kanji);
 	}
 	int rc = 0;
@@ -310,20 +322,12 @@ static int mecab_ruby(struct nlp_analyser *an, struct out *o, const char *text, 
 			continue;  /* never seen; the text stays whole whatever MeCab does */
 		size_t off = (size_t)(node->surface - copy);
 		rc = push(o, text + pos, off - pos, NULL, 0, 0);  /* the spaces MeCab skipped */
-		const char *reading = NULL;
-		size_t rlen = 0;
-		const char *f = node->feature;
-		for (int field = 0; f && field < 7; field++) {  /* ipadic: the reading is the 8th */
-			f = strchr(f, ',');
-			if (f)
-				f++;
-		}
-		if (f) {
-			const char *comma = strchr(f, ',');
-			reading = f;
-			rlen = comma ? (size_t)(comma - f) : strlen(f);
-			if (rlen == 1 && *f == '*')
-				reading = NULL;
+		const char *f[NLP_NFIELDS], *reading = NULL;
+		size_t flen[NLP_NFIELDS], rlen = 0;
+		if (node->feature && nlp_features(node->feature, f, flen) > NLP_FIELD_READING &&
+		    !(flen[NLP_FIELD_READING] == 1 && *f[NLP_FIELD_READING] == '*')) {
+			reading = f[NLP_FIELD_READING];
+			rlen = flen[NLP_FIELD_READING];
 		}
 		if (!rc)
 			rc = word_ruby(o, text + off, node->length, reading, rlen);

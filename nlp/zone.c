@@ -4,6 +4,8 @@
  * immutable object; nothing here touches the process's TZ. */
 #include "nlp/zone.h"
 
+#include "nlp/date.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,6 +401,26 @@ void nlp_zone_tm(const struct nlp_zone *zone, time_t t, struct tm *out)
 	out->tm_isdst = dst;
 	out->tm_gmtoff = off;
 	out->tm_zone = NULL;
+}
+
+void nlp_zone_time_text(const struct nlp_zone *zone, time_t t, int seconds, char *out)
+{
+	struct tm tm;
+	nlp_zone_tm(zone, t, &tm);
+	if (!strftime(out, seconds ? NLP_ZONE_SECONDS_LEN : NLP_ZONE_MINUTES_LEN,
+		      seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm))
+		out[0] = 0;  /* a year past 9999: no town's */
+}
+
+int nlp_zone_day_at(const struct nlp_zone *zone, const char *day, int hour, time_t *out)
+{
+	struct tm tm = {.tm_hour = hour};
+	if (nlp_date_iso(day, &tm.tm_year, &tm.tm_mon, &tm.tm_mday) != MG_OK)
+		return MG_ERR_INPUT;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	*out = nlp_zone_mktime(zone, &tm);
+	return *out == (time_t)-1 ? MG_ERR_INPUT : MG_OK;
 }
 
 void nlp_zone_day(const struct nlp_zone *zone, time_t t, char out[11])

@@ -29,6 +29,17 @@ long nlp_zone_offset(const struct nlp_zone *zone, time_t t);
 void nlp_zone_tm(const struct nlp_zone *zone, time_t t, struct tm *out);
 /* The local date of t in zone as YYYY-MM-DD (11 bytes with NUL). */
 void nlp_zone_day(const struct nlp_zone *zone, time_t t, char out[11]);
+/* t as local time in zone for staff to read: "YYYY-MM-DD HH:MM" into
+ * NLP_ZONE_MINUTES_LEN bytes, with seconds "YYYY-MM-DD HH:MM:SS" into
+ * NLP_ZONE_SECONDS_LEN (the audit log, the replaced knowledge bases, the
+ * booking records). */
+#define NLP_ZONE_MINUTES_LEN 17
+#define NLP_ZONE_SECONDS_LEN 20
+void nlp_zone_time_text(const struct nlp_zone *zone, time_t t, int seconds, char *out);
+/* The instant of hour o'clock on day (a machine date, nlp_date_iso) in
+ * zone; hour 24 is the next day's start. MG_ERR_INPUT for a day that is not
+ * one. */
+int nlp_zone_day_at(const struct nlp_zone *zone, const char *day, int hour, time_t *out);
 /* The instant of a local date and time in zone (tm_year, tm_mon, tm_mday,
  * tm_hour, tm_min, tm_sec; fields out of range roll over as in mktime). A
  * local time that a clock change skips or repeats reads with the offset in

@@ -7,6 +7,7 @@
 #define RESV_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -21,6 +22,15 @@ struct resv;      /* one database connection; one per thread */
  * On failure *out is NULL and err says why. */
 int resv_open(struct resv **out, const char *path, char *err);
 void resv_close(struct resv *r);
+
+/* The caller's write around operations (each nests in it) and a record of
+ * them on the same connection (the staff audit): all kept at resv_write_end
+ * with rc MG_OK, all rolled back otherwise; returns the final rc. A refusal
+ * inside keeps its reason (resv_refusal_json). */
+int resv_write_begin(struct resv *r, char *err);
+int resv_write_end(struct resv *r, int rc, char *err);
+/* The connection, for a record written inside resv_write_begin. */
+sqlite3 *resv_db(struct resv *r);
 
 /* Fixes the clock the rules read (tests, the demo); 0 returns to real time. */
 void resv_set_now(struct resv *r, time_t now);

@@ -28,7 +28,7 @@ static int failures(struct resv *r, const char *kind, const void *key, int keyle
 		rc = resv_x_dberr(r, err, "login");
 	if (rc == MG_OK)
 		*n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -42,7 +42,7 @@ static int record_failure(struct resv *r, const char *kind, const void *key, int
 			    sqlite3_bind_int64(st, 3, at) != SQLITE_OK ||
 			    sqlite3_step(st) != SQLITE_DONE))
 		rc = resv_x_dberr(r, err, "login");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -97,7 +97,7 @@ static int identify(struct resv *r, const char *ticket_in, const char *birth_in,
 		} else if (rc == MG_OK && s != SQLITE_DONE && s != SQLITE_ROW) {
 			rc = resv_x_dberr(r, err, "login");
 		}
-		sqlite3_finalize(st);
+		resv_x_done(r, st);
 	}
 	if (rc == MG_OK) {
 		/* The same constant-time comparison whether or not the ticket exists. */
@@ -130,7 +130,7 @@ static int identify(struct resv *r, const char *ticket_in, const char *birth_in,
 			    sqlite3_bind_int64(st, 3, now + RESV_SESSION_TTL_S) != SQLITE_OK ||
 			    sqlite3_step(st) != SQLITE_DONE)
 				rc = resv_x_dberr(r, err, "login");
-			sqlite3_finalize(st);
+			resv_x_done(r, st);
 		}
 		sodium_memzero(raw, sizeof raw);
 	}
@@ -198,7 +198,7 @@ int resv_session_ticket(struct resv *r, const char *token, char ticket[RESV_TICK
 		else
 			rc = resv_x_dberr(r, err, "session");
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -212,6 +212,6 @@ int resv_logout(struct resv *r, const char *token, char *err)
 	if (rc == MG_OK && (sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT) ||
 			    sqlite3_step(st) != SQLITE_DONE))
 		rc = resv_x_dberr(r, err, "logout");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }

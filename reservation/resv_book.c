@@ -40,7 +40,7 @@ int resv_x_slot(struct resv *r, long long slot_id, struct resv_x_slot *out, char
 			rc = resv_x_dberr(r, err, "slot");
 		}
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -85,7 +85,7 @@ static int next_dose(struct resv *r, const char *ticket, struct next_dose *out, 
 	} else if (s != SQLITE_DONE) {
 		rc = resv_x_dberr(r, err, "doses");
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -198,7 +198,7 @@ static int idem_lookup(struct resv *r, const char *ticket, const char *key, cons
 			rc = resv_x_dberr(r, err, "request key");
 		}
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -707,7 +707,7 @@ static int wait_core(struct resv *r, const char *ticket, const char *venue, cons
 			resv_x_refuse(r, RESV_WHY_SEATS_FREE);
 			rc = mg_fail(err, MG_ERR_CONFLICT, "there are free seats there; book one");
 		}
-		sqlite3_finalize(st);
+		resv_x_done(r, st);
 	}
 	if (rc == MG_OK)
 		rc = check_contact(r, contact, &c, err);
@@ -728,7 +728,7 @@ static int wait_core(struct resv *r, const char *ticket, const char *venue, cons
 				    sqlite3_bind_int64(st, 7, resv_x_now(r)) ||
 				    sqlite3_step(st) != SQLITE_DONE))
 			rc = resv_x_dberr(r, err, "waiting list");
-		sqlite3_finalize(st);
+		resv_x_done(r, st);
 		if (rc == MG_OK && wait_id)
 			*wait_id = sqlite3_last_insert_rowid(r->db);
 	}
@@ -764,7 +764,7 @@ static int outbox_offer(struct resv *r, long long offer_id, char *err)
 		rc = resv_x_outbox(r, (const char *)sqlite3_column_text(st, 0), "offer", payload, err);
 	}
 	json_decref(payload);
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -802,7 +802,7 @@ int resv_x_offer_freed_seat(struct resv *r, long long slot_id, char *err)
 		else if (e != MG_ERR_CONFLICT)
 			rc = mg_fail(err, e, "%s", why);
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc != MG_OK || !wait_id)
 		return rc;
 	int changed = 0;
@@ -901,7 +901,7 @@ static int offers_core(struct resv *r, const char *ticket, json_t **out, char *e
 			"minutes", sqlite3_column_int(st, 6),
 			"product", (const char *)sqlite3_column_text(st, 7),
 			"expires_at", (json_int_t)sqlite3_column_int64(st, 8)));
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc == MG_OK)
 		*out = a;
 	else
@@ -945,7 +945,7 @@ static int history_core(struct resv *r, const char *ticket, json_t **out, char *
 			"{s:s?, s:s?, s:s}", "venue", (const char *)sqlite3_column_text(st, 0),
 			"date", (const char *)sqlite3_column_text(st, 1),
 			"status", (const char *)sqlite3_column_text(st, 2)));
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	json_t *offers = NULL;
 	if (rc == MG_OK)
 		rc = offers_core(r, ticket, &offers, err);
@@ -1104,7 +1104,7 @@ static int free_slots(struct resv *r, const char *venue, const char *date, const
 			"product_name_en", (const char *)sqlite3_column_text(st, 10)));
 	if (rc == MG_OK && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "slots");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc == MG_OK)
 		*out = a;
 	else
@@ -1162,7 +1162,7 @@ int resv_venues(struct resv *r, json_t **out, char *err)
 			"accessibility", (const char *)sqlite3_column_text(st, 4),
 			"name_en", (const char *)sqlite3_column_text(st, 5),
 			"address_en", (const char *)sqlite3_column_text(st, 6)));
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc == MG_OK)
 		*out = a;
 	else
@@ -1209,7 +1209,7 @@ int resv_x_load_booking(struct resv *r, long long id, struct resv_booking *out, 
 			rc = resv_x_dberr(r, err, "booking");
 		}
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	/* Until when the confirmation may promise a change online. */
 	long day = 0;
 	if (rc == MG_OK && resv_x_date_parse(out->date, &day))

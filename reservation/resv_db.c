@@ -125,16 +125,20 @@ static int migrate(struct resv *r, char *err)
 	return rc;
 }
 
-int resv_x_dberr(struct resv *r, char *err, const char *what)
+/* A database failure in words a resident can act on: the write was refused whole. */
+static int in_words(int rc, char *err)
 {
-	int rc = mg_db_fail(r->db, err, what);
-	/* Said in words a resident can act on: the write was refused whole. */
 	if (rc == MG_ERR_BUSY)
 		return mg_fail(err, rc, "the booking system is busy; please try again");
 	if (rc == MG_ERR_NOSPACE)
 		return mg_fail(err, rc, "the booking could not be saved just now and nothing was "
 			       "changed; please try again later or call the booking line");
 	return rc;
+}
+
+int resv_x_dberr(struct resv *r, char *err, const char *what)
+{
+	return in_words(mg_db_fail(r->db, err, what), err);
 }
 
 static void sql_kana(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -171,6 +175,8 @@ int resv_open(struct resv **out, const char *path, char *err)
 	 * commit synced. */
 	if (rc == MG_OK)
 		rc = mg_db_open(path, 1, MG_DB_SYNC_FULL, &r->db, err);
+	if (rc == MG_OK && !(r->stmts = mg_db_stmts_new(r->db)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK && sqlite3_create_function(r->db, "resv_kana", 1, SQLITE_UTF8 |
 						   SQLITE_DETERMINISTIC, NULL, sql_kana, NULL,
 						   NULL) != SQLITE_OK)
@@ -199,6 +205,7 @@ void resv_close(struct resv *r)
 {
 	if (!r)
 		return;
+	mg_db_stmts_free(r->stmts);
 	sqlite3_close(r->db);
 	free(r);
 }
@@ -341,14 +348,8 @@ static int digits(const char *s, int n)
 
 int resv_x_date_parse(const char *s, long *days)
 {
-	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
-	if (y < 1900 || m < 1 || m > 12 || d < 1)
-		return -1;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+	int y, m, d;
+	if (nlp_date_iso(s, &y, &m, &d) != MG_OK || y < 1900)
 		return -1;
 	*days = days_from_civil(y, m, d);
 	return 0;
@@ -383,9 +384,7 @@ long resv_x_today(const struct resv *r)
 
 void resv_x_time_text(const struct resv *r, time_t t, char out[17])
 {
-	struct tm tm;
-	nlp_zone_tm(r->zone, t, &tm);
-	strftime(out, 17, "%Y-%m-%d %H:%M", &tm);
+	nlp_zone_time_text(r->zone, t, 0, out);
 }
 
 void resv_x_now_text(const struct resv *r, char out[17])
@@ -396,8 +395,7 @@ void resv_x_now_text(const struct resv *r, char out[17])
 static int vprep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
 		 const char *fmt, va_list ap)
 {
-	*st = NULL;
-	if (sqlite3_prepare_v2(r->db, sql, -1, st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(r->stmts, sql, st) != SQLITE_OK)
 		return resv_x_dberr(r, err, "prepare");
 	int rc = SQLITE_OK;
 	for (int i = 0; fmt && fmt[i] && rc == SQLITE_OK; i++) {
@@ -413,11 +411,16 @@ static int vprep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
 	}
 	if (rc != SQLITE_OK) {
 		int out = resv_x_dberr(r, err, "bind");
-		sqlite3_finalize(*st);
+		resv_x_done(r, *st);
 		*st = NULL;
 		return out;
 	}
 	return MG_OK;
+}
+
+void resv_x_done(struct resv *r, sqlite3_stmt *st)
+{
+	mg_db_stmt_put(r->stmts, st);
 }
 
 int resv_x_prep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
@@ -469,7 +472,7 @@ int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys
 			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "read");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -489,7 +492,7 @@ int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const c
 		else if (changes)
 			*changes = sqlite3_changes(r->db);
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -509,27 +512,36 @@ int resv_x_int(struct resv *r, long long *out, char *err, const char *sql, const
 		else
 			rc = resv_x_dberr(r, err, "read");
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
 int resv_x_begin(struct resv *r, char *err)
 {
-	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return resv_x_dberr(r, err, "begin");
-	return MG_OK;
+	int rc = mg_db_write_begin(r->db, &r->write, err);
+	return rc != MG_OK ? in_words(rc, err) : MG_OK;
 }
 
 int resv_x_end(struct resv *r, int rc, char *err)
 {
-	if (rc == MG_OK) {
-		if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-			return MG_OK;
-		rc = resv_x_dberr(r, err, "commit");
-	}
-	if (!sqlite3_get_autocommit(r->db))
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	int was = rc;
+	rc = mg_db_write_end(r->db, &r->write, rc, err);
+	return rc != was ? in_words(rc, err) : rc;
+}
+
+int resv_write_begin(struct resv *r, char *err)
+{
+	return resv_x_begin(r, err);
+}
+
+int resv_write_end(struct resv *r, int rc, char *err)
+{
+	return resv_x_end(r, rc, err);
+}
+
+sqlite3 *resv_db(struct resv *r)
+{
+	return r->db;
 }
 
 /* Decodes one UTF-8 code point; returns its length or 0 if invalid/truncated.
@@ -630,7 +642,7 @@ int resv_field_policy(struct resv *r, enum resv_field field, enum resv_policy *o
 			rc = resv_x_dberr(r, err, "settings");
 		}
 	}
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -746,7 +758,7 @@ int resv_settings_json(struct resv *r, json_t **out, char *err)
 			"min_interval_days", sqlite3_column_int(st, 2),
 			"same_product", sqlite3_column_int(st, 3),
 			"horizon_days", sqlite3_column_int(st, 4)));
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc == MG_OK) {
 		json_object_set(o, "fields", fields);
 		json_object_set(o, "products", products);

@@ -137,7 +137,7 @@ static int day_counts(struct resv *r, const char *desk, const char *date, const 
 				    json_integer(sqlite3_column_int(st, 1)));
 	if (rc == MG_OK && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "day");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 

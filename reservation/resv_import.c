@@ -581,7 +581,7 @@ int resv_vrs_csv(struct resv *r, const char *from, const char *to, const char *m
 	}
 	if (rc == MG_OK && !bad && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "vrs");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc == MG_OK && (bad || fflush(out) != 0))
 		rc = mg_fail(err, MG_ERR_IO, "the VRS file could not be written");
 	if (rc == MG_OK && rows)

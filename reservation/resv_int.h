@@ -14,6 +14,8 @@ struct resv {
 	const struct nlp_zone *zone;  /* the town's; NULL: the process's */
 	struct resv_refusal refusal;  /* of the operation under way or last done */
 	int change_deadline_days;     /* the town's setting, read once when opened */
+	struct mg_db_write write;     /* resv_x_begin's levels (resv_write_begin's outermost) */
+	struct mg_db_stmts *stmts;    /* every statement, prepared once (resv_x_prep) */
 };
 
 /* Starts recording a refusal of kind why (clearing the last one) and
@@ -36,9 +38,11 @@ void resv_x_date_format(long days, char out[11]);
 int resv_x_time_parse(const char *s);
 
 /* Statements bound from a format: 'i' long long, 't' text (NULL binds NULL),
- * 'd' int. The statement is the caller's to finalize. */
+ * 'd' int. The statement is the connection's, prepared once: the caller
+ * gives it back with resv_x_done (never sqlite3_finalize). */
 int resv_x_prep(struct resv *r, sqlite3_stmt **st, char *err, const char *sql,
 		const char *fmt, ...);
+void resv_x_done(struct resv *r, sqlite3_stmt *st);
 /* Runs a statement that returns no rows; *changes (may be NULL) gets sqlite3_changes. */
 int resv_x_run(struct resv *r, int *changes, char *err, const char *sql, const char *fmt, ...);
 /* One integer from the first row; MG_ERR_NOT_FOUND when there is no row. */
@@ -53,9 +57,10 @@ int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys
 		const char *fmt, ...);
 
 /* BEGIN IMMEDIATE: the write lock is taken before the first read, so the
- * reads a rule depends on cannot go stale before the write. */
+ * reads a rule depends on cannot go stale before the write; inside the
+ * caller's resv_write_begin, a savepoint of it. */
 int resv_x_begin(struct resv *r, char *err);
-/* Commits when rc is MG_OK, otherwise rolls back; returns the final rc. */
+/* Commits (releases) when rc is MG_OK, otherwise rolls back; returns the final rc. */
 int resv_x_end(struct resv *r, int rc, char *err);
 
 /* Normalises a ticket number (full-width digits, spaces and hyphens allowed)

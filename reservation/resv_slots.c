@@ -214,7 +214,7 @@ static int tell(struct resv *r, const char *kind, const char *const *keys, const
 	if (rc == MG_OK)
 		rc = resv_x_outbox(r, (const char *)sqlite3_column_text(st, 0), kind, payload, err);
 	json_decref(payload);
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	return rc;
 }
 
@@ -386,7 +386,7 @@ int resv_report(struct resv *r, const char *venue, const char *from, const char 
 	}
 	if (rc == MG_OK && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "report");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	for (size_t i = 0; rc == MG_OK && i < NCOUNTS; i++)
 		json_object_set_new(totals, report_counts[i], json_integer(sum[i]));
 	if (rc == MG_OK)

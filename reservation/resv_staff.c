@@ -198,7 +198,7 @@ int resv_outbox(struct resv *r, int unsent_only, json_t **out, char *err)
 	}
 	if (rc == MG_OK && s != SQLITE_DONE)
 		rc = resv_x_dberr(r, err, "outbox");
-	sqlite3_finalize(st);
+	resv_x_done(r, st);
 	if (rc == MG_OK)
 		*out = a;
 	else

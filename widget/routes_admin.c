@@ -16,6 +16,7 @@
 #include "chatbot/ops_policy.h"
 #include "chatbot/staff.h"
 #include "chatbot/town_int.h"
+#include "nlp/date.h"
 #include "widget/http.h"
 #include "widget/limits.h"
 #include "widget/routes_admin.h"
@@ -100,13 +101,6 @@ int admin_upload_gate(struct http_call *c)
 {
 	struct staff_session s;
 	return gate(c, STAFF_EDIT_KB, 1, &s);
-}
-
-int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
-		const char *target, json_t *after)
-{
-	sqlite3 *db = call_db(c);
-	return db ? staff_audit(db, s, action, target, NULL, after, NULL) : MG_ERR_DB;
 }
 
 static json_t *session_json(const struct staff_session *s)
@@ -199,9 +193,7 @@ static int h_session(struct http_call *c, json_t **out)
 
 static int day_ok(const char *d)
 {
-	int y, m, dd;
-	char end;
-	return d && strlen(d) == 10 && sscanf(d, "%4d-%2d-%2d%c", &y, &m, &dd, &end) == 3;
+	return nlp_date_iso(d, NULL, NULL, NULL) == MG_OK;
 }
 
 /* from and to of the query, by default the last ADMIN_DEFAULT_DAYS days. */
@@ -240,33 +232,44 @@ static int h_report(struct http_call *c, json_t **out)
 }
 
 /* A CSV file for Excel as the call's reply; takes buf. */
-int admin_download(struct http_call *c, char *buf, size_t len, const char *name)
+int admin_download(struct http_call *c, const char *name, admin_csv_fn fn, void *ctx, char *err)
 {
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	int rc = fn(ctx, f, err);
+	if (fclose(f) != 0 && rc == MG_OK)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc != MG_OK) {
+		free(buf);
+		return rc;
+	}
 	c->raw = buf;
 	c->raw_len = len;
 	c->raw_type = "text/csv; charset=utf-8";
 	c->raw_name = name;
-	return 200;
+	return MG_OK;
+}
+
+static int report_csv(void *ctx, FILE *f, char *err)
+{
+	events_report_csv(ctx, f);
+	return ferror(f) ? mg_fail(err, MG_ERR_NOMEM, "out of memory") : MG_OK;
 }
 
 static int h_report_csv(struct http_call *c, json_t **out)
 {
+	(void)out;
 	json_t *r = NULL;
 	int status = report(c, &r);
 	if (status != 200)
 		return status;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f) {
-		json_decref(r);
-		return http_fail(c, 500, "out of memory");
-	}
-	events_report_csv(r, f);
+	char err[MG_ERR_LEN];
+	int rc = admin_download(c, "madoguchi-report.csv", report_csv, r, err);
 	json_decref(r);
-	fclose(f);
-	(void)out;
-	return admin_download(c, buf, len, "madoguchi-report.csv");
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 static int h_forecast(struct http_call *c, json_t **out)
@@ -718,6 +721,11 @@ static int h_eval(struct http_call *c, json_t **out)
 }
 
 
+static int export_csv(void *ctx, FILE *f, char *err)
+{
+	return kb_export(ctx, f, err);
+}
+
 static int h_export(struct http_call *c, json_t **out)
 {
 	(void)out;
@@ -725,20 +733,10 @@ static int h_export(struct http_call *c, json_t **out)
 	int status = gate(c, STAFF_EDIT_KB, 0, &s);
 	if (status)
 		return status;
-	char *buf = NULL, err[MG_ERR_LEN];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	if (!f)
-		return http_fail(c, 500, "out of memory");
-	int rc = kb_export(chatbot_kb(http_call_bot(c)), f, err);
-	fclose(f);
-	if (rc != MG_OK) {
-		free(buf);
-		return http_fail_rc(c, rc, err);
-	}
-	return admin_download(c, buf, len, "madoguchi-kb.csv");
+	char err[MG_ERR_LEN];
+	int rc = admin_download(c, "madoguchi-kb.csv", export_csv, chatbot_kb(http_call_bot(c)), err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
-
 
 static void bad_row(void *ctx, int line, const char *message)
 {
@@ -812,10 +810,8 @@ struct replaced_list {
 static int add_replaced(void *ctx, int64_t id, int64_t at, int entries)
 {
 	struct replaced_list *r = ctx;
-	struct tm tm;
-	char when[32];
-	nlp_zone_tm(town_zone(r->town), (time_t)at, &tm);
-	strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+	char when[NLP_ZONE_MINUTES_LEN];
+	nlp_zone_time_text(town_zone(r->town), (time_t)at, 0, when);
 	return json_array_append_new(r->list, json_pack("{s:I,s:s,s:i}", "id", (json_int_t)id, "replaced", when,
 							"entries", entries)) != 0;
 }
@@ -878,16 +874,9 @@ static int audit_filter(struct http_call *c, struct staff_audit_filter *f)
 	const struct town *town = http_call_town(c);
 	*f = (struct staff_audit_filter){.who = http_call_arg(c, "who"), .action = http_call_arg(c, "kind")};
 	const char *day = http_call_arg(c, "day");
-	if (day && *day) {
-		int y, m, d;
-		char end;
-		if (!day_ok(day) || sscanf(day, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3)
-			return http_fail(c, 400, "day is a date YYYY-MM-DD");
-		struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
-		f->from = nlp_zone_mktime(town_zone(town), &tm);
-		tm.tm_mday++;
-		f->to = nlp_zone_mktime(town_zone(town), &tm);
-	}
+	if (day && *day && (nlp_zone_day_at(town_zone(town), day, 0, &f->from) != MG_OK ||
+			    nlp_zone_day_at(town_zone(town), day, 24, &f->to) != MG_OK))
+		return http_fail(c, 400, "day is a date YYYY-MM-DD");
 	return 0;
 }
 
@@ -913,6 +902,19 @@ static int h_audit(struct http_call *c, json_t **out)
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 
+struct audit_csv {
+	sqlite3 *db;
+	const struct staff_audit_filter *filter;
+	const struct nlp_zone *zone;
+};
+
+static int audit_csv(void *ctx, FILE *f, char *err)
+{
+	struct audit_csv *a = ctx;
+	int cut = 0;
+	return staff_audit_csv(a->db, a->filter, a->zone, f, &cut, err);
+}
+
 /* The records of the filter as CSV, at most OPS_AUDIT_CSV_ROWS (the file's
  * last line says when it was cut). */
 static int h_audit_csv(struct http_call *c, json_t **out)
@@ -922,19 +924,10 @@ static int h_audit_csv(struct http_call *c, json_t **out)
 	int status = audit_filter(c, &f);
 	if (status)
 		return status;
-	char *buf = NULL, err[MG_ERR_LEN];
-	size_t len = 0;
-	int cut = 0;
-	FILE *mem = open_memstream(&buf, &len);
-	int rc = mem ? staff_audit_csv(call_db(c), &f, town_zone(http_call_town(c)), mem, &cut, err)
-		     : mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (mem && fclose(mem) != 0 && rc == MG_OK)
-		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (rc != MG_OK) {
-		free(buf);
-		return http_fail_rc(c, rc, err);
-	}
-	return admin_download(c, buf, len, "madoguchi-audit.csv");
+	char err[MG_ERR_LEN];
+	struct audit_csv a = {call_db(c), &f, town_zone(http_call_town(c))};
+	int rc = admin_download(c, "madoguchi-audit.csv", audit_csv, &a, err);
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
 const struct http_route http_admin_routes[] = {

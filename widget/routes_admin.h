@@ -15,12 +15,12 @@ int admin_gate(struct http_call *c, enum staff_right right, int change, struct s
  * token and the right to edit the knowledge base, which every upload route
  * needs. Returns 0 or the status (401, 403) with call->msg filled. */
 int admin_upload_gate(struct http_call *c);
-/* Replies with buf (len bytes of CSV, taken) as a download saved as name
- * (static): returns 200. */
-int admin_download(struct http_call *c, char *buf, size_t len, const char *name);
-/* Records a change made by s in the audit log (after is borrowed). */
-int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
-		const char *target, json_t *after);
+/* Writes a CSV download: fn(ctx, f, err) writes the file. */
+typedef int (*admin_csv_fn)(void *ctx, FILE *f, char *err);
+/* Replies with the CSV fn writes as a download saved as name (static):
+ * MG_OK with the reply set, or fn's error, or MG_ERR_NOMEM when the file
+ * could not be held in memory (err says so), and nothing is sent. */
+int admin_download(struct http_call *c, const char *name, admin_csv_fn fn, void *ctx, char *err);
 
 /* The console's booking operations (widget/routes_ops.c), NULL-ended; the
  * uploads (set-up files) take bodies up to HTTP_UPLOAD_MAX, refused from the

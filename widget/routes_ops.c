@@ -63,6 +63,18 @@ static void day_from_today(struct http_call *c, int days, char out[11])
 	nlp_zone_day(town_zone(http_call_town(c)), http_call_now(c) + (time_t)days * 86400, out);
 }
 
+/* A change and its audit record are one write of r's connection: a change
+ * that cannot be recorded is not made (its failure is the request's).
+ * Ends the resv_write_begin around the change with rc, the change's, and
+ * the record's when the change was made. */
+static int ops_end(struct resv *r, int rc, const struct staff_session *s, const char *action,
+		   const char *target, json_t *after, char *err)
+{
+	if (rc == MG_OK)
+		rc = staff_audit(resv_db(r), s, action, target, NULL, after, err);
+	return resv_write_end(r, rc, err);
+}
+
 static int body_int(struct http_call *c, const char *key, long long lo, long long hi, long long *out)
 {
 	json_t *v = json_object_get(c->body, key);
@@ -114,15 +126,19 @@ static int h_desk(struct http_call *c, json_t **out)
 		return http_fail(c, 400, "ticket and step (checkin, vaccinated, examined, no_show)"
 				 " are required");
 	struct resv_booking b;
-	int rc = resv_desk_act(r, desk_of(&s), ticket, (enum resv_desk_act)act, lot, &b, c->msg);
-	if (rc != MG_OK)
-		return refused(c, r, rc, NULL);
-	json_t *after = resv_booking_json(&b);
-	if (lot && after)
-		json_object_set_new(after, "lot", json_string(lot));
+	json_t *after = NULL;
 	char action[32];
 	snprintf(action, sizeof action, "desk.%s", steps[act]);
-	admin_audit(c, &s, action, b.ticket, after);
+	int rc = resv_write_begin(r, c->msg);
+	if (rc == MG_OK)
+		rc = resv_desk_act(r, desk_of(&s), ticket, (enum resv_desk_act)act, lot, &b, c->msg);
+	if (rc == MG_OK && (after = resv_booking_json(&b)) && lot)
+		json_object_set_new(after, "lot", json_string(lot));
+	rc = ops_end(r, rc, &s, action, rc == MG_OK ? b.ticket : NULL, after, c->msg);
+	if (rc != MG_OK) {
+		json_decref(after);
+		return refused(c, r, rc, NULL);
+	}
 	return reply(c, json_pack("{s:o}", "reservation", after), out);
 }
 
@@ -193,7 +209,10 @@ static int call_op(struct http_call *c, json_t **out, const char *op)
 		return st;
 	req.venue = venue;
 	struct resv_booking b;
-	int rc, booked = 1;
+	int booked = strcmp(op, "wait") != 0;
+	int rc = resv_write_begin(r, c->msg);
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
 	if (!strcmp(op, "book"))
 		rc = resv_staff_book(r, ticket, &req, &b, c->msg);
 	else if (!strcmp(op, "change"))
@@ -203,17 +222,18 @@ static int call_op(struct http_call *c, json_t **out, const char *op)
 	else if (!strcmp(op, "accept"))
 		rc = resv_staff_accept(r, ticket, id, NULL, &b, c->msg);
 	else
-		rc = resv_staff_wait(r, ticket, venue, date, NULL, &id, c->msg), booked = 0;
+		rc = resv_staff_wait(r, ticket, venue, date, NULL, &id, c->msg);
+	char action[32];
+	snprintf(action, sizeof action, "call.%s", op);
+	json_t *after = rc != MG_OK ? NULL
+		      : booked    ? resv_booking_json(&b)
+				  : json_pack("{s:s?, s:s?}", "venue", venue, "date", date);
+	rc = ops_end(r, rc, &s, action, ticket, after, c->msg);
+	json_decref(after);
 	if (rc != MG_OK)
 		return refused(c, r, rc, NULL);
 	if (!strcmp(op, "cancel"))
 		booking_log_cancelled(c, b.id);
-	char action[32];
-	snprintf(action, sizeof action, "call.%s", op);
-	json_t *after = booked ? resv_booking_json(&b) : json_pack("{s:s?, s:s?}", "venue", venue,
-								   "date", date);
-	admin_audit(c, &s, action, ticket, after);
-	json_decref(after);
 	return history_reply(c, r, ticket, booked ? &b : NULL, out);
 }
 
@@ -323,13 +343,16 @@ static int h_slots_create(struct http_call *c, json_t **out)
 	p.minutes = (int)minutes;
 	p.capacity = (int)capacity;
 	int created = 0, existing = 0;
-	int rc = resv_slots_create(r, &p, &created, &existing, c->msg);
+	json_t *after = NULL;
+	int rc = resv_write_begin(r, c->msg);
+	if (rc == MG_OK)
+		rc = resv_slots_create(r, &p, &created, &existing, c->msg);
+	if (rc == MG_OK)
+		after = json_pack("{s:O, s:i, s:i}", "plan", c->body, "created", created, "existing", existing);
+	rc = ops_end(r, rc, &s, "slots.create", p.venue, after, c->msg);
+	json_decref(after);
 	if (rc != MG_OK)
 		return refused(c, r, rc, NULL);
-	json_t *after = json_pack("{s:O, s:i, s:i}", "plan", c->body, "created", created,
-				  "existing", existing);
-	admin_audit(c, &s, "slots.create", p.venue, after);
-	json_decref(after);
 	return reply(c, json_pack("{s:i, s:i}", "created", created, "existing", existing), out);
 }
 
@@ -344,11 +367,22 @@ static int slot_change(struct http_call *c, json_t **out, int close)
 	if (st)
 		return st;
 	int n = 0;
-	json_t *cancelled = NULL;
-	int rc = close ? resv_slot_close(r, slot, &n, &cancelled, c->msg)
-		       : resv_slot_set_capacity(r, slot, (int)capacity, &n, c->msg);
-	if (rc != MG_OK)
+	json_t *cancelled = NULL, *after = NULL;
+	int rc = resv_write_begin(r, c->msg);
+	if (rc == MG_OK)
+		rc = close ? resv_slot_close(r, slot, &n, &cancelled, c->msg)
+			   : resv_slot_set_capacity(r, slot, (int)capacity, &n, c->msg);
+	if (rc == MG_OK)
+		after = close ? json_pack("{s:b, s:i}", "closed", 1, "notified", n)
+			      : json_pack("{s:I, s:i}", "capacity", (json_int_t)capacity, "offered", n);
+	char target[32];
+	snprintf(target, sizeof target, "slot %lld", slot);
+	rc = ops_end(r, rc, &s, close ? "slots.close" : "slots.capacity", target, after, c->msg);
+	json_decref(after);
+	if (rc != MG_OK) {
+		json_decref(cancelled);
 		return refused(c, r, rc, NULL);
+	}
 	/* Each booking the closure cancelled counts against the conversation
 	 * that made it, as a cancellation by anyone else does. */
 	size_t i;
@@ -356,12 +390,6 @@ static int slot_change(struct http_call *c, json_t **out, int close)
 	json_array_foreach(cancelled, i, b)
 		booking_log_cancelled(c, json_integer_value(json_object_get(b, "id")));
 	json_decref(cancelled);
-	char target[32];
-	snprintf(target, sizeof target, "slot %lld", slot);
-	json_t *after = close ? json_pack("{s:b, s:i}", "closed", 1, "notified", n)
-			      : json_pack("{s:I, s:i}", "capacity", (json_int_t)capacity, "offered", n);
-	admin_audit(c, &s, close ? "slots.close" : "slots.capacity", target, after);
-	json_decref(after);
 	return reply(c, json_pack("{s:i}", close ? "notified" : "offered", n), out);
 }
 
@@ -383,26 +411,33 @@ static int h_report(struct http_call *c, json_t **out)
 	return report(c, r, out);
 }
 
+static int report_csv(void *ctx, FILE *f, char *err)
+{
+	return resv_report_csv(ctx, f, err);
+}
+
 static int h_report_csv(struct http_call *c, json_t **out)
 {
+	(void)out;
 	OPS_BEGIN(STAFF_MANAGE_SLOTS, 0);
 	json_t *rep = NULL;
 	int status = report(c, r, &rep);
 	if (status != 200)
 		return status;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc = f ? resv_report_csv(rep, f, c->msg) : MG_ERR_NOMEM;
-	if (f)
-		fclose(f);
+	int rc = admin_download(c, "madoguchi-bookings.csv", report_csv, rep, c->msg);
 	json_decref(rep);
-	if (rc != MG_OK) {
-		free(buf);
-		return http_fail(c, 500, "the report could not be written");
-	}
-	(void)out;
-	return admin_download(c, buf, len, "madoguchi-bookings.csv");
+	return rc == MG_OK ? 200 : http_fail_rc(c, rc, c->msg);
+}
+
+struct vrs_csv {
+	struct resv *r;
+	const char *from, *to, *municipality;
+};
+
+static int vrs_csv(void *ctx, FILE *f, char *err)
+{
+	struct vrs_csv *v = ctx;
+	return resv_vrs_csv(v->r, v->from, v->to, v->municipality, f, NULL, err);
 }
 
 /* The national vaccination record (VRS) file of ?from=&to= (to: from), the
@@ -413,19 +448,9 @@ static int h_vrs(struct http_call *c, json_t **out)
 	(void)out;
 	if (!arg(c, "from"))
 		return http_fail(c, 400, "from is required (the first day of doses to export)");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int rc = f ? resv_vrs_csv(r, arg(c, "from"), arg(c, "to"),
-				  town_municipality_code(http_call_town(c)), f, NULL, c->msg)
-		   : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
-	if (f && fclose(f) != 0 && rc == MG_OK)
-		rc = mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
-	if (rc != MG_OK) {
-		free(buf);
-		return refused(c, r, rc, NULL);
-	}
-	return admin_download(c, buf, len, "madoguchi-vrs.csv");
+	struct vrs_csv v = {r, arg(c, "from"), arg(c, "to"), town_municipality_code(http_call_town(c))};
+	int rc = admin_download(c, "madoguchi-vrs.csv", vrs_csv, &v, c->msg);
+	return rc == MG_OK ? 200 : refused(c, r, rc, NULL);
 }
 
 /* Who waits at ?venue= on ?date= (each optional), since when, offers sent;
@@ -477,19 +502,20 @@ static int h_import(struct http_call *c, json_t **out)
 	int st = http_body_base64(c, "csv_base64", &data, &len);
 	if (st)
 		return st;
-	json_t *bad = json_array();
-	int rows = 0, rc = bad ? resv_import_data(r, (enum resv_import_kind)k, data, len, "upload.csv",
-						  bad_row, bad, &rows, c->msg)
-			       : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
+	json_t *bad = json_array(), *after = NULL;
+	int rows = 0, rc = bad ? resv_write_begin(r, c->msg) : mg_fail(c->msg, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK) {
+		rc = resv_import_data(r, (enum resv_import_kind)k, data, len, "upload.csv", bad_row, bad,
+				      &rows, c->msg);
+		if (rc == MG_OK)
+			after = json_pack("{s:s, s:i}", "kind", import_kinds[k], "rows", rows);
+		rc = ops_end(r, rc, &s, "booking.import", import_kinds[k], after, c->msg);
+		json_decref(after);
+	}
 	free(data);
 	if (rc != MG_OK && !json_array_size(bad)) {
 		json_decref(bad);
 		return refused(c, r, rc, NULL);
-	}
-	if (rc == MG_OK) {
-		json_t *after = json_pack("{s:s, s:i}", "kind", import_kinds[k], "rows", rows);
-		admin_audit(c, &s, "booking.import", import_kinds[k], after);
-		json_decref(after);
 	}
 	return reply(c, json_pack("{s:b, s:s, s:i, s:o, s:s}", "ok", rc == MG_OK, "kind", import_kinds[k],
 				  "imported", rc == MG_OK ? rows : 0, "errors", bad, "message",
@@ -542,10 +568,12 @@ static int h_desks_set(struct http_call *c, json_t **out)
 		if (!(codes[i] = json_string_value(v)))
 			return http_fail(c, 400, "venues is a list of venue codes");
 	}
-	int rc = resv_desk_set(r, name, codes, (int)json_array_size(a), c->msg);
+	int rc = resv_write_begin(r, c->msg);
+	if (rc == MG_OK)
+		rc = resv_desk_set(r, name, codes, (int)json_array_size(a), c->msg);
+	rc = ops_end(r, rc, &s, "desk.venues", name, a, c->msg);
 	if (rc != MG_OK)
 		return refused(c, r, rc, NULL);
-	admin_audit(c, &s, "desk.venues", name, a);
 	json_t *list = NULL;
 	rc = resv_desk_venues(r, name, &list, c->msg);
 	return rc == MG_OK ? reply(c, json_pack("{s:o}", "venues", list), out) : refused(c, r, rc, NULL);

@@ -15,11 +15,12 @@
 #   client       who the client is: X-Forwarded-For from a trusted proxy or a stranger
 #   ruby         furigana, from real questions and the sample answers: the segments
 #                give back the input byte for byte, readings in hiragana only
+#   kb_alternates  an alternate question added to or taken out of an entry's list
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby kb_alternates}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -79,6 +80,10 @@ for t in $targets; do
     ruby)
       seed tests/eval/dev.tsv "$corpus"
       printf '%s' 'みどり町の中央公民館で受けられます。接種券（予診票）をお持ちください。' > "$corpus/seed-answer" ;;
+    kb_alternates)
+      printf '予約の方法|予約したい|予約の仕方\0予約したい' > "$corpus/seed-0"
+      printf '接種券をなくした\nクーポン券がない\0接種券の再発行' > "$corpus/seed-1"
+      flags=(-max_len=1024) ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

@@ -696,6 +696,10 @@ TEST(admin, the_audit_log_filters_by_the_town_s_day_and_downloads_for_excel)
 	REQUIRE(req(port(), "GET", "/api/v1/admin/audit?day=18.11.2026", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 400);
 	tc_resp_free(&r);
+	/* a day February never has is refused, not read as 2 March */
+	REQUIRE(req(port(), "GET", "/api/v1/admin/audit?day=2026-02-30", token, NULL, NULL, &r) == 0);
+	CHECK(r.status == 400);
+	tc_resp_free(&r);
 	REQUIRE(req(port(), "GET", "/api/v1/admin/audit.csv?who=night1", token, NULL, NULL, &r) == 0);
 	CHECK(r.status == 200);
 	CHECK(strstr(r.head, "text/csv") != NULL);

@@ -652,3 +652,28 @@ TEST(chatbot, ask_json_gives_one_object_per_input_line)
 		json_decref(obj[i]);
 	free(out);
 }
+
+TEST(chatbot, ask_ruby_gives_the_furigana_the_widget_asks_for)
+{
+	/* `ask --ruby` answers as the widget's ふりがな switch asks: the
+	 * readings over the answer's kanji; without it none. */
+	struct chatbot *bot = fixture_bot("cb-ruby.db");
+	fixture_bot_close(bot);
+	static const char in[] = "接種券をなくしました\n";
+	int status = -1;
+	char *out = run_ask(fixture_path("cb-ruby.db"), (char *[]){"--json", "--ruby"}, 2, in, sizeof in - 1, &status);
+	REQUIRE(out);
+	CHECK(status == 0);
+	json_t *r = json_loads(out, 0, NULL);
+	json_t *seg = json_array_get(json_object_get(json_object_get(json_object_get(r, "answer"), "ruby"), "answer"), 0);
+	CHECK(s(seg, "t") != NULL && s(seg, "r") != NULL);
+	json_decref(r);
+	free(out);
+	out = run_ask(fixture_path("cb-ruby.db"), (char *[]){"--json"}, 1, in, sizeof in - 1, &status);
+	REQUIRE(out);
+	r = json_loads(out, 0, NULL);
+	CHECK(json_object_get(json_object_get(r, "answer"), "answer") != NULL);
+	CHECK(!json_object_get(json_object_get(r, "answer"), "ruby"));
+	json_decref(r);
+	free(out);
+}

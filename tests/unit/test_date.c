@@ -154,6 +154,21 @@ TEST(date, a_refusal_says_what_is_wrong)
 	CHECK_STR(nlp_date_why_name(NLP_DATE_ERA_RANGE), "era_range");
 }
 
+TEST(date, a_machine_date_is_exactly_a_day_that_exists)
+{
+	int y = 0, m = 0, d = 0;
+	CHECK(nlp_date_iso("2028-02-29", &y, &m, &d) == MG_OK && y == 2028 && m == 2 && d == 29);
+	CHECK(nlp_date_iso("2026-02-29", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso("2026-04-31", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso("2026-13-01", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso("2026-1-01x", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso(" 2026-01-0", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso("2026/01/01", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso("2026-01-01 ", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso("0999-12-31", NULL, NULL, NULL) == MG_ERR_INPUT);
+	CHECK(nlp_date_iso(NULL, NULL, NULL, NULL) == MG_ERR_INPUT);
+}
+
 TEST(date, never_reads_past_the_length)
 {
 	/* "1950/4/1" cut after "1950/4/" is not that date; and a longer text

@@ -93,3 +93,50 @@ TEST(db, a_lock_held_too_long_is_busy_not_a_failure)
 	sqlite3_close(db);
 	sqlite3_close(holder);
 }
+
+TEST(db, a_statement_is_prepared_once_and_given_back_clean)
+{
+	char err[MG_ERR_LEN];
+	sqlite3 *db = NULL;
+	REQUIRE(mg_db_open(fixture_path("db-stmts.db"), 1, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
+	REQUIRE(sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS t(v); DELETE FROM t; INSERT INTO t VALUES(1),(2)",
+			     NULL, NULL, NULL) == SQLITE_OK);
+	struct mg_db_stmts *c = mg_db_stmts_new(db);
+	REQUIRE(c);
+	static const char q[] = "SELECT count(*) FROM t WHERE v = ?1 OR ?1 IS NULL";
+	sqlite3_stmt *a = NULL, *b = NULL, *inner = NULL;
+	REQUIRE(mg_db_stmt_get(c, q, &a) == SQLITE_OK && a);
+	sqlite3_bind_int(a, 1, 2);
+	CHECK(sqlite3_step(a) == SQLITE_ROW && sqlite3_column_int(a, 0) == 1);
+	/* the same text asked for while a is out: another statement */
+	REQUIRE(mg_db_stmt_get(c, q, &inner) == SQLITE_OK && inner && inner != a);
+	CHECK(sqlite3_step(inner) == SQLITE_ROW && sqlite3_column_int(inner, 0) == 2);
+	mg_db_stmt_put(c, inner);
+	mg_db_stmt_put(c, a);
+	/* given back: the same statement, reset, its binding gone (counts all) */
+	REQUIRE(mg_db_stmt_get(c, q, &b) == SQLITE_OK);
+	CHECK(b == a);
+	CHECK(sqlite3_step(b) == SQLITE_ROW && sqlite3_column_int(b, 0) == 2);
+	mg_db_stmt_put(c, b);
+	/* a table changed under it: SQLite prepares it again by itself */
+	REQUIRE(sqlite3_exec(db, "ALTER TABLE t ADD COLUMN w; INSERT INTO t VALUES(2, 0)", NULL, NULL, NULL) == SQLITE_OK);
+	REQUIRE(mg_db_stmt_get(c, q, &b) == SQLITE_OK);
+	sqlite3_bind_int(b, 1, 2);
+	CHECK(sqlite3_step(b) == SQLITE_ROW && sqlite3_column_int(b, 0) == 2);
+	mg_db_stmt_put(c, b);
+	/* past the cap, texts are prepared and finalized each time: still right */
+	for (int i = 0; i < MG_DB_STMTS_MAX + 8; i++) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "SELECT %d + count(*) FROM t", i);
+		sqlite3_stmt *s = NULL;
+		CHECK(mg_db_stmt_get(c, sql, &s) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+		      sqlite3_column_int(s, 0) == i + 3);
+		mg_db_stmt_put(c, s);
+	}
+	/* a text that is not SQL: SQLite's error, nothing kept */
+	sqlite3_stmt *bad = NULL;
+	CHECK(mg_db_stmt_get(c, "SELEKT 1", &bad) == SQLITE_ERROR && !bad);
+	mg_db_stmt_put(c, NULL);
+	mg_db_stmts_free(c);
+	CHECK(sqlite3_close(db) == SQLITE_OK);  /* nothing left unfinalized */
+}

@@ -137,6 +137,41 @@ static int ruby_is_text(json_t *j, const char *key)
 	return text[at] == 0;
 }
 
+TEST(easy, an_edited_answer_is_read_anew)
+{
+	/* The same thread shows an entry with furigana, staff change its answer
+	 * on another connection, and the resident's next look reads the new
+	 * text: nothing kept from the old one. */
+	struct chatbot *bot = fixture_sample_bot("easy-ruby-edit.db");
+	char err[MG_ERR_LEN];
+	json_t *e = NULL;
+	REQUIRE(chatbot_entry(bot, "122", "ja", 1, &e, err) == MG_OK);
+	CHECK(ruby_is_text(e, "answer"));
+	json_decref(e);
+	REQUIRE(chatbot_entry(bot, "122", "ja", 1, &e, err) == MG_OK);  /* the kept one */
+	CHECK(ruby_is_text(e, "answer"));
+	CHECK(strstr(ruby_text(e, "answer"), "町立病院(ちょうりつびょういん)") != NULL);
+	json_decref(e);
+
+	struct kb *staff = NULL;
+	REQUIRE(kb_open(&staff, fixture_path("easy-ruby-edit.db"), fixture_model(), err) == MG_OK);
+	struct kb_entry ent;
+	REQUIRE(kb_entry_get(staff, 0, "122", &ent, err) == MG_OK);
+	char *old = ent.answer;
+	ent.answer = "会場は東公民館に変わりました。";
+	CHECK(kb_entry_put(staff, &ent, NULL, NULL, err) == MG_OK);
+	ent.answer = old;
+	kb_entry_clear(&ent);
+	kb_close(staff);
+
+	REQUIRE(chatbot_entry(bot, "122", "ja", 1, &e, err) == MG_OK);
+	CHECK(ruby_is_text(e, "answer"));
+	CHECK(strstr(ruby_text(e, "answer"), "会場(かいじょう)") != NULL);
+	CHECK(strstr(ruby_text(e, "answer"), "町立病院") == NULL);
+	json_decref(e);
+	fixture_sample_bot_close(bot);
+}
+
 TEST(easy, furigana_over_the_answer_the_choices_and_the_towns_words)
 {
 	struct chatbot *bot = fixture_sample_bot("easy-ruby.db");

@@ -378,6 +378,59 @@ TEST(http_ops, set_up_files_are_imported_all_or_nothing_by_an_administrator_only
 	tc_resp_free(&r);
 }
 
+/* Runs sql on the server's database file from outside, as a fault would. */
+static int db_exec(const char *sql)
+{
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open(db, &h) == SQLITE_OK ? sqlite3_exec(h, sql, NULL, NULL, NULL) : SQLITE_ERROR;
+	sqlite3_close(h);
+	return rc;
+}
+
+TEST(http_ops, a_change_the_audit_log_cannot_record_is_not_made)
+{
+	struct who admin, calls;
+	REQUIRE(as("kanri1", &admin) && as("callc1", &calls));
+	/* The audit log refuses every booking record (a full disk, a lock held
+	 * too long would do the same): the import and the desk's venues fail
+	 * whole instead of going unrecorded. */
+	REQUIRE(db_exec("CREATE TRIGGER no_ops_audit BEFORE INSERT ON staff_audit"
+			" WHEN NEW.action IN ('booking.import', 'desk.venues')"
+			" BEGIN SELECT RAISE(ABORT, 'the audit log cannot be written'); END") == SQLITE_OK);
+	int imports = audited("booking.import"), desks = audited("desk.venues");
+	struct tc_resp r;
+	char *good = import_body("tickets", "ticket,birth_date\r\n3000000021,1970-01-02\r\n");
+	REQUIRE(good);
+	CHECK(ops(&admin, "POST", "import", good, &r) == 500);
+	CHECK(!json_is_true(json_object_get(r.json, "ok")));
+	tc_resp_free(&r);
+	static const char caller[] = "{\"ticket\":\"3000000021\",\"birth_date\":\"1970-01-02\"}";
+	CHECK(ops(&calls, "POST", "caller", caller, &r) == 403);  /* not imported */
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "GET", "desks?name=uke9", NULL, &r) == 200);
+	CHECK(json_array_size(json_object_get(r.json, "venues")) == 0);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "POST", "desks", "{\"name\":\"uke9\",\"venues\":[\"kita\"]}", &r) == 500);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "GET", "desks?name=uke9", NULL, &r) == 200);
+	CHECK(json_array_size(json_object_get(r.json, "venues")) == 0);  /* unchanged */
+	tc_resp_free(&r);
+	CHECK(audited("booking.import") == imports && audited("desk.venues") == desks);
+
+	/* The log writable again: the same requests go through, each recorded. */
+	REQUIRE(db_exec("DROP TRIGGER no_ops_audit") == SQLITE_OK);
+	CHECK(ops(&admin, "POST", "import", good, &r) == 200);
+	CHECK(json_is_true(json_object_get(r.json, "ok")));
+	tc_resp_free(&r);
+	CHECK(ops(&calls, "POST", "caller", caller, &r) == 200);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "POST", "desks", "{\"name\":\"uke9\",\"venues\":[\"kita\"]}", &r) == 200);
+	CHECK(json_array_size(json_object_get(r.json, "venues")) == 1);
+	tc_resp_free(&r);
+	CHECK(audited("booking.import") == imports + 1 && audited("desk.venues") == desks + 1);
+	free(good);
+}
+
 TEST(http_ops, the_vrs_file_has_a_row_per_dose_given_and_the_waiting_list_who_waits)
 {
 	struct who desk, admin, calls;

@@ -428,3 +428,34 @@ TEST(kb, a_bad_synonyms_line_is_named_by_its_line)
 	CHECK_STR(fixture_ask(bot, "クーポン券が来ない"), "answer ticket-not-arrived");
 	fixture_bot_close(bot);
 }
+
+TEST(kb, an_alternate_question_is_added_once_and_taken_out_wherever_it_is)
+{
+	/* What the review queue's 「この質問を追加」 and its undo write. */
+	static const struct {
+		const char *alts, *q;
+		int add, changed;
+		const char *want;
+	} cases[] = {
+		{"", "予約したい", 1, 1, "予約したい"},
+		{"予約の方法|予約したい", "予約したい", 1, 0, "予約の方法|予約したい"},
+		{"予約の方法|予約の仕方", "予約したい", 1, 1, "予約の方法|予約の仕方|予約したい"},
+		/* taken out first, in the middle, last: no bar left over */
+		{"予約したい|予約の方法|予約の仕方", "予約したい", 0, 1, "予約の方法|予約の仕方"},
+		{"予約の方法|予約したい|予約の仕方", "予約したい", 0, 1, "予約の方法|予約の仕方"},
+		{"予約の方法|予約したい", "予約したい", 0, 1, "予約の方法"},
+		/* a longer alternate that starts alike is another question */
+		{"予約したいです|予約の方法", "予約したい", 0, 0, "予約したいです|予約の方法"},
+		/* an empty question is never an alternate; empty items are dropped */
+		{"予約の方法||予約の仕方", "", 1, 0, "予約の方法|予約の仕方"},
+		/* listed twice (an old import): both go */
+		{"予約したい|予約の方法|予約したい", "予約したい", 0, 1, "予約の方法"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int changed = -1;
+		char *s = kb_alternates_edit(cases[i].alts, cases[i].q, cases[i].add, &changed);
+		CHECK(s && changed == cases[i].changed);
+		CHECK_STR(s, cases[i].want);
+		free(s);
+	}
+}

@@ -209,3 +209,25 @@ TEST(nlp, furigana_reads_the_towns_words_first)
 	CHECK(nlp_readings_add(w, "", "ひがし", err) == MG_ERR_INPUT);
 	nlp_readings_free(w);
 }
+
+TEST(nlp, furigana_finds_each_town_word_whatever_the_order_of_the_list)
+{
+	/* A town lists its words as it likes: every one is read, and where
+	 * several start alike the longest one wins whichever came first. */
+	char err[MG_ERR_LEN];
+	struct nlp_readings *w = nlp_readings_new();
+	REQUIRE(w);
+	static const char *const words[][2] = {
+		{"緑ヶ丘", "みどりがおか"}, {"中央公民館", "ちゅうおうこうみんかん"}, {"みどり町", "みどりちょう"},
+		{"中央", "ちゅうおう"}, {"東町", "ひがしまち"}, {"中央公民館分室", "ちゅうおうこうみんかんぶんしつ"},
+		{"緑", "みどり"}, {"東町立図書館", "ひがしちょうりつとしょかん"},
+	};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		CHECK(nlp_readings_add(w, words[i][0], words[i][1], err) == MG_OK);
+	const char *t = "中央公民館分室と中央公民館と中央、東町立図書館と東町、緑ヶ丘と緑";
+	CHECK(!strcmp(ruby_of(w, t, strlen(t)),
+		  "中央公民館分室(ちゅうおうこうみんかんぶんしつ)|と|中央公民館(ちゅうおうこうみんかん)|と|"
+		  "中央(ちゅうおう)|、|東町立図書館(ひがしちょうりつとしょかん)|と|東町(ひがしまち)|、|"
+		  "緑ヶ丘(みどりがおか)|と|緑(みどり)"));
+	nlp_readings_free(w);
+}

@@ -42,6 +42,31 @@ TEST(zone, a_utc_host_evening_is_the_next_morning_in_tokyo)
 	nlp_zone_free(tokyo);
 }
 
+TEST(zone, staff_read_the_towns_time_and_pick_the_towns_day)
+{
+	struct nlp_zone *tokyo = zone("Asia/Tokyo"), *ny = zone("America/New_York");
+	REQUIRE(tokyo && ny);
+	char when[NLP_ZONE_SECONDS_LEN];
+	nlp_zone_time_text(tokyo, utc(2026, 11, 18, 14, 30) + 5, 1, when);
+	CHECK_STR(when, "2026-11-18 23:30:05");
+	nlp_zone_time_text(tokyo, utc(2026, 11, 18, 15, 0), 0, when);
+	CHECK_STR(when, "2026-11-19 00:00");
+	/* the town's day runs from its midnight to the next (hour 24) */
+	time_t from = 0, to = 0, noon = 0;
+	CHECK(nlp_zone_day_at(tokyo, "2026-11-18", 0, &from) == MG_OK && from == utc(2026, 11, 17, 15, 0));
+	CHECK(nlp_zone_day_at(tokyo, "2026-11-18", 24, &to) == MG_OK && to == utc(2026, 11, 18, 15, 0));
+	/* the day summer time ends in New York has 25 hours */
+	CHECK(nlp_zone_day_at(ny, "2026-11-01", 0, &from) == MG_OK && nlp_zone_day_at(ny, "2026-11-01", 24, &to) == MG_OK);
+	CHECK(to - from == 25 * 3600);
+	CHECK(nlp_zone_day_at(ny, "2026-11-01", 12, &noon) == MG_OK && noon == utc(2026, 11, 1, 17, 0));
+	/* a day that is not one is refused, not rolled over */
+	CHECK(nlp_zone_day_at(tokyo, "2026-02-30", 0, &from) == MG_ERR_INPUT);
+	CHECK(nlp_zone_day_at(tokyo, "2026-2-3", 0, &from) == MG_ERR_INPUT);
+	CHECK(nlp_zone_day_at(tokyo, "+026-02-03", 0, &from) == MG_ERR_INPUT);
+	nlp_zone_free(tokyo);
+	nlp_zone_free(ny);
+}
+
 TEST(zone, summer_time_changes_on_the_right_second_north_and_south)
 {
 	struct nlp_zone *ny = zone("America/New_York"), *syd = zone("Australia/Sydney");

@@ -15,11 +15,13 @@
 #   client       who the client is: X-Forwarded-For from a trusted proxy or a stranger
 #   ruby         furigana, from real questions and the sample answers: the segments
 #                give back the input byte for byte, readings in hiragana only
+#   preview      a change previewed against a labelled set (the console's eval/compare):
+#                any wording and any set compare cleanly, the published knowledge base unmoved
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby preview}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -79,6 +81,13 @@ for t in $targets; do
     ruby)
       seed tests/eval/dev.tsv "$corpus"
       printf '%s' 'みどり町の中央公民館で受けられます。接種券（予診票）をお持ちください。' > "$corpus/seed-answer" ;;
+    preview)
+      # a wording (alternate, then entry), then a few lines of the dev set
+      head -n 12 tests/eval/dev.tsv > "$corpus/.set"
+      { printf '\x00接種券がどこかにいってしまった\n'; cat "$corpus/.set"; } > "$corpus/seed-alternate"
+      { printf '\x01接種券が届きません\n'; cat "$corpus/.set"; } > "$corpus/seed-entry"
+      { printf '\x00<NAME>さん\n'; printf 'no tab here\n#comment\n\t-\n'; } > "$corpus/seed-bad"
+      rm "$corpus/.set" ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

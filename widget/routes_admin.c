@@ -102,11 +102,17 @@ int admin_upload_gate(struct http_call *c)
 	return gate(c, STAFF_EDIT_KB, 1, &s);
 }
 
+int admin_audit_change(struct http_call *c, const struct staff_session *s, const char *action,
+		       const char *target, json_t *before, json_t *after)
+{
+	sqlite3 *db = call_db(c);
+	return db ? staff_audit(db, s, action, target, before, after, NULL) : MG_ERR_DB;
+}
+
 int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
 		const char *target, json_t *after)
 {
-	sqlite3 *db = call_db(c);
-	return db ? staff_audit(db, s, action, target, NULL, after, NULL) : MG_ERR_DB;
+	return admin_audit_change(c, s, action, target, NULL, after);
 }
 
 static json_t *session_json(const struct staff_session *s)

@@ -21,6 +21,9 @@ int admin_download(struct http_call *c, char *buf, size_t len, const char *name)
 /* Records a change made by s in the audit log (after is borrowed). */
 int admin_audit(struct http_call *c, const struct staff_session *s, const char *action,
 		const char *target, json_t *after);
+/* The same with what it was before (borrowed; NULL: nothing before). */
+int admin_audit_change(struct http_call *c, const struct staff_session *s, const char *action,
+		       const char *target, json_t *before, json_t *after);
 
 /* The console's booking operations (widget/routes_ops.c), NULL-ended; the
  * uploads (set-up files) take bodies up to HTTP_UPLOAD_MAX, refused from the

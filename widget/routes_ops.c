@@ -8,6 +8,7 @@
  * reception account sees is decided in reservation/ (its desk). */
 #include "widget/routes_admin.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -551,6 +552,106 @@ static int h_desks_set(struct http_call *c, json_t **out)
 	return rc == MG_OK ? reply(c, json_pack("{s:o}", "venues", list), out) : refused(c, r, rc, NULL);
 }
 
+/* The element of list (a JSON array of objects) whose code is code, or NULL. */
+static json_t *by_code(json_t *list, const char *code)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "code")), code))
+			return o;
+	return NULL;
+}
+
+/* v as an int, or bad when it is none (not a whole number, or too large). */
+static int int_or(json_t *v, int bad)
+{
+	json_int_t n = json_integer_value(v);
+	return json_is_integer(v) && n >= INT_MIN && n <= INT_MAX ? (int)n : bad;
+}
+
+static const char *text_of(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* A venue or a product saved from its form, checked as a set-up file's row
+ * (resv_set_venue, resv_set_product); a refusal says the field (reason)
+ * the import's rows say; audited with the one before and after. */
+static int saved(struct http_call *c, struct resv *r, const struct staff_session *s, int rc, const char *why,
+		 const char *action, const char *code, json_t *before, json_t **out)
+{
+	if (rc == MG_ERR_INPUT && why) {
+		int lo, hi;
+		resv_check_range(why, &lo, &hi);
+		json_decref(c->detail);
+		c->detail = json_pack("{s:s,s:i,s:i}", "reason", why, "lo", lo, "hi", hi);
+		return http_fail(c, 400, "%s", c->msg);
+	}
+	if (rc != MG_OK)
+		return refused(c, r, rc, NULL);
+	json_t *venues = NULL, *settings = NULL;
+	rc = resv_venues(r, &venues, c->msg);
+	if (rc == MG_OK)
+		rc = resv_settings_json(r, &settings, c->msg);
+	if (rc != MG_OK) {
+		json_decref(venues);
+		return refused(c, r, rc, NULL);
+	}
+	json_t *products = json_object_get(settings, "products");
+	json_t *after = by_code(!strcmp(action, "venue.save") ? venues : products, code);
+	admin_audit_change(c, s, action, code, before, after);
+	json_t *o = json_pack("{s:o, s:O}", "venues", venues, "products", products);
+	json_decref(settings);
+	return reply(c, o, out);
+}
+
+/* {venue: {code, name, address, access, accessibility, name_en, address_en}}:
+ * the venue with that code created or replaced. */
+static int h_venue(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	json_t *f = json_object_get(c->body, "venue"), *list = NULL;
+	if (!json_is_object(f))
+		return http_fail(c, 400, "venue must be an object of fields");
+	struct resv_venue v = {text_of(f, "code"), text_of(f, "name"), text_of(f, "address"), text_of(f, "access"),
+			       text_of(f, "accessibility"), text_of(f, "name_en"), text_of(f, "address_en")};
+	const char *why = resv_venue_check(&v, c->msg);
+	int rc = why ? MG_ERR_INPUT : resv_venues(r, &list, c->msg);
+	json_t *before = rc == MG_OK ? json_incref(by_code(list, v.code)) : NULL;
+	json_decref(list);
+	if (rc == MG_OK)
+		rc = resv_set_venue(r, &v, c->msg);
+	int status = saved(c, r, &s, rc, why, "venue.save", v.code, before, out);
+	json_decref(before);
+	return status;
+}
+
+/* {product: {code, name, min_interval_days, same_product (true/false),
+ * horizon_days, name_en}}: the vaccine with that code and its rules. */
+static int h_product(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	json_t *f = json_object_get(c->body, "product"), *settings = NULL;
+	if (!json_is_object(f))
+		return http_fail(c, 400, "product must be an object of fields");
+	json_t *same = json_object_get(f, "same_product"), *min = json_object_get(f, "min_interval_days"),
+	       *horizon = json_object_get(f, "horizon_days");
+	/* what is no number (or no yes/no) is out of range for the shared check */
+	struct resv_product p = {text_of(f, "code"), text_of(f, "name"), int_or(min, -1),
+				 json_is_boolean(same) ? json_is_true(same) : -1, int_or(horizon, 0),
+				 text_of(f, "name_en")};
+	const char *why = resv_product_check(&p, c->msg);
+	int rc = why ? MG_ERR_INPUT : resv_settings_json(r, &settings, c->msg);
+	json_t *before = rc == MG_OK ? json_incref(by_code(json_object_get(settings, "products"), p.code)) : NULL;
+	json_decref(settings);
+	if (rc == MG_OK)
+		rc = resv_set_product(r, &p, c->msg);
+	int status = saved(c, r, &s, rc, why, "product.save", p.code, before, out);
+	json_decref(before);
+	return status;
+}
+
 const struct http_route http_ops_routes[] = {
 	{"GET", "/api/v1/admin/ops/day", h_day, 0},
 	{"POST", "/api/v1/admin/ops/desk", h_desk, 0},
@@ -573,6 +674,8 @@ const struct http_route http_ops_routes[] = {
 	{"POST", "/api/v1/admin/ops/desks", h_desks_set, 0},
 	{"GET", "/api/v1/admin/ops/vrs.csv", h_vrs, 0},
 	{"GET", "/api/v1/admin/ops/waitlist", h_waitlist, 0},
+	{"POST", "/api/v1/admin/ops/venue", h_venue, 0},
+	{"POST", "/api/v1/admin/ops/product", h_product, 0},
 	{NULL, NULL, NULL, 0},
 };
 

@@ -7,7 +7,7 @@
 #   make fuzz       run the libFuzzer harnesses briefly (the ask path, the date parser, the
 #                   redaction, the knowledge-base import, the synonyms file, a booking's
 #                   contact fields, the JMdict/EDICT reader, the booking set-up imports,
-#                   town.json, the client's address behind a proxy)
+#                   town.json, the client's address behind a proxy, a change's preview)
 
 CC       ?= cc
 SANITIZER ?=

@@ -99,5 +99,18 @@ json_t *chatbot_expand(const struct town *town, const char *text, const char *la
  * top3, answered, answered_wrongly, settled, out_handed_off, out_answered,
  * mrr, and bad_lines [{line, message}]. Nothing is logged. */
 int chatbot_eval_run(struct chatbot *bot, const char *data, size_t len, json_t **out, char *err);
+/* The same labelled set asked of two knowledge bases, before and after a
+ * change (chatbot/preview.c builds the second), as a new JSON object:
+ * before and after, the totals of chatbot_eval_run; changes {better,
+ * worse, changed, same}, counts of questions; questions, every question in
+ * file order: {line, question, expected, change, before, after}, change one
+ * of "better", "worse" (its outcome moved), "changed" (the same outcome with
+ * another first topic, entry or decision) or "same", and each side {topic,
+ * entry, entry_question, decision, confidence, outcome}, outcome worst to
+ * best "wrong" (answered wrongly; out of scope: answered), "missed",
+ * "clarified" (the right topic first among choices), "right" (out of
+ * scope: handed off). Nothing is logged. */
+int chatbot_eval_compare(struct chatbot *before, struct chatbot *after, const char *data, size_t len,
+			 json_t **out, char *err);
 
 #endif

@@ -41,7 +41,15 @@ static const char *jstr(json_t *o, const char *k)
 	return v ? v : "";
 }
 
-static void count(struct tally *t, const char *q, const char *expected, json_t *r, int misses)
+/* How one question fared, worst first: a wrong answer (or an out-of-scope
+ * question answered), nothing useful (in scope: no answer and no right
+ * first choice; out of scope: a choice offered), the right topic first
+ * among choices, the right answer (out of scope: handed off). */
+enum outcome { OUTCOME_WRONG, OUTCOME_MISSED, OUTCOME_CLARIFIED, OUTCOME_RIGHT };
+static const char *const OUTCOME_NAMES[] = {"wrong", "missed", "clarified", "right"};
+
+/* Counts reply r to q into t and returns how the question fared. */
+static enum outcome count(struct tally *t, const char *q, const char *expected, json_t *r, int misses)
 {
 	const char *decision = jstr(r, "decision");
 	json_t *cands = json_object_get(r, "candidates");
@@ -55,7 +63,8 @@ static void count(struct tally *t, const char *q, const char *expected, json_t *
 		if (misses && strcmp(decision, "handoff") && strcmp(decision, "rephrase"))
 			printf("OUT  %-8s %-24s conf %.2f  %s\n", decision, jstr(first, "slug"),
 			       json_real_value(json_object_get(r, "confidence")), q);
-		return;
+		return !strcmp(decision, "answer") ? OUTCOME_WRONG
+		     : !strcmp(decision, "clarify") ? OUTCOME_MISSED : OUTCOME_RIGHT;
 	}
 	t->in++;
 	int rank = 0;
@@ -80,6 +89,8 @@ static void count(struct tally *t, const char *q, const char *expected, json_t *
 		printf("%-4s %-8s got %-22s want %-22s rank %d conf %.2f  %s\n",
 		       answered ? "BAD" : "MISS", decision, jstr(first, "slug"), expected, rank,
 		       json_real_value(json_object_get(r, "confidence")), q);
+	return answered ? (rank == 1 ? OUTCOME_RIGHT : OUTCOME_WRONG)
+	     : rank == 1 && !strcmp(decision, "clarify") ? OUTCOME_CLARIFIED : OUTCOME_MISSED;
 }
 
 static double pct(int a, int b)
@@ -129,24 +140,35 @@ static void floor_tally(struct chatbot *bot, const char *q, const char *expected
 	}
 }
 
-/* ---- the console's run: the same tally, as JSON ----------------------------- */
+/* ---- the console's runs: the same tally, as JSON ---------------------------- */
 
-int chatbot_eval_run(struct chatbot *bot, const char *data, size_t len, json_t **out, char *err)
+/* One question's result as the console shows it: the first topic and entry
+ * (empty when there is none), the decision, the confidence, the outcome. */
+static json_t *result_json(int line, const char *q, const char *expected, json_t *r, enum outcome o)
 {
-	*out = NULL;
-	struct tally t = {0};
-	json_t *bad = json_array();
+	json_t *first = json_array_get(json_object_get(r, "candidates"), 0);
+	return json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:s}", "line", line, "question", q,
+			 "expected", expected, "topic", jstr(first, "slug"), "entry", jstr(first, "id"),
+			 "entry_question", jstr(first, "question"), "decision", jstr(r, "decision"),
+			 "confidence", json_real_value(json_object_get(r, "confidence")), "outcome",
+			 OUTCOME_NAMES[o]);
+}
+
+/* Asks every labelled line of data (`question<TAB>expected`; empty lines
+ * and # comments skipped) of bot, nothing logged: the totals into *t, each
+ * line that is no question into bad (may be NULL) as {line, message}, and,
+ * when each is not NULL, every question's result_json in file order. */
+static int eval_set(struct chatbot *bot, const char *data, size_t len, struct tally *t, json_t *bad,
+		    json_t *each, char *err)
+{
 	char *copy = malloc(len + 1);
-	if (!bad || !copy) {
-		json_decref(bad);
-		free(copy);
+	if (!copy)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	}
 	memcpy(copy, data, len);
 	copy[len] = 0;
 	struct ask_opts o = {.top = EVAL_TOP, .no_log = 1};
-	int lineno = 0;
-	for (char *line = copy, *next; line; line = next) {
+	int lineno = 0, rc = MG_OK;
+	for (char *line = copy, *next; line && rc == MG_OK; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
@@ -164,26 +186,116 @@ int chatbot_eval_run(struct chatbot *bot, const char *data, size_t len, json_t *
 		} else {
 			*tab = 0;
 			if (chatbot_ask(bot, line, strlen(line), &o, &r, msg) == MG_OK) {
-				count(&t, line, tab + 1, r, 0);
+				enum outcome oc = count(t, line, tab + 1, r, 0);
+				if (each && json_array_append_new(each, result_json(lineno, line, tab + 1, r, oc)))
+					rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 				json_decref(r);
 				continue;
 			}
 		}
-		json_array_append_new(bad, json_pack("{s:i,s:s}", "line", lineno, "message", msg));
+		if (bad && json_array_append_new(bad, json_pack("{s:i,s:s}", "line", lineno, "message", msg)))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	free(copy);
-	if (t.in + t.out == 0) {
-		json_decref(bad);
-		return mg_fail(err, MG_ERR_INPUT, "no labelled question (lines are question<TAB>expected)");
+	if (rc == MG_OK && t->in + t->out == 0)
+		rc = mg_fail(err, MG_ERR_INPUT, "no labelled question (lines are question<TAB>expected)");
+	return rc;
+}
+
+/* The totals of t as the console shows them; bad is borrowed. */
+static json_t *tally_json(const struct tally *t, json_t *bad)
+{
+	return json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:O}",
+			 "questions", t->in + t->out, "in_scope", t->in, "out_of_scope", t->out,
+			 "top1", pct(t->top1, t->in), "top3", pct(t->top3, t->in),
+			 "mrr", t->in ? t->mrr / t->in : 0.0, "answered", pct(t->answered, t->in),
+			 "answered_wrongly", pct(t->wrong, t->in), "settled", pct(t->settled, t->in),
+			 "out_handed_off", pct(t->out_handoff, t->out),
+			 "out_answered", pct(t->out_answered, t->out), "bad_lines", bad);
+}
+
+int chatbot_eval_run(struct chatbot *bot, const char *data, size_t len, json_t **out, char *err)
+{
+	*out = NULL;
+	struct tally t = {0};
+	json_t *bad = json_array();
+	int rc = bad ? eval_set(bot, data, len, &t, bad, NULL, err) : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK && !(*out = tally_json(&t, bad)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	json_decref(bad);
+	return rc;
+}
+
+/* How a question's result moved: its outcome better or worse, or the same
+ * outcome with another first topic, entry or decision (changed), or none
+ * of these (same; the confidence alone moves with every change). */
+static const char *movement(json_t *before, json_t *after)
+{
+	static const char *const SIDE[] = {"topic", "entry", "decision"};
+	size_t ob = 0, oa = 0;
+	while (ob < sizeof OUTCOME_NAMES / sizeof *OUTCOME_NAMES && strcmp(OUTCOME_NAMES[ob], jstr(before, "outcome")))
+		ob++;
+	while (oa < sizeof OUTCOME_NAMES / sizeof *OUTCOME_NAMES && strcmp(OUTCOME_NAMES[oa], jstr(after, "outcome")))
+		oa++;
+	if (oa != ob)
+		return oa > ob ? "better" : "worse";
+	for (size_t i = 0; i < sizeof SIDE / sizeof *SIDE; i++)
+		if (strcmp(jstr(before, SIDE[i]), jstr(after, SIDE[i])))
+			return "changed";
+	return "same";
+}
+
+/* One side of a compared question: its result without what both share. */
+static json_t *side_json(json_t *r)
+{
+	json_t *s = json_deep_copy(r);
+	if (s) {
+		json_object_del(s, "line");
+		json_object_del(s, "question");
+		json_object_del(s, "expected");
 	}
-	*out = json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:o}",
-			 "questions", t.in + t.out, "in_scope", t.in, "out_of_scope", t.out,
-			 "top1", pct(t.top1, t.in), "top3", pct(t.top3, t.in),
-			 "mrr", t.in ? t.mrr / t.in : 0.0, "answered", pct(t.answered, t.in),
-			 "answered_wrongly", pct(t.wrong, t.in), "settled", pct(t.settled, t.in),
-			 "out_handed_off", pct(t.out_handoff, t.out),
-			 "out_answered", pct(t.out_answered, t.out), "bad_lines", bad);
-	return *out ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	return s;
+}
+
+int chatbot_eval_compare(struct chatbot *before, struct chatbot *after, const char *data, size_t len,
+			 json_t **out, char *err)
+{
+	*out = NULL;
+	struct tally tb = {0}, ta = {0};
+	json_t *bad = json_array(), *eb = json_array(), *ea = json_array(), *rows = json_array();
+	json_t *counts = json_pack("{s:i,s:i,s:i,s:i}", "better", 0, "worse", 0, "changed", 0, "same", 0);
+	int rc = bad && eb && ea && rows && counts ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc == MG_OK)
+		rc = eval_set(before, data, len, &tb, bad, eb, err);
+	if (rc == MG_OK)
+		rc = eval_set(after, data, len, &ta, NULL, ea, err);
+	/* the same lines both times: a question fails only for what it is */
+	if (rc == MG_OK && json_array_size(eb) != json_array_size(ea))
+		rc = mg_fail(err, MG_ERR_INTERNAL, "the two runs asked different questions");
+	for (size_t i = 0; rc == MG_OK && i < json_array_size(eb); i++) {
+		json_t *b = json_array_get(eb, i), *a = json_array_get(ea, i);
+		if (json_integer_value(json_object_get(b, "line")) != json_integer_value(json_object_get(a, "line"))) {
+			rc = mg_fail(err, MG_ERR_INTERNAL, "the two runs asked different questions");
+			break;
+		}
+		const char *move = movement(b, a);
+		json_t *row = json_pack("{s:O,s:O,s:O,s:s,s:o,s:o}", "line", json_object_get(b, "line"),
+					"question", json_object_get(b, "question"), "expected",
+					json_object_get(b, "expected"), "change", move, "before", side_json(b),
+					"after", side_json(a));
+		if (!row || json_array_append_new(rows, row) ||
+		    json_object_set_new(counts, move, json_integer(json_integer_value(json_object_get(counts, move)) + 1)))
+			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (rc == MG_OK && !(*out = json_pack("{s:o,s:o,s:O,s:O}", "before", tally_json(&tb, bad), "after",
+					      tally_json(&ta, bad), "changes", counts, "questions", rows)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	json_decref(bad);
+	json_decref(eb);
+	json_decref(ea);
+	json_decref(rows);
+	json_decref(counts);
+	return rc;
 }
 
 /* ---- calibration: logistic regression of "the first topic is right" ---------- */

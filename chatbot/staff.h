@@ -186,6 +186,27 @@ int staff_entry_unpublish(struct chatbot *bot, const struct staff_session *who, 
 /* Deletes the entry; the audit record keeps it whole (before). */
 int staff_entry_delete(struct chatbot *bot, const struct staff_session *who, const char *id, char *err);
 
+/* A change of the knowledge base proposed in the console, not yet made: an
+ * entry as the editor saves it, or an alternate question from the review
+ * queue. */
+struct staff_proposal {
+	json_t *entry;               /* staff_entry_save's fields; NULL: the alternate */
+	const char *alt_entry;       /* staff_add_alternate's entry id and question */
+	const char *alt_question;
+};
+/* What change would do to answers before it is published (chatbot/preview.c):
+ * the labelled set data (eval's lines) asked of the knowledge base as it is
+ * and as it would be after change, as chatbot_eval_compare's JSON with
+ * entry, the id of the entry changed (a new entry's as it would get). The
+ * change is made by the function that publishes it (staff_entry_save,
+ * staff_add_alternate: the same checks, the same refusals, bad_key as
+ * staff_entry_save's) on a copy of the knowledge base in memory
+ * (kb_open_copy): the published one is only read, residents never get the
+ * change, nothing is audited. model: the analyser's, for the copy. */
+int staff_preview(struct chatbot *bot, struct nlp_model *model, const struct staff_session *who,
+		  const struct staff_proposal *change, const char *data, size_t len, json_t **out,
+		  char bad_key[KB_ID_LEN], char *err);
+
 /* `madoguchi user add NAME --role ROLE` (password from the terminal or the
  * first line of stdin), `madoguchi user list` */
 int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv);

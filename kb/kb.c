@@ -483,3 +483,68 @@ int kb_entry_live(const struct kb_entry *e, const char *today)
 {
 	return live_on(!strcmp(e->status, "published"), e->valid_from, e->valid_to, today);
 }
+
+/* Copies the columns cols of table from one connection to the other. */
+static int copy_table(sqlite3 *from, struct kb *to, const char *table, const char *cols, int ncols, char *err)
+{
+	char sql[512];
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc = MG_OK;
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s", cols, table);
+	if (sqlite3_prepare_v2(from, sql, -1, &sel, NULL) != SQLITE_OK)
+		rc = mg_db_fail(from, err, table);
+	size_t at = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s(%s) VALUES(?", table, cols);
+	for (int c = 1; c < ncols && at + 3 < sizeof sql; c++)
+		at += (size_t)snprintf(sql + at, sizeof sql - at, ",?");
+	snprintf(sql + at, sizeof sql - at, ")");
+	if (rc == MG_OK && sqlite3_prepare_v2(to->db, sql, -1, &ins, NULL) != SQLITE_OK)
+		rc = mg_db_fail(to->db, err, table);
+	int step = SQLITE_DONE;
+	while (rc == MG_OK && (step = sqlite3_step(sel)) == SQLITE_ROW) {
+		for (int c = 0; c < ncols; c++)
+			sqlite3_bind_value(ins, c + 1, sqlite3_column_value(sel, c));
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			rc = mg_db_fail(to->db, err, table);
+		sqlite3_reset(ins);
+	}
+	if (rc == MG_OK && step != SQLITE_DONE)
+		rc = mg_db_fail(from, err, table);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
+int kb_open_copy(struct kb *src, struct nlp_model *model, struct kb **out, char *err)
+{
+	struct kb *kb = NULL;
+	int rc = kb_open(&kb, ":memory:", model, err);
+	if (rc != MG_OK) {
+		*out = NULL;
+		return rc;
+	}
+	rc = kb_write_begin(kb, err);
+	if (rc == MG_OK) {
+		/* one snapshot of src: its entries and synonyms of one moment */
+		int began = kb_read_begin(src);
+		rc = copy_table(src->db, kb, "kb_entries", "id, " KB_ENTRY_COLUMNS, KB_NCOLS + 1, err);
+		if (rc == MG_OK)
+			rc = copy_table(src->db, kb, "kb_synonyms", "variant, canonical", 2, err);
+		kb_read_end(src, began);
+		/* the index is built with the copied synonyms, as an import's is */
+		if (rc == MG_OK) {
+			nlp_synonyms_free(kb->syn);
+			rc = synonyms_load(kb, &kb->syn, err);
+		}
+		if (rc == MG_OK)
+			rc = kb_reindex(kb, err);
+		if (rc == MG_OK)
+			rc = kb_bump_generation(kb, err);
+		rc = kb_write_end(kb, rc, err);
+	}
+	if (rc != MG_OK) {
+		kb_close(kb);
+		kb = NULL;
+	}
+	*out = kb;
+	return rc;
+}

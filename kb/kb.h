@@ -18,6 +18,13 @@ struct kb;
  * model, which must outlive the kb. One kb per thread. */
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err);
 void kb_close(struct kb *kb);
+/* A private copy of src's knowledge base in memory (its entries and
+ * synonyms, indexed as an import indexes them; none of the file's other
+ * tables), to try a change on before it is published: src is only read, in
+ * one read transaction, and no other connection ever sees the copy (its
+ * model is its own). A kb like any other, for this thread; kb_close frees
+ * it. On failure *out is NULL. */
+int kb_open_copy(struct kb *src, struct nlp_model *model, struct kb **out, char *err);
 sqlite3 *kb_db(struct kb *kb);
 /* One read transaction around several reads: one snapshot, and one lock
  * instead of one per statement. kb_read_begin returns whether it began one

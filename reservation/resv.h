@@ -107,7 +107,30 @@ struct resv_product {
 	int horizon_days;           /* slots of this product may be booked this many days ahead */
 	const char *name_en;        /* shown to residents who read English; NULL or "": name */
 };
+/* The check every product passes, a set-up file's row or the console's
+ * form alike: NULL when p may be written, else the field at fault as the
+ * import's reason code (code, name, min_interval_days, horizon_days,
+ * same_product) with err saying it in English. */
+const char *resv_product_check(const struct resv_product *p, char *err);
+/* Creates or replaces the product with p's code; a product that fails
+ * resv_product_check is MG_ERR_INPUT and nothing is written. */
 int resv_set_product(struct resv *r, const struct resv_product *p, char *err);
+
+/* A venue (created or replaced by its code); NULL texts are empty. */
+struct resv_venue {
+	const char *code;           /* e.g. "chuo": 1..RESV_CODE_MAX bytes, no spaces */
+	const char *name;           /* required */
+	const char *address, *access, *accessibility, *name_en, *address_en;
+};
+/* The check every venue passes (an import's row, the console's form): NULL
+ * when v may be written, else the reason code (code, name) with err. */
+const char *resv_venue_check(const struct resv_venue *v, char *err);
+/* The bounds the field named by a check's reason must keep (a code's or a
+ * name's length, a number's range), for the staff's words; 0..0 for none. */
+void resv_check_range(const char *reason, int *lo, int *hi);
+/* Creates or replaces the venue with v's code; one failing resv_venue_check
+ * is MG_ERR_INPUT and nothing is written. */
+int resv_set_venue(struct resv *r, const struct resv_venue *v, char *err);
 
 /* The settings and product rules as a new JSON object (caller decrefs). */
 int resv_settings_json(struct resv *r, json_t **out, char *err);

@@ -694,22 +694,47 @@ int resv_set_change_deadline_days(struct resv *r, int days, char *err)
 	return rc;
 }
 
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* A code as set-up files and the console write it: 1..RESV_CODE_MAX bytes, no spaces. */
+static int code_ok(const char *code)
+{
+	size_t n = strlen(or_empty(code));
+	return n && n <= RESV_CODE_MAX && !strchr(code, ' ');
+}
+
+const char *resv_product_check(const struct resv_product *p, char *err)
+{
+	if (!code_ok(p->code)) {
+		mg_fail(err, MG_ERR_INPUT, "code must be 1..%d characters without spaces", RESV_CODE_MAX);
+		return "code";
+	}
+	if (!*or_empty(p->name) || strlen(p->name) > RESV_TEXT_MAX || strlen(or_empty(p->name_en)) > RESV_TEXT_MAX) {
+		mg_fail(err, MG_ERR_INPUT, "name is required; names up to %d bytes", RESV_TEXT_MAX);
+		return "name";
+	}
+	if (p->min_interval_days < 0 || p->min_interval_days > RESV_MAX_INTERVAL_DAYS) {
+		mg_fail(err, MG_ERR_INPUT, "min_interval_days must be 0..%d", RESV_MAX_INTERVAL_DAYS);
+		return "min_interval_days";
+	}
+	if (p->horizon_days < 1 || p->horizon_days > RESV_MAX_HORIZON_DAYS) {
+		mg_fail(err, MG_ERR_INPUT, "horizon_days must be 1..%d", RESV_MAX_HORIZON_DAYS);
+		return "horizon_days";
+	}
+	if (p->same_product != 0 && p->same_product != 1) {
+		mg_fail(err, MG_ERR_INPUT, "same_product must be yes or no");
+		return "same_product";
+	}
+	return NULL;
+}
+
 int resv_set_product(struct resv *r, const struct resv_product *p, char *err)
 {
-	size_t clen = p->code ? strlen(p->code) : 0;
-	if (!clen || clen > RESV_CODE_MAX || !p->name || !*p->name ||
-	    strlen(p->name) > RESV_TEXT_MAX)
-		return mg_fail(err, MG_ERR_INPUT, "a product needs a code (up to %d bytes) and a name",
-			       RESV_CODE_MAX);
-	if (p->min_interval_days < 0 || p->min_interval_days > RESV_MAX_INTERVAL_DAYS)
-		return mg_fail(err, MG_ERR_INPUT, "interval must be 0..%d days",
-			       RESV_MAX_INTERVAL_DAYS);
-	if (p->horizon_days < 1 || p->horizon_days > RESV_MAX_HORIZON_DAYS)
-		return mg_fail(err, MG_ERR_INPUT, "horizon must be 1..%d days", RESV_MAX_HORIZON_DAYS);
-	if (p->same_product != 0 && p->same_product != 1)
-		return mg_fail(err, MG_ERR_INPUT, "same_product is yes or no");
-	if (p->name_en && strlen(p->name_en) > RESV_TEXT_MAX)
-		return mg_fail(err, MG_ERR_INPUT, "the English name is up to %d bytes", RESV_TEXT_MAX);
+	if (resv_product_check(p, err))
+		return MG_ERR_INPUT;
 	return resv_x_run(r, NULL, err,
 			  "INSERT INTO resv_products(code, name, min_interval_days, same_product,"
 			  " horizon_days, name_en) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(code) DO UPDATE"
@@ -718,6 +743,52 @@ int resv_set_product(struct resv *r, const struct resv_product *p, char *err)
 			  " name_en = excluded.name_en",
 			  "ttdddt", p->code, p->name, p->min_interval_days, p->same_product,
 			  p->horizon_days, p->name_en ? p->name_en : "");
+}
+
+const char *resv_venue_check(const struct resv_venue *v, char *err)
+{
+	const char *texts[] = {v->name, v->address, v->access, v->accessibility, v->name_en, v->address_en};
+	int too_long = 0;
+	for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+		too_long |= strlen(or_empty(texts[i])) > RESV_TEXT_MAX;
+	if (!code_ok(v->code)) {
+		mg_fail(err, MG_ERR_INPUT, "code must be 1..%d characters without spaces", RESV_CODE_MAX);
+		return "code";
+	}
+	if (!*or_empty(v->name) || too_long) {
+		mg_fail(err, MG_ERR_INPUT, "name is required; texts up to %d bytes", RESV_TEXT_MAX);
+		return "name";
+	}
+	return NULL;
+}
+
+void resv_check_range(const char *reason, int *lo, int *hi)
+{
+	static const struct {
+		const char *reason;
+		int lo, hi;
+	} RANGES[] = {
+		{"code", 1, RESV_CODE_MAX}, {"name", 1, RESV_TEXT_MAX},
+		{"min_interval_days", 0, RESV_MAX_INTERVAL_DAYS}, {"horizon_days", 1, RESV_MAX_HORIZON_DAYS},
+	};
+	*lo = *hi = 0;
+	for (size_t i = 0; reason && i < sizeof RANGES / sizeof *RANGES; i++)
+		if (!strcmp(reason, RANGES[i].reason))
+			*lo = RANGES[i].lo, *hi = RANGES[i].hi;
+}
+
+int resv_set_venue(struct resv *r, const struct resv_venue *v, char *err)
+{
+	if (resv_venue_check(v, err))
+		return MG_ERR_INPUT;
+	return resv_x_run(r, NULL, err,
+			  "INSERT INTO resv_venues(code, name, address, access, accessibility,"
+			  " name_en, address_en) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code)"
+			  " DO UPDATE SET name = excluded.name, address = excluded.address,"
+			  " access = excluded.access, accessibility = excluded.accessibility,"
+			  " name_en = excluded.name_en, address_en = excluded.address_en",
+			  "ttttttt", v->code, v->name, or_empty(v->address), or_empty(v->access),
+			  or_empty(v->accessibility), or_empty(v->name_en), or_empty(v->address_en));
 }
 
 int resv_fields_json(struct resv *r, json_t **out, char *err)
@@ -749,15 +820,16 @@ int resv_settings_json(struct resv *r, json_t **out, char *err)
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK)
 		rc = resv_x_prep(r, &st, err, "SELECT code, name, min_interval_days, same_product,"
-				 " horizon_days FROM resv_products ORDER BY code", NULL);
+				 " horizon_days, name_en FROM resv_products ORDER BY code", NULL);
 	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(products, json_pack(
-			"{s:s, s:s, s:i, s:b, s:i}",
+			"{s:s, s:s, s:i, s:b, s:i, s:s}",
 			"code", (const char *)sqlite3_column_text(st, 0),
 			"name", (const char *)sqlite3_column_text(st, 1),
 			"min_interval_days", sqlite3_column_int(st, 2),
 			"same_product", sqlite3_column_int(st, 3),
-			"horizon_days", sqlite3_column_int(st, 4)));
+			"horizon_days", sqlite3_column_int(st, 4),
+			"name_en", (const char *)sqlite3_column_text(st, 5)));
 	resv_x_done(r, st);
 	if (rc == MG_OK) {
 		json_object_set(o, "fields", fields);

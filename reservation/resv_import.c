@@ -8,6 +8,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,11 +144,6 @@ static int yes_no(const char *s)
 	return -1;
 }
 
-static int text_ok(const char *s)
-{
-	return strlen(s) <= RESV_TEXT_MAX;
-}
-
 /* One write of a row; a constraint refusal is the row's fault, anything else ends the import. */
 static int row_write(struct import *im, int rc, const char *reason, const char *what)
 {
@@ -158,49 +154,48 @@ static int row_write(struct import *im, int rc, const char *reason, const char *
 	return 0;
 }
 
+/* A row refused by the shared check (reason why, its column's cell, the
+ * bounds the staff's words quote). */
+static int check_refused(struct import *im, const char *why, const char *msg)
+{
+	int lo, hi;
+	resv_check_range(why, &lo, &hi);
+	return bad_row(im, im->row_line, why, cell(im, why), lo, hi, "%s", msg);
+}
+
 static int import_venue(struct import *im)
 {
-	const char *code = cell(im, "code"), *name = cell(im, "name");
-	if (!*code || strlen(code) > RESV_CODE_MAX || strchr(code, ' '))
-		return bad_row(im, im->row_line, "code", code, 1, RESV_CODE_MAX,
-			       "code must be 1..%d characters without spaces", RESV_CODE_MAX);
-	if (!*name || !text_ok(name) || !text_ok(cell(im, "address")) ||
-	    !text_ok(cell(im, "access")) || !text_ok(cell(im, "accessibility")) ||
-	    !text_ok(cell(im, "name_en")) || !text_ok(cell(im, "address_en")))
-		return bad_row(im, im->row_line, "name", name, 1, RESV_TEXT_MAX,
-			       "name is required; texts up to %d bytes", RESV_TEXT_MAX);
-	return row_write(im, resv_x_run(im->r, NULL, im->err,
-				 "INSERT INTO resv_venues(code, name, address, access, accessibility,"
-				 " name_en, address_en) VALUES(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(code)"
-				 " DO UPDATE SET name = excluded.name, address = excluded.address,"
-				 " access = excluded.access, accessibility = excluded.accessibility,"
-				 " name_en = excluded.name_en, address_en = excluded.address_en",
-				 "ttttttt", code, name, cell(im, "address"), cell(im, "access"),
-				 cell(im, "accessibility"), cell(im, "name_en"), cell(im, "address_en")),
-		  "refused", "venue refused");
+	struct resv_venue v = {cell(im, "code"), cell(im, "name"), cell(im, "address"), cell(im, "access"),
+			       cell(im, "accessibility"), cell(im, "name_en"), cell(im, "address_en")};
+	char msg[MG_ERR_LEN];
+	const char *why = resv_venue_check(&v, msg);
+	if (why)
+		return check_refused(im, why, msg);
+	return row_write(im, resv_set_venue(im->r, &v, im->err), "refused", "venue refused");
+}
+
+/* A number cell of a product: whether it is in range is the shared check's to say. */
+static int product_int(const char *s, int *out)
+{
+	return int_cell(s, INT_MIN, INT_MAX, out);
 }
 
 static int import_product(struct import *im)
 {
 	struct resv_product p = {cell(im, "code"), cell(im, "name"), 0, 0, 0, cell(im, "name_en")};
+	char msg[MG_ERR_LEN];
 	p.same_product = yes_no(cell(im, "same_product"));
-	if (int_cell(cell(im, "min_interval_days"), 0, RESV_MAX_INTERVAL_DAYS, &p.min_interval_days))
-		return bad_row(im, im->row_line, "min_interval_days", cell(im, "min_interval_days"), 0,
-			       RESV_MAX_INTERVAL_DAYS, "min_interval_days must be 0..%d",
-			       RESV_MAX_INTERVAL_DAYS);
-	if (int_cell(cell(im, "horizon_days"), 1, RESV_MAX_HORIZON_DAYS, &p.horizon_days))
-		return bad_row(im, im->row_line, "horizon_days", cell(im, "horizon_days"), 1,
-			       RESV_MAX_HORIZON_DAYS, "horizon_days must be 1..%d", RESV_MAX_HORIZON_DAYS);
-	if (p.same_product < 0)
-		return bad_row(im, im->row_line, "same_product", cell(im, "same_product"), 0, 0,
-			       "same_product must be yes or no");
-	char err[MG_ERR_LEN];
-	int rc = resv_set_product(im->r, &p, err);
-	if (rc == MG_ERR_INPUT)
-		bad_row(im, im->row_line, "product", p.code, 0, 0, "%s", err);
-	else if (rc != MG_OK && !im->fatal) {
+	if (product_int(cell(im, "min_interval_days"), &p.min_interval_days))
+		p.min_interval_days = -1;
+	if (product_int(cell(im, "horizon_days"), &p.horizon_days))
+		p.horizon_days = 0;
+	const char *why = resv_product_check(&p, msg);
+	if (why)
+		return check_refused(im, why, msg);
+	int rc = resv_set_product(im->r, &p, msg);
+	if (rc != MG_OK && !im->fatal) {
 		im->fatal = rc;
-		snprintf(im->err, sizeof im->err, "%s", err);
+		snprintf(im->err, sizeof im->err, "%s", msg);
 	}
 	return 0;
 }

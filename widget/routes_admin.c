@@ -502,14 +502,10 @@ static int h_entry_get(struct http_call *c, json_t **out)
 	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
-/* The editor's save: {entry: {fields}}; status "draft" or "published". */
-static int h_entry_save(struct http_call *c, json_t **out)
+/* The editor's entry of the body (saved, or previewed): 0 when its fields
+ * may go to staff_entry_save, else the status sent. */
+static int entry_fields(struct http_call *c, json_t *fields)
 {
-	struct staff_session s;
-	int status = gate(c, STAFF_EDIT_KB, 1, &s);
-	if (status)
-		return status;
-	json_t *fields = json_object_get(c->body, "entry");
 	if (!json_is_object(fields))
 		return http_fail(c, 400, "entry must be an object of fields");
 	const char *st = json_string_value(json_object_get(fields, "status"));
@@ -521,14 +517,37 @@ static int h_entry_save(struct http_call *c, json_t **out)
 		if (d && *d && !day_ok(d))
 			return http_fail(c, 400, "%s is a date YYYY-MM-DD or empty", keys[i]);
 	}
-	char id[64], bad_key[KB_ID_LEN], err[MG_ERR_LEN];
-	struct chatbot *bot = http_call_bot(c);
-	int rc = staff_entry_save(bot, &s, fields, id, bad_key, err);
+	return 0;
+}
+
+/* staff_entry_save's refusal rc: an unknown {{key}} named (placeholder). */
+static int entry_refused(struct http_call *c, int rc, const char *bad_key, const char *err)
+{
 	if (rc == MG_ERR_INPUT && bad_key[0]) {
 		json_decref(c->detail);
 		c->detail = json_pack("{s:s,s:s}", "reason", "placeholder", "key", bad_key);
 		return http_fail(c, 400, "%s", err);
 	}
+	if (rc == MG_ERR_NOT_FOUND)
+		return refuse(c, rc, "no_such_entry", err);
+	return http_fail_rc(c, rc, err);
+}
+
+/* The editor's save: {entry: {fields}}; status "draft" or "published". */
+static int h_entry_save(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	json_t *fields = json_object_get(c->body, "entry");
+	if ((status = entry_fields(c, fields)))
+		return status;
+	char id[64], bad_key[KB_ID_LEN], err[MG_ERR_LEN];
+	struct chatbot *bot = http_call_bot(c);
+	int rc = staff_entry_save(bot, &s, fields, id, bad_key, err);
+	if (rc != MG_OK)
+		return entry_refused(c, rc, bad_key, err);
 	if (rc == MG_OK)
 		rc = staff_entry_get(bot, id, out, err);
 	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
@@ -694,6 +713,29 @@ static int h_user_change(struct http_call *c, json_t **out)
 
 /* ---- eval, export, import, audit ------------------------------------------------ */
 
+/* The labelled set of the body: tsv (uploaded), or without it the
+ * server's (--eval-set), read into *data (caller frees); *name says which.
+ * 0, or the status sent. */
+static int eval_set(struct http_call *c, char **data, size_t *len, const char **name)
+{
+	json_t *tsv = json_object_get(c->body, "tsv");
+	const char *path = http_call_opts(c)->eval_set ? http_call_opts(c)->eval_set : HTTP_EVAL_SET;
+	char err[MG_ERR_LEN];
+	*data = NULL;
+	if (json_is_string(tsv)) {
+		*len = json_string_length(tsv);
+		*name = "uploaded";
+		if (!(*data = malloc(*len + 1)))
+			return http_fail(c, 500, "out of memory");
+		memcpy(*data, json_string_value(tsv), *len + 1);
+		return 0;
+	}
+	*name = path;
+	if (mg_read_file(path, HTTP_UPLOAD_MAX, data, len, err) != MG_OK)
+		return http_fail(c, 404, "the labelled set %s cannot be read: upload one", path);
+	return 0;
+}
+
 /* {tsv: "..."} runs an uploaded set; {} the server's (--eval-set). */
 static int h_eval(struct http_call *c, json_t **out)
 {
@@ -701,22 +743,49 @@ static int h_eval(struct http_call *c, json_t **out)
 	int status = gate(c, STAFF_EDIT_KB, 1, &s);
 	if (status)
 		return status;
-	const char *tsv = body_str(c, "tsv");
-	char *data = NULL, err[MG_ERR_LEN];
-	size_t len = 0;
-	const char *path = http_call_opts(c)->eval_set ? http_call_opts(c)->eval_set : HTTP_EVAL_SET;
-	int rc = MG_OK;
-	if (tsv)
-		len = json_string_length(json_object_get(c->body, "tsv"));
-	else
-		rc = mg_read_file(path, HTTP_UPLOAD_MAX, &data, &len, err);
-	if (rc != MG_OK)
-		return http_fail(c, 404, "the labelled set %s cannot be read: upload one", path);
-	rc = chatbot_eval_run(http_call_bot(c), tsv ? tsv : data, len, out, err);
+	char *data, err[MG_ERR_LEN];
+	size_t len;
+	const char *name;
+	if ((status = eval_set(c, &data, &len, &name)))
+		return status;
+	int rc = chatbot_eval_run(http_call_bot(c), data, len, out, err);
 	free(data);
 	if (rc != MG_OK)
 		return http_fail_rc(c, rc, err);
-	json_object_set_new(*out, "set", json_string(tsv ? "uploaded" : path));
+	json_object_set_new(*out, "set", json_string(name));
+	return 200;
+}
+
+/* {entry: {fields}} (the editor's, as a save sends it) or {alternate:
+ * {entry, question}} (the review queue's), and tsv as for eval: the
+ * labelled set against the knowledge base as it is and as it would be with
+ * the change, which is not made (staff_preview). */
+static int h_compare(struct http_call *c, json_t **out)
+{
+	struct staff_session s;
+	int status = gate(c, STAFF_EDIT_KB, 1, &s);
+	if (status)
+		return status;
+	json_t *fields = json_object_get(c->body, "entry"), *alt = json_object_get(c->body, "alternate");
+	struct staff_proposal p = {.entry = fields};
+	if (fields && (status = entry_fields(c, fields)))
+		return status;
+	if (!fields) {
+		p.alt_entry = json_string_value(json_object_get(alt, "entry"));
+		p.alt_question = json_string_value(json_object_get(alt, "question"));
+		if (!p.alt_entry || !p.alt_question)
+			return http_fail(c, 400, "entry (the editor's fields) or alternate {entry, question} is required");
+	}
+	char *data, bad_key[KB_ID_LEN], err[MG_ERR_LEN];
+	size_t len;
+	const char *name;
+	if ((status = eval_set(c, &data, &len, &name)))
+		return status;
+	int rc = staff_preview(http_call_bot(c), http_call_model(c), &s, &p, data, len, out, bad_key, err);
+	free(data);
+	if (rc != MG_OK)
+		return entry_refused(c, rc, bad_key, err);
+	json_object_set_new(*out, "set", json_string(name));
 	return 200;
 }
 
@@ -963,6 +1032,7 @@ const struct http_route http_admin_uploads[] = {
 	{"POST", "/api/v1/admin/users", h_user_add, 0},
 	{"POST", "/api/v1/admin/users/change", h_user_change, 0},
 	{"POST", "/api/v1/admin/eval", h_eval, HTTP_STAFF_WORK},
+	{"POST", "/api/v1/admin/eval/compare", h_compare, HTTP_STAFF_WORK},
 	{"POST", "/api/v1/admin/kb.csv", h_import, HTTP_STAFF_WORK},
 	{NULL, NULL, NULL, 0},
 };

@@ -8,6 +8,7 @@
  * reception account sees is decided in reservation/ (its desk). */
 #include "widget/routes_admin.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,12 +68,18 @@ static void day_from_today(struct http_call *c, int days, char out[11])
  * that cannot be recorded is not made (its failure is the request's).
  * Ends the resv_write_begin around the change with rc, the change's, and
  * the record's when the change was made. */
+static int ops_end_change(struct resv *r, int rc, const struct staff_session *s, const char *action,
+			  const char *target, json_t *before, json_t *after, char *err)
+{
+	if (rc == MG_OK)
+		rc = staff_audit(resv_db(r), s, action, target, before, after, err);
+	return resv_write_end(r, rc, err);
+}
+
 static int ops_end(struct resv *r, int rc, const struct staff_session *s, const char *action,
 		   const char *target, json_t *after, char *err)
 {
-	if (rc == MG_OK)
-		rc = staff_audit(resv_db(r), s, action, target, NULL, after, err);
-	return resv_write_end(r, rc, err);
+	return ops_end_change(r, rc, s, action, target, NULL, after, err);
 }
 
 static int body_int(struct http_call *c, const char *key, long long lo, long long hi, long long *out)
@@ -579,6 +586,109 @@ static int h_desks_set(struct http_call *c, json_t **out)
 	return rc == MG_OK ? reply(c, json_pack("{s:o}", "venues", list), out) : refused(c, r, rc, NULL);
 }
 
+/* The element of list (a JSON array of objects) whose code is code, or NULL. */
+static json_t *by_code(json_t *list, const char *code)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(list, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "code")), code))
+			return o;
+	return NULL;
+}
+
+/* v as an int, or bad when it is none (not a whole number, or too large). */
+static int int_or(json_t *v, int bad)
+{
+	json_int_t n = json_integer_value(v);
+	return json_is_integer(v) && n >= INT_MIN && n <= INT_MAX ? (int)n : bad;
+}
+
+static const char *text_of(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The venue (or product) with code as the console lists it, or NULL when
+ * there is none (*out is a new reference). */
+static int setup_item(struct resv *r, int venue, const char *code, json_t **out, char *err)
+{
+	json_t *list = NULL;
+	int rc = venue ? resv_venues(r, &list, err) : resv_settings_json(r, &list, err);
+	*out = rc == MG_OK ? json_incref(by_code(venue ? list : json_object_get(list, "products"), code)) : NULL;
+	json_decref(list);
+	return rc;
+}
+
+/* A venue or a product saved from its form (set, checked as a set-up file's
+ * row is: resv_set_venue, resv_set_product) in one write with its audit
+ * record, which holds the one before and after; a refusal says the field
+ * (reason) the import's rows say. */
+static int save_setup(struct http_call *c, struct resv *r, const struct staff_session *s, const char *why,
+		      int venue, const void *item, const char *code, json_t **out)
+{
+	if (why) {
+		int lo, hi;
+		resv_check_range(why, &lo, &hi);
+		json_decref(c->detail);
+		c->detail = json_pack("{s:s,s:i,s:i}", "reason", why, "lo", lo, "hi", hi);
+		return http_fail(c, 400, "%s", c->msg);
+	}
+	json_t *before = NULL, *after = NULL;
+	int rc = resv_write_begin(r, c->msg);
+	if (rc == MG_OK)
+		rc = setup_item(r, venue, code, &before, c->msg);
+	if (rc == MG_OK)
+		rc = venue ? resv_set_venue(r, item, c->msg) : resv_set_product(r, item, c->msg);
+	if (rc == MG_OK)
+		rc = setup_item(r, venue, code, &after, c->msg);
+	rc = ops_end_change(r, rc, s, venue ? "venue.save" : "product.save", code, before, after, c->msg);
+	json_decref(before);
+	json_decref(after);
+	json_t *venues = NULL, *settings = NULL;
+	if (rc == MG_OK)
+		rc = resv_venues(r, &venues, c->msg);
+	if (rc == MG_OK)
+		rc = resv_settings_json(r, &settings, c->msg);
+	if (rc != MG_OK) {
+		json_decref(venues);
+		return refused(c, r, rc, NULL);
+	}
+	json_t *o = json_pack("{s:o, s:O}", "venues", venues, "products", json_object_get(settings, "products"));
+	json_decref(settings);
+	return reply(c, o, out);
+}
+
+/* {venue: {code, name, address, access, accessibility, name_en, address_en}}:
+ * the venue with that code created or replaced. */
+static int h_venue(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	json_t *f = json_object_get(c->body, "venue");
+	if (!json_is_object(f))
+		return http_fail(c, 400, "venue must be an object of fields");
+	struct resv_venue v = {text_of(f, "code"), text_of(f, "name"), text_of(f, "address"), text_of(f, "access"),
+			       text_of(f, "accessibility"), text_of(f, "name_en"), text_of(f, "address_en")};
+	return save_setup(c, r, &s, resv_venue_check(&v, c->msg), 1, &v, v.code, out);
+}
+
+/* {product: {code, name, min_interval_days, same_product (true/false),
+ * horizon_days, name_en}}: the vaccine with that code and its rules. */
+static int h_product(struct http_call *c, json_t **out)
+{
+	OPS_BEGIN(STAFF_MANAGE_SLOTS, 1);
+	json_t *f = json_object_get(c->body, "product");
+	if (!json_is_object(f))
+		return http_fail(c, 400, "product must be an object of fields");
+	json_t *same = json_object_get(f, "same_product"), *min = json_object_get(f, "min_interval_days"),
+	       *horizon = json_object_get(f, "horizon_days");
+	/* what is no number (or no yes/no) is out of range for the shared check */
+	struct resv_product p = {text_of(f, "code"), text_of(f, "name"), int_or(min, -1),
+				 json_is_boolean(same) ? json_is_true(same) : -1, int_or(horizon, 0),
+				 text_of(f, "name_en")};
+	return save_setup(c, r, &s, resv_product_check(&p, c->msg), 0, &p, p.code, out);
+}
+
 const struct http_route http_ops_routes[] = {
 	{"GET", "/api/v1/admin/ops/day", h_day, 0},
 	{"POST", "/api/v1/admin/ops/desk", h_desk, 0},
@@ -601,6 +711,8 @@ const struct http_route http_ops_routes[] = {
 	{"POST", "/api/v1/admin/ops/desks", h_desks_set, 0},
 	{"GET", "/api/v1/admin/ops/vrs.csv", h_vrs, 0},
 	{"GET", "/api/v1/admin/ops/waitlist", h_waitlist, 0},
+	{"POST", "/api/v1/admin/ops/venue", h_venue, 0},
+	{"POST", "/api/v1/admin/ops/product", h_product, 0},
 	{NULL, NULL, NULL, 0},
 };
 

@@ -85,6 +85,11 @@ test('staff take an unanswered question from the queue, add it to an entry, and 
   const unchanged = await (await fetch(base + '/api/v1/ask', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ question: MISSED }) })).json();
   assert.notEqual(unchanged.decision, 'answer', 'not published before the confirmation');
+  // 公開前に確認: the labelled set with the wording added; nothing gets worse.
+  await group.locator('button.act-compare').click();
+  await group.locator('.compare h3').filter({ hasText: /公開前の確認：tests\/eval\/dev\.tsv（\d+問）/ }).waitFor({ timeout: 30000 });
+  assert.equal(await group.locator('.compare ul.compare-worse').count(), 0);
+  await group.locator('.compare p.up').filter({ hasText: '悪くなる質問はありません。' }).waitFor();
   await group.locator('button.act-confirm').click();
   await page.locator('#toast').filter({ hasText: /追加しました/ }).waitFor({ timeout: WAIT_MS });
   await group.waitFor({ state: 'detached', timeout: WAIT_MS });
@@ -379,5 +384,82 @@ test('a full import by mistake is undone from the console: the replaced knowledg
   // the one-entry import is kept in its turn
   await page.locator('#replaced-list tr[data-id]').first().locator('td').nth(1).filter({ hasText: /^1$/ }).waitFor({ timeout: WAIT_MS });
   assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('an editor previews a change before publishing: the question it would take from another entry shows as worse, and residents keep the old answer until publish', async () => {
+  const editor = { name: 'kobayashi', role: 'editor', password: 'kobayashi-no-pass-2026' };
+  addUser(db, editor);
+  const MIXED = 'ワクチンの種類を混ぜて大丈夫？';         // a dev-set question of dose-mixing
+  const STEAL = 'ワクチンの種類を混ぜても大丈夫ですか';     // given by mistake to another topic
+  const OTHER = 'health-other-vaccines';
+  // A resident asking in the widget, in a browser of their own each time.
+  const errors = [];
+  const asks = async (q) => {
+    const resident = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ja-JP' });
+    const widget = await newPage(resident);
+    const got = await askInWidget(widget, q);
+    got.text = await got.bubble.innerText();
+    errors.push(...widget.errors);
+    await resident.close();
+    return got;
+  };
+  const first = await asks(MIXED);
+  assert.equal(first.json.decision, 'answer');
+  assert.equal(first.json.candidates[0].slug, 'dose-mixing');
+  const mixing = first.json.answer.answer.split(/\n\s*\n/)[0].trim().split('\n')[0];
+
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'ja-JP' });
+  const page = await newPage(context);
+  await logIn(page, editor);
+  await page.goto(base + '/admin#entry/new');
+  await page.fill('#entry-search', OTHER);
+  const link = page.locator('#entry-list a').filter({ hasText: OTHER }).first();
+  await link.waitFor({ timeout: WAIT_MS });
+  await link.click();
+  const form = page.locator('#entry-form');
+  const alts = form.locator('textarea[name=alt_questions]');
+  await page.waitForFunction(() => document.querySelector('#entry-form textarea[name=alt_questions]').value !== '', null, { timeout: WAIT_MS });
+  assert.equal(await page.inputValue('#entry-slug'), OTHER);
+  await alts.fill((await alts.inputValue()) + '\n' + STEAL);
+
+  // 公開前に確認: the labelled set against the edited knowledge base and the published one.
+  await page.click('#entry-compare-run');
+  const panel = page.locator('#entry-compare');
+  const worse = panel.locator('ul.compare-worse li').filter({ hasText: `「${MIXED}」` });
+  await worse.waitFor({ timeout: 30000 });
+  assert.match(await worse.innerText(), /正解：dose-mixing/);
+  assert.match(await worse.innerText(), /公開中：dose-mixing・回答（正しい）/);
+  assert.equal(await worse.evaluate((li) => getComputedStyle(li).color), 'rgb(207, 34, 46)', 'worse questions are red');
+  // the worse questions come first, and the totals read before → after
+  assert.match(await panel.locator('h4').first().innerText(), /^悪くなる質問：\d+問$/);
+  assert.deepEqual(await panel.locator('table.compare-totals tr').first().locator('th').allInnerTexts(), ['', '公開中', '変更後', '差']);
+  const answered = panel.locator('table.compare-totals tr').filter({ hasText: '回答した割合' });
+  assert.match(await answered.locator('td').nth(2).innerText(), /^-\d/, 'fewer questions answered');
+  await page.screenshot({ path: join(ARTEFACTS, 'admin-compare.png'), fullPage: true });
+  await axe(page, 'entry editor with the preview of a change (ja)');
+
+  // Nothing was published: the resident still gets dose-mixing's answer.
+  const during = await asks(MIXED);
+  assert.equal(during.json.decision, 'answer');
+  assert.equal(during.json.candidates[0].slug, 'dose-mixing');
+  assert.ok(during.text.includes(mixing), 'the bubble shows dose-mixing\'s answer');
+  const stored = await (await fetch(base + '/api/v1/entries/' + (await form.locator('input[name=id]').inputValue()))).json();
+  assert.ok(!JSON.stringify(stored).includes(STEAL), 'the published entry is as it was');
+
+  // Publishing what made a question worse asks first; declined, nothing changes.
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); d.dismiss(); });
+  await page.click('#publish');
+  assert.match(asked, /^この変更で\d+問の答えが悪くなります。それでも公開しますか？$/);
+  assert.equal((await asks(MIXED)).json.decision, 'answer', 'declined: not published');
+  page.once('dialog', (d) => d.accept());
+  await page.click('#publish');
+  await page.locator('#toast').filter({ hasText: '公開しました' }).waitFor({ timeout: WAIT_MS });
+  const after = await asks(MIXED);
+  assert.ok(after.json.decision !== 'answer' || after.json.candidates[0].slug !== 'dose-mixing',
+    'published, the change does what the preview said');
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -307,3 +307,52 @@ test('an administrator imports tickets, downloads the VRS file and reads the wai
   assert.deepEqual(unexpected(page), []);
   await page.context().close();
 });
+
+test('an administrator edits a venue and a vaccine\'s rules field by field: the import\'s checks, residents see it, the audit log has it', async () => {
+  const page = await console_({ width: 1280, height: 900 }, ADMIN);
+  await page.click('nav a[data-view=slots]');
+  const venue = page.locator('#vn-form');
+  await venue.locator('#vn-form-pick option[value=kita]').waitFor({ state: 'attached', timeout: WAIT_MS });
+  await venue.locator('#vn-form-pick').selectOption('kita');
+  assert.equal(await venue.locator('input[name=name]').inputValue(), '北地区コミュニティセンター');
+  const was = await venue.locator('input[name=accessibility]').inputValue();
+  const now = '段差なし（スロープ設置済み）・洋室で接種';
+  await venue.locator('input[name=accessibility]').fill(now);
+  await venue.locator('button[type=submit]').click();
+  await venue.locator('.ops-msg').filter({ hasText: '北地区コミュニティセンター（kita）を保存しました。' }).waitFor({ timeout: WAIT_MS });
+  const venues = (await (await fetch(base + '/api/v1/booking/venues')).json()).venues;
+  assert.equal(venues.find((v) => v.code === 'kita').accessibility, now, 'residents read the venue as saved');
+  assert.equal(venues.length, 3, 'the venue was replaced, not added');
+
+  // A vaccine's rules: what a set-up file's row may not say, the form may not either.
+  const product = page.locator('#pd-form');
+  await product.locator('#pd-form-pick').selectOption('shingrix');
+  assert.equal(await product.locator('input[name=horizon_days]').inputValue(), '90');
+  assert.equal(await product.locator('input[name=same_product]').isChecked(), true);
+  await product.locator('input[name=horizon_days]').fill('0');
+  await product.locator('button[type=submit]').click();
+  await product.locator('.ops-msg.bad').filter({ hasText: /予約できる日数（horizon_days）は1〜\d+の整数です（「0」）。/ }).waitFor({ timeout: WAIT_MS });
+  page.errors.length = 0;   // the refused save (400)
+  const api = await as(ADMIN);
+  const rules = async () => (await api('GET', 'setup')).json.products.find((p) => p.code === 'shingrix');
+  assert.equal((await rules()).horizon_days, 90, 'nothing refused was saved');
+  await product.locator('input[name=horizon_days]').fill('120');
+  await product.locator('button[type=submit]').click();
+  await product.locator('.ops-msg').filter({ hasText: '（shingrix）を保存しました。' }).waitFor({ timeout: WAIT_MS });
+  assert.equal((await rules()).horizon_days, 120);
+  assert.equal((await rules()).same_product, true);
+  await axe(page, 'slots with the venue and vaccine forms');
+  await page.screenshot({ path: join(ARTEFACTS, 'ops-venue-product.png'), fullPage: true });
+
+  // The audit log: who changed which venue, before and after.
+  await page.click('nav a[data-view=audit]');
+  const row = page.locator('#view-audit tr[data-kind="venue.save"]').first();
+  await row.waitFor({ timeout: WAIT_MS });
+  assert.equal(await row.locator('.audit-kind').innerText(), '会場の変更');
+  assert.equal(await row.locator('.audit-target').innerText(), 'kita');
+  assert.ok((await row.locator('.audit-before').innerText()).includes(was));
+  assert.ok((await row.locator('.audit-after').innerText()).includes(now));
+  await page.locator('#view-audit tr[data-kind="product.save"]').first().waitFor({ timeout: WAIT_MS });
+  assert.deepEqual(unexpected(page), []);
+  await page.context().close();
+});

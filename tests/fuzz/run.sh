@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby kb_alternates}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby kb_alternates preview}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -84,6 +84,13 @@ for t in $targets; do
       printf '予約の方法|予約したい|予約の仕方\0予約したい' > "$corpus/seed-0"
       printf '接種券をなくした\nクーポン券がない\0接種券の再発行' > "$corpus/seed-1"
       flags=(-max_len=1024) ;;
+    preview)
+      # a wording (alternate, then entry), then a few lines of the dev set
+      head -n 12 tests/eval/dev.tsv > "$corpus/.set"
+      { printf '\x00接種券がどこかにいってしまった\n'; cat "$corpus/.set"; } > "$corpus/seed-alternate"
+      { printf '\x01接種券が届きません\n'; cat "$corpus/.set"; } > "$corpus/seed-entry"
+      { printf '\x00<NAME>さん\n'; printf 'no tab here\n#comment\n\t-\n'; } > "$corpus/seed-bad"
+      rm "$corpus/.set" ;;
   esac
   echo "== fuzz-$t, $seconds s"
   "./build/fuzz/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 "${flags[@]}" "$corpus" 2>&1 \

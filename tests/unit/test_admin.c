@@ -802,3 +802,65 @@ TEST(admin, a_full_import_keeps_what_it_replaced_and_the_console_restores_it)
 	CHECK(fixture_count(db, "SELECT count(*) FROM staff_audit WHERE action = 'kb.restore' AND who = 'curator1'") == 1);
 	sqlite3_close(db);
 }
+
+/* The preview of a change over HTTP: the editor's role and CSRF token as for
+ * a save, the save's refusals, and nothing published. */
+TEST(admin, a_preview_shows_a_stolen_question_worse_and_publishes_nothing)
+{
+	REQUIRE(port());
+	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1], ct[STAFF_TOKEN_LEN + 1], cc[STAFF_TOKEN_LEN + 1];
+	REQUIRE(login("curator1", "correct horse battery", token, csrf) == 200);
+	REQUIRE(login("callc1", "call centre phones", ct, cc) == 200);
+	/* 140 is health-other-vaccines: a phrasing of dose-mixing's given to it */
+#define MIXED "ワクチンの種類を混ぜて大丈夫？"
+	const char *body = "{\"alternate\":{\"entry\":\"140\",\"question\":\"ワクチンの種類を混ぜても大丈夫ですか\"},"
+			   "\"tsv\":\"" MIXED "\\tdose-mixing\\nワクチン予約はネットでできますか\\tbooking-how\\n\"}";
+	struct tc_resp r;
+	REQUIRE(req(port(), "POST", "/api/v1/ask", NULL, NULL, "{\"question\":\"" MIXED "\"}", &r) == 0);
+	char *asked = json_dumps(json_object_get(r.json, "candidates"), 0);
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/eval/compare", token, NULL, body, &r) == 0);
+	CHECK(r.status == 403);
+	CHECK_STR(reason(&r), "csrf");
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/eval/compare", ct, cc, body, &r) == 0);
+	CHECK(r.status == 403);
+	CHECK_STR(reason(&r), "role");
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/eval/compare", token, csrf, body, &r) == 0);
+	CHECK(r.status == 200);
+	CHECK_STR(json_string_value(json_object_get(r.json, "set")), "uploaded");
+	json_t *row = json_array_get(json_object_get(r.json, "questions"), 0);
+	CHECK_STR(json_string_value(json_object_get(row, "question")), MIXED);
+	CHECK_STR(json_string_value(json_object_get(row, "change")), "worse");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(row, "before"), "topic")), "dose-mixing");
+	CHECK(json_integer_value(json_object_get(json_object_get(r.json, "changes"), "worse")) >= 1);
+	tc_resp_free(&r);
+	/* residents get what they got, and the entry has no new alternate */
+	REQUIRE(req(port(), "POST", "/api/v1/ask", NULL, NULL, "{\"question\":\"" MIXED "\"}", &r) == 0);
+	char *again = json_dumps(json_object_get(r.json, "candidates"), 0);
+	CHECK_STR(again, asked);
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "GET", "/api/v1/admin/entries/140", token, NULL, NULL, &r) == 0);
+	CHECK(strstr(json_string_value(json_object_get(r.json, "alt_questions")), "混ぜても") == NULL);
+	tc_resp_free(&r);
+	free(asked);
+	free(again);
+	/* what a save refuses, the preview refuses the same way */
+	REQUIRE(req(port(), "POST", "/api/v1/admin/eval/compare", token, csrf,
+		    "{\"entry\":{\"question\":\"費用は？\",\"answer\":\"{{cost_amount}}です。\"},\"tsv\":\"x\\t-\\n\"}",
+		    &r) == 0);
+	CHECK(r.status == 400);
+	CHECK_STR(reason(&r), "placeholder");
+	CHECK_STR(json_string_value(json_object_get(error_of(&r), "key")), "cost_amount");
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/eval/compare", token, csrf,
+		    "{\"alternate\":{\"entry\":\"99999\",\"question\":\"予約したい\"},\"tsv\":\"x\\t-\\n\"}", &r) == 0);
+	CHECK(r.status == 404);
+	CHECK_STR(reason(&r), "no_such_entry");
+	tc_resp_free(&r);
+	REQUIRE(req(port(), "POST", "/api/v1/admin/eval/compare", token, csrf, "{\"tsv\":\"x\\t-\\n\"}", &r) == 0);
+	CHECK(r.status == 400);
+	tc_resp_free(&r);
+#undef MIXED
+}

@@ -478,3 +478,50 @@ TEST(http_ops, the_vrs_file_has_a_row_per_dose_given_and_the_waiting_list_who_wa
 	CHECK(ops(&desk, "GET", "waitlist", NULL, &r) == 403);  /* reception does not */
 	tc_resp_free(&r);
 }
+
+/* A venue and a vaccine's rules from the console's forms: administrators
+ * only, the import's reason for a bad field and nothing written, audited
+ * with before and after. */
+TEST(http_ops, venues_and_products_are_edited_by_an_administrator_with_the_import_s_checks)
+{
+	struct who admin, calls;
+	REQUIRE(as("kanri1", &admin) && as("callc1", &calls));
+	struct tc_resp r;
+	static const char kita[] = "{\"venue\":{\"code\":\"kita\",\"name\":\"北センター 2階\",\"access\":\"北駅すぐ\"}}";
+	CHECK(ops(&calls, "POST", "venue", kita, &r) == 403);
+	CHECK_STR(reason(&r), "role");
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "POST", "venue", "{\"venue\":{\"code\":\"kita west\",\"name\":\"北\"}}", &r) == 400);
+	CHECK_STR(reason(&r), "code");
+	tc_resp_free(&r);
+	CHECK(audited("venue.save") == 0);
+	CHECK(ops(&admin, "POST", "venue", kita, &r) == 200);
+	json_t *v;
+	size_t i;
+	int found = 0;
+	json_array_foreach(json_object_get(r.json, "venues"), i, v)
+		found |= !strcmp(str(v, "code", NULL), "kita") && !strcmp(str(v, "name", NULL), "北センター 2階");
+	CHECK(found);
+	tc_resp_free(&r);
+	CHECK(audited("venue.save") == 1);
+	/* a horizon of 0 days is the import's horizon_days, with its range */
+	CHECK(ops(&admin, "POST", "product",
+		  "{\"product\":{\"code\":\"covid\",\"name\":\"コミナティ\",\"min_interval_days\":90,"
+		  "\"same_product\":false,\"horizon_days\":0}}", &r) == 400);
+	CHECK_STR(reason(&r), "horizon_days");
+	CHECK(json_integer_value(json_object_get(json_object_get(r.json, "error"), "lo")) == 1);
+	tc_resp_free(&r);
+	CHECK(ops(&admin, "POST", "product",
+		  "{\"product\":{\"code\":\"covid\",\"name\":\"コミナティ\",\"min_interval_days\":60,"
+		  "\"same_product\":\"maybe\",\"horizon_days\":28}}", &r) == 400);
+	CHECK_STR(reason(&r), "same_product");
+	tc_resp_free(&r);
+	CHECK(audited("product.save") == 0);
+	CHECK(ops(&admin, "POST", "product",
+		  "{\"product\":{\"code\":\"covid\",\"name\":\"コミナティ\",\"min_interval_days\":60,"
+		  "\"same_product\":false,\"horizon_days\":28}}", &r) == 200);
+	CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(r.json, "products"), 0),
+						 "min_interval_days")) == 60);
+	tc_resp_free(&r);
+	CHECK(audited("product.save") == 1);
+}

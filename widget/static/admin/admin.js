@@ -274,6 +274,69 @@
   }
   $('period').addEventListener('submit', function (ev) { ev.preventDefault(); loadDashboard(); });
 
+  /* ---- a change previewed before it is published (eval/compare) ---- */
+  var EVAL_ROWS = [['top1', t('eval.top1'), '%'], ['top3', t('eval.top3'), '%'], ['mrr', t('eval.mrr'), ''],
+    ['answered', t('eval.answered'), '%'], ['answered_wrongly', t('eval.answered_wrongly'), '%', true],
+    ['settled', t('eval.settled'), '%'], ['out_handed_off', t('eval.out_handed_off'), '%'],
+    ['out_answered', t('eval.out_answered'), '%', true]];
+  /* One figure of EVAL_ROWS, now against was (null: none), with the change
+   * coloured by whether it is better (up) or worse (down); was's column
+   * first when wasFirst (before → after), else now's (this run, the last). */
+  function figureRow(row, now, was, wasFirst) {
+    var fmt = function (v) { return v === null || v === undefined ? '—' : (row[2] ? v.toFixed(1) + ' %' : v.toFixed(3)); };
+    var delta = was === null || was === undefined ? null : now - was;
+    var better = delta === null || Math.abs(delta) < 1e-9 ? '' : ((delta > 0) !== !!row[3] ? 'up' : 'down');
+    var cells = [el('td', { text: fmt(now) }), el('td', { text: fmt(was) })];
+    if (wasFirst) cells.reverse();
+    return el('tr', {}, [el('th', { scope: 'row', text: row[1] })].concat(cells, [
+      el('td', { class: better, text: delta === null ? '' : (delta > 0 ? '+' : '') + (row[2] ? delta.toFixed(1) : delta.toFixed(3)) })]));
+  }
+  /* How one side answered a question: its first topic, the decision, the outcome. */
+  function sideText(s) {
+    return t('compare.side', { topic: s.topic || t('none'), decision: t('compare.decision.' + s.decision),
+      outcome: t('compare.outcome.' + s.outcome) });
+  }
+  /* Runs the labelled set against the knowledge base with change (the
+   * body of eval/compare: {entry} or {alternate}) and shows, in box, the
+   * totals before → after and the questions that get worse (first, red),
+   * better, and answered otherwise. Resolves to the reply (null when it
+   * failed: the refusal is shown in box). */
+  function compareChange(box, change) {
+    clear(box).hidden = false;
+    box.appendChild(el('p', { role: 'status', class: 'muted', text: t('compare.running') }));
+    return post('eval/compare', change).then(function (r) {
+      clear(box);
+      box.appendChild(el('h3', { text: t('compare.title', { n: r.before.questions, set: r.set === 'uploaded' ? t('compare.uploaded') : r.set }) }));
+      var tbl = el('table', { class: 'compare-totals' }, [el('tr', {}, ['', t('compare.before'), t('compare.after'), t('eval.change')]
+        .map(function (h) { return el('th', { scope: 'col', text: h }); }))]);
+      EVAL_ROWS.forEach(function (row) { tbl.appendChild(figureRow(row, r.after[row[0]], r.before[row[0]], true)); });
+      box.appendChild(tbl);
+      var groups = [['worse', 'down'], ['better', 'up'], ['changed', '']];
+      groups.forEach(function (g) {
+        var qs = r.questions.filter(function (q) { return q.change === g[0]; });
+        if (!qs.length) return;
+        box.appendChild(el('h4', { class: g[1], text: t('compare.' + g[0], { n: qs.length }) }));
+        box.appendChild(el('ul', { class: 'compare-list compare-' + g[0] }, qs.map(function (q) {
+          return el('li', { class: g[1], 'data-line': q.line }, [
+            el('strong', { text: '「' + q.question + '」' }), ' ',
+            el('span', { class: 'muted', text: q.expected === '-' ? t('compare.out_of_scope') : t('compare.expected', { topic: q.expected }) }),
+            el('br'), t('compare.before') + '：' + sideText(q.before) + ' → ' + t('compare.after') + '：' + sideText(q.after)]);
+        })));
+      });
+      if (!r.changes.worse) box.appendChild(el('p', { class: 'up', text: t('compare.none_worse') }));
+      box.appendChild(el('p', { class: 'muted', text: t('compare.same', { n: r.changes.same }) }));
+      return r;
+    }).catch(function (e) {
+      clear(box).appendChild(el('p', { class: 'error', role: 'alert', text: W.refusal(e) }));
+      if (e.status === 401) throw e;
+      return null;
+    });
+  }
+  /* Publishing after a preview that made questions worse asks first. */
+  function publishAnyway(r) {
+    return !r || !r.changes.worse || window.confirm(t('compare.publish_worse', { n: r.changes.worse }));
+  }
+
   /* ---- review queue ---- */
   function picker(initial, onPick) {
     var input = el('input', { type: 'search', class: 'pick-q', value: initial, 'aria-label': t('queue.search') });
@@ -312,7 +375,9 @@
           var name = e.slug || e.id, question = q.value;
           var box = el('div', { class: 'confirm', role: 'group', 'aria-label': t('queue.confirm_yes') }, [
             el('p', { text: t('queue.confirm', { q: question, entry: name }) })]);
+          var checked = null, panel = el('div', { class: 'compare', hidden: true });
           var yes = el('button', { type: 'button', class: 'primary act-confirm', text: t('queue.confirm_yes'), onclick: function () {
+            if (!publishAnyway(checked)) return;
             post('queue/alternate', { entry: e.id, question: question, key: g.key }).then(function () {
               done(t('queue.added', { q: question, entry: name }));
               toast(t('queue.added', { q: question, entry: name }), false, { label: t('queue.undo'), run: function () {
@@ -323,8 +388,12 @@
               } });
             }).catch(failed);
           } });
-          box.appendChild(el('div', { class: 'row' }, [yes, el('button', { type: 'button', class: 'act-cancel', text: t('queue.confirm_no'),
+          var check = el('button', { type: 'button', class: 'act-compare', text: t('compare.run'), onclick: function () {
+            compareChange(panel, { alternate: { entry: e.id, question: question } }).then(function (r) { checked = r; });
+          } });
+          box.appendChild(el('div', { class: 'row' }, [yes, check, el('button', { type: 'button', class: 'act-cancel', text: t('queue.confirm_no'),
             onclick: function () { box.remove(); } })]));
+          box.appendChild(panel);
           li.appendChild(box);
           yes.focus();
         }
@@ -404,6 +473,8 @@
     $('entry-error').textContent = '';
     $('unpublish').hidden = !(e.id && e.status === 'published');
     $('entry-delete').hidden = !e.id;
+    checked = null;
+    clear($('entry-compare')).hidden = true;
     preview();
   }
   function formFields(status) {
@@ -413,8 +484,10 @@
     o.status = status;
     return o;
   }
+  var checked = null;            // the editor's last preview (eval/compare), until the next entry
   function save(status) {
     var draft = pendingDraft;
+    if (status === 'published' && !publishAnyway(checked)) return;
     post('entries', { entry: formFields(status) }).then(function (e) {
       fillForm(e);
       toast(t(status === 'draft' ? 'entry.draft_saved' : 'entry.published', { id: e.id }));
@@ -422,6 +495,10 @@
       if (draft && draft.key) return post('queue/dismiss', { key: draft.key }).then(function () { pendingDraft = null; });
     }).catch(function (e) { $('entry-error').textContent = W.refusal(e); });
   }
+  /* The entry as publishing it would make it, tried on the labelled set. */
+  $('entry-compare-run').addEventListener('click', function () {
+    compareChange($('entry-compare'), { entry: formFields('published') }).then(function (r) { checked = r; });
+  });
   $('save-draft').addEventListener('click', function () { save('draft'); });
   $('publish').addEventListener('click', function () { save('published'); });
   $('unpublish').addEventListener('click', function () {
@@ -494,22 +571,11 @@
   }
 
   /* ---- eval ---- */
-  var EVAL_ROWS = [['top1', t('eval.top1'), '%'], ['top3', t('eval.top3'), '%'], ['mrr', t('eval.mrr'), ''],
-    ['answered', t('eval.answered'), '%'], ['answered_wrongly', t('eval.answered_wrongly'), '%', true],
-    ['settled', t('eval.settled'), '%'], ['out_handed_off', t('eval.out_handed_off'), '%'],
-    ['out_answered', t('eval.out_answered'), '%', true]];
   function showEval(r) {
     var prev = JSON.parse(sessionStorage.getItem('mg-eval') || 'null');
     var tbl = clear($('eval-table'));
     tbl.appendChild(el('tr', {}, ['', t('eval.now'), t('eval.last'), t('eval.change')].map(function (h) { return el('th', { text: h }); })));
-    EVAL_ROWS.forEach(function (row) {
-      var k = row[0], now = r[k], was = prev ? prev[k] : null;
-      var fmt = function (v) { return v === null || v === undefined ? '—' : (row[2] ? v.toFixed(1) + ' %' : v.toFixed(3)); };
-      var delta = was === null ? null : now - was;
-      var better = delta === null || Math.abs(delta) < 1e-9 ? '' : ((delta > 0) !== !!row[3] ? 'up' : 'down');
-      tbl.appendChild(el('tr', {}, [el('th', { text: row[1] }), el('td', { text: fmt(now) }), el('td', { text: fmt(was) }),
-        el('td', { class: better, text: delta === null ? '' : (delta > 0 ? '+' : '') + (row[2] ? delta.toFixed(1) : delta.toFixed(3)) })]));
-    });
+    EVAL_ROWS.forEach(function (row) { tbl.appendChild(figureRow(row, r[row[0]], prev ? prev[row[0]] : null)); });
     tbl.appendChild(el('tr', {}, [el('th', { text: t('eval.questions') }), el('td', { text: r.questions + ' (' + r.set + ')' })]));
     (r.bad_lines || []).forEach(function (b) {
       tbl.appendChild(el('tr', {}, [el('th', { text: t('eval.line', { n: b.line }) }), el('td', { colspan: 3, text: b.message })]));

@@ -342,13 +342,71 @@
       r.errors.forEach(function (b) { im.errors.appendChild(el('li', { 'data-line': b.line, text: badRow(b) })); });
     }).catch(refusedIn(im.msg));
   });
+  /* A venue and a vaccine (with its rules) edited field by field: the same
+   * check as a set-up file's row, on the server; a refusal names the field
+   * in the import's words. */
+  function setupForm(id, kind, fields) {
+    var f = { form: el('form', { id: id, class: 'card' }), pick: el('select', { id: id + '-pick' }), inputs: {},
+      msg: el('p', { class: 'ops-msg', role: 'status', 'aria-live': 'polite' }), list: [] };
+    f.form.appendChild(el('h2', { text: o('vp.' + kind) }));
+    f.form.appendChild(el('div', { class: 'ops-bar' }, [field(o('vp.pick'), f.pick)]));
+    var bar = el('div', { class: 'ops-bar' });
+    fields.forEach(function (k) {
+      var input = k === 'same_product' ? el('input', { type: 'checkbox', name: k })
+        : /_days$/.test(k) ? el('input', { type: 'number', name: k, required: true })
+          : el('input', { name: k, required: k === 'code' || k === 'name' });
+      f.inputs[k] = input;
+      bar.appendChild(k === 'same_product' ? el('label', { class: 'ops-check' }, [input, o('vp.f.' + k)]) : field(o('vp.f.' + k), input));
+    });
+    f.form.appendChild(bar);
+    f.form.appendChild(el('button', { type: 'submit', class: 'primary', text: o('vp.save') }));
+    f.form.appendChild(f.msg);
+    f.fill = function (code) {
+      var item = f.list.filter(function (x) { return x.code === code; })[0] || {};
+      fields.forEach(function (k) {
+        if (k === 'same_product') f.inputs[k].checked = !!item[k];
+        else f.inputs[k].value = item[k] === undefined || item[k] === null ? '' : String(item[k]);
+      });
+      f.inputs.code.readOnly = !!item.code;   // another code is another one: 新しい… for that
+    };
+    f.load = function (list) {
+      var keep = f.pick.value;
+      f.list = list;
+      options(f.pick, list.map(function (x) { return [x.code, x.code + ' — ' + x.name]; }), o('vp.new_' + kind));
+      f.pick.value = list.some(function (x) { return x.code === keep; }) ? keep : '';
+      f.fill(f.pick.value);
+    };
+    f.pick.addEventListener('change', function () { say(f.msg, ''); f.fill(f.pick.value); });
+    f.form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var body = {};
+      fields.forEach(function (k) {
+        body[k] = k === 'same_product' ? f.inputs[k].checked : /_days$/.test(k) ? Number(f.inputs[k].value) : f.inputs[k].value.trim();
+      });
+      var send = {};
+      send[kind] = body;
+      C.post('ops/' + kind, send).then(function () {
+        say(f.msg, o('vp.saved', { name: body.name, code: body.code }));
+        f.pick.value = body.code;
+        return loadSetup();
+      }).catch(function (err) {
+        if (err.status === 401) return;
+        var d = err.detail || {}, word = C.lang() === 'ja' && d.reason && S.imp.reason[d.reason];
+        say(f.msg, word ? fill(word, Object.assign({ value: body[d.reason] }, d), true) : why(err), true);
+      });
+    });
+    return f;
+  }
+  var vf = setupForm('vn-form', 'venue', ['code', 'name', 'address', 'access', 'accessibility', 'name_en', 'address_en']);
+  var pf = setupForm('pd-form', 'product', ['code', 'name', 'name_en', 'min_interval_days', 'horizon_days', 'same_product']);
+
   section('slots', o('sl.title'), [sl.msg, sl.create,
     el('form', { id: 'sl-filter', class: 'card', onsubmit: function (e) { e.preventDefault(); loadSlots(); } }, [
       el('h2', { text: o('sl.list') }),
       el('div', { class: 'ops-bar' }, [field(S.h.venue, sl.listVenue), field(o('sl.from'), sl.listFrom), field(o('sl.to'), sl.listTo),
         el('button', { type: 'submit', text: o('sl.show') })]), sl.list]),
     el('div', { class: 'card' }, [el('h2', { text: o('sl.outbox') }), sl.outbox]),
-    deskForm, importForm]);
+    deskForm, vf.form, pf.form, importForm]);
 
   function loadSetup() {
     return C.get('ops/setup').then(function (s) {
@@ -357,6 +415,8 @@
       options(sl.listVenue, venues, S.all);
       options(sl.product, s.products.map(function (p) { return [p.code, p.name]; }));
       sl.zone = s.zone;   // times in the town's zone, not the browser's
+      vf.load(s.venues);
+      pf.load(s.products);
       if (!sl.from.value) { sl.from.value = s.today; sl.to.value = s.today; }
       clear(sl.deskVenues).appendChild(el('legend', { text: S.h.venue }));
       s.venues.forEach(function (v) {

@@ -204,3 +204,22 @@ int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err)
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int kb_entries_find(struct kb *kb, const char *text, int max, kb_found_fn fn, void *ctx, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(kb->db, "SELECT ext_id, slug, question, status FROM kb_entries"
+				       " WHERE ?1 = '' OR ext_id = ?1 OR instr(slug, ?1) OR instr(question, ?1)"
+				       " OR instr(alt_questions, ?1) OR instr(question_en, ?1) ORDER BY id LIMIT ?2",
+			       -1, &st, NULL) != SQLITE_OK)
+		return mg_db_fail(kb->db, err, "entries");
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, max);
+	int step, stop = 0;
+	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+			  (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
+	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(kb->db, err, "entries") : MG_OK;
+	sqlite3_finalize(st);
+	return rc;
+}

@@ -273,6 +273,12 @@ int kb_entry_delete(struct kb *kb, const char *id, char *err);
  * non-zero return. */
 typedef int (*kb_topic_fn)(void *ctx, const char *slug, const char *category, const char *question);
 int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err);
+/* The entries whose id is text, or whose slug or questions (Japanese,
+ * alternate, English) hold it, drafts included, in id order (every entry
+ * when text is empty): each to fn with its id, slug, question and status,
+ * until fn returns non-zero or max were given. */
+typedef int (*kb_found_fn)(void *ctx, const char *id, const char *slug, const char *question, const char *status);
+int kb_entries_find(struct kb *kb, const char *text, int max, kb_found_fn fn, void *ctx, char *err);
 /* Whether the entry may be shown to residents on date today. */
 int kb_entry_live(const struct kb_entry *e, const char *today);
 

@@ -430,6 +430,19 @@ static int has_id(json_t *list, const char *id)
 	return 0;
 }
 
+/* One entry found by text for the picker (list), unless the engine's
+ * candidates hold it already; stops when the list is full. */
+static int pick_add(void *ctx, const char *id, const char *slug, const char *question, const char *status)
+{
+	json_t *list = ctx;
+	if (json_array_size(list) >= ADMIN_PICK_LIMIT)
+		return 1;
+	if (!has_id(list, id))
+		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s}", "id", id, "slug", slug, "question",
+						      question, "status", status));
+	return json_array_size(list) >= ADMIN_PICK_LIMIT;
+}
+
 /* The searchable picker: entries by meaning (the engine's own candidates
  * for q), then by text in id, slug or questions, drafts included. */
 static int h_entries(struct http_call *c, json_t **out)
@@ -459,31 +472,11 @@ static int h_entries(struct http_call *c, json_t **out)
 		}
 		json_decref(r);
 	}
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(
-		kb_db(chatbot_kb(bot)),
-		"SELECT ext_id, slug, question, status FROM kb_entries WHERE ?1 = '' OR ext_id = ?1"
-		" OR instr(slug, ?1) OR instr(question, ?1) OR instr(alt_questions, ?1)"
-		" OR instr(question_en, ?1) ORDER BY id LIMIT ?2", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, ADMIN_PICK_LIMIT);
-		while (sqlite3_step(st) == SQLITE_ROW && json_array_size(list) < ADMIN_PICK_LIMIT) {
-			const char *id = (const char *)sqlite3_column_text(st, 0);
-			if (has_id(list, id))
-				continue;
-			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s}", "id", id, "slug",
-							      (const char *)sqlite3_column_text(st, 1),
-							      "question",
-							      (const char *)sqlite3_column_text(st, 2),
-							      "status",
-							      (const char *)sqlite3_column_text(st, 3)));
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK) {
+	char err[MG_ERR_LEN];
+	int rc = kb_entries_find(chatbot_kb(bot), q, ADMIN_PICK_LIMIT, pick_add, list, err);
+	if (rc != MG_OK) {
 		json_decref(list);
-		return http_fail(c, 500, "the entries cannot be read");
+		return http_fail_rc(c, rc, err);
 	}
 	*out = json_pack("{s:o}", "entries", list);
 	return *out ? 200 : http_fail(c, 500, "out of memory");

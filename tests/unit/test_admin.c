@@ -638,6 +638,19 @@ TEST(admin, the_editor_names_an_unknown_key_offers_the_town_s_keys_and_topics_an
 	CHECK(r.status == 200);
 	CHECK_STR(json_string_value(json_object_get(r.json, "status")), "draft");
 	tc_resp_free(&r);
+	/* the picker finds the draft by words of its question, and by its id */
+	for (int k = 0; k < 2; k++) {
+		char path[160];
+		snprintf(path, sizeof path, "/api/v1/admin/entries?q=%s", k ? id : "%E9%A7%90%E8%BC%AA%E5%A0%B4%E3%81%AE%E5%8F%B0%E6%95%B0");
+		REQUIRE(req(port(), "GET", path, token, NULL, NULL, &r) == 0);
+		CHECK(r.status == 200);
+		int found = 0;
+		json_array_foreach(json_object_get(r.json, "entries"), i, o)
+			found |= !strcmp(json_string_value(json_object_get(o, "id")), id) &&
+				 !strcmp(json_string_value(json_object_get(o, "status")), "draft");
+		CHECK(found);
+		tc_resp_free(&r);
+	}
 	REQUIRE(req(port(), "POST", "/api/v1/admin/entries/delete", token, csrf, body, &r) == 0);
 	CHECK(r.status == 200);
 	tc_resp_free(&r);

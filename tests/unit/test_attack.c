@@ -622,11 +622,53 @@ TEST(attack, editors_imports_keep_their_places_while_log_ins_flood)
 	http_stop(srv);
 }
 
-/* The server stops (as on SIGTERM) while one import runs and others wait:
- * the running one is finished and answered, the waiting ones are told to
- * come back, no editor is left without an answer, and the knowledge base is
- * the finished import's, every entry. Under the sanitizers, the jobs' memory
- * is all freed. */
+/* 1 once someone holds the database's write lock (an import writing its
+ * entries), waiting up to wait_ms. */
+static int writing(const char *db_path, int wait_ms)
+{
+	sqlite3 *db = NULL;
+	int seen = 0;
+	if (sqlite3_open(db_path, &db) == SQLITE_OK)
+		for (long long until = tc_ms_now() + wait_ms; !seen && tc_ms_now() < until; usleep(5 * 1000)) {
+			int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+			if (rc == SQLITE_OK)
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			seen = rc == SQLITE_BUSY;
+		}
+	sqlite3_close(db);
+	return seen;
+}
+
+/* A request sent once from its own thread, and its reply. */
+struct one_call {
+	unsigned port;
+	const char *path, *token, *csrf, *body;
+	int status;  /* -1: no reply at all */
+	char reason[32];
+	int retry_s;
+};
+
+static void *call_once(void *arg)
+{
+	struct one_call *c = arg;
+	struct tc_resp r;
+	c->status = -1;
+	if (tc_staff(c->port, "POST", c->path, c->token, c->csrf, c->body, &r))
+		return NULL;
+	c->status = r.status;
+	json_t *why = json_object_get(json_object_get(r.json, "error"), "reason");
+	snprintf(c->reason, sizeof c->reason, "%s", json_is_string(why) ? json_string_value(why) : "");
+	c->retry_s = tc_header(&r, "Retry-After") ? atoi(tc_header(&r, "Retry-After")) : 0;
+	tc_resp_free(&r);
+	return NULL;
+}
+
+/* The server stops (as on SIGTERM) while the large import runs and staff
+ * work waits behind it: small imports of other editors (a knowledge base of
+ * one entry each) and a log-in. The running import is finished and
+ * answered; the waiting ones are told to come back, none of them ran (the
+ * knowledge base is the large import's, every entry), and nobody is left
+ * without an answer. Under the sanitizers, every job's memory is freed. */
 TEST(attack, stopping_finishes_the_running_import_and_turns_the_waiting_away)
 {
 	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
@@ -638,26 +680,44 @@ TEST(attack, stopping_finishes_the_running_import_and_turns_the_waiting_away)
 	REQUIRE(sqlite3_open(o.db, &db) == SQLITE_OK);
 	int entries = fixture_count(db, "SELECT count(*) FROM kb_entries");
 	REQUIRE(entries > 0);
-	enum { WAITING = HTTP_STAFF_WAITING };
-	struct one_import one[1 + WAITING];
-	pthread_t t[1 + WAITING];
-	for (int i = 0; i < 1 + WAITING; i++) {
-		one[i] = (struct one_import){.im = &im};
-		REQUIRE(pthread_create(&t[i], NULL, import_once, &one[i]) == 0);
-		usleep(100 * 1000);  /* the first is running before the others come */
+	/* A knowledge base of one entry, as a small import's body. */
+	char small[1200], csv[512], enc[1024];
+	snprintf(csv, sizeof csv, "id,slug,category,route,status,question,answer\r\n"
+		 "only-1,only-1,booking,booking,published,予約の方法を教えてください,予約サイトからできます。\r\n");
+	sodium_bin2base64(enc, sizeof enc, (const unsigned char *)csv, strlen(csv), sodium_base64_VARIANT_ORIGINAL);
+	snprintf(small, sizeof small, "{\"csv_base64\": \"%s\"}", enc);
+
+	struct one_import big = {.im = &im};
+	pthread_t bt, wt[HTTP_STAFF_WAITING + 1];
+	REQUIRE(pthread_create(&bt, NULL, import_once, &big) == 0);
+	/* The large import is writing its entries on the pool... */
+	int running = writing(o.db, 60000);
+	CHECK(running);
+	/* ...when the small imports and a log-in come, and wait. */
+	struct one_call waiting[HTTP_STAFF_WAITING + 1];
+	for (int i = 0; i < HTTP_STAFF_WAITING + 1; i++) {
+		int login = i == HTTP_STAFF_WAITING;
+		waiting[i] = (struct one_call){.port = im.port, .path = login ? "/api/v1/admin/login" : "/api/v1/admin/kb.csv",
+					       .token = login ? NULL : im.token, .csrf = login ? NULL : im.csrf,
+					       .body = login ? "{\"name\": \"nobody\", \"password\": \"a wrong guess\"}" : small};
+		REQUIRE(pthread_create(&wt[i], NULL, call_once, &waiting[i]) == 0);
 	}
+	usleep(300 * 1000);
 	http_stop(srv);
-	for (int i = 0; i < 1 + WAITING; i++)
-		pthread_join(t[i], NULL);
-	fprintf(stderr, "    replies at the stop: %d (running, %lld ms)", one[0].status, one[0].ms);
-	for (int i = 1; i < 1 + WAITING; i++)
-		fprintf(stderr, ", %d %s", one[i].status, one[i].reason);
+	pthread_join(bt, NULL);
+	for (int i = 0; i < HTTP_STAFF_WAITING + 1; i++)
+		pthread_join(wt[i], NULL);
+	fprintf(stderr, "    replies at the stop: %d (running, %lld ms)", big.status, big.ms);
+	for (int i = 0; i < HTTP_STAFF_WAITING + 1; i++)
+		fprintf(stderr, ", %d %s", waiting[i].status, waiting[i].reason);
 	fprintf(stderr, "\n");
-	CHECK(one[0].status == 200 && one[0].imported == entries + BIG_KB_EXTRA);
-	for (int i = 1; i < 1 + WAITING; i++)
-		CHECK(one[i].status == 503 && !strcmp(one[i].reason, "staff_busy") &&
-		      one[i].retry_s == HTTP_STAFF_WORK_RETRY_S);
-	/* The knowledge base as the finished import left it: every entry. */
+	CHECK(big.status == 200 && big.imported == entries + BIG_KB_EXTRA);
+	for (int i = 0; i < HTTP_STAFF_WAITING; i++)
+		CHECK(waiting[i].status == 503 && !strcmp(waiting[i].reason, "staff_busy") &&
+		      waiting[i].retry_s == HTTP_STAFF_WORK_RETRY_S);
+	const struct one_call *login = &waiting[HTTP_STAFF_WAITING];
+	CHECK(login->status == 503 && !strcmp(login->reason, "busy") && login->retry_s == HTTP_BUSY_RETRY_S);
+	/* The knowledge base is the large import's: no small one ran. */
 	CHECK(fixture_count(db, "SELECT count(*) FROM kb_entries") == entries + BIG_KB_EXTRA);
 	sqlite3_close(db);
 	free(im.body);

@@ -736,11 +736,21 @@ static int staff_refused(struct http_call *call, const struct http_route *r,
 static void job_fn(struct http_pool_job *link, enum http_pool_fate fate)
 {
 	struct staff_job *job = (struct staff_job *)link;
-	if (fate == HTTP_POOL_RUN)
+	struct chatbot *bot = NULL;
+	if (fate == HTTP_POOL_RUN) {
 		job->status = call_route(&job->call, job->route, job->body, job->len, &job->out);
-	else
+		if (!(job->route->traits & HTTP_PASSWORD) && job->status >= 200 && job->status < 300)
+			bot = pthread_getspecific(job->call.srv->bot_key);
+	} else {
 		job->status = staff_refused(&job->call, job->route, fate);
+	}
 	MHD_resume_connection(job->conn);
+	/* Work that changed the knowledge base made a new generation of it:
+	 * bringing this thread's kb up to it loads the generation's model into
+	 * the process's cache now, on the pool, so that the workers find it
+	 * there instead of loading it on a resident's next ask (kb/model.c). */
+	if (bot)
+		kb_synonyms(chatbot_kb(bot));
 }
 
 /* Hands the request to the pool: the connection is suspended (no reply, no

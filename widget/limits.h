@@ -68,11 +68,15 @@
  * with its re-index, an eval run, a password's hash) so that the workers
  * answering residents never run it. On the old design it ran on the worker
  * that read it, and every ask that worker had accepted waited: with one
- * worker, asks' p99 was 1,512 ms beside imports and 4,845 ms beside a dozen
- * wrong passwords (the two attack tests below, 2026-12-01). One thread: staff
- * work ran one at a time before with no complaint (imports are rare), two
- * imports at once would only queue for SQLite's write lock, and on two cores
- * one thread leaves the other core to residents. */
+ * worker, asks' p99 was 3,904 ms beside a dozen clients sending wrong
+ * passwords and 7,134 ms beside two editors importing a large knowledge
+ * base; with the pool 9-18 ms and 5-17 ms (./build/rel/unit-tests
+ * attack.residents_asks_are_answered_while_a_dozen_wrong_staff_passwords_are_hashed
+ * and attack.residents_asks_during_a_whole_knowledge_base_import, 2026-12-01,
+ * widget/README.md). One thread: staff work ran one at a time before with no
+ * complaint (imports are rare), two imports at once would only queue for
+ * SQLite's write lock, and on two cores one thread leaves the other core to
+ * residents. */
 #define HTTP_STAFF_THREADS 1
 /* Staff work that may wait for the pool beside the one running; one more
  * gets 503 with Retry-After HTTP_STAFF_WORK_RETRY_S at once. An import of
@@ -87,9 +91,10 @@
  * more get 503 with Retry-After HTTP_BUSY_RETRY_S, as a second log-in did
  * while a hash ran before the pool. */
 #define HTTP_LOGINS_WAITING 4
-/* An import of the sample knowledge base took 0.5-1.0 s beside residents'
- * asks, 0.6-2.6 s with two at once (the attack test above prints it,
- * 2026-12-01): come back then. */
+/* Staff work waiting when one more came: an import of the sample knowledge
+ * base takes 0.2 s alone, 0.5-2.6 s beside residents' asks and another
+ * import, one with 2,500 entries more 1.2-2.5 s alone (the attack tests print
+ * them, 2026-12-01): a place is free again within about two seconds. */
 #define HTTP_STAFF_WORK_RETRY_S 2
 
 /* Reverse proxies listed with serve --trusted-proxy: a town has one or two

@@ -278,9 +278,10 @@ static int by_value(const void *a, const void *b)
 
 /* A resident's asks one after the other, at least ASKS_MEASURED and, when
  * done is not NULL, until *done reaches want (the staff work measured
- * beside them), for ASKS_FOR_MS_MAX at most; p50 and p99 into p[0], p[1].
+ * beside them), for ASKS_FOR_MS_MAX at most; p50, p99 and the slowest into
+ * p[0], p[1], p[2].
  * Returns how many were not answered with 200. */
-static int asks_timed(unsigned port, const atomic_int *done, int want, int *asked, long long p[2])
+static int asks_timed(unsigned port, const atomic_int *done, int want, int *asked, long long p[3])
 {
 	static long long ms[ASKS_MAX];
 	int n = 0, bad = 0;
@@ -295,6 +296,7 @@ static int asks_timed(unsigned port, const atomic_int *done, int want, int *aske
 	qsort(ms, (size_t)n, sizeof *ms, by_value);
 	p[0] = ms[n / 2];
 	p[1] = ms[n * 99 / 100];
+	p[2] = ms[n - 1];
 	*asked = n;
 	return bad;
 }
@@ -305,7 +307,7 @@ static int asks_timed(unsigned port, const atomic_int *done, int want, int *aske
  * were not answered with 200, -1 when a thread would not start. */
 #define STAFF_THREADS_MAX 16
 struct beside {
-	long long alone[2], during[2];  /* p50, p99 */
+	long long alone[3], during[3];  /* p50, p99, slowest */
 	int asked_alone, asked;
 };
 
@@ -404,9 +406,9 @@ TEST(attack, residents_asks_are_answered_while_a_dozen_wrong_staff_passwords_are
 	int refused = asks_beside(g.port, GUESSERS, guess_run, &g, &g.stop, &g.hashed, GUESSERS, &b);
 	int hashed = atomic_load(&g.hashed);
 	fprintf(stderr, "    one wrong password alone %lld ms; %d asks alone: p50 %lld ms, p99 %lld ms;"
-		" %d asks while %d wrong passwords were hashed (%d told to come back): p50 %lld ms, p99 %lld ms\n",
-		hash_ms, b.asked_alone, b.alone[0], b.alone[1], b.asked, hashed, atomic_load(&g.busy),
-		b.during[0], b.during[1]);
+		" %d asks while %d wrong passwords were hashed (%d told to come back): p50 %lld ms, p99 %lld ms,"
+		" slowest %lld ms\n", hash_ms, b.asked_alone, b.alone[0], b.alone[1], b.asked, hashed,
+		atomic_load(&g.busy), b.during[0], b.during[1], b.during[2]);
 	CHECK(refused == 0);
 	CHECK(hashed >= GUESSERS && atomic_load(&g.other) == 0);
 	CHECK(atomic_load(&g.busy_with_retry) == atomic_load(&g.busy));
@@ -533,13 +535,15 @@ TEST(attack, residents_asks_during_a_whole_knowledge_base_import)
 	int done = atomic_load(&im.done);
 	long long import_ms = done ? atomic_load(&im.ms) / done : 0;
 	fprintf(stderr, "    %d asks alone: p50 %lld ms, p99 %lld ms; %d asks during %d whole imports (%lld ms each):"
-		" p50 %lld ms, p99 %lld ms\n", b.asked_alone, b.alone[0], b.alone[1], b.asked, done, import_ms,
-		b.during[0], b.during[1]);
+		" p50 %lld ms, p99 %lld ms, slowest %lld ms\n", b.asked_alone, b.alone[0], b.alone[1], b.asked, done,
+		import_ms, b.during[0], b.during[1], b.during[2]);
 	CHECK(refused == 0);
 	CHECK(done >= IMPORTS_MEASURED && atomic_load(&im.failed) == 0);
 	CHECK(atomic_load(&im.busy_with_retry) == atomic_load(&im.busy));
 	/* A resident's answer never waits for an import: the slowest of a
-	 * hundred takes less than a quarter of one. */
+	 * hundred takes less than a quarter of one. (The slowest of all, printed,
+	 * is an ask that came as an import's new knowledge base was being read
+	 * into memory after its commit, widget/README.md.) */
 	CHECK(b.during[1] < b.alone[1] + import_ms / 4);
 	CHECK(b.during[1] <= ATTACK_ASK_MAX_MS);
 	free(im.body);

@@ -70,7 +70,7 @@
  * that read it, and every ask that worker had accepted waited: with one
  * worker, asks' p99 was 3,904 ms beside a dozen clients sending wrong
  * passwords and 7,134 ms beside two editors importing a large knowledge
- * base; with the pool 9-18 ms and 5-17 ms (./build/rel/unit-tests
+ * base; with the pool 6-21 ms and 5-27 ms, the sanitizers' build included (./build/rel/unit-tests
  * attack.residents_asks_are_answered_while_a_dozen_wrong_staff_passwords_are_hashed
  * and attack.residents_asks_during_a_whole_knowledge_base_import, 2026-12-01,
  * widget/README.md). One thread: staff work ran one at a time before with no

@@ -550,33 +550,40 @@ TEST(attack, residents_asks_during_a_whole_knowledge_base_import)
 	http_stop(srv);
 }
 
-/* One import, sent once: its reply, kept for the test to read. */
-struct one_import {
-	struct importer *im;
+/* A staff request sent once from its own thread, and its reply. */
+struct one_call {
+	unsigned port;
+	const char *path, *token, *csrf, *body;
 	int status;  /* -1: no reply at all */
 	char reason[32];
 	int retry_s;
 	long long ms;
-	int imported;  /* entries, when done */
+	int imported;  /* an import's entries, when done */
 };
 
-static void *import_once(void *arg)
+static void *call_once(void *arg)
 {
-	struct one_import *one = arg;
+	struct one_call *c = arg;
 	struct tc_resp r;
-	one->status = -1;
+	c->status = -1;
 	long long t0 = tc_ms_now();
-	if (tc_staff(one->im->port, "POST", "/api/v1/admin/kb.csv", one->im->token, one->im->csrf,
-		     one->im->body, &r))
+	if (tc_staff(c->port, "POST", c->path, c->token, c->csrf, c->body, &r))
 		return NULL;
-	one->status = r.status;
-	one->ms = tc_ms_now() - t0;
+	c->status = r.status;
+	c->ms = tc_ms_now() - t0;
+	c->imported = (int)json_integer_value(json_object_get(r.json, "imported"));
 	json_t *why = json_object_get(json_object_get(r.json, "error"), "reason");
-	snprintf(one->reason, sizeof one->reason, "%s", json_is_string(why) ? json_string_value(why) : "");
-	one->imported = (int)json_integer_value(json_object_get(r.json, "imported"));
-	one->retry_s = tc_header(&r, "Retry-After") ? atoi(tc_header(&r, "Retry-After")) : 0;
+	snprintf(c->reason, sizeof c->reason, "%s", json_is_string(why) ? json_string_value(why) : "");
+	c->retry_s = tc_header(&r, "Retry-After") ? atoi(tc_header(&r, "Retry-After")) : 0;
 	tc_resp_free(&r);
 	return NULL;
+}
+
+/* The editor's import of body, to be sent by call_once. */
+static struct one_call import_call(const struct importer *im, const char *body)
+{
+	return (struct one_call){.port = im->port, .path = "/api/v1/admin/kb.csv", .token = im->token,
+				 .csrf = im->csrf, .body = body};
 }
 
 /* Imports sent together: the one the pool runs, those that may wait, and
@@ -600,10 +607,10 @@ TEST(attack, editors_imports_keep_their_places_while_log_ins_flood)
 	for (int i = 0; i < GUESSERS; i++)
 		REQUIRE(pthread_create(&gt[i], NULL, guess_run, &g) == 0);
 	usleep(300 * 1000);  /* the log-in lane is full */
-	struct one_import one[IMPORTS_AT_ONCE];
+	struct one_call one[IMPORTS_AT_ONCE];
 	for (int i = 0; i < IMPORTS_AT_ONCE; i++) {
-		one[i] = (struct one_import){.im = &im};
-		REQUIRE(pthread_create(&it[i], NULL, import_once, &one[i]) == 0);
+		one[i] = import_call(&im, im.body);
+		REQUIRE(pthread_create(&it[i], NULL, call_once, &one[i]) == 0);
 	}
 	for (int i = 0; i < IMPORTS_AT_ONCE; i++)
 		pthread_join(it[i], NULL);
@@ -643,30 +650,6 @@ static int writing(const char *db_path, int wait_ms)
 	return seen;
 }
 
-/* A request sent once from its own thread, and its reply. */
-struct one_call {
-	unsigned port;
-	const char *path, *token, *csrf, *body;
-	int status;  /* -1: no reply at all */
-	char reason[32];
-	int retry_s;
-};
-
-static void *call_once(void *arg)
-{
-	struct one_call *c = arg;
-	struct tc_resp r;
-	c->status = -1;
-	if (tc_staff(c->port, "POST", c->path, c->token, c->csrf, c->body, &r))
-		return NULL;
-	c->status = r.status;
-	json_t *why = json_object_get(json_object_get(r.json, "error"), "reason");
-	snprintf(c->reason, sizeof c->reason, "%s", json_is_string(why) ? json_string_value(why) : "");
-	c->retry_s = tc_header(&r, "Retry-After") ? atoi(tc_header(&r, "Retry-After")) : 0;
-	tc_resp_free(&r);
-	return NULL;
-}
-
 /* The server stops (as on SIGTERM) while the large import runs and staff
  * work waits behind it: small imports of other editors (a knowledge base of
  * one entry each) and a log-in. The running import is finished and
@@ -691,19 +674,19 @@ TEST(attack, stopping_finishes_the_running_import_and_turns_the_waiting_away)
 	sodium_bin2base64(enc, sizeof enc, (const unsigned char *)csv, strlen(csv), sodium_base64_VARIANT_ORIGINAL);
 	snprintf(small, sizeof small, "{\"csv_base64\": \"%s\"}", enc);
 
-	struct one_import big = {.im = &im};
+	struct one_call big = import_call(&im, im.body);
 	pthread_t bt, wt[HTTP_STAFF_WAITING + 1];
-	REQUIRE(pthread_create(&bt, NULL, import_once, &big) == 0);
+	REQUIRE(pthread_create(&bt, NULL, call_once, &big) == 0);
 	/* The large import is writing its entries on the pool... */
 	int running = writing(o.db, 60000);
 	CHECK(running);
 	/* ...when the small imports and a log-in come, and wait. */
 	struct one_call waiting[HTTP_STAFF_WAITING + 1];
 	for (int i = 0; i < HTTP_STAFF_WAITING + 1; i++) {
-		int login = i == HTTP_STAFF_WAITING;
-		waiting[i] = (struct one_call){.port = im.port, .path = login ? "/api/v1/admin/login" : "/api/v1/admin/kb.csv",
-					       .token = login ? NULL : im.token, .csrf = login ? NULL : im.csrf,
-					       .body = login ? "{\"name\": \"nobody\", \"password\": \"a wrong guess\"}" : small};
+		waiting[i] = import_call(&im, small);
+		if (i == HTTP_STAFF_WAITING)  /* the log-in */
+			waiting[i] = (struct one_call){.port = im.port, .path = "/api/v1/admin/login",
+						       .body = "{\"name\": \"nobody\", \"password\": \"a wrong guess\"}"};
 		REQUIRE(pthread_create(&wt[i], NULL, call_once, &waiting[i]) == 0);
 	}
 	usleep(300 * 1000);

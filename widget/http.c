@@ -669,9 +669,12 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
 	}
 	json_decref(call->detail);
 	call->detail = NULL;
-	call->raw = raw;
-	if (raw || call->set_cookie[0])
-		return send_extra(srv, conn, status, out, call);
+	if (raw || call->set_cookie[0]) {
+		call->raw = raw;
+		enum MHD_Result rr = send_extra(srv, conn, status, out, call);
+		call->raw = NULL;  /* taken by send_extra: the job must not free it again */
+		return rr;
+	}
 	return send_json(srv, conn, status, out);
 }
 

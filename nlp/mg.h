@@ -51,8 +51,9 @@ int mg_slot_take(atomic_int *in, int max);
 void mg_slot_give(atomic_int *in);
 
 /* FNV-1a (32 bits) of len bytes at p: the hash of every table keyed by
- * short strings (the dictionary's words, the synonyms' buckets, the rate
- * limiter's addresses). Not for keys an attacker picks to collide. */
+ * short strings (the dictionary's words, the synonyms' buckets). Not for
+ * keys an attacker picks to collide (the rate limiter's addresses are
+ * hashed with a keyed SipHash, widget/rate.c). */
 static inline uint32_t mg_hash(const void *p, size_t len)
 {
 	const unsigned char *s = p;

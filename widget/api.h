@@ -14,12 +14,16 @@
 
 struct http_server;
 struct http_client;
+struct http_kept;
 struct MHD_Connection;
 
 /* One request as a handler sees it. Everything is borrowed for the call. */
 struct http_call {
 	struct http_server *srv;
+	/* The connection, read for headers, cookies and query arguments; NULL
+	 * for staff work on the pool, which reads its own copy of them (kept). */
 	struct MHD_Connection *conn;
+	const struct http_kept *kept;
 	const char *path;   /* the URL path, e.g. "/api/v1/entries/101" */
 	const char *rest;   /* for prefix routes: what follows the prefix */
 	const struct http_client *client;  /* who sent it (widget/client.h), decided once */
@@ -47,13 +51,19 @@ typedef int (*http_handler)(struct http_call *call, json_t **out);
 
 /* What the server does around a route's handler (struct http_route's traits). */
 enum http_trait {
-	/* Slow staff work (a re-index, an import, an eval): HTTP_STAFF_WORK_AT_ONCE
-	 * run at a time, so that it never takes every worker; one more gets 503
-	 * (reason staff_busy) with Retry-After HTTP_STAFF_WORK_RETRY_S at once. */
+	/* Slow staff work (a re-index, an import, an eval, a password to hash):
+	 * runs on the staff-work pool (widget/pool.h), never on the worker that
+	 * read the request, whose connection waits suspended meanwhile. Up to
+	 * HTTP_STAFF_WAITING wait for the pool's HTTP_STAFF_THREADS; one more
+	 * gets 503 (reason staff_busy) with Retry-After HTTP_STAFF_WORK_RETRY_S
+	 * at once. */
 	HTTP_STAFF_WORK = 1,
 	/* Checks a password: HTTP_LOGIN_BURST tries per client, then one per
 	 * HTTP_LOGIN_RETRY_S (429 with that Retry-After), refused before the
-	 * body is read. */
+	 * body is read. Its hash runs on the staff-work pool, in a lane of its
+	 * own (HTTP_LOGINS_WAITING; then 503, reason busy, Retry-After
+	 * HTTP_BUSY_RETRY_S), so that log-ins, which anyone may send, never take
+	 * the places of an editor's work. */
 	HTTP_PASSWORD = 2,
 };
 

@@ -1,8 +1,9 @@
 /* The HTTP transport: libmicrohttpd with a pool of epoll worker threads,
  * request bodies collected under a cap, per-client rate limit, CORS for the
  * configured origins, the security headers, static files, the JSON error
- * shape, a clean shutdown, and the `serve` subcommand. The routes themselves
- * are in widget/api.c. */
+ * shape, slow staff work handed to the staff-work pool (widget/pool.h), a
+ * clean shutdown, and the `serve` subcommand. The routes themselves are in
+ * widget/api.c. */
 #include "widget/http.h"
 
 #include <arpa/inet.h>
@@ -26,6 +27,7 @@
 #include "widget/assets.h"
 #include "widget/client.h"
 #include "widget/conns.h"
+#include "widget/pool.h"
 #include "widget/rate.h"
 #include "widget/routes_admin.h"
 
@@ -55,7 +57,7 @@ struct http_server {
 	int key_made;
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
-	atomic_int staff_work;   /* slow staff work running (mg_slot_take, HTTP_STAFF_WORK_AT_ONCE) */
+	struct http_pool *pool;  /* slow staff work; NULL: it runs on the workers (staff_threads < 0) */
 	struct http_conns *conns;  /* connections per peer, request deadlines */
 	pthread_t reaper;          /* cuts requests past their deadline */
 	int reaper_started;
@@ -79,6 +81,9 @@ struct request {
 	struct http_client client;       /* who sent it */
 	const struct http_route *route;  /* its route; NULL: none for this method */
 	char allow[64];                  /* no route: the methods its path answers, if any */
+	/* Staff work handed to the pool: the pool's until it resumes the
+	 * connection, then this request's, which sends its reply and frees it. */
+	struct staff_job *job;
 };
 
 static long long now_ms(void)
@@ -167,26 +172,6 @@ int http_fail_rc(struct http_call *call, int mg_rc, const char *msg)
 	return fail_rc(call, mg_rc, msg, 0);
 }
 
-/* Runs fn, a slow piece of staff work (a route marked HTTP_STAFF_WORK), unless
- * HTTP_STAFF_WORK_AT_ONCE (opts.staff_work_at_once) run already: then 503 at once, so that staff work
- * never takes every worker residents are answered by. */
-static int staff_work(struct http_call *call, json_t **out, http_handler fn)
-{
-	struct http_server *srv = call->srv;
-	int at_once = srv->opts.staff_work_at_once ? srv->opts.staff_work_at_once : HTTP_STAFF_WORK_AT_ONCE;
-	if (at_once > 0 && !mg_slot_take(&srv->staff_work, at_once)) {
-		json_decref(call->detail);
-		call->detail = json_pack("{s:s}", "reason", "staff_busy");  /* the console words it */
-		return fail_rc(call, MG_ERR_BUSY, "other staff work is running: please try again in a moment",
-			       HTTP_STAFF_WORK_RETRY_S);
-	}
-	if (at_once <= 0)  /* lifted: measure what the limit prevents */
-		return fn(call, out);
-	int status = fn(call, out);
-	mg_slot_give(&srv->staff_work);
-	return status;
-}
-
 static void bot_destroy(void *bot)
 {
 	chatbot_close(bot);
@@ -240,19 +225,83 @@ const struct http_opts *http_call_opts(const struct http_call *call)
 	return &call->srv->opts;
 }
 
+/* A request's headers, cookies and query arguments, copied for staff work
+ * that runs on the pool, away from its connection: MHD's own lists belong
+ * to the worker's thread. */
+struct http_kept {
+	size_t n, cap;
+	int failed;  /* out of memory: not all are here */
+	struct kept_value {
+		enum MHD_ValueKind kind;
+		char *key, *value;  /* value NULL: an argument without '=' */
+	} *v;
+};
+
+static enum MHD_Result keep_value(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	struct http_kept *k = cls;
+	if (!key)
+		return MHD_YES;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		struct kept_value *v = realloc(k->v, cap * sizeof *v);
+		if (!v) {
+			k->failed = 1;
+			return MHD_NO;
+		}
+		k->v = v;
+		k->cap = cap;
+	}
+	struct kept_value *e = &k->v[k->n];
+	e->kind = kind;
+	e->key = strdup(key);
+	e->value = value ? strdup(value) : NULL;
+	if (!e->key || (value && !e->value)) {
+		free(e->key);
+		free(e->value);
+		k->failed = 1;
+		return MHD_NO;
+	}
+	k->n++;
+	return MHD_YES;
+}
+
+static void kept_clear(struct http_kept *k)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		free(k->v[i].key);
+		free(k->v[i].value);
+	}
+	free(k->v);
+	*k = (struct http_kept){0};
+}
+
+/* The first value of kind named name, case-insensitive as MHD's own lookup. */
+static const char *call_value(const struct http_call *call, enum MHD_ValueKind kind,
+			      const char *name)
+{
+	if (!call->kept)
+		return MHD_lookup_connection_value(call->conn, kind, name);
+	for (size_t i = 0; i < call->kept->n; i++)
+		if (call->kept->v[i].kind == kind && !strcasecmp(call->kept->v[i].key, name))
+			return call->kept->v[i].value;
+	return NULL;
+}
+
 const char *http_call_header(const struct http_call *call, const char *name)
 {
-	return MHD_lookup_connection_value(call->conn, MHD_HEADER_KIND, name);
+	return call_value(call, MHD_HEADER_KIND, name);
 }
 
 const char *http_call_cookie(const struct http_call *call, const char *name)
 {
-	return MHD_lookup_connection_value(call->conn, MHD_COOKIE_KIND, name);
+	return call_value(call, MHD_COOKIE_KIND, name);
 }
 
 const char *http_call_arg(const struct http_call *call, const char *name)
 {
-	return MHD_lookup_connection_value(call->conn, MHD_GET_ARGUMENT_KIND, name);
+	return call_value(call, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_call_db(const struct http_call *call)
@@ -582,38 +631,190 @@ static enum MHD_Result send_extra(struct http_server *srv, struct MHD_Connection
 	return send_response(srv, conn, status, resp, KIND_API);
 }
 
-static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection *conn,
-				 const struct http_route *r, const char *path, const char *rest,
-				 const struct request *req)
+/* Parses the body of a POST and runs the route's handler: the status, *out
+ * as http_handler says. Takes nothing. */
+static int call_route(struct http_call *call, const struct http_route *r, const char *body,
+		      size_t len, json_t **out)
 {
-	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest,
-				 .client = &req->client};
 	if (!strcmp(r->method, "POST")) {
 		json_error_t jerr;
-		call.body = json_loadb(req->body ? req->body : "", req->len, JSON_REJECT_DUPLICATES,
-				       &jerr);
-		if (!call.body)
-			return send_error(srv, conn, 400, "the body is not valid JSON");
-		if (!json_is_object(call.body)) {
-			json_decref(call.body);
-			return send_error(srv, conn, 400, "the body must be a JSON object");
+		call->body = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!call->body)
+			return http_fail(call, 400, "the body is not valid JSON");
+		if (!json_is_object(call->body)) {
+			json_decref(call->body);
+			call->body = NULL;
+			return http_fail(call, 400, "the body must be a JSON object");
 		}
 	}
-	json_t *out = NULL;
-	int status = r->traits & HTTP_STAFF_WORK ? staff_work(&call, &out, r->fn)
-						 : r->fn(&call, &out);
-	json_decref(call.body);
+	int status = r->fn(call, out);
+	json_decref(call->body);
+	call->body = NULL;
+	return status;
+}
+
+/* Sends what a handler answered. Takes out, call->detail and call->raw. */
+static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *conn,
+			     const struct http_route *r, const char *path, int status, json_t *out,
+			     struct http_call *call)
+{
+	char *raw = call->raw;
+	call->raw = NULL;
 	if (status < 200 || status >= 300) {
 		json_decref(out);
-		free(call.raw);
+		free(raw);
 		if (status >= 500 && !srv->opts.quiet)
-			fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call.msg);
-		return send_call_error(srv, conn, status, &call);
+			fprintf(stderr, "madoguchi: %s %s: %d %s\n", r->method, path, status, call->msg);
+		return send_call_error(srv, conn, status, call);
 	}
-	json_decref(call.detail);
-	if (call.raw || call.set_cookie[0])
-		return send_extra(srv, conn, status, out, &call);
+	json_decref(call->detail);
+	call->detail = NULL;
+	if (raw || call->set_cookie[0]) {
+		call->raw = raw;
+		enum MHD_Result rr = send_extra(srv, conn, status, out, call);
+		call->raw = NULL;  /* taken by send_extra: the job must not free it again */
+		return rr;
+	}
 	return send_json(srv, conn, status, out);
+}
+
+/* ---- slow staff work, on the pool ---------------------------------------- */
+
+/* The lanes of the staff-work pool: log-ins, which anyone may send, wait
+ * apart from an editor's work (widget/limits.h). */
+enum { LANE_LOGINS, LANE_WORK, LANES };
+
+/* A route marked HTTP_STAFF_WORK or HTTP_PASSWORD, handed to the pool with
+ * everything its handler reads, owned: made by the worker from the
+ * request, the pool's from http_pool_submit until it resumes the
+ * connection, then the request's again (struct request's job), which sends
+ * the reply from it and frees it. */
+struct staff_job {
+	struct http_pool_job link;  /* first: what the pool sees */
+	struct MHD_Connection *conn;  /* only to resume it: never read on the pool */
+	const struct http_route *route;
+	char *path;
+	char *body;                 /* taken from the request */
+	size_t len;
+	struct http_client client;
+	struct http_kept kept;
+	struct http_call call;      /* the handler's call, and then its answer */
+	int status;
+	json_t *out;
+};
+
+static void job_free(struct staff_job *job)
+{
+	if (!job)
+		return;
+	free(job->path);
+	free(job->body);
+	kept_clear(&job->kept);
+	json_decref(job->call.body);
+	json_decref(job->call.detail);
+	free(job->call.raw);
+	json_decref(job->out);
+	free(job);
+}
+
+/* The answer of staff work the pool did not take: its lane is full, or the
+ * server is stopping. 503 with the lane's Retry-After, and a reason the
+ * console words, as before the pool (a log-in: "busy", as when a hash ran;
+ * other work: "staff_busy"). */
+static int staff_refused(struct http_call *call, const struct http_route *r,
+			 enum http_pool_fate fate)
+{
+	int login = r->traits & HTTP_PASSWORD;
+	json_decref(call->detail);
+	call->detail = json_pack("{s:s}", "reason", login ? "busy" : "staff_busy");
+	const char *msg = fate == HTTP_POOL_STOPPING ? "the server is restarting: please try again in a moment"
+			  : login ? "other staff are logging in: please try again in a second"
+				  : "other staff work is running: please try again in a moment";
+	return fail_rc(call, MG_ERR_BUSY, msg, login ? 0 : HTTP_STAFF_WORK_RETRY_S);
+}
+
+/* Runs or refuses the job (on a pool thread, or on the refusing thread),
+ * then gives the connection back to its worker, which replies (on_request).
+ * The job is not touched after the resume: it is the request's again. */
+static void job_fn(struct http_pool_job *link, enum http_pool_fate fate)
+{
+	struct staff_job *job = (struct staff_job *)link;
+	struct chatbot *bot = NULL;
+	if (fate == HTTP_POOL_RUN) {
+		job->status = call_route(&job->call, job->route, job->body, job->len, &job->out);
+		if (!(job->route->traits & HTTP_PASSWORD) && job->status >= 200 && job->status < 300)
+			bot = pthread_getspecific(job->call.srv->bot_key);
+	} else {
+		job->status = staff_refused(&job->call, job->route, fate);
+	}
+	MHD_resume_connection(job->conn);
+	/* Work that changed the knowledge base made a new generation of it:
+	 * bringing this thread's kb up to it loads the generation's model into
+	 * the process's cache now, on the pool, so that the workers find it
+	 * there instead of loading it on a resident's next ask (kb/model.c). */
+	if (bot)
+		kb_synonyms(chatbot_kb(bot));
+}
+
+/* Hands the request to the pool: the connection is suspended (no reply, no
+ * timeout) until job_fn resumes it. */
+static enum MHD_Result to_pool(struct http_server *srv, struct MHD_Connection *conn,
+			       const struct http_route *r, const char *path, const char *rest,
+			       struct request *req)
+{
+	struct staff_job *job = calloc(1, sizeof *job);
+	if (job) {
+		job->link.fn = job_fn;
+		job->conn = conn;
+		job->route = r;
+		job->client = req->client;
+		job->path = strdup(path);
+	}
+	unsigned kinds = MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND;
+	if (job && job->path)
+		MHD_get_connection_values(conn, (enum MHD_ValueKind)kinds, keep_value, &job->kept);
+	if (!job || !job->path || job->kept.failed) {
+		job_free(job);
+		return send_error(srv, conn, 503, NULL);
+	}
+	job->call = (struct http_call){.srv = srv, .path = job->path, .rest = job->path + (rest - path),
+				       .client = &job->client, .kept = &job->kept};
+	job->body = req->body;
+	job->len = req->len;
+	req->body = NULL;
+	req->len = 0;
+	req->job = job;
+	/* Suspended before the pool can have it, so that its resume always
+	 * finds the connection suspended. */
+	MHD_suspend_connection(conn);
+	http_pool_submit(srv->pool, &job->link, r->traits & HTTP_PASSWORD ? LANE_LOGINS : LANE_WORK);
+	return MHD_YES;
+}
+
+/* The reply of the request's job, once the pool has resumed its connection. */
+static enum MHD_Result job_reply(struct http_server *srv, struct MHD_Connection *conn,
+				 struct request *req)
+{
+	struct staff_job *job = req->job;
+	req->job = NULL;
+	json_t *out = job->out;
+	job->out = NULL;
+	enum MHD_Result rr = reply(srv, conn, job->route, job->path, job->status, out, &job->call);
+	job_free(job);
+	return rr;
+}
+
+static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection *conn,
+				 const struct http_route *r, const char *path, const char *rest,
+				 struct request *req)
+{
+	if ((r->traits & (HTTP_STAFF_WORK | HTTP_PASSWORD)) && srv->pool)
+		return to_pool(srv, conn, r, path, rest, req);
+	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest,
+				 .client = &req->client};
+	json_t *out = NULL;
+	int status = call_route(&call, r, req->body, req->len, &out);
+	return reply(srv, conn, r, path, status, out, &call);
 }
 
 /* Refuses a request before its body is read: mg_rc's status and Retry-After
@@ -854,6 +1055,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req->len += n;
 		return MHD_YES;
 	}
+	/* Staff work done on the pool, the connection resumed: its reply. */
+	if (req->job)
+		return job_reply(srv, conn, req);
 	/* The request is in, headers and body: no deadline while it is answered. */
 	http_conns_arrived(srv->conns, conn_slot(conn));
 	if (req->too_big)
@@ -887,6 +1091,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 		return;
 	if (req->started)
 		atomic_fetch_sub(&srv->in_flight, 1);
+	/* A job resumed at the stop, whose reply MHD closed the connection
+	 * before sending: the pool has ended, the job is the request's. */
+	job_free(req->job);
 	free(req->body);
 	free(req);
 	*state = NULL;
@@ -972,12 +1179,21 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 		else
 			srv->key_made = 1;
 	}
+	/* After the key: a pool thread opens its chatbot as a worker does, and
+	 * closes it as it ends. */
+	if (rc == MG_OK && srv->opts.staff_threads >= 0) {
+		int waiting[LANES] = {[LANE_LOGINS] = HTTP_LOGINS_WAITING, [LANE_WORK] = HTTP_STAFF_WAITING};
+		srv->pool = http_pool_new(srv->opts.staff_threads ? srv->opts.staff_threads : HTTP_STAFF_THREADS,
+					  LANES, waiting);
+		if (!srv->pool)
+			rc = mg_fail(err, MG_ERR_NOMEM, "cannot start the staff-work threads");
+	}
 
 	struct sockaddr_in sa4 = {.sin_family = AF_INET};
 	struct sockaddr_in6 sa6 = {.sin6_family = AF_INET6};
 	const struct sockaddr *sa = (const struct sockaddr *)&sa4;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (rc == MG_OK) {
 		if (opts->port > 65535) {
 			rc = mg_fail(err, MG_ERR_INPUT, "port %u: not a port", opts->port);
@@ -1055,6 +1271,10 @@ void http_stop(struct http_server *srv)
 	}
 	if (srv->daemon) {
 		MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+		/* Staff work waiting is refused (503: come back), the one running
+		 * finishes (it is never cut half-way), and every suspended
+		 * connection is resumed: MHD must not stop with one suspended. */
+		http_pool_stop(srv->pool);
 		for (long long until = now_ms() + HTTP_DRAIN_MS;
 		     atomic_load(&srv->in_flight) > 0 && now_ms() < until;)
 			usleep(10 * 1000);
@@ -1063,6 +1283,9 @@ void http_stop(struct http_server *srv)
 		if (listener != MHD_INVALID_SOCKET)
 			close(listener);
 	}
+	/* After the daemon (a worker may still have been refused by it); the
+	 * pool's threads, and their chatbots, are gone before the key. */
+	http_pool_free(srv->pool);
 	/* After the workers: nothing is queued any more, everything queued is written. */
 	events_writer_stop(srv->events);
 	chatbot_close(atomic_exchange(&srv->probe, NULL));

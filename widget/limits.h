@@ -43,9 +43,9 @@
 #define HTTP_RATE_BURST 60
 #define HTTP_RATE_PER_SECOND 2
 #define HTTP_RATE_RETRY_S 1
-/* A 503 for work whose slots are all taken (a staff log-in while another
- * password is being hashed): a hash takes about 0.1 s, so one second later
- * the slot is free again. */
+/* A 503 for work whose slots are all taken (a staff log-in while others
+ * wait for their passwords to be hashed): a hash takes about 0.1-0.3 s, so
+ * one second later a place is free again. */
 #define HTTP_BUSY_RETRY_S 1
 /* A 503 for a write the full disk refused: freeing space takes an operator
  * minutes, so clients come back after one instead of hammering a server that
@@ -63,18 +63,38 @@
  * only while both are active, which errs on the side of refusing. */
 #define HTTP_RATE_SLOTS 4096
 
-/* Slow staff work (a whole import, an entry's save with its re-index, an
- * eval run) running at once on the HTTP workers; one more gets 503 with
- * Retry-After at once. Measured with two workers (./build/rel/unit-tests
- * attack.residents_asks_during_a_whole_knowledge_base_import, eight runs on
- * 2026-12-01): residents' asks had p99 5-31 ms beside one import (1-7 ms
- * alone); with MADOGUCHI_ATTACK_NO_LIMITS=1, two imports at once took every
- * worker and p99 was 2,487-4,543 ms (widget/README.md). Imports are rare:
- * one at a time costs staff nothing. */
-#define HTTP_STAFF_WORK_AT_ONCE 1
-/* An import of the sample knowledge base took 0.5-1.0 s beside residents'
- * asks, 0.6-2.6 s with two at once (the attack test above prints it,
- * 2026-12-01): come back then. */
+/* Threads of the staff-work pool (widget/pool.h), which runs every route
+ * marked HTTP_STAFF_WORK or HTTP_PASSWORD (a whole import, an entry's save
+ * with its re-index, an eval run, a password's hash) so that the workers
+ * answering residents never run it. On the old design it ran on the worker
+ * that read it, and every ask that worker had accepted waited: with one
+ * worker, asks' p99 was 3,904 ms beside a dozen clients sending wrong
+ * passwords and 7,134 ms beside two editors importing a large knowledge
+ * base; with the pool 6-21 ms and 5-27 ms, the sanitizers' build included (./build/rel/unit-tests
+ * attack.residents_asks_are_answered_while_a_dozen_wrong_staff_passwords_are_hashed
+ * and attack.residents_asks_during_a_whole_knowledge_base_import, 2026-12-01,
+ * widget/README.md). One thread: staff work ran one at a time before with no
+ * complaint (imports are rare), two imports at once would only queue for
+ * SQLite's write lock, and on two cores one thread leaves the other core to
+ * residents. */
+#define HTTP_STAFF_THREADS 1
+/* Staff work that may wait for the pool beside the one running; one more
+ * gets 503 with Retry-After HTTP_STAFF_WORK_RETRY_S at once. An import of
+ * the sample knowledge base takes 0.5-2.6 s (below), so the last of two
+ * waiting is answered within about five seconds; more editors than that
+ * importing at once are told to come back rather than left waiting. */
+#define HTTP_STAFF_WAITING 2
+/* Log-ins (HTTP_PASSWORD) that may wait for the pool, in a lane of their
+ * own: anyone may send one, so they must never fill the places of an
+ * editor's work. A hash takes 0.1-0.3 s on these cores, so the last of four
+ * is answered within about a second, a shift's staff logging in at once;
+ * more get 503 with Retry-After HTTP_BUSY_RETRY_S, as a second log-in did
+ * while a hash ran before the pool. */
+#define HTTP_LOGINS_WAITING 4
+/* Staff work waiting when one more came: an import of the sample knowledge
+ * base takes 0.2 s alone, 0.5-2.6 s beside residents' asks and another
+ * import, one with 2,500 entries more 1.2-2.5 s alone (the attack tests print
+ * them, 2026-12-01): a place is free again within about two seconds. */
 #define HTTP_STAFF_WORK_RETRY_S 2
 
 /* Reverse proxies listed with serve --trusted-proxy: a town has one or two

@@ -124,8 +124,10 @@ LUA
 }
 
 # bench_run URL LUA [DURATION] -> "req/s p50-ms p99-ms errors requests"
+# WRK_TIMEOUT: wrk's own (2 s) otherwise; a request slower than it is an
+# error, not a latency.
 bench_run() {
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3:-$DURATION}" --latency -s "$2" "$1" | sed -n 's/^RESULT //p'
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${3:-$DURATION}" ${WRK_TIMEOUT:+--timeout "$WRK_TIMEOUT"} --latency -s "$2" "$1" | sed -n 's/^RESULT //p'
 }
 
 # bench_row NAME REQ/S P50 P99 ERRORS: one line of the table.

@@ -10,6 +10,6 @@ echo "== answer engine (in process) =="
 echo
 echo "== redaction of personal data (CPU time; ratio 2 = linear) =="
 ./build/rel/bench-redact
-for extra in tests/bench/http.sh tests/bench/groonga.sh tests/bench/booking.sh; do
+for extra in tests/bench/http.sh tests/bench/staff.sh tests/bench/groonga.sh tests/bench/booking.sh; do
   if [ -x "$extra" ]; then echo; "$extra"; fi
 done

@@ -16,11 +16,13 @@
 #   ruby         furigana, from real questions and the sample answers: the segments
 #                give back the input byte for byte, readings in hiragana only
 #   kb_alternates  an alternate question added to or taken out of an entry's list
+#   http         raw requests to the real server on 127.0.0.1 (the staff routes on the
+#                staff-work pool): no crash, no connection held, /healthz still answers
 # FUZZ_TARGETS names the ones to run (default: all of them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-30}
-targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby kb_alternates preview}
+targets=${FUZZ_TARGETS:-ask date redact kb_import kb_synonyms resv_contact kb_dict resv_import town client ruby kb_alternates preview http}
 
 # The first column of each line of a TSV file, one seed file each.
 seed() {
@@ -77,6 +79,16 @@ for t in $targets; do
       cp kb/data/town.json "$corpus/seed-town"
       cp tests/fuzz/seeds/town/* "$corpus/"
       flags=(-max_len=32768) ;;
+    http)
+      i=0
+      for r in 'POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 46\r\n\r\n{"question": "接種券をなくしました"}' \
+               'POST /api/v1/admin/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 42\r\n\r\n{"name": "nobody", "password": "a guess!"}' \
+               'POST /api/v1/admin/entries?x=1&y HTTP/1.1\r\nHost: x\r\nCookie: mg_staff=00; a=b\r\nX-CSRF-Token: 00\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n2\r\n1}\r\n0\r\n\r\n' \
+               'POST /api/v1/admin/kb.csv HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"a": 1}\n' \
+               'GET /api/v1/entries/101?lang=en&ruby=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'; do
+        printf "$r" > "$corpus/seed-$i"; i=$((i+1))
+      done
+      flags=(-max_len=2048) ;;
     ruby)
       seed tests/eval/dev.tsv "$corpus"
       printf '%s' 'みどり町の中央公民館で受けられます。接種券（予診票）をお持ちください。' > "$corpus/seed-answer" ;;

@@ -46,12 +46,13 @@ static struct http_server *start(struct http_opts *o, const char *name)
 	snprintf(db[i], sizeof db[i], "%s/attack-%s.db", test_tmpdir(), name);
 	o->db = db[i];
 	o->quiet = 1;
-	o->threads = 2;
+	if (!o->threads)
+		o->threads = 2;
 	if (no_limits()) {
 		fprintf(stderr, "    without the limits (MADOGUCHI_ATTACK_NO_LIMITS=1)\n");
 		o->connections_per_client = -1;
 		o->request_deadline_ms = -1;
-		o->staff_work_at_once = -1;
+		o->staff_threads = -1;
 	}
 	/* The sample town: its facts fill the sample knowledge base's answers. */
 	static struct town *town;
@@ -258,55 +259,186 @@ TEST(attack, requests_libmicrohttpd_refuses_get_their_status_at_once)
 
 /* ---- staff work beside residents ------------------------------------------------ */
 
-/* Asks while two editors re-import the whole knowledge base over and over on
- * a server of two workers: one import runs (HTTP_STAFF_WORK_AT_ONCE), the
- * other is told to come back, and residents keep a worker. Before that limit
- * the two imports took both workers and asks waited: p99 3,981 ms. The bound
- * is loose (these cores are shared); the figures printed are what
- * widget/limits.h cites. */
+/* The servers below have one worker thread, as a one-core server has: staff
+ * work (a password's hash, an import) runs on the staff-work pool, so that
+ * the worker is never the one that waits for it. On the old design, where it
+ * ran on the worker, every ask that came in meanwhile waited for it. */
+#define STAFF_TEST_WORKERS 1
 #define ASKS_MEASURED 100
-#define ASK_DURING_IMPORT_MAX_MS 1000
+#define ASKS_MAX 20000
+/* Asks stop after this long even short of the above: each then waited far
+ * beyond any bound (the old design, ASKS_MEASURED asks of seconds each). */
+#define ASKS_FOR_MS_MAX 60000
 
+static int by_value(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+/* A resident's asks one after the other, at least ASKS_MEASURED and, when
+ * done is not NULL, until *done reaches want (the staff work measured
+ * beside them), for ASKS_FOR_MS_MAX at most; p50, p99 and the slowest into
+ * p[0], p[1], p[2].
+ * Returns how many were not answered with 200. */
+static int asks_timed(unsigned port, const atomic_int *done, int want, int *asked, long long p[3])
+{
+	static long long ms[ASKS_MAX];
+	int n = 0, bad = 0;
+	long long until = tc_ms_now() + ASKS_FOR_MS_MAX;
+	while (n < ASKS_MAX && tc_ms_now() < until &&
+	       (n < ASKS_MEASURED || (done && atomic_load(done) < want))) {
+		int st = ask_from("127.0.0.2", port, &ms[n]);
+		if (st != 200 && bad++ < 3)
+			fprintf(stderr, "    ask %d: status %d after %lld ms\n", n, st, ms[n]);
+		n++;
+	}
+	qsort(ms, (size_t)n, sizeof *ms, by_value);
+	p[0] = ms[n / 2];
+	p[1] = ms[n * 99 / 100];
+	p[2] = ms[n - 1];
+	*asked = n;
+	return bad;
+}
+
+/* A resident's asks alone, then beside n threads of staff(arg), until *done
+ * has grown by more (the staff work measured beside them), each as
+ * asks_timed measures them; *stop ends the threads. Returns how many asks
+ * were not answered with 200, -1 when a thread would not start. */
+#define STAFF_THREADS_MAX 16
+struct beside {
+	long long alone[3], during[3];  /* p50, p99, slowest */
+	int asked_alone, asked;
+};
+
+static int asks_beside(unsigned port, int n, void *(*staff)(void *), void *arg, atomic_int *stop,
+		       const atomic_int *done, int more, struct beside *b)
+{
+	int bad = asks_timed(port, NULL, 0, &b->asked_alone, b->alone);
+	pthread_t t[STAFF_THREADS_MAX];
+	int started = 0;
+	while (started < n && started < STAFF_THREADS_MAX && !pthread_create(&t[started], NULL, staff, arg))
+		started++;
+	if (started == n) {
+		usleep(100 * 1000);
+		bad += asks_timed(port, done, atomic_load(done) + more, &b->asked, b->during);
+	}
+	atomic_store(stop, 1);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	return started == n ? bad : -1;
+}
+
+/* Twelve clients, each from an address of its own, send wrong staff
+ * passwords as fast as they are answered, as in the issue (12 clients within
+ * the rate limit pushed residents' answers from 4.6 ms to 2.1 s). */
+#define GUESSERS 12
+
+struct guessers {
+	unsigned port;
+	atomic_int next, stop;
+	atomic_int hashed;  /* wrong passwords refused (401): each one hashed */
+	atomic_int busy, busy_with_retry, other;
+	atomic_llong hash_ms;  /* time of the 401s, summed */
+};
+
+static void *guess_run(void *arg)
+{
+	struct guessers *g = arg;
+	int me = atomic_fetch_add(&g->next, 1);
+	char from[32], body[128], raw[512];
+	snprintf(from, sizeof from, "127.0.0.%d", 20 + me);
+	int len = snprintf(body, sizeof body, "{\"name\": \"guess%d\", \"password\": \"a wrong guess\"}", me);
+	int n = snprintf(raw, sizeof raw,
+			 "POST /api/v1/admin/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+			 "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len, body);
+	while (!atomic_load(&g->stop)) {
+		struct tc_resp r;
+		long long t0 = tc_ms_now();
+		if (tc_raw_from(from, g->port, raw, (size_t)n, &r)) {
+			atomic_fetch_add(&g->other, 1);
+			continue;
+		}
+		if (r.status == 401) {
+			atomic_fetch_add(&g->hashed, 1);
+			atomic_fetch_add(&g->hash_ms, tc_ms_now() - t0);
+		} else if (r.status == 503) {
+			atomic_fetch_add(&g->busy, 1);
+			if (tc_header(&r, "Retry-After") && atoi(tc_header(&r, "Retry-After")) == HTTP_BUSY_RETRY_S)
+				atomic_fetch_add(&g->busy_with_retry, 1);
+			usleep(20 * 1000);
+		} else if (atomic_fetch_add(&g->other, 1) == 0) {
+			fprintf(stderr, "    log-in: %d %.200s\n", r.status, r.body);
+		}
+		tc_resp_free(&r);
+	}
+	return NULL;
+}
+
+/* One wrong password alone: one hash on these cores as loaded as they are. */
+static long long one_wrong_password_ms(unsigned port)
+{
+	struct tc_resp r;
+	long long best = 0;
+	for (int i = 0; i < 3; i++) {
+		long long t0 = tc_ms_now();
+		if (tc_http(port, "POST", "/api/v1/admin/login", NULL,
+			    "{\"name\": \"nobody\", \"password\": \"a wrong guess\"}", &r))
+			return -1;
+		long long ms = tc_ms_now() - t0;
+		if (r.status == 401 && (!best || ms < best))
+			best = ms;
+		tc_resp_free(&r);
+	}
+	return best;
+}
+
+TEST(attack, residents_asks_are_answered_while_a_dozen_wrong_staff_passwords_are_hashed)
+{
+	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
+	struct http_server *srv = start(&o, "guess");
+	REQUIRE(srv);
+	static struct guessers g;
+	g.port = http_port(srv);
+	long long hash_ms = one_wrong_password_ms(g.port);
+	REQUIRE(hash_ms > 0);
+	struct beside b;
+	int refused = asks_beside(g.port, GUESSERS, guess_run, &g, &g.stop, &g.hashed, GUESSERS, &b);
+	int hashed = atomic_load(&g.hashed);
+	fprintf(stderr, "    one wrong password alone %lld ms; %d asks alone: p50 %lld ms, p99 %lld ms;"
+		" %d asks while %d wrong passwords were hashed (%d told to come back): p50 %lld ms, p99 %lld ms,"
+		" slowest %lld ms\n", hash_ms, b.asked_alone, b.alone[0], b.alone[1], b.asked, hashed,
+		atomic_load(&g.busy), b.during[0], b.during[1], b.during[2]);
+	CHECK(refused == 0);
+	CHECK(hashed >= GUESSERS && atomic_load(&g.other) == 0);
+	CHECK(atomic_load(&g.busy_with_retry) == atomic_load(&g.busy));
+	/* A resident's answer never waits for a hash: the slowest of a hundred
+	 * takes less than half of one (on the old design an ask met a hash
+	 * running on its worker and waited for it, and the ones queued before). */
+	CHECK(b.during[1] < b.alone[1] + hash_ms / 2);
+	CHECK(b.during[1] <= ATTACK_ASK_MAX_MS);
+	http_stop(srv);
+}
+
+/* Editors importing the whole knowledge base over and over. */
 struct importer {
 	unsigned port;
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
 	char *body;
 	atomic_int stop, done, failed, busy, busy_with_retry;
 	atomic_llong ms;  /* the imports' time, summed */
-	atomic_llong first_since;  /* when the first editor's import was sent; 0 = none in flight */
-	atomic_int next;           /* which editor a starting thread is */
 };
-
-/* The first editor imports over and over. The second sends its import only
- * once the first's has been on its way for a while, so that the first's
- * body has been read and its import runs: a worker that accepted both
- * connections while still reading a body (MHD's pool does) would otherwise
- * run them one after the other, and the test would measure that instead of
- * the limit. */
-#define SECOND_EDITOR_AFTER_MS 300
 
 static void *import_run(void *arg)
 {
 	struct importer *im = arg;
-	int second = atomic_fetch_add(&im->next, 1) == 1;
 	while (!atomic_load(&im->stop)) {
 		struct tc_resp r;
-		if (second) {
-			long long since;
-			while (!atomic_load(&im->stop) &&
-			       (!(since = atomic_load(&im->first_since)) || tc_ms_now() - since < SECOND_EDITOR_AFTER_MS))
-				usleep(10 * 1000);
-			if (atomic_load(&im->stop))
-				break;
-		}
 		long long t0 = tc_ms_now();
-		if (!second)
-			atomic_store(&im->first_since, t0);
 		int sent = tc_staff(im->port, "POST", "/api/v1/admin/kb.csv", im->token, im->csrf, im->body, &r) == 0;
-		if (!second)
-			atomic_store(&im->first_since, 0);
 		if (sent && r.status == 200 && json_is_true(json_object_get(r.json, "ok"))) {
 			atomic_fetch_add(&im->done, 1);
+			atomic_fetch_add(&im->ms, tc_ms_now() - t0);
 		} else if (sent && r.status == 503) {
 			atomic_fetch_add(&im->busy, 1);
 			json_t *why = json_object_get(json_object_get(r.json, "error"), "reason");
@@ -317,89 +449,263 @@ static void *import_run(void *arg)
 		} else if (atomic_fetch_add(&im->failed, 1) == 0) {
 			fprintf(stderr, "    import: %d %.200s\n", r.status, r.head ? r.body : "no reply");
 		}
-		if (sent && r.status == 200)
-			atomic_fetch_add(&im->ms, tc_ms_now() - t0);
 		if (r.head)
 			tc_resp_free(&r);
 	}
 	return NULL;
 }
 
-static int by_value(const void *a, const void *b)
+/* Entries added to the sample's for the import these tests time: a town's
+ * knowledge base grown over a season (the sample has about a hundred), so
+ * that an import takes seconds, as a large one does, not a fraction of one. */
+#define BIG_KB_EXTRA 2500
+
+/* The sample knowledge base as exported (csv, len bytes) with BIG_KB_EXTRA
+ * entries more, as CSV rows; malloc'd, NULL when out of memory. */
+static char *big_kb(const char *csv, size_t len)
 {
-	long long x = *(const long long *)a, y = *(const long long *)b;
-	return (x > y) - (x < y);
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+	if (!f)
+		return NULL;
+	fwrite(csv, 1, len, f);
+	if (len && csv[len - 1] != '\n')
+		fputs("\r\n", f);
+	for (int i = 0; i < BIG_KB_EXTRA; i++) {
+		fprintf(f, "extra-%d,extra-%d,booking,booking,published,", i, i);
+		fprintf(f, "第%d会場の駐車場と送迎バスについて教えてください,", i);
+		fprintf(f, "\"第%d会場には駐車場が%d台あります。", i, 20 + i % 50);
+		for (int k = 0; k < 8; k++)
+			fprintf(f, "送迎バスは町役場から%d時%d分に出ます。", 8 + k, (i * 7 + k) % 60);
+		fprintf(f, "\",Parking at venue %d,There are %d spaces at venue %d.,,", i, 20 + i % 50, i);
+		fprintf(f, "第%d会場に車で行けますか|第%d会場の送迎,駐車場|送迎,,,,,\r\n", i, i);
+	}
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
-/* Asks one after the other, at least ASKS_MEASURED and, when imports is not
- * NULL, until it has done IMPORTS_MEASURED; p50 and p99 into p[0], p[1].
- * Returns how many were not answered with 200. */
-#define IMPORTS_MEASURED 3
-#define ASKS_MAX 20000
-static int asks_timed(unsigned port, struct importer *imports, int *asked, long long p[2])
+/* An editor logged in on srv, with the sample knowledge base and
+ * BIG_KB_EXTRA entries more as the body of its import. Returns 0. */
+static int importer_ready(struct importer *im, const char *db_path, unsigned port)
 {
-	static long long ms[ASKS_MAX];
-	int n = 0, bad = 0;
-	while (n < ASKS_MAX && (n < ASKS_MEASURED || (imports && atomic_load(&imports->done) +
-						     atomic_load(&imports->failed) < IMPORTS_MEASURED)))
-	{
-		int st = ask_from("127.0.0.1", port, &ms[n]);
-		if (st != 200 && bad++ < 3)
-			fprintf(stderr, "    ask %d: status %d after %lld ms\n", n, st, ms[n]);
-		n++;
-	}
-	qsort(ms, (size_t)n, sizeof *ms, by_value);
-	p[0] = ms[n / 2];
-	p[1] = ms[n * 99 / 100];
-	*asked = n;
-	return bad;
+	im->port = port;
+	sqlite3 *db = NULL;
+	char err[MG_ERR_LEN];
+	if (sqlite3_open(db_path, &db) != SQLITE_OK)
+		return -1;
+	int added = staff_user_add(db, NULL, "importer1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
+	sqlite3_close(db);
+	if (!added || tc_staff_login(port, "importer1", "correct horse battery", im->token, im->csrf) != 200)
+		return -1;
+	struct tc_resp r;
+	if (tc_staff(port, "GET", "/api/v1/admin/kb.csv", im->token, NULL, NULL, &r))
+		return -1;
+	char *csv = r.status == 200 ? big_kb(r.body, strlen(r.body)) : NULL;
+	tc_resp_free(&r);
+	size_t len = csv ? strlen(csv) : 0, b64 = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	char *enc = csv ? malloc(b64) : NULL;
+	if (enc)
+		sodium_bin2base64(enc, b64, (const unsigned char *)csv, len, sodium_base64_VARIANT_ORIGINAL);
+	free(csv);
+	int ok = enc && asprintf(&im->body, "{\"csv_base64\": \"%s\"}", enc) > 0;
+	free(enc);
+	return ok ? 0 : -1;
 }
+
+/* Asks while two editors re-import the whole knowledge base (the sample's,
+ * 170 KB of CSV) over and over. On the old design an import ran on the
+ * worker, and an ask that came in meanwhile waited for the rest of it: p99
+ * about one import. The figures printed are what widget/limits.h cites. */
+#define IMPORTERS 2
+#define IMPORTS_MEASURED 3
 
 TEST(attack, residents_asks_during_a_whole_knowledge_base_import)
 {
-	struct http_opts o = {.rate_burst = -1};
+	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
 	struct http_server *srv = start(&o, "import");
 	REQUIRE(srv);
 	static struct importer im;
-	im.port = http_port(srv);
-	sqlite3 *db = NULL;
-	char err[MG_ERR_LEN];
-	REQUIRE(sqlite3_open(o.db, &db) == SQLITE_OK);
-	int added = staff_user_add(db, NULL, "importer1", STAFF_EDITOR, "correct horse battery", err) == MG_OK;
-	sqlite3_close(db);
-	REQUIRE(added);
-	REQUIRE(tc_staff_login(im.port, "importer1", "correct horse battery", im.token, im.csrf) == 200);
-	struct tc_resp r;
-	REQUIRE(tc_staff(im.port, "GET", "/api/v1/admin/kb.csv", im.token, NULL, NULL, &r) == 0);
-	REQUIRE(r.status == 200);
-	size_t len = strlen(r.body), b64 = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-	char *enc = malloc(b64);
-	REQUIRE(enc);
-	sodium_bin2base64(enc, b64, (const unsigned char *)r.body, len, sodium_base64_VARIANT_ORIGINAL);
-	tc_resp_free(&r);
-	REQUIRE(asprintf(&im.body, "{\"csv_base64\": \"%s\"}", enc) > 0);
-	free(enc);
-
-	long long alone[2], during[2];
-	int asked_alone = 0, asked = 0;
-	CHECK(asks_timed(im.port, NULL, &asked_alone, alone) == 0);
-	pthread_t t[2];
-	for (int i = 0; i < 2; i++)
-		REQUIRE(pthread_create(&t[i], NULL, import_run, &im) == 0);
-	usleep(100 * 1000);
-	int refused = asks_timed(im.port, &im, &asked, during);
-	atomic_store(&im.stop, 1);
-	for (int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+	REQUIRE(importer_ready(&im, o.db, http_port(srv)) == 0);
+	struct beside b;
+	int refused = asks_beside(im.port, IMPORTERS, import_run, &im, &im.stop, &im.done, IMPORTS_MEASURED, &b);
+	int done = atomic_load(&im.done);
+	long long import_ms = done ? atomic_load(&im.ms) / done : 0;
 	fprintf(stderr, "    %d asks alone: p50 %lld ms, p99 %lld ms; %d asks during %d whole imports (%lld ms each):"
-		" p50 %lld ms, p99 %lld ms\n", asked_alone, alone[0], alone[1], asked, atomic_load(&im.done),
-		atomic_load(&im.done) ? atomic_load(&im.ms) / atomic_load(&im.done) : 0, during[0], during[1]);
+		" p50 %lld ms, p99 %lld ms, slowest %lld ms\n", b.asked_alone, b.alone[0], b.alone[1], b.asked, done,
+		import_ms, b.during[0], b.during[1], b.during[2]);
 	CHECK(refused == 0);
-	CHECK(atomic_load(&im.done) >= 1 && atomic_load(&im.failed) == 0);
-	/* The second editor was told to come back, and when. */
-	CHECK(atomic_load(&im.busy) >= 1);
+	CHECK(done >= IMPORTS_MEASURED && atomic_load(&im.failed) == 0);
 	CHECK(atomic_load(&im.busy_with_retry) == atomic_load(&im.busy));
-	CHECK(during[1] <= ASK_DURING_IMPORT_MAX_MS);
+	/* A resident's answer never waits for an import: the slowest of a
+	 * hundred takes less than a quarter of one. (The slowest of all, printed,
+	 * is an ask that came as an import's new knowledge base was being read
+	 * into memory after its commit, widget/README.md.) */
+	CHECK(b.during[1] < b.alone[1] + import_ms / 4);
+	CHECK(b.during[1] <= ATTACK_ASK_MAX_MS);
 	free(im.body);
 	http_stop(srv);
+}
+
+/* A staff request sent once from its own thread, and its reply. */
+struct one_call {
+	unsigned port;
+	const char *path, *token, *csrf, *body;
+	int status;  /* -1: no reply at all */
+	char reason[32];
+	int retry_s;
+	long long ms;
+	int imported;  /* an import's entries, when done */
+};
+
+static void *call_once(void *arg)
+{
+	struct one_call *c = arg;
+	struct tc_resp r;
+	c->status = -1;
+	long long t0 = tc_ms_now();
+	if (tc_staff(c->port, "POST", c->path, c->token, c->csrf, c->body, &r))
+		return NULL;
+	c->status = r.status;
+	c->ms = tc_ms_now() - t0;
+	c->imported = (int)json_integer_value(json_object_get(r.json, "imported"));
+	json_t *why = json_object_get(json_object_get(r.json, "error"), "reason");
+	snprintf(c->reason, sizeof c->reason, "%s", json_is_string(why) ? json_string_value(why) : "");
+	c->retry_s = tc_header(&r, "Retry-After") ? atoi(tc_header(&r, "Retry-After")) : 0;
+	tc_resp_free(&r);
+	return NULL;
+}
+
+/* The editor's import of body, to be sent by call_once. */
+static struct one_call import_call(const struct importer *im, const char *body)
+{
+	return (struct one_call){.port = im->port, .path = "/api/v1/admin/kb.csv", .token = im->token,
+				 .csrf = im->csrf, .body = body};
+}
+
+/* Imports sent together: the one the pool runs, those that may wait, and
+ * two more. */
+#define IMPORTS_AT_ONCE (HTTP_STAFF_THREADS + HTTP_STAFF_WAITING + 2)
+
+/* Editors importing at once while a dozen clients flood the log-in: the
+ * imports the pool has room for are all done, whatever the log-ins (they
+ * wait in a lane of their own); the others are told at once to come back,
+ * and when. */
+TEST(attack, editors_imports_keep_their_places_while_log_ins_flood)
+{
+	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
+	struct http_server *srv = start(&o, "places");
+	REQUIRE(srv);
+	static struct importer im;
+	REQUIRE(importer_ready(&im, o.db, http_port(srv)) == 0);
+	static struct guessers g;
+	g.port = http_port(srv);
+	pthread_t gt[GUESSERS], it[IMPORTS_AT_ONCE];
+	for (int i = 0; i < GUESSERS; i++)
+		REQUIRE(pthread_create(&gt[i], NULL, guess_run, &g) == 0);
+	usleep(300 * 1000);  /* the log-in lane is full */
+	struct one_call one[IMPORTS_AT_ONCE];
+	for (int i = 0; i < IMPORTS_AT_ONCE; i++) {
+		one[i] = import_call(&im, im.body);
+		REQUIRE(pthread_create(&it[i], NULL, call_once, &one[i]) == 0);
+	}
+	for (int i = 0; i < IMPORTS_AT_ONCE; i++)
+		pthread_join(it[i], NULL);
+	atomic_store(&g.stop, 1);
+	for (int i = 0; i < GUESSERS; i++)
+		pthread_join(gt[i], NULL);
+	int done = 0, told = 0;
+	for (int i = 0; i < IMPORTS_AT_ONCE; i++) {
+		done += one[i].status == 200;
+		told += one[i].status == 503 && !strcmp(one[i].reason, "staff_busy") &&
+			one[i].retry_s == HTTP_STAFF_WORK_RETRY_S;
+	}
+	fprintf(stderr, "    %d imports at once beside %d wrong passwords: %d done, %d told to come back\n",
+		IMPORTS_AT_ONCE, atomic_load(&g.hashed), done, told);
+	CHECK(atomic_load(&g.hashed) > 0);
+	CHECK(done >= HTTP_STAFF_WAITING);
+	CHECK(told >= 1);
+	CHECK(done + told == IMPORTS_AT_ONCE);
+	free(im.body);
+	http_stop(srv);
+}
+
+/* 1 once someone holds the database's write lock (an import writing its
+ * entries), waiting up to wait_ms. */
+static int writing(const char *db_path, int wait_ms)
+{
+	sqlite3 *db = NULL;
+	int seen = 0;
+	if (sqlite3_open(db_path, &db) == SQLITE_OK)
+		for (long long until = tc_ms_now() + wait_ms; !seen && tc_ms_now() < until; usleep(5 * 1000)) {
+			int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+			if (rc == SQLITE_OK)
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			seen = rc == SQLITE_BUSY;
+		}
+	sqlite3_close(db);
+	return seen;
+}
+
+/* The server stops (as on SIGTERM) while the large import runs and staff
+ * work waits behind it: small imports of other editors (a knowledge base of
+ * one entry each) and a log-in. The running import is finished and
+ * answered; the waiting ones are told to come back, none of them ran (the
+ * knowledge base is the large import's, every entry), and nobody is left
+ * without an answer. Under the sanitizers, every job's memory is freed. */
+TEST(attack, stopping_finishes_the_running_import_and_turns_the_waiting_away)
+{
+	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
+	struct http_server *srv = start(&o, "stop");
+	REQUIRE(srv);
+	static struct importer im;
+	REQUIRE(importer_ready(&im, o.db, http_port(srv)) == 0);
+	sqlite3 *db = NULL;
+	REQUIRE(sqlite3_open(o.db, &db) == SQLITE_OK);
+	int entries = fixture_count(db, "SELECT count(*) FROM kb_entries");
+	REQUIRE(entries > 0);
+	/* A knowledge base of one entry, as a small import's body. */
+	char small[1200], csv[512], enc[1024];
+	snprintf(csv, sizeof csv, "id,slug,category,route,status,question,answer\r\n"
+		 "only-1,only-1,booking,booking,published,予約の方法を教えてください,予約サイトからできます。\r\n");
+	sodium_bin2base64(enc, sizeof enc, (const unsigned char *)csv, strlen(csv), sodium_base64_VARIANT_ORIGINAL);
+	snprintf(small, sizeof small, "{\"csv_base64\": \"%s\"}", enc);
+
+	struct one_call big = import_call(&im, im.body);
+	pthread_t bt, wt[HTTP_STAFF_WAITING + 1];
+	REQUIRE(pthread_create(&bt, NULL, call_once, &big) == 0);
+	/* The large import is writing its entries on the pool... */
+	int running = writing(o.db, 60000);
+	CHECK(running);
+	/* ...when the small imports and a log-in come, and wait. */
+	struct one_call waiting[HTTP_STAFF_WAITING + 1];
+	for (int i = 0; i < HTTP_STAFF_WAITING + 1; i++) {
+		waiting[i] = import_call(&im, small);
+		if (i == HTTP_STAFF_WAITING)  /* the log-in */
+			waiting[i] = (struct one_call){.port = im.port, .path = "/api/v1/admin/login",
+						       .body = "{\"name\": \"nobody\", \"password\": \"a wrong guess\"}"};
+		REQUIRE(pthread_create(&wt[i], NULL, call_once, &waiting[i]) == 0);
+	}
+	usleep(300 * 1000);
+	http_stop(srv);
+	pthread_join(bt, NULL);
+	for (int i = 0; i < HTTP_STAFF_WAITING + 1; i++)
+		pthread_join(wt[i], NULL);
+	fprintf(stderr, "    replies at the stop: %d (running, %lld ms)", big.status, big.ms);
+	for (int i = 0; i < HTTP_STAFF_WAITING + 1; i++)
+		fprintf(stderr, ", %d %s", waiting[i].status, waiting[i].reason);
+	fprintf(stderr, "\n");
+	CHECK(big.status == 200 && big.imported == entries + BIG_KB_EXTRA);
+	for (int i = 0; i < HTTP_STAFF_WAITING; i++)
+		CHECK(waiting[i].status == 503 && !strcmp(waiting[i].reason, "staff_busy") &&
+		      waiting[i].retry_s == HTTP_STAFF_WORK_RETRY_S);
+	const struct one_call *login = &waiting[HTTP_STAFF_WAITING];
+	CHECK(login->status == 503 && !strcmp(login->reason, "busy") && login->retry_s == HTTP_BUSY_RETRY_S);
+	/* The knowledge base is the large import's: no small one ran. */
+	CHECK(fixture_count(db, "SELECT count(*) FROM kb_entries") == entries + BIG_KB_EXTRA);
+	sqlite3_close(db);
+	free(im.body);
 }

@@ -19,6 +19,7 @@
 #include "tests/unit/http_client.h"
 #include "widget/api.h"
 #include "widget/http.h"
+#include "widget/rate.h"
 
 static const char *jstr(json_t *j, const char *path1, const char *path2)
 {
@@ -519,6 +520,51 @@ TEST(http, rate_limit_is_429_then_recovers)
 	CHECK(r.status == 200);
 	tc_resp_free(&r);
 	http_stop(srv);
+}
+
+/* An attacker holding an IPv6 /64 looks for addresses that share a rate
+ * bucket with a client they want refused. Pairs that share one in one
+ * server (a table with its own random key) are apart in another: which
+ * addresses collide cannot be worked out from outside, as it could from the
+ * unkeyed FNV-1a the buckets were chosen by before. */
+#define RATE_PAIRS 8
+
+TEST(http, addresses_that_share_a_rate_bucket_in_one_server_are_apart_in_another)
+{
+	/* A burst of one and a token a day: a bucket emptied stays empty. */
+	struct http_rate *a = http_rate_new(1, 1.0 / 86400), *b = http_rate_new(1, 1.0 / 86400);
+	REQUIRE(a && b);
+	unsigned char x[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0x42}, y[16];
+	int pairs = 0, apart = 0, shared_in_a = 0, served_in_b = 0;
+	for (int p = 0; p < RATE_PAIRS; p++) {
+		x[8] = (unsigned char)p;
+		memcpy(y, x, sizeof y);
+		/* Another address of the /64 in x's bucket of a. */
+		int found = 0;
+		for (unsigned i = 1; i < (1u << 20) && !found; i++) {
+			y[12] = (unsigned char)(i >> 16);
+			y[13] = (unsigned char)(i >> 8);
+			y[14] = (unsigned char)i;
+			found = http_rate_slot(a, y, sizeof y) == http_rate_slot(a, x, sizeof x);
+		}
+		if (!found)
+			continue;
+		pairs++;
+		apart += http_rate_slot(b, y, sizeof y) != http_rate_slot(b, x, sizeof x);
+		/* What the victim y notices: x emptying its bucket refuses y in a,
+		 * and in b y is still served. */
+		long long now = 1000 * (p + 1);
+		shared_in_a += http_rate_take(a, x, sizeof x, now) && !http_rate_take(a, y, sizeof y, now);
+		served_in_b += http_rate_take(b, x, sizeof x, now) && http_rate_take(b, y, sizeof y, now);
+	}
+	CHECK(pairs == RATE_PAIRS);
+	CHECK(shared_in_a == RATE_PAIRS);
+	/* A pair apart in b by chance: 4095 in 4096; all eight together
+	 * again in b would happen once in 10^28. */
+	CHECK(apart >= RATE_PAIRS - 1);
+	CHECK(served_in_b >= RATE_PAIRS - 1);
+	http_rate_free(a);
+	http_rate_free(b);
 }
 
 /* The status of a resident's call to p with "X-Forwarded-For: forwarded"

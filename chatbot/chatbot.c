@@ -171,7 +171,7 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 			return NULL;
 		e = &own;
 	}
-	json_t *j = json_pack("{s:s, s:s, s:o*, s:f}", "id", e->id, "slug", e->slug,
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o*, s:f}", "id", e->id, "slug", e->slug, "category", e->category,
 			      "question", chatbot_expand(bot->town, pick(e->question, e->question_en, lang), lang),
 			      "score", round(c->score * 1000) / 1000);
 	if (j && ruby && strcmp(lang, "en"))
@@ -492,22 +492,30 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, int rub
 	return rc;
 }
 
+/* An event about an entry carries its slug and category, read here: the
+ * log keeps the entry's id, never the client's text, and reads no kb_ table. */
 int chatbot_log_event(struct chatbot *bot, const struct events_event *ev, char *err)
 {
-	return events_log(kb_db(bot->kb), bot->events, town_zone(bot->town), ev, err);
+	if (!ev->entry_id || !*ev->entry_id)
+		return events_log(kb_db(bot->kb), bot->events, town_zone(bot->town), ev, err);
+	struct kb_entry e;
+	int rc = kb_entry_get(bot->kb, 0, ev->entry_id, &e, err);
+	if (rc == MG_OK) {
+		struct events_event about = *ev;
+		about.slug = e.slug;
+		about.topic = e.category;
+		rc = events_log(kb_db(bot->kb), bot->events, town_zone(bot->town), &about, err);
+		kb_entry_clear(&e);
+	}
+	return rc;
 }
 
 int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
 		     int helpful, char *err)
 {
-	struct kb_entry e;
-	int rc = kb_entry_get(bot->kb, 0, entry_id, &e, err);
-	if (rc == MG_OK)
-		kb_entry_clear(&e);
 	struct events_event ev = {.type = EVENTS_FEEDBACK, .conversation = conversation,
 				  .entry_id = entry_id, .helpful = helpful};
-	if (rc == MG_OK)
-		rc = chatbot_log_event(bot, &ev, err);
+	int rc = chatbot_log_event(bot, &ev, err);
 	/* A log too far behind drops the event (and counts it); the resident's
 	 * click was still received. */
 	return rc == MG_ERR_FULL ? MG_OK : rc;

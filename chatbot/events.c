@@ -113,13 +113,14 @@ int events_stmts_prepare(sqlite3 *db, struct events_stmts *s, char *err)
 	int rc = prepare(db, "INSERT INTO ev_conversations(id, day, hour, lang) VALUES(?1, ?2, ?3, ?4) "
 			     "ON CONFLICT(id) DO UPDATE SET lang=excluded.lang "
 			     "WHERE ev_conversations.lang='' AND excluded.lang!=''", &s->conv, err);
-	/* The topic is the entry's category, looked up now: entries change. A
-	 * row without a conversation takes its booking's, or is not written. */
+	/* The topic is the entry's category when the event happened (the
+	 * caller's: entries change). A row without a conversation takes its
+	 * booking's, or is not written. */
 	if (rc == MG_OK)
 		rc = prepare(db, "INSERT INTO ev_events(conversation, ts, day, hour, type, question, decision,"
 				 " entry_id, slug, topic, route, channel, confidence, candidates, helpful) "
 				 "SELECT conv, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-				 " (SELECT category FROM kb_entries WHERE ext_id=?8), ?10, ?11, ?12, ?13, ?14"
+				 " ?16, ?10, ?11, ?12, ?13, ?14"
 				 " FROM (SELECT COALESCE(?1, (SELECT conversation FROM ev_bookings"
 				 "  WHERE booking=?15)) AS conv) WHERE conv IS NOT NULL",
 			     &s->ev, err);
@@ -186,6 +187,7 @@ int events_row_write(sqlite3 *db, struct events_stmts *s, const struct events_ro
 			sqlite3_bind_int64(ev, 15, r->booking);
 		else
 			sqlite3_bind_null(ev, 15);
+		bind_text(ev, 16, r->topic);
 		if (sqlite3_step(ev) != SQLITE_DONE)
 			rc = mg_db_fail(db, err, "event log");
 		sqlite3_reset(ev);
@@ -274,6 +276,7 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *
 		/* The entry shown, or the one it came closest to: the topic of a miss. */
 		.entry_id = str(about, "id"),
 		.slug = str(about, "slug"),
+		.topic = str(about, "category"),
 		.route = route,
 		.candidates = cands,
 		.confidence = json_is_number(conf) ? json_number_value(conf) : NAN,
@@ -322,28 +325,17 @@ int events_log(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone
 	if (ev->route && !one_of(ev->route, ROUTES))
 		return mg_fail(err, MG_ERR_INPUT, "unknown route");
 
-	char slug[KB_ID_LEN] = "";
-	if (ev->entry_id) {
-		/* The entry must exist: the log holds ids of entries, not client text. */
-		sqlite3_stmt *st = NULL;
-		int rc = prepare(db, "SELECT slug FROM kb_entries WHERE ext_id=?1", &st, err);
-		if (rc != MG_OK)
-			return rc;
-		sqlite3_bind_text(st, 1, ev->entry_id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(slug, sizeof slug, "%s", (const char *)sqlite3_column_text(st, 0));
-		else
-			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", ev->entry_id);
-		sqlite3_finalize(st);
-		if (rc != MG_OK)
-			return rc;
-	}
+	/* The log holds ids of entries, not client text: the caller read the
+	 * entry (its slug and category) from the knowledge base. */
+	if (ev->entry_id && !(ev->slug && *ev->slug && ev->topic))
+		return mg_fail(err, MG_ERR_INPUT, "%s needs the entry's slug and category", TYPE_NAMES[type]);
 	int booking = type == EVENTS_BOOKING_COMPLETED || type == EVENTS_BOOKING_CANCELLED;
 	struct events_row r = {
 		.conversation = type == EVENTS_BOOKING_CANCELLED ? NULL : ev->conversation,
 		.type = TYPE_NAMES[type],
 		.entry_id = ev->entry_id,
-		.slug = ev->entry_id ? slug : NULL,
+		.slug = ev->entry_id ? ev->slug : NULL,
+		.topic = ev->entry_id ? ev->topic : NULL,
 		.route = ev->route,
 		.channel = type == EVENTS_HANDOFF_CLICKED ? ev->channel : NULL,
 		.confidence = NAN,
@@ -564,25 +556,29 @@ static json_t *asked_list(json_t *list)
 
 /* Staff read a topic by its question, not its slug: that of its first
  * published entry (the one topics.tsv names), or of any entry. */
-static void label_topics(sqlite3 *db, json_t *topics)
+static int name_topic(void *ctx, const char *slug, const char *category, const char *question)
 {
-	sqlite3_stmt *st = NULL;
-	char err[MG_ERR_LEN];
-	if (prepare(db, "SELECT question FROM kb_entries WHERE slug=?1"
-			" ORDER BY status!='published', id LIMIT 1", &st, err) != MG_OK)
-		return;
+	(void)category;
 	size_t i;
 	json_t *o;
-	json_array_foreach(topics, i, o) {
-		sqlite3_bind_text(st, 1, str(o, "name"), -1, SQLITE_STATIC);
-		json_object_set_new(o, "question", sqlite3_step(st) == SQLITE_ROW
-				    ? json_string((const char *)sqlite3_column_text(st, 0)) : json_null());
-		sqlite3_reset(st);
-	}
-	sqlite3_finalize(st);
+	json_array_foreach((json_t *)ctx, i, o)
+		if (!strcmp(str(o, "name"), slug))
+			json_object_set_new(o, "question", json_string(question));
+	return 0;
 }
 
-int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, char *err)
+static void label_topics(struct kb *kb, json_t *topics)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(topics, i, o)
+		json_object_set_new(o, "question", json_null());
+	char err[MG_ERR_LEN];
+	if (kb)
+		kb_each_topic(kb, name_topic, topics, err);
+}
+
+int events_report(sqlite3 *db, struct kb *kb, const char *from, const char *to, json_t **out, char *err)
 {
 	*out = NULL;
 	if (!valid_day(from) || !valid_day(to))
@@ -667,7 +663,7 @@ int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, c
 	topics = asked_list(topics);
 	categories = asked_list(categories);
 	if (rc == MG_OK)
-		label_topics(db, topics);
+		label_topics(kb, topics);
 	if (rc == MG_OK) {
 		*out = json_pack("{s:s, s:s, s:o, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "from", from, "to", to,
 				 "totals", totals_json(&all), "days", days, "handoffs", handoffs,

@@ -48,6 +48,8 @@ struct events_event {
 	 * conversation that completed it, and not at all for a booking that was
 	 * not made in the chat. */
 	long long booking;
+	const char *slug, *topic;  /* with entry_id: the entry's slug and category, as the
+				      knowledge base has them (chatbot_log_event reads them) */
 };
 
 /* Creates the ev_ tables if they are missing. The logging functions do this
@@ -116,14 +118,15 @@ void events_new_id(char id[EVENTS_ID_MAX + 1]);
  *   days [{day, conversations, deflected, self_service, questions, answered,
  *          deflection_rate}]
  *   handoffs [{route, questions, rate}]   clicks [{click ("channel:route"), n}]
- *   topics [{name (the slug), question (its first entry's), questions, answered,
+ *   topics [{name (the slug), question (its first published entry's, from kb; null
+ *            without kb), questions, answered,
  *            answered_rate, unhelpful}], most asked first
  *   categories [{name, questions, answered, answered_rate, unhelpful}]
  *   hours [24 counts of questions by hour of day]
  *   unhelpful_entries [{slug, n}]
  * Days whose events were removed by retention come from ev_daily. Rates are
  * null when their denominator is 0. This is the only place they are computed. */
-int events_report(sqlite3 *db, const char *from, const char *to, json_t **out, char *err);
+int events_report(sqlite3 *db, struct kb *kb, const char *from, const char *to, json_t **out, char *err);
 
 /* The day the log's first conversation started (kept figures included), as
  * YYYY-MM-DD into day; "" when the log is empty. */

@@ -16,6 +16,7 @@ struct events_writer;
 struct events_row {
 	const char *conversation, *type, *lang, *question, *decision, *entry_id, *slug, *route,
 		*channel, *candidates;
+	const char *topic;  /* the entry's category, read by the caller: entries change */
 	double confidence;  /* NAN: none */
 	int helpful;        /* -1: none */
 	time_t now;

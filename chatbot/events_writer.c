@@ -65,7 +65,7 @@ static struct item *item_new(const struct events_row *r)
 {
 	size_t n = len_of(r->conversation) + len_of(r->type) + len_of(r->lang) + len_of(r->question) +
 		   len_of(r->decision) + len_of(r->entry_id) + len_of(r->slug) + len_of(r->route) +
-		   len_of(r->channel) + len_of(r->candidates);
+		   len_of(r->channel) + len_of(r->candidates) + len_of(r->topic);
 	struct item *it = malloc(sizeof *it + n);
 	if (!it)
 		return NULL;
@@ -81,6 +81,7 @@ static struct item *item_new(const struct events_row *r)
 	it->r.route = copy(&p, r->route);
 	it->r.channel = copy(&p, r->channel);
 	it->r.candidates = copy(&p, r->candidates);
+	it->r.topic = copy(&p, r->topic);
 	return it;
 }
 

@@ -108,7 +108,7 @@ static int history(sqlite3 *db, const struct nlp_zone *zone, time_t hfrom, time_
 		(*days)++;
 	}
 	json_t *hist = NULL, *d;
-	int rc = *days ? events_report(db, from, to, &hist, err) : MG_OK;
+	int rc = *days ? events_report(db, NULL, from, to, &hist, err) : MG_OK;
 	size_t i;
 	json_array_foreach(json_object_get(hist, "days"), i, d) {
 		time_t t;

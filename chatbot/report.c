@@ -220,7 +220,7 @@ int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv)
 		nlp_zone_day(town_zone(env.town), now - 6 * 86400, from);
 	char err[MG_ERR_LEN];
 	json_t *r = NULL;
-	int rc = events_report(kb_db(chatbot_kb(env.bot)), from, to, &r, err);
+	int rc = events_report(kb_db(chatbot_kb(env.bot)), chatbot_kb(env.bot), from, to, &r, err);
 	if (rc != MG_OK) {
 		fprintf(stderr, "madoguchi: %s\n", err);
 	} else if (csv) {

@@ -191,10 +191,11 @@ int kb_entry_delete(struct kb *kb, const char *id, char *err)
 int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	/* SQLite's min(): the bare columns are those of the row with the lowest id. */
-	if (sqlite3_prepare_v2(kb->db, "SELECT slug, category, question, min(id) FROM kb_entries"
-				       " WHERE slug <> '' GROUP BY slug ORDER BY category, slug", -1, &st,
-			       NULL) != SQLITE_OK)
+	/* each topic's first published entry, or its first when none is */
+	if (sqlite3_prepare_v2(kb->db, "SELECT slug, category, question FROM (SELECT slug, category, question,"
+				       " row_number() OVER (PARTITION BY slug ORDER BY status <> 'published', id) AS n"
+				       " FROM kb_entries WHERE slug <> '') WHERE n = 1 ORDER BY category, slug",
+			       -1, &st, NULL) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "topics");
 	int step, stop = 0;
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)

@@ -269,7 +269,8 @@ char *kb_alternates_edit(const char *alts, const char *question, int add, int *c
  * none. Inside a kb_write_begin, part of the caller's transaction. */
 int kb_entry_delete(struct kb *kb, const char *id, char *err);
 /* The topics the knowledge base holds: each slug once, with the category
- * and question of its first entry, by category and slug. Stops at fn's
+ * and question of its first published entry (its first, when none is
+ * published), by category and slug. Stops at fn's
  * non-zero return. */
 typedef int (*kb_topic_fn)(void *ctx, const char *slug, const char *category, const char *question);
 int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err);

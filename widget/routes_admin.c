@@ -222,7 +222,7 @@ static int report(struct http_call *c, json_t **out)
 		status = period(c, from, to);
 	if (status)
 		return status;
-	int rc = events_report(events_db(c), from, to, out, err);
+	int rc = events_report(events_db(c), chatbot_kb(http_call_bot(c)), from, to, out, err);
 	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 

@@ -96,7 +96,8 @@ TEST(forecast, the_baseline_and_deflection_come_from_the_log)
 			CHECK(events_log_ask(db, NULL, town_zone(fixture_town()), &ao, res, err) == MG_OK);
 			json_decref(res);
 			if (c < 3) {
-				struct events_event ev = {EVENTS_CLARIFY_CHOSEN, conv, "1", NULL, NULL, 0, t, 0};
+				struct events_event ev = {EVENTS_CLARIFY_CHOSEN, conv, "1", NULL, NULL, 0, t, 0,
+							  "ticket-lost", "ticket"};
 				CHECK(events_log(db, NULL, town_zone(fixture_town()), &ev, err) == MG_OK);
 			}
 		}

@@ -111,6 +111,11 @@ TEST(nlp, a_question_typed_in_hiragana_alone_is_recognised)
 		CHECK(nlp_is_hiragana_only(hiragana[i], strlen(hiragana[i])));
 	for (size_t i = 0; i < sizeof not_hiragana / sizeof *not_hiragana; i++)
 		CHECK(!nlp_is_hiragana_only(not_hiragana[i], strlen(not_hiragana[i])));
+	/* what reads as hiragana is Japanese, never another language, whatever
+	 * else is in it (ゟ beside Hangul; found by fuzz_ask) */
+	const char *yori = "\x00\x0f\xeb\x82\x9f\xe3\x82\x9f\xe3\x82\x9f";
+	CHECK(nlp_is_hiragana_only(yori, 11));
+	CHECK(!nlp_is_other_language(yori, 11) && !nlp_is_english(yori, 11));
 }
 
 TEST(nlp, a_language_neither_japanese_nor_english_is_recognised)

@@ -50,6 +50,12 @@ int mg_db_write_begin(sqlite3 *db, struct mg_db_write *w, char *err)
 
 int mg_db_write_end(sqlite3 *db, struct mg_db_write *w, int rc, char *err)
 {
+	/* No level open: a call refused before its begin, or whose begin
+	 * failed, ends here as it began (the rc chains of reservation/). Going
+	 * below zero would make every later outermost begin a deferred
+	 * savepoint that no longer takes the write lock first. */
+	if (w->depth <= 0)
+		return rc;
 	int outer = --w->depth == 0 && w->outer;
 	if (rc == MG_OK && sqlite3_exec(db, outer ? "COMMIT" : "RELEASE mg_write", NULL, NULL, NULL) != SQLITE_OK)
 		rc = mg_db_fail(db, err, "write");

@@ -142,9 +142,16 @@ int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out)
 	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
+	/* mg_db_stmt_put finds a statement by the text SQLite kept of it, which
+	 * stops after the first ';' ("SELECT 1; " is kept as "SELECT 1;"): a
+	 * text that is not all kept is used once, as without memory, never
+	 * filed under a name put cannot find (it would be finalized there and
+	 * finalized again at mg_db_stmts_free). */
+	const char *kept = sqlite3_sql(*out);
 	char *copy = NULL;
-	if (((c->n + 1) * 4 > c->cap * 3 && stmts_grow(c)) || !(copy = strdup(sql)))
-		return SQLITE_OK;  /* without memory: used once, finalized at put */
+	if (!kept || strcmp(kept, sql) || ((c->n + 1) * 4 > c->cap * 3 && stmts_grow(c)) ||
+	    !(copy = strdup(sql)))
+		return SQLITE_OK;  /* used once, finalized at put */
 	s = stmt_find(c, sql, hash);
 	*s = (struct stmt_slot){copy, hash, *out, 1};
 	c->n++;

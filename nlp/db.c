@@ -50,6 +50,12 @@ int mg_db_write_begin(sqlite3 *db, struct mg_db_write *w, char *err)
 
 int mg_db_write_end(sqlite3 *db, struct mg_db_write *w, int rc, char *err)
 {
+	/* No level open: a call refused before its begin, or whose begin
+	 * failed, ends here as it began (the rc chains of reservation/). Going
+	 * below zero would make every later outermost begin a deferred
+	 * savepoint that no longer takes the write lock first. */
+	if (w->depth <= 0)
+		return rc;
 	int outer = --w->depth == 0 && w->outer;
 	if (rc == MG_OK && sqlite3_exec(db, outer ? "COMMIT" : "RELEASE mg_write", NULL, NULL, NULL) != SQLITE_OK)
 		rc = mg_db_fail(db, err, "write");
@@ -136,9 +142,16 @@ int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out)
 	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
+	/* mg_db_stmt_put finds a statement by the text SQLite kept of it, which
+	 * stops after the first ';' ("SELECT 1; " is kept as "SELECT 1;"): a
+	 * text that is not all kept is used once, as without memory, never
+	 * filed under a name put cannot find (it would be finalized there and
+	 * finalized again at mg_db_stmts_free). */
+	const char *kept = sqlite3_sql(*out);
 	char *copy = NULL;
-	if (((c->n + 1) * 4 > c->cap * 3 && stmts_grow(c)) || !(copy = strdup(sql)))
-		return SQLITE_OK;  /* without memory: used once, finalized at put */
+	if (!kept || strcmp(kept, sql) || ((c->n + 1) * 4 > c->cap * 3 && stmts_grow(c)) ||
+	    !(copy = strdup(sql)))
+		return SQLITE_OK;  /* used once, finalized at put */
 	s = stmt_find(c, sql, hash);
 	*s = (struct stmt_slot){copy, hash, *out, 1};
 	c->n++;

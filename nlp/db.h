@@ -45,7 +45,8 @@ struct mg_db_write {
 int mg_db_write_begin(sqlite3 *db, struct mg_db_write *w, char *err);
 /* Ends the innermost level: kept when rc is MG_OK (committed at the
  * outermost), else rolled back. Returns the final rc. Every begin that
- * succeeded needs one end. */
+ * succeeded needs one end; an end with no level open (its begin failed or
+ * never ran) changes nothing and returns rc. */
 int mg_db_write_end(sqlite3 *db, struct mg_db_write *w, int rc, char *err);
 
 /* Statements prepared once per connection (SQLite's own way for statements

@@ -500,6 +500,46 @@ TEST(resv, book_view_change_cancel)
 	resv_close(r);
 }
 
+/* Whether another connection to db can take the write lock now. */
+static int others_can_write(const char *db)
+{
+	sqlite3 *h = NULL;
+	int ok = sqlite3_open(db, &h) == SQLITE_OK && sqlite3_busy_timeout(h, 10) == SQLITE_OK &&
+		 sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	return ok;
+}
+
+/* A request refused before its write began (no slot chosen, a malformed
+ * request key) leaves the connection as it was: the next booking's write
+ * still takes the lock before its first read, so that two residents after
+ * the last seat wait for each other instead of one getting "busy". */
+TEST(resv, a_request_refused_before_its_write_leaves_the_next_write_first_to_lock)
+{
+	char err[MG_ERR_LEN], token[RESV_TOKEN_LEN + 1];
+	const char *db;
+	struct resv *r = town(&db);
+	REQUIRE(r);
+	REQUIRE(login(r, "1000000001", "1950-04-01", token) == MG_OK);
+	struct resv_request q = slot_req(0);
+	for (int i = 0; i < 3; i++)
+		CHECK(resv_book(r, token, &q, NULL, err) == MG_ERR_INPUT);
+	q = slot_req(1);
+	q.idem_key = "not a key\n";
+	CHECK(resv_book(r, token, &q, NULL, err) == MG_ERR_INPUT);
+	CHECK(others_can_write(db));
+	REQUIRE(resv_write_begin(r, err) == MG_OK);
+	CHECK(!others_can_write(db));  /* held from the start, not at the first write */
+	CHECK(resv_write_end(r, MG_OK, err) == MG_OK);
+	CHECK(others_can_write(db));
+	struct resv_booking b;
+	q.idem_key = NULL;
+	CHECK(resv_book(r, token, &q, &b, err) == MG_OK && b.slot_id == 1);
+	CHECK(count(db, "SELECT booked FROM resv_slots WHERE id = 1") == 1);
+	resv_close(r);
+}
+
 /* Runs one refused request and checks its code, its message and that nothing changed. */
 #define REFUSED(db, call, code, part)                                               \
 	do {                                                                        \

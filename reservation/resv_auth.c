@@ -70,7 +70,7 @@ static int identify(struct resv *r, const char *ticket_in, const char *birth_in,
 	int malformed = bad_ticket || bad_date;
 	if (!bad_date)
 		memcpy(birth, date.iso, sizeof birth);
-	int rc = resv_x_begin(r, err);
+	int rc = resv_x_begin(r, err), began = rc == MG_OK;
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "DELETE FROM resv_login_failures WHERE at <= ?", "i",
 				since);
@@ -135,7 +135,8 @@ static int identify(struct resv *r, const char *ticket_in, const char *birth_in,
 		sodium_memzero(raw, sizeof raw);
 	}
 	/* A wrong attempt is committed (it must count) and then refused. */
-	rc = resv_x_end(r, rc, err);
+	if (began)
+		rc = resv_x_end(r, rc, err);
 	if (rc == MG_OK && bad_ticket) {
 		resv_x_refuse(r, RESV_WHY_TICKET_NUMBER);
 		rc = mg_fail(err, MG_ERR_INPUT, "the ticket number is 10 digits");

@@ -439,6 +439,7 @@ static int before_cutoff(struct resv *r, const struct resv_x_slot *slot, int by_
 static int book_core(struct resv *r, const char *ticket, const struct resv_request *req,
 		     int by_staff, struct resv_booking *out, char *err)
 {
+	int began = 0;
 	char request[RESV_CODE_MAX + 64];
 	struct contact c;
 	struct resv_x_slot slot;
@@ -447,7 +448,7 @@ static int book_core(struct resv *r, const char *ticket, const struct resv_reque
 	if (rc == MG_OK) {
 		snprintf(request, sizeof request, "slot=%lld venue=%s", req->slot_id,
 			 req->venue ? req->venue : "");
-		rc = resv_x_begin(r, err);
+		began = (rc = resv_x_begin(r, err)) == MG_OK;
 	}
 	if (rc == MG_OK)
 		rc = resv_x_expire(r, NULL, err);
@@ -472,7 +473,8 @@ static int book_core(struct resv *r, const char *ticket, const struct resv_reque
 		if (rc == MG_OK)
 			rc = idem_store(r, ticket, req->idem_key, "book", request, id, err);
 	}
-	rc = resv_x_end(r, rc, err);
+	if (began)
+		rc = resv_x_end(r, rc, err);
 	if (rc == MG_OK && out)
 		rc = resv_x_load_booking(r, id, out, err);
 	return rc;
@@ -519,6 +521,7 @@ static int before_deadline(struct resv *r, const struct resv_x_slot *slot, int b
 static int change_core(struct resv *r, const char *ticket, const struct resv_request *req,
 		       int by_staff, struct resv_booking *out, char *err)
 {
+	int began = 0;
 	char request[RESV_CODE_MAX + 64];
 	struct contact c;
 	struct resv_x_slot slot, old;
@@ -527,7 +530,7 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 	if (rc == MG_OK) {
 		snprintf(request, sizeof request, "slot=%lld venue=%s", req->slot_id,
 			 req->venue ? req->venue : "");
-		rc = resv_x_begin(r, err);
+		began = (rc = resv_x_begin(r, err)) == MG_OK;
 	}
 	if (rc == MG_OK)
 		rc = resv_x_expire(r, NULL, err);
@@ -579,7 +582,8 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 		if (rc == MG_OK)
 			rc = idem_store(r, ticket, req->idem_key, "change", request, id, err);
 	}
-	rc = resv_x_end(r, rc, err);
+	if (began)
+		rc = resv_x_end(r, rc, err);
 	if (rc == MG_OK && out)
 		rc = resv_x_load_booking(r, id, out, err);
 	return rc;
@@ -588,11 +592,12 @@ static int change_core(struct resv *r, const char *ticket, const struct resv_req
 static int cancel_core(struct resv *r, const char *ticket, const char *key, int by_staff,
 		       struct resv_booking *out, char *err)
 {
+	int began = 0;
 	long long id = 0, slot_id = 0;
 	struct resv_x_slot slot;
 	int rc = idem_key_ok(key, err);
 	if (rc == MG_OK)
-		rc = resv_x_begin(r, err);
+		began = (rc = resv_x_begin(r, err)) == MG_OK;
 	if (rc == MG_OK)
 		rc = resv_x_expire(r, NULL, err);
 	if (rc == MG_OK)
@@ -627,7 +632,8 @@ static int cancel_core(struct resv *r, const char *ticket, const char *key, int 
 		if (rc == MG_OK)
 			rc = idem_store(r, ticket, key, "cancel", "", id, err);
 	}
-	rc = resv_x_end(r, rc, err);
+	if (began)
+		rc = resv_x_end(r, rc, err);
 	if (rc == MG_OK && out)
 		rc = resv_x_load_booking(r, id, out, err);
 	return rc;
@@ -961,12 +967,13 @@ static int history_core(struct resv *r, const char *ticket, json_t **out, char *
 static int accept_core(struct resv *r, const char *ticket, long long offer_id, const char *key,
 		       struct resv_booking *out, char *err)
 {
+	int began = 0;
 	char request[32];
 	long long id = 0, slot = 0, wait = 0, pending = 0;
 	snprintf(request, sizeof request, "offer=%lld", offer_id);
 	int rc = idem_key_ok(key, err);
 	if (rc == MG_OK)
-		rc = resv_x_begin(r, err);
+		began = (rc = resv_x_begin(r, err)) == MG_OK;
 	if (rc == MG_OK)
 		rc = resv_x_expire(r, NULL, err);
 	if (rc == MG_OK)
@@ -1013,7 +1020,8 @@ static int accept_core(struct resv *r, const char *ticket, long long offer_id, c
 		if (rc == MG_OK)
 			rc = idem_store(r, ticket, key, "accept", request, id, err);
 	}
-	rc = resv_x_end(r, rc, err);
+	if (began)
+		rc = resv_x_end(r, rc, err);
 	if (rc == MG_OK && out)
 		rc = resv_x_load_booking(r, id, out, err);
 	return rc;

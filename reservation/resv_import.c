@@ -404,6 +404,7 @@ static int import_data(struct resv *r, enum resv_import_kind kind, const char *r
 		       const char *name, resv_report_fn report, void *report_ctx, int *rows,
 		       char *err)
 {
+	int began = 0;
 	static const struct column *const cols[] = {
 		[RESV_IMPORT_VENUES] = venue_cols, [RESV_IMPORT_SLOTS] = slot_cols,
 		[RESV_IMPORT_TICKETS] = ticket_cols, [RESV_IMPORT_PRODUCTS] = product_cols};
@@ -434,7 +435,7 @@ static int import_data(struct resv *r, enum resv_import_kind kind, const char *r
 				"CREATE TEMP TABLE IF NOT EXISTS resv_import_seen("
 				" number TEXT PRIMARY KEY, birth_date TEXT)", NULL);
 	if (rc == MG_OK)
-		rc = resv_x_begin(r, err);
+		began = (rc = resv_x_begin(r, err)) == MG_OK;
 	if (rc == MG_OK)
 		rc = resv_x_run(r, NULL, err, "DELETE FROM temp.resv_import_seen", NULL);
 	/* Fed a line at a time so that every row knows the line it started on. */
@@ -458,7 +459,8 @@ static int import_data(struct resv *r, enum resv_import_kind kind, const char *r
 	if (rc == MG_OK && im.bad)
 		rc = mg_fail(err, MG_ERR_INPUT, "%s: %d bad row%s; nothing was imported", name, im.bad,
 			     im.bad == 1 ? "" : "s");
-	rc = resv_x_end(r, rc, err);
+	if (began)
+		rc = resv_x_end(r, rc, err);
 	if (parser)
 		csv_free(&p);
 	for (int i = 0; i < im.ncell; i++)

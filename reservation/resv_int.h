@@ -60,7 +60,10 @@ int resv_x_rows(struct resv *r, json_t *into, char *err, const char *const *keys
  * reads a rule depends on cannot go stale before the write; inside the
  * caller's resv_write_begin, a savepoint of it. */
 int resv_x_begin(struct resv *r, char *err);
-/* Commits (releases) when rc is MG_OK, otherwise rolls back; returns the final rc. */
+/* Commits (releases) when rc is MG_OK, otherwise rolls back; returns the
+ * final rc. Called only after a resv_x_begin that succeeded: inside a
+ * caller's resv_write_begin, ending a level never opened would end (and roll
+ * back) the caller's. */
 int resv_x_end(struct resv *r, int rc, char *err);
 
 /* Normalises a ticket number (full-width digits, spaces and hyphens allowed)

@@ -64,13 +64,14 @@ static int check_plan(struct resv *r, const struct resv_slot_plan *p, long *d1, 
 int resv_slots_create(struct resv *r, const struct resv_slot_plan *p, int *created,
 		      int *existing, char *err)
 {
+	int began = 0;
 	char starts[RESV_SLOT_TIMES_MAX][6];
 	long d1 = 0, d2 = 0;
 	long long venue_id = 0, product = 0;
 	int made = 0, kept = 0;
 	int rc = check_plan(r, p, &d1, &d2, starts, err);
 	if (rc == MG_OK)
-		rc = resv_x_begin(r, err);
+		began = (rc = resv_x_begin(r, err)) == MG_OK;
 	if (rc == MG_OK) {
 		rc = resv_x_int(r, &venue_id, err, "SELECT id FROM resv_venues WHERE code = ?", "t",
 				p->venue);
@@ -97,7 +98,8 @@ int resv_slots_create(struct resv *r, const struct resv_slot_plan *p, int *creat
 			kept += !changed;
 		}
 	}
-	rc = resv_x_end(r, rc, err);
+	if (began)
+		rc = resv_x_end(r, rc, err);
 	if (created)
 		*created = rc == MG_OK ? made : 0;
 	if (existing)

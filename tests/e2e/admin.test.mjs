@@ -290,8 +290,13 @@ test('an editor cannot publish an unknown {{key}}, picks the topic and the town\
   assert.equal(await form.locator('textarea[name=answer]').inputValue(), '再発行は無料です。お問い合わせは{{call_center_phone}}');
   await page.locator('#preview .mg-bot').filter({ hasText: '0120-000-123' }).waitFor({ timeout: WAIT_MS });
   await axe(page, 'entry editor (ja)');
+  // publishing runs the preview first; a new entry on ticket-lost takes questions from its
+  // sibling, and the editor confirms (the preview's own test checks what the dialog says)
+  const confirmPublish = (d) => d.accept();
+  page.on('dialog', confirmPublish);
   await page.click('#publish');
   await page.locator('#toast').filter({ hasText: '公開しました' }).waitFor({ timeout: WAIT_MS });
+  page.off('dialog', confirmPublish);
   const id = await form.locator('input[name=id]').inputValue();
   let live = await fetch(base + '/api/v1/entries/' + id);
   assert.equal(live.status, 200);
@@ -421,12 +426,23 @@ test('an editor previews a change before publishing: the question it would take 
   const alts = form.locator('textarea[name=alt_questions]');
   await page.waitForFunction(() => document.querySelector('#entry-form textarea[name=alt_questions]').value !== '', null, { timeout: WAIT_MS });
   assert.equal(await page.inputValue('#entry-slug'), OTHER);
+  const panel = page.locator('#entry-compare');
+  const worse = panel.locator('ul.compare-worse li').filter({ hasText: `「${MIXED}」` });
+
+  // A preview of the entry as it is: nothing gets worse. An edit after it is another change:
+  // publishing previews it anew, and the editor is asked (declined here).
+  await page.click('#entry-compare-run');
+  await panel.locator('p.up').waitFor({ timeout: 30000 });
   await alts.fill((await alts.inputValue()) + '\n' + STEAL);
+  const warned = page.waitForEvent('dialog', { timeout: 30000 });
+  await page.click('#publish');
+  const dialog = await warned;
+  assert.match(dialog.message(), /^この変更で\d+問の答えが悪くなります。それでも公開しますか？$/);
+  await dialog.dismiss();
+  await worse.waitFor({ timeout: WAIT_MS });
 
   // 公開前に確認: the labelled set against the edited knowledge base and the published one.
   await page.click('#entry-compare-run');
-  const panel = page.locator('#entry-compare');
-  const worse = panel.locator('ul.compare-worse li').filter({ hasText: `「${MIXED}」` });
   await worse.waitFor({ timeout: 30000 });
   assert.match(await worse.innerText(), /正解：dose-mixing/);
   assert.match(await worse.innerText(), /公開中：dose-mixing・回答（正しい）/);

@@ -484,11 +484,28 @@
     o.status = status;
     return o;
   }
-  var checked = null;            // the editor's last preview (eval/compare), until the next entry
+  var checked = null;            // the editor's last preview {fields, reply}, until the next entry
+  /* Publishing is previewed first: with the last preview when it was of
+   * these very fields, else with a new one (an edit after a preview is
+   * another change). Resolves to whether to publish: yes when nothing gets
+   * worse, or staff confirm; a refused preview leaves the save to say why. */
+  function previewed(fields) {
+    var key = JSON.stringify(fields);
+    if (checked && checked.fields === key) return Promise.resolve(publishAnyway(checked.reply));
+    return compareChange($('entry-compare'), { entry: fields }).then(function (r) {
+      if (!r) return true;
+      checked = { fields: key, reply: r };
+      return publishAnyway(r);
+    });
+  }
   function save(status) {
-    var draft = pendingDraft;
-    if (status === 'published' && !publishAnyway(checked)) return;
-    post('entries', { entry: formFields(status) }).then(function (e) {
+    var draft = pendingDraft, fields = formFields(status);
+    (status === 'published' ? previewed(fields) : Promise.resolve(true)).then(function (go) {
+      if (go) publish(status, fields, draft);
+    });
+  }
+  function publish(status, fields, draft) {
+    post('entries', { entry: fields }).then(function (e) {
       fillForm(e);
       toast(t(status === 'draft' ? 'entry.draft_saved' : 'entry.published', { id: e.id }));
       history.replaceState(null, '', '#entry/' + encodeURIComponent(e.id));
@@ -497,7 +514,10 @@
   }
   /* The entry as publishing it would make it, tried on the labelled set. */
   $('entry-compare-run').addEventListener('click', function () {
-    compareChange($('entry-compare'), { entry: formFields('published') }).then(function (r) { checked = r; });
+    var fields = formFields('published');
+    compareChange($('entry-compare'), { entry: fields }).then(function (r) {
+      if (r) checked = { fields: JSON.stringify(fields), reply: r };
+    });
   });
   $('save-draft').addEventListener('click', function () { save('draft'); });
   $('publish').addEventListener('click', function () { save('published'); });

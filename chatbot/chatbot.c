@@ -39,9 +39,12 @@ int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *mo
 	 * same import path staff use. */
 	if (rc == MG_OK && n == 0)
 		rc = chatbot_seed_sample(bot, err);
-	/* The staff tables, once per open database rather than per request. */
+	/* The staff tables and the log's, once per open database rather than
+	 * per request. */
 	if (rc == MG_OK)
 		rc = staff_init(kb_db(bot->kb), err);
+	if (rc == MG_OK)
+		rc = events_init(kb_db(bot->kb), err);
 	if (rc != MG_OK) {
 		chatbot_close(bot);
 		return rc;

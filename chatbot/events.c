@@ -60,16 +60,11 @@ int events_init(sqlite3 *db, char *err)
 	return MG_OK;
 }
 
-/* Prepares sql, creating the tables first if this database has none yet:
- * the engine opens databases without knowing about the log. */
+/* Prepares sql on the log's tables, made once when the database was opened
+ * (chatbot_open, the writer's own connection). */
 static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err)
 {
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK)
-		return MG_OK;
-	int rc = events_init(db, err);
-	if (rc == MG_OK && sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-		rc = mg_db_fail(db, err, "event log");
-	return rc;
+	return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? MG_OK : mg_db_fail(db, err, "event log");
 }
 
 void events_new_id(char id[EVENTS_ID_MAX + 1])
@@ -583,9 +578,7 @@ int events_report(sqlite3 *db, struct kb *kb, const char *from, const char *to, 
 	*out = NULL;
 	if (!valid_day(from) || !valid_day(to))
 		return mg_fail(err, MG_ERR_INPUT, "dates are YYYY-MM-DD");
-	int rc = events_init(db, err);
-	if (rc == MG_OK)
-		rc = fold(db, from, to, err);
+	int rc = fold(db, from, to, err);
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK)
 		rc = prepare(db, "SELECT day, kind, key, sum(n) FROM ("
@@ -706,9 +699,9 @@ int events_retain(sqlite3 *db, const struct nlp_zone *zone, int keep_days, time_
 	char last[11];
 	int hour;
 	day_hour(zone, now - (time_t)keep_days * 86400, last, &hour);
-	int rc = events_init(db, err);
-	if (rc == MG_OK && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return mg_db_fail(db, err, "retention");
+	int rc = MG_OK;
 	/* Folded once and for good: fold() skips days already in ev_daily. */
 	if (rc == MG_OK)
 		rc = fold(db, "0000-00-00", last, err);

@@ -261,11 +261,12 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {3.45, 3.08, -3.01,
 /* Furigana kept per server thread (chatbot/furigana.c): each text shown with
  * ruby is read by MeCab once per knowledge-base generation, not at every
  * ask. Counted in segments, what its memory follows: every text of the
- * sample knowledge base as shown (101 entries, 215 texts, 10,700 segments)
- * holds 5.2 MB of JSON (malloc'd bytes before and after the cache is
- * freed), 485 bytes a segment; the cap, 8 MB a thread, holds all of it with
+ * sample knowledge base as shown (101 entries, 215 texts) is about 10,700
+ * segments, and one count of the allocator's bytes (made once, by hand, not
+ * by a command of the repository: take it as an estimate) put them near 500
+ * bytes a segment, so the cap is some 8 MB a thread and holds the sample with
  * room. With it, an ask with ruby costs 1.09 M instructions against 2.23 M
- * before and 1.08 M without ruby (README § Performance). */
+ * before and 1.08 M without ruby (README § Performance has the command). */
 #define POLICY_RUBY_CACHE_SEGMENTS 16384
 
 #endif

@@ -609,21 +609,12 @@ static const char *text_of(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The venue (or product) with code as the console lists it, or NULL when
- * there is none (*out is a new reference). */
-static int setup_item(struct resv *r, int venue, const char *code, json_t **out, char *err)
-{
-	json_t *list = NULL;
-	int rc = venue ? resv_venues(r, &list, err) : resv_settings_json(r, &list, err);
-	*out = rc == MG_OK ? json_incref(by_code(venue ? list : json_object_get(list, "products"), code)) : NULL;
-	json_decref(list);
-	return rc;
-}
-
 /* A venue or a product saved from its form (set, checked as a set-up file's
  * row is: resv_set_venue, resv_set_product) in one write with its audit
  * record, which holds the one before and after; a refusal says the field
- * (reason) the import's rows say. */
+ * (reason) the import's rows say. The lists are read inside the write, once
+ * before and once after: the audit's "after" and the reply are the same read,
+ * so a save that was made is never reported as failed. */
 static int save_setup(struct http_call *c, struct resv *r, const struct staff_session *s, const char *why,
 		      int venue, const void *item, const char *code, json_t **out)
 {
@@ -634,27 +625,31 @@ static int save_setup(struct http_call *c, struct resv *r, const struct staff_se
 		c->detail = json_pack("{s:s,s:i,s:i}", "reason", why, "lo", lo, "hi", hi);
 		return http_fail(c, 400, "%s", c->msg);
 	}
-	json_t *before = NULL, *after = NULL;
+	json_t *venues = NULL, *settings = NULL, *before = NULL;
 	int rc = resv_write_begin(r, c->msg);
 	if (rc == MG_OK)
-		rc = setup_item(r, venue, code, &before, c->msg);
-	if (rc == MG_OK)
+		rc = venue ? resv_venues(r, &venues, c->msg) : resv_settings_json(r, &settings, c->msg);
+	if (rc == MG_OK) {
+		before = json_incref(by_code(venue ? venues : json_object_get(settings, "products"), code));
+		json_decref(venues);
+		json_decref(settings);
+		venues = settings = NULL;
 		rc = venue ? resv_set_venue(r, item, c->msg) : resv_set_product(r, item, c->msg);
-	if (rc == MG_OK)
-		rc = setup_item(r, venue, code, &after, c->msg);
-	rc = ops_end_change(r, rc, s, venue ? "venue.save" : "product.save", code, before, after, c->msg);
-	json_decref(before);
-	json_decref(after);
-	json_t *venues = NULL, *settings = NULL;
+	}
 	if (rc == MG_OK)
 		rc = resv_venues(r, &venues, c->msg);
 	if (rc == MG_OK)
 		rc = resv_settings_json(r, &settings, c->msg);
+	json_t *products = json_object_get(settings, "products");
+	rc = ops_end_change(r, rc, s, venue ? "venue.save" : "product.save", code, before,
+			    rc == MG_OK ? by_code(venue ? venues : products, code) : NULL, c->msg);
+	json_decref(before);
 	if (rc != MG_OK) {
 		json_decref(venues);
+		json_decref(settings);
 		return refused(c, r, rc, NULL);
 	}
-	json_t *o = json_pack("{s:o, s:O}", "venues", venues, "products", json_object_get(settings, "products"));
+	json_t *o = json_pack("{s:o, s:O}", "venues", venues, "products", products);
 	json_decref(settings);
 	return reply(c, o, out);
 }

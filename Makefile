@@ -105,13 +105,22 @@ $(BUILD)/widget/assets.o: CFLAGS += -DASSETS_BUILD='"$(BUILD)"'
 	$(wildcard $(BUILD)/tests/bench/*.d)
 
 # Installs the Debian packages that are missing (needs root and the package archive).
+# Waits up to APT_LOCK_WAIT seconds for another apt or dpkg run to let go of its
+# lock (a package install started beside the tests, or an unattended upgrade)
+# instead of failing at once: apt-get waits for dpkg's lock itself; for the
+# package lists' lock `update` does not, so it is tried again every 5 s.
+APT_LOCK_WAIT ?= 600
+APT_GET = apt-get -o DPkg::Lock::Timeout=$(APT_LOCK_WAIT)
 deps:
 	@missing=""; for p in $(DEB_PACKAGES) $(EXTRA_DEB); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  waited=0; until $(APT_GET) update -qq; do \
+	    [ $$waited -lt $(APT_LOCK_WAIT) ] || exit 1; sleep 5; waited=$$((waited + 5)); \
+	  done; \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq --no-install-recommends $$missing; \
 	fi
 
 run: deps

@@ -5,8 +5,10 @@
 #include "chatbot/chatbot_int.h"
 #include "chatbot/events.h"
 #include "chatbot/staff.h"
+#include "nlp/buf.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,41 +87,28 @@ void chatbot_today(const struct chatbot *bot, char out[11])
 /* Replaces {{key}} with the town's facts. Returns a new JSON string. */
 json_t *chatbot_expand(const struct town *town, const char *text, const char *lang)
 {
-	size_t cap = strlen(text) * 2 + 64, w = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		return NULL;
-	for (const char *s = text; *s;) {
+	struct mg_buf buf = MG_BUF_INIT(SIZE_MAX);
+	int rc = MG_OK;
+	for (const char *s = text; *s && rc == MG_OK;) {
 		const char *open = strstr(s, "{{");
 		const char *close = open ? strstr(open + 2, "}}") : NULL;
 		const char *value = close ? town_fact(town, open + 2, (size_t)(close - open - 2), lang) : NULL;
 		size_t lit = open ? (size_t)(open - s) : strlen(s);
 		if (close && !value)  /* an unknown key stays visible rather than vanishing */
 			lit = (size_t)(close + 2 - s);
-		size_t vlen = value ? strlen(value) : 0;
-		if (w + lit + vlen + 1 > cap) {
-			cap = (w + lit + vlen + 1) * 2;
-			char *b = realloc(buf, cap);
-			if (!b) {
-				free(buf);
-				return NULL;
-			}
-			buf = b;
-		}
-		memcpy(buf + w, s, lit);
-		w += lit;
+		rc = mg_buf_add(&buf, s, lit);
 		s += lit;
 		if (value) {
-			memcpy(buf + w, value, vlen);
-			w += vlen;
+			rc = rc ? rc : mg_buf_add(&buf, value, strlen(value));
 			s = close + 2;
 		} else if (!close) {
 			break;
 		}
 	}
-	buf[w] = 0;
-	json_t *j = json_string(buf);
-	free(buf);
+	char *t = rc == MG_OK ? mg_buf_take(&buf, NULL) : NULL;
+	mg_buf_free(&buf);
+	json_t *j = t ? json_string(t) : NULL;
+	free(t);
 	return j;
 }
 

@@ -9,6 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "nlp/buf.h"
+
+/* Bytes asked of fread at a time when a file is read whole. */
+#define MG_READ_CHUNK (64 * 1024)
+
 const char *mg_strerror(int rc)
 {
 	switch (rc) {
@@ -51,43 +56,32 @@ int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return mg_fail(err, MG_ERR_IO, "%s: %s", path, strerror(errno));
-	size_t len = 0, size = 4096;
-	char *buf = malloc(size);
-	int rc = buf ? MG_OK : MG_ERR_NOMEM;
-	while (rc == MG_OK) {
-		if (len + 1 >= size) {
-			if (size > cap) {
-				rc = mg_fail(err, MG_ERR_TOO_LONG, "%s: larger than %zu bytes", path, cap);
-				break;
-			}
-			char *bigger = realloc(buf, size * 2);
-			if (!bigger) {
-				rc = MG_ERR_NOMEM;
-				break;
-			}
-			buf = bigger;
-			size *= 2;
-		}
-		size_t n = fread(buf + len, 1, size - len - 1, f);
-		len += n;
-		if (n == 0) {
+	/* One byte over the cap is how a file too large shows. */
+	struct mg_buf b = MG_BUF_INIT(cap + 1);
+	int rc = MG_OK;
+	while (b.len <= cap) {
+		size_t want = b.max - b.len < MG_READ_CHUNK ? b.max - b.len : MG_READ_CHUNK;
+		if ((rc = mg_buf_room(&b, want)) != MG_OK)
+			break;
+		size_t n = fread(b.p + b.len, 1, want, f);
+		mg_buf_grew(&b, n);
+		if (n < want) {
 			if (ferror(f))
-				rc = mg_fail(err, MG_ERR_IO, "%s: read error", path);
+				rc = MG_ERR_IO;
 			break;
 		}
 	}
 	fclose(f);
-	if (rc == MG_OK && len > cap)
-		rc = mg_fail(err, MG_ERR_TOO_LONG, "%s: larger than %zu bytes", path, cap);
-	if (rc != MG_OK) {
-		if (rc == MG_ERR_NOMEM)
-			mg_fail(err, rc, "%s: out of memory", path);
-		free(buf);
-		return rc;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
+	if (rc == MG_OK && b.len > cap)
+		rc = MG_ERR_TOO_LONG;
+	*out = rc == MG_OK ? mg_buf_take(&b, out_len) : NULL;
+	mg_buf_free(&b);
+	if (rc == MG_OK && !*out)
+		rc = MG_ERR_NOMEM;
+	if (rc == MG_ERR_TOO_LONG)
+		return mg_fail(err, rc, "%s: larger than %zu bytes", path, cap);
+	if (rc != MG_OK)
+		return mg_fail(err, rc, "%s: %s", path, rc == MG_ERR_IO ? "read error" : "out of memory");
 	return MG_OK;
 }
 

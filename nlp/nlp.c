@@ -3,6 +3,7 @@
  * stemmer because MeCab's parse(lattice) is only thread-safe per lattice and
  * libstemmer keeps state in its stemmer object. */
 #include "nlp/nlp_int.h"
+#include "nlp/buf.h"
 
 #include <libstemmer.h>
 #include <mecab.h>
@@ -328,9 +329,8 @@ int nlp_synonyms_apply(const struct nlp_synonyms *csyn, const char *text, size_t
 	struct nlp_synonyms *syn = (struct nlp_synonyms *)csyn;
 	if (syn && !syn->sorted)
 		synonyms_sort(syn);
-	size_t cap = len + 1, w = 0;
-	char *buf = malloc(cap);
-	if (!buf)
+	struct mg_buf buf = MG_BUF_INIT(SIZE_MAX);
+	if (mg_buf_room(&buf, len))
 		return MG_ERR_NOMEM;
 	for (size_t i = 0; i < len;) {
 		const struct syn_pair *hit = NULL;
@@ -358,17 +358,10 @@ int nlp_synonyms_apply(const struct nlp_synonyms *csyn, const char *text, size_t
 			while (i + n < len && ((unsigned char)text[i + n] & 0xc0) == 0x80)
 				n++;
 		}
-		if (w + n + 1 > cap) {
-			cap = (w + n + 1) * 2;
-			char *bigger = realloc(buf, cap);
-			if (!bigger) {
-				free(buf);
-				return MG_ERR_NOMEM;
-			}
-			buf = bigger;
+		if (mg_buf_add(&buf, src, n)) {
+			mg_buf_free(&buf);
+			return MG_ERR_NOMEM;
 		}
-		memcpy(buf + w, src, n);
-		w += n;
 		if (hit) {
 			i += hit->vlen;
 		} else {
@@ -377,9 +370,7 @@ int nlp_synonyms_apply(const struct nlp_synonyms *csyn, const char *text, size_t
 				i++;
 		}
 	}
-	buf[w] = 0;
-	*out = buf;
-	*out_len = w;
+	*out = mg_buf_take(&buf, out_len);
 	return MG_OK;
 }
 

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "chatbot/events.h"
+#include "nlp/buf.h"
+#include "nlp/mg.h"
 #include "widget/api.h"
 #include "widget/assets.h"
 #include "widget/client.h"
@@ -69,11 +71,9 @@ struct http_server {
 /* Per-request state, from the first call of the access handler to the
  * completion callback, which frees it. */
 struct request {
-	char *body;
-	size_t len;
-	int too_big;    /* the body went over max: drain it, answer 413 */
+	struct mg_buf body;  /* its max: the route's body cap (HTTP_BODY_MAX unless it says) */
+	int too_big;    /* the body went over its max: drain it, answer 413 */
 	int no_memory;  /* the body could not be kept: drain it, answer 503 */
-	size_t max;     /* the route's body cap (HTTP_BODY_MAX unless it says) */
 	int started;    /* the access handler has been called (counted in in_flight) */
 	int replied;    /* a response was queued on the first call */
 	int too_many_args;  /* the query had more than HTTP_QUERY_ARGS_MAX arguments */
@@ -779,10 +779,11 @@ static enum MHD_Result to_pool(struct http_server *srv, struct MHD_Connection *c
 	}
 	job->call = (struct http_call){.srv = srv, .path = job->path, .rest = job->path + (rest - path),
 				       .client = &job->client, .kept = &job->kept};
-	job->body = req->body;
-	job->len = req->len;
-	req->body = NULL;
-	req->len = 0;
+	job->body = mg_buf_take(&req->body, &job->len);
+	if (!job->body) {
+		job_free(job);
+		return send_error(srv, conn, 503, NULL);
+	}
 	req->job = job;
 	/* Suspended before the pool can have it, so that its resume always
 	 * finds the connection suspended. */
@@ -813,7 +814,7 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest,
 				 .client = &req->client};
 	json_t *out = NULL;
-	int status = call_route(&call, r, req->body, req->len, &out);
+	int status = call_route(&call, r, req->body.p, req->body.len, &out);
 	return reply(srv, conn, r, path, status, out, &call);
 }
 
@@ -896,7 +897,7 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (table)
-			req->max = table->body_max;
+			req->body.max = table->body_max;
 		if (req->route && table->before_body) {
 			struct http_call call = {.srv = srv, .conn = conn, .path = url, .rest = rest,
 						 .client = &req->client};
@@ -907,7 +908,7 @@ static enum MHD_Result first_call(struct http_server *srv, struct MHD_Connection
 			}
 			json_decref(call.detail);
 		}
-		if (cl && strtoull(cl, NULL, 10) > req->max) {
+		if (cl && strtoull(cl, NULL, 10) > req->body.max) {
 			req->replied = 1;
 			return send_error(srv, conn, 413, NULL);
 		}
@@ -926,7 +927,7 @@ static struct request *new_request(void)
 {
 	struct request *req = calloc(1, sizeof *req);
 	if (req)
-		req->max = HTTP_BODY_MAX;
+		req->body = MG_BUF_INIT(HTTP_BODY_MAX);
 	return req;
 }
 
@@ -1039,20 +1040,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (*upload_size) {
 		size_t n = *upload_size;
 		*upload_size = 0;
-		if (req->too_big || req->len + n > req->max) {
-			req->too_big = 1;
+		if (req->too_big || req->no_memory)
 			return MHD_YES;
+		int rc = mg_buf_add(&req->body, upload, n);
+		if (rc != MG_OK) {  /* drained from here on, not kept */
+			req->too_big = rc == MG_ERR_TOO_LONG;
+			req->no_memory = !req->too_big;
+			mg_buf_free(&req->body);
 		}
-		if (req->no_memory)
-			return MHD_YES;
-		char *grown = realloc(req->body, req->len + n);
-		if (!grown) {
-			req->no_memory = 1;
-			return MHD_YES;
-		}
-		memcpy(grown + req->len, upload, n);
-		req->body = grown;
-		req->len += n;
 		return MHD_YES;
 	}
 	/* Staff work done on the pool, the connection resumed: its reply. */
@@ -1094,7 +1089,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	/* A job resumed at the stop, whose reply MHD closed the connection
 	 * before sending: the pool has ended, the job is the request's. */
 	job_free(req->job);
-	free(req->body);
+	mg_buf_free(&req->body);
 	free(req);
 	*state = NULL;
 }

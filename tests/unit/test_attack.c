@@ -625,8 +625,11 @@ TEST(attack, editors_imports_keep_their_places_while_log_ins_flood)
 		told += one[i].status == 503 && !strcmp(one[i].reason, "staff_busy") &&
 			one[i].retry_s == HTTP_STAFF_WORK_RETRY_S;
 	}
-	fprintf(stderr, "    %d imports at once beside %d wrong passwords: %d done, %d told to come back\n",
+	fprintf(stderr, "    %d imports at once beside %d wrong passwords: %d done, %d told to come back;",
 		IMPORTS_AT_ONCE, atomic_load(&g.hashed), done, told);
+	for (int i = 0; i < IMPORTS_AT_ONCE; i++)
+		fprintf(stderr, " %d %s (%lld ms)", one[i].status, one[i].reason, one[i].ms);
+	fputc('\n', stderr);
 	CHECK(atomic_load(&g.hashed) > 0);
 	CHECK(done >= HTTP_STAFF_WAITING);
 	CHECK(told >= 1);

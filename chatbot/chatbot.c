@@ -190,24 +190,45 @@ static int same_topic(const struct kb_candidate *a, const struct kb_candidate *b
 void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query_stats *qs,
 		      double x[POLICY_CONF_FEATURES])
 {
-	double s2 = 0;
-	for (int i = 1; i < n; i++) {
-		if (!same_topic(&c[0], &c[i])) {
-			s2 = c[i].score;
-			break;
-		}
-	}
-	x[0] = n ? c[0].score : 0;
-	x[1] = n ? c[0].score - s2 : 0;
-	x[2] = n ? c[0].term_query : 0;
+	/* The same candidates whatever the caller asked for (the widget 6,
+	 * eval 10): a topic's share of the topic model is a share of these. */
+	if (n > POLICY_CONF_DEPTH)
+		n = POLICY_CONF_DEPTH;
+	for (int k = 0; k < POLICY_CONF_FEATURES; k++)
+		x[k] = 0;
 	x[3] = qs->words ? (double)qs->known_words / qs->words : 0;
-	/* the topic model's share of the entries of the best topic */
-	double nb = 0;
-	for (int i = 0; i < n; i++)
-		if (same_topic(&c[0], &c[i]))
-			nb += c[i].nb;
-	x[4] = nb;
 	x[5] = qs->unseen;
+	if (n == 0)
+		return;
+	/* the first candidate of the next topic, and the topic model's share of
+	 * the first topic and of the likeliest other one */
+	const struct kb_candidate *next = NULL;
+	double nb = 0, nb_other = 0;
+	for (int i = 0; i < n; i++) {
+		if (same_topic(&c[0], &c[i])) {
+			nb += c[i].nb;
+			continue;
+		}
+		if (!next)
+			next = &c[i];
+		double share = 0;
+		int seen = 0;
+		for (int j = 1; j < i && !seen; j++)  /* counted at its first candidate */
+			seen = same_topic(&c[j], &c[i]);
+		for (int j = i; j < n && !seen; j++)
+			if (same_topic(&c[j], &c[i]))
+				share += c[j].nb;
+		if (share > nb_other)
+			nb_other = share;
+	}
+	x[0] = c[0].score;
+	x[1] = c[0].score - (next ? next->score : 0);
+	x[2] = c[0].term_query;
+	x[4] = nb;
+	x[6] = c[0].bm25f - (next ? next->bm25f : 0);
+	x[7] = c[0].phrasing - (next ? next->phrasing : 0);
+	x[8] = nb - nb_other;
+	x[9] = n > 1 && same_topic(&c[0], &c[1]);
 }
 
 double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)

@@ -383,7 +383,7 @@ static void calibrate(struct sample *s, int n)
 		if (step < 1e-9)
 			break;
 	}
-	printf("calibration on %d questions (x = s1, s1-s2, q1, known, nb1, unseen):\n", n);
+	printf("calibration on %d questions (x = s1, s1-s2, q1, known, nb1, unseen, bm1-bm2, p1-p2, nb1-nb2, sibling):\n", n);
 	printf("  #define POLICY_CONF_BIAS (%.2f)\n  static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {", b[0]);
 	for (int k = 1; k <= CAL_FEATURES; k++)
 		printf("%.2f%s", b[k], k < CAL_FEATURES ? ", " : "};\n");

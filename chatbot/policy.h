@@ -194,55 +194,87 @@ static const struct kb_weights POLICY_FLOOR_WEIGHTS = {
 #define POLICY_MAX_TOP     20
 
 /* Confidence = logistic(BIAS + COEF · x) with x = (s1, s1 - s2, q1, known,
- * nb1, unseen): s1 and s2 the second stage's scores of the first two
- * topics, q1 the share of the question's words (idf-weighted) that the
- * closest phrasing holds, known the share of its words the knowledge base
- * has, nb1 the topic model's probability of the first topic, unseen the
- * idf-weighted share of words the knowledge base never uses. Fitted by
+ * nb1, unseen, bm1 - bm2, p1 - p2, nb1 - nb2, sibling): s1 and s2 the
+ * second stage's scores of the first two topics, q1 the share of the
+ * question's words (idf-weighted) that the closest phrasing holds, known the
+ * share of its words the knowledge base has, nb1 the topic model's
+ * probability of the first topic, unseen the idf-weighted share of words the
+ * knowledge base never uses; bm1 - bm2 and p1 - p2 how far the first topic's
+ * BM25F and closest phrasing are ahead of the next topic's first entry's,
+ * nb1 - nb2 how far the topic model puts the first topic ahead of the
+ * likeliest other one, sibling 1 when the second candidate is another entry
+ * of the first's topic (one answer, not a doubt). All are read from the
+ * first POLICY_CONF_DEPTH candidates, what ask() always fetches, so that
+ * eval (10) and the widget (6) give a question one confidence. Fitted by
  * `eval --calibrate --loo tests/eval/dev.tsv`: the held-out alternates
  * (the ranker never saw them) and dev.tsv's questions, which bring the
- * out-of-scope ones, weighed half and half. Refitted when the domain's words
- * were damped (2026-12-01; before: bias -2.42, {3.76, 3.13, -3.39, 0.36,
- * -2.02, 1.12}); at 0.90 the fit now answers 65.6% and 0.9% wrongly
- * (67.5% and 1.0% before), and offers at 0.50 settle 86.9% right and hand
- * off 90.5% of out-of-scope questions (87.6% and 90.5% before). A confidence of 0.8 means about
- * 8 in 10 such questions were met rightly: the right topic first, or for a
- * question that is not the FAQ's, another office's entry first. */
-#define POLICY_CONF_FEATURES 6
-#define POLICY_CONF_BIAS (-2.21)
-static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {3.45, 3.08, -3.01, 0.28, -1.79, 0.96};
+ * out-of-scope ones, weighed half and half.
+ * Six features (2026-12-01, refitted when the domain's words were damped):
+ * bias -2.21, {3.45, 3.08, -3.01, 0.28, -1.79, 0.96}; the fit answers 65.6%
+ * at 0.90 and 0.9% wrongly, 52.5% and 0.3% at 0.95. The four margins
+ * (2026-12-01): 68.0% and 0.7% at 0.90, 57.1% and 0.4% at 0.95; offers at
+ * 0.45 settle 87.7% right and hand off 91.0% of out-of-scope questions (six
+ * features at 0.50: 86.9% and 90.5%). Measured and not kept: the share of
+ * the question's words the first entry says anywhere (vocab1), the number of
+ * words, whether BM25F, the topic model and the closest phrasing each put
+ * the first topic first, the topic model's share times q1 (each within
+ * 0.3 point of answered at equal wrong answers on dev and leave-one-out);
+ * the topic model's log-odds and its log ratio to the next topic: answered
+ * +1-2 points on dev and leave-one-out at equal wrong answers, but sealed.tsv
+ * answered wrongly 1.6 → 2.4% at 0.94 (fitted to what dev and the
+ * alternates look like, not to questions nobody here wrote). A confidence of
+ * 0.8 means about 8 in 10 such questions were met rightly: the right topic
+ * first, or for a question that is not the FAQ's, another office's entry
+ * first. */
+#define POLICY_CONF_FEATURES 10
+#define POLICY_CONF_DEPTH 6
+#define POLICY_CONF_BIAS (-2.38)
+static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.90, -3.75, -2.44, 0.46, -0.70, 1.02, 15.06, 4.70, 2.00, 0.80};
 
-/* Answer when the confidence reaches this. eval --calibrate as above: at
- * 0.90, 67.5% of in-scope questions are answered and 1.0% with the wrong
- * topic; 0.85 gives 73.7% and 1.6%, 0.80 78.6% and 2.1%. The issue asks for
- * at most 2% on questions nobody here wrote, and those come out about one
- * point worse than the fit (sealed.tsv: 3.1% at 0.90), so 0.90.
- * Measured for the next refit (`eval --answer-at C --offer-at O FILE`), not
- * shipped: at most 2% answered wrongly on every set takes about 0.95. With
- * two more features (vocab1, the share of the question's words the first
- * entry says anywhere; p1 - p2, how much closer the first topic's closest
- * phrasing is than the second's) refitted, at 0.95 / offer 0.45 answered
- * wrongly is dev 0.6, holdout 1.0, styles 1.8, sealed 0.8, out of scope
- * handed off 90.4 / 82.6 / 88.6 / 80.6 and settled right 89.8 / 82.5 /
- * 85.5 / 80.4; the six features refitted at the same thresholds answer 1–5
- * points fewer and hand off 2–4 points fewer out-of-scope questions. But
- * answered falls about 10 points (dev 77.8 → 67.4), and the unit tests'
- * six-entry knowledge base then meets a clear question (接種券をなくして
- * しまいました) at 0.91: a confidence fitted on the shipped base does not
- * carry to a small one. Left for a change that takes both on. */
-#define POLICY_ANSWER_MIN_CONFIDENCE 0.90
+/* Answer when the confidence reaches this. A wrong answer is the worst a
+ * resident can be told; a choice that holds the right entry costs a tap.
+ * The issue asks for at most 2% answered wrongly on every set, and the
+ * questions nobody here wrote come out worse than the fit. Answered /
+ * answered wrongly, `eval --answer-at C --offer-at 0.45 FILE` (and --loo),
+ * dev / holdout / blind / styles / sealed / named / leave-one-out:
+ *   six features at 0.90 (shipped before)
+ *     77.2/2.5  59.8/1.0  80.7/0.5  64.8/2.6  67.1/3.1  64.1/0.6  64.0/0.7
+ *   six features at 0.94
+ *     68.3/1.8  54.6/0.0  72.5/0.5  54.2/1.8  58.0/1.2  55.2/0.6  54.9/0.2
+ *   ten features at 0.90
+ *     75.7/1.5  64.9/1.0  79.4/0.5  67.0/2.6  66.3/2.0  64.6/0.6  67.1/0.6
+ *   ten at 0.92: styles still 2.6, 0.93: 2.2
+ *   ten features at 0.94
+ *     69.8/1.2  56.7/1.0  73.9/0.5  59.0/1.8  60.0/1.6  54.1/0.6  58.8/0.4
+ * 0.94 is the lowest threshold at which every set is at or under 2%; at it
+ * the ten features answer 1.4-4.8 points more than the six would on every
+ * set but named (-1.1). Against the six at 0.90 answered falls 3-10 points:
+ * those questions are offered as a choice, the right entry first (settled
+ * right rises on every set but styles, below). 予約したい (booking-how 2.09,
+ * booking-confirm 2.05: every booking entry says 予約) is now a choice with
+ * how to book first and the booking button, not an answer; コロナワクチンの
+ * 費用は (0.67) and 新型コロナワクチンの接種券をなくしました (0.36) stay a
+ * choice and a hand-off: their first two topics are as close. */
+#define POLICY_ANSWER_MIN_CONFIDENCE 0.94
 
 /* Below the answer threshold, offer the best two or three topics when the
- * confidence reaches this; below it hand off to a person. eval --calibrate:
- * at 0.50, 87.6% of in-scope questions get the right topic first while 90.5%
- * of out-of-scope ones are handed off (0.40: 88.8% and 88.8%; 0.60: 85.9%
- * and 92.1%). Questions about an office the knowledge base has no entry for
- * are handed off far less often (`eval --loo` prints leave-entry-out: 57.5%):
- * the confidence's features do not tell them from in-scope ones yet.
- * Offering a choice to someone whose question is elsewhere costs
- * a tap ("none of these" leads to the call centre); handing off a question
- * the FAQ answers costs a phone call. */
-#define POLICY_CLARIFY_MIN_CONFIDENCE 0.50
+ * confidence reaches this; below it hand off to a person. eval --calibrate
+ * (ten features): at 0.45, 87.7% of in-scope questions get the right topic
+ * first while 91.0% of out-of-scope ones are handed off (0.50: 87.1% and
+ * 91.7%; 0.40: 88.0% and 90.0%; the six features at 0.50: 86.9% and 90.5%).
+ * On the sets (`eval --offer-at`), settled right / out of scope handed off,
+ * dev / holdout / blind / styles / sealed / named / leave-one-out, ten
+ * features answering at 0.94: offer at 0.50 89.5/88.5 83.5/87.0 96.3/86.5
+ * 82.8/88.6 80.4/83.3 89.5/73.7 86.7/92.1; at 0.45 89.5/88.5 83.5/87.0
+ * 96.3/86.5 83.7/85.7 81.6/83.3 90.1/68.4 87.4/91.5 (six features at 0.90 /
+ * 0.50, shipped before: 88.6/92.3 80.4/87.0 95.9/86.5 84.1/85.7 80.8/83.3
+ * 89.0/63.2 86.6/90.7). Questions about an office the knowledge base has no
+ * entry for are handed off far less often (`eval --loo` prints
+ * leave-entry-out: 56.1%, 58.4% before): the confidence's features do not
+ * tell them from in-scope ones yet. Offering a choice to someone whose
+ * question is elsewhere costs a tap ("none of these" leads to the call
+ * centre); handing off a question the FAQ answers costs a phone call. */
+#define POLICY_CLARIFY_MIN_CONFIDENCE 0.45
 #define POLICY_CLARIFY_BAND      0.15  /* a third topic is offered within this score of the best */
 #define POLICY_CLARIFY_MAX       3
 

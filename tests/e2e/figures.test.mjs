@@ -33,7 +33,7 @@ before(async () => {
   st = await stage('figures', [{ ...ADMIN, role: 'admin' }]);
   ({ base, browser } = st);
   const replies = probe(['持ち物は何ですか', '接種券をなくしました', '副反応にはどんなものがありますか',
-    '接種券', '熱', '予約', '予約したい', 'ワクチンの予約', '予約の変更かキャンセル']);
+    '接種券', '熱', '予約', '予約したい', 'ワクチンの予約', '予約の変更かキャンセル', '予約をキャンセルしたい']);
   const find = (want) => replies.find(want)?.question;
   ANSWERED = find((r) => r.decision === 'answer' && !r.followup);
   CLARIFIED = find((r) => r.decision === 'clarify' && (r.choices || []).length >= 2);

@@ -50,6 +50,13 @@ int mg_buf_add(struct mg_buf *b, const void *data, size_t n)
 	return MG_OK;
 }
 
+void mg_buf_clear(struct mg_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+}
+
 char *mg_buf_take(struct mg_buf *b, size_t *len)
 {
 	char *p = b->p ? b->p : calloc(1, 1);

@@ -29,6 +29,8 @@ int mg_buf_room(struct mg_buf *b, size_t n);
 void mg_buf_grew(struct mg_buf *b, size_t n);
 /* Appends n bytes of data; the same results as mg_buf_room. */
 int mg_buf_add(struct mg_buf *b, const void *data, size_t n);
+/* Empties b and keeps its memory for what comes next. */
+void mg_buf_clear(struct mg_buf *b);
 /* Hands the text over (the caller frees it; "" when nothing was added, NULL
  * without memory for that) and leaves b empty, max kept. */
 char *mg_buf_take(struct mg_buf *b, size_t *len);

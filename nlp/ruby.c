@@ -2,6 +2,7 @@
  * kanji, for <ruby> in the widget (which has no MeCab). The town's own words
  * are read from its user dictionary before MeCab sees the rest; okurigana
  * stay outside the ruby. */
+#include "nlp/buf.h"
 #include "nlp/nlp_int.h"
 #include "nlp/text.h"
 
@@ -137,16 +138,16 @@ struct out {
 	const char *text;
 	size_t len;
 	int ruby, kanji_only;
-	char *r;
-	size_t rlen, rcap;
+	struct mg_buf r;  /* the reading of the run in text */
 };
 
 static int flush(struct out *o)
 {
 	int rc = 0;
 	if (o->len)
-		rc = o->fn(o->ctx, o->text, o->len, o->ruby ? o->r : NULL, o->ruby ? o->rlen : 0);
-	o->len = o->rlen = 0;
+		rc = o->fn(o->ctx, o->text, o->len, o->ruby ? o->r.p : NULL, o->ruby ? o->r.len : 0);
+	o->len = 0;
+	mg_buf_clear(&o->r);
 	o->ruby = 0;
 	return rc;
 }
@@ -168,16 +169,9 @@ static int push(struct out *o, const char *t, size_t len, const char *r, size_t 
 	}
 	o->len += len;
 	if (ruby) {
-		if (o->rlen + rlen > o->rcap) {
-			size_t cap = (o->rlen + rlen) * 2;
-			char *b = realloc(o->r, cap);
-			if (!b)
-				return MG_ERR_NOMEM;
-			o->r = b;
-			o->rcap = cap;
-		}
-		memcpy(o->r + o->rlen, r, rlen);
-		o->rlen += rlen;
+		int rc = mg_buf_add(&o->r, r, rlen);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -344,7 +338,7 @@ int nlp_ruby(struct nlp_analyser *an, const struct nlp_readings *words, const ch
 {
 	if (!nlp_is_utf8(text, len))
 		return len ? fn(ctx, text, len, NULL, 0) : 0;
-	struct out o = {.fn = fn, .ctx = ctx};
+	struct out o = {.fn = fn, .ctx = ctx, .r = MG_BUF_INIT(SIZE_MAX)};
 	size_t chunk = 0, i = 0;
 	int rc = 0;
 	while (i < len && !rc) {
@@ -369,7 +363,7 @@ int nlp_ruby(struct nlp_analyser *an, const struct nlp_readings *words, const ch
 		rc = mecab_ruby(an, &o, text + chunk, len - chunk, err);
 	if (!rc)
 		rc = flush(&o);
-	free(o.r);
+	mg_buf_free(&o.r);
 	if (rc == MG_ERR_NOMEM)
 		mg_fail(err, rc, "out of memory");
 	return rc;

@@ -38,6 +38,10 @@ TEST(buf, refuses_past_its_ceiling_and_keeps_what_it_holds)
 	CHECK(b.len == 10);
 	CHECK_STR(b.p, "0123456789");
 	CHECK(b.cap == 11);  /* never more than the ceiling and its terminator */
+	mg_buf_clear(&b);
+	CHECK(b.len == 0 && !*b.p && b.cap == 11);
+	CHECK(mg_buf_add(&b, "x", 1) == MG_OK);
+	CHECK_STR(b.p, "x");
 	mg_buf_free(&b);
 	CHECK(b.p == NULL && b.max == 10);
 }

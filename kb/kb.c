@@ -186,6 +186,7 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 	struct kb *kb = calloc(1, sizeof *kb);
 	if (!kb)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	kb->wanted = -1;
 	int rc = nlp_analyser_new(model, &kb->an, err);
 	if (rc == MG_OK)
 		rc = mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &kb->db, err);
@@ -318,27 +319,53 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 	return MG_OK;
 }
 
-int kb_sync(struct kb *kb, char *err)
+/* The generation on disk, -1 when it cannot be read. */
+static int64_t generation_now(struct kb *kb)
 {
-	int rc = MG_OK;
-	if (!kb->st_generation &&
-	    sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='generation'", -1,
-			       &kb->st_generation, NULL) != SQLITE_OK)
-		return mg_db_fail(kb->db, err, "generation");
 	int64_t gen = -1;
 	if (sqlite3_step(kb->st_generation) == SQLITE_ROW)
 		gen = sqlite3_column_int64(kb->st_generation, 0);
 	sqlite3_reset(kb->st_generation);
-	if (gen == kb->generation && kb->syn && kb->model)
-		return MG_OK;
+	return gen;
+}
 
+int kb_sync(struct kb *kb, char *err)
+{
+	if (!kb->st_generation &&
+	    sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='generation'", -1,
+			       &kb->st_generation, NULL) != SQLITE_OK)
+		return mg_db_fail(kb->db, err, "generation");
+	/* The generation, the synonyms and the model read in one snapshot: a
+	 * commit between them would name a model by another's number. */
+	int began = kb_read_begin(kb);
+	int64_t gen = generation_now(kb);
+	int rc = MG_OK;
+	kb->stale = 0;
+	if (gen == kb->generation && kb->syn && kb->model) {
+		kb_read_end(kb, began);
+		return MG_OK;
+	}
+	struct kb_model *model = NULL;
+	/* A connection whose loads are another's (kb_set_loader) goes on with
+	 * the model it has until that one is loaded. */
+	if (kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
+	    !(model = kb_model_ready(kb, gen))) {
+		kb->stale = 1;
+		if (kb->wanted != gen) {
+			kb->wanted = gen;
+			kb->loader(kb->loader_ctx);
+		}
+		kb_read_end(kb, began);
+		return MG_OK;
+	}
 	struct nlp_synonyms *syn = NULL;
 	rc = synonyms_load(kb, &syn, err);
-	struct kb_model *model = NULL;
-	if (rc == MG_OK)
+	if (rc == MG_OK && !model)
 		rc = kb_model_get(kb, gen, &model, err);
+	kb_read_end(kb, began);
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
+		kb_model_put(model);
 		return rc;
 	}
 	nlp_synonyms_free(kb->syn);
@@ -347,6 +374,17 @@ int kb_sync(struct kb *kb, char *err)
 	kb->model = model;
 	kb->generation = gen;
 	return MG_OK;
+}
+
+int kb_fresh(const struct kb *kb)
+{
+	return !kb->stale;
+}
+
+void kb_set_loader(struct kb *kb, void (*fn)(void *ctx), void *ctx)
+{
+	kb->loader = fn;
+	kb->loader_ctx = ctx;
 }
 
 int kb_bump_generation(struct kb *kb, char *err)
@@ -367,25 +405,67 @@ static int live_on(int published, const char *from, const char *to, const char *
 	return published && (!from[0] || strcmp(from, today) <= 0) && (!to[0] || strcmp(to, today) >= 0);
 }
 
-int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,
+/* While the model is older than the entries (kb->stale), the entry of
+ * row (current: a row of kb_entries now) or of the model's id (a search's
+ * candidate: its row may have been deleted, or reused by a re-import) as
+ * it is on disk now, into c, when it is live on today; 0 when it is not, or
+ * is gone. st is the caller's, prepared here once. */
+static int entry_now(struct kb *kb, sqlite3_stmt **st, int current, int64_t row, const char *id,
+		     const char *today, struct kb_candidate *c)
+{
+	if (!*st && sqlite3_prepare_v2(kb->db, current
+			? "SELECT id, ext_id, slug, route, status='published', valid_from, valid_to FROM kb_entries WHERE id=?1"
+			: "SELECT id, ext_id, slug, route, status='published', valid_from, valid_to FROM kb_entries WHERE ext_id=?2",
+			-1, st, NULL) != SQLITE_OK)
+		return 0;
+	if (current)
+		sqlite3_bind_int64(*st, 1, row);
+	else
+		sqlite3_bind_text(*st, 2, id, -1, SQLITE_STATIC);
+	int live = sqlite3_step(*st) == SQLITE_ROW &&
+		   live_on(sqlite3_column_int(*st, 4), (const char *)sqlite3_column_text(*st, 5),
+			   (const char *)sqlite3_column_text(*st, 6), today);
+	if (live) {
+		c->entry = sqlite3_column_int64(*st, 0);
+		char *to[] = {c->id, c->slug, c->route};
+		size_t cap[] = {sizeof c->id, sizeof c->slug, sizeof c->route};
+		for (int i = 0; i < 3; i++)
+			snprintf(to[i], cap[i], "%s", (const char *)sqlite3_column_text(*st, i + 1));
+	}
+	sqlite3_reset(*st);
+	return live;
+}
+
+int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted, int current,
 		       const char *today, struct kb_candidate *out, int max, int *n, char *err)
 {
 	(void)err;
 	const struct kb_model *m = kb->model;
+	sqlite3_stmt *st = NULL;
 	for (int i = 0; i < nsorted && *n < max; i++) {
 		int64_t row = sorted[i].entry;
 		int32_t slot = row > 0 && row < m->nslot_of ? m->slot_of[row] : -1;
+		struct kb_candidate *c = &out[*n];
+		*c = sorted[i];
+		if (kb->stale) {
+			/* an entry the model has not seen yet is found with the new one */
+			if (!current && slot < 0)
+				continue;
+			if (entry_now(kb, &st, current, row, slot >= 0 ? m->ents[slot].id : "", today, c))
+				(*n)++;
+			continue;
+		}
 		if (slot < 0)
 			continue;
 		const struct kb_ment *e = &m->ents[slot];
 		if (!live_on(e->published, e->valid_from, e->valid_to, today))
 			continue;
-		struct kb_candidate *c = &out[(*n)++];
-		*c = sorted[i];
+		(*n)++;
 		memcpy(c->id, e->id, sizeof c->id);
 		memcpy(c->slug, e->slug, sizeof c->slug);
 		memcpy(c->route, e->route, sizeof c->route);
 	}
+	sqlite3_finalize(st);
 	return MG_OK;
 }
 
@@ -397,7 +477,7 @@ static int fill_selected(struct kb *kb, sqlite3_stmt *st, const char *today, str
 	int rc = MG_OK;
 	while (rc == MG_OK && *n < max && sqlite3_step(st) == SQLITE_ROW) {
 		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0), .score = 1};
-		rc = kb_candidates_fill(kb, &c, 1, today, out, max, n, err);
+		rc = kb_candidates_fill(kb, &c, 1, 1, today, out, max, n, err);
 	}
 	sqlite3_finalize(st);
 	return rc;

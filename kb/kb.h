@@ -46,8 +46,29 @@ const struct nlp_synonyms *kb_synonyms(struct kb *kb);
 struct nlp_analyser *kb_analyser(struct kb *kb);
 /* The knowledge base's generation as this connection last read it (-1
  * before): a new one with every edit, import and restore, so what is worked
- * out from the entries' texts (their furigana) can be kept per generation. */
+ * out from the entries' texts (their furigana) can be kept per generation.
+ * It is the generation of the model searches rank with; while kb_fresh says
+ * 0 the entries on disk are newer (kb_set_loader). */
 int64_t kb_generation(const struct kb *kb);
+/* 1 when the last search ranked with the generation the entries on disk
+ * have; 0 while a newer one's model was still being loaded elsewhere: what
+ * is kept from such an answer (a cache of decisions) must not outlive it. */
+int kb_fresh(const struct kb *kb);
+/* Who loads the model of a new generation (the in-memory index, 0.9-1.4 s
+ * for 2,600 entries) when this connection meets one. By default (fn NULL)
+ * the connection itself, at once, in the search that met it: the command
+ * line and staff work do. With fn, a search that meets a newer generation
+ * whose model no connection of the process has loaded yet goes on ranking
+ * with the model it has, calls fn(ctx) once for that generation, and takes
+ * the new model at the first search after another connection of the process
+ * has loaded it (kb_synonyms or chatbot_warm there): the server's workers
+ * hand the load to its staff-work pool this way, so that no resident waits
+ * for it. Meanwhile every entry a search hands on is the entry as it is on
+ * disk now (its text, status, dates): one deleted or unpublished since is
+ * never handed on, one re-imported under another row is found by its id,
+ * and entries added since are not found until the new model is in. A
+ * connection with no model yet, or inside a write, loads at once. */
+void kb_set_loader(struct kb *kb, void (*fn)(void *ctx), void *ctx);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 

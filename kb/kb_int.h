@@ -137,6 +137,9 @@ struct kb_model {
  * connection of the process to that file (a new reference: kb_model_put
  * it). Read-only once returned. */
 int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char *err);
+/* The model of generation if some connection of the process has loaded it
+ * already (a new reference), else NULL at once: never waits for a load. */
+struct kb_model *kb_model_ready(struct kb *kb, int64_t generation);
 void kb_model_put(struct kb_model *m);
 const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term, int len);
 /* The posting of term t for entry slot ent, or NULL. */
@@ -181,6 +184,13 @@ struct kb {
 	struct nlp_synonyms *syn;
 	int64_t generation;  /* kb_meta.generation when syn and model were loaded */
 	struct kb_model *model;  /* of generation */
+	/* kb_set_loader's: while a newer generation's model is loaded elsewhere,
+	 * searches go on with model, and stale says so (kb_candidates_fill then
+	 * checks every entry against the entries as they are now) */
+	void (*loader)(void *ctx);
+	void *loader_ctx;
+	int64_t wanted;      /* the newest generation loader was called for */
+	int stale;           /* kb_meta.generation is newer than generation */
 	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
 	sqlite3_stmt *st_begin, *st_commit;  /* of kb_read_begin / kb_read_end */
 	/* the first stage's per-entry arrays, kept between questions (kb/search.c):
@@ -196,7 +206,9 @@ struct kb {
 int kb_grow(void **p, size_t *cap, size_t need, size_t size);
 int kb_sync(struct kb *kb, char *err);
 int kb_bump_generation(struct kb *kb, char *err);
-int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted,
+/* The live entries of sorted into out. sorted's rows are the model's
+ * (a search's) or, with current, rows read from kb_entries now. */
+int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nsorted, int current,
 		       const char *today, struct kb_candidate *out, int max, int *n, char *err);
 int kb_fts_reset(struct kb *kb, char *err);
 /* Re-analyses every entry into kb_fts (after the synonyms changed). */

@@ -699,6 +699,27 @@ static void model_bm25(const struct kb_model *m, const struct query *q, const st
 	}
 }
 
+/* The entries the MATCH of q would find in the index of model m's
+ * generation, from the model's postings alone, and their bm25 (as
+ * model_bm25) into r; their number. score is all 0, and left so. For a
+ * connection whose model is older than the index on disk (kb->stale): FTS5
+ * would match the newer index's rows, which the model does not know. */
+static int first_stage_model(const struct kb_model *m, const struct query *q, const struct kb_weights *w,
+			     double *score, struct ranked *r)
+{
+	int nr = 0;
+	model_bm25(m, q, w, score);
+	for (int i = 0; i < q->nphrases; i++)
+		for (uint32_t k = 0; q->in_match[i] && q->t[i] && k < q->t[i]->npost; k++) {
+			int32_t s = m->posts[q->t[i]->post + k].ent;
+			if (score[s] > 0) {  /* every posting scores above 0 (idf floored) */
+				r[nr++] = (struct ranked){s, score[s]};
+				score[s] = 0;
+			}
+		}
+	return nr;
+}
+
 /* The first stage: the entries FTS5 matches, ranked by the bm25 FTS5 would
  * give them, computed from the model's per-entry counts instead of by
  * FTS5's aux function (a plain MATCH only reads the posting lists). The
@@ -727,10 +748,12 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 	int nr = 0, rc = MG_OK, step = SQLITE_DONE;
 	if (!kb->stage_cap)
 		rc = MG_ERR_NOMEM;
+	else if (kb->stale)
+		nr = first_stage_model(m, q, w, score, r);
 	else if (!*st && sqlite3_prepare_v3(kb->db, "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1", -1,
 					    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "search");
-	if (rc == MG_OK) {
+	if (rc == MG_OK && !kb->stale) {
 		model_bm25(m, q, w, score);
 		sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
 		while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
@@ -870,7 +893,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 		}
 	}
 	qsort(all, (size_t)nslots, sizeof *all, cand_cmp);
-	rc = kb_candidates_fill(kb, all, nslots, o->today, out, max, n, err);
+	rc = kb_candidates_fill(kb, all, nslots, 0, o->today, out, max, n, err);
 done:
 	free(s.a);
 	free(ll);

@@ -51,7 +51,7 @@ typedef int (*http_handler)(struct http_call *call, json_t **out);
 
 /* What the server does around a route's handler (struct http_route's traits). */
 enum http_trait {
-	/* Slow staff work (a re-index, an import, an eval, a password to hash):
+	/* Slow staff work (a re-index, an import, an eval):
 	 * runs on the staff-work pool (widget/pool.h), never on the worker that
 	 * read the request, whose connection waits suspended meanwhile. Up to
 	 * HTTP_STAFF_WAITING wait for the pool's HTTP_STAFF_THREADS; one more
@@ -60,11 +60,17 @@ enum http_trait {
 	HTTP_STAFF_WORK = 1,
 	/* Checks a password: HTTP_LOGIN_BURST tries per client, then one per
 	 * HTTP_LOGIN_RETRY_S (429 with that Retry-After), refused before the
-	 * body is read. Its hash runs on the staff-work pool, in a lane of its
-	 * own (HTTP_LOGINS_WAITING; then 503, reason busy, Retry-After
-	 * HTTP_BUSY_RETRY_S), so that log-ins, which anyone may send, never take
+	 * body is read. Its hash runs on the hashing thread (HTTP_HASH_THREADS),
+	 * never behind an import, in a lane of its own (HTTP_LOGINS_WAITING;
+	 * then 503, reason busy, Retry-After HTTP_BUSY_RETRY_S), so that log-ins, which anyone may send, never take
 	 * the places of an editor's work. */
 	HTTP_PASSWORD = 2,
+	/* Hashes a password (an account added, a password set): like
+	 * HTTP_PASSWORD's hash, on the hashing thread (HTTP_HASH_THREADS), in
+	 * a lane of its own (HTTP_STAFF_WAITING; then 503, reason staff_busy),
+	 * so that one 64 MiB hash runs at a time and none waits behind an
+	 * import. */
+	HTTP_HASHES = 4,
 };
 
 struct http_route {

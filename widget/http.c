@@ -60,6 +60,7 @@ struct http_server {
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
 	struct http_pool *pool;  /* slow staff work; NULL: it runs on the workers (staff_threads < 0) */
+	struct http_pool *hash_pool;  /* passwords' hashes, one at a time; NULL as pool */
 	struct http_conns *conns;  /* connections per peer, request deadlines */
 	pthread_t reaper;          /* cuts requests past their deadline */
 	int reaper_started;
@@ -177,26 +178,43 @@ static void bot_destroy(void *bot)
 	chatbot_close(bot);
 }
 
-struct chatbot *http_call_bot(struct http_call *call)
+/* 1 on the threads of the pools (set by their jobs): they load a new
+ * knowledge base's model themselves; the workers never do (want_model). */
+static _Thread_local int on_pool;
+
+static void want_model(void *ctx);
+
+/* This thread's chatbot, opened on first use; NULL (err says why) when it
+ * cannot be. A worker's hands the loads of new knowledge-base generations
+ * to the staff-work pool (kb_set_loader). */
+static struct chatbot *thread_bot(struct http_server *srv, char *err)
 {
-	struct http_server *srv = call->srv;
 	struct chatbot *bot = pthread_getspecific(srv->bot_key);
 	if (bot)
 		return bot;
-	char err[MG_ERR_LEN];
 	if (chatbot_open(&bot, srv->opts.db, srv->model, srv->town, err) != MG_OK) {
 		if (!srv->opts.quiet)
 			fprintf(stderr, "madoguchi: %s: %s\n", srv->opts.db, err);
-		http_fail(call, 500, "the service is not available");
 		return NULL;
 	}
 	chatbot_set_events(bot, srv->events);
+	if (srv->pool && !on_pool)
+		kb_set_loader(chatbot_kb(bot), want_model, srv);
 	if (pthread_setspecific(srv->bot_key, bot)) {
 		chatbot_close(bot);
-		http_fail(call, 500, "out of memory");
+		mg_fail(err, MG_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	chatbot_close(atomic_exchange(&srv->probe, NULL));
+	return bot;
+}
+
+struct chatbot *http_call_bot(struct http_call *call)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = thread_bot(call->srv, err);
+	if (!bot)
+		http_fail(call, 500, "the service is not available");
 	return bot;
 }
 
@@ -680,9 +698,54 @@ static enum MHD_Result reply(struct http_server *srv, struct MHD_Connection *con
 
 /* ---- slow staff work, on the pool ---------------------------------------- */
 
-/* The lanes of the staff-work pool: log-ins, which anyone may send, wait
- * apart from an editor's work (widget/limits.h). */
-enum { LANE_LOGINS, LANE_WORK, LANES };
+/* The lanes of the staff-work pool: an editor's work, and the load of a new
+ * knowledge base's model that a worker met (want_model). */
+enum { LANE_WORK, LANE_MODEL, WORK_LANES };
+/* The lanes of the hashing thread: log-ins, which anyone may send, wait
+ * apart from an administrator's account changes (widget/limits.h). */
+enum { LANE_LOGINS, LANE_ACCOUNTS, HASH_LANES };
+
+/* A knowledge base's model to load on the pool: a worker met a generation
+ * no connection had loaded, and answers from the one before meanwhile. */
+struct model_job {
+	struct http_pool_job link;  /* first: what the pool sees */
+	struct http_server *srv;
+};
+
+static void model_job_fn(struct http_pool_job *link, enum http_pool_fate fate)
+{
+	struct model_job *job = (struct model_job *)link;
+	char err[MG_ERR_LEN];
+	if (fate == HTTP_POOL_RUN) {
+		on_pool = 1;
+		/* The generation on disk now, with its side of the dictionary:
+		 * the workers take it at their next ask (kb/model.c). */
+		struct chatbot *bot = thread_bot(job->srv, err);
+		if (bot && chatbot_warm(bot, err) != MG_OK && !job->srv->opts.quiet)
+			fprintf(stderr, "madoguchi: loading the knowledge base: %s\n", err);
+	}
+	free(job);  /* refused: one waits already, or the server stops */
+}
+
+/* kb_set_loader's for the workers' knowledge bases: called on a worker, in
+ * the ask that met a new generation; the ask goes on at once. */
+static void want_model(void *ctx)
+{
+	struct http_server *srv = ctx;
+	struct model_job *job = calloc(1, sizeof *job);
+	if (!job)
+		return;  /* the next generation met asks again */
+	job->link.fn = model_job_fn;
+	job->srv = srv;
+	http_pool_submit(srv->pool, &job->link, LANE_MODEL);
+}
+
+/* Routes whose work is a password's hash (64 MiB, 0.1-0.3 s): on the
+ * hashing thread, never behind an import. */
+static int hashes(const struct http_route *r)
+{
+	return r->traits & (HTTP_PASSWORD | HTTP_HASHES);
+}
 
 /* A route marked HTTP_STAFF_WORK or HTTP_PASSWORD, handed to the pool with
  * everything its handler reads, owned: made by the worker from the
@@ -741,19 +804,22 @@ static void job_fn(struct http_pool_job *link, enum http_pool_fate fate)
 	struct staff_job *job = (struct staff_job *)link;
 	struct chatbot *bot = NULL;
 	if (fate == HTTP_POOL_RUN) {
+		on_pool = 1;
 		job->status = call_route(&job->call, job->route, job->body, job->len, &job->out);
-		if (!(job->route->traits & HTTP_PASSWORD) && job->status >= 200 && job->status < 300)
+		if (!hashes(job->route) && job->status >= 200 && job->status < 300)
 			bot = pthread_getspecific(job->call.srv->bot_key);
 	} else {
 		job->status = staff_refused(&job->call, job->route, fate);
 	}
 	MHD_resume_connection(job->conn);
 	/* Work that changed the knowledge base made a new generation of it:
-	 * bringing this thread's kb up to it loads the generation's model into
-	 * the process's cache now, on the pool, so that the workers find it
-	 * there instead of loading it on a resident's next ask (kb/model.c). */
+	 * bringing this thread's kb up to it loads the generation's model (and
+	 * its side of the dictionary) into the process's cache now, on the pool;
+	 * the workers answer from the one before until it is there, then take
+	 * it (kb_set_loader). */
+	char err[MG_ERR_LEN];
 	if (bot)
-		kb_synonyms(chatbot_kb(bot));
+		chatbot_warm(bot, err);
 }
 
 /* Hands the request to the pool: the connection is suspended (no reply, no
@@ -788,7 +854,10 @@ static enum MHD_Result to_pool(struct http_server *srv, struct MHD_Connection *c
 	/* Suspended before the pool can have it, so that its resume always
 	 * finds the connection suspended. */
 	MHD_suspend_connection(conn);
-	http_pool_submit(srv->pool, &job->link, r->traits & HTTP_PASSWORD ? LANE_LOGINS : LANE_WORK);
+	if (hashes(r))
+		http_pool_submit(srv->hash_pool, &job->link, r->traits & HTTP_PASSWORD ? LANE_LOGINS : LANE_ACCOUNTS);
+	else
+		http_pool_submit(srv->pool, &job->link, LANE_WORK);
 	return MHD_YES;
 }
 
@@ -809,7 +878,7 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 				 const struct http_route *r, const char *path, const char *rest,
 				 struct request *req)
 {
-	if ((r->traits & (HTTP_STAFF_WORK | HTTP_PASSWORD)) && srv->pool)
+	if ((r->traits & (HTTP_STAFF_WORK | HTTP_PASSWORD | HTTP_HASHES)) && srv->pool)
 		return to_pool(srv, conn, r, path, rest, req);
 	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest,
 				 .client = &req->client};
@@ -1177,10 +1246,12 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	/* After the key: a pool thread opens its chatbot as a worker does, and
 	 * closes it as it ends. */
 	if (rc == MG_OK && srv->opts.staff_threads >= 0) {
-		int waiting[LANES] = {[LANE_LOGINS] = HTTP_LOGINS_WAITING, [LANE_WORK] = HTTP_STAFF_WAITING};
+		int waiting[WORK_LANES] = {[LANE_WORK] = HTTP_STAFF_WAITING, [LANE_MODEL] = HTTP_MODEL_LOADS_WAITING};
+		int hash_waiting[HASH_LANES] = {[LANE_LOGINS] = HTTP_LOGINS_WAITING, [LANE_ACCOUNTS] = HTTP_STAFF_WAITING};
 		srv->pool = http_pool_new(srv->opts.staff_threads ? srv->opts.staff_threads : HTTP_STAFF_THREADS,
-					  LANES, waiting);
-		if (!srv->pool)
+					  WORK_LANES, waiting);
+		srv->hash_pool = http_pool_new(HTTP_HASH_THREADS, HASH_LANES, hash_waiting);
+		if (!srv->pool || !srv->hash_pool)
 			rc = mg_fail(err, MG_ERR_NOMEM, "cannot start the staff-work threads");
 	}
 
@@ -1269,6 +1340,7 @@ void http_stop(struct http_server *srv)
 		/* Staff work waiting is refused (503: come back), the one running
 		 * finishes (it is never cut half-way), and every suspended
 		 * connection is resumed: MHD must not stop with one suspended. */
+		http_pool_stop(srv->hash_pool);
 		http_pool_stop(srv->pool);
 		for (long long until = now_ms() + HTTP_DRAIN_MS;
 		     atomic_load(&srv->in_flight) > 0 && now_ms() < until;)
@@ -1280,6 +1352,7 @@ void http_stop(struct http_server *srv)
 	}
 	/* After the daemon (a worker may still have been refused by it); the
 	 * pool's threads, and their chatbots, are gone before the key. */
+	http_pool_free(srv->hash_pool);
 	http_pool_free(srv->pool);
 	/* After the workers: nothing is queued any more, everything queued is written. */
 	events_writer_stop(srv->events);

@@ -78,15 +78,30 @@
  * SQLite's write lock, and on two cores one thread leaves the other core to
  * residents. */
 #define HTTP_STAFF_THREADS 1
+/* Threads that hash passwords (log-ins, accounts added, passwords set): one,
+ * so that one 64 MiB hash runs at a time in the server (the memory bound),
+ * and a thread of its own, so that a log-in never waits in the staff-work
+ * pool's queue: a log-in sent while an editor previewed a change against a
+ * knowledge base of 2,600 entries took 4,380 ms when both shared the pool's
+ * thread, the whole preview, and 517 ms with this one (one hash alone
+ * 165-400 ms; ./build/rel/unit-tests
+ * attack.a_log_in_is_answered_while_a_long_preview_runs, 2026-12-01). */
+#define HTTP_HASH_THREADS 1
+/* Loads of a new knowledge base's model that may wait for the staff-work
+ * pool: a worker that meets a generation nobody has loaded answers from the
+ * one before and asks the pool for it (widget/README.md); one waiting load
+ * reads whatever generation is newest when it runs, so a second is never
+ * needed. */
+#define HTTP_MODEL_LOADS_WAITING 1
 /* Staff work that may wait for the pool beside the one running; one more
  * gets 503 with Retry-After HTTP_STAFF_WORK_RETRY_S at once. An import of
  * the sample knowledge base takes 0.5-2.6 s (below), so the last of two
  * waiting is answered within about five seconds; more editors than that
  * importing at once are told to come back rather than left waiting. */
 #define HTTP_STAFF_WAITING 2
-/* Log-ins (HTTP_PASSWORD) that may wait for the pool, in a lane of their
- * own: anyone may send one, so they must never fill the places of an
- * editor's work. A hash takes 0.1-0.3 s on these cores, so the last of four
+/* Log-ins (HTTP_PASSWORD) that may wait for the hashing thread, in a lane
+ * of their own: anyone may send one, so they must never fill the places of
+ * an administrator's account changes (which wait HTTP_STAFF_WAITING). A hash takes 0.1-0.3 s on these cores, so the last of four
  * is answered within about a second, a shift's staff logging in at once;
  * more get 503 with Retry-After HTTP_BUSY_RETRY_S, as a second log-in did
  * while a hash ran before the pool. */

@@ -1022,8 +1022,8 @@ const struct http_route http_admin_routes[] = {
 const struct http_route http_admin_uploads[] = {
 	{"POST", "/api/v1/admin/entries", h_entry_save, HTTP_STAFF_WORK},
 	{"POST", "/api/v1/admin/preview", h_preview, 0},
-	{"POST", "/api/v1/admin/users", h_user_add, HTTP_STAFF_WORK},
-	{"POST", "/api/v1/admin/users/change", h_user_change, HTTP_STAFF_WORK},
+	{"POST", "/api/v1/admin/users", h_user_add, HTTP_HASHES},
+	{"POST", "/api/v1/admin/users/change", h_user_change, HTTP_HASHES},
 	{"POST", "/api/v1/admin/eval", h_eval, HTTP_STAFF_WORK},
 	{"POST", "/api/v1/admin/eval/compare", h_compare, HTTP_STAFF_WORK},
 	{"POST", "/api/v1/admin/kb.csv", h_import, HTTP_STAFF_WORK},

@@ -427,6 +427,7 @@ struct importer {
 	unsigned port;
 	char token[STAFF_TOKEN_LEN + 1], csrf[STAFF_TOKEN_LEN + 1];
 	char *body;
+	char *sample;  /* the sample knowledge base as exported (CSV) */
 	atomic_int stop, done, failed, busy, busy_with_retry;
 	atomic_llong ms;  /* the imports' time, summed */
 };
@@ -462,9 +463,10 @@ static void *import_run(void *arg)
  * that an import takes seconds, as a large one does, not a fraction of one. */
 #define BIG_KB_EXTRA 2500
 
-/* The sample knowledge base as exported (csv, len bytes) with BIG_KB_EXTRA
- * entries more, as CSV rows; malloc'd, NULL when out of memory. */
-static char *big_kb(const char *csv, size_t len)
+/* The sample knowledge base as exported (csv, len bytes) with the entries
+ * extra-FROM .. extra-(TO-1) more, as CSV rows: extra-N is about the car park
+ * of 第N会場 (venue N). malloc'd, NULL when out of memory. */
+static char *big_kb_of(const char *csv, size_t len, int from, int to)
 {
 	char *out = NULL;
 	size_t size = 0;
@@ -474,7 +476,7 @@ static char *big_kb(const char *csv, size_t len)
 	fwrite(csv, 1, len, f);
 	if (len && csv[len - 1] != '\n')
 		fputs("\r\n", f);
-	for (int i = 0; i < BIG_KB_EXTRA; i++) {
+	for (int i = from; i < to; i++) {
 		fprintf(f, "extra-%d,extra-%d,booking,booking,published,", i, i);
 		fprintf(f, "第%d会場の駐車場と送迎バスについて教えてください,", i);
 		fprintf(f, "\"第%d会場には駐車場が%d台あります。", i, 20 + i % 50);
@@ -488,6 +490,11 @@ static char *big_kb(const char *csv, size_t len)
 		return NULL;
 	}
 	return out;
+}
+
+static char *big_kb(const char *csv, size_t len)
+{
+	return big_kb_of(csv, len, 0, BIG_KB_EXTRA);
 }
 
 /* An editor logged in on srv, with the sample knowledge base and
@@ -507,7 +514,12 @@ static int importer_ready(struct importer *im, const char *db_path, unsigned por
 	if (tc_staff(port, "GET", "/api/v1/admin/kb.csv", im->token, NULL, NULL, &r))
 		return -1;
 	char *csv = r.status == 200 ? big_kb(r.body, strlen(r.body)) : NULL;
+	im->sample = r.status == 200 ? strdup(r.body) : NULL;
 	tc_resp_free(&r);
+	if (!im->sample) {
+		free(csv);
+		return -1;
+	}
 	size_t len = csv ? strlen(csv) : 0, b64 = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
 	char *enc = csv ? malloc(b64) : NULL;
 	if (enc)
@@ -549,7 +561,173 @@ TEST(attack, residents_asks_during_a_whole_knowledge_base_import)
 	CHECK(b.during[1] < b.alone[1] + import_ms / 4);
 	CHECK(b.during[1] <= ATTACK_ASK_MAX_MS);
 	free(im.body);
+	free(im.sample);
 	http_stop(srv);
+}
+
+/* ---- a new knowledge base's model, loaded off the residents' path ------------ */
+
+/* A resident's question about the car park of venue v, and what the reply
+ * showed: every entry about a venue (id extra-N) must show its own text
+ * (第N会場), never another's, and an entry deleted from the knowledge base
+ * must not be shown once its deletion is committed. */
+struct venue_ask {
+	int status;
+	long long ms;
+	int extra;         /* entries about a venue shown */
+	int inconsistent;  /* of them, with another venue's text */
+	int gone;          /* of them, among the venues [gone_from, gone_to) */
+};
+
+static void venue_check(json_t *e, int gone_from, int gone_to, struct venue_ask *a)
+{
+	const char *id = json_string_value(json_object_get(e, "id"));
+	const char *q = json_string_value(json_object_get(e, "question"));
+	if (!id || strncmp(id, "extra-", 6))
+		return;
+	int n = atoi(id + 6);
+	char says[32];
+	snprintf(says, sizeof says, "第%d会場", n);
+	a->extra++;
+	a->inconsistent += !q || !strstr(q, says);
+	a->gone += n >= gone_from && n < gone_to;
+}
+
+static void venue_ask(unsigned port, int v, int gone_from, int gone_to, struct venue_ask *a)
+{
+	char body[128];
+	snprintf(body, sizeof body, "{\"question\": \"第%d会場に車で行けますか\"}", v);
+	struct tc_resp r;
+	*a = (struct venue_ask){.status = -1};
+	long long t0 = tc_ms_now();
+	if (tc_http(port, "POST", "/api/v1/ask", NULL, body, &r))
+		return;
+	a->ms = tc_ms_now() - t0;
+	a->status = r.status;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(r.json, "candidates"), i, c)
+		venue_check(c, gone_from, gone_to, a);
+	json_t *answer = json_object_get(r.json, "answer");
+	if (json_is_object(answer))
+		venue_check(answer, gone_from, gone_to, a);
+	tc_resp_free(&r);
+}
+
+/* The command line's import into the server's database, from another
+ * process, as a town's script would run it. */
+struct cli_import {
+	char cmd[2048];
+	atomic_int done;
+	int status;
+};
+
+static void *cli_run(void *arg)
+{
+	struct cli_import *c = arg;
+	c->status = system(c->cmd);
+	atomic_store(&c->done, 1);
+	return NULL;
+}
+
+/* Asks after a commit the server's worker has not seen go on with the
+ * model it has while the staff-work pool loads the new one: once through
+ * the staff route (a large import: the sample and BIG_KB_EXTRA entries
+ * more), once by `madoguchi import` in another process (half of those
+ * entries deleted, the rows of the rest renumbered). On main the worker's
+ * next ask loaded the new model itself, or waited for the pool's load of
+ * it, and the slowest ask was one model load (515 ms here, 896 ms in
+ * widget/README.md). The bound: the slowest ask under half of one load of
+ * the knowledge base, timed here once the server is stopped. */
+TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
+{
+	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
+	struct http_server *srv = start(&o, "swap");
+	REQUIRE(srv);
+	static struct importer im;
+	REQUIRE(importer_ready(&im, o.db, http_port(srv)) == 0);
+	unsigned port = http_port(srv);
+	struct beside b;
+	int refused = asks_beside(port, 1, import_run, &im, &im.stop, &im.done, 2, &b);
+	CHECK(refused == 0);
+	CHECK(atomic_load(&im.done) >= 2 && atomic_load(&im.failed) == 0);
+
+	/* The knowledge base is the large one: venue 7's entry is found. */
+	struct venue_ask a;
+	venue_ask(port, 7, 0, 0, &a);
+	CHECK(a.status == 200 && a.extra > 0 && a.inconsistent == 0);
+
+	const char *bin = getenv("MADOGUCHI");
+	int cli = bin && !access(bin, X_OK);
+	long long cli_slowest = 0;
+	int cli_asks = 0, gone_before = 0, gone_after = 0, inconsistent = 0, bad = 0;
+	static struct cli_import c;
+	if (cli) {
+		/* extra-0 .. extra-1249 deleted, the others' rows renumbered */
+		char *csv = big_kb_of(im.sample, strlen(im.sample), BIG_KB_EXTRA / 2, BIG_KB_EXTRA);
+		const char *file = fixture_path("attack-swap.csv");
+		FILE *f = fopen(file, "w");
+		REQUIRE(csv && f);
+		fputs(csv, f);
+		fclose(f);
+		free(csv);
+		snprintf(c.cmd, sizeof c.cmd, "'%s' --db '%s' import '%s' > /dev/null 2>&1", bin, o.db, file);
+		pthread_t t;
+		REQUIRE(pthread_create(&t, NULL, cli_run, &c) == 0);
+		/* Asks about deleted venues and kept ones, until two seconds after
+		 * the import: the server meets the new generation, answers from the
+		 * model before it while the pool loads the new one, then takes it. */
+		long long until = 0;
+		for (int i = 0; !until || tc_ms_now() < until; i++) {
+			int after = atomic_load(&c.done);
+			if (after && !until)
+				until = tc_ms_now() + 2000;
+			venue_ask(port, (i * 37) % BIG_KB_EXTRA, 0, BIG_KB_EXTRA / 2, &a);
+			bad += a.status != 200;
+			inconsistent += a.inconsistent;
+			if (after)
+				gone_after += a.gone;
+			else
+				gone_before += a.gone;
+			if (a.ms > cli_slowest)
+				cli_slowest = a.ms;
+			cli_asks++;
+		}
+		pthread_join(t, NULL);
+		CHECK(c.status == 0);
+		/* The new knowledge base is in: a kept venue found, a deleted one not. */
+		venue_ask(port, BIG_KB_EXTRA - 1, 0, BIG_KB_EXTRA / 2, &a);
+		CHECK(a.status == 200 && a.extra > 0 && a.inconsistent == 0);
+		venue_ask(port, 7, 0, BIG_KB_EXTRA / 2, &a);
+		CHECK(a.status == 200 && a.gone == 0);
+	}
+	http_stop(srv);
+
+	/* One load of the knowledge base's model, alone: the server is gone,
+	 * and its models with it. */
+	struct chatbot *bot = NULL;
+	char err[MG_ERR_LEN];
+	long long t0 = tc_ms_now();
+	REQUIRE(chatbot_open(&bot, o.db, fixture_model(), NULL, err) == MG_OK);
+	long long load_ms = tc_ms_now() - t0;
+	chatbot_close(bot);
+	fprintf(stderr, "    one load of the model %lld ms; %d asks during %d large imports by the console: p99 %lld ms,"
+		" slowest %lld ms", load_ms, b.asked, atomic_load(&im.done), b.during[1], b.during[2]);
+	if (cli)
+		fprintf(stderr, "; %d asks around an import by another process: slowest %lld ms, deleted venues"
+			" shown %d before its commit and %d after, %d with another's text",
+			cli_asks, cli_slowest, gone_before, gone_after, inconsistent);
+	fprintf(stderr, "\n");
+	CHECK(b.during[2] < load_ms / 2);
+	if (cli) {
+		CHECK(bad == 0);
+		CHECK(cli_slowest < load_ms / 2);
+		CHECK(gone_before > 0);  /* the question finds the deleted entries while they are there */
+		CHECK(gone_after == 0);
+		CHECK(inconsistent == 0);
+	}
+	free(im.body);
+	free(im.sample);
 }
 
 /* A staff request sent once from its own thread, and its reply. */
@@ -635,6 +813,7 @@ TEST(attack, editors_imports_keep_their_places_while_log_ins_flood)
 	CHECK(told >= 1);
 	CHECK(done + told == IMPORTS_AT_ONCE);
 	free(im.body);
+	free(im.sample);
 	http_stop(srv);
 }
 
@@ -655,12 +834,53 @@ static int writing(const char *db_path, int wait_ms)
 	return seen;
 }
 
+/* A member of staff logs in while an editor previews a change against the
+ * large knowledge base (a copy of it indexed in memory and the labelled set
+ * asked of both: seconds of staff work that writes nothing to the file).
+ * The log-in's hash runs on the hashing thread, so its answer comes in
+ * about one hash; on main both shared the pool's one thread and the log-in
+ * waited for the whole preview. (A log-in's own writes, its try and its
+ * session, still wait for SQLite's write lock while an import writes its
+ * entries: widget/README.md.) */
+TEST(attack, a_log_in_is_answered_while_a_long_preview_runs)
+{
+	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
+	struct http_server *srv = start(&o, "login");
+	REQUIRE(srv);
+	static struct importer im;
+	REQUIRE(importer_ready(&im, o.db, http_port(srv)) == 0);
+	struct one_call big = import_call(&im, im.body);
+	call_once(&big);
+	REQUIRE(big.status == 200);
+	long long hash_ms = one_wrong_password_ms(im.port);
+	REQUIRE(hash_ms > 0);
+	struct one_call preview = {.port = im.port, .path = "/api/v1/admin/eval/compare", .token = im.token,
+				   .csrf = im.csrf,
+				   .body = "{\"alternate\": {\"entry\": \"extra-7\", \"question\": \"第7会場の駐車場は無料ですか\"}}"};
+	pthread_t pt;
+	REQUIRE(pthread_create(&pt, NULL, call_once, &preview) == 0);
+	usleep(300 * 1000);  /* the preview runs on the pool */
+	struct one_call login = {.port = im.port, .path = "/api/v1/admin/login",
+				 .body = "{\"name\": \"importer1\", \"password\": \"correct horse battery\"}"};
+	call_once(&login);
+	pthread_join(pt, NULL);
+	fprintf(stderr, "    one wrong password alone %lld ms; a log-in during a preview (%lld ms): %d in %lld ms\n",
+		hash_ms, preview.ms, login.status, login.ms);
+	CHECK(preview.status == 200);
+	CHECK(login.status == 200);
+	CHECK(login.ms < (preview.ms - 300) / 2);
+	http_stop(srv);
+	free(im.body);
+	free(im.sample);
+}
+
 /* The server stops (as on SIGTERM) while the large import runs and staff
  * work waits behind it: small imports of other editors (a knowledge base of
- * one entry each) and a log-in. The running import is finished and
- * answered; the waiting ones are told to come back, none of them ran (the
- * knowledge base is the large import's, every entry), and nobody is left
- * without an answer. Under the sanitizers, every job's memory is freed. */
+ * one entry each). The running import is finished and answered; the
+ * waiting ones are told to come back, none of them ran (the knowledge base
+ * is the large import's, every entry), and nobody is left without an
+ * answer; a log-in sent meanwhile never waited for the import (its hash has
+ * a thread of its own). Under the sanitizers, every job's memory is freed. */
 TEST(attack, stopping_finishes_the_running_import_and_turns_the_waiting_away)
 {
 	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
@@ -708,9 +928,10 @@ TEST(attack, stopping_finishes_the_running_import_and_turns_the_waiting_away)
 		CHECK(waiting[i].status == 503 && !strcmp(waiting[i].reason, "staff_busy") &&
 		      waiting[i].retry_s == HTTP_STAFF_WORK_RETRY_S);
 	const struct one_call *login = &waiting[HTTP_STAFF_WAITING];
-	CHECK(login->status == 503 && !strcmp(login->reason, "busy") && login->retry_s == HTTP_BUSY_RETRY_S);
+	CHECK(login->status == 401);
 	/* The knowledge base is the large import's: no small one ran. */
 	CHECK(fixture_count(db, "SELECT count(*) FROM kb_entries") == entries + BIG_KB_EXTRA);
 	sqlite3_close(db);
 	free(im.body);
+	free(im.sample);
 }

@@ -459,3 +459,67 @@ TEST(kb, an_alternate_question_is_added_once_and_taken_out_wherever_it_is)
 		free(s);
 	}
 }
+
+static void count_loads(void *ctx)
+{
+	(*(int *)ctx)++;
+}
+
+/* 1 when the ask of question shows the entry with id (a candidate or the
+ * answer); -1 when the ask fails. */
+static int shows(struct chatbot *bot, const char *question, const char *id)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.no_log = 1};
+	if (chatbot_ask(bot, question, strlen(question), &o, &r, err) != MG_OK)
+		return -1;
+	const char *answer = json_string_value(json_object_get(json_object_get(r, "answer"), "id"));
+	int seen = answer && !strcmp(answer, id);
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(r, "candidates"), i, c)
+		seen |= json_is_string(json_object_get(c, "id")) &&
+			!strcmp(json_string_value(json_object_get(c, "id")), id);
+	json_decref(r);
+	return seen;
+}
+
+/* A server worker's connection, whose new models are loaded by another
+ * (kb_set_loader): after another connection (the command line, the staff
+ * pool) commits a change, its searches go on with the model it has, without
+ * loading the new one, and ask for the load once; an entry deleted or
+ * unpublished meanwhile is never shown; once another connection has loaded
+ * the new model, the next search takes it. */
+TEST(kb, searches_before_the_new_model_is_in_show_the_entries_as_they_are_now)
+{
+	struct chatbot *bot = fixture_bot("stale.db");
+	struct kb *a = chatbot_kb(bot);
+	int loads = 0;
+	CHECK(kb_synonyms(a) != NULL);  /* its model is the fixture's import's */
+	kb_set_loader(a, count_loads, &loads);
+	CHECK(shows(bot, "接種券をなくしました", "1") == 1);
+	CHECK(shows(bot, "接種券が届きません", "2") == 1);
+	int64_t gen = kb_generation(a);
+	CHECK(kb_fresh(a) && loads == 0);
+
+	struct kb *b = NULL;
+	char err[MG_ERR_LEN];
+	REQUIRE(kb_open(&b, fixture_path("stale.db"), fixture_model(), err) == MG_OK);
+	REQUIRE(kb_entry_delete(b, "1", err) == MG_OK);
+	REQUIRE(kb_entry_set_status(b, "2", "draft", err) == MG_OK);
+	/* b's change is committed; nobody has loaded its model */
+	CHECK(shows(bot, "接種券をなくしました", "1") == 0);
+	CHECK(shows(bot, "接種券が届きません", "2") == 0);
+	CHECK(shows(bot, "副反応が心配", "3") == 1);  /* the others still answered */
+	CHECK(!kb_fresh(a) && kb_generation(a) == gen);
+	CHECK(loads == 1);  /* asked once for the new generation, not at every search */
+
+	/* The load done elsewhere, as the pool does: a takes it. */
+	CHECK(kb_synonyms(b) != NULL);
+	CHECK(shows(bot, "接種券をなくしました", "1") == 0);
+	CHECK(kb_fresh(a) && kb_generation(a) > gen);
+	CHECK(loads == 1);
+	kb_close(b);
+	fixture_bot_close(bot);
+}

@@ -86,12 +86,6 @@
  * 0.1 s on the town's small server; logins are rare, guesses must be costly. */
 #define OPS_PWHASH_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define OPS_PWHASH_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
-/* Password hashes run at once in the server; a log-in that finds them all
- * running is refused at once (MG_ERR_BUSY, 503 with Retry-After) instead of
- * queueing on an HTTP worker. Each hash holds a core for ~0.1 s and 64 MiB:
- * 12 log-ins a second on the town's 2 cores took residents' answers from
- * 4.6 ms to 2.1 s. One leaves the other core to residents. */
-#define OPS_PWHASH_AT_ONCE 1
 /* The shortest password accepted: a passphrase, not a PIN. */
 #define OPS_PASSWORD_MIN 10
 

@@ -6,7 +6,6 @@
 #include "chatbot/ops_policy.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,18 +32,6 @@ static const char *const ROLE_NAMES[STAFF_NROLES] = {
 	[STAFF_CALL_CENTER] = "call_center",
 	[STAFF_RECEPTION] = "reception",
 };
-
-/* Hashes running now in this process (OPS_PWHASH_AT_ONCE at most). */
-static atomic_int hashing;
-
-/* Takes a hashing slot: MG_OK, or MG_ERR_BUSY when all are taken. A caller
- * that got MG_OK gives it back with mg_slot_give(&hashing). */
-static int hash_slot_take(char *err)
-{
-	if (mg_slot_take(&hashing, OPS_PWHASH_AT_ONCE))
-		return MG_OK;
-	return mg_fail(err, MG_ERR_BUSY, "other staff are logging in: please try again in a second");
-}
 
 int staff_init(sqlite3 *db, char *err)
 {
@@ -190,12 +177,8 @@ int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *n
 	if (rc != MG_OK)
 		return rc;
 	char hash[crypto_pwhash_STRBYTES];
-	rc = hash_slot_take(err);
-	if (rc == MG_OK) {
-		if (crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
-			rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
-		mg_slot_give(&hashing);
-	}
+	if (crypto_pwhash_str(hash, password, strlen(password), OPS_PWHASH_OPS, OPS_PWHASH_MEM) != 0)
+		rc = mg_fail(err, MG_ERR_NOMEM, "not enough memory to hash the password");
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && sqlite3_exec(db, "SAVEPOINT staff_add", NULL, NULL, NULL) != SQLITE_OK)
 		rc = mg_db_fail(db, err, "add account");
@@ -332,13 +315,7 @@ int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,
 {
 	token[0] = 0;
 	memset(s, 0, sizeof *s);
-	/* Before the try is claimed: a busy refusal costs the account nothing. */
-	int rc = hash_slot_take(err);
-	if (rc != MG_OK)
-		return rc;
-	rc = login(db, name, password, now, token, s, err);
-	mg_slot_give(&hashing);
-	return rc;
+	return login(db, name, password, now, token, s, err);
 }
 
 static int login(sqlite3 *db, const char *name, const char *password, time_t now,

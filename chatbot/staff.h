@@ -60,8 +60,9 @@ int staff_can(enum staff_role role, enum staff_right right);
 /* Creates an account. actor is the session making the change (it needs
  * STAFF_MANAGE_USERS) or NULL for the command line, which has the database
  * file and so every right. Refuses an existing name (MG_ERR_CONFLICT), a bad
- * name or a password shorter than OPS_PASSWORD_MIN (MG_ERR_INPUT), and
- * answers MG_ERR_BUSY while OPS_PWHASH_AT_ONCE hashes run already. */
+ * name or a password shorter than OPS_PASSWORD_MIN (MG_ERR_INPUT). Its hash
+ * takes OPS_PWHASH_MEM: the server runs it, as every hash, on its one
+ * hashing thread (widget/limits.h HTTP_HASH_THREADS), one at a time. */
 int staff_user_add(sqlite3 *db, const struct staff_session *actor, const char *name,
 		   enum staff_role role, const char *password, char *err);
 
@@ -92,8 +93,8 @@ int staff_user_change(sqlite3 *db, const struct staff_session *actor, const char
  * OPS_LOGIN_FREE_FAILURES failures in a row, even with the right password):
  * MG_ERR_AUTH with the same words and after the same work, so that a reply
  * never tells which names exist. Each try is claimed atomically: parallel
- * tries never get more guesses than the policy. While OPS_PWHASH_AT_ONCE
- * hashes run already: MG_ERR_BUSY at once, and the try is not counted. A
+ * tries never get more guesses than the policy. The hash runs on the
+ * caller's thread: the server's one hashing thread, one at a time. A
  * disabled account, with the right password: MG_ERR_DENIED. Every failure
  * is in the audit log (login.failed). */
 int staff_login(sqlite3 *db, const char *name, const char *password, time_t now,

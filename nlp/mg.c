@@ -84,16 +84,3 @@ int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char
 		return mg_fail(err, rc, "%s: %s", path, rc == MG_ERR_IO ? "read error" : "out of memory");
 	return MG_OK;
 }
-
-int mg_slot_take(atomic_int *in, int max)
-{
-	if (atomic_fetch_add(in, 1) < max)
-		return 1;
-	atomic_fetch_sub(in, 1);
-	return 0;
-}
-
-void mg_slot_give(atomic_int *in)
-{
-	atomic_fetch_sub(in, 1);
-}

@@ -43,13 +43,6 @@ int mg_fail(char *err, int rc, const char *fmt, ...)
  * Refuses files larger than cap bytes with MG_ERR_TOO_LONG. */
 int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char *err);
 
-/* A few-at-a-time gate around slow work (a password hash, a whole import):
- * in counts the pieces running. mg_slot_take counts one more and returns 1
- * when fewer than max run, else returns 0 and counts nothing; whoever got 1
- * gives the slot back with mg_slot_give. Lock-free, for any thread. */
-int mg_slot_take(atomic_int *in, int max);
-void mg_slot_give(atomic_int *in);
-
 /* FNV-1a (32 bits) of len bytes at p: the hash of every table keyed by
  * short strings (the dictionary's words, the synonyms' buckets). Not for
  * keys an attacker picks to collide (the rate limiter's addresses are

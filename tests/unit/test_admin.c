@@ -516,7 +516,8 @@ TEST(admin, an_upload_without_a_session_is_refused_before_its_body_is_sent)
 /* The slowest answer a resident may get while staff log-ins hammer the
  * server: an ask alone takes a few ms (120 ms under the sanitizers); one
  * password hash, the most that runs at once, about 0.1-0.3 s on these busy
- * cores. Measured here: 4-39 ms with OPS_PWHASH_AT_ONCE, 2,635 ms without. */
+ * cores. Measured here: 4-39 ms with one hash at a time (then on the
+ * workers, a gate in staff.c; now the hashing thread), 2,635 ms without. */
 #define ASK_UNDER_HAMMER_MAX_MS 700
 /* Twelve hashes one after the other take a few seconds on a loaded machine. */
 #define HAMMER_WAIT_MS 20000

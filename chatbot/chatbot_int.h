@@ -14,7 +14,7 @@ struct chatbot {
 	struct events_writer *events;  /* borrowed; NULL: events are written at once */
 	json_t *ruby_cache;  /* text shown → its furigana segments (chatbot/furigana.c) */
 	int64_t ruby_generation;  /* the knowledge base's generation of ruby_cache */
-	size_t ruby_segments;  /* segments in ruby_cache */
+	size_t ruby_bytes;  /* the memory ruby_cache holds, as counted by chatbot/furigana.c */
 };
 
 /* Loads the sample synonyms and entries built into the binary. */

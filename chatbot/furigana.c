@@ -11,6 +11,21 @@ static int ruby_seg(void *ctx, const char *t, size_t len, const char *r, size_t 
 	return json_array_append_new(ctx, seg) ? MG_ERR_NOMEM : 0;
 }
 
+/* The bytes a text's furigana hold in the cache: the key, the array and
+ * each segment's object with its strings, as jansson allocates them
+ * (POLICY_RUBY_TEXT_BYTES and POLICY_RUBY_SEGMENT_BYTES, measured). */
+static size_t ruby_bytes(const char *text, const json_t *a)
+{
+	size_t n = strlen(text) + POLICY_RUBY_TEXT_BYTES;
+	size_t i;
+	const json_t *seg;
+	json_array_foreach(a, i, seg) {
+		n += POLICY_RUBY_SEGMENT_BYTES + json_string_length(json_object_get(seg, "t")) +
+		     json_string_length(json_object_get(seg, "r"));
+	}
+	return n;
+}
+
 /* The cache is the chatbot's own (one per server thread), so it needs no
  * lock; the arrays it hands out are shared, never changed. A new
  * generation, or a full cache, starts it afresh: an edited entry's old text
@@ -34,17 +49,17 @@ json_t *chatbot_ruby(struct chatbot *bot, const char *text)
 	}
 	if (!a)
 		return NULL;
-	if (bot->ruby_cache && bot->ruby_segments + json_array_size(a) > POLICY_RUBY_CACHE_SEGMENTS) {
+	size_t bytes = ruby_bytes(text, a);
+	if (bot->ruby_cache && bot->ruby_bytes + bytes > POLICY_RUBY_CACHE_BYTES) {
 		json_decref(bot->ruby_cache);
 		bot->ruby_cache = NULL;
 	}
 	if (!bot->ruby_cache && (bot->ruby_cache = json_object())) {
 		bot->ruby_generation = gen;
-		bot->ruby_segments = 0;
+		bot->ruby_bytes = 0;
 	}
 	/* without memory, only not kept */
-	if (bot->ruby_cache && json_array_size(a) <= POLICY_RUBY_CACHE_SEGMENTS &&
-	    !json_object_set(bot->ruby_cache, text, a))
-		bot->ruby_segments += json_array_size(a);
+	if (bot->ruby_cache && bytes <= POLICY_RUBY_CACHE_BYTES && !json_object_set(bot->ruby_cache, text, a))
+		bot->ruby_bytes += bytes;
 	return a;
 }

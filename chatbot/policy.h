@@ -292,13 +292,26 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.90, -3.75, -2.44
 
 /* Furigana kept per server thread (chatbot/furigana.c): each text shown with
  * ruby is read by MeCab once per knowledge-base generation, not at every
- * ask. Counted in segments, what its memory follows: every text of the
- * sample knowledge base as shown (101 entries, 215 texts) is about 10,700
- * segments, and one count of the allocator's bytes (made once, by hand, not
- * by a command of the repository: take it as an estimate) put them near 500
- * bytes a segment, so the cap is some 8 MB a thread and holds the sample with
- * room. With it, an ask with ruby costs 1.09 M instructions against 2.23 M
- * before and 1.08 M without ruby (README § Performance has the command). */
-#define POLICY_RUBY_CACHE_SEGMENTS 16384
+ * ask. With it, an ask with ruby costs 1.09 M instructions against 2.23 M
+ * before and 1.08 M without ruby (README § Performance has the command).
+ * Capped in bytes, which a segment count only followed. Every text of the
+ * sample knowledge base as shown (101 entries, 215 texts, 10,700 segments)
+ * holds 4,695,944 bytes of jansson's allocations (counted by
+ * ./build/rel/unit-tests easy.the_furigana_cache_counts_the_memory_it_holds,
+ * which prints it, 2026-12-01): 439 bytes a segment, so the segment cap
+ * before, 16,384, was about 7.2 MB. 8 MiB a thread holds the sample, and a
+ * knowledge base several times its size starts the cache afresh when it is
+ * full instead of growing a thread's memory past it. */
+#define POLICY_RUBY_CACHE_BYTES ((size_t)8 << 20)
+/* What the cache counts for a text beside the bytes of the text and of its
+ * segments' strings: POLICY_RUBY_TEXT_BYTES for the text (its array and
+ * its place in the cache's table, an estimate: 215 texts weigh 1% of the
+ * sample's total) and POLICY_RUBY_SEGMENT_BYTES for each segment (its
+ * object and its one or two strings: the rest of the count above over its
+ * 10,700 segments, (4,695,944 - 91,536 key bytes - 151,974 segment string
+ * bytes - 215 x 128) / 10,700). The test checks the count within a fifth of
+ * what jansson allocates. */
+#define POLICY_RUBY_TEXT_BYTES 128
+#define POLICY_RUBY_SEGMENT_BYTES 414
 
 #endif

@@ -4,9 +4,12 @@
  * the town reads them. */
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
+#include "chatbot/chatbot_int.h"
 #include "chatbot/town_int.h"
 
 #include <jansson.h>
+#include <malloc.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 static const char EASY_CSV[] =
@@ -238,4 +241,58 @@ TEST(easy, a_towns_reading_that_is_not_kana_is_refused_with_its_word)
 			CHECK(strstr(err, "readings.東町: the reading of '東町' is not in hiragana") != NULL);
 	}
 	free(base);
+}
+
+/* jansson's live bytes while counting (json_set_alloc_funcs). */
+static long long json_live;
+
+static void *counting_malloc(size_t n)
+{
+	void *p = malloc(n);
+	if (p)
+		json_live += (long long)malloc_usable_size(p);
+	return p;
+}
+
+static void counting_free(void *p)
+{
+	if (p)
+		json_live -= (long long)malloc_usable_size(p);
+	free(p);
+}
+
+/* The furigana cache is capped in bytes (POLICY_RUBY_CACHE_BYTES): what it
+ * counts for the texts it keeps must be what they hold. Every entry of the
+ * sample knowledge base shown with ruby, jansson's allocations counted
+ * meanwhile: the cache's own count is within a fifth of them, and the
+ * sample fits under the cap (the figures policy.h cites). */
+TEST(easy, the_furigana_cache_counts_the_memory_it_holds)
+{
+	struct chatbot *bot = fixture_sample_bot("ruby-bytes.db");
+	char err[MG_ERR_LEN];
+	sqlite3_stmt *st = NULL;
+	REQUIRE(sqlite3_prepare_v2(kb_db(chatbot_kb(bot)), "SELECT ext_id FROM kb_entries WHERE status='published'",
+				   -1, &st, NULL) == SQLITE_OK);
+	json_set_alloc_funcs(counting_malloc, counting_free);
+	int shown = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *out = NULL;
+		if (chatbot_entry(bot, (const char *)sqlite3_column_text(st, 0), "ja", 1, &out, err) == MG_OK)
+			shown++;
+		json_decref(out);
+	}
+	long long real = json_live;
+	size_t counted = bot->ruby_bytes, texts = json_object_size(bot->ruby_cache);
+	json_decref(bot->ruby_cache);
+	bot->ruby_cache = NULL;
+	long long left = json_live;
+	json_set_alloc_funcs(malloc, free);
+	sqlite3_finalize(st);
+	fprintf(stderr, "    %d entries shown with ruby: %zu texts kept, %lld bytes allocated, %zu counted (%lld left after)\n",
+		shown, texts, real, counted, left);
+	CHECK(shown > 90 && texts > 150);
+	CHECK(left == 0);  /* the count saw every byte the cache held */
+	CHECK((double)counted > 0.8 * (double)real && (double)counted < 1.2 * (double)real);
+	CHECK(counted < POLICY_RUBY_CACHE_BYTES);
+	fixture_sample_bot_close(bot);
 }

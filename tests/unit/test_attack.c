@@ -530,6 +530,19 @@ static int importer_ready(struct importer *im, const char *db_path, unsigned por
 	return ok ? 0 : -1;
 }
 
+/* A server with one worker (as the tests below) and an editor on it ready
+ * to import (importer_ready); NULL when either fails. */
+static struct http_server *start_importing(struct http_opts *o, const char *name, struct importer *im)
+{
+	*o = (struct http_opts){.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
+	struct http_server *srv = start(o, name);
+	if (srv && importer_ready(im, o->db, http_port(srv))) {
+		http_stop(srv);
+		return NULL;
+	}
+	return srv;
+}
+
 /* Asks while two editors re-import the whole knowledge base (the sample's,
  * 170 KB of CSV) over and over. On the old design an import ran on the
  * worker, and an ask that came in meanwhile waited for the rest of it: p99
@@ -641,11 +654,10 @@ static void *cli_run(void *arg)
  * the knowledge base, timed here once the server is stopped. */
 TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 {
-	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
-	struct http_server *srv = start(&o, "swap");
-	REQUIRE(srv);
 	static struct importer im;
-	REQUIRE(importer_ready(&im, o.db, http_port(srv)) == 0);
+	struct http_opts o;
+	struct http_server *srv = NULL;
+	REQUIRE((srv = start_importing(&o, "swap", &im)));
 	unsigned port = http_port(srv);
 	struct beside b;
 	int refused = asks_beside(port, 1, import_run, &im, &im.stop, &im.done, 2, &b);
@@ -844,11 +856,10 @@ static int writing(const char *db_path, int wait_ms)
  * entries: widget/README.md.) */
 TEST(attack, a_log_in_is_answered_while_a_long_preview_runs)
 {
-	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
-	struct http_server *srv = start(&o, "login");
-	REQUIRE(srv);
 	static struct importer im;
-	REQUIRE(importer_ready(&im, o.db, http_port(srv)) == 0);
+	struct http_opts o;
+	struct http_server *srv = NULL;
+	REQUIRE((srv = start_importing(&o, "login", &im)));
 	struct one_call big = import_call(&im, im.body);
 	call_once(&big);
 	REQUIRE(big.status == 200);

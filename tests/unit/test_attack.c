@@ -647,7 +647,7 @@ static void *cli_run(void *arg)
  * model it has while the staff-work pool loads the new one: once through
  * the staff route (a large import: the sample and BIG_KB_EXTRA entries
  * more), once by `madoguchi import` in another process (half of those
- * entries deleted, the rows of the rest renumbered). On main the worker's
+ * entries deleted, the rows of the rest renumbered, as many added). On main the worker's
  * next ask loaded the new model itself, or waited for the pool's load of
  * it, and the slowest ask was one model load (515 ms here, 896 ms in
  * widget/README.md). The bound: the slowest ask under half of one load of
@@ -675,8 +675,9 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 	int cli_asks = 0, gone_before = 0, gone_after = 0, inconsistent = 0, bad = 0;
 	static struct cli_import c;
 	if (cli) {
-		/* extra-0 .. extra-1249 deleted, the others' rows renumbered */
-		char *csv = big_kb_of(im.sample, strlen(im.sample), BIG_KB_EXTRA / 2, BIG_KB_EXTRA);
+		/* extra-0 .. extra-1249 deleted, the others' rows renumbered, as
+		 * many new ones (a knowledge base of the same size) */
+		char *csv = big_kb_of(im.sample, strlen(im.sample), BIG_KB_EXTRA / 2, BIG_KB_EXTRA * 3 / 2);
 		const char *file = fixture_path("attack-swap.csv");
 		FILE *f = fopen(file, "w");
 		REQUIRE(csv && f);
@@ -694,7 +695,7 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 			int after = atomic_load(&c.done);
 			if (after && !until)
 				until = tc_ms_now() + 2000;
-			venue_ask(port, (i * 37) % BIG_KB_EXTRA, 0, BIG_KB_EXTRA / 2, &a);
+			venue_ask(port, (i * 37) % (BIG_KB_EXTRA * 3 / 2), 0, BIG_KB_EXTRA / 2, &a);
 			bad += a.status != 200;
 			inconsistent += a.inconsistent;
 			if (after)
@@ -707,8 +708,8 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 		}
 		pthread_join(t, NULL);
 		CHECK(c.status == 0);
-		/* The new knowledge base is in: a kept venue found, a deleted one not. */
-		venue_ask(port, BIG_KB_EXTRA - 1, 0, BIG_KB_EXTRA / 2, &a);
+		/* The new knowledge base is in: a new venue found, a deleted one not. */
+		venue_ask(port, BIG_KB_EXTRA + 7, 0, BIG_KB_EXTRA / 2, &a);
 		CHECK(a.status == 200 && a.extra > 0 && a.inconsistent == 0);
 		venue_ask(port, 7, 0, BIG_KB_EXTRA / 2, &a);
 		CHECK(a.status == 200 && a.gone == 0);

@@ -64,9 +64,10 @@
 #define HTTP_RATE_SLOTS 4096
 
 /* Threads of the staff-work pool (widget/pool.h), which runs every route
- * marked HTTP_STAFF_WORK or HTTP_PASSWORD (a whole import, an entry's save
- * with its re-index, an eval run, a password's hash) so that the workers
- * answering residents never run it. On the old design it ran on the worker
+ * marked HTTP_STAFF_WORK (a whole import, an entry's save with its
+ * re-index, an eval run, a preview) and the loads of new knowledge bases'
+ * models, so that the workers answering residents never run them
+ * (passwords' hashes have a thread of their own, below). On the old design it ran on the worker
  * that read it, and every ask that worker had accepted waited: with one
  * worker, asks' p99 was 3,904 ms beside a dozen clients sending wrong
  * passwords and 7,134 ms beside two editors importing a large knowledge

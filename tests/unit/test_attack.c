@@ -664,15 +664,24 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 	CHECK(refused == 0);
 	CHECK(atomic_load(&im.done) >= 2 && atomic_load(&im.failed) == 0);
 
-	/* The knowledge base is the large one: venue 7's entry is found. */
+	/* The knowledge base is the large one: venue 7's entry is found once
+	 * the last import's model is in (at once, unless the asks above ran out
+	 * of time before the first import's was: the sanitizers' build on a
+	 * loaded machine), each venue shown with its own text meanwhile. */
 	struct venue_ask a;
-	venue_ask(port, 7, 0, 0, &a);
-	CHECK(a.status == 200 && a.extra > 0 && a.inconsistent == 0);
+	int inconsistent = 0;
+	long long until = tc_ms_now() + 60000;
+	do {
+		venue_ask(port, 7, 0, 0, &a);
+		inconsistent += a.inconsistent;
+	} while (a.status == 200 && !a.extra && tc_ms_now() < until && !usleep(100 * 1000));
+	CHECK(a.status == 200 && a.extra > 0);
+	CHECK(inconsistent == 0);
 
 	const char *bin = getenv("MADOGUCHI");
 	int cli = bin && !access(bin, X_OK);
 	long long cli_slowest = 0;
-	int cli_asks = 0, gone_before = 0, gone_after = 0, inconsistent = 0, bad = 0;
+	int cli_asks = 0, gone_before = 0, gone_after = 0, bad = 0;
 	static struct cli_import c;
 	if (cli) {
 		/* extra-0 .. extra-1249 deleted, the others' rows renumbered, as
@@ -684,13 +693,15 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 		fputs(csv, f);
 		fclose(f);
 		free(csv);
-		snprintf(c.cmd, sizeof c.cmd, "'%s' --db '%s' import '%s' > /dev/null 2>&1", bin, o.db, file);
+		/* below the server's priority: the test measures waiting for the
+		 * model, not two processes sharing the cores */
+		snprintf(c.cmd, sizeof c.cmd, "nice -n 10 '%s' --db '%s' import '%s' > /dev/null 2>&1", bin, o.db, file);
 		pthread_t t;
 		REQUIRE(pthread_create(&t, NULL, cli_run, &c) == 0);
 		/* Asks about deleted venues and kept ones, until two seconds after
 		 * the import: the server meets the new generation, answers from the
 		 * model before it while the pool loads the new one, then takes it. */
-		long long until = 0;
+		until = 0;
 		for (int i = 0; !until || tc_ms_now() < until; i++) {
 			int after = atomic_load(&c.done);
 			if (after && !until)

@@ -771,8 +771,10 @@ static void *call_once(void *arg)
 	struct tc_resp r;
 	c->status = -1;
 	long long t0 = tc_ms_now();
-	if (tc_staff(c->port, "POST", c->path, c->token, c->csrf, c->body, &r))
+	if (tc_staff(c->port, "POST", c->path, c->token, c->csrf, c->body, &r)) {
+		c->ms = tc_ms_now() - t0;
 		return NULL;
+	}
 	c->status = r.status;
 	c->ms = tc_ms_now() - t0;
 	c->imported = (int)json_integer_value(json_object_get(r.json, "imported"));

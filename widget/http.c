@@ -802,24 +802,24 @@ static int staff_refused(struct http_call *call, const struct http_route *r,
 static void job_fn(struct http_pool_job *link, enum http_pool_fate fate)
 {
 	struct staff_job *job = (struct staff_job *)link;
-	struct chatbot *bot = NULL;
 	if (fate == HTTP_POOL_RUN) {
 		on_pool = 1;
 		job->status = call_route(&job->call, job->route, job->body, job->len, &job->out);
-		if (!hashes(job->route) && job->status >= 200 && job->status < 300)
-			bot = pthread_getspecific(job->call.srv->bot_key);
+		/* Work that changed the knowledge base made a new generation of
+		 * it: bringing this thread's kb up to it loads the generation's
+		 * model (and its side of the dictionary) into the process's cache
+		 * now, on the pool, before the reply: the editor is told it is done
+		 * when residents get it, and the workers, which answer from the
+		 * model before meanwhile, take it at their next ask
+		 * (kb_set_loader). */
+		struct chatbot *bot = pthread_getspecific(job->call.srv->bot_key);
+		char err[MG_ERR_LEN];
+		if (bot && !hashes(job->route) && job->status >= 200 && job->status < 300)
+			chatbot_warm(bot, err);
 	} else {
 		job->status = staff_refused(&job->call, job->route, fate);
 	}
 	MHD_resume_connection(job->conn);
-	/* Work that changed the knowledge base made a new generation of it:
-	 * bringing this thread's kb up to it loads the generation's model (and
-	 * its side of the dictionary) into the process's cache now, on the pool;
-	 * the workers answer from the one before until it is there, then take
-	 * it (kb_set_loader). */
-	char err[MG_ERR_LEN];
-	if (bot)
-		chatbot_warm(bot, err);
 }
 
 /* Hands the request to the pool: the connection is suspended (no reply, no

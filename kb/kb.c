@@ -8,7 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char SCHEMA[] =
+/* Phrasings (q) and answers (a) are separate columns so that the first
+ * stage weighs them apart and fts5vocab counts a term's entries per column;
+ * shape holds each phrasing's struct kb_shape, in line order; the instance
+ * table gives the in-memory model (kb/model.c) every occurrence. Part of
+ * step 1, and made again by kb_fts_reset. */
+#define FTS_TABLES                                                      \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("         \
+	"  q, a, shape UNINDEXED, tokenize='madoguchi');"               \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab_i USING fts5vocab(kb_fts, 'instance');"
+
+/* The kb_ tables' migrations (nlp/db.h): step 1 is the schema as it shipped
+ * when migrations came; a change is a step added below it, never an edit of
+ * it. */
+static const char SCHEMA_1[] =
 	"CREATE TABLE IF NOT EXISTS kb_meta(key TEXT PRIMARY KEY, value);"
 	"CREATE TABLE IF NOT EXISTS kb_entries("
 	"  id INTEGER PRIMARY KEY,"
@@ -29,16 +42,8 @@ static const char SCHEMA[] =
 	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);"
 	/* Names this database file for the model cache: a path can be reused by
 	 * another database, this never is. */
-	"INSERT OR IGNORE INTO kb_meta VALUES('instance', lower(hex(randomblob(16))));";
-
-/* Phrasings (q) and answers (a) are separate columns so that the first
- * stage weighs them apart and fts5vocab counts a term's entries per column;
- * shape holds each phrasing's struct kb_shape, in line order; the instance
- * table gives the in-memory model (kb/model.c) every occurrence. */
-static const char FTS_SCHEMA[] =
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
-	"  q, a, shape UNINDEXED, tokenize='madoguchi');"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab_i USING fts5vocab(kb_fts, 'instance');";
+	"INSERT OR IGNORE INTO kb_meta VALUES('instance', lower(hex(randomblob(16))));"
+	FTS_TABLES;
 
 /* Empties the index by dropping it: a DELETE would re-tokenize every row,
  * and rows indexed under another synonym list would then delete the wrong
@@ -48,7 +53,7 @@ int kb_fts_reset(struct kb *kb, char *err)
 	if (sqlite3_exec(kb->db, "DROP TABLE IF EXISTS kb_vocab; DROP TABLE IF EXISTS kb_vocab_i; "
 			 "DROP TABLE IF EXISTS kb_fts;",
 			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(kb->db, FTS_TABLES, NULL, NULL, NULL) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "index");
 	return MG_OK;
 }
@@ -138,47 +143,44 @@ static int register_fts(struct kb *kb, char *err)
 
 /* ---- connection ------------------------------------------------------------ */
 
-/* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
- * Version 2 added keywords and renumbered the row kinds, version 3 split
- * questions and answers into two index columns, version 4 made each keyword
- * a row of its own, version 5 made each entry one row: all re-index.
- * Version 6 added answer_easy (the plain-Japanese answer), which no index
- * reads: an older file gets the column, empty. */
+/* Before migrations were per module, kb_meta's 'schema' counted the
+ * knowledge base's own versions, 6 when they came: version 2 added keywords
+ * and renumbered the row kinds, version 3 split questions and answers into
+ * two index columns, version 4 made each keyword a row of its own, version 5
+ * made each entry one row (all re-index); version 6 added answer_easy (the
+ * plain-Japanese answer), which no index reads. A file below 6 (or a new
+ * one) gets the columns and is re-indexed, with the synonyms on disk. */
+#define KB_SCHEMA_BEFORE_MIGRATIONS 6
+
 static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err);
 
-static int migrate(struct kb *kb, char *err)
+static int adopt_1(sqlite3 *db, void *ctx, char *err)
 {
+	struct kb *kb = ctx;
 	sqlite3_stmt *st = NULL;
 	int version = 0;
-	if (sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='schema'", -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "SELECT value FROM kb_meta WHERE key='schema'", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (version >= KB_SCHEMA_VERSION)
+	if (version >= KB_SCHEMA_BEFORE_MIGRATIONS)
 		return MG_OK;
-	int fresh = sqlite3_exec(kb->db, "SELECT keywords FROM kb_entries LIMIT 0", NULL, NULL, NULL) == SQLITE_OK;
-	int rc = kb_write_begin(kb, err);
-	if (rc != MG_OK)
-		return rc;
-	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
-				   NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "migration");
-	if (rc == MG_OK && sqlite3_exec(kb->db, "SELECT answer_easy FROM kb_entries LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
-	    sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN answer_easy TEXT NOT NULL DEFAULT ''",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "migration");
-	/* The index is rebuilt with the synonyms on disk. */
+	int rc = mg_db_add_column(db, "kb_entries", "keywords", "TEXT NOT NULL DEFAULT ''", err);
+	if (rc == MG_OK)
+		rc = mg_db_add_column(db, "kb_entries", "answer_easy", "TEXT NOT NULL DEFAULT ''", err);
 	if (rc == MG_OK && !kb->syn)
 		rc = synonyms_load(kb, &kb->syn, err);
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "INSERT OR REPLACE INTO kb_meta VALUES('schema', "
-				       KB_STR(KB_SCHEMA_VERSION) ")", NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "migration");
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
-	return kb_write_end(kb, rc, err);
+	return rc;
 }
+
+static const struct mg_db_step STEPS[] = {
+	{SCHEMA_1, adopt_1},
+};
+const struct mg_db_schema kb_schema = {"kb", STEPS, sizeof STEPS / sizeof *STEPS};
 
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err)
 {
@@ -191,11 +193,8 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 		rc = mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &kb->db, err);
 	if (rc == MG_OK)
 		rc = register_fts(kb, err);
-	if (rc == MG_OK && (sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
-			    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
-		rc = mg_db_fail(kb->db, err, path);
 	if (rc == MG_OK)
-		rc = migrate(kb, err);
+		rc = mg_db_migrate(kb->db, &kb_schema, kb, err);
 	if (rc == MG_OK)
 		rc = kb_sync(kb, err);
 	if (rc != MG_OK) {

@@ -15,9 +15,6 @@
  * reproduces from the model: not ours to tune. */
 #define KB_FTS_K1 1.2
 #define KB_FTS_B  0.75
-#define KB_SCHEMA_VERSION  6
-#define KB_STR_(x) #x
-#define KB_STR(x)  KB_STR_(x)
 
 /* What an import accepts. Limits that keep one bad file from filling memory,
  * far above what a real FAQ needs (the sample's longest answer is ~1.5 KB). */

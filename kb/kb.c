@@ -191,6 +191,8 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 	int rc = nlp_analyser_new(model, &kb->an, err);
 	if (rc == MG_OK)
 		rc = mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &kb->db, err);
+	if (rc == MG_OK && !(kb->stmts = mg_db_stmts_new(kb->db)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)
 		rc = register_fts(kb, err);
 	if (rc == MG_OK)
@@ -209,14 +211,7 @@ void kb_close(struct kb *kb)
 {
 	if (!kb)
 		return;
-	sqlite3_finalize(kb->st_search);
-	sqlite3_finalize(kb->st_match);
-	sqlite3_finalize(kb->st_index);
-	sqlite3_finalize(kb->st_entry_by_row);
-	sqlite3_finalize(kb->st_entry_by_id);
-	sqlite3_finalize(kb->st_generation);
-	sqlite3_finalize(kb->st_begin);
-	sqlite3_finalize(kb->st_commit);
+	mg_db_stmts_free(kb->stmts);
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
@@ -241,25 +236,25 @@ int64_t kb_generation(const struct kb *kb)
 	return kb->generation;
 }
 
-/* Runs the statement *st, prepared once per connection from sql. */
-static int exec_kept(struct kb *kb, sqlite3_stmt **st, const char *sql)
+int kb_exec(struct kb *kb, const char *sql)
 {
-	if (!*st && sqlite3_prepare_v3(kb->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-		return SQLITE_ERROR;
-	int rc = sqlite3_step(*st);
-	sqlite3_reset(*st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	sqlite3_stmt *st = NULL;
+	int rc = mg_db_stmt_get(kb->stmts, sql, &st);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
+		rc = SQLITE_OK;
+	mg_db_stmt_put(kb->stmts, st);
+	return rc;
 }
 
 int kb_read_begin(struct kb *kb)
 {
-	return sqlite3_get_autocommit(kb->db) && exec_kept(kb, &kb->st_begin, "BEGIN") == SQLITE_OK;
+	return sqlite3_get_autocommit(kb->db) && kb_exec(kb, "BEGIN") == SQLITE_OK;
 }
 
 void kb_read_end(struct kb *kb, int began)
 {
 	if (began)
-		exec_kept(kb, &kb->st_commit, "COMMIT");
+		kb_exec(kb, "COMMIT");
 }
 
 const struct nlp_synonyms *kb_synonyms(struct kb *kb)
@@ -284,12 +279,12 @@ int kb_write_end(struct kb *kb, int rc, char *err)
 int kb_count(struct kb *kb, int64_t *n, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(kb->db, "SELECT count(*) FROM kb_entries", -1, &st, NULL);
+	int rc = mg_db_stmt_get(kb->stmts, "SELECT count(*) FROM kb_entries", &st);
 	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
 	else
 		rc = SQLITE_ERROR;
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc == SQLITE_OK ? MG_OK : mg_db_fail(kb->db, err, "count");
 }
 
@@ -303,12 +298,12 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 	*out = NULL;
 	if (!syn)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (sqlite3_prepare_v2(kb->db, "SELECT canonical, variant FROM kb_synonyms", -1, &st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT canonical, variant FROM kb_synonyms", &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "synonyms");
 	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
 		rc = nlp_synonyms_add(syn, (const char *)sqlite3_column_text(st, 0),
 				      (const char *)sqlite3_column_text(st, 1), err);
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
 		return rc;
@@ -319,20 +314,18 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 
 int kb_sync(struct kb *kb, char *err)
 {
-	int rc = MG_OK;
-	if (!kb->st_generation &&
-	    sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='generation'", -1,
-			       &kb->st_generation, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = NULL;
+	if (mg_db_stmt_get(kb->stmts, "SELECT value FROM kb_meta WHERE key='generation'", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "generation");
 	int64_t gen = -1;
-	if (sqlite3_step(kb->st_generation) == SQLITE_ROW)
-		gen = sqlite3_column_int64(kb->st_generation, 0);
-	sqlite3_reset(kb->st_generation);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		gen = sqlite3_column_int64(st, 0);
+	mg_db_stmt_put(kb->stmts, st);
 	if (gen == kb->generation && kb->syn && kb->model)
 		return MG_OK;
 
 	struct nlp_synonyms *syn = NULL;
-	rc = synonyms_load(kb, &syn, err);
+	int rc = synonyms_load(kb, &syn, err);
 	struct kb_model *model = NULL;
 	if (rc == MG_OK)
 		rc = kb_model_get(kb, gen, &model, err);
@@ -350,8 +343,7 @@ int kb_sync(struct kb *kb, char *err)
 
 int kb_bump_generation(struct kb *kb, char *err)
 {
-	if (sqlite3_exec(kb->db, "UPDATE kb_meta SET value=value+1 WHERE key='generation'",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	if (kb_exec(kb, "UPDATE kb_meta SET value=value+1 WHERE key='generation'") != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "generation");
 	return MG_OK;
 }
@@ -398,7 +390,7 @@ static int fill_selected(struct kb *kb, sqlite3_stmt *st, const char *today, str
 		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0), .score = 1};
 		rc = kb_candidates_fill(kb, &c, 1, today, out, max, n, err);
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc;
 }
 
@@ -410,7 +402,7 @@ int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out,
 	int rc = kb_sync(kb, err);
 	if (rc != MG_OK)
 		return rc;
-	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT id FROM kb_entries ORDER BY id", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "entries");
 	return fill_selected(kb, st, today, out, max, n, err);
 }
@@ -423,8 +415,7 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 	int rc = kb_sync(kb, err);
 	if (rc != MG_OK)
 		return rc;
-	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries WHERE slug=? ORDER BY ext_id", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT id FROM kb_entries WHERE slug=? ORDER BY ext_id", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "topic");
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
 	return fill_selected(kb, st, today, out, 1, found, err);
@@ -435,24 +426,24 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt **st = entry > 0 ? &kb->st_entry_by_row : &kb->st_entry_by_id;
-	if (!*st && sqlite3_prepare_v2(kb->db, entry > 0
+	sqlite3_stmt *st = NULL;
+	if (mg_db_stmt_get(kb->stmts, entry > 0
 			? "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE id=?"
-			: "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE ext_id=?", -1, st, NULL) != SQLITE_OK)
+			: "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE ext_id=?", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "entry");
 	if (entry > 0)
-		sqlite3_bind_int64(*st, 1, entry);
+		sqlite3_bind_int64(st, 1, entry);
 	else
-		sqlite3_bind_text(*st, 1, id ? id : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
 	int rc = MG_OK;
-	int step = sqlite3_step(*st);
+	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
 		char **field[] = {&out->id, &out->slug, &out->category, &out->route, &out->status,
 				  &out->question, &out->answer, &out->question_en, &out->answer_en,
 				  &out->answer_easy, &out->alt_questions, &out->keywords, &out->valid_from, &out->valid_to, &out->url,
 				  &out->source, &out->updated_at};
 		for (int i = 0; i < (int)(sizeof field / sizeof *field) && rc == MG_OK; i++) {
-			const char *v = (const char *)sqlite3_column_text(*st, i);
+			const char *v = (const char *)sqlite3_column_text(st, i);
 			*field[i] = strdup(v ? v : "");
 			if (!*field[i])
 				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -462,7 +453,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	} else {
 		rc = mg_db_fail(kb->db, err, "entry");
 	}
-	sqlite3_reset(*st);
+	mg_db_stmt_put(kb->stmts, st);
 	if (rc != MG_OK)
 		kb_entry_clear(out);
 	return rc;

@@ -76,11 +76,32 @@ struct stmt_slot {
 	int out;    /* handed out, not yet put back */
 };
 
+/* A text's hash remembered by the address of the text: the callers pass
+ * string constants, so a text asked for again is found without hashing it
+ * again (hashing the ~200 bytes of a kb_entries SELECT at every get and put
+ * was 3,000 instructions a call). The address is only a hint: a hit still
+ * compares the text. */
+#define STMT_RECENT 64
+struct stmt_recent {
+	const char *sql;
+	uint32_t hash;
+};
+
+/* The statements handed out, with their hashes, for put: a few at a time
+ * (a walk inside a walk); past STMT_OUT put hashes the text. */
+#define STMT_OUT 8
+
 /* Open addressing over a power-of-two table, at most three quarters full. */
 struct mg_db_stmts {
 	sqlite3 *db;
 	struct stmt_slot *slot;
 	size_t cap, n;
+	struct stmt_recent recent[STMT_RECENT];
+	struct {
+		sqlite3_stmt *st;
+		uint32_t hash;
+	} out[STMT_OUT];
+	int nout;
 };
 
 struct mg_db_stmts *mg_db_stmts_new(sqlite3 *db)
@@ -128,14 +149,37 @@ static int stmts_grow(struct mg_db_stmts *c)
 	return 0;
 }
 
+/* Notes st (kept in the cache under hash) as handed out. */
+static void stmt_out(struct mg_db_stmts *c, sqlite3_stmt *st, uint32_t hash)
+{
+	if (c->nout < STMT_OUT) {
+		c->out[c->nout].st = st;
+		c->out[c->nout++].hash = hash;
+	}
+}
+
 int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out)
 {
 	*out = NULL;
-	uint32_t hash = mg_hash(sql, strlen(sql));
-	struct stmt_slot *s = c->cap ? stmt_find(c, sql, hash) : NULL;
+	struct stmt_recent *r = &c->recent[((uintptr_t)sql >> 3) & (STMT_RECENT - 1)];
+	struct stmt_slot *s = NULL;
+	uint32_t hash = 0;
+	if (c->cap && r->sql == sql) {
+		hash = r->hash;
+		s = stmt_find(c, sql, hash);
+		if (!s->sql)  /* another text at the same address */
+			s = NULL;
+	}
+	if (!s) {
+		hash = mg_hash(sql, strlen(sql));
+		s = c->cap ? stmt_find(c, sql, hash) : NULL;
+		r->sql = sql;
+		r->hash = hash;
+	}
 	if (s && s->sql && !s->out) {
 		s->out = 1;
 		*out = s->st;
+		stmt_out(c, s->st, hash);
 		return SQLITE_OK;
 	}
 	if ((s && s->sql) || c->n >= MG_DB_STMTS_MAX)  /* out already, or the cache is full */
@@ -156,6 +200,7 @@ int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out)
 	s = stmt_find(c, sql, hash);
 	*s = (struct stmt_slot){copy, hash, *out, 1};
 	c->n++;
+	stmt_out(c, *out, hash);
 	return SQLITE_OK;
 }
 
@@ -164,7 +209,13 @@ void mg_db_stmt_put(struct mg_db_stmts *c, sqlite3_stmt *st)
 	if (!st)
 		return;
 	const char *sql = sqlite3_sql(st);
-	struct stmt_slot *s = c->cap && sql ? stmt_find(c, sql, mg_hash(sql, strlen(sql))) : NULL;
+	int i = c->nout - 1;
+	while (i >= 0 && c->out[i].st != st)
+		i--;
+	uint32_t hash = i >= 0 ? c->out[i].hash : sql ? mg_hash(sql, strlen(sql)) : 0;
+	if (i >= 0)
+		c->out[i] = c->out[--c->nout];
+	struct stmt_slot *s = c->cap && sql ? stmt_find(c, sql, hash) : NULL;
 	if (!s || s->st != st) {
 		sqlite3_finalize(st);
 		return;

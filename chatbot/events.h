@@ -52,8 +52,9 @@ struct events_event {
 				      knowledge base has them (chatbot_log_event reads them) */
 };
 
-/* Creates the ev_ tables if they are missing. The logging functions do this
- * themselves on first use; readers (report, console) call it once. */
+/* The ev_ tables' migrations (nlp/db.h), run by events_init: chatbot_open
+ * on its connection, the writer on its own. */
+extern const struct mg_db_schema events_schema;
 int events_init(sqlite3 *db, char *err);
 
 /* Records one ask from chatbot_ask()'s result (borrowed, not changed except

@@ -13,7 +13,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-static const char SCHEMA[] =
+/* Staff's migrations (nlp/db.h): step 1 is the schema as it shipped when
+ * migrations came; a change is a step added below it, never an edit of it. */
+static const char SCHEMA_1[] =
 	"CREATE TABLE IF NOT EXISTS staff_users("
 	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
 	"  pwhash TEXT NOT NULL, failures INTEGER NOT NULL DEFAULT 0,"
@@ -26,6 +28,18 @@ static const char SCHEMA[] =
 	"  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,"
 	"  target TEXT NOT NULL DEFAULT '', before TEXT, after TEXT);";
 
+/* Files made before accounts could be disabled gain the column. */
+static int adopt_1(sqlite3 *db, void *ctx, char *err)
+{
+	(void)ctx;
+	return mg_db_add_column(db, "staff_users", "disabled", "INTEGER NOT NULL DEFAULT 0", err);
+}
+
+static const struct mg_db_step STEPS[] = {
+	{SCHEMA_1, adopt_1},
+};
+const struct mg_db_schema staff_schema = {"staff", STEPS, sizeof STEPS / sizeof *STEPS};
+
 static const char *const ROLE_NAMES[STAFF_NROLES] = {
 	[STAFF_ADMIN] = "admin",
 	[STAFF_EDITOR] = "editor",
@@ -37,12 +51,7 @@ int staff_init(sqlite3 *db, char *err)
 {
 	if (sodium_init() < 0)
 		return mg_fail(err, MG_ERR_INTERNAL, "libsodium failed to start");
-	if (sqlite3_exec(db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
-		return mg_db_fail(db, err, "staff schema");
-	/* Databases made before accounts could be disabled gain the column;
-	 * on the others the statement fails (the column exists) and that is fine. */
-	sqlite3_exec(db, "ALTER TABLE staff_users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
-	return MG_OK;
+	return mg_db_migrate(db, &staff_schema, NULL, err);
 }
 
 int staff_role_parse(const char *name, enum staff_role *out)

@@ -16,6 +16,7 @@
 
 #include "chatbot/cli.h"
 #include "kb/kb.h"
+#include "nlp/db.h"
 #include "nlp/mg.h"
 #include "nlp/zone.h"
 
@@ -48,8 +49,9 @@ struct staff_session {
 	time_t expires;
 };
 
-/* Creates the staff tables in db if they are missing; chatbot_open runs it
- * once for its database, so nothing below runs it again per request. */
+/* The staff_ tables' migrations (nlp/db.h), run by staff_init: chatbot_open
+ * runs it once for its connection, so nothing below runs it per request. */
+extern const struct mg_db_schema staff_schema;
 int staff_init(sqlite3 *db, char *err);
 
 /* "admin", "editor", "call_center", "reception" ↔ the enum. */

@@ -64,16 +64,15 @@ static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], 
 	rc = kb_sync(kb, err);
 	sqlite3_stmt *st = NULL;
 	if (rc == MG_OK && !id[0]) {
-		if (sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries",
-				       -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		if (mg_db_stmt_get(kb->stmts, KB_NEXT_ID, &st) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
 			rc = mg_db_fail(kb->db, err, "save entry");
 		else
 			snprintf(id, sizeof id, "%lld", (long long)sqlite3_column_int64(st, 0));
-		sqlite3_finalize(st);
+		mg_db_stmt_put(kb->stmts, st);
 		st = NULL;
 	}
 	if (rc == MG_OK &&
-	    sqlite3_prepare_v2(kb->db,
+	    mg_db_stmt_get(kb->stmts,
 			       "INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
 			       "ON CONFLICT(ext_id) DO UPDATE SET slug=excluded.slug, category=excluded.category,"
 			       " route=excluded.route, status=excluded.status, question=excluded.question,"
@@ -81,7 +80,7 @@ static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], 
 			       " answer_en=excluded.answer_en, answer_easy=excluded.answer_easy, alt_questions=excluded.alt_questions,"
 			       " keywords=excluded.keywords, valid_from=excluded.valid_from,"
 			       " valid_to=excluded.valid_to, url=excluded.url, source=excluded.source,"
-			       " updated_at=excluded.updated_at", -1, &st, NULL) != SQLITE_OK)
+			       " updated_at=excluded.updated_at", &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "save entry");
 	if (rc == MG_OK) {
 		for (int c = 0; c < KB_NCOLS; c++)
@@ -90,7 +89,7 @@ static int entry_save(struct kb *kb, char *v[KB_NCOLS], char id_out[KB_ID_LEN], 
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = mg_db_fail(kb->db, err, "save entry");
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	/* A whole re-index: a town's knowledge base is a few hundred entries,
 	 * and one code path for the index is worth the few milliseconds. */
 	if (rc == MG_OK)
@@ -116,7 +115,7 @@ static int change_one(struct kb *kb, const char *sql, const char *id, const char
 		return rc;
 	rc = kb_sync(kb, err);
 	sqlite3_stmt *st = NULL;
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (rc == MG_OK && mg_db_stmt_get(kb->stmts, sql, &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, what);
 	if (rc == MG_OK) {
 		int params = sqlite3_bind_parameter_count(st);
@@ -130,7 +129,7 @@ static int change_one(struct kb *kb, const char *sql, const char *id, const char
 		else if (sqlite3_changes(kb->db) == 0)
 			rc = mg_fail(err, MG_ERR_NOT_FOUND, "no entry %s", id);
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);
 	if (rc == MG_OK)
@@ -192,27 +191,27 @@ int kb_each_topic(struct kb *kb, kb_topic_fn fn, void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
 	/* each topic's first published entry, or its first when none is */
-	if (sqlite3_prepare_v2(kb->db, "SELECT slug, category, question FROM (SELECT slug, category, question,"
+	if (mg_db_stmt_get(kb->stmts, "SELECT slug, category, question FROM (SELECT slug, category, question,"
 				       " row_number() OVER (PARTITION BY slug ORDER BY status <> 'published', id) AS n"
 				       " FROM kb_entries WHERE slug <> '') WHERE n = 1 ORDER BY category, slug",
-			       -1, &st, NULL) != SQLITE_OK)
+			   &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "topics");
 	int step, stop = 0;
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)
 		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
 			  (const char *)sqlite3_column_text(st, 2));
 	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(kb->db, err, "topics") : MG_OK;
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc;
 }
 
 int kb_entries_find(struct kb *kb, const char *text, int max, kb_found_fn fn, void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb->db, "SELECT ext_id, slug, question, status FROM kb_entries"
+	if (mg_db_stmt_get(kb->stmts, "SELECT ext_id, slug, question, status FROM kb_entries"
 				       " WHERE ?1 = '' OR ext_id = ?1 OR instr(slug, ?1) OR instr(question, ?1)"
 				       " OR instr(alt_questions, ?1) OR instr(question_en, ?1) ORDER BY id LIMIT ?2",
-			       -1, &st, NULL) != SQLITE_OK)
+			   &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "entries");
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, max);
@@ -221,6 +220,6 @@ int kb_entries_find(struct kb *kb, const char *text, int max, kb_found_fn fn, vo
 		stop = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
 			  (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
 	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(kb->db, err, "entries") : MG_OK;
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc;
 }

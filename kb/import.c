@@ -542,11 +542,9 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	/* Prepared once per connection: an import indexes thousands of rows.
 	 * SQLite prepares it again by itself after kb_fts_reset recreates the table. */
-	sqlite3_stmt *ins = kb->st_index;
-	if (rc == MG_OK && !ins &&
-	    sqlite3_prepare_v3(kb->db, INSERT_FTS, -1, SQLITE_PREPARE_PERSISTENT, &kb->st_index, NULL) != SQLITE_OK)
+	sqlite3_stmt *ins = NULL;
+	if (rc == MG_OK && mg_db_stmt_get(kb->stmts, INSERT_FTS, &ins) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "index");
-	ins = kb->st_index;
 	if (rc == MG_OK) {
 		sqlite3_bind_int64(ins, 1, entry);
 		sqlite3_bind_text(ins, 2, r.q ? r.q : "", -1, SQLITE_STATIC);
@@ -554,10 +552,9 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 		sqlite3_bind_blob(ins, 4, r.shape, r.nshape * (int)sizeof *r.shape, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			rc = mg_db_fail(kb->db, err, "index");
-		/* reset, so that no open statement holds the table a re-index drops */
-		sqlite3_reset(ins);
-		sqlite3_clear_bindings(ins);
 	}
+	/* put back reset, so that no open statement holds the table a re-index drops */
+	mg_db_stmt_put(kb->stmts, ins);
 	free(a);
 	free(answers);
 	free(r.q);
@@ -571,8 +568,7 @@ int kb_reindex(struct kb *kb, char *err)
 	int rc = kb_fts_reset(kb, err);
 	if (rc != MG_OK)
 		return rc;
-	if (sqlite3_prepare_v2(kb->db, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries", -1, &sel,
-			       NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries", &sel) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "re-index");
 	while (rc == MG_OK && sqlite3_step(sel) == SQLITE_ROW) {
 		const char *f[KB_NCOLS];
@@ -580,7 +576,7 @@ int kb_reindex(struct kb *kb, char *err)
 			f[c] = (const char *)sqlite3_column_text(sel, c);
 		rc = kb_index_entry(kb, sqlite3_column_int64(sel, KB_NCOLS), f, err);
 	}
-	sqlite3_finalize(sel);
+	mg_db_stmt_put(kb->stmts, sel);
 	return rc;
 }
 
@@ -609,8 +605,8 @@ static int keep_replaced(struct kb *kb, int keep, char *err)
 	if (fclose(f) != 0 && rc == MG_OK)
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	sqlite3_stmt *st = NULL;
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT INTO kb_replaced(at, entries, csv) VALUES(?1, ?2, ?3)",
-					      -1, &st, NULL) != SQLITE_OK)
+	if (rc == MG_OK && mg_db_stmt_get(kb->stmts, "INSERT INTO kb_replaced(at, entries, csv) VALUES(?1, ?2, ?3)",
+					  &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	if (rc == MG_OK) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
@@ -619,33 +615,32 @@ static int keep_replaced(struct kb *kb, int keep, char *err)
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	st = NULL;
 	free(buf);
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "DELETE FROM kb_replaced WHERE id NOT IN"
-						      " (SELECT id FROM kb_replaced ORDER BY id DESC LIMIT ?1)",
-					      -1, &st, NULL) != SQLITE_OK)
+	if (rc == MG_OK && mg_db_stmt_get(kb->stmts, "DELETE FROM kb_replaced WHERE id NOT IN"
+						  " (SELECT id FROM kb_replaced ORDER BY id DESC LIMIT ?1)",
+					  &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	if (rc == MG_OK) {
 		sqlite3_bind_int(st, 1, keep);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = mg_db_fail(kb->db, err, "keep the replaced knowledge base");
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc;
 }
 
 int kb_replaced_list(struct kb *kb, kb_replaced_fn fn, void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb->db, "SELECT id, at, entries FROM kb_replaced ORDER BY id DESC", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT id, at, entries FROM kb_replaced ORDER BY id DESC", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "replaced knowledge bases");
 	int step, stop = 0;
 	while (!stop && (step = sqlite3_step(st)) == SQLITE_ROW)
 		stop = fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
 	int rc = !stop && step != SQLITE_DONE ? mg_db_fail(kb->db, err, "replaced knowledge bases") : MG_OK;
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc;
 }
 
@@ -654,7 +649,7 @@ int kb_replaced_restore(struct kb *kb, int64_t id, const struct kb_import_opts *
 {
 	*imported = 0;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(kb->db, "SELECT csv FROM kb_replaced WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT csv FROM kb_replaced WHERE id = ?1", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "replaced knowledge bases");
 	sqlite3_bind_int64(st, 1, id);
 	int rc = MG_OK;
@@ -670,7 +665,7 @@ int kb_replaced_restore(struct kb *kb, int64_t id, const struct kb_import_opts *
 		else
 			memcpy(csv, sqlite3_column_blob(st, 0), len);
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	if (rc == MG_OK) {
 		struct kb_import_opts o = opts ? *opts : (struct kb_import_opts){0};
 		o.append = 0;
@@ -692,7 +687,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!append) {
-		if (sqlite3_exec(kb->db, "DELETE FROM kb_entries", NULL, NULL, NULL) != SQLITE_OK)
+		if (kb_exec(kb, "DELETE FROM kb_entries") != SQLITE_OK)
 			return mg_db_fail(kb->db, err, "import");
 		rc = kb_fts_reset(kb, err);
 		if (rc != MG_OK)
@@ -700,10 +695,9 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 	}
 	/* Entries without an id get the next free number. */
 	int64_t next_id = 1;
-	if (sqlite3_prepare_v2(kb->db, "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries",
-			       -1, &next, NULL) == SQLITE_OK && sqlite3_step(next) == SQLITE_ROW)
+	if (mg_db_stmt_get(kb->stmts, KB_NEXT_ID, &next) == SQLITE_OK && sqlite3_step(next) == SQLITE_ROW)
 		next_id = sqlite3_column_int64(next, 0);
-	sqlite3_finalize(next);
+	mg_db_stmt_put(kb->stmts, next);
 	for (int i = 0; i < p->nrows; i++) {
 		const char *id = p->rows[i].v[KB_C_ID];
 		if (id && *id) {
@@ -713,9 +707,9 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 				next_id = v + 1;
 		}
 	}
-	if (sqlite3_prepare_v2(kb->db,
+	if (mg_db_stmt_get(kb->stmts,
 		"INSERT INTO kb_entries(" KB_ENTRY_COLUMNS ") "
-		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &ins, NULL) != SQLITE_OK)
+		"VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &ins) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "import");
 	for (int i = 0; rc == MG_OK && i < p->nrows; i++) {
 		struct row *r = &p->rows[i];
@@ -756,7 +750,7 @@ static int write_rows(struct kb *kb, struct parse *p, int append, int *imported,
 		if (rc == MG_OK)
 			(*imported)++;
 	}
-	sqlite3_finalize(ins);
+	mg_db_stmt_put(kb->stmts, ins);
 	return rc;
 }
 
@@ -837,10 +831,9 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 		free(text);
 		return rc;
 	}
-	if (sqlite3_exec(kb->db, "DELETE FROM kb_synonyms", NULL, NULL, NULL) != SQLITE_OK)
+	if (kb_exec(kb, "DELETE FROM kb_synonyms") != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "synonyms");
-	if (rc == MG_OK && sqlite3_prepare_v2(kb->db, "INSERT OR IGNORE INTO kb_synonyms VALUES(?,?)",
-					      -1, &ins, NULL) != SQLITE_OK)
+	if (rc == MG_OK && mg_db_stmt_get(kb->stmts, "INSERT OR IGNORE INTO kb_synonyms VALUES(?,?)", &ins) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "synonyms");
 	/* Split by hand, not by strtok_r: blank lines must count for the line
 	 * numbers, and a NUL byte must not end the file unseen. */
@@ -882,7 +875,7 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	 * file without any is a mistake (a wrong or truncated upload). */
 	if (rc == MG_OK && !*groups)
 		rc = mg_fail(err, MG_ERR_INPUT, "%s: no synonyms in the file, the list is unchanged", name);
-	sqlite3_finalize(ins);
+	mg_db_stmt_put(kb->stmts, ins);
 	free(text);
 	/* The index is re-analysed with the new list inside the same transaction. */
 	struct nlp_synonyms *old = kb->syn;
@@ -911,7 +904,7 @@ int kb_export(struct kb *kb, FILE *out, char *err)
 {
 	sqlite3_stmt *st = NULL;
 	static const char sql[] = "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries ORDER BY id";
-	if (sqlite3_prepare_v2(kb->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, sql, &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "export");
 	fputs("\xef\xbb\xbf", out);  /* Excel needs the BOM to read UTF-8 */
 	for (int c = 0; c < KB_NCOLS; c++)
@@ -920,7 +913,7 @@ int kb_export(struct kb *kb, FILE *out, char *err)
 	while ((step = sqlite3_step(st)) == SQLITE_ROW)
 		for (int c = 0; c < KB_NCOLS; c++)
 			nlp_excel_cell(out, (const char *)sqlite3_column_text(st, c), c + 1 == KB_NCOLS);
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	if (step != SQLITE_DONE)
 		return mg_db_fail(kb->db, err, "export");
 	if (fflush(out) != 0 || ferror(out))

@@ -8,7 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char SCHEMA[] =
+/* Phrasings (q) and answers (a) are separate columns so that the first
+ * stage weighs them apart and fts5vocab counts a term's entries per column;
+ * shape holds each phrasing's struct kb_shape, in line order; the instance
+ * table gives the in-memory model (kb/model.c) every occurrence. Part of
+ * step 1, and made again by kb_fts_reset. */
+#define FTS_TABLES                                                      \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("         \
+	"  q, a, shape UNINDEXED, tokenize='madoguchi');"               \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab_i USING fts5vocab(kb_fts, 'instance');"
+
+/* The kb_ tables' migrations (nlp/db.h): step 1 is the schema as it shipped
+ * when migrations came; a change is a step added below it, never an edit of
+ * it. */
+static const char SCHEMA_1[] =
 	"CREATE TABLE IF NOT EXISTS kb_meta(key TEXT PRIMARY KEY, value);"
 	"CREATE TABLE IF NOT EXISTS kb_entries("
 	"  id INTEGER PRIMARY KEY,"
@@ -29,16 +42,8 @@ static const char SCHEMA[] =
 	"INSERT OR IGNORE INTO kb_meta VALUES('generation', 0);"
 	/* Names this database file for the model cache: a path can be reused by
 	 * another database, this never is. */
-	"INSERT OR IGNORE INTO kb_meta VALUES('instance', lower(hex(randomblob(16))));";
-
-/* Phrasings (q) and answers (a) are separate columns so that the first
- * stage weighs them apart and fts5vocab counts a term's entries per column;
- * shape holds each phrasing's struct kb_shape, in line order; the instance
- * table gives the in-memory model (kb/model.c) every occurrence. */
-static const char FTS_SCHEMA[] =
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_fts USING fts5("
-	"  q, a, shape UNINDEXED, tokenize='madoguchi');"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kb_vocab_i USING fts5vocab(kb_fts, 'instance');";
+	"INSERT OR IGNORE INTO kb_meta VALUES('instance', lower(hex(randomblob(16))));"
+	FTS_TABLES;
 
 /* Empties the index by dropping it: a DELETE would re-tokenize every row,
  * and rows indexed under another synonym list would then delete the wrong
@@ -48,7 +53,7 @@ int kb_fts_reset(struct kb *kb, char *err)
 	if (sqlite3_exec(kb->db, "DROP TABLE IF EXISTS kb_vocab; DROP TABLE IF EXISTS kb_vocab_i; "
 			 "DROP TABLE IF EXISTS kb_fts;",
 			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
+	    sqlite3_exec(kb->db, FTS_TABLES, NULL, NULL, NULL) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "index");
 	return MG_OK;
 }
@@ -138,47 +143,44 @@ static int register_fts(struct kb *kb, char *err)
 
 /* ---- connection ------------------------------------------------------------ */
 
-/* Brings a database made by an earlier version up to KB_SCHEMA_VERSION.
- * Version 2 added keywords and renumbered the row kinds, version 3 split
- * questions and answers into two index columns, version 4 made each keyword
- * a row of its own, version 5 made each entry one row: all re-index.
- * Version 6 added answer_easy (the plain-Japanese answer), which no index
- * reads: an older file gets the column, empty. */
+/* Before migrations were per module, kb_meta's 'schema' counted the
+ * knowledge base's own versions, 6 when they came: version 2 added keywords
+ * and renumbered the row kinds, version 3 split questions and answers into
+ * two index columns, version 4 made each keyword a row of its own, version 5
+ * made each entry one row (all re-index); version 6 added answer_easy (the
+ * plain-Japanese answer), which no index reads. A file below 6 (or a new
+ * one) gets the columns and is re-indexed, with the synonyms on disk. */
+#define KB_SCHEMA_BEFORE_MIGRATIONS 6
+
 static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err);
 
-static int migrate(struct kb *kb, char *err)
+static int adopt_1(sqlite3 *db, void *ctx, char *err)
 {
+	struct kb *kb = ctx;
 	sqlite3_stmt *st = NULL;
 	int version = 0;
-	if (sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='schema'", -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(db, "SELECT value FROM kb_meta WHERE key='schema'", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (version >= KB_SCHEMA_VERSION)
+	if (version >= KB_SCHEMA_BEFORE_MIGRATIONS)
 		return MG_OK;
-	int fresh = sqlite3_exec(kb->db, "SELECT keywords FROM kb_entries LIMIT 0", NULL, NULL, NULL) == SQLITE_OK;
-	int rc = kb_write_begin(kb, err);
-	if (rc != MG_OK)
-		return rc;
-	if (!fresh && sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN keywords TEXT NOT NULL DEFAULT ''",
-				   NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "migration");
-	if (rc == MG_OK && sqlite3_exec(kb->db, "SELECT answer_easy FROM kb_entries LIMIT 0", NULL, NULL, NULL) != SQLITE_OK &&
-	    sqlite3_exec(kb->db, "ALTER TABLE kb_entries ADD COLUMN answer_easy TEXT NOT NULL DEFAULT ''",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "migration");
-	/* The index is rebuilt with the synonyms on disk. */
+	int rc = mg_db_add_column(db, "kb_entries", "keywords", "TEXT NOT NULL DEFAULT ''", err);
+	if (rc == MG_OK)
+		rc = mg_db_add_column(db, "kb_entries", "answer_easy", "TEXT NOT NULL DEFAULT ''", err);
 	if (rc == MG_OK && !kb->syn)
 		rc = synonyms_load(kb, &kb->syn, err);
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);
-	if (rc == MG_OK && sqlite3_exec(kb->db, "INSERT OR REPLACE INTO kb_meta VALUES('schema', "
-				       KB_STR(KB_SCHEMA_VERSION) ")", NULL, NULL, NULL) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "migration");
 	if (rc == MG_OK)
 		rc = kb_bump_generation(kb, err);
-	return kb_write_end(kb, rc, err);
+	return rc;
 }
+
+static const struct mg_db_step STEPS[] = {
+	{SCHEMA_1, adopt_1},
+};
+const struct mg_db_schema kb_schema = {"kb", STEPS, sizeof STEPS / sizeof *STEPS};
 
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err)
 {
@@ -190,13 +192,12 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 	int rc = nlp_analyser_new(model, &kb->an, err);
 	if (rc == MG_OK)
 		rc = mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &kb->db, err);
+	if (rc == MG_OK && !(kb->stmts = mg_db_stmts_new(kb->db)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)
 		rc = register_fts(kb, err);
-	if (rc == MG_OK && (sqlite3_exec(kb->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK ||
-			    sqlite3_exec(kb->db, FTS_SCHEMA, NULL, NULL, NULL) != SQLITE_OK))
-		rc = mg_db_fail(kb->db, err, path);
 	if (rc == MG_OK)
-		rc = migrate(kb, err);
+		rc = mg_db_migrate(kb->db, &kb_schema, kb, err);
 	if (rc == MG_OK)
 		rc = kb_sync(kb, err);
 	if (rc != MG_OK) {
@@ -211,14 +212,7 @@ void kb_close(struct kb *kb)
 {
 	if (!kb)
 		return;
-	sqlite3_finalize(kb->st_search);
-	sqlite3_finalize(kb->st_match);
-	sqlite3_finalize(kb->st_index);
-	sqlite3_finalize(kb->st_entry_by_row);
-	sqlite3_finalize(kb->st_entry_by_id);
-	sqlite3_finalize(kb->st_generation);
-	sqlite3_finalize(kb->st_begin);
-	sqlite3_finalize(kb->st_commit);
+	mg_db_stmts_free(kb->stmts);
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
 	nlp_synonyms_free(kb->syn);
@@ -243,25 +237,25 @@ int64_t kb_generation(const struct kb *kb)
 	return kb->generation;
 }
 
-/* Runs the statement *st, prepared once per connection from sql. */
-static int exec_kept(struct kb *kb, sqlite3_stmt **st, const char *sql)
+int kb_exec(struct kb *kb, const char *sql)
 {
-	if (!*st && sqlite3_prepare_v3(kb->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
-		return SQLITE_ERROR;
-	int rc = sqlite3_step(*st);
-	sqlite3_reset(*st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	sqlite3_stmt *st = NULL;
+	int rc = mg_db_stmt_get(kb->stmts, sql, &st);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE)
+		rc = SQLITE_OK;
+	mg_db_stmt_put(kb->stmts, st);
+	return rc;
 }
 
 int kb_read_begin(struct kb *kb)
 {
-	return sqlite3_get_autocommit(kb->db) && exec_kept(kb, &kb->st_begin, "BEGIN") == SQLITE_OK;
+	return sqlite3_get_autocommit(kb->db) && kb_exec(kb, "BEGIN") == SQLITE_OK;
 }
 
 void kb_read_end(struct kb *kb, int began)
 {
 	if (began)
-		exec_kept(kb, &kb->st_commit, "COMMIT");
+		kb_exec(kb, "COMMIT");
 }
 
 const struct nlp_synonyms *kb_synonyms(struct kb *kb)
@@ -286,12 +280,12 @@ int kb_write_end(struct kb *kb, int rc, char *err)
 int kb_count(struct kb *kb, int64_t *n, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(kb->db, "SELECT count(*) FROM kb_entries", -1, &st, NULL);
+	int rc = mg_db_stmt_get(kb->stmts, "SELECT count(*) FROM kb_entries", &st);
 	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);
 	else
 		rc = SQLITE_ERROR;
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc == SQLITE_OK ? MG_OK : mg_db_fail(kb->db, err, "count");
 }
 
@@ -305,12 +299,12 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 	*out = NULL;
 	if (!syn)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	if (sqlite3_prepare_v2(kb->db, "SELECT canonical, variant FROM kb_synonyms", -1, &st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT canonical, variant FROM kb_synonyms", &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "synonyms");
 	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
 		rc = nlp_synonyms_add(syn, (const char *)sqlite3_column_text(st, 0),
 				      (const char *)sqlite3_column_text(st, 1), err);
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
 		return rc;
@@ -319,27 +313,30 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 	return MG_OK;
 }
 
-/* The generation on disk, -1 when it cannot be read. */
-static int64_t generation_now(struct kb *kb)
+/* The generation on disk (-1 when the row is missing). */
+static int generation_now(struct kb *kb, int64_t *gen, char *err)
 {
-	int64_t gen = -1;
-	if (sqlite3_step(kb->st_generation) == SQLITE_ROW)
-		gen = sqlite3_column_int64(kb->st_generation, 0);
-	sqlite3_reset(kb->st_generation);
-	return gen;
+	sqlite3_stmt *st = NULL;
+	if (mg_db_stmt_get(kb->stmts, "SELECT value FROM kb_meta WHERE key='generation'", &st) != SQLITE_OK)
+		return mg_db_fail(kb->db, err, "generation");
+	*gen = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*gen = sqlite3_column_int64(st, 0);
+	mg_db_stmt_put(kb->stmts, st);
+	return MG_OK;
 }
 
 int kb_sync(struct kb *kb, char *err)
 {
-	if (!kb->st_generation &&
-	    sqlite3_prepare_v2(kb->db, "SELECT value FROM kb_meta WHERE key='generation'", -1,
-			       &kb->st_generation, NULL) != SQLITE_OK)
-		return mg_db_fail(kb->db, err, "generation");
 	/* The generation, the synonyms and the model read in one snapshot: a
 	 * commit between them would name a model by another's number. */
 	int began = kb_read_begin(kb);
-	int64_t gen = generation_now(kb);
-	int rc = MG_OK;
+	int64_t gen = -1;
+	int rc = generation_now(kb, &gen, err);
+	if (rc != MG_OK) {
+		kb_read_end(kb, began);
+		return rc;
+	}
 	kb->stale = 0;
 	if (gen == kb->generation && kb->syn && kb->model) {
 		kb_read_end(kb, began);
@@ -389,8 +386,7 @@ void kb_set_loader(struct kb *kb, void (*fn)(void *ctx), void *ctx)
 
 int kb_bump_generation(struct kb *kb, char *err)
 {
-	if (sqlite3_exec(kb->db, "UPDATE kb_meta SET value=value+1 WHERE key='generation'",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	if (kb_exec(kb, "UPDATE kb_meta SET value=value+1 WHERE key='generation'") != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "generation");
 	return MG_OK;
 }
@@ -409,14 +405,14 @@ static int live_on(int published, const char *from, const char *to, const char *
  * row (current: a row of kb_entries now) or of the model's id (a search's
  * candidate: its row may have been deleted, or reused by a re-import) as
  * it is on disk now, into c, when it is live on today; 0 when it is not, or
- * is gone. st is the caller's, prepared here once. */
+ * is gone. st is the caller's, taken from the cache here once. */
 static int entry_now(struct kb *kb, sqlite3_stmt **st, int current, int64_t row, const char *id,
 		     const char *today, struct kb_candidate *c)
 {
-	if (!*st && sqlite3_prepare_v2(kb->db, current
+	if (!*st && mg_db_stmt_get(kb->stmts, current
 			? "SELECT id, ext_id, slug, route, status='published', valid_from, valid_to FROM kb_entries WHERE id=?1"
 			: "SELECT id, ext_id, slug, route, status='published', valid_from, valid_to FROM kb_entries WHERE ext_id=?2",
-			-1, st, NULL) != SQLITE_OK)
+			st) != SQLITE_OK)
 		return 0;
 	if (current)
 		sqlite3_bind_int64(*st, 1, row);
@@ -465,7 +461,7 @@ int kb_candidates_fill(struct kb *kb, const struct kb_candidate *sorted, int nso
 		memcpy(c->slug, e->slug, sizeof c->slug);
 		memcpy(c->route, e->route, sizeof c->route);
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return MG_OK;
 }
 
@@ -479,7 +475,7 @@ static int fill_selected(struct kb *kb, sqlite3_stmt *st, const char *today, str
 		struct kb_candidate c = {.entry = sqlite3_column_int64(st, 0), .score = 1};
 		rc = kb_candidates_fill(kb, &c, 1, 1, today, out, max, n, err);
 	}
-	sqlite3_finalize(st);
+	mg_db_stmt_put(kb->stmts, st);
 	return rc;
 }
 
@@ -491,7 +487,7 @@ int kb_first_entries(struct kb *kb, const char *today, struct kb_candidate *out,
 	int rc = kb_sync(kb, err);
 	if (rc != MG_OK)
 		return rc;
-	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT id FROM kb_entries ORDER BY id", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "entries");
 	return fill_selected(kb, st, today, out, max, n, err);
 }
@@ -504,8 +500,7 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 	int rc = kb_sync(kb, err);
 	if (rc != MG_OK)
 		return rc;
-	if (sqlite3_prepare_v2(kb->db, "SELECT id FROM kb_entries WHERE slug=? ORDER BY ext_id", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT id FROM kb_entries WHERE slug=? ORDER BY ext_id", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "topic");
 	sqlite3_bind_text(st, 1, slug, -1, SQLITE_TRANSIENT);
 	return fill_selected(kb, st, today, out, 1, found, err);
@@ -516,24 +511,24 @@ int kb_topic_first(struct kb *kb, const char *slug, const char *today, struct kb
 int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *out, char *err)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt **st = entry > 0 ? &kb->st_entry_by_row : &kb->st_entry_by_id;
-	if (!*st && sqlite3_prepare_v2(kb->db, entry > 0
+	sqlite3_stmt *st = NULL;
+	if (mg_db_stmt_get(kb->stmts, entry > 0
 			? "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE id=?"
-			: "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE ext_id=?", -1, st, NULL) != SQLITE_OK)
+			: "SELECT " KB_ENTRY_COLUMNS " FROM kb_entries WHERE ext_id=?", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "entry");
 	if (entry > 0)
-		sqlite3_bind_int64(*st, 1, entry);
+		sqlite3_bind_int64(st, 1, entry);
 	else
-		sqlite3_bind_text(*st, 1, id ? id : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_STATIC);
 	int rc = MG_OK;
-	int step = sqlite3_step(*st);
+	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
 		char **field[] = {&out->id, &out->slug, &out->category, &out->route, &out->status,
 				  &out->question, &out->answer, &out->question_en, &out->answer_en,
 				  &out->answer_easy, &out->alt_questions, &out->keywords, &out->valid_from, &out->valid_to, &out->url,
 				  &out->source, &out->updated_at};
 		for (int i = 0; i < (int)(sizeof field / sizeof *field) && rc == MG_OK; i++) {
-			const char *v = (const char *)sqlite3_column_text(*st, i);
+			const char *v = (const char *)sqlite3_column_text(st, i);
 			*field[i] = strdup(v ? v : "");
 			if (!*field[i])
 				rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -543,7 +538,7 @@ int kb_entry_get(struct kb *kb, int64_t entry, const char *id, struct kb_entry *
 	} else {
 		rc = mg_db_fail(kb->db, err, "entry");
 	}
-	sqlite3_reset(*st);
+	mg_db_stmt_put(kb->stmts, st);
 	if (rc != MG_OK)
 		kb_entry_clear(out);
 	return rc;

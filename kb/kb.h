@@ -14,8 +14,10 @@
 
 struct kb;
 
-/* Opens or creates the database at path (WAL, busy timeout, schema). Borrows
- * model, which must outlive the kb. One kb per thread. */
+/* Opens or creates the database at path (WAL, busy timeout), its kb_ tables
+ * brought up to kb_schema (nlp/db.h: a file from a newer program is
+ * refused). Borrows model, which must outlive the kb. One kb per thread. */
+extern const struct mg_db_schema kb_schema;
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err);
 void kb_close(struct kb *kb);
 /* A private copy of src's knowledge base in memory (its entries and

@@ -15,9 +15,6 @@
  * reproduces from the model: not ours to tune. */
 #define KB_FTS_K1 1.2
 #define KB_FTS_B  0.75
-#define KB_SCHEMA_VERSION  6
-#define KB_STR_(x) #x
-#define KB_STR(x)  KB_STR_(x)
 
 /* What an import accepts. Limits that keep one bad file from filling memory,
  * far above what a real FAQ needs (the sample's longest answer is ~1.5 KB). */
@@ -43,6 +40,8 @@ enum kb_col {
 	KB_C_QUESTION_EN, KB_C_ANSWER_EN, KB_C_ANSWER_EASY, KB_C_ALT, KB_C_KEYWORDS, KB_C_VALID_FROM, KB_C_VALID_TO,
 	KB_C_URL, KB_C_SOURCE, KB_C_UPDATED_AT, KB_NCOLS
 };
+/* The next free numeric id: entries without one get it (import, editor). */
+#define KB_NEXT_ID "SELECT coalesce(max(CAST(ext_id AS INTEGER)), 0) + 1 FROM kb_entries"
 #define KB_ENTRY_COLUMNS                                                              \
 	"ext_id, slug, category, route, status, question, answer, question_en, answer_en, answer_easy, " \
 	"alt_questions, keywords, valid_from, valid_to, url, source, updated_at"
@@ -191,8 +190,9 @@ struct kb {
 	void *loader_ctx;
 	int64_t wanted;      /* the newest generation loader was called for */
 	int stale;           /* kb_meta.generation is newer than generation */
-	sqlite3_stmt *st_search, *st_match, *st_index, *st_entry_by_row, *st_entry_by_id, *st_generation;
-	sqlite3_stmt *st_begin, *st_commit;  /* of kb_read_begin / kb_read_end */
+	/* every statement on kb_ tables, prepared once per connection
+	 * (nlp/db.h): mg_db_stmt_get, then mg_db_stmt_put when done */
+	struct mg_db_stmts *stmts;
 	/* the first stage's per-entry arrays, kept between questions (kb/search.c):
 	 * two arrays of the knowledge base's size allocated per question cost
 	 * page faults that grow with it */
@@ -202,6 +202,9 @@ struct kb {
 	struct mg_db_write write;  /* kb_write_begin's levels */
 };
 
+/* Runs sql (one statement, no rows wanted) through the connection's
+ * statement cache: SQLite's result code. */
+int kb_exec(struct kb *kb, const char *sql);
 /* Grows *p to hold need items of size bytes, doubling; -1 without memory. */
 int kb_grow(void **p, size_t *cap, size_t need, size_t size);
 int kb_sync(struct kb *kb, char *err);

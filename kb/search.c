@@ -603,24 +603,23 @@ static int cand_cmp(const void *a, const void *b)
 static int first_stage_fts_bm25(struct kb *kb, const char *match, const struct kb_weights *w,
 				int32_t *slots, double *bm25, int max, int *n, char *err)
 {
-	sqlite3_stmt **st = &kb->st_search;
-	if (!*st && sqlite3_prepare_v3(kb->db,
-			"SELECT rowid, bm25(kb_fts, 1.0, ?2) AS r FROM kb_fts WHERE kb_fts MATCH ?1 "
-			"ORDER BY r LIMIT ?3", -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+	sqlite3_stmt *st = NULL;
+	if (mg_db_stmt_get(kb->stmts, "SELECT rowid, bm25(kb_fts, 1.0, ?2) AS r FROM kb_fts WHERE kb_fts MATCH ?1 "
+				      "ORDER BY r LIMIT ?3", &st) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "search");
-	sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
-	sqlite3_bind_double(*st, 2, w->bm25_only ? 1.0 : w->fts_answer);
-	sqlite3_bind_int(*st, 3, max);
+	sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, w->bm25_only ? 1.0 : w->fts_answer);
+	sqlite3_bind_int(st, 3, max);
 	int step;
 	const struct kb_model *m = kb->model;
-	while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
-		int64_t rowid = sqlite3_column_int64(*st, 0);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t rowid = sqlite3_column_int64(st, 0);
 		if (rowid <= 0 || rowid >= m->nslot_of || m->slot_of[rowid] < 0)
 			continue;
-		bm25[*n] = -sqlite3_column_double(*st, 1);
+		bm25[*n] = -sqlite3_column_double(st, 1);
 		slots[(*n)++] = m->slot_of[rowid];
 	}
-	sqlite3_reset(*st);
+	mg_db_stmt_put(kb->stmts, st);
 	return step == SQLITE_DONE ? MG_OK : mg_db_fail(kb->db, err, "search");
 }
 
@@ -744,26 +743,25 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 	}
 	double *score = kb->stage_score;
 	struct ranked *r = kb->stage_ranked;
-	sqlite3_stmt **st = &kb->st_match;
+	sqlite3_stmt *st = NULL;
 	int nr = 0, rc = MG_OK, step = SQLITE_DONE;
 	if (!kb->stage_cap)
 		rc = MG_ERR_NOMEM;
 	else if (kb->stale)
 		nr = first_stage_model(m, q, w, score, r);
-	else if (!*st && sqlite3_prepare_v3(kb->db, "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1", -1,
-					    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+	else if (mg_db_stmt_get(kb->stmts, "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1", &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "search");
 	if (rc == MG_OK && !kb->stale) {
 		model_bm25(m, q, w, score);
-		sqlite3_bind_text(*st, 1, match, -1, SQLITE_STATIC);
-		while ((step = sqlite3_step(*st)) == SQLITE_ROW) {
-			int64_t rowid = sqlite3_column_int64(*st, 0);
+		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t rowid = sqlite3_column_int64(st, 0);
 			if (rowid <= 0 || rowid >= m->nslot_of || m->slot_of[rowid] < 0)
 				continue;
 			int32_t s = m->slot_of[rowid];
 			r[nr++] = (struct ranked){s, score[s]};
 		}
-		sqlite3_reset(*st);
+		mg_db_stmt_put(kb->stmts, st);
 		/* back to 0 where model_bm25 wrote, not over the whole array */
 		for (int i = 0; i < q->nphrases; i++)
 			for (uint32_t k = 0; q->in_match[i] && q->t[i] && k < q->t[i]->npost; k++)
@@ -933,8 +931,8 @@ static int each_one(void *ctx, int index, enum kb_kind kind, const char *text, s
 int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err)
 {
 	sqlite3_stmt *sel = NULL;
-	if (sqlite3_prepare_v2(kb->db, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries "
-			       "WHERE status='published' ORDER BY id", -1, &sel, NULL) != SQLITE_OK)
+	if (mg_db_stmt_get(kb->stmts, "SELECT " KB_ENTRY_COLUMNS ", id FROM kb_entries "
+				      "WHERE status='published' ORDER BY id", &sel) != SQLITE_OK)
 		return mg_db_fail(kb->db, err, "entries");
 	struct each e = {.fn = fn, .ctx = ctx, .err = err};
 	int rc = MG_OK;
@@ -948,7 +946,7 @@ int kb_each_phrasing(struct kb *kb, kb_each_fn fn, void *ctx, char *err)
 		e.item.route = f[KB_C_ROUTE];
 		rc = kb_phrasings(f, each_one, &e);
 	}
-	sqlite3_finalize(sel);
+	mg_db_stmt_put(kb->stmts, sel);
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "nlp/db.h"
 #include "nlp/mg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,11 +76,32 @@ struct stmt_slot {
 	int out;    /* handed out, not yet put back */
 };
 
+/* A text's hash remembered by the address of the text: the callers pass
+ * string constants, so a text asked for again is found without hashing it
+ * again (hashing the ~200 bytes of a kb_entries SELECT at every get and put
+ * was 3,000 instructions a call). The address is only a hint: a hit still
+ * compares the text. */
+#define STMT_RECENT 64
+struct stmt_recent {
+	const char *sql;
+	uint32_t hash;
+};
+
+/* The statements handed out, with their hashes, for put: a few at a time
+ * (a walk inside a walk); past STMT_OUT put hashes the text. */
+#define STMT_OUT 8
+
 /* Open addressing over a power-of-two table, at most three quarters full. */
 struct mg_db_stmts {
 	sqlite3 *db;
 	struct stmt_slot *slot;
 	size_t cap, n;
+	struct stmt_recent recent[STMT_RECENT];
+	struct {
+		sqlite3_stmt *st;
+		uint32_t hash;
+	} out[STMT_OUT];
+	int nout;
 };
 
 struct mg_db_stmts *mg_db_stmts_new(sqlite3 *db)
@@ -127,14 +149,37 @@ static int stmts_grow(struct mg_db_stmts *c)
 	return 0;
 }
 
+/* Notes st (kept in the cache under hash) as handed out. */
+static void stmt_out(struct mg_db_stmts *c, sqlite3_stmt *st, uint32_t hash)
+{
+	if (c->nout < STMT_OUT) {
+		c->out[c->nout].st = st;
+		c->out[c->nout++].hash = hash;
+	}
+}
+
 int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out)
 {
 	*out = NULL;
-	uint32_t hash = mg_hash(sql, strlen(sql));
-	struct stmt_slot *s = c->cap ? stmt_find(c, sql, hash) : NULL;
+	struct stmt_recent *r = &c->recent[((uintptr_t)sql >> 3) & (STMT_RECENT - 1)];
+	struct stmt_slot *s = NULL;
+	uint32_t hash = 0;
+	if (c->cap && r->sql == sql) {
+		hash = r->hash;
+		s = stmt_find(c, sql, hash);
+		if (!s->sql)  /* another text at the same address */
+			s = NULL;
+	}
+	if (!s) {
+		hash = mg_hash(sql, strlen(sql));
+		s = c->cap ? stmt_find(c, sql, hash) : NULL;
+		r->sql = sql;
+		r->hash = hash;
+	}
 	if (s && s->sql && !s->out) {
 		s->out = 1;
 		*out = s->st;
+		stmt_out(c, s->st, hash);
 		return SQLITE_OK;
 	}
 	if ((s && s->sql) || c->n >= MG_DB_STMTS_MAX)  /* out already, or the cache is full */
@@ -155,6 +200,7 @@ int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out)
 	s = stmt_find(c, sql, hash);
 	*s = (struct stmt_slot){copy, hash, *out, 1};
 	c->n++;
+	stmt_out(c, *out, hash);
 	return SQLITE_OK;
 }
 
@@ -163,7 +209,13 @@ void mg_db_stmt_put(struct mg_db_stmts *c, sqlite3_stmt *st)
 	if (!st)
 		return;
 	const char *sql = sqlite3_sql(st);
-	struct stmt_slot *s = c->cap && sql ? stmt_find(c, sql, mg_hash(sql, strlen(sql))) : NULL;
+	int i = c->nout - 1;
+	while (i >= 0 && c->out[i].st != st)
+		i--;
+	uint32_t hash = i >= 0 ? c->out[i].hash : sql ? mg_hash(sql, strlen(sql)) : 0;
+	if (i >= 0)
+		c->out[i] = c->out[--c->nout];
+	struct stmt_slot *s = c->cap && sql ? stmt_find(c, sql, hash) : NULL;
 	if (!s || s->st != st) {
 		sqlite3_finalize(st);
 		return;
@@ -171,4 +223,116 @@ void mg_db_stmt_put(struct mg_db_stmts *c, sqlite3_stmt *st)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	s->out = 0;
+}
+
+/* ---- migrations ------------------------------------------------------------ */
+
+/* Owned by the mechanism itself, made by the first migration of a file. */
+static const char SCHEMA_TABLE[] =
+	"CREATE TABLE IF NOT EXISTS mg_schema(module TEXT PRIMARY KEY, version INTEGER NOT NULL)";
+
+/* 1 when db has table, 0 when not, -1 when it cannot be read. */
+static int has_table(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt *st = NULL;
+	int has = -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			has = sqlite3_column_int(st, 0) > 0;
+	}
+	sqlite3_finalize(st);
+	return has;
+}
+
+int mg_db_schema_version(sqlite3 *db, const char *module)
+{
+	int has = has_table(db, "mg_schema");
+	if (has <= 0)
+		return has;
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, "SELECT version FROM mg_schema WHERE module = ?1", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, module, -1, SQLITE_STATIC);
+		int step = sqlite3_step(st);
+		v = step == SQLITE_ROW ? sqlite3_column_int(st, 0) : step == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int newer(const struct mg_db_schema *s, int v, char *err)
+{
+	return mg_fail(err, MG_ERR_DB,
+		       "the database's %s tables are at version %d and this madoguchi knows %d: the file was "
+		       "written by a newer madoguchi; open it with that one (nothing was changed)",
+		       s->module, v, s->nsteps);
+}
+
+int mg_db_migrate(sqlite3 *db, const struct mg_db_schema *s, void *ctx, char *err)
+{
+	char what[96];
+	snprintf(what, sizeof what, "the %s tables", s->module);
+	int v = mg_db_schema_version(db, s->module);
+	if (v < 0)
+		return mg_db_fail(db, err, what);
+	if (v > s->nsteps)
+		return newer(s, v, err);
+	if (v == s->nsteps)
+		return MG_OK;
+	struct mg_db_write w = {0};
+	int rc = mg_db_write_begin(db, &w, err);
+	if (rc != MG_OK)
+		return rc;
+	if (sqlite3_exec(db, SCHEMA_TABLE, NULL, NULL, NULL) != SQLITE_OK)
+		rc = mg_db_fail(db, err, what);
+	/* again under the write lock: another connection may have run them */
+	if (rc == MG_OK && (v = mg_db_schema_version(db, s->module)) < 0)
+		rc = mg_db_fail(db, err, what);
+	if (rc == MG_OK && v > s->nsteps)
+		rc = newer(s, v, err);
+	for (; rc == MG_OK && v < s->nsteps; v++) {
+		const struct mg_db_step *step = &s->steps[v];
+		snprintf(what, sizeof what, "the %s tables, step %d", s->module, v + 1);
+		if (step->sql && sqlite3_exec(db, step->sql, NULL, NULL, NULL) != SQLITE_OK)
+			rc = mg_db_fail(db, err, what);
+		if (rc == MG_OK && step->fn)
+			rc = step->fn(db, ctx, err);
+	}
+	sqlite3_stmt *st = NULL;
+	if (rc == MG_OK && sqlite3_prepare_v2(db, "INSERT INTO mg_schema(module, version) VALUES(?1, ?2)"
+					      " ON CONFLICT(module) DO UPDATE SET version = excluded.version",
+					      -1, &st, NULL) != SQLITE_OK)
+		rc = mg_db_fail(db, err, what);
+	if (rc == MG_OK) {
+		sqlite3_bind_text(st, 1, s->module, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, s->nsteps);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = mg_db_fail(db, err, what);
+	}
+	sqlite3_finalize(st);
+	return mg_db_write_end(db, &w, rc, err);
+}
+
+int mg_db_add_column(sqlite3 *db, const char *table, const char *column, const char *decl, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int has = -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			has = sqlite3_column_int(st, 0) > 0;
+	}
+	sqlite3_finalize(st);
+	if (has)
+		return has < 0 ? mg_db_fail(db, err, table) : MG_OK;
+	char *sql = sqlite3_mprintf("ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s", table, column, decl);
+	if (!sql)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? MG_OK : mg_db_fail(db, err, table);
+	sqlite3_free(sql);
+	return rc;
 }

@@ -71,4 +71,43 @@ int mg_db_stmt_get(struct mg_db_stmts *c, const char *sql, sqlite3_stmt **out);
  * NULL is nothing. */
 void mg_db_stmt_put(struct mg_db_stmts *c, sqlite3_stmt *st);
 
+/* ---- the schema: each module's migrations, run once at open --------------
+ * Each module that owns tables (kb, events, staff, reservation) declares its
+ * schema as an ordered list of steps: step 1 is the schema as it shipped when
+ * this mechanism came (CREATE ... IF NOT EXISTS, so that a file made before
+ * it, which has the tables and no record, is adopted as it is), every later
+ * step a change (ALTER ...) that runs exactly once. How far each module got
+ * is one row of mg_schema(module, version): PRAGMA user_version holds one
+ * number for the whole file, and the modules are opened apart (the booking
+ * commands open reservation/ alone, a copy in memory only kb/ and staff/),
+ * so one number would have to encode four counters that move independently;
+ * a row per module is read and written in the same transaction as the
+ * module's tables. */
+struct mg_db_step {
+	const char *sql;  /* run first; NULL: none */
+	/* then this, in the same transaction (work SQL alone cannot say: a
+	 * column added only when missing, an index rebuilt); NULL: none */
+	int (*fn)(sqlite3 *db, void *ctx, char *err);
+};
+struct mg_db_schema {
+	const char *module;             /* its name in mg_schema */
+	const struct mg_db_step *steps; /* steps[0] brings a file to version 1 */
+	int nsteps;                     /* the version this program knows */
+};
+
+/* Brings module s up to its last step in db: a file that has them all is
+ * only read (no write lock: opening beside a long import does not wait);
+ * otherwise the steps the file has not had, and the record of them, run in
+ * one write (BEGIN IMMEDIATE, or a savepoint inside the caller's), all or
+ * none. ctx is handed to the steps' fn. A file whose module is at a version
+ * above nsteps was written by a newer program: refused (MG_ERR_DB, err says
+ * so) and left untouched, never used half understood. */
+int mg_db_migrate(sqlite3 *db, const struct mg_db_schema *s, void *ctx, char *err);
+/* The version of module recorded in db: 0 when none (a new file, or one made
+ * before mg_schema), -1 when it cannot be read. */
+int mg_db_schema_version(sqlite3 *db, const char *module);
+/* Adds column (with its declaration decl) to table unless it has it: for a
+ * step 1 that adopts files made before the column existed. */
+int mg_db_add_column(sqlite3 *db, const char *table, const char *column, const char *decl, char *err);
+
 #endif

@@ -12,14 +12,17 @@
 #include <time.h>
 
 #include "nlp/date.h"
+#include "nlp/db.h"
 #include "nlp/mg.h"
 #include "nlp/zone.h"
 #include "reservation/resv_rules.h"
 
 struct resv;      /* one database connection; one per thread */
 
-/* Opens (creating the resv_* tables if missing) the database at path.
- * On failure *out is NULL and err says why. */
+/* Opens the database at path, its resv_* tables brought up to resv_schema
+ * (nlp/db.h: a file from a newer program is refused). On failure *out is
+ * NULL and err says why. */
+extern const struct mg_db_schema resv_schema;
 int resv_open(struct resv **out, const char *path, char *err);
 void resv_close(struct resv *r);
 

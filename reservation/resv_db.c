@@ -14,7 +14,7 @@
  * conditional UPDATEs that take a seat. At most one active booking (booked or
  * checked in) per ticket and one live waiting entry per ticket are unique
  * indexes, so even a bug in a rule cannot create a second. */
-static const char schema[] =
+static const char SCHEMA_1[] =
 	"CREATE TABLE IF NOT EXISTS resv_settings("
 	"  key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS resv_products("
@@ -87,10 +87,11 @@ static const char schema[] =
 	"  token_hash BLOB PRIMARY KEY, ticket TEXT NOT NULL, expires_at INTEGER NOT NULL)"
 	"  WITHOUT ROWID;";
 
-/* Added for booking operations (reception desks, closing slots); a database
- * made before them gains the columns on open. A closed slot takes no booking
- * and counts no capacity; a booking cancelled because its slot closed says so. */
-static const char schema_ops[] =
+/* Added for booking operations (reception desks, closing slots): a file made
+ * before them gains the table and the columns in step 1. A closed slot takes
+ * no booking and counts no capacity; a booking cancelled because its slot
+ * closed says so. */
+static const char SCHEMA_1_OPS[] =
 	"CREATE TABLE IF NOT EXISTS resv_desks("
 	"  staff TEXT NOT NULL, venue_id INTEGER NOT NULL REFERENCES resv_venues(id),"
 	"  PRIMARY KEY(staff, venue_id)) WITHOUT ROWID;";
@@ -106,24 +107,24 @@ static const struct {
 	{"resv_products", "name_en", "TEXT NOT NULL DEFAULT ''"},
 };
 
-static int migrate(struct resv *r, char *err)
+static int adopt_1(sqlite3 *db, void *ctx, char *err)
 {
-	int rc = MG_OK;
-	if (sqlite3_exec(r->db, schema_ops, NULL, NULL, NULL) != SQLITE_OK)
-		rc = resv_x_dberr(r, err, "schema");
-	for (size_t i = 0; rc == MG_OK && i < sizeof added_columns / sizeof *added_columns; i++) {
-		long long has = 0;
-		rc = resv_x_int(r, &has, err, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
-				"tt", added_columns[i].table, added_columns[i].column);
-		if (rc == MG_OK && !has) {
-			char sql[256];
-			snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", added_columns[i].table,
-				 added_columns[i].column, added_columns[i].decl);
-			rc = resv_x_run(r, NULL, err, sql, NULL);
-		}
-	}
+	(void)ctx;
+	int rc = sqlite3_exec(db, SCHEMA_1_OPS, NULL, NULL, NULL) == SQLITE_OK ? MG_OK
+		 : mg_db_fail(db, err, "the reservation tables");
+	for (size_t i = 0; rc == MG_OK && i < sizeof added_columns / sizeof *added_columns; i++)
+		rc = mg_db_add_column(db, added_columns[i].table, added_columns[i].column, added_columns[i].decl,
+				      err);
 	return rc;
 }
+
+/* The resv_ tables' migrations (nlp/db.h): step 1 is the schema as it
+ * shipped when migrations came; a change is a step added below it, never an
+ * edit of it. */
+static const struct mg_db_step STEPS[] = {
+	{SCHEMA_1, adopt_1},
+};
+const struct mg_db_schema resv_schema = {"reservation", STEPS, sizeof STEPS / sizeof *STEPS};
 
 /* A database failure in words a resident can act on: the write was refused whole. */
 static int in_words(int rc, char *err)
@@ -181,18 +182,11 @@ int resv_open(struct resv **out, const char *path, char *err)
 						   SQLITE_DETERMINISTIC, NULL, sql_kana, NULL,
 						   NULL) != SQLITE_OK)
 		rc = resv_x_dberr(r, err, "functions");
-	/* Creating the schema takes the write lock like any other write. */
+	/* The schema is written, when it must be, in one write of its own. */
+	if (rc == MG_OK && (rc = mg_db_migrate(r->db, &resv_schema, NULL, err)) != MG_OK)
+		rc = in_words(rc, err);
 	if (rc == MG_OK)
-		rc = resv_x_begin(r, err);
-	if (rc == MG_OK) {
-		if (sqlite3_exec(r->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-			rc = resv_x_dberr(r, err, "schema");
-		if (rc == MG_OK)
-			rc = migrate(r, err);
-		if (rc == MG_OK)
-			rc = load_change_deadline(r, err);
-		rc = resv_x_end(r, rc, err);
-	}
+		rc = load_change_deadline(r, err);
 	if (rc != MG_OK) {
 		resv_close(r);
 		return rc;

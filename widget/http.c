@@ -25,6 +25,7 @@
 #include "chatbot/events.h"
 #include "nlp/buf.h"
 #include "nlp/mg.h"
+#include "reservation/resv.h"
 #include "widget/api.h"
 #include "widget/assets.h"
 #include "widget/client.h"
@@ -1212,6 +1213,13 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	if (rc == MG_OK)
 		rc = chatbot_warm(probe, err);
 	atomic_store(&srv->probe, probe);
+	/* The booking tables too, brought up to date before the first booking:
+	 * a file whose tables a newer program wrote is refused here, at start. */
+	if (rc == MG_OK) {
+		struct resv *r = NULL;
+		rc = resv_open(&r, srv->opts.db, err);
+		resv_close(r);
+	}
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
 

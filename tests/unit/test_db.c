@@ -151,3 +151,86 @@ TEST(db, a_statement_is_prepared_once_and_given_back_clean)
 	mg_db_stmts_free(c);
 	CHECK(sqlite3_close(db) == SQLITE_OK);  /* nothing left unfinalized */
 }
+
+/* ---- migrations ---------------------------------------------------------- */
+
+static int step_runs;
+
+static int count_step(sqlite3 *db, void *ctx, char *err)
+{
+	(void)db;
+	(void)err;
+	step_runs++;
+	return *(int *)ctx;  /* the step's outcome, as the test sets it */
+}
+
+static const struct mg_db_step NOTES_STEPS[] = {
+	{"CREATE TABLE IF NOT EXISTS notes(id INTEGER PRIMARY KEY, text TEXT NOT NULL)", count_step},
+	{"ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT ''", NULL},
+	{"CREATE TABLE notes_tags(note INTEGER, tag TEXT)", count_step},
+};
+
+/* A module's steps run once each, in order, each file from where it is; a
+ * step that fails takes its whole open's work back with it. */
+TEST(db, a_modules_steps_run_once_and_all_or_none)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("db-migrate.db");
+	remove(path);
+	sqlite3 *db = NULL;
+	int outcome = MG_OK;
+	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
+	struct mg_db_schema two = {"notes", NOTES_STEPS, 2};
+	step_runs = 0;
+	CHECK(mg_db_migrate(db, &two, &outcome, err) == MG_OK);
+	CHECK(mg_db_schema_version(db, "notes") == 2);
+	CHECK(sqlite3_exec(db, "INSERT INTO notes(text, author) VALUES('a', 'b')", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(mg_db_migrate(db, &two, &outcome, err) == MG_OK);  /* the ALTER again would fail */
+	CHECK(step_runs == 1);
+
+	/* step 3 fails: its table and the record stay as they were */
+	struct mg_db_schema three = {"notes", NOTES_STEPS, 3};
+	outcome = MG_ERR_INPUT;
+	CHECK(mg_db_migrate(db, &three, &outcome, err) == MG_ERR_INPUT);
+	CHECK(step_runs == 2);
+	CHECK(mg_db_schema_version(db, "notes") == 2);
+	CHECK(sqlite3_exec(db, "SELECT * FROM notes_tags", NULL, NULL, NULL) != SQLITE_OK);
+	outcome = MG_OK;
+	CHECK(mg_db_migrate(db, &three, &outcome, err) == MG_OK);
+	CHECK(mg_db_schema_version(db, "notes") == 3);
+	CHECK(fixture_count(db, "SELECT count(*) FROM notes WHERE author = 'b'") == 1);
+	CHECK(mg_db_schema_version(db, "other") == 0);
+
+	/* a program that knows fewer steps than the file had refuses it */
+	CHECK(mg_db_migrate(db, &two, &outcome, err) == MG_ERR_DB);
+	CHECK(strstr(err, "notes") && strstr(err, "newer"));
+	CHECK(mg_db_schema_version(db, "notes") == 3);
+	sqlite3_close(db);
+}
+
+/* A file that has every step is only read: a connection opened while an
+ * import holds the write lock does not wait for it (the server's workers
+ * open theirs at their first question). */
+TEST(db, an_up_to_date_file_opens_beside_a_long_write)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("db-migrate-busy.db");
+	remove(path);
+	sqlite3 *holder = NULL, *db = NULL;
+	int outcome = MG_OK;
+	struct mg_db_schema two = {"notes", NOTES_STEPS, 2};
+	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &holder, err) == MG_OK);
+	REQUIRE(mg_db_migrate(holder, &two, &outcome, err) == MG_OK);
+	REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE; INSERT INTO notes(text) VALUES('import')", NULL, NULL,
+			     NULL) == SQLITE_OK);
+	REQUIRE(mg_db_open(path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
+	sqlite3_busy_timeout(db, 10);
+	CHECK(mg_db_migrate(db, &two, &outcome, err) == MG_OK);
+	/* one that lacks a step must write, and says it is busy */
+	struct mg_db_schema three = {"notes", NOTES_STEPS, 3};
+	CHECK(mg_db_migrate(db, &three, &outcome, err) == MG_ERR_BUSY);
+	REQUIRE(sqlite3_exec(holder, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(mg_db_migrate(db, &three, &outcome, err) == MG_OK);
+	sqlite3_close(db);
+	sqlite3_close(holder);
+}

@@ -74,6 +74,11 @@ void chatbot_set_events(struct chatbot *bot, struct events_writer *w)
 	bot->events = w;
 }
 
+void chatbot_set_cache(struct chatbot *bot, struct chatbot_cache *cache)
+{
+	bot->cache = cache;
+}
+
 struct kb *chatbot_kb(struct chatbot *bot)
 {
 	return bot->kb;
@@ -261,6 +266,37 @@ static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POL
 	return k;
 }
 
+/* kb_search through the decision cache when the bot has one and the
+ * search is the product's own (the policy's weights, nothing left out):
+ * the ranking depends on the normalised question, the day (entries' validity
+ * dates), how many candidates are wanted and the knowledge base's
+ * generation, and on nothing else. */
+static int rank(struct chatbot *bot, const char *norm, size_t norm_len, const struct kb_search_opts *so,
+		struct kb_candidate *cand, int want, int *n, struct kb_query_stats *qs, char *err)
+{
+	if (!bot->cache || so->w != &POLICY_WEIGHTS || so->exclude)
+		return kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
+	int64_t gen = -1;
+	int rc = kb_refresh(bot->kb, &gen, err);
+	if (rc != MG_OK)
+		return rc;
+	char head[32];
+	int head_len = snprintf(head, sizeof head, "%s %d ", so->today, want);
+	char *key = malloc((size_t)head_len + norm_len);
+	if (!key)
+		return kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
+	memcpy(key, head, (size_t)head_len);
+	memcpy(key + head_len, norm, norm_len);
+	size_t key_len = (size_t)head_len + norm_len;
+	if (!chatbot_cache_get(bot->cache, gen, key, key_len, cand, want, n, qs)) {
+		rc = kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
+		if (rc == MG_OK)
+			chatbot_cache_put(bot->cache, gen, key, key_len, cand, *n, qs);
+	}
+	free(key);
+	return rc;
+}
+
 static int ask(struct chatbot *bot, const char *question, size_t len,
 		const struct ask_opts *opts, json_t **out, char *err)
 {
@@ -301,7 +337,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	if (other_language)
 		rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &n, err);
 	else
-		rc = kb_search(bot->kb, norm, norm_len, &so, cand, want, &n, &qs, err);
+		rc = rank(bot, norm, norm_len, &so, cand, want, &n, &qs, err);
 	free(norm);
 	if (rc != MG_OK)
 		return rc;

@@ -301,4 +301,12 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.90, -3.75, -2.44
  * before and 1.08 M without ruby (README § Performance has the command). */
 #define POLICY_RUBY_CACHE_SEGMENTS 16384
 
+/* The decision cache (chatbot/cache.c), shared by the server's threads: a
+ * question's ranking kept for the knowledge base's generation, in bytes.
+ * A kept ranking is about 1.4 KB (six candidates of 200 bytes, the
+ * question); the budget holds some 2,900 different questions, eight times
+ * the 377 of tests/eval/dev.tsv. A hit skips the search, 0.9 M of the 1.55 M
+ * instructions of an HTTP ask (README § Performance has the command). */
+#define POLICY_DECISION_CACHE_BYTES (4u << 20)
+
 #endif

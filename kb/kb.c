@@ -242,6 +242,13 @@ int64_t kb_generation(const struct kb *kb)
 	return kb->generation;
 }
 
+int kb_refresh(struct kb *kb, int64_t *generation, char *err)
+{
+	int rc = kb_sync(kb, err);
+	*generation = rc == MG_OK ? kb->generation : -1;
+	return rc;
+}
+
 /* Runs the statement *st, prepared once per connection from sql. */
 static int exec_kept(struct kb *kb, sqlite3_stmt **st, const char *sql)
 {

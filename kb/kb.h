@@ -48,6 +48,10 @@ struct nlp_analyser *kb_analyser(struct kb *kb);
  * before): a new one with every edit, import and restore, so what is worked
  * out from the entries' texts (their furigana) can be kept per generation. */
 int64_t kb_generation(const struct kb *kb);
+/* Reads the knowledge base's generation now, as a search does first (and
+ * loads its model when it changed), into *generation: what is kept from
+ * the searches of one generation (chatbot/cache.c) is checked against it. */
+int kb_refresh(struct kb *kb, int64_t *generation, char *err);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 

@@ -1,0 +1,167 @@
+/* The decision cache as residents and staff meet it: a question asked again
+ * is answered from its kept ranking, yet a staff edit or an import changes
+ * the answer at the very next ask, whether a line is open is the time's of
+ * each ask, and every ask is still one event in the log. */
+#include "tests/unit/test.h"
+#include "tests/unit/fixture.h"
+#include "chatbot/chatbot_int.h"
+#include "chatbot/events.h"
+
+#include <stdlib.h>
+
+static json_t *ask_at(struct chatbot *bot, const char *q, time_t now, int log)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.no_log = !log, .now = now, .conversation = "cache-test"};
+	if (chatbot_ask(bot, q, strlen(q), &o, &r, err) != MG_OK)
+		return NULL;
+	return r;
+}
+
+static const char *s(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static uint64_t hits(struct chatbot_cache *c)
+{
+	struct chatbot_cache_stats st;
+	chatbot_cache_stats(c, &st);
+	return st.hits;
+}
+
+/* The server's shape: the residents' worker asks through the cache, staff
+ * edit on a connection of their own. */
+TEST(cache, a_staff_edit_changes_the_answer_at_the_next_ask)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = fixture_bot("cache-edit.db");
+	struct chatbot *staff = NULL;
+	REQUIRE(chatbot_open(&staff, fixture_path("cache-edit.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	struct chatbot_cache *cache = NULL;
+	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
+	chatbot_set_cache(bot, cache);
+
+	const char *q = "住民票の写しを取りたいのですが";
+	json_t *before = ask_at(bot, q, 0, 0);
+	json_t *again = ask_at(bot, q, 0, 0);
+	REQUIRE(before && again);
+	CHECK(hits(cache) == 1);  /* the second ask did not search */
+	char *b = json_dumps(before, JSON_SORT_KEYS), *a = json_dumps(again, JSON_SORT_KEYS);
+	CHECK(b && a && !strcmp(a, b));  /* and the resident cannot tell */
+	free(a);
+	free(b);
+	json_t *h = json_object_get(before, "handoff");
+	CHECK(!json_is_object(h) || strcmp(s(h, "route"), "elsewhere") != 0);
+	json_decref(before);
+	json_decref(again);
+
+	/* Staff add the office's entry: the same question now points there. */
+	struct kb_entry office = {
+		.slug = "other-resident-record", .category = "other", .route = KB_ROUTE_ELSEWHERE,
+		.question = "住民票の写しがほしい",
+		.answer = "住民票の写しは役場の住民課（000-0000-1111）で発行しています。",
+		.alt_questions = "住民票を取りたい|住民票の写しを取りたい",
+	};
+	char id[KB_ID_LEN];
+	REQUIRE(kb_entry_put(chatbot_kb(staff), &office, NULL, id, err) == MG_OK);
+	json_t *r = ask_at(bot, q, 0, 0);
+	REQUIRE(r);
+	CHECK_STR(s(r, "decision"), "handoff");
+	CHECK_STR(s(json_object_get(r, "handoff"), "route"), "elsewhere");
+	CHECK(strstr(s(json_object_get(r, "handoff"), "answer"), "住民課") != NULL);
+	json_decref(r);
+	struct chatbot_cache_stats st;
+	chatbot_cache_stats(cache, &st);
+	CHECK(st.forgotten == 1);
+
+	/* An import that replaces the knowledge base without that entry takes
+	 * it away again at once. */
+	r = ask_at(bot, q, 0, 0);  /* kept for this generation */
+	json_decref(r);
+	size_t len;
+	int n;
+	char *csv = fixture_read("tests/unit/data/mini.csv", &len);
+	struct kb_import_opts opts = {0};
+	REQUIRE(kb_import(chatbot_kb(staff), csv, len, "mini.csv", &opts, &n, err) == MG_OK);
+	free(csv);
+	r = ask_at(bot, q, 0, 0);
+	REQUIRE(r);
+	h = json_object_get(r, "handoff");
+	CHECK(!json_is_object(h) || strcmp(s(h, "route"), "elsewhere") != 0);
+	json_decref(r);
+
+	chatbot_close(staff);
+	fixture_bot_close(bot);
+	chatbot_cache_free(cache);
+}
+
+/* The ranking is kept, not the reply: at night the kept answer says the
+ * phone is closed and when it opens, in the morning that it is open; each
+ * ask is one event in the log. */
+TEST(cache, what_depends_on_the_time_and_the_log_stay_live)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = fixture_bot("cache-time.db");
+	struct chatbot_cache *cache = NULL;
+	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
+	chatbot_set_cache(bot, cache);
+	const char *q = "予約をキャンセルしたい";
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	int logged = fixture_count(db, "SELECT count(*) FROM ev_events WHERE type='ask'");
+
+	json_t *night = ask_at(bot, q, fixture_local(2026, 12, 1, 0, 30), 1);
+	json_t *day = ask_at(bot, q, fixture_local(2026, 12, 1, 10, 0), 1);
+	REQUIRE(night && day);
+	CHECK(hits(cache) == 1);
+	json_t *fn = json_object_get(night, "followup"), *fd = json_object_get(day, "followup");
+	if (!json_is_object(fn))
+		fn = json_object_get(night, "handoff");
+	if (!json_is_object(fd))
+		fd = json_object_get(day, "handoff");
+	CHECK_STR(s(fn, "route"), "booking");
+	CHECK(json_is_false(json_object_get(fn, "phone_open_now")));
+	CHECK(s(fn, "phone_opens_at") && strstr(s(fn, "phone_opens_at"), "12月1日") != NULL);
+	CHECK(json_is_true(json_object_get(fd, "phone_open_now")));
+	CHECK(json_object_get(fd, "phone_opens_at") == NULL);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE type='ask'") == logged + 2);
+	json_decref(night);
+	json_decref(day);
+
+	/* A question on a day an entry is not valid yet is another key: the
+	 * day is part of what the ranking depends on. */
+	struct chatbot_cache_stats st;
+	chatbot_cache_stats(cache, &st);
+	json_t *later = ask_at(bot, q, fixture_local(2026, 12, 2, 10, 0), 0);
+	json_decref(later);
+	CHECK(hits(cache) == st.hits);
+	fixture_bot_close(bot);
+	chatbot_cache_free(cache);
+}
+
+/* Bounded: a budget that holds a few rankings lets the oldest go, never
+ * grows past it, and still answers every question. */
+TEST(cache, a_full_cache_lets_the_least_recently_used_go)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = fixture_bot("cache-full.db");
+	struct chatbot_cache *cache = NULL;
+	REQUIRE(chatbot_cache_new(2048, &cache, err) == MG_OK);
+	chatbot_set_cache(bot, cache);
+	const char *qs[] = {"接種券をなくしました", "副反応が心配です", "予約をキャンセルしたい",
+			    "接種券が届きません", "I lost my vaccination ticket"};
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+			json_t *r = ask_at(bot, qs[i], 0, 0);
+			CHECK(r != NULL);
+			json_decref(r);
+		}
+	struct chatbot_cache_stats st;
+	chatbot_cache_stats(cache, &st);
+	CHECK(st.bytes <= 2048);
+	CHECK(st.evicted > 0);
+	CHECK(st.entries > 0 && st.entries < 5);
+	fixture_bot_close(bot);
+	chatbot_cache_free(cache);
+}

@@ -165,3 +165,40 @@ TEST(cache, a_full_cache_lets_the_least_recently_used_go)
 	fixture_bot_close(bot);
 	chatbot_cache_free(cache);
 }
+
+/* The entries shown are kept per thread too (chatbot/shown.c): staff who
+ * correct an answer see residents get the corrected text at the next ask,
+ * the ranking and the entry both taken from what was kept before. */
+TEST(cache, an_edited_answer_is_shown_as_edited_at_once)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = fixture_bot("cache-shown.db");
+	struct chatbot *staff = NULL;
+	REQUIRE(chatbot_open(&staff, fixture_path("cache-shown.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	struct chatbot_cache *cache = NULL;
+	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
+	chatbot_set_cache(bot, cache);
+	const char *q = "接種券をなくしてしまいました";
+	for (int i = 0; i < 2; i++) {
+		json_t *r = ask_at(bot, q, 0, 0);
+		REQUIRE(r);
+		CHECK_STR(s(json_object_get(r, "answer"), "id"), "1");
+		CHECK(strstr(s(json_object_get(r, "answer"), "answer"), "再発行") != NULL);
+		json_decref(r);
+	}
+	struct kb_entry e;
+	REQUIRE(kb_entry_get(chatbot_kb(staff), 0, "1", &e, err) == MG_OK);
+	free(e.answer);
+	e.answer = strdup("接種券は役場の窓口で新しくお渡しします。");
+	char id[KB_ID_LEN];
+	REQUIRE(kb_entry_put(chatbot_kb(staff), &e, NULL, id, err) == MG_OK);
+	kb_entry_clear(&e);
+	json_t *r = ask_at(bot, q, 0, 0);
+	REQUIRE(r);
+	CHECK_STR(s(json_object_get(r, "answer"), "id"), "1");
+	CHECK_STR(s(json_object_get(r, "answer"), "answer"), "接種券は役場の窓口で新しくお渡しします。");
+	json_decref(r);
+	chatbot_close(staff);
+	fixture_bot_close(bot);
+	chatbot_cache_free(cache);
+}

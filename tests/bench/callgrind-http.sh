@@ -16,38 +16,27 @@ shift || true
 OUT=${OUT:-/tmp/callgrind-http.out}
 N=70
 dir=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-command -v valgrind > /dev/null || { echo "callgrind-http.sh: valgrind is missing" >&2; exit 1; }
+. tests/bench/lib.sh
+bench_need valgrind curl jq
 
 "$BIN" --db "$dir/cg.db" ask x > /dev/null   # a database made from the sample
 grep -v '^#' tests/eval/dev.tsv | head -"$N" | cut -f1 | jq -Rc '{question: .}' > "$dir/bodies"
-valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p" "$BIN" --db "$dir/cg.db" serve \
-  --port 0 --threads 1 --no-rate-limit "$@" > "$dir/serve.out" 2> "$dir/serve.err" &
-pid=$!
-for _ in $(seq 600); do
-  grep -q '^listening on' "$dir/serve.out" 2>/dev/null && break
-  sleep 0.2
-done
-url=$(sed -n 's/^listening on //p' "$dir/serve.out")
-[ -n "$url" ] || { echo "callgrind-http.sh: the server did not start" >&2; cat "$dir/serve.err" >&2; exit 1; }
+# Under callgrind the dictionary's read before listening takes a minute or two.
+SERVER_THREADS=1 SERVE_WAIT=3000 SERVE_PREFIX="valgrind --tool=callgrind --callgrind-out-file=$dir/cg.%p" \
+  bench_serve "$BIN" "$dir/cg.db" "$@"
 # One curl, one connection, every question in turn (curl's config format).
 jq -r --arg url "$url/api/v1/ask" '"url = \"" + $url + "\"\nheader = \"Content-Type: application/json\"\ndata-binary = " + (. | tojson | tojson) + "\noutput = \"/dev/null\"\nsilent\nnext"' \
   "$dir/bodies" | sed '$d' > "$dir/curl.cfg"   # no "next" after the last
 curl -K "$dir/curl.cfg"
 sleep 1   # the event log's writer has written the first round
-callgrind_control -z "$pid" > /dev/null 2>&1
+callgrind_control -z "$srv" > /dev/null 2>&1
 curl -K "$dir/curl.cfg"
 sleep 1
-callgrind_control -d "$pid" > /dev/null 2>&1
+callgrind_control -d "$srv" > /dev/null 2>&1
 sleep 1
-kill -TERM "$pid"
-wait "$pid" || true
-pid=
+kill -TERM "$srv"
+wait "$srv" || true
+srv=
 cp "$(ls "$dir"/cg.*.1)" "$OUT"
 callgrind_annotate --inclusive=yes --auto=no "$OUT" 2> /dev/null | awk -v n="$N" '
   /PROGRAM TOTALS/ { gsub(",", "", $1); printf "per HTTP ask: %.3f M instructions (%s over %d)\n", $1 / n / 1e6, $1, n }

@@ -33,14 +33,15 @@ bench_need() {
 # 127.0.0.1), the decision cache on unless an ARG says --no-decision-cache;
 # SERVER_THREADS its workers (default: one per core). Sets srv (its pid) and
 # url; its output goes to $dir/serve.out and serve.err (SERVE_LOG: another
-# name than serve).
+# name than serve). SERVE_PREFIX: a command the server runs under (valgrind),
+# SERVE_WAIT: how many tenths of a second it may take to listen (100).
 bench_serve() {
   local bin=$1 db=$2 log=$dir/${SERVE_LOG:-serve}
   shift 2
-  "$bin" --db "$db" serve --port 0 --no-rate-limit ${SERVER_THREADS:+--threads "$SERVER_THREADS"} "$@" \
+  ${SERVE_PREFIX:-} "$bin" --db "$db" serve --port 0 --no-rate-limit ${SERVER_THREADS:+--threads "$SERVER_THREADS"} "$@" \
     > "$log.out" 2> "$log.err" &
   srv=$!
-  for _ in $(seq 100); do
+  for _ in $(seq "${SERVE_WAIT:-100}"); do
     grep -q '^listening on' "$log.out" 2>/dev/null && break
     sleep 0.1
   done

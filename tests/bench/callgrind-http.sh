@@ -20,7 +20,7 @@ dir=$(mktemp -d)
 bench_need valgrind curl jq
 
 "$BIN" --db "$dir/cg.db" ask x > /dev/null   # a database made from the sample
-grep -v '^#' tests/eval/dev.tsv | head -"$N" | cut -f1 | jq -Rc '{question: .}' > "$dir/bodies"
+awk -F'\t' -v n="$N" '!/^#/ && k++ < n { print $1 }' tests/eval/dev.tsv | jq -Rc '{question: .}' > "$dir/bodies"
 # Under callgrind the dictionary's read before listening takes a minute or two.
 SERVER_THREADS=1 SERVE_WAIT=3000 SERVE_PREFIX="valgrind --tool=callgrind --callgrind-out-file=$dir/cg.%p" \
   bench_serve "$BIN" "$dir/cg.db" "$@"

@@ -65,6 +65,7 @@ void chatbot_close(struct chatbot *bot)
 	if (!bot)
 		return;
 	kb_close(bot->kb);
+	chatbot_shown_clear(bot);
 	json_decref(bot->ruby_cache);
 	free(bot);
 }
@@ -72,6 +73,11 @@ void chatbot_close(struct chatbot *bot)
 void chatbot_set_events(struct chatbot *bot, struct events_writer *w)
 {
 	bot->events = w;
+}
+
+void chatbot_set_cache(struct chatbot *bot, struct chatbot_cache *cache)
+{
+	bot->cache = cache;
 }
 
 struct kb *chatbot_kb(struct chatbot *bot)
@@ -159,7 +165,7 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 {
 	struct kb_entry own;
 	if (!e) {
-		if (kb_entry_get(bot->kb, c->entry, NULL, &own, NULL) != MG_OK)
+		if (chatbot_shown_entry(bot, c->entry, &own, NULL) != MG_OK)
 			return NULL;
 		e = &own;
 	}
@@ -261,8 +267,40 @@ static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POL
 	return k;
 }
 
-static int ask(struct chatbot *bot, const char *question, size_t len,
-		const struct ask_opts *opts, json_t **out, char *err)
+/* kb_search through the decision cache when the bot has one and the
+ * search is the product's own (the policy's weights, nothing left out):
+ * the ranking depends on the normalised question, the day (entries' validity
+ * dates), how many candidates are wanted and the knowledge base's
+ * generation, and on nothing else. */
+static int rank(struct chatbot *bot, const char *norm, size_t norm_len, const struct kb_search_opts *so,
+		struct kb_candidate *cand, int want, int *n, struct kb_query_stats *qs, char *err)
+{
+	if (!bot->cache || so->w != &POLICY_WEIGHTS || so->exclude)
+		return kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
+	int64_t gen = -1;
+	int rc = kb_refresh(bot->kb, &gen, err);
+	if (rc != MG_OK)
+		return rc;
+	char head[32];
+	int head_len = snprintf(head, sizeof head, "%s %d ", so->today, want);
+	char *key = malloc((size_t)head_len + norm_len);
+	if (!key)
+		return kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
+	memcpy(key, head, (size_t)head_len);
+	memcpy(key + head_len, norm, norm_len);
+	size_t key_len = (size_t)head_len + norm_len;
+	if (!chatbot_cache_get(bot->cache, gen, key, key_len, cand, want, n, qs)) {
+		rc = kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
+		if (rc == MG_OK)
+			chatbot_cache_put(bot->cache, gen, key, key_len, cand, *n, qs);
+	}
+	free(key);
+	return rc;
+}
+
+/* question as asked, norm as nlp_normalise gave it (not empty). */
+static int ask(struct chatbot *bot, const char *question, size_t len, const char *norm,
+	       size_t norm_len, const struct ask_opts *opts, json_t **out, char *err)
 {
 	*out = NULL;
 	struct ask_opts o = opts ? *opts : (struct ask_opts){0};
@@ -272,18 +310,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 		o.top = POLICY_MAX_TOP;
 	if (!o.now)
 		o.now = time(NULL);
-	if (len > POLICY_MAX_QUESTION_BYTES)
-		return mg_fail(err, MG_ERR_TOO_LONG, "the question is too long (at most %d bytes); "
-			       "please ask one thing at a time", POLICY_MAX_QUESTION_BYTES);
-	char *norm = NULL;
-	size_t norm_len = 0;
-	int rc = nlp_normalise(question, len, &norm, &norm_len, err);
-	if (rc != MG_OK)
-		return rc;
-	if (norm_len == 0) {
-		free(norm);
-		return mg_fail(err, MG_ERR_EMPTY, "the question is empty");
-	}
+	int rc = MG_OK;
 	/* A question in a language the entries are not written in is met with
 	 * the topic that says which languages the town's lines speak, in English. */
 	int other_language = !o.lang && nlp_is_other_language(norm, norm_len);
@@ -301,8 +328,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	if (other_language)
 		rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &n, err);
 	else
-		rc = kb_search(bot->kb, norm, norm_len, &so, cand, want, &n, &qs, err);
-	free(norm);
+		rc = rank(bot, norm, norm_len, &so, cand, want, &n, &qs, err);
 	if (rc != MG_OK)
 		return rc;
 
@@ -348,7 +374,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 	/* Each entry shown is read once: the best candidate is also the answer,
 	 * and the choices of a clarification are among the candidates. */
 	struct kb_entry best;
-	int best_rc = n > 0 ? kb_entry_get(bot->kb, cand[0].entry, NULL, &best, err) : MG_ERR_NOT_FOUND;
+	int best_rc = n > 0 ? chatbot_shown_entry(bot, cand[0].entry, &best, err) : MG_ERR_NOT_FOUND;
 	int have_best = best_rc == MG_OK;
 	json_t *shown[POLICY_MAX_TOP] = {0};
 	for (int i = 0; i < n && i < o.top; i++) {
@@ -419,16 +445,33 @@ static int ask(struct chatbot *bot, const char *question, size_t len,
 int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 		const struct ask_opts *opts, json_t **out, char *err)
 {
+	*out = NULL;
+	if (len > POLICY_MAX_QUESTION_BYTES)
+		return mg_fail(err, MG_ERR_TOO_LONG, "the question is too long (at most %d bytes); "
+			       "please ask one thing at a time", POLICY_MAX_QUESTION_BYTES);
+	/* Normalised once: the search, the decision cache's key and the log's
+	 * redaction all read this. */
+	char *norm = NULL;
+	size_t norm_len = 0;
+	int rc = nlp_normalise(question, len, &norm, &norm_len, err);
+	if (rc != MG_OK)
+		return rc;
+	if (norm_len == 0) {
+		free(norm);
+		return mg_fail(err, MG_ERR_EMPTY, "the question is empty");
+	}
 	int began = kb_read_begin(bot->kb);
-	int rc = ask(bot, question, len, opts, out, err);
+	rc = ask(bot, question, len, norm, norm_len, opts, out, err);
 	kb_read_end(bot->kb, began);
 	/* Logged after the read transaction: a write inside it could not wait
 	 * for another thread's write lock. A failed log line never costs the
 	 * resident the answer. */
 	if (rc == MG_OK && !(opts && opts->no_log)) {
 		struct ask_opts o = opts ? *opts : (struct ask_opts){0};
-		events_log_ask(kb_db(bot->kb), bot->events, town_zone(bot->town), &o, *out, NULL);
+		events_log_ask_normalised(kb_db(bot->kb), bot->events, town_zone(bot->town), &o, *out,
+					  norm, norm_len, NULL);
 	}
+	free(norm);
 	return rc;
 }
 

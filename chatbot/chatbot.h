@@ -6,6 +6,7 @@
 #define CHATBOT_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "kb/kb.h"
@@ -44,6 +45,26 @@ int chatbot_warm(struct chatbot *bot, char *err);
  * (borrowed; it must outlive bot) instead of writing each on the chatbot's
  * own connection; NULL (the default) writes them before returning. */
 void chatbot_set_events(struct chatbot *bot, struct events_writer *w);
+/* The decision cache (chatbot/cache.c): a question's ranking kept for the
+ * knowledge base's generation, shared by every thread's chatbot (it locks),
+ * bounded by max_bytes (POLICY_DECISION_CACHE_BYTES for the server). A new
+ * generation (an edit, an import, a restore) empties it at the next ask
+ * that reads it. The reply is built anew at every ask. */
+struct chatbot_cache;
+struct chatbot_cache_stats {
+	uint64_t hits, misses;   /* asks that found their ranking, and not */
+	uint64_t evicted;        /* rankings let go for room */
+	uint64_t forgotten;      /* times a new generation emptied it */
+	size_t entries, bytes;   /* now */
+};
+/* max_bytes 0: POLICY_DECISION_CACHE_BYTES. */
+int chatbot_cache_new(size_t max_bytes, struct chatbot_cache **out, char *err);
+void chatbot_cache_free(struct chatbot_cache *cache);
+void chatbot_cache_stats(struct chatbot_cache *cache, struct chatbot_cache_stats *out);
+/* Asks of bot look their ranking up in cache (borrowed; it must outlive
+ * bot) first; NULL (the default) searches every time. Asks with other
+ * weights or a phrasing left out (eval) never use it. */
+void chatbot_set_cache(struct chatbot *bot, struct chatbot_cache *cache);
 /* Records ev in the bot's event log (its writer, else its database), dated
  * in its town's zone: events_log() for every caller. */
 struct events_event;

@@ -15,7 +15,27 @@ struct chatbot {
 	json_t *ruby_cache;  /* text shown → its furigana segments (chatbot/furigana.c) */
 	int64_t ruby_generation;  /* the knowledge base's generation of ruby_cache */
 	size_t ruby_bytes;  /* the memory ruby_cache holds, as counted by chatbot/furigana.c */
+	struct chatbot_cache *cache;  /* borrowed, shared by threads; NULL: none */
+	struct shown_slot *shown;  /* entries shown, POLICY_SHOWN_ENTRIES slots (chatbot/shown.c) */
+	int64_t shown_generation;  /* the knowledge base's generation of shown */
 };
+
+/* The decision cache's two halves (chatbot/cache.c). key is everything
+ * the ranking depends on besides the generation gen. get copies the
+ * ranking into cand (at most max) and returns 1, or returns 0; put keeps a
+ * copy (nothing when memory is short: only the next ask is slower). */
+int chatbot_cache_get(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
+		      struct kb_candidate *cand, int max, int *n, struct kb_query_stats *qs);
+void chatbot_cache_put(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
+		       const struct kb_candidate *cand, int n, const struct kb_query_stats *qs);
+
+/* The entry with rowid entry as residents are shown it, into *out (the
+ * caller clears it): from this thread's kept copy when it was shown before
+ * in the knowledge base's generation this connection last read (a search
+ * reads it), else from the database. Its alternate questions, keywords and
+ * source are empty. chatbot_shown_clear frees the kept copies. */
+int chatbot_shown_entry(struct chatbot *bot, int64_t entry, struct kb_entry *out, char *err);
+void chatbot_shown_clear(struct chatbot *bot);
 
 /* Loads the sample synonyms and entries built into the binary. */
 int chatbot_seed_sample(struct chatbot *bot, char *err);

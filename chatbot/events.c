@@ -226,8 +226,9 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
-		   const struct ask_opts *opts, json_t *result, char *err)
+int events_log_ask_normalised(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+			      const struct ask_opts *opts, json_t *result, const char *norm,
+			      size_t norm_len, char *err)
 {
 	const char *question = str(result, "question");
 	if (!question)
@@ -241,12 +242,8 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *
 		conversation = fresh;
 		json_object_set_new(result, "conversation", json_string(fresh));
 	}
-	char *norm = NULL, *clean = NULL, *cands = NULL;
-	size_t norm_len = 0;
-	int rc = nlp_normalise(question, json_string_length(json_object_get(result, "question")), &norm,
-			       &norm_len, err);
-	if (rc == MG_OK)
-		rc = nlp_redact(norm, norm_len, &clean, NULL, err);
+	char *clean = NULL, *cands = NULL;
+	int rc = nlp_redact(norm, norm_len, &clean, NULL, err);
 	/* Only ids and scores of the candidates: their text is in the knowledge base. */
 	json_t *list = json_array(), *c;
 	size_t i;
@@ -286,9 +283,24 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *
 	day_hour(zone, r.now, r.day, &r.hour);
 	if (rc == MG_OK)
 		rc = deliver(db, w, &r, err);
-	free(norm);
 	free(clean);
 	free(cands);
+	return rc;
+}
+
+int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+		   const struct ask_opts *opts, json_t *result, char *err)
+{
+	const char *question = str(result, "question");
+	if (!question)
+		return mg_fail(err, MG_ERR_INPUT, "no question in the result");
+	char *norm = NULL;
+	size_t norm_len = 0;
+	int rc = nlp_normalise(question, json_string_length(json_object_get(result, "question")), &norm,
+			       &norm_len, err);
+	if (rc == MG_OK)
+		rc = events_log_ask_normalised(db, w, zone, opts, result, norm, norm_len, err);
+	free(norm);
 	return rc;
 }
 

@@ -66,6 +66,11 @@ int events_init(sqlite3 *db, char *err);
  * returns. MG_ERR_FULL: the writer's queue was full, the event was dropped. */
 int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
 		   const struct ask_opts *opts, json_t *result, char *err);
+/* The same with the question as nlp_normalise gave it (norm, norm_len
+ * bytes), for a caller that normalised it already: once per ask. */
+int events_log_ask_normalised(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+			      const struct ask_opts *opts, json_t *result, const char *norm,
+			      size_t norm_len, char *err);
 /* Records an event of any other type; the conversation is created if new.
  * The event is checked on db (the entry must exist) and then written or
  * queued as for events_log_ask. */

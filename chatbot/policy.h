@@ -314,4 +314,20 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.90, -3.75, -2.44
 #define POLICY_RUBY_TEXT_BYTES 128
 #define POLICY_RUBY_SEGMENT_BYTES 414
 
+/* The decision cache (chatbot/cache.c), shared by the server's threads: a
+ * question's ranking kept for the knowledge base's generation, in bytes.
+ * A kept ranking is about 1.4 KB (six candidates of 200 bytes, the
+ * question); the budget holds some 2,900 different questions, eight times
+ * the 377 of tests/eval/dev.tsv. A hit skips the search, 0.9 M of the 1.55 M
+ * instructions of an HTTP ask (README § Performance has the command). */
+#define POLICY_DECISION_CACHE_BYTES (4u << 20)
+
+/* Entries shown to residents kept per server thread (chatbot/shown.c), by
+ * rowid in as many slots: each is read from the database once per
+ * knowledge-base generation instead of at every ask (an SQL read of an entry
+ * was 28 K instructions, three an ask: 90 K of the 0.66 M of an HTTP ask
+ * whose ranking was kept). The sample's 102 entries fit; a slot holds one
+ * entry's shown texts, about 2 KB, so some 0.5 MB a thread. */
+#define POLICY_SHOWN_ENTRIES 256
+
 #endif

@@ -62,6 +62,8 @@ static const char *str_or(json_t *obj, const char *key, const char *dflt)
 	return v ? v : dflt;
 }
 
+static void hours_text(const struct town_hours *h, const char *lang, char *out, size_t cap);
+
 /* The hours of a line (prefix "") or of its phone (prefix "phone_"):
  * PREFIXhours, PREFIXclosed_on_holidays, PREFIXhours_text(_en). */
 static int load_hours(struct town_hours *h, json_t *j, const char *key, const char *prefix,
@@ -95,6 +97,8 @@ static int load_hours(struct town_hours *h, json_t *j, const char *key, const ch
 	h->text = str_or(j, name, NULL);
 	snprintf(name, sizeof name, "%shours_text_en", prefix);
 	h->text_en = str_or(j, name, NULL);
+	hours_text(h, "ja", h->shown[0], sizeof h->shown[0]);
+	hours_text(h, "en", h->shown[1], sizeof h->shown[1]);
 	return MG_OK;
 }
 
@@ -388,8 +392,8 @@ static int set_hours(json_t *j, const char *prefix, const struct town *town,
 		     const struct town_hours *h, const char *lang, time_t now)
 {
 	int en = lang && !strcmp(lang, "en");
-	char hours[256], opens[64] = "", key[32];
-	hours_text(h, lang, hours, sizeof hours);
+	char opens[64] = "", key[32];
+	const char *hours = h->shown[en];
 	int open = hours_open(town, h, now);
 	if (!open) {
 		time_t next = next_opening(town, h, now);

@@ -17,6 +17,8 @@ struct town_hours {
 	int closed_on_holidays;
 	json_t *table;                /* the configured {"mon-fri": "08:30-17:15"} (borrowed) */
 	const char *text, *text_en;   /* written out by the town instead of the table, or NULL */
+	char shown[2][256];           /* as residents read it, Japanese and English: worked out
+				       * once at load, not at every hand-off */
 };
 
 struct town_line {

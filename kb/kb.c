@@ -237,6 +237,15 @@ int64_t kb_generation(const struct kb *kb)
 	return kb->generation;
 }
 
+int kb_refresh(struct kb *kb, int64_t *generation, char *err)
+{
+	int rc = kb_sync(kb, err);
+	/* While the model is older than the entries (kb->stale), nothing a
+	 * search ranks is to be kept: -1 keys nothing. */
+	*generation = rc == MG_OK && !kb->stale ? kb->generation : -1;
+	return rc;
+}
+
 int kb_exec(struct kb *kb, const char *sql)
 {
 	sqlite3_stmt *st = NULL;

@@ -71,6 +71,12 @@ int kb_fresh(const struct kb *kb);
  * and entries added since are not found until the new model is in. A
  * connection with no model yet, or inside a write, loads at once. */
 void kb_set_loader(struct kb *kb, void (*fn)(void *ctx), void *ctx);
+/* Reads the knowledge base's generation now, as a search does first (and
+ * loads its model when it changed), into *generation: what is kept from
+ * the searches of one generation (chatbot/cache.c) is checked against it;
+ * -1 while the model searches rank with is older than the entries on disk
+ * (kb_fresh 0): nothing ranked then may be kept. */
+int kb_refresh(struct kb *kb, int64_t *generation, char *err);
 /* Number of entries (published or not). */
 int kb_count(struct kb *kb, int64_t *n, char *err);
 

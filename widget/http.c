@@ -55,6 +55,7 @@ struct http_server {
 	struct http_rate *login_rate;  /* staff log-in tries per client; NULL: no limit */
 	struct http_proxies proxies;  /* whose X-Forwarded-For is believed */
 	struct events_writer *events;  /* the one thread that writes the event log */
+	struct chatbot_cache *cache;  /* the workers' decision cache; NULL: none */
 	struct chatbot *_Atomic probe;  /* opened at start, closed once a worker holds the model */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
 	int key_made;
@@ -201,6 +202,7 @@ static struct chatbot *thread_bot(struct http_server *srv, char *err)
 	chatbot_set_events(bot, srv->events);
 	if (srv->pool && !on_pool)
 		kb_set_loader(chatbot_kb(bot), want_model, srv);
+	chatbot_set_cache(bot, srv->cache);
 	if (pthread_setspecific(srv->bot_key, bot)) {
 		chatbot_close(bot);
 		mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -1222,6 +1224,8 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	}
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
+	if (rc == MG_OK && !srv->opts.no_decision_cache)
+		rc = chatbot_cache_new(0, &srv->cache, err);
 
 	for (int i = 0; rc == MG_OK && i < HTTP_PROXIES_MAX && srv->opts.proxies[i]; i++)
 		if (!http_proxies_add(&srv->proxies, srv->opts.proxies[i]))
@@ -1365,6 +1369,7 @@ void http_stop(struct http_server *srv)
 	/* After the workers: nothing is queued any more, everything queued is written. */
 	events_writer_stop(srv->events);
 	chatbot_close(atomic_exchange(&srv->probe, NULL));
+	chatbot_cache_free(srv->cache);  /* after every chatbot that borrowed it */
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);
 	http_rate_free(srv->rate);
@@ -1384,8 +1389,10 @@ static void serve_usage(void)
 		"       [--threads N] [--assets DIR] [--cors-origin ORIGIN]... [--no-rate-limit]\n"
 		"       [--trusted-proxy ADDR]...\n"
 		"       [--secure-cookie] [--eval-set FILE.tsv] [--clock \"YYYY-MM-DD HH:MM\"]\n"
+		"       [--no-decision-cache]\n"
 		"  --trusted-proxy  a reverse proxy whose X-Forwarded-For names the client\n"
-		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n");
+		"  --clock  residents' routes run from this time in the town's time zone (demos, tests)\n"
+		"  --no-decision-cache  search at every ask, never from a question's kept ranking\n");
 }
 
 /* "YYYY-MM-DD HH:MM" in the town's time zone as seconds from the real clock. */
@@ -1431,6 +1438,10 @@ int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv)
 		}
 		if (!strcmp(a, "--secure-cookie")) {
 			opts.cookie_secure = 1;
+			continue;
+		}
+		if (!strcmp(a, "--no-decision-cache")) {
+			opts.no_decision_cache = 1;
 			continue;
 		}
 		if (!v) {

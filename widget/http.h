@@ -33,6 +33,9 @@ struct http_opts {
 	int staff_threads;        /* HTTP_STAFF_THREADS; <0: no pool, staff work runs on the workers */
 	long clock_offset;        /* seconds added to the real clock for residents' routes:
 				     a demo or browser test at 00:30 (serve --clock); 0 = real */
+	int no_decision_cache;    /* 1: every ask searches (serve --no-decision-cache: the bench's
+				     questions that never repeat); 0 = the rankings are kept
+				     (chatbot/cache.c, POLICY_DECISION_CACHE_BYTES) */
 };
 
 /* Starts listening and serving. Borrows model and town (and the strings in
@@ -51,7 +54,7 @@ void http_stop(struct http_server *srv);
 
 /* `madoguchi serve [--listen ADDR] [--port N] [--assets DIR] [--threads N]
  * [--cors-origin ORIGIN]... [--trusted-proxy ADDR]... [--rate N] [--secure-cookie] [--eval-set FILE]
- * [--clock "YYYY-MM-DD HH:MM"]`: prints "listening on http://ADDR:PORT"
+ * [--clock "YYYY-MM-DD HH:MM"] [--no-decision-cache]`: prints "listening on http://ADDR:PORT"
  * as its first line, serves until SIGINT or SIGTERM. */
 int http_cli_serve(const struct cli_ctx *ctx, int argc, char **argv);
 

@@ -3,6 +3,10 @@
 # questions, next to nginx serving a static JSON file of the same size as a
 # typical answer (the practical ceiling of this machine), in the same run;
 # then, after a clean stop, the asks in the event log against those answered.
+# madoguchi runs twice: with its decision cache, where the rotating questions
+# are asked again and again (every ask after the warm-up finds its ranking),
+# and with `serve --no-decision-cache`, every ask searching, as a question
+# nobody asked before does.
 #   tests/bench/http.sh [path/to/madoguchi]
 # DURATION (default 10s), CONNECTIONS (64), THREADS (2) tune the run,
 # SERVER_THREADS the server's workers (default: one per core). Only
@@ -15,6 +19,11 @@ dir=$(mktemp -d)
 bench_need wrk nginx curl jq
 
 chmod 755 "$dir"   # nginx's workers run as an unprivileged user
+# Two servers, each with its own database (and event log to count).
+SERVE_LOG=serve-off bench_serve "$BIN" "$dir/bench-off.db" --no-decision-cache
+srv_off=$srv url_off=$url
+bench_pids+=("$srv_off")
+srv=
 bench_serve "$BIN" "$dir/bench.db"
 
 # ---- the question mix: the labelled set's questions, or a built-in few ----
@@ -55,6 +64,8 @@ bench_wait_http "http://127.0.0.1:$port/answer.json" nginx || { cat "$dir/nginx/
 # ---- measure ----
 read -r _ _ _ _ w_n < <(bench_run "$url/api/v1/ask" "$dir/ask.lua" "$WARMUP")
 read -r m_rps m_p50 m_p99 m_err m_n < <(bench_run "$url/api/v1/ask" "$dir/ask.lua")
+read -r _ _ _ _ wo_n < <(bench_run "$url_off/api/v1/ask" "$dir/ask.lua" "$WARMUP")
+read -r o_rps o_p50 o_p99 o_err o_n < <(bench_run "$url_off/api/v1/ask" "$dir/ask.lua")
 read -r n_rps n_p50 n_p99 n_err _ < <(bench_run "http://127.0.0.1:$port/answer.json" "$dir/report.lua")
 # The transport alone (no engine work): where the time of an ask goes.
 read -r h_rps h_p50 h_p99 h_err _ < <(bench_run "$url/healthz" "$dir/report.lua")
@@ -62,22 +73,32 @@ read -r h_rps h_p50 h_p99 h_err _ < <(bench_run "$url/healthz" "$dir/report.lua"
 # The event log kept up: a clean stop writes what is still queued, then the
 # log is counted. wrk does not count the requests cut off when a run ends,
 # though the server answered and logged them: up to CONNECTIONS per run more.
-kill -TERM "$srv"
+kill -TERM "$srv" "$srv_off"
 wait "$srv" || true
+wait "$srv_off" || true
 srv=
 # The log's days are the town's (Asia/Tokyo), up to a day ahead of this
 # machine's clock: the database is new, so a wide range counts only this run.
-logged=$("$BIN" --db "$dir/bench.db" report --from "$(date -d '2 days ago' +%F)" --to "$(date -d tomorrow +%F)" |
-  awk '$1 == "questions" { print $2; exit }')
-dropped=$(sed -n 's/.*: \([0-9]*\) events dropped.*/\1/p' "$dir/serve.err" | tail -1)
+logged_in() {
+  "$BIN" --db "$1" report --from "$(date -d '2 days ago' +%F)" --to "$(date -d tomorrow +%F)" |
+    awk '$1 == "questions" { print $2; exit }'
+}
+dropped_in() {
+  sed -n 's/.*: \([0-9]*\) events dropped.*/\1/p' "$1" | tail -1
+}
+logged=$(logged_in "$dir/bench.db") dropped=$(dropped_in "$dir/serve.err")
+logged_off=$(logged_in "$dir/bench-off.db") dropped_off=$(dropped_in "$dir/serve-off.err")
 
 echo "== HTTP: POST /api/v1/ask, $(wc -l < "$dir/questions") questions rotating, $CONNECTIONS connections, $THREADS wrk threads, $DURATION, $(nproc) cores =="
 bench_row server 'req/s' 'p50 ms' 'p99 ms' errors
-bench_row 'madoguchi POST /api/v1/ask' "$m_rps" "$m_p50" "$m_p99" "$m_err"
+bench_row 'madoguchi POST /api/v1/ask, asked before' "$m_rps" "$m_p50" "$m_p99" "$m_err"
+bench_row 'madoguchi POST /api/v1/ask, no cache' "$o_rps" "$o_p50" "$o_p99" "$o_err"
 bench_row "nginx GET static ${size} B" "$n_rps" "$n_p50" "$n_p99" "$n_err"
 bench_row 'madoguchi GET /healthz' "$h_rps" "$h_p50" "$h_p99" "$h_err"
-echo "event log: ${logged:-?} asks logged, $((w_n + m_n + 1)) answers counted by wrk and curl, ${dropped:-0} dropped"
-awk -v m="$m_rps" -v n="$n_rps" -v h="$h_rps" 'BEGIN {
+echo "event log, cache: ${logged:-?} asks logged, $((w_n + m_n + 1)) answers counted by wrk and curl, ${dropped:-0} dropped"
+echo "event log, no cache: ${logged_off:-?} asks logged, $((wo_n + o_n)) answers counted by wrk, ${dropped_off:-0} dropped"
+awk -v m="$m_rps" -v o="$o_rps" -v n="$n_rps" -v h="$h_rps" -v p="$m_p99" -v q="$o_p99" 'BEGIN {
   r = 0; if (n > 0) r = 100 * m / n
+  f = 0; if (n > 0) f = 100 * o / n
   t = 0; if (n > 0) t = 100 * h / n
-  printf "madoguchi ask / nginx static: %.1f%% (target 30%%); transport alone: %.0f%%\n", r, t }'
+  printf "madoguchi ask / nginx static: %.1f%% asked before, %.1f%% without the cache (target 25%%, p99 under 10 ms: %s ms, %s ms); transport alone: %.0f%%\n", r, f, p, q, t }'

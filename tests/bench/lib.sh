@@ -28,20 +28,25 @@ bench_need() {
   done
 }
 
-# bench_serve BIN DB: `madoguchi serve` on 127.0.0.1, port 0, the event log
-# on as in production, the rate limit off (every request comes from
-# 127.0.0.1); SERVER_THREADS its workers (default: one per core). Sets srv
-# (its pid) and url; its output goes to $dir/serve.out and serve.err.
+# bench_serve BIN DB [ARG...]: `madoguchi serve` on 127.0.0.1, port 0, the
+# event log on as in production, the rate limit off (every request comes from
+# 127.0.0.1), the decision cache on unless an ARG says --no-decision-cache;
+# SERVER_THREADS its workers (default: one per core). Sets srv (its pid) and
+# url; its output goes to $dir/serve.out and serve.err (SERVE_LOG: another
+# name than serve). SERVE_PREFIX: a command the server runs under (valgrind),
+# SERVE_WAIT: how many tenths of a second it may take to listen (100).
 bench_serve() {
-  "$1" --db "$2" serve --port 0 --no-rate-limit ${SERVER_THREADS:+--threads "$SERVER_THREADS"} \
-    > "$dir/serve.out" 2> "$dir/serve.err" &
+  local bin=$1 db=$2 log=$dir/${SERVE_LOG:-serve}
+  shift 2
+  ${SERVE_PREFIX:-} "$bin" --db "$db" serve --port 0 --no-rate-limit ${SERVER_THREADS:+--threads "$SERVER_THREADS"} "$@" \
+    > "$log.out" 2> "$log.err" &
   srv=$!
-  for _ in $(seq 100); do
-    grep -q '^listening on' "$dir/serve.out" 2>/dev/null && break
+  for _ in $(seq "${SERVE_WAIT:-100}"); do
+    grep -q '^listening on' "$log.out" 2>/dev/null && break
     sleep 0.1
   done
-  url=$(sed -n 's/^listening on //p' "$dir/serve.out")
-  [ -n "$url" ] || { echo "$(basename "$0"): the server did not start:" >&2; cat "$dir/serve.err" >&2; exit 1; }
+  url=$(sed -n 's/^listening on //p' "$log.out")
+  [ -n "$url" ] || { echo "$(basename "$0"): the server did not start:" >&2; cat "$log.err" >&2; exit 1; }
 }
 
 # bench_free_port: a port nothing listens on, below the kernel's range of

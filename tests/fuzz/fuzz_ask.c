@@ -1,6 +1,8 @@
 /* libFuzzer harness for the analyser and the query builder: any bytes as a
  * question must give a decision or a clean error, never a crash or a leak.
- * The database is in memory, filled from the test knowledge base. Also the
+ * The database is in memory, filled from the test knowledge base. The same
+ * bytes asked again through the decision cache (a small one, so that it
+ * fills and lets go) must give the very reply the search gave. Also the
  * script checks on the same bytes. */
 #include "chatbot/chatbot_int.h"
 
@@ -9,6 +11,10 @@
 #include <string.h>
 
 static struct chatbot *bot;
+static struct chatbot_cache *cache;
+
+/* Budget of the harness's decision cache: a few dozen rankings. */
+#define FUZZ_CACHE_BYTES (64 * 1024)
 
 static void setup(void)
 {
@@ -16,7 +22,8 @@ static void setup(void)
 	static struct nlp_model *model;
 	static struct town *town;
 	if (nlp_model_open(&model, err) || town_load("tests/unit/data/town.json", &town, err) ||
-	    chatbot_open(&bot, ":memory:", model, town, err)) {
+	    chatbot_open(&bot, ":memory:", model, town, err) ||
+	    chatbot_cache_new(FUZZ_CACHE_BYTES, &cache, err)) {
 		fprintf(stderr, "fuzz: %s (run from the repository root)\n", err);
 		exit(1);
 	}
@@ -28,12 +35,28 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		setup();
 	char err[MG_ERR_LEN];
 	json_t *r = NULL;
-	struct ask_opts o = {.no_log = 1, .top = 10};
+	/* A fixed time: the three replies must be the same, byte for byte. */
+	struct ask_opts o = {.no_log = 1, .top = 10, .now = 1764547200};
+	char *searched = NULL;
+	chatbot_set_cache(bot, NULL);
 	if (chatbot_ask(bot, (const char *)data, size, &o, &r, err) == MG_OK) {
 		if (!json_string_value(json_object_get(r, "decision")))
 			abort();
+		searched = json_dumps(r, JSON_SORT_KEYS);
 		json_decref(r);
 	}
+	chatbot_set_cache(bot, cache);
+	for (int i = 0; searched && i < 2; i++) {  /* kept, then from the cache */
+		if (chatbot_ask(bot, (const char *)data, size, &o, &r, err) != MG_OK)
+			abort();
+		char *kept = json_dumps(r, JSON_SORT_KEYS);
+		json_decref(r);
+		if (!kept || strcmp(kept, searched))
+			abort();
+		free(kept);
+	}
+	free(searched);
+	chatbot_set_cache(bot, NULL);
 	/* eval --hiragana-only's filter: a text it takes is Japanese, never English
 	 * or another language. */
 	if (nlp_is_hiragana_only((const char *)data, size) &&

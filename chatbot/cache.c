@@ -1,0 +1,225 @@
+/* The decision cache: a question's ranking (the candidates and the figures
+ * the confidence is worked out from), kept for the knowledge base's
+ * generation and shared by the server's threads, so that a question asked
+ * again (the widget's buttons send the same strings) skips the search. The
+ * reply is still built at every ask: whether a line is open now, the event
+ * log's one event per ask. Bounded in bytes; the least recently used goes. */
+#include "chatbot/chatbot_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct node {
+	struct node *chain;        /* the next in the same bucket */
+	struct node *newer, *older;  /* the order of use, most recent first */
+	uint64_t hash;
+	size_t bytes;              /* what this node costs the budget */
+	size_t key_len;
+	int n;
+	struct kb_query_stats qs;
+	char *key;                 /* inside the node's block, after cand */
+	struct kb_candidate cand[];
+};
+
+struct chatbot_cache {
+	pthread_mutex_t lock;
+	size_t max_bytes, bytes;
+	int64_t generation;        /* of every node; -1 before the first */
+	struct node **bucket;
+	size_t nbuckets;           /* a power of two */
+	struct node *newest, *oldest;
+	struct chatbot_cache_stats stats;
+};
+
+/* One bucket per this many bytes of the budget: a node is about 1.4 KB
+ * (six candidates of 200 bytes and the question), so chains stay short. */
+#define BYTES_PER_BUCKET 1024
+
+int chatbot_cache_new(size_t max_bytes, struct chatbot_cache **out, char *err)
+{
+	*out = NULL;
+	if (!max_bytes)
+		max_bytes = POLICY_DECISION_CACHE_BYTES;
+	struct chatbot_cache *c = calloc(1, sizeof *c);
+	size_t n = 16;
+	while (n < max_bytes / BYTES_PER_BUCKET)
+		n *= 2;
+	if (c)
+		c->bucket = calloc(n, sizeof *c->bucket);
+	if (!c || !c->bucket || pthread_mutex_init(&c->lock, NULL)) {
+		if (c)
+			free(c->bucket);
+		free(c);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	c->nbuckets = n;
+	c->max_bytes = max_bytes;
+	c->generation = -1;
+	*out = c;
+	return MG_OK;
+}
+
+static void drop_all(struct chatbot_cache *c)
+{
+	for (struct node *p = c->newest, *next; p; p = next) {
+		next = p->older;
+		free(p);
+	}
+	memset(c->bucket, 0, c->nbuckets * sizeof *c->bucket);
+	c->newest = c->oldest = NULL;
+	c->bytes = 0;
+	c->stats.entries = 0;
+	c->stats.bytes = 0;
+}
+
+void chatbot_cache_free(struct chatbot_cache *c)
+{
+	if (!c)
+		return;
+	drop_all(c);
+	pthread_mutex_destroy(&c->lock);
+	free(c->bucket);
+	free(c);
+}
+
+void chatbot_cache_stats(struct chatbot_cache *c, struct chatbot_cache_stats *out)
+{
+	pthread_mutex_lock(&c->lock);
+	*out = c->stats;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t hash_of(const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void unlink_use(struct chatbot_cache *c, struct node *p)
+{
+	if (p->newer)
+		p->newer->older = p->older;
+	else
+		c->newest = p->older;
+	if (p->older)
+		p->older->newer = p->newer;
+	else
+		c->oldest = p->newer;
+	p->newer = p->older = NULL;
+}
+
+static void link_newest(struct chatbot_cache *c, struct node *p)
+{
+	p->older = c->newest;
+	p->newer = NULL;
+	if (c->newest)
+		c->newest->newer = p;
+	c->newest = p;
+	if (!c->oldest)
+		c->oldest = p;
+}
+
+static struct node **slot_of(struct chatbot_cache *c, uint64_t hash, const char *key, size_t len)
+{
+	struct node **s = &c->bucket[hash & (c->nbuckets - 1)];
+	while (*s && !((*s)->hash == hash && (*s)->key_len == len && !memcmp((*s)->key, key, len)))
+		s = &(*s)->chain;
+	return s;
+}
+
+static void evict(struct chatbot_cache *c, struct node *p)
+{
+	struct node **s = slot_of(c, p->hash, p->key, p->key_len);
+	*s = p->chain;
+	unlink_use(c, p);
+	c->bytes -= p->bytes;
+	c->stats.entries--;
+	c->stats.evicted++;
+	free(p);
+}
+
+/* A generation other than the nodes' starts the cache afresh when it is
+ * newer; an older one (a thread whose read began before an edit) is neither
+ * served nor kept. Returns whether gen may use the cache. Under the lock. */
+static int same_generation(struct chatbot_cache *c, int64_t gen)
+{
+	if (gen < 0 || gen < c->generation)
+		return 0;
+	if (gen > c->generation) {
+		if (c->generation >= 0)
+			c->stats.forgotten++;
+		drop_all(c);
+		c->generation = gen;
+	}
+	return 1;
+}
+
+int chatbot_cache_get(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
+		      struct kb_candidate *cand, int max, int *n, struct kb_query_stats *qs)
+{
+	uint64_t h = hash_of(key, len);
+	int found = 0;
+	pthread_mutex_lock(&c->lock);
+	if (same_generation(c, gen)) {
+		struct node *p = *slot_of(c, h, key, len);
+		if (p && p->n <= max) {
+			memcpy(cand, p->cand, (size_t)p->n * sizeof *cand);
+			*n = p->n;
+			*qs = p->qs;
+			unlink_use(c, p);
+			link_newest(c, p);
+			found = 1;
+		}
+	}
+	if (found)
+		c->stats.hits++;
+	else
+		c->stats.misses++;
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+void chatbot_cache_put(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
+		       const struct kb_candidate *cand, int n, const struct kb_query_stats *qs)
+{
+	size_t bytes = sizeof(struct node) + (size_t)n * sizeof *cand + len;
+	if (bytes > c->max_bytes)
+		return;
+	struct node *p = malloc(bytes);
+	if (!p)
+		return;  /* the answer went out; only the next ask is slower */
+	p->hash = hash_of(key, len);
+	p->bytes = bytes;
+	p->key_len = len;
+	p->n = n;
+	p->qs = *qs;
+	memcpy(p->cand, cand, (size_t)n * sizeof *cand);
+	p->key = (char *)(p->cand + n);
+	memcpy(p->key, key, len);
+	pthread_mutex_lock(&c->lock);
+	struct node **s = NULL;
+	if (same_generation(c, gen)) {
+		s = slot_of(c, p->hash, key, len);
+		if (*s)
+			s = NULL;  /* another thread kept the same question first */
+	}
+	if (s) {
+		p->chain = NULL;
+		*s = p;
+		link_newest(c, p);
+		c->bytes += bytes;
+		c->stats.entries++;
+		while (c->bytes > c->max_bytes && c->oldest != p)
+			evict(c, c->oldest);
+		c->stats.bytes = c->bytes;
+		p = NULL;
+	}
+	pthread_mutex_unlock(&c->lock);
+	free(p);
+}

@@ -1,0 +1,88 @@
+/* The entries residents are shown (the answer, the candidates, the choices),
+ * kept per server thread for the knowledge base's generation: an entry is
+ * read from the database the first time it is shown, not at every ask. A new
+ * generation (an edit, an import) starts afresh, so an edited entry is shown
+ * as edited at once. Only what is shown is kept: not the alternate questions,
+ * keywords or source. */
+#include "chatbot/chatbot_int.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct shown_slot {
+	int64_t entry;  /* rowid; 0 = empty */
+	struct kb_entry e;
+};
+
+/* The fields of struct kb_entry, and whether a resident is ever shown it. */
+static const struct {
+	size_t at;
+	int shown;
+} FIELDS[] = {
+	{offsetof(struct kb_entry, id), 1},          {offsetof(struct kb_entry, slug), 1},
+	{offsetof(struct kb_entry, category), 1},    {offsetof(struct kb_entry, route), 1},
+	{offsetof(struct kb_entry, status), 1},      {offsetof(struct kb_entry, question), 1},
+	{offsetof(struct kb_entry, answer), 1},      {offsetof(struct kb_entry, question_en), 1},
+	{offsetof(struct kb_entry, answer_en), 1},   {offsetof(struct kb_entry, answer_easy), 1},
+	{offsetof(struct kb_entry, alt_questions), 0}, {offsetof(struct kb_entry, keywords), 0},
+	{offsetof(struct kb_entry, valid_from), 1},  {offsetof(struct kb_entry, valid_to), 1},
+	{offsetof(struct kb_entry, url), 1},         {offsetof(struct kb_entry, source), 0},
+	{offsetof(struct kb_entry, updated_at), 1},
+};
+
+static char **field(struct kb_entry *e, size_t i)
+{
+	return (char **)((char *)e + FIELDS[i].at);
+}
+
+/* A copy of from's shown fields into *to (the others empty); MG_ERR_NOMEM
+ * leaves *to cleared. */
+static int copy_shown(const struct kb_entry *from, struct kb_entry *to, char *err)
+{
+	memset(to, 0, sizeof *to);
+	for (size_t i = 0; i < sizeof FIELDS / sizeof *FIELDS; i++) {
+		const char *v = FIELDS[i].shown ? *field((struct kb_entry *)from, i) : NULL;
+		if (!(*field(to, i) = strdup(v ? v : ""))) {
+			kb_entry_clear(to);
+			return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		}
+	}
+	return MG_OK;
+}
+
+void chatbot_shown_clear(struct chatbot *bot)
+{
+	for (int i = 0; bot->shown && i < POLICY_SHOWN_ENTRIES; i++)
+		kb_entry_clear(&bot->shown[i].e);
+	free(bot->shown);
+	bot->shown = NULL;
+}
+
+int chatbot_shown_entry(struct chatbot *bot, int64_t entry, struct kb_entry *out, char *err)
+{
+	/* While the entries are newer than the model a search ranked with
+	 * (kb_fresh 0), every entry is read as it is on disk now: none kept. */
+	int64_t gen = kb_fresh(bot->kb) ? kb_generation(bot->kb) : -1;
+	if (bot->shown && gen != bot->shown_generation)
+		chatbot_shown_clear(bot);
+	if (!bot->shown && gen >= 0) {
+		bot->shown = calloc(POLICY_SHOWN_ENTRIES, sizeof *bot->shown);
+		bot->shown_generation = gen;
+	}
+	struct shown_slot *slot = bot->shown ? &bot->shown[(uint64_t)entry % POLICY_SHOWN_ENTRIES] : NULL;
+	if (slot && slot->entry == entry)
+		return copy_shown(&slot->e, out, err);
+	int rc = kb_entry_get(bot->kb, entry, NULL, out, err);
+	if (rc == MG_OK && slot) {
+		struct kb_entry kept;
+		char why[MG_ERR_LEN];  /* short of memory: not kept, the answer still goes out */
+		kb_entry_clear(&slot->e);
+		slot->entry = 0;
+		if (copy_shown(out, &kept, why) == MG_OK) {
+			slot->e = kept;
+			slot->entry = entry;
+		}
+	}
+	return rc;
+}

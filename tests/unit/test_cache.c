@@ -145,6 +145,80 @@ TEST(cache, a_staff_edit_or_import_changes_the_answer_at_the_next_ask)
 	cached_bot_close(bot, cache);
 }
 
+static void no_load(void *ctx)
+{
+	(void)ctx;
+}
+
+/* The server's workers hand a new generation's model to the staff-work
+ * pool and go on ranking with the model they have (kb_set_loader): in that
+ * window nothing kept may be served. Here the load never comes: an import
+ * by another process deletes the office's entry and changes a kept entry's
+ * text, and the very next asks show neither. */
+TEST(cache, nothing_kept_is_served_while_the_model_is_older_than_the_entries)
+{
+	char err[MG_ERR_LEN];
+	const char *bin = getenv("MADOGUCHI");
+	REQUIRE(bin);
+	struct chatbot_cache *cache = NULL;
+	struct chatbot *bot = cached_bot("cache-stale.db", 0, &cache);
+	struct chatbot *staff = staff_bot("cache-stale.db");
+	REQUIRE(bot && staff);
+	struct kb_entry office = {
+		.slug = "other-resident-record", .category = "other", .route = KB_ROUTE_ELSEWHERE,
+		.question = "住民票の写しがほしい",
+		.answer = "住民票の写しは役場の住民課（000-0000-1111）で発行しています。",
+		.alt_questions = "住民票を取りたい|住民票の写しを取りたい",
+	};
+	char id[KB_ID_LEN];
+	REQUIRE(kb_entry_put(chatbot_kb(staff), &office, NULL, id, err) == MG_OK);
+	chatbot_close(staff);
+	const char *q = "住民票の写しを取りたいのですが", *lost = "接種券をなくしてしまいました";
+	for (int i = 0; i < 2; i++) {
+		json_t *r = ask_at(bot, q, 0, 0), *l = ask_at(bot, lost, 0, 0);
+		REQUIRE(r && l);
+		CHECK_STR(s(json_object_get(r, "handoff"), "route"), "elsewhere");
+		CHECK(strstr(s(json_object_get(l, "answer"), "answer"), "再発行") != NULL);
+		json_decref(r);
+		json_decref(l);
+	}
+	CHECK(hits(cache) == 2);
+	kb_set_loader(chatbot_kb(bot), no_load, NULL);
+
+	/* The test's own knowledge base with entry 1's answer rewritten and
+	 * without the office's entry, imported by the command line. */
+	size_t len;
+	char *csv = fixture_read("tests/unit/data/mini.csv", &len);
+	REQUIRE(csv);
+	char *at = strstr(csv, "\"接種券は再");
+	REQUIRE(at);
+	char file[600], cmd[2048];
+	snprintf(file, sizeof file, "%s.csv", fixture_path("cache-stale"));
+	FILE *f = fopen(file, "w");
+	REQUIRE(f);
+	fwrite(csv, 1, (size_t)(at - csv), f);
+	fputs("\"接種券は役場の窓口で新しくお渡しします。\"", f);
+	fputs(strchr(at + 1, '"') + 1, f);
+	fclose(f);
+	free(csv);
+	snprintf(cmd, sizeof cmd, "'%s' --db '%s' import '%s' > /dev/null 2>&1", bin,
+		 fixture_path("cache-stale.db"), file);
+	REQUIRE(system(cmd) == 0);
+
+	json_t *r = ask_at(bot, q, 0, 0), *l = ask_at(bot, lost, 0, 0);
+	REQUIRE(r && l);
+	CHECK(!kb_fresh(chatbot_kb(bot)));  /* still ranking with the old model */
+	json_t *h = json_object_get(r, "handoff");
+	CHECK(!json_is_object(h) || strcmp(s(h, "route"), "elsewhere") != 0);
+	char *all = json_dumps(r, 0);
+	CHECK(all && !strstr(all, "住民課"));
+	free(all);
+	CHECK_STR(s(json_object_get(l, "answer"), "answer"), "接種券は役場の窓口で新しくお渡しします。");
+	json_decref(r);
+	json_decref(l);
+	cached_bot_close(bot, cache);
+}
+
 /* The ranking is kept, not the reply: at night the kept answer says the
  * phone is closed and when it opens, in the morning that it is open; each
  * ask is one event in the log. */

@@ -75,7 +75,7 @@ $(RUNNER): $(LIB_OBJ) $(TEST_OBJ)
 $(BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
-$(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o
+$(BUILD)/fuzz-date: tests/fuzz/fuzz_date.c $(BUILD)/nlp/date.o $(BUILD)/nlp/mg.o $(BUILD)/nlp/buf.o
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^
 $(BUILD)/fuzz-client: tests/fuzz/fuzz_client.c $(BUILD)/widget/client.o
 	$(CC) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^

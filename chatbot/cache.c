@@ -90,17 +90,6 @@ void chatbot_cache_stats(struct chatbot_cache *c, struct chatbot_cache_stats *ou
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* FNV-1a, 64 bits. */
-static uint64_t hash_of(const char *key, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static void unlink_use(struct chatbot_cache *c, struct node *p)
 {
 	if (p->newer)
@@ -163,7 +152,7 @@ static int same_generation(struct chatbot_cache *c, int64_t gen)
 int chatbot_cache_get(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
 		      struct kb_candidate *cand, int max, int *n, struct kb_query_stats *qs)
 {
-	uint64_t h = hash_of(key, len);
+	uint64_t h = mg_hash64(key, len);
 	int found = 0;
 	pthread_mutex_lock(&c->lock);
 	if (same_generation(c, gen)) {
@@ -194,7 +183,7 @@ void chatbot_cache_put(struct chatbot_cache *c, int64_t gen, const char *key, si
 	struct node *p = malloc(bytes);
 	if (!p)
 		return;  /* the answer went out; only the next ask is slower */
-	p->hash = hash_of(key, len);
+	p->hash = mg_hash64(key, len);
 	p->bytes = bytes;
 	p->key_len = len;
 	p->n = n;

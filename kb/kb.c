@@ -240,9 +240,11 @@ int64_t kb_generation(const struct kb *kb)
 int kb_refresh(struct kb *kb, int64_t *generation, char *err)
 {
 	int rc = kb_sync(kb, err);
-	/* While the model is older than the entries (kb->stale), nothing a
-	 * search ranks is to be kept: -1 keys nothing. */
-	*generation = rc == MG_OK && !kb->stale ? kb->generation : -1;
+	/* While the model is older than the entries (kb->stale), or inside a
+	 * write (what it sees may be rolled back), nothing a search ranks is to
+	 * be kept: -1 keys nothing. */
+	*generation = rc == MG_OK && !kb->stale && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE
+		      ? kb->generation : -1;
 	return rc;
 }
 
@@ -347,7 +349,10 @@ int kb_sync(struct kb *kb, char *err)
 		return rc;
 	}
 	kb->stale = 0;
-	if (gen == kb->generation && kb->syn && kb->model) {
+	/* A model kept to the connection (loaded inside a write) is loaded
+	 * again, shared, once the write is over. */
+	if (gen == kb->generation && kb->syn && kb->model &&
+	    (kb->model->cached || !kb_model_shareable(kb))) {
 		kb_read_end(kb, began);
 		return MG_OK;
 	}
@@ -357,8 +362,10 @@ int kb_sync(struct kb *kb, char *err)
 	if (kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
 	    !(model = kb_model_ready(kb, gen))) {
 		kb->stale = 1;
-		if (kb->wanted != gen) {
+		time_t now = time(NULL);
+		if (kb->wanted != gen || now - kb->wanted_at >= KB_LOADER_AGAIN_S) {
 			kb->wanted = gen;
+			kb->wanted_at = now;
 			kb->loader(kb->loader_ctx);
 		}
 		kb_read_end(kb, began);

@@ -4,6 +4,8 @@
 
 #include "kb/kb.h"
 
+#include <time.h>
+
 /* Limits of the engine, not product decisions: a question is judged on its
  * first KB_MAX_PHRASES terms (a 200-character question has about 120). */
 #define KB_MAX_PHRASES     192
@@ -139,6 +141,15 @@ int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char 
 /* The model of generation if some connection of the process has loaded it
  * already (a new reference), else NULL at once: never waits for a load. */
 struct kb_model *kb_model_ready(struct kb *kb, int64_t generation);
+/* 1 when kb_model_get would share the model it loads (a file, outside a
+ * write transaction); 0 when it would keep it to the connection. */
+int kb_model_shareable(struct kb *kb);
+/* Seconds a connection waits for the loader (kb_set_loader) to bring a
+ * generation's model before it calls the loader again: a load that never
+ * came (a failed one, a pool that dropped the job) must not leave it
+ * ranking with the old model until the next edit. A load takes 0.3-1.4 s
+ * (attack.residents_never_wait_for_a_new_knowledge_base_to_load). */
+#define KB_LOADER_AGAIN_S 5
 void kb_model_put(struct kb_model *m);
 const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term, int len);
 /* The posting of term t for entry slot ent, or NULL. */
@@ -189,6 +200,7 @@ struct kb {
 	void (*loader)(void *ctx);
 	void *loader_ctx;
 	int64_t wanted;      /* the newest generation loader was called for */
+	time_t wanted_at;    /* when */
 	int stale;           /* kb_meta.generation is newer than generation */
 	/* every statement on kb_ tables, prepared once per connection
 	 * (nlp/db.h): mg_db_stmt_get, then mg_db_stmt_put when done */

@@ -279,8 +279,7 @@ int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char 
 	/* Inside a write transaction the connection sees what nobody else does
 	 * (plain mode's stripped entries, an import about to fail): its model
 	 * stays its own, and a rolled-back generation number never names it. */
-	int shared = *path && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE;
-	if (!shared) {
+	if (!kb_model_shareable(kb)) {
 		int rc = model_load(kb, out, err);
 		if (rc == MG_OK)
 			(*out)->refs = 1;
@@ -322,6 +321,13 @@ int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char 
 	pthread_cond_broadcast(&cache_loaded);
 	pthread_mutex_unlock(&cache_lock);
 	return rc;
+}
+
+int kb_model_shareable(struct kb *kb)
+{
+	char path[64];
+	instance_of(kb, path);
+	return *path && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE;
 }
 
 struct kb_model *kb_model_ready(struct kb *kb, int64_t generation)

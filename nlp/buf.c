@@ -13,9 +13,11 @@
 
 int mg_buf_room(struct mg_buf *b, size_t n)
 {
-	if (n > b->max || b->len > b->max - n)
+	/* len + n stays at most max, and below SIZE_MAX for the terminator,
+	 * whatever max says */
+	if (n > b->max || b->len > b->max - n || b->len + n == SIZE_MAX)
 		return MG_ERR_TOO_LONG;
-	size_t need = b->len + n + 1;  /* cannot overflow: len + n <= max < SIZE_MAX */
+	size_t need = b->len + n + 1;
 	if (need <= b->cap)
 		return MG_OK;
 	size_t cap = b->cap ? b->cap : MG_BUF_FIRST;

@@ -57,6 +57,8 @@ int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char
 	if (!f)
 		return mg_fail(err, MG_ERR_IO, "%s: %s", path, strerror(errno));
 	/* One byte over the cap is how a file too large shows. */
+	if (cap >= SIZE_MAX - 1)
+		cap = SIZE_MAX - 2;
 	struct mg_buf b = MG_BUF_INIT(cap + 1);
 	int rc = MG_OK;
 	while (b.len <= cap) {

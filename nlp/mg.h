@@ -56,4 +56,15 @@ static inline uint32_t mg_hash(const void *p, size_t len)
 	return h;
 }
 
+/* FNV-1a, 64 bits: for tables whose keys are whole questions (the decision
+ * cache), where 32 bits would collide too often to be worth the check. */
+static inline uint64_t mg_hash64(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ s[i]) * 1099511628211ULL;
+	return h;
+}
+
 #endif

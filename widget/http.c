@@ -724,7 +724,9 @@ static void model_job_fn(struct http_pool_job *link, enum http_pool_fate fate)
 		/* The generation on disk now, with its side of the dictionary:
 		 * the workers take it at their next ask (kb/model.c). */
 		struct chatbot *bot = thread_bot(job->srv, err);
-		if (bot && chatbot_warm(bot, err) != MG_OK && !job->srv->opts.quiet)
+		int64_t gen;
+		if (bot && (kb_refresh(chatbot_kb(bot), &gen, err) != MG_OK || chatbot_warm(bot, err) != MG_OK) &&
+		    !job->srv->opts.quiet)
 			fprintf(stderr, "madoguchi: loading the knowledge base: %s\n", err);
 	}
 	free(job);  /* refused: one waits already, or the server stops */
@@ -1214,6 +1216,9 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	 * worker has its own reference: the first question loads neither. */
 	if (rc == MG_OK)
 		rc = chatbot_warm(probe, err);
+	/* The staff tables, brought up to date once, before the first log-in. */
+	if (rc == MG_OK)
+		rc = staff_init(kb_db(chatbot_kb(probe)), err);
 	atomic_store(&srv->probe, probe);
 	/* The booking tables too, brought up to date before the first booking:
 	 * a file whose tables a newer program wrote is refused here, at start. */

@@ -4,6 +4,7 @@
  * 16 KB pieces is not copied whole at every piece). */
 #include "tests/unit/test.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,10 @@ TEST(buf, refuses_past_its_ceiling_and_keeps_what_it_holds)
 	CHECK_STR(b.p, "x");
 	mg_buf_free(&b);
 	CHECK(b.p == NULL && b.max == 10);
+	/* No ceiling at all still leaves room for the terminator. */
+	struct mg_buf u = MG_BUF_INIT(SIZE_MAX);
+	CHECK(mg_buf_room(&u, SIZE_MAX) == MG_ERR_TOO_LONG);
+	CHECK(u.p == NULL);
 }
 
 TEST(buf, grows_by_doubling)

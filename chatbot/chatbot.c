@@ -4,8 +4,6 @@
  * chatbot/policy.h. */
 #include "chatbot/chatbot_int.h"
 #include "chatbot/events.h"
-#include "chatbot/staff.h"
-#include "nlp/buf.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -41,10 +39,8 @@ int chatbot_open(struct chatbot **out, const char *db_path, struct nlp_model *mo
 	 * same import path staff use. */
 	if (rc == MG_OK && n == 0)
 		rc = chatbot_seed_sample(bot, err);
-	/* The staff tables and the log's, once per open database rather than
-	 * per request. */
-	if (rc == MG_OK)
-		rc = staff_init(kb_db(bot->kb), err);
+	/* The log's tables, once per open database rather than per request
+	 * (staff's are opened by who serves staff: widget/, the commands). */
 	if (rc == MG_OK)
 		rc = events_init(kb_db(bot->kb), err);
 	if (rc != MG_OK) {
@@ -90,34 +86,6 @@ void chatbot_today(const struct chatbot *bot, char out[11])
 	nlp_zone_day(town_zone(bot->town), time(NULL), out);
 }
 
-/* Replaces {{key}} with the town's facts. Returns a new JSON string. */
-json_t *chatbot_expand(const struct town *town, const char *text, const char *lang)
-{
-	struct mg_buf buf = MG_BUF_INIT(SIZE_MAX);
-	int rc = MG_OK;
-	for (const char *s = text; *s && rc == MG_OK;) {
-		const char *open = strstr(s, "{{");
-		const char *close = open ? strstr(open + 2, "}}") : NULL;
-		const char *value = close ? town_fact(town, open + 2, (size_t)(close - open - 2), lang) : NULL;
-		size_t lit = open ? (size_t)(open - s) : strlen(s);
-		if (close && !value)  /* an unknown key stays visible rather than vanishing */
-			lit = (size_t)(close + 2 - s);
-		rc = mg_buf_add(&buf, s, lit);
-		s += lit;
-		if (value) {
-			rc = rc ? rc : mg_buf_add(&buf, value, strlen(value));
-			s = close + 2;
-		} else if (!close) {
-			break;
-		}
-	}
-	char *t = rc == MG_OK ? mg_buf_take(&buf, NULL) : NULL;
-	mg_buf_free(&buf);
-	json_t *j = t ? json_string(t) : NULL;
-	free(t);
-	return j;
-}
-
 static const char *pick(const char *ja, const char *en, const char *lang)
 {
 	return (!strcmp(lang, "en") && en && *en) ? en : ja;
@@ -144,15 +112,15 @@ static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const 
 {
 	json_t *j = json_pack("{s:s, s:s, s:o*, s:o*, s:s, s:s, s:s}",
 			      "id", e->id, "slug", e->slug,
-			      "question", chatbot_expand(bot->town, pick(e->question, e->question_en, lang), lang),
-			      "answer", chatbot_expand(bot->town, pick(e->answer, e->answer_en, lang), lang),
+			      "question", town_expand(bot->town, pick(e->question, e->question_en, lang), lang),
+			      "answer", town_expand(bot->town, pick(e->answer, e->answer_en, lang), lang),
 			      "route", e->route[0] ? e->route : "none",
 			      "category", e->category, "updated_at", e->updated_at);
 	if (j && e->url[0])
-		json_object_set_new(j, "url", chatbot_expand(bot->town, e->url, lang));
+		json_object_set_new(j, "url", town_expand(bot->town, e->url, lang));
 	int ja = strcmp(lang, "en") != 0;
 	if (j && ja && e->answer_easy && e->answer_easy[0])
-		json_object_set_new(j, "answer_easy", chatbot_expand(bot->town, e->answer_easy, lang));
+		json_object_set_new(j, "answer_easy", town_expand(bot->town, e->answer_easy, lang));
 	if (j && ja && ruby)
 		add_ruby(bot, j, (const char *const[]){"question", "answer", "answer_easy", NULL});
 	return j;
@@ -170,7 +138,7 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 		e = &own;
 	}
 	json_t *j = json_pack("{s:s, s:s, s:s, s:o*, s:f}", "id", e->id, "slug", e->slug, "category", e->category,
-			      "question", chatbot_expand(bot->town, pick(e->question, e->question_en, lang), lang),
+			      "question", town_expand(bot->town, pick(e->question, e->question_en, lang), lang),
 			      "score", round(c->score * 1000) / 1000);
 	if (j && ruby && strcmp(lang, "en"))
 		add_ruby(bot, j, (const char *const[]){"question", NULL});

@@ -1,7 +1,7 @@
 /* The answer engine as the rest of the program sees it: a question in, one
  * decision out (answer, clarify or hand-off), as the JSON object of the
- * contract in the README. Also the town's configuration (lines, opening hours,
- * holidays, the facts entries refer to). Knows nothing about HTTP. */
+ * contract in the README (the town's configuration: chatbot/town.h). Knows
+ * nothing about HTTP. */
 #ifndef CHATBOT_H
 #define CHATBOT_H
 
@@ -9,28 +9,13 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "chatbot/town.h"
 #include "kb/kb.h"
 #include "nlp/nlp.h"
 #include "nlp/zone.h"
 
-struct town;     /* parsed town.json; immutable after load, shared by threads */
 struct chatbot;  /* one per thread: a database connection and an analyser */
 struct events_writer;  /* chatbot/events.h */
-
-/* Loads the town configuration from path, or the sample town built into the
- * binary when path is NULL. */
-int town_load(const char *path, struct town **out, char *err);
-void town_free(struct town *town);
-const char *town_name(const struct town *town, const char *lang);
-/* The town's time zone (town.timezone), owned by the town; NULL when the
- * configuration names none (then the process's zone is the town's). */
-const struct nlp_zone *town_zone(const struct town *town);
-/* The town's six-digit municipality code (town.municipality_code, checked
- * at load) for the national vaccination record, or NULL when none is set. */
-const char *town_municipality_code(const struct town *town);
-/* The public part of the configuration as a new JSON object (caller decrefs):
- * town name and, per line, label, phone, hours text and whether it is open at now. */
-json_t *town_public_json(const struct town *town, const char *lang, time_t now);
 
 /* Opens (creating and filling with the sample knowledge base if needed) the
  * database at db_path. Borrows model and town, which must outlive it. */
@@ -110,9 +95,6 @@ int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, int rub
 int chatbot_feedback(struct chatbot *bot, const char *conversation, const char *entry_id,
 		     int helpful, char *err);
 
-/* text with each {{key}} replaced by the town's fact in lang, as residents
- * see it (the console's preview); a new JSON string, NULL without memory. */
-json_t *chatbot_expand(const struct town *town, const char *text, const char *lang);
 
 /* Answer quality on a labelled set (lines `question<TAB>expected`, as
  * `madoguchi eval` reads) against the knowledge base as it is now, as a new

@@ -3,7 +3,6 @@
 #define CHATBOT_INT_H
 
 #include "chatbot/chatbot.h"
-#include "chatbot/cli.h"
 #include "chatbot/policy.h"
 #include "chatbot/town_int.h"
 #include "kb/kb.h"
@@ -50,20 +49,5 @@ double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_q
  * without memory. Kept per text for the knowledge base's generation. */
 json_t *chatbot_ruby(struct chatbot *bot, const char *text);
 
-/* Subcommands implemented in chatbot/. */
-int chatbot_cli_import(const struct cli_ctx *ctx, int argc, char **argv);
-int chatbot_cli_export(const struct cli_ctx *ctx, int argc, char **argv);
-int chatbot_cli_ask(const struct cli_ctx *ctx, int argc, char **argv);
-int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv);
-
-/* Opens model, town and bot for a subcommand; prints the error and returns
- * non-zero on failure. chatbot_cli_close accepts what is NULL. */
-struct cli_env {
-	struct nlp_model *model;
-	struct town *town;
-	struct chatbot *bot;
-};
-int chatbot_cli_open(const struct cli_ctx *ctx, struct cli_env *env);
-void chatbot_cli_close(struct cli_env *env);
 
 #endif

@@ -1,6 +1,8 @@
 /* The staff's and developers' subcommands of the engine: import, export, ask. */
 #include "chatbot/chatbot_int.h"
+#include "chatbot/cli.h"
 #include "chatbot/ops_policy.h"
+#include "chatbot/staff.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@ int chatbot_cli_open(const struct cli_ctx *ctx, struct cli_env *env)
 		rc = nlp_model_open(&env->model, err);
 	if (rc == MG_OK)
 		rc = chatbot_open(&env->bot, ctx->db, env->model, env->town, err);
+	if (rc == MG_OK)
+		rc = staff_init(kb_db(chatbot_kb(env->bot)), err);
 	if (rc != MG_OK) {
 		fprintf(stderr, "madoguchi: %s\n", err);
 		chatbot_cli_close(env);

@@ -4,6 +4,7 @@
  * Lines are `question<TAB>expected`; expected is slugs or ids separated by
  * '|', or '-' for a question the knowledge base must not answer. */
 #include "chatbot/chatbot_int.h"
+#include "chatbot/cli.h"
 
 #include <math.h>
 #include <stddef.h>

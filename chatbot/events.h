@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "chatbot/chatbot.h"
-#include "chatbot/cli.h"
 #include "nlp/db.h"
 
 /* A conversation id is the token the web layer hands out (32 hex digits from
@@ -141,6 +140,8 @@ int events_first_day(sqlite3 *db, char day[11], char *err);
 /* Writes a report of events_report as CSV for Excel (UTF-8 with BOM,
  * CRLF), one table per section. */
 void events_report_csv(json_t *report, FILE *f);
+/* The same as text for a terminal (`madoguchi report`). */
+void events_report_text(json_t *report, FILE *f);
 
 /* Folds the days of conversations older than keep_days before now (days of
  * zone) into ev_daily and deletes their events. *deleted gets the events
@@ -162,10 +163,5 @@ int events_unanswered(sqlite3 *db, struct nlp_analyser *an, const struct nlp_syn
 int events_dismiss(sqlite3 *db, const char *key, char *err);
 /* Puts the group back in the review queue (the undo of an alternate). */
 int events_undismiss(sqlite3 *db, const char *key, char *err);
-
-/* `madoguchi report --from DATE --to DATE [--csv] [--json]` */
-int events_cli_report(const struct cli_ctx *ctx, int argc, char **argv);
-/* `madoguchi retain [--days N]` */
-int events_cli_retain(const struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

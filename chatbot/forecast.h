@@ -11,8 +11,7 @@
 #include <sqlite3.h>
 #include <time.h>
 
-#include "chatbot/chatbot.h"
-#include "chatbot/cli.h"
+#include "chatbot/town.h"
 #include "nlp/mg.h"
 
 /* Probability that a call waits (Erlang C) with erlangs of traffic and
@@ -53,9 +52,5 @@ void forecast_defaults(struct forecast_opts *opts, const struct town *town, time
  * calls = contacts × (1 − deflection), plus carried_in on the first day the
  * centre opens again. */
 int forecast_run(sqlite3 *db, const struct forecast_opts *opts, json_t **out, char *err);
-
-/* `madoguchi forecast [--from DATE] [--days N] [--event DATE --residents N]
- * [--aht S] [--target S] [--level P] [--deflection P] [--json|--csv]` */
-int forecast_cli(const struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -36,10 +36,10 @@ static const struct {
 	{"export", chatbot_cli_export, "export [FILE.csv|-]  write the knowledge base for Excel"},
 	{"serve", http_cli_serve, "serve [--listen ADDR] [--port N] [--threads N] [--assets DIR] [--cors-origin URL]  the web server and widget"},
 	{"eval", chatbot_cli_eval, "eval [--floor] [--misses] [--calibrate] [--lang en|ja] FILE.tsv...  answer-quality figures"},
-	{"report", events_cli_report, "report [--from DATE] [--to DATE] [--csv|--json]  deflection and the figures around it"},
-	{"forecast", forecast_cli, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
-	{"user", staff_cli_user, "user add NAME --role ROLE | list | disable|enable|unlock|password NAME | role NAME --role ROLE  staff accounts"},
-	{"retain", events_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
+	{"report", chatbot_cli_report, "report [--from DATE] [--to DATE] [--csv|--json]  deflection and the figures around it"},
+	{"forecast", chatbot_cli_forecast, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
+	{"user", chatbot_cli_user, "user add NAME --role ROLE | list | disable|enable|unlock|password NAME | role NAME --role ROLE  staff accounts"},
+	{"retain", chatbot_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
 	{"booking", cmd_booking, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };
 

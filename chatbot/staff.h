@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "chatbot/cli.h"
 #include "kb/kb.h"
 #include "nlp/db.h"
 #include "nlp/mg.h"
@@ -77,9 +76,11 @@ enum staff_change {
 	STAFF_UNLOCK,        /* forgets the wrong passwords and the lock */
 	STAFF_SET_PASSWORD,  /* at least OPS_PASSWORD_MIN; ends the open sessions */
 	STAFF_SET_ROLE,      /* ends the open sessions: the rights change now */
+	STAFF_NCHANGES       /* not a change: how many there are */
 };
 /* "disable", "enable", "unlock", "password", "role" ↔ the enum. */
 int staff_change_parse(const char *name, enum staff_change *out);
+const char *staff_change_name(enum staff_change c);
 /* Changes the account name: actor needs STAFF_MANAGE_USERS (NULL: the
  * command line). role is read for STAFF_SET_ROLE, password for
  * STAFF_SET_PASSWORD. Unknown name: MG_ERR_NOT_FOUND; disabling or demoting
@@ -209,9 +210,5 @@ struct staff_proposal {
 int staff_preview(struct chatbot *bot, struct nlp_model *model, const struct staff_session *who,
 		  const struct staff_proposal *change, const char *data, size_t len, json_t **out,
 		  char bad_key[KB_ID_LEN], char *err);
-
-/* `madoguchi user add NAME --role ROLE` (password from the terminal or the
- * first line of stdin), `madoguchi user list` */
-int staff_cli_user(const struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

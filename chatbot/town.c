@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nlp/buf.h"
+
 static const char *const DAY_KEYS[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 static const char *const DAY_JA[7] = {"日", "月", "火", "水", "木", "金", "土"};
 static const char *const DAY_EN[7] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -455,7 +457,35 @@ json_t *town_public_json(const struct town *town, const char *lang, time_t now)
 	json_t *item;
 	json_array_foreach(given, i, item)
 		if (bring && json_is_string(item))
-			json_array_append_new(bring, chatbot_expand(town, json_string_value(item), lang));
+			json_array_append_new(bring, town_expand(town, json_string_value(item), lang));
 	return json_pack("{s:s, s:s, s:o, s:o}", "town", town_name(town, lang),
 			 "lang", en ? "en" : "ja", "lines", lines, "bring", bring);
+}
+
+/* Replaces {{key}} with the town's facts. Returns a new JSON string. */
+json_t *town_expand(const struct town *town, const char *text, const char *lang)
+{
+	struct mg_buf buf = MG_BUF_INIT(SIZE_MAX);
+	int rc = MG_OK;
+	for (const char *s = text; *s && rc == MG_OK;) {
+		const char *open = strstr(s, "{{");
+		const char *close = open ? strstr(open + 2, "}}") : NULL;
+		const char *value = close ? town_fact(town, open + 2, (size_t)(close - open - 2), lang) : NULL;
+		size_t lit = open ? (size_t)(open - s) : strlen(s);
+		if (close && !value)  /* an unknown key stays visible rather than vanishing */
+			lit = (size_t)(close + 2 - s);
+		rc = mg_buf_add(&buf, s, lit);
+		s += lit;
+		if (value) {
+			rc = rc ? rc : mg_buf_add(&buf, value, strlen(value));
+			s = close + 2;
+		} else if (!close) {
+			break;
+		}
+	}
+	char *t = rc == MG_OK ? mg_buf_take(&buf, NULL) : NULL;
+	mg_buf_free(&buf);
+	json_t *j = t ? json_string(t) : NULL;
+	free(t);
+	return j;
 }

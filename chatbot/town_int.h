@@ -2,7 +2,7 @@
 #ifndef TOWN_INT_H
 #define TOWN_INT_H
 
-#include "chatbot/chatbot.h"
+#include "chatbot/town.h"
 #include "kb/kb.h"
 
 enum { TOWN_CALL_CENTER, TOWN_NURSE, TOWN_BOOKING, TOWN_NLINES };

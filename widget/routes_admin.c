@@ -629,8 +629,8 @@ static int h_preview(struct http_call *c, json_t **out)
 	if (!lang || strcmp(lang, "en"))
 		lang = "ja";
 	const char *q = body_str(c, "question"), *a = body_str(c, "answer");
-	*out = json_pack("{s:o,s:o}", "question", chatbot_expand(http_call_town(c), q ? q : "", lang),
-			 "answer", chatbot_expand(http_call_town(c), a ? a : "", lang));
+	*out = json_pack("{s:o,s:o}", "question", town_expand(http_call_town(c), q ? q : "", lang),
+			 "answer", town_expand(http_call_town(c), a ? a : "", lang));
 	return *out ? 200 : http_fail(c, 500, "out of memory");
 }
 

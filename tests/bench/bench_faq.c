@@ -44,7 +44,7 @@ static int push(char ***v, int *n, char *s)
  * index what a resident reads. Caller frees. */
 static char *expand(const struct town *town, const char *text)
 {
-	json_t *j = chatbot_expand(town, text, "ja");
+	json_t *j = town_expand(town, text, "ja");
 	char *s = j ? strdup(json_string_value(j)) : NULL;
 	json_decref(j);
 	return s;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chatbot/staff.h"
+
 static struct nlp_model *model;
 
 static void close_model(void)
@@ -122,7 +124,9 @@ struct chatbot *fixture_bot(const char *name)
 	char err[MG_ERR_LEN];
 	struct chatbot *bot = NULL;
 	const char *db = fixture_path(name);
-	if (chatbot_open(&bot, db, fixture_model(), fixture_town(), err) != MG_OK) {
+	/* The program's own open: the answer's tables and staff's. */
+	if (chatbot_open(&bot, db, fixture_model(), fixture_town(), err) != MG_OK ||
+	    staff_init(kb_db(chatbot_kb(bot)), err) != MG_OK) {
 		fprintf(stderr, "fixture: %s\n", err);
 		exit(2);
 	}
@@ -155,7 +159,8 @@ struct chatbot *fixture_sample_bot(const char *name)
 	char err[MG_ERR_LEN];
 	struct chatbot *bot = NULL;
 	if ((!sample && town_load(NULL, &sample, err) != MG_OK) ||
-	    chatbot_open(&bot, fixture_path(name), fixture_model(), sample, err) != MG_OK) {
+	    chatbot_open(&bot, fixture_path(name), fixture_model(), sample, err) != MG_OK ||
+	    staff_init(kb_db(chatbot_kb(bot)), err) != MG_OK) {
 		fprintf(stderr, "fixture: %s\n", err);
 		exit(2);
 	}

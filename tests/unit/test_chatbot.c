@@ -4,6 +4,7 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 #include "chatbot/chatbot_int.h"
+#include "chatbot/cli.h"
 #include "chatbot/policy.h"
 #include "chatbot/town_int.h"
 

@@ -116,6 +116,7 @@ TEST(schema, a_database_made_before_migrations_opens_with_every_row)
 	struct chatbot *bot = NULL;
 	struct resv *r = NULL;
 	REQUIRE(chatbot_open(&bot, path, fixture_model(), fixture_town(), err) == MG_OK);
+	REQUIRE(staff_init(kb_db(chatbot_kb(bot)), err) == MG_OK);
 	REQUIRE(resv_open(&r, path, err) == MG_OK);
 	resv_close(r);
 	chatbot_close(bot);
@@ -160,6 +161,7 @@ TEST(schema, a_database_from_a_newer_program_is_refused_and_left_alone)
 	struct chatbot *bot = NULL;
 	struct resv *r = NULL;
 	REQUIRE(chatbot_open(&bot, path, fixture_model(), fixture_town(), err) == MG_OK);
+	REQUIRE(staff_init(kb_db(chatbot_kb(bot)), err) == MG_OK);
 	chatbot_close(bot);
 	REQUIRE(resv_open(&r, path, err) == MG_OK);
 	resv_close(r);
@@ -169,9 +171,9 @@ TEST(schema, a_database_from_a_newer_program_is_refused_and_left_alone)
 			      "ALTER TABLE staff_users ADD COLUMN team TEXT") == SQLITE_OK);
 	static struct table_rows before[MAX_TABLES], after[MAX_TABLES];
 	int n = tables_read(path, before, MAX_TABLES);
-	bot = (struct chatbot *)1;
-	CHECK(chatbot_open(&bot, path, fixture_model(), fixture_town(), err) == MG_ERR_DB);
-	CHECK(bot == NULL);
+	REQUIRE(chatbot_open(&bot, path, fixture_model(), fixture_town(), err) == MG_OK);
+	CHECK(staff_init(kb_db(chatbot_kb(bot)), err) == MG_ERR_DB);
+	chatbot_close(bot);
 	CHECK(strstr(err, "staff") != NULL);
 	CHECK(strstr(err, "newer") != NULL);
 	CHECK(resv_open(&r, path, err) == MG_ERR_DB);

@@ -2,6 +2,7 @@
  * UTF-8 with BOM, or CP932 from Excel), the synonym list as TSV. Imports are
  * all or nothing: every row is checked before one transaction writes them. */
 #include "kb/kb_int.h"
+#include "nlp/buf.h"
 #include "nlp/date.h"
 #include "nlp/excel.h"
 #include "nlp/text.h"
@@ -459,8 +460,7 @@ int kb_phrasings(const char *const f[KB_NCOLS], kb_phrasing_fn fn, void *ctx)
  * break inside one becomes a space) and its shape. */
 struct row_text {
 	struct kb *kb;
-	char *q;
-	size_t len, cap;
+	struct mg_buf q;
 	struct kb_shape *shape;
 	int nshape, cap_shape;
 	struct kb_shape *cur;
@@ -493,15 +493,7 @@ static int add_phrasing(void *ctx, int index, enum kb_kind kind, const char *tex
 			*c = ' ';
 	size_t tl = strlen(t);
 	int rc = MG_OK;
-	if (r->len + tl + 2 > r->cap) {
-		size_t cap = (r->len + tl + 2) * 2;
-		char *q = realloc(r->q, cap);
-		if (!q)
-			rc = mg_fail(r->err, MG_ERR_NOMEM, "out of memory");
-		else
-			r->q = q, r->cap = cap;
-	}
-	if (rc == MG_OK && r->nshape == r->cap_shape) {
+	if (r->nshape == r->cap_shape) {
 		int cap = r->cap_shape ? r->cap_shape * 2 : 16;
 		struct kb_shape *sh = realloc(r->shape, (size_t)cap * sizeof *sh);
 		if (!sh)
@@ -514,13 +506,8 @@ static int add_phrasing(void *ctx, int index, enum kb_kind kind, const char *tex
 		*sh = (struct kb_shape){.kind = kind};
 		rc = nlp_analyse(r->kb->an, r->kb->syn, t, tl, count_token, sh, r->err);
 	}
-	if (rc == MG_OK) {
-		if (r->len)
-			r->q[r->len++] = '\n';
-		memcpy(r->q + r->len, t, tl);
-		r->len += tl;
-		r->q[r->len] = 0;
-	}
+	if (rc == MG_OK && ((r->q.len && mg_buf_add(&r->q, "\n", 1)) || mg_buf_add(&r->q, t, tl)))
+		rc = mg_fail(r->err, MG_ERR_NOMEM, "out of memory");
 	free(t);
 	return rc;
 }
@@ -529,7 +516,7 @@ static const char INSERT_FTS[] = "INSERT INTO kb_fts(rowid, q, a, shape) VALUES(
 
 int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], char *err)
 {
-	struct row_text r = {.kb = kb, .err = err};
+	struct row_text r = {.kb = kb, .q = MG_BUF_INIT(SIZE_MAX), .err = err};
 	int rc = kb_phrasings(f, add_phrasing, &r);
 	const char *ja = f[KB_C_ANSWER] ? f[KB_C_ANSWER] : "", *en = f[KB_C_ANSWER_EN] ? f[KB_C_ANSWER_EN] : "";
 	char *answers = NULL;
@@ -547,7 +534,7 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 		rc = mg_db_fail(kb->db, err, "index");
 	if (rc == MG_OK) {
 		sqlite3_bind_int64(ins, 1, entry);
-		sqlite3_bind_text(ins, 2, r.q ? r.q : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, r.q.p ? r.q.p : "", -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 3, a, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(ins, 4, r.shape, r.nshape * (int)sizeof *r.shape, SQLITE_STATIC);
 		if (sqlite3_step(ins) != SQLITE_DONE)
@@ -557,7 +544,7 @@ int kb_index_entry(struct kb *kb, int64_t entry, const char *const f[KB_NCOLS], 
 	mg_db_stmt_put(kb->stmts, ins);
 	free(a);
 	free(answers);
-	free(r.q);
+	mg_buf_free(&r.q);
 	free(r.shape);
 	return rc;
 }

@@ -61,7 +61,8 @@ int kb_fresh(const struct kb *kb);
  * the connection itself, at once, in the search that met it: the command
  * line and staff work do. With fn, a search that meets a newer generation
  * whose model no connection of the process has loaded yet goes on ranking
- * with the model it has, calls fn(ctx) once for that generation, and takes
+ * with the model it has, calls fn(ctx) once for that generation (and again
+ * every KB_LOADER_AGAIN_S seconds while the load has not come), and takes
  * the new model at the first search after another connection of the process
  * has loaded it (kb_synonyms or chatbot_warm there): the server's workers
  * hand the load to its staff-work pool this way, so that no resident waits

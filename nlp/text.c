@@ -8,6 +8,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "nlp/buf.h"
+
 int nlp_is_utf8(const char *s, size_t len)
 {
 	for (utf8proc_ssize_t i = 0, n = (utf8proc_ssize_t)len; i < n;) {
@@ -28,38 +30,34 @@ static int from_cp932(const char *data, size_t len, char **out, size_t *out_len,
 	iconv_t cd = iconv_open("UTF-8", "CP932");
 	if (cd == (iconv_t)-1)
 		return mg_fail(err, MG_ERR_INTERNAL, "no CP932 converter");
-	size_t cap = len + len / 2 + 16, most = 3 * len + 16, in_left = len, out_left = cap;
-	char *buf = malloc(cap + 1), *in = (char *)data, *o = buf;
-	int rc = buf ? MG_OK : MG_ERR_NOMEM;
-	while (rc == MG_OK && iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
-		if (errno != E2BIG || cap >= most) {
+	/* 3 bytes out per byte in is the most it can need: the ceiling */
+	struct mg_buf b = MG_BUF_INIT(3 * len + 16);
+	char *in = (char *)data;
+	size_t in_left = len;
+	int rc = mg_buf_room(&b, len + len / 2 + 16);
+	while (rc == MG_OK) {
+		char *o = b.p + b.len;
+		size_t room = b.cap - b.len - 1, out_left = room;
+		size_t done = iconv(cd, &in, &in_left, &o, &out_left);
+		mg_buf_grew(&b, room - out_left);
+		if (done != (size_t)-1)
+			break;
+		/* E2BIG: twice the room, up to the ceiling */
+		if (errno != E2BIG || (rc = mg_buf_room(&b, b.cap - b.len)) == MG_ERR_TOO_LONG) {
 			int line = 1;
 			for (const char *c = data; c < in; c++)
 				line += *c == '\n';
 			rc = mg_fail(err, MG_ERR_UTF8, "line %d: the file is neither UTF-8 nor CP932 "
 				     "(save it as \"CSV UTF-8\")", line);
-			break;
 		}
-		size_t used = (size_t)(o - buf), bigger = cap * 2 < most ? cap * 2 : most;
-		char *grown = realloc(buf, bigger + 1);
-		if (!grown) {
-			rc = MG_ERR_NOMEM;
-			break;
-		}
-		buf = grown;
-		cap = bigger;
-		o = buf + used;
-		out_left = cap - used;
 	}
 	iconv_close(cd);
-	if (rc != MG_OK) {
-		free(buf);
-		return rc == MG_ERR_NOMEM ? mg_fail(err, rc, "out of memory") : rc;
-	}
-	*out_len = (size_t)(o - buf);
-	buf[*out_len] = 0;
-	*out = buf;
-	return MG_OK;
+	if (rc == MG_OK)
+		*out = mg_buf_take(&b, out_len);
+	mg_buf_free(&b);
+	if (rc == MG_OK && !*out)
+		rc = MG_ERR_NOMEM;
+	return rc == MG_ERR_NOMEM ? mg_fail(err, rc, "out of memory") : rc;
 }
 
 int nlp_text_decode(const char *data, size_t len, char **out, size_t *out_len, char *err)

@@ -59,6 +59,19 @@ static struct chatbot *staff_bot(const char *name)
 	return chatbot_open(&staff, fixture_path(name), fixture_model(), fixture_town(), err) == MG_OK ? staff : NULL;
 }
 
+/* Staff add the town office's entry for 住民票, a question the vaccine
+ * FAQ hands on elsewhere: 住民票の写しを取りたい now points there. */
+static int add_office_entry(struct chatbot *staff, char id[KB_ID_LEN], char *err)
+{
+	struct kb_entry office = {
+		.slug = "other-resident-record", .category = "other", .route = KB_ROUTE_ELSEWHERE,
+		.question = "住民票の写しがほしい",
+		.answer = "住民票の写しは役場の住民課（000-0000-1111）で発行しています。",
+		.alt_questions = "住民票を取りたい|住民票の写しを取りたい",
+	};
+	return kb_entry_put(chatbot_kb(staff), &office, NULL, id, err);
+}
+
 /* The server's shape: the residents' worker asks through the cache, staff
  * edit on a connection of their own. */
 TEST(cache, a_staff_edit_or_import_changes_the_answer_at_the_next_ask)
@@ -84,14 +97,8 @@ TEST(cache, a_staff_edit_or_import_changes_the_answer_at_the_next_ask)
 	json_decref(again);
 
 	/* Staff add the office's entry: the same question now points there. */
-	struct kb_entry office = {
-		.slug = "other-resident-record", .category = "other", .route = KB_ROUTE_ELSEWHERE,
-		.question = "住民票の写しがほしい",
-		.answer = "住民票の写しは役場の住民課（000-0000-1111）で発行しています。",
-		.alt_questions = "住民票を取りたい|住民票の写しを取りたい",
-	};
 	char id[KB_ID_LEN];
-	REQUIRE(kb_entry_put(chatbot_kb(staff), &office, NULL, id, err) == MG_OK);
+	REQUIRE(add_office_entry(staff, id, err) == MG_OK);
 	json_t *r = ask_at(bot, q, 0, 0);
 	REQUIRE(r);
 	CHECK_STR(s(r, "decision"), "handoff");
@@ -164,14 +171,8 @@ TEST(cache, nothing_kept_is_served_while_the_model_is_older_than_the_entries)
 	struct chatbot *bot = cached_bot("cache-stale.db", 0, &cache);
 	struct chatbot *staff = staff_bot("cache-stale.db");
 	REQUIRE(bot && staff);
-	struct kb_entry office = {
-		.slug = "other-resident-record", .category = "other", .route = KB_ROUTE_ELSEWHERE,
-		.question = "住民票の写しがほしい",
-		.answer = "住民票の写しは役場の住民課（000-0000-1111）で発行しています。",
-		.alt_questions = "住民票を取りたい|住民票の写しを取りたい",
-	};
 	char id[KB_ID_LEN];
-	REQUIRE(kb_entry_put(chatbot_kb(staff), &office, NULL, id, err) == MG_OK);
+	REQUIRE(add_office_entry(staff, id, err) == MG_OK);
 	chatbot_close(staff);
 	const char *q = "住民票の写しを取りたいのですが", *lost = "接種券をなくしてしまいました";
 	for (int i = 0; i < 2; i++) {

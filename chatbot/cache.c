@@ -24,7 +24,7 @@ struct node {
 
 struct chatbot_cache {
 	pthread_mutex_t lock;
-	size_t max_bytes, bytes;
+	size_t max_bytes;
 	int64_t generation;        /* of every node; -1 before the first */
 	struct node **bucket;
 	size_t nbuckets;           /* a power of two */
@@ -68,7 +68,6 @@ static void drop_all(struct chatbot_cache *c)
 	}
 	memset(c->bucket, 0, c->nbuckets * sizeof *c->bucket);
 	c->newest = c->oldest = NULL;
-	c->bytes = 0;
 	c->stats.entries = 0;
 	c->stats.bytes = 0;
 }
@@ -127,7 +126,7 @@ static void evict(struct chatbot_cache *c, struct node *p)
 	struct node **s = slot_of(c, p->hash, p->key, p->key_len);
 	*s = p->chain;
 	unlink_use(c, p);
-	c->bytes -= p->bytes;
+	c->stats.bytes -= p->bytes;
 	c->stats.entries--;
 	c->stats.evicted++;
 	free(p);
@@ -202,11 +201,10 @@ void chatbot_cache_put(struct chatbot_cache *c, int64_t gen, const char *key, si
 		p->chain = NULL;
 		*s = p;
 		link_newest(c, p);
-		c->bytes += bytes;
+		c->stats.bytes += bytes;
 		c->stats.entries++;
-		while (c->bytes > c->max_bytes && c->oldest != p)
+		while (c->stats.bytes > c->max_bytes && c->oldest != p)
 			evict(c, c->oldest);
-		c->stats.bytes = c->bytes;
 		p = NULL;
 	}
 	pthread_mutex_unlock(&c->lock);

@@ -3,12 +3,16 @@
  * generation and shared by the server's threads, so that a question asked
  * again (the widget's buttons send the same strings) skips the search. The
  * reply is still built at every ask: whether a line is open now, the event
- * log's one event per ask. Bounded in bytes; the least recently used goes. */
+ * log's one event per ask. Bounded in bytes; the least recently used goes.
+ * Questions are what anyone sends: they hash under the cache's own random
+ * key (nlp/hash.h), so no one can pile them into one chain. */
 #include "chatbot/chatbot_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nlp/hash.h"
 
 struct node {
 	struct node *chain;        /* the next in the same bucket */
@@ -26,6 +30,7 @@ struct chatbot_cache {
 	pthread_mutex_t lock;
 	size_t max_bytes;
 	int64_t generation;        /* of every node; -1 before the first */
+	struct mg_hash_key key;    /* the questions' hash's, random */
 	struct node **bucket;
 	size_t nbuckets;           /* a power of two */
 	struct node *newest, *oldest;
@@ -52,6 +57,10 @@ int chatbot_cache_new(size_t max_bytes, struct chatbot_cache **out, char *err)
 			free(c->bucket);
 		free(c);
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (mg_hash_key_new(&c->key) != MG_OK) {
+		chatbot_cache_free(c);
+		return mg_fail(err, MG_ERR_INTERNAL, "no source of randomness for the cache's key");
 	}
 	c->nbuckets = n;
 	c->max_bytes = max_bytes;
@@ -151,7 +160,7 @@ static int same_generation(struct chatbot_cache *c, int64_t gen)
 int chatbot_cache_get(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
 		      struct kb_candidate *cand, int max, int *n, struct kb_query_stats *qs)
 {
-	uint64_t h = mg_hash64(key, len);
+	uint64_t h = mg_hash_keyed(&c->key, key, len);
 	int found = 0;
 	pthread_mutex_lock(&c->lock);
 	if (same_generation(c, gen)) {
@@ -182,7 +191,7 @@ void chatbot_cache_put(struct chatbot_cache *c, int64_t gen, const char *key, si
 	struct node *p = malloc(bytes);
 	if (!p)
 		return;  /* the answer went out; only the next ask is slower */
-	p->hash = mg_hash64(key, len);
+	p->hash = mg_hash_keyed(&c->key, key, len);
 	p->bytes = bytes;
 	p->key_len = len;
 	p->n = n;

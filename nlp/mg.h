@@ -44,26 +44,15 @@ int mg_fail(char *err, int rc, const char *fmt, ...)
 int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char *err);
 
 /* FNV-1a (32 bits) of len bytes at p: the hash of every table keyed by
- * short strings (the dictionary's words, the synonyms' buckets). Not for
- * keys an attacker picks to collide (the rate limiter's addresses are
- * hashed with a keyed SipHash, widget/rate.c). */
+ * short strings of the program's own (the dictionary's words, the synonyms'
+ * buckets, SQL texts). Not for keys an outsider picks (questions, addresses):
+ * those take the keyed hash of nlp/hash.h. */
 static inline uint32_t mg_hash(const void *p, size_t len)
 {
 	const unsigned char *s = p;
 	uint32_t h = 2166136261u;
 	for (size_t i = 0; i < len; i++)
 		h = (h ^ s[i]) * 16777619u;
-	return h;
-}
-
-/* FNV-1a, 64 bits: for tables whose keys are whole questions (the decision
- * cache), where 32 bits would collide too often to be worth the check. */
-static inline uint64_t mg_hash64(const void *p, size_t len)
-{
-	const unsigned char *s = p;
-	uint64_t h = 14695981039346656037ULL;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;
 	return h;
 }
 

@@ -2,20 +2,20 @@
  * A slot that holds another address is taken over when its bucket has filled
  * up again (that client has been quiet); otherwise the two addresses share
  * it, which can only make the limit stricter, never looser.
- * The hash is SipHash-2-4 (libsodium's crypto_shorthash, linked already for
- * the password hashes and tokens) under a random key made with the table.
- * With an unkeyed hash (FNV-1a before) anyone could compute which addresses
+ * The hash is keyed with the table's own random key (nlp/hash.h). With an
+ * unkeyed hash (FNV-1a before) anyone could compute which addresses
  * share a slot, and an attacker holding an IPv6 /64 (2^64 addresses to
  * choose from) could keep a chosen client's bucket empty, the town hall's
  * or a care home's, and have its residents refused. */
 #include "widget/rate.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nlp/hash.h"
+#include "nlp/mg.h"
 #include "widget/limits.h"
 
 #define ADDR_MAX 16  /* an IPv6 address */
@@ -29,20 +29,19 @@ struct bucket {
 
 struct http_rate {
 	pthread_mutex_t lock;
-	unsigned char key[crypto_shorthash_KEYBYTES];  /* this table's, random */
+	struct mg_hash_key key;  /* this table's, random */
 	double burst, per_ms;
 	struct bucket slots[HTTP_RATE_SLOTS];
 };
 
 struct http_rate *http_rate_new(int burst, double per_second)
 {
-	if (sodium_init() < 0)
-		return NULL;
 	struct http_rate *rl = calloc(1, sizeof *rl);
-	if (!rl)
+	if (!rl || mg_hash_key_new(&rl->key) != MG_OK) {
+		free(rl);
 		return NULL;
+	}
 	pthread_mutex_init(&rl->lock, NULL);
-	randombytes_buf(rl->key, sizeof rl->key);
 	rl->burst = burst;
 	rl->per_ms = per_second / 1000.0;
 	return rl;
@@ -60,12 +59,7 @@ size_t http_rate_slot(const struct http_rate *rl, const void *addr, size_t len)
 {
 	if (len > ADDR_MAX)
 		len = ADDR_MAX;
-	unsigned char h[crypto_shorthash_BYTES];
-	crypto_shorthash(h, addr, len, rl->key);
-	uint64_t v = 0;
-	for (size_t i = 0; i < sizeof h; i++)
-		v = v << 8 | h[i];
-	return (size_t)(v % HTTP_RATE_SLOTS);
+	return (size_t)(mg_hash_keyed(&rl->key, addr, len) % HTTP_RATE_SLOTS);
 }
 
 static void refill(const struct http_rate *rl, struct bucket *b, long long now_ms)

@@ -3,7 +3,11 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "nlp/hash.h"
 
 static int has_term(const char *terms, const char *t)
 {
@@ -137,6 +141,48 @@ TEST(nlp, the_shared_hash_is_fnv1a)
 	CHECK(mg_hash("", 0) == 0x811c9dc5u);
 	CHECK(mg_hash("a", 1) == 0xe40c292cu);
 	CHECK(mg_hash("foobar", 6) == 0xbf9cf968u);
+}
+
+/* What an attacker can do with an unkeyed hash: find, offline, questions
+ * that all land in one bucket of a 1,024-bucket table (here under 64-bit
+ * FNV-1a, the decision cache's hash before). Under the keyed hash they
+ * spread like any others, and two tables' keys disagree. */
+static uint64_t fnv1a64(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+TEST(nlp, questions_made_to_collide_spread_under_the_keyed_hash)
+{
+	enum { BUCKETS = 1024, PICKED = 200 };
+	static char picked[PICKED][32];
+	int n = 0;
+	for (unsigned i = 0; n < PICKED && i < 10000000u; i++) {
+		char q[32];
+		int len = snprintf(q, sizeof q, "予約したい%u", i);
+		if ((fnv1a64(q, (size_t)len) & (BUCKETS - 1)) == 0)
+			memcpy(picked[n++], q, (size_t)len + 1);
+	}
+	CHECK(n == PICKED);
+	struct mg_hash_key a, b;
+	CHECK(mg_hash_key_new(&a) == MG_OK && mg_hash_key_new(&b) == MG_OK);
+	int in_bucket[BUCKETS] = { 0 }, fullest = 0, same = 0;
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(picked[i]);
+		uint64_t h = mg_hash_keyed(&a, picked[i], len);
+		int k = ++in_bucket[h & (BUCKETS - 1)];
+		if (k > fullest)
+			fullest = k;
+		same += h == mg_hash_keyed(&a, picked[i], len);
+		CHECK(h != mg_hash_keyed(&b, picked[i], len));
+	}
+	CHECK(same == n);
+	/* 200 keys in 1,024 buckets: the fullest holds 3 or 4; more than 8 about
+	 * one run in a billion. */
+	CHECK(fullest <= 8);
 }
 
 /* ---- furigana ---- */

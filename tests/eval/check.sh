@@ -25,7 +25,7 @@ run() {
   local name=$1; shift
   local out; out=$("$bin" --db "$db" eval "$@")
   if [ -n "${SECTION:-}" ]; then out=$(echo "$out" | awk -v s="$SECTION" 'index($0, s) == 1 { on = 1 } on'); fi
-  # sealed.tsv is read by nobody: only its totals are printed
+  # sealed.tsv and fresh.tsv are read by nobody: only their totals are printed
   echo "$out" | grep -v '^\(BAD\|MISS\|OUT\) '
   local v
   for f in "top1:top-1 accuracy:>=" "top3:top-3 accuracy:>=" "settled:settled right:>=" \
@@ -43,6 +43,8 @@ run blind "$here/blind.tsv"
 run styles "$here/styles.tsv"
 run sealed "$here/sealed.tsv"
 run named "$here/named.tsv"
+run fresh "$here/fresh.tsv"
+run freshplain --plain "$here/fresh.tsv"
 run plain --plain "$here/dev.tsv"
 run jaonly --japanese-only "$here/dev.tsv"
 run jaen --japanese-only --lang en "$here/dev.tsv" "$here/holdout.tsv" "$here/styles.tsv"

@@ -357,9 +357,33 @@ int kb_sync(struct kb *kb, char *err)
 		return MG_OK;
 	}
 	struct kb_model *model = NULL;
+	/* A connection's first sync (at open) neither loads nor waits for a
+	 * model when the process has one of this file already: it takes the
+	 * newest loaded and, when that is older than the entries, ranks with it
+	 * as kb_set_loader's window does until the new one is in; its first
+	 * search then hands the load to its loader (set after the open), or
+	 * makes it, as for any generation met later. A server's worker opened
+	 * beside an import never pays for the import's model. (Its synonyms are
+	 * those on disk: an older generation's are not kept.) */
+	if (!kb->model && kb_model_shareable(kb) && (model = kb_model_newest(kb, gen)) &&
+	    model->generation != gen) {
+		struct nlp_synonyms *syn = NULL;
+		rc = synonyms_load(kb, &syn, err);
+		kb_read_end(kb, began);
+		if (rc != MG_OK) {
+			kb_model_put(model);
+			return rc;
+		}
+		nlp_synonyms_free(kb->syn);
+		kb->syn = syn;
+		kb->model = model;
+		kb->generation = model->generation;
+		kb->stale = 1;
+		return MG_OK;
+	}
 	/* A connection whose loads are another's (kb_set_loader) goes on with
 	 * the model it has until that one is loaded. */
-	if (kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
+	if (!model && kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
 	    !(model = kb_model_ready(kb, gen))) {
 		kb->stale = 1;
 		time_t now = time(NULL);

@@ -16,7 +16,12 @@ struct kb;
 
 /* Opens or creates the database at path (WAL, busy timeout), its kb_ tables
  * brought up to kb_schema (nlp/db.h: a file from a newer program is
- * refused). Borrows model, which must outlive the kb. One kb per thread. */
+ * refused). Borrows model, which must outlive the kb. One kb per thread.
+ * When another connection of the process holds a model of the file, the kb
+ * starts with the newest of them, without loading or waiting for one, even
+ * when the entries are newer (kb_fresh 0): its first search then meets the
+ * new generation as kb_set_loader says, so that a loader set right after
+ * the open takes that load. */
 extern const struct mg_db_schema kb_schema;
 int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *err);
 void kb_close(struct kb *kb);
@@ -70,7 +75,8 @@ int kb_fresh(const struct kb *kb);
  * disk now (its text, status, dates): one deleted or unpublished since is
  * never handed on, one re-imported under another row is found by its id,
  * and entries added since are not found until the new model is in. A
- * connection with no model yet, or inside a write, loads at once. */
+ * connection inside a write, or opened when the process held no model of
+ * the file, loads at once. */
 void kb_set_loader(struct kb *kb, void (*fn)(void *ctx), void *ctx);
 /* Reads the knowledge base's generation now, as a search does first (and
  * loads its model when it changed), into *generation: what is kept from

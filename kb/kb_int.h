@@ -141,6 +141,18 @@ int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char 
 /* The model of generation if some connection of the process has loaded it
  * already (a new reference), else NULL at once: never waits for a load. */
 struct kb_model *kb_model_ready(struct kb *kb, int64_t generation);
+/* The newest model of kb's database file that some connection of the
+ * process has loaded, of generation at most generation (a new reference),
+ * else NULL at once: never loads, never waits for a load. A connection's
+ * first sync takes it rather than load a model itself (kb_sync). */
+struct kb_model *kb_model_newest(struct kb *kb, int64_t generation);
+/* Models this process has read from its files so far (shared ones and
+ * those kept to a connection): what the tests count loads by. */
+long kb_model_loads(void);
+/* Models the process's cache holds now, of every file and generation: a
+ * model stays while any connection holds it (the tests check that none is
+ * kept for nothing). */
+int kb_models_cached(void);
 /* 1 when kb_model_get would share the model it loads (a file, outside a
  * write transaction); 0 when it would keep it to the connection. */
 int kb_model_shareable(struct kb *kb);

@@ -137,9 +137,18 @@ static double usual_spread(const struct kb_model *m)
 	return weight > 0 ? sum / weight : 1;
 }
 
+/* Models read from a file by this process, shared or not (kb_model_loads). */
+static atomic_long loads_started;
+
+long kb_model_loads(void)
+{
+	return atomic_load(&loads_started);
+}
+
 static int model_load(struct kb *kb, struct kb_model **out, char *err)
 {
 	*out = NULL;
+	atomic_fetch_add(&loads_started, 1);
 	struct kb_model *m = calloc(1, sizeof *m);
 	if (!m)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -340,6 +349,33 @@ struct kb_model *kb_model_ready(struct kb *kb, int64_t generation)
 	struct kb_model *m = cache_find(path, generation);
 	pthread_mutex_unlock(&cache_lock);
 	return m;
+}
+
+struct kb_model *kb_model_newest(struct kb *kb, int64_t generation)
+{
+	char path[64];
+	instance_of(kb, path);
+	if (!*path)
+		return NULL;
+	pthread_mutex_lock(&cache_lock);
+	struct kb_model *best = NULL;
+	for (struct kb_model *m = cache; m; m = m->next)
+		if (m->generation <= generation && !strcmp(m->path, path) && (!best || m->generation > best->generation))
+			best = m;
+	if (best)
+		best->refs++;
+	pthread_mutex_unlock(&cache_lock);
+	return best;
+}
+
+int kb_models_cached(void)
+{
+	int n = 0;
+	pthread_mutex_lock(&cache_lock);
+	for (struct kb_model *m = cache; m; m = m->next)
+		n++;
+	pthread_mutex_unlock(&cache_lock);
+	return n;
 }
 
 void kb_model_put(struct kb_model *m)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "chatbot/staff.h"
+#include "kb/kb_int.h"
 #include "tests/unit/http_client.h"
 #include "widget/api.h"
 #include "widget/http.h"
@@ -765,6 +766,63 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 	}
 	free(im.body);
 	free(im.sample);
+}
+
+/* The server's one worker opens its knowledge base at its first ask, here
+ * right after a large import that no connection of the server has loaded
+ * (another process's import, or the pool still reading the console's): it
+ * answers from the model the server holds (the sample's, loaded at start)
+ * and hands the new one's load to the pool, which loads it once. On main
+ * the worker loaded the new model itself, before it answered: its first ask
+ * took one whole load. The bound: under half of one load, timed once the
+ * server is stopped. */
+TEST(attack, a_new_workers_first_ask_never_loads_the_knowledge_base)
+{
+	struct http_opts o = {.rate_burst = -1, .threads = STAFF_TEST_WORKERS};
+	struct http_server *srv = start(&o, "fresh");
+	REQUIRE(srv);
+	unsigned port = http_port(srv);
+	/* The import, by a connection of its own that keeps no model of it. */
+	struct kb *kb = NULL;
+	char err[MG_ERR_LEN], *sample = NULL, *csv = NULL;
+	size_t len = 0;
+	int imported = 0;
+	REQUIRE(kb_open(&kb, o.db, fixture_model(), err) == MG_OK);
+	FILE *f = open_memstream(&sample, &len);
+	REQUIRE(f);
+	int exported = kb_export(kb, f, err);
+	fclose(f);
+	REQUIRE(exported == MG_OK && (csv = big_kb(sample, len)));
+	struct kb_import_opts io = {0};
+	REQUIRE(kb_import(kb, csv, strlen(csv), "big.csv", &io, &imported, err) == MG_OK);
+	kb_close(kb);
+	free(csv);
+	free(sample);
+
+	long loads = kb_model_loads();
+	long long first_ms = 0;
+	int status = ask_from("127.0.0.1", port, &first_ms);
+	/* the new knowledge base comes in: venue 7's entry is found */
+	struct venue_ask a;
+	long long until = tc_ms_now() + 60000;
+	do
+		venue_ask(port, 7, 0, 0, &a);
+	while (a.status == 200 && !a.extra && tc_ms_now() < until && !usleep(50 * 1000));
+	long in_between = kb_model_loads() - loads;
+	http_stop(srv);
+
+	struct chatbot *bot = NULL;
+	long long t0 = tc_ms_now();
+	REQUIRE(chatbot_open(&bot, o.db, fixture_model(), NULL, err) == MG_OK);
+	long long load_ms = tc_ms_now() - t0;
+	chatbot_close(bot);
+	fprintf(stderr, "    the first ask after an import of %d entries: %d in %lld ms; one load of the model"
+		" %lld ms; models loaded until the new one was in: %ld\n", imported, status, first_ms, load_ms,
+		in_between);
+	CHECK(status == 200);
+	CHECK(a.status == 200 && a.extra > 0 && a.inconsistent == 0);
+	CHECK(in_between == 1);  /* the pool's, and no other */
+	CHECK(first_ms < load_ms / 2);
 }
 
 /* A staff request sent once from its own thread, and its reply. */

@@ -523,3 +523,53 @@ TEST(kb, searches_before_the_new_model_is_in_show_the_entries_as_they_are_now)
 	kb_close(b);
 	fixture_bot_close(bot);
 }
+
+/* A server's worker opened after another connection committed a change
+ * whose model nobody has loaded yet (the staff-work pool still reading an
+ * import's) takes the newest model the process holds, of the generation
+ * before, instead of loading the new one itself: the open loads nothing, its
+ * first ask is answered with the entries as they are now and hands the load
+ * to its loader (set after the open, as widget/http.c does), once. A worker
+ * opened once the new model is in shares it: no second load. On main the
+ * open loaded the new model (a worker's first ask after an import waited a
+ * whole load: attack.a_new_workers_first_ask_never_loads_the_knowledge_base). */
+TEST(kb, a_connection_opened_beside_a_change_takes_the_model_the_process_holds)
+{
+	struct chatbot *pool = fixture_bot("adopt.db");
+	CHECK(kb_synonyms(chatbot_kb(pool)) != NULL);  /* holds the fixture's import's model */
+	int64_t gen = kb_generation(chatbot_kb(pool));
+	struct kb *editor = NULL;
+	char err[MG_ERR_LEN];
+	REQUIRE(kb_open(&editor, fixture_path("adopt.db"), fixture_model(), err) == MG_OK);
+	REQUIRE(kb_entry_delete(editor, "1", err) == MG_OK);
+
+	long loads = kb_model_loads();
+	struct chatbot *worker = NULL;
+	REQUIRE(chatbot_open(&worker, fixture_path("adopt.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	int asked = 0;
+	kb_set_loader(chatbot_kb(worker), count_loads, &asked);
+	CHECK(kb_model_loads() == loads);  /* the open loaded no model */
+	CHECK(shows(worker, "接種券をなくしました", "1") == 0);  /* deleted: never shown */
+	CHECK(shows(worker, "副反応が心配", "3") == 1);
+	CHECK(kb_model_loads() == loads);
+	CHECK(asked == 1);  /* the load handed on, once */
+	CHECK(!kb_fresh(chatbot_kb(worker)) && kb_generation(chatbot_kb(worker)) == gen);
+
+	/* the pool's load; the worker takes it at its next ask */
+	CHECK(kb_synonyms(chatbot_kb(pool)) != NULL);
+	CHECK(kb_model_loads() == loads + 1);
+	CHECK(shows(worker, "副反応が心配", "3") == 1);
+	CHECK(kb_fresh(chatbot_kb(worker)) && kb_generation(chatbot_kb(worker)) > gen);
+
+	/* a worker opened now shares the model in */
+	struct chatbot *late = NULL;
+	REQUIRE(chatbot_open(&late, fixture_path("adopt.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	kb_set_loader(chatbot_kb(late), count_loads, &asked);
+	CHECK(shows(late, "副反応が心配", "3") == 1);
+	CHECK(kb_fresh(chatbot_kb(late)) && kb_generation(chatbot_kb(late)) == kb_generation(chatbot_kb(worker)));
+	CHECK(kb_model_loads() == loads + 1 && asked == 1);
+	chatbot_close(late);
+	chatbot_close(worker);
+	kb_close(editor);
+	fixture_bot_close(pool);
+}

@@ -54,6 +54,16 @@ int staff_init(sqlite3 *db, char *err)
 	return mg_db_migrate(db, &staff_schema, NULL, err);
 }
 
+int staff_open(const char *path, sqlite3 **out, char *err)
+{
+	int rc = mg_db_open(path, 0, MG_DB_SYNC_NORMAL, out, err);
+	if (rc == MG_OK && (rc = staff_init(*out, err)) != MG_OK) {
+		sqlite3_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int staff_role_parse(const char *name, enum staff_role *out)
 {
 	for (int r = 0; r < STAFF_NROLES; r++) {

@@ -52,6 +52,12 @@ struct staff_session {
  * runs it once for its connection, so nothing below runs it per request. */
 extern const struct mg_db_schema staff_schema;
 int staff_init(sqlite3 *db, char *err);
+/* A connection to the database at path (nlp/db.h's open; the file must
+ * exist) with the staff tables brought up to date and nothing else: no
+ * knowledge base, no model, for work that touches only accounts and
+ * sessions (the server's hashing thread). The caller closes it
+ * (sqlite3_close); on failure *out is NULL. */
+int staff_open(const char *path, sqlite3 **out, char *err);
 
 /* "admin", "editor", "call_center", "reception" ↔ the enum. */
 int staff_role_parse(const char *name, enum staff_role *out);

@@ -6,6 +6,7 @@
 #define HTTP_API_H
 
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -89,6 +90,11 @@ extern const struct http_route http_admin_routes[], http_admin_uploads[];
 /* This worker thread's chatbot, opened on first use; NULL when it cannot be
  * opened (call->msg then says why and the handler returns 500). */
 struct chatbot *http_call_bot(struct http_call *call);
+/* This thread's connection for the staff tables (accounts, sessions, the
+ * audit log): on the hashing thread a connection with those tables alone
+ * (staff_open), opened on first use, elsewhere the chatbot's. NULL when it
+ * cannot be opened (call->msg says why; the handler returns 500). */
+sqlite3 *http_call_staff_db(struct http_call *call);
 const struct town *http_call_town(const struct http_call *call);
 /* The server's event log writer (chatbot/events.h), for events logged
  * outside the engine and for flushing before the log is read. */

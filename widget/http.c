@@ -58,7 +58,8 @@ struct http_server {
 	struct chatbot_cache *cache;  /* the workers' decision cache; NULL: none */
 	struct chatbot *_Atomic probe;  /* opened at start, closed once a worker holds the model */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
-	int key_made;
+	pthread_key_t staff_key; /* the hashing thread's connection (staff_open) */
+	int key_made, staff_key_made;
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
 	struct http_pool *pool;  /* slow staff work; NULL: it runs on the workers (staff_threads < 0) */
@@ -180,9 +181,17 @@ static void bot_destroy(void *bot)
 	chatbot_close(bot);
 }
 
+static void staff_db_destroy(void *db)
+{
+	sqlite3_close(db);
+}
+
 /* 1 on the threads of the pools (set by their jobs): they load a new
  * knowledge base's model themselves; the workers never do (want_model). */
 static _Thread_local int on_pool;
+/* 1 on the hashing thread (set by its jobs): its routes read and write the
+ * staff tables alone (http_call_staff_db). */
+static _Thread_local int on_hash;
 
 static void want_model(void *ctx);
 
@@ -219,6 +228,31 @@ struct chatbot *http_call_bot(struct http_call *call)
 	if (!bot)
 		http_fail(call, 500, "the service is not available");
 	return bot;
+}
+
+sqlite3 *http_call_staff_db(struct http_call *call)
+{
+	if (!on_hash) {
+		struct chatbot *bot = http_call_bot(call);
+		return bot ? kb_db(chatbot_kb(bot)) : NULL;
+	}
+	/* The hashing thread opens no chatbot: a knowledge base would keep the
+	 * model of the generation it met first for the process's life. */
+	struct http_server *srv = call->srv;
+	sqlite3 *db = pthread_getspecific(srv->staff_key);
+	char err[MG_ERR_LEN];
+	if (db)
+		return db;
+	if (staff_open(srv->opts.db, &db, err) != MG_OK) {
+		if (!srv->opts.quiet)
+			fprintf(stderr, "madoguchi: %s: %s\n", srv->opts.db, err);
+	} else if (pthread_setspecific(srv->staff_key, db)) {
+		sqlite3_close(db);
+		db = NULL;
+	}
+	if (!db)
+		http_fail(call, 500, "the service is not available");
+	return db;
 }
 
 struct events_writer *http_call_events(const struct http_call *call)
@@ -809,6 +843,7 @@ static void job_fn(struct http_pool_job *link, enum http_pool_fate fate)
 	struct staff_job *job = (struct staff_job *)link;
 	if (fate == HTTP_POOL_RUN) {
 		on_pool = 1;
+		on_hash = hashes(job->route);
 		job->status = call_route(&job->call, job->route, job->body, job->len, &job->out);
 		/* Work that changed the knowledge base made a new generation of
 		 * it: bringing this thread's kb up to it loads the generation's
@@ -1260,6 +1295,12 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 		else
 			srv->key_made = 1;
 	}
+	if (rc == MG_OK) {
+		if (pthread_key_create(&srv->staff_key, staff_db_destroy))
+			rc = mg_fail(err, MG_ERR_INTERNAL, "no thread-local key left");
+		else
+			srv->staff_key_made = 1;
+	}
 	/* After the key: a pool thread opens its chatbot as a worker does, and
 	 * closes it as it ends. */
 	if (rc == MG_OK && srv->opts.staff_threads >= 0) {
@@ -1377,6 +1418,8 @@ void http_stop(struct http_server *srv)
 	chatbot_cache_free(srv->cache);  /* after every chatbot that borrowed it */
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);
+	if (srv->staff_key_made)
+		pthread_key_delete(srv->staff_key);
 	http_rate_free(srv->rate);
 	http_rate_free(srv->login_rate);
 	http_conns_free(srv->conns);  /* after the daemon: its last closes report here */

@@ -55,6 +55,13 @@ static sqlite3 *call_db(struct http_call *c)
 	return bot ? kb_db(chatbot_kb(bot)) : NULL;
 }
 
+/* For the staff tables alone: the routes that hash a password run on the
+ * hashing thread, which has no chatbot (http_call_staff_db). */
+static sqlite3 *staff_db(struct http_call *c)
+{
+	return http_call_staff_db(c);
+}
+
 /* The database for reading the event log, with every event logged so far
  * written: a question asked a moment ago is in the figures and the queue. */
 static sqlite3 *events_db(struct http_call *c)
@@ -68,7 +75,7 @@ static sqlite3 *events_db(struct http_call *c)
  * Returns 0 when the request may go on. */
 static int gate(struct http_call *c, enum staff_right right, int change, struct staff_session *s)
 {
-	sqlite3 *db = call_db(c);
+	sqlite3 *db = staff_db(c);
 	if (!db)
 		return 500;
 	const char *token = http_call_cookie(c, COOKIE);
@@ -129,7 +136,7 @@ static int h_login(struct http_call *c, json_t **out)
 	const char *name = body_str(c, "name"), *password = body_str(c, "password");
 	if (!name || !password)
 		return http_fail(c, 400, "name and password are required");
-	sqlite3 *db = call_db(c);
+	sqlite3 *db = staff_db(c);
 	if (!db)
 		return 500;
 	char token[STAFF_TOKEN_LEN + 1], err[MG_ERR_LEN];
@@ -152,7 +159,7 @@ static int h_login(struct http_call *c, json_t **out)
 static int h_logout(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
-	sqlite3 *db = call_db(c);
+	sqlite3 *db = staff_db(c);
 	if (!db)
 		return 500;
 	const char *token = http_call_cookie(c, COOKIE), *csrf = http_call_header(c, CSRF_HEADER);
@@ -175,7 +182,7 @@ static int h_logout(struct http_call *c, json_t **out)
 static int h_session(struct http_call *c, json_t **out)
 {
 	struct staff_session s;
-	sqlite3 *db = call_db(c);
+	sqlite3 *db = staff_db(c);
 	if (!db)
 		return 500;
 	char err[MG_ERR_LEN];
@@ -643,7 +650,7 @@ static int h_users(struct http_call *c, json_t **out)
 	if (status)
 		return status;
 	char err[MG_ERR_LEN];
-	int rc = staff_user_list(call_db(c), time(NULL), out, err);
+	int rc = staff_user_list(staff_db(c), time(NULL), out, err);
 	return rc == MG_OK ? 200 : http_fail_rc(c, rc, err);
 }
 
@@ -676,7 +683,7 @@ static int h_user_add(struct http_call *c, json_t **out)
 	if (staff_role_parse(body_str(c, "role"), &role) != MG_OK)
 		return http_fail(c, 400, "role is admin, editor, call_center or reception");
 	char err[MG_ERR_LEN];
-	int rc = staff_user_add(call_db(c), &s, name, role, password, err);
+	int rc = staff_user_add(staff_db(c), &s, name, role, password, err);
 	if (rc != MG_OK)
 		return user_refused(c, rc, password, err);
 	return h_users(c, out);
@@ -697,7 +704,7 @@ static int h_user_change(struct http_call *c, json_t **out)
 	if (change == STAFF_SET_ROLE && staff_role_parse(body_str(c, "role"), &role) != MG_OK)
 		return http_fail(c, 400, "role is admin, editor, call_center or reception");
 	char err[MG_ERR_LEN];
-	int rc = staff_user_change(call_db(c), &s, name, change, role,
+	int rc = staff_user_change(staff_db(c), &s, name, change, role,
 				   change == STAFF_SET_PASSWORD ? (password ? password : "") : NULL, err);
 	if (rc != MG_OK)
 		return user_refused(c, rc, change == STAFF_SET_PASSWORD ? (password ? password : "") : NULL, err);

@@ -339,19 +339,10 @@ int kb_model_shareable(struct kb *kb)
 	return *path && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE;
 }
 
-struct kb_model *kb_model_ready(struct kb *kb, int64_t generation)
-{
-	char path[64];
-	instance_of(kb, path);
-	if (!*path)
-		return NULL;
-	pthread_mutex_lock(&cache_lock);
-	struct kb_model *m = cache_find(path, generation);
-	pthread_mutex_unlock(&cache_lock);
-	return m;
-}
-
-struct kb_model *kb_model_newest(struct kb *kb, int64_t generation)
+/* The model of kb's file of generation or, with older, the newest of
+ * generation at most that, with a new reference; NULL at once when the
+ * cache has none. */
+static struct kb_model *cache_take(struct kb *kb, int64_t generation, int older)
 {
 	char path[64];
 	instance_of(kb, path);
@@ -360,12 +351,23 @@ struct kb_model *kb_model_newest(struct kb *kb, int64_t generation)
 	pthread_mutex_lock(&cache_lock);
 	struct kb_model *best = NULL;
 	for (struct kb_model *m = cache; m; m = m->next)
-		if (m->generation <= generation && !strcmp(m->path, path) && (!best || m->generation > best->generation))
+		if ((m->generation == generation || (older && m->generation < generation)) && !strcmp(m->path, path) &&
+		    (!best || m->generation > best->generation))
 			best = m;
 	if (best)
 		best->refs++;
 	pthread_mutex_unlock(&cache_lock);
 	return best;
+}
+
+struct kb_model *kb_model_ready(struct kb *kb, int64_t generation)
+{
+	return cache_take(kb, generation, 0);
+}
+
+struct kb_model *kb_model_newest(struct kb *kb, int64_t generation)
+{
+	return cache_take(kb, generation, 1);
 }
 
 int kb_models_cached(void)

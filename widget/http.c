@@ -62,8 +62,8 @@ struct http_server {
 	int key_made, staff_key_made;
 	unsigned port;
 	atomic_int in_flight;    /* requests between first call and completion */
-	struct http_pool *pool;  /* slow staff work; NULL: it runs on the workers (staff_threads < 0) */
-	struct http_pool *hash_pool;  /* passwords' hashes, one at a time; NULL as pool */
+	struct http_pool *pool;  /* slow staff work, and the workers' model loads */
+	struct http_pool *hash_pool;  /* passwords' hashes, one at a time */
 	struct http_conns *conns;  /* connections per peer, request deadlines */
 	pthread_t reaper;          /* cuts requests past their deadline */
 	int reaper_started;
@@ -209,7 +209,7 @@ static struct chatbot *thread_bot(struct http_server *srv, char *err)
 		return NULL;
 	}
 	chatbot_set_events(bot, srv->events);
-	if (srv->pool && !on_pool)
+	if (!on_pool)
 		kb_set_loader(chatbot_kb(bot), want_model, srv);
 	chatbot_set_cache(bot, srv->cache);
 	if (pthread_setspecific(srv->bot_key, bot)) {
@@ -918,7 +918,7 @@ static enum MHD_Result run_route(struct http_server *srv, struct MHD_Connection 
 				 const struct http_route *r, const char *path, const char *rest,
 				 struct request *req)
 {
-	if ((r->traits & (HTTP_STAFF_WORK | HTTP_PASSWORD | HTTP_HASHES)) && srv->pool)
+	if (r->traits & (HTTP_STAFF_WORK | HTTP_PASSWORD | HTTP_HASHES))
 		return to_pool(srv, conn, r, path, rest, req);
 	struct http_call call = {.srv = srv, .conn = conn, .path = path, .rest = rest,
 				 .client = &req->client};
@@ -1303,11 +1303,10 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 	}
 	/* After the key: a pool thread opens its chatbot as a worker does, and
 	 * closes it as it ends. */
-	if (rc == MG_OK && srv->opts.staff_threads >= 0) {
+	if (rc == MG_OK) {
 		int waiting[WORK_LANES] = {[LANE_WORK] = HTTP_STAFF_WAITING, [LANE_MODEL] = HTTP_MODEL_LOADS_WAITING};
 		int hash_waiting[HASH_LANES] = {[LANE_LOGINS] = HTTP_LOGINS_WAITING, [LANE_ACCOUNTS] = HTTP_STAFF_WAITING};
-		srv->pool = http_pool_new(srv->opts.staff_threads ? srv->opts.staff_threads : HTTP_STAFF_THREADS,
-					  WORK_LANES, waiting);
+		srv->pool = http_pool_new(HTTP_STAFF_THREADS, WORK_LANES, waiting);
 		srv->hash_pool = http_pool_new(HTTP_HASH_THREADS, HASH_LANES, hash_waiting);
 		if (!srv->pool || !srv->hash_pool)
 			rc = mg_fail(err, MG_ERR_NOMEM, "cannot start the staff-work threads");

@@ -30,7 +30,6 @@ struct http_opts {
 	 * lifts one to measure what it prevents (tests/unit/test_attack.c). */
 	int connections_per_client;  /* HTTP_CONNECTIONS_PER_CLIENT */
 	long long request_deadline_ms;  /* HTTP_REQUEST_DEADLINE_S */
-	int staff_threads;        /* HTTP_STAFF_THREADS; <0: no pool, staff work runs on the workers */
 	long clock_offset;        /* seconds added to the real clock for residents' routes:
 				     a demo or browser test at 00:30 (serve --clock); 0 = real */
 	int no_decision_cache;    /* 1: every ask searches (serve --no-decision-cache: the bench's

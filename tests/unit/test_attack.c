@@ -964,21 +964,32 @@ TEST(attack, editors_imports_keep_their_places_while_log_ins_flood)
 	http_stop(srv);
 }
 
+/* Milliseconds until the database's write lock is held by someone (busy 1)
+ * or free (busy 0), polled every few ms; -1 when it is not so within
+ * wait_ms. */
+static long long lock_becomes(const char *db_path, int busy, int wait_ms)
+{
+	sqlite3 *db = NULL;
+	long long t0 = tc_ms_now(), at = -1;
+	if (sqlite3_open(db_path, &db) == SQLITE_OK)
+		while (at < 0 && tc_ms_now() - t0 < wait_ms) {
+			int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+			if (rc == SQLITE_OK)
+				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			if ((rc == SQLITE_BUSY) == busy)
+				at = tc_ms_now() - t0;
+			else
+				usleep(2 * 1000);
+		}
+	sqlite3_close(db);
+	return at;
+}
+
 /* 1 once someone holds the database's write lock (an import writing its
  * entries), waiting up to wait_ms. */
 static int writing(const char *db_path, int wait_ms)
 {
-	sqlite3 *db = NULL;
-	int seen = 0;
-	if (sqlite3_open(db_path, &db) == SQLITE_OK)
-		for (long long until = tc_ms_now() + wait_ms; !seen && tc_ms_now() < until; usleep(5 * 1000)) {
-			int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-			if (rc == SQLITE_OK)
-				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			seen = rc == SQLITE_BUSY;
-		}
-	sqlite3_close(db);
-	return seen;
+	return lock_becomes(db_path, 1, wait_ms) >= 0;
 }
 
 /* A member of staff logs in while an editor previews a change against the
@@ -1020,25 +1031,6 @@ TEST(attack, a_log_in_is_answered_while_a_long_preview_runs)
 	free(im.sample);
 }
 
-/* How long SQLite's write lock stays held from now (someone holds it), to
- * the millisecond or so; -1 when it is still held after wait_ms. */
-static long long write_held_ms(const char *db_path, int wait_ms)
-{
-	sqlite3 *db = NULL;
-	long long t0 = tc_ms_now(), held = -1;
-	if (sqlite3_open(db_path, &db) == SQLITE_OK)
-		while (held < 0 && tc_ms_now() - t0 < wait_ms) {
-			if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-				sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-				held = tc_ms_now() - t0;
-			} else {
-				usleep(2 * 1000);
-			}
-		}
-	sqlite3_close(db);
-	return held;
-}
-
 /* A log-in while an import writes its entries: its try (claimed before the
  * hash) and its session are writes, and wait for the import's write lock (a
  * whole import is one transaction, all or nothing) up to MG_DB_BUSY_MS, after
@@ -1060,7 +1052,7 @@ TEST(attack, a_log_in_during_an_imports_write_waits_for_it_and_is_answered)
 	struct one_call login = {.port = im.port, .path = "/api/v1/admin/login",
 				 .body = "{\"name\": \"importer1\", \"password\": \"correct horse battery\"}"};
 	REQUIRE(pthread_create(&lt, NULL, call_once, &login) == 0);
-	long long rest_ms = write_held_ms(o.db, 60000);
+	long long rest_ms = lock_becomes(o.db, 0, 60000);
 	pthread_join(lt, NULL);
 	pthread_join(bt, NULL);
 	http_stop(srv);

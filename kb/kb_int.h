@@ -146,8 +146,8 @@ struct kb_model *kb_model_ready(struct kb *kb, int64_t generation);
  * else NULL at once: never loads, never waits for a load. A connection's
  * first sync takes it rather than load a model itself (kb_sync). */
 struct kb_model *kb_model_newest(struct kb *kb, int64_t generation);
-/* Models this process has read from its files so far (shared ones and
- * those kept to a connection): what the tests count loads by. */
+/* Model reads this process has begun so far (shared models and those kept
+ * to a connection): what the tests count loads by. */
 long kb_model_loads(void);
 /* Models the process's cache holds now, of every file and generation: a
  * model stays while any connection holds it (the tests check that none is

@@ -137,7 +137,7 @@ static double usual_spread(const struct kb_model *m)
 	return weight > 0 ? sum / weight : 1;
 }
 
-/* Models read from a file by this process, shared or not (kb_model_loads). */
+/* Model reads this process has begun, shared or not (kb_model_loads). */
 static atomic_long loads_started;
 
 long kb_model_loads(void)

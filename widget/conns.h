@@ -17,13 +17,22 @@ struct http_conns;
 struct http_conns *http_conns_new(int per_peer, long long deadline_ms, int slots);
 void http_conns_free(struct http_conns *c);
 /* 1 when peer may open one more connection; trusted proxies (the town's
- * reverse proxy speaks for every resident) always may. */
+ * reverse proxy speaks for every resident) always may. The early refusal,
+ * before the server gives the socket any memory; http_conns_open decides. */
 int http_conns_admit(struct http_conns *c, const struct http_client *peer,
 		     const struct http_proxies *trusted);
-/* A connection of peer on socket fd opened at now: its slot (>= 0), or -1
- * when every slot is taken (the connection is then not tracked). Its first
- * request starts arriving now. */
-int http_conns_open(struct http_conns *c, const struct http_client *peer, int fd, long long now);
+/* http_conns_open's answers besides a slot. */
+enum {
+	HTTP_CONNS_UNTRACKED = -1,  /* every slot is taken: kept, not tracked */
+	HTTP_CONNS_REFUSED = -2,    /* peer holds its share: the socket is shut down */
+};
+/* A connection of peer on socket fd opened at now: its slot (>= 0), whose
+ * first request starts arriving now. HTTP_CONNS_REFUSED when peer already
+ * holds its share, however many accepts http_conns_admit let through at
+ * once: the socket is then shut down, and the server closes it as a client
+ * that hung up. HTTP_CONNS_UNTRACKED when every slot is taken. */
+int http_conns_open(struct http_conns *c, const struct http_client *peer,
+		    const struct http_proxies *trusted, int fd, long long now);
 /* The request on slot has arrived whole: no deadline while it is answered. */
 void http_conns_arrived(struct http_conns *c, int slot);
 /* The reply on slot is done: the next request (keep-alive) starts now. */

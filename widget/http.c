@@ -1069,7 +1069,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 /* ---- connections: per peer, and the request deadline ------------------- */
 
 /* Refuses a new connection of a peer that holds HTTP_CONNECTIONS_PER_CLIENT
- * already: one address cannot take the HTTP_CONNECTION_LIMIT everybody shares. */
+ * already: one address cannot take the HTTP_CONNECTION_LIMIT everybody shares.
+ * Each of MHD's worker threads accepts on its own, so two can admit the last
+ * place at once; on_connection's http_conns_open, which counts and records
+ * under one lock, refuses the one too many. */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
 	(void)addrlen;
@@ -1090,8 +1093,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		struct http_client peer;
 		http_client_of_peer(ai ? ai->client_addr : NULL, &peer);
-		int slot = http_conns_open(srv->conns, &peer, fi ? fi->connect_fd : -1, now_ms());
-		*socket_context = (void *)(intptr_t)(slot + 1);
+		int slot = http_conns_open(srv->conns, &peer, &srv->proxies,
+					   fi ? fi->connect_fd : -1, now_ms());
+		*socket_context = slot >= 0 ? (void *)(intptr_t)(slot + 1) : NULL;
 	} else {
 		http_conns_close(srv->conns, (int)(intptr_t)*socket_context - 1);
 		*socket_context = NULL;

@@ -130,8 +130,12 @@ test('an administrator makes a week of slots, closes one, and the outbox tells i
   await page.locator('#sl-to').fill(plus(2));
   await page.locator('#sl-filter button[type=submit]').click();
   const row = page.locator(`#sl-list tr[data-slot="${slot}"]`);
-  await row.filter({ hasText: '受付中' }).waitFor({ timeout: WAIT_MS });
-  assert.match(await row.innerText(), /13:00[\s\S]*\b1\b/);   // its one booking
+  // The list made before the booking shows the row too, with none booked:
+  // wait for the filtered list's row with its one booking, not just any row.
+  await page.waitForFunction((id) => {
+    const tr = document.querySelector(`#sl-list tr[data-slot="${id}"]`);
+    return tr && /受付中/.test(tr.innerText) && /13:00[\s\S]*\b1\b/.test(tr.innerText);
+  }, slot, { timeout: WAIT_MS });
   await row.locator('.ops-close').click();
   await row.locator('.ops-close-yes').click();
   await page.locator('#sl-msg').filter({ hasText: '1件の通知' }).waitFor({ timeout: WAIT_MS });

@@ -223,6 +223,7 @@ struct kb {
 	double *stage_score;
 	void *stage_ranked;
 	size_t stage_cap;
+	void *query;  /* kb/search.c's struct query, kept likewise */
 	struct mg_db_write write;  /* kb_write_begin's levels */
 };
 

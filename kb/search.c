@@ -45,6 +45,13 @@ struct query {
 	double word_idf[KB_MAX_PHRASES], word_weight[KB_MAX_PHRASES];
 	double word_damp[KB_MAX_PHRASES];  /* damp and perfect of the spelling word_idf comes from */
 	double word_perfect[KB_MAX_PHRASES];
+	/* what features() multiplies by for every candidate, computed once per
+	 * question by query_coefficients, in the same order of operations */
+	int in_nb[KB_MAX_PHRASES];        /* said by some phrasing: in the topic model */
+	double nb_coef[KB_MAX_PHRASES];   /* weight * damp * g */
+	double nb_prior[KB_MAX_PHRASES];  /* nb_mu * the phrase's share of all phrasings */
+	double sat_coef[KB_MAX_PHRASES];  /* weight * damp * idf */
+	double tq_coef[KB_MAX_PHRASES];   /* what a phrasing holding it adds to its tq */
 	char buf[KB_QUERY_BUF];
 };
 
@@ -483,8 +490,12 @@ struct acc {
 	int last_word;          /* the last word counted: a word's spellings count once */
 };
 
+/* a[] is all empty between candidates: a candidate empties only the
+ * phrasings it touched (touched[0..ntouched)), not all of its 35 or so,
+ * most of which hold no word of the question. */
 struct scratch {
 	struct acc *a;
+	int *touched;
 	int cap;
 };
 
@@ -493,11 +504,41 @@ static int scratch_fit(struct scratch *s, int n)
 	if (n <= s->cap)
 		return 0;
 	struct acc *a = realloc(s->a, (size_t)n * sizeof *a);
-	if (!a)
+	if (a)
+		s->a = a;
+	int *t = a ? realloc(s->touched, (size_t)n * sizeof *t) : NULL;
+	if (!t)
 		return -1;
-	s->a = a;
+	s->touched = t;
+	for (int j = s->cap; j < n; j++)
+		s->a[j] = (struct acc){.last_word = -1};
 	s->cap = n;
 	return 0;
+}
+
+/* The factors of features() that depend on the question alone. */
+static void query_coefficients(struct query *q, const struct kb_weights *w)
+{
+	int ngrams = q->nphrases - q->nterms;
+	double gram_scale = ngrams > 0 ? (double)(q->nwords > 0 ? q->nwords : 1) / ngrams : 0;
+	for (int i = 0; i < q->nphrases; i++) {
+		int gram = i >= q->nterms;
+		/* Bigrams say again what the words say, four or five to a word:
+		 * as a whole they weigh gram_weight of the evidence, words the rest. */
+		double g = gram ? w->gram_weight * gram_scale : 1 - w->gram_weight;
+		q->in_nb[i] = q->cf[i] > 0 && q->total_q > 0;
+		if (q->in_nb[i]) {
+			double prior = (double)q->cf[i] / (double)q->total_q;
+			q->nb_coef[i] = q->weight[i] * q->damp[i] * g;
+			q->nb_prior[i] = w->nb_mu * prior;
+		}
+		q->sat_coef[i] = q->weight[i] * q->damp[i] * q->idf[i];
+		if (!gram) {
+			int k = q->word[i];
+			q->tq_coef[i] = (q->expansion[i] ? q->weight[i] * q->damp[i] : q->word_weight[k] * q->word_damp[k]) *
+					q->word_idf[k];
+		}
+	}
 }
 
 /* The second stage's features of entry slot ent into c (all but nb, which
@@ -515,16 +556,15 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	if (len_q < 0)
 		len_q = 0;
 	double norm_q = 1 - w->b + w->b * len_q / (m->avg_q > 0 ? m->avg_q : 1);
+	/* The topic model: a multinomial over the entry's phrasing tokens with
+	 * a Dirichlet prior from all phrasings (its numerator per phrase). */
+	double nb_len = len_q + w->nb_answer * (double)e->len_a + w->nb_mu;
 	double bm25 = 0, bm25_grams = 0, ll = 0, vocab = 0;
-	int ngrams = q->nphrases - q->nterms;
-	double gram_scale = ngrams > 0 ? (double)(q->nwords > 0 ? q->nwords : 1) / ngrams : 0;
 	double word_best[KB_MAX_PHRASES];
 	double word_seen[KB_MAX_PHRASES];  /* 1, or less when only the dictionary's spelling is said */
 	for (int k = 0; k < q->nwords; k++)
 		word_best[k] = 0, word_seen[k] = 0;
-	int n = (int)e->nshape;
-	for (int j = 0; j < n; j++)
-		s->a[j] = (struct acc){.last_word = -1};
+	int n = (int)e->nshape, ntouched = 0;
 	for (int i = 0; i < q->nphrases; i++) {
 		const struct kb_mterm *t = q->t[i];
 		const struct kb_post *p = t ? kb_model_post(m, t, ent) : NULL;
@@ -534,20 +574,12 @@ static double features(const struct kb_model *m, const struct query *q, const st
 		if (tf_q < 0)
 			tf_q = 0;
 		int gram = i >= q->nterms;
-		/* Bigrams say again what the words say, four or five to a word:
-		 * as a whole they weigh gram_weight of the evidence, words the rest. */
-		double g = gram ? w->gram_weight * gram_scale : 1 - w->gram_weight;
-		/* The topic model: a multinomial over the entry's phrasing tokens
-		 * with a Dirichlet prior from all phrasings. */
-		if (q->cf[i] > 0 && q->total_q > 0) {
-			double prior = (double)q->cf[i] / (double)q->total_q;
-			ll += q->weight[i] * q->damp[i] * g * log((tf_q + w->nb_answer * tf_a + w->nb_mu * prior) /
-						     (len_q + w->nb_answer * (double)e->len_a + w->nb_mu));
-		}
+		if (q->in_nb[i])
+			ll += q->nb_coef[i] * log((tf_q + w->nb_answer * tf_a + q->nb_prior[i]) / nb_len);
 		if (!p || q->idf[i] == 0)
 			continue;
 		double tf = tf_q / norm_q + w->bm25_answer * tf_a;
-		double sat = q->weight[i] * q->damp[i] * q->idf[i] * tf / (w->k1 + tf);
+		double sat = q->sat_coef[i] * tf / (w->k1 + tf);
 		if (gram) {
 			bm25_grams += sat;
 		} else {
@@ -565,14 +597,14 @@ static double features(const struct kb_model *m, const struct query *q, const st
 			if (j == ex_phrasing || j >= n)
 				continue;
 			struct acc *a = &s->a[j];
+			if (!a->words && !a->grams)
+				s->touched[ntouched++] = j;
 			if (gram) {
-				a->gq += q->weight[i] * q->damp[i] * q->idf[i];
+				a->gq += q->sat_coef[i];
 				a->grams++;
 			} else if (a->last_word != q->word[i]) {
-				int k = q->word[i];
-				a->last_word = k;
-				a->tq += (q->expansion[i] ? q->weight[i] * q->damp[i] : q->word_weight[k] * q->word_damp[k]) *
-					 q->word_idf[k];
+				a->last_word = q->word[i];
+				a->tq += q->tq_coef[i];
 				a->words++;
 			}
 		}
@@ -581,16 +613,23 @@ static double features(const struct kb_model *m, const struct query *q, const st
 		bm25 += word_best[k];
 		vocab += word_seen[k] * q->word_weight[k] * q->word_damp[k] * q->word_idf[k];
 	}
+	/* the phrasings in their order, so that the first of equal scores wins */
+	for (int i = 1; i < ntouched; i++)
+		for (int k = i; k > 0 && s->touched[k - 1] > s->touched[k]; k--) {
+			int x = s->touched[k];
+			s->touched[k] = s->touched[k - 1];
+			s->touched[k - 1] = x;
+		}
 	double best = 0, best_tq = 0;
-	for (int j = 0; j < n; j++) {
+	for (int x = 0; x < ntouched; x++) {
+		int j = s->touched[x];
 		const struct kb_shape *sh = &m->shapes[e->shape + (uint32_t)j];
-		const struct acc *a = &s->a[j];
-		if (j == ex_phrasing || (!a->words && !a->grams))
-			continue;
+		struct acc *a = &s->a[j];
 		double tq = q->word_total > 0 ? a->tq / q->word_total : 0;
 		double tr = sh->nwords > 0 ? fmin(1.0, (double)a->words / sh->nwords) : 0;
 		double gq = q->gram_total > 0 ? a->gq / q->gram_total : 0;
 		double gr = sh->ngrams > 0 ? fmin(1.0, (double)a->grams / sh->ngrams) : 0;
+		*a = (struct acc){.last_word = -1};
 		double terms = (w->term_query * tq + w->term_row * tr) / (w->term_query + w->term_row);
 		double grams = (w->term_query * gq + w->term_row * gr) / (w->term_query + w->term_row);
 		/* English has no kana reading: words alone decide. */
@@ -899,6 +938,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 			all[i] = (struct kb_candidate){.entry = m->ents[slots[i]].rowid, .score = bm25[i]};
 	} else {
 		double top = -INFINITY, sum = 0;
+		query_coefficients(q, w);
 		for (int i = 0; i < nslots; i++) {
 			ll[i] = features(m, q, w, slots[i], ex, ex_slot, &s, &all[i]);
 			if (ll[i] > top)
@@ -917,6 +957,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	rc = kb_candidates_fill(kb, all, nslots, 0, o->today, out, max, n, err);
 done:
 	free(s.a);
+	free(s.touched);
 	free(ll);
 	free(all);
 	free(bm25);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nlp/buf.h"
+#include "nlp/date.h"
 
 static const char *const DAY_KEYS[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 static const char *const DAY_JA[7] = {"日", "月", "火", "水", "木", "金", "土"};
@@ -168,6 +169,32 @@ static int load_readings(struct town *t, json_t *j, char *err)
 	return MG_OK;
 }
 
+static int day_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* town.json's holidays that are days (YYYY-MM-DD, as nlp_date_iso reads
+ * them: no other string ever named a day is_holiday matched) as sorted
+ * YYYYMMDD. */
+static int load_holidays(struct town *t, char *err)
+{
+	size_t i, n = 0;
+	json_t *h;
+	t->holiday_days = malloc((json_array_size(t->holidays) + 1) * sizeof *t->holiday_days);
+	if (!t->holiday_days)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	json_array_foreach(t->holidays, i, h) {
+		int y, m, d;
+		if (nlp_date_iso(json_string_value(h), &y, &m, &d) == MG_OK)
+			t->holiday_days[n++] = y * 10000 + m * 100 + d;
+	}
+	qsort(t->holiday_days, n, sizeof *t->holiday_days, day_cmp);
+	t->nholidays = n;
+	return MG_OK;
+}
+
 int town_load(const char *path, struct town **out, char *err)
 {
 	*out = NULL;
@@ -183,6 +210,7 @@ int town_load(const char *path, struct town **out, char *err)
 		t->root = root;
 		t->facts = json_object_get(root, "facts");
 		t->holidays = json_object_get(root, "holidays");
+		rc = load_holidays(t, err);
 		json_t *lines = json_object_get(root, "lines");
 		for (int i = 0; i < TOWN_NLINES && rc == MG_OK; i++)
 			rc = load_line(&t->line[i], LINE_KEYS[i], json_object_get(lines, LINE_KEYS[i]), err);
@@ -213,6 +241,7 @@ void town_free(struct town *town)
 	json_decref(town->root);
 	nlp_zone_free(town->zone);
 	nlp_readings_free(town->readings);
+	free(town->holiday_days);
 	free(town);
 }
 
@@ -266,16 +295,9 @@ const struct town_line *town_line(const struct town *town, const char *route)
 
 static int is_holiday(const struct town *town, const struct tm *tm)
 {
-	char day[11];
-	strftime(day, sizeof day, "%Y-%m-%d", tm);
-	size_t i;
-	json_t *h;
-	json_array_foreach(town->holidays, i, h) {
-		const char *s = json_string_value(h);
-		if (s && !strcmp(s, day))
-			return 1;
-	}
-	return 0;
+	int day = (tm->tm_year + 1900) * 10000 + (tm->tm_mon + 1) * 100 + tm->tm_mday;
+	return town->nholidays &&
+	       bsearch(&day, town->holiday_days, town->nholidays, sizeof *town->holiday_days, day_cmp) != NULL;
 }
 
 static int open_at(const struct town *town, const struct town_hours *h, const struct tm *tm, int minute)
@@ -390,11 +412,15 @@ static void hours_text(const struct town_hours *h, const char *lang, char *out, 
 }
 
 /* Sets PREFIXopen_now, PREFIXhours and, when closed, PREFIXopens_at on j. */
-static int set_hours(json_t *j, const char *prefix, const struct town *town,
+/* The members set_hours writes, the line's own or its phone's. */
+static const char *const HOURS_KEYS[2][3] = {{"open_now", "hours", "opens_at"},
+					     {"phone_open_now", "phone_hours", "phone_opens_at"}};
+
+static int set_hours(json_t *j, const char *const key[3], const struct town *town,
 		     const struct town_hours *h, const char *lang, time_t now)
 {
 	int en = lang && !strcmp(lang, "en");
-	char opens[64] = "", key[32];
+	char opens[64] = "";
 	const char *hours = h->shown[en];
 	int open = hours_open(town, h, now);
 	if (!open) {
@@ -410,13 +436,10 @@ static int set_hours(json_t *j, const char *prefix, const struct town *town,
 		}
 	}
 	int bad = 0;
-	snprintf(key, sizeof key, "%sopen_now", prefix);
-	bad |= json_object_set_new(j, key, json_boolean(open));
-	snprintf(key, sizeof key, "%shours", prefix);
-	bad |= json_object_set_new(j, key, json_string(hours));
-	snprintf(key, sizeof key, "%sopens_at", prefix);
+	bad |= json_object_set_new(j, key[0], json_boolean(open));
+	bad |= json_object_set_new(j, key[1], json_string(hours));
 	if (opens[0])
-		bad |= json_object_set_new(j, key, json_string(opens));
+		bad |= json_object_set_new(j, key[2], json_string(opens));
 	return bad;
 }
 
@@ -426,14 +449,14 @@ json_t *town_line_json(const struct town *town, const struct town_line *line, co
 	json_t *j = json_pack("{s:s, s:s}", "route", line->key,
 			      "label", str_or(line->json, en ? "label_en" : "label", str_or(line->json, "label", "")));
 	const char *url = str_or(line->json, "url", NULL), *phone = str_or(line->json, "phone", "");
-	int bad = !j || set_hours(j, "", town, &line->hours, lang, now);
+	int bad = !j || set_hours(j, HOURS_KEYS[0], town, &line->hours, lang, now);
 	if (!bad && url)
 		bad = json_object_set_new(j, "url", json_string(url));
 	/* The phone and only its own hours: a resident who calls a closed line
 	 * at night must have been told it is closed. */
 	if (!bad && *phone)
 		bad = json_object_set_new(j, "phone", json_string(phone)) ||
-		      set_hours(j, "phone_", town, &line->phone_hours, lang, now);
+		      set_hours(j, HOURS_KEYS[1], town, &line->phone_hours, lang, now);
 	if (bad) {
 		json_decref(j);
 		return NULL;

@@ -132,11 +132,8 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 			      const struct kb_entry *e, const char *lang, int ruby)
 {
 	struct kb_entry own;
-	if (!e) {
-		if (chatbot_shown_entry(bot, c->entry, &own, NULL) != MG_OK)
-			return NULL;
-		e = &own;
-	}
+	if (!e && chatbot_shown_borrow(bot, c->entry, &own, &e, NULL) != MG_OK)
+		return NULL;
 	json_t *j = json_pack("{s:s, s:s, s:s, s:o*, s:f}", "id", e->id, "slug", e->slug, "category", e->category,
 			      "question", town_expand(bot->town, pick(e->question, e->question_en, lang), lang),
 			      "score", round(c->score * 1000) / 1000);

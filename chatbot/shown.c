@@ -59,7 +59,8 @@ void chatbot_shown_clear(struct chatbot *bot)
 	bot->shown = NULL;
 }
 
-int chatbot_shown_entry(struct chatbot *bot, int64_t entry, struct kb_entry *out, char *err)
+/* The slot entry is kept in (or would be), NULL when none is kept. */
+static struct shown_slot *slot_of(struct chatbot *bot, int64_t entry)
 {
 	/* While the entries are newer than the model a search ranked with
 	 * (kb_fresh 0), every entry is read as it is on disk now: none kept. */
@@ -70,7 +71,24 @@ int chatbot_shown_entry(struct chatbot *bot, int64_t entry, struct kb_entry *out
 		bot->shown = calloc(POLICY_SHOWN_ENTRIES, sizeof *bot->shown);
 		bot->shown_generation = gen;
 	}
-	struct shown_slot *slot = bot->shown ? &bot->shown[(uint64_t)entry % POLICY_SHOWN_ENTRIES] : NULL;
+	return bot->shown ? &bot->shown[(uint64_t)entry % POLICY_SHOWN_ENTRIES] : NULL;
+}
+
+int chatbot_shown_borrow(struct chatbot *bot, int64_t entry, struct kb_entry *own, const struct kb_entry **e,
+			 char *err)
+{
+	struct shown_slot *slot = slot_of(bot, entry);
+	if (slot && slot->entry == entry) {
+		*e = &slot->e;
+		return MG_OK;
+	}
+	*e = own;
+	return chatbot_shown_entry(bot, entry, own, err);
+}
+
+int chatbot_shown_entry(struct chatbot *bot, int64_t entry, struct kb_entry *out, char *err)
+{
+	struct shown_slot *slot = slot_of(bot, entry);
 	if (slot && slot->entry == entry)
 		return copy_shown(&slot->e, out, err);
 	int rc = kb_entry_get(bot->kb, entry, NULL, out, err);

@@ -3,7 +3,9 @@
  * engine ranked it before it took the ranks from its model), on the shipped
  * knowledge base and on a synthetic one of 10,000 entries, and the peak
  * memory. Questions are the first column of a labelled set.
- * Usage: bench-ask DB_DIR QUESTIONS.tsv [ROUNDS] */
+ * Usage: bench-ask DB_DIR QUESTIONS.tsv [ROUNDS]
+ * With BENCH_ASK_TIMES=FILE, every timing's label, CPU µs and question are
+ * appended to FILE (tab-separated), to see which questions make the p99. */
 #include "chatbot/chatbot_int.h"
 
 #include <stdio.h>
@@ -121,6 +123,12 @@ static struct medians run(const char *label, struct chatbot *bot, const struct q
 		}
 	}
 	double wall = now_us() - start;
+	const char *times = getenv("BENCH_ASK_TIMES");
+	FILE *f = times ? fopen(times, "a") : NULL;
+	for (int k = 0; f && k < total; k++)
+		fprintf(f, "%s\t%.1f\t%s\n", label, c[k].t, qs->q[c[k].q]);
+	if (f)
+		fclose(f);
 	qsort(t, (size_t)total, sizeof *t, dcmp);
 	qsort(c, (size_t)total, sizeof *c, tcmp);
 	printf("  %-28s median %7.1f µs   p99 %7.1f µs   %8.0f questions/s\n", label,

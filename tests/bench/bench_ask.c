@@ -5,7 +5,7 @@
  * memory. Questions are the first column of a labelled set.
  * Usage: bench-ask DB_DIR QUESTIONS.tsv [ROUNDS]
  * With BENCH_ASK_TIMES=FILE, every timing's label, CPU µs and question are
- * appended to FILE (tab-separated), to see which questions make the p99. */
+ * appended to FILE (tab-separated, after the knowledge base's name), to see which questions make the p99. */
 #include "chatbot/chatbot_int.h"
 
 #include <stdio.h>
@@ -15,6 +15,8 @@
 #include <time.h>
 
 #define SYNTHETIC_ENTRIES 10000
+
+static const char *which = "shipped";  /* the knowledge base being timed */
 
 static double now_us(void)
 {
@@ -126,7 +128,7 @@ static struct medians run(const char *label, struct chatbot *bot, const struct q
 	const char *times = getenv("BENCH_ASK_TIMES");
 	FILE *f = times ? fopen(times, "a") : NULL;
 	for (int k = 0; f && k < total; k++)
-		fprintf(f, "%s\t%.1f\t%s\n", label, c[k].t, qs->q[c[k].q]);
+		fprintf(f, "%s\t%s\t%.1f\t%s\n", which, label, c[k].t, qs->q[c[k].q]);
 	if (f)
 		fclose(f);
 	qsort(t, (size_t)total, sizeof *t, dcmp);
@@ -257,6 +259,7 @@ int main(int argc, char **argv)
 	}
 	printf("synthetic knowledge base: %d entries (imported and indexed in %.1f s):\n", imported,
 	       (now_us() - t0) / 1e6);
+	which = "synthetic";
 	struct medians floor_big = run("floor (MeCab + FTS5 BM25)", big, &qs, rounds, &POLICY_FLOOR_WEIGHTS);
 	struct medians fts_big = run("first stage by FTS5's bm25", big, &qs, rounds, &first_fts);
 	struct medians first_big = run("first stage alone", big, &qs, rounds, &first);

@@ -4,6 +4,13 @@
  * knowledge base and on a synthetic one of 10,000 entries, and the peak
  * memory. Questions are the first column of a labelled set.
  * Usage: bench-ask DB_DIR QUESTIONS.tsv [ROUNDS]
+ * With BENCH_ASK_COUNT=shipped (or synthetic), no timing: each of the
+ * floor, the first stage alone and ask() goes once over the questions in a
+ * function of its own, after a warm-up (the model, the dictionary), on the
+ * knowledge base a timed run left in DB_DIR, for callgrind to count:
+ *   BENCH_ASK_COUNT=shipped valgrind --tool=callgrind --toggle-collect='count_*' \
+ *     build/rel/bench-ask DIR tests/eval/dev.tsv
+ *   callgrind_annotate --inclusive=yes callgrind.out.PID | grep count_
  * With BENCH_ASK_TIMES=FILE, every timing's label, CPU µs and question are
  * appended to FILE (tab-separated, after the knowledge base's name), to see which questions make the p99. */
 #include "chatbot/chatbot_int.h"
@@ -13,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SYNTHETIC_ENTRIES 10000
 
@@ -201,6 +209,65 @@ static char *synthetic_csv(struct chatbot *sample, int n, size_t *len)
 	return csv;
 }
 
+static void search_all(struct chatbot *bot, const struct questions *qs, const struct kb_weights *w)
+{
+	char err[MG_ERR_LEN], today[11];
+	chatbot_today(bot, today);
+	for (int i = 0; i < qs->n; i++) {
+		struct kb_candidate cand[POLICY_DEFAULT_TOP];
+		struct kb_query_stats st;
+		int n;
+		struct kb_search_opts so = {w, today, NULL};
+		kb_search(chatbot_kb(bot), qs->q[i], strlen(qs->q[i]), &so, cand, POLICY_DEFAULT_TOP, &n, &st, err);
+	}
+}
+
+__attribute__((noinline)) static void count_floor(struct chatbot *bot, const struct questions *qs)
+{
+	search_all(bot, qs, &POLICY_FLOOR_WEIGHTS);
+}
+
+__attribute__((noinline)) static void count_first_stage(struct chatbot *bot, const struct questions *qs)
+{
+	struct kb_weights first = POLICY_WEIGHTS;
+	first.first_only = 1;
+	search_all(bot, qs, &first);
+}
+
+__attribute__((noinline)) static void count_ask(struct chatbot *bot, const struct questions *qs)
+{
+	char err[MG_ERR_LEN];
+	struct ask_opts o = {.no_log = 1};
+	for (int i = 0; i < qs->n; i++) {
+		json_t *res = NULL;
+		if (chatbot_ask(bot, qs->q[i], strlen(qs->q[i]), &o, &res, err) == MG_OK)
+			json_decref(res);
+	}
+}
+
+static int count(const char *dir, const char *kb, const struct questions *qs, struct nlp_model *model,
+		 struct town *town)
+{
+	char err[MG_ERR_LEN], path[1024];
+	struct chatbot *bot = NULL;
+	snprintf(path, sizeof path, "%s/bench-%s.db", dir, strcmp(kb, "synthetic") ? "sample" : "synthetic");
+	if (access(path, R_OK)) {
+		fprintf(stderr, "bench-ask: no %s: run bench-ask %s QUESTIONS.tsv 1 first\n", path, dir);
+		return 1;
+	}
+	if (chatbot_open(&bot, path, model, town, err)) {
+		fprintf(stderr, "bench-ask: %s\n", err);
+		return 1;
+	}
+	search_all(bot, qs, &POLICY_WEIGHTS);  /* the warm-up: the model, the dictionary */
+	count_floor(bot, qs);
+	count_first_stage(bot, qs);
+	count_ask(bot, qs);
+	printf("counted %d questions on %s\n", qs->n, path);
+	chatbot_close(bot);
+	return 0;
+}
+
 static void ratios(struct medians ask, struct medians first, struct medians fts, struct medians floor)
 {
 	printf("  ask() / first stage: %.2f; ask() / first stage by FTS5's bm25: %.2f; ask() / floor: %.2f\n",
@@ -228,6 +295,15 @@ int main(int argc, char **argv)
 	if (town_load(NULL, &town, err) || nlp_model_open(&model, err)) {
 		fprintf(stderr, "bench-ask: %s\n", err);
 		return 1;
+	}
+	if (getenv("BENCH_ASK_COUNT")) {
+		int rc = count(argv[1], getenv("BENCH_ASK_COUNT"), &qs, model, town);
+		for (int i = 0; i < qs.n; i++)
+			free(qs.q[i]);
+		free(qs.q);
+		nlp_model_close(model);
+		town_free(town);
+		return rc;
 	}
 	snprintf(path, sizeof path, "%s/bench-sample.db", argv[1]);
 	remove(path);

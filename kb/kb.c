@@ -219,6 +219,7 @@ void kb_close(struct kb *kb)
 	kb_model_put(kb->model);
 	free(kb->stage_score);
 	free(kb->stage_ranked);
+	free(kb->stage_mark);
 	free(kb->query);
 	free(kb);
 }

@@ -207,6 +207,8 @@ struct kb_query_stats {
 	double unseen;     /* the share of the question's words (idf-weighted) the knowledge base
 			    * never uses: high for a question about something else */
 	int first_stage;   /* candidates the first stage returned */
+	int fts_postings;  /* entries in the posting lists of the phrases of its FTS5 query
+			    * (what FTS5 reads), by the model */
 };
 
 /* A phrasing left out of the model for one search: leave-one-out asks each

@@ -222,6 +222,7 @@ struct kb {
 	 * page faults that grow with it */
 	double *stage_score;
 	void *stage_ranked;
+	unsigned char *stage_mark;
 	size_t stage_cap;
 	void *query;  /* kb/search.c's struct query, kept likewise */
 	struct mg_db_write write;  /* kb_write_begin's levels */

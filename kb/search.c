@@ -457,14 +457,14 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	return MG_OK;
 }
 
-/* The MATCH expression from quoted terms only: user text never reaches
- * FTS5's query syntax. Returns how many phrases it holds. */
-static int query_match(const struct query *q, char *out, size_t cap)
+/* The MATCH expression from quoted terms only (phrase i when use[i]): user
+ * text never reaches FTS5's query syntax. Returns how many phrases it holds. */
+static int query_match(const struct query *q, const int *use, char *out, size_t cap)
 {
 	size_t w = 0;
 	int k = 0;
 	for (int i = 0; i < q->nphrases; i++) {
-		if (!q->in_match[i])
+		if (!use[i])
 			continue;
 		if (w + 2 * (size_t)q->len[i] + 8 > cap)
 			break;
@@ -781,17 +781,63 @@ static int first_stage_model(const struct kb_model *m, const struct query *q, co
 	return nr;
 }
 
+/* The entries in the posting lists of the phrases used. */
+static int match_postings(const struct query *q, const int *use)
+{
+	int n = 0;
+	for (int i = 0; i < q->nphrases; i++)
+		n += use[i] && q->t[i] ? (int)q->t[i]->npost : 0;
+	return n;
+}
+
+static int npost_desc(const void *a, const void *b)
+{
+	const int *x = a, *y = b;  /* {phrase, npost} */
+	return x[1] != y[1] ? (x[1] < y[1]) - (x[1] > y[1]) : x[0] - y[0];
+}
+
+/* Which of the first stage's phrases FTS5 needs to find every entry the
+ * MATCH of all of them finds, into use[]: a phrase whose entries the
+ * others' already hold adds no row (a word's lemma beside its reading, a
+ * bigram inside a longer word's entries), only the reading of its posting
+ * list, which is most of an ask at 10,000 entries. The longest lists are
+ * taken first, the model says which entries each holds (the index's own
+ * generation: not for a stale connection). mark is all 0, and left so. */
+static void match_cover(const struct kb_model *m, const struct query *q, unsigned char *mark, int *use)
+{
+	int order[KB_MAX_PHRASES][2], n = 0;
+	for (int i = 0; i < q->nphrases; i++) {
+		use[i] = 0;
+		if (q->in_match[i] && q->t[i])
+			order[n][0] = i, order[n++][1] = (int)q->t[i]->npost;
+	}
+	qsort(order, (size_t)n, sizeof order[0], npost_desc);
+	for (int k = 0; k < n; k++) {
+		const struct kb_mterm *t = q->t[order[k][0]];
+		for (uint32_t x = 0; x < t->npost && !use[order[k][0]]; x++)
+			use[order[k][0]] = !mark[m->posts[t->post + x].ent];
+		for (uint32_t x = 0; use[order[k][0]] && x < t->npost; x++)
+			mark[m->posts[t->post + x].ent] = 1;
+	}
+	for (int k = 0; k < n; k++) {
+		const struct kb_mterm *t = q->t[order[k][0]];
+		for (uint32_t x = 0; use[order[k][0]] && x < t->npost; x++)
+			mark[m->posts[t->post + x].ent] = 0;
+	}
+}
+
 /* The first stage: the entries FTS5 matches, ranked by the bm25 FTS5 would
  * give them, computed from the model's per-entry counts instead of by
  * FTS5's aux function (a plain MATCH only reads the posting lists). The
  * best max into slots[] and their scores into bm25[]. */
 static int first_stage(struct kb *kb, const struct query *q, const struct kb_weights *w,
-		       int32_t *slots, double *bm25, int max, int *n, char *err)
+		       int32_t *slots, double *bm25, int max, int *n, int *postings, char *err)
 {
 	char match[KB_QUERY_BUF * 2 + KB_MAX_PHRASES * 6];
 	*n = 0;
-	if (query_match(q, match, sizeof match) == 0)
+	if (query_match(q, q->in_match, match, sizeof match) == 0)
 		return MG_OK;
+	*postings = match_postings(q, q->in_match);
 	if (w->bm25_only || w->fts_rank)
 		return first_stage_fts_bm25(kb, match, w, slots, bm25, max, n, err);
 	const struct kb_model *m = kb->model;
@@ -799,9 +845,17 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 	if (kb->stage_cap < need) {
 		free(kb->stage_score);
 		free(kb->stage_ranked);
+		free(kb->stage_mark);
 		kb->stage_score = calloc(need, sizeof *kb->stage_score);  /* kept at 0 between questions */
 		kb->stage_ranked = malloc(need * sizeof(struct ranked));
-		kb->stage_cap = kb->stage_score && kb->stage_ranked ? need : 0;
+		kb->stage_mark = calloc(need, 1);  /* likewise */
+		kb->stage_cap = kb->stage_score && kb->stage_ranked && kb->stage_mark ? need : 0;
+	}
+	if (kb->stage_cap && !kb->stale) {
+		int use[KB_MAX_PHRASES];
+		match_cover(m, q, kb->stage_mark, use);
+		query_match(q, use, match, sizeof match);
+		*postings = match_postings(q, use);
 	}
 	double *score = kb->stage_score;
 	struct ranked *r = kb->stage_ranked;
@@ -920,7 +974,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	if (ex && !w->bm25_only)
 		rc = first_stage_without(m, q, ex_slot, ex->phrasing < 0, slots, &nslots);
 	else
-		rc = first_stage(kb, q, w, slots, bm25, depth, &nslots, err);
+		rc = first_stage(kb, q, w, slots, bm25, depth, &nslots, &stats->fts_postings, err);
 	if (rc != MG_OK) {
 		if (rc == MG_ERR_NOMEM)
 			mg_fail(err, rc, "out of memory");

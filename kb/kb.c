@@ -220,6 +220,7 @@ void kb_close(struct kb *kb)
 	free(kb->stage_score);
 	free(kb->stage_ranked);
 	free(kb->stage_mark);
+	free(kb->stage_cand);
 	free(kb->query);
 	free(kb);
 }

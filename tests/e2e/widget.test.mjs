@@ -698,6 +698,7 @@ test('booking at phone size: a venue\'s days, one day\'s times under product nam
   const all = (await api('booking/slots?venue=hospital')).slots;
   assert.equal(await days.count(), new Set(all.map((s) => s.date)).size, 'one button a day, not one a slot');
   await days.first().click();
+  await page.locator('.mg-bk-product').first().waitFor({ timeout: WAIT_MS });  // the day's slots arrive
   const products = await page.locator('.mg-bk-product').allInnerTexts();
   assert.deepEqual(products, ['新型コロナワクチン（モデルナ社 スパイクバックス）', '帯状疱疹ワクチン（シングリックス）']);
   const times = await page.locator('.mg-bk-slot').allInnerTexts();

@@ -469,6 +469,8 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"w_nb", offsetof(struct kb_weights, w_nb), 0},
 		{"w_phrasing", offsetof(struct kb_weights, w_phrasing), 0},
 		{"w_vocab", offsetof(struct kb_weights, w_vocab), 0},
+		{"evidence_from", offsetof(struct kb_weights, evidence_from), 0},
+		{"evidence_full", offsetof(struct kb_weights, evidence_full), 0},
 		{"term_query", offsetof(struct kb_weights, term_query), 0},
 		{"term_row", offsetof(struct kb_weights, term_row), 0},
 		{"gram_share", offsetof(struct kb_weights, gram_share), 0},

@@ -151,6 +151,11 @@ struct kb_weights {
 	double nb_mu;         /* the topic model's Dirichlet prior (in tokens) */
 	double nb_answer;     /* the topic model: an answer's token next to a phrasing's */
 	double w_bm25, w_nb, w_phrasing, w_vocab;  /* the second stage's sum of features */
+	double evidence_from; /* the candidates' order: BM25F alone while the knowledge base has
+			       * this many phrasings an entry or fewer, the sum from evidence_full,
+			       * the closest phrasing and the topic model weighed in between
+			       * (0, 0: the sum always) */
+	double evidence_full;
 	double term_query;    /* closest phrasing: share of the question's words it holds... */
 	double term_row;      /* ...and share of its own words the question holds */
 	double gram_share;    /* closest phrasing: reading bigrams next to words (0..1) */
@@ -190,7 +195,8 @@ struct kb_candidate {
 	char id[KB_ID_LEN];       /* external id */
 	char slug[KB_ID_LEN];
 	char route[16];
-	double score;             /* the second stage's sum */
+	double score;             /* the second stage's sum: what the confidence reads */
+	double rank;              /* what the candidates are ordered by (kb_weights.evidence_from) */
 	double bm25f;             /* BM25F over phrasings and answers, 0..1 of what the question allows */
 	double nb;                /* the topic model's probability among the candidates */
 	double phrasing;          /* the closest phrasing's score */

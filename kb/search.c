@@ -676,11 +676,26 @@ static void candidate_posts(const struct kb_model *m, const struct query *q, con
 		cand[slots[c]] = 0;
 }
 
+/* How far the closest phrasing and the topic model may order the
+ * candidates (0..1), from the knowledge base's phrasings per entry: a town's
+ * FAQ as imported has one question an entry (and its English), where the
+ * closest phrasing is that one sentence and the topic model is trained on
+ * it, and BM25F over question and answer alone orders better; thirty
+ * phrasings an entry make them good evidence. They weigh in the confidence
+ * either way (the score). */
+static double phrasing_evidence(const struct kb_model *m, const struct kb_weights *w)
+{
+	if (w->evidence_full <= w->evidence_from)
+		return 1;
+	double per_entry = m->nents > 0 ? (double)m->nshapes / m->nents : 0;
+	return fmin(1, fmax(0, (per_entry - w->evidence_from) / (w->evidence_full - w->evidence_from)));
+}
+
 static int cand_cmp(const void *a, const void *b)
 {
 	const struct kb_candidate *x = a, *y = b;
-	if (x->score != y->score)
-		return x->score > y->score ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
 	return x->entry < y->entry ? -1 : x->entry > y->entry;
 }
 
@@ -1024,9 +1039,10 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	}
 	if (w->bm25_only || w->first_only) {
 		for (int i = 0; i < nslots; i++)
-			all[i] = (struct kb_candidate){.entry = m->ents[slots[i]].rowid, .score = bm25[i]};
+			all[i] = (struct kb_candidate){.entry = m->ents[slots[i]].rowid, .score = bm25[i], .rank = bm25[i]};
 	} else {
 		double top = -INFINITY, sum = 0;
+		double evidence = phrasing_evidence(m, w);
 		query_coefficients(q, w);
 		/* leave-one-out's thousands of candidates keep the binary search */
 		stage_fit(kb);
@@ -1045,8 +1061,9 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 		for (int i = 0; i < nslots; i++) {
 			struct kb_candidate *c = &all[i];
 			c->nb = sum > 0 ? exp(ll[i] - top) / sum : 0;
-			c->score = w->w_bm25 * c->bm25f + w->w_nb * c->nb + w->w_phrasing * c->phrasing +
-				   w->w_vocab * c->vocabulary;
+			double rest = w->w_nb * c->nb + w->w_phrasing * c->phrasing + w->w_vocab * c->vocabulary;
+			c->score = w->w_bm25 * c->bm25f + rest;
+			c->rank = w->w_bm25 * c->bm25f + evidence * rest;
 		}
 	}
 	qsort(all, (size_t)nslots, sizeof *all, cand_cmp);

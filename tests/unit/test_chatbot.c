@@ -552,6 +552,28 @@ TEST(chatbot, a_sibling_entry_second_is_no_reason_to_doubt)
 	CHECK(rival < POLICY_ANSWER_MIN_CONFIDENCE);
 }
 
+/* A town's FAQ imported as it is (one question an entry, no alternates):
+ * the words a resident uses are often in the answer only, and the one
+ * question is poor evidence of its own, so BM25F over question and answer
+ * orders the entries (kb_weights.evidence_from). The closest phrasing put
+ * booking-cancel's 「予約をキャンセルしたいです。」 first for the first
+ * question and ticket-not-arrived first for the other two. */
+TEST(chatbot, a_faq_without_alternates_is_ranked_by_its_questions_and_answers)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = fixture_sample_bot("plain.db");
+	REQUIRE(kb_without_alternates(chatbot_kb(bot), 0, err) == MG_OK);
+	CHECK(strstr(fixture_ask(bot, "予約の仕方を教えてください"), " booking-how") != NULL);
+	CHECK(strstr(fixture_ask(bot, "65歳以上の自己負担はいくら？"), " cost") != NULL);
+	CHECK(strstr(fixture_ask(bot, "65歳未満でも受けられる？"), " eligibility-age") != NULL);
+	kb_without_alternates_end(chatbot_kb(bot));
+	/* With its thirty phrasings an entry back, the closest phrasing orders
+	 * again: 接種券 lost is not 接種券 moved (BM25F alone puts ticket-moved
+	 * first: its phrasings say 亡くしました). */
+	CHECK(strstr(fixture_ask(bot, "接種券をなくしました"), " ticket-lost") != NULL);
+	fixture_sample_bot_close(bot);
+}
+
 TEST(chatbot, naming_the_vaccine_does_not_lead_to_the_childrens_entry)
 {
 	struct chatbot *bot = fixture_sample_bot("domain.db");

@@ -247,7 +247,13 @@ static const struct kb_weights POLICY_FLOOR_WEIGHTS = {
  * the topic model's log-odds and its log ratio to the next topic: answered
  * +1-2 points on dev and leave-one-out at equal wrong answers, but sealed.tsv
  * answered wrongly 1.6 → 2.4% at 0.94 (fitted to what dev and the
- * alternates look like, not to questions nobody here wrote). A confidence of
+ * alternates look like, not to questions nobody here wrote). Since BM25F
+ * alone orders a plain FAQ (evidence_from), s1 and s1 - s2 stay the sum's:
+ * the order's own key and margin there (BM25F) answer on plain dev and its
+ * alternates 36.0% and 25.0% (16.3%, 8.7% with the sum) at 1.2% and 0.4%
+ * wrongly, but styles and sealed 3.5% and 3.1% wrongly (their totals); the
+ * key alone with the sum's margin settles 13 points fewer right on plain
+ * dev. Neither kept (2026-12-01). A confidence of
  * 0.8 means about 8 in 10 such questions were met rightly: the right topic
  * first, or for a question that is not the FAQ's, another office's entry
  * first. */

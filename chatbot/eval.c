@@ -748,8 +748,9 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	struct mg_buf unseen = MG_BUF_INIT(EVAL_UNSEEN_MAX);
+	err[0] = 0;  /* kb_each_phrasing says nothing when keep_alternate stops it */
 	if (plain && loo && kb_each_phrasing(chatbot_kb(env.bot), keep_alternate, &unseen, err) != MG_OK) {
-		fprintf(stderr, "eval: %s\n", err[0] ? err : "out of memory");
+		fprintf(stderr, "eval: %s\n", err[0] ? err : "the alternate questions do not fit in memory");
 		mg_buf_free(&unseen);
 		chatbot_cli_close(&env);
 		free(files);

@@ -6,7 +6,10 @@
 #include "chatbot/town_int.h"
 #include "kb/kb_int.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 struct bad_rows {
 	int lines[16];
@@ -572,4 +575,136 @@ TEST(kb, a_connection_opened_beside_a_change_takes_the_model_the_process_holds)
 	chatbot_close(worker);
 	kb_close(editor);
 	fixture_bot_close(pool);
+}
+
+/* ---- the model swap under threads --------------------------------------- */
+
+/* The server's shape without its HTTP: worker connections with a loader
+ * that only raises a flag, a "pool" thread that loads what was asked for
+ * (kb_synonyms, as the pool's model job does), and an editor committing new
+ * entries from a connection of its own, all at once. */
+struct swap_race {
+	atomic_int wanted;      /* loader calls not yet served by the pool */
+	atomic_int editing;     /* 1 while the editor still commits */
+	atomic_int stop_pool;
+	struct kb *pool;
+	const char *last_q, *last_id;  /* the editor's last entry */
+};
+
+struct swap_worker {
+	struct swap_race *race;
+	struct chatbot *bot;
+	int asks, failed, saw_last, fresh;
+	int64_t generation;
+};
+
+static void race_want(void *ctx)
+{
+	atomic_fetch_add(&((struct swap_race *)ctx)->wanted, 1);
+}
+
+static void *race_pool(void *arg)
+{
+	struct swap_race *r = arg;
+	while (!atomic_load(&r->stop_pool)) {
+		if (atomic_exchange(&r->wanted, 0) > 0)
+			kb_synonyms(r->pool);
+		else
+			usleep(500);
+	}
+	return NULL;
+}
+
+static void *race_worker(void *arg)
+{
+	struct swap_worker *w = arg;
+	while (atomic_load(&w->race->editing)) {
+		w->failed += shows(w->bot, "副反応が心配", "3") != 1;
+		w->asks++;
+	}
+	/* After the last commit: the entry it added is found once the pool
+	 * has loaded its model (20 s: the sanitizers' builds on a loaded machine). */
+	for (int i = 0; i < 20000 && !w->saw_last; i++) {
+		int s = shows(w->bot, w->race->last_q, w->race->last_id);
+		w->failed += s < 0;
+		w->saw_last = s == 1;
+		w->asks++;
+		if (!w->saw_last)
+			usleep(1000);
+	}
+	w->fresh = kb_fresh(chatbot_kb(w->bot));
+	w->generation = kb_generation(chatbot_kb(w->bot));
+	return NULL;
+}
+
+/* Four workers ask without pause while an editor commits four new entries
+ * and a pool thread loads each generation a worker asked for: every ask is
+ * answered (副反応 all along), every worker ends fresh on the last
+ * generation and finds the last entry added, and once the workers and the
+ * editor are closed the process holds one model, the pool's: no generation
+ * stays pinned by a reference nobody put back. It fails when a sync keeps
+ * the model it replaces (a reference never put), or when a worker never
+ * takes the model the pool loaded (stale for good); it also runs clean
+ * under ThreadSanitizer (build/san-thread/unit-tests). */
+TEST(kb, workers_asking_through_edits_end_on_the_last_model_and_hold_no_other)
+{
+	static const char *const qs[] = {"巡回バスの時刻表を知りたい", "夜間の接種はありますか",
+					 "出張接種を頼みたい", "ドライブスルーで接種できますか"};
+	enum { WORKERS = 4, EDITS = sizeof qs / sizeof *qs };
+	int base = kb_models_cached();
+	struct chatbot *pool = fixture_bot("swap-race.db");
+	REQUIRE(kb_synonyms(chatbot_kb(pool)) != NULL);
+	static struct swap_race r;
+	r = (struct swap_race){.pool = chatbot_kb(pool), .last_q = qs[EDITS - 1], .last_id = "race-3"};
+	atomic_store(&r.editing, 1);
+	char err[MG_ERR_LEN];
+	struct swap_worker w[WORKERS] = {0};
+	pthread_t wt[WORKERS], pt;
+	int started = 0;
+	for (; started < WORKERS; started++) {
+		w[started].race = &r;
+		if (chatbot_open(&w[started].bot, fixture_path("swap-race.db"), fixture_model(), fixture_town(),
+				 err) != MG_OK)
+			break;
+		kb_set_loader(chatbot_kb(w[started].bot), race_want, &r);
+		if (pthread_create(&wt[started], NULL, race_worker, &w[started])) {
+			chatbot_close(w[started].bot);
+			break;
+		}
+	}
+	CHECK(started == WORKERS);
+	int pool_started = !pthread_create(&pt, NULL, race_pool, &r);
+	CHECK(pool_started);
+
+	struct kb *editor = NULL;
+	int edits = 0;
+	if (kb_open(&editor, fixture_path("swap-race.db"), fixture_model(), err) == MG_OK) {
+		for (int i = 0; i < EDITS; i++) {
+			char id[16];
+			snprintf(id, sizeof id, "race-%d", i);
+			struct kb_entry e = {.id = id, .slug = id, .question = (char *)qs[i],
+					     .answer = "みどり町役場にお問い合わせください。"};
+			edits += kb_entry_put(editor, &e, NULL, NULL, err) == MG_OK;
+			usleep(20 * 1000);
+		}
+	}
+	CHECK(edits == EDITS);
+	int64_t last = editor ? fixture_count(kb_db(editor), "SELECT value FROM kb_meta WHERE key='generation'") : -1;
+	atomic_store(&r.editing, 0);
+	for (int i = 0; i < started; i++)
+		pthread_join(wt[i], NULL);
+	atomic_store(&r.stop_pool, 1);
+	if (pool_started)
+		pthread_join(pt, NULL);
+
+	for (int i = 0; i < started; i++) {
+		CHECK(w[i].asks > 0 && w[i].failed == 0);
+		CHECK(w[i].saw_last);
+		CHECK(w[i].fresh && w[i].generation == last);
+		chatbot_close(w[i].bot);
+	}
+	kb_close(editor);
+	CHECK(kb_models_cached() == base + 1);
+	fixture_bot_close(pool);
+	CHECK(kb_models_cached() == base);
 }

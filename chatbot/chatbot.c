@@ -454,18 +454,19 @@ int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int lim
 	struct kb_query_stats qs;
 	int n = 0;
 	struct kb_search_opts so = {&POLICY_WEIGHTS, today, NULL};
+	/* One snapshot for the search and the entries shown, as an ask's. */
+	int began = kb_read_begin(bot->kb);
 	int rc = kb_search(bot->kb, prefix, len, &so, cand, limit, &n, &qs, err);
-	if (rc != MG_OK)
-		return rc;
 	if (!lang)
 		lang = nlp_is_english(prefix, len) ? "en" : "ja";
-	json_t *list = json_array();
+	json_t *list = rc == MG_OK ? json_array() : NULL;
 	for (int i = 0; list && i < n; i++)
 		json_array_append_new(list, candidate_json(bot, &cand[i], NULL, lang, 0));
-	if (!list)
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	kb_read_end(bot->kb, began);
+	if (rc == MG_OK && !list)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	*out = list;
-	return MG_OK;
+	return rc;
 }
 
 int chatbot_popular(struct chatbot *bot, int limit, const char *lang, int ruby, json_t **out, char *err)
@@ -481,19 +482,20 @@ int chatbot_popular(struct chatbot *bot, int limit, const char *lang, int ruby, 
 	 * own order stands: staff list the most asked entries first. */
 	struct kb_candidate c[POLICY_MAX_TOP];
 	int n = 0;
+	/* One snapshot for the list of entries and the entries shown. */
+	int began = kb_read_begin(bot->kb);
 	int rc = kb_first_entries(bot->kb, today, c, limit, &n, err);
-	if (rc != MG_OK)
-		return rc;
-	json_t *list = json_array();
+	json_t *list = rc == MG_OK ? json_array() : NULL;
 	for (int i = 0; list && i < n; i++) {
 		json_t *j = candidate_json(bot, &c[i], NULL, lang, ruby);
 		json_object_del(j, "score");
 		json_array_append_new(list, j);
 	}
-	if (!list)
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	kb_read_end(bot->kb, began);
+	if (rc == MG_OK && !list)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	*out = list;
-	return MG_OK;
+	return rc;
 }
 
 int chatbot_entry(struct chatbot *bot, const char *id, const char *lang, int ruby, json_t **out, char *err)

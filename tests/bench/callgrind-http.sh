@@ -7,6 +7,8 @@
 # writer too).
 #   tests/bench/callgrind-http.sh [path/to/madoguchi] [serve options...]
 #   tests/bench/callgrind-http.sh ./madoguchi --no-decision-cache
+#   ROUTE=suggest tests/bench/callgrind-http.sh ./madoguchi   # GET suggest?q= with
+#                 each question's first four characters, as the widget sends while typing
 # Prints the total and the main parts per ask; leaves callgrind's file in
 # OUT (default /tmp/callgrind-http.out) for callgrind_annotate.
 set -euo pipefail
@@ -25,8 +27,13 @@ awk -F'\t' -v n="$N" '!/^#/ && k++ < n { print $1 }' tests/eval/dev.tsv | jq -Rc
 SERVER_THREADS=1 SERVE_WAIT=3000 SERVE_PREFIX="valgrind --tool=callgrind --callgrind-out-file=$dir/cg.%p" \
   bench_serve "$BIN" "$dir/cg.db" "$@"
 # One curl, one connection, every question in turn (curl's config format).
-jq -r --arg url "$url/api/v1/ask" '"url = \"" + $url + "\"\nheader = \"Content-Type: application/json\"\ndata-binary = " + (. | tojson | tojson) + "\noutput = \"/dev/null\"\nsilent\nnext"' \
-  "$dir/bodies" | sed '$d' > "$dir/curl.cfg"   # no "next" after the last
+if [ "${ROUTE:-ask}" = suggest ]; then
+  jq -r --arg url "$url/api/v1/suggest?q=" '"url = \"" + $url + (.question[0:4] | @uri) + "\"\noutput = \"/dev/null\"\nsilent\nnext"' \
+    "$dir/bodies" | sed '$d' > "$dir/curl.cfg"
+else
+  jq -r --arg url "$url/api/v1/ask" '"url = \"" + $url + "\"\nheader = \"Content-Type: application/json\"\ndata-binary = " + (. | tojson | tojson) + "\noutput = \"/dev/null\"\nsilent\nnext"' \
+    "$dir/bodies" | sed '$d' > "$dir/curl.cfg"   # no "next" after the last
+fi
 curl -K "$dir/curl.cfg"
 sleep 1   # the event log's writer has written the first round
 callgrind_control -z "$srv" > /dev/null 2>&1
@@ -38,8 +45,8 @@ kill -TERM "$srv"
 wait "$srv" || true
 srv=
 cp "$(ls "$dir"/cg.*.1)" "$OUT"
-callgrind_annotate --inclusive=yes --auto=no "$OUT" 2> /dev/null | awk -v n="$N" '
-  /PROGRAM TOTALS/ { gsub(",", "", $1); printf "per HTTP ask: %.3f M instructions (%s over %d)\n", $1 / n / 1e6, $1, n }
-  /:(chatbot_ask|kb_search|json_dumps|send_json_with|events_log_ask_normalised|events_log_ask|writer_main|town_line_json|kb_entry_get|chatbot_shown_entry) / {
+callgrind_annotate --inclusive=yes --auto=no "$OUT" 2> /dev/null | awk -v n="$N" -v route="${ROUTE:-ask}" '
+  /PROGRAM TOTALS/ { gsub(",", "", $1); printf "per HTTP %s: %.3f M instructions (%s over %d)\n", route, $1 / n / 1e6, $1, n }
+  /:(chatbot_ask|chatbot_suggest|kb_search|json_dumps|send_json_with|events_log_ask_normalised|events_log_ask|writer_main|town_line_json|kb_entry_get|chatbot_shown_entry) / {
     v = $1; gsub(",", "", v); f = $0; sub(/ \[.*/, "", f); sub(/.*:/, "", f); if (seen[f]++) next
     printf "  %-28s %.3f M\n", f, v / n / 1e6 }'

@@ -1400,7 +1400,12 @@ void http_stop(struct http_server *srv)
 		MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
 		/* Staff work waiting is refused (503: come back), the one running
 		 * finishes (it is never cut half-way), and every suspended
-		 * connection is resumed: MHD must not stop with one suspended. */
+		 * connection is resumed: MHD must not stop with one suspended.
+		 * Both pools refuse what waits before either is waited for: the
+		 * running hash (0.1-0.3 s) must not let the staff pool start a
+		 * waiting import meanwhile, nor the reverse. */
+		http_pool_refuse(srv->hash_pool);
+		http_pool_refuse(srv->pool);
 		http_pool_stop(srv->hash_pool);
 		http_pool_stop(srv->pool);
 		for (long long until = now_ms() + HTTP_DRAIN_MS;

@@ -98,7 +98,7 @@ void http_pool_submit(struct http_pool *p, struct http_pool_job *job, int lane)
 		job->fn(job, fate);
 }
 
-void http_pool_stop(struct http_pool *p)
+void http_pool_refuse(struct http_pool *p)
 {
 	if (!p)
 		return;
@@ -109,14 +109,23 @@ void http_pool_stop(struct http_pool *p)
 	for (int i = 0; i < p->nlanes; i++)
 		p->waiting[i] = 0;
 	pthread_cond_broadcast(&p->work);
-	int join = !p->joined;
-	p->joined = 1;
 	pthread_mutex_unlock(&p->lock);
 	while (queued) {
 		struct http_pool_job *job = queued;
 		queued = job->next;
 		job->fn(job, HTTP_POOL_STOPPING);
 	}
+}
+
+void http_pool_stop(struct http_pool *p)
+{
+	if (!p)
+		return;
+	http_pool_refuse(p);
+	pthread_mutex_lock(&p->lock);
+	int join = !p->joined;
+	p->joined = 1;
+	pthread_mutex_unlock(&p->lock);
 	for (int i = 0; join && i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
 }

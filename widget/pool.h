@@ -36,6 +36,11 @@ void http_pool_submit(struct http_pool *p, struct http_pool_job *job, int lane);
  * never cut), and the threads end. The pool stays valid for submits (each
  * refused at once) until http_pool_free. Accepts NULL. */
 void http_pool_stop(struct http_pool *p);
+/* The first half of http_pool_stop: no job starts any more and each one
+ * waiting is refused, without waiting for the running ones. A server with
+ * two pools refuses both before it waits for either, so that no queued job
+ * of one starts while the other's running job is waited for. Accepts NULL. */
+void http_pool_refuse(struct http_pool *p);
 /* Stops the pool if it is not, and frees it. Accepts NULL. */
 void http_pool_free(struct http_pool *p);
 

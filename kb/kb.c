@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Phrasings (q) and answers (a) are separate columns so that the first
  * stage weighs them apart and fts5vocab counts a term's entries per column;
@@ -396,7 +397,11 @@ int kb_sync(struct kb *kb, char *err)
 	if (!model && kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
 	    !(model = kb_model_ready(kb, gen))) {
 		kb->stale = 1;
-		time_t now = time(NULL);
+		/* the monotonic clock: one stepped back must not keep the worker
+		 * from asking again */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		time_t now = ts.tv_sec;
 		if (kb->wanted != gen || now - kb->wanted_at >= KB_LOADER_AGAIN_S) {
 			kb->wanted = gen;
 			kb->wanted_at = now;

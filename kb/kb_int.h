@@ -219,7 +219,7 @@ struct kb {
 	void (*loader)(void *ctx);
 	void *loader_ctx;
 	int64_t wanted;      /* the newest generation loader was called for */
-	time_t wanted_at;    /* when */
+	time_t wanted_at;    /* when, on the monotonic clock */
 	int stale;           /* kb_meta.generation is newer than generation */
 	/* every statement on kb_ tables, prepared once per connection
 	 * (nlp/db.h): mg_db_stmt_get, then mg_db_stmt_put when done */

@@ -377,24 +377,11 @@ int kb_sync(struct kb *kb, char *err)
 	 * beside an import never pays for the import's model. (Its synonyms are
 	 * those on disk: an older generation's are not kept.) */
 	if (!kb->model && kb_model_shareable(kb) && (model = kb_model_newest(kb, gen)) &&
-	    model->generation != gen) {
-		struct nlp_synonyms *syn = NULL;
-		rc = synonyms_load(kb, &syn, err);
-		kb_read_end(kb, began);
-		if (rc != MG_OK) {
-			kb_model_put(model);
-			return rc;
-		}
-		nlp_synonyms_free(kb->syn);
-		kb->syn = syn;
-		kb->model = model;
-		kb->generation = model->generation;
+	    model->generation != gen)
 		kb->stale = 1;
-		return MG_OK;
-	}
 	/* A connection whose loads are another's (kb_set_loader) goes on with
 	 * the model it has until that one is loaded. */
-	if (!model && kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
+	else if (!model && kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
 	    !(model = kb_model_ready(kb, gen))) {
 		kb->stale = 1;
 		/* the monotonic clock: one stepped back must not keep the worker
@@ -424,7 +411,7 @@ int kb_sync(struct kb *kb, char *err)
 	kb_model_put(kb->model);
 	kb->syn = syn;
 	kb->model = model;
-	kb->generation = gen;
+	kb->generation = kb->stale ? model->generation : gen;
 	return MG_OK;
 }
 

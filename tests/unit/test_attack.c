@@ -327,7 +327,10 @@ TEST(attack, requests_libmicrohttpd_refuses_get_their_status_at_once)
  * ran on the worker, every ask that came in meanwhile waited for it. */
 #define STAFF_TEST_WORKERS 1
 #define ASKS_MEASURED 100
-#define ASKS_MAX 20000
+/* Room for asks of a fraction of a millisecond through ASKS_FOR_MS_MAX: with
+ * 20,000 the asks ran out while a large import was still being written on a
+ * loaded machine (one import done of the two wanted). */
+#define ASKS_MAX 200000
 /* Asks stop after this long even short of the above: each then waited far
  * beyond any bound (the old design, ASKS_MEASURED asks of seconds each). */
 #define ASKS_FOR_MS_MAX 60000
@@ -804,14 +807,20 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 	REQUIRE(chatbot_open(&bot, o.db, fixture_model(), NULL, err) == MG_OK);
 	long long load_ms = tc_ms_now() - t0;
 	chatbot_close(bot);
-	fprintf(stderr, "    one load of the model %lld ms; %d asks during %d large imports by the console: p99 %lld ms,"
-		" slowest %lld ms", load_ms, b.asked, atomic_load(&im.done), b.during[1], b.during[2]);
+	fprintf(stderr, "    one load of the model %lld ms; %d asks alone: slowest %lld ms; %d asks during %d large"
+		" imports by the console: p99 %lld ms, slowest %lld ms", load_ms, b.asked_alone, b.alone[2], b.asked,
+		atomic_load(&im.done), b.during[1], b.during[2]);
 	if (cli)
 		fprintf(stderr, "; %d asks around an import by another process: slowest %lld ms, deleted venues"
 			" shown %d before its commit and %d after, %d with another's text",
 			cli_asks, cli_slowest, gone_before, gone_after, inconsistent);
 	fprintf(stderr, "\n");
-	CHECK(b.during[2] < load_ms / 2);
+	/* Measured against the asks alone of the same run as well: on 2 shared
+	 * cores at load 13 the slowest of a few hundred asks met the
+	 * scheduler's tail (239 ms against half a load of 226 ms) with nothing
+	 * waiting for a model; a worker loading one itself makes its ask a
+	 * whole load slower than the asks alone. */
+	CHECK(b.during[2] < b.alone[2] + load_ms / 2);
 	if (cli) {
 		CHECK(bad == 0);
 		/* A whole load: this window has ten times the asks of the one

@@ -866,6 +866,8 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	free(text);
 	/* The index is re-analysed with the new list inside the same transaction. */
 	struct nlp_synonyms *old = kb->syn;
+	if (rc == MG_OK)
+		rc = nlp_synonyms_lemmatise(syn, kb->an, err);
 	if (rc == MG_OK) {
 		kb->syn = syn;
 		rc = kb_reindex(kb, err);

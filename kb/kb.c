@@ -155,6 +155,20 @@ static int register_fts(struct kb *kb, char *err)
 
 static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err);
 
+/* Every entry analysed again with the synonyms on disk: a migration that
+ * changes what the analyser makes of the entries. */
+static int analyse_again(struct kb *kb, char *err)
+{
+	int rc = MG_OK;
+	if (!kb->syn)
+		rc = synonyms_load(kb, &kb->syn, err);
+	if (rc == MG_OK)
+		rc = kb_reindex(kb, err);
+	if (rc == MG_OK)
+		rc = kb_bump_generation(kb, err);
+	return rc;
+}
+
 static int adopt_1(sqlite3 *db, void *ctx, char *err)
 {
 	struct kb *kb = ctx;
@@ -169,13 +183,7 @@ static int adopt_1(sqlite3 *db, void *ctx, char *err)
 	int rc = mg_db_add_column(db, "kb_entries", "keywords", "TEXT NOT NULL DEFAULT ''", err);
 	if (rc == MG_OK)
 		rc = mg_db_add_column(db, "kb_entries", "answer_easy", "TEXT NOT NULL DEFAULT ''", err);
-	if (rc == MG_OK && !kb->syn)
-		rc = synonyms_load(kb, &kb->syn, err);
-	if (rc == MG_OK)
-		rc = kb_reindex(kb, err);
-	if (rc == MG_OK)
-		rc = kb_bump_generation(kb, err);
-	return rc;
+	return rc == MG_OK ? analyse_again(kb, err) : rc;
 }
 
 /* Step 2: the entries of a topic found by their slug, not by reading the
@@ -184,9 +192,19 @@ static int adopt_1(sqlite3 *db, void *ctx, char *err)
  * CPU at 10,000 entries (`BENCH_ASK_TIMES`, README § Performance). */
 static const char SCHEMA_2[] = "CREATE INDEX IF NOT EXISTS kb_entries_slug ON kb_entries(slug);";
 
+/* Step 3: every inflection of a synonym's verb or adjective is its canonical
+ * word (nlp_synonyms_lemmatise): the index is analysed again so that its
+ * phrasings say what the questions now say. */
+static int adopt_3(sqlite3 *db, void *ctx, char *err)
+{
+	(void)db;
+	return analyse_again(ctx, err);
+}
+
 static const struct mg_db_step STEPS[] = {
 	{SCHEMA_1, adopt_1},
 	{SCHEMA_2, NULL},
+	{NULL, adopt_3},
 };
 const struct mg_db_schema kb_schema = {"kb", STEPS, sizeof STEPS / sizeof *STEPS};
 
@@ -327,6 +345,8 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 		rc = nlp_synonyms_add(syn, (const char *)sqlite3_column_text(st, 0),
 				      (const char *)sqlite3_column_text(st, 1), err);
 	mg_db_stmt_put(kb->stmts, st);
+	if (rc == MG_OK)
+		rc = nlp_synonyms_lemmatise(syn, kb->an, err);
 	if (rc != MG_OK) {
 		nlp_synonyms_free(syn);
 		return rc;

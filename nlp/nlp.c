@@ -226,9 +226,18 @@ static unsigned syn_bucket(const char *s, size_t n)
 	return mg_hash(s, len) % SYN_BUCKETS;
 }
 
+/* A verb or adjective of a variant by its lemma (なくした → なくす): every
+ * inflection of it meets the canonical word, not only the one listed. */
+struct syn_lemma {
+	char *lemma;
+	const char *canonical;  /* the pair's */
+};
+
 struct nlp_synonyms {
 	struct syn_pair *pairs;
 	size_t n, cap;
+	struct syn_lemma *lemmas;  /* sorted by lemma (nlp_synonyms_lemmatise) */
+	size_t nlemmas;
 	int sorted;
 	/* pairs whose variant starts with a character of hash h:
 	 * [bucket[h], bucket[h+1]). By the whole first character, not its first
@@ -250,6 +259,9 @@ void nlp_synonyms_free(struct nlp_synonyms *syn)
 		free(syn->pairs[i].variant);
 		free(syn->pairs[i].canonical);
 	}
+	for (size_t i = 0; i < syn->nlemmas; i++)
+		free(syn->lemmas[i].lemma);
+	free(syn->lemmas);
 	free(syn->pairs);
 	free(syn);
 }
@@ -602,6 +614,8 @@ static void compound_add(struct compound *c, const char *s, size_t len)
 	c->parts++;
 }
 
+static const char *synonym_of_lemma(const struct nlp_synonyms *syn, const char *lemma, size_t len);
+
 int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		const char *text, size_t len, nlp_emit_fn emit, void *ctx, char *err)
 {
@@ -678,6 +692,10 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 			rc = compound_flush(&comp, emit, ctx);
 		if (rc || !content || lemma_len + 2 > sizeof term)
 			continue;
+		/* an inflection of a synonym's verb or adjective is its canonical word */
+		const char *canon = field_is(f[0], flen[0], "名詞") ? NULL : synonym_of_lemma(syn, lemma, lemma_len);
+		if (canon)
+			lemma = canon, lemma_len = strlen(canon);
 		rc = emit(ctx, NLP_TERM, lemma, (int)lemma_len);
 		if (!rc && field_is(f[0], flen[0], "名詞") && reading_len + 2 <= sizeof term) {
 			/* The noun's kana reading lets せっしゅ meet 接種. */
@@ -702,6 +720,149 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 	if (rc == MG_ERR_NOMEM || rc == MG_ERR_UTF8)
 		mg_fail(err, rc, "%s", mg_strerror(rc));
 	return rc;
+}
+
+static int lemma_cmp(const void *a, const void *b)
+{
+	const struct syn_lemma *x = a, *y = b;
+	return strcmp(x->lemma, y->lemma);
+}
+
+/* The canonical word of a verb's or adjective's lemma, or NULL. */
+static const char *synonym_of_lemma(const struct nlp_synonyms *syn, const char *lemma, size_t len)
+{
+	size_t lo = 0, hi = syn ? syn->nlemmas : 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *l = syn->lemmas[mid].lemma;
+		size_t ll = strlen(l);
+		int c = memcmp(l, lemma, ll < len ? ll : len);
+		if (c == 0)
+			c = (ll > len) - (ll < len);
+		if (c == 0)
+			return syn->lemmas[mid].canonical;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The katakana reading MeCab gives text into out (cap bytes, NUL-ended);
+ * 0 when it does not fit. */
+static int reading_of(struct nlp_analyser *an, const char *text, size_t len, char *out, size_t cap)
+{
+	char err[MG_ERR_LEN];
+	size_t n = 0;
+	for (const mecab_node_t *node = nlp_parse_nodes(an, text, len, err); node; node = node->next) {
+		if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE)
+			continue;
+		const char *f[NLP_NFIELDS];
+		size_t flen[NLP_NFIELDS];
+		int nf = nlp_features(node->feature, f, flen);
+		const char *r = nf > NLP_FIELD_READING ? f[NLP_FIELD_READING] : node->surface;
+		size_t rl = nf > NLP_FIELD_READING ? flen[NLP_FIELD_READING] : node->length;
+		if (n + rl + 1 > cap)
+			return 0;
+		memcpy(out + n, r, rl);
+		n += rl;
+	}
+	out[n] = 0;
+	return 1;
+}
+
+/* The lemma of the one verb or adjective a variant is made of with
+ * auxiliaries and particles (なくした, 無くして, 痛かった) into lemma, or 0:
+ * another content word, or a negation (見当たらない: its lemma 見当たる
+ * says the opposite). */
+static int variant_lemma(struct nlp_analyser *an, const char *v, size_t vlen, char *lemma, size_t cap)
+{
+	char err[MG_ERR_LEN];
+	const mecab_node_t *node = nlp_parse_nodes(an, v, vlen, err);
+	int found = 0;
+	for (; node; node = node->next) {
+		if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE)
+			continue;
+		const char *f[NLP_NFIELDS];
+		size_t flen[NLP_NFIELDS];
+		int nf = nlp_features(node->feature, f, flen);
+		if (nf <= NLP_FIELD_LEMMA)
+			return 0;
+		const char *l = f[NLP_FIELD_LEMMA];
+		size_t ll = flen[NLP_FIELD_LEMMA];
+		int aux = field_is(f[0], flen[0], "助動詞") || field_is(f[0], flen[0], "助詞") ||
+			  (field_is(f[0], flen[0], "動詞") && (field_is(f[1], flen[1], "非自立") ||
+							       field_is(f[1], flen[1], "接尾")));
+		if (aux) {
+			if (field_is(l, ll, "ない") || field_is(l, ll, "ぬ") || field_is(l, ll, "ん"))
+				return 0;
+			continue;
+		}
+		int word = (field_is(f[0], flen[0], "動詞") || field_is(f[0], flen[0], "形容詞")) &&
+			   field_is(f[1], flen[1], "自立");
+		if (!word || found || field_is(l, ll, "*") || ll + 1 > cap ||
+		    in_list(stop_ja, sizeof stop_ja / sizeof *stop_ja, l, ll))
+			return 0;
+		memcpy(lemma, l, ll);
+		lemma[ll] = 0;
+		found = 1;
+	}
+	return found;
+}
+
+int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, char *err)
+{
+	for (size_t i = 0; i < syn->nlemmas; i++)
+		free(syn->lemmas[i].lemma);
+	free(syn->lemmas);
+	syn->lemmas = NULL;
+	syn->nlemmas = 0;
+	struct syn_lemma *v = syn->n ? malloc(syn->n * sizeof *v) : NULL;
+	if (syn->n && !v)
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	size_t n = 0;
+	for (size_t i = 0; i < syn->n; i++) {
+		const struct syn_pair *p = &syn->pairs[i];
+		char lemma[NLP_MAX_COMPOUND_BYTES];
+		if (!strcmp(p->variant, p->canonical) || !variant_lemma(an, p->variant, p->vlen, lemma, sizeof lemma))
+			continue;
+		/* a kana spelling of the canonical word (ねだん for 値段, よやく
+		 * for 予約) is a noun MeCab took for a verb: the rewrite is all
+		 * it needs */
+		char rv[4 * NLP_MAX_COMPOUND_BYTES], rc_[4 * NLP_MAX_COMPOUND_BYTES];
+		if (reading_of(an, p->variant, p->vlen, rv, sizeof rv) &&
+		    reading_of(an, p->canonical, strlen(p->canonical), rc_, sizeof rc_) && !strcmp(rv, rc_))
+			continue;
+		/* the canonical word's own lemma stays itself (紛失する is 紛失's) */
+		if (!(v[n].lemma = strdup(lemma))) {
+			for (size_t k = 0; k < n; k++)
+				free(v[k].lemma);
+			free(v);
+			return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		}
+		v[n++].canonical = p->canonical;
+	}
+	/* a lemma two canonical words claim is left to neither */
+	qsort(v, n, sizeof *v, lemma_cmp);
+	size_t w = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1, clash = 0;
+		while (j < n && !strcmp(v[j].lemma, v[i].lemma)) {
+			clash |= strcmp(v[j].canonical, v[i].canonical) != 0;
+			j++;
+		}
+		for (size_t k = i + 1; k < j; k++)
+			free(v[k].lemma);
+		if (clash)
+			free(v[i].lemma);
+		else
+			v[w++] = v[i];
+		i = j;
+	}
+	syn->lemmas = v;
+	syn->nlemmas = w;
+	return MG_OK;
 }
 
 const mecab_node_t *nlp_parse_nodes(struct nlp_analyser *an, const char *text, size_t len, char *err)

@@ -67,6 +67,13 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
  * malloc'd and NUL-terminated; the caller frees it. */
 int nlp_synonyms_apply(const struct nlp_synonyms *syn, const char *text, size_t len,
 		       char **out, size_t *out_len);
+/* Reads each variant made of one verb or adjective and its endings
+ * (なくした, 無くして) with an's MeCab, so that nlp_analyse gives any
+ * inflection of it (なくしました, なくす) the canonical word, where the
+ * rewrite above meets only the spelling listed. A negated variant
+ * (見当たらない) and a lemma two canonical words claim are left out. Call
+ * once the list is complete; MG_OK or MG_ERR_NOMEM. */
+int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, char *err);
 
 /* ---- furigana (nlp/ruby.c) ------------------------------------------------ */
 

@@ -825,7 +825,12 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 	for (size_t i = 0; i < syn->n; i++) {
 		const struct syn_pair *p = &syn->pairs[i];
 		char lemma[NLP_MAX_COMPOUND_BYTES];
-		if (!strcmp(p->variant, p->canonical) || !variant_lemma(an, p->variant, p->vlen, lemma, sizeof lemma))
+		/* a verb's or adjective's endings are hiragana: a variant ending
+		 * otherwise (副作用, クーポン券, shot) is not read at all */
+		const unsigned char *last = (const unsigned char *)p->variant + p->vlen - (p->vlen >= 3 ? 3 : p->vlen);
+		int hiragana_end = p->vlen >= 3 && last[0] == 0xe3 && (last[1] == 0x81 || (last[1] == 0x82 && last[2] <= 0x9f));
+		if (!hiragana_end || !strcmp(p->variant, p->canonical) ||
+		    !variant_lemma(an, p->variant, p->vlen, lemma, sizeof lemma))
 			continue;
 		/* a kana spelling of the canonical word (ねだん for 値段, よやく
 		 * for 予約) is a noun MeCab took for a verb: the rewrite is all

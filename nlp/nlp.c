@@ -839,7 +839,6 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 		if (reading_of(an, p->variant, p->vlen, rv, sizeof rv) &&
 		    reading_of(an, p->canonical, strlen(p->canonical), rc_, sizeof rc_) && !strcmp(rv, rc_))
 			continue;
-		/* the canonical word's own lemma stays itself (紛失する is 紛失's) */
 		if (!(v[n].lemma = strdup(lemma))) {
 			for (size_t k = 0; k < n; k++)
 				free(v[k].lemma);
@@ -849,7 +848,8 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 		v[n++].canonical = p->canonical;
 	}
 	/* a lemma two canonical words claim is left to neither */
-	qsort(v, n, sizeof *v, lemma_cmp);
+	if (n)  /* an empty list has no array */
+		qsort(v, n, sizeof *v, lemma_cmp);
 	size_t w = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1, clash = 0;

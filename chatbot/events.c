@@ -72,10 +72,20 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err)
 	return sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? MG_OK : mg_db_fail(db, err, "event log");
 }
 
+/* The time first, then 96 random bits (unguessable): ids handed out one
+ * after another sort one after another, so a new conversation's rows go at
+ * the end of the log's two indexes by conversation (the id's own and
+ * ev_events_conversation), a few pages a batch, not one page of each at a
+ * random place per conversation. With fully random ids the writer thread
+ * wrote 3,600 events/s (88 us of CPU an event, most of it the pages it
+ * wrote and read again) on a log of 200,000 (build/rel/bench-events). */
 void events_new_id(char id[EVENTS_ID_MAX + 1])
 {
 	unsigned char raw[16];
-	randombytes_buf(raw, sizeof raw);
+	uint32_t t = (uint32_t)time(NULL);
+	for (int i = 0; i < 4; i++)
+		raw[i] = (unsigned char)(t >> (24 - 8 * i));
+	randombytes_buf(raw + 4, sizeof raw - 4);
 	sodium_bin2hex(id, EVENTS_ID_MAX + 1, raw, sizeof raw);
 }
 

@@ -15,8 +15,9 @@
 #include "chatbot/chatbot.h"
 #include "nlp/db.h"
 
-/* A conversation id is the token the web layer hands out (32 hex digits from
- * 16 random bytes); ids outside [A-Za-z0-9_-]{1,64} are refused. */
+/* A conversation id is the token the web layer hands out (32 hex digits: the
+ * second it was made, then 12 random bytes); ids outside [A-Za-z0-9_-]{1,64}
+ * are refused. */
 #define EVENTS_ID_MAX 64
 
 struct events_writer;  /* the writer thread of a server, see below */
@@ -110,7 +111,8 @@ void events_writer_stop(struct events_writer *w);
 /* The counts so far (w not NULL). */
 void events_writer_stats(struct events_writer *w, struct events_writer_stats *out);
 
-/* Writes a new random conversation id into id (EVENTS_ID_MAX + 1 bytes). */
+/* Writes a new conversation id into id (EVENTS_ID_MAX + 1 bytes): the time,
+ * so that ids sort in the order they were made, then 96 random bits. */
 void events_new_id(char id[EVENTS_ID_MAX + 1]);
 
 /* The figures of METRICS.md for conversations started on days from..to

@@ -2,7 +2,7 @@
 # `make bench`: the figures in the README, measured on this machine in one run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make -s build/rel/bench-ask build/rel/bench-redact
+make -s build/rel/bench-ask build/rel/bench-redact build/rel/bench-events
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 echo "== answer engine (in process) =="
@@ -10,6 +10,9 @@ echo "== answer engine (in process) =="
 echo
 echo "== redaction of personal data (CPU time; ratio 2 = linear) =="
 ./build/rel/bench-redact
+echo
+echo "== event log writer (a new conversation an event, the log growing to 200,000) =="
+./build/rel/bench-events "$dir" 200000
 for extra in tests/bench/http.sh tests/bench/staff.sh tests/bench/groonga.sh tests/bench/booking.sh; do
   if [ -x "$extra" ]; then echo; "$extra"; fi
 done

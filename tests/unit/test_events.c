@@ -741,3 +741,66 @@ TEST(events, a_question_with_a_long_digit_run_is_answered_and_logged_without_it)
 	CHECK(logged == asked);
 	fixture_bot_close(bot);
 }
+
+/* ---- the writer's rate as the log grows ------------------------------------------ */
+
+/* Seconds the writer takes to write n asks of new residents (each a new
+ * conversation, as the server logs a first question), handed over in rounds
+ * of half the queue and each round waited for: nothing is dropped, the time
+ * is the writer's. */
+static double asks_written_s(struct events_writer *w, int n)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = json_pack("{s:s, s:s, s:s, s:f, s:[{s:s, s:s, s:f}, {s:s, s:s, s:f}],"
+			      " s:{s:s, s:s, s:s, s:s}}", "question", "ワクチンの予約をしたいのですが、どこからできますか",
+			      "lang", "ja", "decision", "answer", "confidence", 0.75, "candidates", "id", "e12",
+			      "slug", "booking-how", "score", 1.17, "id", "e13", "slug", "booking-web", "score", 0.91,
+			      "answer", "id", "e12", "slug", "booking-how", "category", "booking", "route", "booking");
+	struct ask_opts o = {.now = at(8, 10)};
+	double t = now_ms();
+	for (int i = 0; i < n;) {
+		for (int k = 0; k < OPS_EVENTS_QUEUE_MAX / 2 && i < n; k++, i++) {
+			json_object_del(r, "conversation");  /* a new resident each time */
+			if (events_log_ask(NULL, w, town_zone(fixture_town()), &o, r, err) != MG_OK) {
+				json_decref(r);
+				return -1;
+			}
+		}
+		if (!events_writer_flush(w))
+			return -1;
+	}
+	json_decref(r);
+	return (now_ms() - t) / 1000;
+}
+
+/* A month of a busy town's first questions makes the log's tables large;
+ * the writer must write the next ones as fast as it wrote the first, or at
+ * the server's rate it falls behind and drops them (tests/bench/http.sh).
+ * With fully random conversation ids it wrote a quarter of its events on a
+ * log of 80,000 at 0.33-0.46 times the rate of the first quarter (each new
+ * id put one page of each of two indexes anywhere in the file); with the
+ * time first in the id, 0.9-1.0 (build/rel/bench-events). */
+TEST(events, the_writer_writes_a_busy_months_asks_as_fast_as_the_first)
+{
+	enum { QUARTER = 20000 };
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("ev_month.db");
+	sqlite3 *db = NULL;
+	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
+	REQUIRE(events_init(db, err) == MG_OK);
+	struct events_writer *w = NULL;
+	REQUIRE(events_writer_start(path, 1, &w, err) == MG_OK);
+	double first = asks_written_s(w, QUARTER);
+	CHECK(asks_written_s(w, 2 * QUARTER) > 0);
+	double last = asks_written_s(w, QUARTER);
+	fprintf(stderr, "    the first %d asks: %.0f written a second; the last %d on a log of %d: %.0f a second\n",
+		QUARTER, QUARTER / first, QUARTER, 4 * QUARTER, QUARTER / last);
+	CHECK(first > 0 && last > 0);
+	CHECK(last < first / 0.7);
+	struct events_writer_stats s;
+	events_writer_stats(w, &s);
+	CHECK(s.written == 4 * QUARTER && s.dropped == 0);
+	events_writer_stop(w);
+	CHECK(fixture_count(db, "SELECT count(DISTINCT conversation) FROM ev_events WHERE type='ask'") == 4 * QUARTER);
+	sqlite3_close(db);
+}

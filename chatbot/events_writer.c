@@ -25,6 +25,8 @@ struct events_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t more;     /* to the writer: events, a flush or stop */
 	pthread_cond_t flushed;  /* to flushers: a batch is done */
+	pthread_cond_t room;     /* to workers: a batch was taken from a full queue */
+	long long taken_ms;      /* when the writer last took a batch (monotonic) */
 	struct item *ring[OPS_EVENTS_QUEUE_MAX];
 	size_t head, count;
 	/* Counts under mu: events accepted; events taken and done with (written
@@ -85,10 +87,29 @@ static struct item *item_new(const struct events_row *r)
 	return it;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+static struct timespec in_ms(int ms);
+
 int events_writer_push(struct events_writer *w, const struct events_row *r, char *err)
 {
 	struct item *it = item_new(r);
 	pthread_mutex_lock(&w->mu);
+	/* Full while the writer keeps taking batches: it is behind on the CPU,
+	 * and its next batch makes room soon; full while it takes none: the
+	 * database refuses it, and the answer does not wait (ops_policy.h). */
+	if (it && w->count == OPS_EVENTS_QUEUE_MAX) {
+		struct timespec until = in_ms(OPS_EVENTS_ROOM_WAIT_MS);
+		while (w->count == OPS_EVENTS_QUEUE_MAX && !w->exited && !w->stopping &&
+		       mono_ms() - w->taken_ms < OPS_EVENTS_ROOM_WAIT_MS)
+			if (pthread_cond_timedwait(&w->room, &w->mu, &until) == ETIMEDOUT)
+				break;
+	}
 	if (!it || w->count == OPS_EVENTS_QUEUE_MAX || w->exited) {
 		w->dropped++;
 		pthread_mutex_unlock(&w->mu);
@@ -253,12 +274,15 @@ static void *writer_main(void *arg)
 		while (w->count < OPS_EVENTS_BATCH_MAX && !w->stopping && w->flush_to <= w->done)
 			if (pthread_cond_timedwait(&w->more, &w->mu, &until) == ETIMEDOUT)
 				break;
-		int n = 0;
+		int n = 0, was_full = w->count == OPS_EVENTS_QUEUE_MAX;
+		w->taken_ms = mono_ms();
 		while (w->count && n < OPS_EVENTS_BATCH_MAX) {
 			batch[n++] = w->ring[w->head];
 			w->head = (w->head + 1) % OPS_EVENTS_QUEUE_MAX;
 			w->count--;
 		}
+		if (was_full)
+			pthread_cond_broadcast(&w->room);
 		pthread_mutex_unlock(&w->mu);
 		char err[MG_ERR_LEN];
 		int ok = write_batch(w, batch, n, err);
@@ -274,6 +298,7 @@ static void *writer_main(void *arg)
 	}
 	w->exited = 1;
 	pthread_cond_broadcast(&w->flushed);
+	pthread_cond_broadcast(&w->room);
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
 }
@@ -301,7 +326,9 @@ int events_writer_start(const char *db_path, int quiet, struct events_writer **o
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->more, &ca);
 	pthread_cond_init(&w->flushed, &ca);
+	pthread_cond_init(&w->room, &ca);
 	pthread_condattr_destroy(&ca);
+	w->taken_ms = mono_ms();
 
 	int rc = MG_OK;
 	/* Commits are not synced, checkpoints are; both now happen here. */
@@ -321,6 +348,7 @@ int events_writer_start(const char *db_path, int quiet, struct events_writer **o
 		close_db(w);
 		pthread_cond_destroy(&w->more);
 		pthread_cond_destroy(&w->flushed);
+		pthread_cond_destroy(&w->room);
 		pthread_mutex_destroy(&w->mu);
 		free(w);
 		return rc;
@@ -336,6 +364,7 @@ void events_writer_stop(struct events_writer *w)
 	pthread_mutex_lock(&w->mu);
 	w->stopping = 1;
 	pthread_cond_signal(&w->more);
+	pthread_cond_broadcast(&w->room);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	pthread_mutex_lock(&w->mu);
@@ -344,6 +373,7 @@ void events_writer_stop(struct events_writer *w)
 	close_db(w);
 	pthread_cond_destroy(&w->more);
 	pthread_cond_destroy(&w->flushed);
+	pthread_cond_destroy(&w->room);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 }

@@ -4,6 +4,7 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 #include "chatbot/events.h"
+#include "chatbot/events_int.h"
 #include "chatbot/ops_policy.h"
 #include "chatbot/policy.h"
 
@@ -744,10 +745,18 @@ TEST(events, a_question_with_a_long_digit_run_is_answered_and_logged_without_it)
 
 /* ---- the writer's rate as the log grows ------------------------------------------ */
 
-/* Seconds the writer takes to write n asks of new residents (each a new
- * conversation, as the server logs a first question), handed over in rounds
- * of half the queue and each round waited for: nothing is dropped, the time
- * is the writer's. */
+static double cpu_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* CPU seconds (the writer's and the logging thread's) that n asks of new
+ * residents take to be logged and written (each a new conversation, as the
+ * server logs a first question), handed over in rounds of half the queue
+ * and each round waited for: nothing is dropped. CPU time, not the clock:
+ * the machine is shared. */
 static double asks_written_s(struct events_writer *w, int n)
 {
 	char err[MG_ERR_LEN];
@@ -757,7 +766,7 @@ static double asks_written_s(struct events_writer *w, int n)
 			      "slug", "booking-how", "score", 1.17, "id", "e13", "slug", "booking-web", "score", 0.91,
 			      "answer", "id", "e12", "slug", "booking-how", "category", "booking", "route", "booking");
 	struct ask_opts o = {.now = at(8, 10)};
-	double t = now_ms();
+	double t = cpu_s();
 	for (int i = 0; i < n;) {
 		for (int k = 0; k < OPS_EVENTS_QUEUE_MAX / 2 && i < n; k++, i++) {
 			json_object_del(r, "conversation");  /* a new resident each time */
@@ -770,19 +779,18 @@ static double asks_written_s(struct events_writer *w, int n)
 			return -1;
 	}
 	json_decref(r);
-	return (now_ms() - t) / 1000;
+	return cpu_s() - t;
 }
 
 /* A month of a busy town's first questions makes the log's tables large;
  * the writer must write the next ones as fast as it wrote the first, or at
  * the server's rate it falls behind and drops them (tests/bench/http.sh).
- * With fully random conversation ids it wrote a quarter of its events on a
- * log of 80,000 at 0.33-0.46 times the rate of the first quarter (each new
- * id put one page of each of two indexes anywhere in the file); with the
- * time first in the id, 0.9-1.0 (build/rel/bench-events). */
+ * With fully random conversation ids the last quarter of 120,000 took
+ * 2.2-2.3 times the CPU of the first (each new id put one page of each of two
+ * indexes anywhere in the file); with the time first in the id, 1.1-1.25. */
 TEST(events, the_writer_writes_a_busy_months_asks_as_fast_as_the_first)
 {
-	enum { QUARTER = 20000 };
+	enum { QUARTER = 30000 };
 	char err[MG_ERR_LEN];
 	const char *path = fixture_path("ev_month.db");
 	sqlite3 *db = NULL;
@@ -793,14 +801,50 @@ TEST(events, the_writer_writes_a_busy_months_asks_as_fast_as_the_first)
 	double first = asks_written_s(w, QUARTER);
 	CHECK(asks_written_s(w, 2 * QUARTER) > 0);
 	double last = asks_written_s(w, QUARTER);
-	fprintf(stderr, "    the first %d asks: %.0f written a second; the last %d on a log of %d: %.0f a second\n",
-		QUARTER, QUARTER / first, QUARTER, 4 * QUARTER, QUARTER / last);
+	fprintf(stderr, "    the first %d asks: %.1f us of CPU each; the last %d on a log of %d: %.1f us (%.2f times)\n",
+		QUARTER, 1e6 * first / QUARTER, QUARTER, 4 * QUARTER, 1e6 * last / QUARTER, last / first);
 	CHECK(first > 0 && last > 0);
-	CHECK(last < first / 0.7);
+	CHECK(last < first * 1.5);
 	struct events_writer_stats s;
 	events_writer_stats(w, &s);
 	CHECK(s.written == 4 * QUARTER && s.dropped == 0);
 	events_writer_stop(w);
 	CHECK(fixture_count(db, "SELECT count(DISTINCT conversation) FROM ev_events WHERE type='ask'") == 4 * QUARTER);
+	sqlite3_close(db);
+}
+
+/* Asks come faster than the writer writes them (three queues' worth handed
+ * over at once, as the server's workers do when answers come from the
+ * decision cache): every one is written, none dropped; the answers wait for
+ * the room the writer's next batch makes. Before, the queue overflowed and
+ * the rest were dropped: 6,912 of 12,288 here; in tests/bench/http.sh with the
+ * cache, 42,000-64,000 of 98,000-127,000 asks in 10 s. */
+TEST(events, asks_faster_than_the_writer_are_all_written)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("ev_burst.db");
+	sqlite3 *db = NULL;
+	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
+	REQUIRE(events_init(db, err) == MG_OK);
+	struct events_writer *w = NULL;
+	REQUIRE(events_writer_start(path, 1, &w, err) == MG_OK);
+	const int n = 3 * OPS_EVENTS_QUEUE_MAX;
+	int refused = 0;
+	for (int i = 0; i < n; i++) {
+		char conv[EVENTS_ID_MAX + 1];
+		events_new_id(conv);
+		struct events_row r = {.conversation = conv, .type = "ask", .lang = "ja", .question = "予約したい",
+				       .decision = "answer", .confidence = 0.8, .helpful = -1, .now = at(8, 10),
+				       .day = "2026-11-08", .hour = 10};
+		refused += events_writer_push(w, &r, err) != MG_OK;
+	}
+	CHECK(events_writer_flush(w) == 1);
+	struct events_writer_stats s;
+	events_writer_stats(w, &s);
+	events_writer_stop(w);
+	fprintf(stderr, "    %d handed over: %d refused, %lld dropped, %lld written\n", n, refused, s.dropped, s.written);
+	CHECK(refused == 0 && s.dropped == 0);
+	CHECK(s.written == n);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE type='ask'") == n);
 	sqlite3_close(db);
 }

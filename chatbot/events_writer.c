@@ -26,7 +26,8 @@ struct events_writer {
 	pthread_cond_t more;     /* to the writer: events, a flush or stop */
 	pthread_cond_t flushed;  /* to flushers: a batch is done */
 	pthread_cond_t room;     /* to workers: a batch was taken from a full queue */
-	long long taken_ms;      /* when the writer last took a batch (monotonic) */
+	long long begin_ms;      /* since when the writer waits for the write lock
+				  * (monotonic ms), 0 when it does not */
 	struct item *ring[OPS_EVENTS_QUEUE_MAX];
 	size_t head, count;
 	/* Counts under mu: events accepted; events taken and done with (written
@@ -100,13 +101,13 @@ int events_writer_push(struct events_writer *w, const struct events_row *r, char
 {
 	struct item *it = item_new(r);
 	pthread_mutex_lock(&w->mu);
-	/* Full while the writer keeps taking batches: it is behind on the CPU,
-	 * and its next batch makes room soon; full while it takes none: the
+	/* Full while the writer writes: it is behind on the CPU, and its next
+	 * batch makes room soon; full while it waits for the write lock: the
 	 * database refuses it, and the answer does not wait (ops_policy.h). */
 	if (it && w->count == OPS_EVENTS_QUEUE_MAX) {
 		struct timespec until = in_ms(OPS_EVENTS_ROOM_WAIT_MS);
 		while (w->count == OPS_EVENTS_QUEUE_MAX && !w->exited && !w->stopping &&
-		       mono_ms() - w->taken_ms < OPS_EVENTS_ROOM_WAIT_MS)
+		       !(w->begin_ms && mono_ms() - w->begin_ms >= OPS_EVENTS_LOCKED_MS))
 			if (pthread_cond_timedwait(&w->room, &w->mu, &until) == ETIMEDOUT)
 				break;
 	}
@@ -194,19 +195,30 @@ static void say(const struct events_writer *w, const char *fmt, ...)
  * writer for longer than the busy timeout (a staff import), the batch waits
  * and is tried again; events queued meanwhile are dropped once the queue is
  * full. On the way out there is no one left to wait for: give up. */
+static void set_begin(struct events_writer *w, long long ms)
+{
+	pthread_mutex_lock(&w->mu);
+	w->begin_ms = ms;
+	pthread_mutex_unlock(&w->mu);
+}
+
 static int begin(struct events_writer *w)
 {
+	set_begin(w, mono_ms());
+	int rc;
 	for (;;) {
-		int rc = step(w->begin);
+		rc = step(w->begin);
 		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
-			return rc;
+			break;
 		pthread_mutex_lock(&w->mu);
 		int stopping = w->stopping;
 		pthread_mutex_unlock(&w->mu);
 		if (stopping)
-			return rc;
+			break;
 		usleep(OPS_EVENTS_RETRY_MS * 1000);
 	}
+	set_begin(w, 0);
+	return rc;
 }
 
 /* Writes batch[0..n) and frees it; returns how many are in the database.
@@ -275,7 +287,6 @@ static void *writer_main(void *arg)
 			if (pthread_cond_timedwait(&w->more, &w->mu, &until) == ETIMEDOUT)
 				break;
 		int n = 0, was_full = w->count == OPS_EVENTS_QUEUE_MAX;
-		w->taken_ms = mono_ms();
 		while (w->count && n < OPS_EVENTS_BATCH_MAX) {
 			batch[n++] = w->ring[w->head];
 			w->head = (w->head + 1) % OPS_EVENTS_QUEUE_MAX;
@@ -328,7 +339,6 @@ int events_writer_start(const char *db_path, int quiet, struct events_writer **o
 	pthread_cond_init(&w->flushed, &ca);
 	pthread_cond_init(&w->room, &ca);
 	pthread_condattr_destroy(&ca);
-	w->taken_ms = mono_ms();
 
 	int rc = MG_OK;
 	/* Commits are not synced, checkpoints are; both now happen here. */

@@ -37,10 +37,10 @@
  * tests/bench/http.sh on the 2-core machine, wrk on the same cores.
  *
  * Events waiting to be written. When the queue is full because the database
- * refuses writes (a lock held elsewhere: the writer has taken no batch for
- * OPS_EVENTS_ROOM_WAIT_MS) an event is dropped and counted, never waited
- * for: the resident's answer comes before one line of the figures. When it
- * is full because the writer is behind on the CPU, see below. The longest write lock known is a full import of
+ * refuses writes (a lock held elsewhere: the writer has waited for it for
+ * OPS_EVENTS_LOCKED_MS) an event is dropped and counted, never waited for:
+ * the resident's answer comes before one line of the figures. When it is
+ * full because the writer is behind on the CPU, see below. The longest write lock known is a full import of
  * the knowledge base: 0.15 s for the shipped one, 2.5 s for 10,000 entries
  * (build/rel/bench-ask). 4,096 events cover the first at 27,000 asks/s, six
  * times what the server answers, and the second at 1,600. An event is under
@@ -59,18 +59,22 @@
  * (events_writer_flush), so only other processes (madoguchi report) see an
  * event up to this much later; a crash loses at most this much. */
 #define OPS_EVENTS_BATCH_MS 50
-/* A worker whose event finds the queue full while the writer is taking
- * batches (it took one less than this long ago) waits for the room the next
- * batch makes, at most this long, then drops the event. On the 2 shared
+/* A worker whose event finds the queue full while the writer writes (it is
+ * not waiting for the write lock) waits for the room the next batch makes,
+ * at most this long, then drops the event. On the 2 shared
  * cores the workers answered asks asked before faster than the writer's
  * share of the CPU wrote them (8,500-10,700 a second against 5,000-8,000
  * written; 14,000-64,000 of 86,000-127,000 dropped in 10 s runs of
  * tests/bench/http.sh, the writer's CPU 35-45 us an event against a worker's
  * 80-100 us an ask): every ask is logged for the staff's figures, so the
  * server answers at the rate it logs. A batch of 256 takes the writer 10-40
- * ms of wall clock under that load; a lock held by an import stops it for
- * MG_DB_BUSY_MS at least, which this tells apart. */
-#define OPS_EVENTS_ROOM_WAIT_MS 250
+ * ms of wall clock under that load; with the machine at load 10 it took none
+ * for 250 ms a few times a run (45-455 events dropped in 10 s with a bound
+ * of 250 ms that counted from the last batch taken). */
+#define OPS_EVENTS_ROOM_WAIT_MS 1000
+/* The writer that has waited this long to begin a batch is held by a lock
+ * (BEGIN IMMEDIATE takes microseconds otherwise): a full queue then drops. */
+#define OPS_EVENTS_LOCKED_MS 50
 /* While another connection holds the write lock (a staff import), the
  * writer waits MG_DB_BUSY_MS in SQLite (nlp/db.h), then again after
  * OPS_EVENTS_RETRY_MS; at shutdown it gives up after one wait. A reader's

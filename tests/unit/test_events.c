@@ -745,6 +745,19 @@ TEST(events, a_question_with_a_long_digit_run_is_answered_and_logged_without_it)
 
 /* ---- the writer's rate as the log grows ------------------------------------------ */
 
+/* A new database with the log's tables alone (*db, open) and a writer thread
+ * on it, as a server's; NULL when either cannot be had. */
+static struct events_writer *new_log(const char *name, sqlite3 **db)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path(name);
+	struct events_writer *w = NULL;
+	if (mg_db_open(path, 1, MG_DB_SYNC_NORMAL, db, err) != MG_OK || events_init(*db, err) != MG_OK ||
+	    events_writer_start(path, 1, &w, err) != MG_OK)
+		return NULL;
+	return w;
+}
+
 static double cpu_s(void)
 {
 	struct timespec t;
@@ -791,13 +804,9 @@ static double asks_written_s(struct events_writer *w, int n)
 TEST(events, the_writer_writes_a_busy_months_asks_as_fast_as_the_first)
 {
 	enum { QUARTER = 30000 };
-	char err[MG_ERR_LEN];
-	const char *path = fixture_path("ev_month.db");
 	sqlite3 *db = NULL;
-	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
-	REQUIRE(events_init(db, err) == MG_OK);
-	struct events_writer *w = NULL;
-	REQUIRE(events_writer_start(path, 1, &w, err) == MG_OK);
+	struct events_writer *w = new_log("ev_month.db", &db);
+	REQUIRE(w);
 	double first = asks_written_s(w, QUARTER);
 	CHECK(asks_written_s(w, 2 * QUARTER) > 0);
 	double last = asks_written_s(w, QUARTER);
@@ -822,12 +831,9 @@ TEST(events, the_writer_writes_a_busy_months_asks_as_fast_as_the_first)
 TEST(events, asks_faster_than_the_writer_are_all_written)
 {
 	char err[MG_ERR_LEN];
-	const char *path = fixture_path("ev_burst.db");
 	sqlite3 *db = NULL;
-	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
-	REQUIRE(events_init(db, err) == MG_OK);
-	struct events_writer *w = NULL;
-	REQUIRE(events_writer_start(path, 1, &w, err) == MG_OK);
+	struct events_writer *w = new_log("ev_burst.db", &db);
+	REQUIRE(w);
 	const int n = 3 * OPS_EVENTS_QUEUE_MAX;
 	int refused = 0;
 	for (int i = 0; i < n; i++) {

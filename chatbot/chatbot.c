@@ -169,6 +169,7 @@ void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query
 		x[k] = 0;
 	x[3] = qs->words ? (double)qs->known_words / qs->words : 0;
 	x[5] = qs->unseen;
+	x[10] = 1 - qs->evidence;
 	if (n == 0)
 		return;
 	/* the first candidate of the next topic, and the topic model's share of
@@ -192,14 +193,17 @@ void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query
 		if (share > nb_other)
 			nb_other = share;
 	}
-	x[0] = c[0].score;
-	x[1] = c[0].score - (next ? next->score : 0);
+	/* the key the candidates were ordered by, and the first topic's lead in it */
+	x[0] = c[0].rank;
+	x[1] = c[0].rank - (next ? next->rank : 0);
 	x[2] = c[0].term_query;
 	x[4] = nb;
 	x[6] = c[0].bm25f - (next ? next->bm25f : 0);
 	x[7] = c[0].phrasing - (next ? next->phrasing : 0);
 	x[8] = nb - nb_other;
 	x[9] = n > 1 && same_topic(&c[0], &c[1]);
+	x[11] = x[10] * x[0];
+	x[12] = x[10] * x[1];
 }
 
 double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)

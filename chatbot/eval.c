@@ -304,13 +304,18 @@ int chatbot_eval_compare(struct chatbot *before, struct chatbot *after, const ch
 
 #define CAL_FEATURES POLICY_CONF_FEATURES
 
+/* The four parts of the fit: a file's questions (which bring the
+ * out-of-scope ones) and the held-out alternates (thousands the ranker never
+ * saw), each asked of the whole knowledge base and of the plain one. */
+enum cal_part { CAL_FILE, CAL_HELD, CAL_PLAIN_FILE, CAL_PLAIN_HELD, CAL_PARTS };
+
 struct sample {
 	double x[CAL_FEATURES];
 	int y;    /* the first topic is right (for an out-of-scope question: another office's entry) */
 	int out;  /* the question is out of scope */
 	int elsewhere;  /* the first entry points to another office: never answered */
-	int held_out;   /* a leave-one-out phrasing, not a question of the file */
-	double weight;  /* in the fit: the file's questions weigh as much as all held-out ones */
+	enum cal_part part;
+	double weight;  /* in the fit: each part weighs its share (POLICY_CONF_FIT_PLAIN) */
 };
 
 static int features(struct chatbot *bot, const struct kb_weights *w, const char *q,
@@ -332,19 +337,31 @@ static int features(struct chatbot *bot, const struct kb_weights *w, const char 
 	return 1;
 }
 
+/* Each part's weight: the whole knowledge base's two parts share 1 -
+ * POLICY_CONF_FIT_PLAIN half and half, the plain one's the rest; a part
+ * the run did not ask gives its share to the others. */
+static void cal_weigh(struct sample *s, int n)
+{
+	int count[CAL_PARTS] = {0};
+	for (int i = 0; i < n; i++)
+		count[s[i].part]++;
+	double share[CAL_PARTS], total = 0;
+	for (int p = 0; p < CAL_PARTS; p++) {
+		int plain = p == CAL_PLAIN_FILE || p == CAL_PLAIN_HELD;
+		share[p] = count[p] ? (plain ? POLICY_CONF_FIT_PLAIN : 1 - POLICY_CONF_FIT_PLAIN) / 2 : 0;
+		total += share[p];
+	}
+	for (int i = 0; i < n; i++)
+		s[i].weight = share[s[i].part] / total * n / count[s[i].part];
+}
+
 static void calibrate(struct sample *s, int n)
 {
 	/* Newton's method (iteratively reweighted least squares) with a small
 	 * ridge: converges in a few steps whatever the features' scales. */
 	enum { K = CAL_FEATURES + 1 };
 	double b[K] = {0};
-	int held = 0;
-	for (int i = 0; i < n; i++)
-		held += s[i].held_out;
-	for (int i = 0; i < n; i++) {
-		double share = s[i].held_out ? (double)held : (double)(n - held);
-		s[i].weight = held && held < n ? n / (2 * share) : 1;
-	}
+	cal_weigh(s, n);
 	for (int iter = 0; iter < 50; iter++) {
 		double g[K] = {0}, h[K][K] = {{0}};
 		for (int i = 0; i < n; i++) {
@@ -385,7 +402,8 @@ static void calibrate(struct sample *s, int n)
 		if (step < 1e-9)
 			break;
 	}
-	printf("calibration on %d questions (x = s1, s1-s2, q1, known, nb1, unseen, bm1-bm2, p1-p2, nb1-nb2, sibling):\n", n);
+	printf("calibration on %d questions (x = r1, r1-r2, q1, known, nb1, unseen, bm1-bm2, p1-p2, nb1-nb2, "
+	       "sibling, plain, plain*r1, plain*(r1-r2)):\n", n);
 	printf("  #define POLICY_CONF_BIAS (%.2f)\n  static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {", b[0]);
 	for (int k = 1; k <= CAL_FEATURES; k++)
 		printf("%.2f%s", b[k], k < CAL_FEATURES ? ", " : "};\n");
@@ -410,37 +428,44 @@ static void calibrate(struct sample *s, int n)
 		if (bins[k])
 			printf("  %.1f–%.1f          %4d       %5.1f%%\n", k / 10.0, (k + 1) / 10.0, bins[k],
 			       pct(right[k], bins[k]));
-	/* What each answer threshold would do: the choice of POLICY_ANSWER_MIN_CONFIDENCE. */
-	int in = 0;
-	for (int i = 0; i < n; i++)
-		in += !s[i].out;
-	printf("  answer at       answered   wrongly (of in-scope)   out of scope answered\n");
-	for (double t = 0.5; t < 0.99; t += 0.05) {
-		int ans = 0, wrong = 0, out_ans = 0;
+	/* What each threshold would do on the whole knowledge base and on the
+	 * plain one, the file's questions and the held-out ones together. */
+	int in[2] = {0}, out[2] = {0};
+	for (int i = 0; i < n; i++) {
+		int plain = s[i].part >= CAL_PLAIN_FILE;
+		in[plain] += !s[i].out;
+		out[plain] += s[i].out;
+	}
+	printf("  answer at    answered / wrongly (of in-scope), out of scope answered: whole   plain\n");
+	for (double t = 0.80; t < 0.99; t += 0.01) {
+		int ans[2] = {0}, wrong[2] = {0}, out_ans[2] = {0};
 		for (int i = 0; i < n; i++) {
+			int plain = s[i].part >= CAL_PLAIN_FILE;
 			if (conf[i] < t || s[i].elsewhere)
 				continue;
 			if (s[i].out)
-				out_ans++;
+				out_ans[plain]++;
 			else
-				ans++, wrong += !s[i].y;
+				ans[plain]++, wrong[plain] += !s[i].y;
 		}
-		printf("  >= %.2f        %5.1f%%     %5.1f%%                  %5.1f%%\n", t, pct(ans, in),
-		       pct(wrong, in), pct(out_ans, n - in));
+		printf("  >= %.2f      %5.1f%% %4.1f%% %4.1f%%      %5.1f%% %4.1f%% %4.1f%%\n", t, pct(ans[0], in[0]),
+		       pct(wrong[0], in[0]), pct(out_ans[0], out[0]), pct(ans[1], in[1]), pct(wrong[1], in[1]),
+		       pct(out_ans[1], out[1]));
 	}
-	/* What each hand-off threshold would do: below it nothing is offered (no
-	 * answer, no choice), the choice of POLICY_CLARIFY_MIN_CONFIDENCE. */
-	printf("  offer at        settled right (of in-scope)   out of scope handed off\n");
-	for (double t = 0.1; t < 0.61; t += 0.05) {
-		int settled = 0, out_kept = 0;
+	/* Below the offer threshold nothing is offered (no answer, no choice):
+	 * the choice of POLICY_CLARIFY_MIN_CONFIDENCE. */
+	printf("  offer at     settled right (of in-scope), out of scope handed off: whole   plain\n");
+	for (double t = 0.30; t < 0.61; t += 0.05) {
+		int settled[2] = {0}, out_kept[2] = {0};
 		for (int i = 0; i < n; i++) {
+			int plain = s[i].part >= CAL_PLAIN_FILE;
 			if (s[i].out)
-				out_kept += conf[i] < t || s[i].elsewhere;
+				out_kept[plain] += conf[i] < t || s[i].elsewhere;
 			else
-				settled += conf[i] >= t && s[i].y;
+				settled[plain] += conf[i] >= t && s[i].y;
 		}
-		printf("  >= %.2f        %5.1f%%                        %5.1f%%\n", t, pct(settled, in),
-		       pct(out_kept, n - in));
+		printf("  >= %.2f      %5.1f%% %5.1f%%      %5.1f%% %5.1f%%\n", t, pct(settled[0], in[0]),
+		       pct(out_kept[0], out[0]), pct(settled[1], in[1]), pct(out_kept[1], out[1]));
 	}
 	free(conf);
 }
@@ -520,6 +545,7 @@ struct run {
 	struct chatbot *bot;
 	struct ask_opts o;
 	int floor, misses, cal;
+	enum cal_part part;  /* what the questions asked now are, in the fit */
 	const char *lang;  /* --lang: only the questions the reply gives in it */
 	int hiragana;      /* --hiragana-only: only the questions typed in hiragana alone */
 	struct tally t, fl;
@@ -566,7 +592,7 @@ static int run_one(struct run *r, const char *q, const char *expected, const cha
 			r->samples = smp;
 			r->cap = cap;
 		}
-		r->samples[r->nsamples].held_out = r->o.exclude != NULL;
+		r->samples[r->nsamples].part = r->part;
 		r->nsamples += features(r->bot, r->w, q, expected, &r->samples[r->nsamples],
 					r->o.exclude);
 	}
@@ -682,6 +708,42 @@ static void run_unseen(struct run *r, const struct mg_buf *b)
 	}
 }
 
+/* The alternates kept before they were stripped, asked of the plain
+ * knowledge base (plain 2: without English either), and their tally. */
+static void run_plain_unseen(struct run *r, const struct mg_buf *unseen, int plain)
+{
+	run_unseen(r, unseen);
+	print_tally(plain > 1 ? "the alternate questions asked of the knowledge base without them (Japanese only)"
+			      : "the alternate questions asked of the knowledge base without them (plain)", &r->t);
+	printf("  right entry first         %5.1f%%   (the very entry, not only its topic)\n",
+	       pct(r->entry_top1, r->entry_in));
+	r->t = (struct tally){0};
+}
+
+/* Several files are one set: their questions counted together, the tally
+ * named by prefix and the files. */
+static int run_files(struct run *r, const char **files, int nfiles, const char *prefix)
+{
+	int rc = 0;
+	for (int i = 0; i < nfiles; i++)
+		if (run_file(r, files[i]))
+			rc = 1;
+	if (!nfiles)
+		return rc;
+	char name[512];
+	size_t at = (size_t)snprintf(name, sizeof name, "%s", prefix);
+	for (int i = 0; i < nfiles && at < sizeof name; i++)
+		at += (size_t)snprintf(name + at, sizeof name - at, "%s%s", i ? " + " : "", files[i]);
+	if (r->lang && at < sizeof name)
+		at += (size_t)snprintf(name + at, sizeof name - at, " (the questions answered in %s)",
+				       !strcmp(r->lang, "en") ? "English" : "Japanese");
+	if (r->hiragana && at < sizeof name)
+		snprintf(name + at, sizeof name - at, " (the questions in hiragana alone)");
+	print_tally(name, &r->t);
+	r->t = (struct tally){0};
+	return rc;
+}
+
 int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	int loo = 0, plain = 0;
@@ -747,9 +809,13 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		chatbot_cli_close(&env);
 		return 1;
 	}
+	/* --calibrate --loo fits the whole knowledge base and the plain one
+	 * together: after the whole one's questions, the same file and the
+	 * alternates are asked of it without alternates, as --plain --loo does. */
+	int both = r.cal && loo && !plain;
 	struct mg_buf unseen = MG_BUF_INIT(EVAL_UNSEEN_MAX);
 	err[0] = 0;  /* kb_each_phrasing says nothing when keep_alternate stops it */
-	if (plain && loo && kb_each_phrasing(chatbot_kb(env.bot), keep_alternate, &unseen, err) != MG_OK) {
+	if ((plain || both) && loo && kb_each_phrasing(chatbot_kb(env.bot), keep_alternate, &unseen, err) != MG_OK) {
 		fprintf(stderr, "eval: %s\n", err[0] ? err : "the alternate questions do not fit in memory");
 		mg_buf_free(&unseen);
 		chatbot_cli_close(&env);
@@ -765,16 +831,11 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		free(files);
 		return 1;
 	}
-	/* With both, the calibration fits the held-out phrasings and the
-	 * file's questions together (the file brings the out-of-scope ones). */
 	if (loo && plain) {
-		run_unseen(&r, &unseen);
-		print_tally(plain > 1 ? "the alternate questions asked of the knowledge base without them (Japanese only)"
-				      : "the alternate questions asked of the knowledge base without them (plain)", &r.t);
-		printf("  right entry first         %5.1f%%   (the very entry, not only its topic)\n",
-		       pct(r.entry_top1, r.entry_in));
-		r.t = (struct tally){0};
+		r.part = CAL_PLAIN_HELD;
+		run_plain_unseen(&r, &unseen, plain);
 	} else if (loo) {
+		r.part = CAL_HELD;
 		if (kb_each_phrasing(chatbot_kb(env.bot), loo_one, &r, err) != MG_OK) {
 			fprintf(stderr, "eval: %s\n", err);
 			rc = 1;
@@ -790,24 +851,25 @@ int chatbot_cli_eval(const struct cli_ctx *ctx, int argc, char **argv)
 		print_tally("leave-entry-out: another office's phrasings without its entry", &r.t);
 		r.t = (struct tally){0};
 	}
-	/* Several files are one set: their questions counted together. */
-	for (int i = 0; i < nfiles; i++)
-		if (run_file(&r, files[i]))
-			rc = 1;
-	if (nfiles) {
-		char name[512];
-		size_t at = 0;
-		for (int i = 0; i < nfiles && at < sizeof name; i++)
-			at += (size_t)snprintf(name + at, sizeof name - at, "%s%s", i ? " + " : "", files[i]);
-		if (r.lang && at < sizeof name)
-			at += (size_t)snprintf(name + at, sizeof name - at, " (the questions answered in %s)",
-					       !strcmp(r.lang, "en") ? "English" : "Japanese");
-		if (r.hiragana && at < sizeof name)
-			snprintf(name + at, sizeof name - at, " (the questions in hiragana alone)");
-		print_tally(name, &r.t);
-	}
+	r.part = plain ? CAL_PLAIN_FILE : CAL_FILE;
+	if (run_files(&r, files, nfiles, ""))
+		rc = 1;
 	if (plain)
 		kb_without_alternates_end(chatbot_kb(env.bot));
+	if (both) {
+		if (kb_without_alternates(chatbot_kb(env.bot), 0, err) != MG_OK) {
+			fprintf(stderr, "eval: %s\n", err);
+			rc = 1;
+		} else {
+			r.part = CAL_PLAIN_HELD;
+			r.entry_in = r.entry_top1 = 0;
+			run_plain_unseen(&r, &unseen, 1);
+			r.part = CAL_PLAIN_FILE;
+			if (run_files(&r, files, nfiles, "plain: "))
+				rc = 1;
+			kb_without_alternates_end(chatbot_kb(env.bot));
+		}
+	}
 	if (r.floor) {
 		printf("floor (MeCab lemmas + untuned FTS5 BM25, OR of terms), same questions:\n");
 		printf("  top-1 accuracy            %5.1f%%\n", pct(r.fl.top1, r.fl.in));

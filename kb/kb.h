@@ -195,8 +195,9 @@ struct kb_candidate {
 	char id[KB_ID_LEN];       /* external id */
 	char slug[KB_ID_LEN];
 	char route[16];
-	double score;             /* the second stage's sum: what the confidence reads */
-	double rank;              /* what the candidates are ordered by (kb_weights.evidence_from) */
+	double score;             /* the second stage's sum */
+	double rank;              /* what the candidates are ordered by (kb_weights.evidence_from),
+				   * which the confidence reads */
 	double bm25f;             /* BM25F over phrasings and answers, 0..1 of what the question allows */
 	double nb;                /* the topic model's probability among the candidates */
 	double phrasing;          /* the closest phrasing's score */
@@ -212,6 +213,9 @@ struct kb_query_stats {
 	int grams;         /* reading bigrams in the question */
 	double unseen;     /* the share of the question's words (idf-weighted) the knowledge base
 			    * never uses: high for a question about something else */
+	double evidence;   /* how far the closest phrasing and the topic model ordered the
+			    * candidates (kb_weights.evidence_from): 0 on a FAQ as imported, 1 on one
+			    * with many phrasings an entry */
 	int first_stage;   /* candidates the first stage returned */
 	int fts_postings;  /* entries in the posting lists of the phrases of its FTS5 query
 			    * (what FTS5 reads), by the model */

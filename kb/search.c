@@ -681,8 +681,8 @@ static void candidate_posts(const struct kb_model *m, const struct query *q, con
  * FAQ as imported has one question an entry (and its English), where the
  * closest phrasing is that one sentence and the topic model is trained on
  * it, and BM25F over question and answer alone orders better; thirty
- * phrasings an entry make them good evidence. They weigh in the confidence
- * either way (the score). */
+ * phrasings an entry make them good evidence. Their margins weigh in the
+ * confidence either way. */
 static double phrasing_evidence(const struct kb_model *m, const struct kb_weights *w)
 {
 	if (w->evidence_full <= w->evidence_from)
@@ -1043,6 +1043,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	} else {
 		double top = -INFINITY, sum = 0;
 		double evidence = phrasing_evidence(m, w);
+		stats->evidence = evidence;
 		query_coefficients(q, w);
 		/* leave-one-out's thousands of candidates keep the binary search */
 		stage_fit(kb);

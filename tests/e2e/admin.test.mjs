@@ -396,7 +396,7 @@ test('an editor previews a change before publishing: the question it would take 
   const editor = { name: 'kobayashi', role: 'editor', password: 'kobayashi-no-pass-2026' };
   addUser(db, editor);
   const MIXED = 'ワクチンの種類を混ぜて大丈夫？';         // a dev-set question of dose-mixing
-  const STEAL = 'ワクチンの種類を混ぜても大丈夫ですか';     // given by mistake to another topic
+  const STEAL = MIXED;  // given word for word by mistake to another topic (〜混ぜても大丈夫ですか leaves dose-mixing answered)
   const OTHER = 'health-other-vaccines';
   // A resident asking in the widget, in a browser of their own each time.
   const errors = [];

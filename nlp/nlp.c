@@ -811,6 +811,50 @@ static int variant_lemma(struct nlp_analyser *an, const char *v, size_t vlen, ch
 	return found;
 }
 
+/* A verb's or adjective's endings are hiragana: a variant ending otherwise
+ * (副作用, クーポン券, shot) is no verb. */
+static int ends_in_hiragana(const struct syn_pair *p)
+{
+	const unsigned char *last = (const unsigned char *)p->variant + p->vlen - (p->vlen >= 3 ? 3 : p->vlen);
+	return p->vlen >= 3 && last[0] == 0xe3 && (last[1] == 0x81 || (last[1] == 0x82 && last[2] <= 0x9f));
+}
+
+/* The katakana reading of pair i's variant, read once into readings[i]
+ * (malloc'd; "" when it does not fit), or NULL when out of memory. */
+static const char *pair_reading(struct nlp_analyser *an, const struct nlp_synonyms *syn, char **readings, size_t i)
+{
+	if (!readings[i]) {
+		char r[4 * NLP_MAX_COMPOUND_BYTES];
+		const struct syn_pair *q = &syn->pairs[i];
+		readings[i] = strdup(reading_of(an, q->variant, q->vlen, r, sizeof r) ? r : "");
+	}
+	return readings[i];
+}
+
+/* Whether pair i's variant is a kana spelling of a word of its group (よやく
+ * of 予約, ねだん of 値段 under 費用): a noun MeCab took for a verb (やく,
+ * ねだる), for which the rewrite is all it needs. The group's verbs are not
+ * compared (なくした is not a spelling of 無くした). 1, 0, or -1 when out of
+ * memory. */
+static int kana_of_its_group(struct nlp_analyser *an, const struct nlp_synonyms *syn, char **readings, size_t i)
+{
+	const struct syn_pair *p = &syn->pairs[i];
+	const char *r = pair_reading(an, syn, readings, i);
+	if (!r)
+		return -1;
+	for (size_t j = 0; *r && j < syn->n; j++) {
+		const struct syn_pair *q = &syn->pairs[j];
+		if (j == i || strcmp(q->canonical, p->canonical) || (ends_in_hiragana(q) && strcmp(q->variant, q->canonical)))
+			continue;
+		const char *rq = pair_reading(an, syn, readings, j);
+		if (!rq)
+			return -1;
+		if (!strcmp(r, rq))
+			return 1;
+	}
+	return 0;
+}
+
 int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, char *err)
 {
 	for (size_t i = 0; i < syn->nlemmas; i++)
@@ -819,33 +863,31 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 	syn->lemmas = NULL;
 	syn->nlemmas = 0;
 	struct syn_lemma *v = syn->n ? malloc(syn->n * sizeof *v) : NULL;
-	if (syn->n && !v)
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	char **readings = syn->n ? calloc(syn->n, sizeof *readings) : NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < syn->n; i++) {
+	int rc = syn->n && (!v || !readings) ? MG_ERR_NOMEM : MG_OK;
+	for (size_t i = 0; rc == MG_OK && i < syn->n; i++) {
 		const struct syn_pair *p = &syn->pairs[i];
 		char lemma[NLP_MAX_COMPOUND_BYTES];
-		/* a verb's or adjective's endings are hiragana: a variant ending
-		 * otherwise (副作用, クーポン券, shot) is not read at all */
-		const unsigned char *last = (const unsigned char *)p->variant + p->vlen - (p->vlen >= 3 ? 3 : p->vlen);
-		int hiragana_end = p->vlen >= 3 && last[0] == 0xe3 && (last[1] == 0x81 || (last[1] == 0x82 && last[2] <= 0x9f));
-		if (!hiragana_end || !strcmp(p->variant, p->canonical) ||
+		if (!ends_in_hiragana(p) || !strcmp(p->variant, p->canonical) ||
 		    !variant_lemma(an, p->variant, p->vlen, lemma, sizeof lemma))
 			continue;
-		/* a kana spelling of the canonical word (ねだん for 値段, よやく
-		 * for 予約) is a noun MeCab took for a verb: the rewrite is all
-		 * it needs */
-		char rv[4 * NLP_MAX_COMPOUND_BYTES], rc_[4 * NLP_MAX_COMPOUND_BYTES];
-		if (reading_of(an, p->variant, p->vlen, rv, sizeof rv) &&
-		    reading_of(an, p->canonical, strlen(p->canonical), rc_, sizeof rc_) && !strcmp(rv, rc_))
+		int kana = kana_of_its_group(an, syn, readings, i);
+		if (kana == 1)
 			continue;
-		if (!(v[n].lemma = strdup(lemma))) {
-			for (size_t k = 0; k < n; k++)
-				free(v[k].lemma);
-			free(v);
-			return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-		}
-		v[n++].canonical = p->canonical;
+		if (kana < 0 || !(v[n].lemma = strdup(lemma)))
+			rc = MG_ERR_NOMEM;
+		else
+			v[n++].canonical = p->canonical;
+	}
+	for (size_t i = 0; readings && i < syn->n; i++)
+		free(readings[i]);
+	free(readings);
+	if (rc != MG_OK) {
+		for (size_t k = 0; k < n; k++)
+			free(v[k].lemma);
+		free(v);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	/* a lemma two canonical words claim is left to neither */
 	if (n)  /* an empty list has no array */

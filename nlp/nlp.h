@@ -71,7 +71,8 @@ int nlp_synonyms_apply(const struct nlp_synonyms *syn, const char *text, size_t 
  * (なくした, 無くして) with an's MeCab, so that nlp_analyse gives any
  * inflection of it (なくしました, なくす) the canonical word, where the
  * rewrite above meets only the spelling listed. A negated variant
- * (見当たらない) and a lemma two canonical words claim are left out. Call
+ * (見当たらない), a kana spelling of a word of its group (ねだん of 値段:
+ * MeCab's ねだる) and a lemma two canonical words claim are left out. Call
  * once the list is complete; MG_OK or MG_ERR_NOMEM. */
 int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, char *err);
 

@@ -91,6 +91,8 @@ TEST(nlp, a_synonyms_verb_meets_every_inflection)
 	CHECK(nlp_synonyms_add(syn, "紛失", "なくした", err) == MG_OK);
 	CHECK(nlp_synonyms_add(syn, "紛失", "見当たらない", err) == MG_OK);
 	CHECK(nlp_synonyms_add(syn, "予約", "よやく", err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "費用", "値段", err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "費用", "ねだん", err) == MG_OK);
 	/* before it is read, only the spelling listed */
 	CHECK(!has_term(fixture_terms("接種券をなくしました", syn), "紛失"));
 	REQUIRE(nlp_synonyms_lemmatise(syn, an, err) == MG_OK);
@@ -101,6 +103,10 @@ TEST(nlp, a_synonyms_verb_meets_every_inflection)
 	CHECK(!has_term(fixture_terms("接種券が見当たりました", syn), "紛失"));
 	/* a kana spelling of a noun is no verb: やく (to bake) stays itself */
 	CHECK(!has_term(fixture_terms("パンをやく", syn), "予約"));
+	/* ...nor one of another spelling in its group: ねだん is 値段 (the
+	 * price), which MeCab reads as ねだる (to pester) */
+	CHECK(has_term(fixture_terms("ねだんはいくらですか", syn), "費用"));
+	CHECK(!has_term(fixture_terms("子供がねだった", syn), "費用"));
 	nlp_analyser_free(an);
 	nlp_synonyms_free(syn);
 }

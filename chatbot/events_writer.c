@@ -104,12 +104,19 @@ int events_writer_push(struct events_writer *w, const struct events_row *r, char
 	/* Full while the writer writes: it is behind on the CPU, and its next
 	 * batch makes room soon; full while it waits for the write lock: the
 	 * database refuses it, and the answer does not wait (ops_policy.h). */
+	/* The wait looks again every OPS_EVENTS_LOCKED_MS: a writer that began
+	 * to wait for the lock just before the queue filled wakes no one, and
+	 * a push that waited for it whole held its answer a second. */
 	if (it && w->count == OPS_EVENTS_QUEUE_MAX) {
-		struct timespec until = in_ms(OPS_EVENTS_ROOM_WAIT_MS);
+		long long until = mono_ms() + OPS_EVENTS_ROOM_WAIT_MS;
 		while (w->count == OPS_EVENTS_QUEUE_MAX && !w->exited && !w->stopping &&
-		       !(w->begin_ms && mono_ms() - w->begin_ms >= OPS_EVENTS_LOCKED_MS))
-			if (pthread_cond_timedwait(&w->room, &w->mu, &until) == ETIMEDOUT)
+		       !(w->begin_ms && mono_ms() - w->begin_ms >= OPS_EVENTS_LOCKED_MS)) {
+			long long left = until - mono_ms();
+			if (left <= 0)
 				break;
+			struct timespec slice = in_ms((int)(left < OPS_EVENTS_LOCKED_MS ? left : OPS_EVENTS_LOCKED_MS));
+			pthread_cond_timedwait(&w->room, &w->mu, &slice);
+		}
 	}
 	if (!it || w->count == OPS_EVENTS_QUEUE_MAX || w->exited) {
 		w->dropped++;

@@ -6,6 +6,7 @@
 #include "chatbot/events.h"
 #include "chatbot/events_int.h"
 #include "chatbot/ops_policy.h"
+#include "nlp/mg.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -88,13 +89,6 @@ static struct item *item_new(const struct events_row *r)
 	return it;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
-}
-
 static struct timespec in_ms(int ms);
 
 int events_writer_push(struct events_writer *w, const struct events_row *r, char *err)
@@ -103,15 +97,14 @@ int events_writer_push(struct events_writer *w, const struct events_row *r, char
 	pthread_mutex_lock(&w->mu);
 	/* Full while the writer writes: it is behind on the CPU, and its next
 	 * batch makes room soon; full while it waits for the write lock: the
-	 * database refuses it, and the answer does not wait (ops_policy.h). */
-	/* The wait looks again every OPS_EVENTS_LOCKED_MS: a writer that began
-	 * to wait for the lock just before the queue filled wakes no one, and
-	 * a push that waited for it whole held its answer a second. */
+	 * database refuses it, and the answer does not wait (ops_policy.h).
+	 * The wait looks again every OPS_EVENTS_LOCKED_MS: a writer that began
+	 * to wait for the lock just before the queue filled wakes no one. */
 	if (it && w->count == OPS_EVENTS_QUEUE_MAX) {
-		long long until = mono_ms() + OPS_EVENTS_ROOM_WAIT_MS;
+		long long until = mg_now_ms() + OPS_EVENTS_ROOM_WAIT_MS;
 		while (w->count == OPS_EVENTS_QUEUE_MAX && !w->exited && !w->stopping &&
-		       !(w->begin_ms && mono_ms() - w->begin_ms >= OPS_EVENTS_LOCKED_MS)) {
-			long long left = until - mono_ms();
+		       !(w->begin_ms && mg_now_ms() - w->begin_ms >= OPS_EVENTS_LOCKED_MS)) {
+			long long left = until - mg_now_ms();
 			if (left <= 0)
 				break;
 			struct timespec slice = in_ms((int)(left < OPS_EVENTS_LOCKED_MS ? left : OPS_EVENTS_LOCKED_MS));
@@ -211,7 +204,7 @@ static void set_begin(struct events_writer *w, long long ms)
 
 static int begin(struct events_writer *w)
 {
-	set_begin(w, mono_ms());
+	set_begin(w, mg_now_ms());
 	int rc;
 	for (;;) {
 		rc = step(w->begin);

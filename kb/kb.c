@@ -3,6 +3,7 @@
  * questions, English question, keywords) one per line in q, its answers in
  * a, so that every phrasing is evidence for its entry (kb/search.c). */
 #include "kb/kb_int.h"
+#include "nlp/mg.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -412,9 +413,7 @@ int kb_sync(struct kb *kb, char *err)
 		kb->stale = 1;
 		/* the monotonic clock: one stepped back must not keep the worker
 		 * from asking again */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		time_t now = ts.tv_sec;
+		time_t now = (time_t)(mg_now_ms() / 1000);
 		if (kb->wanted != gen || now - kb->wanted_at >= KB_LOADER_AGAIN_S) {
 			kb->wanted = gen;
 			kb->wanted_at = now;

@@ -86,3 +86,10 @@ int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char
 		return mg_fail(err, rc, "%s: %s", path, rc == MG_ERR_IO ? "read error" : "out of memory");
 	return MG_OK;
 }
+
+long long mg_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

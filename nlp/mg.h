@@ -39,6 +39,10 @@ const char *mg_strerror(int rc);
 int mg_fail(char *err, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Milliseconds on the monotonic clock: for waits and timings, which a clock
+ * stepped back must not stretch. */
+long long mg_now_ms(void);
+
 /* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees).
  * Refuses files larger than cap bytes with MG_ERR_TOO_LONG. */
 int mg_read_file(const char *path, size_t cap, char **out, size_t *out_len, char *err);

@@ -90,13 +90,6 @@ struct request {
 	struct staff_job *job;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- what handlers use (widget/api.h) ---------------------------------- */
 
 int http_fail(struct http_call *call, int status, const char *fmt, ...)
@@ -940,7 +933,7 @@ static enum MHD_Result refuse_early(struct http_server *srv, struct MHD_Connecti
 /* Takes a token of the client's bucket in rate (NULL: no limit). */
 static int client_allowed(struct http_rate *rate, const struct http_client *c)
 {
-	return !rate || !c->family || http_rate_take(rate, c->addr, c->len, now_ms());
+	return !rate || !c->family || http_rate_take(rate, c->addr, c->len, mg_now_ms());
 }
 
 /* The preflight of a cross-origin POST: only configured origins get the
@@ -1094,7 +1087,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		struct http_client peer;
 		http_client_of_peer(ai ? ai->client_addr : NULL, &peer);
 		int slot = http_conns_open(srv->conns, &peer, &srv->proxies,
-					   fi ? fi->connect_fd : -1, now_ms());
+					   fi ? fi->connect_fd : -1, mg_now_ms());
 		*socket_context = slot >= 0 ? (void *)(intptr_t)(slot + 1) : NULL;
 	} else {
 		http_conns_close(srv->conns, (int)(intptr_t)*socket_context - 1);
@@ -1122,7 +1115,7 @@ static void *reaper_run(void *arg)
 		until.tv_nsec %= 1000000000L;
 		pthread_cond_timedwait(&srv->reaper_wake, &srv->reaper_lock, &until);
 		if (!srv->reaper_stop)
-			http_conns_reap(srv->conns, now_ms());
+			http_conns_reap(srv->conns, mg_now_ms());
 	}
 	pthread_mutex_unlock(&srv->reaper_lock);
 	return NULL;
@@ -1193,7 +1186,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
 	(void)code;
 	struct http_server *srv = cls;
 	/* Keep-alive: the next request's deadline runs from now. */
-	http_conns_next(srv->conns, conn_slot(conn), now_ms());
+	http_conns_next(srv->conns, conn_slot(conn), mg_now_ms());
 	struct request *req = *state;
 	if (!req)
 		return;
@@ -1408,8 +1401,8 @@ void http_stop(struct http_server *srv)
 		http_pool_refuse(srv->pool);
 		http_pool_stop(srv->hash_pool);
 		http_pool_stop(srv->pool);
-		for (long long until = now_ms() + HTTP_DRAIN_MS;
-		     atomic_load(&srv->in_flight) > 0 && now_ms() < until;)
+		for (long long until = mg_now_ms() + HTTP_DRAIN_MS;
+		     atomic_load(&srv->in_flight) > 0 && mg_now_ms() < until;)
 			usleep(10 * 1000);
 		/* Worker threads exit here; their chatbots close by the key's destructor. */
 		MHD_stop_daemon(srv->daemon);

@@ -208,9 +208,14 @@ static int adopt_3(sqlite3 *db, void *ctx, char *err)
 	return rc == MG_OK ? kb_reindex(kb, err) : rc;
 }
 
+/* Step 4: a synonym's verb listed with a direction, the tail of another
+ * verb of its group (越してきた beside 引っ越してきた), is its canonical
+ * word only with that direction: the index is analysed again, as in step
+ * 3, so that a phrasing's 県へ越す is 越す again, not 転入. */
 static const struct mg_db_step STEPS[] = {
 	{SCHEMA_1, adopt_1},
 	{SCHEMA_2, NULL},
+	{NULL, adopt_3},
 	{NULL, adopt_3},
 };
 const struct mg_db_schema kb_schema = {"kb", STEPS, sizeof STEPS / sizeof *STEPS};

@@ -614,6 +614,44 @@ static void compound_add(struct compound *c, const char *s, size_t len)
 	c->parts++;
 }
 
+/* The direction a dependent verb gives the verb before it (越してくる,
+ * 引っ越していく): "くる", "いく", or NULL. f and flen are the dependent's. */
+static const char *direction_of(const char *f[NLP_NFIELDS], const size_t flen[NLP_NFIELDS])
+{
+	if (!field_is(f[0], flen[0], "動詞") || !field_is(f[1], flen[1], "非自立"))
+		return NULL;
+	const char *l = f[NLP_FIELD_LEMMA];
+	size_t ll = flen[NLP_FIELD_LEMMA];
+	if (field_is(l, ll, "くる") || field_is(l, ll, "来る"))
+		return "くる";
+	if (field_is(l, ll, "いく") || field_is(l, ll, "行く"))
+		return "いく";
+	return NULL;
+}
+
+/* The direction of the verb at node: a dependent くる or いく after it,
+ * through て (越してきた, 移って来ました), or NULL. */
+static const char *verb_direction(const mecab_node_t *node)
+{
+	for (const mecab_node_t *n = node->next; n && n->stat != MECAB_EOS_NODE; n = n->next) {
+		const char *f[NLP_NFIELDS];
+		size_t flen[NLP_NFIELDS];
+		if (nlp_features(n->feature, f, flen) <= NLP_FIELD_LEMMA)
+			return NULL;
+		if (field_is(f[0], flen[0], "助詞") && field_is(f[1], flen[1], "接続助詞") &&
+		    (field_is(f[NLP_FIELD_LEMMA], flen[NLP_FIELD_LEMMA], "て") ||
+		     field_is(f[NLP_FIELD_LEMMA], flen[NLP_FIELD_LEMMA], "で")))
+			continue;
+		return direction_of(f, flen);
+	}
+	return NULL;
+}
+
+/* A synonym's verb listed with a direction (越してきた: moving in) is
+ * looked up as lemma + NLP_DIRECTION_SEP + direction (越す+くる): 年を越す
+ * is not 転入. */
+#define NLP_DIRECTION_SEP "+"
+
 static const char *synonym_of_lemma(const struct nlp_synonyms *syn, const char *lemma, size_t len);
 
 int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
@@ -692,8 +730,20 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 			rc = compound_flush(&comp, emit, ctx);
 		if (rc || !content || lemma_len + 2 > sizeof term)
 			continue;
-		/* an inflection of a synonym's verb or adjective is its canonical word */
-		const char *canon = field_is(f[0], flen[0], "名詞") ? NULL : synonym_of_lemma(syn, lemma, lemma_len);
+		/* an inflection of a synonym's verb or adjective is its canonical
+		 * word; one listed with a direction, only with that direction */
+		const char *canon = NULL;
+		if (!field_is(f[0], flen[0], "名詞") && syn && syn->nlemmas) {
+			const char *dir = verb_direction(node);
+			if (dir && lemma_len + strlen(dir) + 2 <= sizeof term) {
+				memcpy(term, lemma, lemma_len);
+				memcpy(term + lemma_len, NLP_DIRECTION_SEP, 1);  /* one byte */
+				memcpy(term + lemma_len + 1, dir, strlen(dir));
+				canon = synonym_of_lemma(syn, term, lemma_len + 1 + strlen(dir));
+			}
+			if (!canon)
+				canon = synonym_of_lemma(syn, lemma, lemma_len);
+		}
 		if (canon)
 			lemma = canon, lemma_len = strlen(canon);
 		rc = emit(ctx, NLP_TERM, lemma, (int)lemma_len);
@@ -773,13 +823,15 @@ static int reading_of(struct nlp_analyser *an, const char *text, size_t len, cha
 }
 
 /* The lemma of the one verb or adjective a variant is made of with
- * auxiliaries and particles (なくした, 無くして, 痛かった) into lemma, or 0:
+ * auxiliaries and particles (なくした, 無くして, 痛かった) into lemma, with
+ * its direction when a dependent くる or いく gives it one (越してきた:
+ * 越す+くる), or 0:
  * another content word, or a negation (見当たらない: its lemma 見当たる
  * says the opposite). */
 static int variant_lemma(struct nlp_analyser *an, const char *v, size_t vlen, char *lemma, size_t cap)
 {
 	char err[MG_ERR_LEN];
-	const mecab_node_t *node = nlp_parse_nodes(an, v, vlen, err);
+	const mecab_node_t *node = nlp_parse_nodes(an, v, vlen, err), *verb = NULL;
 	int found = 0;
 	for (; node; node = node->next) {
 		if (node->stat == MECAB_BOS_NODE || node->stat == MECAB_EOS_NODE)
@@ -807,6 +859,14 @@ static int variant_lemma(struct nlp_analyser *an, const char *v, size_t vlen, ch
 		memcpy(lemma, l, ll);
 		lemma[ll] = 0;
 		found = 1;
+		verb = node;
+	}
+	/* the direction read as the analysis reads it (越して+きた) */
+	const char *dir = found ? verb_direction(verb) : NULL;
+	if (dir) {
+		if (strlen(lemma) + strlen(NLP_DIRECTION_SEP) + strlen(dir) + 1 > cap)
+			return 0;
+		strcat(strcat(lemma, NLP_DIRECTION_SEP), dir);
 	}
 	return found;
 }
@@ -888,6 +948,25 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 			free(v[k].lemma);
 		free(v);
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	/* A direction stays in the key only for a verb that is the tail of
+	 * another verb of its group (越す of 引っ越す, 越してきた beside
+	 * 引っ越してきた): clipped, it is another word without the direction
+	 * (年を越す). 引っ越す itself meets 転入 in any inflection, as before. */
+	for (size_t k = 0; k < n; k++) {
+		char *sep = strstr(v[k].lemma, NLP_DIRECTION_SEP);
+		if (!sep)
+			continue;
+		size_t blen = (size_t)(sep - v[k].lemma);
+		int clipped = 0;
+		for (size_t m = 0; m < n && !clipped; m++) {
+			const char *o = v[m].lemma, *osep = strstr(o, NLP_DIRECTION_SEP);
+			size_t olen = osep ? (size_t)(osep - o) : strlen(o);
+			clipped = m != k && !strcmp(v[m].canonical, v[k].canonical) && olen > blen &&
+				  !memcmp(o + olen - blen, v[k].lemma, blen);
+		}
+		if (!clipped)
+			*sep = 0;
 	}
 	/* a lemma two canonical words claim is left to neither */
 	if (n)  /* an empty list has no array */

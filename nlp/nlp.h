@@ -72,8 +72,11 @@ int nlp_synonyms_apply(const struct nlp_synonyms *syn, const char *text, size_t 
  * inflection of it (なくしました, なくす) the canonical word, where the
  * rewrite above meets only the spelling listed. A negated variant
  * (見当たらない), a kana spelling of a word of its group (ねだん of 値段:
- * MeCab's ねだる) and a lemma two canonical words claim are left out. Call
- * once the list is complete; MG_OK or MG_ERR_NOMEM. */
+ * MeCab's ねだる) and a lemma two canonical words claim are left out. A
+ * verb listed with a direction (越してきた) that is the tail of a longer
+ * verb of its group (引っ越してきた) meets it only with that direction:
+ * 年を越す is not 転入. Call once the list is complete; MG_OK or
+ * MG_ERR_NOMEM. */
 int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, char *err);
 
 /* ---- furigana (nlp/ruby.c) ------------------------------------------------ */

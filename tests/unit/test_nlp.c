@@ -111,6 +111,34 @@ TEST(nlp, a_synonyms_verb_meets_every_inflection)
 	nlp_synonyms_free(syn);
 }
 
+/* 越してきた is moving in (転入), 年を越す is the new year: a verb listed
+ * with a direction, the tail of a longer verb of its group (越す of
+ * 引っ越す), meets its canonical word only with that direction, while the
+ * longer verb meets it in every inflection, as before. */
+TEST(nlp, a_clipped_synonym_verb_needs_its_direction)
+{
+	char err[MG_ERR_LEN];
+	struct nlp_synonyms *syn = nlp_synonyms_new();
+	struct nlp_analyser *an = NULL;
+	REQUIRE(syn);
+	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "転入", "引っ越してきた", err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "転入", "越してきた", err) == MG_OK);
+	CHECK(nlp_synonyms_add(syn, "転入", "移ってきた", err) == MG_OK);
+	REQUIRE(nlp_synonyms_lemmatise(syn, an, err) == MG_OK);
+	CHECK(!has_term(fixture_terms("年を越すと予約できますか", syn), "転入"));
+	CHECK(has_term(fixture_terms("年を越すと予約できますか", syn), "越す"));
+	CHECK(has_term(fixture_terms("町に越して来ました", syn), "転入"));
+	CHECK(has_term(fixture_terms("先月越してきたばかりです", syn), "転入"));
+	/* 引っ越す is no clipped verb: any inflection, as before */
+	CHECK(has_term(fixture_terms("来月引っ越します", syn), "転入"));
+	CHECK(has_term(fixture_terms("引っ越してきました", syn), "転入"));
+	/* 移る is the tail of no verb of the group */
+	CHECK(has_term(fixture_terms("隣の町から移りました", syn), "転入"));
+	nlp_analyser_free(an);
+	nlp_synonyms_free(syn);
+}
+
 TEST(nlp, bad_input_is_refused_or_harmless)
 {
 	char err[MG_ERR_LEN];

@@ -312,7 +312,14 @@ static const struct kb_weights POLICY_FLOOR_WEIGHTS = {
  * separates a question about an office the FAQ lacks (leave-entry-out)
  * from an in-scope one: fitting its 865 phrasings too, at a tenth of the
  * weight, hands off 63% of them but answers 4 points fewer of the
- * alternates (58.7 → 54.8). */
+ * alternates (58.7 → 54.8). Measured and not kept (2026-12-01), for the
+ * plain FAQ's out of scope: the share of the question's words (idf) the
+ * first entry says nowhere, its answer included, times plain: refitted,
+ * plain dev / plain alternates out of scope handed off 92.3 / 86.4 → 92.3 /
+ * 86.9, holdout plain 78.3 → 82.6 and blind plain 78.8 → 80.8 (totals),
+ * but dev's 88.5 → 86.5, fresh's 83.3 → 80.0 and Japanese-only settled
+ * 59.4 → 58.8; without the plain factor, or over the phrasings alone, or
+ * an other-office entry's lead among the candidates: nothing moves. */
 #define POLICY_CONF_FEATURES 13
 #define POLICY_CONF_FIT_PLAIN (1.0 / 3)
 #define POLICY_CONF_DEPTH 6

@@ -117,14 +117,13 @@ TEST(nlp, a_synonyms_verb_meets_every_inflection)
  * longer verb meets it in every inflection, as before. */
 TEST(nlp, a_clipped_synonym_verb_needs_its_direction)
 {
+	static const char *const moved_in[] = {"引っ越してきた", "越してきた", "移ってきた"};
 	char err[MG_ERR_LEN];
-	struct nlp_synonyms *syn = nlp_synonyms_new();
 	struct nlp_analyser *an = NULL;
-	REQUIRE(syn);
-	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
-	CHECK(nlp_synonyms_add(syn, "転入", "引っ越してきた", err) == MG_OK);
-	CHECK(nlp_synonyms_add(syn, "転入", "越してきた", err) == MG_OK);
-	CHECK(nlp_synonyms_add(syn, "転入", "移ってきた", err) == MG_OK);
+	struct nlp_synonyms *syn = nlp_synonyms_new();
+	REQUIRE(syn && nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
+	for (size_t i = 0; i < sizeof moved_in / sizeof *moved_in; i++)
+		CHECK(nlp_synonyms_add(syn, "転入", moved_in[i], err) == MG_OK);
 	REQUIRE(nlp_synonyms_lemmatise(syn, an, err) == MG_OK);
 	CHECK(!has_term(fixture_terms("年を越すと予約できますか", syn), "転入"));
 	CHECK(has_term(fixture_terms("年を越すと予約できますか", syn), "越す"));

@@ -5,7 +5,6 @@
  * no business rule. */
 #include "widget/api.h"
 
-#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
@@ -68,15 +67,6 @@ static int body_string(struct http_call *c, const char *key, const char **out)
 	return 0;
 }
 
-/* A new conversation gets a random id: nothing about the resident is in it. */
-static const char *new_conversation(char fresh[HTTP_CONVERSATION_BYTES * 2 + 1])
-{
-	unsigned char raw[HTTP_CONVERSATION_BYTES];
-	randombytes_buf(raw, sizeof raw);
-	sodium_bin2hex(fresh, HTTP_CONVERSATION_BYTES * 2 + 1, raw, sizeof raw);
-	return fresh;
-}
-
 static int h_ask(struct http_call *c, json_t **out)
 {
 	const char *question = NULL, *conversation = NULL, *lang = NULL;
@@ -111,8 +101,12 @@ static int h_ask(struct http_call *c, json_t **out)
 		return http_fail(c, 400, "ruby must be true or false");
 	opts.ruby = json_is_true(ruby);
 
-	char fresh[HTTP_CONVERSATION_BYTES * 2 + 1];
-	opts.conversation = conversation = conversation ? conversation : new_conversation(fresh);
+	/* A new conversation's id is the event log's (events_new_id): it starts
+	 * with its second, so its rows go at the end of the log's indexes. */
+	char fresh[EVENTS_ID_MAX + 1];
+	if (!conversation)
+		events_new_id(fresh);
+	opts.conversation = conversation = conversation ? conversation : fresh;
 
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
@@ -193,9 +187,11 @@ static int h_event(struct http_call *c, json_t **out)
 		return http_fail(c, 400, "conversation is not a conversation id");
 	if (ev.entry_id && strlen(ev.entry_id) > HTTP_ENTRY_ID_MAX)
 		return http_fail(c, 400, "entry is not an entry id");
-	char fresh[HTTP_CONVERSATION_BYTES * 2 + 1];
-	if (!ev.conversation)
-		ev.conversation = new_conversation(fresh);
+	char fresh[EVENTS_ID_MAX + 1];
+	if (!ev.conversation) {
+		events_new_id(fresh);
+		ev.conversation = fresh;
+	}
 
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)

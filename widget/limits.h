@@ -28,10 +28,10 @@
 /* Candidates a client may ask for with "top" (the widget uses the default). */
 #define HTTP_TOP_MAX 10
 
-/* Conversation ids are random tokens the server hands out; a client-supplied
- * one is accepted only if it looks like one (letters, digits, '-', '_'). */
+/* Conversation ids are the event log's (events_new_id: the second, then 96
+ * random bits, unguessable); a client-supplied one is accepted only if it
+ * looks like one (letters, digits, '-', '_'). */
 #define HTTP_CONVERSATION_MAX 64
-#define HTTP_CONVERSATION_BYTES 16  /* random bytes: 128 bits, unguessable */
 
 /* Entry ids are short external ids from the CSV ("101", "ticket-lost-1"). */
 #define HTTP_ENTRY_ID_MAX 64

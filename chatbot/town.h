@@ -26,8 +26,9 @@ const char *town_municipality_code(const struct town *town);
  * town name and, per line, label, phone, hours text and whether it is open at now. */
 json_t *town_public_json(const struct town *town, const char *lang, time_t now);
 
-/* text with each {{key}} replaced by the town's fact in lang, as residents
- * see it (the console's preview); a new JSON string, NULL without memory. */
+/* text (UTF-8: it is not checked again) with each {{key}} replaced by the
+ * town's fact in lang, as residents see it (the console's preview); a new
+ * JSON string, NULL without memory. */
 json_t *town_expand(const struct town *town, const char *text, const char *lang);
 
 #endif

@@ -233,9 +233,56 @@ struct syn_lemma {
 	const char *canonical;  /* the pair's */
 };
 
+/* A set of strings (borrowed, NUL-terminated) by mg_hash, open addressing,
+ * at most half full: a list's variants (a variant listed twice keeps its
+ * first canonical) and its groups' readings (nlp_synonyms_lemmatise), each
+ * looked up at once. Comparing every pair with every other made a list of
+ * 2,000 verb variants cost 296 M instructions to load. */
+struct syn_set {
+	const char **slot;
+	size_t cap, n;  /* cap: a power of two; 0 before the first add */
+};
+
+/* The slot of key, or the empty slot where it would go; cap > 0. */
+static size_t syn_set_at(const struct syn_set *s, const char *key)
+{
+	size_t i = mg_hash(key, strlen(key)) & (s->cap - 1);
+	while (s->slot[i] && strcmp(s->slot[i], key))
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static int syn_set_has(const struct syn_set *s, const char *key)
+{
+	return s->cap && s->slot[syn_set_at(s, key)];
+}
+
+/* Adds key, which must outlive the set: MG_OK, or MG_ERR_NOMEM (the set as it was). */
+static int syn_set_add(struct syn_set *s, const char *key)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct syn_set grown = {calloc(cap, sizeof *s->slot), cap, s->n};
+		if (!grown.slot)
+			return MG_ERR_NOMEM;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->slot[i])
+				grown.slot[syn_set_at(&grown, s->slot[i])] = s->slot[i];
+		free(s->slot);
+		*s = grown;
+	}
+	size_t i = syn_set_at(s, key);
+	if (!s->slot[i]) {
+		s->slot[i] = key;
+		s->n++;
+	}
+	return MG_OK;
+}
+
 struct nlp_synonyms {
 	struct syn_pair *pairs;
 	size_t n, cap;
+	struct syn_set variants;   /* every pair's variant */
 	struct syn_lemma *lemmas;  /* sorted by lemma (nlp_synonyms_lemmatise) */
 	size_t nlemmas;
 	int sorted;
@@ -263,7 +310,41 @@ void nlp_synonyms_free(struct nlp_synonyms *syn)
 		free(syn->lemmas[i].lemma);
 	free(syn->lemmas);
 	free(syn->pairs);
+	free(syn->variants.slot);
 	free(syn);
+}
+
+/* Appends the pair (c, v), normalised, taking both strings, and says in
+ * *added whether it did: a variant the list has already keeps its first
+ * canonical. MG_OK or MG_ERR_NOMEM. */
+static int pair_add(struct nlp_synonyms *syn, char *c, char *v, size_t vlen, int *added, char *err)
+{
+	int rc = MG_OK;
+	*added = 0;
+	if (syn_set_has(&syn->variants, v)) {
+		free(c);
+		free(v);
+		return MG_OK;
+	}
+	if (syn->n == syn->cap) {
+		size_t cap = syn->cap ? syn->cap * 2 : 64;
+		struct syn_pair *p = realloc(syn->pairs, cap * sizeof *p);
+		if (!p)
+			rc = MG_ERR_NOMEM;
+		else
+			syn->pairs = p, syn->cap = cap;
+	}
+	if (rc == MG_OK)
+		rc = syn_set_add(&syn->variants, v);
+	if (rc != MG_OK) {
+		free(c);
+		free(v);
+		return mg_fail(err, rc, "out of memory");
+	}
+	syn->pairs[syn->n++] = (struct syn_pair){v, c, vlen};
+	syn->sorted = 0;
+	*added = 1;
+	return MG_OK;
 }
 
 int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char *variant, char *err)
@@ -275,33 +356,24 @@ int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char
 		rc = nlp_normalise(variant, strlen(variant), &v, &vlen, err);
 	if (rc == MG_OK && (!clen || !vlen))
 		rc = mg_fail(err, MG_ERR_INPUT, "a synonym is empty");
-	for (size_t i = 0; rc == MG_OK && i < syn->n; i++) {
-		if (!strcmp(syn->pairs[i].variant, v)) {
-			free(c);
-			free(v);
-			return MG_OK;
-		}
-	}
-	if (rc == MG_OK && syn->n == syn->cap) {
-		size_t cap = syn->cap ? syn->cap * 2 : 64;
-		struct syn_pair *p = realloc(syn->pairs, cap * sizeof *p);
-		if (!p)
-			rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
-		else
-			syn->pairs = p, syn->cap = cap;
-	}
 	if (rc != MG_OK) {
 		free(c);
 		free(v);
 		return rc;
 	}
-	syn->pairs[syn->n++] = (struct syn_pair){v, c, vlen};
-	syn->sorted = 0;
+	int added, self = strcmp(c, v) != 0;
+	rc = pair_add(syn, c, v, vlen, &added, err);
+	if (rc != MG_OK || !added || !self)
+		return rc;
 	/* The canonical word maps to itself, so that a variant inside it
 	 * (コールセンタ in コールセンター) never rewrites it: the longer match wins. */
-	if (strcmp(c, syn->pairs[syn->n - 1].variant))
-		return nlp_synonyms_add(syn, canonical, canonical, err);
-	return MG_OK;
+	c = strdup(syn->pairs[syn->n - 1].canonical);
+	v = c ? strdup(c) : NULL;
+	if (!v) {
+		free(c);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	return pair_add(syn, c, v, clen, &added, err);
 }
 
 static int pair_cmp(const void *a, const void *b)
@@ -879,40 +951,108 @@ static int ends_in_hiragana(const struct syn_pair *p)
 	return p->vlen >= 3 && last[0] == 0xe3 && (last[1] == 0x81 || (last[1] == 0x82 && last[2] <= 0x9f));
 }
 
-/* The katakana reading of pair i's variant, read once into readings[i]
- * (malloc'd; "" when it does not fit), or NULL when out of memory. */
-static const char *pair_reading(struct nlp_analyser *an, const struct nlp_synonyms *syn, char **readings, size_t i)
+/* A variant with a verb's or adjective's endings that is not its group's
+ * canonical word: read for its lemma. The other pairs of its group are the
+ * spellings it may be one of. */
+static int inflected(const struct syn_pair *p)
 {
-	if (!readings[i]) {
-		char r[4 * NLP_MAX_COMPOUND_BYTES];
-		const struct syn_pair *q = &syn->pairs[i];
-		readings[i] = strdup(reading_of(an, q->variant, q->vlen, r, sizeof r) ? r : "");
-	}
-	return readings[i];
+	return ends_in_hiragana(p) && strcmp(p->variant, p->canonical);
 }
 
-/* Whether pair i's variant is a kana spelling of a word of its group (よやく
- * of 予約, ねだん of 値段 under 費用): a noun MeCab took for a verb (やく,
- * ねだる), for which the rewrite is all it needs. The group's verbs are not
- * compared (なくした is not a spelling of 無くした). 1, 0, or -1 when out of
- * memory. */
-static int kana_of_its_group(struct nlp_analyser *an, const struct nlp_synonyms *syn, char **readings, size_t i)
+/* "canonical<TAB>reading" of pair p into *key (malloc'd; NULL when its
+ * reading is empty or too long to compare): the normalised words hold no
+ * tab. MG_OK or MG_ERR_NOMEM. */
+static int spelling_key(struct nlp_analyser *an, const struct syn_pair *p, char **key)
 {
-	const struct syn_pair *p = &syn->pairs[i];
-	const char *r = pair_reading(an, syn, readings, i);
-	if (!r)
-		return -1;
-	for (size_t j = 0; *r && j < syn->n; j++) {
-		const struct syn_pair *q = &syn->pairs[j];
-		if (j == i || strcmp(q->canonical, p->canonical) || (ends_in_hiragana(q) && strcmp(q->variant, q->canonical)))
-			continue;
-		const char *rq = pair_reading(an, syn, readings, j);
-		if (!rq)
-			return -1;
-		if (!strcmp(r, rq))
-			return 1;
+	char r[4 * NLP_MAX_COMPOUND_BYTES];
+	*key = NULL;
+	if (!reading_of(an, p->variant, p->vlen, r, sizeof r) || !*r)
+		return MG_OK;
+	size_t cl = strlen(p->canonical), rl = strlen(r);
+	if (!(*key = malloc(cl + rl + 2)))
+		return MG_ERR_NOMEM;
+	memcpy(*key, p->canonical, cl);
+	(*key)[cl] = '\t';
+	memcpy(*key + cl + 1, r, rl + 1);
+	return MG_OK;
+}
+
+/* The length of lemma's verb, its direction left out (越す+くる: 越す). */
+static size_t lemma_base(const char *lemma)
+{
+	const char *sep = strstr(lemma, NLP_DIRECTION_SEP);
+	return sep ? (size_t)(sep - lemma) : strlen(lemma);
+}
+
+/* A direction stays in the key only for a verb that is the tail of
+ * another verb of its group (越す of 引っ越す, 越してきた beside
+ * 引っ越してきた): clipped, it is another word without the direction
+ * (年を越す). 引っ越す itself meets 転入 in any inflection, as before. The
+ * tails of the verbs of every group that has a direction go in a set
+ * ("canonical<TAB>tail", each key once in one block), so that a long list
+ * costs linear time, not a walk of the group's verbs for each. MG_OK or
+ * MG_ERR_NOMEM (v unchanged). */
+static int keep_clipped_directions(struct syn_lemma *v, size_t n)
+{
+	struct syn_set directed = {0}, tails = {0};
+	size_t bytes = 0;
+	int rc = MG_OK;
+	for (size_t k = 0; k < n && rc == MG_OK; k++)
+		if (strstr(v[k].lemma, NLP_DIRECTION_SEP)) {
+			rc = syn_set_add(&directed, v[k].canonical);
+			bytes += strlen(v[k].canonical) + lemma_base(v[k].lemma) + 2;
+		}
+	/* every tail of a verb, at a character: a verb's lemma is UTF-8 */
+	for (size_t m = 0; m < n && rc == MG_OK; m++) {
+		size_t olen = lemma_base(v[m].lemma);
+		if (syn_set_has(&directed, v[m].canonical))
+			for (size_t at = 1; at < olen; at++)
+				if (((unsigned char)v[m].lemma[at] & 0xc0) != 0x80)
+					bytes += strlen(v[m].canonical) + olen - at + 2;
 	}
-	return 0;
+	char *block = rc == MG_OK && directed.n ? malloc(bytes) : NULL, *next = block;
+	if (directed.n && !block)
+		rc = MG_ERR_NOMEM;
+	for (size_t m = 0; m < n && rc == MG_OK && block; m++) {
+		size_t olen = lemma_base(v[m].lemma), cl = strlen(v[m].canonical);
+		if (!syn_set_has(&directed, v[m].canonical))
+			continue;
+		for (size_t at = 1; at < olen && rc == MG_OK; at++) {
+			if (((unsigned char)v[m].lemma[at] & 0xc0) == 0x80)
+				continue;
+			memcpy(next, v[m].canonical, cl);
+			next[cl] = '\t';
+			memcpy(next + cl + 1, v[m].lemma + at, olen - at);
+			next[cl + 1 + olen - at] = 0;
+			rc = syn_set_add(&tails, next);
+			next += cl + olen - at + 2;
+		}
+	}
+	/* the verbs with a direction, looked up last: none is dropped before all are seen */
+	unsigned char *clipped = rc == MG_OK && directed.n ? calloc(n, 1) : NULL;
+	if (directed.n && !clipped)
+		rc = MG_ERR_NOMEM;
+	for (size_t k = 0; k < n && rc == MG_OK && clipped; k++) {
+		if (!strstr(v[k].lemma, NLP_DIRECTION_SEP))
+			continue;
+		size_t blen = lemma_base(v[k].lemma), cl = strlen(v[k].canonical);
+		memcpy(next, v[k].canonical, cl);
+		next[cl] = '\t';
+		memcpy(next + cl + 1, v[k].lemma, blen);
+		next[cl + 1 + blen] = 0;
+		clipped[k] = syn_set_has(&tails, next);
+		next += cl + blen + 2;
+	}
+	for (size_t k = 0; k < n && rc == MG_OK; k++) {
+		char *sep = strstr(v[k].lemma, NLP_DIRECTION_SEP);
+		if (sep && !clipped[k])
+			*sep = 0;
+	}
+	free(clipped);
+	free(block);
+	free(directed.slot);
+	free(tails.slot);
+	return rc;
 }
 
 int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, char *err)
@@ -922,51 +1062,69 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 	free(syn->lemmas);
 	syn->lemmas = NULL;
 	syn->nlemmas = 0;
-	struct syn_lemma *v = syn->n ? malloc(syn->n * sizeof *v) : NULL;
-	char **readings = syn->n ? calloc(syn->n, sizeof *readings) : NULL;
-	size_t n = 0;
-	int rc = syn->n && (!v || !readings) ? MG_ERR_NOMEM : MG_OK;
+	/* v[i]: pair i's lemma, when its variant is one verb or adjective */
+	struct syn_lemma *v = syn->n ? calloc(syn->n, sizeof *v) : NULL;
+	char **key = syn->n ? calloc(syn->n, sizeof *key) : NULL;
+	struct syn_set groups = {0}, spellings = {0};
+	if (syn->n && (!v || !key)) {
+		free(v);
+		free(key);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	int rc = MG_OK;
 	for (size_t i = 0; rc == MG_OK && i < syn->n; i++) {
 		const struct syn_pair *p = &syn->pairs[i];
 		char lemma[NLP_MAX_COMPOUND_BYTES];
-		if (!ends_in_hiragana(p) || !strcmp(p->variant, p->canonical) ||
-		    !variant_lemma(an, p->variant, p->vlen, lemma, sizeof lemma))
+		if (!inflected(p) || !variant_lemma(an, p->variant, p->vlen, lemma, sizeof lemma))
 			continue;
-		int kana = kana_of_its_group(an, syn, readings, i);
-		if (kana == 1)
-			continue;
-		if (kana < 0 || !(v[n].lemma = strdup(lemma)))
+		v[i].canonical = p->canonical;
+		if (!(v[i].lemma = strdup(lemma)))
 			rc = MG_ERR_NOMEM;
 		else
-			v[n++].canonical = p->canonical;
+			rc = syn_set_add(&groups, p->canonical);
 	}
-	for (size_t i = 0; readings && i < syn->n; i++)
-		free(readings[i]);
-	free(readings);
+	/* A kana spelling of a word of its group (よやく of 予約, ねだん of 値段
+	 * under 費用) is a noun MeCab took for a verb (やく, ねだる), for which
+	 * the rewrite is all it needs: it reads as one of the group's other
+	 * spellings. The group's verbs are not compared (なくした is not a
+	 * spelling of 無くした). */
+	for (size_t j = 0; rc == MG_OK && j < syn->n; j++) {
+		const struct syn_pair *q = &syn->pairs[j];
+		if (inflected(q) || !syn_set_has(&groups, q->canonical))
+			continue;
+		rc = spelling_key(an, q, &key[j]);
+		if (rc == MG_OK && key[j])
+			rc = syn_set_add(&spellings, key[j]);
+	}
+	size_t n = 0;
+	for (size_t i = 0; rc == MG_OK && i < syn->n; i++) {
+		if (!v[i].lemma)
+			continue;
+		rc = spelling_key(an, &syn->pairs[i], &key[i]);
+		if (rc == MG_OK && key[i] && syn_set_has(&spellings, key[i])) {
+			free(v[i].lemma);
+			v[i].lemma = NULL;
+		}
+	}
+	for (size_t i = 0; i < syn->n; i++) {
+		free(key[i]);
+		if (v[i].lemma && rc == MG_OK)
+			v[n++] = v[i];
+		else
+			free(v[i].lemma);
+	}
+	free(key);
+	free(groups.slot);
+	free(spellings.slot);
 	if (rc != MG_OK) {
+		free(v);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	if (keep_clipped_directions(v, n) != MG_OK) {
 		for (size_t k = 0; k < n; k++)
 			free(v[k].lemma);
 		free(v);
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	}
-	/* A direction stays in the key only for a verb that is the tail of
-	 * another verb of its group (越す of 引っ越す, 越してきた beside
-	 * 引っ越してきた): clipped, it is another word without the direction
-	 * (年を越す). 引っ越す itself meets 転入 in any inflection, as before. */
-	for (size_t k = 0; k < n; k++) {
-		char *sep = strstr(v[k].lemma, NLP_DIRECTION_SEP);
-		if (!sep)
-			continue;
-		size_t blen = (size_t)(sep - v[k].lemma);
-		int clipped = 0;
-		for (size_t m = 0; m < n && !clipped; m++) {
-			const char *o = v[m].lemma, *osep = strstr(o, NLP_DIRECTION_SEP);
-			size_t olen = osep ? (size_t)(osep - o) : strlen(o);
-			clipped = m != k && !strcmp(v[m].canonical, v[k].canonical) && olen > blen &&
-				  !memcmp(o + olen - blen, v[k].lemma, blen);
-		}
-		if (!clipped)
-			*sep = 0;
 	}
 	/* a lemma two canonical words claim is left to neither */
 	if (n)  /* an empty list has no array */
@@ -988,6 +1146,10 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 	}
 	syn->lemmas = v;
 	syn->nlemmas = w;
+	/* The list is complete: sorted now, it is only read from here on, and
+	 * may be shared by every thread (kb/model.c). */
+	if (!syn->sorted)
+		synonyms_sort(syn);
 	return MG_OK;
 }
 

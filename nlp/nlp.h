@@ -10,7 +10,7 @@
 
 struct nlp_model;     /* the MeCab model: one per process, shared by all threads */
 struct nlp_analyser;  /* tagger, lattice, stemmer and buffers: one per thread */
-struct nlp_synonyms;  /* variant → canonical rewrite list; immutable while in use */
+struct nlp_synonyms;  /* variant → canonical rewrite list; read-only once lemmatised */
 
 /* Prefixes that keep the three kinds of term apart in one index. A lemma has
  * none; the kana reading of a noun starts with '@'; a reading bigram with '~'. */
@@ -61,7 +61,8 @@ int nlp_is_other_language(const char *text, size_t len);
 
 struct nlp_synonyms *nlp_synonyms_new(void);
 void nlp_synonyms_free(struct nlp_synonyms *syn);
-/* Both words are normalised first. A variant listed twice keeps its first canonical. */
+/* Both words are normalised first. A variant listed twice keeps its first
+ * canonical (a hash of the variants: constant time a pair). */
 int nlp_synonyms_add(struct nlp_synonyms *syn, const char *canonical, const char *variant, char *err);
 /* Rewrites variants to their canonical word, longest variant first. *out is
  * malloc'd and NUL-terminated; the caller frees it. */
@@ -75,8 +76,9 @@ int nlp_synonyms_apply(const struct nlp_synonyms *syn, const char *text, size_t 
  * MeCab's ねだる) and a lemma two canonical words claim are left out. A
  * verb listed with a direction (越してきた) that is the tail of a longer
  * verb of its group (引っ越してきた) meets it only with that direction:
- * 年を越す is not 転入. Call once the list is complete; MG_OK or
- * MG_ERR_NOMEM. */
+ * 年を越す is not 転入. Call once the list is complete: from then on the
+ * list is only read, and threads may share it (kb/'s model does). Linear
+ * in the list's length. MG_OK or MG_ERR_NOMEM. */
 int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, char *err);
 
 /* ---- furigana (nlp/ruby.c) ------------------------------------------------ */

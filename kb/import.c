@@ -504,7 +504,7 @@ static int add_phrasing(void *ctx, int index, enum kb_kind kind, const char *tex
 	if (rc == MG_OK) {
 		struct kb_shape *sh = &r->shape[r->nshape++];
 		*sh = (struct kb_shape){.kind = kind};
-		rc = nlp_analyse(r->kb->an, r->kb->syn, t, tl, count_token, sh, r->err);
+		rc = nlp_analyse(r->kb->an, kb_syn(r->kb), t, tl, count_token, sh, r->err);
 	}
 	if (rc == MG_OK && ((r->q.len && mg_buf_add(&r->q, "\n", 1)) || mg_buf_add(&r->q, t, tl)))
 		rc = mg_fail(r->err, MG_ERR_NOMEM, "out of memory");
@@ -865,11 +865,11 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 	mg_db_stmt_put(kb->stmts, ins);
 	free(text);
 	/* The index is re-analysed with the new list inside the same transaction. */
-	struct nlp_synonyms *old = kb->syn;
+	struct nlp_synonyms *old = kb->syn_own;
 	if (rc == MG_OK)
 		rc = nlp_synonyms_lemmatise(syn, kb->an, err);
 	if (rc == MG_OK) {
-		kb->syn = syn;
+		kb->syn_own = syn;
 		rc = kb_reindex(kb, err);
 	}
 	if (rc == MG_OK)
@@ -880,8 +880,8 @@ int kb_import_synonyms(struct kb *kb, const char *data, size_t len, const char *
 		kb->generation = -1;  /* the next search reloads the statistics */
 		return MG_OK;
 	}
-	if (kb->syn == syn)
-		kb->syn = old;
+	if (kb->syn_own == syn)
+		kb->syn_own = old;
 	nlp_synonyms_free(syn);
 	*groups = 0;
 	return rc;

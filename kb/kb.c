@@ -110,7 +110,7 @@ static int tok_tokenize(Fts5Tokenizer *tok, void *fts_ctx, int flags, const char
 		const char *nl = memchr(text + i, '\n', (size_t)(n - i));
 		int end = nl ? (int)(nl - text) : n;
 		if (end > i)
-			rc = nlp_analyse(kb->an, kb->syn, text + i, (size_t)(end - i), tok_emit, &t, NULL);
+			rc = nlp_analyse(kb->an, kb_syn(kb), text + i, (size_t)(end - i), tok_emit, &t, NULL);
 		i = end + 1;
 	}
 	if (t.sqlite_rc != SQLITE_OK)
@@ -154,15 +154,13 @@ static int register_fts(struct kb *kb, char *err)
  * one) gets the columns and is re-indexed, with the synonyms on disk. */
 #define KB_SCHEMA_BEFORE_MIGRATIONS 6
 
-static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err);
-
 /* Every entry analysed again with the synonyms on disk: a migration that
  * changes what the analyser makes of the entries. */
 static int analyse_again(struct kb *kb, char *err)
 {
 	int rc = MG_OK;
-	if (!kb->syn)
-		rc = synonyms_load(kb, &kb->syn, err);
+	if (!kb_syn(kb))
+		rc = kb_synonyms_load(kb, &kb->syn_own, err);
 	if (rc == MG_OK)
 		rc = kb_reindex(kb, err);
 	if (rc == MG_OK)
@@ -203,8 +201,8 @@ static int adopt_3(sqlite3 *db, void *ctx, char *err)
 	(void)db;
 	struct kb *kb = ctx;
 	int rc = MG_OK;
-	if (!kb->syn)
-		rc = synonyms_load(kb, &kb->syn, err);
+	if (!kb_syn(kb))
+		rc = kb_synonyms_load(kb, &kb->syn_own, err);
 	return rc == MG_OK ? kb_reindex(kb, err) : rc;
 }
 
@@ -253,7 +251,7 @@ void kb_close(struct kb *kb)
 	mg_db_stmts_free(kb->stmts);
 	sqlite3_close(kb->db);
 	nlp_analyser_free(kb->an);
-	nlp_synonyms_free(kb->syn);
+	nlp_synonyms_free(kb->syn_own);
 	kb_model_put(kb->model);
 	free(kb->stage_score);
 	free(kb->stage_ranked);
@@ -313,7 +311,7 @@ void kb_read_end(struct kb *kb, int began)
 const struct nlp_synonyms *kb_synonyms(struct kb *kb)
 {
 	char err[MG_ERR_LEN];
-	return kb_sync(kb, err) == MG_OK ? kb->syn : NULL;
+	return kb_sync(kb, err) == MG_OK ? kb_syn(kb) : NULL;
 }
 
 int kb_write_begin(struct kb *kb, char *err)
@@ -341,9 +339,14 @@ int kb_count(struct kb *kb, int64_t *n, char *err)
 	return rc == SQLITE_OK ? MG_OK : mg_db_fail(kb->db, err, "count");
 }
 
-/* Reloads what other connections may have changed: the synonym list and the
- * index statistics. Cheap when nothing changed (one indexed read). */
-static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
+static atomic_long synonyms_loads;
+
+long kb_synonyms_loads(void)
+{
+	return atomic_load(&synonyms_loads);
+}
+
+int kb_synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 {
 	struct nlp_synonyms *syn = nlp_synonyms_new();
 	sqlite3_stmt *st = NULL;
@@ -351,6 +354,7 @@ static int synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err)
 	*out = NULL;
 	if (!syn)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	atomic_fetch_add(&synonyms_loads, 1);
 	if (mg_db_stmt_get(kb->stmts, "SELECT canonical, variant FROM kb_synonyms", &st) != SQLITE_OK)
 		rc = mg_db_fail(kb->db, err, "synonyms");
 	while (rc == MG_OK && sqlite3_step(st) == SQLITE_ROW)
@@ -382,8 +386,9 @@ static int generation_now(struct kb *kb, int64_t *gen, char *err)
 
 int kb_sync(struct kb *kb, char *err)
 {
-	/* The generation, the synonyms and the model read in one snapshot: a
-	 * commit between them would name a model by another's number. */
+	/* The generation and the model (with its synonyms) read in one
+	 * snapshot: a commit between them would name a model by another's
+	 * number. */
 	int began = kb_read_begin(kb);
 	int64_t gen = -1;
 	int rc = generation_now(kb, &gen, err);
@@ -394,7 +399,7 @@ int kb_sync(struct kb *kb, char *err)
 	kb->stale = 0;
 	/* A model kept to the connection (loaded inside a write) is loaded
 	 * again, shared, once the write is over. */
-	if (gen == kb->generation && kb->syn && kb->model &&
+	if (gen == kb->generation && kb->model &&
 	    (kb->model->cached || !kb_model_shareable(kb))) {
 		kb_read_end(kb, began);
 		return MG_OK;
@@ -406,14 +411,15 @@ int kb_sync(struct kb *kb, char *err)
 	 * as kb_set_loader's window does until the new one is in; its first
 	 * search then hands the load to its loader (set after the open), or
 	 * makes it, as for any generation met later. A server's worker opened
-	 * beside an import never pays for the import's model. (Its synonyms are
-	 * those on disk: an older generation's are not kept.) */
+	 * beside an import never pays for the import's model, nor its synonyms:
+	 * it analyses with the model's, of the generation it ranks with, as
+	 * every worker does in kb_set_loader's window. */
 	if (!kb->model && kb_model_shareable(kb) && (model = kb_model_newest(kb, gen)) &&
 	    model->generation != gen)
 		kb->stale = 1;
 	/* A connection whose loads are another's (kb_set_loader) goes on with
 	 * the model it has until that one is loaded. */
-	else if (!model && kb->loader && kb->model && kb->syn && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
+	else if (!model && kb->loader && kb->model && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
 	    !(model = kb_model_ready(kb, gen))) {
 		kb->stale = 1;
 		/* the monotonic clock: one stepped back must not keep the worker
@@ -427,19 +433,15 @@ int kb_sync(struct kb *kb, char *err)
 		kb_read_end(kb, began);
 		return MG_OK;
 	}
-	struct nlp_synonyms *syn = NULL;
-	rc = synonyms_load(kb, &syn, err);
-	if (rc == MG_OK && !model)
+	if (!model)
 		rc = kb_model_get(kb, gen, &model, err);
 	kb_read_end(kb, began);
-	if (rc != MG_OK) {
-		nlp_synonyms_free(syn);
-		kb_model_put(model);
+	if (rc != MG_OK)
 		return rc;
-	}
-	nlp_synonyms_free(kb->syn);
+	/* a write's own list gives way to the model's, of the same snapshot */
+	nlp_synonyms_free(kb->syn_own);
+	kb->syn_own = NULL;
 	kb_model_put(kb->model);
-	kb->syn = syn;
 	kb->model = model;
 	kb->generation = kb->stale ? model->generation : gen;
 	return MG_OK;
@@ -679,8 +681,8 @@ int kb_open_copy(struct kb *src, struct nlp_model *model, struct kb **out, char 
 		kb_read_end(src, began);
 		/* the index is built with the copied synonyms, as an import's is */
 		if (rc == MG_OK) {
-			nlp_synonyms_free(kb->syn);
-			rc = synonyms_load(kb, &kb->syn, err);
+			nlp_synonyms_free(kb->syn_own);
+			rc = kb_synonyms_load(kb, &kb->syn_own, err);
 		}
 		if (rc == MG_OK)
 			rc = kb_reindex(kb, err);

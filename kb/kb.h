@@ -45,8 +45,10 @@ void kb_read_end(struct kb *kb, int began);
  * final rc. Every kb_write_begin that succeeded needs one kb_write_end. */
 int kb_write_begin(struct kb *kb, char *err);
 int kb_write_end(struct kb *kb, int rc, char *err);
-/* The synonym list the searches of this kb use, loaded (kb_sync) if need
- * be; valid until this kb's next search or change. NULL if it cannot load. */
+/* The synonym list the searches of this kb use: its model's, read once per
+ * generation with the model by whoever loads it (kb_set_loader), or, inside
+ * a write that changed it, the write's own; loaded (kb_sync) if need be.
+ * Valid until this kb's next search or change. NULL if it cannot load. */
 const struct nlp_synonyms *kb_synonyms(struct kb *kb);
 /* This kb's analyser (one per thread, as the kb), for other analyses of the
  * same thread's text (furigana); valid until kb_close. */

@@ -132,6 +132,11 @@ struct kb_model {
 	double avg_q, avg_a;      /* mean tokens per entry */
 	int max_shapes;           /* most phrasings of one entry */
 	double usual_spread;      /* a word's usual idf over every field / idf over the phrasings */
+	/* The synonym list of generation, read on the snapshot that names it by
+	 * whoever loads the model (the server's pool), and shared with it: a
+	 * connection that takes the model does no synonym work (16 M
+	 * instructions for the sample's list when each read its own). */
+	struct nlp_synonyms *syn;
 	struct kb_gloss *gloss;   /* the dictionary's words for this model's (kb/gloss.c) */
 	atomic_int gloss_built;   /* gloss is built (read without the lock) */
 	/* the process-wide cache (kb/model.c): immutable once shared */
@@ -156,6 +161,12 @@ struct kb_model *kb_model_newest(struct kb *kb, int64_t generation);
 /* Model reads this process has begun so far (shared models and those kept
  * to a connection): what the tests count loads by. */
 long kb_model_loads(void);
+/* Synonym lists this process has read from kb_synonyms so far (with a model,
+ * or for a write that has none yet): what the tests count them by. */
+long kb_synonyms_loads(void);
+/* The synonym list on disk, in kb's snapshot, read (nlp_synonyms_lemmatise)
+ * with kb's analyser: *out is the caller's (NULL on failure). */
+int kb_synonyms_load(struct kb *kb, struct nlp_synonyms **out, char *err);
 /* Models the process's cache holds now, of every file and generation: a
  * model stays while any connection holds it (the tests check that none is
  * kept for nothing). */
@@ -210,8 +221,11 @@ int kb_gloss_bridge(const struct kb_model *m, const struct kb_gloss *g, const ch
 struct kb {
 	sqlite3 *db;
 	struct nlp_analyser *an;
-	struct nlp_synonyms *syn;
-	int64_t generation;  /* kb_meta.generation when syn and model were loaded */
+	/* The list a write reads with before any model has it (an import of
+	 * synonyms, a copy, the schema's steps), until the next model comes in;
+	 * otherwise NULL, and the model's is used (kb_syn). */
+	struct nlp_synonyms *syn_own;
+	int64_t generation;  /* kb_meta.generation when the model was loaded */
 	struct kb_model *model;  /* of generation */
 	/* kb_set_loader's: while a newer generation's model is loaded elsewhere,
 	 * searches go on with model, and stale says so (kb_candidates_fill then
@@ -235,6 +249,13 @@ struct kb {
 	void *query;  /* kb/search.c's struct query, kept likewise */
 	struct mg_db_write write;  /* kb_write_begin's levels */
 };
+
+/* The synonym list kb's analyses use now: its own while a write reads with
+ * one no model has yet, else its model's (NULL before the first sync). */
+static inline const struct nlp_synonyms *kb_syn(const struct kb *kb)
+{
+	return kb->syn_own ? kb->syn_own : kb->model ? kb->model->syn : NULL;
+}
 
 /* Runs sql (one statement, no rows wanted) through the connection's
  * statement cache: SQLite's result code. */

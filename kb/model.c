@@ -2,7 +2,9 @@
  * generation from FTS5's own tables: each term's entry frequencies, and per
  * entry that holds it the occurrences in phrasings and answers and which
  * phrasings hold it. The second stage of a search reads only this, so it
- * costs no SQL beyond the first stage's one query. */
+ * costs no SQL beyond the first stage's one query. The generation's synonym
+ * list is read with it and shared with it, so that a connection taking the
+ * model analyses questions without reading the list itself. */
 #include "kb/kb_int.h"
 
 #include <math.h>
@@ -23,6 +25,7 @@ static void model_free(struct kb_model *m)
 	free(m->ents);
 	free(m->shapes);
 	free(m->slot_of);
+	nlp_synonyms_free(m->syn);
 	kb_gloss_free(m->gloss);
 	free(m);
 }
@@ -152,7 +155,9 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 	struct kb_model *m = calloc(1, sizeof *m);
 	if (!m)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
-	int rc = load_entries(kb, m, err);
+	int rc = kb_synonyms_load(kb, &m->syn, err);
+	if (rc == MG_OK)
+		rc = load_entries(kb, m, err);
 	size_t terms_cap = 0, text_cap = 0, posts_cap = 0, phr_cap = 0, text_len = 0;
 	sqlite3_stmt *q = NULL;
 	/* fts5vocab 'instance' lists every occurrence ordered by term, entry,

@@ -286,11 +286,11 @@ static int query_analyse(struct kb *kb, struct query *q, const char *text, size_
 	q->no_readings = w->no_readings;
 	asking_sentence(text, len, &a, &b);
 	q->sentence_weight = 1;
-	int rc = nlp_analyse(kb->an, kb->syn, text + a, b - a, query_add, q, err);
+	int rc = nlp_analyse(kb->an, kb_syn(kb), text + a, b - a, query_add, q, err);
 	if (rc == MG_OK && (a > 0 || b < len)) {
 		q->sentence_weight = w->context;
 		q->last_kind_term = 0;
-		rc = nlp_analyse(kb->an, kb->syn, text, len, query_add, q, err);
+		rc = nlp_analyse(kb->an, kb_syn(kb), text, len, query_add, q, err);
 	}
 	return rc;
 }
@@ -317,7 +317,7 @@ static int query_stats(struct kb *kb, struct query *q, const struct kb_weights *
 	if (whole)
 		q->total_q -= m->ents[ex_slot].len_q;
 	else if (ex) {
-		int rc = nlp_analyse(kb->an, kb->syn, ex->text, ex->len, count_excluded, q, err);
+		int rc = nlp_analyse(kb->an, kb_syn(kb), ex->text, ex->len, count_excluded, q, err);
 		if (rc != MG_OK)
 			return rc;
 	}

@@ -3,11 +3,13 @@
  * round-trips. And search as residents meet it. */
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
+#include "tests/unit/verbs.h"
 #include "chatbot/town_int.h"
 #include "kb/kb_int.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -574,6 +576,59 @@ TEST(kb, a_connection_opened_beside_a_change_takes_the_model_the_process_holds)
 	chatbot_close(late);
 	chatbot_close(worker);
 	kb_close(editor);
+	fixture_bot_close(pool);
+}
+
+/* Staff save a long synonym list (the test list, a new word for the ticket
+ * and 2,000 verb variants) while residents ask on four server workers: the
+ * list is read once, by the pool, with the new generation's model; every
+ * worker then finds the ticket by the new word without reading the list
+ * itself. When each worker read its own, each paid the whole load on the
+ * first ask after the save (465 M instructions for the sample's list and
+ * 2,000 variants, tests/bench/bench_synonyms.c): five reads here. */
+TEST(kb, after_staff_save_a_long_synonym_list_no_worker_reads_it)
+{
+	enum { WORKERS = 4 };
+	struct chatbot *pool = fixture_bot("syn-workers.db");
+	REQUIRE(kb_synonyms(chatbot_kb(pool)) != NULL);
+	char err[MG_ERR_LEN];
+	struct chatbot *w[WORKERS] = {0};
+	int asked = 0, opened = 0;
+	for (; opened < WORKERS; opened++) {
+		if (chatbot_open(&w[opened], fixture_path("syn-workers.db"), fixture_model(), fixture_town(), err) != MG_OK)
+			break;
+		kb_set_loader(chatbot_kb(w[opened]), count_loads, &asked);
+		CHECK(shows(w[opened], "副反応が心配", "3") == 1);
+		CHECK(shows(w[opened], "ワクパス", "2") == 0);  /* a word no entry and no synonym says */
+	}
+	REQUIRE(opened == WORKERS);
+
+	size_t mini_len = 0, len = 0;
+	char *mini = fixture_read("tests/unit/data/mini_synonyms.tsv", &mini_len), *head = NULL, *list = NULL;
+	REQUIRE(asprintf(&head, "%.*s接種券\tワクパス\n", (int)mini_len, mini) > 0);
+	REQUIRE((list = verbs_tsv(head, strlen(head), VERBS_MAX, &len)) != NULL);
+	long synonyms = kb_synonyms_loads(), models = kb_model_loads();
+	int groups = 0;
+	CHECK(kb_import_synonyms(chatbot_kb(pool), list, len, "synonyms.tsv", &groups, err) == MG_OK);
+	for (int i = 0; i < WORKERS; i++)  /* before the pool's load: the list before */
+		CHECK(shows(w[i], "副反応が心配", "3") == 1);
+	CHECK(asked == WORKERS);
+	CHECK(kb_synonyms(chatbot_kb(pool)) != NULL);  /* the pool's load, as after the server's import */
+	for (int i = 0; i < WORKERS; i++) {
+		CHECK(shows(w[i], "ワクパス", "2") == 1);
+		CHECK(shows(w[i], "副反応が心配", "3") == 1);
+		CHECK(kb_fresh(chatbot_kb(w[i])));
+	}
+	fprintf(stderr, "    synonym lists read after the save: %ld, models: %ld\n", kb_synonyms_loads() - synonyms,
+		kb_model_loads() - models);
+	CHECK(kb_synonyms_loads() - synonyms == 1);
+	CHECK(kb_model_loads() - models == 1);
+	CHECK(asked == WORKERS);
+	for (int i = 0; i < WORKERS; i++)
+		chatbot_close(w[i]);
+	free(list);
+	free(head);
+	free(mini);
 	fixture_bot_close(pool);
 }
 

@@ -584,7 +584,7 @@ TEST(kb, a_connection_opened_beside_a_change_takes_the_model_the_process_holds)
  * list is read once, by the pool, with the new generation's model; every
  * worker then finds the ticket by the new word without reading the list
  * itself. When each worker read its own, each paid the whole load on the
- * first ask after the save (465 M instructions for the sample's list and
+ * first ask after the save (485 M instructions for the sample's list and
  * 2,000 variants, tests/bench/bench_synonyms.c): five reads here. */
 TEST(kb, after_staff_save_a_long_synonym_list_no_worker_reads_it)
 {

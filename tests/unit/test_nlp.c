@@ -145,7 +145,7 @@ TEST(nlp, a_clipped_synonym_verb_needs_its_direction)
  * twice? a kana spelling of its group?) by a hash, not by walking them. CPU
  * time, the best of three, as a ratio (the machine is shared): 2,000
  * generated verb variants took 10-17x what 500 did when each walked the
- * list, 3-4x now (335 M instructions against 70 M,
+ * list, 3-4x now (358 M instructions against 72 M,
  * tests/bench/bench_synonyms.c). */
 TEST(nlp, a_synonym_list_four_times_as_long_loads_in_about_four_times_the_time)
 {

@@ -2,7 +2,6 @@
  * whether a word is typed in kanji, hiragana, full-width or English. */
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
-#include "tests/unit/verbs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,26 +146,6 @@ TEST(nlp, a_clipped_synonym_verb_needs_its_direction)
  * generated verb variants took 10-17x what 500 did when each walked the
  * list, 3-4x now (358 M instructions against 72 M,
  * tests/bench/bench_synonyms.c). */
-TEST(nlp, a_synonym_list_four_times_as_long_loads_in_about_four_times_the_time)
-{
-	char err[MG_ERR_LEN];
-	struct nlp_analyser *an = NULL;
-	REQUIRE(nlp_analyser_new(fixture_model(), &an, err) == MG_OK);
-	static const int n[2] = {VERBS_MAX / 4, VERBS_MAX};
-	double best[2] = {1e9, 1e9};
-	for (int round = 0; round < 3; round++)
-		for (int k = 0; k < 2; k++) {
-			double t0 = verbs_cpu_ms();
-			CHECK(verbs_load(an, n[k], err) == MG_OK);
-			double ms = verbs_cpu_ms() - t0;
-			best[k] = ms < best[k] ? ms : best[k];
-		}
-	fprintf(stderr, "    %d verb variants %.1f ms of CPU, %d %.1f ms: %.1fx\n", n[0], best[0], n[1], best[1],
-		best[1] / best[0]);
-	CHECK(best[1] < 6 * best[0]);
-	nlp_analyser_free(an);
-}
-
 TEST(nlp, bad_input_is_refused_or_harmless)
 {
 	char err[MG_ERR_LEN];

@@ -276,8 +276,13 @@ static void asking_sentence(const char *s, size_t len, size_t *a, size_t *b)
 }
 
 /* Analyses the question: the asking sentence at full weight first, then the
- * whole text at w->context, so that a word only the story around it says
- * counts less. A question of one sentence is the whole text. */
+ * story before and after it at w->context, so that a word only the story
+ * says counts less. A question of one sentence is the whole text. The
+ * story is analysed without the asking sentence, whose words it would only
+ * find again: a sentence ends at a mark that ends every reading run and
+ * compound, so the words are those of the whole text (the same rankings
+ * over dev, leave-one-out and plain), and MeCab reads a long question once,
+ * not one and a half times. */
 static int query_analyse(struct kb *kb, struct query *q, const char *text, size_t len,
 			 const struct kb_weights *w, char *err)
 {
@@ -287,10 +292,14 @@ static int query_analyse(struct kb *kb, struct query *q, const char *text, size_
 	asking_sentence(text, len, &a, &b);
 	q->sentence_weight = 1;
 	int rc = nlp_analyse(kb->an, kb_syn(kb), text + a, b - a, query_add, q, err);
-	if (rc == MG_OK && (a > 0 || b < len)) {
-		q->sentence_weight = w->context;
+	q->sentence_weight = w->context;
+	if (rc == MG_OK && a > 0) {
 		q->last_kind_term = 0;
-		rc = nlp_analyse(kb->an, kb_syn(kb), text, len, query_add, q, err);
+		rc = nlp_analyse(kb->an, kb_syn(kb), text, a, query_add, q, err);
+	}
+	if (rc == MG_OK && b < len) {
+		q->last_kind_term = 0;
+		rc = nlp_analyse(kb->an, kb_syn(kb), text + b, len - b, query_add, q, err);
 	}
 	return rc;
 }

@@ -811,9 +811,10 @@ static void model_bm25(const struct kb_model *m, const struct query *q, const st
 
 /* The entries the MATCH of q would find in the index of model m's
  * generation, from the model's postings alone, and their bm25 (as
- * model_bm25) into r; their number. score is all 0, and left so. For a
- * connection whose model is older than the index on disk (kb->stale): FTS5
- * would match the newer index's rows, which the model does not know. */
+ * model_bm25) into r; their number. score is all 0, and left so. A
+ * connection whose model is older than the index on disk (kb->stale) ranks
+ * by these alone: FTS5 would match the newer index's rows, which the model
+ * does not know. */
 static int first_stage_model(const struct kb_model *m, const struct query *q, const struct kb_weights *w,
 			     double *score, struct ranked *r)
 {
@@ -839,39 +840,58 @@ static int match_postings(const struct query *q, const int *use)
 	return n;
 }
 
-static int npost_desc(const void *a, const void *b)
+struct cover {
+	int phrase;
+	double worth;
+};
+
+/* By what a phrase's list brings the first stage for what FTS5 pays to
+ * read it, the most first. */
+static int cover_desc(const void *a, const void *b)
 {
-	const int *x = a, *y = b;  /* {phrase, npost} */
-	return x[1] != y[1] ? (x[1] < y[1]) - (x[1] > y[1]) : x[0] - y[0];
+	const struct cover *x = a, *y = b;
+	return x->worth != y->worth ? (x->worth < y->worth) - (x->worth > y->worth) : x->phrase - y->phrase;
 }
 
-/* Which of the first stage's phrases FTS5 needs to find every entry the
- * MATCH of all of them finds, into use[]: a phrase whose entries the
- * others' already hold adds no row (a word's lemma beside its reading, a
- * bigram inside a longer word's entries), only the reading of its posting
- * list, which is most of an ask at 10,000 entries. The longest lists are
- * taken first, the model says which entries each holds (the index's own
- * generation: not for a stale connection). mark is all 0, and left so. */
-static void match_cover(const struct kb_model *m, const struct query *q, unsigned char *mark, int *use)
+/* Which of the first stage's phrases FTS5 needs to find the best entries
+ * r[0..nr) (the model's ranking of every entry the MATCH of all of them
+ * finds), into use[]: each phrase weighed by how many of the best it holds
+ * over what FTS5 pays for it (KB_FTS_PHRASE_COST and its list), taken in
+ * that order while it holds a best entry no phrase taken before holds. A
+ * long question's words find most of a large knowledge base; FTS5 returning
+ * every one of those rows, to keep the best 40 the model had already
+ * ranked, was most of its ask. mark is all 0; the best entries are left at
+ * 1, the rest at 0. */
+static void match_cover(const struct kb_model *m, const struct query *q, const struct ranked *r, int nr,
+			unsigned char *mark, int *use)
 {
-	int order[KB_MAX_PHRASES][2], n = 0;
+	struct cover order[KB_MAX_PHRASES];
+	int n = 0;
+	for (int k = 0; k < nr; k++)
+		mark[r[k].slot] = 2;  /* 2: best, not yet covered */
 	for (int i = 0; i < q->nphrases; i++) {
 		use[i] = 0;
-		if (q->in_match[i] && q->t[i])
-			order[n][0] = i, order[n++][1] = (int)q->t[i]->npost;
+		const struct kb_mterm *t = q->t[i];
+		if (!q->in_match[i] || !t)
+			continue;
+		int best = 0;
+		for (uint32_t x = 0; x < t->npost; x++)
+			best += mark[m->posts[t->post + x].ent] == 2;
+		if (best)
+			order[n++] = (struct cover){i, best / (KB_FTS_PHRASE_COST + (double)t->npost)};
 	}
-	qsort(order, (size_t)n, sizeof order[0], npost_desc);
-	for (int k = 0; k < n; k++) {
-		const struct kb_mterm *t = q->t[order[k][0]];
-		for (uint32_t x = 0; x < t->npost && !use[order[k][0]]; x++)
-			use[order[k][0]] = !mark[m->posts[t->post + x].ent];
-		for (uint32_t x = 0; use[order[k][0]] && x < t->npost; x++)
-			mark[m->posts[t->post + x].ent] = 1;
-	}
-	for (int k = 0; k < n; k++) {
-		const struct kb_mterm *t = q->t[order[k][0]];
-		for (uint32_t x = 0; use[order[k][0]] && x < t->npost; x++)
-			mark[m->posts[t->post + x].ent] = 0;
+	qsort(order, (size_t)n, sizeof order[0], cover_desc);
+	int left = nr;
+	for (int k = 0; k < n && left > 0; k++) {
+		const struct kb_mterm *t = q->t[order[k].phrase];
+		for (uint32_t x = 0; x < t->npost; x++) {
+			unsigned char *e = &mark[m->posts[t->post + x].ent];
+			if (*e == 2) {
+				*e = 1;
+				left--;
+				use[order[k].phrase] = 1;
+			}
+		}
 	}
 }
 
@@ -896,7 +916,11 @@ static void stage_fit(struct kb *kb)
 /* The first stage: the entries FTS5 matches, ranked by the bm25 FTS5 would
  * give them, computed from the model's per-entry counts instead of by
  * FTS5's aux function (a plain MATCH only reads the posting lists). The
- * best max into slots[] and their scores into bm25[]. */
+ * model ranks every entry the MATCH would find and FTS5 is asked for the
+ * rows of the phrases that hold the best max (match_cover): those it returns
+ * are the first stage, in the model's order, into slots[] and their scores
+ * into bm25[]. A connection whose model is older than the index on disk
+ * (kb->stale) ranks by the model alone. */
 static int first_stage(struct kb *kb, const struct query *q, const struct kb_weights *w,
 		       int32_t *slots, double *bm25, int max, int *n, int *postings, char *err)
 {
@@ -909,46 +933,43 @@ static int first_stage(struct kb *kb, const struct query *q, const struct kb_wei
 		return first_stage_fts_bm25(kb, match, w, slots, bm25, max, n, err);
 	const struct kb_model *m = kb->model;
 	stage_fit(kb);
-	if (kb->stage_cap && !kb->stale) {
-		int use[KB_MAX_PHRASES];
-		match_cover(m, q, kb->stage_mark, use);
-		query_match(q, use, match, sizeof match);
-		*postings = match_postings(q, use);
-	}
-	double *score = kb->stage_score;
-	struct ranked *r = kb->stage_ranked;
-	sqlite3_stmt *st = NULL;
-	int nr = 0, rc = MG_OK, step = SQLITE_DONE;
 	if (!kb->stage_cap)
-		rc = MG_ERR_NOMEM;
-	else if (kb->stale)
-		nr = first_stage_model(m, q, w, score, r);
-	else if (mg_db_stmt_get(kb->stmts, "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1", &st) != SQLITE_OK)
-		rc = mg_db_fail(kb->db, err, "search");
-	if (rc == MG_OK && !kb->stale) {
-		model_bm25(m, q, w, score);
-		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
-		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t rowid = sqlite3_column_int64(st, 0);
-			if (rowid <= 0 || rowid >= m->nslot_of || m->slot_of[rowid] < 0)
-				continue;
-			int32_t s = m->slot_of[rowid];
-			r[nr++] = (struct ranked){s, score[s]};
-		}
-		mg_db_stmt_put(kb->stmts, st);
-		/* back to 0 where model_bm25 wrote, not over the whole array */
-		for (int i = 0; i < q->nphrases; i++)
-			for (uint32_t k = 0; q->in_match[i] && q->t[i] && k < q->t[i]->npost; k++)
-				score[m->posts[q->t[i]->post + k].ent] = 0;
-		if (step != SQLITE_DONE)
-			rc = mg_db_fail(kb->db, err, "search");
-	}
-	if (rc == MG_OK) {
-		nr = ranked_best(r, nr, max);
+		return MG_ERR_NOMEM;
+	struct ranked *r = kb->stage_ranked;
+	int nr = ranked_best(r, first_stage_model(m, q, w, kb->stage_score, r), max);
+	if (kb->stale) {
 		for (*n = 0; *n < nr; (*n)++) {
 			slots[*n] = r[*n].slot;
 			bm25[*n] = r[*n].score;
 		}
+		return MG_OK;
+	}
+	unsigned char *mark = kb->stage_mark;
+	int use[KB_MAX_PHRASES];
+	match_cover(m, q, r, nr, mark, use);
+	query_match(q, use, match, sizeof match);
+	*postings = match_postings(q, use);
+	sqlite3_stmt *st = NULL;
+	int rc = MG_OK, step = SQLITE_DONE;
+	if (nr > 0 && mg_db_stmt_get(kb->stmts, "SELECT rowid FROM kb_fts WHERE kb_fts MATCH ?1", &st) != SQLITE_OK)
+		rc = mg_db_fail(kb->db, err, "search");
+	if (rc == MG_OK && nr > 0) {
+		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t rowid = sqlite3_column_int64(st, 0);
+			if (rowid > 0 && rowid < m->nslot_of && m->slot_of[rowid] >= 0 && mark[m->slot_of[rowid]])
+				mark[m->slot_of[rowid]] = 3;  /* 3: a best entry the index holds */
+		}
+		mg_db_stmt_put(kb->stmts, st);
+		if (step != SQLITE_DONE)
+			rc = mg_db_fail(kb->db, err, "search");
+	}
+	for (int k = 0; k < nr; k++) {
+		if (rc == MG_OK && mark[r[k].slot] == 3) {
+			slots[*n] = r[k].slot;
+			bm25[(*n)++] = r[k].score;
+		}
+		mark[r[k].slot] = 0;
 	}
 	return rc;
 }

@@ -138,14 +138,6 @@ TEST(nlp, a_clipped_synonym_verb_needs_its_direction)
 	nlp_synonyms_free(syn);
 }
 
-/* Staff who save a synonym list four times as long wait about four times as
- * long for it, and so does every server process once per generation, not
- * sixteen times: a variant is checked against the list's others (listed
- * twice? a kana spelling of its group?) by a hash, not by walking them. CPU
- * time, the best of three, as a ratio (the machine is shared): 2,000
- * generated verb variants took 10-17x what 500 did when each walked the
- * list, 3-4x now (358 M instructions against 72 M,
- * tests/bench/bench_synonyms.c). */
 TEST(nlp, bad_input_is_refused_or_harmless)
 {
 	char err[MG_ERR_LEN];

@@ -422,6 +422,10 @@ int kb_sync(struct kb *kb, char *err)
 	else if (!model && kb->loader && kb->model && sqlite3_txn_state(kb->db, "main") != SQLITE_TXN_WRITE &&
 	    !(model = kb_model_ready(kb, gen))) {
 		kb->stale = 1;
+		/* a write's own list ended with the write: the connection that
+		 * saved it analyses with its model's, as every other does */
+		nlp_synonyms_free(kb->syn_own);
+		kb->syn_own = NULL;
 		/* the monotonic clock: one stepped back must not keep the worker
 		 * from asking again */
 		time_t now = (time_t)(mg_now_ms() / 1000);

@@ -231,8 +231,10 @@ struct kb {
 	sqlite3 *db;
 	struct nlp_analyser *an;
 	/* The list a write reads with before any model has it (an import of
-	 * synonyms, a copy, the schema's steps), until the next model comes in;
-	 * otherwise NULL, and the model's is used (kb_syn). */
+	 * synonyms, a copy, the schema's steps), until the next model comes in
+	 * or, the write over, the connection goes on with its older model
+	 * (kb_set_loader's window); otherwise NULL, and the model's is used
+	 * (kb_syn). */
 	struct nlp_synonyms *syn_own;
 	int64_t generation;  /* kb_meta.generation when the model was loaded */
 	struct kb_model *model;  /* of generation */

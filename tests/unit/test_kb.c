@@ -632,6 +632,42 @@ TEST(kb, after_staff_save_a_long_synonym_list_no_worker_reads_it)
 	fixture_bot_close(pool);
 }
 
+
+/* The worker that saved a synonym list answers as the others do until the
+ * pool's model of it is in: with the list before, the one its model's index
+ * was built with. It went on with the list it had saved, against the model
+ * before it, so ワクパス found the ticket on one worker and not on the
+ * next for as long as the load took. */
+TEST(kb, the_worker_that_saved_the_synonyms_answers_as_the_others_until_the_new_model)
+{
+	struct chatbot *pool = fixture_bot("syn-window.db");
+	REQUIRE(kb_synonyms(chatbot_kb(pool)) != NULL);
+	char err[MG_ERR_LEN];
+	struct chatbot *w[2] = {0};
+	int asked = 0, opened = 0;
+	for (; opened < 2; opened++) {
+		if (chatbot_open(&w[opened], fixture_path("syn-window.db"), fixture_model(), fixture_town(), err) != MG_OK)
+			break;
+		kb_set_loader(chatbot_kb(w[opened]), count_loads, &asked);
+		CHECK(shows(w[opened], "ワクパス", "2") == 0);
+	}
+	REQUIRE(opened == 2);
+	size_t mini_len = 0;
+	char *mini = fixture_read("tests/unit/data/mini_synonyms.tsv", &mini_len), *list = NULL;
+	REQUIRE(mini && asprintf(&list, "%.*s接種券\tワクパス\n", (int)mini_len, mini) > 0);
+	int groups = 0;
+	CHECK(kb_import_synonyms(chatbot_kb(w[0]), list, strlen(list), "synonyms.tsv", &groups, err) == MG_OK);
+	CHECK(shows(w[0], "ワクパス", "2") == 0);
+	CHECK(shows(w[1], "ワクパス", "2") == 0);
+	CHECK(kb_synonyms(chatbot_kb(pool)) != NULL);  /* the pool's load */
+	CHECK(shows(w[0], "ワクパス", "2") == 1);
+	CHECK(shows(w[1], "ワクパス", "2") == 1);
+	for (int i = 0; i < 2; i++)
+		chatbot_close(w[i]);
+	free(list);
+	free(mini);
+	fixture_bot_close(pool);
+}
 /* ---- the model swap under threads --------------------------------------- */
 
 /* The server's shape without its HTTP: worker connections with a loader

@@ -811,10 +811,13 @@ static void model_bm25(const struct kb_model *m, const struct query *q, const st
 
 /* The entries the MATCH of q would find in the index of model m's
  * generation, from the model's postings alone, and their bm25 (as
- * model_bm25) into r; their number. score is all 0, and left so. A
- * connection whose model is older than the index on disk (kb->stale) ranks
- * by these alone: FTS5 would match the newer index's rows, which the model
- * does not know. */
+ * model_bm25) into r; their number. score is all 0, and left so (-0 where
+ * an entry was taken: model_bm25's sums start there as at 0). An entry is
+ * taken once by the sign of its 0, not by its score being above 0: one that
+ * holds the words in its answer alone scores 0 with the answers at
+ * w->fts_answer 0, and FTS5 finds it all the same. A connection whose model
+ * is older than the index on disk (kb->stale) ranks by these alone: FTS5
+ * would match the newer index's rows, which the model does not know. */
 static int first_stage_model(const struct kb_model *m, const struct query *q, const struct kb_weights *w,
 			     double *score, struct ranked *r)
 {
@@ -823,9 +826,9 @@ static int first_stage_model(const struct kb_model *m, const struct query *q, co
 	for (int i = 0; i < q->nphrases; i++)
 		for (uint32_t k = 0; q->in_match[i] && q->t[i] && k < q->t[i]->npost; k++) {
 			int32_t s = m->posts[q->t[i]->post + k].ent;
-			if (score[s] > 0) {  /* every posting scores above 0 (idf floored) */
+			if (!signbit(score[s])) {  /* model_bm25 left +0 or more: -0 + +0 is +0 */
 				r[nr++] = (struct ranked){s, score[s]};
-				score[s] = 0;
+				score[s] = -0.0;
 			}
 		}
 	return nr;
@@ -906,7 +909,7 @@ static void stage_fit(struct kb *kb)
 	free(kb->stage_ranked);
 	free(kb->stage_mark);
 	free(kb->stage_cand);
-	kb->stage_score = calloc(need, sizeof *kb->stage_score);  /* kept at 0 between questions */
+	kb->stage_score = calloc(need, sizeof *kb->stage_score);  /* kept at 0 (or -0) between questions */
 	kb->stage_ranked = malloc(need * sizeof(struct ranked));
 	kb->stage_mark = calloc(need, 1);  /* likewise */
 	kb->stage_cand = calloc(need, sizeof *kb->stage_cand);  /* likewise */

@@ -154,18 +154,20 @@ static int register_fts(struct kb *kb, char *err)
  * one) gets the columns and is re-indexed, with the synonyms on disk. */
 #define KB_SCHEMA_BEFORE_MIGRATIONS 6
 
-/* Every entry analysed again with the synonyms on disk: a migration that
- * changes what the analyser makes of the entries. */
+/* Every entry analysed again with the synonyms on disk (read for the
+ * migration's write when no model has them yet): a migration that changes
+ * what the analyser makes of the entries. */
+static int reindex_with_synonyms(struct kb *kb, char *err)
+{
+	int rc = kb_syn(kb) ? MG_OK : kb_synonyms_load(kb, &kb->syn_own, err);
+	return rc == MG_OK ? kb_reindex(kb, err) : rc;
+}
+
+/* The same, as a new generation: the columns added below change entries. */
 static int analyse_again(struct kb *kb, char *err)
 {
-	int rc = MG_OK;
-	if (!kb_syn(kb))
-		rc = kb_synonyms_load(kb, &kb->syn_own, err);
-	if (rc == MG_OK)
-		rc = kb_reindex(kb, err);
-	if (rc == MG_OK)
-		rc = kb_bump_generation(kb, err);
-	return rc;
+	int rc = reindex_with_synonyms(kb, err);
+	return rc == MG_OK ? kb_bump_generation(kb, err) : rc;
 }
 
 static int adopt_1(sqlite3 *db, void *ctx, char *err)
@@ -199,11 +201,7 @@ static const char SCHEMA_2[] = "CREATE INDEX IF NOT EXISTS kb_entries_slug ON kb
 static int adopt_3(sqlite3 *db, void *ctx, char *err)
 {
 	(void)db;
-	struct kb *kb = ctx;
-	int rc = MG_OK;
-	if (!kb_syn(kb))
-		rc = kb_synonyms_load(kb, &kb->syn_own, err);
-	return rc == MG_OK ? kb_reindex(kb, err) : rc;
+	return reindex_with_synonyms(ctx, err);
 }
 
 /* Step 4: a synonym's verb listed with a direction, the tail of another

@@ -104,9 +104,11 @@ static int h_ask(struct http_call *c, json_t **out)
 	/* A new conversation's id is the event log's (events_new_id): it starts
 	 * with its second, so its rows go at the end of the log's indexes. */
 	char fresh[EVENTS_ID_MAX + 1];
-	if (!conversation)
+	if (!conversation) {
 		events_new_id(fresh);
-	opts.conversation = conversation = conversation ? conversation : fresh;
+		conversation = fresh;
+	}
+	opts.conversation = conversation;
 
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)

@@ -585,7 +585,8 @@ TEST(kb, a_connection_opened_beside_a_change_takes_the_model_the_process_holds)
  * worker then finds the ticket by the new word without reading the list
  * itself. When each worker read its own, each paid the whole load on the
  * first ask after the save (485 M instructions for the sample's list and
- * 2,000 variants, tests/bench/bench_synonyms.c): five reads here. */
+ * 2,000 variants, tests/bench/bench_synonyms.c): a read for each worker
+ * besides the pool's here. */
 TEST(kb, after_staff_save_a_long_synonym_list_no_worker_reads_it)
 {
 	enum { WORKERS = 4 };
@@ -632,7 +633,6 @@ TEST(kb, after_staff_save_a_long_synonym_list_no_worker_reads_it)
 	fixture_bot_close(pool);
 }
 
-
 /* The worker that saved a synonym list answers as the others do until the
  * pool's model of it is in: with the list before, the one its model's index
  * was built with. It went on with the list it had saved, against the model
@@ -668,6 +668,7 @@ TEST(kb, the_worker_that_saved_the_synonyms_answers_as_the_others_until_the_new_
 	free(mini);
 	fixture_bot_close(pool);
 }
+
 /* ---- the model swap under threads --------------------------------------- */
 
 /* The server's shape without its HTTP: worker connections with a loader

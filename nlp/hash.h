@@ -2,8 +2,10 @@
  * crypto_shorthash) under the table's own random key. With an unkeyed hash
  * (mg_hash, FNV-1a) anyone can compute which keys share a slot and send
  * questions or addresses that all land in one, making every lookup walk
- * them or one client's limit everybody's. mg_hash stays for tables of the
- * program's own words (the dictionary, the synonyms, SQL texts). */
+ * them or one client's limit everybody's; the synonym list's sets at its
+ * load are keyed too (a member of staff writes the list). mg_hash stays for
+ * tables of the program's own words (the dictionary, SQL texts) and for the
+ * list's buckets by first character, which any list can fill alike. */
 #ifndef MG_HASH_H
 #define MG_HASH_H
 

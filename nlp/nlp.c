@@ -4,6 +4,7 @@
  * libstemmer keeps state in its stemmer object. */
 #include "nlp/nlp_int.h"
 #include "nlp/buf.h"
+#include "nlp/hash.h"
 
 #include <libstemmer.h>
 #include <mecab.h>
@@ -233,20 +234,23 @@ struct syn_lemma {
 	const char *canonical;  /* the pair's */
 };
 
-/* A set of strings (borrowed, NUL-terminated) by mg_hash, open addressing,
- * at most half full: a list's variants (a variant listed twice keeps its
- * first canonical) and its groups' readings (nlp_synonyms_lemmatise), each
- * looked up at once. Comparing every pair with every other made a list of
- * 2,000 verb variants cost 296 M instructions to load. */
+/* A set of strings (borrowed, NUL-terminated), open addressing, at most
+ * half full: a list's variants (a variant listed twice keeps its first
+ * canonical) and its groups' readings (nlp_synonyms_lemmatise), each looked
+ * up at once. Comparing every pair with every other made a list of 2,000
+ * verb variants cost 296 M instructions to load. The list is what a member
+ * of staff uploads, so the hash is keyed (nlp/hash.h): no list can be made
+ * whose words share one run of slots and bring that cost back. */
 struct syn_set {
 	const char **slot;
 	size_t cap, n;  /* cap: a power of two; 0 before the first add */
+	struct mg_hash_key key;  /* the set's own, random, made at the first add */
 };
 
 /* The slot of key, or the empty slot where it would go; cap > 0. */
 static size_t syn_set_at(const struct syn_set *s, const char *key)
 {
-	size_t i = mg_hash(key, strlen(key)) & (s->cap - 1);
+	size_t i = mg_hash_keyed(&s->key, key, strlen(key)) & (s->cap - 1);
 	while (s->slot[i] && strcmp(s->slot[i], key))
 		i = (i + 1) & (s->cap - 1);
 	return i;
@@ -257,12 +261,15 @@ static int syn_set_has(const struct syn_set *s, const char *key)
 	return s->cap && s->slot[syn_set_at(s, key)];
 }
 
-/* Adds key, which must outlive the set: MG_OK, or MG_ERR_NOMEM (the set as it was). */
+/* Adds key, which must outlive the set: MG_OK, MG_ERR_NOMEM, or
+ * MG_ERR_INTERNAL when there is no randomness for the key (the set as it was). */
 static int syn_set_add(struct syn_set *s, const char *key)
 {
+	if (!s->cap && mg_hash_key_new(&s->key) != MG_OK)
+		return MG_ERR_INTERNAL;
 	if (2 * (s->n + 1) > s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 64;
-		struct syn_set grown = {calloc(cap, sizeof *s->slot), cap, s->n};
+		struct syn_set grown = {calloc(cap, sizeof *s->slot), cap, s->n, s->key};
 		if (!grown.slot)
 			return MG_ERR_NOMEM;
 		for (size_t i = 0; i < s->cap; i++)
@@ -277,6 +284,13 @@ static int syn_set_add(struct syn_set *s, const char *key)
 		s->n++;
 	}
 	return MG_OK;
+}
+
+/* What a failed syn_set_add (or allocation beside it) says. */
+static int syn_set_fail(char *err, int rc)
+{
+	return mg_fail(err, rc, "%s", rc == MG_ERR_INTERNAL ? "no source of randomness for a hash key"
+							    : "out of memory");
 }
 
 struct nlp_synonyms {
@@ -339,7 +353,7 @@ static int pair_add(struct nlp_synonyms *syn, char *c, char *v, size_t vlen, int
 	if (rc != MG_OK) {
 		free(c);
 		free(v);
-		return mg_fail(err, rc, "out of memory");
+		return syn_set_fail(err, rc);
 	}
 	syn->pairs[syn->n++] = (struct syn_pair){v, c, vlen};
 	syn->sorted = 0;
@@ -990,8 +1004,8 @@ static size_t lemma_base(const char *lemma)
  * (年を越す). 引っ越す itself meets 転入 in any inflection, as before. The
  * tails of the verbs of every group that has a direction go in a set
  * ("canonical<TAB>tail", each key once in one block), so that a long list
- * costs linear time, not a walk of the group's verbs for each. MG_OK or
- * MG_ERR_NOMEM (v unchanged). */
+ * costs linear time, not a walk of the group's verbs for each. MG_OK,
+ * MG_ERR_NOMEM or MG_ERR_INTERNAL (syn_set_add; v unchanged). */
 static int keep_clipped_directions(struct syn_lemma *v, size_t n)
 {
 	struct syn_set directed = {0}, tails = {0};
@@ -1118,13 +1132,13 @@ int nlp_synonyms_lemmatise(struct nlp_synonyms *syn, struct nlp_analyser *an, ch
 	free(spellings.slot);
 	if (rc != MG_OK) {
 		free(v);
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		return syn_set_fail(err, rc);
 	}
-	if (keep_clipped_directions(v, n) != MG_OK) {
+	if ((rc = keep_clipped_directions(v, n)) != MG_OK) {
 		for (size_t k = 0; k < n; k++)
 			free(v[k].lemma);
 		free(v);
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		return syn_set_fail(err, rc);
 	}
 	/* a lemma two canonical words claim is left to neither */
 	if (n)  /* an empty list has no array */

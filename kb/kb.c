@@ -226,6 +226,13 @@ int kb_open(struct kb **out, const char *path, struct nlp_model *model, char *er
 	int rc = nlp_analyser_new(model, &kb->an, err);
 	if (rc == MG_OK)
 		rc = mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &kb->db, err);
+	/* pages read from the file's map (KB_MMAP_BYTES says why) */
+	if (rc == MG_OK) {
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA mmap_size=%lld", (long long)KB_MMAP_BYTES);
+		if (sqlite3_exec(kb->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			rc = mg_db_fail(kb->db, err, "mmap");
+	}
 	if (rc == MG_OK && !(kb->stmts = mg_db_stmts_new(kb->db)))
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	if (rc == MG_OK)

@@ -62,10 +62,19 @@ bench_pids+=($!)
 bench_wait_http "http://127.0.0.1:$port/answer.json" nginx || { cat "$dir/nginx/stderr" >&2; exit 1; }
 
 # ---- measure ----
+# Read syscalls of a server's every thread (pages SQLite reads into its
+# cache; its map, kb/kb_int.h KB_MMAP_BYTES, needs none).
+reads_of() {
+  cat /proc/"$1"/task/*/io 2>/dev/null | awk '$1 == "syscr:" { n += $2 } END { print n + 0 }'
+}
 read -r _ _ _ _ w_n < <(bench_run "$url/api/v1/ask" "$dir/ask.lua" "$WARMUP")
+m_reads=$(reads_of "$srv")
 read -r m_rps m_p50 m_p99 m_err m_n < <(bench_run "$url/api/v1/ask" "$dir/ask.lua")
+m_reads=$(( $(reads_of "$srv") - m_reads ))
 read -r _ _ _ _ wo_n < <(bench_run "$url_off/api/v1/ask" "$dir/ask.lua" "$WARMUP")
+o_reads=$(reads_of "$srv_off")
 read -r o_rps o_p50 o_p99 o_err o_n < <(bench_run "$url_off/api/v1/ask" "$dir/ask.lua")
+o_reads=$(( $(reads_of "$srv_off") - o_reads ))
 read -r n_rps n_p50 n_p99 n_err _ < <(bench_run "http://127.0.0.1:$port/answer.json" "$dir/report.lua")
 # The transport alone (no engine work): where the time of an ask goes.
 read -r h_rps h_p50 h_p99 h_err _ < <(bench_run "$url/healthz" "$dir/report.lua")
@@ -97,6 +106,8 @@ bench_row "nginx GET static ${size} B" "$n_rps" "$n_p50" "$n_p99" "$n_err"
 bench_row 'madoguchi GET /healthz' "$h_rps" "$h_p50" "$h_p99" "$h_err"
 echo "event log, cache: ${logged:-?} asks logged, $((w_n + m_n + 1)) answers counted by wrk and curl, ${dropped:-0} dropped"
 echo "event log, no cache: ${logged_off:-?} asks logged, $((wo_n + o_n)) answers counted by wrk, ${dropped_off:-0} dropped"
+awk -v m="$m_reads" -v mn="$m_n" -v o="$o_reads" -v on="$o_n" 'BEGIN {
+  printf "read syscalls an ask (every thread, the log writer included): %.2f asked before, %.2f without the cache\n", mn ? m / mn : 0, on ? o / on : 0 }'
 awk -v m="$m_rps" -v o="$o_rps" -v n="$n_rps" -v h="$h_rps" -v p="$m_p99" -v q="$o_p99" 'BEGIN {
   r = 0; if (n > 0) r = 100 * m / n
   f = 0; if (n > 0) f = 100 * o / n

@@ -259,6 +259,13 @@ struct kb {
 	int64_t wanted;      /* the newest generation loader was called for */
 	time_t wanted_at;    /* when, on the monotonic clock */
 	int stale;           /* kb_meta.generation is newer than generation */
+	/* The file's data version (SQLITE_FCNTL_DATA_VERSION: it moves with
+	 * every commit, this connection's or another's) in the read
+	 * transaction where kb_sync last read generation, and that generation
+	 * (-1: none). A sync that finds the same version in its read
+	 * transaction reads nothing (kb_sync). */
+	unsigned synced_version;
+	int64_t synced_generation;
 	/* every statement on kb_ tables, prepared once per connection
 	 * (nlp/db.h): mg_db_stmt_get, then mg_db_stmt_put when done */
 	struct mg_db_stmts *stmts;

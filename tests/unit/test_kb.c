@@ -4,6 +4,7 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 #include "tests/unit/verbs.h"
+#include "chatbot/events.h"
 #include "chatbot/town_int.h"
 #include "kb/kb_int.h"
 
@@ -907,4 +908,112 @@ TEST(kb, suggestions_and_popular_read_one_snapshot_while_an_import_commits)
 	kb_close(cb.editor);
 	free(cb.csv);
 	fixture_bot_close(bot);
+}
+
+/* The parking entry a member of staff adds (the fixture has none). */
+static const struct kb_entry parking = {.id = "7", .slug = "day-parking", .question = "会場に駐車場はありますか",
+					.answer = "体育館の北側に50台分あります。", .alt_questions = "車で行ってもいい？"};
+
+/* What the resident who asks whether they may come by car is told. */
+static const char *by_car(struct chatbot *bot, int logged)
+{
+	static char out[MG_ERR_LEN + 64];
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.no_log = !logged};
+	const char *q = "車で行っても大丈夫？";
+	if (chatbot_ask(bot, q, strlen(q), &o, &r, err) != MG_OK)
+		return "error";
+	json_t *first = json_array_get(json_object_get(r, "candidates"), 0);
+	snprintf(out, sizeof out, "%s %s", json_string_value(json_object_get(r, "decision")),
+		 json_string_value(json_object_get(first, "slug")));
+	json_decref(r);
+	return out;
+}
+
+/* Two server workers, each asking through the shared decision cache and
+ * logging every ask through the event log's writer (its commits, on
+ * another connection, are most of what the file sees): a member of staff
+ * saves a new entry, and each worker's very next ask finds it, the question
+ * asked before or not. A worker whose read transaction sees no commit
+ * since its last ask reads no kb_meta row (kb_sync): the staff's commit is
+ * one like any other, and must count. */
+TEST(kb, a_staff_save_reaches_every_workers_next_ask_while_the_log_writes)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *a = fixture_bot("sync-save.db"), *b = NULL, *staff = NULL;
+	struct chatbot_cache *cache = NULL;
+	struct events_writer *w = NULL;
+	REQUIRE(chatbot_open(&b, fixture_path("sync-save.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	REQUIRE(chatbot_open(&staff, fixture_path("sync-save.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
+	REQUIRE(events_writer_start(fixture_path("sync-save.db"), 1, &w, err) == MG_OK);
+	struct chatbot *worker[] = {a, b};
+	for (int k = 0; k < 2; k++) {
+		chatbot_set_cache(worker[k], cache);
+		chatbot_set_events(worker[k], w);
+	}
+	/* the log commits between the asks, then nothing does */
+	for (int round = 0; round < 3; round++)
+		for (int k = 0; k < 2; k++) {
+			CHECK_STR(fixture_ask(worker[k], "接種券をなくしました"), "answer ticket-lost");
+			CHECK(strcmp(by_car(worker[k], 1), "answer day-parking") != 0);
+			CHECK(events_writer_flush(w) == 1);
+		}
+	for (int k = 0; k < 2; k++)
+		CHECK(strcmp(by_car(worker[k], 0), "answer day-parking") != 0);
+
+	CHECK(kb_entry_put(chatbot_kb(staff), &parking, NULL, NULL, err) == MG_OK);
+	for (int k = 0; k < 2; k++)
+		CHECK_STR(by_car(worker[k], 1), "answer day-parking");
+	/* and with the log's commits after the save, as before it */
+	CHECK(events_writer_flush(w) == 1);
+	CHECK(kb_entry_set_status(chatbot_kb(staff), "7", "draft", err) == MG_OK);
+	for (int k = 0; k < 2; k++)
+		CHECK(strcmp(by_car(worker[k], 1), "answer day-parking") != 0);
+
+	events_writer_stop(w);
+	chatbot_close(staff);
+	chatbot_close(b);
+	fixture_bot_close(a);
+	chatbot_cache_free(cache);
+}
+
+/* A worker asks while a member of staff's save is written but not yet
+ * committed: it answers from the knowledge base as it was (the new entry
+ * nowhere), keeps nothing of the half-written one, and its first ask after
+ * the commit finds the entry; a save rolled back leaves every answer as it
+ * was. */
+TEST(kb, a_worker_never_answers_from_a_half_written_generation)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *worker = fixture_bot("sync-half.db"), *staff = NULL;
+	struct chatbot_cache *cache = NULL;
+	REQUIRE(chatbot_open(&staff, fixture_path("sync-half.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
+	chatbot_set_cache(worker, cache);
+	struct kb *skb = chatbot_kb(staff);
+	CHECK(strcmp(by_car(worker, 0), "answer day-parking") != 0);
+
+	/* rolled back */
+	REQUIRE(kb_write_begin(skb, err) == MG_OK);
+	CHECK(kb_entry_put(skb, &parking, NULL, NULL, err) == MG_OK);
+	CHECK_STR(by_car(staff, 0), "answer day-parking");  /* the writer sees its own */
+	CHECK(strcmp(by_car(worker, 0), "answer day-parking") != 0);
+	CHECK_STR(fixture_ask(worker, "接種券をなくしました"), "answer ticket-lost");
+	CHECK(kb_write_end(skb, MG_ERR_INPUT, err) == MG_ERR_INPUT);
+	CHECK(strcmp(by_car(worker, 0), "answer day-parking") != 0);
+	CHECK(strcmp(by_car(staff, 0), "answer day-parking") != 0);
+
+	/* committed */
+	REQUIRE(kb_write_begin(skb, err) == MG_OK);
+	CHECK(kb_entry_put(skb, &parking, NULL, NULL, err) == MG_OK);
+	CHECK(strcmp(by_car(worker, 0), "answer day-parking") != 0);
+	CHECK(kb_write_end(skb, MG_OK, err) == MG_OK);
+	CHECK_STR(by_car(worker, 0), "answer day-parking");
+	CHECK_STR(by_car(staff, 0), "answer day-parking");
+
+	chatbot_close(staff);
+	fixture_bot_close(worker);
+	chatbot_cache_free(cache);
 }

@@ -1,9 +1,11 @@
 /* The decision cache: a question's ranking (the candidates and the figures
- * the confidence is worked out from), kept for the knowledge base's
- * generation and shared by the server's threads, so that a question asked
- * again (the widget's buttons send the same strings) skips the search. The
- * reply is still built at every ask: whether a line is open now, the event
- * log's one event per ask. Bounded in bytes; the least recently used goes.
+ * the confidence is worked out from) and, once the server has printed it,
+ * its printed reply, kept for the knowledge base's generation and shared by
+ * the server's threads, so that a question asked again (the widget's
+ * buttons send the same strings) skips the search and the reply's building
+ * and printing. What depends on the clock (whether a line is open now) and
+ * the event log's one event per ask stay each ask's own (chatbot/chatbot.c).
+ * Bounded in bytes; the least recently used goes.
  * Questions are what anyone sends: they hash under the cache's own random
  * key (nlp/hash.h), so no one can pile them into one chain. */
 #include "chatbot/chatbot_int.h"
@@ -22,6 +24,7 @@ struct node {
 	size_t key_len;
 	int n;
 	struct kb_query_stats qs;
+	struct chatbot_reply *reply;  /* held; NULL until an ask printed one */
 	char *key;                 /* inside the node's block, after cand */
 	struct kb_candidate cand[];
 };
@@ -38,7 +41,8 @@ struct chatbot_cache {
 };
 
 /* One bucket per this many bytes of the budget: a node is about 1.4 KB
- * (six candidates of 200 bytes and the question), so chains stay short. */
+ * (six candidates of 200 bytes and the question) and 3-4 times that with
+ * its printed reply, so chains stay short. */
 #define BYTES_PER_BUCKET 1024
 
 int chatbot_cache_new(size_t max_bytes, struct chatbot_cache **out, char *err)
@@ -69,11 +73,28 @@ int chatbot_cache_new(size_t max_bytes, struct chatbot_cache **out, char *err)
 	return MG_OK;
 }
 
+void chatbot_reply_hold(struct chatbot_reply *r)
+{
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+}
+
+void chatbot_reply_drop(struct chatbot_reply *r)
+{
+	if (r && atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) == 1)
+		free(r);
+}
+
+static void node_free(struct node *p)
+{
+	chatbot_reply_drop(p->reply);
+	free(p);
+}
+
 static void drop_all(struct chatbot_cache *c)
 {
 	for (struct node *p = c->newest, *next; p; p = next) {
 		next = p->older;
-		free(p);
+		node_free(p);
 	}
 	memset(c->bucket, 0, c->nbuckets * sizeof *c->bucket);
 	c->newest = c->oldest = NULL;
@@ -138,7 +159,7 @@ static void evict(struct chatbot_cache *c, struct node *p)
 	c->stats.bytes -= p->bytes;
 	c->stats.entries--;
 	c->stats.evicted++;
-	free(p);
+	node_free(p);
 }
 
 /* A generation other than the nodes' starts the cache afresh when it is
@@ -158,17 +179,25 @@ static int same_generation(struct chatbot_cache *c, int64_t gen)
 }
 
 int chatbot_cache_get(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
-		      struct kb_candidate *cand, int max, int *n, struct kb_query_stats *qs)
+		      struct kb_candidate *cand, int max, int *n, struct kb_query_stats *qs,
+		      struct chatbot_reply **reply)
 {
 	uint64_t h = mg_hash_keyed(&c->key, key, len);
 	int found = 0;
+	if (reply)
+		*reply = NULL;
 	pthread_mutex_lock(&c->lock);
 	if (same_generation(c, gen)) {
 		struct node *p = *slot_of(c, h, key, len);
 		if (p && p->n <= max) {
-			memcpy(cand, p->cand, (size_t)p->n * sizeof *cand);
-			*n = p->n;
-			*qs = p->qs;
+			if (reply && p->reply) {
+				chatbot_reply_hold(p->reply);
+				*reply = p->reply;
+			} else {  /* the ranking is only copied to be used */
+				memcpy(cand, p->cand, (size_t)p->n * sizeof *cand);
+				*n = p->n;
+				*qs = p->qs;
+			}
 			unlink_use(c, p);
 			link_newest(c, p);
 			found = 1;
@@ -196,6 +225,7 @@ void chatbot_cache_put(struct chatbot_cache *c, int64_t gen, const char *key, si
 	p->key_len = len;
 	p->n = n;
 	p->qs = *qs;
+	p->reply = NULL;
 	memcpy(p->cand, cand, (size_t)n * sizeof *cand);
 	p->key = (char *)(p->cand + n);
 	memcpy(p->key, key, len);
@@ -218,4 +248,23 @@ void chatbot_cache_put(struct chatbot_cache *c, int64_t gen, const char *key, si
 	}
 	pthread_mutex_unlock(&c->lock);
 	free(p);
+}
+
+void chatbot_cache_put_reply(struct chatbot_cache *c, int64_t gen, const char *key, size_t len,
+			     struct chatbot_reply *reply)
+{
+	uint64_t h = mg_hash_keyed(&c->key, key, len);
+	pthread_mutex_lock(&c->lock);
+	struct node *p = same_generation(c, gen) ? *slot_of(c, h, key, len) : NULL;
+	if (p && !p->reply && p->bytes + reply->bytes <= c->max_bytes) {
+		chatbot_reply_hold(reply);
+		p->reply = reply;
+		p->bytes += reply->bytes;
+		c->stats.bytes += reply->bytes;
+		unlink_use(c, p);
+		link_newest(c, p);
+		while (c->stats.bytes > c->max_bytes && c->oldest != p)
+			evict(c, c->oldest);
+	}
+	pthread_mutex_unlock(&c->lock);
 }

@@ -4,6 +4,7 @@
  * chatbot/policy.h. */
 #include "chatbot/chatbot_int.h"
 #include "chatbot/events.h"
+#include "nlp/buf.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -63,6 +64,9 @@ void chatbot_close(struct chatbot *bot)
 	kb_close(bot->kb);
 	chatbot_shown_clear(bot);
 	json_decref(bot->ruby_cache);
+	for (int i = 0; i < TOWN_NLINES; i++)
+		for (int en = 0; en < 2; en++)
+			free(bot->printed_lines[i][en].text);
 	free(bot);
 }
 
@@ -145,13 +149,37 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 }
 
 /* An answer about booking, a worry or a form still offers the way on: the
- * booking flow or the line that handles it (JSON null when there is none). */
-static json_t *way_on(struct chatbot *bot, const char *route, const char *lang, time_t now)
+ * booking flow or the line that handles it (NULL when there is none). */
+static const struct town_line *way_on(struct chatbot *bot, const char *route)
 {
 	if (!route[0] || !strcmp(route, "none"))
-		return json_null();
-	return town_line_json(bot->town, town_line(bot->town, route), lang, now);
+		return NULL;
+	return town_line(bot->town, route);
 }
+
+/* 「どれでもない」: a worry about one's health (nurse: a choice is the
+ * nurse line's) goes to the nurse line while it answers (24 hours in the
+ * sample town), not to a call centre that is closed at night. */
+static const struct town_line *none_line(struct chatbot *bot, int nurse, time_t now)
+{
+	const struct town_line *line = town_line(bot->town, "nurse");
+	return nurse && town_phone_open_now(bot->town, line, now) ? line : town_line(bot->town, "call_center");
+}
+
+/* line as it is at now (JSON null for none). */
+static json_t *line_json(struct chatbot *bot, const struct town_line *line, const char *lang, time_t now)
+{
+	return line ? town_line_json(bot->town, line, lang, now) : json_null();
+}
+
+/* Which lines a reply shows, whose hours are the clock's: what a printed
+ * reply kept for later asks leaves to each ask (chatbot_ask_printed). */
+struct live_lines {
+	const struct town_line *none;     /* 「どれでもない」's line, the call centre; NULL: none shown */
+	int none_nurse;                   /* ...or the nurse line while its phone is open */
+	const struct town_line *handoff;  /* the line handed off to; NULL: the hand-off is as printed */
+	const struct town_line *followup; /* the line to go on with; NULL: none */
+};
 
 static int same_topic(const struct kb_candidate *a, const struct kb_candidate *b)
 {
@@ -236,40 +264,246 @@ static int clarify_choices(const struct kb_candidate *c, int n, int pick_out[POL
 	return k;
 }
 
-/* kb_search through the decision cache when the bot has one and the
- * search is the product's own (the policy's weights, nothing left out):
- * the ranking depends on the normalised question, the day (entries' validity
- * dates), how many candidates are wanted and the knowledge base's
- * generation, and on nothing else. */
-static int rank(struct chatbot *bot, const char *norm, size_t norm_len, const struct kb_search_opts *so,
-		struct kb_candidate *cand, int want, int *n, struct kb_query_stats *qs, char *err)
+/* A printed reply's memory: the JSON text and the strings of its parts and
+ * event, one after another, made into one block at the end. */
+struct reply_text {
+	struct mg_buf buf;
+	int nparts;
+	struct {
+		enum chatbot_part_kind kind;
+		size_t at, len;
+	} part[CHATBOT_REPLY_PARTS];
+};
+
+static int add_printed(const char *buf, size_t size, void *data)
 {
-	if (!bot->cache || so->w != &POLICY_WEIGHTS || so->exclude)
-		return kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
-	int64_t gen = -1;
-	int rc = kb_refresh(bot->kb, &gen, err);
-	if (rc != MG_OK)
-		return rc;
-	char head[32];
-	int head_len = snprintf(head, sizeof head, "%s %d ", so->today, want);
-	char *key = malloc((size_t)head_len + norm_len);
-	if (!key)
-		return kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
-	memcpy(key, head, (size_t)head_len);
-	memcpy(key + head_len, norm, norm_len);
-	size_t key_len = (size_t)head_len + norm_len;
-	if (!chatbot_cache_get(bot->cache, gen, key, key_len, cand, want, n, qs)) {
-		rc = kb_search(bot->kb, norm, norm_len, so, cand, want, n, qs, err);
-		if (rc == MG_OK)
-			chatbot_cache_put(bot->cache, gen, key, key_len, cand, *n, qs);
-	}
-	free(key);
+	return mg_buf_add(data, buf, size) == MG_OK ? 0 : -1;
+}
+
+/* Appends v printed as every reply is, and takes v (NULL: out of memory). */
+static int print_json(struct mg_buf *b, json_t *v)
+{
+	int rc = v && !json_dump_callback(v, add_printed, b, CHATBOT_JSON_FLAGS | JSON_ENCODE_ANY) ? MG_OK
+												       : MG_ERR_NOMEM;
+	json_decref(v);
 	return rc;
 }
 
-/* question as asked, norm as nlp_normalise gave it (not empty). */
+/* Ends t's last part when it is text: it holds what was added since. */
+static void reply_text_end(struct reply_text *t)
+{
+	if (t->part[t->nparts - 1].kind == CHATBOT_PART_TEXT)
+		t->part[t->nparts - 1].len = t->buf.len - t->part[t->nparts - 1].at;
+}
+
+/* Starts a part of kind at the end of t's text. */
+static int reply_part(struct reply_text *t, enum chatbot_part_kind kind)
+{
+	if (t->nparts == CHATBOT_REPLY_PARTS)
+		return MG_ERR_INTERNAL;
+	t->part[t->nparts].kind = kind;
+	t->part[t->nparts].at = t->buf.len;
+	t->part[t->nparts++].len = 0;
+	return MG_OK;
+}
+
+/* Appends s (NULL stays NULL: SIZE_MAX) with its NUL; where it is. */
+static size_t reply_string(struct reply_text *t, const char *s, int *rc)
+{
+	size_t at = t->buf.len;
+	if (!s)
+		return SIZE_MAX;
+	if (*rc == MG_OK)
+		*rc = mg_buf_add(&t->buf, s, strlen(s) + 1);
+	return at;
+}
+
+static const char *at_or_null(char *data, size_t at)
+{
+	return at == SIZE_MAX ? NULL : data + at;
+}
+
+/* res, as ask() made it, printed once with gaps for what live says is the
+ * clock's and for the question, with its event (the question redacted from
+ * norm), into *out (held once). */
+static int reply_make(json_t *res, const struct live_lines *live, const char *norm, size_t norm_len,
+		      struct chatbot_reply **out, char *err)
+{
+	*out = NULL;
+	struct reply_text t = {.buf = MG_BUF_INIT(SIZE_MAX)};
+	int rc = reply_part(&t, CHATBOT_PART_TEXT);
+	const char *key;
+	json_t *v;
+	json_object_foreach(res, key, v) {
+		const struct town_line *line = NULL;
+		enum chatbot_part_kind kind = CHATBOT_PART_TEXT;
+		if (!strcmp(key, "question"))
+			kind = CHATBOT_PART_QUESTION;
+		else if (!strcmp(key, "none") && live->none)
+			kind = live->none_nurse ? CHATBOT_PART_NONE_LINE : CHATBOT_PART_LINE, line = live->none;
+		else if (!strcmp(key, "handoff") && live->handoff)
+			kind = CHATBOT_PART_LINE, line = live->handoff;
+		else if (!strcmp(key, "followup") && live->followup)
+			kind = CHATBOT_PART_LINE, line = live->followup;
+		/* The members' names are this file's own: printed as they are. */
+		if (rc == MG_OK)
+			rc = mg_buf_add(&t.buf, t.buf.len ? ",\"" : "{\"", 2);
+		if (rc == MG_OK)
+			rc = mg_buf_add(&t.buf, key, strlen(key));
+		if (rc == MG_OK)
+			rc = mg_buf_add(&t.buf, "\":", 2);
+		if (kind == CHATBOT_PART_TEXT) {
+			if (rc == MG_OK)
+				rc = print_json(&t.buf, json_incref(v));
+			continue;
+		}
+		reply_text_end(&t);
+		if (rc == MG_OK)
+			rc = reply_part(&t, kind);
+		if (rc == MG_OK && kind == CHATBOT_PART_LINE) {  /* the route, with a NUL */
+			rc = mg_buf_add(&t.buf, line->key, strlen(line->key) + 1);
+			t.part[t.nparts - 1].len = strlen(line->key);
+		}
+		if (rc == MG_OK)
+			rc = reply_part(&t, CHATBOT_PART_TEXT);
+	}
+	if (rc == MG_OK)
+		reply_text_end(&t);
+
+	struct events_ask ev = {0};
+	if (rc == MG_OK)
+		rc = events_ask_of(res, norm, norm_len, &ev, err);
+	else
+		rc = mg_fail(err, rc, rc == MG_ERR_NOMEM ? "out of memory" : "a reply of more parts than it keeps");
+	size_t question = 0, candidates = 0, lang = 0, decision = 0, entry_id = 0, slug = 0, topic = 0, route = 0;
+	if (rc == MG_OK) {
+		question = reply_string(&t, ev.question, &rc);
+		candidates = reply_string(&t, ev.candidates, &rc);
+		lang = reply_string(&t, ev.lang, &rc);
+		decision = reply_string(&t, ev.decision, &rc);
+		entry_id = reply_string(&t, ev.entry_id, &rc);
+		slug = reply_string(&t, ev.slug, &rc);
+		topic = reply_string(&t, ev.topic, &rc);
+		route = reply_string(&t, ev.route, &rc);
+	}
+	size_t bytes = sizeof **out + t.buf.len;
+	struct chatbot_reply *r = rc == MG_OK ? malloc(bytes) : NULL;
+	if (rc == MG_OK && !r)
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (r) {
+		memcpy(r->data, t.buf.p, t.buf.len);
+		atomic_init(&r->refs, 1);
+		r->bytes = bytes;
+		r->nparts = t.nparts;
+		for (int i = 0; i < t.nparts; i++)
+			r->part[i] = (struct chatbot_part){t.part[i].kind, r->data + t.part[i].at, t.part[i].len};
+		r->event = (struct events_ask){
+			.question = r->data + question,
+			.candidates = r->data + candidates,
+			.lang = at_or_null(r->data, lang),
+			.decision = at_or_null(r->data, decision),
+			.entry_id = at_or_null(r->data, entry_id),
+			.slug = at_or_null(r->data, slug),
+			.topic = at_or_null(r->data, topic),
+			.route = at_or_null(r->data, route),
+			.confidence = ev.confidence,
+		};
+		*out = r;
+	}
+	events_ask_clear(&ev);
+	mg_buf_free(&t.buf);
+	return rc;
+}
+
+/* line as it is at now, printed, appended to b: from the thread's copy
+ * when that was printed in the same minute of the town's clock (all a
+ * line's JSON reads of now: town.c's hours_open and next_opening). */
+static int print_line(struct chatbot *bot, const struct town_line *line, const char *lang, time_t now,
+		      struct mg_buf *b)
+{
+	struct tm tm;
+	nlp_zone_tm(town_zone(bot->town), now, &tm);
+	int64_t minute = (((int64_t)tm.tm_year * 366 + tm.tm_yday) * 24 + tm.tm_hour) * 60 + tm.tm_min;
+	struct printed_line *p = &bot->printed_lines[line - bot->town->line][!strcmp(lang, "en")];
+	if (!p->text || p->minute != minute) {
+		struct mg_buf own = MG_BUF_INIT(SIZE_MAX);
+		int rc = print_json(&own, line_json(bot, line, lang, now));
+		char *text = rc == MG_OK ? mg_buf_take(&own, &p->len) : NULL;
+		mg_buf_free(&own);
+		if (!text)
+			return MG_ERR_NOMEM;
+		free(p->text);
+		p->text = text;
+		p->minute = minute;
+	}
+	return mg_buf_add(b, p->text, p->len);
+}
+
+/* What a printed reply makes room for besides its kept text: each line's
+ * (the sample town's longest is 366 bytes printed), and the question's
+ * quotes, the conversation and the end. */
+#define REPLY_ROOM_LINE 512
+#define REPLY_ROOM_OWN 128
+
+/* r filled in for this ask: the question as typed, the lines as they are at
+ * now, and the conversation (NULL: none), appended to b. */
+static int reply_print(struct chatbot *bot, const struct chatbot_reply *r, const char *question, size_t len,
+		       time_t now, const char *conversation, struct mg_buf *b)
+{
+	/* Room for the kept text and what an ask adds (a line is about 400
+	 * bytes): grown once, not doubled over and over. */
+	size_t room = REPLY_ROOM_OWN + len;
+	for (int i = 0; i < r->nparts; i++)
+		room += r->part[i].kind == CHATBOT_PART_TEXT ? r->part[i].len : REPLY_ROOM_LINE;
+	int rc = mg_buf_room(b, room);
+	for (int i = 0; i < r->nparts && rc == MG_OK; i++) {
+		const struct chatbot_part *p = &r->part[i];
+		if (p->kind == CHATBOT_PART_TEXT)
+			rc = mg_buf_add(b, p->text, p->len);
+		else if (p->kind == CHATBOT_PART_QUESTION)  /* UTF-8, as nlp_normalise found it */
+			rc = print_json(b, json_stringn_nocheck(question, len));
+		else
+			rc = print_line(bot, p->kind == CHATBOT_PART_NONE_LINE ? none_line(bot, 1, now)
+									   : town_line(bot->town, p->text),
+					r->event.lang, now, b);
+	}
+	if (rc == MG_OK && conversation) {
+		rc = mg_buf_add(b, ",\"conversation\":", 16);
+		if (rc == MG_OK)
+			rc = print_json(b, json_string(conversation));
+	}
+	return rc == MG_OK ? mg_buf_add(b, "}", 1) : rc;
+}
+
+/* The decision cache's key: everything the ranking and the printed reply
+ * depend on besides the knowledge base's generation. The ranking depends on
+ * the normalised question, the day (entries' validity dates), how many
+ * candidates are wanted (from top) and whether a language was asked for (a
+ * question in another language is met with a topic, unless it was); the
+ * reply on top, the language and furigana too. NULL without memory. */
+static char *cache_key(const struct ask_opts *o, const char *today, const char *lang, const char *norm,
+		       size_t norm_len, size_t *len)
+{
+	char head[48];
+	int head_len = snprintf(head, sizeof head, "%s %d %s%s %d ", today, o->top, lang, o->lang ? "" : "?",
+				o->ruby);
+	char *key = malloc((size_t)head_len + norm_len);
+	if (key) {
+		memcpy(key, head, (size_t)head_len);
+		memcpy(key + head_len, norm, norm_len);
+		*len = (size_t)head_len + norm_len;
+	}
+	return key;
+}
+
+/* question as asked, norm as nlp_normalise gave it (not empty). Into *out
+ * the reply's object; or, when printed is not NULL, into *printed the reply
+ * printed with its event (held once), kept by the decision cache for the
+ * next ask when the bot has one and the search is the product's own (the
+ * policy's weights and thresholds, nothing left out). */
 static int ask(struct chatbot *bot, const char *question, size_t len, const char *norm,
-	       size_t norm_len, const struct ask_opts *opts, json_t **out, char *err)
+	       size_t norm_len, const struct ask_opts *opts, json_t **out, struct chatbot_reply **printed,
+	       char *err)
 {
 	*out = NULL;
 	struct ask_opts o = opts ? *opts : (struct ask_opts){0};
@@ -294,12 +528,35 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	int n = 0;
 	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
 	struct kb_search_opts so = {o.weights ? o.weights : &POLICY_WEIGHTS, today, o.exclude};
-	if (other_language)
-		rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &n, err);
-	else
-		rc = rank(bot, norm, norm_len, &so, cand, want, &n, &qs, err);
-	if (rc != MG_OK)
+	int64_t gen = -1;
+	char *key = NULL;
+	size_t key_len = 0;
+	if (bot->cache && so.w == &POLICY_WEIGHTS && !so.exclude) {
+		rc = kb_refresh(bot->kb, &gen, err);
+		if (rc != MG_OK)
+			return rc;
+		key = cache_key(&o, today, lang, norm, norm_len, &key_len);
+	}
+	/* Thresholds of eval's own print a reply of their own. */
+	int keep_printed = printed && key && !(o.answer_at > 0) && !(o.offer_at > 0);
+	int kept = key && chatbot_cache_get(bot->cache, gen, key, key_len, cand, want, &n, &qs,
+					    keep_printed ? printed : NULL);
+	if (kept && keep_printed && *printed) {
+		free(key);
+		return MG_OK;
+	}
+	if (!kept) {
+		if (other_language)
+			rc = kb_topic_first(bot->kb, POLICY_OTHER_LANGUAGE_TOPIC, today, cand, &n, err);
+		else
+			rc = kb_search(bot->kb, norm, norm_len, &so, cand, want, &n, &qs, err);
+		if (rc == MG_OK && key)
+			chatbot_cache_put(bot->cache, gen, key, key_len, cand, n, &qs);
+	}
+	if (rc != MG_OK) {
+		free(key);
 		return rc;
+	}
 
 	double conf = other_language ? n : chatbot_confidence(cand, n, &qs);
 	double answer_at = o.answer_at > 0 ? o.answer_at : POLICY_ANSWER_MIN_CONFIDENCE;
@@ -334,6 +591,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	if (!res || !list) {
 		json_decref(res);
 		json_decref(list);
+		free(key);
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	json_object_set_new(res, "question", json_stringn(question, len));
@@ -352,11 +610,12 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	}
 	json_object_set_new(res, "candidates", list);
 
-	json_t *answer = json_null(), *handoff = json_null(), *followup = json_null();
+	struct live_lines live = {0};
+	json_t *answer = json_null(), *handoff = NULL;
 	if (!strcmp(decision, "answer")) {
 		if (have_best) {
 			answer = answer_json(bot, &best, lang, o.ruby);
-			followup = way_on(bot, best.route, lang, o.now);
+			live.followup = way_on(bot, best.route);
 		} else {
 			rc = best_rc;  /* err says why */
 		}
@@ -366,22 +625,15 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 			int k = choices[i];
 			json_array_append_new(choices_json, shown[k] ? json_incref(shown[k])
 								     : candidate_json(bot, &cand[k], NULL, lang, o.ruby));
+			live.none_nurse |= !strcmp(cand[k].route, "nurse");
 		}
 		json_object_set_new(res, "choices", choices_json);
-		/* 「どれでもない」: a worry about one's health goes to the nurse
-		 * line while it answers (24 hours in the sample town), not to a
-		 * call centre that is closed at night. */
-		const struct town_line *none = town_line(bot->town, "call_center");
-		const struct town_line *nurse = town_line(bot->town, "nurse");
-		for (int i = 0; i < nchoices; i++)
-			if (!strcmp(cand[choices[i]].route, "nurse") && nurse &&
-			    town_phone_open_now(bot->town, nurse, o.now))
-				none = nurse;
-		json_object_set_new(res, "none", town_line_json(bot->town, none, lang, o.now));
+		live.none = town_line(bot->town, "call_center");
+		json_object_set_new(res, "none", line_json(bot, none_line(bot, live.none_nurse, o.now), lang, o.now));
 		/* The choices carry the way of the likeliest with them, as an answer
 		 * does (ワクチンを予約したい between how to book and privacy: the
 		 * booking panel is one tap away). */
-		followup = way_on(bot, cand[choices[0]].route, lang, o.now);
+		live.followup = way_on(bot, cand[choices[0]].route);
 	} else if (!strcmp(decision, "rephrase")) {
 		/* the widget shows the popular questions */
 	} else if (redirect) {
@@ -394,15 +646,24 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	} else {
 		const char *route = (n > 0 && !elsewhere && cand[0].score >= POLICY_ROUTE_MIN_SCORE)
 					    ? cand[0].route : "call_center";
-		handoff = town_line_json(bot->town, town_line(bot->town, route), lang, o.now);
+		live.handoff = town_line(bot->town, route);
 	}
 	json_object_set_new(res, "answer", answer);
-	json_object_set_new(res, "handoff", handoff);
-	json_object_set_new(res, "followup", followup);
+	json_object_set_new(res, "handoff", live.handoff ? line_json(bot, live.handoff, lang, o.now)
+							 : handoff ? handoff : json_null());
+	json_object_set_new(res, "followup", line_json(bot, live.followup, lang, o.now));
 	for (int i = 0; i < n && i < o.top; i++)
 		json_decref(shown[i]);
 	if (have_best)
 		kb_entry_clear(&best);
+	if (rc == MG_OK && printed) {
+		rc = reply_make(res, &live, norm, norm_len, printed, err);
+		if (rc == MG_OK && keep_printed)
+			chatbot_cache_put_reply(bot->cache, gen, key, key_len, *printed);
+		json_decref(res);
+		res = NULL;
+	}
+	free(key);
 	if (rc != MG_OK) {
 		json_decref(res);
 		return rc;
@@ -411,26 +672,34 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	return MG_OK;
 }
 
+/* The question normalised once (the search, the decision cache's key and
+ * the log's redaction all read it) into *norm (the caller frees it). */
+static int normalise(const char *question, size_t len, char **norm, size_t *norm_len, char *err)
+{
+	*norm = NULL;
+	if (len > POLICY_MAX_QUESTION_BYTES)
+		return mg_fail(err, MG_ERR_TOO_LONG, "the question is too long (at most %d bytes); "
+			       "please ask one thing at a time", POLICY_MAX_QUESTION_BYTES);
+	int rc = nlp_normalise(question, len, norm, norm_len, err);
+	if (rc == MG_OK && *norm_len == 0) {
+		free(*norm);
+		*norm = NULL;
+		rc = mg_fail(err, MG_ERR_EMPTY, "the question is empty");
+	}
+	return rc;
+}
+
 int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 		const struct ask_opts *opts, json_t **out, char *err)
 {
 	*out = NULL;
-	if (len > POLICY_MAX_QUESTION_BYTES)
-		return mg_fail(err, MG_ERR_TOO_LONG, "the question is too long (at most %d bytes); "
-			       "please ask one thing at a time", POLICY_MAX_QUESTION_BYTES);
-	/* Normalised once: the search, the decision cache's key and the log's
-	 * redaction all read this. */
 	char *norm = NULL;
 	size_t norm_len = 0;
-	int rc = nlp_normalise(question, len, &norm, &norm_len, err);
+	int rc = normalise(question, len, &norm, &norm_len, err);
 	if (rc != MG_OK)
 		return rc;
-	if (norm_len == 0) {
-		free(norm);
-		return mg_fail(err, MG_ERR_EMPTY, "the question is empty");
-	}
 	int began = kb_read_begin(bot->kb);
-	rc = ask(bot, question, len, norm, norm_len, opts, out, err);
+	rc = ask(bot, question, len, norm, norm_len, opts, out, NULL, err);
 	kb_read_end(bot->kb, began);
 	/* Logged after the read transaction: a write inside it could not wait
 	 * for another thread's write lock. A failed log line never costs the
@@ -442,6 +711,44 @@ int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 	}
 	free(norm);
 	return rc;
+}
+
+int chatbot_ask_printed(struct chatbot *bot, const char *question, size_t len,
+			const struct ask_opts *opts, char **text, size_t *text_len, char *err)
+{
+	*text = NULL;
+	*text_len = 0;
+	char *norm = NULL;
+	size_t norm_len = 0;
+	int rc = normalise(question, len, &norm, &norm_len, err);
+	if (rc != MG_OK)
+		return rc;
+	/* One time for the lines, the day and the event. */
+	struct ask_opts o = opts ? *opts : (struct ask_opts){0};
+	if (!o.now)
+		o.now = time(NULL);
+	struct chatbot_reply *r = NULL;
+	json_t *unused = NULL;
+	int began = kb_read_begin(bot->kb);
+	rc = ask(bot, question, len, norm, norm_len, &o, &unused, &r, err);
+	kb_read_end(bot->kb, began);
+	free(norm);
+	if (rc != MG_OK)
+		return rc;
+	char made[EVENTS_ID_MAX + 1] = "";
+	/* As chatbot_ask: after the read transaction, and never at the cost of
+	 * the answer. */
+	if (!o.no_log)
+		events_log_ask_as(kb_db(bot->kb), bot->events, town_zone(bot->town), o.conversation, o.now,
+				  &r->event, made, NULL);
+	struct mg_buf b = MG_BUF_INIT(SIZE_MAX);
+	rc = reply_print(bot, r, question, len, o.now, o.conversation ? o.conversation : made[0] ? made : NULL,
+			 &b);
+	chatbot_reply_drop(r);
+	if (rc == MG_OK)
+		*text = mg_buf_take(&b, text_len);
+	mg_buf_free(&b);
+	return *text ? MG_OK : mg_fail(err, MG_ERR_NOMEM, "out of memory");
 }
 
 int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int limit,

@@ -79,6 +79,22 @@ struct ask_opts {
 int chatbot_ask(struct chatbot *bot, const char *question, size_t len,
 		const struct ask_opts *opts, json_t **out, char *err);
 
+/* How every JSON reply of the program is printed: compact, and six
+ * significant digits (scores and confidences, not float noise). */
+#define CHATBOT_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(6))
+
+/* chatbot_ask's reply printed with CHATBOT_JSON_FLAGS, with "conversation"
+ * after the rest (opts->conversation, else the id the event log made for
+ * the ask; none when there is neither), into *text (malloc'd, the caller
+ * frees it; *text_len bytes and a NUL): the bytes of chatbot_ask's object
+ * printed whole. Through the decision cache the printed reply is kept with
+ * the ranking, for the knowledge base's generation, the day, the language,
+ * top and ruby, so that a question asked again prints only what is its own
+ * (the question as typed, the conversation) and what depends on the clock
+ * (whether each line shown is open, when it opens). */
+int chatbot_ask_printed(struct chatbot *bot, const char *question, size_t len,
+			const struct ask_opts *opts, char **text, size_t *text_len, char *err);
+
 /* Type-ahead: up to limit entries whose question matches what is typed so far,
  * as a JSON array of {id, slug, question}. */
 int chatbot_suggest(struct chatbot *bot, const char *prefix, size_t len, int limit,

@@ -236,24 +236,12 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-int events_log_ask_normalised(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
-			      const struct ask_opts *opts, json_t *result, const char *norm,
-			      size_t norm_len, char *err)
+int events_ask_of(json_t *result, const char *norm, size_t norm_len, struct events_ask *out, char *err)
 {
-	const char *question = str(result, "question");
-	if (!question)
+	*out = (struct events_ask){.confidence = NAN};
+	if (!str(result, "question"))
 		return mg_fail(err, MG_ERR_INPUT, "no question in the result");
-	char fresh[EVENTS_ID_MAX + 1];
-	const char *conversation = opts ? opts->conversation : NULL;
-	if (!id_ok(conversation)) {
-		/* A missing or malformed id starts a conversation of its own; the
-		 * caller learns the new id from the result. */
-		events_new_id(fresh);
-		conversation = fresh;
-		json_object_set_new(result, "conversation", json_string(fresh));
-	}
-	char *clean = NULL, *cands = NULL;
-	int rc = nlp_redact(norm, norm_len, &clean, NULL, err);
+	int rc = nlp_redact(norm, norm_len, &out->question, NULL, err);
 	/* Only ids and scores of the candidates: their text is in the knowledge base. */
 	json_t *list = json_array(), *c;
 	size_t i;
@@ -261,40 +249,82 @@ int events_log_ask_normalised(sqlite3 *db, struct events_writer *w, const struct
 		json_array_append_new(list, json_pack("{s:O?, s:O?, s:O?}", "id", json_object_get(c, "id"),
 						      "slug", json_object_get(c, "slug"),
 						      "score", json_object_get(c, "score")));
-	if (rc == MG_OK && !(list && (cands = json_dumps(list, JSON_COMPACT))))
+	if (rc == MG_OK && !(list && (out->candidates = json_dumps(list, JSON_COMPACT))))
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	json_decref(list);
-
-	const char *decision = str(result, "decision");
+	if (rc != MG_OK) {
+		events_ask_clear(out);
+		return rc;
+	}
 	json_t *answer = json_object_get(result, "answer");
 	json_t *first = json_array_get(json_object_get(result, "candidates"), 0);
 	json_t *about = json_is_object(answer) ? answer : first;
-	const char *route = json_is_object(answer) ? str(answer, "route")
-			    : json_is_object(json_object_get(result, "handoff"))
-				    ? str(json_object_get(result, "handoff"), "route")
-				    : NULL;
 	json_t *conf = json_object_get(result, "confidence");
+	out->lang = str(result, "lang");
+	out->decision = str(result, "decision");
+	/* The entry shown, or the one it came closest to: the topic of a miss. */
+	out->entry_id = str(about, "id");
+	out->slug = str(about, "slug");
+	out->topic = str(about, "category");
+	out->route = json_is_object(answer) ? str(answer, "route")
+		     : json_is_object(json_object_get(result, "handoff"))
+			     ? str(json_object_get(result, "handoff"), "route")
+			     : NULL;
+	out->confidence = json_is_number(conf) ? json_number_value(conf) : NAN;
+	return MG_OK;
+}
+
+void events_ask_clear(struct events_ask *a)
+{
+	free(a->question);
+	free(a->candidates);
+	a->question = a->candidates = NULL;
+}
+
+int events_log_ask_as(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+		      const char *conversation, time_t now, const struct events_ask *a,
+		      char made[EVENTS_ID_MAX + 1], char *err)
+{
+	made[0] = 0;
+	if (!id_ok(conversation)) {
+		/* A missing or malformed id starts a conversation of its own. */
+		events_new_id(made);
+		conversation = made;
+	}
 	struct events_row r = {
 		.conversation = conversation,
 		.type = TYPE_NAMES[EVENTS_ASK],
-		.lang = str(result, "lang"),
-		.question = clean,
-		.decision = decision,
-		/* The entry shown, or the one it came closest to: the topic of a miss. */
-		.entry_id = str(about, "id"),
-		.slug = str(about, "slug"),
-		.topic = str(about, "category"),
-		.route = route,
-		.candidates = cands,
-		.confidence = json_is_number(conf) ? json_number_value(conf) : NAN,
+		.lang = a->lang,
+		.question = a->question,
+		.decision = a->decision,
+		.entry_id = a->entry_id,
+		.slug = a->slug,
+		.topic = a->topic,
+		.route = a->route,
+		.candidates = a->candidates,
+		.confidence = a->confidence,
 		.helpful = -1,
-		.now = opts && opts->now ? opts->now : time(NULL),
+		.now = now ? now : time(NULL),
 	};
 	day_hour(zone, r.now, r.day, &r.hour);
-	if (rc == MG_OK)
-		rc = deliver(db, w, &r, err);
-	free(clean);
-	free(cands);
+	return deliver(db, w, &r, err);
+}
+
+int events_log_ask_normalised(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+			      const struct ask_opts *opts, json_t *result, const char *norm,
+			      size_t norm_len, char *err)
+{
+	struct events_ask a;
+	int rc = events_ask_of(result, norm, norm_len, &a, err);
+	if (rc != MG_OK)
+		return rc;
+	char made[EVENTS_ID_MAX + 1];
+	rc = events_log_ask_as(db, w, zone, opts ? opts->conversation : NULL, opts ? opts->now : 0, &a,
+			       made, err);
+	/* The caller learns a new conversation's id from the result. */
+	if (made[0])
+		json_object_set_new(result, "conversation", json_string(made));
+	events_ask_clear(&a);
 	return rc;
 }
 

@@ -71,6 +71,29 @@ int events_log_ask(sqlite3 *db, struct events_writer *w, const struct nlp_zone *
 int events_log_ask_normalised(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
 			      const struct ask_opts *opts, json_t *result, const char *norm,
 			      size_t norm_len, char *err);
+/* One ask's event as chatbot_ask() decided it, without its conversation and
+ * time: the same for every ask of the same question in one knowledge base's
+ * generation, so the decision cache keeps it beside the printed reply. */
+struct events_ask {
+	char *question;    /* normalised and redacted (owned) */
+	char *candidates;  /* JSON [{id, slug, score}] (owned) */
+	const char *lang, *decision;
+	const char *entry_id, *slug, *topic;  /* the entry shown, or the closest; may be NULL */
+	const char *route;                    /* the answer's or the hand-off's; may be NULL */
+	double confidence;                    /* NAN: none */
+};
+/* Fills *out from chatbot_ask()'s result (its strings borrowed from result)
+ * and the question as nlp_normalise gave it (redacted here, the one costly
+ * step). events_ask_clear frees what *out owns; on failure nothing is held. */
+int events_ask_of(json_t *result, const char *norm, size_t norm_len, struct events_ask *out, char *err);
+void events_ask_clear(struct events_ask *a);
+/* Records a under conversation at now (0: the clock), dated in the town's
+ * zone, written or queued as for events_log_ask. A missing or malformed
+ * conversation id starts a conversation of its own, whose new id goes into
+ * made ("" otherwise). */
+int events_log_ask_as(sqlite3 *db, struct events_writer *w, const struct nlp_zone *zone,
+		      const char *conversation, time_t now, const struct events_ask *a,
+		      char made[EVENTS_ID_MAX + 1], char *err);
 /* Records an event of any other type; the conversation is created if new.
  * The event is checked on db (the entry must exist) and then written or
  * queued as for events_log_ask. */

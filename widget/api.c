@@ -113,14 +113,14 @@ static int h_ask(struct http_call *c, json_t **out)
 	struct chatbot *bot = http_call_bot(c);
 	if (!bot)
 		return 500;
-	int rc = chatbot_ask(bot, question, qlen, &opts, out, c->msg);
+	/* Printed by the engine with the conversation, instead of an object
+	 * in *out: a question asked before prints only what is its own
+	 * (chatbot_ask_printed). */
+	(void)out;
+	int rc = chatbot_ask_printed(bot, question, qlen, &opts, &c->raw, &c->raw_len, c->msg);
 	if (rc != MG_OK)
 		return http_fail_rc(c, rc, c->msg);
-	if (json_object_set_new(*out, "conversation", json_string(conversation))) {
-		json_decref(*out);
-		*out = NULL;
-		return http_fail(c, 500, "out of memory");
-	}
+	c->raw_type = "application/json; charset=utf-8";
 	return 200;
 }
 

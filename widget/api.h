@@ -39,8 +39,9 @@ struct http_call {
 	int retry_s;
 	/* Set by a handler, sent with a 2xx reply: a Set-Cookie header value... */
 	char set_cookie[256];
-	/* ...and instead of the JSON body, a download: raw (malloc'd, taken by
-	 * the server) of raw_type, saved by the browser as raw_name. */
+	/* ...and instead of the JSON body, a text printed already: raw
+	 * (malloc'd, taken by the server) of raw_type, a download saved by the
+	 * browser as raw_name when that is set. */
 	char *raw;
 	size_t raw_len;
 	const char *raw_type, *raw_name;

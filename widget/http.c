@@ -446,8 +446,7 @@ static enum MHD_Result send_response(struct http_server *srv, struct MHD_Connect
 static enum MHD_Result send_json_with(struct http_server *srv, struct MHD_Connection *conn,
 				      int status, json_t *body, const char *header, const char *value)
 {
-	/* Six significant digits: scores and confidences, not float noise. */
-	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+	char *text = body ? json_dumps(body, CHATBOT_JSON_FLAGS) : NULL;
 	json_decref(body);
 	struct MHD_Response *resp;
 	if (text)
@@ -644,7 +643,8 @@ static int is_json(const char *content_type)
 	return next == 0 || next == ';' || next == ' ';
 }
 
-/* A reply with what a handler added: a cookie, or a download instead of JSON.
+/* A reply with what a handler added: a cookie, or a text printed already
+ * (the ask's) or a download instead of the JSON body.
  * Takes body and call->raw. */
 static enum MHD_Result send_extra(struct http_server *srv, struct MHD_Connection *conn,
 				  int status, json_t *body, struct http_call *call)
@@ -652,7 +652,7 @@ static enum MHD_Result send_extra(struct http_server *srv, struct MHD_Connection
 	char *text = call->raw;
 	size_t len = call->raw_len;
 	if (!text) {
-		text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+		text = body ? json_dumps(body, CHATBOT_JSON_FLAGS) : NULL;
 		len = text ? strlen(text) : 0;
 	}
 	json_decref(body);

@@ -2,7 +2,8 @@
 # Builds the libFuzzer harnesses with ASan+UBSan and runs each for a short time
 # (FUZZ_SECONDS, default 30):
 #   ask     the analyser and the query builder, from real questions (tests/eval/dev.tsv);
-#           each asked again through the decision cache must give the same reply
+#           each asked again through the decision cache must give the same reply, and
+#           printed as the server prints it (kept, then from the cache) its very bytes
 #   date    the date parser, from dates written every way a resident does
 #   redact  the redaction of personal data, from dev.tsv and the redaction corpus;
 #           an input that takes over 10 s is a failure: the redaction is linear

@@ -282,3 +282,166 @@ TEST(cache, a_full_cache_lets_the_least_recently_used_go)
 	CHECK(st.entries > 0 && st.entries < 5);
 	cached_bot_close(bot, cache);
 }
+
+/* A town whose nurse line answers the phone 9:00-21:00 only, for the
+ * printed replies' test: the sample knowledge base in it (a new database
+ * starts with it). */
+static struct town *nurse_by_day_town(void)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("cache-nurse-by-day.json");
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return NULL;
+	fputs("{\"town\": {\"name\": \"テスト町\", \"name_en\": \"Test Town\"}, \"timezone\": \"Asia/Tokyo\","
+	      " \"holidays\": [\"2026-11-23\"], \"lines\": {"
+	      "\"call_center\": {\"label\": \"コールセンター\", \"phone\": \"0120-111-111\","
+	      " \"hours\": {\"mon-fri\": \"08:30-17:15\", \"sat\": \"09:00-12:00\"}, \"closed_on_holidays\": true},"
+	      "\"nurse\": {\"label\": \"看護師ダイヤル\", \"phone\": \"0120-222-222\","
+	      " \"hours\": {\"mon-sun\": \"09:00-21:00\"}},"
+	      "\"booking\": {\"label\": \"予約\", \"url\": \"https://example.org/book\","
+	      " \"hours\": {\"mon-sun\": \"00:00-24:00\"}, \"phone\": \"0120-111-111\","
+	      " \"phone_hours\": {\"mon-fri\": \"08:30-17:15\"}, \"phone_closed_on_holidays\": true}}}",
+	      f);
+	fclose(f);
+	struct town *t = NULL;
+	if (town_load(path, &t, err) != MG_OK)
+		fprintf(stderr, "town: %s\n", err);
+	return t;
+}
+
+/* The reply as the server prints it (chatbot_ask_printed), parsed; the
+ * text itself into *text when text is not NULL (the caller frees it). */
+static json_t *printed_at(struct chatbot *bot, const char *q, time_t now, char **text)
+{
+	char err[MG_ERR_LEN], *t = NULL;
+	size_t len = 0;
+	struct ask_opts o = {.now = now, .conversation = "cache-test"};
+	if (chatbot_ask_printed(bot, q, strlen(q), &o, &t, &len, err) != MG_OK)
+		return NULL;
+	json_t *r = strlen(t) == len ? json_loads(t, 0, NULL) : NULL;
+	if (text)
+		*text = t;
+	else
+		free(t);
+	return r;
+}
+
+/* The same ask searched and built anew (no cache, nothing logged), printed
+ * as the server printed chatbot_ask's object before replies were kept. */
+static char *searched_at(struct chatbot *bot, struct chatbot_cache *cache, const char *q, time_t now)
+{
+	char err[MG_ERR_LEN];
+	json_t *r = NULL;
+	struct ask_opts o = {.now = now, .conversation = "cache-test", .no_log = 1};
+	chatbot_set_cache(bot, NULL);
+	int rc = chatbot_ask(bot, q, strlen(q), &o, &r, err);
+	chatbot_set_cache(bot, cache);
+	if (rc != MG_OK)
+		return NULL;
+	json_object_set_new(r, "conversation", json_string("cache-test"));
+	char *text = json_dumps(r, CHATBOT_JSON_FLAGS);
+	json_decref(r);
+	return text;
+}
+
+/* The server keeps a question's printed reply with its ranking and prints
+ * again only what is each ask's own. What a resident reads must still be
+ * the time's: at 17:14 the booking line's phone is open, a minute later it
+ * is closed after its hours and opens the next morning; after a worry at
+ * noon 「どれでもない」 is the nurse line, at night (its phone closed) the
+ * call centre; a question typed in half-width kana is shown as typed; staff's
+ * edit is in the next reply. Every reply is byte for byte the one searched
+ * and built anew at the same time, and every ask is one event in the log. */
+TEST(cache, a_kept_reply_still_tells_the_time_of_each_ask)
+{
+	char err[MG_ERR_LEN];
+	struct town *town = nurse_by_day_town();
+	REQUIRE(town);
+	struct chatbot *bot = NULL, *staff = NULL;
+	struct chatbot_cache *cache = NULL;
+	REQUIRE(chatbot_open(&bot, fixture_path("cache-printed.db"), fixture_model(), town, err) == MG_OK);
+	REQUIRE(chatbot_open(&staff, fixture_path("cache-printed.db"), fixture_model(), town, err) == MG_OK);
+	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
+	chatbot_set_cache(bot, cache);
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	int logged = fixture_count(db, "SELECT count(*) FROM ev_events WHERE type='ask'");
+	const struct nlp_zone *zone = town_zone(town);
+#define AT(d, h, mi) nlp_zone_mktime(zone, &(struct tm){.tm_year = 126, .tm_mon = 11, .tm_mday = (d), \
+							 .tm_hour = (h), .tm_min = (mi), .tm_isdst = -1})
+	static const struct {
+		const char *q;
+		int day, hour, min;
+	} asks[] = {
+		{"予約をキャンセルしたい", 1, 17, 14},  /* Tuesday: the booking phone open */
+		{"予約をキャンセルしたい", 1, 17, 15},  /* closed after its hours */
+		{"予約をキャンセルしたい", 1, 17, 14},  /* a later ask of an earlier time */
+		{"予約をｷｬﾝｾﾙしたい", 1, 17, 16},      /* the same once normalised */
+		{"熱がある", 1, 12, 0},                  /* a worry at noon */
+		{"熱がある", 1, 23, 0},                  /* and at night */
+	};
+	int n = (int)(sizeof asks / sizeof *asks);
+	json_t *r[sizeof asks / sizeof *asks];
+	for (int i = 0; i < n; i++) {
+		time_t now = AT(asks[i].day, asks[i].hour, asks[i].min);
+		char *text = NULL, *searched = searched_at(bot, cache, asks[i].q, now);
+		r[i] = printed_at(bot, asks[i].q, now, &text);
+		REQUIRE(r[i] && searched);
+		if (strcmp(text, searched))
+			fprintf(stderr, "    kept:     %.300s\n    searched: %.300s\n", text, searched);
+		CHECK(!strcmp(text, searched));
+		free(text);
+		free(searched);
+	}
+	struct chatbot_cache_stats st;
+	chatbot_cache_stats(cache, &st);
+	CHECK(st.hits == 4);  /* each question searched once */
+
+	json_t *way = json_object_get(r[0], "followup");
+	if (!json_is_object(way))
+		way = json_object_get(r[0], "handoff");
+	CHECK_STR(s(way, "route"), "booking");
+	CHECK(json_is_true(json_object_get(way, "phone_open_now")));
+	way = json_object_get(r[1], "followup");
+	if (!json_is_object(way))
+		way = json_object_get(r[1], "handoff");
+	CHECK(json_is_false(json_object_get(way, "phone_open_now")));
+	CHECK_STR(s(way, "phone_opens_at"), "12月2日(水) 8:30");
+	way = json_object_get(r[2], "followup");
+	if (!json_is_object(way))
+		way = json_object_get(r[2], "handoff");
+	CHECK(json_is_true(json_object_get(way, "phone_open_now")));
+	CHECK_STR(s(r[3], "question"), "予約をｷｬﾝｾﾙしたい");
+	CHECK_STR(s(r[3], "decision"), s(r[0], "decision"));
+	CHECK_STR(s(r[4], "decision"), "clarify");
+	CHECK_STR(s(json_object_get(r[4], "none"), "route"), "nurse");
+	CHECK_STR(s(json_object_get(r[5], "none"), "route"), "call_center");
+	CHECK(json_is_false(json_object_get(json_object_get(r[5], "none"), "phone_open_now")));
+	for (int i = 0; i < n; i++)
+		json_decref(r[i]);
+	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE type='ask'") == logged + n);
+
+	/* Staff correct the answer shown: the next reply says it. */
+	const char *lost = "接種券をなくしてしまいました";
+	json_t *before = printed_at(bot, lost, AT(1, 10, 0), NULL);
+	REQUIRE(before);
+	const char *id = s(json_object_get(before, "answer"), "id");
+	REQUIRE(id);
+	struct kb_entry e;
+	char new_id[KB_ID_LEN];
+	REQUIRE(kb_entry_get(chatbot_kb(staff), 0, id, &e, err) == MG_OK);
+	free(e.answer);
+	e.answer = strdup("接種券は役場の窓口で新しくお渡しします。");
+	REQUIRE(kb_entry_put(chatbot_kb(staff), &e, NULL, new_id, err) == MG_OK);
+	kb_entry_clear(&e);
+	json_t *after = printed_at(bot, lost, AT(1, 10, 0), NULL);
+	REQUIRE(after);
+	CHECK_STR(s(json_object_get(after, "answer"), "answer"), "接種券は役場の窓口で新しくお渡しします。");
+	json_decref(before);
+	json_decref(after);
+#undef AT
+	chatbot_close(staff);
+	chatbot_close(bot);
+	chatbot_cache_free(cache);
+	town_free(town);
+}

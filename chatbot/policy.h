@@ -396,10 +396,12 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.33, -2.95, -1.79
 #define POLICY_RUBY_SEGMENT_BYTES 414
 
 /* The decision cache (chatbot/cache.c), shared by the server's threads: a
- * question's ranking kept for the knowledge base's generation, in bytes.
- * A kept ranking is about 1.4 KB (six candidates of 200 bytes, the
- * question); the budget holds some 2,900 different questions, eight times
- * the 377 of tests/eval/dev.tsv. A hit skips the search, 0.9 M of the 1.55 M
+ * question's ranking and printed reply kept for the knowledge base's
+ * generation, in bytes. A kept question is 3.5 KB on average over the 377
+ * of tests/eval/dev.tsv (the ranking's six candidates of 200 bytes, the
+ * reply's 1.9 KB, its event), 6.3 KB with furigana; the budget holds some
+ * 1,200 different questions (670 with furigana), three times dev's. A hit
+ * skips the search and the reply's printing: 0.153 M against 0.956 M
  * instructions of an HTTP ask (README § Performance has the command). */
 #define POLICY_DECISION_CACHE_BYTES (4u << 20)
 

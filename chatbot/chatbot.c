@@ -325,7 +325,8 @@ static const char *at_or_null(char *data, size_t at)
 
 /* res, as ask() made it, printed once with gaps for what live says is the
  * clock's and for the question, with its event (the question redacted from
- * norm), into *out (held once). */
+ * norm), into *out (held once). Its members in the order ask() set them, as
+ * json_dumps prints them (jansson keeps an object's order). */
 static int reply_make(json_t *res, const struct live_lines *live, const char *norm, size_t norm_len,
 		      struct chatbot_reply **out, char *err)
 {

@@ -560,7 +560,8 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	}
 
 	double conf = other_language ? n : chatbot_confidence(cand, n, &qs);
-	double answer_at = o.answer_at > 0 ? o.answer_at : POLICY_ANSWER_MIN_CONFIDENCE;
+	double answer_at = o.answer_at > 0 ? o.answer_at
+			 : POLICY_ANSWER_MIN_CONFIDENCE - POLICY_ANSWER_PLAIN_SHIFT * (1 - qs.evidence);
 	double offer_at = o.offer_at > 0 ? o.offer_at : POLICY_CLARIFY_MIN_CONFIDENCE;
 	const char *decision = "handoff";
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;

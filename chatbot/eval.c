@@ -490,6 +490,7 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"bm25_answer", offsetof(struct kb_weights, bm25_answer), 0},
 		{"gram_weight", offsetof(struct kb_weights, gram_weight), 0},
 		{"nb_mu", offsetof(struct kb_weights, nb_mu), 0},
+		{"nb_mu_plain", offsetof(struct kb_weights, nb_mu_plain), 0},
 		{"nb_answer", offsetof(struct kb_weights, nb_answer), 0},
 		{"w_bm25", offsetof(struct kb_weights, w_bm25), 0},
 		{"w_nb", offsetof(struct kb_weights, w_nb), 0},

@@ -151,6 +151,8 @@ struct kb_weights {
 	double gram_weight;   /* the share of reading bigrams in BM25F and the topic model (0..1);
 			       * words have the rest */
 	double nb_mu;         /* the topic model's Dirichlet prior (in tokens) */
+	double nb_mu_plain;   /* ...on a FAQ as imported (one question an entry), moving to nb_mu
+			       * as the order moves to the sum (evidence_from); 0: nb_mu always */
 	double nb_answer;     /* the topic model: an answer's token next to a phrasing's */
 	double w_bm25, w_nb, w_phrasing, w_vocab;  /* the second stage's sum of features */
 	double evidence_from; /* the candidates' order: BM25F alone while the knowledge base has

@@ -49,6 +49,7 @@ struct query {
 	 * question by query_coefficients, in the same order of operations */
 	int in_nb[KB_MAX_PHRASES];        /* said by some phrasing: in the topic model */
 	double nb_coef[KB_MAX_PHRASES];   /* weight * damp * g */
+	double nb_mu;                     /* the topic model's prior on this knowledge base */
 	double nb_prior[KB_MAX_PHRASES];  /* nb_mu * the phrase's share of all phrasings */
 	double sat_coef[KB_MAX_PHRASES];  /* weight * damp * idf */
 	double tq_coef[KB_MAX_PHRASES];   /* what a phrasing holding it adds to its tq */
@@ -527,9 +528,16 @@ static int scratch_fit(struct scratch *s, int n)
 	return 0;
 }
 
-/* The factors of features() that depend on the question alone. */
-static void query_coefficients(struct query *q, const struct kb_weights *w)
+/* The factors of features() that depend on the question alone, on a
+ * knowledge base whose phrasings order the candidates as far as evidence
+ * says (phrasing_evidence). */
+static void query_coefficients(struct query *q, const struct kb_weights *w, double evidence)
 {
+	/* A prior of nb_mu tokens, chosen where entries have fifty phrasings,
+	 * outweighs an entry of one question and its answer: every entry's share
+	 * of the topic model stays near the knowledge base's own, and the
+	 * confidence reads that share. A plain FAQ has a prior of its size. */
+	q->nb_mu = w->nb_mu_plain > 0 ? w->nb_mu_plain + (w->nb_mu - w->nb_mu_plain) * evidence : w->nb_mu;
 	int ngrams = q->nphrases - q->nterms;
 	double gram_scale = ngrams > 0 ? (double)(q->nwords > 0 ? q->nwords : 1) / ngrams : 0;
 	for (int i = 0; i < q->nphrases; i++) {
@@ -541,7 +549,7 @@ static void query_coefficients(struct query *q, const struct kb_weights *w)
 		if (q->in_nb[i]) {
 			double prior = (double)q->cf[i] / (double)q->total_q;
 			q->nb_coef[i] = q->weight[i] * q->damp[i] * g;
-			q->nb_prior[i] = w->nb_mu * prior;
+			q->nb_prior[i] = q->nb_mu * prior;
 		}
 		q->sat_coef[i] = q->weight[i] * q->damp[i] * q->idf[i];
 		if (!gram) {
@@ -569,7 +577,7 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	double norm_q = 1 - w->b + w->b * len_q / (m->avg_q > 0 ? m->avg_q : 1);
 	/* The topic model: a multinomial over the entry's phrasing tokens with
 	 * a Dirichlet prior from all phrasings (its numerator per phrase). */
-	double nb_len = len_q + w->nb_answer * (double)e->len_a + w->nb_mu;
+	double nb_len = len_q + w->nb_answer * (double)e->len_a + q->nb_mu;
 	double bm25 = 0, bm25_grams = 0, ll = 0, vocab = 0;
 	double word_best[KB_MAX_PHRASES];
 	double word_seen[KB_MAX_PHRASES];  /* 1, or less when only the dictionary's spelling is said */
@@ -1079,7 +1087,7 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 		double top = -INFINITY, sum = 0;
 		double evidence = phrasing_evidence(m, w);
 		stats->evidence = evidence;
-		query_coefficients(q, w);
+		query_coefficients(q, w, evidence);
 		/* leave-one-out's thousands of candidates keep the binary search */
 		stage_fit(kb);
 		if (nslots <= depth && kb->stage_cap)

@@ -29,7 +29,8 @@ run() {
   echo "$out" | grep -v '^\(BAD\|MISS\|OUT\) '
   local v
   for f in "top1:top-1 accuracy:>=" "top3:top-3 accuracy:>=" "settled:settled right:>=" \
-           "out:out of scope handed off:>=" "wrong:answered wrongly:<=" "entry:right entry first:>="; do
+           "out:out of scope handed off:>=" "wrong:answered wrongly:<=" "entry:right entry first:>=" \
+           "answered:  answered  :>="; do
     IFS=: read -r key label op <<<"$f"
     local var="${name}_${key}"
     [ -n "${!var:-}" ] || continue

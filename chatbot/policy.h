@@ -263,7 +263,10 @@
  *     fitted on the plain parts alone (the sample's kept as it is): the
  *     same top-1, settled right 67.1 / 59.3, but dev's out of scope handed
  *     off 92.3 → 90.4; without topic_plain that fit alone gives nothing
- *     (answered 34.2 / 25.5, out of scope 92.3 / 86.0)
+ *     (answered 34.2 / 25.5, out of scope 92.3 / 86.0), nor with the share
+ *     of the question's words the first entry says anywhere beside its ten
+ *     features (the fit's plain side at 0.45: settled 59.5 → 60.1, out of
+ *     scope handed off 86.4 → 86.6)
  *   not kept (top-1, plain dev / plain loo): the answers' weight in BM25F
  *     (bm25_answer 0.2 / 0.5 / 0.7: 71.7 / 67.5, 70.5 / -, 68.9 / -); the
  *     answers normalised by their length (b 0.25-1 on them: 70.5-71.4 /

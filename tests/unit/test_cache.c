@@ -445,3 +445,79 @@ TEST(cache, a_kept_reply_still_tells_the_time_of_each_ask)
 	chatbot_cache_free(cache);
 	town_free(town);
 }
+
+/* One ask's row in the event log as staff's figures read it, its
+ * conversation's language with it ("" when there is none). */
+static char *logged_as(sqlite3 *db, const char *conversation)
+{
+	sqlite3_stmt *st = NULL;
+	char *row = NULL;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT coalesce(c.lang,'')||'|'||e.day||'|'||e.hour||'|'||coalesce(e.question,'-')||'|'||"
+			       "coalesce(e.decision,'-')||'|'||coalesce(e.entry_id,'-')||'|'||coalesce(e.slug,'-')||'|'||"
+			       "coalesce(e.topic,'-')||'|'||coalesce(e.route,'-')||'|'||coalesce(e.channel,'-')||'|'||"
+			       "coalesce(e.confidence,'-')||'|'||coalesce(e.candidates,'-')||'|'||coalesce(e.helpful,'-') "
+			       "FROM ev_events e LEFT JOIN ev_conversations c ON c.id=e.conversation "
+			       "WHERE e.conversation=?1 AND e.type='ask'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, conversation, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		row = strdup((const char *)sqlite3_column_text(st, 0));
+	if (sqlite3_step(st) != SQLITE_DONE) {  /* one row an ask */
+		free(row);
+		row = NULL;
+	}
+	sqlite3_finalize(st);
+	return row;
+}
+
+/* Staff's figures (deflection, unanswered questions, topics) count what the
+ * log says of each ask: an ask answered from a kept printed reply is logged
+ * exactly as the same ask searched and built anew, for an answer, a choice,
+ * a hand-off, a rephrase, English, another language and a phone number
+ * (redacted). */
+TEST(cache, an_ask_from_a_kept_reply_is_logged_as_one_searched)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot_cache *cache = NULL;
+	struct chatbot *bot = cached_bot("cache-logged.db", 0, &cache);
+	REQUIRE(bot);
+	sqlite3 *db = kb_db(chatbot_kb(bot));
+	static const char *const qs[] = {"接種券をなくしました", "熱がある", "粗大ごみの出し方", "わかりました",
+					 "Can I book for my mother?", "Tiếng Việt được không?",
+					 "090-1234-5678に電話ください、予約を変えたい"};
+	time_t now = time(NULL);
+	for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+		char conv[3][32];
+		char *row[3] = {NULL};
+		for (int k = 0; k < 3; k++) {
+			snprintf(conv[k], sizeof conv[k], "c%zu-%d", i, k);
+			struct ask_opts o = {.now = now, .conversation = conv[k]};
+			if (k == 0) {  /* searched and built anew */
+				json_t *r = NULL;
+				chatbot_set_cache(bot, NULL);
+				CHECK(chatbot_ask(bot, qs[i], strlen(qs[i]), &o, &r, err) == MG_OK);
+				chatbot_set_cache(bot, cache);
+				json_decref(r);
+			} else {  /* printed and kept, then from the kept reply */
+				char *text = NULL;
+				size_t len = 0;
+				CHECK(chatbot_ask_printed(bot, qs[i], strlen(qs[i]), &o, &text, &len, err) == MG_OK);
+				free(text);
+			}
+			row[k] = logged_as(db, conv[k]);
+		}
+		REQUIRE(row[0] && row[1] && row[2]);
+		if (strcmp(row[0], row[2]))
+			fprintf(stderr, "    searched: %s\n    kept:     %s\n", row[0], row[2]);
+		CHECK_STR(row[1], row[0]);
+		CHECK_STR(row[2], row[0]);
+		for (int k = 0; k < 3; k++)
+			free(row[k]);
+	}
+	struct chatbot_cache_stats st;
+	chatbot_cache_stats(cache, &st);
+	CHECK(st.hits >= 7);
+	cached_bot_close(bot, cache);
+}

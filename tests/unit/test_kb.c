@@ -1017,3 +1017,74 @@ TEST(kb, a_worker_never_answers_from_a_half_written_generation)
 	fixture_bot_close(worker);
 	chatbot_cache_free(cache);
 }
+
+/* The answer the resident who asks whether they may come by car reads, as
+ * the server prints it (through the decision cache's printed reply). */
+static int by_car_printed_says(struct chatbot *bot, const char *words)
+{
+	char err[MG_ERR_LEN];
+	char *text = NULL;
+	size_t len = 0;
+	struct ask_opts o = {.conversation = "c-by-car"};
+	const char *q = "車で行っても大丈夫？";
+	if (chatbot_ask_printed(bot, q, strlen(q), &o, &text, &len, err) != MG_OK)
+		return 0;
+	int found = strstr(text, words) != NULL;
+	free(text);
+	return found;
+}
+
+/* The server's staff routes save through the worker's own connection: the
+ * worker that saved must answer from its save at its very next ask, as the
+ * others do, with the event log committing around it, whether the question
+ * was asked before (its printed reply kept) or not. */
+TEST(kb, the_worker_that_saved_answers_from_its_own_save_at_its_next_ask)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *a = fixture_bot("sync-own.db"), *b = NULL;
+	struct chatbot_cache *cache = NULL;
+	struct events_writer *w = NULL;
+	REQUIRE(chatbot_open(&b, fixture_path("sync-own.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
+	REQUIRE(events_writer_start(fixture_path("sync-own.db"), 1, &w, err) == MG_OK);
+	struct chatbot *worker[] = {a, b};
+	for (int k = 0; k < 2; k++) {
+		chatbot_set_cache(worker[k], cache);
+		chatbot_set_events(worker[k], w);
+	}
+	for (int round = 0; round < 2; round++)
+		for (int k = 0; k < 2; k++) {
+			CHECK(strcmp(by_car(worker[k], 1), "answer day-parking") != 0);
+			CHECK(!by_car_printed_says(worker[k], "体育館の北側"));
+			CHECK(events_writer_flush(w) == 1);
+		}
+
+	for (int k = 0; k < 2; k++)  /* read since the log's last commit */
+		CHECK(strcmp(by_car(worker[k], 0), "answer day-parking") != 0);
+	/* worker a saves (a staff route on its thread) */
+	CHECK(kb_entry_put(chatbot_kb(a), &parking, NULL, NULL, err) == MG_OK);
+	CHECK_STR(by_car(a, 0), "answer day-parking");
+	CHECK(by_car_printed_says(a, "体育館の北側に50台"));
+	CHECK(by_car_printed_says(b, "体育館の北側に50台"));
+	CHECK(events_writer_flush(w) == 1);
+
+	/* the answer's text alone edited: the ranking is the same, the reply not */
+	struct kb_entry edited = parking;
+	edited.answer = "体育館の南側に80台分あります。";
+	CHECK(kb_entry_put(chatbot_kb(a), &edited, NULL, NULL, err) == MG_OK);
+	CHECK(by_car_printed_says(a, "南側に80台"));
+	CHECK(by_car_printed_says(b, "南側に80台"));
+	CHECK(events_writer_flush(w) == 1);
+	/* both have read since the log's last commit: worker b's own commit is
+	 * the only one its next ask can meet */
+	for (int k = 0; k < 2; k++)
+		CHECK_STR(by_car(worker[k], 0), "answer day-parking");
+	CHECK(kb_entry_set_status(chatbot_kb(b), "7", "draft", err) == MG_OK);
+	CHECK(!by_car_printed_says(b, "南側に80台"));
+	CHECK(!by_car_printed_says(a, "南側に80台"));
+
+	events_writer_stop(w);
+	chatbot_close(b);
+	fixture_bot_close(a);
+	chatbot_cache_free(cache);
+}

@@ -7,6 +7,7 @@
 #include "chatbot/chatbot_int.h"
 #include "chatbot/events.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 static json_t *ask_at(struct chatbot *bot, const char *q, time_t now, int log)
@@ -520,4 +521,79 @@ TEST(cache, an_ask_from_a_kept_reply_is_logged_as_one_searched)
 	chatbot_cache_stats(cache, &st);
 	CHECK(st.hits >= 7);
 	cached_bot_close(bot, cache);
+}
+
+/* Questions the server's workers ask of one shared cache at once. */
+static const char *const RACE_QS[] = {"接種券をなくしました", "熱がある", "予約をキャンセルしたい",
+				      "Can I book for my mother?", "粗大ごみの出し方", "接種券が届きません"};
+#define RACE_NQ (sizeof RACE_QS / sizeof *RACE_QS)
+#define RACE_ROUNDS 40
+
+struct racer {
+	struct chatbot *bot;
+	char *const *want;  /* each question's reply searched and built anew */
+	int wrong, failed;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	char err[MG_ERR_LEN];
+	/* the day of the references, the lines' minute whichever */
+	struct ask_opts o = {.no_log = 1, .now = 1764558000, .conversation = "race"};
+	for (int round = 0; round < RACE_ROUNDS; round++)
+		for (size_t i = 0; i < RACE_NQ; i++) {
+			size_t k = (i + (size_t)round) % RACE_NQ, len = 0;
+			char *text = NULL;
+			if (chatbot_ask_printed(r->bot, RACE_QS[k], strlen(RACE_QS[k]), &o, &text, &len, err) != MG_OK)
+				r->failed++;
+			else if (strcmp(text, r->want[k]))
+				r->wrong++;
+			free(text);
+		}
+	return NULL;
+}
+
+/* Four workers ask the same questions at once through one cache too small
+ * for their printed replies, so that replies are kept, served and let go
+ * while other workers print them: every resident reads the reply searched
+ * and built anew, byte for byte (run under ASan and TSan, a reply freed
+ * while printed or a race on its count shows here). */
+TEST(cache, workers_printing_kept_replies_at_once_read_what_a_search_prints)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot_cache *cache = NULL;
+	struct chatbot *first = cached_bot("cache-race.db", 8 * 1024, &cache);
+	REQUIRE(first);
+	struct ask_opts o = {.no_log = 1, .now = 1764558000, .conversation = "race"};
+	char *want[RACE_NQ] = {NULL};
+	chatbot_set_cache(first, NULL);
+	for (size_t k = 0; k < RACE_NQ; k++) {
+		size_t len = 0;
+		REQUIRE(chatbot_ask_printed(first, RACE_QS[k], strlen(RACE_QS[k]), &o, &want[k], &len, err) == MG_OK);
+	}
+	chatbot_set_cache(first, cache);
+	struct racer r[4] = {{first, want, 0, 0}};
+	for (int i = 1; i < 4; i++) {
+		r[i] = (struct racer){NULL, want, 0, 0};
+		REQUIRE(chatbot_open(&r[i].bot, fixture_path("cache-race.db"), fixture_model(), fixture_town(), err) == MG_OK);
+		chatbot_set_cache(r[i].bot, cache);
+	}
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		REQUIRE(pthread_create(&t[i], NULL, race, &r[i]) == 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	struct chatbot_cache_stats st;
+	chatbot_cache_stats(cache, &st);
+	for (int i = 0; i < 4; i++) {
+		CHECK(r[i].failed == 0);
+		CHECK(r[i].wrong == 0);
+	}
+	CHECK(st.hits > 0 && st.evicted > 0 && st.bytes <= 8 * 1024);
+	for (int i = 1; i < 4; i++)
+		chatbot_close(r[i].bot);
+	for (size_t k = 0; k < RACE_NQ; k++)
+		free(want[k]);
+	cached_bot_close(first, cache);
 }

@@ -8,6 +8,7 @@
 #include "chatbot/events.h"
 #include "chatbot/forecast.h"
 #include "chatbot/staff.h"
+#include "nlp/db.h"
 #include "reservation/resv.h"
 #include "widget/http.h"
 
@@ -26,6 +27,23 @@ static int cmd_booking(const struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* `backup FILE`: the whole file (knowledge base, log, accounts, bookings) as
+ * of one commit, while the server runs (nlp/db.c mg_db_backup). */
+static int cmd_backup(const struct cli_ctx *ctx, int argc, char **argv)
+{
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: madoguchi [--db PATH] backup FILE\n");
+		return 2;
+	}
+	char err[MG_ERR_LEN];
+	if (mg_db_backup(ctx->db, argv[1], err) != MG_OK) {
+		fprintf(stderr, "madoguchi backup: %s\n", err);
+		return 1;
+	}
+	printf("backed up %s to %s\n", ctx->db, argv[1]);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	cli_fn fn;
@@ -40,6 +58,7 @@ static const struct {
 	{"forecast", chatbot_cli_forecast, "forecast [--event DATE --residents N] [--aht S] [--target S] [--level P] ...  calls and operators per day"},
 	{"user", chatbot_cli_user, "user add NAME --role ROLE | list | disable|enable|unlock|password NAME | role NAME --role ROLE  staff accounts"},
 	{"retain", chatbot_cli_retain, "retain [--days N]  delete old events, keep their daily figures"},
+	{"backup", cmd_backup, "backup FILE  a copy of the whole database, taken while the server runs"},
 	{"booking", cmd_booking, "booking COMMAND ...  reservations: set-up, bookings, reception (`booking` alone lists them)"},
 };
 

@@ -33,6 +33,14 @@ int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out
  * was written), anything else MG_ERR_DB. */
 int mg_db_fail(sqlite3 *db, char *err, const char *what);
 
+/* A consistent copy of the file at path, taken while others read and write
+ * it (SQLite's online backup, one read transaction: every module's tables
+ * as of one commit), written to to's name only once whole: the copy goes to
+ * "TO.part" and is renamed over to at the end, so a backup interrupted or
+ * failed leaves an older backup under to as it was. to naming the file
+ * itself is refused. MG_OK, or what failed in err. */
+int mg_db_backup(const char *path, const char *to, char *err);
+
 /* A write that nests: the outermost begin is BEGIN IMMEDIATE (the write
  * lock taken before the first read, so what a rule read cannot go stale
  * before the write), an inner one a savepoint, so that an operation and a

@@ -5,8 +5,12 @@
 #include "tests/unit/test.h"
 #include "tests/unit/fixture.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "nlp/db.h"
 #include "nlp/mg.h"
@@ -233,4 +237,87 @@ TEST(db, an_up_to_date_file_opens_beside_a_long_write)
 	CHECK(mg_db_migrate(db, &three, &outcome, err) == MG_OK);
 	sqlite3_close(db);
 	sqlite3_close(holder);
+}
+
+/* A writer that commits pairs of rows, each pair one transaction, until
+ * told to stop: what a backup taken beside it must hold whole or not at all. */
+struct pairs {
+	const char *path;
+	atomic_int stop, committed;
+};
+
+static void *write_pairs(void *arg)
+{
+	struct pairs *p = arg;
+	char err[MG_ERR_LEN];
+	sqlite3 *db = NULL;
+	if (mg_db_open(p->path, 0, MG_DB_SYNC_NORMAL, &db, err) != MG_OK)
+		return NULL;
+	for (int i = 0; !atomic_load(&p->stop); i++) {
+		char sql[160];
+		snprintf(sql, sizeof sql, "BEGIN; INSERT INTO t VALUES(%d, 'a'); INSERT INTO t VALUES(%d, 'b'); COMMIT;",
+			 i, i);
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+			atomic_fetch_add(&p->committed, 1);
+		else
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Staff back up the file while the server writes to it: the copy is one
+ * commit's (every pair whole), opens as a database, and holds what was
+ * committed before the backup began; a backup that cannot be written
+ * leaves the older one as it was, and the file itself is never the target. */
+TEST(db, a_backup_taken_while_the_server_writes_is_one_commits_copy)
+{
+	char err[MG_ERR_LEN];
+	const char *path = fixture_path("db_backup.db");
+	char to[600], part[620];
+	snprintf(to, sizeof to, "%s", fixture_path("db_backup.copy.db"));
+	snprintf(part, sizeof part, "%s.part", to);
+	sqlite3 *db = NULL;
+	REQUIRE(mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
+	REQUIRE(sqlite3_exec(db, "CREATE TABLE t(n INTEGER, side TEXT)", NULL, NULL, NULL) == SQLITE_OK);
+	static struct pairs p;
+	p.path = path;
+	pthread_t t;
+	REQUIRE(pthread_create(&t, NULL, write_pairs, &p) == 0);
+	while (atomic_load(&p.committed) < 200)
+		usleep(1000);
+	int before = atomic_load(&p.committed);
+	int rc = mg_db_backup(path, to, err);
+	atomic_store(&p.stop, 1);
+	pthread_join(t, NULL);
+	REQUIRE(rc == MG_OK);
+
+	sqlite3 *copy = NULL;
+	REQUIRE(mg_db_open(to, 0, MG_DB_SYNC_NORMAL, &copy, err) == MG_OK);
+	long long rows = pragma(copy, "SELECT count(*) FROM t");
+	CHECK(rows >= 2LL * before);
+	CHECK(pragma(copy, "SELECT count(*) FROM (SELECT n FROM t GROUP BY n HAVING count(*) <> 2)") == 0);
+	sqlite3_stmt *st = NULL;
+	REQUIRE(sqlite3_prepare_v2(copy, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK);
+	REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(copy);
+
+	/* The next backup cannot be written (its part's name is taken by a
+	 * directory): it fails with a reason and the last backup stands. */
+	REQUIRE(mkdir(part, 0700) == 0);
+	CHECK(mg_db_backup(path, to, err) != MG_OK);
+	CHECK(strstr(err, ".part") != NULL);
+	REQUIRE(mg_db_open(to, 0, MG_DB_SYNC_NORMAL, &copy, err) == MG_OK);
+	CHECK(pragma(copy, "SELECT count(*) FROM t") == rows);
+	sqlite3_close(copy);
+	rmdir(part);
+
+	/* The file itself is refused as the target, and is left as it was. */
+	long long live = pragma(db, "SELECT count(*) FROM t");
+	CHECK(mg_db_backup(path, path, err) == MG_ERR_INPUT);
+	CHECK(strstr(err, "the database itself") != NULL);
+	CHECK(pragma(db, "SELECT count(*) FROM t") == live);
+	sqlite3_close(db);
 }

@@ -477,11 +477,13 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.33, -2.95, -1.79
  * question's ranking and printed reply kept for the knowledge base's
  * generation, in bytes. A kept question is 3.5 KB on average over the 377
  * of tests/eval/dev.tsv (the ranking's six candidates of 200 bytes, the
- * reply's 1.9 KB, its event), 6.3 KB with furigana; the budget holds some
- * 1,200 different questions (670 with furigana), three times dev's. A hit
- * skips the search and the reply's printing: 0.153 M against 0.956 M
- * instructions of an HTTP ask (README § Performance has the command). */
-#define POLICY_DECISION_CACHE_BYTES (4u << 20)
+ * reply's 1.9 KB, its event), 6.3 KB with furigana. 4 MB held some 2,900
+ * rankings before the reply was kept with them and 1,200 questions after:
+ * 10 MB holds the 2,900 again (1,600 with furigana), about 10% more of the
+ * server's 109 MB resident after wrk. A hit skips the search and the
+ * reply's printing: 0.153 M against 0.956 M instructions of an HTTP ask
+ * (README § Performance has the command). */
+#define POLICY_DECISION_CACHE_BYTES (10u << 20)
 
 /* Entries shown to residents kept per server thread (chatbot/shown.c), by
  * rowid in as many slots: each is read from the database once per

@@ -504,6 +504,7 @@ static int parse_weights(const char *spec, struct kb_weights *w)
 		{"keyword", offsetof(struct kb_weights, keyword), 0},
 		{"context", offsetof(struct kb_weights, context), 0},
 		{"compound", offsetof(struct kb_weights, compound), 0},
+		{"asking", offsetof(struct kb_weights, asking), 0},
 		{"answer_df", offsetof(struct kb_weights, answer_df), 0},
 		{"compound_cap", offsetof(struct kb_weights, compound_cap), 1},
 		{"domain", offsetof(struct kb_weights, domain), 0},

@@ -208,9 +208,14 @@ static int adopt_3(sqlite3 *db, void *ctx, char *err)
  * verb of its group (越してきた beside 引っ越してきた), is its canonical
  * word only with that direction: the index is analysed again, as in step
  * 3, so that a phrasing's 県へ越す is 越す again, not 転入. */
+/* Step 5: the question words whose answer is one topic (いくら, 何歳) are
+ * words of the index (nlp/nlp.c interrogatives): the entries are analysed
+ * again, as in step 3, so that a phrasing's いくらかかりますか holds いくら
+ * and 何歳から holds 何歳. */
 static const struct mg_db_step STEPS[] = {
 	{SCHEMA_1, adopt_1},
 	{SCHEMA_2, NULL},
+	{NULL, adopt_3},
 	{NULL, adopt_3},
 	{NULL, adopt_3},
 };

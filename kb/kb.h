@@ -166,6 +166,7 @@ struct kb_weights {
 	double keyword;       /* a keyword counts this share of a phrasing */
 	double context;       /* words of a long question's other sentences count this share */
 	double compound;      /* a compound of the question (コロナ+ワクチン) next to its parts */
+	double asking;        /* a question word (いくら, 何歳) next to another word */
 	double answer_df;     /* a term's entry frequency counts its answers' at this share (idf) */
 	int compound_cap;     /* a compound's idf at most its most telling part's */
 	double domain;        /* a word of the domain (コロナ, ワクチン: said by most entries'

@@ -23,6 +23,7 @@ struct query {
 	int last_kind_term;             /* the previous phrase was a term: a reading joins its word */
 	double sentence_weight;         /* of the sentence being analysed */
 	double compound;                /* weight of a compound next to its parts */
+	double asking;                  /* weight of a question word (いくら) next to another word */
 	int no_readings;
 	/* phrase[0..nterms) are words (a reading grouped with its lemma),
 	 * phrase[nterms..nphrases) reading bigrams */
@@ -99,6 +100,8 @@ static int query_add(void *ctx, enum nlp_kind kind, const char *tok, int len)
 	if (q->no_readings && (is_reading || kind == NLP_GRAM))
 		return 0;
 	double weight = q->sentence_weight * (kind == NLP_COMPOUND ? q->compound : 1);
+	if (kind == NLP_TERM && nlp_is_question_word(tok, len))
+		weight *= q->asking;
 	int is_compound = kind == NLP_COMPOUND;
 	if (kind == NLP_COMPOUND)
 		kind = NLP_TERM;
@@ -291,6 +294,7 @@ static int query_analyse(struct kb *kb, struct query *q, const char *text, size_
 {
 	size_t a, b;
 	q->compound = w->compound;
+	q->asking = w->asking;
 	q->no_readings = w->no_readings;
 	asking_sentence(text, len, &a, &b);
 	q->sentence_weight = 1;

@@ -504,6 +504,36 @@ static int in_list(const char *const *list, size_t n, const char *s, size_t len)
 	return 0;
 }
 
+/* The question words whose answer is one topic (how much: the price; how
+ * old: the age), each as the one word its spellings are: ipadic reads
+ * いくら as an adverb in いくらかかりますか and as a noun in 費用はいくら
+ * ですか, and 何 before 歳 as a numeral, so the POS floor dropped the
+ * adverb and the numeral. Measured (chatbot/policy.h, `asking`): いつ, どこ
+ * and 誰 too pulled questions to the entries whose phrasings ask with them
+ * (このチャットって誰かに見られてる？ to the age entry); not kept. */
+static const char *const question_words[] = {"いくら"};
+#define NLP_HOW_OLD "何歳"
+
+int nlp_is_question_word(const char *tok, int len)
+{
+	return in_list(question_words, sizeof question_words / sizeof *question_words, tok, (size_t)len) ||
+	       (len == (int)strlen(NLP_HOW_OLD) && !memcmp(tok, NLP_HOW_OLD, (size_t)len));
+}
+
+/* The word a question word at node stands for (lemma is its lemma), or
+ * NULL: 何 only before 歳 or 才 (何歳, 何才 → 何歳). */
+static const char *interrogative_of(const mecab_node_t *node, const char *lemma, size_t len)
+{
+	for (size_t i = 0; i < sizeof question_words / sizeof *question_words; i++)
+		if (strlen(question_words[i]) == len && !memcmp(question_words[i], lemma, len))
+			return question_words[i];
+	const mecab_node_t *n = node->next;
+	if (len == strlen("何") && !memcmp(lemma, "何", len) && n && n->stat != MECAB_EOS_NODE &&
+	    n->length == strlen("歳") && (!memcmp(n->surface, "歳", n->length) || !memcmp(n->surface, "才", n->length)))
+		return NLP_HOW_OLD;
+	return NULL;
+}
+
 #define NLP_MAX_COMPOUND_BYTES 48  /* 16 kanji: longer runs are lists, not words */
 
 int nlp_features(const char *feature, const char *f[NLP_NFIELDS], size_t flen[NLP_NFIELDS])
@@ -810,6 +840,13 @@ int nlp_analyse(struct nlp_analyser *an, const struct nlp_synonyms *syn,
 		}
 		rc = gram_push_reading(an, reading, reading_len);
 		int content = !rc && is_content(f, flen, nf, lemma, lemma_len);
+		const char *asks = rc || content ? NULL : interrogative_of(node, lemma, lemma_len);
+		if (asks) {
+			rc = compound_flush(&comp, emit, ctx);
+			if (!rc)
+				rc = emit(ctx, NLP_TERM, asks, (int)strlen(asks));
+			continue;
+		}
 		if (!rc && content && field_is(f[0], flen[0], "名詞"))
 			compound_add(&comp, surface, slen);
 		else if (!rc)

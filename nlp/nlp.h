@@ -28,6 +28,10 @@ enum nlp_kind {
  * by nlp_analyse() unchanged (the FTS5 tokenizer passes SQLite codes through). */
 typedef int (*nlp_emit_fn)(void *ctx, enum nlp_kind kind, const char *tok, int len);
 
+/* 1 when tok (len bytes) is the word nlp_analyse emits for a question word
+ * whose answer is one topic (いくら, 何歳), else 0. */
+int nlp_is_question_word(const char *tok, int len);
+
 int nlp_model_open(struct nlp_model **out, char *err);
 void nlp_model_close(struct nlp_model *model);
 

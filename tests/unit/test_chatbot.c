@@ -602,6 +602,26 @@ TEST(chatbot, a_faq_without_alternates_is_ranked_by_its_questions_and_answers)
 	fixture_sample_bot_close(bot);
 }
 
+/* A resident asks the price with いくら, the town's FAQ says 費用はいくら
+ * ですか: ipadic reads the first as an adverb and the analyser dropped it,
+ * so on a FAQ as imported (no alternates) 「いくらかかる？」 did not have
+ * the cost entry among its first ten and was handed off to the phone, and
+ * 何歳から (何 a numeral) said only 歳. */
+TEST(chatbot, the_question_word_a_resident_asks_with_finds_its_entry)
+{
+	char err[MG_ERR_LEN];
+	struct chatbot *bot = fixture_sample_bot("asking.db");
+	/* with the sample's alternates: answered, where it was a choice at 0.81 */
+	CHECK_STR(fixture_ask(bot, "いくらかかりますか"), "answer cost");
+	CHECK_STR(fixture_ask(bot, "何歳から受けられますか"), "answer eligibility-age");
+	REQUIRE(kb_without_alternates(chatbot_kb(bot), 0, err) == MG_OK);
+	/* the cost entry first, answered or offered: not the phone */
+	CHECK_STR(fixture_ask(bot, "いくらかかる？"), "clarify cost");
+	CHECK_STR(fixture_ask(bot, "65歳以上の自己負担はいくら？"), "clarify cost");
+	kb_without_alternates_end(chatbot_kb(bot));
+	fixture_sample_bot_close(bot);
+}
+
 /* On a town's FAQ as imported, the confidence reads the order BM25F gave
  * and was fitted on such a knowledge base too: a clear question is answered
  * and a vague one offered with its topic first, where both were a choice or

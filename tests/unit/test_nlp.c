@@ -138,6 +138,22 @@ TEST(nlp, a_clipped_synonym_verb_needs_its_direction)
 	nlp_synonyms_free(syn);
 }
 
+/* The question words whose answer is one topic are words of the question
+ * and of the index, whatever ipadic calls them: いくら the adverb and the
+ * noun, 何 the numeral before 歳; いつ, どこ, 誰 stay out. */
+TEST(nlp, a_question_word_is_a_word_of_the_question)
+{
+	CHECK(has_term(fixture_terms("いくらかかりますか", NULL), "いくら"));
+	CHECK(has_term(fixture_terms("接種の費用はいくらですか？", NULL), "いくら"));
+	CHECK(!has_term(fixture_terms("いつから予約できますか", NULL), "いつ"));
+	CHECK(!has_term(fixture_terms("誰が受けられますか", NULL), "誰"));
+	CHECK(has_term(fixture_terms("何歳から受けられますか", NULL), "何歳"));
+	CHECK(has_term(fixture_terms("子どもは何才から", NULL), "何歳"));
+	/* 何 alone names nothing */
+	CHECK(!has_term(fixture_terms("何が必要ですか", NULL), "何"));
+	CHECK(!has_term(fixture_terms("何が必要ですか", NULL), "何歳"));
+}
+
 TEST(nlp, bad_input_is_refused_or_harmless)
 {
 	char err[MG_ERR_LEN];

@@ -225,13 +225,13 @@
  *   kept, asking 1: the question words whose answer is one topic, いくら
  *     (ipadic's adverb in いくらかかりますか, its noun in 費用はいくらですか)
  *     and 何歳 (何 a numeral), words of the question and of the index
- *     (nlp/nlp.c interrogatives, kb schema step 5), before (a build of
- *     main, fee22f3) → after, the five's top-1: 90.5 / 88.7 / 72.0 / 68.4 /
+ *     (nlp/nlp.c question_words, kb schema step 5), before (a build of
+ *     main, b5f454e; fee22f3 the same) → after, the five's top-1: 90.5 / 88.7 / 72.0 / 68.4 /
  *     66.2 → 90.8 / 88.7 / 72.6 / 68.5 / 66.8; top-3 97.5 / 96.5 / 84.9 /
  *     83.0 / 78.5 → 97.5 / 96.6 / 85.5 / 83.2 / 79.1; answered wrongly and
  *     out of scope handed off the same on all five; no held-out total
  *     lower, whole or plain (holdout plain top-1 64.9 → 66.0, named top-3
- *     97.2 → 97.8, plain named out of scope handed off 73.7 → 78.9,
+ *     97.2 → 97.8, styles answered 58.6 → 59.0, plain named out of scope handed off 73.7 → 78.9,
  *     hiragana-only answered 63.8 → 68.1). いくらかかる？ on the plain FAQ:
  *     the cost entry not in the first ten → first of a choice. ask() over
  *     dev 205.01 → 205.32 M instructions (bench-ask, callgrind). asking 0 /

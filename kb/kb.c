@@ -209,7 +209,7 @@ static int adopt_3(sqlite3 *db, void *ctx, char *err)
  * word only with that direction: the index is analysed again, as in step
  * 3, so that a phrasing's 県へ越す is 越す again, not 転入. */
 /* Step 5: the question words whose answer is one topic (いくら, 何歳) are
- * words of the index (nlp/nlp.c interrogatives): the entries are analysed
+ * words of the index (nlp/nlp.c question_words): the entries are analysed
  * again, as in step 3, so that a phrasing's いくらかかりますか holds いくら
  * and 何歳から holds 何歳. */
 static const struct mg_db_step STEPS[] = {

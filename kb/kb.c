@@ -400,13 +400,13 @@ static unsigned read_version(struct kb *kb)
 	return v;
 }
 
-/* Records that kb's read transaction saw kb->generation (nothing when it
- * is a write's: what it wrote may yet be rolled back). */
-static void synced(struct kb *kb)
+/* Records that the read transaction of data version v (read_version) saw
+ * kb->generation: nothing to compare with when v is 0 (a write's: what it
+ * wrote may yet be rolled back) or the model is an older one's (stale). */
+static void synced(struct kb *kb, unsigned v)
 {
-	unsigned v = read_version(kb);
 	kb->synced_version = v;
-	kb->synced_generation = v ? kb->generation : -1;
+	kb->synced_generation = v && !kb->stale ? kb->generation : -1;
 }
 
 /* The generation on disk (-1 when the row is missing). */
@@ -454,7 +454,7 @@ int kb_sync(struct kb *kb, char *err)
 	 * again, shared, once the write is over. */
 	if (gen == kb->generation && kb->model &&
 	    (kb->model->cached || !kb_model_shareable(kb))) {
-		synced(kb);
+		synced(kb, read_version(kb));
 		kb_read_end(kb, began);
 		return MG_OK;
 	}
@@ -503,8 +503,7 @@ int kb_sync(struct kb *kb, char *err)
 	kb_model_put(kb->model);
 	kb->model = model;
 	kb->generation = kb->stale ? model->generation : gen;
-	kb->synced_version = version_now;
-	kb->synced_generation = version_now && !kb->stale ? kb->generation : -1;
+	synced(kb, version_now);
 	return MG_OK;
 }
 

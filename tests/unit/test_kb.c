@@ -931,6 +931,35 @@ static const char *by_car(struct chatbot *bot, int logged)
 	return out;
 }
 
+/* Two server workers on the file name, each asking through one shared
+ * decision cache and logging every ask through the event log's writer. */
+struct two_workers {
+	struct chatbot *bot[2];
+	struct chatbot_cache *cache;
+	struct events_writer *w;
+};
+
+static void two_workers_start(struct two_workers *t, const char *name)
+{
+	char err[MG_ERR_LEN];
+	*t = (struct two_workers){{fixture_bot(name), NULL}, NULL, NULL};
+	REQUIRE(chatbot_open(&t->bot[1], fixture_path(name), fixture_model(), fixture_town(), err) == MG_OK);
+	REQUIRE(chatbot_cache_new(0, &t->cache, err) == MG_OK);
+	REQUIRE(events_writer_start(fixture_path(name), 1, &t->w, err) == MG_OK);
+	for (int k = 0; k < 2; k++) {
+		chatbot_set_cache(t->bot[k], t->cache);
+		chatbot_set_events(t->bot[k], t->w);
+	}
+}
+
+static void two_workers_stop(struct two_workers *t)
+{
+	events_writer_stop(t->w);
+	chatbot_close(t->bot[1]);
+	fixture_bot_close(t->bot[0]);
+	chatbot_cache_free(t->cache);
+}
+
 /* Two server workers, each asking through the shared decision cache and
  * logging every ask through the event log's writer (its commits, on
  * another connection, are most of what the file sees): a member of staff
@@ -941,18 +970,11 @@ static const char *by_car(struct chatbot *bot, int logged)
 TEST(kb, a_staff_save_reaches_every_workers_next_ask_while_the_log_writes)
 {
 	char err[MG_ERR_LEN];
-	struct chatbot *a = fixture_bot("sync-save.db"), *b = NULL, *staff = NULL;
-	struct chatbot_cache *cache = NULL;
-	struct events_writer *w = NULL;
-	REQUIRE(chatbot_open(&b, fixture_path("sync-save.db"), fixture_model(), fixture_town(), err) == MG_OK);
+	struct two_workers t;
+	two_workers_start(&t, "sync-save.db");
+	struct chatbot **worker = t.bot, *staff = NULL;
+	struct events_writer *w = t.w;
 	REQUIRE(chatbot_open(&staff, fixture_path("sync-save.db"), fixture_model(), fixture_town(), err) == MG_OK);
-	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
-	REQUIRE(events_writer_start(fixture_path("sync-save.db"), 1, &w, err) == MG_OK);
-	struct chatbot *worker[] = {a, b};
-	for (int k = 0; k < 2; k++) {
-		chatbot_set_cache(worker[k], cache);
-		chatbot_set_events(worker[k], w);
-	}
 	/* the log commits between the asks, then nothing does */
 	for (int round = 0; round < 3; round++)
 		for (int k = 0; k < 2; k++) {
@@ -972,11 +994,8 @@ TEST(kb, a_staff_save_reaches_every_workers_next_ask_while_the_log_writes)
 	for (int k = 0; k < 2; k++)
 		CHECK(strcmp(by_car(worker[k], 1), "answer day-parking") != 0);
 
-	events_writer_stop(w);
 	chatbot_close(staff);
-	chatbot_close(b);
-	fixture_bot_close(a);
-	chatbot_cache_free(cache);
+	two_workers_stop(&t);
 }
 
 /* A worker asks while a member of staff's save is written but not yet
@@ -1041,17 +1060,10 @@ static int by_car_printed_says(struct chatbot *bot, const char *words)
 TEST(kb, the_worker_that_saved_answers_from_its_own_save_at_its_next_ask)
 {
 	char err[MG_ERR_LEN];
-	struct chatbot *a = fixture_bot("sync-own.db"), *b = NULL;
-	struct chatbot_cache *cache = NULL;
-	struct events_writer *w = NULL;
-	REQUIRE(chatbot_open(&b, fixture_path("sync-own.db"), fixture_model(), fixture_town(), err) == MG_OK);
-	REQUIRE(chatbot_cache_new(0, &cache, err) == MG_OK);
-	REQUIRE(events_writer_start(fixture_path("sync-own.db"), 1, &w, err) == MG_OK);
-	struct chatbot *worker[] = {a, b};
-	for (int k = 0; k < 2; k++) {
-		chatbot_set_cache(worker[k], cache);
-		chatbot_set_events(worker[k], w);
-	}
+	struct two_workers t;
+	two_workers_start(&t, "sync-own.db");
+	struct chatbot **worker = t.bot, *a = t.bot[0], *b = t.bot[1];
+	struct events_writer *w = t.w;
 	for (int round = 0; round < 2; round++)
 		for (int k = 0; k < 2; k++) {
 			CHECK(strcmp(by_car(worker[k], 1), "answer day-parking") != 0);
@@ -1083,8 +1095,5 @@ TEST(kb, the_worker_that_saved_answers_from_its_own_save_at_its_next_ask)
 	CHECK(!by_car_printed_says(b, "南側に80台"));
 	CHECK(!by_car_printed_says(a, "南側に80台"));
 
-	events_writer_stop(w);
-	chatbot_close(b);
-	fixture_bot_close(a);
-	chatbot_cache_free(cache);
+	two_workers_stop(&t);
 }

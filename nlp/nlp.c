@@ -496,12 +496,18 @@ static const char *const stop_en[] = {
 	"his", "our", "us", "than", "then", "but", "not", "no", "yes", "by", "into",
 };
 
-static int in_list(const char *const *list, size_t n, const char *s, size_t len)
+/* The word of list that is s (len bytes), or NULL. */
+static const char *list_find(const char *const *list, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(list[i]) == len && !memcmp(list[i], s, len))
-			return 1;
-	return 0;
+			return list[i];
+	return NULL;
+}
+
+static int in_list(const char *const *list, size_t n, const char *s, size_t len)
+{
+	return list_find(list, n, s, len) != NULL;
 }
 
 /* The question words whose answer is one topic (how much: the price; how
@@ -524,9 +530,9 @@ int nlp_is_question_word(const char *tok, int len)
  * NULL: 何 only before 歳 or 才 (何歳, 何才 → 何歳). */
 static const char *interrogative_of(const mecab_node_t *node, const char *lemma, size_t len)
 {
-	for (size_t i = 0; i < sizeof question_words / sizeof *question_words; i++)
-		if (strlen(question_words[i]) == len && !memcmp(question_words[i], lemma, len))
-			return question_words[i];
+	const char *word = list_find(question_words, sizeof question_words / sizeof *question_words, lemma, len);
+	if (word)
+		return word;
 	const mecab_node_t *n = node->next;
 	if (len == strlen("何") && !memcmp(lemma, "何", len) && n && n->stat != MECAB_EOS_NODE &&
 	    n->length == strlen("歳") && (!memcmp(n->surface, "歳", n->length) || !memcmp(n->surface, "才", n->length)))

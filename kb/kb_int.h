@@ -184,6 +184,11 @@ struct kb_model *kb_model_newest(struct kb *kb, int64_t generation);
 /* Model reads this process has begun so far (shared models and those kept
  * to a connection): what the tests count loads by. */
 long kb_model_loads(void);
+/* Times a connection whose loads are another's (kb_set_loader: a server's
+ * worker) had no model of the generation it met and loaded one or waited
+ * for another's load: a resident's ask waiting for a knowledge base. What
+ * the tests count that by (never, beside imports). */
+long kb_model_waits_served(void);
 /* Synonym lists this process has read from kb_synonyms so far (with a model,
  * or for a write that has none yet): what the tests count them by. */
 long kb_synonyms_loads(void);

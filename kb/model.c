@@ -148,6 +148,14 @@ long kb_model_loads(void)
 	return atomic_load(&loads_started);
 }
 
+/* kb_model_waits_served's count. */
+static atomic_long served_waits;
+
+long kb_model_waits_served(void)
+{
+	return atomic_load(&served_waits);
+}
+
 static int model_load(struct kb *kb, struct kb_model **out, char *err)
 {
 	*out = NULL;
@@ -302,8 +310,13 @@ int kb_model_get(struct kb *kb, int64_t generation, struct kb_model **out, char 
 	pthread_mutex_lock(&cache_lock);
 	/* Threads that want the generation another is loading wait for that
 	 * load instead of each making its own. */
-	while (!(*out = cache_find(path, generation)) && loading(path, generation))
+	int waited = 0;
+	while (!(*out = cache_find(path, generation)) && loading(path, generation)) {
+		waited = 1;
 		pthread_cond_wait(&cache_loaded, &cache_lock);
+	}
+	if (kb->loader && (waited || !*out))
+		atomic_fetch_add(&served_waits, 1);
 	if (*out) {
 		pthread_mutex_unlock(&cache_lock);
 		return MG_OK;

@@ -713,9 +713,9 @@ static void *cli_run(void *arg)
  * entries deleted, the rows of the rest renumbered, as many added). On main the worker's
  * next ask loaded the new model itself, or waited for the pool's load of
  * it, and the slowest ask was one model load (515 ms here, 896 ms in
- * widget/README.md). The bound: the slowest ask beside the console's
- * imports under half of one load of the knowledge base, timed here once
- * the server is stopped (beside the other process's, under one load). */
+ * widget/README.md). Now no worker loads a model or waits for one
+ * (kb_model_waits_served); the asks' times are printed beside one load of
+ * the knowledge base, timed here once the server is stopped. */
 TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 {
 	static struct importer im;
@@ -723,8 +723,10 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 	struct http_server *srv = NULL;
 	REQUIRE((srv = start_importing(&o, "swap", &im)));
 	unsigned port = http_port(srv);
+	long waits = kb_model_waits_served();
 	struct beside b;
 	int refused = asks_beside(port, 1, import_run, &im, &im.stop, &im.done, 2, &b);
+	long console_waits = kb_model_waits_served() - waits;
 	CHECK(refused == 0);
 	CHECK(atomic_load(&im.done) >= 2 && atomic_load(&im.failed) == 0);
 
@@ -746,6 +748,7 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 	int cli = bin && !access(bin, X_OK);
 	long long cli_slowest = 0;
 	int cli_asks = 0, gone_before = 0, gone_after = 0, bad = 0;
+	long cli_waits = 0;
 	static struct cli_import c;
 	if (cli) {
 		/* extra-0 .. extra-1249 deleted, the others' rows renumbered, as
@@ -783,6 +786,7 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 		}
 		pthread_join(t, NULL);
 		CHECK(c.status == 0);
+		cli_waits = kb_model_waits_served() - waits - console_waits;
 		/* The new knowledge base is in: a new venue found, a deleted one
 		 * not. Once the pool has loaded its model, which two seconds after
 		 * the import did not always cover in `make test` on a loaded machine
@@ -815,19 +819,16 @@ TEST(attack, residents_never_wait_for_a_new_knowledge_base_to_load)
 			" shown %d before its commit and %d after, %d with another's text",
 			cli_asks, cli_slowest, gone_before, gone_after, inconsistent);
 	fprintf(stderr, "\n");
-	/* Measured against the asks alone of the same run as well: on 2 shared
-	 * cores at load 13 the slowest of a few hundred asks met the
-	 * scheduler's tail (239 ms against half a load of 226 ms) with nothing
-	 * waiting for a model; a worker loading one itself makes its ask a
-	 * whole load slower than the asks alone. */
-	CHECK(b.during[2] < b.alone[2] + load_ms / 2);
+	/* No worker loaded a model or waited for one: a worker loading one
+	 * itself made its ask a whole load slower than the asks alone (on main
+	 * before the loader, 919 ms beside a load of 1,431). Counted, not timed:
+	 * on 2 shared cores at load 9-13 the slowest of a few hundred asks meets
+	 * the scheduler's tail (239 ms against half a load of 226 ms) with
+	 * nothing waiting for a model; the times above are printed for that. */
+	CHECK(console_waits == 0);
 	if (cli) {
 		CHECK(bad == 0);
-		/* A whole load: this window has ten times the asks of the one
-		 * above, and their slowest meets the shared cores' long tail
-		 * (257-451 ms beside a load of 621-1,168 ms; on main 339 and 919
-		 * ms beside 413 and 1,431: only the bound above fails there). */
-		CHECK(cli_slowest < load_ms);
+		CHECK(cli_waits == 0);
 		CHECK(gone_before > 0);  /* the question finds the deleted entries while they are there */
 		CHECK(gone_after == 0);
 		CHECK(inconsistent == 0);

@@ -307,6 +307,17 @@ static int num_start(const struct red *r, size_t i)
 	return kind && (i == 0 || numeral_kind(cp_at(r, prev_cp(r, i), &n)) != kind);
 }
 
+/* Whether the text holds a numeral of any kind (numeral_kind), where every
+ * date, address and number is read from. */
+static int has_numeral(const struct red *r)
+{
+	size_t n;
+	for (size_t i = 0; i < r->len; i += n)
+		if (numeral_kind(cp_at(r, i, &n)))
+			return 1;
+	return 0;
+}
+
 /* ---- e-mail addresses ---------------------------------------------------- */
 
 /* "@" and "." as residents write them to keep their address from spam
@@ -1218,16 +1229,22 @@ int nlp_redact(const char *text, size_t len, char **out, size_t *out_len, char *
 	if (!r.lab)
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	/* Most specific first: an e-mail holds digits, a date and an address
-	 * hold numbers, a name's honorific may follow any of them. */
+	 * hold numbers, a name's honorific may follow any of them. Dates,
+	 * addresses and numbers each start from a numeral (num_at, num_start):
+	 * a text without one (most questions) is not read for them. */
+	int numerals = has_numeral(&r);
 	find_emails(&r);
-	find_dates(&r);
-	find_addresses(&r);
-	find_numbers(&r);
-	find_labelled_numbers(&r);
+	if (numerals) {
+		find_dates(&r);
+		find_addresses(&r);
+		find_numbers(&r);
+		find_labelled_numbers(&r);
+	}
 	find_introduced_names(&r);
 	find_said_names(&r);
 	find_honorific_names(&r);
-	find_long_numbers(&r);
+	if (numerals)
+		find_long_numbers(&r);
 
 	/* A run of bytes of one label becomes its placeholder. */
 	size_t n = 0;

@@ -5,6 +5,7 @@
 #include "chatbot/chatbot_int.h"
 #include "chatbot/events.h"
 #include "nlp/buf.h"
+#include "nlp/redact.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -130,6 +131,19 @@ static json_t *answer_json(struct chatbot *bot, const struct kb_entry *e, const 
 	return j;
 }
 
+/* A candidate's members but its score. */
+static json_t *candidate_members(struct chatbot *bot, const struct kb_entry *e, const char *lang)
+{
+	return json_pack("{s:s, s:s, s:s, s:o*}", "id", e->id, "slug", e->slug, "category", e->category,
+			 "question", town_expand(bot->town, pick(e->question, e->question_en, lang), lang));
+}
+
+/* A candidate's score as shown. */
+static double shown_score(const struct kb_candidate *c)
+{
+	return round(c->score * 1000) / 1000;
+}
+
 /* c as a candidate or a choice; e is its entry when the caller has read it
  * already, NULL to read it here. */
 static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
@@ -138,9 +152,11 @@ static json_t *candidate_json(struct chatbot *bot, const struct kb_candidate *c,
 	struct kb_entry own;
 	if (!e && chatbot_shown_borrow(bot, c->entry, &own, &e, NULL) != MG_OK)
 		return NULL;
-	json_t *j = json_pack("{s:s, s:s, s:s, s:o*, s:f}", "id", e->id, "slug", e->slug, "category", e->category,
-			      "question", town_expand(bot->town, pick(e->question, e->question_en, lang), lang),
-			      "score", round(c->score * 1000) / 1000);
+	json_t *j = candidate_members(bot, e, lang);
+	if (j && json_object_set_new(j, "score", json_real(shown_score(c)))) {
+		json_decref(j);
+		j = NULL;
+	}
 	if (j && ruby && strcmp(lang, "en"))
 		add_ruby(bot, j, (const char *const[]){"question", NULL});
 	if (e == &own)
@@ -280,12 +296,160 @@ static int add_printed(const char *buf, size_t size, void *data)
 	return mg_buf_add(data, buf, size) == MG_OK ? 0 : -1;
 }
 
+/* Appends v printed with flags, and takes v (NULL: out of memory). */
+static int print_json_as(struct mg_buf *b, json_t *v, size_t flags)
+{
+	int rc = v && !json_dump_callback(v, add_printed, b, flags | JSON_ENCODE_ANY) ? MG_OK : MG_ERR_NOMEM;
+	json_decref(v);
+	return rc;
+}
+
 /* Appends v printed as every reply is, and takes v (NULL: out of memory). */
 static int print_json(struct mg_buf *b, json_t *v)
 {
-	int rc = v && !json_dump_callback(v, add_printed, b, CHATBOT_JSON_FLAGS | JSON_ENCODE_ANY) ? MG_OK
-												       : MG_ERR_NOMEM;
-	json_decref(v);
+	return print_json_as(b, v, CHATBOT_JSON_FLAGS);
+}
+
+/* The event's candidates are printed as json_dumps(list, JSON_COMPACT) printed them. */
+#define EVENT_JSON_FLAGS JSON_COMPACT
+
+/* What a printed reply takes from the entries it shows (the candidates, the
+ * choices, the answer or the office's entry handed off to), when ask() made
+ * no objects of them: each entry's parts printed once while the entry is
+ * kept (chatbot/shown.c) and put together here, the same bytes as the
+ * objects printed (jansson prints an object's members in the order they were
+ * set). Without furigana, which is printed from the objects. */
+struct spliced {
+	struct chatbot *bot;
+	const char *lang;
+	const struct kb_candidate *cand;
+	int ncand;                    /* the candidates shown, cand[0..ncand) */
+	const int *choices;           /* a clarification's, into cand */
+	int nchoices;
+	const struct kb_entry *best;  /* cand[0]'s entry; NULL when there is none */
+	int answer, redirect;         /* best printed as the answer, as the hand-off */
+	const char *route;            /* the event's: the answer's or the hand-off's, or NULL */
+};
+
+/* Appends entry's part of kind (a candidate's and the event's end with
+ * "score":, for the caller to add the score and the brace): as kept, or
+ * made, printed and kept. e is the entry when the caller has read it, NULL
+ * to read it here. Nothing is appended on failure. */
+static int entry_part(struct chatbot *bot, int64_t entry, const struct kb_entry *e, enum chatbot_printed kind,
+		      const char *lang, struct mg_buf *b)
+{
+	size_t len;
+	const char *kept = chatbot_shown_printed(bot, entry, kind, &len);
+	if (kept)
+		return mg_buf_add(b, kept, len);
+	struct kb_entry own;
+	if (!e && chatbot_shown_borrow(bot, entry, &own, &e, NULL) != MG_OK)
+		return MG_ERR_NOT_FOUND;
+	int answer = kind == CHATBOT_PRINTED_ANSWER_JA || kind == CHATBOT_PRINTED_ANSWER_EN;
+	json_t *j = kind == CHATBOT_PRINTED_EVENT ? json_pack("{s:s, s:s}", "id", e->id, "slug", e->slug)
+		    : answer ? answer_json(bot, e, lang, 0)
+			     : candidate_members(bot, e, lang);
+	if (e == &own)
+		kb_entry_clear(&own);
+	struct mg_buf part = MG_BUF_INIT(SIZE_MAX);
+	int rc = print_json_as(&part, j, kind == CHATBOT_PRINTED_EVENT ? EVENT_JSON_FLAGS : CHATBOT_JSON_FLAGS);
+	if (rc == MG_OK && !answer) {
+		part.len--;  /* its closing brace: the score follows */
+		rc = mg_buf_add(&part, ",\"score\":", 9);
+	}
+	if (rc == MG_OK) {
+		chatbot_shown_keep_printed(bot, entry, kind, part.p, part.len);
+		rc = mg_buf_add(b, part.p, part.len);
+	}
+	mg_buf_free(&part);
+	return rc;
+}
+
+/* The candidates cand[at[0..n)] (at NULL: cand[0..n)) as a JSON array, as
+ * ask() would print their objects, appended to b; and to event (unless
+ * NULL) the event's list of the same, [{id, slug, score}]. A candidate
+ * whose entry cannot be read is left out of both, as ask() leaves its
+ * object out. */
+static int splice_candidates(const struct spliced *sp, const int *at, int n, struct mg_buf *b,
+			     struct mg_buf *event)
+{
+	enum chatbot_printed kind = strcmp(sp->lang, "en") ? CHATBOT_PRINTED_CANDIDATE_JA
+							   : CHATBOT_PRINTED_CANDIDATE_EN;
+	int rc = mg_buf_add(b, "[", 1), shown = 0;
+	if (rc == MG_OK && event)
+		rc = mg_buf_add(event, "[", 1);
+	for (int i = 0; i < n && rc == MG_OK; i++) {
+		const struct kb_candidate *c = &sp->cand[at ? at[i] : i];
+		size_t b_len = b->len, event_len = event ? event->len : 0;
+		int part = shown ? mg_buf_add(b, ",", 1) : MG_OK;
+		if (part == MG_OK)
+			part = entry_part(sp->bot, c->entry, c == sp->cand ? sp->best : NULL, kind, sp->lang, b);
+		if (part == MG_OK)
+			part = print_json(b, json_real(shown_score(c)));
+		if (part == MG_OK)
+			part = mg_buf_add(b, "}", 1);
+		if (part == MG_OK && event && shown)
+			part = mg_buf_add(event, ",", 1);
+		if (part == MG_OK && event)
+			part = entry_part(sp->bot, c->entry, c == sp->cand ? sp->best : NULL, CHATBOT_PRINTED_EVENT,
+					  sp->lang, event);
+		if (part == MG_OK && event)
+			part = print_json_as(event, json_real(shown_score(c)), EVENT_JSON_FLAGS);
+		if (part == MG_OK && event)
+			part = mg_buf_add(event, "}", 1);
+		if (part == MG_OK) {
+			shown++;
+		} else {  /* left out */
+			b->len = b_len;
+			b->p[b_len] = 0;
+			if (event && event->p) {
+				event->len = event_len;
+				event->p[event_len] = 0;
+			}
+		}
+	}
+	if (rc == MG_OK && event)
+		rc = mg_buf_add(event, "]", 1);
+	return rc == MG_OK ? mg_buf_add(b, "]", 1) : rc;
+}
+
+/* res's member key, whose value is v, printed into b: spliced from the
+ * entries' parts where ask() left a place for them (sp not NULL), the
+ * event's candidates into event. */
+static int print_member(const struct spliced *sp, const char *key, json_t *v, struct mg_buf *b,
+			struct mg_buf *event)
+{
+	if (sp && !strcmp(key, "candidates"))
+		return splice_candidates(sp, NULL, sp->ncand, b, event);
+	if (sp && !strcmp(key, "choices"))
+		return splice_candidates(sp, sp->choices, sp->nchoices, b, NULL);
+	if (sp && ((!strcmp(key, "answer") && sp->answer) || (!strcmp(key, "handoff") && sp->redirect)))
+		return entry_part(sp->bot, sp->cand[0].entry, sp->best,
+				  strcmp(sp->lang, "en") ? CHATBOT_PRINTED_ANSWER_JA : CHATBOT_PRINTED_ANSWER_EN,
+				  sp->lang, b);
+	return print_json(b, json_incref(v));
+}
+
+/* A spliced reply's event (events_ask_of reads the objects it has not):
+ * its strings borrowed from res and sp but the question, redacted from
+ * norm, and candidates, taken from the list printed. */
+static int spliced_event(const struct spliced *sp, json_t *res, const char *norm, size_t norm_len,
+			 struct mg_buf *candidates, struct events_ask *out, char *err)
+{
+	*out = (struct events_ask){
+		.lang = sp->lang,
+		.decision = json_string_value(json_object_get(res, "decision")),
+		.entry_id = sp->best ? sp->best->id : NULL,
+		.slug = sp->best ? sp->best->slug : NULL,
+		.topic = sp->best ? sp->best->category : NULL,
+		.route = sp->route,
+		.confidence = json_number_value(json_object_get(res, "confidence")),
+	};
+	int rc = nlp_redact(norm, norm_len, &out->question, NULL, err);
+	if (rc == MG_OK && !(out->candidates = mg_buf_take(candidates, NULL)))
+		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	if (rc != MG_OK)
+		events_ask_clear(out);
 	return rc;
 }
 
@@ -326,12 +490,14 @@ static const char *at_or_null(char *data, size_t at)
 /* res, as ask() made it, printed once with gaps for what live says is the
  * clock's and for the question, with its event (the question redacted from
  * norm), into *out (held once). Its members in the order ask() set them, as
- * json_dumps prints them (jansson keeps an object's order). */
-static int reply_make(json_t *res, const struct live_lines *live, const char *norm, size_t norm_len,
-		      struct chatbot_reply **out, char *err)
+ * json_dumps prints them (jansson keeps an object's order); the entries'
+ * from their parts where sp says so (NULL: from res). */
+static int reply_make(json_t *res, const struct live_lines *live, const struct spliced *sp, const char *norm,
+		      size_t norm_len, struct chatbot_reply **out, char *err)
 {
 	*out = NULL;
 	struct reply_text t = {.buf = MG_BUF_INIT(SIZE_MAX)};
+	struct mg_buf event_candidates = MG_BUF_INIT(SIZE_MAX);
 	int rc = reply_part(&t, CHATBOT_PART_TEXT);
 	const char *key;
 	json_t *v;
@@ -355,7 +521,7 @@ static int reply_make(json_t *res, const struct live_lines *live, const char *no
 			rc = mg_buf_add(&t.buf, "\":", 2);
 		if (kind == CHATBOT_PART_TEXT) {
 			if (rc == MG_OK)
-				rc = print_json(&t.buf, json_incref(v));
+				rc = print_member(sp, key, v, &t.buf, &event_candidates);
 			continue;
 		}
 		reply_text_end(&t);
@@ -373,7 +539,8 @@ static int reply_make(json_t *res, const struct live_lines *live, const char *no
 
 	struct events_ask ev = {0};
 	if (rc == MG_OK)
-		rc = events_ask_of(res, norm, norm_len, &ev, err);
+		rc = sp ? spliced_event(sp, res, norm, norm_len, &event_candidates, &ev, err)
+			: events_ask_of(res, norm, norm_len, &ev, err);
 	else
 		rc = mg_fail(err, rc, rc == MG_ERR_NOMEM ? "out of memory" : "a reply of more parts than it keeps");
 	size_t question = 0, candidates = 0, lang = 0, decision = 0, entry_id = 0, slug = 0, topic = 0, route = 0;
@@ -412,6 +579,7 @@ static int reply_make(json_t *res, const struct live_lines *live, const char *no
 		*out = r;
 	}
 	events_ask_clear(&ev);
+	mg_buf_free(&event_candidates);
 	mg_buf_free(&t.buf);
 	return rc;
 }
@@ -605,33 +773,44 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	struct kb_entry best;
 	int best_rc = n > 0 ? chatbot_shown_entry(bot, cand[0].entry, &best, err) : MG_ERR_NOT_FOUND;
 	int have_best = best_rc == MG_OK;
+	/* A printed reply without furigana is put together from its entries'
+	 * printed parts (reply_make): their objects are not made, nor the
+	 * lines' whose places the printed reply leaves to each ask (null here). */
+	struct spliced sp = {bot, lang, cand, n < o.top ? n : o.top, choices, 0, have_best ? &best : NULL, 0, 0, NULL};
+	int splice = printed && !o.ruby && (n == 0 || have_best);
 	json_t *shown[POLICY_MAX_TOP] = {0};
-	for (int i = 0; i < n && i < o.top; i++) {
+	for (int i = 0; i < n && i < o.top && !splice; i++) {
 		shown[i] = candidate_json(bot, &cand[i], i == 0 && have_best ? &best : NULL, lang, o.ruby);
 		json_array_append(list, shown[i]);
 	}
-	json_object_set_new(res, "candidates", list);
+	json_object_set_new(res, "candidates", splice ? json_null() : list);
+	if (splice)
+		json_decref(list);
 
 	struct live_lines live = {0};
 	json_t *answer = json_null(), *handoff = NULL;
 	if (!strcmp(decision, "answer")) {
 		if (have_best) {
-			answer = answer_json(bot, &best, lang, o.ruby);
+			answer = splice ? json_null() : answer_json(bot, &best, lang, o.ruby);
+			sp.answer = 1;
 			live.followup = way_on(bot, best.route);
 		} else {
 			rc = best_rc;  /* err says why */
 		}
 	} else if (!strcmp(decision, "clarify")) {
-		json_t *choices_json = json_array();
+		json_t *choices_json = splice ? json_null() : json_array();
 		for (int i = 0; i < nchoices; i++) {
 			int k = choices[i];
-			json_array_append_new(choices_json, shown[k] ? json_incref(shown[k])
-								     : candidate_json(bot, &cand[k], NULL, lang, o.ruby));
+			if (!splice)
+				json_array_append_new(choices_json, shown[k] ? json_incref(shown[k])
+									     : candidate_json(bot, &cand[k], NULL, lang, o.ruby));
 			live.none_nurse |= !strcmp(cand[k].route, "nurse");
 		}
+		sp.nchoices = nchoices;
 		json_object_set_new(res, "choices", choices_json);
 		live.none = town_line(bot->town, "call_center");
-		json_object_set_new(res, "none", line_json(bot, none_line(bot, live.none_nurse, o.now), lang, o.now));
+		json_object_set_new(res, "none", splice ? json_null()
+							: line_json(bot, none_line(bot, live.none_nurse, o.now), lang, o.now));
 		/* The choices carry the way of the likeliest with them, as an answer
 		 * does (ワクチンを予約したい between how to book and privacy: the
 		 * booking panel is one tap away). */
@@ -641,30 +820,34 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	} else if (redirect) {
 		/* The office's entry says where to go; the widget shows it as the
 		 * hand-off card. */
-		if (have_best)
+		if (have_best && !splice)
 			handoff = answer_json(bot, &best, lang, o.ruby);
-		else
+		else if (!have_best)
 			rc = best_rc;
+		sp.redirect = 1;
 	} else {
 		const char *route = (n > 0 && !elsewhere && cand[0].score >= POLICY_ROUTE_MIN_SCORE)
 					    ? cand[0].route : "call_center";
 		live.handoff = town_line(bot->town, route);
 	}
 	json_object_set_new(res, "answer", answer);
-	json_object_set_new(res, "handoff", live.handoff ? line_json(bot, live.handoff, lang, o.now)
-							 : handoff ? handoff : json_null());
-	json_object_set_new(res, "followup", line_json(bot, live.followup, lang, o.now));
+	json_object_set_new(res, "handoff", live.handoff && !splice ? line_json(bot, live.handoff, lang, o.now)
+					   : handoff ? handoff : json_null());
+	json_object_set_new(res, "followup", splice ? json_null() : line_json(bot, live.followup, lang, o.now));
 	for (int i = 0; i < n && i < o.top; i++)
 		json_decref(shown[i]);
-	if (have_best)
-		kb_entry_clear(&best);
+	/* The event's route (as events_ask_of reads it from the objects). */
+	sp.route = (sp.answer || sp.redirect) && have_best ? (best.route[0] ? best.route : "none")
+		   : live.handoff ? live.handoff->key : NULL;
 	if (rc == MG_OK && printed) {
-		rc = reply_make(res, &live, norm, norm_len, printed, err);
+		rc = reply_make(res, &live, splice ? &sp : NULL, norm, norm_len, printed, err);
 		if (rc == MG_OK && keep_printed)
 			chatbot_cache_put_reply(bot->cache, gen, key, key_len, *printed);
 		json_decref(res);
 		res = NULL;
 	}
+	if (have_best)
+		kb_entry_clear(&best);
 	free(key);
 	if (rc != MG_OK) {
 		json_decref(res);

@@ -93,6 +93,25 @@ int chatbot_shown_entry(struct chatbot *bot, int64_t entry, struct kb_entry *out
 int chatbot_shown_borrow(struct chatbot *bot, int64_t entry, struct kb_entry *own, const struct kb_entry **e,
 			 char *err);
 void chatbot_shown_clear(struct chatbot *bot);
+/* An entry's parts of a printed reply, as chatbot/chatbot.c prints them,
+ * kept with the entry while it is kept: a candidate's members but its score
+ * and an answer, in Japanese and in English, and the event's id and slug. */
+enum chatbot_printed {
+	CHATBOT_PRINTED_CANDIDATE_JA,
+	CHATBOT_PRINTED_CANDIDATE_EN,
+	CHATBOT_PRINTED_ANSWER_JA,
+	CHATBOT_PRINTED_ANSWER_EN,
+	CHATBOT_PRINTED_EVENT,
+	CHATBOT_PRINTED_KINDS
+};
+/* The part of kind kept for entry, its length in *len; NULL when the entry is
+ * not kept or the part not yet printed. Valid until the next chatbot_shown_*
+ * call on bot. */
+const char *chatbot_shown_printed(struct chatbot *bot, int64_t entry, enum chatbot_printed kind, size_t *len);
+/* Keeps a copy of text as entry's part of kind, when the entry is kept and
+ * the part is not (nothing without memory). */
+void chatbot_shown_keep_printed(struct chatbot *bot, int64_t entry, enum chatbot_printed kind, const char *text,
+				size_t len);
 
 /* Loads the sample synonyms and entries built into the binary. */
 int chatbot_seed_sample(struct chatbot *bot, char *err);

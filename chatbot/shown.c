@@ -13,6 +13,9 @@
 struct shown_slot {
 	int64_t entry;  /* rowid; 0 = empty */
 	struct kb_entry e;
+	/* e's parts of a printed reply (chatbot/chatbot.c), NULL until first printed */
+	char *printed[CHATBOT_PRINTED_KINDS];
+	size_t printed_len[CHATBOT_PRINTED_KINDS];
 };
 
 /* The fields of struct kb_entry, and whether a resident is ever shown it. */
@@ -51,10 +54,21 @@ static int copy_shown(const struct kb_entry *from, struct kb_entry *to, char *er
 	return MG_OK;
 }
 
+/* Empties slot (its entry, its printed parts). */
+static void slot_clear(struct shown_slot *slot)
+{
+	kb_entry_clear(&slot->e);
+	for (int k = 0; k < CHATBOT_PRINTED_KINDS; k++) {
+		free(slot->printed[k]);
+		slot->printed[k] = NULL;
+	}
+	slot->entry = 0;
+}
+
 void chatbot_shown_clear(struct chatbot *bot)
 {
 	for (int i = 0; bot->shown && i < POLICY_SHOWN_ENTRIES; i++)
-		kb_entry_clear(&bot->shown[i].e);
+		slot_clear(&bot->shown[i]);
 	free(bot->shown);
 	bot->shown = NULL;
 }
@@ -95,12 +109,35 @@ int chatbot_shown_entry(struct chatbot *bot, int64_t entry, struct kb_entry *out
 	if (rc == MG_OK && slot) {
 		struct kb_entry kept;
 		char why[MG_ERR_LEN];  /* short of memory: not kept, the answer still goes out */
-		kb_entry_clear(&slot->e);
-		slot->entry = 0;
+		slot_clear(slot);
 		if (copy_shown(out, &kept, why) == MG_OK) {
 			slot->e = kept;
 			slot->entry = entry;
 		}
 	}
 	return rc;
+}
+
+const char *chatbot_shown_printed(struct chatbot *bot, int64_t entry, enum chatbot_printed kind, size_t *len)
+{
+	struct shown_slot *slot = slot_of(bot, entry);
+	if (!slot || slot->entry != entry || !slot->printed[kind])
+		return NULL;
+	*len = slot->printed_len[kind];
+	return slot->printed[kind];
+}
+
+void chatbot_shown_keep_printed(struct chatbot *bot, int64_t entry, enum chatbot_printed kind, const char *text,
+				size_t len)
+{
+	struct shown_slot *slot = slot_of(bot, entry);
+	if (!slot || slot->entry != entry || slot->printed[kind])
+		return;
+	char *copy = malloc(len + 1);  /* short of memory: printed again next time */
+	if (copy) {
+		memcpy(copy, text, len);
+		copy[len] = 0;
+		slot->printed[kind] = copy;
+		slot->printed_len[kind] = len;
+	}
 }

@@ -311,6 +311,26 @@ static struct town *nurse_by_day_town(void)
 	return t;
 }
 
+/* Staff's edit of entry id through their own connection: its question
+ * (NULL: as it is) and its answer. */
+static int staff_edit(struct chatbot *staff, const char *id, const char *question, const char *answer)
+{
+	char err[MG_ERR_LEN], new_id[KB_ID_LEN];
+	struct kb_entry e;
+	int rc = kb_entry_get(chatbot_kb(staff), 0, id, &e, err);
+	if (rc != MG_OK)
+		return rc;
+	free(e.answer);
+	e.answer = strdup(answer);
+	if (question) {
+		free(e.question);
+		e.question = strdup(question);
+	}
+	rc = kb_entry_put(chatbot_kb(staff), &e, NULL, new_id, err);
+	kb_entry_clear(&e);
+	return rc;
+}
+
 /* The reply as the server prints it (chatbot_ask_printed), parsed; the
  * text itself into *text when text is not NULL (the caller frees it). */
 static json_t *printed_at(struct chatbot *bot, const char *q, time_t now, char **text)
@@ -428,13 +448,7 @@ TEST(cache, a_kept_reply_still_tells_the_time_of_each_ask)
 	REQUIRE(before);
 	const char *id = s(json_object_get(before, "answer"), "id");
 	REQUIRE(id);
-	struct kb_entry e;
-	char new_id[KB_ID_LEN];
-	REQUIRE(kb_entry_get(chatbot_kb(staff), 0, id, &e, err) == MG_OK);
-	free(e.answer);
-	e.answer = strdup("接種券は役場の窓口で新しくお渡しします。");
-	REQUIRE(kb_entry_put(chatbot_kb(staff), &e, NULL, new_id, err) == MG_OK);
-	kb_entry_clear(&e);
+	REQUIRE(staff_edit(staff, id, NULL, "接種券は役場の窓口で新しくお渡しします。") == MG_OK);
 	json_t *after = printed_at(bot, lost, AT(1, 10, 0), NULL);
 	REQUIRE(after);
 	CHECK_STR(s(json_object_get(after, "answer"), "answer"), "接種券は役場の窓口で新しくお渡しします。");
@@ -445,6 +459,55 @@ TEST(cache, a_kept_reply_still_tells_the_time_of_each_ask)
 	chatbot_close(bot);
 	chatbot_cache_free(cache);
 	town_free(town);
+}
+
+/* A server without the decision cache (--no-decision-cache) still prints
+ * an entry it has shown before from the parts it printed then (its
+ * candidate's members, its answer, in each language): every reply is byte
+ * for byte the one built anew from objects, the second time as the first,
+ * in Japanese and in English, for an answer, a choice, the office's entry
+ * handed off to and a worry; and staff's edit of an entry's question and
+ * answer is in the next reply, as a candidate and as the answer. */
+TEST(cache, an_entry_printed_before_is_printed_as_built_anew_and_as_edited)
+{
+	struct chatbot *bot = fixture_bot("cache-parts.db"), *staff = staff_bot("cache-parts.db");
+	REQUIRE(bot && staff);
+	static const char *const qs[] = {"接種券をなくしてしまいました", "接種券をなくしました", "粗大ごみの出し方",
+					 "熱がある", "Can I book for my mother?", "How do I get a new vaccination ticket?"};
+	time_t now = time(NULL);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof qs / sizeof *qs; i++) {
+			char *text = NULL, *searched = searched_at(bot, NULL, qs[i], now);
+			json_t *r = printed_at(bot, qs[i], now, &text);
+			REQUIRE(r && searched);
+			if (strcmp(text, searched))
+				fprintf(stderr, "    printed:  %.300s\n    searched: %.300s\n", text, searched);
+			CHECK_STR(text, searched);
+			free(text);
+			free(searched);
+			json_decref(r);
+		}
+
+	const char *lost = qs[0];
+	json_t *before = printed_at(bot, lost, now, NULL);
+	REQUIRE(before);
+	const char *id = s(json_object_get(before, "answer"), "id");
+	REQUIRE(id);
+	REQUIRE(staff_edit(staff, id, "接種券をなくしてしまいました。どこで再発行できますか？",
+			   "接種券は役場の窓口で新しくお渡しします。") == MG_OK);
+	char *text = NULL, *searched = searched_at(bot, NULL, lost, now);
+	json_t *after = printed_at(bot, lost, now, &text);
+	REQUIRE(after && searched);
+	CHECK_STR(text, searched);
+	CHECK_STR(s(json_object_get(after, "answer"), "answer"), "接種券は役場の窓口で新しくお渡しします。");
+	CHECK_STR(s(json_array_get(json_object_get(after, "candidates"), 0), "question"),
+		  "接種券をなくしてしまいました。どこで再発行できますか？");
+	free(text);
+	free(searched);
+	json_decref(before);
+	json_decref(after);
+	chatbot_close(staff);
+	fixture_bot_close(bot);
 }
 
 /* One ask's row in the event log as staff's figures read it, its

@@ -517,7 +517,8 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.33, -2.95, -1.79
  * knowledge-base generation instead of at every ask (an SQL read of an entry
  * was 28 K instructions, three an ask: 90 K of the 0.66 M of an HTTP ask
  * whose ranking was kept). The sample's 102 entries fit; a slot holds one
- * entry's shown texts, about 2 KB, so some 0.5 MB a thread. */
+ * entry's shown texts, about 2 KB, and its parts of a printed reply, about
+ * 1.2 KB a language (the sample's), so some 0.8 MB a thread. */
 #define POLICY_SHOWN_ENTRIES 256
 
 #endif

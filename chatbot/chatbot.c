@@ -262,6 +262,47 @@ double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_q
 	return 1 / (1 + exp(-z));
 }
 
+double chatbot_answer_at(const struct kb_candidate *c, int n, const struct kb_query_stats *qs)
+{
+	double at = POLICY_ANSWER_MIN_CONFIDENCE - POLICY_ANSWER_PLAIN_SHIFT * (1 - qs->evidence);
+	if (n > 1 && same_topic(&c[0], &c[1]))
+		at -= POLICY_ANSWER_SIBLING_SHIFT * qs->evidence;
+	return at;
+}
+
+/* Which entry of each topic the resident sees: the topic keeps the place of
+ * its best entry in the order, but that place shows the entry of the topic
+ * the topic model finds likeliest, weighed by how far the topic model
+ * orders this knowledge base (qs->evidence; a FAQ as imported keeps the
+ * order's own). A short question meets one of a topic's entries through a
+ * single phrasing that says its word (予約したい: the walk-in entry's
+ * 予約しないで reads 予約 + する), where all its phrasings say which
+ * entry it asks about. Among the first POLICY_TOPIC_WINDOW candidates, so
+ * that the widget and eval agree; swaps c's entries in place. */
+static void topic_entries_shown(struct kb_candidate *c, int n, const struct kb_query_stats *qs)
+{
+	if (n > POLICY_TOPIC_WINDOW)
+		n = POLICY_TOPIC_WINDOW;
+	double lean = POLICY_ENTRY_NB * qs->evidence;
+	for (int i = 0; i < n; i++) {
+		int first = 1;
+		for (int j = 0; j < i && first; j++)
+			first = !same_topic(&c[j], &c[i]);
+		if (!first)
+			continue;
+		int best = i;
+		for (int j = i + 1; j < n; j++)
+			if (same_topic(&c[j], &c[i]) &&
+			    c[j].rank + lean * c[j].nb > c[best].rank + lean * c[best].nb)
+				best = j;
+		if (best != i) {
+			struct kb_candidate t = c[i];
+			c[i] = c[best];
+			c[best] = t;
+		}
+	}
+}
+
 /* The topics to offer in a clarification: the best candidate of each of the
  * first two topics, and a third when it is within the band of the best.
  * Writes indexes into pick_out[], returns how many. */
@@ -695,7 +736,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	struct kb_candidate cand[POLICY_MAX_TOP];
 	struct kb_query_stats qs = {0};
 	int n = 0;
-	int want = o.top > POLICY_CLARIFY_MAX * 2 ? o.top : POLICY_CLARIFY_MAX * 2;
+	int want = o.top > POLICY_TOPIC_WINDOW ? o.top : POLICY_TOPIC_WINDOW;
 	struct kb_search_opts so = {o.weights ? o.weights : &POLICY_WEIGHTS, today, o.exclude};
 	int64_t gen = -1;
 	char *key = NULL;
@@ -728,8 +769,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 	}
 
 	double conf = other_language ? n : chatbot_confidence(cand, n, &qs);
-	double answer_at = o.answer_at > 0 ? o.answer_at
-			 : POLICY_ANSWER_MIN_CONFIDENCE - POLICY_ANSWER_PLAIN_SHIFT * (1 - qs.evidence);
+	double answer_at = o.answer_at > 0 ? o.answer_at : chatbot_answer_at(cand, n, &qs);
 	double offer_at = o.offer_at > 0 ? o.offer_at : POLICY_CLARIFY_MIN_CONFIDENCE;
 	const char *decision = "handoff";
 	int choices[POLICY_CLARIFY_MAX], nchoices = 0;
@@ -755,6 +795,10 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 		if (nchoices >= 2)
 			decision = "clarify";
 	}
+	/* Decided on the engine's order; shown with each topic's entry. */
+	int route_known = n > 0 && cand[0].score >= POLICY_ROUTE_MIN_SCORE;
+	if (!other_language)
+		topic_entries_shown(cand, n, &qs);
 
 	json_t *res = json_object();
 	json_t *list = json_array();
@@ -826,7 +870,7 @@ static int ask(struct chatbot *bot, const char *question, size_t len, const char
 			rc = best_rc;
 		sp.redirect = 1;
 	} else {
-		const char *route = (n > 0 && !elsewhere && cand[0].score >= POLICY_ROUTE_MIN_SCORE)
+		const char *route = (route_known && !elsewhere)
 					    ? cand[0].route : "call_center";
 		live.handoff = town_line(bot->town, route);
 	}

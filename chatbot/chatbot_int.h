@@ -120,6 +120,10 @@ void chatbot_features(const struct kb_candidate *c, int n, const struct kb_query
 		      double x[POLICY_CONF_FEATURES]);
 /* The calibrated confidence that c[0] is the right topic (see policy.h). */
 double chatbot_confidence(const struct kb_candidate *c, int n, const struct kb_query_stats *qs);
+/* The confidence from which c[0] is answered: the policy's threshold,
+ * lower on a FAQ as imported and where the first two candidates are
+ * entries of one topic (see policy.h). */
+double chatbot_answer_at(const struct kb_candidate *c, int n, const struct kb_query_stats *qs);
 
 /* The furigana of a text as shown (nlp_ruby's segments as a JSON array,
  * the town's words read as the town reads them): a new reference, NULL

@@ -427,6 +427,51 @@ TEST(chatbot, wanting_to_book_always_carries_the_way_to_booking)
 	fixture_sample_bot_close(bot);
 }
 
+/* The entry a resident sees for a topic: one who types 予約したい wants to
+ * book, and booking-how's first place shows how to book on the Web or LINE
+ * (101), not the walk-in entry (160) whose 予約しないで reads 予約 + する. */
+TEST(chatbot, wanting_to_book_is_shown_how_to_book_not_the_walk_in_entry)
+{
+	struct chatbot *bot = fixture_sample_bot("book-entry.db");
+	static const char *const wants[] = {"予約したい", "よやくしたい", "予約"};
+	for (size_t i = 0; i < sizeof wants / sizeof *wants; i++) {
+		json_t *r = ask_at(bot, wants[i], 0);
+		REQUIRE(r);
+		json_t *ch = json_object_get(r, "choices");
+		json_t *first = json_array_size(ch) ? json_array_get(ch, 0) : json_object_get(r, "answer");
+		if (strcmp(s(first, "id") ? s(first, "id") : "", "101"))
+			fprintf(stderr, "    %s: first %s %s\n", wants[i], s(first, "id"), s(first, "question"));
+		CHECK_STR(s(first, "id"), "101");
+		CHECK(strstr(s(first, "question"), "Web") != NULL);
+		json_decref(r);
+	}
+	/* Asked about walking in, the walk-in entry is the one shown. */
+	json_t *r = ask_at(bot, "予約なしで当日行っても受けられますか", 0);
+	REQUIRE(r);
+	json_t *ch = json_object_get(r, "choices");
+	CHECK_STR(s(json_array_size(ch) ? json_array_get(ch, 0) : json_object_get(r, "answer"), "id"), "160");
+	json_decref(r);
+	fixture_sample_bot_close(bot);
+}
+
+/* A question about one thing that matches two entries of one topic is
+ * answered, not offered as a choice: "Is the vaccine free?" meets both cost
+ * entries first (the fee, and the fee on welfare) and was a choice between
+ * cost and a full booking at 0.935. */
+TEST(chatbot, a_question_matching_two_entries_of_one_topic_is_answered)
+{
+	struct chatbot *bot = fixture_sample_bot("sibling.db");
+	json_t *r = ask_at(bot, "Is the vaccine free?", 0);
+	REQUIRE(r);
+	json_t *c = json_object_get(r, "candidates");
+	CHECK_STR(s(json_array_get(c, 0), "slug"), "cost");
+	CHECK_STR(s(json_array_get(c, 1), "slug"), "cost");
+	CHECK_STR(s(r, "decision"), "answer");
+	CHECK_STR(s(json_object_get(r, "answer"), "slug"), "cost");
+	json_decref(r);
+	fixture_sample_bot_close(bot);
+}
+
 /* Engine v2 on the sample knowledge base: the cases issue 10 names, as a
  * resident sees them (the first entry offered), and leave-one-out really
  * leaving a phrasing out. */

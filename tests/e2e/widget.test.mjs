@@ -391,6 +391,8 @@ test('booking: from 「予約したい」 to a confirmed reservation, then chang
   const reply = await api('ask', { question: '予約したい' });
   assert.ok(['answer', 'clarify'].includes(reply.decision), reply.decision);
   assert.equal(reply.candidates[0].slug, 'booking-how');
+  // ...shown as how to book on the Web or LINE, not the walk-in entry (160).
+  assert.equal(reply.candidates[0].id, '101');
   assert.equal(reply.followup.route, 'booking');
   await ask(page, '予約したい');
   const book = page.getByRole('button', { name: '予約に進む' }).last();

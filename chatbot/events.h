@@ -117,6 +117,10 @@ struct events_writer_stats {
 	long long failed;   /* the database refused them (reported on stderr) */
 	int failing;        /* 1 while the latest batch could not be written all */
 	char last_error[MG_ERR_LEN];  /* the latest refusal ("database or disk is full"), or "" */
+	/* Events that found the queue full and waited for the writer's next
+	 * batch (OPS_EVENTS_ROOM_WAIT_MS at most; an answer waits with them):
+	 * how many, the milliseconds in all and the longest. */
+	long long waited, waited_ms, waited_max_ms;
 };
 
 /* Starts the thread on the database at db_path, which must already hold the

@@ -35,6 +35,7 @@ struct events_writer {
 	 * or failed), in the order accepted; what a flush is waiting to see done. */
 	long long queued, done, flush_to;
 	long long written, dropped, failed;
+	long long waited, waited_ms, waited_max_ms;  /* pushes that found the queue full */
 	int failing;                   /* the last batch was not all written */
 	char last_error[MG_ERR_LEN];   /* why, the last time one was not */
 	int stopping, exited;
@@ -89,8 +90,6 @@ static struct item *item_new(const struct events_row *r)
 	return it;
 }
 
-static struct timespec in_ms(int ms);
-
 int events_writer_push(struct events_writer *w, const struct events_row *r, char *err)
 {
 	struct item *it = item_new(r);
@@ -101,15 +100,20 @@ int events_writer_push(struct events_writer *w, const struct events_row *r, char
 	 * The wait looks again every OPS_EVENTS_LOCKED_MS: a writer that began
 	 * to wait for the lock just before the queue filled wakes no one. */
 	if (it && w->count == OPS_EVENTS_QUEUE_MAX) {
-		long long until = mg_now_ms() + OPS_EVENTS_ROOM_WAIT_MS;
+		long long from = mg_now_ms(), until = from + OPS_EVENTS_ROOM_WAIT_MS;
 		while (w->count == OPS_EVENTS_QUEUE_MAX && !w->exited && !w->stopping &&
 		       !(w->begin_ms && mg_now_ms() - w->begin_ms >= OPS_EVENTS_LOCKED_MS)) {
 			long long left = until - mg_now_ms();
 			if (left <= 0)
 				break;
-			struct timespec slice = in_ms((int)(left < OPS_EVENTS_LOCKED_MS ? left : OPS_EVENTS_LOCKED_MS));
+			struct timespec slice = mg_deadline_ms(left < OPS_EVENTS_LOCKED_MS ? left : OPS_EVENTS_LOCKED_MS);
 			pthread_cond_timedwait(&w->room, &w->mu, &slice);
 		}
+		long long ms = mg_now_ms() - from;
+		w->waited++;
+		w->waited_ms += ms;
+		if (ms > w->waited_max_ms)
+			w->waited_max_ms = ms;
 	}
 	if (!it || w->count == OPS_EVENTS_QUEUE_MAX || w->exited) {
 		w->dropped++;
@@ -130,16 +134,6 @@ int events_writer_push(struct events_writer *w, const struct events_row *r, char
 	return MG_OK;
 }
 
-static struct timespec in_ms(int ms)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_nsec += (long)ms * 1000000L;
-	t.tv_sec += t.tv_nsec / 1000000000L;
-	t.tv_nsec %= 1000000000L;
-	return t;
-}
-
 int events_writer_flush(struct events_writer *w)
 {
 	if (!w)
@@ -152,7 +146,7 @@ int events_writer_flush(struct events_writer *w)
 	}
 	/* A reader waits as long as it would for the database itself, not for
 	 * ever: a lock held elsewhere keeps the writer waiting too. */
-	struct timespec until = in_ms(MG_DB_BUSY_MS);
+	struct timespec until = mg_deadline_ms(MG_DB_BUSY_MS);
 	while (w->done < target && !w->exited)
 		if (pthread_cond_timedwait(&w->flushed, &w->mu, &until) == ETIMEDOUT)
 			break;
@@ -164,7 +158,8 @@ int events_writer_flush(struct events_writer *w)
 void events_writer_stats(struct events_writer *w, struct events_writer_stats *out)
 {
 	pthread_mutex_lock(&w->mu);
-	*out = (struct events_writer_stats){w->queued, w->written, w->dropped, w->failed, w->failing, ""};
+	*out = (struct events_writer_stats){w->queued, w->written, w->dropped, w->failed, w->failing, "",
+					    w->waited, w->waited_ms, w->waited_max_ms};
 	snprintf(out->last_error, sizeof out->last_error, "%s", w->last_error);
 	pthread_mutex_unlock(&w->mu);
 }
@@ -282,7 +277,7 @@ static void *writer_main(void *arg)
 		if (!w->count)
 			break;
 		/* Let a batch gather, unless someone waits for it or it is full. */
-		struct timespec until = in_ms(OPS_EVENTS_BATCH_MS);
+		struct timespec until = mg_deadline_ms(OPS_EVENTS_BATCH_MS);
 		while (w->count < OPS_EVENTS_BATCH_MAX && !w->stopping && w->flush_to <= w->done)
 			if (pthread_cond_timedwait(&w->more, &w->mu, &until) == ETIMEDOUT)
 				break;
@@ -379,6 +374,9 @@ void events_writer_stop(struct events_writer *w)
 	pthread_join(w->thread, NULL);
 	pthread_mutex_lock(&w->mu);
 	report_dropped(w, 1);
+	if (w->waited)
+		say(w, "%lld events waited for room in the queue, %lld ms in all, the longest %lld ms",
+		    w->waited, w->waited_ms, w->waited_max_ms);
 	pthread_mutex_unlock(&w->mu);
 	close_db(w);
 	pthread_cond_destroy(&w->more);

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define MG_ERR_LEN 256
 
@@ -42,6 +43,9 @@ int mg_fail(char *err, int rc, const char *fmt, ...)
 /* Milliseconds on the monotonic clock: for waits and timings, which a clock
  * stepped back must not stretch. */
 long long mg_now_ms(void);
+/* The monotonic time ms milliseconds from now, for pthread_cond_timedwait
+ * on a condition made with pthread_condattr_setclock(CLOCK_MONOTONIC). */
+struct timespec mg_deadline_ms(long long ms);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer (caller frees).
  * Refuses files larger than cap bytes with MG_ERR_TOO_LONG. */

@@ -19,6 +19,206 @@ static void config_once(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* ---- the checkpointer (nlp/db.h) ----------------------------------------------
+ * The running ones, for mg_db_open to find by path and the connections'
+ * hooks by id (a hook outlives its checkpointer when a connection does):
+ * one lock for the list and every checkpointer's flags and figures, taken
+ * for a moment at the commits that find the log past MG_DB_CKPT_PAGES. */
+struct mg_db_ckpt {
+	struct mg_db_ckpt *next;
+	uintptr_t id;
+	char *path;
+	pthread_cond_t wake;
+	pthread_cond_t done;     /* to commits waiting for a run to end, and to stop */
+	int pending, stopping;
+	long long begun, ended;  /* runs */
+	int waiters;             /* commits waiting in wal_hook */
+	int wait_at;             /* the log's pages at which a commit next waits */
+	pthread_t thread;
+	sqlite3 *db;
+	struct mg_db_ckpt_stats st;
+};
+static pthread_mutex_t ckpt_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct mg_db_ckpt *ckpts;
+static uintptr_t ckpt_ids;
+
+/* SQLite's own checkpoint at commit (SQLITE_DEFAULT_WAL_AUTOCHECKPOINT), for
+ * a connection whose checkpointer has stopped. */
+#define CKPT_ALONE_PAGES 1000
+
+static struct mg_db_ckpt *ckpt_find(uintptr_t id)
+{
+	struct mg_db_ckpt *c = ckpts;
+	while (c && c->id != id)
+		c = c->next;
+	return c;
+}
+
+/* Called with ckpt_mu held by a commit that found the log pages long: past
+ * the bound, waits for the next run to end (see MG_DB_WAL_MAX_PAGES); once
+ * a bound, then the log's length plus the bound again until it restarts,
+ * so that a reader that keeps the log from being copied costs a wait per
+ * bound's worth of log, not one a commit. */
+static void ckpt_bound(struct mg_db_ckpt *c, int pages)
+{
+	if (pages < c->wait_at - MG_DB_WAL_MAX_PAGES)
+		c->wait_at = MG_DB_WAL_MAX_PAGES;  /* the log started again */
+	if (pages < c->wait_at)
+		return;
+	c->wait_at = pages + MG_DB_WAL_MAX_PAGES;
+	c->st.waits++;
+	long long from = mg_now_ms(), next = c->begun + 1;
+	struct timespec until = mg_deadline_ms(MG_DB_CKPT_WAIT_MS);
+	c->waiters++;
+	while (c->ended < next && !c->stopping)
+		if (pthread_cond_timedwait(&c->done, &ckpt_mu, &until) == ETIMEDOUT)
+			break;
+	c->waiters--;
+	c->st.waited_ms += mg_now_ms() - from;
+	pthread_cond_broadcast(&c->done);  /* stop may wait for the last waiter */
+}
+
+/* At every commit of a connection opened while its file's checkpointer ran
+ * (SQLite calls it with the log's pages, the write lock released): wakes
+ * the checkpointer, never checkpoints itself while it runs. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	if (pages < (MG_DB_CKPT_PAGES < CKPT_ALONE_PAGES ? MG_DB_CKPT_PAGES : CKPT_ALONE_PAGES))
+		return SQLITE_OK;
+	pthread_mutex_lock(&ckpt_mu);
+	struct mg_db_ckpt *c = ckpt_find((uintptr_t)arg);
+	if (c && pages >= MG_DB_CKPT_PAGES && !c->pending) {
+		c->pending = 1;
+		pthread_cond_signal(&c->wake);
+	}
+	if (c)
+		ckpt_bound(c, pages);
+	pthread_mutex_unlock(&ckpt_mu);
+	if (!c && pages >= CKPT_ALONE_PAGES)
+		sqlite3_wal_checkpoint(db, name);
+	return SQLITE_OK;
+}
+
+static void *ckpt_main(void *arg)
+{
+	struct mg_db_ckpt *c = arg;
+	pthread_mutex_lock(&ckpt_mu);
+	for (;;) {
+		while (!c->pending && !c->stopping)
+			pthread_cond_wait(&c->wake, &ckpt_mu);
+		if (c->stopping)
+			break;
+		c->pending = 0;
+		c->begun++;
+		pthread_mutex_unlock(&ckpt_mu);
+		int log = 0, copied = 0;
+		long long from = mg_now_ms();
+		int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+		long long ms = mg_now_ms() - from;
+		pthread_mutex_lock(&ckpt_mu);
+		c->st.ms += ms;
+		if (ms > c->st.ms_max)
+			c->st.ms_max = ms;
+		if (rc == SQLITE_BUSY) {
+			c->st.busy++;
+		} else if (rc != SQLITE_OK) {
+			c->st.failed++;
+		} else {
+			c->st.runs++;
+			c->st.whole += copied == log;
+			if (log > c->st.log_max)
+				c->st.log_max = log;
+		}
+		c->ended++;
+		pthread_cond_broadcast(&c->done);
+	}
+	pthread_mutex_unlock(&ckpt_mu);
+	return NULL;
+}
+
+int mg_db_ckpt_start(const char *path, struct mg_db_ckpt **out, char *err)
+{
+	*out = NULL;
+	struct mg_db_ckpt *c = calloc(1, sizeof *c);
+	if (!c || !(c->path = strdup(path))) {
+		free(c);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	/* Its own connection, opened before it is listed: it only checkpoints. */
+	int rc = mg_db_open(path, 0, MG_DB_SYNC_NORMAL, &c->db, err);
+	if (rc == MG_OK) {
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&c->wake, NULL);
+		pthread_cond_init(&c->done, &ca);
+		pthread_condattr_destroy(&ca);
+		c->wait_at = MG_DB_WAL_MAX_PAGES;
+		if (pthread_create(&c->thread, NULL, ckpt_main, c)) {
+			pthread_cond_destroy(&c->wake);
+			pthread_cond_destroy(&c->done);
+			rc = mg_fail(err, MG_ERR_INTERNAL, "cannot start the checkpoint thread");
+		}
+	}
+	if (rc != MG_OK) {
+		sqlite3_close(c->db);
+		free(c->path);
+		free(c);
+		return rc;
+	}
+	pthread_mutex_lock(&ckpt_mu);
+	c->id = ++ckpt_ids;
+	struct mg_db_ckpt **end = &ckpts;
+	while (*end)
+		end = &(*end)->next;
+	*end = c;
+	pthread_mutex_unlock(&ckpt_mu);
+	*out = c;
+	return MG_OK;
+}
+
+void mg_db_ckpt_stop(struct mg_db_ckpt *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&ckpt_mu);
+	struct mg_db_ckpt **p = &ckpts;
+	while (*p != c)
+		p = &(*p)->next;
+	*p = c->next;
+	c->stopping = 1;
+	pthread_cond_signal(&c->wake);
+	pthread_cond_broadcast(&c->done);
+	while (c->waiters)
+		pthread_cond_wait(&c->done, &ckpt_mu);
+	pthread_mutex_unlock(&ckpt_mu);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->done);
+	sqlite3_close(c->db);
+	free(c->path);
+	free(c);
+}
+
+void mg_db_ckpt_stats(struct mg_db_ckpt *c, struct mg_db_ckpt_stats *out)
+{
+	pthread_mutex_lock(&ckpt_mu);
+	*out = c->st;
+	pthread_mutex_unlock(&ckpt_mu);
+}
+
+/* The id of the checkpointer running for path, 0 when none. */
+static uintptr_t ckpt_of(const char *path)
+{
+	pthread_mutex_lock(&ckpt_mu);
+	struct mg_db_ckpt *c = ckpts;
+	while (c && strcmp(c->path, path))
+		c = c->next;
+	uintptr_t id = c ? c->id : 0;
+	pthread_mutex_unlock(&ckpt_mu);
+	return id;
+}
+
 int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out, char *err)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -32,14 +232,19 @@ int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out
 		return rc;
 	}
 	sqlite3_busy_timeout(db, MG_DB_BUSY_MS);
-	const char *settings = sync == MG_DB_SYNC_FULL
-		? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-		: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+	char settings[200];
+	snprintf(settings, sizeof settings,
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON; "
+		 "PRAGMA journal_size_limit=%lld;",
+		 sync == MG_DB_SYNC_FULL ? "FULL" : "NORMAL", MG_DB_WAL_KEEP_BYTES);
 	if (sqlite3_exec(db, settings, NULL, NULL, NULL) != SQLITE_OK) {
 		int rc = mg_db_fail(db, err, path);
 		sqlite3_close(db);
 		return rc;
 	}
+	uintptr_t ckpt = ckpt_of(path);
+	if (ckpt)
+		sqlite3_wal_hook(db, wal_hook, (void *)ckpt);
 	*out = db;
 	return MG_OK;
 }

@@ -24,8 +24,68 @@ enum mg_db_sync {
 
 /* Opens (and, with create, creates) path in WAL mode with foreign keys on,
  * sync as given and MG_DB_BUSY_MS of waiting. The connection is for one
- * thread at a time. On failure *out is NULL and err says why. */
+ * thread at a time. While a checkpointer runs for path in this process
+ * (below), the connection's commits leave the WAL's checkpoints to it. On
+ * failure *out is NULL and err says why. */
 int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out, char *err);
+
+/* ---- the checkpointer ------------------------------------------------------
+ * In WAL mode SQLite copies the log back into the file (a checkpoint: the
+ * pages, a sync of the log, a sync of the file) inside whichever commit
+ * finds the log past 1,000 pages. In the server that was the event log's
+ * writer, 23,000 events a second: a batch with a checkpoint took 20-30 ms
+ * against 8-13 ms without, the queue filled meanwhile and the workers
+ * waited for room (over half of the time they waited overlapped a
+ * checkpoint), which was the HTTP ask's p99 (README § Performance). A
+ * checkpointer is one thread with its own connection for one file: every
+ * connection that mg_db_open gives out for that file while it runs only
+ * wakes it when the log reaches MG_DB_CKPT_PAGES (sqlite3_wal_hook, which
+ * replaces SQLite's own checkpoint at commit), and it runs PASSIVE
+ * checkpoints, which never wait for a writer or a reader nor make them
+ * wait. A reader on an old snapshot (a backup, a long report) keeps the
+ * log from being copied past it; the log starts again from its beginning
+ * at the first commit after one copied it all, and the file is cut back to
+ * MG_DB_WAL_KEEP_BYTES then. A connection still open after its
+ * checkpointer stopped checkpoints at commit as SQLite does by itself. */
+
+/* Pages of log that wake the checkpointer. (measured: see nlp/db.c) */
+#define MG_DB_CKPT_PAGES 1000
+/* The log starts again from its beginning only at a transaction that began
+ * after a checkpoint copied all of it. The event log's writer, under
+ * thousands of asks a second, begins its next batch as its last commits,
+ * before the checkpoint that commit woke has ended: the log grew without
+ * end (23,000 pages, 47 MB, in a 12 s run of tests/bench/http.sh). So a
+ * commit that finds the log this long waits, after its write lock is
+ * released, for the next checkpoint to end (MG_DB_CKPT_WAIT_MS at most),
+ * and the writer's next batch begins on a log copied whole. */
+#define MG_DB_WAL_MAX_PAGES 8000
+#define MG_DB_CKPT_WAIT_MS 200
+/* What a log file that grew past it (a long reader, a big import) is cut
+ * back to when the log starts again (PRAGMA journal_size_limit): four
+ * times what a checkpoint copies at a time, so the server's log keeps its
+ * file and a spike does not keep its size. */
+#define MG_DB_WAL_KEEP_BYTES (4LL * MG_DB_CKPT_PAGES * 4096)
+
+struct mg_db_ckpt;
+/* Starts the checkpointer of path: its thread and connection. Connections
+ * opened before it checkpoint as SQLite does. Two for one path: the first
+ * started is the one woken. MG_OK, or what failed in err (*out NULL). */
+int mg_db_ckpt_start(const char *path, struct mg_db_ckpt **out, char *err);
+/* Stops it after the checkpoint it runs, if any: the connections opened
+ * for path meanwhile may stay open (they checkpoint by themselves from now
+ * on). NULL is nothing. */
+void mg_db_ckpt_stop(struct mg_db_ckpt *c);
+struct mg_db_ckpt_stats {
+	long long runs;       /* checkpoints run */
+	long long whole;      /* of them, the ones that copied the whole log */
+	long long busy;       /* refused: another process's checkpoint ran */
+	long long failed;     /* ended by an error (I/O) */
+	long long log_max;    /* the most pages of log one found */
+	long long ms, ms_max; /* their time on the clock, in all and the longest */
+	long long waits;      /* commits that found the log past MG_DB_WAL_MAX_PAGES */
+	long long waited_ms;  /* the time they waited, in all */
+};
+void mg_db_ckpt_stats(struct mg_db_ckpt *c, struct mg_db_ckpt_stats *out);
 
 /* The last error of db as the program's code, formatted into err with what
  * (the step that failed): another connection's lock held too long is

@@ -24,6 +24,7 @@
 
 #include "chatbot/events.h"
 #include "nlp/buf.h"
+#include "nlp/db.h"
 #include "nlp/mg.h"
 #include "reservation/resv.h"
 #include "widget/api.h"
@@ -55,6 +56,7 @@ struct http_server {
 	struct http_rate *login_rate;  /* staff log-in tries per client; NULL: no limit */
 	struct http_proxies proxies;  /* whose X-Forwarded-For is believed */
 	struct events_writer *events;  /* the one thread that writes the event log */
+	struct mg_db_ckpt *ckpt;       /* the one thread that checkpoints the file's WAL */
 	struct chatbot_cache *cache;  /* the workers' decision cache; NULL: none */
 	struct chatbot *_Atomic probe;  /* opened at start, closed once a worker holds the model */
 	pthread_key_t bot_key;   /* this worker thread's struct chatbot */
@@ -1259,6 +1261,11 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 		rc = resv_open(&r, srv->opts.db, err);
 		resv_close(r);
 	}
+	/* Before the log's writer, the workers and the pools open their
+	 * connections: none of them checkpoints at its commits (nlp/db.h). The
+	 * probe's, opened with the file, checkpoints as SQLite does by itself. */
+	if (rc == MG_OK)
+		rc = mg_db_ckpt_start(srv->opts.db, &srv->ckpt, err);
 	if (rc == MG_OK)
 		rc = events_writer_start(srv->opts.db, srv->opts.quiet, &srv->events, err);
 	if (rc == MG_OK && !srv->opts.no_decision_cache)
@@ -1416,6 +1423,16 @@ void http_stop(struct http_server *srv)
 	/* After the workers: nothing is queued any more, everything queued is written. */
 	events_writer_stop(srv->events);
 	chatbot_close(atomic_exchange(&srv->probe, NULL));
+	/* The last connection: its close copies the rest of the log (SQLite). */
+	if (srv->ckpt && !srv->opts.quiet) {
+		struct mg_db_ckpt_stats cs;
+		mg_db_ckpt_stats(srv->ckpt, &cs);
+		fprintf(stderr, "madoguchi: WAL: %lld checkpoints, %lld of them copied the whole log, "
+			"the longest log %lld pages; %lld ms in all, the longest %lld ms; %lld commits waited "
+			"for one, %lld ms in all\n", cs.runs, cs.whole, cs.log_max, cs.ms, cs.ms_max, cs.waits,
+			cs.waited_ms);
+	}
+	mg_db_ckpt_stop(srv->ckpt);
 	chatbot_cache_free(srv->cache);  /* after every chatbot that borrowed it */
 	if (srv->key_made)
 		pthread_key_delete(srv->bot_key);

@@ -1,13 +1,15 @@
 /* The full-disk VFS of the tests (see full_disk.h): SQLite's default VFS with
- * every file's xWrite refused while full is set. */
+ * every file's xWrite refused while full is set, and every xSync made slow
+ * while sync_ms is. */
 #include "tests/unit/full_disk.h"
 
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-static atomic_int full;
+static atomic_int full, sync_ms;
 static sqlite3_vfs shim, *real;
 
 struct shim_file {
@@ -27,7 +29,13 @@ static int s_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
 	return atomic_load(&full) ? SQLITE_FULL : R(f)->pMethods->xWrite(R(f), b, n, o);
 }
 static int s_truncate(sqlite3_file *f, sqlite3_int64 n) { return R(f)->pMethods->xTruncate(R(f), n); }
-static int s_sync(sqlite3_file *f, int fl) { return R(f)->pMethods->xSync(R(f), fl); }
+static int s_sync(sqlite3_file *f, int fl)
+{
+	int ms = atomic_load(&sync_ms);
+	if (ms)
+		usleep((useconds_t)ms * 1000);
+	return R(f)->pMethods->xSync(R(f), fl);
+}
 static int s_size(sqlite3_file *f, sqlite3_int64 *n) { return R(f)->pMethods->xFileSize(R(f), n); }
 static int s_lock(sqlite3_file *f, int l) { return R(f)->pMethods->xLock(R(f), l); }
 static int s_unlock(sqlite3_file *f, int l) { return R(f)->pMethods->xUnlock(R(f), l); }
@@ -71,7 +79,7 @@ static int s_time(sqlite3_vfs *v, double *o) { (void)v; return real->xCurrentTim
 static int s_error(sqlite3_vfs *v, int n, char *o) { (void)v; return real->xGetLastError(real, n, o); }
 static int s_time64(sqlite3_vfs *v, sqlite3_int64 *o) { (void)v; return real->xCurrentTimeInt64(real, o); }
 
-int tc_disk_full(int on)
+static int install(void)
 {
 	if (!real) {
 		real = sqlite3_vfs_find(NULL);
@@ -88,6 +96,21 @@ int tc_disk_full(int on)
 		if (sqlite3_vfs_register(&shim, 1) != SQLITE_OK)
 			return -1;
 	}
+	return 0;
+}
+
+int tc_disk_full(int on)
+{
+	if (install())
+		return -1;
 	atomic_store(&full, on);
+	return 0;
+}
+
+int tc_disk_sync_ms(int ms)
+{
+	if (install())
+		return -1;
+	atomic_store(&sync_ms, ms);
 	return 0;
 }

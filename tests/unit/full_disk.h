@@ -8,5 +8,8 @@
  * The first call installs the VFS as the default; connections opened before
  * it keep the real one, so call it before the server under test starts. */
 int tc_disk_full(int on);
+/* Makes every sync (fsync of the file or its WAL) take ms longer, 0: as
+ * the disk does. The same VFS, the same rule about connections. */
+int tc_disk_sync_ms(int ms);
 
 #endif

@@ -68,7 +68,7 @@ static void ckpt_bound(struct mg_db_ckpt *c, int pages)
 	c->wait_at = pages + MG_DB_WAL_MAX_PAGES;
 	c->st.waits++;
 	long long from = mg_now_ms(), next = c->begun + 1;
-	struct timespec until = mg_deadline_ms(MG_DB_CKPT_WAIT_MS);
+	struct timespec until = mg_deadline_ms(MG_DB_BUSY_MS);
 	c->waiters++;
 	while (c->ended < next && !c->stopping)
 		if (pthread_cond_timedwait(&c->done, &ckpt_mu, &until) == ETIMEDOUT)

@@ -56,15 +56,18 @@ int mg_db_open(const char *path, int create, enum mg_db_sync sync, sqlite3 **out
  * before the checkpoint that commit woke has ended: the log grew without
  * end (23,000 pages, 47 MB, in a 12 s run of tests/bench/http.sh). So a
  * commit that finds the log this long waits, after its write lock is
- * released, for the next checkpoint to end (MG_DB_CKPT_WAIT_MS at most),
- * and the writer's next batch begins on a log copied whole. */
-#define MG_DB_WAL_MAX_PAGES 8000
-#define MG_DB_CKPT_WAIT_MS 200
+ * released, for the next checkpoint to end (MG_DB_BUSY_MS at most), and
+ * the writer's next batch begins on a log copied whole. At 8,000 pages and
+ * a wait of 200 ms at most, checkpoints of 150-390 ms with the machine at
+ * load 7 let the log reach 24,000 pages (85 MB): the wait is for the end,
+ * and the bound twice that, so that it comes half as often (the batch
+ * behind it waits a checkpoint's 20-60 ms, the queue takes the asks
+ * meanwhile: OPS_EVENTS_QUEUE_MAX). */
+#define MG_DB_WAL_MAX_PAGES 16000
 /* What a log file that grew past it (a long reader, a big import) is cut
- * back to when the log starts again (PRAGMA journal_size_limit): four
- * times what a checkpoint copies at a time, so the server's log keeps its
- * file and a spike does not keep its size. */
-#define MG_DB_WAL_KEEP_BYTES (4LL * MG_DB_CKPT_PAGES * 4096)
+ * back to when the log starts again (PRAGMA journal_size_limit): the
+ * bound's pages, so that the server's log keeps its file. */
+#define MG_DB_WAL_KEEP_BYTES (MG_DB_WAL_MAX_PAGES * 4096LL)
 
 struct mg_db_ckpt;
 /* Starts the checkpointer of path: its thread and connection. Connections

@@ -3,7 +3,8 @@
  * none; a question and candidates of the usual size), handed to the writer
  * in rounds of half its queue, each round waited for, so nothing is dropped
  * and the figure is the writer's own rate. The log grows as a busy day's
- * does: the rate printed is the last quarter's, on a table of N rows.
+ * does: the rate printed is the last quarter's, on a table of N rows. The
+ * file's checkpointer runs beside it, as in the server (nlp/db.h).
  * usage: bench-events DIR [N]   (N default 200000)
  * For instructions per event written (the writer's thread):
  *   valgrind --tool=callgrind --toggle-collect=writer_main bench-events DIR 20000
@@ -39,10 +40,13 @@ int main(int argc, char **argv)
 	/* The writer opens a log that exists, as a server's does. */
 	sqlite3 *db;
 	struct events_writer *w;
+	struct mg_db_ckpt *ckpt = NULL;
 	int rc = mg_db_open(path, 1, MG_DB_SYNC_NORMAL, &db, err);
 	if (rc == MG_OK)
 		rc = events_init(db, err);
 	sqlite3_close(db);
+	if (rc == MG_OK)
+		rc = mg_db_ckpt_start(path, &ckpt, err);
 	if (rc != MG_OK || events_writer_start(path, 0, &w, err) != MG_OK) {
 		fprintf(stderr, "bench-events: %s\n", err);
 		return 1;
@@ -105,6 +109,7 @@ int main(int argc, char **argv)
 	struct events_writer_stats st;
 	events_writer_stats(w, &st);
 	events_writer_stop(w);
+	mg_db_ckpt_stop(ckpt);
 	long last = n - quarter;
 	printf("event log writer: %ld events, %lld written, %lld dropped; all: %.0f events/s (%.1f us CPU an event);"
 	       " first %ld: %.0f events/s; last %ld (table of %ld): %.0f events/s (%.1f us CPU an event)\n",

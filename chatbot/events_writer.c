@@ -336,7 +336,9 @@ int events_writer_start(const char *db_path, int quiet, struct events_writer **o
 	pthread_condattr_destroy(&ca);
 
 	int rc = MG_OK;
-	/* Commits are not synced, checkpoints are; both now happen here. */
+	/* Commits are not synced, checkpoints are: in the server the file's
+	 * checkpointer takes them (nlp/db.h), so a batch never waits for a sync
+	 * (mg_db_ckpt_start before this open). */
 	rc = mg_db_open(db_path, 0, MG_DB_SYNC_NORMAL, &w->db, err);
 	if (rc == MG_OK)
 		rc = events_init(w->db, err);

@@ -247,11 +247,28 @@ static int numeral_kind(uint32_t c)
 	return utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_ND ? OTHER_DIGIT : NOT_NUMERAL;
 }
 
+/* The value of a digit of another script (numeral_kind OTHER_DIGIT), so
+ * that a birth date or a phone number typed on an Arabic or a Hindi keyboard
+ * (١٩٤٥年٥月٣日, ٠٩٠-١٢٣٤-٥٦٧٨) is read as the same in ASCII is: Unicode
+ * encodes each script's decimal digits as one run of ten, zero to nine, so
+ * it is how far c is from its run's start; but the mathematical digits,
+ * five runs side by side (NFKC makes them ASCII before a question gets
+ * here). At most nine code points read back. */
+static int other_digit_of(uint32_t c)
+{
+	if (c >= 0x1D7CE && c <= 0x1D7FF)
+		return (int)((c - 0x1D7CE) % 10);
+	int d = 0;
+	while (d < 9 && utf8proc_category((utf8proc_int32_t)(c - (uint32_t)d - 1)) == UTF8PROC_CATEGORY_ND)
+		d++;
+	return d;
+}
+
 /* A run of digits, ASCII or kanji: 1945, 一九四五, 千九百四十五, 二十. */
 struct num {
 	size_t a, b;     /* bytes [a, b) */
 	size_t ndig;     /* digits in it (十, 百 and 千 are not digits) */
-	long value;      /* -1: more than 9 digits, 十百千 out of order, another script's */
+	long value;      /* -1: more than 9 digits, 十百千 out of order */
 	int lead0;       /* its first digit is 0 or 〇 */
 	int kanji;       /* written with kanji numerals, in part or whole */
 	int positional;  /* written with 十, 百 or 千 */
@@ -271,10 +288,9 @@ static int num_at(const struct red *r, size_t i, struct num *m)
 			break;
 		kind = numeral_kind(c);
 		m->kanji = kind == KANJI_NUMERAL;
-		if (kind == OTHER_DIGIT) {
-			m->ndig++;
-			bad = 1;
-		} else if (d >= 0) {
+		if (kind == OTHER_DIGIT)
+			d = other_digit_of(c);
+		if (d >= 0) {
 			if (m->ndig++ == 0)
 				m->lead0 = d == 0;
 			if (m->ndig <= 9)
@@ -295,7 +311,7 @@ static int num_at(const struct red *r, size_t i, struct num *m)
 	if (m->positional)
 		m->value = bad ? -1 : total + (pending >= 0 ? pending : 0);
 	else
-		m->value = m->ndig <= 9 && kind != OTHER_DIGIT ? digits : -1;
+		m->value = m->ndig <= 9 ? digits : -1;
 	return 1;
 }
 

@@ -23,7 +23,8 @@
 #define NLP_REDACT_MAX_GROWTH (sizeof NLP_REDACT_ADDRESS - 1)
 
 /* Replaces the personal data in len bytes of normalised text (nlp_normalise:
- * full-width, circled and superscript digits are ASCII by then) with the
+ * full-width, circled and superscript digits are ASCII by then; another
+ * script's digits, ١٩٤٥ or ०९०, are read as their values) with the
  * placeholders above; everything else is kept byte for byte. Any bytes are
  * safe and take time linear in len. *out is malloc'd and NUL-terminated, the
  * caller frees it; *out_len (when out_len is not NULL) gets its length. */

@@ -1110,11 +1110,7 @@ static void *reaper_run(void *arg)
 	struct http_server *srv = arg;
 	pthread_mutex_lock(&srv->reaper_lock);
 	while (!srv->reaper_stop) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)HTTP_REAP_INTERVAL_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
+		struct timespec until = mg_deadline_ms(HTTP_REAP_INTERVAL_MS);
 		pthread_cond_timedwait(&srv->reaper_wake, &srv->reaper_lock, &until);
 		if (!srv->reaper_stop)
 			http_conns_reap(srv->conns, mg_now_ms());
@@ -1232,7 +1228,11 @@ int http_start(const struct http_opts *opts, struct nlp_model *model,
 		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	srv->opts = *opts;
 	pthread_mutex_init(&srv->reaper_lock, NULL);
-	pthread_cond_init(&srv->reaper_wake, NULL);
+	pthread_condattr_t ca;  /* its waits on the monotonic clock (mg_deadline_ms) */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv->reaper_wake, &ca);
+	pthread_condattr_destroy(&ca);
 	srv->model = model;
 	srv->town = town;
 	if (!srv->opts.listen)

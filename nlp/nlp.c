@@ -517,13 +517,12 @@ static int in_list(const char *const *list, size_t n, const char *s, size_t len)
  * adverb and the numeral. Measured (chatbot/policy.h, `asking`): いつ, どこ
  * and 誰 too pulled questions to the entries whose phrasings ask with them
  * (このチャットって誰かに見られてる？ to the age entry); not kept. */
-static const char *const question_words[] = {"いくら"};
-#define NLP_HOW_OLD "何歳"
+#define NLP_HOW_OLD "何歳"  /* never one word of ipadic's: 何 + 歳 */
+static const char *const question_words[] = {"いくら", NLP_HOW_OLD};
 
 int nlp_is_question_word(const char *tok, int len)
 {
-	return in_list(question_words, sizeof question_words / sizeof *question_words, tok, (size_t)len) ||
-	       (len == (int)strlen(NLP_HOW_OLD) && !memcmp(tok, NLP_HOW_OLD, (size_t)len));
+	return in_list(question_words, sizeof question_words / sizeof *question_words, tok, (size_t)len);
 }
 
 /* The word a question word at node stands for (lemma is its lemma), or

@@ -453,9 +453,10 @@ static const double POLICY_CONF_COEF[POLICY_CONF_FEATURES] = {2.33, -2.95, -1.79
  * closest phrasing order the knowledge base (kb_query_stats.evidence: not on
  * a FAQ as imported, where such pairs are often both wrong). Of the
  * questions the confidence put between 0.85 and 0.94 with a sibling second
- * (`eval --calibrate --loo tests/eval/dev.tsv`'s samples, 2026-12-02): dev 5
- * right / 0 wrong, the alternates 17 / 0 (one out of scope), the plain
- * alternates 31 / 2. Answered / answered wrongly (`eval FILE`, `eval --loo`):
+ * (`eval --calibrate --loo tests/eval/dev.tsv`'s samples, 2026-12-02, counted
+ * by a script not in the tree): dev 5 right / 0 wrong, the alternates 17 / 0
+ * (one out of scope), the plain alternates 31 / 2. Answered / answered
+ * wrongly, which the commands reproduce (`eval FILE`, `eval --loo`):
  *   shift 0      dev 69.5/0.9 loo 58.4/0.4
  *   shift 0.02   dev 70.5/0.9 loo 58.8/0.4
  *   shift 0.03   dev 71.1/0.9 loo 58.8/0.4

@@ -127,7 +127,9 @@ TEST(wal, a_slow_disk_never_holds_the_answers)
 		n, longest, s.waited, s.dropped, cs.runs);
 	CHECK(refused == 0 && s.dropped == 0);
 	CHECK(s.waited == 0);
-	CHECK(longest < 100);
+	/* a push held by a checkpoint waits out a sync (500 ms); one only
+	 * descheduled on a loaded machine has taken 106 ms */
+	CHECK(longest < 400);
 	CHECK(cs.runs > 0);  /* the log was copied all the same */
 	log_stop(&l);
 	tc_disk_sync_ms(0);

@@ -121,6 +121,11 @@ struct events_writer_stats {
 	 * batch (OPS_EVENTS_ROOM_WAIT_MS at most; an answer waits with them):
 	 * how many, the milliseconds in all and the longest. */
 	long long waited, waited_ms, waited_max_ms;
+	/* The transactions written and the pages of log (4 KB each: the WAL,
+	 * which the file's checkpointer copies again) they wrote; their time on
+	 * the clock in ms, in all and the longest (how long the write lock was
+	 * held, and a booking may wait behind it). */
+	long long batches, pages, batch_ms, batch_max_ms;
 };
 
 /* Starts the thread on the database at db_path, which must already hold the
@@ -138,8 +143,9 @@ void events_writer_stop(struct events_writer *w);
 /* The counts so far (w not NULL). */
 void events_writer_stats(struct events_writer *w, struct events_writer_stats *out);
 
-/* Writes a new conversation id into id (EVENTS_ID_MAX + 1 bytes): the time,
- * so that ids sort in the order they were made, then 96 random bits. */
+/* Writes a new conversation id into id (EVENTS_ID_MAX + 1 bytes, 32 hex
+ * digits): the time to the 65,536th of a second, so that ids sort in the
+ * order they were made, then 80 random bits. */
 void events_new_id(char id[EVENTS_ID_MAX + 1]);
 
 /* The figures of METRICS.md for conversations started on days from..to

@@ -102,6 +102,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 static void *ckpt_main(void *arg)
 {
 	struct mg_db_ckpt *c = arg;
+	pthread_setname_np(pthread_self(), "mg-ckpt");  /* in top -H, perf sched */
 	pthread_mutex_lock(&ckpt_mu);
 	for (;;) {
 		while (!c->pending && !c->stopping)

@@ -28,8 +28,8 @@
 /* Candidates a client may ask for with "top" (the widget uses the default). */
 #define HTTP_TOP_MAX 10
 
-/* Conversation ids are the event log's (events_new_id: the second, then 96
- * random bits, unguessable); a client-supplied one is accepted only if it
+/* Conversation ids are the event log's (events_new_id: the time to the
+ * 65,536th of a second, then 80 random bits, unguessable); a client-supplied one is accepted only if it
  * looks like one (letters, digits, '-', '_'). */
 #define HTTP_CONVERSATION_MAX 64
 

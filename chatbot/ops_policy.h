@@ -47,12 +47,14 @@
  * 2 KB (a question of at most 1,000 bytes, the candidates' ids and scores):
  * under 8 MB when full. */
 #define OPS_EVENTS_QUEUE_MAX 4096
-/* Events written in one transaction, at most: 256 take 12 ms on average (27
- * ms at worst) under the benchmark's load, which is how long a booking may
- * wait for the write lock behind the log. Since the server's conversation ids
- * are in order, 3.9 ms of the writer's CPU on average, 20 ms on the clock
- * (160 ms at worst) with the machine at load 7 (tests/bench/http.sh's ask,
- * 12 s, 500 batches timed in writer_main). */
+/* Events written in one transaction, at most: how long a booking may wait
+ * for the write lock behind the log. Since new conversations' ids sort to
+ * the 65,536th of a second (events_new_id), 256 take 4-7 ms on the clock on
+ * average, 30-60 ms at worst, with the machine at load 4-7 (the server's
+ * stop line, tests/bench/http.sh's ask). Larger batches share more of each
+ * index's last pages (0.23 pages of log an event at 256, 0.20 at 512, 0.18
+ * at 1,024, 0.16 at 2,048) but took 8-12, 19-37 and 33-56 ms, and the p99
+ * of the HTTP ask was no better within the noise (three runs each). */
 #define OPS_EVENTS_BATCH_MAX 256
 /* How long the first event of a batch waits for others. Every commit makes
  * the other connections drop their page cache (WAL), so fewer commits save

@@ -106,6 +106,10 @@ bench_row "nginx GET static ${size} B" "$n_rps" "$n_p50" "$n_p99" "$n_err"
 bench_row 'madoguchi GET /healthz' "$h_rps" "$h_p50" "$h_p99" "$h_err"
 echo "event log, cache: ${logged:-?} asks logged, $((w_n + m_n + 1)) answers counted by wrk and curl, ${dropped:-0} dropped"
 echo "event log, no cache: ${logged_off:-?} asks logged, $((wo_n + o_n)) answers counted by wrk, ${dropped_off:-0} dropped"
+# The writer's own account at the stop: its batches, the pages of log (WAL)
+# they wrote an event, how long a batch held the write lock.
+sed -n 's/^madoguchi: event log: \([0-9]* events in .*\)/event log writer, cache: \1/p' "$dir/serve.err"
+sed -n 's/^madoguchi: event log: \([0-9]* events in .*\)/event log writer, no cache: \1/p' "$dir/serve-off.err"
 awk -v m="$m_reads" -v mn="$m_n" -v o="$o_reads" -v on="$o_n" 'BEGIN {
   printf "read syscalls an ask (every thread, the log writer included): %.2f asked before, %.2f without the cache\n", mn ? m / mn : 0, on ? o / on : 0 }'
 awk -v m="$m_rps" -v o="$o_rps" -v n="$n_rps" -v h="$h_rps" -v p="$m_p99" -v q="$o_p99" 'BEGIN {

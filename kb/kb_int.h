@@ -155,6 +155,7 @@ struct kb_model {
 	double avg_q, avg_a;      /* mean tokens per entry */
 	int max_shapes;           /* most phrasings of one entry */
 	double usual_spread;      /* a word's usual idf over every field / idf over the phrasings */
+	double *fts_k1norm;       /* per entry slot: k1 times FTS5's bm25 length norm of its row */
 	/* The synonym list of generation, read on the snapshot that names it by
 	 * whoever loads the model (the server's pool), and shared with it: a
 	 * connection that takes the model does no synonym work (16 M

@@ -25,6 +25,7 @@ static void model_free(struct kb_model *m)
 	free(m->ents);
 	free(m->shapes);
 	free(m->slot_of);
+	free(m->fts_k1norm);
 	nlp_synonyms_free(m->syn);
 	kb_gloss_free(m->gloss);
 	free(m);
@@ -241,6 +242,19 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 	m->avg_q = m->nents ? (double)m->total_q / m->nents : 1;
 	m->avg_a = m->nents ? (double)m->total_a / m->nents : 1;
 	m->usual_spread = usual_spread(m);
+	/* FTS5's length normalisation of each entry's row, times k1, as the
+	 * first stage's bm25 reads it at every posting of every question
+	 * (model_bm25 in kb/search.c): the same expression, once per entry. */
+	m->fts_k1norm = malloc(((size_t)m->nents + 1) * sizeof *m->fts_k1norm);
+	if (!m->fts_k1norm) {
+		model_free(m);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+	}
+	double avgdl = m->nents ? (double)(m->total_q + m->total_a) / m->nents : 1;
+	for (int32_t s = 0; s < m->nents; s++) {
+		const struct kb_ment *e = &m->ents[s];
+		m->fts_k1norm[s] = KB_FTS_K1 * (1 - KB_FTS_B + KB_FTS_B * (double)(e->len_q + e->len_a) / avgdl);
+	}
 	*out = m;
 	return MG_OK;
 }

@@ -805,7 +805,7 @@ static int ranked_best(struct ranked *r, int nr, int max)
 static void model_bm25(const struct kb_model *m, const struct query *q, const struct kb_weights *w,
 		       double *score)
 {
-	double nrow = m->nents, avgdl = m->nents ? (double)(m->total_q + m->total_a) / m->nents : 1;
+	double nrow = m->nents;
 	for (int i = 0; i < q->nphrases; i++) {
 		const struct kb_mterm *t = q->t[i];
 		if (!q->in_match[i] || !t)
@@ -815,10 +815,8 @@ static void model_bm25(const struct kb_model *m, const struct query *q, const st
 			idf = 1e-6;
 		for (uint32_t k = 0; k < t->npost; k++) {
 			const struct kb_post *p = &m->posts[t->post + k];
-			const struct kb_ment *e = &m->ents[p->ent];
 			double f = p->tf_q + w->fts_answer * p->tf_a;
-			double norm = 1 - KB_FTS_B + KB_FTS_B * (double)(e->len_q + e->len_a) / avgdl;
-			score[p->ent] += idf * f * (KB_FTS_K1 + 1) / (f + KB_FTS_K1 * norm);
+			score[p->ent] += idf * f * (KB_FTS_K1 + 1) / (f + m->fts_k1norm[p->ent]);
 		}
 	}
 }

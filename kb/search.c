@@ -650,7 +650,7 @@ static double features(const struct kb_model *m, const struct query *q, const st
 			if (j == ex_phrasing || j >= n)
 				continue;
 			struct acc *a = &s->a[j];
-			s->touched[j / 64] |= (uint64_t)1 << (j % 64);
+			s->touched[(unsigned)j / 64] |= (uint64_t)1 << ((unsigned)j % 64);
 			if (gram) {
 				a->gq += q->sat_coef[i];
 				a->grams++;
@@ -818,21 +818,26 @@ static void ranked_sift(struct ranked *h, int n, int i)
 
 /* The best max of r[0..nr) in ranked_cmp's order into r[0..), their number:
  * a heap of the best so far, not a sort of every entry matched (thousands
- * at 10,000 entries). */
+ * at 10,000 entries), then sorted from that heap, its worst taken to the
+ * end one by one (a total order: as qsort sorts them, in half its
+ * instructions, which call ranked_cmp through a pointer). */
 static int ranked_best(struct ranked *r, int nr, int max)
 {
-	if (nr > max) {
-		for (int i = max / 2 - 1; i >= 0; i--)
-			ranked_sift(r, max, i);
-		for (int i = max; i < nr; i++)
-			if (ranked_cmp(&r[i], &r[0]) < 0) {
-				r[0] = r[i];
-				ranked_sift(r, max, 0);
-			}
-		nr = max;
+	int n = nr < max ? nr : max;
+	for (int i = n / 2 - 1; i >= 0; i--)
+		ranked_sift(r, n, i);
+	for (int i = n; i < nr; i++)
+		if (ranked_cmp(&r[i], &r[0]) < 0) {
+			r[0] = r[i];
+			ranked_sift(r, n, 0);
+		}
+	for (int end = n - 1; end > 0; end--) {
+		struct ranked t = r[0];
+		r[0] = r[end];
+		r[end] = t;
+		ranked_sift(r, end, 0);
 	}
-	qsort(r, (size_t)nr, sizeof *r, ranked_cmp);
-	return nr;
+	return n;
 }
 
 /* FTS5's bm25 (fts5_aux.c) of every entry holding a phrase of the MATCH,
@@ -932,7 +937,14 @@ static void match_cover(const struct kb_model *m, const struct query *q, const s
 		if (best)
 			order[n++] = (struct cover){i, best / (KB_FTS_PHRASE_COST + (double)t->npost)};
 	}
-	qsort(order, (size_t)n, sizeof order[0], cover_desc);
+	/* a few phrases, in cover_desc's (total) order: an insertion sort, not
+	 * qsort's calls through a pointer */
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && cover_desc(&order[k - 1], &order[k]) > 0; k--) {
+			struct cover t = order[k];
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
 	int left = nr;
 	for (int k = 0; k < n && left > 0; k++) {
 		const struct kb_mterm *t = q->t[order[k].phrase];

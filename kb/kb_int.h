@@ -156,6 +156,8 @@ struct kb_model {
 	int max_shapes;           /* most phrasings of one entry */
 	double usual_spread;      /* a word's usual idf over every field / idf over the phrasings */
 	double *fts_k1norm;       /* per entry slot: k1 times FTS5's bm25 length norm of its row */
+	uint32_t *term_slot;      /* terms by hash: index + 1, 0 empty (kb_model_term) */
+	size_t term_mask;         /* the table's size - 1 */
 	/* The synonym list of generation, read on the snapshot that names it by
 	 * whoever loads the model (the server's pool), and shared with it: a
 	 * connection that takes the model does no synonym work (16 M

@@ -26,6 +26,7 @@ static void model_free(struct kb_model *m)
 	free(m->shapes);
 	free(m->slot_of);
 	free(m->fts_k1norm);
+	free(m->term_slot);
 	nlp_synonyms_free(m->syn);
 	kb_gloss_free(m->gloss);
 	free(m);
@@ -157,6 +158,30 @@ long kb_model_waits_served(void)
 	return atomic_load(&served_waits);
 }
 
+/* The terms by their text's hash (open addressing, at most half full), for
+ * kb_model_term: a question's 18 or so lookups were 11 K instructions of an
+ * ask by binary search over the terms (memcmp at each step). The table's
+ * keys are the index's terms, so a question can only look up, never fill
+ * a slot: the unkeyed hash of the program's own words. 4 bytes a slot. */
+static int terms_index(struct kb_model *m)
+{
+	size_t cap = 16;
+	while (cap < 2 * m->nterms)
+		cap *= 2;
+	m->term_slot = calloc(cap, sizeof *m->term_slot);
+	if (!m->term_slot)
+		return MG_ERR_NOMEM;
+	m->term_mask = cap - 1;
+	for (size_t i = 0; i < m->nterms; i++) {
+		const struct kb_mterm *t = &m->terms[i];
+		size_t h = mg_hash(m->term_text + t->off, (size_t)t->len) & m->term_mask;
+		while (m->term_slot[h])
+			h = (h + 1) & m->term_mask;
+		m->term_slot[h] = (uint32_t)i + 1;
+	}
+	return MG_OK;
+}
+
 static int model_load(struct kb *kb, struct kb_model **out, char *err)
 {
 	*out = NULL;
@@ -254,6 +279,10 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 	for (int32_t s = 0; s < m->nents; s++) {
 		const struct kb_ment *e = &m->ents[s];
 		m->fts_k1norm[s] = KB_FTS_K1 * (1 - KB_FTS_B + KB_FTS_B * (double)(e->len_q + e->len_a) / avgdl);
+	}
+	if (terms_index(m) != MG_OK) {
+		model_free(m);
+		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
 	}
 	*out = m;
 	return MG_OK;
@@ -432,20 +461,12 @@ void kb_model_put(struct kb_model *m)
 
 const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term, int len)
 {
-	size_t lo = 0, hi = m->nterms;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct kb_mterm *t = &m->terms[mid];
-		int n = t->len < len ? t->len : len;
-		int c = memcmp(m->term_text + t->off, term, (size_t)n);
-		if (c == 0)
-			c = (t->len > len) - (t->len < len);
-		if (c == 0)
+	if (len < 0)
+		return NULL;
+	for (size_t h = mg_hash(term, (size_t)len) & m->term_mask; m->term_slot[h]; h = (h + 1) & m->term_mask) {
+		const struct kb_mterm *t = &m->terms[m->term_slot[h] - 1];
+		if (t->len == len && !memcmp(m->term_text + t->off, term, (size_t)len))
 			return t;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
 	}
 	return NULL;
 }

@@ -20,6 +20,11 @@
  * 4: 47.87 / 91.69; 8: 47.86 / 91.52 (at 10,000 entries most lists are
  * longer than 8 x 40 and the table costs a little more than it saves). */
 #define KB_POSTS_WALK      8
+/* The most candidates a search orders by insertion (their indices, with
+ * the comparison inline) rather than by qsort: a question's 40 (the first
+ * 70 dev questions 38.24 -> 37.95 M instructions); leave-one-out's thousands
+ * by qsort. */
+#define KB_SORT_INSERT     64
 /* What FTS5 pays to add a phrase to the first stage's MATCH (finding its
  * list, one more list to merge), in postings of its list: the first stage
  * asks FTS5 for the phrases whose lists hold the best entries most cheaply

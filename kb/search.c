@@ -1161,8 +1161,23 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 			c->rank = w->w_bm25 * c->bm25f + evidence * rest;
 		}
 	}
-	qsort(all, (size_t)nslots, sizeof *all, cand_cmp);
-	rc = kb_candidates_fill(kb, all, nslots, 0, o->today, out, max, n, err);
+	if (nslots > KB_SORT_INSERT) {
+		qsort(all, (size_t)nslots, sizeof *all, cand_cmp);
+		rc = kb_candidates_fill(kb, all, nslots, 0, o->today, out, max, n, err);
+	} else {
+		/* the candidates' indices in cand_cmp's (total) order, by
+		 * insertion, handed on until out is full: not qsort's calls
+		 * through a pointer and moves of every 208-byte candidate */
+		int ord[KB_SORT_INSERT];
+		for (int i = 0; i < nslots; i++) {
+			int k = i;
+			for (; k > 0 && cand_cmp(&all[ord[k - 1]], &all[i]) > 0; k--)
+				ord[k] = ord[k - 1];
+			ord[k] = i;
+		}
+		for (int i = 0; rc == MG_OK && i < nslots && *n < max; i++)
+			rc = kb_candidates_fill(kb, &all[ord[i]], 1, 0, o->today, out, max, n, err);
+	}
 done:
 	free(posts);
 	free(s.a);

@@ -498,8 +498,10 @@ static int query_match(const struct query *q, const int *use, char *out, size_t 
 			continue;
 		if (w + 2 * (size_t)q->len[i] + 8 > cap)
 			break;
-		if (k)
-			w += (size_t)snprintf(out + w, cap - w, " OR ");
+		if (k) {  /* room checked above: 2 * len + 8 holds the quotes and this */
+			memcpy(out + w, " OR ", 4);
+			w += 4;
+		}
 		out[w++] = '"';
 		for (int j = 0; j < q->len[i]; j++) {
 			if (q->phrase[i][j] == '"')

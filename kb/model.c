@@ -269,7 +269,7 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 	m->usual_spread = usual_spread(m);
 	/* FTS5's length normalisation of each entry's row, times k1, as the
 	 * first stage's bm25 reads it at every posting of every question
-	 * (model_bm25 in kb/search.c): the same expression, once per entry. */
+	 * (first_stage_model in kb/search.c): the same expression, once per entry. */
 	m->fts_k1norm = malloc(((size_t)m->nents + 1) * sizeof *m->fts_k1norm);
 	if (!m->fts_k1norm) {
 		model_free(m);

@@ -591,11 +591,29 @@ static void query_coefficients(struct query *q, const struct kb_weights *w, doub
 	}
 }
 
+/* A phrase of the question and the candidate's posting of it (NULL: the
+ * entry does not hold it). */
+struct held {
+	int phrase;
+	const struct kb_post *p;
+};
+
+/* Whether a candidate's list of phrases names every phrase of the question,
+ * held or not: only when the topic model cannot sum the priors of those it
+ * does not hold (query_coefficients), which then count one by one. The
+ * other features read nothing of a phrase the entry does not hold. */
+static int held_every(const struct query *q)
+{
+	return !q->nb_split;
+}
+
 /* The second stage's features of entry slot ent into c (all but nb, which
- * needs every candidate's likelihood: returned as the log-likelihood). */
+ * needs every candidate's likelihood: returned as the log-likelihood), from
+ * held[0..nheld): the phrases it holds in the question's order
+ * (held_every: every phrase). */
 static double features(const struct kb_model *m, const struct query *q, const struct kb_weights *w,
 		       int32_t ent, const struct kb_exclude *ex, int32_t ex_slot, struct scratch *s,
-		       const struct kb_post *const *posts, struct kb_candidate *c)
+		       const struct held *held, int nheld, struct kb_candidate *c)
 {
 	const struct kb_ment *e = &m->ents[ent];
 	int own = ex && ent == ex_slot;
@@ -615,9 +633,9 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	for (int k = 0; k < q->nwords; k++)
 		word_best[k] = 0, word_seen[k] = 0;
 	int n = (int)e->nshape;
-	for (int i = 0; i < q->nphrases; i++) {
-		const struct kb_mterm *t = q->t[i];
-		const struct kb_post *p = posts ? posts[i] : t ? kb_model_post(m, t, ent) : NULL;
+	for (int h = 0; h < nheld; h++) {
+		int i = held[h].phrase;
+		const struct kb_post *p = held[h].p;
 		double tf_q = p ? p->tf_q : 0, tf_a = p ? p->tf_a : 0;
 		if (own)
 			tf_q -= q->excluded[i];
@@ -713,29 +731,56 @@ static double features(const struct kb_model *m, const struct query *q, const st
 	return ll;
 }
 
-/* Each candidate's posting of each phrase, into posts[c * nphrases + i]
- * (NULL: the entry does not hold it): a phrase's list read once when it is
- * short, instead of a binary search of it per candidate (kb_model_post was
- * 4% of an ask, 5% at 10,000 entries). cand is all 0, and left so. */
+/* Each candidate's postings of the question's phrases, in the phrases'
+ * order, into held[c * nphrases ..], their number into nheld[c] (every
+ * phrase when held_every): a phrase's list read once when it is short,
+ * instead of a binary search of it per candidate (kb_model_post was 4% of
+ * an ask, 5% at 10,000 entries), and no slot for a phrase an entry does not
+ * hold (writing every slot was 6 K instructions an ask). cand is all 0, and
+ * left so. */
 static void candidate_posts(const struct kb_model *m, const struct query *q, const int32_t *slots, int nslots,
-			    int32_t *cand, const struct kb_post **posts)
+			    int32_t *cand, struct held *held, int *nheld)
 {
-	int np = q->nphrases;
-	for (int c = 0; c < nslots; c++)
+	int np = q->nphrases, every = held_every(q);
+	for (int c = 0; c < nslots; c++) {
 		cand[slots[c]] = c + 1;
+		nheld[c] = 0;
+	}
 	for (int i = 0; i < np; i++) {
 		const struct kb_mterm *t = q->t[i];
 		int walk = t && t->npost <= (uint32_t)nslots * KB_POSTS_WALK;
-		for (int c = 0; c < nslots; c++)
-			posts[c * np + i] = t && !walk ? kb_model_post(m, t, slots[c]) : NULL;
+		for (int c = 0; (every || (t && !walk)) && c < nslots; c++) {
+			const struct kb_post *p = t && !walk ? kb_model_post(m, t, slots[c]) : NULL;
+			if (p || every)
+				held[c * np + nheld[c]++] = (struct held){i, p};
+		}
 		for (uint32_t x = 0; walk && x < t->npost; x++) {
 			const struct kb_post *p = &m->posts[t->post + x];
-			if (cand[p->ent])
-				posts[(cand[p->ent] - 1) * np + i] = p;
+			int c = cand[p->ent] - 1;
+			if (c < 0)
+				continue;
+			if (every)  /* its slot was made above */
+				held[c * np + nheld[c] - 1].p = p;
+			else
+				held[c * np + nheld[c]++] = (struct held){i, p};
 		}
 	}
 	for (int c = 0; c < nslots; c++)
 		cand[slots[c]] = 0;
+}
+
+/* Candidate slot ent's postings as candidate_posts gives them, by a binary
+ * search of each phrase's list: leave-one-out's thousands of candidates.
+ * Their number. */
+static int held_of(const struct kb_model *m, const struct query *q, int32_t ent, struct held *held)
+{
+	int n = 0, every = held_every(q);
+	for (int i = 0; i < q->nphrases; i++) {
+		const struct kb_post *p = q->t[i] ? kb_model_post(m, q->t[i], ent) : NULL;
+		if (p || every)
+			held[n++] = (struct held){i, p};
+	}
+	return n;
 }
 
 /* How far the closest phrasing and the topic model may order the
@@ -1087,7 +1132,8 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 	struct kb_candidate *all = NULL;
 	double *ll = NULL;
 	struct scratch s = {0};
-	const struct kb_post **posts = NULL;
+	struct held *held = NULL;
+	int *nheld = NULL;
 	int nslots = 0;
 	if (!q || !slots || !bm25) {
 		rc = mg_fail(err, MG_ERR_NOMEM, "out of memory");
@@ -1140,13 +1186,20 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 		query_coefficients(q, w, evidence);
 		/* leave-one-out's thousands of candidates keep the binary search */
 		stage_fit(kb);
-		if (nslots <= depth && kb->stage_cap)
-			posts = malloc(((size_t)nslots * (size_t)q->nphrases + 1) * sizeof *posts);
-		if (posts)
-			candidate_posts(m, q, slots, nslots, kb->stage_cand, posts);
+		if (nslots <= depth && kb->stage_cap) {
+			held = malloc(((size_t)nslots * (size_t)q->nphrases + 1) * sizeof *held);
+			nheld = malloc(((size_t)nslots + 1) * sizeof *nheld);
+		}
+		if (held && nheld)
+			candidate_posts(m, q, slots, nslots, kb->stage_cand, held, nheld);
 		for (int i = 0; i < nslots; i++) {
-			ll[i] = features(m, q, w, slots[i], ex, ex_slot, &s, posts ? posts + (size_t)i * (size_t)q->nphrases : NULL,
-					 &all[i]);
+			struct held one[KB_MAX_PHRASES];
+			if (held && nheld)
+				ll[i] = features(m, q, w, slots[i], ex, ex_slot, &s, held + (size_t)i * (size_t)q->nphrases,
+						 nheld[i], &all[i]);
+			else
+				ll[i] = features(m, q, w, slots[i], ex, ex_slot, &s, one, held_of(m, q, slots[i], one),
+						 &all[i]);
 			if (ll[i] > top)
 				top = ll[i];
 		}
@@ -1178,7 +1231,8 @@ int kb_search(struct kb *kb, const char *question, size_t len, const struct kb_s
 			rc = kb_candidates_fill(kb, &all[ord[i]], 1, 0, o->today, out, max, n, err);
 	}
 done:
-	free(posts);
+	free(held);
+	free(nheld);
 	free(s.a);
 	free(s.touched);
 	free(ll);

@@ -38,6 +38,9 @@ bench_need() {
 bench_serve() {
   local bin=$1 db=$2 log=$dir/${SERVE_LOG:-serve}
   shift 2
+  # the last server's output must not be read as this one's (its shell may
+  # not have truncated the file yet when the first grep looks)
+  rm -f "$log.out" "$log.err"
   ${SERVE_PREFIX:-} "$bin" --db "$db" serve --port 0 --no-rate-limit ${SERVER_THREADS:+--threads "$SERVER_THREADS"} "$@" \
     > "$log.out" 2> "$log.err" &
   srv=$!

@@ -16,7 +16,8 @@
 #include "nlp/db.h"
 
 /* A conversation id is the token the web layer hands out (32 hex digits: the
- * second it was made, then 12 random bytes); ids outside [A-Za-z0-9_-]{1,64}
+ * time it was made to the 65,536th of a second, then 10 random bytes:
+ * events_new_id); ids outside [A-Za-z0-9_-]{1,64}
  * are refused. */
 #define EVENTS_ID_MAX 64
 

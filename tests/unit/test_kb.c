@@ -5,8 +5,10 @@
 #include "tests/unit/fixture.h"
 #include "tests/unit/verbs.h"
 #include "chatbot/events.h"
+#include "chatbot/policy.h"
 #include "chatbot/town_int.h"
 #include "kb/kb_int.h"
+#include "nlp/buf.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -340,6 +342,49 @@ TEST(kb, expired_and_draft_entries_are_never_found)
 	CHECK_STR(fixture_ask(bot, "会場に駐車場はありますか"), "handoff -");
 	json_t *e = NULL;
 	CHECK(chatbot_entry(bot, "1", "ja", 0, &e, err) == MG_ERR_NOT_FOUND);
+	fixture_bot_close(bot);
+}
+
+/* Entries that say the same thing score the same: a resident asking twice,
+ * or with more entries matched, must be offered them in one order, the
+ * staff's (the order of the file). A search orders its few candidates by
+ * insertion and leave-one-out's or a deep search's many by qsort, and the
+ * first stage keeps its best from a heap: each must break ties alike. */
+TEST(kb, entries_that_tie_are_offered_in_the_files_order_however_many_match)
+{
+	struct chatbot *bot = fixture_bot("kbtie.db");
+	char err[MG_ERR_LEN], today[11];
+	fixture_today(today);
+	struct mg_buf csv = MG_BUF_INIT(1 << 20);
+	char line[128];
+	mg_buf_add(&csv, "id,slug,question,answer\n", strlen("id,slug,question,answer\n"));
+	/* the tied entries' word in under a quarter of the entries, so the
+	 * first stage keeps it */
+	for (int i = 0; i < 320; i++) {
+		int len = i < 70 ? snprintf(line, sizeof line, "%d,tie-%d,会場に駐車場はありますか,あります。\n", 1000 + i, i)
+				 : snprintf(line, sizeof line, "%d,other-%d,接種券をなくしました,再発行します。\n", 2000 + i, i);
+		mg_buf_add(&csv, line, (size_t)len);
+	}
+	struct bad_rows b = {0};
+	REQUIRE(csv.p && import_text(bot, csv.p, 0, &b, err) == 320);
+	mg_buf_free(&csv);
+	struct kb_weights deep = POLICY_WEIGHTS;
+	deep.depth = 100;  /* all 70 second-stage candidates: more than KB_SORT_INSERT */
+	const struct kb_weights *ws[] = {&POLICY_WEIGHTS, &deep, &POLICY_FLOOR_WEIGHTS};
+	for (int k = 0; k < 3; k++) {
+		struct kb_candidate c[10];
+		struct kb_query_stats qs;
+		int n = 0;
+		struct kb_search_opts so = {ws[k], today, NULL};
+		const char *q = "駐車場はありますか";
+		CHECK(kb_search(chatbot_kb(bot), q, strlen(q), &so, c, 10, &n, &qs, err) == MG_OK);
+		CHECK(n == 10);
+		for (int i = 0; i < n; i++) {
+			char want[16];
+			snprintf(want, sizeof want, "%d", 1000 + i);
+			CHECK_STR(c[i].id, want);
+		}
+	}
 	fixture_bot_close(bot);
 }
 

@@ -808,7 +808,13 @@ static double asks_written_s(struct events_writer *w, int n)
  * the server's rate it falls behind and drops them (tests/bench/http.sh).
  * With fully random conversation ids the last quarter of 120,000 took
  * 2.2-2.3 times the CPU of the first (each new id put one page of each of two
- * indexes anywhere in the file); with the time first in the id, 1.1-1.25. */
+ * indexes anywhere in the file); with the time first in the id, 0.85-1.25.
+ * CPU time moves with a loaded machine (1.68 times once in a whole suite),
+ * so what is checked is what makes it: the pages of log the last quarter's
+ * asks wrote, a fraction of one an ask when the ids come in order, two
+ * (one of each index) when they land anywhere. */
+#define MONTH_PAGES_AN_ASK_MAX 0.5
+
 TEST(events, the_writer_writes_a_busy_months_asks_as_fast_as_the_first)
 {
 	enum { QUARTER = 30000 };
@@ -817,13 +823,16 @@ TEST(events, the_writer_writes_a_busy_months_asks_as_fast_as_the_first)
 	REQUIRE(w);
 	double first = asks_written_s(w, QUARTER);
 	CHECK(asks_written_s(w, 2 * QUARTER) > 0);
+	struct events_writer_stats before, s;
+	events_writer_stats(w, &before);
 	double last = asks_written_s(w, QUARTER);
-	fprintf(stderr, "    the first %d asks: %.1f us of CPU each; the last %d on a log of %d: %.1f us (%.2f times)\n",
-		QUARTER, 1e6 * first / QUARTER, QUARTER, 4 * QUARTER, 1e6 * last / QUARTER, last / first);
-	CHECK(first > 0 && last > 0);
-	CHECK(last < first * 1.5);
-	struct events_writer_stats s;
 	events_writer_stats(w, &s);
+	double pages = (double)(s.pages - before.pages) / QUARTER;
+	fprintf(stderr, "    the first %d asks: %.1f us of CPU each; the last %d on a log of %d: %.1f us (%.2f times), "
+		"%.2f pages of log an ask\n", QUARTER, 1e6 * first / QUARTER, QUARTER, 4 * QUARTER, 1e6 * last / QUARTER,
+		last / first, pages);
+	CHECK(first > 0 && last > 0);
+	CHECK(pages > 0 && pages < MONTH_PAGES_AN_ASK_MAX);
 	CHECK(s.written == 4 * QUARTER && s.dropped == 0);
 	events_writer_stop(w);
 	CHECK(fixture_count(db, "SELECT count(DISTINCT conversation) FROM ev_events WHERE type='ask'") == 4 * QUARTER);

@@ -3,6 +3,7 @@
 #define KB_INT_H
 
 #include "kb/kb.h"
+#include "nlp/hash.h"
 
 #include <time.h>
 
@@ -163,6 +164,7 @@ struct kb_model {
 	double *fts_k1norm;       /* per entry slot: k1 times FTS5's bm25 length norm of its row */
 	uint32_t *term_slot;      /* terms by hash: index + 1, 0 empty (kb_model_term) */
 	size_t term_mask;         /* the table's size - 1 */
+	struct mg_hash_key term_key;  /* the table's hash key, the model's own */
 	/* The synonym list of generation, read on the snapshot that names it by
 	 * whoever loads the model (the server's pool), and shared with it: a
 	 * connection that takes the model does no synonym work (16 M

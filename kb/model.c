@@ -160,21 +160,25 @@ long kb_model_waits_served(void)
 
 /* The terms by their text's hash (open addressing, at most half full), for
  * kb_model_term: a question's 18 or so lookups were 11 K instructions of an
- * ask by binary search over the terms (memcmp at each step). The table's
- * keys are the index's terms, so a question can only look up, never fill
- * a slot: the unkeyed hash of the program's own words. 4 bytes a slot. */
+ * ask by binary search over the terms (memcmp at each step). A question can
+ * only look up, never fill a slot; the terms are the entries' words, which
+ * staff write (a whole FAQ imported from a file), so the hash is keyed per
+ * model (nlp/hash.h): a file of words made to share one run of slots cannot
+ * turn every lookup into a walk of them. 4 bytes a slot. */
 static int terms_index(struct kb_model *m)
 {
 	size_t cap = 16;
 	while (cap < 2 * m->nterms)
 		cap *= 2;
+	if (mg_hash_key_new(&m->term_key) != MG_OK)
+		return MG_ERR_INTERNAL;
 	m->term_slot = calloc(cap, sizeof *m->term_slot);
 	if (!m->term_slot)
 		return MG_ERR_NOMEM;
 	m->term_mask = cap - 1;
 	for (size_t i = 0; i < m->nterms; i++) {
 		const struct kb_mterm *t = &m->terms[i];
-		size_t h = mg_hash(m->term_text + t->off, (size_t)t->len) & m->term_mask;
+		size_t h = mg_hash_keyed(&m->term_key, m->term_text + t->off, (size_t)t->len) & m->term_mask;
 		while (m->term_slot[h])
 			h = (h + 1) & m->term_mask;
 		m->term_slot[h] = (uint32_t)i + 1;
@@ -280,9 +284,10 @@ static int model_load(struct kb *kb, struct kb_model **out, char *err)
 		const struct kb_ment *e = &m->ents[s];
 		m->fts_k1norm[s] = KB_FTS_K1 * (1 - KB_FTS_B + KB_FTS_B * (double)(e->len_q + e->len_a) / avgdl);
 	}
-	if (terms_index(m) != MG_OK) {
+	rc = terms_index(m);
+	if (rc != MG_OK) {
 		model_free(m);
-		return mg_fail(err, MG_ERR_NOMEM, "out of memory");
+		return mg_fail(err, rc, rc == MG_ERR_NOMEM ? "out of memory" : "no randomness for the model's term table");
 	}
 	*out = m;
 	return MG_OK;
@@ -463,7 +468,8 @@ const struct kb_mterm *kb_model_term(const struct kb_model *m, const char *term,
 {
 	if (len < 0)
 		return NULL;
-	for (size_t h = mg_hash(term, (size_t)len) & m->term_mask; m->term_slot[h]; h = (h + 1) & m->term_mask) {
+	for (size_t h = mg_hash_keyed(&m->term_key, term, (size_t)len) & m->term_mask; m->term_slot[h];
+	     h = (h + 1) & m->term_mask) {
 		const struct kb_mterm *t = &m->terms[m->term_slot[h] - 1];
 		if (t->len == len && !memcmp(m->term_text + t->off, term, (size_t)len))
 			return t;

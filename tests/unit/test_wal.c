@@ -57,6 +57,19 @@ static long long wal_bytes(const char *path)
 /* An ask of a new resident (a new conversation, as a first question is
  * logged) on 2026-11-08, or on 2026-10-10 when old. How long the push took,
  * in ms: what the answer waits for the log. */
+/* The asks in the log at path, read by a connection of its own after the
+ * writer stopped (what a member of staff would find), or -1. */
+static long long asks_in(const char *path)
+{
+	sqlite3 *db = NULL;
+	char err[MG_ERR_LEN];
+	long long n = -1;
+	if (mg_db_open(path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_OK)
+		n = fixture_count(db, "SELECT count(*) FROM ev_events WHERE type = 'ask'");
+	sqlite3_close(db);
+	return n;
+}
+
 static double ask_logged(struct events_writer *w, int old, int *rc)
 {
 	char err[MG_ERR_LEN], conv[EVENTS_ID_MAX + 1];
@@ -133,11 +146,7 @@ TEST(wal, a_slow_disk_never_holds_the_answers)
 	CHECK(cs.runs > 0);  /* the log was copied all the same */
 	log_stop(&l);
 	tc_disk_sync_ms(0);
-	sqlite3 *db = NULL;
-	char err[MG_ERR_LEN];
-	REQUIRE(mg_db_open(l.path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
-	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events") == n);
-	sqlite3_close(db);
+	CHECK(asks_in(l.path) == n);
 }
 
 /* Asks as fast as they can be handed over, far past what the log may hold:
@@ -170,11 +179,7 @@ TEST(wal, the_log_stays_bounded_under_a_long_run_of_asks)
 	CHECK(cs.log_max <= MG_DB_WAL_MAX_PAGES + 4 * OPS_EVENTS_BATCH_MAX * 2);
 	CHECK(refused == 0);
 	log_stop(&l);
-	sqlite3 *db = NULL;
-	char err[MG_ERR_LEN];
-	REQUIRE(mg_db_open(l.path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
-	CHECK(fixture_count(db, "SELECT count(*) FROM ev_events") == n);
-	sqlite3_close(db);
+	CHECK(asks_in(l.path) == n);
 }
 
 /* A busy second of new residents (each ask a conversation of its own, as
@@ -303,10 +308,6 @@ TEST(wal, the_server_stops_without_losing_queued_asks)
 			log_stop(&l);
 		}
 		CHECK(wal_bytes(l.path) == 0);  /* the last close copied it all */
-		sqlite3 *db = NULL;
-		char err[MG_ERR_LEN];
-		REQUIRE(mg_db_open(l.path, 0, MG_DB_SYNC_NORMAL, &db, err) == MG_OK);
-		CHECK(fixture_count(db, "SELECT count(*) FROM ev_events WHERE type = 'ask'") == n);
-		sqlite3_close(db);
+		CHECK(asks_in(l.path) == n);
 	}
 }
